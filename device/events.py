@@ -1,0 +1,68 @@
+"""Event codes shared by the detector, coach, haptics, flash log and host (defined once).
+
+The detector queues events as 8 small ints (``EV_LEN``) in a preallocated ``array('i')``:
+
+=========  ====  =====  ==========  ==========  ==========  =========  =====  ========
+type       t_ms  a      b           c           d           e          f
+=========  ====  =====  ==========  ==========  ==========  =========  =====  ========
+STRIDE     end   lean   rotation    cadence     stride_ms   flags      roll
+ALERT      t     reason severity    value       limit       0          0
+CLEAR      t     reason 0           value       limit       0          0
+CALIB      t     ok     pitch0      roll0       still_ms    0          0
+ACTIVITY   t     act    prev        0           0           0          0
+FAULT      t     code   detail      0           0           0          0
+=========  ====  =====  ==========  ==========  ==========  =========  =====  ========
+
+Units: t_ms milliseconds since the session clock's zero; lean, rotation, roll, value, limit,
+pitch0, roll0 in centidegrees (1/100 deg); cadence in 1/10 steps per minute; stride_ms in ms.
+STRIDE flags: bits 0-1 activity (ACT_*), bit 2 calibrated.
+"""
+from micropython import const
+
+EV_LEN = const(8)
+
+# event types (field 0)
+EV_STRIDE = const(1)
+EV_ALERT = const(2)
+EV_CLEAR = const(3)
+EV_CALIB = const(4)
+EV_ACTIVITY = const(5)
+EV_FAULT = const(6)
+
+# field indices within an event
+F_TYPE = const(0)
+F_T = const(1)
+F_A = const(2)
+F_B = const(3)
+F_C = const(4)
+F_D = const(5)
+F_E = const(6)
+F_F = const(7)
+
+# activities
+ACT_STANDING = const(0)
+ACT_WALKING = const(1)
+ACT_RUNNING = const(2)
+ACTIVITY_NAMES = ("standing", "walking", "running")
+
+FLAG_CALIBRATED = const(4)
+
+# coaching reasons (ALERT/CLEAR field a); 0 is unused
+R_UPRIGHT = const(1)
+R_SWIVEL = const(2)
+R_BACKWARD = const(3)
+REASON_NAMES = ("", "upright", "swivel", "backward")
+
+# severities (ALERT field b): how far past the limit, graded for the haptic cue
+SEV_MILD = const(1)
+SEV_MODERATE = const(2)
+SEV_STRONG = const(3)
+
+# FAULT codes (field a): sensor/config/power problems; the coach keeps going
+FAULT_SENSOR = const(1)
+FAULT_SENSOR_BACK = const(2)
+FAULT_CONFIG_FALLBACK = const(3)
+FAULT_LOW_BATTERY = const(4)
+FAULT_FIFO_OVERFLOW = const(5)
+FAULT_LOG_ROTATED = const(6)
+FAULT_NAMES = ("", "sensor_fault", "sensor_back", "config_fallback", "low_battery", "fifo_overflow", "log_rotated")
