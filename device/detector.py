@@ -1,0 +1,294 @@
+"""The form detector: raw IMU samples in, per-stride metrics and coaching events out.
+
+Usage (board main loop and host replay alike)::
+
+    import config, detector, sensors
+    cfg = config.validate({})
+    det = detector.Detector(cfg, *sensors.sensitivity("mpu6500", 8, 1000))
+    det.start(0)                      # session clock zero, ms
+    n_ev = det.feed(buf, n)           # buf: array('h'), 7 int16 per sample, see kernel.py
+    for k in range(n_ev):             # events: det.q.buf[k*8 : k*8+8], layout in events.py
+        ...
+    det.q.clear()
+
+Pipeline per sample (``kernel.run``, viper, no allocation): mount mapping -> gravity-vector
+orientation filter -> vertical force low-pass -> step trigger, heading about the vertical,
+stride sums, stillness. Per step/stride (this module, plain Python, still no allocation):
+
+- **calibration**: the first 3 s of standing still give the standing gravity direction (the
+  lean reference, so a tilted clip or a few degrees of misalignment cancel) and the gyro bias.
+  With no standing start the detector falls back to the mount axes as the reference, says so
+  once (a CALIB event with ok=0) and marks strides uncalibrated until it sees 3 s of stillness.
+- **strides**: two steps. Lean = mean forward pitch over the stride minus the standing pitch;
+  rotation = peak-to-peak heading about the vertical within the stride after removing the
+  stride's heading trend (turns and switchbacks do not count); roll = peak-to-peak sideways
+  tilt (hip drop); cadence = 120000 / stride_ms.
+- **activity**: a stride is running when cadence >= ``run_min_spm`` and the low-passed vertical
+  force swings by >= 1.2 g (flight + push-off); walking otherwise; standing after 2 s without
+  a step.
+- **coach** (coach.py) on running strides only.
+"""
+from array import array
+
+from micropython import const
+
+import config
+import fixmath
+import kernel
+from coach import Coach
+from events import (ACT_RUNNING, ACT_STANDING, ACT_WALKING, EV_ACTIVITY, EV_CALIB, EV_LEN,
+                    EV_STRIDE, FLAG_CALIBRATED)
+
+_TAU_MS = const(1000)        # accelerometer correction time constant
+_LP_KLP = const(1647)        # 4 Hz vertical low-pass: 2*pi*4/1000 * 2**16 per ms
+_STEP_HI = const(6554)       # step trigger: above 1 g + 0.10 g ...
+_STEP_LO = const(3277)       # ... re-armed below 1 g - 0.05 g (Q16 g)
+_REFR_MS = const(250)        # no two steps closer than this (240 steps/min)
+_STEP_MAX_MS = const(1500)   # a longer gap between steps restarts the stride
+_STRIDE_MIN_MS = const(400)  # strides outside this range are not reported
+_STRIDE_MAX_MS = const(2600)
+_IDLE_MS = const(2000)       # no step for this long: standing
+_RUN_SWING = const(78643)    # running: vertical force swing >= 1.2 g (Q16)
+_CAL_MS = const(3000)        # stillness needed to calibrate
+_YBUF = const(512)           # heading samples per stride (2.5 s at 200 Hz)
+_BIG = const(0x3FFFFFFF)
+
+
+class EventQueue:
+    """Fixed-size queue of events, 8 ints each (layout in events.py); the oldest drop when full."""
+
+    def __init__(self, cap=32):
+        self.cap = cap
+        self.buf = array("i", bytes(4 * EV_LEN * cap))
+        self.n = 0
+        self.dropped = 0
+
+    def push(self, ty, t, a, b, c, d, e, f):
+        if self.n >= self.cap:
+            # drop the oldest: shift down by one event (rare; never in a well-drained loop)
+            b_ = self.buf
+            k = 0
+            m = (self.cap - 1) * EV_LEN
+            while k < m:
+                b_[k] = b_[k + EV_LEN]
+                k += 1
+            self.n -= 1
+            self.dropped += 1
+        o = self.n * EV_LEN
+        b_ = self.buf
+        b_[o] = ty
+        b_[o + 1] = t
+        b_[o + 2] = a
+        b_[o + 3] = b
+        b_[o + 4] = c
+        b_[o + 5] = d
+        b_[o + 6] = e
+        b_[o + 7] = f
+        self.n += 1
+
+    def clear(self):
+        self.n = 0
+
+
+def _gyro_mul(lsb_per_kdps):
+    """(GM, GSH) with GM in [4096, 8192): rad/ms per count * 2**24 == GM / 2**GSH."""
+    k = 3.141592653589793 / (180.0 * lsb_per_kdps) * (1 << 24)
+    sh = 0
+    while k * (1 << sh) < 4096:
+        sh += 1
+    return int(k * (1 << sh) + 0.5), sh
+
+
+class Detector:
+    """Per-stride lean, rotation, cadence and coaching alerts from raw samples."""
+
+    def __init__(self, cfg, lsb_per_g, lsb_per_kdps, qcap=32):
+        self.cfg = cfg
+        self.lsb_per_g = lsb_per_g
+        self.lsb_per_kdps = lsb_per_kdps
+        self.st = array("i", bytes(4 * kernel.S_SIZE))
+        self.yb = array("i", bytes(4 * _YBUF))
+        self.q = EventQueue(qcap)
+        self.coach = Coach(cfg, self.q)
+        self.run_min = cfg["run_min_spm"] * 10
+        st = self.st
+        fi, fs, li, ls, ui, us = config.mount_axes(cfg["mount_up"], cfg["mount_forward"])
+        st[kernel.S_FI] = fi
+        st[kernel.S_FS] = fs
+        st[kernel.S_LI] = li
+        st[kernel.S_LS] = ls
+        st[kernel.S_UI] = ui
+        st[kernel.S_US] = us
+        st[kernel.S_AM] = (4096 * 8192 + lsb_per_g // 2) // lsb_per_g
+        gm, gsh = _gyro_mul(lsb_per_kdps)
+        st[kernel.S_GM] = gm
+        st[kernel.S_GSH] = gsh
+        st[kernel.S_KPM] = (1 << 20) // _TAU_MS
+        st[kernel.S_KLP] = _LP_KLP
+        st[kernel.S_HI] = kernel.ONE_G_Q16 + _STEP_HI
+        st[kernel.S_LO] = kernel.ONE_G_Q16 - _STEP_LO
+        st[kernel.S_REFR] = _REFR_MS
+        st[kernel.S_BUFN] = _YBUF
+        st[kernel.S_STA] = 62915                        # | |a|^2 - 1 | < 0.06 (|a| within 3 %)
+        st[kernel.S_STW] = (2 * lsb_per_kdps) // 1000   # gyro within 2 deg/s of its mean
+        st[kernel.S_STAA] = 123                         # accel within 0.03 g of its mean
+        st[kernel.S_CNMAX] = 2048
+        st[kernel.S_DTMAX] = 50
+        st[kernel.S_IDLEMS] = _IDLE_MS
+        self.start(0)
+
+    def start(self, t0_ms):
+        """Begin a session: the next sample's time is ``t0_ms + dt``; calibration restarts."""
+        st = self.st
+        st[kernel.S_T] = t0_ms
+        st[kernel.S_LAST] = t0_ms - _BIG // 2
+        st[kernel.S_INIT] = 1
+        st[kernel.S_IDLE] = 0
+        st[kernel.S_CALMS] = _CAL_MS
+        st[kernel.S_STILL] = 0
+        st[kernel.S_CN] = 0
+        st[kernel.S_GU] = 1 << 24
+        st[kernel.S_VLP] = kernel.ONE_G_Q16
+        self.calibrated = 0
+        self.fallback_said = 0
+        self.pitch0 = 0   # standing pitch, millidegrees (mount axes until calibrated)
+        self.roll0 = 0
+        self.act = ACT_STANDING
+        self.k = -1       # steps since the stride started; -1 = no stride under way
+        self.t0 = t0_ms
+        self.strides = 0
+        self.q.clear()
+        self.coach.reset()
+        self._stride_reset()
+
+    def _stride_reset(self):
+        st = self.st
+        st[kernel.S_PSI] = 0
+        st[kernel.S_N] = 0
+        st[kernel.S_SF] = 0
+        st[kernel.S_SL] = 0
+        st[kernel.S_SU] = 0
+        st[kernel.S_VMIN] = _BIG
+        st[kernel.S_VMAX] = -_BIG
+        st[kernel.S_RMIN] = _BIG
+        st[kernel.S_RMAX] = -_BIG
+
+    def now(self):
+        """Time of the last processed sample, ms."""
+        return self.st[kernel.S_T]
+
+    def feed(self, buf, n):
+        """Process ``n`` samples of ``buf``; return the number of queued events (``self.q.n``)."""
+        st = self.st
+        yb = self.yb
+        run = kernel.run
+        i = 0
+        while i < n:
+            i = run(st, buf, i, n, yb)
+            e = st[kernel.S_EVT]
+            if e:
+                if e & kernel.EVT_STILL:
+                    self._calibrate()
+                if e & kernel.EVT_STEP:
+                    self._step()
+                if e & kernel.EVT_IDLE:
+                    self._set_activity(ACT_STANDING, st[kernel.S_T])
+                    self.coach.reset()
+                    self.k = -1
+        return self.q.n
+
+    def _set_activity(self, act, t):
+        if act != self.act:
+            self.q.push(EV_ACTIVITY, t, act, self.act, 0, 0, 0, 0)
+            self.act = act
+
+    def _calibrate(self):
+        """3 s of stillness: standing reference (first time) and gyro bias."""
+        st = self.st
+        cn = st[kernel.S_CN]
+        if cn <= 0:
+            return
+        bf = st[kernel.S_CGF] // cn
+        bl = st[kernel.S_CGL] // cn
+        bu = st[kernel.S_CGU] // cn
+        st[kernel.S_BF] = bf
+        st[kernel.S_BL] = bl
+        st[kernel.S_BU] = bu
+        st[kernel.S_BQF] = bf << 8
+        st[kernel.S_BQL] = bl << 8
+        st[kernel.S_BQU] = bu << 8
+        af = st[kernel.S_CAF] // cn
+        al = st[kernel.S_CAL] // cn
+        au = st[kernel.S_CAU] // cn
+        st[kernel.S_GF] = af << 12
+        st[kernel.S_GL] = al << 12
+        st[kernel.S_GU] = au << 12
+        st[kernel.S_CALMS] = 0
+        self.pitch0 = fixmath.pitch_mdeg(af, al, au)
+        self.roll0 = fixmath.roll_mdeg(al, au)
+        self.calibrated = 1
+        self.q.push(EV_CALIB, st[kernel.S_T], 1, _cdeg(self.pitch0), _cdeg(self.roll0),
+                    st[kernel.S_STILL], 0, 0)
+
+    def _step(self):
+        st = self.st
+        t = st[kernel.S_T]
+        last = st[kernel.S_LAST]
+        st[kernel.S_LAST] = t
+        st[kernel.S_IDLE] = 1
+        if self.k < 0 or t - last > _STEP_MAX_MS:
+            self.k = 0
+            self.t0 = t
+            self._stride_reset()
+            return
+        self.k += 1
+        if self.k >= 2:
+            self._stride_end(t)
+            self.k = 0
+            self.t0 = t
+            self._stride_reset()
+
+    def _stride_end(self, t):
+        st = self.st
+        dur = t - self.t0
+        if dur < _STRIDE_MIN_MS or dur > _STRIDE_MAX_MS:
+            return
+        n = st[kernel.S_N]
+        lean = _cdeg(fixmath.pitch_mdeg(st[kernel.S_SF], st[kernel.S_SL], st[kernel.S_SU]) - self.pitch0)
+        rot = kernel.detrended_p2p(self.yb, n)
+        if rot > 131072:
+            rot = 131072
+        rot = (rot * 5730 + 32768) >> 16         # Q16 rad -> cdeg
+        rmax = st[kernel.S_RMAX]
+        rmin = st[kernel.S_RMIN]
+        roll = _cdeg(_asin_q14(rmax) - _asin_q14(rmin))
+        cad = (1200000 + dur // 2) // dur        # steps/min * 10
+        swing = st[kernel.S_VMAX] - st[kernel.S_VMIN]
+        act = ACT_RUNNING if (cad >= self.run_min and swing >= _RUN_SWING) else ACT_WALKING
+        if not self.calibrated and not self.fallback_said:
+            self.fallback_said = 1
+            self.q.push(EV_CALIB, t, 0, 0, 0, 0, 0, 0)
+        self._set_activity(act, t)
+        flags = act | (FLAG_CALIBRATED if self.calibrated else 0)
+        self.strides += 1
+        self.q.push(EV_STRIDE, t, lean, rot, cad, dur, flags, roll)
+        if act == ACT_RUNNING:
+            self.coach.stride(t, lean, rot, dur)
+        else:
+            self.coach.reset()
+
+
+def _cdeg(mdeg):
+    """Millidegrees -> centidegrees, rounded half away from zero."""
+    if mdeg >= 0:
+        return (mdeg + 5) // 10
+    return -((5 - mdeg) // 10)
+
+
+def _asin_q14(s):
+    """asin(s / 2**14) in millidegrees for |s| <= 2**14."""
+    if s > 16384:
+        s = 16384
+    if s < -16384:
+        s = -16384
+    return fixmath.atan2_mdeg(s, fixmath.isqrt(268435456 - s * s))

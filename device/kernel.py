@@ -1,0 +1,417 @@
+"""The per-sample detector kernel: orientation, vertical force, step trigger, stillness.
+
+One ``@micropython.viper`` function, :func:`run`, walks a block of raw samples and keeps all of
+its state in one preallocated ``array('i')`` (slots ``S_*`` below). It stops right after a
+sample that triggers an event (a step, 3 s of standing still, or no step for a while) and returns that sample's
+index + 1, so the Python layer (``detector.py``) can handle the rare events; otherwise it
+returns ``n``. No float, no allocation, every intermediate within +-2**30 (the ESP32's small-int
+range), so CPython, the unix port and the board compute the same bits.
+
+Input block (the sample buffer contract): ``array('h')``, 7 int16 per sample
+``[dt_ms, ax, ay, az, gx, gy, gz]``: milliseconds since the previous sample, then raw counts in
+the IMU's own axes at the configured full scales.
+
+Fixed-point scales (body frame = forward F, left L, up U, right-handed):
+
+==============  =====================================================================
+a (accel)       Q12 g: 1 g = 4096   (raw * S_AM >> 13)
+w (gyro rate)   Q24 rad/ms: 1 rad/ms = 2**24   ((raw - bias) * S_GM >> S_GSH)
+theta           Q16 rad: rotation during one sample, (w * dt_ms + 128) >> 8, clamped +-2**15
+g (gravity up)  Q24 unit vector in the body frame (S_GF, S_GL, S_GU); h = g >> 10 is Q14
+vlp             Q16 g: vertical specific force (a . h) low-passed at ~4 Hz
+psi             Q16 rad: heading (rotation about the vertical) since the stride started
+==============  =====================================================================
+
+Orientation: a gravity-vector filter. The gyro rotates g (dg = -theta x g); the accelerometer
+pulls g toward itself with the *unnormalised* perpendicular error c = a - (a.g)g times
+dt/tau. Unnormalised matters: during running the error then averages to the mean horizontal
+acceleration over a stride, which is zero at steady speed, whereas normalising by |a| would
+weight stance (2-3 g) against flight (0 g) and bias the lean. The error is clamped (+-2 g) so a
+heel-strike spike cannot yank the estimate (soft rejection). g is renormalised every sample.
+Rotation about the vertical is the gyro projected on g (yaw rate about the true vertical),
+so hip drop (roll) does not leak into "swivel".
+"""
+import micropython
+from micropython import const
+
+# ---- state slots (array('i')) ----------------------------------------------------------
+S_FI = const(0)     # sensor axis index feeding body forward (0..2)
+S_FS = const(1)     # its sign (+1/-1)
+S_LI = const(2)
+S_LS = const(3)
+S_UI = const(4)
+S_US = const(5)
+S_AM = const(6)     # accel multiplier: a_Q12 = raw * AM >> 13
+S_GM = const(7)     # gyro multiplier: w_Q24 = (raw - bias) * GM >> GSH
+S_GSH = const(8)
+S_BF = const(9)     # gyro bias, raw counts, body F/L/U
+S_BL = const(10)
+S_BU = const(11)
+S_BQF = const(12)   # gyro bias tracker, raw counts Q8
+S_BQL = const(13)
+S_BQU = const(14)
+S_GF = const(15)    # gravity-up unit vector, Q24
+S_GL = const(16)
+S_GU = const(17)
+S_KPM = const(18)   # accel correction gain per ms: 2**20 / tau_ms
+S_KLP = const(19)   # vertical low-pass gain per ms, Q16 (2*pi*fc/1000 * 2**16)
+S_VLP = const(20)   # vertical specific force, low-passed, Q16 g
+S_TRIG = const(21)  # step Schmitt trigger state: 0 low, 1 high
+S_HI = const(22)    # trigger thresholds, Q16 g (absolute, around 1 g = 65536)
+S_LO = const(23)
+S_T = const(24)     # time of the current sample, ms
+S_LAST = const(25)  # time of the last step, ms
+S_REFR = const(26)  # minimum step interval, ms
+S_PSI = const(27)   # heading since stride start, Q16 rad
+S_N = const(28)     # samples in the current stride (also index into the psi buffer)
+S_SF = const(29)    # sum of h (Q14) over the stride, F/L/U
+S_SL = const(30)
+S_SU = const(31)
+S_VMIN = const(32)  # min/max of vlp in the stride, Q16 g
+S_VMAX = const(33)
+S_RMIN = const(34)  # min/max of h_L (Q14) in the stride: roll excursion
+S_RMAX = const(35)
+S_STILL = const(36)     # ms of continuous stillness
+S_CN = const(37)        # samples summed for calibration (capped at S_CNMAX)
+S_CAF = const(38)       # calibration sums: accel Q12 F/L/U, gyro raw F/L/U
+S_CAL = const(39)
+S_CAU = const(40)
+S_CGF = const(41)
+S_CGL = const(42)
+S_CGU = const(43)
+S_CALMS = const(44)     # stillness needed to calibrate, ms (0 = calibration done/disabled)
+S_STA = const(45)       # stillness: max | |a|^2 - 1 | in Q20 g^2
+S_STW = const(46)       # stillness: max |gyro - gyro_lp| per axis, raw counts
+S_EVT = const(47)       # event bits from the last run(): EVT_STEP, EVT_STILL
+S_BUFN = const(48)      # capacity of the psi buffer
+S_INIT = const(49)      # 1 until the first sample initialised g
+S_GLF = const(50)       # gyro low-pass (raw counts Q4) for the stillness test
+S_GLL = const(51)
+S_GLU = const(52)
+S_ALF = const(53)       # accel low-pass (Q12 << 4) for the stillness test
+S_ALL = const(54)
+S_ALU = const(55)
+S_STAA = const(56)      # stillness: max |a - a_lp| per axis, Q12
+S_R0 = const(57)        # scratch: raw sample, sensor axes (6 slots)
+S_CNMAX = const(63)     # cap on calibration sample count
+S_DTMAX = const(64)     # largest dt used (ms); bigger gaps are clamped
+S_NSAMP = const(65)     # samples seen (saturating), for diagnostics
+S_MAXABS = const(66)    # largest |intermediate| seen (only when S_TRACK = 1; tests)
+S_TRACK = const(67)
+S_IDLE = const(68)      # 1 while a step was seen and no idle event sent since
+S_IDLEMS = const(69)    # no step for this long -> EVT_IDLE, ms
+S_SIZE = const(70)
+
+EVT_STEP = const(1)
+EVT_STILL = const(2)
+EVT_IDLE = const(4)
+
+ONE_G_Q16 = const(65536)
+
+
+@micropython.viper
+def run(st: ptr32, buf: ptr16, i0: int, n: int, yb: ptr32) -> int:
+    """Process samples i0..n-1 of ``buf``; return the index after an event sample, or n."""
+    # ptr32 loads zero-extend on 64-bit ports and not on the 32-bit ESP32; every slot holds a
+    # value within +-2**30, so ((v + 2**30) & (2**31 - 1)) - 2**30 sign-extends on both (and is
+    # the identity under CPython). 2**30 is built at run time: it is not a small-int constant.
+    c30 = 0x20000000 << 1
+    m31 = c30 | (c30 - 1)
+    fi = (((st[S_FI] + c30) & m31) - c30)
+    fs = (((st[S_FS] + c30) & m31) - c30)
+    li = (((st[S_LI] + c30) & m31) - c30)
+    ls = (((st[S_LS] + c30) & m31) - c30)
+    ui = (((st[S_UI] + c30) & m31) - c30)
+    us = (((st[S_US] + c30) & m31) - c30)
+    am = (((st[S_AM] + c30) & m31) - c30)
+    gm = (((st[S_GM] + c30) & m31) - c30)
+    gsh = (((st[S_GSH] + c30) & m31) - c30)
+    kpm = (((st[S_KPM] + c30) & m31) - c30)
+    klp = (((st[S_KLP] + c30) & m31) - c30)
+    dtmax = (((st[S_DTMAX] + c30) & m31) - c30)
+    track = (((st[S_TRACK] + c30) & m31) - c30)
+    gF = (((st[S_GF] + c30) & m31) - c30)
+    gL = (((st[S_GL] + c30) & m31) - c30)
+    gU = (((st[S_GU] + c30) & m31) - c30)
+    vlp = (((st[S_VLP] + c30) & m31) - c30)
+    t = (((st[S_T] + c30) & m31) - c30)
+    psi = (((st[S_PSI] + c30) & m31) - c30)
+    cnt = (((st[S_N] + c30) & m31) - c30)
+    bufn = (((st[S_BUFN] + c30) & m31) - c30)
+    i = i0
+    evt = 0
+    while i < n:
+        p = i * 7
+        dt = int(buf[p]) & 0xFFFF
+        if dt > dtmax:
+            dt = dtmax
+        t += dt
+        k = 0
+        while k < 6:
+            v = int(buf[p + 1 + k])
+            st[S_R0 + k] = ((v & 0xFFFF) ^ 0x8000) - 0x8000
+            k += 1
+        # mount mapping to the body frame, accel to Q12 g
+        aF = ((((st[S_R0 + fi] + c30) & m31) - c30) * fs * am) >> 13
+        aL = ((((st[S_R0 + li] + c30) & m31) - c30) * ls * am) >> 13
+        aU = ((((st[S_R0 + ui] + c30) & m31) - c30) * us * am) >> 13
+        rF = (((st[S_R0 + 3 + fi] + c30) & m31) - c30) * fs
+        rL = (((st[S_R0 + 3 + li] + c30) & m31) - c30) * ls
+        rU = (((st[S_R0 + 3 + ui] + c30) & m31) - c30) * us
+        if (((st[S_INIT] + c30) & m31) - c30):
+            st[S_INIT] = 0
+            gF = aF << 12
+            gL = aL << 12
+            gU = aU << 12
+            if gF == 0 and gL == 0 and gU == 0:
+                gU = 1 << 24
+        # gyro: bias-corrected rate (Q24 rad/ms) -> rotation this sample (Q16 rad)
+        wF = ((rF - (((st[S_BF] + c30) & m31) - c30)) * gm) >> gsh
+        wL = ((rL - (((st[S_BL] + c30) & m31) - c30)) * gm) >> gsh
+        wU = ((rU - (((st[S_BU] + c30) & m31) - c30)) * gm) >> gsh
+        tF = (wF * dt + 128) >> 8
+        tL = (wL * dt + 128) >> 8
+        tU = (wU * dt + 128) >> 8
+        if tF > 32767:
+            tF = 32767
+        if tF < -32767:
+            tF = -32767
+        if tL > 32767:
+            tL = 32767
+        if tL < -32767:
+            tL = -32767
+        if tU > 32767:
+            tU = 32767
+        if tU < -32767:
+            tU = -32767
+        hF = gF >> 10
+        hL = gL >> 10
+        hU = gU >> 10
+        # rotation about the vertical (before the update, with this sample's g)
+        dpsi = ((tF * hF) >> 14) + ((tL * hL) >> 14) + ((tU * hU) >> 14)
+        psi += dpsi
+        # gyro propagation: g -= theta x g   (Q16 * Q14 = Q30 -> >> 6 = Q24)
+        gF -= ((tL * hU) >> 6) - ((tU * hL) >> 6)
+        gL -= ((tU * hF) >> 6) - ((tF * hU) >> 6)
+        gU -= ((tF * hL) >> 6) - ((tL * hF) >> 6)
+        # vertical specific force (Q12 g) and the perpendicular accel error
+        pv = ((aF * hF) >> 14) + ((aL * hL) >> 14) + ((aU * hU) >> 14)
+        if pv > 32767:
+            pv = 32767
+        if pv < -32767:
+            pv = -32767
+        cF = aF - ((pv * hF) >> 14)
+        cL = aL - ((pv * hL) >> 14)
+        cU = aU - ((pv * hU) >> 14)
+        if cF > 8192:
+            cF = 8192
+        if cF < -8192:
+            cF = -8192
+        if cL > 8192:
+            cL = 8192
+        if cL < -8192:
+            cL = -8192
+        if cU > 8192:
+            cU = 8192
+        if cU < -8192:
+            cU = -8192
+        kg = dt * kpm
+        gF += (cF * kg) >> 8
+        gL += (cL * kg) >> 8
+        gU += (cU * kg) >> 8
+        # renormalise: g *= 1 - (|g|^2 - 1)/2
+        hF = gF >> 10
+        hL = gL >> 10
+        hU = gU >> 10
+        err = hF * hF + hL * hL + hU * hU - 0x10000000
+        if err > 0x800000:
+            err = 0x800000
+        if err < -0x800000:
+            err = -0x800000
+        err = err >> 9
+        gF -= (hF * err) >> 10
+        gL -= (hL * err) >> 10
+        gU -= (hU * err) >> 10
+        if track:
+            # tests only: record the largest |intermediate| (every product above is one of these)
+            k = 0
+            m = (((st[S_MAXABS] + c30) & m31) - c30)
+            while k < 11:
+                if k == 0:
+                    x = tF * hU
+                elif k == 1:
+                    x = tL * hF
+                elif k == 2:
+                    x = aF * hF
+                elif k == 3:
+                    x = pv * hF
+                elif k == 4:
+                    x = cF * kg
+                elif k == 5:
+                    x = hF * err
+                elif k == 6:
+                    x = wF * dt
+                elif k == 7:
+                    x = (rF - (((st[S_BF] + c30) & m31) - c30)) * gm
+                elif k == 8:
+                    x = aU * hU
+                elif k == 9:
+                    x = tU * hL
+                else:
+                    x = hF * hF + hL * hL + hU * hU
+                if x < 0:
+                    x = -x
+                if x > m:
+                    m = x
+                k += 1
+            st[S_MAXABS] = m
+        # vertical low-pass (Q16 g)
+        d = (pv << 4) - vlp
+        if d > 0x40000:
+            d = 0x40000
+        if d < -0x40000:
+            d = -0x40000
+        vlp += ((d >> 5) * (dt * klp)) >> 11
+        # stride accumulators
+        if cnt < bufn:
+            yb[cnt] = psi
+            cnt += 1
+            st[S_SF] = ((st[S_SF] + c30) & m31) - c30 + hF
+            st[S_SL] = ((st[S_SL] + c30) & m31) - c30 + hL
+            st[S_SU] = ((st[S_SU] + c30) & m31) - c30 + hU
+        if vlp < (((st[S_VMIN] + c30) & m31) - c30):
+            st[S_VMIN] = vlp
+        if vlp > (((st[S_VMAX] + c30) & m31) - c30):
+            st[S_VMAX] = vlp
+        if hL < (((st[S_RMIN] + c30) & m31) - c30):
+            st[S_RMIN] = hL
+        if hL > (((st[S_RMAX] + c30) & m31) - c30):
+            st[S_RMAX] = hL
+        # stillness: |a| ~ 1 g, and accel and gyro steady around their short-term means
+        aq = aF >> 2
+        m2 = aq * aq
+        aq = aL >> 2
+        m2 += aq * aq
+        aq = aU >> 2
+        m2 += aq * aq
+        m2 -= 0x100000
+        if m2 < 0:
+            m2 = -m2
+        still = 1
+        if m2 > (((st[S_STA] + c30) & m31) - c30):
+            still = 0
+        k = 0
+        while k < 3:
+            if k == 0:
+                gr = rF
+                ar = aF
+            elif k == 1:
+                gr = rL
+                ar = aL
+            else:
+                gr = rU
+                ar = aU
+            glp = (((st[S_GLF + k] + c30) & m31) - c30)
+            glp += ((gr << 4) - glp) >> 3
+            st[S_GLF + k] = glp
+            x = (gr << 4) - glp
+            if x < 0:
+                x = -x
+            if x > ((((st[S_STW] + c30) & m31) - c30) << 4):
+                still = 0
+            alp = (((st[S_ALF + k] + c30) & m31) - c30)
+            alp += ((ar << 4) - alp) >> 3
+            st[S_ALF + k] = alp
+            x = (ar << 4) - alp
+            if x < 0:
+                x = -x
+            if x > ((((st[S_STAA] + c30) & m31) - c30) << 4):
+                still = 0
+            k += 1
+        if still:
+            sm = (((st[S_STILL] + c30) & m31) - c30) + dt
+            if sm > 0x3FFFFFF:
+                sm = 0x3FFFFFF
+            st[S_STILL] = sm
+            if (((st[S_CN] + c30) & m31) - c30) < (((st[S_CNMAX] + c30) & m31) - c30):
+                st[S_CN] = ((st[S_CN] + c30) & m31) - c30 + 1
+                st[S_CAF] = ((st[S_CAF] + c30) & m31) - c30 + aF
+                st[S_CAL] = ((st[S_CAL] + c30) & m31) - c30 + aL
+                st[S_CAU] = ((st[S_CAU] + c30) & m31) - c30 + aU
+                st[S_CGF] = ((st[S_CGF] + c30) & m31) - c30 + rF
+                st[S_CGL] = ((st[S_CGL] + c30) & m31) - c30 + rL
+                st[S_CGU] = ((st[S_CGU] + c30) & m31) - c30 + rU
+            if sm >= 1000:
+                # track the gyro bias while still (time constant ~512 samples)
+                k = 0
+                while k < 3:
+                    if k == 0:
+                        gr = rF
+                    elif k == 1:
+                        gr = rL
+                    else:
+                        gr = rU
+                    bq = (((st[S_BQF + k] + c30) & m31) - c30)
+                    bq += ((gr << 8) - bq) >> 9
+                    st[S_BQF + k] = bq
+                    st[S_BF + k] = (bq + 128) >> 8
+                    k += 1
+            calms = (((st[S_CALMS] + c30) & m31) - c30)
+            if calms > 0 and sm >= calms and sm - dt < calms:
+                evt = evt | EVT_STILL
+        else:
+            st[S_STILL] = 0
+            st[S_CN] = 0
+            st[S_CAF] = 0
+            st[S_CAL] = 0
+            st[S_CAU] = 0
+            st[S_CGF] = 0
+            st[S_CGL] = 0
+            st[S_CGU] = 0
+        # step trigger: Schmitt on the low-passed vertical force
+        if (((st[S_TRIG] + c30) & m31) - c30):
+            if vlp < (((st[S_LO] + c30) & m31) - c30):
+                st[S_TRIG] = 0
+        elif vlp > (((st[S_HI] + c30) & m31) - c30):
+            st[S_TRIG] = 1
+            if t - (((st[S_LAST] + c30) & m31) - c30) >= (((st[S_REFR] + c30) & m31) - c30):
+                evt = evt | EVT_STEP
+        if (((st[S_IDLE] + c30) & m31) - c30) and t - (((st[S_LAST] + c30) & m31) - c30) > (((st[S_IDLEMS] + c30) & m31) - c30):
+            st[S_IDLE] = 0
+            evt = evt | EVT_IDLE
+        ns = (((st[S_NSAMP] + c30) & m31) - c30)
+        if ns < 0x3FFFFFFF:
+            st[S_NSAMP] = ns + 1
+        i += 1
+        if evt:
+            break
+    st[S_GF] = gF
+    st[S_GL] = gL
+    st[S_GU] = gU
+    st[S_VLP] = vlp
+    st[S_T] = t
+    st[S_PSI] = psi
+    st[S_N] = cnt
+    st[S_EVT] = evt
+    return i
+
+
+@micropython.viper
+def detrended_p2p(yb: ptr32, n: int) -> int:
+    """Peak-to-peak of yb[0..n-1] after removing the line from 0 (stride start) to yb[n-1]."""
+    if n < 2:
+        return 0
+    c30 = 0x20000000 << 1
+    m31 = c30 | (c30 - 1)
+    last = ((yb[n - 1] + c30) & m31) - c30
+    lo = 0
+    hi = 0
+    k = 0
+    while k < n:
+        r = (((yb[k] + c30) & m31) - c30) - (last * (k + 1)) // n
+        if r < lo:
+            lo = r
+        if r > hi:
+            hi = r
+        k += 1
+    return hi - lo

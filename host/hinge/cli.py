@@ -1,0 +1,116 @@
+"""The ``hinge`` command: a table of subcommands -> (handler, argparse builder).
+
+Every failure a user can cause ends as one line on stderr and exit status 2 (``HingeError``
+and the device config's ``ValueError`` messages); nothing prints a traceback at a runner.
+"""
+from __future__ import annotations
+
+import argparse
+import sys
+
+
+class HingeError(Exception):
+    """A user-facing error: one line, no traceback."""
+
+
+# ---- replay -------------------------------------------------------------------------------
+def _args_replay(p):
+    p.add_argument("capture", help="capture CSV (t_ms,ax_g,ay_g,az_g,gx_dps,gy_dps,gz_dps)")
+    p.add_argument("--jsonl", action="store_true", help="one JSON object per stride/alert/event")
+    p.add_argument("--set", action="append", default=[], metavar="KEY=VALUE", help="config override (repeatable)")
+    p.add_argument("--engine", choices=("cpython", "micropython"), default="cpython",
+                   help="run the device code under CPython or the unix-port micropython")
+
+
+def parse_sets(items) -> dict:
+    from . import devpath
+
+    config = devpath.import_device("config")
+    out = {}
+    for it in items:
+        if "=" not in it:
+            raise HingeError(f"--set {it}: expected KEY=VALUE")
+        k, v = it.split("=", 1)
+        out[k.strip()] = config.parse_value(k.strip(), v)
+    config.validate(out)
+    return out
+
+
+def cmd_replay(a):
+    from . import replay
+    from .capture import read_capture
+
+    overrides = parse_sets(a.set)
+    cap = read_capture(a.capture)
+    res = replay.replay(cap, overrides, engine=a.engine)
+    if a.jsonl:
+        out = sys.stdout
+        for line in res.jsonl():
+            out.write(line + "\n")
+    else:
+        print(replay.summary(res, int(cap.t_ms[0])))
+
+
+# ---- simulate -----------------------------------------------------------------------------
+def cmd_simulate(a):
+    from . import simulate
+
+    return simulate.main(a.rest)
+
+
+def _args_simulate(p):
+    p.add_argument("rest", nargs=argparse.REMAINDER, help="SCENARIO --out FILE.csv [--seed N] [--minutes M] [--rate HZ]")
+
+
+# ---- demo ---------------------------------------------------------------------------------
+def _args_demo(p):
+    p.add_argument("--scenario", default="mixed")
+    p.add_argument("--seed", type=int, default=1)
+    p.add_argument("--engine", choices=("cpython", "micropython"), default="micropython")
+    p.add_argument("--out", default="out/demo", help="folder for the demo's files")
+
+
+def cmd_demo(a):
+    from . import demo
+
+    return demo.run(a)
+
+
+COMMANDS = {
+    "replay": (cmd_replay, _args_replay, "run a capture CSV through the device detector"),
+    "simulate": (cmd_simulate, _args_simulate, "write a simulated waist-IMU capture with per-stride truth"),
+    "demo": (cmd_demo, _args_demo, "simulate a run and show what the runner would feel"),
+}
+
+
+def build_parser():
+    p = argparse.ArgumentParser(prog="hinge", description="Hinge running-form coach: host tools")
+    p.add_argument("--port", help="serial port of the board (auto-detected when exactly one is attached)")
+    sub = p.add_subparsers(dest="cmd", metavar="COMMAND")
+    for name, (_, builder, help_) in COMMANDS.items():
+        sp = sub.add_parser(name, help=help_, description=help_)
+        builder(sp)
+    return p
+
+
+def main(argv=None):
+    p = build_parser()
+    a = p.parse_args(argv)
+    if not a.cmd:
+        p.print_help()
+        return 2
+    handler = COMMANDS[a.cmd][0]
+    try:
+        rc = handler(a)
+    except (HingeError, ValueError, FileNotFoundError, RuntimeError, OSError) as e:
+        msg = str(e).splitlines()[0] if str(e) else type(e).__name__
+        print(f"hinge {a.cmd}: {msg}", file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        print(f"hinge {a.cmd}: interrupted", file=sys.stderr)
+        return 130
+    return rc or 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

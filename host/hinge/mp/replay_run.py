@@ -1,0 +1,38 @@
+# Runs under the unix-port micropython (MICROPYPATH = device/): feeds a raw sample file
+# through the device detector and prints each event as 8 integers per line.
+# argv: RAW_FILE CONFIG_JSON_FILE LSB_PER_G LSB_PER_KDPS T0_MS
+# RAW_FILE: int16 little-endian, 7 per sample (the sample buffer contract in device/kernel.py).
+import sys
+import json
+from array import array
+
+import config
+import detector
+
+BLOCK = 256
+
+
+def main():
+    raw, cfg_path, lsb_g, lsb_k, t0 = sys.argv[1:6]
+    with open(cfg_path) as f:
+        cfg = config.validate(json.load(f))
+    det = detector.Detector(cfg, int(lsb_g), int(lsb_k))
+    det.start(int(t0))
+    buf = array("h", bytes(14 * BLOCK))
+    q = det.q
+    w = sys.stdout.write
+    with open(raw, "rb") as f:
+        while True:
+            nb = f.readinto(buf)
+            if not nb:
+                break
+            ne = det.feed(buf, nb // 14)
+            b = q.buf
+            for k in range(ne):
+                o = k * 8
+                w("%d %d %d %d %d %d %d %d\n" % (b[o], b[o + 1], b[o + 2], b[o + 3], b[o + 4], b[o + 5], b[o + 6], b[o + 7]))
+            q.clear()
+    w("end %d %d\n" % (det.strides, q.dropped))
+
+
+main()
