@@ -75,7 +75,7 @@ class Coach:
                 self.up_on = 0
                 self.up_held = 0
                 self.up_last = _NONE
-            self.back_held += stride_ms if self.back_on else 0
+            self.back_held += stride_ms
             self.back_on = 1
             self.back_last = self._maybe(R_BACKWARD, t, self.back_held, self.back_last,
                                          self.lean_back - ls, 200, 400, ls, self.lean_back)
@@ -91,7 +91,7 @@ class Coach:
             else:
                 on = self.en_up and ls < self.lean_min
             if on:
-                self.up_held += stride_ms if self.up_on else 0
+                self.up_held += stride_ms
                 self.up_on = 1
                 self.up_last = self._maybe(R_UPRIGHT, t, self.up_held, self.up_last,
                                            self.lean_min - ls, 200, 400, ls, self.lean_min)
@@ -106,7 +106,7 @@ class Coach:
         else:
             on = self.en_swivel and rs > self.rot_max
         if on:
-            self.sw_held += stride_ms if self.sw_on else 0
+            self.sw_held += stride_ms
             self.sw_on = 1
             self.sw_last = self._maybe(R_SWIVEL, t, self.sw_held, self.sw_last,
                                        rs - self.rot_max, 400, 800, rs, self.rot_max)

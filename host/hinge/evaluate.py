@@ -1,0 +1,144 @@
+"""Score detector output against simulator truth (per-stride accuracy, alert timing).
+
+Matching: each detected stride covers [t_ms - stride_ms, t_ms]; it is paired with the truth
+stride it overlaps most (at least half of the shorter one). Accuracy counts running strides
+only. An episode "gets its alert" when an alert of the same reason starts within
+[t0, t0 + alert_after_s + 3 s]; an alert is false when no episode of its reason is under way
+(with a 3 s grace after an episode ends, for the coach's one-stride smoothing).
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import numpy as np
+
+GRACE_MS = 3000
+
+
+@dataclass
+class Score:
+    scenario: str
+    n_truth_running: int = 0
+    n_matched: int = 0
+    coverage: float = 0.0
+    lean_med_abs: float = float("nan")
+    lean_p90_abs: float = float("nan")
+    rot_med_abs: float = float("nan")
+    rot_med_rel: float = float("nan")
+    rot_truth_med: float = float("nan")
+    cad_med_abs: float = float("nan")
+    episodes: int = 0
+    episodes_checked: int = 0
+    episodes_alerted: int = 0
+    latencies_s: list = field(default_factory=list)
+    missed: list = field(default_factory=list)
+    false_alerts: int = 0
+    running_min: float = 0.0
+    alerts_not_running: int = 0
+
+    @property
+    def false_per_30min(self) -> float:
+        return self.false_alerts / max(self.running_min / 30.0, 1e-9)
+
+    def rot_ok(self) -> bool:
+        return self.rot_med_abs <= max(1.5, 0.15 * self.rot_truth_med)
+
+    def row(self) -> dict:
+        return {
+            "scenario": self.scenario,
+            "running_strides": self.n_truth_running,
+            "coverage_pct": round(100 * self.coverage, 1),
+            "lean_med_abs_deg": round(self.lean_med_abs, 2),
+            "lean_p90_abs_deg": round(self.lean_p90_abs, 2),
+            "rot_med_abs_deg": round(self.rot_med_abs, 2),
+            "rot_truth_med_deg": round(self.rot_truth_med, 1),
+            "cad_med_abs_spm": round(self.cad_med_abs, 2),
+            "episodes_alerted": f"{self.episodes_alerted}/{self.episodes_checked}",
+            "max_latency_s": round(max(self.latencies_s), 1) if self.latencies_s else None,
+            "false_alerts": self.false_alerts,
+            "false_per_30min": round(self.false_per_30min, 2),
+            "alerts_not_running": self.alerts_not_running,
+        }
+
+
+def score(truth: dict, det_events: list[dict], cfg: dict) -> Score:
+    """Compare detector dicts (ReplayResult.dicts()) with a simulator truth dict."""
+    sc = Score(truth.get("scenario", "?"))
+    tstr = [s for s in truth["strides"] if s["activity"] == "running"]
+    sc.n_truth_running = len(tstr)
+    det = [d for d in det_events if d["type"] == "stride"]
+    alerts = [d for d in det_events if d["type"] == "alert"]
+    if tstr:
+        t0 = np.array([s["t0_ms"] for s in tstr], float)
+        t1 = np.array([s["t1_ms"] for s in tstr], float)
+        matched = np.zeros(len(tstr), bool)
+        lean_e, rot_e, rot_t, cad_e = [], [], [], []
+        for d in det:
+            if d["activity"] != "running":
+                continue
+            a1 = float(d["t_ms"])
+            a0 = a1 - d["stride_ms"]
+            ov = np.minimum(t1, a1) - np.maximum(t0, a0)
+            k = int(np.argmax(ov))
+            if ov[k] < 0.5 * min(t1[k] - t0[k], a1 - a0):
+                continue
+            matched[k] = True
+            s = tstr[k]
+            lean_e.append(d["lean_deg"] - s["lean_deg"])
+            rot_e.append(d["rotation_deg"] - s["rotation_deg"])
+            rot_t.append(s["rotation_deg"])
+            cad_e.append(d["cadence_spm"] - s["cadence_spm"])
+        sc.n_matched = int(matched.sum())
+        sc.coverage = sc.n_matched / len(tstr)
+        if lean_e:
+            le = np.abs(lean_e)
+            sc.lean_med_abs = float(np.median(le))
+            sc.lean_p90_abs = float(np.percentile(le, 90))
+            sc.rot_med_abs = float(np.median(np.abs(rot_e)))
+            sc.rot_truth_med = float(np.median(rot_t))
+            sc.rot_med_rel = sc.rot_med_abs / max(sc.rot_truth_med, 1e-9)
+            sc.cad_med_abs = float(np.median(np.abs(cad_e)))
+    # running time from truth segments
+    segs = truth["segments"]
+    sc.running_min = sum((s["t1_ms"] - s["t0_ms"]) for s in segs if s["activity"] == "running") / 60000.0
+    # alerts while walking/standing
+    for a in alerts:
+        seg = next((s for s in segs if s["t0_ms"] <= a["t_ms"] < s["t1_ms"]), None)
+        if seg is None or seg["activity"] != "running":
+            # allow the last stride of a running segment to end just after it
+            if not any(s["activity"] == "running" and s["t1_ms"] <= a["t_ms"] < s["t1_ms"] + 1500 for s in segs):
+                sc.alerts_not_running += 1
+    # episodes
+    after_ms = cfg["alert_after_s"] * 1000
+    eps = truth.get("episodes", [])
+    sc.episodes = len(eps)
+    for e in eps:
+        if e["t1_ms"] - e["t0_ms"] < after_ms + 4000:
+            continue
+        sc.episodes_checked += 1
+        hit = [a for a in alerts if a["reason"] == e["reason"] and e["t0_ms"] <= a["t_ms"] <= e["t0_ms"] + after_ms + 3000]
+        if hit:
+            sc.episodes_alerted += 1
+            sc.latencies_s.append((hit[0]["t_ms"] - e["t0_ms"]) / 1000.0)
+        else:
+            first = [a for a in alerts if a["reason"] == e["reason"] and a["t_ms"] >= e["t0_ms"]]
+            sc.missed.append((e["reason"], e["t0_ms"], first[0]["t_ms"] if first else None))
+    for a in alerts:
+        ok = any(e["reason"] == a["reason"] and e["t0_ms"] <= a["t_ms"] <= e["t1_ms"] + GRACE_MS for e in eps)
+        if not ok:
+            sc.false_alerts += 1
+    return sc
+
+
+def format_table(scores: list[Score]) -> str:
+    hdr = ("scenario", "strides", "cover%", "lean med", "lean p90", "rot med", "rot truth", "cad med",
+           "episodes", "max lat s", "false/30min")
+    rows = [hdr]
+    for s in scores:
+        r = s.row()
+        rows.append((r["scenario"], str(r["running_strides"]), f"{r['coverage_pct']:.1f}", f"{r['lean_med_abs_deg']:.2f}",
+                     f"{r['lean_p90_abs_deg']:.2f}", f"{r['rot_med_abs_deg']:.2f}", f"{r['rot_truth_med_deg']:.1f}",
+                     f"{r['cad_med_abs_spm']:.2f}", r["episodes_alerted"], str(r["max_latency_s"]),
+                     f"{r['false_per_30min']:.2f}"))
+    w = [max(len(r[i]) for r in rows) for i in range(len(hdr))]
+    return "\n".join("  ".join(c.rjust(w[i]) if i else c.ljust(w[i]) for i, c in enumerate(r)) for r in rows)

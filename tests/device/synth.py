@@ -1,0 +1,62 @@
+"""A tiny synthetic runner for device unit tests (runs under CPython and micropython).
+
+Pelvis orientation R = Rz(yaw) Ry(pitch); yaw = A sin(2 pi f_stride t); pitch constant.
+Specific force in the world is vertical: f(t) per step = flight (0 g) then a half-sine stance
+peaking at ``peak_g``. Body frame = sensor frame (mount_up=+z, mount_forward=+x).
+Returns an array('h') in the sample buffer layout [dt_ms, ax..gz] at 4096 LSB/g, 32.8 LSB/dps.
+"""
+import math
+from array import array
+
+LSB_G = 4096
+LSB_KDPS = 32800
+
+
+def _c(v):
+    v = int(round(v))
+    return 32767 if v > 32767 else (-32768 if v < -32768 else v)
+
+
+def samples(seconds, rate=100, lean_deg=0.0, rot_pp_deg=0.0, cadence=0, peak_g=2.6, stance=0.4,
+            still=False, bias_dps=(0.0, 0.0, 0.0), t_start=0.0):
+    n = int(seconds * rate)
+    buf = array("h", bytes(14 * n))
+    th = math.radians(lean_deg)
+    st_, ct = math.sin(th), math.cos(th)
+    A = math.radians(rot_pp_deg) / 2
+    step_T = 60.0 / cadence if cadence else 0.0
+    fs = 1.0 / (2 * step_T) if cadence else 0.0
+    acc_ms = 0.0
+    prev_ms = 0
+    for i in range(n):
+        t = t_start + i / rate
+        acc_ms = (i + 1) * 1000.0 / rate
+        ms = int(acc_ms)
+        dt = ms - prev_ms if i else int(1000 / rate)
+        prev_ms = ms
+        if still or not cadence:
+            f = 1.0
+            yr = 0.0
+        else:
+            ph = (t % step_T) / step_T
+            f = (peak_g * math.sin(math.pi * ph / stance)) if ph < stance else 0.0
+            yr = A * 2 * math.pi * fs * math.cos(2 * math.pi * fs * t)
+        # specific force and angular rate in the body frame
+        ax, ay, az = -st_ * f, 0.0, ct * f
+        gx, gy, gz = -st_ * yr, 0.0, ct * yr
+        o = 7 * i
+        buf[o] = dt
+        buf[o + 1] = _c(ax * LSB_G)
+        buf[o + 2] = _c(ay * LSB_G)
+        buf[o + 3] = _c(az * LSB_G)
+        buf[o + 4] = _c((math.degrees(gx) + bias_dps[0]) * LSB_KDPS / 1000)
+        buf[o + 5] = _c((math.degrees(gy) + bias_dps[1]) * LSB_KDPS / 1000)
+        buf[o + 6] = _c((math.degrees(gz) + bias_dps[2]) * LSB_KDPS / 1000)
+    return buf
+
+
+def concat(*bufs):
+    out = array("h")
+    for b in bufs:
+        out.extend(b)
+    return out

@@ -1,0 +1,156 @@
+"""Detector on a synthetic runner: calibration, lean, rotation, cadence, activity, alerts.
+
+Plain functions with asserts: pytest runs them under CPython, tests/test_device_micropython.py
+runs the same file under the unix-port micropython.
+"""
+import config
+import detector
+import kernel
+import synth
+from events import EV_ALERT, EV_CALIB, EV_CLEAR, EV_STRIDE, R_SWIVEL, R_UPRIGHT
+
+
+def _run(buf, overrides=None, rate=100):
+    cfg = config.validate(overrides or {"mount_up": "+z", "mount_forward": "+x"})
+    det = detector.Detector(cfg, synth.LSB_G, synth.LSB_KDPS)
+    det.start(0)
+    evs = []
+    n = len(buf) // 7
+    blk = 100
+    from array import array
+    for s in range(0, n, blk):
+        m = min(blk, n - s)
+        b = array("h", buf[s * 7:(s + m) * 7])
+        ne = det.feed(b, m)
+        q = det.q.buf
+        for k in range(ne):
+            evs.append([q[k * 8 + j] for j in range(8)])
+        det.q.clear()
+    return det, evs
+
+
+def _strides(evs, t_from=0):
+    return [e for e in evs if e[0] == EV_STRIDE and e[1] >= t_from]
+
+
+def test_standing_calibrates_then_running_strides():
+    buf = synth.concat(synth.samples(5, still=True, bias_dps=(0.8, -1.2, 0.5)),
+                       synth.samples(30, lean_deg=8, rot_pp_deg=12, cadence=170, t_start=5,
+                                     bias_dps=(0.8, -1.2, 0.5)))
+    det, evs = _run(buf)
+    cal = [e for e in evs if e[0] == EV_CALIB]
+    assert cal and cal[0][2] == 1 and 3000 <= cal[0][1] <= 3600
+    assert abs(cal[0][3]) < 30  # standing pitch ~0 (cdeg)
+    st = _strides(evs, 10000)
+    assert len(st) >= 15
+    for e in st:
+        assert e[6] & 3 == 2, "running"
+        assert e[6] & 4, "calibrated"
+        assert abs(e[2] - 800) < 80, ("lean cdeg", e[2])
+        assert abs(e[3] - 1200) < 120, ("rotation cdeg", e[3])
+        assert abs(e[4] - 1700) < 15, ("cadence dspm", e[4])
+    # bias learned from the standing start (raw counts, body frame = sensor frame)
+    assert abs(det.st[kernel.S_BF] - 26) <= 2 and abs(det.st[kernel.S_BL] + 39) <= 2
+
+
+def test_tilted_mount_cancels_in_lean():
+    # standing pitched 20 deg forward (a tilted clip); running at 20 + 7 deg -> lean 7
+    buf = synth.concat(synth.samples(5, still=True, lean_deg=20),
+                       synth.samples(20, lean_deg=27, rot_pp_deg=10, cadence=176, t_start=5))
+    det, evs = _run(buf)
+    cal = [e for e in evs if e[0] == EV_CALIB][0]
+    assert abs(cal[3] - 2000) < 40
+    st = _strides(evs, 10000)
+    assert st and all(abs(e[2] - 700) < 80 for e in st), [e[2] for e in st]
+
+
+def test_no_standing_start_falls_back_and_says_so():
+    buf = synth.samples(20, lean_deg=6, rot_pp_deg=10, cadence=165)
+    det, evs = _run(buf)
+    fb = [e for e in evs if e[0] == EV_CALIB]
+    assert fb and fb[0][2] == 0
+    st = _strides(evs)
+    assert st and not any(e[6] & 4 for e in st)
+    assert abs(st[-1][2] - 600) < 80
+
+
+def test_walking_is_not_running_and_never_alerts():
+    # cadence 110 with soft steps (no flight): walking; upright lean 0 would be a fault if running
+    buf = synth.concat(synth.samples(5, still=True),
+                       synth.samples(60, lean_deg=0, rot_pp_deg=30, cadence=110, peak_g=1.3,
+                                     stance=0.99, t_start=5))
+    det, evs = _run(buf, {"mount_up": "+z", "mount_forward": "+x", "alert_after_s": 5})
+    st = _strides(evs, 8000)
+    assert len(st) >= 20
+    assert all(e[6] & 3 == 1 for e in st), "walking"
+    assert not [e for e in evs if e[0] == EV_ALERT]
+
+
+def test_upright_alert_timing_repeat_and_clear():
+    cfgd = {"mount_up": "+z", "mount_forward": "+x", "alert_after_s": 10, "alert_repeat_s": 30}
+    buf = synth.concat(synth.samples(5, still=True),
+                       synth.samples(20, lean_deg=8, rot_pp_deg=10, cadence=170, t_start=5),
+                       synth.samples(75, lean_deg=1, rot_pp_deg=10, cadence=170, t_start=25),
+                       synth.samples(20, lean_deg=8, rot_pp_deg=10, cadence=170, t_start=100))
+    det, evs = _run(buf, cfgd)
+    al = [e for e in evs if e[0] == EV_ALERT]
+    assert [e[2] for e in al] == [R_UPRIGHT] * 3, al
+    # first alert 10 s after the fault starts (+ smoothing, stride granularity)
+    assert 35000 <= al[0][1] <= 37500, al[0][1]
+    assert 29000 <= al[1][1] - al[0][1] <= 31500
+    assert al[0][3] == 2  # 1 deg lean is 3 deg short of the 4 deg limit: moderate (2-4 deg)
+    cl = [e for e in evs if e[0] == EV_CLEAR]
+    # the synthetic lean jumps with no gyro signal, so the filter needs ~1-2 tau (1 s) to follow
+    assert len(cl) == 1 and cl[0][2] == R_UPRIGHT and 100000 <= cl[0][1] <= 104000
+
+
+def test_swivel_alert_and_hysteresis():
+    cfgd = {"mount_up": "+z", "mount_forward": "+x", "alert_after_s": 5, "swivel_max_deg": 20,
+            "swivel_hyst_deg": 3}
+    buf = synth.concat(synth.samples(5, still=True),
+                       synth.samples(30, lean_deg=8, rot_pp_deg=30, cadence=170, t_start=5),
+                       # 18.5 deg: below the limit but inside the hysteresis band: stays on
+                       synth.samples(20, lean_deg=8, rot_pp_deg=18.5, cadence=170, t_start=35))
+    det, evs = _run(buf, cfgd)
+    al = [e for e in evs if e[0] == EV_ALERT]
+    assert al and al[0][2] == R_SWIVEL and al[0][3] == 3  # 10 deg over: strong
+    assert not [e for e in evs if e[0] == EV_CLEAR]
+
+
+def test_standing_stop_resets_episode():
+    cfgd = {"mount_up": "+z", "mount_forward": "+x", "alert_after_s": 10}
+    buf = synth.concat(synth.samples(5, still=True),
+                       synth.samples(8, lean_deg=1, cadence=170, t_start=5),
+                       synth.samples(5, still=True, t_start=13),
+                       synth.samples(8, lean_deg=1, cadence=170, t_start=18))
+    det, evs = _run(buf, cfgd)
+    assert not [e for e in evs if e[0] == EV_ALERT]
+    assert [e for e in evs if e[0] == 5 and e[2] == 0], "activity -> standing"
+
+
+def test_event_queue_drops_oldest():
+    q = detector.EventQueue(4)
+    for i in range(6):
+        q.push(1, i, 0, 0, 0, 0, 0, 0)
+    assert q.n == 4 and q.dropped == 2
+    assert [q.buf[k * 8 + 1] for k in range(4)] == [2, 3, 4, 5]
+
+
+def test_intermediates_within_small_int_range():
+    # saturated, violent input: every product stays within +-2**30 (ESP32 small ints)
+    import synth as s_
+    buf = s_.concat(s_.samples(4, still=True), s_.samples(10, lean_deg=40, rot_pp_deg=170, cadence=200, peak_g=9))
+    cfg = config.validate({"mount_up": "+z", "mount_forward": "+x"})
+    det = detector.Detector(cfg, s_.LSB_G, s_.LSB_KDPS)
+    det.start(0)
+    det.st[kernel.S_TRACK] = 1
+    from array import array
+    n = len(buf) // 7
+    for i in range(0, n, 50):
+        det.feed(array("h", buf[i * 7:(i + 50) * 7]), min(50, n - i))
+        det.q.clear()
+    m = det.st[kernel.S_MAXABS]
+    assert 2 ** 20 < m < 2 ** 30, m
+    for k in range(kernel.S_SIZE):
+        v = det.st[k]
+        assert -(2 ** 30) <= v < 2 ** 30, (k, v)

@@ -1,0 +1,49 @@
+"""fixmath: integer angles against math (runs under CPython and micropython)."""
+import math
+
+import fixmath
+
+
+def test_atan2_matches_math_all_quadrants():
+    worst = 0
+    for k in range(0, 360, 7):
+        for r in (3, 1000, 16384, 5000000, 100000000):
+            a = math.radians(k + 0.37)
+            x = int(r * math.cos(a))
+            y = int(r * math.sin(a))
+            if x == 0 and y == 0:
+                continue
+            got = fixmath.atan2_mdeg(y, x)
+            want = math.degrees(math.atan2(y, x)) * 1000
+            d = abs(got - want)
+            d = min(d, 360000 - d)
+            worst = max(worst, d)
+    assert worst < 60, worst  # < 0.06 deg even for tiny vectors
+
+
+def test_atan2_zero_and_axes():
+    assert fixmath.atan2_mdeg(0, 0) == 0
+    assert abs(fixmath.atan2_mdeg(0, 100) - 0) <= 5
+    assert abs(fixmath.atan2_mdeg(100, 0) - 90000) <= 5
+    assert abs(abs(fixmath.atan2_mdeg(0, -100)) - 180000) <= 5
+    assert abs(fixmath.atan2_mdeg(-100, 0) + 90000) <= 5
+
+
+def test_isqrt_exact():
+    for n in list(range(0, 2000)) + [2 ** 28, 2 ** 30 - 1, 123456789, 999999999]:
+        r = fixmath.isqrt(n)
+        assert r * r <= n < (r + 1) * (r + 1), n
+
+
+def test_pitch_and_roll_of_gravity_vectors():
+    for lean in (-30, -5, 0, 3.5, 12, 45):
+        for roll in (-20, 0, 10):
+            th, ph = math.radians(lean), math.radians(roll)
+            f = -math.sin(th)
+            l_ = math.sin(ph) * math.cos(th)
+            u = math.cos(ph) * math.cos(th)
+            s = 16384
+            p = fixmath.pitch_mdeg(int(f * s), int(l_ * s), int(u * s))
+            r = fixmath.roll_mdeg(int(l_ * s), int(u * s))
+            assert abs(p - lean * 1000) < 30, (lean, roll, p)
+            assert abs(r - roll * 1000) < 30, (lean, roll, r)
