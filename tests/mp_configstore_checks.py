@@ -134,7 +134,7 @@ def check_load_remembers_last_good(root):
 def check_last_good_not_rewritten_when_unchanged(root):
     _boot_good(root, {"lean_min_deg": 6})
     fake = FakeOS()
-    cfg, st = _with_os(fake, cs.load, root)
+    _, st = _with_os(fake, cs.load, root)
     assert st == "ok" and fake.renames == 0, (st, fake.renames)
     cs.save(root, {"lean_min_deg": 7})
     _with_os(fake, cs.load, root)
@@ -285,7 +285,7 @@ def check_last_good_alone_is_a_fallback_not_ok(root):
 
 def check_status_reason_is_one_short_line(root):
     _w(root, cs.FILE, '{"' + "x" * 300 + '\\n": 1}')
-    cfg, st = cs.load(root)
+    _, st = cs.load(root)
     assert st.startswith("defaults: config.json: unknown key"), st
     assert "\n" not in st and len(st) < 200, (len(st), st)
 
@@ -306,7 +306,7 @@ def check_save_validates_before_writing(root):
         except ValueError:
             pass
         else:
-            raise AssertionError("saved %r" % (bad,))
+            raise AssertionError(f"saved {bad!r}")
         assert _r(root, cs.FILE) == before
     assert not _exists(root, cs.FILE + cs.TMP_SUFFIX)
 
@@ -408,7 +408,7 @@ def check_migration_hook(root):
         except ValueError:
             pass
         else:
-            raise AssertionError("migrated %r" % (bad,))
+            raise AssertionError(f"migrated {bad!r}")
     # a registered step runs: pretend the firmware were at version 2
     saved = config.VERSION
     try:
@@ -429,7 +429,7 @@ def main(base):
         try:
             globals()[n](d)
             print("PASS", n)
-        except Exception as e:
+        except Exception as e:  # noqa: BLE001 - report every failing check, then go on
             failed += 1
             print("FAIL", n, type(e).__name__, e)
             if hasattr(sys, "print_exception"):

