@@ -1,0 +1,365 @@
+"""Non-blocking vibration cues for a coin ERM motor on a PWM pin (through an N-MOSFET).
+
+Usage::
+
+    from machine import Pin, PWM
+    import haptic
+    h = haptic.Haptic(PWM(Pin(27), freq=1000, duty_u16=0), cfg["motor_duty"],
+                      tick_on_clear=cfg["tick_on_clear"],
+                      buzz_on_calibrated=cfg["buzz_on_calibrated"])
+    h.play(haptic.P_UPRIGHT, 2)        # pattern ids 1-3 equal events.R_* reasons
+    while True:
+        h.step(time.ticks_ms())        # never blocks, never allocates
+        ms = h.next_ms(time.ticks_ms())   # -1 idle, else call step() again within ms
+
+``play()`` only queues. ``step(now_ms)`` advances the pattern and writes ``pwm.duty_u16()``
+only when the level changes. Call both from the same context (the main loop): a soft
+``machine.Timer`` callback may run between any two bytecodes of ``play()``. While
+``is_busy()``, don't ``machine.lightsleep()``: the ESP32's LEDC PWM stops with the APB clock;
+sleep at most ``next_ms()`` with ``time.sleep_ms`` instead.
+
+What the runner feels
+---------------------
+Every on-pulse starts with a 25 ms kick at full duty (an ERM needs it to spin up), then runs
+at the configured ``motor_duty``. Pulses are at least 60 ms (shorter is lost through
+clothing). Patterns are at most 1500 ms; 400 ms of quiet separate two cues. Coaching cues
+grow longer with severity (runners learn best from a cue whose length grows with the error).
+Pulse words: tick <= 60 ms, short <= 150 ms, long <= 800 ms, drone > 800 ms; "-" joins
+pulses of one burst, "..." marks a gap of 300 ms or more.
+
+====  ===  ====  =====================================================  =====  ========
+id    sev  prio  describe(id, sev)                                      on ms  total ms
+====  ===  ====  =====================================================  =====  ========
+1     1    2     upright: long (1 x 400 ms)                               400       400
+1     2    2     upright: long-long (2 x 400 ms)                          800      1000
+1     3    2     upright: long-long-long (3 x 400 ms)                    1200      1500
+2     1    2     swivel: short-short-short (3 x 100 ms)                   300       500
+2     2    2     swivel: 5 shorts (5 x 100 ms)                            500       900
+2     3    2     swivel: 7 shorts (7 x 100 ms)                            700      1300
+3     1    2     backward: short-long (100/400 ms)                        500       650
+3     2    2     backward: short-short-long (100/100/600 ms)              800      1050
+3     3    2     backward: short-short-short-long (100/100/100/800 ms)   1100      1450
+4     -    1     clear: tick (1 x 60 ms)                                   60        60
+5     -    1     calibrated: tick-tick (2 x 60 ms)                        120       240
+6     -    3     sensor_fault: drone (1 x 1000 ms)                       1000      1000
+7     -    3     config_fallback: long-short-long (400/100/400 ms)        900      1200
+8     -    2     low_battery: tick...tick...tick (3 x 60 ms)              180       980
+====  ===  ====  =====================================================  =====  ========
+
+Gaps inside a cue: upright 200 ms (sev 2) / 150 ms (sev 3); swivel 100 ms; backward 100 ms
+between shorts and 150 ms before the long pulse; calibrated 120 ms; config_fallback 150 ms;
+low_battery 400 ms. ``tests/test_haptic.py`` checks every row against ``describe()`` and the
+tables below. In words: *upright* = "lean into it", calm long pulses; *swivel* = a fast
+rattle, like the twist itself; *backward* (leaning back on a descent) = short pulses, then a
+long push forward. Faults and status cues never use the coaching rhythms.
+
+Priority and queue: a cue of higher priority (faults 3 > coaching and low battery 2 > tick
+and calibrated 1) preempts a lower one that is playing; the cut cue goes back to the front
+of the queue and replays whole after the higher one. The queue holds 4 cues; a second cue
+for a reason already queued upgrades it to the larger severity. When full, a new cue evicts
+the oldest queued cue of the lowest priority below its own, or is refused when there is
+none; ``play()`` returns False when refused and ``dropped`` counts refused and evicted cues
+(nothing is lost silently; the main loop can log the count). A cue disabled by config
+(``tick_on_clear``, ``buzz_on_calibrated``) returns False and is not counted.
+
+Timing: a segment ends at the first ``step()`` at or after its end, and the next one starts
+then, so late steps stretch a pattern but never skip a pulse. Step every <= 10 ms while busy.
+Cost: ``step()`` ~0.7 us on the unix port (x86-64), so roughly 45-85 us on an ESP32 by the
+65-120x factor in micropython-notes; zero allocation (checked under ``heap_lock()``).
+"""
+from micropython import const
+from time import ticks_diff
+
+# pattern ids (1-3 are the coaching reasons, equal to events.R_UPRIGHT/R_SWIVEL/R_BACKWARD)
+P_UPRIGHT = const(1)
+P_SWIVEL = const(2)
+P_BACKWARD = const(3)
+P_CLEAR = const(4)
+P_CALIBRATED = const(5)
+P_SENSOR_FAULT = const(6)
+P_CONFIG_FALLBACK = const(7)
+P_LOW_BATTERY = const(8)
+NAMES = ("", "upright", "swivel", "backward", "clear", "calibrated", "sensor_fault",
+         "config_fallback", "low_battery")
+
+KICK_MS = const(25)  # full-duty start of every pulse
+GAP_MS = const(400)  # quiet between two cues
+MAX_PATTERN_MS = const(1500)
+QUEUE_LEN = const(4)
+_QCAP = const(5)  # QUEUE_LEN + 1 slot for a preempted cue going back to the front
+_FULL = const(65535)
+
+# Segments in ms, alternating on, off, on, ... (always an odd count: starts and ends "on").
+_UPRIGHT = ((400,), (400, 200, 400), (400, 150, 400, 150, 400))
+_SWIVEL = ((100, 100, 100, 100, 100),
+           (100, 100, 100, 100, 100, 100, 100, 100, 100),
+           (100, 100, 100, 100, 100, 100, 100, 100, 100, 100, 100, 100, 100))
+_BACKWARD = ((100, 150, 400), (100, 100, 100, 150, 600), (100, 100, 100, 100, 100, 150, 800))
+_CLEAR = (60,)
+_CALIBRATED = (60, 120, 60)
+_SENSOR_FAULT = (1000,)
+_CONFIG_FALLBACK = (400, 150, 100, 150, 400)
+_LOW_BATTERY = (60, 400, 60, 400, 60)
+
+# PATTERNS[id][severity - 1]: the segments; ungraded cues repeat one tuple.
+PATTERNS = (
+    None,
+    _UPRIGHT,
+    _SWIVEL,
+    _BACKWARD,
+    (_CLEAR, _CLEAR, _CLEAR),
+    (_CALIBRATED, _CALIBRATED, _CALIBRATED),
+    (_SENSOR_FAULT, _SENSOR_FAULT, _SENSOR_FAULT),
+    (_CONFIG_FALLBACK, _CONFIG_FALLBACK, _CONFIG_FALLBACK),
+    (_LOW_BATTERY, _LOW_BATTERY, _LOW_BATTERY),
+)
+PRIORITY = b"\x00\x02\x02\x02\x01\x01\x03\x03\x02"
+GRADED = (P_UPRIGHT, P_SWIVEL, P_BACKWARD)
+_N = const(9)  # len(PATTERNS)
+
+
+def pattern(pattern_id, severity=1):
+    """The segment tuple (on, off, on, ... ms) for a cue; severity clamped to 1..3."""
+    if severity < 1:
+        severity = 1
+    elif severity > 3:
+        severity = 3
+    return PATTERNS[pattern_id][severity - 1]
+
+
+def on_ms(pattern_id, severity=1):
+    """Total motor-on time of a cue in ms."""
+    s = pattern(pattern_id, severity)
+    return sum(s[k] for k in range(0, len(s), 2))
+
+
+def length_ms(pattern_id, severity=1):
+    """First on-edge to last off-edge in ms (the gap after a cue is not counted)."""
+    return sum(pattern(pattern_id, severity))
+
+
+def _word(ms):
+    if ms <= 60:
+        return "tick"
+    if ms <= 150:
+        return "short"
+    if ms <= 800:
+        return "long"
+    return "drone"
+
+
+def describe(pattern_id, severity=1):
+    """Short text for the demo printout, e.g. ``"upright: long-long (2 x 400 ms)"``."""
+    segs = pattern(pattern_id, severity)
+    ons = [segs[k] for k in range(0, len(segs), 2)]
+    if len(ons) > 3 and len(set(ons)) == 1:
+        shape = "%d %ss" % (len(ons), _word(ons[0]))
+    else:
+        shape = _word(ons[0])
+        for k in range(1, len(ons)):
+            # "-" joins pulses in one burst, "..." marks a slow rhythm (gap >= 300 ms)
+            shape += ("..." if segs[2 * k - 1] >= 300 else "-") + _word(ons[k])
+    if len(set(ons)) == 1:
+        detail = "%d x %d ms" % (len(ons), ons[0])
+    else:
+        detail = "/".join(str(x) for x in ons) + " ms"
+    return "%s: %s (%s)" % (NAMES[pattern_id], shape, detail)
+
+
+class Haptic:
+    """Plays cues on ``pwm`` (anything with ``duty_u16(v)``); see the module docstring."""
+
+    def __init__(self, pwm, duty_pct=80, tick_on_clear=True, buzz_on_calibrated=True):
+        self._pwm = pwm
+        self._duty = 0
+        self.set_duty(duty_pct)
+        self.tick_on_clear = bool(tick_on_clear)
+        self.buzz_on_calibrated = bool(buzz_on_calibrated)
+        self._q = bytearray(_QCAP)  # queued cues as id << 2 | severity, oldest first
+        self._n = 0
+        self._pat = None  # segments now playing, or None
+        self._code = 0  # its id << 2 | severity
+        self._prio = 0
+        self._i = 0  # segment index (even = on)
+        self._t0 = 0  # ms when this segment (or the gap) started
+        self._gap = False
+        self._urgent = False  # a queued cue outranks the one playing
+        self._level = 0
+        self.dropped = 0  # cues refused or evicted because the queue was full
+        self.preempted = 0  # cues cut by a higher-priority cue (they replay later)
+        pwm.duty_u16(0)
+
+    @classmethod
+    def from_config(cls, pwm, cfg):
+        """A Haptic set up from a validated config dict."""
+        return cls(pwm, cfg["motor_duty"], cfg["tick_on_clear"], cfg["buzz_on_calibrated"])
+
+    def set_duty(self, duty_pct):
+        """Vibration strength in percent (config ``motor_duty``), clamped to 0..100."""
+        p = int(duty_pct)
+        if p < 0:
+            p = 0
+        elif p > 100:
+            p = 100
+        self._duty = p * _FULL // 100
+
+    def play(self, pattern_id, severity=1):
+        """Queue a cue. Returns True if queued (or merged), False if disabled or refused."""
+        if pattern_id < 1 or pattern_id >= _N:
+            return False
+        if (pattern_id == P_CLEAR and not self.tick_on_clear) or (
+            pattern_id == P_CALIBRATED and not self.buzz_on_calibrated
+        ):
+            return False
+        if severity < 1:
+            severity = 1
+        elif severity > 3:
+            severity = 3
+        q = self._q
+        n = self._n
+        prio = PRIORITY[pattern_id]
+        i = 0
+        while i < n:  # same cue already waiting: keep one, at the larger severity
+            if q[i] >> 2 == pattern_id:
+                if q[i] & 3 < severity:
+                    q[i] = pattern_id << 2 | severity
+                return True
+            i += 1
+        if n >= QUEUE_LEN:
+            # evict the oldest cue of the lowest priority, if lower than this one
+            j = -1
+            low = prio
+            i = 0
+            while i < n:
+                p = PRIORITY[q[i] >> 2]
+                if p < low:
+                    low = p
+                    j = i
+                i += 1
+            self.dropped += 1
+            if j < 0:
+                return False
+            self._remove(j)
+            n = self._n
+        q[n] = pattern_id << 2 | severity
+        self._n = n + 1
+        if self._pat is not None and prio > self._prio:
+            self._urgent = True
+        return True
+
+    def step(self, now_ms):
+        """Advance the cue now playing to ``now_ms`` (a ``time.ticks_ms()`` value)."""
+        pat = self._pat
+        if pat is None:
+            if self._gap:
+                if ticks_diff(now_ms, self._t0) < GAP_MS:
+                    return
+                self._gap = False
+            if self._n:
+                self._start(now_ms)
+            return
+        if self._urgent:
+            self._preempt(now_ms)
+            return
+        i = self._i
+        el = ticks_diff(now_ms, self._t0)
+        if el >= pat[i]:
+            i += 1
+            if i >= len(pat):
+                self._stop(now_ms)
+                return
+            self._i = i
+            self._t0 = now_ms
+            el = 0
+        if i & 1:
+            lvl = 0
+        elif el < KICK_MS:
+            lvl = _FULL
+        else:
+            lvl = self._duty
+        if lvl != self._level:
+            self._level = lvl
+            self._pwm.duty_u16(lvl)
+
+    def next_ms(self, now_ms):
+        """Ms until ``step()`` has something to do: -1 when idle, 0 when due now."""
+        pat = self._pat
+        if pat is None:
+            if not self._n:
+                return -1
+            if self._gap:
+                d = GAP_MS - ticks_diff(now_ms, self._t0)
+                return d if d > 0 else 0
+            return 0
+        if self._urgent:
+            return 0
+        el = ticks_diff(now_ms, self._t0)
+        d = pat[self._i] - el
+        if not self._i & 1 and el < KICK_MS:
+            d = KICK_MS - el
+        return d if d > 0 else 0
+
+    def is_busy(self):
+        """True while a cue plays or waits in the queue."""
+        return self._pat is not None or self._n > 0
+
+    def stop(self):
+        """Motor off now and forget every queued cue (e.g. before deep sleep)."""
+        self._n = 0
+        self._pat = None
+        self._gap = False
+        self._urgent = False
+        self._level = 0
+        self._pwm.duty_u16(0)
+
+    # -- internals (no allocation) --------------------------------------------------------
+    def _remove(self, j):
+        q = self._q
+        n = self._n - 1
+        while j < n:
+            q[j] = q[j + 1]
+            j += 1
+        self._n = n
+
+    def _start(self, now_ms):
+        q = self._q
+        n = self._n
+        j = 0
+        best = 0
+        i = 0
+        while i < n:  # highest priority first, oldest first among equals
+            p = PRIORITY[q[i] >> 2]
+            if p > best:
+                best = p
+                j = i
+            i += 1
+        code = q[j]
+        self._remove(j)
+        self._code = code
+        self._prio = best
+        self._pat = PATTERNS[code >> 2][(code & 3) - 1]
+        self._i = 0
+        self._t0 = now_ms
+        self._urgent = False
+        self._level = _FULL
+        self._pwm.duty_u16(_FULL)
+
+    def _preempt(self, now_ms):
+        q = self._q
+        i = self._n
+        while i > 0:  # the cut cue goes back to the front, to replay whole
+            q[i] = q[i - 1]
+            i -= 1
+        q[0] = self._code
+        self._n += 1
+        self.preempted += 1
+        self._stop(now_ms)
+
+    def _stop(self, now_ms):
+        self._pat = None
+        self._urgent = False
+        self._gap = True
+        self._t0 = now_ms
+        if self._level:
+            self._level = 0
+            self._pwm.duty_u16(0)
