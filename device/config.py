@@ -19,7 +19,7 @@ IMU_MODELS = ("auto", "mpu6050", "mpu6500", "mpu9250", "lsm6ds3", "lsm6dso", "ls
 
 # key: (default, kind, lo, hi, unit, help)
 # kind: "f" number, "i" integer, "b" bool, "c" choice (lo = tuple of choices), "s" string
-SCHEMA = {
+SCHEMA: dict = {
     "version": (VERSION, "i", 1, VERSION, "", "config format version"),
     # -- mounting and sensor --------------------------------------------------------------
     "mount_up": ("+x", "c", AXES, None, "", "IMU axis that points up when standing"),

@@ -135,6 +135,7 @@ class Detector:
         st[kernel.S_CNMAX] = 2048
         st[kernel.S_DTMAX] = 50
         st[kernel.S_IDLEMS] = _IDLE_MS
+        st[kernel.S_C30] = 1 << 30
         self.start(0)
 
     def start(self, t0_ms):
@@ -255,7 +256,7 @@ class Detector:
             return
         n = st[kernel.S_N]
         lean = _cdeg(fixmath.pitch_mdeg(st[kernel.S_SF], st[kernel.S_SL], st[kernel.S_SU]) - self.pitch0)
-        rot = kernel.detrended_p2p(self.yb, n)
+        rot = kernel.detrended_p2p(self.yb, n, st)
         if rot > 131072:
             rot = 131072
         rot = (rot * 5730 + 32768) >> 16         # Q16 rad -> cdeg

@@ -100,7 +100,8 @@ S_MAXABS = const(66)    # largest |intermediate| seen (only when S_TRACK = 1; te
 S_TRACK = const(67)
 S_IDLE = const(68)      # 1 while a step was seen and no idle event sent since
 S_IDLEMS = const(69)    # no step for this long -> EVT_IDLE, ms
-S_SIZE = const(70)
+S_C30 = const(70)       # the constant 2**30 (built at run time: not a small int on the ESP32)
+S_SIZE = const(71)
 
 EVT_STEP = const(1)
 EVT_STILL = const(2)
@@ -114,8 +115,9 @@ def run(st: ptr32, buf: ptr16, i0: int, n: int, yb: ptr32) -> int:
     """Process samples i0..n-1 of ``buf``; return the index after an event sample, or n."""
     # ptr32 loads zero-extend on 64-bit ports and not on the 32-bit ESP32; every slot holds a
     # value within +-2**30, so ((v + 2**30) & (2**31 - 1)) - 2**30 sign-extends on both (and is
-    # the identity under CPython). 2**30 is built at run time: it is not a small-int constant.
-    c30 = 0x20000000 << 1
+    # the identity under CPython). 2**30 comes from the state: as a literal the compiler would
+    # fold it into a heap int on 32-bit targets.
+    c30 = st[S_C30]
     m31 = c30 | (c30 - 1)
     fi = (((st[S_FI] + c30) & m31) - c30)
     fs = (((st[S_FS] + c30) & m31) - c30)
@@ -397,11 +399,11 @@ def run(st: ptr32, buf: ptr16, i0: int, n: int, yb: ptr32) -> int:
 
 
 @micropython.viper
-def detrended_p2p(yb: ptr32, n: int) -> int:
+def detrended_p2p(yb: ptr32, n: int, st: ptr32) -> int:
     """Peak-to-peak of yb[0..n-1] after removing the line from 0 (stride start) to yb[n-1]."""
     if n < 2:
         return 0
-    c30 = 0x20000000 << 1
+    c30 = st[S_C30]
     m31 = c30 | (c30 - 1)
     last = ((yb[n - 1] + c30) & m31) - c30
     lo = 0

@@ -6,7 +6,6 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-
 from hinge import cli, replay
 from hinge.capture import CaptureError, read_capture, to_raw, write_capture
 
@@ -111,7 +110,7 @@ def test_malformed_csv_names_the_line(tmp_path, content, lineno, words):
 def test_rate_and_missing_file(tmp_path):
     f = tmp_path / "slow.csv"
     f.write_text("t_ms,ax_g,ay_g,az_g,gx_dps,gy_dps,gz_dps\n" + "".join(f"{i * 100},0,0,1,0,0,0\n" for i in range(20)))
-    with pytest.raises(CaptureError, match="10.0 Hz outside"):
+    with pytest.raises(CaptureError, match=r"10\.0 Hz outside"):
         read_capture(f)
     p = _run(["replay", str(tmp_path / "nope.csv")])
     assert p.returncode == 2 and "no such file" in p.stderr

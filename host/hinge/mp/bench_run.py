@@ -2,16 +2,15 @@
 # argv: RAW_FILE CONFIG_JSON_FILE LSB_PER_G LSB_PER_KDPS
 # Prints JSON lines: the detector's per-sample cost and allocation, and a plain float 6-axis
 # Madgwick update timed in the same process on the same samples, for scale.
-import sys
 import gc
 import json
+import sys
 import time
 from array import array
 
-import micropython
-
 import config
 import detector
+import micropython
 
 BLOCK = 128
 REPEAT = 7
@@ -35,7 +34,7 @@ def bench_detector(samples, cfg, lsb_g, lsb_k):
     nb = len(blocks) * BLOCK
     times = []
     allocs = []
-    for r in range(REPEAT):
+    for _ in range(REPEAT):
         det.start(0)
         gc.collect()
         gc.disable()

@@ -2,8 +2,8 @@
 # through the device detector and prints each event as 8 integers per line.
 # argv: RAW_FILE CONFIG_JSON_FILE LSB_PER_G LSB_PER_KDPS T0_MS
 # RAW_FILE: int16 little-endian, 7 per sample (the sample buffer contract in device/kernel.py).
-import sys
 import json
+import sys
 from array import array
 
 import config
