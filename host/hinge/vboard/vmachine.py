@@ -1,0 +1,547 @@
+"""The virtual ``machine`` for the unix port and CPython: a board whose clock is virtual.
+
+``device/board.py`` imports this module in place of ``machine`` when ``sys.platform`` is
+"linux". Everything a Hinge board has is here: ``I2C`` (with register-level IMU models on it),
+``Pin`` (the button follows a schedule), ``PWM`` (every duty change is logged with its virtual
+time), ``WDT`` (raises ``WDTReset`` if not fed in time), ``ADC`` (battery), ``lightsleep``,
+``idle``, ``reset``, and a ``Clock``.
+
+Usage (host or test)::
+
+    import vmachine, vsources
+    src = vsources.FileSource("run.s6", fields=6, rate_hz=104)
+    vb = vmachine.VBoard(imu="lsm6dso", addr=0x6A, source=src)
+    vmachine.install(vb)            # board.* now talks to this board
+    ...                             # run device code; vb.clock.advance(ms) moves time
+    vb.pwm_log                      # [(t_ms, pin, duty_u16), ...]
+
+or, for ``micropython device/main.py`` with no host code, the environment variable
+``HINGE_VBOARD`` holds the same settings as JSON (see ``VBoard.from_env``)::
+
+    HINGE_VBOARD='{"imu": "mpu6050", "source": {"path": "run.s6", "rate_hz": 104}}'
+
+The clock: virtual milliseconds that move only when the device sleeps (``sleep_ms``,
+``lightsleep``, ``idle``) or a test calls ``advance``, so a 10-minute run replays as fast as the
+code runs ("as fast as possible", ``scale=0``). With ``scale=k > 0`` virtual time also follows
+real time k times faster (``scale=1``: real time) and sleeps really sleep ``ms / k``.
+``ticks_ms`` wraps at 2**30 like the ESP32 (``start_ms`` lets a test start near the wrap).
+When the capture has been played and ``end_grace_ms`` more have passed, the next sleep raises
+``EndOfCapture`` (a ``SystemExit``) if ``on_end == "exit"``.
+"""
+import sys
+import time
+
+try:
+    import os
+except ImportError:  # pragma: no cover
+    os = None
+
+_TICKS_PERIOD = 1 << 30
+_TICKS_MAX = _TICKS_PERIOD - 1
+_TICKS_HALF = _TICKS_PERIOD // 2
+
+_BOARD = None
+
+
+class WDTReset(BaseException):
+    """The watchdog expired: on the board this is a hard reset."""
+
+
+class BoardReset(BaseException):
+    """``machine.reset()`` was called."""
+
+
+class EndOfCapture(SystemExit):
+    """The sample source is exhausted (and the grace time has passed)."""
+
+
+def _real_ms():
+    if hasattr(time, "monotonic"):  # CPython
+        return time.monotonic() * 1000.0
+    return time.ticks_ms()  # MicroPython unix port: 63-bit ticks, no wrap in practice
+
+
+class Clock:
+    """Virtual milliseconds. ``now()`` is unbounded; ``ticks_ms()`` wraps like the ESP32's."""
+
+    def __init__(self, scale=0, start_ms=0):
+        self.scale = scale
+        self.start_ms = start_ms
+        self._t = 0
+        self._listeners = []
+        self._real0 = _real_ms() if scale else 0
+
+    def now(self):
+        if self.scale:
+            v = int((_real_ms() - self._real0) * self.scale)
+            if v > self._t:
+                self._t = v
+        return self._t
+
+    def ticks_ms(self):
+        return (self.start_ms + self.now()) & _TICKS_MAX
+
+    def ticks_us(self):
+        return ((self.start_ms + self.now()) * 1000) & _TICKS_MAX
+
+    @staticmethod
+    def ticks_diff(a, b):
+        return ((a - b + _TICKS_HALF) & _TICKS_MAX) - _TICKS_HALF
+
+    @staticmethod
+    def ticks_add(a, b):
+        return (a + b) & _TICKS_MAX
+
+    def listen(self, fn):
+        self._listeners.append(fn)
+
+    def advance(self, ms):
+        """Move virtual time forward ``ms`` and let the board catch up (models, WDT, button)."""
+        if ms < 0:
+            raise ValueError("cannot go back in time")
+        if self.scale:
+            target = self._t + ms
+            if ms:
+                time.sleep(ms / 1000 / self.scale)
+            if self.now() < target:
+                self._t = target
+        else:
+            self._t += ms
+        now = self._t
+        for fn in self._listeners:
+            fn(now)
+
+    def sleep_ms(self, ms):
+        self.advance(ms)
+
+
+class VBoard:
+    """A virtual Hinge board: clock, I2C bus with devices, motor PWM log, WDT, button, battery.
+
+    ``imu``: model name (``mpu6050 mpu6500 mpu9250 lsm6ds3 lsm6dso lsm6dsox ism330dhcx``) or None;
+    ``addr``: its I2C address (default 0x68 for MPU, 0x6A for ST); ``source``: a ``vsources``
+    source; ``pinmap``: dict or path (default: the repo's hardware/pinmap.json); ``fs_root``:
+    the directory that stands for the board's flash (default ``build/vfs``); ``battery_mv``:
+    a number or ``fn(t_ms)``; ``pwm_log``: optional file path, one ``t_ms,pin,duty_u16`` line per
+    change; ``on_end``: "exit" (raise EndOfCapture on the next sleep after the capture ends plus
+    ``end_grace_ms``) or "idle" (keep running, no new samples); ``wdt_raise``: raise WDTReset on
+    expiry (else only count it in ``wdt_expired``).
+    """
+
+    def __init__(self, imu="mpu6050", addr=None, source=None, clock=None, pinmap=None, fs_root=None,
+                 battery_mv=3900, pwm_log=None, on_end="exit", end_grace_ms=1000, wdt_raise=True, **imu_kw):
+        self.clock = clock if clock is not None else Clock()
+        self.devices = {}
+        self.pwm_log = []
+        self.pwm_log_path = pwm_log
+        self._pwm_file = None
+        self.wdt = None
+        self.wdt_raise = wdt_raise
+        self.wdt_expired = 0
+        self.resets = 0
+        self.lightsleep_ms = 0
+        self.lightsleeps = 0
+        self.i2c_transfers = 0
+        self.i2c_bytes = 0
+        self.battery_mv = battery_mv
+        self.on_end = on_end
+        self.end_grace_ms = end_grace_ms
+        self._end_at = None
+        self._presses = []  # (start_ms, end_ms)
+        self._pins = []  # Pins with irq handlers
+        self._pinmap = pinmap
+        self.fs_root = fs_root or "build/vfs"
+        self.imu = None
+        if imu:
+            self.imu = make_imu(imu, addr, source, **imu_kw)
+            self.attach(self.imu)
+        self.clock.listen(self._on_time)
+
+    # -- wiring ------------------------------------------------------------------------
+    def attach(self, dev):
+        """Put a register model on the I2C bus at ``dev.addr``."""
+        dev.clock = self.clock
+        self.devices[dev.addr] = dev
+        return dev
+
+    def pinmap(self):
+        pm = self._pinmap
+        if pm is None or isinstance(pm, str):
+            import json
+
+            with open(pm or default_pinmap_path()) as f:
+                self._pinmap = json.load(f)
+        return self._pinmap
+
+    def press(self, at_ms, dur_ms=100):
+        """Schedule a button press (virtual time, ms since the clock's zero)."""
+        self._presses.append((at_ms, at_ms + dur_ms))
+
+    def button_down(self, now=None):
+        t = self.clock.now() if now is None else now
+        for a, b in self._presses:
+            if a <= t < b:
+                return True
+        return False
+
+    def battery(self):
+        b = self.battery_mv
+        return b(self.clock.now()) if callable(b) else b
+
+    def capture_done(self):
+        """True once the IMU's source has run out (the capture has been played)."""
+        return self.imu is not None and self.imu.exhausted
+
+    # -- time --------------------------------------------------------------------------
+    def _on_time(self, now):
+        for d in self.devices.values():
+            d.sync(now)
+        w = self.wdt
+        if w is not None and now - w.fed > w.timeout:
+            self.wdt_expired += 1
+            late = now - w.fed
+            w.fed = now  # the board would reboot; count once per expiry
+            if self.wdt_raise:
+                raise WDTReset("WDT not fed for %d ms (timeout %d ms)" % (late, w.timeout))
+        for p in self._pins:
+            p._poll(now)
+        if self.on_end == "exit" and self.capture_done():
+            if self._end_at is None:
+                self._end_at = now + self.end_grace_ms
+            elif now >= self._end_at:
+                self.close()
+                raise EndOfCapture(0)
+
+    def log_pwm(self, pin, duty):
+        t = self.clock.now()
+        self.pwm_log.append((t, pin, duty))
+        if self.pwm_log_path:
+            if self._pwm_file is None:
+                self._pwm_file = open(self.pwm_log_path, "w")
+            self._pwm_file.write("%d,%d,%d\n" % (t, pin, duty))
+            self._pwm_file.flush()
+
+    def close(self):
+        if self._pwm_file is not None:
+            self._pwm_file.close()
+            self._pwm_file = None
+
+    @classmethod
+    def from_env(cls):
+        """A board from ``HINGE_VBOARD`` (JSON): imu, addr, source {path, fields, rate_hz,
+        lsb_per_g, lsb_per_kdps}, scale, start_ms, fs_root, pinmap, battery_mv, pwm_log,
+        on_end, end_grace_ms. Unset: an MPU-6050 at 0x68 with no source (all-zero samples)."""
+        import json
+
+        spec = {}
+        text = os.getenv("HINGE_VBOARD") if os is not None and hasattr(os, "getenv") else None
+        if text:
+            spec = json.loads(text)
+        src = None
+        if spec.get("source"):
+            import vsources
+
+            src = vsources.from_spec(spec["source"])
+        clock = Clock(scale=spec.get("scale", 0), start_ms=spec.get("start_ms", 0))
+        return cls(imu=spec.get("imu", "mpu6050"), addr=spec.get("addr"), source=src, clock=clock,
+                   pinmap=spec.get("pinmap"), fs_root=spec.get("fs_root"),
+                   battery_mv=spec.get("battery_mv", 3900), pwm_log=spec.get("pwm_log"),
+                   on_end=spec.get("on_end", "exit"), end_grace_ms=spec.get("end_grace_ms", 1000))
+
+
+def make_imu(model, addr=None, source=None, **kw):
+    """A register model by name (see VBoard)."""
+    if model.startswith("mpu"):
+        import regmodel_mpu
+
+        return regmodel_mpu.MPU6xxx(addr or 0x68, source, model, **kw)
+    import regmodel_lsm6ds
+
+    if model not in regmodel_lsm6ds.CHIPS:
+        raise ValueError("unknown IMU model '%s'" % model)
+    return regmodel_lsm6ds.LSM6DS(addr or 0x6A, source, model, **kw)
+
+
+def default_pinmap_path():
+    here = __file__.rsplit("/", 1)[0] if "/" in __file__ else "."
+    return here + "/../../../hardware/pinmap.json"
+
+
+def install(board):
+    """Make ``board`` the one that ``machine``-level calls (and ``device/board.py``) use."""
+    global _BOARD
+    _BOARD = board
+    return board
+
+
+def current():
+    """The installed board; built from ``HINGE_VBOARD`` on first use if none was installed."""
+    global _BOARD
+    if _BOARD is None:
+        _BOARD = VBoard.from_env()
+    return _BOARD
+
+
+# -- machine API -----------------------------------------------------------------------
+class Pin:
+    IN = 1
+    OUT = 3
+    OPEN_DRAIN = 7
+    PULL_UP = 2
+    PULL_DOWN = 1
+    IRQ_FALLING = 2
+    IRQ_RISING = 1
+
+    def __init__(self, id, mode=-1, pull=-1, value=None):
+        self.id = id
+        self.mode = mode
+        self.pull = pull
+        self._v = 0 if value is None else int(bool(value))
+        self._board = current()
+        self._handler = None
+        self._trigger = 0
+        self._prev = None
+
+    def _is_button(self):
+        b = self._board.pinmap().get("button") or {}
+        return b.get("pin") == self.id
+
+    def value(self, v=None):
+        if v is not None:
+            self._v = int(bool(v))
+            return None
+        if self._is_button():
+            b = self._board.pinmap()["button"]
+            active = b.get("active", 0)
+            return active if self._board.button_down() else 1 - active
+        return self._v
+
+    def __call__(self, v=None):
+        return self.value(v)
+
+    def on(self):
+        self._v = 1
+
+    def off(self):
+        self._v = 0
+
+    def irq(self, handler=None, trigger=3):
+        self._handler = handler
+        self._trigger = trigger
+        self._prev = self.value()
+        if self not in self._board._pins:
+            self._board._pins.append(self)
+
+    def _poll(self, now):
+        if self._handler is None:
+            return
+        v = self.value()
+        if v != self._prev:
+            edge = Pin.IRQ_RISING if v else Pin.IRQ_FALLING
+            self._prev = v
+            if self._trigger & edge:
+                self._handler(self)
+
+
+class I2C:
+    """Virtual I2C bus: the board's register models answer at their addresses; an absent or
+    unplugged address raises ``OSError(19)`` (ENODEV), as the ESP32 port does on a NACK."""
+
+    def __init__(self, id=0, *, scl=None, sda=None, freq=400000, timeout=50000):
+        self.id = id
+        self.scl = scl
+        self.sda = sda
+        self.freq = freq
+        self._board = current()
+        self._ptr = {}
+
+    def _dev(self, addr):
+        b = self._board
+        d = b.devices.get(addr)
+        if d is None or not d.present(b.clock.now()):
+            raise OSError(19)
+        return d
+
+    def scan(self):
+        b = self._board
+        now = b.clock.now()
+        return sorted(a for a in b.devices if b.devices[a].present(now))
+
+    def readfrom_mem_into(self, addr, memaddr, buf, *, addrsize=8):
+        d = self._dev(addr)
+        d.read_into(memaddr, buf)
+        b = self._board
+        b.i2c_transfers += 1
+        b.i2c_bytes += len(buf) + 3  # addr+W, reg, addr+R, data
+
+    def readfrom_mem(self, addr, memaddr, nbytes, *, addrsize=8):
+        buf = bytearray(nbytes)
+        self.readfrom_mem_into(addr, memaddr, buf)
+        return bytes(buf)
+
+    def writeto_mem(self, addr, memaddr, buf, *, addrsize=8):
+        d = self._dev(addr)
+        d.write(memaddr, buf)
+        b = self._board
+        b.i2c_transfers += 1
+        b.i2c_bytes += len(buf) + 2
+
+    def writeto(self, addr, buf, stop=True):
+        d = self._dev(addr)
+        if len(buf):
+            self._ptr[addr] = buf[0]
+            if len(buf) > 1:
+                d.write(buf[0], memoryview(buf)[1:])
+        self._board.i2c_transfers += 1
+        return len(buf)
+
+    def readfrom_into(self, addr, buf, stop=True):
+        d = self._dev(addr)
+        d.read_into(self._ptr.get(addr, 0), buf)
+        self._board.i2c_transfers += 1
+
+    def readfrom(self, addr, nbytes, stop=True):
+        buf = bytearray(nbytes)
+        self.readfrom_into(addr, buf)
+        return bytes(buf)
+
+
+SoftI2C = I2C
+
+
+class PWM:
+    """Records every duty change as ``(t_ms, pin, duty_u16)`` in the board's ``pwm_log``."""
+
+    def __init__(self, dest, *, freq=None, duty_u16=None, duty=None, duty_ns=None):
+        self.pin = dest.id if isinstance(dest, Pin) else dest
+        self._board = current()
+        self._freq = freq or 1000
+        self._duty = 0
+        if duty_u16 is not None:
+            self.duty_u16(duty_u16)
+        elif duty is not None:
+            self.duty(duty)
+
+    def freq(self, f=None):
+        if f is None:
+            return self._freq
+        self._freq = f
+
+    def duty_u16(self, d=None):
+        if d is None:
+            return self._duty
+        d = int(d)
+        if d < 0 or d > 65535:
+            raise ValueError("duty_u16 must be 0..65535")
+        if d != self._duty:
+            self._duty = d
+            self._board.log_pwm(self.pin, d)
+
+    def duty(self, d=None):
+        if d is None:
+            return self._duty >> 6
+        self.duty_u16(min(1023, int(d)) * 65535 // 1023)
+
+    def deinit(self):
+        self.duty_u16(0)
+
+
+class WDT:
+    """Must be fed at least every ``timeout`` ms of virtual time."""
+
+    def __init__(self, id=0, timeout=5000):
+        self._board = current()
+        self.timeout = timeout
+        self.fed = self.last = self._board.clock.now()
+        self._board.wdt = self
+
+    def feed(self):
+        self.fed = self.last = self._board.clock.now()
+
+
+class ADC:
+    ATTN_0DB = 0
+    ATTN_2_5DB = 1
+    ATTN_6DB = 2
+    ATTN_11DB = 3
+
+    def __init__(self, pin, atten=None):
+        self.pin = pin.id if isinstance(pin, Pin) else pin
+        self._board = current()
+
+    def atten(self, a):
+        pass
+
+    def width(self, w):
+        pass
+
+    def read_uv(self):
+        pm = self._board.pinmap().get("vbat") or {}
+        return int(self._board.battery() * 1000 // pm.get("divider", 2))
+
+    def read_u16(self):
+        return min(65535, self.read_uv() * 65535 // 3300000)
+
+
+def lightsleep(ms=None):
+    b = current()
+    ms = 1000 if ms is None else ms
+    b.lightsleeps += 1
+    b.lightsleep_ms += ms
+    b.clock.advance(ms)
+
+
+def deepsleep(ms=None):
+    lightsleep(ms)
+    raise BoardReset("deepsleep")
+
+
+def idle():
+    current().clock.advance(1)
+
+
+def sleep_ms(ms):
+    current().clock.advance(ms)
+
+
+def ticks_ms():
+    return current().clock.ticks_ms()
+
+
+def ticks_diff(a, b):
+    return Clock.ticks_diff(a, b)
+
+
+def ticks_add(a, b):
+    return Clock.ticks_add(a, b)
+
+
+def reset():
+    b = current()
+    b.resets += 1
+    b.close()
+    raise BoardReset("machine.reset()")
+
+
+def soft_reset():
+    reset()
+
+
+def freq(f=None):
+    return 240000000 if f is None else None
+
+
+def unique_id():
+    return b"VBOARD"
+
+
+def fs_root():
+    return current().fs_root
+
+
+def pinmap():
+    return current().pinmap()
+
+
+def platform():
+    return sys.platform
