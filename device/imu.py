@@ -1,0 +1,285 @@
+"""Find the IMU on the bus and the core every Hinge IMU driver shares.
+
+Usage::
+
+    import board, imu
+    drv = imu.find_imu(board.i2c(), model=cfg["imu_model"], addr=cfg["imu_addr"],
+                       rate_hz=cfg["rate_hz"], accel_range_g=cfg["accel_range_g"],
+                       gyro_range_dps=cfg["gyro_range_dps"], lpf_hz=cfg["lpf_hz"], clock=board)
+    buf = array("h", bytes(2 * 7 * 64))        # 64 samples of [dt_ms ax ay az gx gy gz]
+    n = drv.read(buf, 64)                      # drains the chip FIFO, no allocation
+    if drv.overflows != seen: ...              # log events.FAULT_FIFO_OVERFLOW
+
+Sample layout: 7 int16 per sample, ``[dt_ms, ax, ay, az, gx, gy, gz]``, raw counts in the chip's
+own axes at the configured full scales (``drv.lsb_per_g`` counts per g, ``drv.lsb_per_kdps``
+counts per 1000 deg/s). ``dt_ms`` comes from the chip's configured output rate through an
+integer phase accumulator (104 Hz gives 9,10,10,9,10,...: integers whose running sum is the true
+time, never off by more than 1 ms), not from Python timing. After a FIFO overflow or a sensor
+outage the first sample's ``dt_ms`` also carries the estimated time of the samples that were lost
+(whole sample periods, estimated from ``clock.ticks_ms``; capped at 30 s).
+
+Errors: ``OSError`` whose message names the address and what was expected. ``read`` raises
+``OSError`` while the sensor does not answer; once it answers again ``read`` re-probes it,
+reconfigures it and carries on (``drv.recoveries`` counts that), so the caller only logs
+FAULT_SENSOR / FAULT_SENSOR_BACK.
+
+``clock``: anything with ``ticks_ms()``, ``ticks_diff(a, b)`` and ``sleep_ms(ms)`` (``board``,
+the ``time`` module); it is used only to wait during reset and to size gaps, never per sample.
+"""
+import time
+from array import array
+
+from micropython import const
+
+MPU_ADDRS = (0x68, 0x69)
+ST_ADDRS = (0x6A, 0x6B)
+_MPU_WHO_REG = const(0x75)
+_ST_WHO_REG = const(0x0F)
+MPU_WHO = {0x68: "mpu6050", 0x70: "mpu6500", 0x71: "mpu9250"}
+ST_WHO = {0x69: "lsm6ds3", 0x6C: "lsm6dso", 0x6B: "ism330dhcx"}
+# model -> WHO_AM_I it must answer (LSM6DSO and LSM6DSOX share 0x6C)
+EXPECT = {
+    "mpu6050": 0x68, "mpu6500": 0x70, "mpu9250": 0x71,
+    "lsm6ds3": 0x69, "lsm6dso": 0x6C, "lsm6dsox": 0x6C, "ism330dhcx": 0x6B,
+}
+
+_GAP_MAX_MS = const(30000)
+
+# phase/gap state in ImuBase._st (array('i'); shared with the viper unpackers)
+_ST_ACC = const(0)  # phase accumulator, in 1/den ms
+_ST_NUM = const(1)  # sample period = num/den ms
+_ST_DEN = const(2)
+_ST_EXTRA = const(3)  # ms to add to the next sample's dt (time of lost samples)
+
+
+def _hex(a):
+    return "0x%02x" % a
+
+
+def _who_list(table):
+    return "/".join(_hex(w) for w in sorted(table))
+
+
+def nearest(value, choices):
+    """The element of ``choices`` closest to ``value`` (first one on a tie)."""
+    best = choices[0]
+    for c in choices:
+        if abs(c - value) < abs(best - value):
+            best = c
+    return best
+
+
+class ImuBase:
+    """What every driver shares: the bus, phase accumulator, gap accounting and recovery.
+
+    A chip driver provides ``_setup()`` (check WHO_AM_I, reset, configure, empty the FIFO and set
+    ``rate_hz``, ``lsb_per_g``, ``lsb_per_kdps``, ``lpf_hz`` and the period ``_st[1]/_st[2]``),
+    ``_flush()`` (empty the FIFO) and ``_drain(buf, max_n)`` (read whole samples, return n).
+    """
+
+    FAMILY = ""
+    WHO_REG = 0
+
+    def __init__(self, i2c, addr, model, rate_hz=104, accel_range_g=8, gyro_range_dps=1000, lpf_hz=42,
+                 clock=None):
+        self._i2c = i2c
+        self._rd = i2c.readfrom_mem_into  # bound once: no allocation per call later
+        self.addr = addr
+        self.model = model
+        self.req_rate_hz = rate_hz
+        self.accel_range_g = accel_range_g
+        self.gyro_range_dps = gyro_range_dps
+        self.req_lpf_hz = lpf_hz
+        self._clk = clock if clock is not None else time
+        self._b1 = bytearray(1)
+        self._st = array("i", [0] * 12)
+        self.rate_hz = 0
+        self.lpf_hz = 0
+        self.lsb_per_g = 0
+        self.lsb_per_kdps = 0
+        self.overflows = 0  # FIFO overflows seen (caller logs FAULT_FIFO_OVERFLOW)
+        self.errors = 0  # I2C errors seen by read()
+        self.recoveries = 0  # times the sensor came back and was reconfigured
+        self.lost = 0  # samples estimated lost to overflows and outages
+        self._need_setup = False
+        self._n_sync = 0
+        self._t_sync = 0
+        self._part = 0
+        self._setup()
+        self._mark_sync()
+
+    # -- small register helpers (not for the hot path) -----------------------------------
+    def _r(self, reg):
+        self._rd(self.addr, reg, self._b1)
+        return self._b1[0]
+
+    def _w(self, reg, val):
+        self._b1[0] = val
+        self._i2c.writeto_mem(self.addr, reg, self._b1)
+
+    def _fail(self, what):
+        raise OSError("%s at %s: %s" % (self.model, _hex(self.addr), what))
+
+    def _check_who(self, expect):
+        try:
+            who = self._r(self.WHO_REG)
+        except OSError as e:
+            self._fail("no answer on I2C (%s) - check wiring" % (e.args[0] if e.args else e))
+        if who != expect:
+            self._fail("WHO_AM_I %s, expected %s - check wiring and imu_model" % (_hex(who), _hex(expect)))
+
+    def _poll_clear(self, reg, mask, what):
+        """Wait (bounded) for ``mask`` bits of ``reg`` to clear, as after a soft reset."""
+        for _ in range(20):
+            self._clk.sleep_ms(5)
+            if not (self._r(reg) & mask):
+                return
+        self._fail(what + " did not complete")
+
+    def _set_period(self, num, den):
+        st = self._st
+        if st[_ST_NUM] != num or st[_ST_DEN] != den:
+            st[_ST_ACC] = 0
+        st[_ST_NUM] = num
+        st[_ST_DEN] = den
+
+    # -- timing of gaps --------------------------------------------------------------------
+    def _mark_sync(self):
+        """The FIFO is empty now: samples due from here on will all be read or counted lost."""
+        self._t_sync = self._clk.ticks_ms()
+        self._n_sync = 0
+
+    def _account_gap(self):
+        """Samples the chip made since the last sync point but we never delivered are lost:
+        add their time (whole periods) to the next sample's dt."""
+        now = self._clk.ticks_ms()
+        el = self._clk.ticks_diff(now, self._t_sync)
+        if el > 3600000:
+            el = 3600000
+        st = self._st
+        num = st[_ST_NUM]
+        den = st[_ST_DEN]
+        lost = (el * den + num // 2) // num - self._n_sync
+        if lost > 0:
+            self.lost += lost
+            acc = st[_ST_ACC] + lost * num
+            ex = acc // den
+            st[_ST_ACC] = acc - ex * den
+            ex += st[_ST_EXTRA]
+            st[_ST_EXTRA] = ex if ex < _GAP_MAX_MS else _GAP_MAX_MS
+        self._t_sync = now
+        self._n_sync = 0
+
+    def _overflowed(self):
+        """Count an overflow, empty the FIFO and account for the samples lost."""
+        self.overflows += 1
+        self._flush()
+        self._account_gap()
+
+    # -- public --------------------------------------------------------------------------
+    def read(self, buf, max_n):
+        """Drain up to ``max_n`` samples into ``buf`` (7 int16 each); return how many.
+
+        No allocation in steady state. Raises OSError while the sensor does not answer.
+        """
+        if self._need_setup:
+            self._recover()
+        self._part = 0
+        try:
+            n = self._drain(buf, max_n)
+        except OSError as e:
+            self.errors += 1
+            self._need_setup = True
+            if self._part:
+                return self._part  # what was read before the error is valid
+            raise OSError("%s at %s: I2C error reading the FIFO (%s)" % (
+                self.model, _hex(self.addr), e.args[0] if e.args else e))
+        return n
+
+    def _recover(self):
+        self._setup()  # raises OSError naming the address while it is still away
+        self._need_setup = False
+        self.recoveries += 1
+        self._account_gap()
+
+    def flush(self):
+        """Discard what is in the FIFO now (counted as lost time in the next dt)."""
+        self._flush()
+        self._account_gap()
+
+    def describe(self):
+        return "%s@%s %dHz +-%dg +-%ddps lpf%dHz" % (
+            self.model, _hex(self.addr), self.rate_hz, self.accel_range_g, self.gyro_range_dps, self.lpf_hz)
+
+
+def _probe(i2c, addr, reg):
+    b = bytearray(1)
+    i2c.readfrom_mem_into(addr, reg, b)
+    return b[0]
+
+
+def find_imu(i2c, model="auto", addr=0, rate_hz=104, accel_range_g=8, gyro_range_dps=1000, lpf_hz=42,
+             clock=None):
+    """Probe the bus (scan + WHO_AM_I), honour a pinned ``model``/``addr``, return a driver.
+
+    ``model``: "auto" or one of ``config.IMU_MODELS``; ``addr``: 0 = try 0x68/0x69 (MPU) and
+    0x6A/0x6B (ST), else only that address. Raises OSError naming what was found and expected.
+    """
+    if model != "auto" and model not in EXPECT:
+        raise ValueError("imu: unknown model '%s'" % model)
+    st_model = model != "auto" and model[0] != "m"
+    if addr:
+        cands = [addr]
+    else:
+        try:
+            found = i2c.scan()
+        except OSError:
+            found = []
+        if model == "auto":
+            want = MPU_ADDRS + ST_ADDRS
+        else:
+            want = ST_ADDRS if st_model else MPU_ADDRS
+        cands = [a for a in want if a in found]
+        if not cands:
+            seen = " ".join(_hex(a) for a in found) or "none"
+            raise OSError("no IMU found on I2C (scanned: %s) - check wiring; looked for %s" % (
+                seen, " ".join(_hex(a) for a in want)))
+    problems = []
+    for a in cands:
+        # which WHO_AM_I register(s) to ask: by the pinned model, else by the address range
+        if model != "auto":
+            regs = (_ST_WHO_REG,) if st_model else (_MPU_WHO_REG,)
+        elif a in ST_ADDRS:
+            regs = (_ST_WHO_REG,)
+        elif a in MPU_ADDRS:
+            regs = (_MPU_WHO_REG,)
+        else:
+            regs = (_MPU_WHO_REG, _ST_WHO_REG)
+        for reg in regs:
+            try:
+                who = _probe(i2c, a, reg)
+            except OSError:
+                problems.append("no IMU at %s: no answer on I2C" % _hex(a))
+                break
+            table = ST_WHO if reg == _ST_WHO_REG else MPU_WHO
+            if model == "auto":
+                name = table.get(who)
+                ok = name is not None
+                expect = _who_list(table)
+            else:
+                name = model
+                ok = who == EXPECT[model]
+                expect = _hex(EXPECT[model]) + " (" + model + ")"
+            if ok:
+                if reg == _ST_WHO_REG:
+                    import imu_lsm6ds
+
+                    cls = imu_lsm6ds.LSM6DS
+                else:
+                    import imu_mpu6xxx
+
+                    cls = imu_mpu6xxx.MPU6xxx
+                return cls(i2c, a, name, rate_hz, accel_range_g, gyro_range_dps, lpf_hz, clock)
+            if reg == regs[-1]:
+                problems.append("no IMU at %s: WHO_AM_I %s, expected %s" % (_hex(a), _hex(who), expect))
+    raise OSError("; ".join(problems) + " - check wiring")
