@@ -1,0 +1,178 @@
+"""The board layer: the only device module that imports ``machine`` or knows a pin number.
+
+Pins come from the pin map (``hardware/pinmap.json``, copied to ``/pinmap.json`` on the board;
+the virtual board supplies its own), overridden by config keys ``pin_sda pin_scl pin_motor
+pin_button i2c_freq`` (-1 = use the pin map). Usage::
+
+    import board
+    board.configure(cfg)                 # optional: pin overrides from the config dict
+    i2c = board.i2c()
+    motor = board.motor_pwm(); motor.duty_u16(40000)
+    t0 = board.ticks_ms(); board.lightsleep(200); board.ticks_diff(board.ticks_ms(), t0)
+
+On the ESP32 this is ``machine`` and ``time``. On the unix port and CPython (``sys.platform ==
+"linux"``) it is the virtual board (``host/hinge/vboard/vmachine.py``): its clock is virtual and
+moves only when the device sleeps, so a long capture replays as fast as the code runs. Device code
+must therefore take time only from here (``ticks_ms``, ``sleep_ms``, ``lightsleep``), never from
+``time`` directly. ``board`` itself also serves as the ``clock`` object the IMU drivers accept.
+"""
+import sys
+
+VIRTUAL = sys.platform == "linux"
+
+if VIRTUAL:
+    try:
+        import vmachine as machine
+    except ImportError:  # CPython: importing hinge.vboard puts vmachine on the path
+        import hinge.vboard  # noqa: F401
+
+        import vmachine as machine
+    _time = None
+else:
+    import machine
+    import time as _time
+
+_PINMAP_PATH = "/pinmap.json"
+_pinmap = None
+_over = {}
+
+
+def pinmap():
+    """The board's pin map (dict), read once."""
+    global _pinmap
+    if _pinmap is None:
+        if VIRTUAL:
+            _pinmap = machine.pinmap()
+        else:
+            import json
+
+            with open(_PINMAP_PATH) as f:
+                _pinmap = json.load(f)
+    return _pinmap
+
+
+def configure(cfg=None):
+    """Take pin and bus overrides from a config dict (``pin_*`` = -1 keeps the pin map's)."""
+    global _over, _pinmap
+    _over = {}
+    _pinmap = None
+    if cfg:
+        for k in ("pin_sda", "pin_scl", "pin_motor", "pin_button", "i2c_freq"):
+            v = cfg.get(k, -1)
+            if v is not None and v >= 0:
+                _over[k] = v
+
+
+def _pin(key, section, field="pin"):
+    v = _over.get(key, -1)
+    return v if v >= 0 else pinmap()[section][field]
+
+
+def i2c():
+    """The IMU's I2C bus."""
+    m = pinmap()["i2c"]
+    freq = _over.get("i2c_freq", m.get("freq", 400000))
+    return machine.I2C(m.get("id", 0), scl=machine.Pin(_pin("pin_scl", "i2c", "scl")),
+                       sda=machine.Pin(_pin("pin_sda", "i2c", "sda")), freq=freq)
+
+
+def imu_addrs():
+    """Addresses the pin map says an IMU may answer at."""
+    return tuple(pinmap().get("imu_addrs", (0x68, 0x69, 0x6A, 0x6B)))
+
+
+def motor_pwm():
+    """PWM on the motor MOSFET gate, off (``duty_u16(0)``) to start."""
+    m = pinmap()["motor"]
+    return machine.PWM(machine.Pin(_pin("pin_motor", "motor")), freq=m.get("pwm_freq", 1000), duty_u16=0)
+
+
+def button():
+    """The session button as an input Pin (pulled as the pin map says)."""
+    b = pinmap()["button"]
+    pull = machine.Pin.PULL_UP if b.get("pull", "up") == "up" else machine.Pin.PULL_DOWN
+    return machine.Pin(_pin("pin_button", "button"), machine.Pin.IN, pull)
+
+
+def button_active():
+    """The level the button reads while pressed (0 for a pull-up to ground)."""
+    return pinmap()["button"].get("active", 0)
+
+
+def led():
+    """The status LED as an output Pin, or None when the board has none."""
+    m = pinmap().get("led")
+    return machine.Pin(m["pin"], machine.Pin.OUT, value=0) if m else None
+
+
+def wdt(timeout_ms):
+    """Start the watchdog (cannot be stopped); feed it with ``.feed()``."""
+    return machine.WDT(timeout=timeout_ms)
+
+
+# clock: the virtual board's on the unix port / CPython, ``time``'s on the ESP32
+if VIRTUAL:
+    ticks_ms = machine.ticks_ms
+    ticks_diff = machine.ticks_diff
+    ticks_add = machine.ticks_add
+    sleep_ms = machine.sleep_ms  # busy/idle wait (CPU stays up)
+else:
+    ticks_ms = _time.ticks_ms
+    ticks_diff = _time.ticks_diff
+    ticks_add = _time.ticks_add
+    sleep_ms = _time.sleep_ms
+
+
+def lightsleep(ms):
+    """Light sleep (the IMU keeps sampling into its FIFO); falls back to ``sleep_ms``."""
+    try:
+        machine.lightsleep(ms)
+    except (AttributeError, OSError):
+        sleep_ms(ms)
+
+
+def idle():
+    machine.idle()
+
+
+def battery_mv():
+    """Battery voltage in mV from the VBAT divider."""
+    v = pinmap()["vbat"]
+    adc = machine.ADC(machine.Pin(v["pin"]))
+    try:
+        adc.atten(machine.ADC.ATTN_11DB)
+    except AttributeError:
+        pass
+    return adc.read_uv() * v.get("divider", 2) // 1000
+
+
+def fs_root():
+    """Directory where config, logs and captures live ("/" on the board)."""
+    if VIRTUAL:
+        root = machine.fs_root()
+        import os
+
+        try:
+            os.stat(root)
+        except OSError:
+            _makedirs(root)
+        return root
+    return "/"
+
+
+def _makedirs(path):
+    import os
+
+    p = "/" if path.startswith("/") else ""
+    for part in path.split("/"):
+        if not part:
+            continue
+        p = p + part if (not p or p.endswith("/")) else p + "/" + part
+        try:
+            os.mkdir(p)
+        except OSError:
+            pass
+
+
+def reset():
+    machine.reset()
