@@ -101,7 +101,8 @@ S_TRACK = const(67)
 S_IDLE = const(68)      # 1 while a step was seen and no idle event sent since
 S_IDLEMS = const(69)    # no step for this long -> EVT_IDLE, ms
 S_C30 = const(70)       # the constant 2**30 (built at run time: not a small int on the ESP32)
-S_SIZE = const(71)
+S_TFRAC = const(71)     # the last step's trigger crossing, 1/16 ms before S_LAST (interpolated)
+S_SIZE = const(72)
 
 EVT_STEP = const(1)
 EVT_STILL = const(2)
@@ -273,6 +274,7 @@ def run(st: ptr32, buf: ptr16, i0: int, n: int, yb: ptr32) -> int:
             d = 0x40000
         if d < -0x40000:
             d = -0x40000
+        vprev = vlp
         vlp += ((d >> 5) * (dt * klp)) >> 11
         # stride accumulators
         if cnt < bufn:
@@ -378,6 +380,12 @@ def run(st: ptr32, buf: ptr16, i0: int, n: int, yb: ptr32) -> int:
             st[S_TRIG] = 1
             if t - (((st[S_LAST] + c30) & m31) - c30) >= (((st[S_REFR] + c30) & m31) - c30):
                 evt = evt | EVT_STEP
+                # when, within this sample, vlp crossed the threshold (linear), 1/16 ms back
+                hi = ((st[S_HI] + c30) & m31) - c30
+                if vlp > vprev:
+                    st[S_TFRAC] = ((vlp - hi) * (dt << 4)) // (vlp - vprev)
+                else:
+                    st[S_TFRAC] = 0
         if (((st[S_IDLE] + c30) & m31) - c30) and t - (((st[S_LAST] + c30) & m31) - c30) > (((st[S_IDLEMS] + c30) & m31) - c30):
             st[S_IDLE] = 0
             evt = evt | EVT_IDLE
