@@ -1,0 +1,87 @@
+"""Detector accuracy over the simulator scenarios (fixed seeds), against per-stride truth.
+
+Targets (issue 2): lean median |error| <= 1.0 deg (p90 <= 2.5), rotation <= max(1.5 deg, 15 %),
+cadence <= 1.5 spm, >= 90 % of running strides reported, every fault episode lasting
+>= alert_after_s + 4 s alerted within alert_after_s + 3 s, no alert while walking or standing,
+<= 1 false alert per 30 min of running (over all scenarios together).
+"""
+import pytest
+
+from hinge import evaluate, replay, simulate
+from hinge.capture import Capture
+
+SEED = 1
+SCENARIOS = sorted(simulate.SCENARIOS)
+# Without a standing start the detector measures lean against the mount axes (and says so):
+# the sensor's clip tilt is then part of "lean", so lean accuracy is not claimed there.
+NO_LEAN_CLAIM = {"no_standing_start"}
+
+_cache = {}
+
+
+def run(name, engine="cpython"):
+    key = (name, engine)
+    if key not in _cache:
+        sim = simulate.simulate(name, seed=SEED)
+        cap = Capture(sim.t_ms, sim.acc_g, sim.gyr_dps, [])
+        o = {"mount_up": sim.truth["mount_up"], "mount_forward": sim.truth["mount_forward"]}
+        res = replay.replay(cap, o, engine=engine)
+        cfg = replay.load_config(o)
+        _cache[key] = (sim, res, evaluate.score(sim.truth, res.dicts(), cfg))
+    return _cache[key]
+
+
+@pytest.mark.parametrize("name", SCENARIOS)
+def test_scenario_accuracy(name):
+    sim, res, sc = run(name)
+    row = sc.row()
+    assert sc.n_truth_running > 50, row
+    assert sc.coverage >= 0.90, row
+    if name not in NO_LEAN_CLAIM:
+        assert sc.lean_med_abs <= 1.0, row
+        assert sc.lean_p90_abs <= 2.5, row
+    assert sc.rot_ok(), row
+    assert sc.cad_med_abs <= 1.5, row
+    assert sc.alerts_not_running == 0, row
+    assert sc.episodes_alerted == sc.episodes_checked, (row, sc.missed)
+    assert sc.false_alerts <= 1, row
+
+
+def test_fault_scenarios_have_checked_episodes():
+    for name in ("too_upright", "swivel", "mixed", "trail"):
+        sim, res, sc = run(name)
+        assert sc.episodes_checked >= 1, name
+
+
+def test_false_alert_rate_over_all_running():
+    total_false = total_min = 0.0
+    for name in SCENARIOS:
+        sim, res, sc = run(name)
+        total_false += sc.false_alerts
+        total_min += sc.running_min
+    assert total_min > 60
+    assert total_false <= total_min / 30.0, (total_false, total_min)
+
+
+def test_no_standing_start_says_uncalibrated():
+    sim, res, sc = run("no_standing_start")
+    assert res.dicts("calibration_fallback")
+    assert not any(s["calibrated"] for s in res.dicts("stride"))
+
+
+def test_calibrated_when_standing_start():
+    for name in ("good_form", "odd_mount", "treadmill", "rate_50"):
+        sim, res, sc = run(name)
+        cal = res.dicts("calibrated")
+        assert cal and cal[0]["t_ms"] < 8000, name
+        run_strides = [s for s in res.dicts("stride") if s["activity"] == "running"]
+        assert all(s["calibrated"] for s in run_strides), name
+
+
+@pytest.mark.parametrize("name", ["mixed", "trail", "rate_200", "odd_mount", "walk_breaks"])
+def test_engines_byte_identical_on_hard_scenarios(name):
+    _, a, _ = run(name, "cpython")
+    _, b, _ = run(name, "micropython")
+    ja, jb = a.jsonl(), b.jsonl()
+    assert len(ja) > 100
+    assert "\n".join(ja).encode() == "\n".join(jb).encode()
