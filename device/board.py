@@ -18,19 +18,20 @@ must therefore take time only from here (``ticks_ms``, ``sleep_ms``, ``lightslee
 """
 import sys
 
+import time as _time
+
 VIRTUAL = sys.platform == "linux"
 
-if VIRTUAL:
+# (the literal sys.platform test lets a type checker pick the branch for its --platform)
+if sys.platform == "linux":
     try:
         import vmachine as machine
     except ImportError:  # CPython: importing hinge.vboard puts vmachine on the path
         import hinge.vboard  # noqa: F401
 
         import vmachine as machine
-    _time = None
 else:
     import machine
-    import time as _time
 
 _PINMAP_PATH = "/pinmap.json"
 _pinmap = None
@@ -111,7 +112,7 @@ def wdt(timeout_ms):
 
 
 # clock: the virtual board's on the unix port / CPython, ``time``'s on the ESP32
-if VIRTUAL:
+if sys.platform == "linux":
     ticks_ms = machine.ticks_ms
     ticks_diff = machine.ticks_diff
     ticks_add = machine.ticks_add

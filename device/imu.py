@@ -108,6 +108,16 @@ class ImuBase:
         self._setup()
         self._mark_sync()
 
+    # -- provided by the chip driver ----------------------------------------------------------
+    def _setup(self):
+        raise NotImplementedError
+
+    def _flush(self):
+        raise NotImplementedError
+
+    def _drain(self, buf, max_n):
+        raise NotImplementedError
+
     # -- small register helpers (not for the hot path) -----------------------------------
     def _r(self, reg):
         self._rd(self.addr, reg, self._b1)
