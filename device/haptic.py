@@ -68,7 +68,6 @@ Cost: ``step()`` ~0.7 us on the unix port (x86-64), so roughly 45-85 us on an ES
 65-120x factor in micropython-notes; zero allocation (checked under ``heap_lock()``).
 """
 from micropython import const
-from time import ticks_diff
 
 # pattern ids (1-3 are the coaching reasons, equal to events.R_UPRIGHT/R_SWIVEL/R_BACKWARD)
 P_UPRIGHT = const(1)
@@ -88,6 +87,8 @@ MAX_PATTERN_MS = const(1500)
 QUEUE_LEN = const(4)
 _QCAP = const(5)  # QUEUE_LEN + 1 slot for a preempted cue going back to the front
 _FULL = const(65535)
+_TMASK = const(0x3FFFFFFF)  # ticks differences mod 2**30: the ESP32's and the virtual board's
+_THALF = const(0x20000000)  # period (and any multiple, e.g. the unix port's 2**62)
 
 # Segments in ms, alternating on, off, on, ... (always an odd count: starts and ends "on").
 _UPRIGHT = ((400,), (400, 200, 400), (400, 150, 400, 150, 400))
@@ -136,6 +137,20 @@ def on_ms(pattern_id, severity=1):
 def length_ms(pattern_id, severity=1):
     """First on-edge to last off-edge in ms (the gap after a cue is not counted)."""
     return sum(pattern(pattern_id, severity))
+
+
+def _elapsed(now_ms, t0):
+    """``now_ms - t0`` for tick values that wrap at 2**30 (or a multiple of it).
+
+    Not ``time.ticks_diff``: on the unix port that wraps at 2**62 while the virtual board's
+    clock wraps at 2**30. Every intermediate stays a small int on the ESP32 (31-bit), and no
+    constant is 2**30 itself (which would be a heap int there).
+    """
+    d = (now_ms - t0) & _TMASK
+    if d >= _THALF:
+        d -= _THALF
+        d -= _THALF
+    return d
 
 
 def _word(ms):
@@ -252,7 +267,7 @@ class Haptic:
         pat = self._pat
         if pat is None:
             if self._gap:
-                if ticks_diff(now_ms, self._t0) < GAP_MS:
+                if _elapsed(now_ms, self._t0) < GAP_MS:
                     return
                 self._gap = False
             if self._n:
@@ -262,7 +277,7 @@ class Haptic:
             self._preempt(now_ms)
             return
         i = self._i
-        el = ticks_diff(now_ms, self._t0)
+        el = _elapsed(now_ms, self._t0)
         if el >= pat[i]:
             i += 1
             if i >= len(pat):
@@ -288,12 +303,12 @@ class Haptic:
             if not self._n:
                 return -1
             if self._gap:
-                d = GAP_MS - ticks_diff(now_ms, self._t0)
+                d = GAP_MS - _elapsed(now_ms, self._t0)
                 return d if d > 0 else 0
             return 0
         if self._urgent:
             return 0
-        el = ticks_diff(now_ms, self._t0)
+        el = _elapsed(now_ms, self._t0)
         d = pat[self._i] - el
         if not self._i & 1 and el < KICK_MS:
             d = KICK_MS - el
