@@ -1,12 +1,12 @@
 """Config on flash: load with fallbacks that never boot-loop, save atomically.
 
-Usage (on the board ``root`` is ``""`` or ``"/"``; tests pass a temporary directory)::
+Usage (``root`` is ``board.fs_root()``: ``"/"`` on the board; tests pass a temp directory)::
 
-    import configstore
-    cfg, status = configstore.load("/")   # never raises
+    import board, configstore
+    cfg, status = configstore.load(board.fs_root())   # never raises
     if status != "ok":
         ...  # log events.FAULT_CONFIG_FALLBACK, play haptic.P_CONFIG_FALLBACK
-    configstore.save("/", {"lean_min_deg": 5})   # ValueError if invalid; OSError if not written
+    configstore.save(board.fs_root(), {"lean_min_deg": 5})   # ValueError / OSError
 
 Files in ``root``:
 

@@ -2,15 +2,13 @@
 
 Usage::
 
-    from machine import Pin, PWM
-    import haptic
-    h = haptic.Haptic(PWM(Pin(27), freq=1000, duty_u16=0), cfg["motor_duty"],
-                      tick_on_clear=cfg["tick_on_clear"],
-                      buzz_on_calibrated=cfg["buzz_on_calibrated"])
+    import board, haptic
+    h = haptic.Haptic.from_config(board.motor_pwm(), cfg)   # or Haptic(pwm, duty_pct, ...)
     h.play(haptic.P_UPRIGHT, 2)        # pattern ids 1-3 equal events.R_* reasons
     while True:
-        h.step(time.ticks_ms())        # never blocks, never allocates
-        ms = h.next_ms(time.ticks_ms())   # -1 idle, else call step() again within ms
+        now = board.ticks_ms()
+        h.step(now)                    # never blocks, never allocates
+        ms = h.next_ms(now)            # -1 idle, else call step() again within ms
 
 ``play()`` only queues. ``step(now_ms)`` advances the pattern and writes ``pwm.duty_u16()``
 only when the level changes. Call both from the same context (the main loop): a soft
