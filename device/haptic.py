@@ -13,8 +13,9 @@ Usage::
 ``play()`` only queues. ``step(now_ms)`` advances the pattern and writes ``pwm.duty_u16()``
 only when the level changes. Call both from the same context (the main loop): a soft
 ``machine.Timer`` callback may run between any two bytecodes of ``play()``. While
-``is_busy()``, don't ``machine.lightsleep()``: the ESP32's LEDC PWM stops with the APB clock;
-sleep at most ``next_ms()`` with ``time.sleep_ms`` instead.
+``is_busy()``, don't light-sleep: the ESP32's LEDC PWM, clocked from APB as MicroPython sets
+it up, doesn't keep running in light sleep; wait at most ``next_ms()`` with
+``board.sleep_ms`` instead (the motor is on for at most ~50 s an hour, see hardware/power.md).
 
 What the runner feels
 ---------------------
