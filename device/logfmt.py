@@ -1,0 +1,278 @@
+"""Hinge session log format, version 1: defined once, here (encoder side; pure, no file I/O).
+
+``flashlog.py`` writes it on the board; ``host/hinge/logdecode.py`` reads it back with numpy and
+takes every constant from this module. All multi-byte integers are little-endian.
+
+File header (session ``Snnnn.hlg`` and raw capture ``Snnnn.raw``, same layout)::
+
+    off  size  field
+    0    4     magic            b"HNGS" session log, b"HNGR" raw capture
+    4    1     format version   (VERSION)
+    5    1     0                (reserved)
+    6    2     header length H  (whole header, CRC included)
+    8    2     session number
+    10   2     BLOCK_MAX        (largest block in this file)
+    12   4     lsb_per_g        accelerometer counts per g
+    16   4     lsb_per_kdps     gyro counts per 1000 deg/s
+    20   4     rate             IMU output rate, milli-Hz
+    24   2+5   wall clock at session start: year, month, day, hour, minute, second
+               (year 0 = unknown; the ESP32 RTC is unset after a cold boot: it says 2000)
+    31   1+n   firmware version (UTF-8)
+    .    1+n   IMU model (UTF-8)
+    .    2+n   meta JSON: the validated config (session log); mount and ranges (raw)
+    H-2  2     CRC-16 of bytes 0..H-3
+
+Then append-only blocks, each self-contained (a lost block costs only its own records)::
+
+    0    2     sync b"\\xb1\\x0c"
+    2    2     block sequence number (0, 1, 2 ... wraps at 65536)
+    4    1     payload length P (0..PAY_MAX)
+    5    4     t_base: time of the previous STRIDE, ms (session log); raw: ms at block start
+    9    1     fl_base: flags of the previous STRIDE (raw: 0)
+    10   P     records
+    10+P 2     CRC-16 of bytes 0..9+P
+
+CRC-16/CCITT-FALSE (poly 0x1021, init 0xFFFF, no reflection; check("123456789") = 0x29B1): the
+host's ``binascii.crc_hqx(data, 0xFFFF)``. MicroPython's binascii has ``crc32`` only on some
+ports and a 32-bit CRC is a big int on the ESP32, so the board computes it with the viper
+function below (~0.1 ms per block on an ESP32, by the unix-port measure).
+
+Session records (event fields and units as in ``events.py``; t = the event's t_ms):
+
+* Short STRIDE, 5 bytes, top bit 0, 40 bits MSB first: ``0 | dt:11 | lean:10 | rot:9 | roll:9``
+  dt = stride_ms = t - t_prev (1..2047 ms); lean signed, 0.1 deg steps (-51.2..51.1);
+  rotation unsigned, 0.2 deg (0..102.2); roll unsigned, 0.1 deg (0..51.1) (the detector's
+  rotation and roll are peak-to-peak, so >= 0). Cadence is not stored: the decoder takes the
+  stride's own cadence (1200000 + dt//2) // dt (1/10 spm), the detector's formula; flags are
+  those of the previous stride. Used only when all of that holds and the event's cadence is
+  within CAD_TOL of the implied one; anything else takes the long form. Resolution lost: lean
+  and roll +-0.05 deg, rotation +-0.1 deg (rounded half up), cadence none with today's detector
+  (else up to CAD_TOL/10 spm); times, stride_ms, flags exact.
+* Long record, any event type 1..15 (a STRIDE that does not fit the short form, ALERT, CLEAR,
+  CALIB, ACTIVITY, FAULT, future codes): tag byte ``1 | type:4 | n:3``, then zigzag LEB128
+  varints: t - t_prev, then fields a.. (n of them; the trailing zero fields are left out).
+  Exact. A STRIDE (short or long) sets t_prev = t and the flags; other events leave them.
+
+Raw capture records: whole samples of 7 int16 ``dt_ms, ax, ay, az, gx, gy, gz`` (raw counts),
+RAW_SAMPLE bytes each, never split across blocks; t_base = capture time before the block.
+
+Block of 256 bytes: 48 short strides (~35 s of running) per block, 5.25 bytes per stride with
+framing.
+"""
+import micropython
+from micropython import const
+
+VERSION = const(1)
+MAGIC_SESSION = b"HNGS"
+MAGIC_RAW = b"HNGR"
+SYNC = b"\xb1\x0c"
+BLOCK_MAX = const(256)
+BLK_HDR = const(10)  # sync 2, seq 2, len 1, t_base 4, fl_base 1
+BLK_CRC = const(2)
+PAY_END = const(254)  # BLOCK_MAX - BLK_CRC: records end before this offset
+PAY_MAX = const(244)  # PAY_END - BLK_HDR
+FIXED_HDR = const(31)  # file header bytes before the strings
+SHORT_LEN = const(5)
+LONG_MAX = const(36)  # tag + 7 varints of at most 5 bytes
+RAW_SAMPLE = const(14)  # 7 int16
+RAW_PER_BLOCK = const(17)  # PAY_MAX // RAW_SAMPLE
+
+# short STRIDE quantisation, centidegrees per step, and the cadence tolerance (1/10 spm)
+LEAN_Q = const(10)
+ROT_Q = const(20)
+ROLL_Q = const(10)
+CAD_TOL = const(10)
+
+# mirrors of events.py (a test checks they agree): consts inline, imported names do not
+_EV_LEN = const(8)
+_EV_STRIDE = const(1)
+_SYNC0 = const(0xB1)
+_SYNC1 = const(0x0C)
+
+
+@micropython.viper
+def crc16(buf, start: int, end: int, crc: int) -> int:
+    """CRC-16/CCITT-FALSE of ``buf[start:end]`` continuing from ``crc`` (0xFFFF to begin)."""
+    p = ptr8(buf)
+    i = start
+    while i < end:
+        crc ^= p[i] << 8
+        j = 0
+        while j < 8:
+            if crc & 0x8000:
+                crc = ((crc << 1) ^ 0x1021) & 0xFFFF
+            else:
+                crc = (crc << 1) & 0xFFFF
+            j += 1
+        i += 1
+    return crc
+
+
+def block_start(blk, st):
+    """Begin a block in ``blk`` from the stride state ``st`` = array('i', [t_prev, flags]).
+
+    Returns the write position of the first record.
+    """
+    t = st[0]
+    blk[5] = t & 0xFF
+    blk[6] = (t >> 8) & 0xFF
+    blk[7] = (t >> 16) & 0xFF
+    blk[8] = (t >> 24) & 0xFF
+    blk[9] = st[1] & 0xFF
+    return BLK_HDR
+
+
+def block_end(blk, pos, seq):
+    """Close the block whose records end at ``pos``: sync, seq, length, CRC. Returns its size."""
+    blk[0] = _SYNC0
+    blk[1] = _SYNC1
+    blk[2] = seq & 0xFF
+    blk[3] = (seq >> 8) & 0xFF
+    blk[4] = pos - BLK_HDR
+    c = crc16(blk, 0, pos, 0xFFFF)
+    blk[pos] = c & 0xFF
+    blk[pos + 1] = c >> 8
+    return pos + BLK_CRC
+
+
+def put_event(blk, pos, st, evq, k):
+    """Append event ``k`` of ``evq`` (array('i'), events.py layout) at ``pos``.
+
+    Returns the new position, or -1 when it does not fit (block and state untouched: write the
+    block, start a new one and call again). Small ints only: nothing is allocated.
+    """
+    b = k * _EV_LEN
+    if evq[b] == _EV_STRIDE:
+        r = _put_short(blk, pos, st, evq, b)
+        if r != 0:
+            return r
+    return _put_long(blk, pos, st, evq, b)
+
+
+def _put_short(blk, pos, st, evq, b):
+    # 0 = not representable (use the long form), -1 = no room, else the new position
+    t = evq[b + 1]
+    dt = evq[b + 5]
+    if t - st[0] != dt or dt <= 0 or dt > 2047 or evq[b + 6] != st[1]:
+        return 0
+    c = evq[b + 4] - (1200000 + (dt >> 1)) // dt
+    if c > CAD_TOL or c < -CAD_TOL:
+        return 0
+    lq = (evq[b + 2] + 5) // 10  # LEAN_Q
+    rq = (evq[b + 3] + 10) // 20  # ROT_Q
+    pq = (evq[b + 7] + 5) // 10  # ROLL_Q
+    if lq < -512 or lq > 511 or rq < 0 or rq > 511 or pq < 0 or pq > 511:
+        return 0
+    if pos + SHORT_LEN > PAY_END:
+        return -1
+    lq &= 0x3FF
+    blk[pos] = dt >> 4
+    blk[pos + 1] = ((dt & 0xF) << 4) | (lq >> 6)
+    blk[pos + 2] = ((lq & 0x3F) << 2) | (rq >> 7)
+    blk[pos + 3] = ((rq & 0x7F) << 1) | (pq >> 8)
+    blk[pos + 4] = pq & 0xFF
+    st[0] = t
+    return pos + SHORT_LEN
+
+
+def _put_long(blk, pos, st, evq, b):
+    typ = evq[b]
+    if typ < 1 or typ > 15:
+        return pos  # not a loggable code: dropped
+    n = 6
+    while n and evq[b + 1 + n] == 0:
+        n -= 1
+    if pos >= PAY_END:
+        return -1
+    blk[pos] = 0x80 | (typ << 3) | n
+    p = _varint(blk, pos + 1, evq[b + 1] - st[0])
+    i = 0
+    while i < n and p > 0:
+        p = _varint(blk, p, evq[b + 2 + i])
+        i += 1
+    if p > 0 and typ == _EV_STRIDE:
+        st[0] = evq[b + 1]
+        st[1] = evq[b + 6]
+    return p
+
+
+def _varint(blk, pos, v):
+    # zigzag LEB128 of v at pos; -1 when it runs past the payload
+    if v >= 0:
+        u = v + v
+    else:
+        u = -v - v - 1
+    while pos < PAY_END:
+        if u < 0x80:
+            blk[pos] = u
+            return pos + 1
+        blk[pos] = (u & 0x7F) | 0x80
+        u >>= 7
+        pos += 1
+    return -1
+
+
+@micropython.viper
+def put_raw(blk, pos: int, src, soff: int, nval: int) -> int:
+    """Copy ``nval`` int16 values of ``src`` (array('h')) from index ``soff`` to ``blk[pos:]``."""
+    d = ptr8(blk)
+    s = ptr16(src)
+    i = soff
+    e = soff + nval
+    while i < e:
+        v = s[i]
+        d[pos] = v & 0xFF
+        d[pos + 1] = (v >> 8) & 0xFF
+        pos += 2
+        i += 1
+    return pos
+
+
+@micropython.viper
+def raw_ms(src, soff: int, nsamp: int) -> int:
+    """Sum of the dt_ms fields of ``nsamp`` raw samples of ``src`` starting at index ``soff``."""
+    s = ptr16(src)
+    t = 0
+    i = 0
+    while i < nsamp:
+        v = int(s[soff + i * 7])
+        t += (v ^ 0x8000) - 0x8000
+        i += 1
+    return t
+
+
+def header(magic, session, lsb_per_g, lsb_per_kdps, rate_hz, wall, fw, imu, meta):
+    """The file header as bytes (allocates; once per file).
+
+    ``wall``: (year, month, day, hour, minute, second, ...) or None; ``meta``: JSON text.
+    """
+    fw = fw.encode()[:255]
+    imu = imu.encode()[:255]
+    meta = meta.encode()[:65535]
+    n = FIXED_HDR + 1 + len(fw) + 1 + len(imu) + 2 + len(meta) + 2
+    h = bytearray(n)
+    h[0:4] = magic
+    h[4] = VERSION
+    _u(h, 6, n, 2)
+    _u(h, 8, session, 2)
+    _u(h, 10, BLOCK_MAX, 2)
+    _u(h, 12, lsb_per_g, 4)
+    _u(h, 16, lsb_per_kdps, 4)
+    _u(h, 20, int(rate_hz * 1000 + 0.5), 4)
+    if wall:
+        _u(h, 24, wall[0], 2)
+        for i in range(1, 6):
+            h[25 + i] = wall[i]
+    p = FIXED_HDR
+    for s, w in ((fw, 1), (imu, 1), (meta, 2)):
+        _u(h, p, len(s), w)
+        p += w
+        h[p : p + len(s)] = s
+        p += len(s)
+    _u(h, p, crc16(h, 0, p, 0xFFFF), 2)
+    return bytes(h)
+
+
+def _u(h, p, v, w):
+    for i in range(w):
+        h[p + i] = (v >> (8 * i)) & 0xFF
