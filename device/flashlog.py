@@ -1,0 +1,381 @@
+"""Session log writer: one file per session in ``<root>/logs/``, format in ``logfmt.py``.
+
+Usage (the main loop)::
+
+    log = flashlog.SessionLog(root, cfg, fw_version, imu_model, lsb_per_g, lsb_per_kdps, rate_hz)
+    log.event(evq, k)        # every detector/coach event, as queued (no allocation)
+    log.raw(buf, n)          # while raw capture is on; False once it is over
+    log.poll()               # each FIFO read: writes a block that has waited FLUSH_MS
+    log.close()              # at the end and in the KeyboardInterrupt handler
+
+Files: ``logs/S0007.hlg`` (session log), ``logs/S0007.raw`` (raw capture, if
+``raw_capture_s`` > 0), ``logs/LAST`` (last session number used, so numbers never repeat after
+old sessions are rotated out).
+
+Flush policy and what it costs. Records gather in one 256-byte RAM block; the block is written
+and ``f.flush()``-ed when the next record does not fit (every ~35 s while running), when its
+first record is FLUSH_MS old, on a low-battery fault, on ``flush()`` and on ``close()``. On the
+ESP32's LittleFS a flush (``lfs_file_sync``) is what makes data survive a power cut, and it is
+the cost that matters: littlefs copies the file's partly filled 4 KiB tail block to a fresh
+block and commits metadata (one erase per flush, on average ~2 KiB re-programmed: measured with
+VfsLfs2 on a counting RAM block device, see tests). That is ~40-60 ms of SPI flash time every
+~35 s, and a few thousand erases per 30-h race spread over the free area by littlefs' wear
+levelling. Raw capture (1.4 KiB/s at 104 Hz) writes each block as it fills and flushes every
+RAW_SYNC_BLOCKS blocks, so a sync moves ~4 KiB.
+
+Flash full: free space (``statvfs``, injectable) is checked when the log opens and every
+CHECK_BLOCKS blocks; below ``log_keep_free_kib`` the oldest sessions (never the current one)
+are deleted and a FAULT/log_rotated event (detail = the session number removed) is logged.
+On ENOSPC the writer rotates once more and retries; if that fails too, logging stops quietly
+(``ok`` False, ``error`` set). No method raises into the coach. Raw capture never deletes old
+sessions: it stops when free space falls below ``log_keep_free_kib``.
+"""
+import os
+import time
+from array import array
+
+import logfmt
+from micropython import const
+
+FLUSH_MS = 60000  # a pending block is written once its first record is this old
+CHECK_BLOCKS = const(16)  # statvfs every 16 blocks (4 KiB): it walks the whole littlefs tree
+RAW_SYNC_BLOCKS = const(16)
+_ENOSPC = const(28)  # MicroPython's errno module has no ENOSPC; littlefs raises OSError(28)
+_EV_FAULT = const(6)  # events.EV_FAULT
+_FAULT_LOW_BATTERY = const(4)  # events.FAULT_LOW_BATTERY
+_FAULT_LOG_ROTATED = const(6)  # events.FAULT_LOG_ROTATED
+
+
+def _session_no(name):
+    # 7 for "S0007.hlg" / "S0007.raw", else -1
+    if len(name) < 6 or name[0] != "S" or name[-4:] not in (".hlg", ".raw"):
+        return -1
+    d = name[1:-4]
+    return int(d) if d.isdigit() else -1
+
+
+def list_sessions(root):
+    """[(name, size)] of the log files in ``root/logs``, oldest session first."""
+    d = root + "/logs"
+    try:
+        names = os.listdir(d)
+    except OSError:
+        return []
+    out = []
+    for nm in sorted(names, key=lambda s: (_session_no(s), s)):
+        if _session_no(nm) >= 0:
+            try:
+                size = os.stat(d + "/" + nm)[6]
+            except OSError:
+                size = 0
+            out.append((nm, size))
+    return out
+
+
+def _wall():
+    try:
+        return time.localtime()
+    except Exception:
+        return None
+
+
+class SessionLog:
+    def __init__(
+        self, root, cfg, fw_version, imu_model, lsb_per_g, lsb_per_kdps, rate_hz, statvfs=None, clock_ms=None
+    ):
+        self.ok = False  # True while the session log is being written
+        self.error = None  # why logging stopped, if it did
+        self.rotated = 0  # sessions deleted to make room
+        self.number = 0
+        self.name = None
+        self._root = root
+        self._dir = root + "/logs"
+        self._statvfs = statvfs or os.statvfs
+        if clock_ms is None:
+            t0 = time.ticks_ms()
+            clock_ms = lambda: time.ticks_diff(time.ticks_ms(), t0)  # noqa: E731
+        self._clock = clock_ms
+        self._keep = cfg.get("log_keep_free_kib", 64)
+        self._f = None
+        self._rf = None
+        self._blk = bytearray(logfmt.BLOCK_MAX)
+        self._mv = memoryview(self._blk)
+        self._st = array("i", [0, 0])  # t_prev, flags of the last stride
+        self._ev = array("i", [0] * 8)  # the log's own events
+        self._pos = logfmt.block_start(self._blk, self._st)
+        self._t_first = 0  # t of the pending block's first record
+        self._seq = 0
+        self._nblk = 0
+        if not cfg.get("log_enabled", True):
+            return
+        try:
+            self._open(cfg, fw_version, imu_model, lsb_per_g, lsb_per_kdps, rate_hz)
+        except Exception as e:  # noqa: BLE001 - coaching must go on
+            self._stop(e)
+
+    # -- opening --------------------------------------------------------------------------
+    def _open(self, cfg, fw, imu, lsb_g, lsb_kdps, rate):
+        import json
+
+        try:
+            os.mkdir(self._root + "/logs")
+        except OSError:
+            pass
+        n = 0
+        try:
+            with open(self._dir + "/LAST") as f:
+                n = int(f.read().strip())
+        except (OSError, ValueError):
+            pass
+        for nm, _ in list_sessions(self._root):
+            n = max(n, _session_no(nm))
+        n += 1
+        self.number = n
+        self.name = "S%04d.hlg" % n
+        try:
+            with open(self._dir + "/LAST", "w") as f:
+                f.write(str(n))
+        except OSError:
+            pass
+        removed = self._make_room()
+        wall = _wall()
+        while self._f is None:
+            try:
+                self._f = open(self._dir + "/" + self.name, "wb")
+            except OSError as e:
+                old = self._oldest() if e.args[0] == _ENOSPC else -1
+                if old < 0:
+                    raise
+                self._remove(old)
+                removed.append(old)
+        hdr = logfmt.header(logfmt.MAGIC_SESSION, n, lsb_g, lsb_kdps, rate, wall, fw, imu, json.dumps(cfg))
+        gone = self._put(self._f, hdr)
+        if gone is None:
+            raise self.error
+        removed.extend(gone)
+        self.ok = True
+        for r in removed:
+            self._own(_FAULT_LOG_ROTATED, r)
+        secs = cfg.get("raw_capture_s", 0)
+        if secs > 0:
+            meta = {}
+            for k in ("mount_up", "mount_forward", "accel_range_g", "gyro_range_dps", "imu_addr", "rate_hz"):
+                if k in cfg:
+                    meta[k] = cfg[k]
+            self._rblk = bytearray(logfmt.BLOCK_MAX)
+            self._rmv = memoryview(self._rblk)
+            self._rst = array("i", [0, 0])  # capture ms so far, flags (0)
+            self._rpos = logfmt.block_start(self._rblk, self._rst)
+            self._rseq = 0
+            self._rend = secs * 1000
+            try:
+                self._rf = open(self._dir + "/S%04d.raw" % n, "wb")
+                self._rf.write(logfmt.header(logfmt.MAGIC_RAW, n, lsb_g, lsb_kdps, rate, wall, fw, imu, json.dumps(meta)))
+                self._rf.flush()
+            except OSError:
+                self._raw_stop()
+
+    # -- free space -----------------------------------------------------------------------
+    def _free_kib(self):
+        try:
+            s = self._statvfs(self._root)
+            return (s[4] * (s[1] or s[0])) >> 10
+        except Exception:  # noqa: BLE001 - unknown: assume enough
+            return 1 << 30
+
+    def _make_room(self):
+        """Delete oldest sessions (not the current one) until free >= keep; their numbers."""
+        removed = []
+        while self._free_kib() < self._keep:
+            old = self._oldest()
+            if old < 0:
+                break
+            self._remove(old)
+            removed.append(old)
+        return removed
+
+    def _oldest(self):
+        for nm, _ in list_sessions(self._root):
+            s = _session_no(nm)
+            if s != self.number:
+                return s
+        return -1
+
+    def _remove(self, old):
+        for ext in (".hlg", ".raw"):
+            try:
+                os.remove(self._dir + "/S%04d%s" % (old, ext))
+            except OSError:
+                pass
+        self.rotated += 1
+
+    # -- records --------------------------------------------------------------------------
+    def event(self, evq, k):
+        """Log the event stored at ``evq[k*8 : k*8+8]``. No allocation in steady state."""
+        if not self.ok:
+            return
+        try:
+            p = logfmt.put_event(self._blk, self._pos, self._st, evq, k)
+            if p < 0:
+                self._write_block()
+                if not self.ok:
+                    return
+                p = logfmt.put_event(self._blk, self._pos, self._st, evq, k)
+                if p < 0:
+                    return
+            b = k * 8
+            if self._pos == logfmt.BLK_HDR:
+                self._t_first = evq[b + 1]
+            self._pos = p
+            if evq[b + 1] - self._t_first >= FLUSH_MS or (evq[b] == _EV_FAULT and evq[b + 2] == _FAULT_LOW_BATTERY):
+                self._write_block()
+        except Exception as e:  # noqa: BLE001 - coaching must go on
+            self._stop(e)
+
+    def _own(self, code, detail):
+        e = self._ev
+        e[0] = _EV_FAULT
+        e[1] = self._clock()
+        e[2] = code
+        e[3] = detail
+        self.event(e, 0)
+
+    def poll(self):
+        """Write the pending block if its first record is FLUSH_MS old (call it every FIFO read)."""
+        try:
+            if self.ok and self._pos > logfmt.BLK_HDR and self._clock() - self._t_first >= FLUSH_MS:
+                self._write_block()
+        except Exception as e:  # noqa: BLE001
+            self._stop(e)
+
+    def _write_block(self):
+        # allocates a memoryview slice (and whatever the filesystem does): once per block
+        pos = self._pos
+        if pos <= logfmt.BLK_HDR:
+            return
+        n = logfmt.block_end(self._blk, pos, self._seq)
+        gone = self._put(self._f, self._mv[:n])
+        if gone is None:
+            self._stop(self.error)
+            return
+        self._seq = (self._seq + 1) & 0xFFFF
+        self._pos = logfmt.block_start(self._blk, self._st)
+        self._nblk += 1
+        if self._nblk % CHECK_BLOCKS == 0:
+            gone = tuple(gone) + tuple(self._make_room())
+        if gone:
+            for r in gone:
+                self._own(_FAULT_LOG_ROTATED, r)
+
+    def _put(self, f, data):
+        """Write and flush; on ENOSPC delete the oldest other session and retry.
+
+        Returns the session numbers deleted (usually ``()``), or None if the write failed.
+        """
+        gone = ()
+        while True:
+            try:
+                f.write(data)
+                f.flush()
+                return gone
+            except OSError as e:
+                old = self._oldest() if e.args[0] == _ENOSPC else -1
+                if old < 0:
+                    self.error = e
+                    return None
+                self._remove(old)
+                gone = gone + (old,)
+
+    def _stop(self, e):
+        self.ok = False
+        if self.error is None:
+            self.error = e
+        for f in (self._f, self._rf):
+            if f:
+                try:
+                    f.close()
+                except Exception:  # noqa: BLE001
+                    pass
+        self._f = self._rf = None
+
+    # -- raw capture ----------------------------------------------------------------------
+    def raw(self, buf, n):
+        """Record ``n`` raw samples (7 int16 each) from ``buf``; False once capture is over."""
+        if self._rf is None:
+            return False
+        try:
+            i = 0
+            while i < n:
+                room = (logfmt.PAY_END - self._rpos) // logfmt.RAW_SAMPLE
+                if room == 0:
+                    if not self._raw_block():
+                        return False
+                    continue
+                m = n - i if n - i < room else room
+                self._rpos = logfmt.put_raw(self._rblk, self._rpos, buf, i * 7, m * 7)
+                self._rst[0] += logfmt.raw_ms(buf, i * 7, m)
+                i += m
+            if self._rst[0] >= self._rend:
+                self._raw_block()
+                self._raw_stop()
+                return False
+            return True
+        except Exception as e:  # noqa: BLE001 - coaching must go on
+            self.error = e
+            self._raw_stop()
+            return False
+
+    def _raw_block(self):
+        # write the pending raw block (t_base was set when it began); False if capture stopped
+        if self._rpos <= logfmt.BLK_HDR:
+            return True
+        blk = self._rblk
+        n = logfmt.block_end(blk, self._rpos, self._rseq)
+        self._rseq = (self._rseq + 1) & 0xFFFF
+        sync = self._rseq % RAW_SYNC_BLOCKS == 0
+        ok = True
+        try:
+            self._rf.write(self._rmv[:n])
+            if sync:
+                self._rf.flush()
+        except OSError:
+            ok = False
+        self._rpos = logfmt.block_start(blk, self._rst)
+        if ok and sync and self._free_kib() < self._keep:
+            ok = False
+        if not ok:
+            self._raw_stop()
+        return ok
+
+    def _raw_stop(self):
+        f = self._rf
+        self._rf = None
+        if f:
+            try:
+                f.close()
+            except Exception:  # noqa: BLE001
+                pass
+
+    # -- end ------------------------------------------------------------------------------
+    def flush(self):
+        """Write the pending block now (and sync the raw file)."""
+        try:
+            if self.ok:
+                self._write_block()
+            if self._rf:
+                self._rf.flush()
+        except Exception as e:  # noqa: BLE001
+            self.error = e
+            self._raw_stop()
+
+    def close(self):
+        """Write what is pending and close the files. Safe to call twice; never raises."""
+        try:
+            if self._rf:
+                self._raw_block()
+            self._raw_stop()
+            if self.ok:
+                self._write_block()
+        except Exception as e:  # noqa: BLE001
+            self.error = e
+        self._stop(None)
