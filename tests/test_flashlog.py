@@ -1,0 +1,782 @@
+"""Session log: round trip, torn writes, corruption, flash full, density, raw capture.
+
+The device side (device/logfmt.py, device/flashlog.py) runs here under CPython and, through
+scripts written to a temp dir, under the unix-port micropython (also on a real littlefs: a
+VfsLfs2 on a counting RAM block device); host/hinge/logdecode.py decodes both.
+"""
+import binascii
+import json
+import os
+import struct
+import subprocess
+import time
+from array import array
+from pathlib import Path
+
+import config
+import events as ev
+import flashlog
+import logfmt
+import numpy as np
+import pytest
+from hinge import devpath, logdecode
+
+REPO = Path(__file__).resolve().parents[1]
+FW = "test-fw-1"
+LSB_G, LSB_KDPS = 4098, 28571
+
+# A synthetic ultra, integer-only so CPython and micropython produce the same events: running,
+# hiking and aid-station stops, detector-style strides (cadence = (1200000 + dur//2) // dur,
+# t = previous stride + dur while moving), alerts/clears, activity changes, faults.
+GEN_SRC = r'''
+def race(hours, seed, emit):
+    s = [seed]
+    def rnd(n):
+        s[0] = (s[0] * 1103515245 + 12345) & 0x7FFFFFFF
+        return (s[0] >> 8) % n
+    end = hours * 3600000
+    emit(4, 4000, 1, 1250, -300, 3000, 0, 0)
+    t = 30000
+    act = 0
+    lean_base = 900
+    alert_open = 0
+    n = 0
+    while t < end:
+        r = rnd(100)
+        if r < 70:
+            nact, dur = 2, (5 + rnd(35)) * 60000
+        elif r < 93:
+            nact, dur = 1, (2 + rnd(13)) * 60000
+        else:
+            nact, dur = 0, (1 + rnd(8)) * 60000
+        if nact != act:
+            emit(5, t, nact, act, 0, 0, 0, 0)
+            act = nact
+        if act == 0:
+            t += dur
+            continue
+        seg_end = t + dur
+        base = 650 + rnd(130) if act == 2 else 1000 + rnd(300)
+        t += 1500
+        while t < seg_end and t < end:
+            sm = base + rnd(25) - 12
+            t += sm
+            lean = (lean_base if act == 2 else 350) + rnd(300) - 150
+            rot = (1300 if act == 2 else 800) + rnd(800) - 400
+            roll = 600 + rnd(500) - 250
+            emit(1, t, lean, rot, (1200000 + sm // 2) // sm, sm, act | 4, roll)
+            n += 1
+            if act == 2:
+                if not alert_open and rnd(500) == 0:
+                    emit(2, t, 1, 1 + rnd(3), lean, 400, 0, 0)
+                    alert_open = 1
+                elif alert_open and rnd(60) == 0:
+                    emit(3, t, 1, 0, lean, 500, 0, 0)
+                    alert_open = 0
+            if rnd(20000) == 0:
+                emit(6, t + 3, 5, rnd(50), 0, 0, 0, 0)
+        lean_base += rnd(41) - 22
+        if lean_base < 200:
+            lean_base = 200
+    emit(6, t, 4, 3350, 0, 0, 0, 0)
+    return n
+'''
+_ns: dict = {}
+exec(GEN_SRC, _ns)
+race = _ns["race"]
+
+
+class Writer:
+    """A SessionLog under CPython with a settable clock, fed one event at a time."""
+
+    def __init__(self, root, statvfs=None, **cfg):
+        self.cfg = config.validate(cfg)
+        self.now = 0
+        self.log = flashlog.SessionLog(str(root), self.cfg, FW, "lsm6dsox", LSB_G, LSB_KDPS, 104,
+                                       statvfs=statvfs, clock_ms=lambda: self.now)
+        self.q = array("i", [0] * 8)
+        self.sent = []
+
+    def __call__(self, *f):
+        for i, v in enumerate(f):
+            self.q[i] = v
+        self.now = f[1]
+        self.sent.append(f)
+        self.log.event(self.q, 0)
+
+    @property
+    def path(self):
+        return Path(self.log._dir) / self.log.name
+
+
+def check_against(sess, sent, exact=False):
+    """Decoded strides/alerts/events equal what was sent, strides within the short form's steps."""
+    st = [f for f in sent if f[0] == ev.EV_STRIDE]
+    s = sess.strides
+    assert len(s) == len(st)
+    a = np.array(st, dtype=np.int64).reshape(-1, 8)
+    assert (s["t_ms"] == a[:, 1]).all()
+    assert (s["stride_ms"] == a[:, 5]).all()
+    assert (s["activity"] == (a[:, 6] & 3)).all()
+    assert (s["calibrated"] == ((a[:, 6] & 4) != 0)).all()
+    tol = 1e-4 if exact else 0
+    assert np.abs(s["lean_deg"] - a[:, 2] / 100).max(initial=0) <= tol + (0 if exact else 0.0501)
+    assert np.abs(s["rotation_deg"] - a[:, 3] / 100).max(initial=0) <= tol + (0 if exact else 0.1001)
+    assert np.abs(s["roll_deg"] - a[:, 7] / 100).max(initial=0) <= tol + (0 if exact else 0.0501)
+    assert np.abs(s["cadence_spm"] - a[:, 4] / 10).max(initial=0) <= tol + (0 if exact else 1.0001)
+    al = [f for f in sent if f[0] in (ev.EV_ALERT, ev.EV_CLEAR)]
+    assert len(sess.alerts) == len(al)
+    for r, f in zip(sess.alerts, al):
+        assert r["t_ms"] == f[1] and r["kind"] == ("alert" if f[0] == ev.EV_ALERT else "clear")
+        assert r["reason"] == ev.REASON_NAMES[f[2]] and r["severity"] == f[3]
+        assert abs(r["value_deg"] - f[4] / 100) < 1e-4 and abs(r["limit_deg"] - f[5] / 100) < 1e-4
+    ot = [f for f in sent if f[0] not in (ev.EV_STRIDE, ev.EV_ALERT, ev.EV_CLEAR)]
+    got = [tuple(int(x) for x in (r["type"], r["t_ms"], r["a"], r["b"], r["c"], r["d"], r["e"], r["f"]))
+           for r in sess.events if not (r["type"] == ev.EV_FAULT and r["a"] == ev.FAULT_LOG_ROTATED)]
+    assert got == [(f[0], f[1], *f[2:]) for f in ot]
+
+
+# -- format basics ------------------------------------------------------------------------------
+def test_crc_is_ccitt_false_and_matches_host():
+    assert logfmt.crc16(b"123456789", 0, 9, 0xFFFF) == 0x29B1
+    rng = np.random.default_rng(1)
+    for n in (0, 1, 7, 255, 256):
+        b = bytes(rng.integers(0, 256, n, dtype=np.uint8))
+        assert logfmt.crc16(b, 0, n, 0xFFFF) == binascii.crc_hqx(b, 0xFFFF)
+
+
+def test_mirrored_constants_match_events():
+    assert logfmt._EV_LEN == ev.EV_LEN and logfmt._EV_STRIDE == ev.EV_STRIDE
+    assert flashlog._EV_FAULT == ev.EV_FAULT
+    assert flashlog._FAULT_LOW_BATTERY == ev.FAULT_LOW_BATTERY
+    assert flashlog._FAULT_LOG_ROTATED == ev.FAULT_LOG_ROTATED
+    assert bytes([logfmt._SYNC0, logfmt._SYNC1]) == logfmt.SYNC
+    assert logfmt.PAY_END == logfmt.BLOCK_MAX - logfmt.BLK_CRC == logfmt.BLK_HDR + logfmt.PAY_MAX
+    assert logfmt.RAW_PER_BLOCK == logfmt.PAY_MAX // logfmt.RAW_SAMPLE
+
+
+def test_round_trip_every_record_form(tmp_path):
+    w = Writer(tmp_path)
+    w(ev.EV_CALIB, 3500, 1, 1250, -300, 3000, 0, 0)
+    w(ev.EV_ACTIVITY, 9000, ev.ACT_RUNNING, ev.ACT_STANDING, 0, 0, 0, 0)
+    t = 10000
+    for i in range(120):  # short form, both rounding directions and the range ends
+        sm = 690 + (i * 7) % 40
+        t += sm
+        lean = (-5120, 5114, 834, -836, 5, -5, 0)[i % 7]
+        rot = (0, 10219, 1234, 11, 9)[i % 5]
+        roll = (0, 5114, 733, 4, 5)[i % 5]
+        w(ev.EV_STRIDE, t, lean, rot, (1200000 + sm // 2) // sm, sm, 6, roll)
+    # long forms: each of these breaks one condition of the short form
+    cases = [
+        (6000, 1000, 1714, 700, 6, 100),  # lean out of the short range
+        (800, -50, 1714, 700, 6, 100),  # negative rotation
+        (800, 12000, 1714, 700, 6, 100),  # rotation past 102.2 deg
+        (800, 1000, 1714, 700, 6, -20),  # negative roll
+        (800, 1000, 1714, 700, 6, 5200),  # roll past 51.1 deg
+        (800, 1000, 1680, 700, 6, 100),  # cadence 3.4 spm off the stride's own
+        (800, 1000, 1719, 700, 6, 100),  # 0.5 spm off: short form, cadence implied
+        (800, 1000, 571, 2100, 5, 100),  # stride longer than 2047 ms, flags change
+        (800, 1000, 1714, 700, 2, 100),  # calibrated flag drops
+    ]
+    for lean, rot, cad, sm, fl, roll in cases:
+        t += sm
+        w(ev.EV_STRIDE, t, lean, rot, cad, sm, fl, roll)
+    t += 60000  # a gap: t is not previous + stride_ms
+    w(ev.EV_STRIDE, t, 800, 1000, 1714, 700, 6, 100)
+    w(ev.EV_ALERT, t, ev.R_SWIVEL, ev.SEV_STRONG, 2650, 2000, 0, 0)
+    w(ev.EV_CLEAR, t + 700, ev.R_SWIVEL, 0, 1700, 1800, 0, 0)
+    w(ev.EV_FAULT, t + 800, ev.FAULT_SENSOR, -7, 0, 0, 0, 0)
+    w(ev.EV_FAULT, t + 900, ev.FAULT_SENSOR_BACK, 0, 0, 0, 0, 0)
+    w(9, t + 1000, 1, -2, 3, -4, 5, 2**30 - 1)  # a future event code: kept exactly
+    w(ev.EV_STRIDE, t - 10, 800, 1000, 1714, 700, 6, 100)  # time going backwards: still exact
+    w.log.close()
+    sess = logdecode.decode_session(w.path)
+    assert sess.problems == []
+    check_against(sess, w.sent)
+    # long forms are exact to the centidegree; the 0.5 spm cadence case took the short form
+    s = sess.strides
+    long_rows = s[120:]
+    sent_long = [f for f in w.sent if f[0] == ev.EV_STRIDE][120:]
+    for r, f in zip(long_rows, sent_long):
+        if f[4] != 1719:
+            assert r["lean_deg"] == np.float32(f[2] / 100) and r["cadence_spm"] == np.float32(f[4] / 10)
+    assert s["cadence_spm"][126] == np.float32(171.4)
+    h = sess.header
+    assert h["intact"] and h["fw_version"] == FW and h["imu_model"] == "lsm6dsox"
+    assert (h["lsb_per_g"], h["lsb_per_kdps"], h["rate_hz"]) == (LSB_G, LSB_KDPS, 104.0)
+    assert h["config"] == json.loads(json.dumps(w.cfg)) and h["session"] == 1
+    assert sess.events["name"][-1] == "type9"
+
+
+def test_csv_and_json_export(tmp_path):
+    w = Writer(tmp_path)
+    race(1, 3, w)
+    w.log.close()
+    sess = logdecode.decode_session(w.path)
+    out = tmp_path / "s.csv"
+    logdecode.session_to_csv(sess, out)
+    text = out.read_text()
+    arr = np.loadtxt(out, delimiter=",", skiprows=1 + sum(ln.startswith("#") for ln in text.splitlines()), ndmin=2)
+    assert len(arr) == len(sess.strides)
+    assert np.allclose(arr[:, 1], sess.strides["lean_deg"], atol=0.006)
+    logdecode.session_to_csv(sess, tmp_path / "a.csv", "alerts")
+    doc = json.loads(logdecode.session_to_json(sess, tmp_path / "s.json"))
+    assert len(doc["strides"]["t_ms"]) == len(sess.strides) and doc["header"]["fw_version"] == FW
+    assert logdecode.summary(sess)["strides"] == len(sess.strides)
+
+
+def test_not_a_hinge_log_raises_one_line(tmp_path):
+    for data in (b"PK\x03\x04 zip file", b"\x00" * 100):
+        with pytest.raises(ValueError) as e:
+            logdecode.decode_session(data)
+        assert "\n" not in str(e.value) and "not a Hinge log" in str(e.value)
+    w = Writer(tmp_path, raw_capture_s=1)
+    w.log.close()
+    with pytest.raises(ValueError, match="raw capture"):
+        logdecode.decode_session(w.path.with_suffix(".raw"))
+    # a newer format version with an intact header is refused, not guessed at
+    data = bytearray(w.path.read_bytes())
+    data[4] = 2
+    hlen = struct.unpack_from("<H", data, 6)[0]
+    struct.pack_into("<H", data, hlen - 2, binascii.crc_hqx(bytes(data[: hlen - 2]), 0xFFFF))
+    with pytest.raises(ValueError, match="version 2"):
+        logdecode.decode_session(bytes(data))
+
+
+# -- damage -------------------------------------------------------------------------------------
+def _multi_block_log(tmp_path, strides=220):
+    w = Writer(tmp_path)
+    n = [0]
+
+    def emit(*f):
+        if f[0] == ev.EV_STRIDE:
+            n[0] += 1
+            if n[0] > strides:
+                return
+        w(*f)
+
+    race(1, 11, emit)
+    w.log.close()
+    data = w.path.read_bytes()
+    blocks = []  # (offset, end, strides, others) of every block
+    for _seq, off, t, fl, pay in logdecode._walk(data, logdecode._header(data, logfmt.MAGIC_SESSION, "", [])[1], []):
+        s, o = [], []
+        assert logdecode._records(pay, t, fl, s, o) is None
+        blocks.append((off, off + logfmt.BLK_HDR + len(pay) + logfmt.BLK_CRC, len(s), len(o)))
+    return w, data, blocks
+
+
+def test_torn_write_at_every_byte_offset(tmp_path):
+    _, data, blocks = _multi_block_log(tmp_path)
+    full = logdecode.decode_session(data)
+    assert full.problems == [] and len(blocks) >= 5
+    hlen = blocks[0][0]
+    ends = {b[1] for b in blocks}
+    for cut in range(len(data) + 1):
+        sess = logdecode.decode_session(data[:cut])  # never raises
+        done = [b for b in blocks if b[1] <= cut]
+        ns = sum(b[2] for b in done)
+        no = sum(b[3] for b in done)
+        assert len(sess.strides) == ns, cut
+        assert (sess.strides == full.strides[:ns]).all(), cut
+        assert len(sess.alerts) + len(sess.events) == no, cut
+        if cut < hlen:
+            assert sess.problems, cut
+        elif cut in ends or cut == hlen:
+            assert sess.problems == [], (cut, sess.problems)
+        else:
+            assert len(sess.problems) == 1 and sess.problems[0].startswith("torn tail"), (cut, sess.problems)
+
+
+def test_flipped_byte_in_a_middle_block(tmp_path):
+    _, data, blocks = _multi_block_log(tmp_path)
+    full = logdecode.decode_session(data)
+    k = len(blocks) // 2
+    off, end, ns, _ = blocks[k]
+    before = sum(b[2] for b in blocks[:k])
+    expect = np.concatenate([full.strides[:before], full.strides[before + ns:]])
+    for pos in range(off, end):
+        for x in (0x01, 0xFF):
+            bad = bytearray(data)
+            bad[pos] ^= x
+            sess = logdecode.decode_session(bytes(bad))
+            assert len(sess.strides) == len(expect) and (sess.strides == expect).all(), (pos, sess.problems)
+            assert any(f"byte {off}" in p or f"bytes {off}.." in p for p in sess.problems), (pos, sess.problems)
+    # a damaged header is reported, every block still decodes
+    bad = bytearray(data)
+    bad[40] ^= 0x55
+    sess = logdecode.decode_session(bytes(bad))
+    assert "header" in sess.problems[0] and (sess.strides == full.strides).all()
+    # a lost block in the middle is named
+    cut = data[: blocks[k][0]] + data[blocks[k][1]:]
+    sess = logdecode.decode_session(cut)
+    assert any("missing" in p for p in sess.problems)
+
+
+# -- flash full ---------------------------------------------------------------------------------
+class FakeDisk:
+    """statvfs for a ``cap_kib`` flash holding only the files under root/logs."""
+
+    def __init__(self, root, cap_kib):
+        self.root = Path(root)
+        self.cap_kib = cap_kib
+        self.calls = 0
+
+    def statvfs(self, path):
+        self.calls += 1
+        used = sum(p.stat().st_size for p in (self.root / "logs").glob("*"))
+        free = max(0, self.cap_kib - (used + 1023) // 1024)
+        return (1024, 1024, self.cap_kib, free, free, 0, 0, 0, 0, 255)
+
+
+def _capped(w, strides):
+    """An emit() passing events to ``w`` until ``strides`` strides have gone by."""
+    k = [0]
+
+    def emit(*f):
+        if f[0] == ev.EV_STRIDE:
+            k[0] += 1
+        if k[0] <= strides:
+            w(*f)
+
+    return emit
+
+
+def _old_sessions(root, n, strides=1500):
+    for _ in range(n):
+        w = Writer(root, raw_capture_s=0)
+        race(1, 5, _capped(w, strides))
+        w.log.close()
+    (Path(root) / "logs" / "S0002.raw").write_bytes(b"x" * 3000)
+
+
+def test_flash_full_rotates_oldest_and_coaching_continues(tmp_path):
+    _old_sessions(tmp_path, 4)
+    sizes = dict(flashlog.list_sessions(str(tmp_path)))
+    rest = sum(sizes.values()) - sizes["S0001.hlg"] - sizes["S0002.hlg"] - sizes["S0002.raw"]
+    # free space reaches the 64 KiB floor once S0001 and S0002 (and its .raw) are gone
+    disk = FakeDisk(tmp_path, 64 + 1 + (rest + 1023) // 1024)
+    w = Writer(tmp_path, statvfs=disk.statvfs, log_keep_free_kib=64)
+    assert w.log.ok and w.log.number == 5
+    names = [n for n, _ in flashlog.list_sessions(str(tmp_path))]
+    assert names == ["S0003.hlg", "S0004.hlg", "S0005.hlg"]
+    # the session grows by ~24 KiB: the periodic check deletes S0003, then S0004, then stops
+    # (the current session is never deleted) and logging goes on below the floor
+    race(1, 9, w)
+    assert w.log.ok and w.log.error is None and w.log.rotated == 4
+    w(ev.EV_STRIDE, 10**7, 800, 1000, 1714, 700, 6, 100)
+    w.log.close()
+    assert [n for n, _ in flashlog.list_sessions(str(tmp_path))] == ["S0005.hlg"]
+    sess = logdecode.decode_session(w.path)
+    rot = sess.events[(sess.events["type"] == ev.EV_FAULT) & (sess.events["a"] == ev.FAULT_LOG_ROTATED)]
+    assert list(rot["b"]) == [1, 2, 3, 4] and list(rot["name"]) == ["log_rotated"] * 4
+    assert rot["t_ms"][0] == 0 and rot["t_ms"][2] > 0  # stamped by the log's clock
+    assert sess.problems == []
+    check_against(sess, w.sent)
+    assert (Path(tmp_path) / "logs" / "LAST").read_text() == "5"
+
+
+class _Budget:
+    """Files whose writes fail with ENOSPC once a shared byte budget runs out; rm gives it back."""
+
+    def __init__(self, budget):
+        self.left = budget
+
+    def open(self, path, mode="r"):
+        f = open(path, mode)  # noqa: SIM115 - wrapped, closed by the caller
+        if "w" not in mode:
+            return f
+        budget = self
+
+        class F:
+            def write(self, data):
+                if len(data) > budget.left:
+                    f.write(bytes(data[: budget.left // 2]))  # a partial write, as a real FS may
+                    budget.left -= budget.left // 2
+                    raise OSError(28, "No space left on device")
+                budget.left -= len(data)
+                return f.write(data)
+
+            def flush(self):
+                f.flush()
+
+            def close(self):
+                f.close()
+
+            def __enter__(self):
+                return self
+
+            def __exit__(self, *a):
+                f.close()
+
+        return F()
+
+    def remove(self, path):
+        self.left += os.path.getsize(path)
+        os.unlink(path)
+
+
+def test_enospc_rotates_then_stops_quietly(tmp_path, monkeypatch):
+    _old_sessions(tmp_path, 2, strides=300)
+    b = _Budget(3000)
+    monkeypatch.setattr(flashlog, "open", b.open, raising=False)
+    monkeypatch.setattr(flashlog.os, "remove", b.remove)
+    w = Writer(tmp_path)
+    assert w.log.ok
+    race(3, 4, w)  # fills the budget, deletes S0001 then S0002, then gives up - never raises
+    assert not w.log.ok and w.log.error.args[0] == 28 and w.log.rotated == 2
+    w.log.flush()
+    w.log.close()
+    w.log.close()
+    sess = logdecode.decode_session(w.path)  # everything written intact still decodes
+    n = len(sess.strides)
+    assert n > 300
+    sent = [f for f in w.sent if f[0] == ev.EV_STRIDE][:n]
+    assert (sess.strides["t_ms"] == [f[1] for f in sent]).all()
+    rot = sess.events[sess.events["a"] == ev.FAULT_LOG_ROTATED]
+    assert list(rot["b"]) == [1, 2]
+    assert all("damaged" in p or "torn" in p or "CRC" in p for p in sess.problems)
+    # full at open: no log, no exception
+    b.left = 0
+    w2 = Writer(tmp_path)
+    assert not w2.log.ok
+    w2(ev.EV_STRIDE, 1000, 1, 2, 3, 4, 5, 6)
+    w2.log.close()
+
+
+def test_statvfs_failure_and_disabled_log(tmp_path):
+    def broken(path):
+        raise OSError(5)
+
+    w = Writer(tmp_path, statvfs=broken)
+    race(1, 2, w)
+    w.log.close()
+    assert logdecode.decode_session(w.path).problems == []
+    off = Writer(tmp_path / "x", log_enabled=False)
+    off(ev.EV_STRIDE, 1000, 1, 2, 3, 4, 5, 6)
+    off.log.close()
+    assert not (tmp_path / "x").exists() and flashlog.list_sessions(str(tmp_path / "x")) == []
+
+
+def test_session_numbers_never_repeat(tmp_path):
+    for _ in range(3):
+        Writer(tmp_path).log.close()
+    for nm in ("S0002.hlg", "S0003.hlg"):
+        os.unlink(tmp_path / "logs" / nm)
+    w = Writer(tmp_path)
+    w.log.close()
+    assert w.log.name == "S0004.hlg"
+    assert [n for n, _ in flashlog.list_sessions(str(tmp_path))] == ["S0001.hlg", "S0004.hlg"]
+
+
+def test_timed_flush_and_low_battery_flush(tmp_path):
+    w = Writer(tmp_path)
+    w(ev.EV_STRIDE, 1000, 800, 1000, 1714, 700, 6, 100)
+    size0 = w.path.stat().st_size
+    w.now = 1000 + flashlog.FLUSH_MS - 1
+    w.log.poll()
+    assert w.path.stat().st_size == size0
+    w.now += 1
+    w.log.poll()
+    assert w.path.stat().st_size > size0
+    size1 = w.path.stat().st_size
+    w(ev.EV_FAULT, 200000, ev.FAULT_LOW_BATTERY, 3300, 0, 0, 0, 0)
+    assert w.path.stat().st_size > size1
+
+
+# -- density ------------------------------------------------------------------------------------
+def test_density_30h_race_and_decode_speed(tmp_path):
+    w = Writer(tmp_path)
+    n = race(30, 2024, w)
+    w.log.close()
+    size = w.path.stat().st_size
+    t0 = time.perf_counter()
+    sess = logdecode.decode_session(w.path)
+    dt = time.perf_counter() - t0
+    assert sess.problems == []
+    check_against(sess, w.sent)
+    bps = size / n
+    hlen = logdecode._header(w.path.read_bytes(), logfmt.MAGIC_SESSION, "", [])[1]
+    print(f"\n30-h race: {n} strides, {len(sess.alerts)} alerts/clears, {len(sess.events)} events, "
+          f"{size} bytes ({size / 1048576:.3f} MiB, header {hlen} B), "
+          f"{bps:.3f} bytes/stride, {sess.blocks} blocks; decode {dt:.2f} s ({n / dt / 1000:.0f}k strides/s)")
+    assert bps <= 6.0
+    assert size <= 1 << 20
+    # at the brief's 85 strides/min for all 30 h the log still fits in 1 MiB
+    assert 30 * 60 * 85 * bps < 1 << 20
+
+
+# -- raw capture --------------------------------------------------------------------------------
+def _raw_batch(i0, n):
+    buf = array("h", [0] * (7 * n))
+    for i in range(n):
+        k = i0 + i
+        buf[7 * i:7 * i + 7] = array("h", [9 + (k % 3 == 0), (k * 37) % 8000 - 4000, -4098 + k % 50,
+                                           k % 30000 - 15000, -32768 + k % 7, 32767 - k % 11, (k * 13) % 1000])
+    return buf
+
+
+def test_raw_capture_round_trip_to_csv(tmp_path):
+    w = Writer(tmp_path, raw_capture_s=3)
+    sent = []
+    i = 0
+    while True:
+        buf = _raw_batch(i, 21)
+        sent.append(buf)
+        i += 21
+        if not w.log.raw(buf, 21):
+            break
+    assert not w.log.raw(_raw_batch(i, 21), 21)  # over: stays over
+    w.log.close()
+    allv = np.concatenate([np.frombuffer(b, np.int16) for b in sent]).reshape(-1, 7)
+    allf = allv.astype(float)
+    raw = logdecode.decode_raw(w.path.with_suffix(".raw"))
+    assert raw.problems == []
+    assert (raw.counts == allv).all()
+    assert 3000 <= raw.t_ms[-1] < 3000 + 21 * 10
+    assert (raw.t_ms == np.cumsum(allv[:, 0])).all()
+    assert raw.header["meta"]["mount_up"] == "+x" and raw.header["lsb_per_g"] == LSB_G
+    out = tmp_path / "cap.csv"
+    logdecode.raw_to_capture_csv(w.path.with_suffix(".raw"), out)
+    text = out.read_text()
+    assert "t_ms,ax_g,ay_g,az_g,gx_dps,gy_dps,gz_dps" in text and "# mount_forward=-z" in text
+    csv = np.loadtxt(out, delimiter=",", comments="#", skiprows=sum(1 for ln in text.splitlines() if not ln[0].isdigit()))
+    assert np.allclose(csv[:, 1:4], allf[:, 1:4] / LSB_G, atol=1e-5)
+    assert np.allclose(csv[:, 4:7], allf[:, 4:7] * 1000 / LSB_KDPS, atol=1e-3)
+    try:
+        from hinge.capture import read_capture
+    except ImportError:
+        return
+    cap = read_capture(out)  # the replay reader accepts it
+    assert len(cap.t_ms) == len(allv)
+    # a lost raw block shows as a time gap, samples after it keep their times
+    data = w.path.with_suffix(".raw").read_bytes()
+    blocks = list(logdecode._walk(data, logdecode._header(data, logfmt.MAGIC_RAW, "", [])[1], []))
+    off = blocks[3][1]
+    bad = bytearray(data)
+    bad[off + 20] ^= 1
+    r2 = logdecode.decode_raw(bytes(bad))
+    assert len(r2.problems) == 1 and len(r2.counts) == len(allv) - logfmt.RAW_PER_BLOCK
+    assert (r2.t_ms[3 * 17:] == raw.t_ms[4 * 17:]).all()
+
+
+# -- micropython --------------------------------------------------------------------------------
+MP_SESSION = GEN_SRC + r'''
+import sys, os, gc, time, json, micropython
+from array import array
+import flashlog, logfmt
+root, hours = sys.argv[1], int(sys.argv[2])
+try:
+    os.mkdir(root)
+except OSError:
+    pass
+cfg = {"log_keep_free_kib": 8, "raw_capture_s": 2, "mount_up": "+x", "mount_forward": "-z"}
+now = [0]
+log = flashlog.SessionLog(root, cfg, "test-fw-1", "lsm6dsox", 4098, 28571, 104, clock_ms=lambda: now[0])
+q = array("i", [0] * 8)
+stat = {"locked": 0, "blockwrites": 0, "us": 0, "n": 0, "blk_alloc": []}
+
+def emit(typ, t, a, b, c, d, e, f):
+    q[0] = typ; q[1] = t; q[2] = a; q[3] = b; q[4] = c; q[5] = d; q[6] = e; q[7] = f
+    now[0] = t
+    if (log._pos + logfmt.LONG_MAX <= logfmt.PAY_END and t - log._t_first < flashlog.FLUSH_MS - 5000
+            and not (typ == 6 and a == 4)):
+        # no block write can happen in this call (block not full, not old, not low battery):
+        # it must not allocate
+        micropython.heap_lock()
+        t0 = time.ticks_us()
+        log.event(q, 0)
+        us = time.ticks_diff(time.ticks_us(), t0)
+        micropython.heap_unlock()
+        stat["locked"] += 1
+        if typ == 1:
+            stat["us"] += us
+            stat["n"] += 1
+    else:
+        stat["blockwrites"] += 1
+        a0 = gc.mem_alloc()
+        log.event(q, 0)
+        a1 = gc.mem_alloc()
+        if a1 >= a0 and len(stat["blk_alloc"]) < 5000:
+            stat["blk_alloc"].append(a1 - a0)
+
+# raw capture first (2 s), heap-locked too
+buf = array("h", [0] * (7 * 4))
+k = 0
+raw_locked = 0
+while True:
+    for i in range(4):
+        buf[7 * i] = 9 + (k % 3 == 0)
+        for j in range(1, 7):
+            buf[7 * i + j] = (k * 37 * j) % 20000 - 10000
+        k += 1
+    if log._rpos + 4 * 14 <= logfmt.PAY_END and log._rst[0] + 40 < 2000:
+        micropython.heap_lock()
+        more = log.raw(buf, 4)
+        micropython.heap_unlock()
+        raw_locked += 1
+    else:
+        more = log.raw(buf, 4)
+    if not more:
+        break
+n = race(hours, 2024, emit)
+log.close()
+ba = stat["blk_alloc"]
+ba.sort()
+print(json.dumps({"strides": n, "name": log.name, "error": str(log.error), "locked": stat["locked"],
+                  "blockwrites": stat["blockwrites"], "raw_locked": raw_locked, "raw_samples": k,
+                  "rec_us": stat["us"] / stat["n"], "unlocked_alloc_median": ba[len(ba) // 2],
+                  "unlocked_alloc_max": ba[-1]}))
+'''
+
+
+def _run_mp(src, tmp_path, *args, heap="256K"):
+    script = tmp_path / "mp_script.py"
+    script.write_text(src)
+    p = subprocess.run([devpath.micropython_cmd(), "-X", f"heapsize={heap}", str(script), *map(str, args)],
+                       capture_output=True, text=True, env=devpath.micropython_env(), timeout=600, cwd=REPO)
+    assert p.returncode == 0, p.stdout + p.stderr
+    return json.loads(p.stdout.strip().splitlines()[-1])
+
+
+def test_micropython_writes_the_same_log_without_allocating(tmp_path):
+    """micropython writes a 2-h race (+ 2 s raw capture) with heap_lock around every record that
+    does not write a block; CPython writes the same race: identical blocks, same decode."""
+    out = _run_mp(MP_SESSION, tmp_path, tmp_path / "mp", 2)
+    assert out["error"] == "None" and out["raw_locked"] > 5
+    assert out["locked"] > 0.8 * (out["locked"] + out["blockwrites"]) and out["locked"] > 5000
+    print(f"\nmicropython: {out['rec_us']:.2f} us per stride record (unix port, heap locked, "
+          f"{out['locked']} calls); {out['blockwrites']} calls near a block write not locked: they "
+          f"allocate {out['unlocked_alloc_median']} B (median), {out['unlocked_alloc_max']} B (max)")
+    mp_path = tmp_path / "mp" / "logs" / out["name"]
+    mp = logdecode.decode_session(mp_path)
+    assert mp.problems == []
+    (tmp_path / "cp").mkdir()
+    w = Writer(tmp_path / "cp", log_keep_free_kib=8, raw_capture_s=2)
+    race(2, 2024, w)
+    w.log.close()
+    check_against(mp, w.sent)
+    a, b = mp_path.read_bytes(), w.path.read_bytes()
+    ha = logdecode._header(a, logfmt.MAGIC_SESSION, "", [])[1]
+    hb = logdecode._header(b, logfmt.MAGIC_SESSION, "", [])[1]
+    assert a[ha:] == b[hb:]  # byte-identical blocks from both interpreters
+    raw = logdecode.decode_raw(mp_path.with_suffix(".raw"))
+    assert raw.problems == [] and len(raw.counts) == out["raw_samples"] and raw.t_ms[-1] >= 2000
+
+
+MP_LFS = r'''
+import sys, os, gc, json, time
+from array import array
+import flashlog, logfmt
+
+class RAMBdev:
+    """A littlefs block device in RAM that counts erases and programmed bytes."""
+    def __init__(self, bs, n):
+        self.bs = bs; self.n = n; self.data = bytearray(bs * n)
+        self.erases = 0; self.prog = 0
+    def readblocks(self, b, buf, off=0):
+        a = b * self.bs + off
+        buf[:] = self.data[a:a + len(buf)]
+    def writeblocks(self, b, buf, off=None):
+        if off is None:
+            self.erases += 1; off = 0
+        a = b * self.bs + off
+        self.data[a:a + len(buf)] = buf; self.prog += len(buf)
+    def ioctl(self, op, arg):
+        if op == 4: return self.n
+        if op == 5: return self.bs
+        if op == 6:
+            self.erases += 1
+            return 0
+        return 0
+
+res = {}
+bd = RAMBdev(4096, 96)  # 384 KiB
+os.VfsLfs2.mkfs(bd)
+os.mount(os.VfsLfs2(bd), "/flash")
+q = array("i", [1, 0, 850, 1300, 1714, 700, 6, 600])
+cfg = {"log_keep_free_kib": 48}
+
+def run(n, t0=10000):
+    log = flashlog.SessionLog("/flash", cfg, "fw", "mpu6500", 4096, 32800, 104, clock_ms=lambda: 0)
+    t = t0
+    blocks = 0
+    e0, p0 = bd.erases, bd.prog
+    us = 0
+    a0 = gc.mem_alloc()
+    for i in range(n):
+        t += 700
+        q[1] = t
+        if log._pos + 5 > logfmt.PAY_END:
+            blocks += 1
+            t1 = time.ticks_us()
+            log.event(q, 0)
+            us += time.ticks_diff(time.ticks_us(), t1)
+        else:
+            log.event(q, 0)
+    return log, blocks, bd.erases - e0, bd.prog - p0, us, gc.mem_alloc() - a0
+
+# 1) flush cost on littlefs: 2400 strides = 50 blocks
+gc.collect()
+log, blocks, er, pr, us, alloc = run(2400)
+log.close()
+res["blocks"] = blocks
+res["erases_per_block"] = er / blocks
+res["prog_bytes_per_block"] = pr / blocks
+res["us_per_block_write"] = us / blocks
+res["first"] = log.name
+# 2) fill the flash with sessions: the oldest rotate out, never an exception
+names = []
+for k in range(12):
+    log, *_ = run(12000)
+    names.append(log.name)
+    assert log.ok or log.error is not None
+    log.close()
+res["rotated_last"] = log.rotated
+res["left"] = [n for n, _ in flashlog.list_sessions("/flash")]
+st = os.statvfs("/flash")
+res["free_kib"] = st[0] * st[3] // 1024
+# 3) something else eats the flash: ENOSPC with nothing left to rotate -> logging stops quietly
+for nm, _ in flashlog.list_sessions("/flash"):
+    os.remove("/flash/logs/" + nm)
+with open("/flash/junk", "wb") as f:
+    try:
+        while True:
+            f.write(bytes(1024))
+            f.flush()
+    except OSError as e:
+        res["junk_errno"] = e.args[0]
+log, *_ = run(6000)
+res["full_ok"] = log.ok
+res["full_error"] = str(log.error)
+log.close()
+log.close()
+print(json.dumps(res))
+'''
+
+
+def test_littlefs_flush_cost_rotation_and_enospc_under_micropython(tmp_path):
+    out = _run_mp(MP_LFS, tmp_path, heap="2M")
+    print(f"\nlittlefs (VfsLfs2, 4 KiB blocks): {out['erases_per_block']:.2f} erases and "
+          f"{out['prog_bytes_per_block']:.0f} bytes programmed per 256-byte block flush "
+          f"({out['us_per_block_write']:.0f} us on the unix port)")
+    assert out["erases_per_block"] <= 2.5 and out["prog_bytes_per_block"] < 8192
+    # 12 sessions of ~62 KiB on a 384 KiB flash: the oldest went, the newest are there
+    assert out["rotated_last"] >= 1 and out["left"][-1] == "S0013.hlg" and "S0001.hlg" not in out["left"]
+    assert out["free_kib"] >= 48 - 8
+    assert out["junk_errno"] == 28
+    assert out["full_ok"] is False and "28" in out["full_error"]
+
+
+def test_device_files_compile_for_esp32(tmp_path):
+    mpy_cross = Path(devpath.micropython_cmd()).with_name("mpy-cross")
+    sizes = {}
+    for name in ("logfmt", "flashlog"):
+        out = tmp_path / f"{name}.mpy"
+        p = subprocess.run([str(mpy_cross), "-march=xtensawin", "-o", str(out), str(REPO / "device" / f"{name}.py")],
+                           capture_output=True, text=True)
+        assert p.returncode == 0, p.stderr
+        sizes[name] = out.stat().st_size
+    print(f"\n.mpy sizes (xtensawin): {sizes}")
+    assert sum(sizes.values()) < 8000
