@@ -1,0 +1,279 @@
+"""Hinge firmware: boot, find the IMU, calibrate, coach, log. Runs on the ESP32 and, unchanged,
+on the unix port's virtual board (``board.py`` picks the hardware).
+
+Boot -> config (fallback: last good, then defaults; a distinct buzz) -> IMU (probe; retried with
+a sensor-fault buzz until found) -> session: read the IMU FIFO every ``fifo_read_ms``, feed the
+detector, act on its events (log every one; buzz alerts, clears, calibration), step the haptic
+patterns, feed the watchdog, then sleep until the next read (light sleep when the motor is
+quiet: the IMU keeps sampling into its FIFO). IMU errors mid-run are retried every second and
+logged; the coach carries on once the sensor is back. The button (if fitted) ends a session
+and starts the next. Ctrl-C from the USB REPL (what ``mpremote`` sends) stops coaching
+cleanly: the log is flushed and closed, the motor is off.
+
+Console: one line per event, ``H <type> <t_ms> <a> <b> <c> <d> <e> <f>`` (the 8 ints of
+events.py), read by ``hinge monitor``. Printing small ints allocates nothing.
+"""
+import gc
+import time
+from array import array
+
+from micropython import const
+
+import board
+import configstore
+import detector
+import events
+import flashlog
+import haptic
+import imu
+
+FW_VERSION = "0.1.0"
+
+_N = const(128)            # samples per FIFO drain call (1.2 s at 104 Hz)
+_WDT_MS = const(8000)      # watchdog timeout
+_RETRY_MS = const(1000)    # IMU retry period after an error
+_BATT_MS = const(60000)    # battery check period
+_LOW_MV = const(3450)      # low battery (LiPo ~10 % left)
+_HAPTIC_TICK = const(10)   # step the motor at least this often while a pattern plays
+
+
+class App:
+    """The firmware's state; ``run()`` never returns except on Ctrl-C or end of a virtual run."""
+
+    def __init__(self, root=None, quiet=False):
+        self.root = board.fs_root() if root is None else root
+        self.quiet = quiet
+        self.buf = array("h", bytes(14 * _N))
+        self.drv = None
+        self.det = None
+        self.log = None
+        self.wdt = None
+        self.fault = 0          # 1 while the IMU is failing
+        self.faults = 0         # IMU errors seen
+        self.overflows = 0
+        self.awake_us = 0       # CPU time awake (measured with ticks_us), for the power budget
+        self.loops = 0
+        self.low_batt = 0
+        self.session_on = 1
+
+    # -- boot ---------------------------------------------------------------------------
+    def boot(self):
+        cfg, status = configstore.load(self.root)
+        self.cfg = cfg
+        self.cfg_status = status
+        board.configure(cfg)
+        self.hap = haptic.Haptic.from_config(board.motor_pwm(), cfg)
+        if status != "ok":
+            self.hap.play(haptic.P_CONFIG_FALLBACK)
+            self.say("config " + status)
+        try:
+            self.btn = board.button()
+        except Exception:  # noqa: BLE001 - no button fitted
+            self.btn = None
+        self.btn_prev = 0
+        self.wdt = board.wdt(_WDT_MS)
+        self.i2c = board.i2c()
+        while self.drv is None:
+            try:
+                self.drv = imu.find_imu(self.i2c, cfg["imu_model"], cfg["imu_addr"], cfg["rate_hz"],
+                                        cfg["accel_range_g"], cfg["gyro_range_dps"], cfg["lpf_hz"], clock=board)
+            except OSError as e:
+                self.faults += 1
+                self.say("imu " + str(e))
+                self.hap.play(haptic.P_SENSOR_FAULT)
+                self.wait(2000)
+        self.say("imu " + self.drv.describe())
+
+    def say(self, text):
+        if not self.quiet:
+            print("H #", text)
+
+    # -- session --------------------------------------------------------------------------
+    def start_session(self):
+        cfg = self.cfg
+        d = self.drv
+        self.det = detector.Detector(cfg, d.lsb_per_g, d.lsb_per_kdps)
+        self.det.start(0)
+        self.t_start = board.ticks_ms()
+        self.log = flashlog.SessionLog(self.root, cfg, FW_VERSION, d.model, d.lsb_per_g, d.lsb_per_kdps,
+                                       d.rate_hz, clock_ms=self.det.now)
+        self.raw_on = 1 if cfg["raw_capture_s"] > 0 else 0
+        if self.cfg_status != "ok":
+            self.own_event(events.EV_FAULT, events.FAULT_CONFIG_FALLBACK,
+                           1 if self.cfg_status.startswith("fallback") else 2)
+        try:
+            d.flush()
+        except OSError:
+            pass
+        self.overflows = d.overflows
+        self.say("session %s" % (self.log.name if self.log.ok else "(not logged: %s)" % self.log.error))
+
+    def end_session(self):
+        if self.log is not None:
+            self.log.close()
+        self.hap.stop()
+
+    def own_event(self, ty, a, b):
+        """Queue an event of the firmware's own (fault, sensor back) into the detector's queue."""
+        q = self.det.q
+        q.push(ty, self.det.now(), a, b, 0, 0, 0, 0)
+
+    def handle_events(self):
+        q = self.det.q
+        b = q.buf
+        log = self.log
+        hap = self.hap
+        quiet = self.quiet
+        for k in range(q.n):
+            o = k * 8
+            ty = b[o]
+            log.event(b, k)
+            if ty == events.EV_ALERT:
+                hap.play(b[o + 2], b[o + 3])
+            elif ty == events.EV_CLEAR:
+                hap.play(haptic.P_CLEAR)
+            elif ty == events.EV_CALIB and b[o + 2]:
+                hap.play(haptic.P_CALIBRATED)
+            if not quiet:
+                print("H", ty, b[o + 1], b[o + 2], b[o + 3], b[o + 4], b[o + 5], b[o + 6], b[o + 7])
+        q.clear()
+
+    def read_imu(self):
+        """Drain the FIFO into the detector; returns samples read (0 on a sensor error)."""
+        d = self.drv
+        total = 0
+        try:
+            while True:
+                n = d.read(self.buf, _N)
+                if n <= 0:
+                    break
+                total += n
+                self.det.feed(self.buf, n)
+                if self.raw_on and not self.log.raw(self.buf, n):
+                    self.raw_on = 0
+                self.handle_events()
+                if n < _N:
+                    break
+            if self.fault:
+                self.fault = 0
+                self.own_event(events.EV_FAULT, events.FAULT_SENSOR_BACK, self.faults)
+                self.handle_events()
+        except OSError as e:
+            self.faults += 1
+            if not self.fault:
+                self.fault = 1
+                self.own_event(events.EV_FAULT, events.FAULT_SENSOR, _errno(e))
+                self.handle_events()
+                self.hap.play(haptic.P_SENSOR_FAULT)
+                self.say("imu error: %s" % e)
+            self.try_recover()
+        if d.overflows != self.overflows:
+            self.overflows = d.overflows
+            self.own_event(events.EV_FAULT, events.FAULT_FIFO_OVERFLOW, d.overflows)
+            self.handle_events()
+        return total
+
+    def try_recover(self):
+        try:
+            self.drv._recover()
+        except OSError:
+            pass
+
+    def check_battery(self):
+        try:
+            mv = board.battery_mv()
+        except Exception:  # noqa: BLE001 - no ADC on this board
+            return
+        if mv < _LOW_MV and not self.low_batt:
+            self.low_batt = 1
+            self.own_event(events.EV_FAULT, events.FAULT_LOW_BATTERY, mv)
+            self.handle_events()
+            self.hap.play(haptic.P_LOW_BATTERY)
+
+    def button_pressed(self):
+        if self.btn is None:
+            return 0
+        v = 1 if self.btn.value() == board.button_active() else 0
+        edge = v and not self.btn_prev
+        self.btn_prev = v
+        return edge
+
+    def wait(self, ms):
+        """Sleep ``ms`` while keeping the watchdog fed and the motor pattern stepping."""
+        end = board.ticks_add(board.ticks_ms(), ms)
+        while True:
+            if self.wdt is not None:
+                self.wdt.feed()
+            now = board.ticks_ms()
+            left = board.ticks_diff(end, now)
+            if left <= 0:
+                return
+            self.hap.step(now)
+            if self.hap.is_busy():
+                nm = self.hap.next_ms(now)
+                board.sleep_ms(max(1, min(left, _HAPTIC_TICK if nm < 0 else min(nm, _HAPTIC_TICK))))
+            elif self.cfg["lightsleep"]:
+                board.lightsleep(left)
+            else:
+                board.sleep_ms(left)
+
+    def run(self):
+        """Boot, then coach until Ctrl-C (or the virtual board's capture ends)."""
+        try:
+            self.boot()
+            self.start_session()
+            period = self.cfg["fifo_read_ms"]
+            next_batt = board.ticks_ms()
+            gc.collect()
+            while True:
+                t_wake = time.ticks_us()
+                now = board.ticks_ms()
+                self.wdt.feed()
+                if self.session_on:
+                    self.read_imu()
+                    self.log.poll()
+                if self.button_pressed():
+                    if self.session_on:
+                        self.end_session()
+                        self.session_on = 0
+                        self.say("session stopped (button)")
+                    else:
+                        self.start_session()
+                        self.session_on = 1
+                if board.ticks_diff(now, next_batt) >= 0:
+                    next_batt = board.ticks_add(now, _BATT_MS)
+                    self.check_battery()
+                self.hap.step(board.ticks_ms())
+                self.loops += 1
+                self.awake_us += time.ticks_diff(time.ticks_us(), t_wake)
+                self.wait(_RETRY_MS if self.fault else period)
+        except KeyboardInterrupt:
+            self.say("stopped (Ctrl-C)")
+        finally:
+            self.end_session()
+            self.report()
+
+    def report(self):
+        if self.det is None:
+            return
+        run_ms = self.det.now()
+        share = (self.awake_us / 10) / run_ms if run_ms > 0 else 0   # percent of wall time awake
+        self.say("end: %d ms of samples, %d strides, %d loops, awake %d us (%d.%02d %% on this CPU), "
+                 "%d sensor errors, %d FIFO overflows" % (run_ms, self.det.strides, self.loops, self.awake_us,
+                                                          int(share), int(share * 100) % 100, self.faults,
+                                                          self.overflows))
+
+
+def _errno(e):
+    try:
+        return e.args[0] if isinstance(e.args[0], int) else 0
+    except (AttributeError, IndexError):
+        return 0
+
+
+def main():
+    App().run()
+
+
+if __name__ == "__main__":
+    main()
