@@ -17,10 +17,15 @@ and ``f.flush()``-ed when the next record does not fit (every ~35 s while runnin
 first record is FLUSH_MS old, on a low-battery fault, on ``flush()`` and on ``close()``. On the
 ESP32's LittleFS a flush (``lfs_file_sync``) is what makes data survive a power cut, and it is
 the cost that matters: littlefs copies the file's partly filled 4 KiB tail block to a fresh
-block and commits metadata (one erase per flush, on average ~2 KiB re-programmed: measured with
-VfsLfs2 on a counting RAM block device, see tests). That is ~40-60 ms of SPI flash time every
-~35 s, and a few thousand erases per 30-h race spread over the free area by littlefs' wear
-levelling. Raw capture (1.4 KiB/s at 104 Hz) writes each block as it fills and flushes every
+block and commits metadata: 1.06 erases and ~2.3 KiB programmed per block flush, measured with
+VfsLfs2 on a counting RAM block device (tests/test_flashlog.py). With datasheet typicals for
+SPI NOR (4 KiB sector erase ~45 ms, 256-byte page program ~0.7 ms) that is ~50 ms every ~35 s
+(worst-case erase several hundred ms: the IMU FIFO must cover it), and ~3000 erases per 30-h
+race spread over the free area by littlefs' wear levelling. Per record (no block write):
+~1.3 us on the unix port, so roughly 0.1-0.2 ms on an ESP32, and no allocation (heap_lock
+test). A block write allocates a memoryview slice and whatever the filesystem needs (<= ~250 B;
+every CHECK_BLOCKS-th also runs statvfs and a directory listing). Import these two modules
+frozen: as .mpy files loaded into RAM they take ~5-6 KB of heap. Raw capture (1.4 KiB/s at 104 Hz) writes each block as it fills and flushes every
 RAW_SYNC_BLOCKS blocks, so a sync moves ~4 KiB.
 
 Flash full: free space (``statvfs``, injectable) is checked when the log opens and every
