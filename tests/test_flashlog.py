@@ -314,6 +314,27 @@ def test_flipped_byte_in_a_middle_block(tmp_path):
     assert any("missing" in p for p in sess.problems)
 
 
+def test_random_damage_never_raises_and_invents_nothing(tmp_path):
+    _, data, _ = _multi_block_log(tmp_path, strides=400)
+    full = logdecode.decode_session(data)
+    genuine = set(full.strides.tolist())
+    rng = np.random.default_rng(7)
+    for _ in range(400):
+        bad = bytearray(data)
+        for _ in range(int(rng.integers(1, 6))):
+            pos = int(rng.integers(4, len(bad)))  # the magic stays: it is still a Hinge log
+            op = rng.integers(0, 3)
+            if op == 0:
+                bad[pos] ^= int(rng.integers(1, 256))
+            elif op == 1:
+                bad[pos:pos] = bytes(rng.integers(0, 256, int(rng.integers(1, 40)), dtype=np.uint8))
+            else:
+                del bad[pos:pos + int(rng.integers(1, 300))]
+        sess = logdecode.decode_session(bytes(bad))
+        assert set(sess.strides.tolist()) <= genuine
+        assert sess.problems or len(sess.strides) == len(full.strides)
+
+
 # -- flash full ---------------------------------------------------------------------------------
 class FakeDisk:
     """statvfs for a ``cap_kib`` flash holding only the files under root/logs."""
