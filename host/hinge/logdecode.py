@@ -82,8 +82,8 @@ def _header(data: bytes, magic: bytes, name: str, problems: list[str]) -> tuple[
             problems.append(f"file ends inside the header ({len(data)} bytes): nothing to decode")
             return {"truncated": True}, len(data)
         if data[:4] == other:
-            kind = "raw capture" if other == fmt.MAGIC_RAW else "session log"
-            raise ValueError(f"{name}: this is a Hinge {kind}, not a {'session log' if kind != 'session log' else 'raw capture'}")
+            kinds = {fmt.MAGIC_SESSION: "session log", fmt.MAGIC_RAW: "raw capture"}
+            raise ValueError(f"{name}: this is a Hinge {kinds[other]}, not a {kinds[magic]}")
         raise ValueError(f"{name}: not a Hinge log (magic {data[:4]!r}, expected {magic!r})")
     if len(data) < 8:
         problems.append(f"file ends inside the header ({len(data)} bytes): nothing to decode")
