@@ -22,4 +22,4 @@ import vsources  # noqa: E402
 for _m in (regmodel_base, regmodel_mpu, regmodel_lsm6ds, vmachine, vsources):
     sys.modules[__name__ + "." + _m.__name__] = _m
 
-__all__ = ["regmodel_base", "regmodel_mpu", "regmodel_lsm6ds", "vmachine", "vsources", "HERE"]
+__all__ = ["HERE", "regmodel_base", "regmodel_lsm6ds", "regmodel_mpu", "vmachine", "vsources"]

@@ -255,7 +255,7 @@ class LSM6DS(ChipModel):
                 if inc:
                     reg = _FIFO_DATA_OUT_TAG if reg == _FIFO_DATA_OUT_Z_H else reg + 1
                 continue
-            if not tagged and (reg == _FIFO_DATA_OUT_L or reg == _FIFO_DATA_OUT_H):
+            if not tagged and reg in (_FIFO_DATA_OUT_L, _FIFO_DATA_OUT_H):
                 buf[i] = self._pop_byte(reg)
                 if inc:
                     reg = _FIFO_DATA_OUT_L if reg == _FIFO_DATA_OUT_H else reg + 1

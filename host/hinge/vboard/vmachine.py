@@ -179,10 +179,7 @@ class VBoard:
 
     def button_down(self, now=None):
         t = self.clock.now() if now is None else now
-        for a, b in self._presses:
-            if a <= t < b:
-                return True
-        return False
+        return any(a <= t < b for a, b in self._presses)
 
     def battery(self):
         b = self.battery_mv
@@ -217,7 +214,7 @@ class VBoard:
         self.pwm_log.append((t, pin, duty))
         if self.pwm_log_path:
             if self._pwm_file is None:
-                self._pwm_file = open(self.pwm_log_path, "w")
+                self._pwm_file = open(self.pwm_log_path, "w")  # noqa: SIM115 (kept open for the run)
             self._pwm_file.write("%d,%d,%d\n" % (t, pin, duty))
             self._pwm_file.flush()
 

@@ -96,7 +96,7 @@ class FileSource(_Timed):
             raise ValueError("fields must be 6 or 7")
         self.path = path
         self.fields = fields
-        self._f = open(path, "rb")
+        self._f = open(path, "rb")  # noqa: SIM115 (streamed; closed at the end)
         self._buf = bytearray(chunk * fields * 2)
         self._mv = memoryview(self._buf)
         self._len = 0
