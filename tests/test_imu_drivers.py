@@ -62,3 +62,33 @@ def test_vboard_package_shares_modules_with_device_board():
     assert board.machine is vm_top
     assert 0x68 in board.i2c().scan()
     assert vm_top.current() is vb
+
+
+def test_micropython_board_from_env_plays_a_capture_and_exits(micropython, tmp_path):
+    """What ``make demo`` relies on: HINGE_VBOARD configures the board, the run ends by itself."""
+    import json
+
+    from hinge.vboard import vsources
+
+    cap = tmp_path / "cap.s6"
+    vsources.write_samples(str(cap), [(i, -i, 4096, 0, 0, i) for i in range(520)], 6)
+    script = (
+        "import board, imu\n"
+        "from array import array\n"
+        "d = imu.find_imu(board.i2c(), clock=board)\n"
+        "buf = array('h', bytes(2 * 7 * 64))\n"
+        "tot = 0\n"
+        "try:\n"
+        "    while True:\n"
+        "        board.lightsleep(200)\n"
+        "        tot += d.read(buf, 64)\n"
+        "finally:\n"
+        "    print('READ', tot, d.model, d.addr)\n"
+    )
+    env = _mp_env()
+    env["HINGE_VBOARD"] = json.dumps({"imu": "ism330dhcx", "addr": 0x6B, "fs_root": str(tmp_path / "vfs"),
+                                      "source": {"path": str(cap), "rate_hz": 104}})
+    p = subprocess.run([micropython, "-c", script], capture_output=True, text=True, env=env, cwd=str(tmp_path),
+                       timeout=60)
+    assert p.returncode == 0, p.stdout + p.stderr
+    assert "READ 520 ism330dhcx 107" in p.stdout, p.stdout + p.stderr

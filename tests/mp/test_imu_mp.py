@@ -218,6 +218,15 @@ def test_round_trip_small_buffer_and_208hz():
     _check_round_trip("lsm6dso", 208, 100, 5, 150)
 
 
+def test_timed_source_at_the_chip_rate_is_one_to_one():
+    for m in ("lsm6ds3", "lsm6dso", "mpu6050"):
+        rate = 100 if m[0] == "m" else 104
+        vb = board(m, source=vsources.FuncSource(coded, n=333, rate_hz=rate))
+        d = driver(vb)
+        out, _ = read_all(vb, d, 200, 20)
+        assert [s[1:] for s in out] == [list(coded(i)) for i in range(333)], m
+
+
 def test_tagged_fifo_either_word_order():
     vb = board("lsm6dso", n=120, order="ag")
     d = driver(vb)

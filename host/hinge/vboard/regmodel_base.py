@@ -212,12 +212,14 @@ class ChipModel:
             cur_t = self._nxt_t
             self._cur_ok = True
             if not self._src_load():
-                # coverage of the last sample: its own dt (timed), or the next period (untimed)
+                # the last sample covers half a period past its time: a chip at the source's
+                # rate ends exactly with it, and a slower or faster chip neither repeats it
+                # for long nor cuts the capture short
                 if self._src_timed and c[0] > 0:
-                    self._end_t = cur_t + c[0]
+                    half = (c[0] + 1) // 2
                 else:
-                    a = self._src_acc + self._src_num
-                    self._end_t = cur_t + a // self._src_den
+                    half = (self._src_num // self._src_den + 1) // 2
+                self._end_t = cur_t + (half if half > 0 else 1)
                 self._nxt_t = cur_t
         if not self._nxt_ok and self._end_t is not None and rel >= self._end_t:
             return False
