@@ -192,6 +192,8 @@ class ImuBase:
 
         No allocation in steady state. Raises OSError while the sensor does not answer.
         """
+        if 7 * max_n > len(buf):  # the viper unpack does not bounds-check
+            max_n = len(buf) // 7
         if self._need_setup:
             self._recover()
         self._part = 0

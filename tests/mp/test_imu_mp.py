@@ -227,6 +227,17 @@ def test_timed_source_at_the_chip_rate_is_one_to_one():
         assert [s[1:] for s in out] == [list(coded(i)) for i in range(333)], m
 
 
+def test_max_n_is_clamped_to_the_buffer():
+    for m in ("mpu6050", "lsm6ds3", "lsm6dso"):
+        vb = board(m)
+        d = driver(vb)
+        buf = array("h", [0] * (7 * 5 + 3))
+        guard = array("h", [0] * 8)
+        vb.clock.advance(500)
+        assert d.read(buf, 100) == 5, m
+        assert index_of(buf, 4) == 4 and list(guard) == [0] * 8
+
+
 def test_tagged_fifo_either_word_order():
     vb = board("lsm6dso", n=120, order="ag")
     d = driver(vb)

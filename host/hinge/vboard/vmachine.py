@@ -43,16 +43,27 @@ _TICKS_HALF = _TICKS_PERIOD // 2
 _BOARD = None
 
 
-class WDTReset(BaseException):
+EXIT_HARD_RESET = 86  # exit status that hinge.ptyboard's supervisor treats as a hard reset
+
+
+class BoardReset(SystemExit):
+    """``machine.reset()`` (or the watchdog): a hard reset. Uncaught, the interpreter exits with
+    status ``EXIT_HARD_RESET``, which ``hinge.ptyboard`` turns into a reboot (boot.py, main.py)."""
+
+
+class WDTReset(BoardReset):
     """The watchdog expired: on the board this is a hard reset."""
-
-
-class BoardReset(BaseException):
-    """``machine.reset()`` was called."""
 
 
 class EndOfCapture(SystemExit):
     """The sample source is exhausted (and the grace time has passed)."""
+
+
+def _say(msg):
+    try:
+        print(msg, file=sys.stderr)
+    except (AttributeError, TypeError):  # pragma: no cover
+        print(msg)
 
 
 def _real_ms():
@@ -199,7 +210,8 @@ class VBoard:
             late = now - w.fed
             w.fed = now  # the board would reboot; count once per expiry
             if self.wdt_raise:
-                raise WDTReset("WDT not fed for %d ms (timeout %d ms)" % (late, w.timeout))
+                _say("vboard: WDT not fed for %d ms (timeout %d ms): hard reset" % (late, w.timeout))
+                raise WDTReset(EXIT_HARD_RESET)
         for p in self._pins:
             p._poll(now)
         if self.on_end == "exit" and self.capture_done():
@@ -490,7 +502,8 @@ def lightsleep(ms=None):
 
 def deepsleep(ms=None):
     lightsleep(ms)
-    raise BoardReset("deepsleep")
+    _say("vboard: deepsleep ends in a reset")
+    raise BoardReset(EXIT_HARD_RESET)
 
 
 def idle():
@@ -517,7 +530,8 @@ def reset():
     b = current()
     b.resets += 1
     b.close()
-    raise BoardReset("machine.reset()")
+    _say("vboard: machine.reset()")
+    raise BoardReset(EXIT_HARD_RESET)
 
 
 def soft_reset():
