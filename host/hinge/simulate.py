@@ -298,7 +298,7 @@ def _runner(rng):
         "yaw_phase": rng.uniform(-0.04, 0.04),  # cycles of the stride
         "yaw_h3": rng.uniform(0.12, 0.25),  # 3rd stride harmonic of the rotation (squarer wave)
         "yaw_h3_ph": rng.uniform(-0.5, 0.5),
-        "pit_phase": rng.uniform(0.1, 0.3),  # cycles of the step
+        "pit_phase": rng.uniform(0.45, 0.7),  # step fraction of max anterior tilt (late stance, toe-off)
         # 2nd and 3rd step harmonics of the pitch rocking while running (deg, rad)
         "pit_harm": [(float(rng.uniform(0.7, 1.2)), float(rng.uniform(0, 2 * np.pi))),
                      (float(rng.uniform(0.4, 0.8)), float(rng.uniform(0, 2 * np.pi)))],
@@ -342,7 +342,7 @@ class _Plan:
         if reason == "upright":
             return self.run(dur, "upright", ramp, lean=rng.uniform(0.6, 1.5), lean_sd=0.3)
         if reason == "swivel":
-            return self.run(dur, "swivel", ramp, rot=rng.uniform(29.5, 32.5), lean_sd=0.3)
+            return self.run(dur, "swivel", ramp, rot=rng.uniform(30.5, 33.5), lean_sd=0.3)
         if reason == "backward":
             return self.run(dur, "backward", ramp, lean=rng.uniform(-7.0, -5.5), lean_sd=0.3)
         raise ValueError(reason)
@@ -379,6 +379,11 @@ class _Plan:
         if len(out) > 1 and out[-1]["dur"] < 6.0:
             out[-2]["dur"] += out[-1]["dur"]
             out.pop()
+        # a fault episode cut short by the end of the capture becomes good running
+        last = out[-1]
+        if last["fault"] and last["dur"] < 20.0:
+            base = self.r["run"]
+            last.update({k: float(base[k]) for k in _KEYS}, fault=None)
         self.segs = out
         self.t = sum(s["dur"] for s in out)
         self.turns = [tr for tr in self.turns if tr[0] + tr[2] / 2 < self.t]
@@ -454,8 +459,10 @@ def _b_trail(p, minutes):
             p.run(d, ramp=2.5, lean=r["lean"] + rng.uniform(4, 6), speed=r["speed"] * 0.75,
                   cad=r["cad"] - 5, impact=0.8, rot=r["rot"] * 0.95)
         elif k == "down_good":  # hinged hips kept on the descent
-            p.run(d, ramp=2.5, lean=rng.uniform(4.5, 6.0), speed=r["speed"] * 1.1,
-                  cad=r["cad"] + 6, impact=1.3, brake=1.3)
+            seg = p.run(d, ramp=2.5, lean=rng.uniform(5.5, 7.0), speed=r["speed"] * 1.1,
+                        cad=r["cad"] + 6, impact=1.3, brake=1.3)
+            # a drop-off: one hard landing that saturates the +-8 g accelerometer
+            p.spec.setdefault("landings", []).append(seg["t0"] + seg["dur"] * float(rng.uniform(0.3, 0.7)))
         elif k == "down_back":
             p.run(d * 0.7, fault="backward", ramp=rng.uniform(1.5, 3.0), lean=rng.uniform(-8.0, -5.5), lean_sd=0.3,
                   speed=r["speed"] * 1.1, cad=r["cad"] + 6, impact=1.35, brake=1.4)
@@ -621,7 +628,8 @@ def _synthesize(name, spec, segs, turns, runner, rate_hz, rng, ideal, seed):
 
     # slow, smooth within-run variability
     ctl["lean"] = ctl["lean"] + ctl["lean_sd"] * env * _smooth_noise(tt, rng, 40.0)
-    ctl["rot"] = ctl["rot"] * (1 + 0.06 * _smooth_noise(tt, rng, 60.0))
+    # (bounded: +-7.5 %, so a fault's size stays a fault and good form stays good)
+    ctl["rot"] = ctl["rot"] * (1 + 0.075 * np.tanh(_smooth_noise(tt, rng, 60.0) / 1.5))
     ctl["roll"] = ctl["roll"] * (1 + 0.06 * _smooth_noise(tt, rng, 60.0))
     ctl["cad"] = ctl["cad"] + 1.5 * _smooth_noise(tt, rng, 50.0)
     speed = ctl["speed"] * (1 + 0.03 * _smooth_noise(tt, rng, 45.0))
@@ -652,7 +660,8 @@ def _synthesize(name, spec, segs, turns, runner, rate_hz, rng, ideal, seed):
     side = np.ones(n)  # -1 in right stance (left hip drops), +1 in left stance
     gstep = np.zeros(n, dtype=np.int64)
     in_block = np.zeros(n, bool)
-    contacts = []  # per block: array of contact times, phase of first entry
+    contacts = []  # per block: (contact times, phase index of the first, block start, block end)
+    offsets = {}  # id(contact array) -> global index of its first step
     n_steps_total = 0
     for (ta, tb) in blocks:
         j0, j1 = np.searchsorted(tt, [ta - 1e-9, tb - 1e-9])
@@ -683,12 +692,19 @@ def _synthesize(name, spec, segs, turns, runner, rate_hz, rng, ideal, seed):
         gstep[j0:j1] = n_steps_total + ki
         in_block[j0:j1] = True
         contacts.append((tc, int(ks[0]), ta, tb))
+        offsets[id(tc)] = n_steps_total
         n_steps_total += len(ks)
 
     # per-step random factors
     ns = max(n_steps_total, 1)
     lognorm = lambda s: np.exp(rng.normal(0.0, s, ns))  # noqa: E731
-    f_imp = lognorm(0.25)[gstep]
+    f_imp = lognorm(0.25)
+    for t_land in spec.get("landings", ()):  # hard landings (drop-offs on trail): ~4x the usual impact
+        for tc, k0, ta, tb in contacts:
+            if ta <= t_land < tb:
+                j = int(np.argmin(np.abs(tc - t_land)))
+                f_imp[offsets[id(tc)] + j] = 4.0
+    f_imp = f_imp[gstep]
     f_roll = (lognorm(0.08) * 1.0)[gstep]
     f_nod = lognorm(0.35)[gstep]
     f_brake = lognorm(0.15 if not treadmill else 0.3)[gstep]
@@ -697,7 +713,7 @@ def _synthesize(name, spec, segs, turns, runner, rate_hz, rng, ideal, seed):
     phis = phi / 2.0  # stride phase
     # per-stride rotation amplitude factor, interpolated over the stride phase
     m_nodes = np.arange(math.floor(phis.min()) - 1, math.ceil(phis.max()) + 2, dtype=float)
-    f_rot = np.interp(phis, m_nodes, np.exp(rng.normal(0.0, 0.07, len(m_nodes))))
+    f_rot = np.interp(phis, m_nodes, np.exp(np.clip(rng.normal(0.0, 0.06, len(m_nodes)), -0.08, 0.08)))
 
     # ---- heading (course) and turns
     if treadmill:
