@@ -52,6 +52,7 @@ class App:
         self.faults = 0         # IMU errors seen
         self.overflows = 0
         self.awake_us = 0       # CPU time awake (measured with ticks_us), for the power budget
+        self.heap_peak = 0      # largest live heap (gc.mem_alloc() after a collection), bytes
         self.loops = 0
         self.low_batt = 0
         self.session_on = 1
@@ -245,6 +246,13 @@ class App:
                     self.check_battery()
                 self.hap.step(board.ticks_ms())
                 self.loops += 1
+                if self.loops & 63 == 0:
+                    # a collection at a time of our choosing (~13 s), not in the middle of a read,
+                    # and the live heap it leaves: the firmware's real memory need
+                    gc.collect()
+                    m = gc.mem_alloc()
+                    if m > self.heap_peak:
+                        self.heap_peak = m
                 self.awake_us += time.ticks_diff(time.ticks_us(), t_wake)
                 self.wait(_RETRY_MS if self.fault else period)
         except KeyboardInterrupt:
@@ -259,9 +267,9 @@ class App:
         run_ms = self.det.now()
         share = (self.awake_us / 10) / run_ms if run_ms > 0 else 0   # percent of wall time awake
         self.say("end: %d ms of samples, %d strides, %d loops, awake %d us (%d.%02d %% on this CPU), "
-                 "%d sensor errors, %d FIFO overflows" % (run_ms, self.det.strides, self.loops, self.awake_us,
-                                                          int(share), int(share * 100) % 100, self.faults,
-                                                          self.overflows))
+                 "%d sensor errors, %d FIFO overflows, heap peak %d bytes (free %d)" % (
+                     run_ms, self.det.strides, self.loops, self.awake_us, int(share), int(share * 100) % 100,
+                     self.faults, self.overflows, self.heap_peak, gc.mem_free()))
 
 
 def _errno(e):
