@@ -42,14 +42,22 @@ def pinmap():
     """The board's pin map (dict), read once."""
     global _pinmap
     if _pinmap is None:
-        if VIRTUAL:
-            _pinmap = machine.pinmap()
-        else:
-            import json
-
-            with open(_PINMAP_PATH) as f:
-                _pinmap = json.load(f)
+        _pinmap = _load_pinmap()
     return _pinmap
+
+
+if sys.platform == "linux":
+
+    def _load_pinmap():
+        return machine.pinmap()
+
+else:
+
+    def _load_pinmap():
+        import json
+
+        with open(_PINMAP_PATH) as f:
+            return json.load(f)
 
 
 def configure(cfg=None):
@@ -147,9 +155,10 @@ def battery_mv():
     return adc.read_uv() * v.get("divider", 2) // 1000
 
 
-def fs_root():
-    """Directory where config, logs and captures live ("/" on the board)."""
-    if VIRTUAL:
+if sys.platform == "linux":
+
+    def fs_root():
+        """Directory where config, logs and captures live ("/" on the board)."""
         root = machine.fs_root()
         import os
 
@@ -158,7 +167,12 @@ def fs_root():
         except OSError:
             _makedirs(root)
         return root
-    return "/"
+
+else:
+
+    def fs_root():
+        """Directory where config, logs and captures live ("/" on the board)."""
+        return "/"
 
 
 def _makedirs(path):
