@@ -606,151 +606,135 @@ def _controls(tt, segs, key):
     return v
 
 
-def _synthesize(name, spec, segs, turns, runner, rate_hz, rng, ideal, seed):
-    h = 1.0 / FS_INT
-    duration = float(sum(s["dur"] for s in segs))
-    n_int = int(round((duration + PAD_S + 0.003) * FS_INT)) + 1
-    tt = np.arange(n_int) * h - PAD_S
-    treadmill = bool(spec.get("treadmill"))
+class _Gait:
+    """Per-sample gait state on the internal grid, and the contact times of each moving block."""
 
-    # standing segments borrow cadence / gait style of their moving neighbour (no effect while still)
+    def __init__(self, n):
+        self.phi = np.zeros(n)  # step phase (cycles): contacts at integers, right heel strikes at even ones
+        self.s = np.zeros(n)  # fraction of the current step since its contact
+        self.dt_c = np.full(n, 10.0)  # time since the last contact, s (large while standing)
+        self.T = np.full(n, 0.35)  # duration of the current step, s
+        self.side = np.ones(n)  # -1 in right stance (left hip drops), +1 in left stance
+        self.step = np.zeros(n, dtype=np.int64)  # global step index (per-step random factors)
+        self.blocks = []  # (contact times, phase index of the first contact, block start, block end, first step)
+        self.n_steps = 0
+
+
+def _control_signals(tt, segs, runner, rng):
+    """Smooth per-sample controls (lean, rotation, cadence, speed ...) from the segment list."""
     segs = [dict(s) for s in segs]
-    for i, s in enumerate(segs):
-        s["env"] = 0.0 if s["activity"] == "standing" else 1.0
-        s["wrun"] = 1.0 if s["activity"] == "running" else 0.0
+    for s in segs:
+        s["env"] = 0.0 if s["activity"] == "standing" else 1.0  # gait envelope
+        s["wrun"] = 1.0 if s["activity"] == "running" else 0.0  # running vs walking style
+    # standing segments borrow cadence / gait style of their moving neighbour (no effect while still)
     for i, s in enumerate(segs):
         if s["activity"] == "standing":
             nb = [segs[j] for j in (i + 1, i - 1) if 0 <= j < len(segs) and segs[j]["activity"] != "standing"]
             if nb:
                 s["cad"], s["wrun"] = nb[0]["cad"], nb[0]["wrun"]
     ctl = {k: _controls(tt, segs, k) for k in _KEYS + ("env", "wrun")}
-    env, wrun = ctl["env"], ctl["wrun"]
-
     # slow, smooth within-run variability
-    ctl["lean"] = ctl["lean"] + ctl["lean_sd"] * env * _smooth_noise(tt, rng, 40.0)
+    ctl["lean"] = ctl["lean"] + ctl["lean_sd"] * ctl["env"] * _smooth_noise(tt, rng, 40.0)
     # (bounded: +-7.5 %, so a fault's size stays a fault and good form stays good)
     ctl["rot"] = ctl["rot"] * (1 + 0.075 * np.tanh(_smooth_noise(tt, rng, 60.0) / 1.5))
     ctl["roll"] = ctl["roll"] * (1 + 0.06 * _smooth_noise(tt, rng, 60.0))
     ctl["cad"] = ctl["cad"] + 1.5 * _smooth_noise(tt, rng, 50.0)
-    speed = ctl["speed"] * (1 + 0.03 * _smooth_noise(tt, rng, 45.0))
-    # stance fraction of the step: shorter at higher speed, longer when walking (not used there)
-    duty = np.clip(runner["duty"] - 0.05 * (speed - 3.0), 0.5, 0.78)
+    ctl["speed"] = ctl["speed"] * (1 + 0.03 * _smooth_noise(tt, rng, 45.0))
+    # stance fraction of the step: shorter at higher speed (running only)
+    ctl["duty"] = np.clip(runner["duty"] - 0.05 * (ctl["speed"] - 3.0), 0.5, 0.78)
+    return ctl
 
-    # ---- gait phase: blocks of consecutive moving segments
-    moving = np.array([s["activity"] != "standing" for s in segs])
-    blocks = []
+
+def _gait_phase(tt, segs, cad, start_moving, rng):
+    """Integrate the cadence over each block of consecutive moving segments into a step phase.
+
+    Each block starts with a right heel strike (phase 0) at its first sample, or exactly at t = 0
+    for a capture that starts moving. Step-to-step timing varies by ~1.7 % (phase warp).
+    """
+    h = 1.0 / FS_INT
+    g = _Gait(len(tt))
+    moving = [s["activity"] != "standing" for s in segs]
+    spans = []
     i = 0
     while i < len(segs):
         if moving[i]:
             j = i
             while j + 1 < len(segs) and moving[j + 1]:
                 j += 1
-            t_a = segs[i]["t0"]
-            t_b = segs[j]["t0"] + segs[j]["dur"]
-            blocks.append((tt[0] if t_a <= 0 and spec.get("start_moving") else t_a, t_b))
+            t_a, t_b = segs[i]["t0"], segs[j]["t0"] + segs[j]["dur"]
+            spans.append((tt[0] if t_a <= 0 and start_moving else t_a, t_b))
             i = j + 1
         else:
             i += 1
-
-    n = len(tt)
-    phi = np.zeros(n)  # step phase (cycles); contacts at integers, right heel strikes at even ones
-    s_frac = np.zeros(n)
-    dt_c = np.full(n, 10.0)  # time since the last contact, s
-    T_step = np.full(n, 0.35)
-    side = np.ones(n)  # -1 in right stance (left hip drops), +1 in left stance
-    gstep = np.zeros(n, dtype=np.int64)
-    in_block = np.zeros(n, bool)
-    contacts = []  # per block: (contact times, phase index of the first, block start, block end)
-    offsets = {}  # id(contact array) -> global index of its first step
-    n_steps_total = 0
-    for (ta, tb) in blocks:
+    for ta, tb in spans:
         j0, j1 = np.searchsorted(tt, [ta - 1e-9, tb - 1e-9])
-        f = ctl["cad"][j0:j1] / 60.0
+        f = cad[j0:j1] / 60.0
         p0 = np.concatenate([[0.0], np.cumsum(f[:-1]) * h])
         if ta < 0:  # started before t=0 (no standing start): contact exactly at t = 0
             p0 = p0 - np.interp(0.0, tt[j0:j1], p0)
-        # step-to-step timing variability (~1.7 % CV) by warping the phase at the contacts
-        kmin, kmax = int(math.floor(p0[0])), int(math.floor(p0[-1])) + 2
-        nodes = np.arange(kmin, kmax + 1, dtype=float)
+        nodes = np.arange(int(math.floor(p0[0])), int(math.floor(p0[-1])) + 3, dtype=float)
         jit = rng.normal(0.0, 0.012, len(nodes))
         jit[nodes == 0] = 0.0
         p = p0 + np.interp(p0, nodes, jit)
         ks = np.arange(int(math.floor(p[0])), int(math.floor(p[-1])) + 2)
         tc = np.interp(ks, p, tt[j0:j1])
-        # extrapolate contacts outside the block with the local cadence
-        lo = ks < p[0]
+        # contacts outside the block: extrapolated with the local cadence
+        lo, hi = ks < p[0], ks > p[-1]
         tc[lo] = tt[j0] - (p[0] - ks[lo]) / f[0]
-        hi = ks > p[-1]
         tc[hi] = tt[j1 - 1] + (ks[hi] - p[-1]) / f[-1]
         k = np.floor(p).astype(np.int64)
         ki = k - ks[0]
-        phi[j0:j1] = p
-        s_frac[j0:j1] = p - k
-        dt_c[j0:j1] = tt[j0:j1] - tc[ki]
-        T_step[j0:j1] = tc[ki + 1] - tc[ki]
-        side[j0:j1] = np.where(k % 2 == 0, -1.0, 1.0)
-        gstep[j0:j1] = n_steps_total + ki
-        in_block[j0:j1] = True
-        contacts.append((tc, int(ks[0]), ta, tb))
-        offsets[id(tc)] = n_steps_total
-        n_steps_total += len(ks)
+        g.phi[j0:j1] = p
+        g.s[j0:j1] = p - k
+        g.dt_c[j0:j1] = tt[j0:j1] - tc[ki]
+        g.T[j0:j1] = tc[ki + 1] - tc[ki]
+        g.side[j0:j1] = np.where(k % 2 == 0, -1.0, 1.0)
+        g.step[j0:j1] = g.n_steps + ki
+        g.blocks.append((tc, int(ks[0]), ta, tb, g.n_steps))
+        g.n_steps += len(ks)
+    return g
 
-    # per-step random factors
-    ns = max(n_steps_total, 1)
-    lognorm = lambda s: np.exp(rng.normal(0.0, s, ns))  # noqa: E731
-    f_imp = lognorm(0.25)
-    for t_land in spec.get("landings", ()):  # hard landings (drop-offs on trail): ~4x the usual impact
-        for tc, k0, ta, tb in contacts:
-            if ta <= t_land < tb:
-                j = int(np.argmin(np.abs(tc - t_land)))
-                f_imp[offsets[id(tc)] + j] = 4.0
-    f_imp = f_imp[gstep]
-    f_roll = (lognorm(0.08) * 1.0)[gstep]
-    f_nod = lognorm(0.35)[gstep]
-    f_brake = lognorm(0.15 if not treadmill else 0.3)[gstep]
-    f_duty = (1.0 + rng.normal(0.0, 0.02, ns))[gstep]
 
-    phis = phi / 2.0  # stride phase
-    # per-stride rotation amplitude factor, interpolated over the stride phase
-    m_nodes = np.arange(math.floor(phis.min()) - 1, math.ceil(phis.max()) + 2, dtype=float)
-    f_rot = np.interp(phis, m_nodes, np.exp(np.clip(rng.normal(0.0, 0.06, len(m_nodes)), -0.08, 0.08)))
-
-    # ---- heading (course) and turns
+def _heading(tt, turns, treadmill, rng):
+    """Course heading (rad): a slow meander plus raised-cosine turns; constant on a treadmill."""
     if treadmill:
-        psi_c = np.zeros(n)
-    else:
-        psi_c = np.deg2rad(float(rng.uniform(-180, 180)) + 4.0 * _smooth_noise(tt, rng, 40.0))
-        for (tc_, ang, dur) in turns:
-            psi_c = psi_c + np.deg2rad(ang) * _smoothstep((tt - (tc_ - dur / 2)) / dur)
-    psi_rate = np.gradient(psi_c, h)
+        return np.zeros(len(tt))
+    psi = np.deg2rad(float(rng.uniform(-180, 180)) + 4.0 * _smooth_noise(tt, rng, 40.0))
+    for t_c, ang, dur in turns:
+        psi = psi + np.deg2rad(ang) * _smoothstep((tt - (t_c - dur / 2)) / dur)
+    return psi
 
-    # ---- orientation (radians)
+
+def _orientation(tt, ctl, g, psi_c, runner, f, rng):
+    """Pelvis yaw, pitch, roll (rad) on the internal grid; ``f`` holds per-step/stride factors."""
+    env, wrun = ctl["env"], ctl["wrun"]
+    n = len(tt)
     d2r = np.pi / 180.0
     run_w = env * wrun  # weight of running-only features
     # impact nod: a damped oscillation of the waist started by each foot contact
-    dtp = np.maximum(dt_c, 0.0)
-    nod = np.where(dt_c >= 0, np.exp(-dtp / runner["nod_tau"]) * np.sin(2 * np.pi * runner["nod_f"] * dtp), 0.0)
+    dtp = np.maximum(g.dt_c, 0.0)
+    nod = np.where(g.dt_c >= 0, np.exp(-dtp / runner["nod_tau"]) * np.sin(2 * np.pi * runner["nod_f"] * dtp), 0.0)
     nod_w = env * (wrun + 0.3 * (1 - wrun))
     # soft-tissue / belt wobble of the waist: band-limited random motion while moving
     wob = [_band_noise(n, FS_INT, 3.0, 12.0, rng) for _ in range(3)]
     wob_w = env * (wrun + 0.35 * (1 - wrun))
     # hip drop: a skewed pulse per step, fast drop after contact and slower recovery
-    hs = _hip_pulse(s_frac, runner["drop_peak"])
-    asym = 1.0 + runner["asym"] * side
-    sway_p = 0.15 * _smooth_noise(tt, rng, 4.0)
+    hs = _hip_pulse(g.s, runner["drop_peak"])
+    asym = 1.0 + runner["asym"] * g.side
+    sway_p = 0.15 * _smooth_noise(tt, rng, 4.0)  # postural sway while standing
     sway_r = 0.10 * _smooth_noise(tt, rng, 4.0)
-    ph2 = 2 * np.pi * phis
+    ph2 = np.pi * g.phi  # stride phase, rad (a stride is two steps)
 
     def yaw_shape(x):  # stride-periodic rotation waveform, scaled below to a peak-to-peak of 2
         return np.cos(x - 2 * np.pi * runner["yaw_phase"]) + runner["yaw_h3"] * np.cos(3 * x - runner["yaw_h3_ph"])
 
     yaw_osc = yaw_shape(ph2) * (2.0 / float(np.ptp(yaw_shape(np.linspace(0, 2 * np.pi, 3601)))))
     yaw = psi_c + d2r * (
-        env * ctl["rot"] / 2 * f_rot * yaw_osc
-        + run_w * runner["yaw_nod_deg"] * side * nod
+        env * ctl["rot"] / 2 * f["rot"] * yaw_osc
+        + run_w * runner["yaw_nod_deg"] * g.side * nod
         + wob_w * runner["wob_deg"][2] * wob[2]
     )
-    step_ph = 2 * np.pi * phi
+    step_ph = 2 * np.pi * g.phi
     pit_osc = ctl["pit"] / 2 * np.cos(step_ph - 2 * np.pi * runner["pit_phase"])
     for hh, (amp, ph) in enumerate(runner["pit_harm"], start=2):
         pit_osc = pit_osc + wrun * amp * np.cos(hh * step_ph - ph)
@@ -759,77 +743,90 @@ def _synthesize(name, spec, segs, turns, runner, rate_hz, rng, ideal, seed):
         + ctl["lean"]
         + (1 - env) * sway_p
         + env * pit_osc
-        + nod_w * runner["nod_deg"] * f_nod * nod
+        + nod_w * runner["nod_deg"] * f["nod"] * nod
         + wob_w * runner["wob_deg"][1] * wob[1]
     )
     roll = d2r * (
         (1 - env) * sway_r
-        + env * ctl["roll"] / 2 * f_roll * asym * side * hs
-        + run_w * runner["roll_nod_deg"] * side * f_nod * nod
+        + env * ctl["roll"] / 2 * f["roll"] * asym * g.side * hs
+        + run_w * runner["roll_nod_deg"] * g.side * f["nod"] * nod
         + wob_w * runner["wob_deg"][0] * wob[0]
     )
+    return yaw, pitch, roll
 
-    # ---- world specific force (g): vertical ground reaction with exact impulse per step
-    s = s_frac
-    d = duty * f_duty
+
+def _world_specific_force(tt, ctl, g, psi_c, runner, f, treadmill, rng):
+    """Specific force a/g + e_z of the pelvis in the world frame (g), shape (n, 3).
+
+    Vertical: per running step a stance pulse (time-warped half sine) plus a heel-strike
+    transient and soft-tissue ringing, scaled so the step's mean is exactly 1 g (momentum balance),
+    then flight near 0 g; walking: 1 g +- 0.3 g at step frequency. Fore-aft along the course:
+    braking then propulsion within stance (zero net per step), speed changes, belt effects.
+    Mediolateral: sway at stride frequency, a sideways kick at contact, centripetal in turns.
+    """
+    h = 1.0 / FS_INT
+    env, wrun = ctl["env"], ctl["wrun"]
+    s, dt_c, T = g.s, g.dt_c, g.T
+    d = ctl["duty"] * f["duty"]
     w = runner["imp_w"]
-    I = runner["imp_g"] * f_imp * ctl["impact"]
+    I_imp = runner["imp_g"] * f["imp"] * ctl["impact"]
     ring_w = 2 * np.pi * runner["ring_f"]
     ring_tau = 0.03
     spike = np.where((dt_c >= 0) & (dt_c < w), np.sin(np.pi * np.clip(dt_c, 0, w) / w), 0.0)
     xr = dt_c - w
     ring = np.where(xr >= 0, np.exp(-np.maximum(xr, 0) / ring_tau) * np.sin(ring_w * xr), 0.0)
-    ring_area = ring_w / (ring_w**2 + ring_tau**-2)
+    ring_area = ring_w / (ring_w**2 + ring_tau**-2)  # integral of the unit ringing, s
     R_g = runner["ring_g"] * ctl["impact"]
     stance = s < d
     # stance pulse: a half sine time-warped to peak at 40 % of stance (loading is faster than push-off)
     gam = math.log(0.5) / math.log(0.4)
-    xg = np.linspace(0.0, 1.0, 4001)
-    shape_area = float(np.mean(np.sin(np.pi * xg**gam)))  # integral over x in [0, 1]
-    P = (T_step - I * 2 * w / np.pi - R_g * ring_area) / (shape_area * d * T_step)
-    fz_run = np.where(stance, P * np.sin(np.pi * np.minimum(s / d, 1.0) ** gam), 0.0) + I * spike + R_g * ring
+    shape_area = float(np.mean(np.sin(np.pi * np.linspace(0.0, 1.0, 4001) ** gam)))
+    P = (T - I_imp * 2 * w / np.pi - R_g * ring_area) / (shape_area * d * T)
+    fz_run = np.where(stance, P * np.sin(np.pi * np.minimum(s / d, 1.0) ** gam), 0.0) + I_imp * spike + R_g * ring
     aw = 0.25
-    hs_w = 0.3 * spike
     fz_walk = (
         1.0
         + aw * np.cos(2 * np.pi * (s - 0.08))
         + 0.3 * aw * np.cos(4 * np.pi * (s - 0.1))
-        + hs_w
-        - 0.3 * 2 * w / np.pi / T_step
+        + 0.3 * spike
+        - 0.3 * 2 * w / np.pi / T
     )
     fz = 1.0 + env * (wrun * (fz_run - 1.0) + (1 - wrun) * (fz_walk - 1.0))
 
-    # fore-aft (along the course): braking then propulsion in stance, zero net per step
-    B = runner["brake_g"] * f_brake * ctl["brake"]
-    IF = 0.3 * I
-    af_run = np.where(stance, -B * np.sin(2 * np.pi * np.minimum(s / d, 1.0)) + IF * (2 * w / np.pi) / (d * T_step), 0.0)
+    B = runner["brake_g"] * f["brake"] * ctl["brake"]
+    IF = 0.3 * I_imp
+    af_run = np.where(stance, -B * np.sin(2 * np.pi * np.minimum(s / d, 1.0)) + IF * (2 * w / np.pi) / (d * T), 0.0)
     af_run = af_run - IF * spike
     af_walk = 0.2 * np.sin(2 * np.pi * (s - 0.05))
     a_long = env * (wrun * af_run + (1 - wrun) * af_walk)
-    # mediolateral: sway at stride frequency + a small sideways kick at contact
-    a_lat = env * (runner["ml_g"] * (0.6 + 0.4 * wrun) * np.sin(2 * np.pi * phis) + 0.12 * wrun * I * side * spike)
+    a_lat = env * (runner["ml_g"] * (0.6 + 0.4 * wrun) * np.sin(np.pi * g.phi) + 0.12 * wrun * I_imp * g.side * spike)
     if treadmill:
-        # deck vibration after each contact, belt-speed dips (already in the larger brake
-        # variability) and slow drift of the runner along the belt
+        # deck vibration after each contact, belt-speed dips (the larger per-step braking
+        # variability) and a slow drift of the runner along the belt; no course speed, no turns
         deck = env * wrun * 0.15 * np.exp(-np.maximum(dt_c, 0) / 0.05) * np.sin(2 * np.pi * 22.0 * dt_c) * (dt_c >= 0)
         fz = fz + deck
         a_long = a_long + 0.5 * deck
         drift = 0.15 * _smooth_noise(tt, rng, 15.0)  # m along the belt
         a_long = a_long + np.gradient(np.gradient(drift, h), h) / G
     else:
-        a_long = a_long + np.gradient(speed, h) / G
-        a_lat = a_lat + speed * psi_rate / G
+        a_long = a_long + np.gradient(ctl["speed"], h) / G
+        a_lat = a_lat + ctl["speed"] * np.gradient(psi_c, h) / G
     cpsi, spsi = np.cos(psi_c), np.sin(psi_c)
-    f_world = np.stack([cpsi * a_long - spsi * a_lat, spsi * a_long + cpsi * a_lat, fz], axis=-1)
+    return np.stack([cpsi * a_long - spsi * a_lat, spsi * a_long + cpsi * a_lat, fz], axis=-1)
 
-    # ---- IMU: body rate from the orientation, specific force in the body frame
+
+def _sample_imu(tt, yaw, pitch, roll, f_world, rate_hz, n_out):
+    """Body rate (deg/s) and specific force (g) in pelvis axes, averaged over each output period.
+
+    The body rate comes from the orientation itself: the rotation vector of the body-frame
+    increment conj(q_k) q_k+1 between internal samples. Sample i is the mean over
+    (t_i - 1/rate, t_i], the integral read off the running sums.
+    """
+    h = 1.0 / FS_INT
     q = euler_to_quat(yaw, pitch, roll)
-    dth = _body_rotvec(q)  # (n-1,3) rad per internal step, centred between samples
-    S_w = np.vstack([np.zeros((1, 3)), np.cumsum(dth, axis=0)])  # integral of body rate, rad
+    S_w = np.vstack([np.zeros((1, 3)), np.cumsum(_body_rotvec(q), axis=0)])  # integral of body rate, rad
     f_body = _world_to_body(yaw, pitch, roll, f_world)
     S_f = np.vstack([np.zeros((1, 3)), np.cumsum(0.5 * (f_body[1:] + f_body[:-1]) * h, axis=0)])
-
-    n_out = int(math.floor(duration * rate_hz + 1e-9))
     t_out = np.arange(n_out) / rate_hz
     dT = 1.0 / rate_hz
 
@@ -838,95 +835,74 @@ def _synthesize(name, spec, segs, turns, runner, rate_hz, rng, ideal, seed):
         lo = np.stack([np.interp(t_out - dT, tt, S[:, c]) for c in range(3)], axis=-1)
         return (hi - lo) * (scale / dT)
 
-    gyr_p = window_mean(S_w, 180.0 / np.pi)
-    acc_p = window_mean(S_f, 1.0)
+    return t_out, window_mean(S_w, 180.0 / np.pi), window_mean(S_f, 1.0)
 
-    # ---- mount: pelvis -> sensor axes (nominal mapping + misalignment / clip tilt)
-    mu = spec.get("mount_up", "+x")
-    mf = spec.get("mount_forward", "-z")
-    tp, tr, ty = runner["tilt"]
-    if "tilt_pitch" in spec:
-        tp = float(spec["tilt_pitch"]) + float(rng.normal(0, 1.0))
-    C = _rz(math.radians(ty)) @ _ry(math.radians(tp)) @ _rx(math.radians(tr)) @ mount_matrix(mu, mf)
-    acc_s = acc_p @ C  # (C^T v) for each row
-    gyr_s = gyr_p @ C
 
-    # ---- sensor errors
-    srng = np.random.default_rng([seed, zlib.crc32(name.encode()), 7])
-    sensor = {
-        "mount_matrix": np.round(C, 6).tolist(),
-        "tilt_pitch_deg": round(tp, 3),
-        "tilt_roll_deg": round(tr, 3),
-        "tilt_yaw_deg": round(ty, 3),
-        "filter": "boxcar over the sample period (t_i - 1/rate, t_i]",
-        "ideal": bool(ideal),
+def _sensor_errors(acc, gyr, t_out, rate_hz, duration, srng):
+    """Scale, bias, bias random walk, noise, int16 quantisation/saturation, drops, stamp jitter."""
+    n_out = len(t_out)
+    acc_scale = 1.0 + srng.uniform(-0.02, 0.02, 3)
+    acc_bias = srng.uniform(-0.02, 0.02, 3)
+    gyr_scale = 1.0 + srng.uniform(-0.01, 0.01, 3)
+    gyr_bias = srng.uniform(0.5, 2.0, 3) * np.where(srng.random(3) < 0.5, -1.0, 1.0)
+    walk_sd = 0.2 / math.sqrt(600.0 * rate_hz)  # 0.2 deg/s per axis after 10 min
+    drift = np.cumsum(srng.normal(0.0, walk_sd, (n_out, 3)), axis=0)
+    acc = acc * acc_scale + acc_bias + srng.normal(0.0, 0.005, (n_out, 3))
+    gyr = gyr * gyr_scale + gyr_bias + drift + srng.normal(0.0, 0.1, (n_out, 3))
+    acc, gyr = quantize(acc, gyr)
+    drop = srng.random(n_out) < 0.001
+    # rare FIFO hiccups: a burst of 3-12 consecutive samples lost, about one per 5 minutes
+    for _ in range(srng.poisson(duration / 300.0)):
+        j = int(srng.integers(1, max(2, n_out - 20)))
+        drop[j : j + int(srng.integers(3, 13))] = True
+    drop[0] = False
+    jit = srng.choice(np.array([-1, 0, 1]), n_out, p=[0.1, 0.8, 0.1])
+    t_ms = np.maximum(np.round(t_out * 1000.0).astype(np.int64) + jit, 0)
+    t_ms[0] = 0
+    info = {
+        "acc_scale": np.round(acc_scale, 5).tolist(),
+        "acc_bias_g": np.round(acc_bias, 5).tolist(),
+        "gyr_scale": np.round(gyr_scale, 5).tolist(),
+        "gyr_bias_dps": np.round(gyr_bias, 4).tolist(),
+        "gyr_drift_end_dps": np.round(drift[-1], 4).tolist(),
+        "acc_noise_g": 0.005,
+        "gyr_noise_dps": 0.1,
+        "jitter_ms": "+-1 on written t_ms; samples on the true grid",
     }
-    keep = np.ones(n_out, bool)
-    t_ms = np.round(t_out * 1000.0).astype(np.int64)
-    if not ideal:
-        acc_scale = 1.0 + srng.uniform(-0.02, 0.02, 3)
-        acc_bias = srng.uniform(-0.02, 0.02, 3)
-        gyr_scale = 1.0 + srng.uniform(-0.01, 0.01, 3)
-        gyr_bias = srng.uniform(0.5, 2.0, 3) * np.where(srng.random(3) < 0.5, -1.0, 1.0)
-        walk_sd = 0.2 / math.sqrt(600.0 * rate_hz)  # 0.2 deg/s per axis after 10 min
-        drift = np.cumsum(srng.normal(0.0, walk_sd, (n_out, 3)), axis=0)
-        acc_s = acc_s * acc_scale + acc_bias + srng.normal(0.0, 0.005, (n_out, 3))
-        gyr_s = gyr_s * gyr_scale + gyr_bias + drift + srng.normal(0.0, 0.1, (n_out, 3))
-        acc_s, gyr_s = quantize(acc_s, gyr_s)
-        drop = srng.random(n_out) < 0.001
-        # rare FIFO hiccups: a burst of 3-12 consecutive samples lost, about one per 5 minutes
-        for _ in range(srng.poisson(duration / 300.0)):
-            j = int(srng.integers(1, max(2, n_out - 20)))
-            drop[j : j + int(srng.integers(3, 13))] = True
-        drop[0] = False
-        keep = ~drop
-        jit = srng.choice(np.array([-1, 0, 1]), n_out, p=[0.1, 0.8, 0.1])
-        t_ms = np.maximum(t_ms + jit, 0)
-        t_ms[0] = 0
-        sensor.update(
-            acc_scale=np.round(acc_scale, 5).tolist(),
-            acc_bias_g=np.round(acc_bias, 5).tolist(),
-            gyr_scale=np.round(gyr_scale, 5).tolist(),
-            gyr_bias_dps=np.round(gyr_bias, 4).tolist(),
-            gyr_drift_end_dps=np.round(drift[-1], 4).tolist(),
-            acc_noise_g=0.005,
-            gyr_noise_dps=0.1,
-            jitter_ms="+-1 on written t_ms; samples on the true grid",
-        )
-    sensor["dropped"] = int(np.sum(~keep))
+    return acc, gyr, t_ms, ~drop, info
 
-    # ---- truth
-    truth_segs = []
+
+def _truth_segments(segs):
+    """Segments in ms, merging neighbours with the same activity and fault; episodes = fault segments."""
+    out = []
     for sg in segs:
         t0 = int(round(sg["t0"] * 1000))
         t1 = int(round((sg["t0"] + sg["dur"]) * 1000))
-        if truth_segs and truth_segs[-1]["activity"] == sg["activity"] and truth_segs[-1]["fault"] == sg["fault"]:
-            truth_segs[-1]["t1_ms"] = t1
+        if out and out[-1]["activity"] == sg["activity"] and out[-1]["fault"] == sg["fault"]:
+            out[-1]["t1_ms"] = t1
         else:
-            truth_segs.append({"t0_ms": t0, "t1_ms": t1, "activity": sg["activity"], "fault": sg["fault"]})
-    episodes = [
-        {"reason": sg["fault"], "t0_ms": sg["t0_ms"], "t1_ms": sg["t1_ms"]} for sg in truth_segs if sg["fault"]
-    ]
-    seg_t0 = np.array([sg["t0_ms"] for sg in truth_segs])
+            out.append({"t0_ms": t0, "t1_ms": t1, "activity": sg["activity"], "fault": sg["fault"]})
+    episodes = [{"reason": s["fault"], "t0_ms": s["t0_ms"], "t1_ms": s["t1_ms"]} for s in out if s["fault"]]
+    return out, episodes
 
-    yaw_d, pitch_d, roll_d = np.rad2deg(yaw), np.rad2deg(pitch), np.rad2deg(roll)
-    stand = runner["stand_pitch"]
-    strides = []
+
+def _truth_strides(g, yaw_d, pitch_d, roll_d, stand_pitch, truth_segs, duration):
+    """Per stride (right heel strike to the next): lean, rotation, roll, cadence on the 1 kHz grid."""
+    seg_t0 = np.array([sg["t0_ms"] for sg in truth_segs])
     dur_ms = int(round(duration * 1000))
-    for (tc, k0, ta, tb) in contacts:
+    strides = []
+    for tc, k0, ta, tb, _ in g.blocks:
         first = k0 + ((-k0) % 2)  # first even (right) contact
         for kk in range(first, k0 + len(tc) - 2, 2):
-            t0 = tc[kk - k0]
-            t1 = tc[kk - k0 + 2]
+            t0, t1 = tc[kk - k0], tc[kk - k0 + 2]
             if t0 < max(ta, 0.0) - 1e-6 or t1 > tb + 1e-6 or t1 > duration:
                 continue
             t0_ms, t1_ms = int(round(t0 * 1000)), int(round(t1 * 1000))
-            mid = (t0_ms + t1_ms) // 2
-            act = truth_segs[int(np.searchsorted(seg_t0, mid, side="right") - 1)]["activity"]
+            act = truth_segs[int(np.searchsorted(seg_t0, (t0_ms + t1_ms) // 2, side="right") - 1)]["activity"]
             if act == "standing" or t1_ms <= t0_ms or t1_ms > dur_ms:
                 continue
-            i0 = int(round(t0_ms * FS_INT / 1000 + PAD_S * FS_INT))
-            i1 = int(round(t1_ms * FS_INT / 1000 + PAD_S * FS_INT))
+            i0 = int(round((t0_ms / 1000.0 + PAD_S) * FS_INT))
+            i1 = int(round((t1_ms / 1000.0 + PAD_S) * FS_INT))
             y = yaw_d[i0 : i1 + 1]
             yl = y - (y[0] + (y[-1] - y[0]) * np.linspace(0.0, 1.0, len(y)))
             r = roll_d[i0 : i1 + 1]
@@ -935,13 +911,78 @@ def _synthesize(name, spec, segs, turns, runner, rate_hz, rng, ideal, seed):
                     "t0_ms": t0_ms,
                     "t1_ms": t1_ms,
                     "activity": act,
-                    "lean_deg": round(float(np.mean(pitch_d[i0:i1]) - stand), 3),
+                    "lean_deg": round(float(np.mean(pitch_d[i0:i1]) - stand_pitch), 3),
                     "rotation_deg": round(float(yl.max() - yl.min()), 3),
                     "roll_deg": round(float(r.max() - r.min()), 3),
                     "cadence_spm": round(120000.0 / (t1_ms - t0_ms), 2),
                 }
             )
+    return strides
 
+
+def _synthesize(name, spec, segs, turns, runner, rate_hz, rng, ideal, seed):
+    duration = float(sum(s["dur"] for s in segs))
+    n_int = int(round((duration + PAD_S + 0.003) * FS_INT)) + 1
+    tt = np.arange(n_int) / FS_INT - PAD_S
+    treadmill = bool(spec.get("treadmill"))
+
+    ctl = _control_signals(tt, segs, runner, rng)
+    g = _gait_phase(tt, segs, ctl["cad"], bool(spec.get("start_moving")), rng)
+
+    # per-step random factors (and per-stride for the rotation amplitude)
+    ns = max(g.n_steps, 1)
+    f_imp = np.exp(rng.normal(0.0, 0.25, ns))
+    for t_land in spec.get("landings", ()):  # hard landings (drop-offs on trail): ~4x the usual impact
+        for tc, _k0, ta, tb, first in g.blocks:
+            if ta <= t_land < tb:
+                f_imp[first + int(np.argmin(np.abs(tc - t_land)))] = 4.0
+    f = {
+        "imp": f_imp[g.step],
+        "roll": np.exp(rng.normal(0.0, 0.08, ns))[g.step],
+        "nod": np.exp(rng.normal(0.0, 0.35, ns))[g.step],
+        "brake": np.exp(rng.normal(0.0, 0.3 if treadmill else 0.15, ns))[g.step],
+        "duty": (1.0 + rng.normal(0.0, 0.02, ns))[g.step],
+    }
+    phis = g.phi / 2.0
+    m_nodes = np.arange(math.floor(phis.min()) - 1, math.ceil(phis.max()) + 2, dtype=float)
+    f["rot"] = np.interp(phis, m_nodes, np.exp(np.clip(rng.normal(0.0, 0.06, len(m_nodes)), -0.08, 0.08)))
+
+    psi_c = _heading(tt, turns, treadmill, rng)
+    yaw, pitch, roll = _orientation(tt, ctl, g, psi_c, runner, f, rng)
+    f_world = _world_specific_force(tt, ctl, g, psi_c, runner, f, treadmill, rng)
+    n_out = int(math.floor(duration * rate_hz + 1e-9))
+    t_out, gyr_p, acc_p = _sample_imu(tt, yaw, pitch, roll, f_world, rate_hz, n_out)
+
+    # mount: pelvis -> sensor axes (nominal mapping, then misalignment / clip tilt about the pelvis axes)
+    mu = spec.get("mount_up", "+x")
+    mf = spec.get("mount_forward", "-z")
+    tp, tr, ty = runner["tilt"]
+    if "tilt_pitch" in spec:
+        tp = float(spec["tilt_pitch"]) + float(rng.normal(0, 1.0))
+    C = _rz(math.radians(ty)) @ _ry(math.radians(tp)) @ _rx(math.radians(tr)) @ mount_matrix(mu, mf)
+    acc_s = acc_p @ C  # row-wise C^T v
+    gyr_s = gyr_p @ C
+
+    sensor = {
+        "mount_matrix": np.round(C, 6).tolist(),
+        "tilt_pitch_deg": round(tp, 3),
+        "tilt_roll_deg": round(tr, 3),
+        "tilt_yaw_deg": round(ty, 3),
+        "filter": "boxcar over the sample period (t_i - 1/rate, t_i]",
+        "ideal": bool(ideal),
+    }
+    if ideal:
+        t_ms = np.round(t_out * 1000.0).astype(np.int64)
+        keep = np.ones(n_out, bool)
+    else:
+        srng = np.random.default_rng([seed, zlib.crc32(name.encode()), 7])
+        acc_s, gyr_s, t_ms, keep, info = _sensor_errors(acc_s, gyr_s, t_out, rate_hz, duration, srng)
+        sensor.update(info)
+    sensor["dropped"] = int(np.sum(~keep))
+
+    truth_segs, episodes = _truth_segments(segs)
+    yaw_d, pitch_d, roll_d = np.rad2deg(yaw), np.rad2deg(pitch), np.rad2deg(roll)
+    strides = _truth_strides(g, yaw_d, pitch_d, roll_d, runner["stand_pitch"], truth_segs, duration)
     truth = {
         "scenario": name,
         "seed": int(seed),
@@ -949,7 +990,7 @@ def _synthesize(name, spec, segs, turns, runner, rate_hz, rng, ideal, seed):
         "duration_s": round(duration, 3),
         "mount_up": mu,
         "mount_forward": mf,
-        "stand_pitch_deg": round(stand, 3),
+        "stand_pitch_deg": round(runner["stand_pitch"], 3),
         "segments": truth_segs,
         "episodes": episodes,
         "strides": strides,
