@@ -526,6 +526,34 @@ def test_board_layer_on_the_virtual_board():
     board.configure(None)
 
 
+def test_button_irq_pwm_log_file_and_scaled_clock():
+    import board
+
+    path = "/tmp/hinge_pwm_test.csv"
+    vb = vmachine.install(vmachine.VBoard(imu=None, pwm_log=path))
+    seen = []
+    b = board.button()
+    b.irq(lambda p: seen.append(vb.clock.now()), trigger=vmachine.Pin.IRQ_FALLING)
+    vb.press(50, 30)
+    board.sleep_ms(40)
+    board.sleep_ms(20)
+    assert seen == [60], seen  # the edge is seen when time next moves past it
+    m = board.motor_pwm()
+    m.duty_u16(1000)
+    board.sleep_ms(5)
+    m.duty_u16(0)
+    vb.close()
+    with open(path) as f:
+        assert f.read() == "60,27,1000\n65,27,0\n"
+    # scale=k: virtual time also follows real time, k times faster
+    c = vmachine.Clock(scale=1000)
+    c.advance(200)  # sleeps 0.2 ms of real time
+    assert c.now() >= 200
+    t = c.now()
+    c.advance(0)
+    assert c.now() >= t
+
+
 def test_end_of_capture_stops_the_run():
     vb = vmachine.install(vmachine.VBoard(imu="mpu6050", source=vsources.FuncSource(coded, n=50)))
     d = driver(vb)
