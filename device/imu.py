@@ -105,7 +105,7 @@ class ImuBase:
         self._n_sync = 0
         self._t_sync = 0
         self._part = 0
-        self._setup()
+        self._configure()
         self._mark_sync()
 
     # -- provided by the chip driver ----------------------------------------------------------
@@ -117,6 +117,16 @@ class ImuBase:
 
     def _drain(self, buf, max_n):
         raise NotImplementedError
+
+    def _configure(self):
+        """``_setup`` with every bus error turned into a message naming the address."""
+        try:
+            self._setup()
+        except OSError as e:
+            msg = str(e)
+            if " at 0x" in msg:
+                raise
+            self._fail("I2C error during setup (%s) - check wiring" % (e.args[0] if e.args else msg))
 
     # -- small register helpers (not for the hot path) -----------------------------------
     def _r(self, reg):
@@ -209,7 +219,7 @@ class ImuBase:
         return n
 
     def _recover(self):
-        self._setup()  # raises OSError naming the address while it is still away
+        self._configure()  # raises OSError naming the address while it is still away
         self._need_setup = False
         self.recoveries += 1
         self._account_gap()

@@ -129,6 +129,34 @@ def test_absent_device_errors():
     assert "scanned: 0x6b" in msg, msg
 
 
+class _FlakyI2C:
+    """A bus that NACKs writes to one register (a connector that fails mid-setup)."""
+
+    def __init__(self, bad_reg):
+        self.bus = vmachine.I2C(0)
+        self.bad = bad_reg
+
+    def scan(self):
+        return self.bus.scan()
+
+    def readfrom_mem_into(self, addr, reg, buf, addrsize=8):
+        self.bus.readfrom_mem_into(addr, reg, buf)
+
+    def writeto_mem(self, addr, reg, buf, addrsize=8):
+        if reg == self.bad:
+            raise OSError(19)
+        self.bus.writeto_mem(addr, reg, buf)
+
+
+def test_bus_error_during_setup_names_the_address():
+    board("mpu6050", 0x69)
+    msg = raises(imu.find_imu, _FlakyI2C(0x19))
+    assert msg == "mpu6050 at 0x69: I2C error during setup (19) - check wiring", msg
+    board("lsm6ds3")
+    msg = raises(imu.find_imu, _FlakyI2C(0x11))
+    assert msg == "lsm6ds3 at 0x6a: I2C error during setup (19) - check wiring", msg
+
+
 def test_stuck_reset_is_bounded():
     for m in ("mpu6050", "lsm6dso"):
         vb = board(m)
