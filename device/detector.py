@@ -50,6 +50,7 @@ _STRIDE_MAX_MS = const(2600)
 _IDLE_MS = const(2000)       # no step for this long: standing
 _RUN_SWING = const(78643)    # running: vertical force swing >= 1.2 g (Q16)
 _CAL_MS = const(3000)        # stillness needed to calibrate
+_SIDE_MIN = const(82)        # a step's mean lateral acceleration must pass 0.02 g (Q12) to name its foot
 _YBUF = const(512)           # heading samples per stride (2.5 s at 200 Hz)
 _BIG = const(0x3FFFFFFF)
 
@@ -160,6 +161,7 @@ class Detector:
         self.k = -1       # steps since the stride started; -1 = no stride under way
         self.t0 = t0_ms
         self.f0 = 0       # sub-ms offset of the stride's first trigger, 1/16 ms
+        self.n_step = 0   # stride sample count at the last step
         self.strides = 0
         self.q.clear()
         self.coach.reset()
@@ -241,19 +243,38 @@ class Detector:
         last = st[kernel.S_LAST]
         st[kernel.S_LAST] = t
         st[kernel.S_IDLE] = 1
+        # which foot the step that just ended stood on: the ground pushes the pelvis toward
+        # the midline, so a right-foot stance accelerates it to the left (+L) and vice versa
+        scl = st[kernel.S_SCL]
+        st[kernel.S_SCL] = 0
+        n = st[kernel.S_N]
+        ns = n - self.n_step
+        self.n_step = n
+        side = 0
+        if ns > 0:
+            if scl > _SIDE_MIN * ns:
+                side = 1       # right
+            elif scl < -_SIDE_MIN * ns:
+                side = -1      # left
         if self.k < 0 or t - last > _STEP_MAX_MS:
-            self.k = 0
-            self.t0 = t
-            self.f0 = frac
-            self._stride_reset()
+            self._stride_start(t, frac)
             return
         self.k += 1
+        if self.k == 1 and side < 0:
+            # the stride began with a left step: start again here, so strides run from right
+            # foot strike to right foot strike (one step lost, once, when running starts)
+            self._stride_start(t, frac)
+            return
         if self.k >= 2:
             self._stride_end(t, frac)
-            self.k = 0
-            self.t0 = t
-            self.f0 = frac
-            self._stride_reset()
+            self._stride_start(t, frac)
+
+    def _stride_start(self, t, frac):
+        self.k = 0
+        self.t0 = t
+        self.f0 = frac
+        self.n_step = 0
+        self._stride_reset()
 
     def _stride_end(self, t, frac):
         st = self.st

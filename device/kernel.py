@@ -102,7 +102,8 @@ S_IDLE = const(68)      # 1 while a step was seen and no idle event sent since
 S_IDLEMS = const(69)    # no step for this long -> EVT_IDLE, ms
 S_C30 = const(70)       # the constant 2**30 (built at run time: not a small int on the ESP32)
 S_TFRAC = const(71)     # the last step's trigger crossing, 1/16 ms before S_LAST (interpolated)
-S_SIZE = const(72)
+S_SCL = const(72)       # sum over the current step of the lateral acceleration c_L (Q12 g)
+S_SIZE = const(73)
 
 EVT_STEP = const(1)
 EVT_STILL = const(2)
@@ -218,6 +219,7 @@ def run(st: ptr32, buf: ptr16, i0: int, n: int, yb: ptr32) -> int:
             cU = 8192
         if cU < -8192:
             cU = -8192
+        st[S_SCL] = (((st[S_SCL] + c30) & m31) - c30) + cL
         kg = dt * kpm
         gF += (cF * kg) >> 8
         gL += (cL * kg) >> 8
