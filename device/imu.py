@@ -218,6 +218,11 @@ class ImuBase:
                 self.model, _hex(self.addr), e.args[0] if e.args else e))
         return n
 
+    def recover(self):
+        """Re-probe and reconfigure the sensor now; raises OSError while it is still away.
+        (``read`` does this by itself on its next call after an error.)"""
+        self._recover()
+
     def _recover(self):
         self._configure()  # raises OSError naming the address while it is still away
         self._need_setup = False
