@@ -24,7 +24,27 @@ Truth (``Capture.truth``, written beside the CSV as ``<stem>.truth.json``) follo
 used by the detector: per stride (right heel strike to the next right heel strike) the mean of
 pitch - stand_pitch (pitch = Euler pitch = atan2(-g_F, hypot(g_L, g_U)) with g = R^T e_z), the
 peak-to-peak of yaw after removing the straight line between its end values, the peak-to-peak
-of roll, and the cadence 120000 / (t1_ms - t0_ms). Truth is evaluated on the 1 kHz grid.
+of roll, and the cadence 120000 / (t1_ms - t0_ms). Truth is evaluated on the 1 kHz grid. The
+truth angles are those of the waist segment that carries the sensor: they include the impact
+nod and the soft-tissue wobble (zero-mean, 3-12 Hz), which is what an IMU there can measure.
+Extra keys beyond the documented ones: ``sensor`` (mount matrix C with v_pelvis = C v_sensor,
+the tilt, biases, scale errors, dropped-sample count) and ``treadmill``.
+
+Model notes:
+
+* "stance ~35-40 %" is read as a fraction of the stride (the duty factor): stance is 62-70 % of
+  a step at 3 m/s (shorter when faster), so the stance pulse peaks near 2-2.3 g once the
+  heel-strike transient (2-2.8 g on top, 28-40 ms wide) has taken its share of the step's
+  impulse (a 35 %-of-a-step stance would need ~4.5 g pulses to carry the body weight); flight is
+  near 0 g.
+* the sample filter is a boxcar over one output period (like the chip's decimation filter; at
+  104 Hz its -3 dB point is ~46 Hz, near the default ``lpf_hz`` of 42).
+* timing: samples are on the true grid i / rate; only the written t_ms jitter by +-1 ms (10 %
+  each way). About 0.1 % of samples are dropped, plus a burst of 3-12 about every 5 minutes.
+* sensor errors: accel scale +-2 %, bias +-20 mg, noise 5 mg RMS; gyro scale +-1 %, bias
+  0.5-2 deg/s per axis, random-walk drift ~0.2 deg/s per 10 min, noise 0.1 deg/s RMS; int16 at
+  4096 LSB/g and 32.8 LSB/(deg/s), saturating at +-8 g and +-1000 deg/s.
+* realism is checked against the SisFall waist jogging trials in ``tests/test_simulator.py``.
 
 Usage::
 
@@ -405,6 +425,7 @@ def _alternating(p, total, reasons, ep=(30.0, 60.0), gap=(40.0, 70.0)):
 
 
 def _b_good_form(p, minutes):
+    """Good form on roads: stand, short walk, then steady running with occasional turns."""
     total = minutes * 60
     _stand_start(p)
     p.add("walking", p.rng.uniform(8, 14), ramp=1.5)
@@ -414,18 +435,21 @@ def _b_good_form(p, minutes):
 
 
 def _b_too_upright(p, minutes):
+    """Good running with 30-75 s stretches of 'too upright' (lean 0.6-1.5 deg)."""
     _stand_start(p)
     _alternating(p, minutes * 60, ["upright"], ep=(30, 75))
     p.road_turns()
 
 
 def _b_swivel(p, minutes):
+    """Good running with 30-75 s stretches of 'swivel' (rotation 30-34 deg per stride)."""
     _stand_start(p)
     _alternating(p, minutes * 60, ["swivel"], ep=(30, 75))
     p.road_turns()
 
 
 def _b_mixed(p, minutes):
+    """The demo run: warm-up walk, upright/swivel/backward episodes (20-60 s) in good running, cool-down."""
     rng = p.rng
     total = minutes * 60
     _stand_start(p, 7, 10)
@@ -445,6 +469,11 @@ def _b_mixed(p, minutes):
 
 
 def _b_trail(p, minutes):
+    """Trail: switchbacks of 90-180 deg every 30-60 s, climbs with more lean, a walked steep climb.
+
+    Descents with hinged hips or leaning back (backward episodes); a drop-off landing saturates
+    the accelerometer.
+    """
     rng = p.rng
     total = minutes * 60
     r = p.r["run"]
@@ -484,6 +513,7 @@ def _b_trail(p, minutes):
 
 
 def _b_walk_breaks(p, minutes):
+    """Running with walking breaks and standing stops (traffic lights)."""
     rng = p.rng
     total = minutes * 60
     _stand_start(p)
@@ -505,6 +535,7 @@ def _b_walk_breaks(p, minutes):
 
 
 def _b_surges(p, minutes):
+    """Speed surges: 15-30 s at 1.3-1.5x speed, higher cadence, lean and rotation, 3.5-5 s ramps."""
     rng = p.rng
     total = minutes * 60
     r = p.r["run"]
@@ -520,6 +551,7 @@ def _b_surges(p, minutes):
 
 
 def _b_plain(p, minutes):
+    """Good form at the scenario's rate (rate_*) or mount (odd_mount: up -y, forward +x, 20 deg tilt)."""
     _stand_start(p)
     while p.t < minutes * 60:
         p.run(p.rng.uniform(50, 90), ramp=2.5)
@@ -527,6 +559,7 @@ def _b_plain(p, minutes):
 
 
 def _b_hip_drop(p, minutes):
+    """Big hip drop (roll 16-19 deg per stride) with ordinary rotation: must not count as swivel."""
     rng = p.rng
     r = p.r["run"]
     r["roll"] = float(rng.uniform(16.0, 19.0))
@@ -539,6 +572,7 @@ def _b_hip_drop(p, minutes):
 
 
 def _b_no_standing_start(p, minutes):
+    """Running from the first sample: no standing calibration at all."""
     while p.t < minutes * 60:
         p.run(p.rng.uniform(50, 90), ramp=2.5)
     p.segs[0]["ramp"] = 0.0
@@ -547,6 +581,7 @@ def _b_no_standing_start(p, minutes):
 
 
 def _b_treadmill(p, minutes):
+    """Treadmill: no turns, no course speed, deck vibration, belt-speed dips, drift along the belt."""
     rng = p.rng
     _stand_start(p)
     p.add("walking", rng.uniform(20, 30), ramp=1.5)
@@ -1113,8 +1148,9 @@ def main(argv=None) -> int:
     ap.add_argument("--list", action="store_true", help="list scenarios and exit")
     args = ap.parse_args(argv)
     if args.list:
-        for nm, (_, mins, spec) in _BUILDERS.items():
-            print("%-18s %4.1f min  %g Hz" % (nm, mins, spec.get("rate_hz", DEFAULT_RATE_HZ)))
+        for nm, (fn, mins, spec) in _BUILDERS.items():
+            doc = (fn.__doc__ or "").strip().splitlines()[0]
+            print("%-18s %4.1f min %5g Hz  %s" % (nm, mins, spec.get("rate_hz", DEFAULT_RATE_HZ), doc))
         return 0
     if not args.scenario or not args.out:
         ap.error("need SCENARIO and --out (or --list)")
