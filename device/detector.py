@@ -50,7 +50,7 @@ _STRIDE_MAX_MS = const(2600)
 _IDLE_MS = const(2000)       # no step for this long: standing
 _RUN_SWING = const(78643)    # running: vertical force swing >= 1.2 g (Q16)
 _CAL_MS = const(3000)        # stillness needed to calibrate
-_SIDE_MIN = const(82)        # a step's mean lateral acceleration must pass 0.02 g (Q12) to name its foot
+_SIDE_MIN = const(123)       # two steps' mean lateral accelerations must differ by 0.03 g (Q12) to name feet
 _YBUF = const(512)           # heading samples per stride (2.5 s at 200 Hz)
 _BIG = const(0x3FFFFFFF)
 
@@ -138,6 +138,7 @@ class Detector:
         st[kernel.S_CNMAX] = 2048
         st[kernel.S_DTMAX] = 50
         st[kernel.S_IDLEMS] = _IDLE_MS
+        st[kernel.S_SYNCMS] = 700
         st[kernel.S_C30] = 1 << 30
         self.start(0)
 
@@ -162,6 +163,7 @@ class Detector:
         self.t0 = t0_ms
         self.f0 = 0       # sub-ms offset of the stride's first trigger, 1/16 ms
         self.n_step = 0   # stride sample count at the last step
+        self.prev_l = 0   # the previous step's mean lateral acceleration, Q12 g
         self.strides = 0
         self.q.clear()
         self.coach.reset()
@@ -198,6 +200,7 @@ class Detector:
                 if e & kernel.EVT_STEP:
                     self._step()
                 if e & kernel.EVT_IDLE:
+                    st[kernel.S_SYNC] = 0
                     self._set_activity(ACT_STANDING, st[kernel.S_T])
                     self.coach.reset()
                     self.k = -1
@@ -250,13 +253,26 @@ class Detector:
         n = st[kernel.S_N]
         ns = n - self.n_step
         self.n_step = n
-        side = 0
         if ns > 0:
-            if scl > _SIDE_MIN * ns:
+            # the step's mean accel error drives the orientation correction until the next step
+            st[kernel.S_CMF] = st[kernel.S_CSF] // ns
+            st[kernel.S_CML] = st[kernel.S_CSL] // ns
+            st[kernel.S_CMU] = st[kernel.S_CSU] // ns
+        st[kernel.S_CSF] = 0
+        st[kernel.S_CSL] = 0
+        st[kernel.S_CSU] = 0
+        # which foot: compare with the previous step (a turn's centripetal pull shifts both)
+        mean_l = scl // ns if ns > 0 else 0
+        side = 0
+        if self.k >= 0 and ns > 0:
+            d = mean_l - self.prev_l
+            if d > _SIDE_MIN:
                 side = 1       # right
-            elif scl < -_SIDE_MIN * ns:
+            elif d < -_SIDE_MIN:
                 side = -1      # left
+        self.prev_l = mean_l
         if self.k < 0 or t - last > _STEP_MAX_MS:
+            st[kernel.S_SYNC] = 0
             self._stride_start(t, frac)
             return
         self.k += 1
@@ -301,6 +317,7 @@ class Detector:
         self._set_activity(act, t)
         flags = act | (FLAG_CALIBRATED if self.calibrated else 0)
         self.strides += 1
+        st[kernel.S_SYNC] = 1
         self.q.push(EV_STRIDE, t, lean, rot, cad, dur, flags, roll)
         if act == ACT_RUNNING:
             self.coach.stride(t, lean, rot, dur)

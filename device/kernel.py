@@ -103,7 +103,15 @@ S_IDLEMS = const(69)    # no step for this long -> EVT_IDLE, ms
 S_C30 = const(70)       # the constant 2**30 (built at run time: not a small int on the ESP32)
 S_TFRAC = const(71)     # the last step's trigger crossing, 1/16 ms before S_LAST (interpolated)
 S_SCL = const(72)       # sum over the current step of the lateral acceleration c_L (Q12 g)
-S_SIZE = const(73)
+S_CSF = const(73)       # sum over the current step of the accel error c, Q12 g, F/L/U
+S_CSL = const(74)
+S_CSU = const(75)
+S_CMF = const(76)       # mean accel error of the last step, Q12 g (step-synchronous correction)
+S_CML = const(77)
+S_CMU = const(78)
+S_SYNCMS = const(79)    # use the step mean while steps come closer than this (ms)...
+S_SYNC = const(80)      # ...and the detector is following a gait (set by detector.py)
+S_SIZE = const(81)
 
 EVT_STEP = const(1)
 EVT_STILL = const(2)
@@ -220,6 +228,16 @@ def run(st: ptr32, buf: ptr16, i0: int, n: int, yb: ptr32) -> int:
         if cU < -8192:
             cU = -8192
         st[S_SCL] = (((st[S_SCL] + c30) & m31) - c30) + cL
+        st[S_CSF] = (((st[S_CSF] + c30) & m31) - c30) + cF
+        st[S_CSL] = (((st[S_CSL] + c30) & m31) - c30) + cL
+        st[S_CSU] = (((st[S_CSU] + c30) & m31) - c30) + cU
+        if st[S_SYNC] and t - (((st[S_LAST] + c30) & m31) - c30) < (((st[S_SYNCMS] + c30) & m31) - c30):
+            # stepping: correct with the last step's mean error. Within a step the ground
+            # force brakes then pushes (zero net at steady speed) while the vertical force
+            # peaks; correcting sample by sample would correlate the two and bias the lean.
+            cF = ((st[S_CMF] + c30) & m31) - c30
+            cL = ((st[S_CML] + c30) & m31) - c30
+            cU = ((st[S_CMU] + c30) & m31) - c30
         kg = dt * kpm
         gF += (cF * kg) >> 8
         gL += (cL * kg) >> 8

@@ -176,7 +176,7 @@ class App:
 
     def try_recover(self):
         try:
-            self.drv._recover()
+            self.drv.recover()
         except OSError:
             pass
 

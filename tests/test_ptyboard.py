@@ -17,6 +17,8 @@ from hinge import ptyboard, transport
 from hinge.ptyboard import VirtualBoard
 from hinge.transport import BoardError, connect
 
+pytestmark = pytest.mark.skipif(sys.platform != "linux", reason="ptys and /proc as on Linux")
+
 MPREMOTE = [sys.executable, "-m", "mpremote"]
 TIMEOUT = 20
 
@@ -128,6 +130,18 @@ def test_mpremote_import_from_flash_lib_and_extra_path(board_factory, flash, tmp
     vb = board_factory(pythonpath=[extra])
     out = mpremote(vb.link_path, "exec", "import simhw, libmod, rootmod; print(simhw.KIND, libmod.X, rootmod.Y)")
     assert out.stdout.strip() == "simulated 7 8"
+
+
+def test_mpremote_mount_passes_ctrl_c_bytes_as_data(vb, tmp_path):
+    # mount streams file bytes to the board under micropython.kbd_intr(-1): a 0x03 is data.
+    d = tmp_path / "hostdir"
+    d.mkdir()
+    (d / "hm.py").write_text("X = b'\\x03\\x04 in a file'\n")
+    (d / "blob.bin").write_bytes(bytes(range(256)) * 4)
+    code = "import hm; print(hm.X); print(open('blob.bin', 'rb').read() == bytes(range(256)) * 4)"
+    out = mpremote(vb.link_path, "mount", str(d), "exec", code).stdout.splitlines()
+    assert out[-2:] == ["b'\\x03\\x04 in a file'", "True"]
+    assert vb.restarts == 1  # the soft reset of the connection, no crash
 
 
 # ---- main.py, boot.py, Ctrl-C --------------------------------------------------------------

@@ -488,7 +488,7 @@ def _b_trail(p, minutes):
             p.run(d, ramp=2.5, lean=r["lean"] + rng.uniform(4, 6), speed=r["speed"] * 0.75,
                   cad=r["cad"] - 5, impact=0.8, rot=r["rot"] * 0.95)
         elif k == "down_good":  # hinged hips kept on the descent
-            seg = p.run(d, ramp=2.5, lean=rng.uniform(5.5, 7.0), speed=r["speed"] * 1.1,
+            seg = p.run(d, ramp=2.5, lean=rng.uniform(6.0, 7.5), lean_sd=0.4, speed=r["speed"] * 1.1,
                         cad=r["cad"] + 6, impact=1.3, brake=1.3)
             # a drop-off: one hard landing that saturates the +-8 g accelerometer
             p.spec.setdefault("landings", []).append(seg["t0"] + seg["dur"] * float(rng.uniform(0.3, 0.7)))
