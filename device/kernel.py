@@ -199,8 +199,18 @@ def run(st: ptr32, buf: ptr16, i0: int, n: int, yb: ptr32) -> int:
         hF = gF >> 10
         hL = gL >> 10
         hU = gU >> 10
-        # rotation about the vertical (before the update, with this sample's g)
-        dpsi = ((tF * hF) >> 14) + ((tL * hL) >> 14) + ((tU * hU) >> 14)
+        # heading: the rate of the Cardan yaw (rotation about the vertical first, then pitch, then
+        # roll), psi' = (w_L h_L + w_U h_U) / cos^2(pitch). It is what "pelvic rotation" means in
+        # gait analysis; plain w.h would add roll rate x sin(lean) (hip drop leaking into swivel).
+        dpsi = ((tL * hL) >> 14) + ((tU * hU) >> 14)
+        if dpsi > 32767:
+            dpsi = 32767
+        if dpsi < -32767:
+            dpsi = -32767
+        den = (hL * hL + hU * hU) >> 14
+        if den < 1024:
+            den = 1024
+        dpsi = (dpsi << 14) // den
         psi += dpsi
         # gyro propagation: g -= theta x g   (Q16 * Q14 = Q30 -> >> 6 = Q24)
         gF -= ((tL * hU) >> 6) - ((tU * hL) >> 6)
