@@ -139,6 +139,29 @@ def test_running_matches_real_jog_ranges(real_jog, rate):
         assert s[key] >= TAIL_VS_REAL_MEDIAN * real_med, (key, s[key], real_med)
 
 
+def test_walking_matches_real_walk_ranges(real_dir):
+    """Walking breaks against SisFall D01/D02 (slow and quick walking): gyro and |acc| tails."""
+    real = []
+    for act in ("D01", "D02"):
+        for subj in ("SA01", "SA02", "SA06", "SA07"):
+            acc, gyr = load_sisfall(real_dir / SISFALL / f"{act}_{subj}_R01.txt.gz")
+            gm, am = np.linalg.norm(gyr, axis=1), np.linalg.norm(acc, axis=1)
+            real.append((np.percentile(gm, 50), np.percentile(gm, 95), np.percentile(am, 99)))
+    real = np.array(real)
+    cap = cap_of("walk_breaks", seed=1, rate_hz=200.0)
+    m = np.zeros(len(cap.t_ms), bool)
+    for s in cap.truth["segments"]:
+        if s["activity"] == "walking":
+            m |= (cap.t_ms >= s["t0_ms"] + 3000) & (cap.t_ms < s["t1_ms"] - 3000)
+    gm, am = np.linalg.norm(cap.gyr_dps[m], axis=1), np.linalg.norm(cap.acc_g[m], axis=1)
+    sim_v = (np.percentile(gm, 50), np.percentile(gm, 95), np.percentile(am, 99))
+    for k, name in enumerate(("gyro_p50", "gyro_p95", "acc_p99")):
+        lo, hi = real[:, k].min(), real[:, k].max()
+        assert LO * lo <= sim_v[k] <= HI * hi, (name, sim_v[k], lo, hi)
+    # walking has no flight phase: |acc| stays well above 0 g
+    assert np.percentile(am, 1) > 0.5
+
+
 def test_good_form_truth_in_ordinary_and_good_ranges():
     for seed in (1, 2, 3):
         kw = {} if seed == 1 else {"minutes": 3.0}

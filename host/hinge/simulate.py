@@ -749,10 +749,10 @@ def _orientation(tt, ctl, g, psi_c, runner, f, rng):
     # impact nod: a damped oscillation of the waist started by each foot contact
     dtp = np.maximum(g.dt_c, 0.0)
     nod = np.where(g.dt_c >= 0, np.exp(-dtp / runner["nod_tau"]) * np.sin(2 * np.pi * runner["nod_f"] * dtp), 0.0)
-    nod_w = env * (wrun + 0.3 * (1 - wrun))
+    nod_w = env * (wrun + 0.45 * (1 - wrun))
     # soft-tissue / belt wobble of the waist: band-limited random motion while moving
     wob = [_band_noise(n, FS_INT, 3.0, 12.0, rng) for _ in range(3)]
-    wob_w = env * (wrun + 0.35 * (1 - wrun))
+    wob_w = env * (wrun + 0.5 * (1 - wrun))
     # hip drop: a skewed pulse per step, fast drop after contact and slower recovery
     hs = _hip_pulse(g.s, runner["drop_peak"])
     asym = 1.0 + runner["asym"] * g.side
