@@ -119,14 +119,15 @@ def connect(port: str | None = None, *, soft_reset: bool = False, timeout: float
     ``resume`` does. ``timeout``: seconds to wait for the REPL.
     """
     port = port or os.environ.get("HINGE_PORT") or find_port()
-    try:
-        st = os.stat(port)
-    except FileNotFoundError:
-        raise BoardError(f"no board at {port}: no such port (plug in the USB cable or check --port)") from None
-    except OSError as e:
-        raise BoardError(f"cannot open {port}: {e.strerror}") from None
-    if not _stat.S_ISCHR(st.st_mode):
-        raise BoardError(f"no MicroPython REPL on {port}: it is not a serial port")
+    if "://" not in port:  # pyserial URLs (rfc2217://, socket://) are not files
+        try:
+            st = os.stat(port)
+        except FileNotFoundError:
+            raise BoardError(f"no board at {port}: no such port (plug in the USB cable or check --port)") from None
+        except OSError as e:
+            raise BoardError(f"cannot open {port}: {e.strerror}") from None
+        if not _stat.S_ISCHR(st.st_mode):
+            raise BoardError(f"no MicroPython REPL on {port}: it is not a serial port")
     try:
         with contextlib.redirect_stdout(io.StringIO()):
             tr = _Transport(port, baudrate=BAUDRATE)
