@@ -42,8 +42,11 @@ from events import (ACT_RUNNING, ACT_STANDING, ACT_WALKING, EV_ACTIVITY, EV_CALI
 _TAU_MS = const(1000)        # accelerometer correction time constant
 _LP_KLP = const(1647)        # 4 Hz vertical low-pass: 2*pi*4/1000 * 2**16 per ms
 _STEP_HI = const(6554)       # step trigger: above 1 g + 0.10 g ...
-_STEP_LO = const(3277)       # ... re-armed below 1 g - 0.05 g (Q16 g)
-_REFR_MS = const(250)        # no two steps closer than this (240 steps/min)
+_STEP_LO = const(3277)       # ... re-armed below 1 g - 0.05 g (Q16 g) until steps are seen
+_REFR_MS = const(250)        # no two steps closer than this (240 steps/min) ...
+_REFR_MAX_MS = const(400)    # ... nor, once stepping, than half the last interval up to this
+_HYST_MIN = const(3277)      # re-arm a quarter of the step's force swing below the trigger, 0.05 g ...
+_HYST_MAX = const(9830)      # ... to 0.15 g
 _STEP_MAX_MS = const(1500)   # a longer gap between steps restarts the stride
 _STRIDE_MIN_MS = const(400)  # strides outside this range are not reported
 _STRIDE_MAX_MS = const(2600)
@@ -126,9 +129,6 @@ class Detector:
         st[kernel.S_GSH] = gsh
         st[kernel.S_KPM] = (1 << 20) // _TAU_MS
         st[kernel.S_KLP] = _LP_KLP
-        st[kernel.S_HI] = kernel.ONE_G_Q16 + _STEP_HI
-        st[kernel.S_LO] = kernel.ONE_G_Q16 - _STEP_LO
-        st[kernel.S_REFR] = _REFR_MS
         st[kernel.S_BUFN] = _YBUF
         st[kernel.S_STA] = 262144                       # | |a|^2 - 1 | < 0.25: |a| 0.87-1.12 g (uncalibrated
         #                                                 accel offsets reach 80 mg, scale 3 %)
@@ -154,6 +154,7 @@ class Detector:
         st[kernel.S_CN] = 0
         st[kernel.S_GU] = 1 << 24
         st[kernel.S_VLP] = kernel.ONE_G_Q16
+        self._thresholds_reset()
         self.calibrated = 0
         self.fallback_said = 0
         self.pitch0 = 0   # standing pitch, millidegrees (mount axes until calibrated)
@@ -201,6 +202,7 @@ class Detector:
                     self._step()
                 if e & kernel.EVT_IDLE:
                     st[kernel.S_SYNC] = 0
+                    self._thresholds_reset()
                     self._set_activity(ACT_STANDING, st[kernel.S_T])
                     self.coach.reset()
                     self.k = -1
@@ -261,6 +263,7 @@ class Detector:
         st[kernel.S_CSF] = 0
         st[kernel.S_CSL] = 0
         st[kernel.S_CSU] = 0
+        self._adapt(t - last)
         # which foot: compare with the previous step (a turn's centripetal pull shifts both)
         mean_l = scl // ns if ns > 0 else 0
         side = 0
@@ -284,6 +287,45 @@ class Detector:
         if self.k >= 2:
             self._stride_end(t, frac)
             self._stride_start(t, frac)
+
+    def _adapt(self, interval):
+        """Re-arm level and refractory time from the step that just ended.
+
+        The trigger stays at 1.10 g (a fixed point on the rising force keeps step timing steady);
+        it re-arms a quarter of the step's low-passed force swing below that (0.05-0.15 g), so a
+        soft slow walk whose force barely dips between steps still re-arms, and no new step is
+        taken within half the last interval (250-400 ms: a second force hump after heel strike
+        is not a step).
+        """
+        st = self.st
+        sw = st[kernel.S_PMAX] - st[kernel.S_PMIN]
+        st[kernel.S_PMIN] = _BIG
+        st[kernel.S_PMAX] = -_BIG
+        if sw <= 0 or sw > 0x80000:
+            return
+        h = sw >> 2
+        if h < _HYST_MIN:
+            h = _HYST_MIN
+        if h > _HYST_MAX:
+            h = _HYST_MAX
+        st[kernel.S_LO] = kernel.ONE_G_Q16 + _STEP_HI - h
+        if 0 < interval < _STEP_MAX_MS:
+            # half the last interval, within 250-400 ms: a missed step (a doubled interval)
+            # must not lock out the next real one
+            r = interval >> 1
+            if r < _REFR_MS:
+                r = _REFR_MS
+            if r > _REFR_MAX_MS:
+                r = _REFR_MAX_MS
+            st[kernel.S_REFR] = r
+
+    def _thresholds_reset(self):
+        st = self.st
+        st[kernel.S_HI] = kernel.ONE_G_Q16 + _STEP_HI
+        st[kernel.S_LO] = kernel.ONE_G_Q16 - _STEP_LO
+        st[kernel.S_REFR] = _REFR_MS
+        st[kernel.S_PMIN] = _BIG
+        st[kernel.S_PMAX] = -_BIG
 
     def _stride_start(self, t, frac):
         self.k = 0

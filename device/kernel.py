@@ -111,7 +111,9 @@ S_CML = const(77)
 S_CMU = const(78)
 S_SYNCMS = const(79)    # use the step mean while steps come closer than this (ms)...
 S_SYNC = const(80)      # ...and the detector is following a gait (set by detector.py)
-S_SIZE = const(81)
+S_PMIN = const(81)      # min/max of vlp since the last step, Q16 g (adaptive step thresholds)
+S_PMAX = const(82)
+S_SIZE = const(83)
 
 EVT_STEP = const(1)
 EVT_STILL = const(2)
@@ -313,6 +315,10 @@ def run(st: ptr32, buf: ptr16, i0: int, n: int, yb: ptr32) -> int:
             st[S_SF] = ((st[S_SF] + c30) & m31) - c30 + hF
             st[S_SL] = ((st[S_SL] + c30) & m31) - c30 + hL
             st[S_SU] = ((st[S_SU] + c30) & m31) - c30 + hU
+        if vlp < (((st[S_PMIN] + c30) & m31) - c30):
+            st[S_PMIN] = vlp
+        if vlp > (((st[S_PMAX] + c30) & m31) - c30):
+            st[S_PMAX] = vlp
         if vlp < (((st[S_VMIN] + c30) & m31) - c30):
             st[S_VMIN] = vlp
         if vlp > (((st[S_VMAX] + c30) & m31) - c30):
