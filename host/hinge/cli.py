@@ -1,16 +1,21 @@
-"""The ``hinge`` command: a table of subcommands -> (handler, argparse builder).
+"""The ``hinge`` command: a table of subcommands -> (handler, argparse builder, help).
 
-Every failure a user can cause ends as one line on stderr and exit status 2 (``HingeError``
-and the device config's ``ValueError`` messages); nothing prints a traceback at a runner.
+The core commands (replay, simulate, demo) are here; the board commands come from
+``cmd_board`` (flash, config, virtual), ``cmd_logs`` (logs, report, baseline) and
+``cmd_live`` (monitor, capture), each a module with its own ``COMMANDS`` table.
+Every failure a user can cause ends as one line on stderr and exit status 2 (``HingeError``,
+``transport.BoardError`` and the device config's ``ValueError`` messages); nothing prints a
+traceback at a runner.
 """
 from __future__ import annotations
 
 import argparse
+import importlib
 import sys
 
+from .errors import HingeError
 
-class HingeError(Exception):
-    """A user-facing error: one line, no traceback."""
+COMMAND_MODULES = ("cmd_board", "cmd_logs", "cmd_live")
 
 
 # ---- replay -------------------------------------------------------------------------------
@@ -51,7 +56,7 @@ def cmd_replay(a):
         print(replay.summary(res, int(cap.t_ms[0])))
 
 
-# ---- simulate -----------------------------------------------------------------------------
+# ---- simulate (its own argument parser: everything after the word goes to it) -------------
 def cmd_simulate(a):
     from . import simulate
 
@@ -59,7 +64,8 @@ def cmd_simulate(a):
 
 
 def _args_simulate(p):
-    p.add_argument("rest", nargs=argparse.REMAINDER, help="SCENARIO --out FILE.csv [--seed N] [--minutes M] [--rate HZ]")
+    p.add_argument("rest", nargs=argparse.REMAINDER,
+                   help="SCENARIO --out FILE.csv [--seed N] [--minutes M] [--rate HZ] | --list")
 
 
 # ---- demo ---------------------------------------------------------------------------------
@@ -83,26 +89,54 @@ COMMANDS = {
 }
 
 
-def build_parser():
+PASSTHROUGH = {"simulate"}
+
+
+def all_commands() -> dict:
+    table = dict(COMMANDS)
+    for mod in COMMAND_MODULES:
+        try:
+            m = importlib.import_module(f".{mod}", __package__)
+        except ModuleNotFoundError as e:
+            if e.name != f"{__package__}.{mod}":
+                raise
+            continue
+        table.update(m.COMMANDS)
+    return table
+
+
+def build_parser(table=None):
+    table = table or all_commands()
     p = argparse.ArgumentParser(prog="hinge", description="Hinge running-form coach: host tools")
-    p.add_argument("--port", help="serial port of the board (auto-detected when exactly one is attached)")
+    p.add_argument("--port", help="serial port of the board (auto-detected when exactly one is attached; "
+                                  "or set HINGE_PORT)")
     sub = p.add_subparsers(dest="cmd", metavar="COMMAND")
-    for name, (_, builder, help_) in COMMANDS.items():
+    for name, (_, builder, help_) in table.items():
         sp = sub.add_parser(name, help=help_, description=help_)
         builder(sp)
     return p
 
 
 def main(argv=None):
-    p = build_parser()
-    a = p.parse_args(argv)
+    argv = list(sys.argv[1:] if argv is None else argv)
+    table = all_commands()
+    p = build_parser(table)
+    # commands with their own parser get the rest of the line untouched (e.g. `simulate --list`)
+    k = next((i for i, w in enumerate(argv) if not w.startswith("-")), None)
+    if k is not None and argv[k] in PASSTHROUGH and (k == 0 or argv[k - 1] != "--port"):
+        a = p.parse_args(argv[:k + 1])
+        a.rest = argv[k + 1:]
+    else:
+        a = p.parse_args(argv)
     if not a.cmd:
         p.print_help()
         return 2
-    handler = COMMANDS[a.cmd][0]
+    handler = table[a.cmd][0]
+    from .transport import BoardError
+
     try:
         rc = handler(a)
-    except (HingeError, ValueError, FileNotFoundError, RuntimeError, OSError) as e:
+    except (HingeError, BoardError, ValueError, FileNotFoundError, RuntimeError, OSError) as e:
         msg = str(e).splitlines()[0] if str(e) else type(e).__name__
         print(f"hinge {a.cmd}: {msg}", file=sys.stderr)
         return 2
