@@ -163,6 +163,7 @@ class Detector:
         self.k = -1       # steps since the stride started; -1 = no stride under way
         self.t0 = t0_ms
         self.f0 = 0       # sub-ms offset of the stride's first trigger, 1/16 ms
+        self.te0 = t0_ms  # the stride's start: the trigger crossing rounded to the ms
         self.n_step = 0   # stride sample count at the last step
         self.prev_l = 0   # the previous step's mean lateral acceleration, Q12 g
         self.strides = 0
@@ -331,6 +332,7 @@ class Detector:
         self.k = 0
         self.t0 = t
         self.f0 = frac
+        self.te0 = t - ((frac + 8) >> 4)
         self.n_step = 0
         self._stride_reset()
 
@@ -338,7 +340,10 @@ class Detector:
         st = self.st
         # stride time between the interpolated trigger crossings, 1/16 ms
         dq = ((t - self.t0) << 4) - frac + self.f0
-        dur = (dq + 8) >> 4
+        # the stride ends at the trigger crossing (rounded to the ms), where the next one starts:
+        # consecutive strides chain exactly, and cadence (from dq) agrees with 120000 / dur
+        te = t - ((frac + 8) >> 4)
+        dur = te - self.te0
         if dur < _STRIDE_MIN_MS or dur > _STRIDE_MAX_MS:
             return
         n = st[kernel.S_N]
@@ -355,14 +360,14 @@ class Detector:
         act = ACT_RUNNING if (cad >= self.run_min and swing >= _RUN_SWING) else ACT_WALKING
         if not self.calibrated and not self.fallback_said:
             self.fallback_said = 1
-            self.q.push(EV_CALIB, t, 0, 0, 0, 0, 0, 0)
-        self._set_activity(act, t)
+            self.q.push(EV_CALIB, te, 0, 0, 0, 0, 0, 0)
+        self._set_activity(act, te)
         flags = act | (FLAG_CALIBRATED if self.calibrated else 0)
         self.strides += 1
         st[kernel.S_SYNC] = 1
-        self.q.push(EV_STRIDE, t, lean, rot, cad, dur, flags, roll)
+        self.q.push(EV_STRIDE, te, lean, rot, cad, dur, flags, roll)
         if act == ACT_RUNNING:
-            self.coach.stride(t, lean, rot, dur)
+            self.coach.stride(te, lean, rot, dur)
         else:
             self.coach.reset()
 

@@ -66,6 +66,13 @@ def _say(msg):
         print(msg)
 
 
+def _us():
+    """Real microseconds (host CPU), for the simulation's own cost accounting."""
+    if hasattr(time, "ticks_us"):
+        return time.ticks_us()
+    return int(time.perf_counter() * 1000000)
+
+
 def _real_ms():
     if hasattr(time, "monotonic"):  # CPython
         return time.monotonic() * 1000.0
@@ -154,6 +161,7 @@ class VBoard:
         self.lightsleeps = 0
         self.i2c_transfers = 0
         self.i2c_bytes = 0
+        self.sim_us = 0  # host CPU time spent inside the register models (not the firmware's)
         self.battery_mv = battery_mv
         self.on_end = on_end
         self.end_grace_ms = end_grace_ms
@@ -219,6 +227,8 @@ class VBoard:
                 self._end_at = now + self.end_grace_ms
             elif now >= self._end_at:
                 self.close()
+                print("H # virtual: end sim_us=%d i2c_bytes=%d i2c_transfers=%d lightsleep_ms=%d now_ms=%d" % (
+                    self.sim_us, self.i2c_bytes, self.i2c_transfers, self.lightsleep_ms, now))
                 raise EndOfCapture(0)
 
     def log_pwm(self, pin, duty):
@@ -377,11 +387,13 @@ class I2C:
         return sorted(a for a in b.devices if b.devices[a].present(now))
 
     def readfrom_mem_into(self, addr, memaddr, buf, *, addrsize=8):
+        t0 = _us()
         d = self._dev(addr)
         d.read_into(memaddr, buf)
         b = self._board
         b.i2c_transfers += 1
         b.i2c_bytes += len(buf) + 3  # addr+W, reg, addr+R, data
+        b.sim_us += _us() - t0
 
     def readfrom_mem(self, addr, memaddr, nbytes, *, addrsize=8):
         buf = bytearray(nbytes)
@@ -389,11 +401,13 @@ class I2C:
         return bytes(buf)
 
     def writeto_mem(self, addr, memaddr, buf, *, addrsize=8):
+        t0 = _us()
         d = self._dev(addr)
         d.write(memaddr, buf)
         b = self._board
         b.i2c_transfers += 1
         b.i2c_bytes += len(buf) + 2
+        b.sim_us += _us() - t0
 
     def writeto(self, addr, buf, stop=True):
         d = self._dev(addr)
