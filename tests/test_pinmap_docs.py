@@ -164,7 +164,7 @@ def test_readme_cue_table_matches_haptic_describe():
 # -- power table -----------------------------------------------------------------------------
 def test_power_table_follows_the_stated_formula():
     assert "hours = 500 mAh / (I_awake*share + I_sleep*(1-share) + I_imu + I_motor_avg)" in POWER
-    assert "PLACEHOLDER" in POWER  # until the lead measures the awake share
+    assert "PLACEHOLDER" not in POWER
     i_awake, i_sleep, i_motor = 44.0, 2.0, 1.0
     imu = {"LSM6DSOX": 0.55, "MPU-6500": 3.65}
     assert f"I_awake = {i_awake:g} mA, I_sleep = {i_sleep:.1f} mA, I_motor_avg = {i_motor:.1f} mA" \
@@ -177,6 +177,20 @@ def test_power_table_follows_the_stated_formula():
         assert float(cur.split()[0]) == pytest.approx(i, abs=0.005), (name, share)
         assert float(h500.split()[0]) == pytest.approx(500 / i, abs=0.05), (name, share)
         assert float(h425.split()[0]) == pytest.approx(425 / i, abs=0.05), (name, share)
+
+
+def test_power_measured_hours_follow_from_the_measured_share():
+    # "With the measured shares (typical cues, 500 mAh): **LSM6DSO 89 h, MPU-6500 60 h**"
+    shares = {name: float(v) / 100 for name, v in re.findall(r"(LSM6DSO|MPU-6500) at 10[04] Hz \| [^|]+\|[^|]+\|[^|]+\|"
+                                                               r"[^|]+\| [^|]+\| \*\*([\d.]+) %\*\*", POWER)}
+    assert set(shares) == {"LSM6DSO", "MPU-6500"}, shares
+    typical_motor = 75 * 8 / 3600
+    stated = dict(re.findall(r"(LSM6DSO|MPU-6500) (\d+) h", POWER.split("With the measured shares")[1][:200]))
+    for name, imu_ma in (("LSM6DSO", 0.55), ("MPU-6500", 3.65)):
+        s = shares[name]
+        h = 500 / (44.0 * s + 2.0 * (1 - s) + imu_ma + typical_motor)
+        assert abs(h - float(stated[name])) <= 1.0, (name, h, stated)
+        assert h >= 30
 
 
 def test_power_motor_worst_case_uses_the_longest_coaching_cue():
