@@ -213,6 +213,24 @@ finally:
     del _hr
 """
 
+_READ_RANGE = """\
+import os, binascii
+def _hq(p, o, n, c):
+    print(os.stat(p)[6])
+    with open(p, 'rb') as f:
+        f.seek(o)
+        while n > 0:
+            b = f.read(c if c < n else n)
+            if not b:
+                break
+            n -= len(b)
+            print(binascii.b2a_base64(b).decode(), end='')
+try:
+    _hq(%r, %d, %d, %d)
+finally:
+    del _hq
+"""
+
 _WRITE_OPEN = """\
 import os, binascii
 _hf = open(%r, 'wb')
@@ -339,6 +357,25 @@ class Board:
         """Soft-reset the interpreter and come back to the raw REPL (boot.py runs, main.py not)."""
         self._live()
         self._enter(True, timeout)
+
+    def run_main(self, timeout: float = 10.0):
+        """Restart the firmware and let go of the board: leave the raw REPL and soft-reset from
+        the friendly REPL, so boot.py and then main.py run (as after power-up), then close the
+        port. (:meth:`soft_reset` stays in the raw REPL, where main.py does not run.)
+        """
+        tr = self._live()
+        try:
+            if tr.in_raw_repl:
+                tr.exit_raw_repl()
+            tr.read_until(1, b">>> ", timeout=1.0)  # the friendly REPL's banner and prompt
+            tr.serial.write(b"\x04")  # Ctrl-D at an empty line: soft reboot
+            got = tr.read_until(1, b"soft reboot", timeout=timeout)
+        except (OSError, serial.SerialException) as e:
+            self.close(leave_raw=False)
+            raise BoardError(f"lost the connection to {self.port}: {e}") from None
+        self.close(leave_raw=False)
+        if not got.endswith(b"soft reboot"):
+            raise BoardError(f"{self.port}: the board did not restart (press its reset button)")
 
     def _live(self) -> SerialTransport:
         if self.transport is None:
@@ -484,6 +521,42 @@ class Board:
         data = b"".join(binascii.a2b_base64(line) for line in body.splitlines() if line)
         if len(data) != int(head):
             raise BoardError(f"{path}: read {len(data)} bytes, the board says {int(head)}")
+        if progress is not None:
+            progress(len(data), len(data))
+        return data
+
+    def fs_read_range(self, path: str, offset: int, n: int, progress=None, chunk: int = 1024,
+                      timeout: float = 10.0) -> bytes:
+        """Up to ``n`` bytes of a board file from byte ``offset`` (fewer at its end; b"" past it).
+
+        For resumable downloads: one execution seeks and streams the range as base64 lines of
+        ``chunk`` bytes. ``progress(done, expected)`` is called as data arrives.
+        """
+        p = _norm(path)
+        if offset < 0 or n < 0:
+            raise ValueError("fs_read_range: offset and n must be >= 0")
+        expected = None
+        got = bytearray()
+
+        def on_data(part):
+            nonlocal expected
+            got.extend(part)
+            if progress is None:
+                return
+            if expected is None:
+                nl = got.find(b"\n")
+                if nl < 0:
+                    return
+                expected = max(0, min(n, int(got[:nl]) - offset))
+            done = min(expected, (len(got) - got.find(b"\n") - 1) * 3 // 4)
+            progress(done, expected)
+
+        out = self._fs(_READ_RANGE % (p, offset, n, chunk), path, timeout, on_data)
+        head, _, body = out.partition("\n")
+        data = b"".join(binascii.a2b_base64(line) for line in body.splitlines() if line)
+        want = max(0, min(n, int(head) - offset))
+        if len(data) != want:
+            raise BoardError(f"{path}: read {len(data)} bytes at {offset}, expected {want}")
         if progress is not None:
             progress(len(data), len(data))
         return data
