@@ -155,7 +155,7 @@ class App:
                 self.handle_events()
                 if n < _N:
                     break
-            if self.fault:
+            if self.fault and total > 0:
                 self.fault = 0
                 self.own_event(events.EV_FAULT, events.FAULT_SENSOR_BACK, self.faults)
                 self.handle_events()

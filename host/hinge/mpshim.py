@@ -6,6 +6,7 @@ and keeps every value within +-2**30 so CPython ints and ESP32 small ints agree)
 Nothing here is device logic.
 """
 import builtins
+import gc
 import sys
 import time
 import types
@@ -29,6 +30,10 @@ def install():
     for name in ("ptr8", "ptr16", "ptr32", "uint"):
         if not hasattr(builtins, name):
             setattr(builtins, name, (lambda x: x) if name != "uint" else int)
+    if not hasattr(gc, "mem_alloc"):
+        # MicroPython's heap figures; CPython has no fixed heap, so report nothing
+        gc.mem_alloc = lambda: 0
+        gc.mem_free = lambda: 0
     if not hasattr(time, "ticks_ms"):
         # MicroPython's time extensions, for device modules that read the clock.
         time.ticks_ms = lambda: int(time.monotonic() * 1000) & 0x3FFFFFFF

@@ -1,0 +1,215 @@
+"""The firmware main loop end to end on the virtual board.
+
+Under micropython: ``device/main.py`` unchanged, as a separate process (``hinge.vrun``).
+Under CPython: ``main.App`` in this process on an installed virtual board, where a test can
+schedule faults at virtual times (sensor unplugged, Ctrl-C, button, low battery).
+"""
+import json
+import os
+
+import numpy as np
+import pytest
+
+from hinge import devpath, logdecode, replay, simulate, vrun
+from hinge.capture import Capture
+from hinge.vboard import vmachine, vsources
+
+events = devpath.import_device("events")
+haptic = devpath.import_device("haptic")
+
+
+def _cap(name, minutes=None, seed=1):
+    sim = simulate.simulate(name, seed=seed, minutes=minutes)
+    return sim, Capture(sim.t_ms, sim.acc_g, sim.gyr_dps, [])
+
+
+def _cfg(sim, **kw):
+    d = {"version": 1, "mount_up": sim.truth["mount_up"], "mount_forward": sim.truth["mount_forward"]}
+    d.update(kw)
+    return d
+
+
+# ---- under micropython: the real main.py as a process ------------------------------------------
+@pytest.fixture(scope="module")
+def mixed_run(tmp_path_factory):
+    sim, cap = _cap("mixed")
+    vr = vrun.run_firmware(cap, tmp_path_factory.mktemp("mixed"), config=_cfg(sim))
+    return sim, cap, vr
+
+
+def test_micropython_firmware_alerts_like_the_replay(mixed_run):
+    sim, cap, vr = mixed_run
+    assert vr.returncode == 0, vr.stdout[-2000:]
+    fw_alerts = [(e[1], e[2]) for e in vr.events if e[0] == events.EV_ALERT]
+    rp = replay.replay(cap, {"mount_up": sim.truth["mount_up"], "mount_forward": sim.truth["mount_forward"]})
+    rp_alerts = [(d["t_ms"], ("", "upright", "swivel", "backward").index(d["reason"])) for d in rp.dicts("alert")]
+    assert len(fw_alerts) == len(rp_alerts) >= 6
+    for (t1, r1), (t2, r2) in zip(fw_alerts, rp_alerts):
+        # the chip model resamples the capture, so timings may differ by a stride or so
+        assert r1 == r2 and abs(t1 - t2) < 2000
+    # every simulated fault episode got its buzz within alert_after_s + 3 s
+    for ep in sim.truth["episodes"]:
+        code = ("", "upright", "swivel", "backward").index(ep["reason"])
+        assert any(r == code and ep["t0_ms"] <= t <= ep["t0_ms"] + 13000 for t, r in fw_alerts), ep
+
+
+def test_micropython_firmware_buzzes_and_logs(mixed_run):
+    sim, cap, vr = mixed_run
+    alerts = [e for e in vr.events if e[0] == events.EV_ALERT]
+    clears = [e for e in vr.events if e[0] == events.EV_CLEAR]
+    cals = [e for e in vr.events if e[0] == events.EV_CALIB and e[2] == 1]
+    assert len(cals) == 1
+    # one felt cue per alert, clear and calibration, each shaped like its pattern
+    assert len(vr.cues) == len(alerts) + len(clears) + len(cals)
+    for a in alerts:
+        cue = min(vr.cues, key=lambda c: abs(c.t_ms - a[1]))
+        assert abs(cue.on_ms - haptic.on_ms(a[2], a[3])) <= 30, (a, cue)
+        assert cue.t_ms - a[1] < 1500  # played at the next FIFO read
+    # the session log decodes whole and holds what the console said
+    assert len(vr.session_files) == 1
+    s = logdecode.decode_session(vr.session_files[0])
+    assert s.problems == []
+    strides = [e for e in vr.events if e[0] == events.EV_STRIDE]
+    assert len(s.strides) == len(strides) > 700
+    assert np.allclose(s.strides["lean_deg"], [e[2] / 100 for e in strides], atol=0.06)
+    assert (s.alerts["kind"] == "alert").sum() == len(alerts)
+    # never buzzed while the run was walking or standing
+    segs = sim.truth["segments"]
+    for a in alerts:
+        seg = next(g for g in segs if g["t0_ms"] <= a[1] < g["t1_ms"] + 1500)
+        assert seg["activity"] == "running"
+
+
+def test_micropython_firmware_config_fallback(tmp_path):
+    sim, cap = _cap("good_form", minutes=0.5)
+    flash = tmp_path / "flash"
+    flash.mkdir()
+    (flash / "config.json").write_text('{"version": 1, "lean_min_deg": 99}')   # out of range
+    vr = vrun.run_firmware(cap, tmp_path)
+    assert vr.returncode == 0
+    assert any("fallback" in m or "defaults" in m for m in vr.messages), vr.messages
+    faults = [e for e in vr.events if e[0] == events.EV_FAULT and e[2] == events.FAULT_CONFIG_FALLBACK]
+    assert len(faults) == 1
+    # the config-fallback pattern was felt first (long-short-long)
+    assert vr.cues and abs(vr.cues[0].on_ms - haptic.on_ms(haptic.P_CONFIG_FALLBACK)) <= 30
+    s = logdecode.decode_session(vr.session_files[0])
+    assert "config_fallback" in list(s.events["name"])
+
+
+# ---- under CPython: main.App on an installed virtual board ---------------------------------------
+class _Schedule:
+    """Run callbacks when virtual time passes given instants."""
+
+    def __init__(self, vb):
+        self.items = []
+        vb.clock.listen(self._tick)
+
+    def at(self, t_ms, fn):
+        self.items.append([t_ms, fn])
+
+    def _tick(self, now):
+        for it in self.items:
+            if it[1] is not None and now >= it[0]:
+                fn, it[1] = it[1], None
+                fn()
+
+
+def _board(tmp_path, cap, imu="lsm6dso", **kw):
+    src_path = tmp_path / "src.s7"
+    spec = vrun.write_source(cap, src_path)
+    src = vsources.FileSource(str(src_path), fields=7, lsb_per_g=spec["lsb_per_g"], lsb_per_kdps=spec["lsb_per_kdps"])
+    flash = tmp_path / "flash"
+    flash.mkdir(exist_ok=True)
+    vb = vmachine.VBoard(imu=imu, source=src, fs_root=str(flash), **kw)
+    vmachine.install(vb)
+    return vb, flash
+
+
+def _run_app(flash, config):
+    (flash / "config.json").write_text(json.dumps(config))
+    main = devpath.import_device("main")
+    app = main.App(quiet=True)
+    with pytest.raises(SystemExit):   # EndOfCapture once the capture has been played
+        app.run()
+    return app
+
+
+def test_cpython_sensor_unplugged_mid_run_then_back(tmp_path):
+    sim, cap = _cap("good_form", minutes=1.5)
+    vb, flash = _board(tmp_path, cap)
+    sch = _Schedule(vb)
+    sch.at(40000, lambda: vb.imu.unplug(3000))
+    app = _run_app(flash, _cfg(sim))
+    s = logdecode.decode_session(sorted((flash / "logs").glob("*.hlg"))[-1])
+    names = list(s.events["name"])
+    assert "sensor_fault" in names and "sensor_back" in names
+    t_fault = int(s.events["t_ms"][names.index("sensor_fault")])
+    t_back = int(s.events["t_ms"][names.index("sensor_back")])
+    assert 35000 < t_fault < t_back
+    # the coach went on: running strides after the sensor came back
+    after = s.strides[s.strides["t_ms"] > t_back + 5000]
+    assert len(after) > 20 and (after["activity"] == events.ACT_RUNNING).all()
+    assert app.faults >= 1 and vb.wdt_expired == 0
+    # the sensor-fault drone was felt
+    on = _pulses(vb.pwm_log)
+    assert any(abs(d - haptic.on_ms(haptic.P_SENSOR_FAULT)) < 40 for _, d in on)
+
+
+def test_cpython_ctrl_c_flushes_the_log(tmp_path):
+    sim, cap = _cap("good_form", minutes=1.5)
+    vb, flash = _board(tmp_path, cap)
+    sch = _Schedule(vb)
+
+    def interrupt():
+        raise KeyboardInterrupt
+
+    sch.at(60000, interrupt)
+    (flash / "config.json").write_text(json.dumps(_cfg(sim)))
+    app = devpath.import_device("main").App(quiet=True)
+    app.run()   # returns: Ctrl-C stops coaching cleanly
+    s = logdecode.decode_session(sorted((flash / "logs").glob("*.hlg"))[-1])
+    assert s.problems == []
+    assert len(s.strides) == app.det.strides > 40
+    assert s.strides["t_ms"][-1] > 50000
+    assert vb.pwm_log == [] or vb.pwm_log[-1][2] == 0   # motor left off
+
+
+def test_cpython_button_ends_and_starts_sessions(tmp_path):
+    sim, cap = _cap("good_form", minutes=1.5)
+    vb, flash = _board(tmp_path, cap)
+    vb.press(30000, 150)
+    vb.press(45000, 150)
+    _run_app(flash, _cfg(sim))
+    logs = sorted((flash / "logs").glob("*.hlg"))
+    assert len(logs) == 2
+    a, b = (logdecode.decode_session(p) for p in logs)
+    assert len(a.strides) > 5 and len(b.strides) > 20
+
+
+def test_cpython_low_battery_and_fifo_overflow(tmp_path):
+    sim, cap = _cap("good_form", minutes=1)
+    # an MPU-6500 holds ~0.4 s of samples: reading every second overflows its FIFO
+    vb, flash = _board(tmp_path, cap, imu="mpu6500", battery_mv=lambda t: 3900 if t < 20000 else 3400)
+    _run_app(flash, dict(_cfg(sim), fifo_read_ms=1000))
+    s = logdecode.decode_session(sorted((flash / "logs").glob("*.hlg"))[-1])
+    names = list(s.events["name"])
+    assert "low_battery" in names and "fifo_overflow" in names
+    assert len(s.strides) > 0
+
+
+def _pulses(pwm_log):
+    out, on = [], None
+    for t, _pin, duty in pwm_log:
+        if duty and on is None:
+            on = t
+        elif not duty and on is not None:
+            out.append((on, t - on))
+            on = None
+    return out
+
+
+@pytest.fixture(autouse=True)
+def _fresh_board():
+    yield
+    vmachine.install(None)
+    os.environ.pop("HINGE_VBOARD", None)
