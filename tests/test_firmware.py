@@ -9,7 +9,6 @@ import os
 
 import numpy as np
 import pytest
-
 from hinge import devpath, logdecode, replay, simulate, vrun
 from hinge.capture import Capture
 from hinge.vboard import vmachine, vsources

@@ -19,7 +19,6 @@ from __future__ import annotations
 
 import re
 import tempfile
-from pathlib import Path
 
 from . import logdecode, simulate, vrun
 from .capture import Capture
