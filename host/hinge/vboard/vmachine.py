@@ -26,7 +26,8 @@ code runs ("as fast as possible", ``scale=0``). With ``scale=k > 0`` virtual tim
 real time k times faster (``scale=1``: real time) and sleeps really sleep ``ms / k``.
 ``ticks_ms`` wraps at 2**30 like the ESP32 (``start_ms`` lets a test start near the wrap).
 When the capture has been played and ``end_grace_ms`` more have passed, the next sleep raises
-``EndOfCapture`` (a ``SystemExit``) if ``on_end == "exit"``.
+``EndOfCapture`` (a ``SystemExit``) if ``on_end == "exit"``; with ``on_end == "idle"`` the
+board prints ``H # virtual: capture played`` once on its console and carries on.
 """
 import sys
 import time
@@ -42,6 +43,11 @@ _TICKS_HALF = _TICKS_PERIOD // 2
 
 _BOARD = None
 
+
+# printed once on stdout (the board's console) when the capture has been played and
+# ``on_end == "idle"``, in the firmware's status-line format, so a host following the console
+# (``hinge monitor``) knows the simulated run is over
+PLAYED_LINE = "H # virtual: capture played"
 
 EXIT_HARD_RESET = 86  # exit status that hinge.ptyboard's supervisor treats as a hard reset
 
@@ -142,8 +148,8 @@ class VBoard:
     the directory that stands for the board's flash (default ``build/vfs``); ``battery_mv``:
     a number or ``fn(t_ms)``; ``pwm_log``: optional file path, one ``t_ms,pin,duty_u16`` line per
     change; ``on_end``: "exit" (raise EndOfCapture on the next sleep after the capture ends plus
-    ``end_grace_ms``) or "idle" (keep running, no new samples); ``wdt_raise``: raise WDTReset on
-    expiry (else only count it in ``wdt_expired``).
+    ``end_grace_ms``) or "idle" (keep running, no new samples; ``PLAYED_LINE`` is printed once);
+    ``wdt_raise``: raise WDTReset on expiry (else only count it in ``wdt_expired``).
     """
 
     def __init__(self, imu="mpu6050", addr=None, source=None, clock=None, pinmap=None, fs_root=None,
@@ -166,6 +172,7 @@ class VBoard:
         self.on_end = on_end
         self.end_grace_ms = end_grace_ms
         self._end_at = None
+        self.played_said = False  # PLAYED_LINE printed (on_end "idle")
         self._presses = []  # (start_ms, end_ms)
         self._pins = []  # Pins with irq handlers
         self._pinmap = pinmap
@@ -230,6 +237,9 @@ class VBoard:
                 print("H # virtual: end sim_us=%d i2c_bytes=%d i2c_transfers=%d lightsleep_ms=%d now_ms=%d" % (
                     self.sim_us, self.i2c_bytes, self.i2c_transfers, self.lightsleep_ms, now))
                 raise EndOfCapture(0)
+        elif self.on_end == "idle" and not self.played_said and self.capture_done():
+            self.played_said = True
+            print(PLAYED_LINE)  # on the console: a host following it knows the run is over
 
     def log_pwm(self, pin, duty):
         t = self.clock.now()
