@@ -267,11 +267,19 @@ def run(st: ptr32, buf: ptr16, i0: int, n: int, yb: ptr32) -> int:
         gF -= (hF * err) >> 10
         gL -= (hL * err) >> 10
         gU -= (hU * err) >> 10
+        # vertical low-pass (Q16 g)
+        d = (pv << 4) - vlp
+        if d > 0x40000:
+            d = 0x40000
+        if d < -0x40000:
+            d = -0x40000
+        vprev = vlp
+        vlp += ((d >> 5) * (dt * klp)) >> 11
         if track:
             # tests only: record the largest |intermediate| (every product above is one of these)
             k = 0
             m = (((st[S_MAXABS] + c30) & m31) - c30)
-            while k < 11:
+            while k < 14:
                 if k == 0:
                     x = tF * hU
                 elif k == 1:
@@ -292,6 +300,12 @@ def run(st: ptr32, buf: ptr16, i0: int, n: int, yb: ptr32) -> int:
                     x = aU * hU
                 elif k == 9:
                     x = tU * hL
+                elif k == 10:
+                    x = dpsi * den
+                elif k == 11:
+                    x = (d >> 5) * (dt * klp)
+                elif k == 12:
+                    x = hL * hL + hU * hU
                 else:
                     x = hF * hF + hL * hL + hU * hU
                 if x < 0:
@@ -300,14 +314,6 @@ def run(st: ptr32, buf: ptr16, i0: int, n: int, yb: ptr32) -> int:
                     m = x
                 k += 1
             st[S_MAXABS] = m
-        # vertical low-pass (Q16 g)
-        d = (pv << 4) - vlp
-        if d > 0x40000:
-            d = 0x40000
-        if d < -0x40000:
-            d = -0x40000
-        vprev = vlp
-        vlp += ((d >> 5) * (dt * klp)) >> 11
         # stride accumulators
         if cnt < bufn:
             yb[cnt] = psi
