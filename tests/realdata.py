@@ -12,6 +12,7 @@ import io
 from pathlib import Path
 
 import numpy as np
+
 from hinge.capture import Capture
 
 # ---- SisFall (waist belt, 200 Hz, raw ADC counts, no time column) ----------------------

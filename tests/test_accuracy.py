@@ -6,6 +6,7 @@ cadence <= 1.5 spm, >= 90 % of running strides reported, every fault episode las
 <= 1 false alert per 30 min of running (over all scenarios together).
 """
 import pytest
+
 from hinge import evaluate, replay, simulate
 from hinge.capture import Capture
 

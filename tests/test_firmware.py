@@ -9,6 +9,7 @@ import os
 
 import numpy as np
 import pytest
+
 from hinge import devpath, logdecode, replay, simulate, vrun
 from hinge.capture import Capture
 from hinge.vboard import vmachine, vsources

@@ -19,6 +19,7 @@ import flashlog
 import logfmt
 import numpy as np
 import pytest
+
 from hinge import devpath, logdecode
 
 REPO = Path(__file__).resolve().parents[1]

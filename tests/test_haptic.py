@@ -10,6 +10,7 @@ import subprocess
 from pathlib import Path
 
 import pytest
+
 from hinge.devpath import DEVICE_DIR, import_device, micropython_cmd, micropython_env
 
 HERE = Path(__file__).resolve().parent

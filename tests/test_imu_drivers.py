@@ -55,6 +55,7 @@ def test_vboard_package_shares_modules_with_device_board():
     # the board installed through hinge.vboard is the one device/board.py sees
     import board
     import vmachine as vm_top
+
     from hinge.vboard import vmachine as vm_pkg
 
     assert vm_pkg is vm_top

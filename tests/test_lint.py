@@ -1,5 +1,6 @@
 """Device code compiles for the ESP32 and type-checks against the ESP32 stubs; the checks can fail."""
 import pytest
+
 from hinge import lint
 
 

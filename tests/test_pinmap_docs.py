@@ -7,6 +7,7 @@ import json
 import re
 
 import pytest
+
 from hinge.devpath import HARDWARE_DIR, REPO, import_device
 
 config = import_device("config")

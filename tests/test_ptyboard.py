@@ -13,6 +13,7 @@ from pathlib import Path
 
 import pytest
 import serial
+
 from hinge import ptyboard, transport
 from hinge.ptyboard import VirtualBoard
 from hinge.transport import BoardError, connect

@@ -19,6 +19,7 @@ from array import array
 import numpy as np
 import pytest
 import realdata as rd
+
 from hinge import devpath, replay
 from hinge.capture import to_raw
 

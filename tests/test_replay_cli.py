@@ -6,6 +6,7 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+
 from hinge import cli, replay
 from hinge.capture import CaptureError, read_capture, to_raw, write_capture
 

@@ -19,6 +19,7 @@ import time
 
 import numpy as np
 import pytest
+
 from hinge import simulate as sim
 
 SISFALL = "sisfall-waist-walk-jog"
