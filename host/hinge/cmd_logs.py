@@ -320,6 +320,7 @@ def _pull_one(board, f: LogFile, dest: Path, bar) -> Pulled:
                  f"downloading it again from the start")
             if bar is not None:
                 bar.update(-min(bar.n, f.size))
+            resumed_from = 0
             continue
         break
     raise HingeError(f"{f.name}: {algo} of the download differs from the board's: discarded "
@@ -444,8 +445,11 @@ def _kib(n: int) -> str:
 
 
 @contextlib.contextmanager
-def open_board(a):
-    """Connect (interrupting the firmware), say so, and restart it afterwards if ``--resume``."""
+def open_board(a, caller_restarts: bool = False):
+    """Connect (interrupting the firmware), say so, and restart it afterwards if ``--resume``.
+
+    ``caller_restarts``: the code inside restarts the firmware itself (and closes the board).
+    """
     from . import transport
 
     board = transport.connect(a.port)
@@ -457,7 +461,7 @@ def open_board(a):
         yield board
         ok = True
     finally:
-        if resume and board.transport is not None:
+        if resume and not caller_restarts and board.transport is not None:
             try:
                 board.run_main()
                 _say("board restarted: coaching again (a new session log begins).")
@@ -485,7 +489,7 @@ def cmd_logs_list(a) -> int:
     by: dict[int, dict] = {}
     for f in files:
         by.setdefault(f.session, {})[f.kind] = f
-    print(f"Session logs on the board ({len(by)} sessions, {_kib(sum(f.size for f in files))}"
+    print(f"Session logs on the board ({len(by)} session{'s' if len(by) != 1 else ''}, {_kib(sum(f.size for f in files))}"
           f"{f'; {_kib(free)} free' if free >= 0 else ''}):")
     print(f"  {'session':<8} {'started':<20} {'log':>10} {'raw':>10}  pulled to {dest}/")
     for n, kinds in sorted(by.items()):
@@ -610,6 +614,7 @@ def _args_baseline(p):
                    help="degrees below your 10th-percentile lean for lean_min_deg (default 1.0)")
     p.add_argument("--swivel-margin", type=float, default=None, metavar="DEG",
                    help="degrees above your 90th-percentile rotation for swivel_max_deg (default 2.0)")
+    p.add_argument("--force", action="store_true", help="with --apply: apply even if the run looks like poor form")
     p.add_argument("--resume", action="store_true", help="with --apply: restart coaching with the new thresholds")
 
 
