@@ -1,0 +1,1185 @@
+"""``hinge report``: a run report a runner wants to look at, from one or more session logs.
+
+    hinge report hinge-logs/S0003.hlg                    # terminal summary
+    hinge report hinge-logs/S0003.hlg --html run.html    # one self-contained HTML file
+    hinge report S0002.hlg S0003.hlg --html cmp.html     # two (or more) sessions compared
+    hinge report S0003.hlg --cfg lean_min_deg=5          # "what if": faults recomputed
+
+What is in it: duration, strides, cadence; lean, rotation (swivel), cadence and hip drop over
+time with the thresholds drawn in and the stretches the coach counted as a fault shaded; the
+buzzes on the timeline; time spent in each fault; a per-minute table (per-km once the log
+carries distance: :func:`splits` has the hook); the thresholds used and where they came from;
+calibration status and any log problems, in plain language.
+
+Thresholds come from the log header's config snapshot (the board's config during the run);
+``--cfg KEY=VALUE`` overrides them. Time in each fault is recomputed by running the logged
+strides through the firmware's own coach (``device/coach.py``, imported, not copied): smoothing,
+hysteresis and the hold time exactly as on the board, so with the logged thresholds it
+reproduces the buzzes the runner felt (a test checks that), and with ``--cfg`` it says what
+would have happened.
+
+The HTML is one file: figures are PNG (matplotlib, Agg, no pyplot state) embedded as base64,
+CSS inline, no scripts and no external links, laid out for a phone first. Python API::
+
+    a = report.analyse(report.load("S0003.hlg"), "S0003.hlg")
+    figs = report.figures([a])          # {"timeline": Figure, "distributions": Figure, ...}
+    html = report.render_html([a])      # str
+    print(report.render_text([a]))
+"""
+from __future__ import annotations
+
+import base64
+import datetime as _dt
+import html as _html
+import io
+import re
+import sys
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+
+from .errors import HingeError
+
+REASONS = ("upright", "backward", "swivel")
+LABEL = {"upright": "Too upright", "backward": "Leaning back", "swivel": "Swivel"}
+COLOR = {"upright": "#E69F00", "backward": "#D55E00", "swivel": "#CC79A7"}  # Okabe-Ito
+METRIC_COLOR = {"lean": "#0072B2", "rotation": "#009E73", "cadence": "#3F3F8F", "roll": "#8C564B"}
+ACT_COLOR = ("#D9D9D9", "#B9DDB0", "#7DB8E0")  # standing, walking, running
+ACT_NAMES = ("standing", "walking", "running")
+SESSION_COLORS = ("#0072B2", "#E69F00", "#009E73", "#CC79A7", "#56B4E9", "#D55E00")
+IDLE_MS = 2000  # no step for this long = standing (the detector's rule): the coach resets
+SMOOTH = 9  # strides in the running median drawn over the dots
+THRESHOLD_KEYS = ("lean_min_deg", "lean_back_deg", "lean_hyst_deg", "swivel_max_deg", "swivel_hyst_deg",
+                  "alert_after_s", "alert_repeat_s", "coach_upright", "coach_backward", "coach_swivel", "run_min_spm")
+
+EXPLAIN = {
+    "lean": "Lean: how far your pelvis tilts forward from your standing pose, averaged over each stride. "
+            "Good running hinges forward at the hips. Below the dashed line ({lean_min_deg:g}°) counts as "
+            "'too upright'; below the dotted line ({lean_back_deg:g}°) as 'leaning back', the worst case "
+            "(watch it on descents).",
+    "rotation": "Rotation: how far your pelvis twists about the vertical in each stride, peak to peak (turns "
+                "and switchbacks removed). A good arm swing gives a little; above the dashed line "
+                "({swivel_max_deg:g}°) counts as 'swivel', a twist that loads the lower back on every stride.",
+    "cadence": "Cadence: steps per minute, both feet. Strides at or above {run_min_spm} steps/min with a flight "
+               "phase count as running; the coach only works (and only buzzes) while you run.",
+    "roll": "Hip drop: how far your pelvis tips side to side in each stride, peak to peak. Not coached; "
+            "worth watching if it grows late in a run.",
+    "faults": "Shaded: stretches the coach counted as a fault, using the same rules as the board: each value "
+              "smoothed over about two strides, and a fault ends only once you are back past the limit by "
+              "{lean_hyst_deg:g}° (lean) or {swivel_hyst_deg:g}° (rotation). It buzzes once a fault has held "
+              "for {alert_after_s:g} s of running, and again every {alert_repeat_s:g} s while it holds.",
+}
+
+
+# ---- loading --------------------------------------------------------------------------------
+def load(path):
+    """Decode a session log for the report; HingeError (one line) if there is nothing to report.
+
+    A damaged log decodes what is intact (``Session.problems`` says what is not).
+    """
+    from . import logdecode
+
+    p = Path(path)
+    if not p.exists():
+        raise HingeError(f"{path}: no such file")
+    if p.is_dir():
+        raise HingeError(f"{path}: is a folder; give a session log file (Snnnn.hlg)")
+    try:
+        s = logdecode.decode_session(p)
+    except ValueError as e:
+        raise HingeError(str(e).splitlines()[0]) from None
+    if s.blocks == 0 and len(s.strides) == 0:
+        why = s.problems[0] if s.problems else "no data blocks"
+        raise HingeError(f"{path}: nothing intact to report ({why})")
+    return s
+
+
+def parse_overrides(items) -> dict:
+    """``["lean_min_deg=5", ...]`` -> {key: value}, each checked by ``device/config.py``."""
+    from .devpath import import_device
+
+    config = import_device("config")
+    out = {}
+    for it in items or ():
+        if "=" not in it:
+            raise HingeError(f"--cfg {it}: expected KEY=VALUE")
+        k, v = (x.strip() for x in it.split("=", 1))
+        out[k] = config.parse_value(k, v)
+    return out
+
+
+def _config(header: dict, overrides: dict) -> tuple[dict, dict]:
+    """Full validated config for the report, and where each threshold came from."""
+    from .devpath import import_device
+
+    config = import_device("config")
+    snap = header.get("config") if isinstance(header.get("config"), dict) else None
+    base = {}
+    if snap:
+        for k, v in snap.items():
+            if k in config.SCHEMA:
+                try:
+                    base[k] = config.check(k, v)
+                except ValueError:
+                    pass
+    merged = {**base, **overrides}
+    try:
+        cfg = config.validate(merged)
+    except ValueError as e:
+        raise HingeError(f"--cfg: {str(e).splitlines()[0]}") from None
+    src = {}
+    for k in THRESHOLD_KEYS:
+        src[k] = "--cfg" if k in overrides else ("log" if k in base else "default")
+    return cfg, src
+
+
+# ---- analysis -------------------------------------------------------------------------------
+@dataclass
+class Episode:
+    """A stretch of running the coach counted as one fault."""
+
+    reason: str
+    t0_ms: int
+    t1_ms: int
+    buzzes: int = 0
+
+    @property
+    def seconds(self) -> float:
+        return (self.t1_ms - self.t0_ms) / 1000.0
+
+
+@dataclass
+class Analysis:
+    path: Path
+    name: str
+    session: object  # logdecode.Session
+    cfg: dict
+    cfg_source: dict
+    strides: np.ndarray
+    running: np.ndarray  # bool per stride
+    fault: dict  # reason -> bool per stride (the coach's episode state after the stride)
+    episodes: list  # Episode
+    alerts: np.ndarray  # logged alerts (kind == "alert"): the buzzes felt
+    clears: np.ndarray
+    replayed: list  # (t_ms, reason, severity) the coach gives with cfg
+    duration_s: float
+    time_s: dict  # activity -> seconds
+    fault_s: dict  # reason -> seconds of running in that fault
+    calib: dict
+    device_faults: list  # (t_ms, name, detail)
+    problems: list
+    stats: dict = field(default_factory=dict)
+    overridden: bool = False
+
+    @property
+    def start(self) -> str | None:
+        return self.session.header.get("start")
+
+    def t_min(self) -> np.ndarray:
+        return self.strides["t_ms"] / 60000.0
+
+
+class _Queue:
+    def __init__(self):
+        self.items = []
+
+    def push(self, *e):
+        self.items.append(e)
+
+
+def replay_coach(strides: np.ndarray, cfg: dict):
+    """Run logged strides through the firmware's coach; (fault dict of bool arrays, alerts).
+
+    Running strides go to ``Coach.stride``; a walking stride, or no step for IDLE_MS, resets it
+    (as the detector does). Alerts are (t_ms, reason, severity).
+    """
+    from .devpath import import_device
+
+    coach_mod = import_device("coach")
+    ev = import_device("events")
+    q = _Queue()
+    c = coach_mod.Coach(cfg, q)
+    n = len(strides)
+    fault = {r: np.zeros(n, bool) for r in REASONS}
+    prev = None
+    for i in range(n):
+        s = strides[i]
+        t, dur = int(s["t_ms"]), int(s["stride_ms"])
+        if prev is not None and t - dur - prev > IDLE_MS:
+            c.reset()
+        if int(s["activity"]) == ev.ACT_RUNNING:
+            c.stride(t, int(round(float(s["lean_deg"]) * 100)), int(round(float(s["rotation_deg"]) * 100)), dur)
+        else:
+            c.reset()
+        fault["upright"][i] = bool(c.up_on)
+        fault["backward"][i] = bool(c.back_on)
+        fault["swivel"][i] = bool(c.sw_on)
+        prev = t
+    alerts = [(e[1], ev.REASON_NAMES[e[2]], e[3]) for e in q.items if e[0] == ev.EV_ALERT]
+    return fault, alerts
+
+
+def _episodes(strides, fault, alerts) -> list:
+    out = []
+    for r in REASONS:
+        f = fault[r]
+        i = 0
+        n = len(f)
+        while i < n:
+            if not f[i]:
+                i += 1
+                continue
+            j = i
+            while j + 1 < n and f[j + 1]:
+                j += 1
+            t0 = int(strides["t_ms"][i] - strides["stride_ms"][i])
+            t1 = int(strides["t_ms"][j])
+            buzz = sum(1 for a in alerts if a["reason"] == r and t0 <= a["t_ms"] <= t1 + 1)
+            out.append(Episode(r, t0, t1, buzz))
+            i = j + 1
+    out.sort(key=lambda e: e.t0_ms)
+    return out
+
+
+def _pct(x, q):
+    return float(np.percentile(x, q)) if len(x) else None
+
+
+def _med(x):
+    return float(np.median(x)) if len(x) else None
+
+
+def analyse(session, path="", overrides: dict | None = None) -> Analysis:
+    """Everything the report shows, computed once from a decoded session."""
+    from .devpath import import_device
+
+    ev = import_device("events")
+    overrides = dict(overrides or {})
+    cfg, src = _config(session.header, overrides)
+    s = session.strides
+    running = s["activity"] == ev.ACT_RUNNING
+    fault, replayed = replay_coach(s, cfg)
+    alerts = session.alerts[session.alerts["kind"] == "alert"]
+    clears = session.alerts[session.alerts["kind"] == "clear"]
+    episodes = _episodes(s, fault, alerts)
+    t_end = 0
+    for arr in (s, session.alerts, session.events):
+        if len(arr):
+            t_end = max(t_end, int(arr["t_ms"].max()))
+    dur = s["stride_ms"].astype(np.int64)
+    time_s = {
+        "running": float(dur[running].sum()) / 1000.0,
+        "walking": float(dur[s["activity"] == ev.ACT_WALKING].sum()) / 1000.0,
+    }
+    time_s["standing"] = max(0.0, t_end / 1000.0 - time_s["running"] - time_s["walking"])
+    fault_s = {r: float(dur[fault[r] & running].sum()) / 1000.0 for r in REASONS}
+    calib = {"state": "none", "t_ms": None}
+    device_faults = []
+    for e in session.events:
+        if e["name"] == "calib":
+            ok = int(e["a"]) == 1
+            calib = {"state": "ok" if ok else "fallback", "t_ms": int(e["t_ms"]), "pitch0_deg": e["b"] / 100.0,
+                     "roll0_deg": e["c"] / 100.0, "still_ms": int(e["d"])}
+        elif int(e["type"]) == ev.EV_FAULT:
+            device_faults.append((int(e["t_ms"]), str(e["name"]), int(e["b"])))
+    calib["strides_calibrated"] = int(s["calibrated"].sum())
+    r = s[running]
+    stats = {
+        "strides": int(len(s)),
+        "running_strides": int(running.sum()),
+        "cadence": _med(r["cadence_spm"]), "cadence_p10": _pct(r["cadence_spm"], 10), "cadence_p90": _pct(r["cadence_spm"], 90),
+        "lean": _med(r["lean_deg"]), "lean_p10": _pct(r["lean_deg"], 10), "lean_p90": _pct(r["lean_deg"], 90),
+        "rotation": _med(r["rotation_deg"]), "rotation_p10": _pct(r["rotation_deg"], 10),
+        "rotation_p90": _pct(r["rotation_deg"], 90),
+        "roll": _med(r["roll_deg"]), "roll_p90": _pct(r["roll_deg"], 90),
+    }
+    if len(r) >= 30:  # first vs last third of the running strides: fatigue shows here
+        k = len(r) // 3
+        stats["lean_trend"] = float(np.median(r["lean_deg"][-k:]) - np.median(r["lean_deg"][:k]))
+        stats["rotation_trend"] = float(np.median(r["rotation_deg"][-k:]) - np.median(r["rotation_deg"][:k]))
+        stats["roll_trend"] = float(np.median(r["roll_deg"][-k:]) - np.median(r["roll_deg"][:k]))
+    name = session.header.get("name") or Path(path).stem or "session"
+    return Analysis(Path(path), name, session, cfg, src, s, running, fault, episodes, alerts, clears, replayed,
+                    t_end / 1000.0, time_s, fault_s, calib, device_faults, list(session.problems), stats,
+                    overridden=bool(overrides))
+
+
+# ---- splits (per minute; per km once distance is logged) -------------------------------------
+def has_distance(a: Analysis) -> bool:
+    return "distance_m" in (a.strides.dtype.names or ())
+
+
+def split_width(duration_s: float) -> int:
+    """Seconds per row of the time table: 1 min up to 40 min, 5 min up to 3 h, then 10 min."""
+    return 60 if duration_s <= 40 * 60 else 300 if duration_s <= 3 * 3600 else 600
+
+
+def splits(a: Analysis, by: str = "time", width: float | None = None) -> list[dict]:
+    """Rows of the split table: per ``width`` seconds (``by="time"``) or metres (``by="distance"``).
+
+    Each stride counts in the split holding its midpoint. ``by="distance"`` needs a
+    ``distance_m`` column (cumulative metres at each stride's end) that the logs do not carry
+    yet: it raises ValueError until then, and the report falls back to time.
+    """
+    s = a.strides
+    if by == "distance":
+        if not has_distance(a):
+            raise ValueError("per-km splits need distance in the log; this firmware does not record it yet")
+        width = width or 1000.0
+        pos = s["distance_m"].astype(float)
+        end = float(pos.max()) if len(pos) else 0.0
+    elif by == "time":
+        width = width or split_width(a.duration_s)
+        pos = (s["t_ms"] - s["stride_ms"] / 2.0) / 1000.0
+        end = a.duration_s
+    else:
+        raise ValueError(f"splits by {by!r}: 'time' or 'distance'")
+    nbin = max(1, int(np.ceil(end / width))) if end > 0 else 1
+    idx = np.clip((pos // width).astype(int), 0, nbin - 1) if len(s) else np.zeros(0, int)
+    dur = s["stride_ms"].astype(float) / 1000.0
+    rows = []
+    for b in range(nbin):
+        m = idx == b
+        run = m & a.running
+        rs = s[run]
+        row = {
+            "start": b * width, "end": min((b + 1) * width, end) if end else (b + 1) * width,
+            "strides": int(m.sum()), "running_s": float(dur[run].sum()),
+            "cadence": _med(rs["cadence_spm"]), "lean": _med(rs["lean_deg"]),
+            "rotation": _med(rs["rotation_deg"]), "roll": _med(rs["roll_deg"]),
+        }
+        for r in REASONS:
+            row[r] = float(dur[run & a.fault[r]].sum())
+        lo, hi = b * width, (b + 1) * width
+        if by == "time":
+            row["buzzes"] = int(((a.alerts["t_ms"] >= lo * 1000) & (a.alerts["t_ms"] < hi * 1000)).sum())
+        else:
+            row["buzzes"] = 0
+        rows.append(row)
+    return rows
+
+
+# ---- formatting helpers ----------------------------------------------------------------------
+def clock(seconds: float) -> str:
+    """m:ss, or h:mm:ss from an hour on."""
+    s = int(round(seconds))
+    h, rem = divmod(s, 3600)
+    m, sec = divmod(rem, 60)
+    return f"{h}:{m:02d}:{sec:02d}" if h else f"{m}:{sec:02d}"
+
+
+def _f(v, fmt="{:.1f}", none="–"):
+    return none if v is None else fmt.format(v)
+
+
+def _date(a: Analysis) -> str:
+    st = a.start
+    if not st:
+        return "date unknown (the board's clock was not set)"
+    try:
+        d = _dt.datetime.fromisoformat(st)
+    except ValueError:
+        return st
+    return d.strftime("%a %d %b %Y, %H:%M")
+
+
+def _share(x, total):
+    return 100.0 * x / total if total > 0 else 0.0
+
+
+def highlights(a: Analysis) -> list[tuple[str, str]]:
+    """Plain-language findings: (kind, text); kind is "good", "note" or "warn"."""
+    c, st = a.cfg, a.stats
+    out = []
+    run = a.time_s["running"]
+    out.append(("note", f"{clock(a.duration_s)} recorded: {clock(run)} running, {clock(a.time_s['walking'])} walking, "
+                        f"{clock(a.time_s['standing'])} standing or stopped."))
+    if st["running_strides"] == 0:
+        out.append(("warn", "No running strides: the coach only works while you run (cadence at or above "
+                            f"{c['run_min_spm']} steps/min with a flight phase)."))
+        return out
+    out.append(("note", f"Cadence: {st['cadence']:.0f} steps/min typical ({st['cadence_p10']:.0f}–{st['cadence_p90']:.0f} "
+                        f"for most strides)."))
+    up, back, sw = (a.fault_s[r] for r in REASONS)
+    lean_txt = f"Lean: {st['lean']:.1f}° forward typical."
+    if up + back < 0.02 * run:
+        out.append(("good", lean_txt + f" You stayed hinged forward: under 2 % of running time below your "
+                                       f"{c['lean_min_deg']:g}° limit."))
+    else:
+        parts = []
+        if up:
+            parts.append(f"too upright for {clock(up)} ({_share(up, run):.0f} % of running)")
+        if back:
+            parts.append(f"leaning back for {clock(back)} ({_share(back, run):.0f} %)")
+        out.append(("warn", lean_txt + " " + "; ".join(parts).capitalize() + "."))
+    rot_txt = f"Rotation: {st['rotation']:.1f}° per stride typical."
+    if sw < 0.02 * run:
+        out.append(("good", rot_txt + f" No real swivel: under 2 % of running time above {c['swivel_max_deg']:g}°."))
+    else:
+        out.append(("warn", rot_txt + f" Swivelling for {clock(sw)} ({_share(sw, run):.0f} % of running)."))
+    tr = st.get("lean_trend")
+    if tr is not None and abs(tr) >= 1.0:
+        if tr < 0:
+            out.append(("warn", f"Your lean dropped {-tr:.1f}° from the first to the last third of your running: "
+                                "tiring often shows as running more upright."))
+        else:
+            out.append(("note", f"Your lean grew {tr:.1f}° from the first to the last third of your running."))
+    tr = st.get("rotation_trend")
+    if tr is not None and tr >= 2.0:
+        out.append(("warn", f"Rotation grew {tr:.1f}° from the first to the last third of your running."))
+    tr = st.get("roll_trend")
+    if tr is not None and tr >= 1.5:
+        out.append(("note", f"Hip drop grew {tr:.1f}° from the first to the last third of your running."))
+    n = len(a.alerts)
+    if n == 0:
+        out.append(("good", "No buzzes: no fault held long enough to be coached."))
+    else:
+        items = ", ".join(f"{clock(x['t_ms'] / 1000)} {LABEL.get(str(x['reason']), str(x['reason'])).lower()}"
+                          for x in a.alerts[:6])
+        more = f" and {n - 6} more" if n > 6 else ""
+        out.append(("warn", f"{n} buzz{'es' if n > 1 else ''}: {items}{more}."))
+    if a.overridden:
+        out.append(("note", f"With the --cfg thresholds the coach would have buzzed {len(a.replayed)} time"
+                            f"{'s' if len(a.replayed) != 1 else ''} (the shading uses them too)."))
+    if a.calib["state"] != "ok":
+        out.append(("warn", "No standing calibration: lean is measured against the sensor's mount, not your standing "
+                            "pose, so its zero may be off. Stand still for 3 s after switching on."))
+    if a.problems:
+        out.append(("warn", f"The log is damaged in {len(a.problems)} place{'s' if len(a.problems) > 1 else ''}: "
+                            "what was intact is shown (details at the end)."))
+    return out
+
+
+def _calib_text(a: Analysis) -> str:
+    c = a.calib
+    if c["state"] == "ok":
+        return (f"Calibrated at {clock(c['t_ms'] / 1000)} from {c['still_ms'] / 1000:.1f} s of standing still "
+                f"(sensor at rest: pitch {c['pitch0_deg']:.1f}°, roll {c['roll0_deg']:.1f}°); lean is measured from "
+                f"that pose. {c['strides_calibrated']} of {len(a.strides)} strides calibrated.")
+    if c["state"] == "fallback":
+        return ("Not calibrated: the run started without 3 s of standing still, so lean is measured against the "
+                "sensor's mount axes (its zero may be off by the clip's tilt). Thresholds still apply as set.")
+    return "No calibration event in the log (it may have been in a damaged part)."
+
+
+FAULT_TEXT = {
+    "sensor_fault": "the sensor stopped answering",
+    "sensor_back": "the sensor answered again",
+    "config_fallback": "the board's config.json was unreadable: it ran on its last good config or the defaults",
+    "low_battery": "battery low",
+    "fifo_overflow": "the sensor's buffer overflowed (samples lost)",
+    "log_rotated": "an old session was deleted to make room (session number in detail)",
+}
+
+
+# ---- figures --------------------------------------------------------------------------------
+RC = {"font.size": 11, "axes.titlesize": 12.5, "axes.labelsize": 11.5, "xtick.labelsize": 10.5,
+      "ytick.labelsize": 10.5, "legend.fontsize": 9.5, "axes.titleweight": "bold"}
+
+
+def _new_figure(w, h):
+    from matplotlib.figure import Figure
+
+    return Figure(figsize=(w, h), dpi=110, layout="constrained")
+
+
+def _style(ax):
+    ax.grid(True, color="#E6E6E6", linewidth=0.8)
+    ax.set_axisbelow(True)
+    for side in ("top", "right"):
+        ax.spines[side].set_visible(False)
+
+
+def _time_axis(ax, duration_s):
+    from matplotlib.ticker import FuncFormatter, MaxNLocator
+
+    ax.xaxis.set_major_locator(MaxNLocator(nbins=10, steps=[1, 2, 2.5, 5, 10]))
+    ax.xaxis.set_major_formatter(FuncFormatter(lambda x, _pos: clock(x * 60) if x >= 0 else ""))
+    ax.set_xlim(0, max(duration_s / 60.0, 0.1))
+
+
+def _running_median(t_ms, y, running, window=SMOOTH):
+    """(t in minutes, running median of y) over the running strides, with NaN points inserted
+    where running stops or the strides have a gap of more than 5 s, so the line breaks there."""
+    idx = np.flatnonzero(running)
+    if len(idx) == 0:
+        return np.zeros(0), np.zeros(0)
+    vals = y[idx].astype(float)
+    h = window // 2
+    sm = np.array([np.median(vals[max(0, k - h):k + h + 1]) for k in range(len(vals))])
+    tt = t_ms[idx].astype(float) / 60000.0
+    brk = np.flatnonzero((np.diff(idx) > 1) | (np.diff(t_ms[idx]) > 5000)) + 1
+    return np.insert(tt, brk, np.nan), np.insert(sm, brk, np.nan)
+
+
+def _shade_episodes(ax, a: Analysis, reasons):
+    for e in a.episodes:
+        if e.reason in reasons:
+            ax.axvspan(e.t0_ms / 60000.0, e.t1_ms / 60000.0, color=COLOR[e.reason], alpha=0.18, linewidth=0)
+
+
+def _metric_panel(ax, a: Analysis, key, col, ylabel, title, limits=(), reasons=(), buzz_reasons=()):
+    from matplotlib.lines import Line2D
+    from matplotlib.patches import Patch
+
+    s = a.strides
+    t = a.t_min()
+    y = s[col].astype(float)
+    run = a.running
+    _shade_episodes(ax, a, reasons)
+    ax.scatter(t[~run], y[~run], s=6, color="#B0B0B0", linewidths=0, label="walking stride", zorder=2)
+    ax.scatter(t[run], y[run], s=7, color=METRIC_COLOR[key], alpha=0.35, linewidths=0, label="running stride", zorder=2)
+    ts, sm = _running_median(s["t_ms"], y, run)
+    ax.plot(ts, sm, color=METRIC_COLOR[key], linewidth=1.8, label=f"smoothed ({SMOOTH} strides)", zorder=3)
+    handles, _ = ax.get_legend_handles_labels()
+    for value, style, text, color in limits:
+        ax.axhline(value, color=color, linestyle=style, linewidth=1.6, zorder=4)
+        handles.append(Line2D([], [], color=color, linestyle=style, linewidth=1.6, label=text))
+    for r in reasons:
+        if any(e.reason == r for e in a.episodes):
+            handles.append(Patch(color=COLOR[r], alpha=0.35, label=f"{LABEL[r].lower()} (coach's fault)"))
+    bz = [x for x in a.alerts if str(x["reason"]) in buzz_reasons]
+    if bz:
+        ymax = np.nanmax(y) if len(y) else 1.0
+        ax.scatter([x["t_ms"] / 60000.0 for x in bz], [ymax] * len(bz), marker="v", s=70,
+                   color=[COLOR.get(str(x["reason"]), "k") for x in bz], edgecolors="black", linewidths=0.8, zorder=5)
+        handles.append(Line2D([], [], marker="v", color="w", markerfacecolor="#777", markeredgecolor="black",
+                              markersize=8, label="buzz"))
+    ax.set_ylabel(ylabel)
+    ax.set_title(title, loc="left", fontsize=11, fontweight="bold")
+    _style(ax)
+    if len(y):
+        vals = list(y[np.isfinite(y)]) + [lim[0] for lim in limits]
+        lo, hi = np.percentile(vals, 0.5), np.percentile(vals, 99.5)
+        lo = min(lo, *(lim[0] for lim in limits)) if limits else lo
+        hi = max(hi, *(lim[0] for lim in limits)) if limits else hi
+        pad = max(1.0, 0.1 * (hi - lo))
+        ax.set_ylim(lo - pad, hi + pad * 1.6)
+    ax.legend(handles=handles, loc="upper left", bbox_to_anchor=(1.01, 1.0), frameon=False,
+              borderaxespad=0)
+
+
+def fig_timeline(a: Analysis):
+    """The main figure: what happened (activity, faults, buzzes) and four metrics over time."""
+    from matplotlib.patches import Patch
+
+    fig = _new_figure(11, 12.5)
+    gs = fig.add_gridspec(5, 1, height_ratios=[1.05, 2.2, 2.2, 1.6, 1.5])
+    ax0 = fig.add_subplot(gs[0])
+    axes = [ax0] + [fig.add_subplot(gs[i], sharex=ax0) for i in range(1, 5)]
+    c = a.cfg
+    s = a.strides
+    # row 0: activity band, fault episodes, buzzes
+    rows = ["Activity"] + [LABEL[r] for r in REASONS]
+    ypos = {name: len(rows) - 1 - i for i, name in enumerate(rows)}
+    spans: dict = {0: [], 1: [], 2: []}  # activity -> [(t0, width)] in minutes, touching strides merged
+    for i in range(len(s)):
+        t1 = s["t_ms"][i] / 60000.0
+        t0 = (s["t_ms"][i] - s["stride_ms"][i]) / 60000.0
+        act = int(s["activity"][i]) % 3
+        last = spans[act][-1] if spans[act] else None
+        if last and abs(last[0] + last[1] - t0) < 1e-6:
+            spans[act][-1] = (last[0], t1 - last[0])
+        else:
+            spans[act].append((t0, t1 - t0))
+    for act, sp in spans.items():
+        if sp:
+            ax0.broken_barh(sp, (ypos["Activity"] - 0.35, 0.7), color=ACT_COLOR[act], linewidth=0)
+    for e in a.episodes:
+        ax0.broken_barh([(e.t0_ms / 60000.0, (e.t1_ms - e.t0_ms) / 60000.0)], (ypos[LABEL[e.reason]] - 0.3, 0.6),
+                        color=COLOR[e.reason], linewidth=0)
+    for x in a.alerts:
+        r = str(x["reason"])
+        if r in COLOR:
+            ax0.plot(x["t_ms"] / 60000.0, ypos[LABEL[r]] + 0.42, marker="v", markersize=9, color=COLOR[r],
+                     markeredgecolor="black", linestyle="none", zorder=5)
+    ax0.set_yticks([ypos[n] for n in rows], rows)
+    ax0.set_ylim(-0.6, len(rows) - 0.4)
+    ax0.set_title("What happened: activity, faults (bars) and buzzes (▼)", loc="left", fontsize=11, fontweight="bold")
+    ax0.grid(True, axis="x", color="#E6E6E6")
+    for side in ("top", "right"):
+        ax0.spines[side].set_visible(False)
+    handles = [Patch(color=ACT_COLOR[k], label=ACT_NAMES[k]) for k in (2, 1)]
+    handles += [Patch(color="white", label="gap = standing")]
+    ax0.legend(handles=handles, loc="upper left", bbox_to_anchor=(1.01, 1.0), frameon=False, borderaxespad=0)
+    _metric_panel(axes[1], a, "lean", "lean_deg", "lean (°, forward +)",
+                  "Lean: forward tilt of your pelvis from your standing pose",
+                  limits=[(c["lean_min_deg"], "--", f"too upright below {c['lean_min_deg']:g}°", COLOR["upright"]),
+                          (c["lean_back_deg"], ":", f"leaning back below {c['lean_back_deg']:g}°", COLOR["backward"])],
+                  reasons=("upright", "backward"), buzz_reasons=("upright", "backward"))
+    _metric_panel(axes[2], a, "rotation", "rotation_deg", "rotation per stride (°)",
+                  "Rotation (swivel): twist of your pelvis in each stride",
+                  limits=[(c["swivel_max_deg"], "--", f"swivel above {c['swivel_max_deg']:g}°", COLOR["swivel"])],
+                  reasons=("swivel",), buzz_reasons=("swivel",))
+    _metric_panel(axes[3], a, "cadence", "cadence_spm", "cadence (steps/min)", "Cadence",
+                  limits=[(c["run_min_spm"], "--", f"running from {c['run_min_spm']} steps/min", "#555555")])
+    _metric_panel(axes[4], a, "roll", "roll_deg", "hip drop (°)", "Hip drop: side-to-side tilt of your pelvis per stride")
+    for ax in axes[:-1]:
+        ax.tick_params(labelbottom=False)
+    axes[-1].set_xlabel("time since the board started (min:s)")
+    _time_axis(axes[-1], a.duration_s)
+    when = "" if not a.start else f"  ·  {_date(a)}"
+    fig.suptitle(f"{a.name}: {clock(a.duration_s)} recorded, {clock(a.time_s['running'])} running{when}",
+                 fontsize=14, fontweight="bold")
+    return fig
+
+
+def _hist(ax, x, bins, color, label=None, density=False, step=False):
+    if len(x) == 0:
+        ax.text(0.5, 0.5, "no running strides", transform=ax.transAxes, ha="center", va="center", color="#777")
+        return
+    if step:
+        ax.hist(x, bins=bins, histtype="step", linewidth=2, color=color, label=label, density=density)
+    else:
+        ax.hist(x, bins=bins, color=color, alpha=0.8, label=label, density=density, edgecolor="white", linewidth=0.5)
+
+
+def _bins(values, width=None, pad=0.0):
+    """Histogram edges over all ``values`` at a round ``width`` (None: about 30 bins over the data)."""
+    vals = np.concatenate([np.asarray(v, float) for v in values if len(v)] or [np.zeros(1)])
+    if width is None:
+        data = np.asarray(values[0], float) if len(values[0]) else vals
+        span = float(np.percentile(data, 99) - np.percentile(data, 1)) if len(data) else 1.0
+        width = next((w for w in (0.2, 0.25, 0.5, 1, 2, 5, 10) if span / w <= 30), 20)
+    lo = np.floor((vals.min() - pad) / width) * width
+    hi = np.ceil((vals.max() + pad) / width) * width + width
+    return np.arange(lo, hi + width / 2, width)
+
+
+def fig_distributions(a: Analysis):
+    """Where your running strides fall against the limits, and time in each fault."""
+    fig = _new_figure(11, 7.5)
+    axs = fig.subplots(2, 2)
+    c = a.cfg
+    r = a.strides[a.running]
+    ax = axs[0, 0]
+    lean = r["lean_deg"]
+    ax.axvspan(-90, c["lean_back_deg"], color=COLOR["backward"], alpha=0.12, linewidth=0)
+    ax.axvspan(c["lean_back_deg"], c["lean_min_deg"], color=COLOR["upright"], alpha=0.12, linewidth=0)
+    _hist(ax, lean, _bins([lean, [c["lean_min_deg"], c["lean_back_deg"]]], None, 1), METRIC_COLOR["lean"], "running strides")
+    ax.axvline(c["lean_min_deg"], color=COLOR["upright"], linestyle="--", linewidth=1.6,
+               label=f"too upright below {c['lean_min_deg']:g}°")
+    ax.axvline(c["lean_back_deg"], color=COLOR["backward"], linestyle=":", linewidth=1.6,
+               label=f"leaning back below {c['lean_back_deg']:g}°")
+    vals = np.concatenate([lean, [c["lean_min_deg"], c["lean_back_deg"]]])
+    ax.set_xlim(vals.min() - 1.5, vals.max() + 1.5)
+    ax.set(xlabel="lean (°, forward +)", ylabel="strides", title="Lean while running")
+    ax.legend(frameon=False)
+    ax = axs[0, 1]
+    rot = r["rotation_deg"]
+    ax.axvspan(c["swivel_max_deg"], 200, color=COLOR["swivel"], alpha=0.12, linewidth=0)
+    _hist(ax, rot, _bins([rot, [c["swivel_max_deg"]]], None, 1), METRIC_COLOR["rotation"], "running strides")
+    ax.axvline(c["swivel_max_deg"], color=COLOR["swivel"], linestyle="--", linewidth=1.6,
+               label=f"swivel above {c['swivel_max_deg']:g}°")
+    vals = np.concatenate([rot, [c["swivel_max_deg"]]])
+    ax.set_xlim(max(0, vals.min() - 2), vals.max() + 2)
+    ax.set(xlabel="rotation per stride (°)", ylabel="strides", title="Rotation while running")
+    ax.legend(frameon=False)
+    ax = axs[1, 0]
+    cad = r["cadence_spm"]
+    _hist(ax, cad, _bins([cad], None, 2), METRIC_COLOR["cadence"], "running strides")
+    ax.set(xlabel="cadence (steps/min)", ylabel="strides", title="Cadence while running")
+    if len(cad):
+        ax.axvline(float(np.median(cad)), color="black", linewidth=1.2, label=f"typical {np.median(cad):.0f} steps/min")
+        ax.legend(frameon=False)
+    ax = axs[1, 1]
+    run = a.time_s["running"]
+    names = [LABEL[x] for x in REASONS]
+    secs = [a.fault_s[x] for x in REASONS]
+    bars = ax.barh(names[::-1], [v / 60 for v in secs[::-1]], color=[COLOR[x] for x in REASONS[::-1]])
+    for b, v in zip(bars, secs[::-1]):
+        ax.text(b.get_width(), b.get_y() + b.get_height() / 2, f"  {clock(v)}  ({_share(v, run):.0f} %)",
+                va="center", fontsize=9)
+    top = max([v / 60 for v in secs] + [0.1])
+    ax.set_xlim(0, top * 1.6)
+    ax.set(xlabel="minutes of running in the fault", title=f"Time in each fault (of {clock(run)} running)")
+    for ax in axs.flat:
+        _style(ax)
+    fig.suptitle(f"{a.name}: your running strides against your limits", fontsize=13, fontweight="bold")
+    return fig
+
+
+def fig_compare(analyses: list):
+    """Sessions overlaid: lean/rotation/cadence distributions and time in each fault."""
+    fig = _new_figure(11, 7.5)
+    axs = fig.subplots(2, 2)
+    cols = {id(a): SESSION_COLORS[i % len(SESSION_COLORS)] for i, a in enumerate(analyses)}
+    for ax, col, unit, title, width in ((axs[0, 0], "lean_deg", "lean (°, forward +)", "Lean while running", 0.5),
+                                        (axs[0, 1], "rotation_deg", "rotation per stride (°)", "Rotation while running", 1.0),
+                                        (axs[1, 0], "cadence_spm", "cadence (steps/min)", "Cadence while running", 2.0)):
+        data = [a.strides[a.running][col] for a in analyses]
+        bins = _bins(data, None, width)
+        for a, x in zip(analyses, data):
+            _hist(ax, x, bins, cols[id(a)], a.name, density=True, step=True)
+            if len(x):
+                ax.axvline(float(np.median(x)), color=cols[id(a)], linewidth=1, alpha=0.8)
+        lim_key = {"lean_deg": "lean_min_deg", "rotation_deg": "swivel_max_deg"}.get(col)
+        if lim_key:
+            seen = set()
+            for a in analyses:
+                v = a.cfg[lim_key]
+                if v in seen:
+                    continue
+                seen.add(v)
+                same = all(b.cfg[lim_key] == v for b in analyses)
+                ax.axvline(v, color="black" if same else cols[id(a)], linestyle="--", linewidth=1.5,
+                           label=f"{'limit' if same else a.name + ' limit'} {v:g}°")
+        ax.set(xlabel=unit, ylabel="share of strides (density)", title=title)
+        ax.legend(frameon=False, loc="best")
+    ax = axs[1, 1]
+    n = len(analyses)
+    w = 0.8 / n
+    y = np.arange(len(REASONS))
+    for i, a in enumerate(analyses):
+        run = a.time_s["running"]
+        vals = [_share(a.fault_s[r], run) for r in REASONS]
+        ax.barh(y + (i - (n - 1) / 2) * w, vals, height=w, color=cols[id(a)], label=a.name)
+    ax.set_yticks(y, [LABEL[r] for r in REASONS])
+    ax.invert_yaxis()
+    ax.set(xlabel="% of running time in the fault", title="Time in each fault")
+    ax.legend(frameon=False)
+    for ax in axs.flat:
+        _style(ax)
+    fig.suptitle("Sessions compared: " + " vs ".join(a.name for a in analyses), fontsize=13, fontweight="bold")
+    return fig
+
+
+def fig_compare_timeline(analyses: list):
+    """Smoothed lean and rotation of each session on one time axis."""
+    fig = _new_figure(11, 6.5)
+    axs = fig.subplots(2, 1, sharex=True)
+    dur = max(a.duration_s for a in analyses)
+    for i, a in enumerate(analyses):
+        col = SESSION_COLORS[i % len(SESSION_COLORS)]
+        for ax, key, lim, style in ((axs[0], "lean_deg", "lean_min_deg", "--"), (axs[1], "rotation_deg", "swivel_max_deg", "--")):
+            ax.plot(*_running_median(a.strides["t_ms"], a.strides[key].astype(float), a.running), color=col,
+                    linewidth=1.8, label=a.name)
+            if all(b.cfg[lim] == a.cfg[lim] for b in analyses):
+                if i == 0:
+                    ax.axhline(a.cfg[lim], color="black", linestyle=style, linewidth=1.2, label=f"limit {a.cfg[lim]:g}°")
+            else:
+                ax.axhline(a.cfg[lim], color=col, linestyle=style, linewidth=1.2, alpha=0.9,
+                           label=f"{a.name} limit {a.cfg[lim]:g}°")
+    axs[0].set(ylabel="lean (°, forward +)", title="Lean over time (smoothed; dashed: too-upright limit)")
+    axs[1].set(ylabel="rotation per stride (°)", title="Rotation over time (smoothed; dashed: swivel limit)")
+    axs[1].set_xlabel("time since the board started (min:s)")
+    _time_axis(axs[1], dur)
+    for ax in axs:
+        _style(ax)
+        ax.legend(frameon=False, loc="upper left", bbox_to_anchor=(1.01, 1.0), borderaxespad=0)
+    fig.suptitle("Over time: " + " vs ".join(a.name for a in analyses), fontsize=13, fontweight="bold")
+    return fig
+
+
+def unique_names(analyses: list) -> None:
+    """Make session names unique (the same number can come from two boards): add the file name."""
+    names = [a.name for a in analyses]
+    for a in analyses:
+        if names.count(a.name) > 1:
+            a.name = f"{a.name} ({a.path.name})"
+    names = [a.name for a in analyses]
+    for i, a in enumerate(analyses):
+        if names.count(a.name) > 1:
+            a.name = f"{a.name} #{i + 1}"
+
+
+def figures(analyses: list) -> dict:
+    """Every figure of the report: {"timeline": Figure, "distributions": Figure} for one session;
+    {"compare", "compare_timeline", "<name>.timeline", "<name>.distributions"} for several."""
+    import matplotlib
+
+    unique_names(analyses)
+    with matplotlib.rc_context(RC):
+        return _figures(analyses)
+
+
+def _figures(analyses: list) -> dict:
+    out = {}
+    if len(analyses) > 1:
+        out["compare"] = fig_compare(analyses)
+        out["compare_timeline"] = fig_compare_timeline(analyses)
+    for a in analyses:
+        key = a.name if len(analyses) > 1 else ""
+        out[f"{key}.timeline".lstrip(".")] = fig_timeline(a)
+        out[f"{key}.distributions".lstrip(".")] = fig_distributions(a)
+    return out
+
+
+def png_bytes(fig) -> bytes:
+    """The figure rendered as PNG (Agg), with the report's font sizes."""
+    import matplotlib
+
+    buf = io.BytesIO()
+    with matplotlib.rc_context(RC):
+        fig.savefig(buf, format="png", facecolor="white")
+    return buf.getvalue()
+
+
+# ---- HTML -----------------------------------------------------------------------------------
+CSS = """
+:root{--ink:#1d2330;--mute:#5b6577;--line:#e3e7ee;--bg:#f6f7f9;--card:#fff;--good:#1b7f4b;--warn:#b3541e;--note:#33518c}
+*{box-sizing:border-box}
+body{margin:0;background:var(--bg);color:var(--ink);font:16px/1.5 -apple-system,BlinkMacSystemFont,"Segoe UI",Roboto,
+"Helvetica Neue",Arial,sans-serif;-webkit-text-size-adjust:100%}
+main{max-width:1100px;margin:0 auto;padding:12px}
+header{padding:18px 4px 6px}
+h1{font-size:1.6rem;margin:0 0 4px}
+h2{font-size:1.2rem;margin:0 0 10px}
+h3{font-size:1.05rem;margin:14px 0 6px}
+.sub{color:var(--mute);margin:0}
+section{background:var(--card);border:1px solid var(--line);border-radius:12px;padding:14px 14px 10px;margin:12px 0}
+.tiles{display:grid;grid-template-columns:repeat(auto-fill,minmax(140px,1fr));gap:10px;background:none;border:0;padding:0}
+.tile{background:var(--card);border:1px solid var(--line);border-radius:12px;padding:10px 12px}
+.tile b{display:block;font-size:1.45rem;line-height:1.2}
+.tile span{color:var(--mute);font-size:.85rem}
+ul.hl{list-style:none;padding:0;margin:0}
+ul.hl li{padding:7px 10px 7px 34px;margin:6px 0;border-radius:8px;position:relative;background:#f3f5f9}
+ul.hl li:before{position:absolute;left:10px;top:7px;font-weight:bold}
+ul.hl li.good{background:#eaf6ef}ul.hl li.good:before{content:"✓";color:var(--good)}
+ul.hl li.warn{background:#fbefe6}ul.hl li.warn:before{content:"!";color:var(--warn)}
+ul.hl li.note:before{content:"•";color:var(--note)}
+img{width:100%;height:auto;display:block;border-radius:6px}
+.explain{color:var(--mute);font-size:.93rem}
+.explain p{margin:6px 0}
+.scroll{overflow-x:auto;-webkit-overflow-scrolling:touch}
+table{border-collapse:collapse;width:100%;font-size:.92rem;font-variant-numeric:tabular-nums}
+th,td{padding:5px 8px;border-bottom:1px solid var(--line);text-align:right;white-space:nowrap}
+th:first-child,td:first-child{text-align:left}
+th{color:var(--mute);font-weight:600;font-size:.82rem}
+td.f{border-radius:4px}
+td.t,th.t{white-space:normal;text-align:left;min-width:11em}
+.grid{display:grid;grid-template-columns:repeat(auto-fit,minmax(320px,1fr));gap:12px}
+.sw{display:inline-block;width:.9em;height:.9em;border-radius:3px;vertical-align:-1px;margin-right:4px}
+.warnbox{background:#fbefe6;border-left:4px solid var(--warn);padding:8px 10px;border-radius:6px}
+details>summary{cursor:pointer;font-weight:600;margin:4px 0}
+footer{color:var(--mute);font-size:.8rem;text-align:center;padding:10px}
+"""
+
+
+def _e(x) -> str:
+    return _html.escape(str(x))
+
+
+def _img(png: bytes, alt: str) -> str:
+    return f'<img alt="{_e(alt)}" src="data:image/png;base64,{base64.b64encode(png).decode()}">'
+
+
+def _tiles(a: Analysis) -> str:
+    st = a.stats
+    items = [
+        (clock(a.duration_s), "recorded"),
+        (clock(a.time_s["running"]), "running"),
+        (f"{st['strides']}", "strides"),
+        (_f(st["cadence"], "{:.0f}"), "steps/min (typical)"),
+        (_f(st["lean"], "{:.1f}°"), "lean (typical)"),
+        (_f(st["rotation"], "{:.1f}°"), "rotation (typical)"),
+        (_f(st["roll"], "{:.1f}°"), "hip drop (typical)"),
+        (f"{len(a.alerts)}", "buzzes"),
+    ]
+    return '<section class="tiles">' + "".join(f'<div class="tile"><b>{_e(v)}</b><span>{_e(k)}</span></div>'
+                                               for v, k in items) + "</section>"
+
+
+def _highlights_html(a: Analysis) -> str:
+    return '<ul class="hl">' + "".join(f'<li class="{k}">{_e(t)}</li>' for k, t in highlights(a)) + "</ul>"
+
+
+def _explain(a: Analysis, keys) -> str:
+    return '<div class="explain">' + "".join(f"<p>{_e(EXPLAIN[k].format(**a.cfg))}</p>" for k in keys) + "</div>"
+
+
+def _fault_cell(sec, width, reason):
+    if not sec:
+        return "<td>–</td>"
+    alpha = min(1.0, sec / max(width, 1)) * 0.75 + 0.1
+    r, g, b = (int(COLOR[reason][i:i + 2], 16) for i in (1, 3, 5))
+    return f'<td class="f" style="background:rgba({r},{g},{b},{alpha:.2f})">{sec:.0f} s</td>'
+
+
+def _splits_html(a: Analysis) -> str:
+    by = "distance" if has_distance(a) else "time"
+    rows = splits(a, by)
+    width = rows[0]["end"] - rows[0]["start"] if rows else 60
+    unit = "km" if by == "distance" else ("minute" if width == 60 else f"{width // 60:.0f} minutes")
+    head = ("<tr><th>" + ("km" if by == "distance" else "time") + "</th><th>running</th><th>strides</th>"
+            "<th>cadence<br>steps/min</th><th>lean<br>°</th><th>rotation<br>°</th><th>hip drop<br>°</th>"
+            + "".join(f"<th><span class='sw' style='background:{COLOR[r]}'></span>{_e(LABEL[r].lower())}</th>" for r in REASONS)
+            + "<th>buzzes</th></tr>")
+    body = []
+    for r in rows:
+        w = r["end"] - r["start"]
+        label = (f"{r['start'] / 1000:.0f}–{r['end'] / 1000:.0f} km" if by == "distance"
+                 else f"{clock(r['start'])}–{clock(r['end'])}")
+        body.append(
+            f"<tr><td>{label}</td><td>{_share(r['running_s'], w):.0f} %</td><td>{r['strides']}</td>"
+            f"<td>{_f(r['cadence'], '{:.0f}')}</td><td>{_f(r['lean'])}</td><td>{_f(r['rotation'])}</td>"
+            f"<td>{_f(r['roll'])}</td>" + "".join(_fault_cell(r[x], w, x) for x in REASONS)
+            + f"<td>{r['buzzes'] or '–'}</td></tr>")
+    note = ("" if by == "distance" else
+            '<p class="explain">Per kilometre once the board records distance (it does not yet). Values are medians '
+            'of the running strides in each row; fault columns are seconds of running the coach counted as that fault.</p>')
+    return (f"<h2>{'Kilometre' if by == 'distance' else _e(unit.capitalize())} by {_e(unit)}</h2>{note}"
+            f'<div class="scroll"><table>{head}{"".join(body)}</table></div>')
+
+
+def _buzzes_html(a: Analysis) -> str:
+    if not len(a.alerts):
+        return "<h2>Buzzes</h2><p>None: no fault held long enough to be coached.</p>"
+    sev = {1: "mild", 2: "moderate", 3: "strong"}
+    rows = []
+    for x in a.alerts:
+        r = str(x["reason"])
+        cl = [c for c in a.clears if c["reason"] == r and c["t_ms"] >= x["t_ms"]]
+        fixed = f"fixed after {clock((cl[0]['t_ms'] - x['t_ms']) / 1000)}" if cl else "held to the end or until you stopped"
+        rows.append(f"<tr><td>{clock(x['t_ms'] / 1000)}</td><td><span class='sw' style='background:{COLOR.get(r, '#777')}'>"
+                    f"</span>{_e(LABEL.get(r, r))}</td><td>{sev.get(int(x['severity']), x['severity'])}</td>"
+                    f"<td>{x['value_deg']:.1f}° (limit {x['limit_deg']:g}°)</td><td>{fixed}</td></tr>")
+    return ("<h2>Buzzes</h2><p class='explain'>What the board told you, from its log. Severity grows with how far past "
+            "the limit you were.</p><div class='scroll'><table><tr><th>time</th><th>fault</th><th>severity</th>"
+            "<th>smoothed value</th><th>then</th></tr>" + "".join(rows) + "</table></div>")
+
+
+def _thresholds_html(a: Analysis) -> str:
+    from .devpath import import_device
+
+    config = import_device("config")
+    src_text = {"log": "from the log (the board's config during this run)", "--cfg": "your --cfg override",
+                "default": "default (not in the log)"}
+    rows = []
+    for k in THRESHOLD_KEYS:
+        _d, _kind, _lo, _hi, unit, text = config.SCHEMA[k]
+        v = a.cfg[k]
+        shown = ("on" if v else "off") if isinstance(v, bool) else f"{v:g} {unit}".strip()
+        rows.append(f"<tr><td>{_e(k)}</td><td>{_e(shown)}</td><td class='t'>{_e(text)}</td>"
+                    f"<td class='t'>{_e(src_text[a.cfg_source[k]])}</td></tr>")
+    return ("<h2>Thresholds used</h2><p class='explain'>Limits are personal: good runners lean anywhere from a little to "
+            "a lot, and rotation grows with speed. <code>hinge baseline</code> suggests yours from a good-form run.</p>"
+            "<div class='scroll'><table><tr><th>setting</th><th>value</th><th class='t'>meaning</th>"
+            "<th class='t'>from</th></tr>" + "".join(rows) + "</table></div>")
+
+
+def _quality_html(a: Analysis) -> str:
+    h = a.session.header
+    parts = [f"<p><b>Calibration.</b> {_e(_calib_text(a))}</p>"]
+    if a.device_faults:
+        items = "".join(f"<li>{clock(t / 1000)}: {_e(FAULT_TEXT.get(n, n))}{f' ({d})' if d else ''}</li>"
+                        for t, n, d in a.device_faults)
+        parts.append(f"<p><b>Board notes.</b></p><ul>{items}</ul>")
+    if a.problems:
+        items = "".join(f"<li>{_e(p)}</li>" for p in a.problems)
+        parts.append(f"<div class='warnbox'><b>Log problems.</b> What was intact is shown; these parts were not:"
+                     f"<ul>{items}</ul></div>")
+    else:
+        parts.append(f"<p><b>Log.</b> Intact: {a.session.blocks} blocks, {a.session.size} bytes, every checksum good.</p>")
+    parts.append(f"<p class='explain'>File {_e(a.path.name or '?')} · session {_e(h.get('name', '?'))} · firmware "
+                 f"{_e(h.get('fw_version', '?'))} · IMU {_e(h.get('imu_model', '?'))} at {h.get('rate_hz', 0):g} Hz</p>")
+    return "<h2>Calibration and data quality</h2>" + "".join(parts)
+
+
+def _session_html(a: Analysis, pngs: dict, key: str, heading: bool) -> str:
+    out = []
+    if heading:
+        out.append(f"<header><h1>{_e(a.name)}</h1><p class='sub'>{_e(_date(a))}</p></header>")
+    out.append(_tiles(a))
+    out.append(f"<section><h2>In short</h2>{_highlights_html(a)}</section>")
+    out.append(f"<section><h2>Your run over time</h2>{_img(pngs[key + 'timeline'], f'{a.name} timeline')}"
+               f"{_explain(a, ('lean', 'rotation', 'cadence', 'roll', 'faults'))}</section>")
+    run = a.time_s["running"]
+    rows = "".join(f"<tr><td><span class='sw' style='background:{COLOR[r]}'></span>{_e(LABEL[r])}</td>"
+                   f"<td>{clock(a.fault_s[r])}</td><td>{_share(a.fault_s[r], run):.0f} %</td>"
+                   f"<td>{sum(1 for e in a.episodes if e.reason == r)}</td>"
+                   f"<td>{sum(1 for x in a.alerts if str(x['reason']) == r)}</td></tr>" for r in REASONS)
+    out.append(f"<section><h2>Time in each fault</h2><div class='scroll'><table><tr><th>fault</th><th>time</th>"
+               f"<th>of running</th><th>stretches</th><th>buzzes</th></tr>{rows}</table></div>"
+               f"{_img(pngs[key + 'distributions'], f'{a.name} distributions')}"
+               f"<p class='explain'>Histograms: every running stride; the tinted zones are past your limits. "
+               f"A stretch is counted from the first stride the smoothed value crossed the limit.</p></section>")
+    out.append(f"<section>{_buzzes_html(a)}</section>")
+    out.append(f"<section>{_splits_html(a)}</section>")
+    out.append(f"<section>{_thresholds_html(a)}</section>")
+    out.append(f"<section>{_quality_html(a)}</section>")
+    return "".join(out)
+
+
+def _compare_table(analyses: list) -> str:
+    def row(label, fn, better=None, fmt="{:.1f}", unit=""):
+        vals = [fn(a) for a in analyses]
+        cells = "".join(f"<td>{_f(v, fmt)}{unit if v is not None else ''}</td>" for v in vals)
+        ch = ""
+        if len(vals) == 2 and None not in vals and all(isinstance(v, (int, float)) for v in vals):
+            d = vals[1] - vals[0]
+            good = None if better is None or abs(d) < 1e-9 else (d > 0) == (better == "up")
+            colr = "" if good is None else f" style='color:{'var(--good)' if good else 'var(--warn)'}'"
+            ch = f"<td{colr}>{d:+.1f}{unit}</td>"
+        return f"<tr><td>{_e(label)}</td>{cells}{ch}</tr>"
+
+    heads = "".join(f"<th><span class='sw' style='background:{SESSION_COLORS[i % 6]}'></span>{_e(a.name)}<br>"
+                    f"<span style='font-weight:400'>{_e(_date(a) if a.start else '')}</span></th>"
+                    for i, a in enumerate(analyses))
+    change = "<th>change</th>" if len(analyses) == 2 else ""
+    run = lambda a: a.time_s["running"]  # noqa: E731
+    rows = [
+        row("recorded (min)", lambda a: a.duration_s / 60),
+        row("running (min)", lambda a: run(a) / 60),
+        row("strides", lambda a: a.stats["strides"], fmt="{:.0f}"),
+        row("cadence, typical (steps/min)", lambda a: a.stats["cadence"], fmt="{:.0f}"),
+        row("lean, typical (°)", lambda a: a.stats["lean"]),
+        row("rotation, typical (°)", lambda a: a.stats["rotation"], better="down"),
+        row("hip drop, typical (°)", lambda a: a.stats["roll"], better="down"),
+        row("too upright (% of running)", lambda a: _share(a.fault_s["upright"], run(a)), better="down", fmt="{:.0f}"),
+        row("leaning back (% of running)", lambda a: _share(a.fault_s["backward"], run(a)), better="down", fmt="{:.0f}"),
+        row("swivel (% of running)", lambda a: _share(a.fault_s["swivel"], run(a)), better="down", fmt="{:.0f}"),
+        row("buzzes", lambda a: len(a.alerts), better="down", fmt="{:.0f}"),
+        row("too-upright limit (°)", lambda a: a.cfg["lean_min_deg"], fmt="{:g}"),
+        row("swivel limit (°)", lambda a: a.cfg["swivel_max_deg"], fmt="{:g}"),
+    ]
+    return (f"<div class='scroll'><table><tr><th></th>{heads}{change}</tr>{''.join(rows)}</table></div>"
+            "<p class='explain'>Typical = median of the running strides. In the change column green is the "
+            "direction that usually means better form; whether more lean is better depends on you.</p>")
+
+
+def render_html(analyses: list, figs: dict | None = None, pngs: dict | None = None) -> str:
+    """The whole report as one self-contained HTML page (images inside as base64 PNG).
+
+    ``figs`` (from :func:`figures`) or their rendered ``pngs`` may be passed in to reuse them.
+    """
+    unique_names(analyses)
+    if pngs is None:
+        figs = figs if figs is not None else figures(analyses)
+        pngs = {k: png_bytes(f) for k, f in figs.items()}
+    multi = len(analyses) > 1
+    title = ("Hinge: " + " vs ".join(a.name for a in analyses)) if multi else f"Hinge run report: {analyses[0].name}"
+    body = []
+    if multi:
+        body.append(f"<header><h1>{_e(' vs '.join(a.name for a in analyses))}</h1>"
+                    f"<p class='sub'>Hinge: {len(analyses)} sessions compared</p></header>")
+        body.append(f"<section><h2>Side by side</h2>{_compare_table(analyses)}</section>")
+        body.append(f"<section><h2>Distributions</h2>{_img(pngs['compare'], 'sessions compared')}"
+                    "<p class='explain'>Each line is one session's running strides (area 1 each, so sessions of "
+                    "different length compare); the thin vertical lines are their typical values.</p></section>")
+        body.append(f"<section><h2>Over time</h2>{_img(pngs['compare_timeline'], 'sessions over time')}</section>")
+        for a in analyses:
+            body.append(f"<details open><summary>{_e(a.name)}: {_e(_date(a))}</summary>"
+                        f"{_session_html(a, pngs, a.name + '.', False)}</details>")
+    else:
+        a = analyses[0]
+        body.append(f"<header><h1>Your run: {_e(a.name)}</h1><p class='sub'>{_e(_date(a))} · "
+                    f"{clock(a.duration_s)} recorded · Hinge running-form coach</p></header>")
+        body.append(_session_html(a, pngs, "", False))
+    made = _dt.datetime.now().strftime("%Y-%m-%d %H:%M")
+    return ("<!DOCTYPE html><html lang='en'><head><meta charset='utf-8'>"
+            "<meta name='viewport' content='width=device-width, initial-scale=1'>"
+            f"<title>{_e(title)}</title><style>{CSS}</style></head><body><main>{''.join(body)}"
+            f"<footer>Made by <code>hinge report</code> on {made}. Everything is in this one file; "
+            "it works offline.</footer></main></body></html>")
+
+
+# ---- terminal -------------------------------------------------------------------------------
+def render_text(analyses: list) -> str:
+    """A readable terminal summary (one session, or a comparison table first for several)."""
+    unique_names(analyses)
+    out = []
+    if len(analyses) > 1:
+        names = [a.name for a in analyses]
+        w = max(10, *(len(n) for n in names))
+        out.append("Sessions compared")
+        out.append(f"  {'':<30}" + "".join(f"{n:>{w + 2}}" for n in names))
+
+        def line(label, fn, fmt="{:.1f}"):
+            out.append(f"  {label:<30}" + "".join(f"{_f(fn(a), fmt):>{w + 2}}" for a in analyses))
+
+        line("recorded (min)", lambda a: a.duration_s / 60)
+        line("running (min)", lambda a: a.time_s["running"] / 60)
+        line("cadence (steps/min)", lambda a: a.stats["cadence"], "{:.0f}")
+        line("lean, typical (deg)", lambda a: a.stats["lean"])
+        line("rotation, typical (deg)", lambda a: a.stats["rotation"])
+        line("hip drop, typical (deg)", lambda a: a.stats["roll"])
+        for r in REASONS:
+            line(f"{LABEL[r].lower()} (% running)", lambda a, r=r: _share(a.fault_s[r], a.time_s["running"]), "{:.0f}")
+        line("buzzes", lambda a: len(a.alerts), "{:.0f}")
+        out.append("")
+    for a in analyses:
+        out.append(_text_one(a))
+    return "\n".join(out)
+
+
+def _text_one(a: Analysis) -> str:
+    st, c = a.stats, a.cfg
+    o = [f"{a.name}  ·  {_date(a)}", "=" * 60]
+    o.append(f"  recorded {clock(a.duration_s)}   running {clock(a.time_s['running'])}   walking "
+             f"{clock(a.time_s['walking'])}   strides {st['strides']}")
+    o.append(f"  cadence {_f(st['cadence'], '{:.0f}')} steps/min   lean {_f(st['lean'])}°   rotation "
+             f"{_f(st['rotation'])}°   hip drop {_f(st['roll'])}°   (typical, running)")
+    o.append("")
+    mark = {"good": "  ✓ ", "warn": "  ! ", "note": "  · "}
+    for k, t in highlights(a):
+        o.append(mark[k] + t)
+    o.append("")
+    run = a.time_s["running"]
+    o.append(f"  Time in each fault (limits: too upright < {c['lean_min_deg']:g}°, leaning back < {c['lean_back_deg']:g}°, "
+             f"swivel > {c['swivel_max_deg']:g}°):")
+    for r in REASONS:
+        o.append(f"    {LABEL[r]:<14} {clock(a.fault_s[r]):>7}  {_share(a.fault_s[r], run):3.0f} % of running   "
+                 f"buzzes {sum(1 for x in a.alerts if str(x['reason']) == r)}")
+    if len(a.alerts):
+        o.append("")
+        o.append("  Buzzes:")
+        for x in a.alerts:
+            o.append(f"    {clock(x['t_ms'] / 1000):>7}  {LABEL.get(str(x['reason']), str(x['reason'])):<13} "
+                     f"severity {int(x['severity'])}  ({x['value_deg']:.1f}° vs limit {x['limit_deg']:g}°)")
+    rows = splits(a)
+    if rows:
+        width = rows[0]["end"] - rows[0]["start"]
+        o.append("")
+        o.append(f"  {'time':<13} {'run':>4} {'cad':>5} {'lean':>5} {'rot':>5} {'drop':>5}  "
+                 f"{'upright':>7} {'back':>5} {'swivel':>6} {'buzz':>4}   (per {'minute' if width == 60 else clock(width)})")
+        for r in rows:
+            w = r["end"] - r["start"]
+            o.append(f"  {clock(r['start']) + '-' + clock(r['end']):<13} {_share(r['running_s'], w):3.0f}% "
+                     f"{_f(r['cadence'], '{:.0f}'):>5} {_f(r['lean']):>5} {_f(r['rotation']):>5} {_f(r['roll']):>5}  "
+                     f"{_f(r['upright'] or None, '{:.0f}s'):>7} {_f(r['backward'] or None, '{:.0f}s'):>5} "
+                     f"{_f(r['swivel'] or None, '{:.0f}s'):>6} {r['buzzes'] or '–':>4}")
+    o.append("")
+    o.append("  Calibration: " + _calib_text(a))
+    srcs = sorted({v for v in a.cfg_source.values()})
+    o.append("  Thresholds: " + ", ".join(srcs).replace("log", "from the log").replace("--cfg", "--cfg overrides"))
+    for t, n, d in a.device_faults:
+        o.append(f"  Board note at {clock(t / 1000)}: {FAULT_TEXT.get(n, n)}{f' ({d})' if d else ''}")
+    for p in a.problems:
+        o.append(f"  Log problem: {p}")
+    return "\n".join(o)
+
+
+# ---- CLI ------------------------------------------------------------------------------------
+def main(a) -> int:
+    overrides = parse_overrides(a.cfg)
+    sessions = [(p, load(p)) for p in a.logs]
+    analyses = [analyse(s, p, overrides) for p, s in sessions]
+    unique_names(analyses)
+    for x in analyses:
+        if x.problems:
+            print(f"hinge report: warning: {x.path}: damaged in {len(x.problems)} place(s); reporting what is intact "
+                  f"({x.problems[0]})", file=sys.stderr)
+    if a.html or a.png:
+        pngs = {k: png_bytes(f) for k, f in figures(analyses).items()}
+        if a.png:
+            d = Path(a.png)
+            d.mkdir(parents=True, exist_ok=True)
+            saved = []
+            for k, png in pngs.items():
+                saved.append(d / (re.sub(r"[^\w.-]+", "_", k).strip("_") + ".png"))
+                saved[-1].write_bytes(png)
+            print(f"figures: {', '.join(str(x) for x in saved)}")
+        if a.html:
+            html = render_html(analyses, pngs=pngs)
+            out = Path(a.html)
+            if out.parent and not out.parent.exists():
+                out.parent.mkdir(parents=True)
+            tmp = out.with_name(out.name + ".tmp")
+            tmp.write_text(html, encoding="utf-8")
+            tmp.replace(out)
+            print(f"report: {out} ({len(html.encode()) / 1024:.0f} KiB, self-contained: open it in any browser)")
+    else:
+        print(render_text(analyses))
+    return 0
