@@ -50,10 +50,18 @@ class VirtualRun:
     session_files: list = field(default_factory=list)
 
 
-def write_source(cap: Capture, path: Path, lsb_g: int = 4096, lsb_k: int = 32800) -> dict:
-    """The capture as the virtual IMU's sample source (7 int16 per sample: dt + raw counts)."""
+def write_source(cap: Capture, path: Path, lsb_g: int = 4096, lsb_k: int = 32800, timed: bool = False) -> dict:
+    """The capture as the virtual IMU's sample source (7 int16 per sample: dt + raw counts).
+
+    By default untimed (dt = 0): the chip model plays one capture sample per sample period, as
+    a real chip would produce them. Timed (the capture's own t_ms) makes the model resample
+    the capture onto its own clock (sample-and-hold), which duplicates or drops samples where
+    the capture's timestamps jitter: use it only to test exactly that.
+    """
     raw = to_raw(cap, lsb_g, lsb_k)
-    if len(raw):
+    if not timed:
+        raw[:, 0] = 0
+    elif len(raw):
         raw[0, 0] = max(1, int(round(1000.0 / cap.rate_hz)))
     path.write_bytes(raw.astype("<i2").tobytes())
     return {"path": str(path), "fields": 7, "lsb_per_g": lsb_g, "lsb_per_kdps": lsb_k}
