@@ -42,6 +42,7 @@ import base64
 import binascii
 import contextlib
 import datetime
+import io
 import os
 import stat as _stat
 import time
@@ -708,13 +709,16 @@ def capture(port, seconds: float, out, rate_hz: int | None = None, progress=None
 
 
 def _interrupt(board, timeout: float = 3.0):
-    """Ctrl-C the running capture program and wait for the raw REPL's prompt after it."""
+    """Ctrl-C the running capture program, let its output drain, and come back to a fresh raw
+    REPL prompt (also when the program had just ended and the Ctrl-C met the prompt)."""
     tr = board.transport
     if tr is None:
         return
     with contextlib.suppress(Exception):
         tr.serial.write(b"\x03")
-        tr.read_until(1, b"\x04>", timeout=timeout)
+        tr.read_until(1, b"\x04>", timeout=timeout)  # the end of the execution, or silence
+        with contextlib.redirect_stdout(io.StringIO()):
+            tr.enter_raw_repl(soft_reset=False, timeout_overall=timeout)
 
 
 def _restart_after(board) -> bool:
