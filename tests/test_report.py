@@ -133,7 +133,6 @@ def _check_readable(fig):
     fig.canvas.draw()  # tick labels get their text
     data_axes = [ax for ax in fig.axes if ax.has_data()]
     assert data_axes
-    assert fig.get_suptitle()
     for ax in data_axes:
         title = ax.get_title(loc="left") or ax.get_title()
         assert title, "an axes without a title"
@@ -146,47 +145,75 @@ def _check_readable(fig):
     return data_axes
 
 
-def test_timeline_figure_is_readable(mixed):
-    figs = report.figures([mixed])
-    assert set(figs) == {"timeline", "distributions"}
-    fig = figs["timeline"]
+def _legend_texts(fig) -> list:
+    legends = list(fig.legends) + [ax.get_legend() for ax in fig.axes if ax.get_legend() is not None]
+    return [t.get_text() for lg in legends for t in lg.get_texts()]
+
+
+def _hlines(ax) -> set:
+    return {round(float(ln.get_ydata()[0]), 3) for ln in ax.get_lines()
+            if isinstance(ln, Line2D) and len(set(np.asarray(ln.get_ydata(), float))) == 1}
+
+
+def test_overview_figure_is_readable(mixed):
+    fig = report.fig_timeline(mixed)
     axes = _check_readable(fig)
+    assert re.match(r"S0001: [56]:\d\d recorded, \d:\d\d running", fig.get_suptitle())
     assert len(axes) == 5
     titles = [ax.get_title(loc="left") for ax in axes]
-    assert titles[1].startswith("Lean") and titles[2].startswith("Rotation") and titles[3] == "Cadence"
+    assert titles[0] == "What happened" and titles[1].startswith("Lean") and titles[2].startswith("Rotation")
+    assert titles[3] == "Cadence" and titles[4].startswith("Hip drop")
     assert all(ax.get_ylabel() for ax in axes[1:]) and "(°" in axes[1].get_ylabel()
     assert "min:s" in axes[-1].get_xlabel()
-    for ax in axes[1:]:
+    for ax in axes:
         assert ax.get_legend() is not None and len(ax.get_legend().get_texts()) >= 3
     # the thresholds from the log header are drawn where they belong
-    def hlines(ax):
-        return {round(float(ln.get_ydata()[0]), 3) for ln in ax.get_lines()
-                if isinstance(ln, Line2D) and len(set(np.asarray(ln.get_ydata(), float))) == 1}
     c = mixed.cfg
-    assert {c["lean_min_deg"], c["lean_back_deg"]} <= hlines(axes[1])
-    assert c["swivel_max_deg"] in hlines(axes[2]) and c["run_min_spm"] in hlines(axes[3])
+    assert {c["lean_min_deg"], c["lean_back_deg"]} <= _hlines(axes[1])
+    assert c["swivel_max_deg"] in _hlines(axes[2]) and c["run_min_spm"] in _hlines(axes[3])
     legend = " ".join(t.get_text() for t in axes[1].get_legend().get_texts())
     assert "too upright below 4°" in legend and "buzz" in legend
     px = _png_ok(report.png_bytes(fig), 1000, 1000)
     for color in report.COLOR.values():  # shaded fault stretches and bars rendered in their colours
         assert _has_color(px, color), color
-    px = _png_ok(report.png_bytes(figs["distributions"]))
-    _check_readable(figs["distributions"])
+    _check_readable(report.fig_distributions(mixed))
+
+
+def test_report_panels_are_readable(mixed):
+    """The HTML's phone-sized panels: each titled, labelled, with a legend, a real image."""
+    figs = report.figures([mixed])
+    assert tuple(figs) == report.SESSION_PANELS
+    c = mixed.cfg
+    for key, fig in figs.items():
+        _check_readable(fig)
+        assert fig.get_size_inches()[0] <= 6, "too wide to read on a phone"
+        if key != "fault_time":
+            assert len(_legend_texts(fig)) >= 2, key
+        px = _png_ok(report.png_bytes(fig), 600, 350)
+        if key in ("events", "lean", "rotation"):
+            assert _has_color(px, report.COLOR["swivel" if key == "rotation" else "upright"]), key
+    assert {c["lean_min_deg"], c["lean_back_deg"]} <= _hlines(figs["lean"].axes[0])
+    assert c["swivel_max_deg"] in _hlines(figs["rotation"].axes[0])
+    vlines = {round(float(ln.get_xdata()[0]), 3) for ln in figs["lean_hist"].axes[0].get_lines()}
+    assert {c["lean_min_deg"], c["lean_back_deg"]} <= vlines
+    assert "leaning back below -2°" in _legend_texts(figs["lean"])
+    assert any(t.get_text().startswith("  1:") for t in figs["fault_time"].axes[0].texts)
 
 
 def test_comparison_figures_are_readable(mixed, good):
-    figs = report.figures([mixed, report.analyse(good.session, good.path)])
-    assert {"compare", "compare_timeline"} <= set(figs) and len(figs) == 6
-    names = [k for k in figs if k.endswith(".timeline")]
-    assert len(set(names)) == 2, "two sessions numbered S0001 must stay apart"
-    for k in ("compare", "compare_timeline"):
-        axes = _check_readable(figs[k])
-        for ax in axes:
-            assert ax.get_legend() is not None
-            labels = [t.get_text() for t in ax.get_legend().get_texts()]
-            assert sum(1 for t in labels if t.startswith("S0001")) == 2, labels
-        px = _png_ok(report.png_bytes(figs[k]))
-        assert _has_color(px, report.SESSION_COLORS[0]) and _has_color(px, report.SESSION_COLORS[1])
+    both = [report.analyse(mixed.session, mixed.path), report.analyse(good.session, good.path)]
+    figs = report.figures(both)
+    assert len(figs) == len(report.COMPARE_PANELS) + 2 * len(report.SESSION_PANELS)
+    assert both[0].name != both[1].name, "two sessions numbered S0001 must stay apart"
+    for k in report.COMPARE_PANELS:
+        fig = figs[f"compare.{k}"]
+        _check_readable(fig)
+        labels = _legend_texts(fig)
+        assert sum(1 for t in labels if t in (both[0].name, both[1].name)) == 2, labels
+        px = _png_ok(report.png_bytes(fig), 600, 350)
+        assert _has_color(px, report.SESSION_COLORS[0]) and _has_color(px, report.SESSION_COLORS[1]), k
+    for fig in report.overview_figures(both).values():
+        _check_readable(fig)
 
 
 # ---- HTML ------------------------------------------------------------------------------------
@@ -216,9 +243,9 @@ def test_html_report(runs, tmp_path, capsys):
     html = out.read_text(encoding="utf-8")
     _self_contained(html)
     pngs = _images(html)
-    assert len(pngs) == 2
+    assert len(pngs) == len(report.SESSION_PANELS)
     for png in pngs:
-        _png_ok(png)
+        _png_ok(png, 600, 350)
     for heading in ("In short", "Your run over time", "Time in each fault", "Buzzes", "Minute by minute",
                     "Thresholds used", "Calibration and data quality"):
         assert f"<h2>{heading}</h2>" in html, heading
@@ -233,9 +260,9 @@ def test_two_session_report(runs, tmp_path, capsys):
     html = out.read_text(encoding="utf-8")
     _self_contained(html)
     pngs = _images(html)
-    assert len(pngs) == 6
+    assert len(pngs) == len(report.COMPARE_PANELS) + 2 * len(report.SESSION_PANELS)
     for png in pngs:
-        _png_ok(png)
+        _png_ok(png, 600, 350)
     assert "Side by side" in html and "<th>change</th>" in html
     assert html.count("<details open>") == 2
     saved = sorted(p.name for p in (tmp_path / "png").glob("*.png"))

@@ -474,14 +474,33 @@ FAULT_TEXT = {
 
 
 # ---- figures --------------------------------------------------------------------------------
-RC = {"font.size": 11, "axes.titlesize": 12.5, "axes.labelsize": 11.5, "xtick.labelsize": 10.5,
-      "ytick.labelsize": 10.5, "legend.fontsize": 9.5, "axes.titleweight": "bold"}
+# Phone first: the HTML shows one panel per image, PANEL_W inches wide with RC's font sizes, so
+# text stays ~11 CSS px on a 375 px wide phone (font size / figure width is what survives the
+# scaling); on a desktop the images show at their natural size, never blown up. The combined
+# overview figures (fig_timeline, fig_distributions, fig_compare, fig_compare_timeline) draw the
+# same panels on one canvas for a big screen, --png and the preview.
+PANEL_W = 5.0
+PANEL_DPI = 150
+RC = {"font.size": 11.5, "axes.titlesize": 12, "axes.labelsize": 11.5, "xtick.labelsize": 11,
+      "ytick.labelsize": 11, "legend.fontsize": 10.5, "axes.titleweight": "bold", "figure.titlesize": 14,
+      "figure.titleweight": "bold", "legend.handlelength": 1.6, "legend.columnspacing": 1.2}
+METRICS = {  # key: (stride column, y label, title)
+    "lean": ("lean_deg", "lean (°, forward +)", "Lean: forward tilt of your pelvis"),
+    "rotation": ("rotation_deg", "rotation per stride (°)", "Rotation (swivel): pelvis twist per stride"),
+    "cadence": ("cadence_spm", "cadence (steps/min)", "Cadence"),
+    "roll": ("roll_deg", "hip drop (°)", "Hip drop: side-to-side tilt per stride"),
+}
+TIME_LABEL = "time since the board started (min:s)"
 
 
-def _new_figure(w, h):
+def _new_figure(w, h, dpi=110):
     from matplotlib.figure import Figure
 
-    return Figure(figsize=(w, h), dpi=110, layout="constrained")
+    return Figure(figsize=(w, h), dpi=dpi, layout="constrained")
+
+
+def _panel_figure(h):
+    return _new_figure(PANEL_W, h, PANEL_DPI)
 
 
 def _style(ax):
@@ -491,12 +510,24 @@ def _style(ax):
         ax.spines[side].set_visible(False)
 
 
-def _time_axis(ax, duration_s):
+def _time_axis(ax, duration_s, nbins=8):
     from matplotlib.ticker import FuncFormatter, MaxNLocator
 
-    ax.xaxis.set_major_locator(MaxNLocator(nbins=10, steps=[1, 2, 2.5, 5, 10]))
+    ax.xaxis.set_major_locator(MaxNLocator(nbins=nbins, steps=[1, 2, 2.5, 5, 10]))
     ax.xaxis.set_major_formatter(FuncFormatter(lambda x, _pos: clock(x * 60) if x >= 0 else ""))
     ax.set_xlim(0, max(duration_s / 60.0, 0.1))
+
+
+def _legend(ax, handles, where):
+    """``where``: "right" of the axes (overview), "below" the figure (panels), or "inside"."""
+    if not handles:
+        return
+    if where == "right":
+        ax.legend(handles=handles, loc="upper left", bbox_to_anchor=(1.01, 1.0), frameon=False, borderaxespad=0)
+    elif where == "below":
+        ax.figure.legend(handles=handles, loc="outside lower center", ncol=min(2, len(handles)), frameon=False)
+    else:
+        ax.legend(handles=handles, loc="best", frameon=False)
 
 
 def _running_median(t_ms, y, running, window=SMOOTH):
@@ -513,21 +544,37 @@ def _running_median(t_ms, y, running, window=SMOOTH):
     return np.insert(tt, brk, np.nan), np.insert(sm, brk, np.nan)
 
 
-def _shade_episodes(ax, a: Analysis, reasons):
-    for e in a.episodes:
-        if e.reason in reasons:
-            ax.axvspan(e.t0_ms / 60000.0, e.t1_ms / 60000.0, color=COLOR[e.reason], alpha=0.18, linewidth=0)
+def _limits(a: Analysis, key):
+    """Threshold lines of a metric: (value, line style, legend text, colour)."""
+    c = a.cfg
+    if key == "lean":
+        return [(c["lean_min_deg"], "--", f"too upright below {c['lean_min_deg']:g}°", COLOR["upright"]),
+                (c["lean_back_deg"], ":", f"leaning back below {c['lean_back_deg']:g}°", COLOR["backward"])]
+    if key == "rotation":
+        return [(c["swivel_max_deg"], "--", f"swivel above {c['swivel_max_deg']:g}°", COLOR["swivel"])]
+    if key == "cadence":
+        return [(c["run_min_spm"], "--", f"running from {c['run_min_spm']} steps/min", "#555555")]
+    return []
 
 
-def _metric_panel(ax, a: Analysis, key, col, ylabel, title, limits=(), reasons=(), buzz_reasons=()):
+_FAULTS_OF = {"lean": ("upright", "backward"), "rotation": ("swivel",)}
+
+
+def draw_metric(ax, a: Analysis, key, legend="below", xlabel=True):
+    """One metric over time: strides as dots, the smoothed line, thresholds, fault shading, buzzes."""
     from matplotlib.lines import Line2D
     from matplotlib.patches import Patch
 
+    col, ylabel, title = METRICS[key]
+    limits = _limits(a, key)
+    reasons = _FAULTS_OF.get(key, ())
     s = a.strides
     t = a.t_min()
     y = s[col].astype(float)
     run = a.running
-    _shade_episodes(ax, a, reasons)
+    for e in a.episodes:
+        if e.reason in reasons:
+            ax.axvspan(e.t0_ms / 60000.0, e.t1_ms / 60000.0, color=COLOR[e.reason], alpha=0.18, linewidth=0)
     ax.scatter(t[~run], y[~run], s=6, color="#B0B0B0", linewidths=0, label="walking stride", zorder=2)
     ax.scatter(t[run], y[run], s=7, color=METRIC_COLOR[key], alpha=0.35, linewidths=0, label="running stride", zorder=2)
     ts, sm = _running_median(s["t_ms"], y, run)
@@ -539,38 +586,36 @@ def _metric_panel(ax, a: Analysis, key, col, ylabel, title, limits=(), reasons=(
     for r in reasons:
         if any(e.reason == r for e in a.episodes):
             handles.append(Patch(color=COLOR[r], alpha=0.35, label=f"{LABEL[r].lower()} (coach's fault)"))
-    bz = [x for x in a.alerts if str(x["reason"]) in buzz_reasons]
+    bz = [x for x in a.alerts if str(x["reason"]) in reasons]
     if bz:
-        ymax = np.nanmax(y) if len(y) else 1.0
+        finite = y[np.isfinite(y)]
+        ymax = float(np.percentile(finite, 99.5)) if len(finite) else 1.0
         ax.scatter([x["t_ms"] / 60000.0 for x in bz], [ymax] * len(bz), marker="v", s=70,
                    color=[COLOR.get(str(x["reason"]), "k") for x in bz], edgecolors="black", linewidths=0.8, zorder=5)
         handles.append(Line2D([], [], marker="v", color="w", markerfacecolor="#777", markeredgecolor="black",
                               markersize=8, label="buzz"))
     ax.set_ylabel(ylabel)
-    ax.set_title(title, loc="left", fontsize=11, fontweight="bold")
+    ax.set_title(title, loc="left")
     _style(ax)
-    if len(y):
-        vals = list(y[np.isfinite(y)]) + [lim[0] for lim in limits]
-        lo, hi = np.percentile(vals, 0.5), np.percentile(vals, 99.5)
-        lo = min(lo, *(lim[0] for lim in limits)) if limits else lo
-        hi = max(hi, *(lim[0] for lim in limits)) if limits else hi
+    finite = y[np.isfinite(y)]
+    if len(finite):
+        lo, hi = np.percentile(finite, 0.5), np.percentile(finite, 99.5)
+        for value, *_ in limits:
+            lo, hi = min(lo, value), max(hi, value)
         pad = max(1.0, 0.1 * (hi - lo))
         ax.set_ylim(lo - pad, hi + pad * 1.6)
-    ax.legend(handles=handles, loc="upper left", bbox_to_anchor=(1.01, 1.0), frameon=False,
-              borderaxespad=0)
+    _time_axis(ax, a.duration_s)
+    if xlabel:
+        ax.set_xlabel(TIME_LABEL)
+    _legend(ax, handles, legend)
 
 
-def fig_timeline(a: Analysis):
-    """The main figure: what happened (activity, faults, buzzes) and four metrics over time."""
+def draw_events(ax, a: Analysis, legend="below", xlabel=True):
+    """What happened: activity band, the coach's fault stretches as bars, buzzes as triangles."""
+    from matplotlib.lines import Line2D
     from matplotlib.patches import Patch
 
-    fig = _new_figure(11, 12.5)
-    gs = fig.add_gridspec(5, 1, height_ratios=[1.05, 2.2, 2.2, 1.6, 1.5])
-    ax0 = fig.add_subplot(gs[0])
-    axes = [ax0] + [fig.add_subplot(gs[i], sharex=ax0) for i in range(1, 5)]
-    c = a.cfg
     s = a.strides
-    # row 0: activity band, fault episodes, buzzes
     rows = ["Activity"] + [LABEL[r] for r in REASONS]
     ypos = {name: len(rows) - 1 - i for i, name in enumerate(rows)}
     spans: dict = {0: [], 1: [], 2: []}  # activity -> [(t0, width)] in minutes, touching strides merged
@@ -585,44 +630,30 @@ def fig_timeline(a: Analysis):
             spans[act].append((t0, t1 - t0))
     for act, sp in spans.items():
         if sp:
-            ax0.broken_barh(sp, (ypos["Activity"] - 0.35, 0.7), color=ACT_COLOR[act], linewidth=0)
+            ax.broken_barh(sp, (ypos["Activity"] - 0.35, 0.7), color=ACT_COLOR[act], linewidth=0)
     for e in a.episodes:
-        ax0.broken_barh([(e.t0_ms / 60000.0, (e.t1_ms - e.t0_ms) / 60000.0)], (ypos[LABEL[e.reason]] - 0.3, 0.6),
-                        color=COLOR[e.reason], linewidth=0)
+        ax.broken_barh([(e.t0_ms / 60000.0, (e.t1_ms - e.t0_ms) / 60000.0)], (ypos[LABEL[e.reason]] - 0.3, 0.6),
+                       color=COLOR[e.reason], linewidth=0)
     for x in a.alerts:
         r = str(x["reason"])
         if r in COLOR:
-            ax0.plot(x["t_ms"] / 60000.0, ypos[LABEL[r]] + 0.42, marker="v", markersize=9, color=COLOR[r],
-                     markeredgecolor="black", linestyle="none", zorder=5)
-    ax0.set_yticks([ypos[n] for n in rows], rows)
-    ax0.set_ylim(-0.6, len(rows) - 0.4)
-    ax0.set_title("What happened: activity, faults (bars) and buzzes (▼)", loc="left", fontsize=11, fontweight="bold")
-    ax0.grid(True, axis="x", color="#E6E6E6")
+            ax.plot(x["t_ms"] / 60000.0, ypos[LABEL[r]] + 0.42, marker="v", markersize=9, color=COLOR[r],
+                    markeredgecolor="black", linestyle="none", zorder=5)
+    ax.set_yticks([ypos[n] for n in rows], rows)
+    ax.set_ylim(-0.6, len(rows) - 0.4)
+    ax.set_title("What happened", loc="left")
+    ax.grid(True, axis="x", color="#E6E6E6")
     for side in ("top", "right"):
-        ax0.spines[side].set_visible(False)
-    handles = [Patch(color=ACT_COLOR[k], label=ACT_NAMES[k]) for k in (2, 1)]
-    handles += [Patch(color="white", label="gap = standing")]
-    ax0.legend(handles=handles, loc="upper left", bbox_to_anchor=(1.01, 1.0), frameon=False, borderaxespad=0)
-    _metric_panel(axes[1], a, "lean", "lean_deg", "lean (°, forward +)",
-                  "Lean: forward tilt of your pelvis from your standing pose",
-                  limits=[(c["lean_min_deg"], "--", f"too upright below {c['lean_min_deg']:g}°", COLOR["upright"]),
-                          (c["lean_back_deg"], ":", f"leaning back below {c['lean_back_deg']:g}°", COLOR["backward"])],
-                  reasons=("upright", "backward"), buzz_reasons=("upright", "backward"))
-    _metric_panel(axes[2], a, "rotation", "rotation_deg", "rotation per stride (°)",
-                  "Rotation (swivel): twist of your pelvis in each stride",
-                  limits=[(c["swivel_max_deg"], "--", f"swivel above {c['swivel_max_deg']:g}°", COLOR["swivel"])],
-                  reasons=("swivel",), buzz_reasons=("swivel",))
-    _metric_panel(axes[3], a, "cadence", "cadence_spm", "cadence (steps/min)", "Cadence",
-                  limits=[(c["run_min_spm"], "--", f"running from {c['run_min_spm']} steps/min", "#555555")])
-    _metric_panel(axes[4], a, "roll", "roll_deg", "hip drop (°)", "Hip drop: side-to-side tilt of your pelvis per stride")
-    for ax in axes[:-1]:
-        ax.tick_params(labelbottom=False)
-    axes[-1].set_xlabel("time since the board started (min:s)")
-    _time_axis(axes[-1], a.duration_s)
-    when = "" if not a.start else f"  ·  {_date(a)}"
-    fig.suptitle(f"{a.name}: {clock(a.duration_s)} recorded, {clock(a.time_s['running'])} running{when}",
-                 fontsize=14, fontweight="bold")
-    return fig
+        ax.spines[side].set_visible(False)
+    _time_axis(ax, a.duration_s)
+    if xlabel:
+        ax.set_xlabel(TIME_LABEL)
+    handles = [Patch(color=ACT_COLOR[2], label="running"), Patch(color=ACT_COLOR[1], label="walking"),
+               Patch(facecolor="white", edgecolor="#999", label="blank: standing")]
+    handles += [Patch(color="#999", label="fault held (bar)"),
+                Line2D([], [], marker="v", color="w", markerfacecolor="#999", markeredgecolor="black", markersize=8,
+                       label="buzz")]
+    _legend(ax, handles, legend)
 
 
 def _hist(ax, x, bins, color, label=None, density=False, step=False):
@@ -647,101 +678,202 @@ def _bins(values, width=None, pad=0.0):
     return np.arange(lo, hi + width / 2, width)
 
 
-def fig_distributions(a: Analysis):
-    """Where your running strides fall against the limits, and time in each fault."""
-    fig = _new_figure(11, 7.5)
-    axs = fig.subplots(2, 2)
+HIST_TITLE = {"lean": "Lean while running", "rotation": "Rotation while running", "cadence": "Cadence while running"}
+
+
+def draw_hist(ax, a: Analysis, key):
+    """Where the running strides fall, with the limits and the zones past them tinted."""
     c = a.cfg
-    r = a.strides[a.running]
-    ax = axs[0, 0]
-    lean = r["lean_deg"]
-    ax.axvspan(-90, c["lean_back_deg"], color=COLOR["backward"], alpha=0.12, linewidth=0)
-    ax.axvspan(c["lean_back_deg"], c["lean_min_deg"], color=COLOR["upright"], alpha=0.12, linewidth=0)
-    _hist(ax, lean, _bins([lean, [c["lean_min_deg"], c["lean_back_deg"]]], None, 1), METRIC_COLOR["lean"], "running strides")
-    ax.axvline(c["lean_min_deg"], color=COLOR["upright"], linestyle="--", linewidth=1.6,
-               label=f"too upright below {c['lean_min_deg']:g}°")
-    ax.axvline(c["lean_back_deg"], color=COLOR["backward"], linestyle=":", linewidth=1.6,
-               label=f"leaning back below {c['lean_back_deg']:g}°")
-    vals = np.concatenate([lean, [c["lean_min_deg"], c["lean_back_deg"]]])
-    ax.set_xlim(vals.min() - 1.5, vals.max() + 1.5)
-    ax.set(xlabel="lean (°, forward +)", ylabel="strides", title="Lean while running")
-    ax.legend(frameon=False)
-    ax = axs[0, 1]
-    rot = r["rotation_deg"]
-    ax.axvspan(c["swivel_max_deg"], 200, color=COLOR["swivel"], alpha=0.12, linewidth=0)
-    _hist(ax, rot, _bins([rot, [c["swivel_max_deg"]]], None, 1), METRIC_COLOR["rotation"], "running strides")
-    ax.axvline(c["swivel_max_deg"], color=COLOR["swivel"], linestyle="--", linewidth=1.6,
-               label=f"swivel above {c['swivel_max_deg']:g}°")
-    vals = np.concatenate([rot, [c["swivel_max_deg"]]])
-    ax.set_xlim(max(0, vals.min() - 2), vals.max() + 2)
-    ax.set(xlabel="rotation per stride (°)", ylabel="strides", title="Rotation while running")
-    ax.legend(frameon=False)
-    ax = axs[1, 0]
-    cad = r["cadence_spm"]
-    _hist(ax, cad, _bins([cad], None, 2), METRIC_COLOR["cadence"], "running strides")
-    ax.set(xlabel="cadence (steps/min)", ylabel="strides", title="Cadence while running")
-    if len(cad):
-        ax.axvline(float(np.median(cad)), color="black", linewidth=1.2, label=f"typical {np.median(cad):.0f} steps/min")
-        ax.legend(frameon=False)
-    ax = axs[1, 1]
+    col, unit, _ = METRICS[key]
+    x = a.strides[a.running][col].astype(float)
+    limits = _limits(a, key) if key != "cadence" else []
+    if key == "lean":
+        ax.axvspan(-90, c["lean_back_deg"], color=COLOR["backward"], alpha=0.12, linewidth=0)
+        ax.axvspan(c["lean_back_deg"], c["lean_min_deg"], color=COLOR["upright"], alpha=0.12, linewidth=0)
+    elif key == "rotation":
+        ax.axvspan(c["swivel_max_deg"], 200, color=COLOR["swivel"], alpha=0.12, linewidth=0)
+    _hist(ax, x, _bins([x, [v for v, *_ in limits]], None, 1 if key != "cadence" else 2), METRIC_COLOR[key],
+          "running strides")
+    for value, style, text, color in limits:
+        ax.axvline(value, color=color, linestyle=style, linewidth=1.6, label=text)
+    if key == "cadence" and len(x):
+        ax.axvline(float(np.median(x)), color="black", linewidth=1.2, label=f"typical {np.median(x):.0f} steps/min")
+    vals = np.concatenate([x, [v for v, *_ in limits]]) if len(x) or limits else np.zeros(1)
+    pad = 2.0 if key == "cadence" else 1.5
+    ax.set_xlim((max(0, vals.min() - pad) if key == "rotation" else vals.min() - pad), vals.max() + pad)
+    ax.set(xlabel=unit, ylabel="strides", title=HIST_TITLE[key])
+    ax.legend(frameon=False, loc="best")
+    _style(ax)
+
+
+def draw_fault_time(ax, a: Analysis):
+    """Minutes of running in each fault, with the share of running time."""
     run = a.time_s["running"]
     names = [LABEL[x] for x in REASONS]
     secs = [a.fault_s[x] for x in REASONS]
     bars = ax.barh(names[::-1], [v / 60 for v in secs[::-1]], color=[COLOR[x] for x in REASONS[::-1]])
     for b, v in zip(bars, secs[::-1]):
         ax.text(b.get_width(), b.get_y() + b.get_height() / 2, f"  {clock(v)}  ({_share(v, run):.0f} %)",
-                va="center", fontsize=9)
+                va="center")
     top = max([v / 60 for v in secs] + [0.1])
-    ax.set_xlim(0, top * 1.6)
+    ax.set_xlim(0, top * 1.7)
     ax.set(xlabel="minutes of running in the fault", title=f"Time in each fault (of {clock(run)} running)")
-    for ax in axs.flat:
-        _style(ax)
-    fig.suptitle(f"{a.name}: your running strides against your limits", fontsize=13, fontweight="bold")
-    return fig
+    _style(ax)
 
 
-def fig_compare(analyses: list):
-    """Sessions overlaid: lean/rotation/cadence distributions and time in each fault."""
-    fig = _new_figure(11, 7.5)
-    axs = fig.subplots(2, 2)
-    cols = {id(a): SESSION_COLORS[i % len(SESSION_COLORS)] for i, a in enumerate(analyses)}
-    for ax, col, unit, title, width in ((axs[0, 0], "lean_deg", "lean (°, forward +)", "Lean while running", 0.5),
-                                        (axs[0, 1], "rotation_deg", "rotation per stride (°)", "Rotation while running", 1.0),
-                                        (axs[1, 0], "cadence_spm", "cadence (steps/min)", "Cadence while running", 2.0)):
-        data = [a.strides[a.running][col] for a in analyses]
-        bins = _bins(data, None, width)
-        for a, x in zip(analyses, data):
-            _hist(ax, x, bins, cols[id(a)], a.name, density=True, step=True)
-            if len(x):
-                ax.axvline(float(np.median(x)), color=cols[id(a)], linewidth=1, alpha=0.8)
-        lim_key = {"lean_deg": "lean_min_deg", "rotation_deg": "swivel_max_deg"}.get(col)
-        if lim_key:
-            seen = set()
-            for a in analyses:
-                v = a.cfg[lim_key]
-                if v in seen:
-                    continue
-                seen.add(v)
-                same = all(b.cfg[lim_key] == v for b in analyses)
-                ax.axvline(v, color="black" if same else cols[id(a)], linestyle="--", linewidth=1.5,
-                           label=f"{'limit' if same else a.name + ' limit'} {v:g}°")
-        ax.set(xlabel=unit, ylabel="share of strides (density)", title=title)
-        ax.legend(frameon=False, loc="best")
-    ax = axs[1, 1]
+def _session_colors(analyses):
+    return {id(a): SESSION_COLORS[i % len(SESSION_COLORS)] for i, a in enumerate(analyses)}
+
+
+def draw_compare_hist(ax, analyses: list, key):
+    """The sessions' running strides overlaid (each normalised, so lengths do not matter)."""
+    cols = _session_colors(analyses)
+    col, unit, _ = METRICS[key]
+    data = [a.strides[a.running][col].astype(float) for a in analyses]
+    bins = _bins(data, None, 1.0)
+    for a, x in zip(analyses, data):
+        _hist(ax, x, bins, cols[id(a)], a.name, density=True, step=True)
+        if len(x):
+            ax.axvline(float(np.median(x)), color=cols[id(a)], linewidth=1, alpha=0.8)
+    lim_key = {"lean": "lean_min_deg", "rotation": "swivel_max_deg"}.get(key)
+    if lim_key:
+        seen = set()
+        for a in analyses:
+            v = a.cfg[lim_key]
+            if v in seen:
+                continue
+            seen.add(v)
+            same = all(b.cfg[lim_key] == v for b in analyses)
+            ax.axvline(v, color="black" if same else cols[id(a)], linestyle="--", linewidth=1.5,
+                       label=f"{'limit' if same else a.name + ' limit'} {v:g}°")
+    ax.set(xlabel=unit, ylabel="share of strides", title=HIST_TITLE[key])
+    ax.legend(frameon=False, loc="best")
+    _style(ax)
+
+
+def draw_compare_faults(ax, analyses: list):
+    cols = _session_colors(analyses)
     n = len(analyses)
     w = 0.8 / n
     y = np.arange(len(REASONS))
     for i, a in enumerate(analyses):
         run = a.time_s["running"]
-        vals = [_share(a.fault_s[r], run) for r in REASONS]
-        ax.barh(y + (i - (n - 1) / 2) * w, vals, height=w, color=cols[id(a)], label=a.name)
+        ax.barh(y + (i - (n - 1) / 2) * w, [_share(a.fault_s[r], run) for r in REASONS], height=w,
+                color=cols[id(a)], label=a.name)
     ax.set_yticks(y, [LABEL[r] for r in REASONS])
     ax.invert_yaxis()
     ax.set(xlabel="% of running time in the fault", title="Time in each fault")
-    ax.legend(frameon=False)
-    for ax in axs.flat:
-        _style(ax)
-    fig.suptitle("Sessions compared: " + " vs ".join(a.name for a in analyses), fontsize=13, fontweight="bold")
+    ax.legend(frameon=False, loc="best")
+    _style(ax)
+
+
+def draw_compare_time(ax, analyses: list, key, legend="below", xlabel=True):
+    """Each session's smoothed metric on one time axis, with its limit."""
+    from matplotlib.lines import Line2D
+
+    cols = _session_colors(analyses)
+    col, unit, _ = METRICS[key]
+    lim = {"lean": "lean_min_deg", "rotation": "swivel_max_deg"}[key]
+    handles = []
+    for i, a in enumerate(analyses):
+        ax.plot(*_running_median(a.strides["t_ms"], a.strides[col].astype(float), a.running), color=cols[id(a)],
+                linewidth=1.8)
+        handles.append(Line2D([], [], color=cols[id(a)], linewidth=1.8, label=a.name))
+        same = all(b.cfg[lim] == a.cfg[lim] for b in analyses)
+        if not same or i == 0:
+            c = "black" if same else cols[id(a)]
+            ax.axhline(a.cfg[lim], color=c, linestyle="--", linewidth=1.2)
+            handles.append(Line2D([], [], color=c, linestyle="--", label=f"{'' if same else a.name + ' '}limit {a.cfg[lim]:g}°"))
+    what = "too-upright" if key == "lean" else "swivel"
+    ax.set(ylabel=unit, title=f"{'Lean' if key == 'lean' else 'Rotation'} over time (smoothed; dashed: {what} limit)")
+    _time_axis(ax, max(a.duration_s for a in analyses))
+    if xlabel:
+        ax.set_xlabel(TIME_LABEL)
+    _style(ax)
+    _legend(ax, handles, legend)
+
+
+# -- figures: one panel each (the HTML) ------------------------------------------------------------
+def fig_panel(a: Analysis, key: str):
+    """One phone-sized figure: "events", a metric ("lean", "rotation", "cadence", "roll"),
+    a histogram ("lean_hist", ...) or "fault_time"."""
+    if key == "events":
+        fig = _panel_figure(3.3)
+        draw_events(fig.add_subplot(), a)
+    elif key in METRICS:
+        fig = _panel_figure(4.2)
+        draw_metric(fig.add_subplot(), a, key)
+    elif key.endswith("_hist"):
+        fig = _panel_figure(3.6)
+        draw_hist(fig.add_subplot(), a, key[:-5])
+    elif key == "fault_time":
+        fig = _panel_figure(2.8)
+        draw_fault_time(fig.add_subplot(), a)
+    else:
+        raise ValueError(f"no panel {key!r}")
+    return fig
+
+
+def fig_compare_panel(analyses: list, key: str):
+    """One phone-sized comparison figure: "lean_hist", "rotation_hist", "cadence_hist", "faults",
+    "lean_time", "rotation_time"."""
+    if key.endswith("_hist"):
+        fig = _panel_figure(3.6)
+        draw_compare_hist(fig.add_subplot(), analyses, key[:-5])
+    elif key == "faults":
+        fig = _panel_figure(2.8)
+        draw_compare_faults(fig.add_subplot(), analyses)
+    elif key.endswith("_time"):
+        fig = _panel_figure(3.8)
+        draw_compare_time(fig.add_subplot(), analyses, key[:-5])
+    else:
+        raise ValueError(f"no comparison panel {key!r}")
+    return fig
+
+
+SESSION_PANELS = ("events", "lean", "rotation", "cadence", "roll", "lean_hist", "rotation_hist", "cadence_hist",
+                  "fault_time")
+COMPARE_PANELS = ("lean_hist", "rotation_hist", "cadence_hist", "faults", "lean_time", "rotation_time")
+
+
+# -- figures: overviews on one canvas (big screens, --png, the preview) ----------------------------
+def fig_timeline(a: Analysis):
+    """The whole run on one canvas: what happened, then lean, rotation, cadence and hip drop."""
+    fig = _new_figure(11, 12.5)
+    gs = fig.add_gridspec(5, 1, height_ratios=[1.05, 2.2, 2.2, 1.6, 1.5])
+    ax0 = fig.add_subplot(gs[0])
+    axes = [ax0] + [fig.add_subplot(gs[i], sharex=ax0) for i in range(1, 5)]
+    draw_events(ax0, a, legend="right", xlabel=False)
+    for ax, key in zip(axes[1:], ("lean", "rotation", "cadence", "roll")):
+        draw_metric(ax, a, key, legend="right", xlabel=ax is axes[-1])
+    for ax in axes[:-1]:
+        ax.tick_params(labelbottom=False)
+    when = "" if not a.start else f"  ·  {_date(a)}"
+    fig.suptitle(f"{a.name}: {clock(a.duration_s)} recorded, {clock(a.time_s['running'])} running{when}")
+    return fig
+
+
+def fig_distributions(a: Analysis):
+    """Where the running strides fall against the limits, and time in each fault (2 x 2)."""
+    fig = _new_figure(11, 7.5)
+    axs = fig.subplots(2, 2)
+    draw_hist(axs[0, 0], a, "lean")
+    draw_hist(axs[0, 1], a, "rotation")
+    draw_hist(axs[1, 0], a, "cadence")
+    draw_fault_time(axs[1, 1], a)
+    fig.suptitle(f"{a.name}: your running strides against your limits")
+    return fig
+
+
+def fig_compare(analyses: list):
+    """Sessions overlaid: lean/rotation/cadence distributions and time in each fault (2 x 2)."""
+    fig = _new_figure(11, 7.5)
+    axs = fig.subplots(2, 2)
+    draw_compare_hist(axs[0, 0], analyses, "lean")
+    draw_compare_hist(axs[0, 1], analyses, "rotation")
+    draw_compare_hist(axs[1, 0], analyses, "cadence")
+    draw_compare_faults(axs[1, 1], analyses)
+    fig.suptitle("Sessions compared: " + " vs ".join(a.name for a in analyses))
     return fig
 
 
@@ -749,26 +881,10 @@ def fig_compare_timeline(analyses: list):
     """Smoothed lean and rotation of each session on one time axis."""
     fig = _new_figure(11, 6.5)
     axs = fig.subplots(2, 1, sharex=True)
-    dur = max(a.duration_s for a in analyses)
-    for i, a in enumerate(analyses):
-        col = SESSION_COLORS[i % len(SESSION_COLORS)]
-        for ax, key, lim, style in ((axs[0], "lean_deg", "lean_min_deg", "--"), (axs[1], "rotation_deg", "swivel_max_deg", "--")):
-            ax.plot(*_running_median(a.strides["t_ms"], a.strides[key].astype(float), a.running), color=col,
-                    linewidth=1.8, label=a.name)
-            if all(b.cfg[lim] == a.cfg[lim] for b in analyses):
-                if i == 0:
-                    ax.axhline(a.cfg[lim], color="black", linestyle=style, linewidth=1.2, label=f"limit {a.cfg[lim]:g}°")
-            else:
-                ax.axhline(a.cfg[lim], color=col, linestyle=style, linewidth=1.2, alpha=0.9,
-                           label=f"{a.name} limit {a.cfg[lim]:g}°")
-    axs[0].set(ylabel="lean (°, forward +)", title="Lean over time (smoothed; dashed: too-upright limit)")
-    axs[1].set(ylabel="rotation per stride (°)", title="Rotation over time (smoothed; dashed: swivel limit)")
-    axs[1].set_xlabel("time since the board started (min:s)")
-    _time_axis(axs[1], dur)
-    for ax in axs:
-        _style(ax)
-        ax.legend(frameon=False, loc="upper left", bbox_to_anchor=(1.01, 1.0), borderaxespad=0)
-    fig.suptitle("Over time: " + " vs ".join(a.name for a in analyses), fontsize=13, fontweight="bold")
+    draw_compare_time(axs[0], analyses, "lean", legend="right", xlabel=False)
+    draw_compare_time(axs[1], analyses, "rotation", legend="right")
+    axs[0].tick_params(labelbottom=False)
+    fig.suptitle("Over time: " + " vs ".join(a.name for a in analyses))
     return fig
 
 
@@ -785,25 +901,43 @@ def unique_names(analyses: list) -> None:
 
 
 def figures(analyses: list) -> dict:
-    """Every figure of the report: {"timeline": Figure, "distributions": Figure} for one session;
-    {"compare", "compare_timeline", "<name>.timeline", "<name>.distributions"} for several."""
+    """The HTML report's figures, one panel each (phone-sized).
+
+    One session: {"events", "lean", "rotation", "cadence", "roll", "lean_hist", "rotation_hist",
+    "cadence_hist", "fault_time"}. Several: {"compare.lean_hist", ..., "compare.rotation_time"}
+    and "<name>.<panel>" for every session.
+    """
     import matplotlib
 
     unique_names(analyses)
     with matplotlib.rc_context(RC):
-        return _figures(analyses)
+        out = {}
+        if len(analyses) > 1:
+            for k in COMPARE_PANELS:
+                out[f"compare.{k}"] = fig_compare_panel(analyses, k)
+        for a in analyses:
+            prefix = f"{a.name}." if len(analyses) > 1 else ""
+            for k in SESSION_PANELS:
+                out[prefix + k] = fig_panel(a, k)
+        return out
 
 
-def _figures(analyses: list) -> dict:
-    out = {}
-    if len(analyses) > 1:
-        out["compare"] = fig_compare(analyses)
-        out["compare_timeline"] = fig_compare_timeline(analyses)
-    for a in analyses:
-        key = a.name if len(analyses) > 1 else ""
-        out[f"{key}.timeline".lstrip(".")] = fig_timeline(a)
-        out[f"{key}.distributions".lstrip(".")] = fig_distributions(a)
-    return out
+def overview_figures(analyses: list) -> dict:
+    """The overviews on one canvas each: {"overview", "distributions"} (per session when several,
+    prefixed with its name) and {"compare", "compare_timeline"} for several sessions."""
+    import matplotlib
+
+    unique_names(analyses)
+    with matplotlib.rc_context(RC):
+        out = {}
+        if len(analyses) > 1:
+            out["compare"] = fig_compare(analyses)
+            out["compare_timeline"] = fig_compare_timeline(analyses)
+        for a in analyses:
+            prefix = f"{a.name}." if len(analyses) > 1 else ""
+            out[prefix + "overview"] = fig_timeline(a)
+            out[prefix + "distributions"] = fig_distributions(a)
+        return out
 
 
 def png_bytes(fig) -> bytes:
@@ -829,8 +963,8 @@ h2{font-size:1.2rem;margin:0 0 10px}
 h3{font-size:1.05rem;margin:14px 0 6px}
 .sub{color:var(--mute);margin:0}
 section{background:var(--card);border:1px solid var(--line);border-radius:12px;padding:14px 14px 10px;margin:12px 0}
-.tiles{display:grid;grid-template-columns:repeat(auto-fill,minmax(140px,1fr));gap:10px;background:none;border:0;padding:0}
-.tile{background:var(--card);border:1px solid var(--line);border-radius:12px;padding:10px 12px}
+.tiles{display:flex;flex-wrap:wrap;gap:10px;background:none;border:0;padding:0}
+.tile{flex:1 1 22%;min-width:130px;background:var(--card);border:1px solid var(--line);border-radius:12px;padding:10px 12px}
 .tile b{display:block;font-size:1.45rem;line-height:1.2}
 .tile span{color:var(--mute);font-size:.85rem}
 ul.hl{list-style:none;padding:0;margin:0}
@@ -839,7 +973,9 @@ ul.hl li:before{position:absolute;left:10px;top:7px;font-weight:bold}
 ul.hl li.good{background:#eaf6ef}ul.hl li.good:before{content:"✓";color:var(--good)}
 ul.hl li.warn{background:#fbefe6}ul.hl li.warn:before{content:"!";color:var(--warn)}
 ul.hl li.note:before{content:"•";color:var(--note)}
-img{width:100%;height:auto;display:block;border-radius:6px}
+figure{margin:12px 0}
+figcaption{margin-top:4px}
+img{max-width:100%;width:auto;height:auto;display:block;margin:0 auto;border-radius:6px}
 .explain{color:var(--mute);font-size:.93rem}
 .explain p{margin:6px 0}
 .scroll{overflow-x:auto;-webkit-overflow-scrolling:touch}
@@ -849,7 +985,7 @@ th:first-child,td:first-child{text-align:left}
 th{color:var(--mute);font-weight:600;font-size:.82rem}
 td.f{border-radius:4px}
 td.t,th.t{white-space:normal;text-align:left;min-width:11em}
-.grid{display:grid;grid-template-columns:repeat(auto-fit,minmax(320px,1fr));gap:12px}
+.grid{display:grid;grid-template-columns:repeat(auto-fit,minmax(min(460px,100%),1fr));gap:4px 16px}
 .sw{display:inline-block;width:.9em;height:.9em;border-radius:3px;vertical-align:-1px;margin-right:4px}
 .warnbox{background:#fbefe6;border-left:4px solid var(--warn);padding:8px 10px;border-radius:6px}
 details>summary{cursor:pointer;font-weight:600;margin:4px 0}
@@ -977,24 +1113,42 @@ def _quality_html(a: Analysis) -> str:
     return "<h2>Calibration and data quality</h2>" + "".join(parts)
 
 
+def _fig(pngs: dict, key: str, alt: str, caption: str = "") -> str:
+    cap = f"<figcaption class='explain'>{caption}</figcaption>" if caption else ""
+    return f"<figure>{_img(pngs[key], alt)}{cap}</figure>"
+
+
 def _session_html(a: Analysis, pngs: dict, key: str, heading: bool) -> str:
+    """One session's sections; ``key`` prefixes its figure names ("" or "<name>.")."""
     out = []
     if heading:
         out.append(f"<header><h1>{_e(a.name)}</h1><p class='sub'>{_e(_date(a))}</p></header>")
     out.append(_tiles(a))
     out.append(f"<section><h2>In short</h2>{_highlights_html(a)}</section>")
-    out.append(f"<section><h2>Your run over time</h2>{_img(pngs[key + 'timeline'], f'{a.name} timeline')}"
-               f"{_explain(a, ('lean', 'rotation', 'cadence', 'roll', 'faults'))}</section>")
+
+    def say(k):
+        return _e(EXPLAIN[k].format(**a.cfg))
+
+    out.append("<section><h2>Your run over time</h2><div class='grid'>"
+               + _fig(pngs, key + "events", f"{a.name}: activity, faults and buzzes",
+                      "Top row: running, walking, or blank while you stood. Below: each bar is a stretch the coach "
+                      "counted as a fault; ▼ marks a buzz. " + say("faults"))
+               + _fig(pngs, key + "lean", f"{a.name}: lean over time", say("lean"))
+               + _fig(pngs, key + "rotation", f"{a.name}: rotation over time", say("rotation"))
+               + _fig(pngs, key + "cadence", f"{a.name}: cadence over time", say("cadence"))
+               + _fig(pngs, key + "roll", f"{a.name}: hip drop over time", say("roll"))
+               + "</div></section>")
     run = a.time_s["running"]
     rows = "".join(f"<tr><td><span class='sw' style='background:{COLOR[r]}'></span>{_e(LABEL[r])}</td>"
                    f"<td>{clock(a.fault_s[r])}</td><td>{_share(a.fault_s[r], run):.0f} %</td>"
-                   f"<td>{sum(1 for e in a.episodes if e.reason == r)}</td>"
                    f"<td>{sum(1 for x in a.alerts if str(x['reason']) == r)}</td></tr>" for r in REASONS)
+    grid = "".join(_fig(pngs, key + k, f"{a.name}: {k.replace('_', ' ')}")
+                   for k in ("lean_hist", "rotation_hist", "cadence_hist", "fault_time"))
     out.append(f"<section><h2>Time in each fault</h2><div class='scroll'><table><tr><th>fault</th><th>time</th>"
-               f"<th>of running</th><th>stretches</th><th>buzzes</th></tr>{rows}</table></div>"
-               f"{_img(pngs[key + 'distributions'], f'{a.name} distributions')}"
-               f"<p class='explain'>Histograms: every running stride; the tinted zones are past your limits. "
-               f"A stretch is counted from the first stride the smoothed value crossed the limit.</p></section>")
+               f"<th>of running</th><th>buzzes</th></tr>{rows}</table></div>"
+               f"<p class='explain'>Running time the coach counted as each fault, from the first stride the smoothed "
+               f"value crossed the limit to the stride it was back past the hysteresis. The histograms show every "
+               f"running stride; the tinted zones are past your limits.</p><div class='grid'>{grid}</div></section>")
     out.append(f"<section>{_buzzes_html(a)}</section>")
     out.append(f"<section>{_splits_html(a)}</section>")
     out.append(f"<section>{_thresholds_html(a)}</section>")
@@ -1055,10 +1209,13 @@ def render_html(analyses: list, figs: dict | None = None, pngs: dict | None = No
         body.append(f"<header><h1>{_e(' vs '.join(a.name for a in analyses))}</h1>"
                     f"<p class='sub'>Hinge: {len(analyses)} sessions compared</p></header>")
         body.append(f"<section><h2>Side by side</h2>{_compare_table(analyses)}</section>")
-        body.append(f"<section><h2>Distributions</h2>{_img(pngs['compare'], 'sessions compared')}"
+        grid = "".join(_fig(pngs, f"compare.{k}", k.replace("_", " ")) for k in ("lean_hist", "rotation_hist",
+                                                                                  "cadence_hist", "faults"))
+        body.append(f"<section><h2>Distributions</h2><div class='grid'>{grid}</div>"
                     "<p class='explain'>Each line is one session's running strides (area 1 each, so sessions of "
                     "different length compare); the thin vertical lines are their typical values.</p></section>")
-        body.append(f"<section><h2>Over time</h2>{_img(pngs['compare_timeline'], 'sessions over time')}</section>")
+        body.append("<section><h2>Over time</h2><div class='grid'>" + _fig(pngs, "compare.lean_time", "lean over time")
+                    + _fig(pngs, "compare.rotation_time", "rotation over time") + "</div></section>")
         for a in analyses:
             body.append(f"<details open><summary>{_e(a.name)}: {_e(_date(a))}</summary>"
                         f"{_session_html(a, pngs, a.name + '.', False)}</details>")
@@ -1162,17 +1319,16 @@ def main(a) -> int:
             print(f"hinge report: warning: {x.path}: damaged in {len(x.problems)} place(s); reporting what is intact "
                   f"({x.problems[0]})", file=sys.stderr)
     if a.html or a.png:
-        pngs = {k: png_bytes(f) for k, f in figures(analyses).items()}
         if a.png:
             d = Path(a.png)
             d.mkdir(parents=True, exist_ok=True)
             saved = []
-            for k, png in pngs.items():
+            for k, fig in overview_figures(analyses).items():
                 saved.append(d / (re.sub(r"[^\w.-]+", "_", k).strip("_") + ".png"))
-                saved[-1].write_bytes(png)
+                saved[-1].write_bytes(png_bytes(fig))
             print(f"figures: {', '.join(str(x) for x in saved)}")
         if a.html:
-            html = render_html(analyses, pngs=pngs)
+            html = render_html(analyses)
             out = Path(a.html)
             if out.parent and not out.parent.exists():
                 out.parent.mkdir(parents=True)
