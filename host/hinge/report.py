@@ -1070,29 +1070,29 @@ def _buzzes_html(a: Analysis) -> str:
         fixed = f"fixed after {clock((cl[0]['t_ms'] - x['t_ms']) / 1000)}" if cl else "held to the end or until you stopped"
         rows.append(f"<tr><td>{clock(x['t_ms'] / 1000)}</td><td><span class='sw' style='background:{COLOR.get(r, '#777')}'>"
                     f"</span>{_e(LABEL.get(r, r))}</td><td>{sev.get(int(x['severity']), x['severity'])}</td>"
-                    f"<td>{x['value_deg']:.1f}° (limit {x['limit_deg']:g}°)</td><td>{fixed}</td></tr>")
+                    f"<td>{x['value_deg']:.1f}° (limit {x['limit_deg']:g}°)</td><td class='t'>{fixed}</td></tr>")
     return ("<h2>Buzzes</h2><p class='explain'>What the board told you, from its log. Severity grows with how far past "
             "the limit you were.</p><div class='scroll'><table><tr><th>time</th><th>fault</th><th>severity</th>"
-            "<th>smoothed value</th><th>then</th></tr>" + "".join(rows) + "</table></div>")
+            "<th>smoothed value</th><th class='t'>then</th></tr>" + "".join(rows) + "</table></div>")
 
 
 def _thresholds_html(a: Analysis) -> str:
     from .devpath import import_device
 
     config = import_device("config")
-    src_text = {"log": "from the log (the board's config during this run)", "--cfg": "your --cfg override",
-                "default": "default (not in the log)"}
+    src_text = {"log": "the log", "--cfg": "your --cfg", "default": "default"}
     rows = []
     for k in THRESHOLD_KEYS:
         _d, _kind, _lo, _hi, unit, text = config.SCHEMA[k]
         v = a.cfg[k]
         shown = ("on" if v else "off") if isinstance(v, bool) else f"{v:g} {unit}".strip()
-        rows.append(f"<tr><td>{_e(k)}</td><td>{_e(shown)}</td><td class='t'>{_e(text)}</td>"
-                    f"<td class='t'>{_e(src_text[a.cfg_source[k]])}</td></tr>")
-    return ("<h2>Thresholds used</h2><p class='explain'>Limits are personal: good runners lean anywhere from a little to "
-            "a lot, and rotation grows with speed. <code>hinge baseline</code> suggests yours from a good-form run.</p>"
-            "<div class='scroll'><table><tr><th>setting</th><th>value</th><th class='t'>meaning</th>"
-            "<th class='t'>from</th></tr>" + "".join(rows) + "</table></div>")
+        rows.append(f"<tr><td class='t'><code>{_e(k)}</code><br><span class='explain'>{_e(text)}</span></td>"
+                    f"<td>{_e(shown)}</td><td>{_e(src_text[a.cfg_source[k]])}</td></tr>")
+    return ("<h2>Thresholds used</h2><p class='explain'>From the log: the board's config during this run. Limits are "
+            "personal: good runners lean anywhere from a little to a lot, and rotation grows with speed. "
+            "<code>hinge baseline</code> suggests yours from a good-form run.</p>"
+            "<div class='scroll'><table><tr><th class='t'>setting</th><th>value</th><th>from</th></tr>"
+            + "".join(rows) + "</table></div>")
 
 
 def _quality_html(a: Analysis) -> str:
