@@ -2,6 +2,11 @@
 
     hinge baseline hinge-logs/S0004.hlg            # suggest, explain, check against the run
     hinge baseline hinge-logs/S0004.hlg --apply    # ... and write them to the board's config
+    hinge baseline S0004.hlg --apply --resume      # ... and restart coaching with them
+
+``--apply`` refuses a run that does not look like good form (it buzzed, or its lean spread over
+more than SPREAD_WARN_DEG between the 10th and 90th percentile: hills, or stretches of poor form)
+unless ``--force``: limits taken from poor form would switch the coaching off.
 
 Why personal: research finds good runners at very different trunk leans (about -2 to over 25
 degrees; elite runners often more upright than recreational ones), and pelvis rotation grows with
