@@ -42,6 +42,7 @@ def runs(tmp_path_factory):
     out["good"], _ = _run(d, "good_form", 2, 4)
     out["short"], _ = _run(d, "good_form", 3, 1)
     out["nocal"], _ = _run(d, "no_standing_start", 1, 3)
+    out["standing"], _ = _run(d, "good_form", 4, 0.1)  # 6 s: calibration, no stride
     return out
 
 
@@ -294,6 +295,19 @@ def test_cfg_overrides_recompute_faults(runs, mixed, capsys):
     assert "out of range" in one_error_line(capsys)
     assert run_cli("report", runs["mixed"], "--cfg", "nonsense") == 2
     assert "KEY=VALUE" in one_error_line(capsys)
+
+
+def test_a_session_without_strides_still_reports(runs, tmp_path):
+    import warnings
+
+    a = report.analyse(report.load(runs["standing"]), runs["standing"])
+    assert len(a.strides) == 0 and a.calib["state"] == "ok"
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        html = report.render_html([a])
+        text = report.render_text([a])
+    _self_contained(html)
+    assert "No running strides" in html and "No running strides" in text
 
 
 # ---- bad input -------------------------------------------------------------------------------

@@ -702,7 +702,8 @@ def draw_hist(ax, a: Analysis, key):
     pad = 2.0 if key == "cadence" else 1.5
     ax.set_xlim((max(0, vals.min() - pad) if key == "rotation" else vals.min() - pad), vals.max() + pad)
     ax.set(xlabel=unit, ylabel="strides", title=HIST_TITLE[key])
-    ax.legend(frameon=False, loc="best")
+    if ax.get_legend_handles_labels()[0]:
+        ax.legend(frameon=False, loc="best")
     _style(ax)
 
 
@@ -747,7 +748,8 @@ def draw_compare_hist(ax, analyses: list, key):
             ax.axvline(v, color="black" if same else cols[id(a)], linestyle="--", linewidth=1.5,
                        label=f"{'limit' if same else a.name + ' limit'} {v:g}°")
     ax.set(xlabel=unit, ylabel="share of strides", title=HIST_TITLE[key])
-    ax.legend(frameon=False, loc="best")
+    if ax.get_legend_handles_labels()[0]:
+        ax.legend(frameon=False, loc="best")
     _style(ax)
 
 
@@ -763,7 +765,8 @@ def draw_compare_faults(ax, analyses: list):
     ax.set_yticks(y, [LABEL[r] for r in REASONS])
     ax.invert_yaxis()
     ax.set(xlabel="% of running time in the fault", title="Time in each fault")
-    ax.legend(frameon=False, loc="best")
+    if ax.get_legend_handles_labels()[0]:
+        ax.legend(frameon=False, loc="best")
     _style(ax)
 
 
