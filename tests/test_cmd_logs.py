@@ -186,8 +186,9 @@ def test_pull_resumes_after_an_error_mid_transfer(vb, logs, dest, monkeypatch):
         return real(self, path, offset, n, **kw)
 
     monkeypatch.setattr(Board, "fs_read_range", failing)
-    with connect(str(vb.link_path)) as b, pytest.raises(BoardError, match="cable pulled"):
+    with connect(str(vb.link_path)) as b, pytest.raises(BoardError, match="cable pulled") as e:
         cmd_logs.pull(b, dest, ["S0001.raw"], progress=False)
+    assert f"12288 of {len(logs['S0001.raw'])} bytes kept in S0001.raw.part; pull again" in str(e.value)
     part = dest / "S0001.raw.part"
     assert not (dest / "S0001.raw").exists(), "an unverified file got its final name"
     assert part.stat().st_size == 3 * 4096

@@ -367,6 +367,8 @@ def pull_files(board, dest_dir, sessions=None, all_: bool = False, progress: boo
     that fails verification or clashes with a local file is reported after the others are done,
     as one HingeError.
     """
+    from .transport import BoardError
+
     dest = Path(dest_dir)
     for s in sessions or ():
         session_number(s)  # refuse a bad name before touching the board
@@ -398,6 +400,11 @@ def pull_files(board, dest_dir, sessions=None, all_: bool = False, progress: boo
                 failed.append(str(e))
                 _say(f"hinge logs: {e}")
                 continue
+            except BoardError as e:
+                part = dest / (f.name + ".part")
+                kept = part.stat().st_size if part.exists() else 0
+                raise BoardError(f"{e} ({f.name}: {kept} of {f.size} bytes kept in {part.name}; pull again to continue)",
+                                 e.detail, e.errno) from None
             p.decoded, p.problems = decode_pulled(p.path)
             done.append(p)
     finally:
