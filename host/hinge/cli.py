@@ -70,16 +70,23 @@ def _args_simulate(p):
 
 # ---- demo ---------------------------------------------------------------------------------
 def _args_demo(p):
-    p.add_argument("--scenario", default="mixed")
+    p.add_argument("--scenario", default="mixed", help="simulated run (`hinge simulate --list`)")
     p.add_argument("--seed", type=int, default=1)
-    p.add_argument("--engine", choices=("cpython", "micropython"), default="micropython")
+    p.add_argument("--speed", type=float, default=40.0, help="virtual time per real time for the journey")
+    p.add_argument("--minutes", type=float, default=None, help="length of the simulated run (default: the scenario's)")
     p.add_argument("--out", default="out/demo", help="folder for the demo's files")
+    p.add_argument("--firmware-only", action="store_true",
+                   help="only run the firmware on the virtual board (no pty, no host commands) and decode its log")
 
 
 def cmd_demo(a):
-    from . import demo
+    if a.firmware_only:
+        from . import demo
 
-    return demo.run(a)
+        return demo.run(a)
+    from . import journey
+
+    return journey.main(a)
 
 
 COMMANDS = {
