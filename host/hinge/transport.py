@@ -299,6 +299,41 @@ finally:
     del _hs
 """
 
+_CHECKSUMS = """\
+import binascii
+def _hm(ps):
+    try:
+        import hashlib
+        hashlib.sha256
+        a = 'sha256'
+    except (ImportError, AttributeError):
+        a = 'crc32'
+    b = bytearray(1024)
+    m = memoryview(b)
+    for p in ps:
+        try:
+            f = open(p, 'rb')
+        except OSError:
+            print(repr((p, None, None)))
+            continue
+        h = hashlib.sha256() if a == 'sha256' else None
+        c = 0
+        with f:
+            while 1:
+                n = f.readinto(b)
+                if not n:
+                    break
+                if h:
+                    h.update(m[:n])
+                else:
+                    c = binascii.crc32(m[:n], c)
+        print(repr((p, a, binascii.hexlify(h.digest()).decode() if h else '%%08x' %% (c & 0xffffffff))))
+try:
+    _hm(%r)
+finally:
+    del _hm
+"""
+
 _INFO = """\
 import sys
 _hi = sys.implementation
@@ -376,6 +411,38 @@ class Board:
         self.close(leave_raw=False)
         if not got.endswith(b"soft reboot"):
             raise BoardError(f"{self.port}: the board did not restart (press its reset button)")
+
+    def run_main_watch(self, markers=(b"\n",), wait: float = 5.0, timeout: float = 10.0) -> str:
+        """:meth:`run_main`, but first read what the firmware prints after the reset: until a
+        line holding one of ``markers`` is complete, the friendly prompt shows (main.py ended or
+        crashed), or ``wait`` seconds pass. Returns that text; closes the port."""
+        tr = self._live()
+        got = bytearray()
+        try:
+            if tr.in_raw_repl:
+                tr.exit_raw_repl()
+            tr.read_until(1, b">>> ", timeout=1.0)
+            tr.serial.write(b"\x04")
+            if not tr.read_until(1, b"soft reboot", timeout=timeout).endswith(b"soft reboot"):
+                raise BoardError(f"{self.port}: the board did not restart (press its reset button)")
+            ser = tr.serial
+            fd = getattr(ser, "fd", None)
+            deadline = time.monotonic() + wait
+            while time.monotonic() < deadline:
+                n = ser.in_waiting
+                if n:
+                    got += ser.read(n)
+                    if b"\n>>> " in got or any(got.find(b"\n", got.find(m)) >= 0 for m in markers if m in got):
+                        break
+                elif fd is not None:
+                    select.select([fd], [], [], min(0.2, max(0.0, deadline - time.monotonic())))
+                else:
+                    time.sleep(0.01)
+        except (OSError, serial.SerialException) as e:
+            raise BoardError(f"lost the connection to {self.port}: {e}") from None
+        finally:
+            self.close(leave_raw=False)
+        return got.decode("utf-8", "replace").replace("\r\n", "\n")
 
     def _live(self) -> SerialTransport:
         if self.transport is None:
@@ -599,6 +666,18 @@ class Board:
         out = self._fs(_CHECKSUM % _norm(path), path, timeout)
         algo, value = out.split()
         return algo, value
+
+    def checksums(self, paths, timeout: float = 30.0) -> dict:
+        """``{path: (algorithm, hex)}`` for many board files in one execution, as
+        :meth:`checksum` gives them; ``None`` for a path that cannot be opened (missing)."""
+        ps = [_norm(p) for p in paths]
+        out = self.exec_(_CHECKSUMS % (ps,), timeout)
+        got = {}
+        for line in out.splitlines():
+            if line.strip():
+                p, algo, value = ast.literal_eval(line.strip())
+                got[p] = (algo, value) if algo else None
+        return {p: got.get(q) for p, q in zip(paths, ps)}
 
     def sha256(self, path: str, timeout: float = 30.0) -> str:
         """Hex SHA-256 of a board file, computed on the board."""
