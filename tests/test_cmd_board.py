@@ -167,6 +167,22 @@ def test_changed_file_is_resent_and_shadows_removed(vb, deployed, tmp_path, monk
     assert len(forced["sent"]) == len(MODULES) + 2
 
 
+def test_deploy_detects_a_copy_that_differs(vb, deployed, monkeypatch):
+    real = transport.Board.fs_write
+
+    def damaging(self, path, data, *args, **kw):  # the link flips a bit in one file
+        if path == "lib/fixmath.mpy":
+            data = data[:-1] + bytes([data[-1] ^ 1])
+        return real(self, path, data, *args, **kw)
+
+    monkeypatch.setattr(transport.Board, "fs_write", damaging)
+    with connect(str(vb.link_path)) as b:
+        with pytest.raises(HingeError, match=r"^/lib/fixmath\.mpy: sha256 on the board differs from what was sent"):
+            deploy.deploy(b, force=True)
+        monkeypatch.undo()
+        assert deploy.deploy(b)["sent"] == ["lib/fixmath.mpy"]
+
+
 def test_flash_cli_deploys_and_prints_table(vb, deployed, capsys):
     rc, out, err = run_cli(capsys, "--port", str(vb.link_path), "flash", "--no-reset")
     assert rc == 0, err

@@ -189,9 +189,12 @@ def deploy(board, *, force: bool = False, progress=None) -> dict:
         rows.append({"path": "/" + path, "bytes": len(data), "sha256": hashlib.sha256(data).hexdigest(),
                      "status": status})
 
-    after = board.checksums(paths)
+    # what was skipped matched by the board's own hash already; what was sent is hashed again
+    after = board.checksums(sent) if sent else {}
     for path, data in files:
-        got = after.get(path)
+        if path not in after:
+            continue
+        got = after[path]
         if got is None:
             raise HingeError(f"/{path} is missing on the board after the copy")
         if got[1] != local_checksum(data, got[0]):
