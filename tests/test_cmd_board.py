@@ -328,6 +328,17 @@ def test_missing_port(capsys, tmp_path):
     one_line_error(capsys, ["--port", str(tmp_path / "ttyUSB9"), "config", "show"], "no board at")
 
 
+def test_port_auto_detected_when_one_board(vb, deployed, capsys, monkeypatch):
+    monkeypatch.delenv("HINGE_PORT", raising=False)
+    monkeypatch.setattr(transport, "list_ports", lambda: [str(vb.link_path)])
+    rc, out, err = run_cli(capsys, "config", "get", "rate_hz")
+    assert (rc, out) == (0, "104\n"), err
+    monkeypatch.setattr(transport, "list_ports", lambda: [])
+    one_line_error(capsys, ["config", "get", "rate_hz"], "no board found: plug in the USB cable or pass --port")
+    monkeypatch.setattr(transport, "list_ports", lambda: ["/dev/ttyUSB0", "/dev/ttyUSB1"])
+    one_line_error(capsys, ["flash"], "several boards: /dev/ttyUSB0, /dev/ttyUSB1: pass --port")
+
+
 def test_port_that_is_not_a_repl(capsys, tmp_path, monkeypatch):
     monkeypatch.setattr(cmd_board, "CONNECT_TIMEOUT", 1.0)
     m, s = os.openpty()  # a serial-like port where nothing answers

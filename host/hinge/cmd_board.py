@@ -249,9 +249,10 @@ def _args_virtual(p):
 
     p.add_argument("--link", required=True, help="path of the serial port to create (a symlink to a pty)")
     p.add_argument("--scenario", default="mixed", help="simulated run the IMU plays (`hinge simulate --list`)")
-    p.add_argument("--seed", type=int, default=1)
+    p.add_argument("--seed", type=int, default=1, help="simulator seed (default 1)")
     p.add_argument("--speed", type=float, default=1.0, help="virtual time per real time (default 1: real time)")
-    p.add_argument("--imu", default="lsm6dso", choices=IMU_MODELS, help="IMU chip model on the virtual I2C bus")
+    p.add_argument("--imu", default="lsm6dso", choices=IMU_MODELS, metavar="MODEL",
+                   help="IMU chip model on the virtual I2C bus: " + " ".join(IMU_MODELS) + " (default lsm6dso)")
     p.add_argument("--workdir", default=DEFAULT_WORKDIR, help="folder for the flash (DIR/flash), the IMU source, "
                                                              "pwm.csv (default ./hinge-virtual)")
     p.add_argument("--minutes", type=float, default=None, help="length of the simulated run")
