@@ -31,5 +31,12 @@ lint: $(STAMP)  ## ruff on host and tests, mpy-cross -march=xtensawin and a stub
 	$(BIN)/ruff check host tests
 	$(PY) -m hinge.lint
 
+deploy: $(STAMP)  ## deploy the app to the attached board (PORT=... or auto-detect)
+	$(BIN)/hinge $(if $(PORT),--port $(PORT)) flash
+
+flash: $(STAMP)  ## write MicroPython (FIRMWARE=micropython.bin) with esptool, then deploy the app
+	@test -n "$(FIRMWARE)" || { echo "make flash: set FIRMWARE=path/to/ESP32_GENERIC-v1.29.bin"; exit 2; }
+	$(BIN)/hinge $(if $(PORT),--port $(PORT)) flash --firmware $(FIRMWARE) --erase
+
 clean:  ## remove the venv and build outputs
 	rm -rf $(VENV) build .pytest_cache
