@@ -224,6 +224,7 @@ class VirtualBoard:
         self._stall_t = None
         self._pace_out = self._pace_in = None
         self._child_t0 = 0.0
+        self._sigint_t = 0.0  # when the last SIGINT went to the child
         self._crash_wait = 0.5  # backoff between restarts of a child that dies at once
         self._wake_r = self._wake_w = None
         self._stop = threading.Event()
@@ -589,13 +590,21 @@ class VirtualBoard:
         buf = self._to_child
         i = buf.find(b"\x03")
         if i == 0:
-            if time.monotonic() - self._child_t0 < _SIGINT_GRACE_S:
+            now = time.monotonic()
+            if now - self._child_t0 < _SIGINT_GRACE_S:
                 # a SIGINT while a fresh interpreter is still importing its startup code can
                 # wedge the unix port for good (seen ~1 in 10 connects right after a reset);
                 # hold the Ctrl-C until the interpreter has settled
                 return
+            if now - self._sigint_t < _SIGINT_GRACE_S:
+                # Ctrl-Cs that come in a burst (mpremote sends several) are one interrupt: a
+                # second SIGINT would land in the code handling the first and end the
+                # interpreter. Drop it; the first one does the job.
+                del buf[0]
+                return
             if self._executing():
                 del buf[0]
+                self._sigint_t = now
                 os.kill(self._proc.pid, signal.SIGINT)
                 return
             end = 1
