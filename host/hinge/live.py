@@ -300,18 +300,23 @@ def close_console(ser):
         ser.close()
 
 
-def _connect(port: str, soft_reset: bool = False, timeout: float = 5.0):
-    """transport.connect with the hint that a program may be ignoring Ctrl-C."""
+def _connect(port: str, soft_reset: bool = False, timeout: float = 5.0, retry_timeout: float = 3.0):
+    """transport.connect, tried a second time when no REPL answered: a Ctrl-C that meets a
+    board while it boots (or the virtual board's interpreter in a bad moment, which it then
+    restarts) can be lost; a second one is not. One line with a hint if both fail."""
     from .transport import BoardError, connect
 
     _check_port(port)
-    try:
-        return connect(port, soft_reset=soft_reset, timeout=timeout)
-    except BoardError as e:
-        msg = str(e)
-        if msg.startswith("no MicroPython REPL"):
-            msg += " (or a program on it ignores Ctrl-C: press its reset button and retry)"
-        raise HingeError(msg) from None
+    for attempt, t in enumerate((timeout, retry_timeout)):
+        try:
+            return connect(port, soft_reset=soft_reset, timeout=t)
+        except BoardError as e:
+            msg = str(e)
+            if not msg.startswith("no MicroPython REPL") or attempt:
+                if msg.startswith("no MicroPython REPL"):
+                    msg += " (or a program on it ignores Ctrl-C: press its reset button and retry)"
+                raise HingeError(msg) from None
+    raise AssertionError("unreachable")
 
 
 _BOARD_LIMITS = """\
