@@ -388,10 +388,12 @@ def test_monitor_ctrl_c_ends_cleanly(make_board, capsys):
 def test_bad_seconds(capsys, tmp_path):
     for argv in (["capture", "--seconds", "0", "--out", tmp_path / "a.csv"],
                  ["capture", "--seconds", "-3", "--out", tmp_path / "a.csv"],
+                 ["capture", "--seconds", "nan", "--out", tmp_path / "a.csv"],
+                 ["capture", "--seconds", "inf", "--out", tmp_path / "a.csv"],
                  ["monitor", "--seconds", "0"], ["monitor", "--seconds", "-1", "--restart"]):
         rc, _, err = run(capsys, "--port", "/dev/null-nothing", *argv)
         assert rc == 2
-        one_line_error(err, "--seconds", "must be above 0")
+        one_line_error(err, "--seconds", "must be a number above 0")
     assert not (tmp_path / "a.csv").exists()
     rc, _, err = run(capsys, "--port", "/dev/null-nothing", "capture", "--seconds", "1", "--out", tmp_path / "a.csv",
                      "--rate", "5000")

@@ -41,8 +41,8 @@ def cmd_monitor(a):
         from .cli import parse_sets
 
         limits = live.Limits.from_config(parse_sets(a.set), "--set")
-    if a.seconds is not None and not a.seconds > 0:
-        raise HingeError(f"--seconds {a.seconds:g}: must be above 0")
+    if a.seconds is not None and not 0 < a.seconds < float("inf"):
+        raise HingeError(f"--seconds {a.seconds:g}: must be a number above 0")
     seen = {"stride": 0, "alert": 0, "fault": 0}
     shown = {"limits": limits}  # the follow's limits once attached (the board's with --restart)
 
@@ -103,8 +103,8 @@ def _args_capture(p):
 def cmd_capture(a):
     from . import live
 
-    if not a.seconds > 0:
-        raise HingeError(f"--seconds {a.seconds:g}: must be above 0")
+    if not 0 < a.seconds < float("inf"):
+        raise HingeError(f"--seconds {a.seconds:g}: must be a number above 0")
     bar = None
 
     def progress(done, total):

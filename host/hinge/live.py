@@ -624,8 +624,9 @@ class _Stream:
 
 
 def _check_seconds(seconds):
-    if seconds is None or not seconds > 0:
-        raise HingeError(f"--seconds {seconds:g}: must be above 0" if seconds is not None else "--seconds: must be above 0")
+    if seconds is None or not 0 < seconds < float("inf"):
+        shown = "" if seconds is None else f" {seconds:g}"
+        raise HingeError(f"--seconds{shown}: must be a number above 0")
 
 
 def capture(port, seconds: float, out, rate_hz: int | None = None, progress=None, restart: bool = True,
