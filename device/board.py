@@ -119,6 +119,33 @@ def wdt(timeout_ms):
     return machine.WDT(timeout=timeout_ms)
 
 
+_keepalive = None
+
+
+def wdt_keepalive(w, period_ms=1000):
+    """Coaching has stopped (Ctrl-C from the USB host): keep a started watchdog from resetting
+    the board while the host works at the REPL (a log download can take minutes).
+
+    The ESP32's WDT cannot be stopped (a ``deinit`` is used where the port has one), so a
+    hardware timer feeds it until the next reset. Not verified on hardware yet. No-op on the
+    virtual board, whose watchdog only runs while the firmware's clock moves.
+    """
+    global _keepalive
+    if VIRTUAL or w is None:
+        return None
+    d = getattr(w, "deinit", None)
+    if d is not None:
+        try:
+            d()
+            return None
+        except Exception:  # noqa: BLE001 - fall back to feeding it
+            pass
+    t = machine.Timer(0)
+    t.init(period=period_ms, mode=machine.Timer.PERIODIC, callback=lambda _t: w.feed())
+    _keepalive = t
+    return t
+
+
 # clock: the virtual board's on the unix port / CPython, ``time``'s on the ESP32
 if sys.platform == "linux":
     ticks_ms = machine.ticks_ms

@@ -257,6 +257,7 @@ class App:
                 self.wait(_RETRY_MS if self.fault else period)
         except KeyboardInterrupt:
             self.say("stopped (Ctrl-C)")
+            board.wdt_keepalive(self.wdt)
         finally:
             self.end_session()
             self.report()

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import argparse
 import importlib
+import os
 import sys
 
 from .errors import HingeError
@@ -143,6 +144,13 @@ def main(argv=None):
 
     try:
         rc = handler(a)
+    except BrokenPipeError:
+        # the reader went away (`hinge replay ... | head`): stop quietly, as other tools do
+        try:
+            sys.stdout = open(os.devnull, "w")  # noqa: SIM115 - keep interpreter exit quiet
+        except OSError:
+            pass
+        return 0
     except (HingeError, BoardError, ValueError, FileNotFoundError, RuntimeError, OSError) as e:
         msg = str(e).splitlines()[0] if str(e) else type(e).__name__
         print(f"hinge {a.cmd}: {msg}", file=sys.stderr)
