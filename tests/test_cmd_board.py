@@ -10,10 +10,10 @@ import os
 import signal
 import subprocess
 import sys
-import time
 from pathlib import Path
 
 import pytest
+from boardutil import wait_gone
 
 from hinge import cli, cmd_board, deploy, devpath, transport
 from hinge.errors import HingeError
@@ -27,25 +27,8 @@ config = devpath.import_device("config")
 MODULES = sorted(p.stem for p in devpath.DEVICE_DIR.glob("*.py") if p.name != "main.py")
 
 
-def procs_in(folder: Path):
-    """Pids of live processes whose cwd is ``folder`` (the board's interpreters)."""
-    out = []
-    for d in Path("/proc").iterdir():
-        if not d.name.isdigit():
-            continue
-        try:
-            if os.readlink(d / "cwd") == str(folder) and (d / "stat").read_text().split(") ")[1][0] != "Z":
-                out.append(int(d.name))
-        except OSError:
-            pass
-    return out
 
 
-def wait_gone(folder: Path, timeout=5.0):
-    deadline = time.monotonic() + timeout
-    while procs_in(folder) and time.monotonic() < deadline:
-        time.sleep(0.05)
-    return procs_in(folder)
 
 
 @pytest.fixture(scope="module")

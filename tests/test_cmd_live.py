@@ -18,6 +18,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 import serial
+from boardutil import procs_in
 
 from hinge import cli, live
 from hinge.capture import Capture, read_capture
@@ -32,18 +33,6 @@ RATE = 104
 ALERT_CONFIG = {"lean_min_deg": 25.0, "alert_after_s": 2}  # every running stride is "too upright"
 
 
-def procs_in(folder: Path):
-    """Pids of live processes whose cwd is ``folder`` (the board's interpreters)."""
-    out = []
-    for d in Path("/proc").iterdir():
-        if not d.name.isdigit():
-            continue
-        try:
-            if os.readlink(d / "cwd") == str(folder) and (d / "stat").read_text().split(") ")[1][0] != "Z":
-                out.append(int(d.name))
-        except OSError:
-            pass
-    return out
 
 
 @pytest.fixture(scope="module")

@@ -8,12 +8,11 @@ outlive it. Pull speed is printed (pytest -s).
 import hashlib
 import io
 import json
-import os
 import sys
 import time
-from pathlib import Path
 
 import pytest
+from boardutil import procs_in
 
 from hinge import cli, cmd_logs, logdecode, simulate, vrun
 from hinge.capture import Capture
@@ -40,16 +39,6 @@ def logs(tmp_path_factory):
     return files
 
 
-def procs_in(folder: Path):
-    out = []
-    for d in Path("/proc").iterdir():
-        if d.name.isdigit():
-            try:
-                if os.readlink(d / "cwd") == str(folder) and (d / "stat").read_text().split(") ")[1][0] != "Z":
-                    out.append(int(d.name))
-            except OSError:
-                pass
-    return out
 
 
 @pytest.fixture

@@ -13,6 +13,7 @@ from pathlib import Path
 
 import pytest
 import serial
+from boardutil import procs_in
 
 from hinge import ptyboard, transport
 from hinge.ptyboard import VirtualBoard
@@ -32,19 +33,6 @@ def mpremote(link, *args, cwd=None, check=True):
     return r
 
 
-def procs_in(folder: Path):
-    """Pids of live processes whose cwd is ``folder`` (the board's interpreters)."""
-    out = []
-    for d in Path("/proc").iterdir():
-        if not d.name.isdigit():
-            continue
-        try:
-            if os.readlink(d / "cwd") == str(folder):
-                if (d / "stat").read_text().split(") ")[1][0] != "Z":
-                    out.append(int(d.name))
-        except OSError:
-            pass
-    return out
 
 
 @pytest.fixture
