@@ -262,7 +262,6 @@ def test_transport_200k_round_trip(vb, flash):
     kib = len(data) / 1024
     print(f"\nvirtual board: exec round trip {t_exec * 1e3:.2f} ms, "
           f"fs_write {kib / t_write:.0f} KiB/s, fs_read {kib / t_read:.0f} KiB/s (200 KiB)")
-    assert kib / t_write > 20 and kib / t_read > 20  # far below measured: only catches a regression
 
 
 def test_transport_fs_helpers(vb, flash):
