@@ -180,6 +180,20 @@ class App:
         except OSError:
             pass
 
+    def read_period(self):
+        """fifo_read_ms, but never more than half the time the chip's FIFO takes to fill (an
+        MPU-6500 holds only ~0.4 s at 100 Hz), so a long read period cannot overflow it."""
+        period = self.cfg["fifo_read_ms"]
+        d = self.drv
+        size = getattr(d, "fifo_size", 0)
+        samples = size // 12 if size else getattr(d, "fifo_words", 0) // 2
+        if samples > 0 and d.rate_hz > 0:
+            safe = samples * 500 // d.rate_hz
+            if period > safe:
+                self.say("fifo_read_ms %d -> %d: the %s FIFO holds %d samples" % (period, safe, d.model, samples))
+                period = safe
+        return period
+
     def check_battery(self):
         try:
             mv = board.battery_mv()
@@ -223,7 +237,7 @@ class App:
         try:
             self.boot()
             self.start_session()
-            period = self.cfg["fifo_read_ms"]
+            period = self.read_period()
             next_batt = board.ticks_ms()
             gc.collect()
             while True:

@@ -188,13 +188,32 @@ def test_cpython_button_ends_and_starts_sessions(tmp_path):
 
 def test_cpython_low_battery_and_fifo_overflow(tmp_path):
     sim, cap = _cap("good_form", minutes=1)
-    # an MPU-6500 holds ~0.4 s of samples: reading every second overflows its FIFO
+    # an MPU-6500 holds ~0.4 s of samples: a 1 s read period is shortened to fit its FIFO ...
     vb, flash = _board(tmp_path, cap, imu="mpu6500", battery_mv=lambda t: 3900 if t < 20000 else 3400)
-    _run_app(flash, dict(_cfg(sim), fifo_read_ms=1000))
+    (flash / "config.json").write_text(json.dumps(dict(_cfg(sim), fifo_read_ms=1000)))
+    main = devpath.import_device("main")
+
+    class Stalling(main.App):
+        """... and one 1.5 s stall (think of a slow flash erase) still overflows it."""
+        stalled = False
+
+        def wait(self, ms):
+            if not self.stalled and self.det is not None and self.det.now() > 30000:
+                self.stalled = True
+                ms += 1500
+            return super().wait(ms)
+
+    app = Stalling(quiet=False)
+    with pytest.raises(SystemExit):
+        app.run()
+    assert app.read_period() < 1000
     s = logdecode.decode_session(sorted((flash / "logs").glob("*.hlg"))[-1])
     names = list(s.events["name"])
-    assert "low_battery" in names and "fifo_overflow" in names
-    assert len(s.strides) > 0
+    assert "low_battery" in names
+    assert names.count("fifo_overflow") == 1          # the stall, and only the stall
+    t_over = int(s.events["t_ms"][names.index("fifo_overflow")])
+    assert 30000 < t_over < 35000
+    assert (s.strides["t_ms"] > t_over + 5000).sum() > 5   # coaching went on
 
 
 def _pulses(pwm_log):
