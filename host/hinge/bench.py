@@ -22,9 +22,6 @@ from pathlib import Path
 from . import devpath, evaluate, replay
 from .capture import to_raw
 
-ACCURACY_SCENARIOS = ("good_form", "too_upright", "swivel", "mixed", "trail", "walk_breaks", "surges",
-                      "rate_50", "rate_100", "rate_104", "rate_200", "odd_mount", "hip_drop",
-                      "no_standing_start", "treadmill")
 SEED = 1
 
 
@@ -86,9 +83,11 @@ def bench_replay_speed(cap, overrides) -> list[dict]:
     return rows
 
 
-def bench_accuracy(names=ACCURACY_SCENARIOS) -> list[evaluate.Score]:
+def bench_accuracy(names=None) -> list[evaluate.Score]:
+    from . import simulate
+
     scores = []
-    for name in names:
+    for name in names or simulate.SCENARIOS:
         sim = sim_capture(name)
         cfg = replay.load_config(overrides_for(sim.truth))
         res = replay.replay(as_capture(sim), overrides_for(sim.truth))

@@ -17,8 +17,6 @@ import numpy as np
 from . import devpath, evaluate, logdecode, replay, simulate, vrun
 from .capture import Capture
 
-REASONS = ("", "upright", "swivel", "backward")
-
 
 def run(a) -> int:
     out = Path(a.out)
@@ -56,7 +54,7 @@ def run(a) -> int:
     dets = [{"type": "stride", "t_ms": int(s["t_ms"]), "stride_ms": int(s["stride_ms"]),
              "lean_deg": float(s["lean_deg"]), "rotation_deg": float(s["rotation_deg"]),
              "cadence_spm": float(s["cadence_spm"]),
-             "activity": ("standing", "walking", "running")[int(s["activity"])]} for s in sess.strides]
+             "activity": replay.ACTIVITIES[int(s["activity"])]} for s in sess.strides]
     dets += [{"type": "alert", "t_ms": int(x["t_ms"]), "reason": str(x["reason"])}
              for x in sess.alerts if x["kind"] == "alert"]
     sc = evaluate.score(sim.truth, dets, replay.load_config(overrides))
@@ -79,10 +77,10 @@ def print_buzzes(vr: vrun.VirtualRun) -> None:
         if cause:
             e = cause[-1]
             if e[0] == 2:
-                why = f"{REASONS[e[2]]} (severity {e[3]}: {e[4] / 100:+.1f} deg vs limit {e[5] / 100:+.1f})"
+                why = f"{replay.REASONS[e[2]]} (severity {e[3]}: {e[4] / 100:+.1f} deg vs limit {e[5] / 100:+.1f})"
                 desc = haptic.describe(e[2], e[3])
             elif e[0] == 3:
-                why = f"{REASONS[e[2]]} fixed"
+                why = f"{replay.REASONS[e[2]]} fixed"
                 desc = haptic.describe(haptic.P_CLEAR)
             elif e[0] == 4:
                 why = "calibrated (standing pose captured)" if e[2] else "not calibrated"

@@ -22,9 +22,10 @@ from .capture import Capture, read_capture, to_raw
 BLOCK = 256  # samples per feed() call: the same in both engines
 MP_HEAPSIZE = "256K"  # about an ESP32's GC block count (see micropython-notes)
 
-ACTIVITIES = ("standing", "walking", "running")
-REASONS = ("", "upright", "swivel", "backward")
-FAULTS = ("", "sensor_fault", "sensor_back", "config_fallback", "low_battery", "fifo_overflow", "log_rotated")
+_events = devpath.import_device("events")
+ACTIVITIES = _events.ACTIVITY_NAMES   # names defined once, in device/events.py
+REASONS = _events.REASON_NAMES
+FAULTS = _events.FAULT_NAMES
 
 
 @dataclass

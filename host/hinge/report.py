@@ -39,6 +39,7 @@ from pathlib import Path
 
 import numpy as np
 
+from .devpath import import_device
 from .errors import HingeError
 
 REASONS = ("upright", "backward", "swivel")
@@ -46,7 +47,7 @@ LABEL = {"upright": "Too upright", "backward": "Leaning back", "swivel": "Swivel
 COLOR = {"upright": "#E69F00", "backward": "#D55E00", "swivel": "#CC79A7"}  # Okabe-Ito
 METRIC_COLOR = {"lean": "#0072B2", "rotation": "#009E73", "cadence": "#3F3F8F", "roll": "#8C564B"}
 ACT_COLOR = ("#D9D9D9", "#B9DDB0", "#7DB8E0")  # standing, walking, running
-ACT_NAMES = ("standing", "walking", "running")
+ACT_NAMES = import_device("events").ACTIVITY_NAMES
 SESSION_COLORS = ("#0072B2", "#E69F00", "#009E73", "#CC79A7", "#56B4E9", "#D55E00")
 IDLE_MS = 2000  # no step for this long = standing (the detector's rule): the coach resets
 SMOOTH = 9  # strides in the running median drawn over the dots
@@ -97,7 +98,6 @@ def load(path):
 
 def parse_overrides(items) -> dict:
     """``["lean_min_deg=5", ...]`` -> {key: value}, each checked by ``device/config.py``."""
-    from .devpath import import_device
 
     config = import_device("config")
     out = {}

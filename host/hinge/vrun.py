@@ -31,10 +31,9 @@ class Cue:
         return sum(p[0] for p in self.pulses)
 
     def words(self) -> str:
-        out = []
-        for ms, _ in self.pulses:
-            out.append("tick" if ms <= 60 else "short" if ms <= 150 else "long" if ms <= 800 else "drone")
-        return "-".join(out)
+        """The pulses in haptic.py's own words (tick, short, long, drone)."""
+        word = devpath.import_device("haptic")._word
+        return "-".join(word(ms) for ms, _ in self.pulses)
 
 
 @dataclass
