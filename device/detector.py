@@ -136,7 +136,7 @@ class Detector:
         st[kernel.S_STAA] = 1024                        # accel within 0.25 g of its mean (vibration, e.g.
         #                                                 a treadmill, averages out; the gyro test is strict)
         st[kernel.S_CNMAX] = 2048
-        st[kernel.S_DTMAX] = 50
+        st[kernel.S_DTMAX] = 800                        # integrate at most 50 ms (1/16 ms units) per sample
         st[kernel.S_IDLEMS] = _IDLE_MS
         st[kernel.S_SYNCMS] = 700
         st[kernel.S_C30] = 1 << 30
@@ -146,6 +146,7 @@ class Detector:
         """Begin a session: the next sample's time is ``t0_ms + dt``; calibration restarts."""
         st = self.st
         st[kernel.S_T] = t0_ms
+        st[kernel.S_TQ] = 0
         st[kernel.S_LAST] = t0_ms - _BIG // 2
         st[kernel.S_INIT] = 1
         st[kernel.S_IDLE] = 0

@@ -6,17 +6,18 @@ Usage::
     drv = imu.find_imu(board.i2c(), model=cfg["imu_model"], addr=cfg["imu_addr"],
                        rate_hz=cfg["rate_hz"], accel_range_g=cfg["accel_range_g"],
                        gyro_range_dps=cfg["gyro_range_dps"], lpf_hz=cfg["lpf_hz"], clock=board)
-    buf = array("h", bytes(2 * 7 * 64))        # 64 samples of [dt_ms ax ay az gx gy gz]
+    buf = array("h", bytes(2 * 7 * 64))        # 64 samples of [dt ax ay az gx gy gz]
     n = drv.read(buf, 64)                      # drains the chip FIFO, no allocation
     if drv.overflows != seen: ...              # log events.FAULT_FIFO_OVERFLOW
 
-Sample layout: 7 int16 per sample, ``[dt_ms, ax, ay, az, gx, gy, gz]``, raw counts in the chip's
+Sample layout: 7 int16 per sample, ``[dt, ax, ay, az, gx, gy, gz]``, raw counts in the chip's
 own axes at the configured full scales (``drv.lsb_per_g`` counts per g, ``drv.lsb_per_kdps``
-counts per 1000 deg/s). ``dt_ms`` comes from the chip's configured output rate through an
-integer phase accumulator (104 Hz gives 9,10,10,9,10,...: integers whose running sum is the true
-time, never off by more than 1 ms), not from Python timing. After a FIFO overflow or a sensor
-outage the first sample's ``dt_ms`` also carries the estimated time of the samples that were lost
-(whole sample periods, estimated from ``clock.ticks_ms``; capped at 30 s).
+counts per 1000 deg/s). ``dt`` is in 1/16 ms, unsigned 16-bit (the contract in ``kernel.py``);
+it comes from the sample period through an integer phase accumulator (104 Hz gives
+153,154,154,...: integers whose running sum is the time, never off by more than 1/16 ms), not
+from Python timing. After a FIFO overflow or a sensor outage the first sample's ``dt`` also
+carries the estimated time of the samples that were lost (whole sample periods, estimated from
+``clock.ticks_ms``; capped at 3.75 s, within the 16-bit field).
 
 Errors: ``OSError`` whose message names the address and what was expected. ``read`` raises
 ``OSError`` while the sensor does not answer; once it answers again ``read`` re-probes it,
@@ -43,13 +44,14 @@ EXPECT = {
     "lsm6ds3": 0x69, "lsm6dso": 0x6C, "lsm6dsox": 0x6C, "ism330dhcx": 0x6B,
 }
 
-_GAP_MAX_MS = const(30000)
+_GAP_MAX = const(60000)   # lost time carried into one dt, 1/16 ms (3.75 s; dt is 16-bit)
+_GAP_MAX_MS = const(60000)  # longest gap measured (ms); keeps el * 16 * den < 2**30
 
 # phase/gap state in ImuBase._st (array('i'); shared with the viper unpackers)
-_ST_ACC = const(0)  # phase accumulator, in 1/den ms
-_ST_NUM = const(1)  # sample period = num/den ms
+_ST_ACC = const(0)  # phase accumulator, in 1/den of 1/16 ms
+_ST_NUM = const(1)  # sample period = num/den in 1/16 ms
 _ST_DEN = const(2)
-_ST_EXTRA = const(3)  # ms to add to the next sample's dt (time of lost samples)
+_ST_EXTRA = const(3)  # 1/16 ms to add to the next sample's dt (time of lost samples)
 
 
 def _hex(a):
@@ -157,6 +159,8 @@ class ImuBase:
         self._fail(what + " did not complete")
 
     def _set_period(self, num, den):
+        """The sample period is num/den ms (stored in 1/16 ms: the sample buffer's dt unit)."""
+        num *= 16
         st = self._st
         if st[_ST_NUM] != num or st[_ST_DEN] != den:
             st[_ST_ACC] = 0
@@ -174,19 +178,19 @@ class ImuBase:
         add their time (whole periods) to the next sample's dt."""
         now = self._clk.ticks_ms()
         el = self._clk.ticks_diff(now, self._t_sync)
-        if el > 3600000:
-            el = 3600000
+        if el > _GAP_MAX_MS:
+            el = _GAP_MAX_MS
         st = self._st
         num = st[_ST_NUM]
         den = st[_ST_DEN]
-        lost = (el * den + num // 2) // num - self._n_sync
+        lost = (el * 16 * den + num // 2) // num - self._n_sync
         if lost > 0:
             self.lost += lost
             acc = st[_ST_ACC] + lost * num
             ex = acc // den
             st[_ST_ACC] = acc - ex * den
             ex += st[_ST_EXTRA]
-            st[_ST_EXTRA] = ex if ex < _GAP_MAX_MS else _GAP_MAX_MS
+            st[_ST_EXTRA] = ex if ex < _GAP_MAX else _GAP_MAX
         self._t_sync = now
         self._n_sync = 0
 

@@ -8,15 +8,20 @@ returns ``n``. No float, no allocation, every intermediate within +-2**30 (the E
 range), so CPython, the unix port and the board compute the same bits.
 
 Input block (the sample buffer contract): ``array('h')``, 7 int16 per sample
-``[dt_ms, ax, ay, az, gx, gy, gz]``: milliseconds since the previous sample, then raw counts in
-the IMU's own axes at the configured full scales.
+``[dt, ax, ay, az, gx, gy, gz]``: ``dt`` is the time since the previous sample in 1/16 ms
+(62.5 us), read as an unsigned 16-bit value (0..65535 = 0..4095.94 ms), then raw counts in the
+IMU's own axes at the configured full scales. Sub-millisecond dt matters: a 104 Hz IMU samples
+every 9.615 ms, and an IMU's own clock is 1-2 % off its nominal rate, so dt must come from a
+measured clock (the capture's timestamps, or the firmware's rate estimate against ``ticks_us``),
+not from the nominal rate. The session clock ``S_T`` counts whole ms and ``S_TQ`` the 1/16 ms
+remainder, so 30 hours stay far inside +-2**30.
 
 Fixed-point scales (body frame = forward F, left L, up U, right-handed):
 
 ==============  =====================================================================
 a (accel)       Q12 g: 1 g = 4096   (raw * S_AM >> 13)
 w (gyro rate)   Q24 rad/ms: 1 rad/ms = 2**24   ((raw - bias) * S_GM >> S_GSH)
-theta           Q16 rad: rotation during one sample, (w * dt_ms + 128) >> 8, clamped +-2**15
+theta           Q16 rad: rotation during one sample, (w * dt16 + 2048) >> 12, clamped +-2**15
 g (gravity up)  Q24 unit vector in the body frame (S_GF, S_GL, S_GU); h = g >> 10 is Q14
 vlp             Q16 g: vertical specific force (a . h) low-passed at ~4 Hz
 psi             Q16 rad: heading (rotation about the vertical) since the stride started
@@ -94,14 +99,15 @@ S_ALU = const(55)
 S_STAA = const(56)      # stillness: max |a - a_lp| per axis, Q12
 S_R0 = const(57)        # scratch: raw sample, sensor axes (6 slots)
 S_CNMAX = const(63)     # cap on calibration sample count
-S_DTMAX = const(64)     # largest dt used (ms); bigger gaps are clamped
+S_DTMAX = const(64)     # largest dt integrated (1/16 ms); bigger gaps are clamped (the clock keeps the full dt)
 S_NSAMP = const(65)     # samples seen (saturating), for diagnostics
 S_MAXABS = const(66)    # largest |intermediate| seen (only when S_TRACK = 1; tests)
 S_TRACK = const(67)
 S_IDLE = const(68)      # 1 while a step was seen and no idle event sent since
 S_IDLEMS = const(69)    # no step for this long -> EVT_IDLE, ms
 S_C30 = const(70)       # the constant 2**30 (built at run time: not a small int on the ESP32)
-S_TFRAC = const(71)     # the last step's trigger crossing, 1/16 ms before S_LAST (interpolated)
+S_TFRAC = const(71)     # the last step's trigger crossing is S_LAST ms - S_TFRAC/16 ms (interpolated;
+#                         may be negative: the crossing's sub-ms part lies after the whole ms)
 S_SCL = const(72)       # sum over the current step of the lateral acceleration c_L (Q12 g)
 S_CSF = const(73)       # sum over the current step of the accel error c, Q12 g, F/L/U
 S_CSL = const(74)
@@ -113,7 +119,8 @@ S_SYNCMS = const(79)    # use the step mean while steps come closer than this (m
 S_SYNC = const(80)      # ...and the detector is following a gait (set by detector.py)
 S_PMIN = const(81)      # min/max of vlp since the last step, Q16 g (adaptive step thresholds)
 S_PMAX = const(82)
-S_SIZE = const(83)
+S_TQ = const(83)        # sub-ms part of the session clock, 1/16 ms (0..15)
+S_SIZE = const(84)
 
 EVT_STEP = const(1)
 EVT_STILL = const(2)
@@ -149,6 +156,7 @@ def run(st: ptr32, buf: ptr16, i0: int, n: int, yb: ptr32) -> int:
     gU = (((st[S_GU] + c30) & m31) - c30)
     vlp = (((st[S_VLP] + c30) & m31) - c30)
     t = (((st[S_T] + c30) & m31) - c30)
+    tq = (((st[S_TQ] + c30) & m31) - c30)
     psi = (((st[S_PSI] + c30) & m31) - c30)
     cnt = (((st[S_N] + c30) & m31) - c30)
     bufn = (((st[S_BUFN] + c30) & m31) - c30)
@@ -156,10 +164,15 @@ def run(st: ptr32, buf: ptr16, i0: int, n: int, yb: ptr32) -> int:
     evt = 0
     while i < n:
         p = i * 7
+        # dt: 1/16 ms since the last sample. The clock takes all of it; the filters integrate
+        # at most dtmax (a long gap is not a long rotation)
         dt = int(buf[p]) & 0xFFFF
+        tq += dt
+        dms = tq >> 4
+        tq = tq & 15
+        t += dms
         if dt > dtmax:
             dt = dtmax
-        t += dt
         k = 0
         while k < 6:
             v = int(buf[p + 1 + k])
@@ -183,9 +196,9 @@ def run(st: ptr32, buf: ptr16, i0: int, n: int, yb: ptr32) -> int:
         wF = ((rF - (((st[S_BF] + c30) & m31) - c30)) * gm) >> gsh
         wL = ((rL - (((st[S_BL] + c30) & m31) - c30)) * gm) >> gsh
         wU = ((rU - (((st[S_BU] + c30) & m31) - c30)) * gm) >> gsh
-        tF = (wF * dt + 128) >> 8
-        tL = (wL * dt + 128) >> 8
-        tU = (wU * dt + 128) >> 8
+        tF = (wF * dt + 2048) >> 12
+        tL = (wL * dt + 2048) >> 12
+        tU = (wU * dt + 2048) >> 12
         if tF > 32767:
             tF = 32767
         if tF < -32767:
@@ -250,7 +263,7 @@ def run(st: ptr32, buf: ptr16, i0: int, n: int, yb: ptr32) -> int:
             cF = ((st[S_CMF] + c30) & m31) - c30
             cL = ((st[S_CML] + c30) & m31) - c30
             cU = ((st[S_CMU] + c30) & m31) - c30
-        kg = dt * kpm
+        kg = (dt * kpm) >> 4
         gF += (cF * kg) >> 8
         gL += (cL * kg) >> 8
         gU += (cU * kg) >> 8
@@ -274,7 +287,7 @@ def run(st: ptr32, buf: ptr16, i0: int, n: int, yb: ptr32) -> int:
         if d < -0x40000:
             d = -0x40000
         vprev = vlp
-        vlp += ((d >> 5) * (dt * klp)) >> 11
+        vlp += ((d >> 5) * ((dt * klp) >> 4)) >> 11
         if track:
             # tests only: record the largest |intermediate| (every product above is one of these)
             k = 0
@@ -303,7 +316,7 @@ def run(st: ptr32, buf: ptr16, i0: int, n: int, yb: ptr32) -> int:
                 elif k == 10:
                     x = dpsi * den
                 elif k == 11:
-                    x = (d >> 5) * (dt * klp)
+                    x = (d >> 5) * ((dt * klp) >> 4)
                 elif k == 12:
                     x = hL * hL + hU * hU
                 else:
@@ -375,7 +388,7 @@ def run(st: ptr32, buf: ptr16, i0: int, n: int, yb: ptr32) -> int:
                 still = 0
             k += 1
         if still:
-            sm = (((st[S_STILL] + c30) & m31) - c30) + dt
+            sm = (((st[S_STILL] + c30) & m31) - c30) + dms
             if sm > 0x3FFFFFF:
                 sm = 0x3FFFFFF
             st[S_STILL] = sm
@@ -403,7 +416,7 @@ def run(st: ptr32, buf: ptr16, i0: int, n: int, yb: ptr32) -> int:
                     st[S_BF + k] = (bq + 128) >> 8
                     k += 1
             calms = (((st[S_CALMS] + c30) & m31) - c30)
-            if calms > 0 and sm >= calms and sm - dt < calms:
+            if calms > 0 and sm >= calms and sm - dms < calms:
                 evt = evt | EVT_STILL
         else:
             st[S_STILL] = 0
@@ -422,12 +435,13 @@ def run(st: ptr32, buf: ptr16, i0: int, n: int, yb: ptr32) -> int:
             st[S_TRIG] = 1
             if t - (((st[S_LAST] + c30) & m31) - c30) >= (((st[S_REFR] + c30) & m31) - c30):
                 evt = evt | EVT_STEP
-                # when, within this sample, vlp crossed the threshold (linear), 1/16 ms back
+                # when, within this sample, vlp crossed the threshold (linear): that many
+                # 1/16 ms before this sample, which itself lies tq/16 ms after the whole ms t
                 hi = ((st[S_HI] + c30) & m31) - c30
                 if vlp > vprev:
-                    st[S_TFRAC] = ((vlp - hi) * (dt << 4)) // (vlp - vprev)
+                    st[S_TFRAC] = ((vlp - hi) * dt) // (vlp - vprev) - tq
                 else:
-                    st[S_TFRAC] = 0
+                    st[S_TFRAC] = -tq
         if (((st[S_IDLE] + c30) & m31) - c30) and t - (((st[S_LAST] + c30) & m31) - c30) > (((st[S_IDLEMS] + c30) & m31) - c30):
             st[S_IDLE] = 0
             evt = evt | EVT_IDLE
@@ -442,6 +456,7 @@ def run(st: ptr32, buf: ptr16, i0: int, n: int, yb: ptr32) -> int:
     st[S_GU] = gU
     st[S_VLP] = vlp
     st[S_T] = t
+    st[S_TQ] = tq
     st[S_PSI] = psi
     st[S_N] = cnt
     st[S_EVT] = evt

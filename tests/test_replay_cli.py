@@ -95,7 +95,7 @@ def test_bad_set_is_one_line_error(tmp_path, bad, msg):
     ("t_ms,ax_g,ay_g,az_g,gx_dps,gy_dps,gz_dps\n0,0,0,1,0,0,0\n10,0,0,1,0,0,0\n10,0,0,1,0,0,0\n", 4, "not after"),
     ("time,a,b\n0,0,0\n", 1, "expected header"),
     ("t_ms,ax_g,ay_g,az_g,gx_dps,gy_dps,gz_dps\n0,0,0,1,0,0,0\n10,nan,0,1,0,0,0\n", 3, "NaN"),
-    ("t_ms,ax_g,ay_g,az_g,gx_dps,gy_dps,gz_dps\n0,0,0,1,0,0,0\n10.5,0,0,1,0,0,0\n", 3, "whole number"),
+    ("t_ms,ax_g,ay_g,az_g,gx_dps,gy_dps,gz_dps\n0,0,0,1,0,0,0\n10.5,0,0,1,0,0,0\n10.25,0,0,1,0,0,0\n", 4, "not after"),
 ])
 def test_malformed_csv_names_the_line(tmp_path, content, lineno, words):
     f = tmp_path / "bad.csv"
@@ -124,7 +124,7 @@ def test_to_raw_saturates_like_the_chip(tmp_path):
     raw = to_raw(cap, 4096, 32800)
     assert list(raw[5, 1:4]) == [32767, -32768, 2048]
     assert list(raw[6, 4:7]) == [32767, -32768, 3280]
-    assert raw[0, 0] == 0 and raw[1, 0] == 10
+    assert raw[0, 0] == 0 and raw[1, 0] == 160  # 10 ms in 1/16 ms
 
 
 def test_engines_identical_on_synthetic(tmp_path):
@@ -147,3 +147,21 @@ def test_readable_summary(tmp_path):
 def test_cli_main_returns_2_on_error(tmp_path, capsys):
     assert cli.main(["replay", str(tmp_path / "missing.csv")]) == 2
     assert "no such file" in capsys.readouterr().err
+
+
+def test_fractional_timestamps_and_bom_accepted(tmp_path):
+    """A 104 Hz logger stamps 9.615 ms apart (and may write a byte-order mark): replay keeps the
+    capture's own time to 1/16 ms, with no drift however long the capture."""
+    from hinge.capture import read_capture, to_raw
+
+    n = 20000
+    t = np.arange(n) * (1000.0 / 104.0) + 0.123
+    lines = ["t_ms,ax_g,ay_g,az_g,gx_dps,gy_dps,gz_dps"] + [f"{x:.4f},0,0,1,0,0,0" for x in t]
+    f = tmp_path / "frac.csv"
+    f.write_bytes(("\ufeff" + "\n".join(lines) + "\n").encode("utf-8"))
+    cap = read_capture(f)
+    assert cap.t_ms.dtype == np.float64
+    assert abs(cap.rate_hz - 104.0) < 0.01
+    dt = to_raw(cap, 4096, 32800)[:, 0].astype(np.int64)
+    assert set(np.unique(dt[1:])) <= {153, 154}        # 9.615 ms = 153.85 / 16 ms
+    assert abs(dt.sum() / 16.0 - (t[-1] - t[0])) <= 1 / 32

@@ -1,9 +1,14 @@
 """The capture CSV format (read, check, convert to the IMU's raw counts).
 
-Format: UTF-8; lines starting with ``#`` are comments; header
-``t_ms,ax_g,ay_g,az_g,gx_dps,gy_dps,gz_dps``; t_ms increasing at a constant nominal rate of
-50-200 Hz (a missing sample shows as a gap); the IMU's own right-handed axes; accelerometer in
-g (+1 g on the axis pointing up when still), gyro in deg/s.
+Format: UTF-8 (a byte-order mark is allowed); lines starting with ``#`` are comments; header
+``t_ms,ax_g,ay_g,az_g,gx_dps,gy_dps,gz_dps``; ``t_ms`` increasing, in milliseconds with any number
+of decimals (a 104 Hz logger stamps 9.615 ms apart; a host stamping in microseconds writes three
+decimals), at a nominal rate of 50-200 Hz (a missing sample shows as a gap); the IMU's own
+right-handed axes; accelerometer in g (+1 g on the axis pointing up when still), gyro in deg/s.
+
+``t_ms`` is the capture's clock and the truth for replay: an IMU whose output rate is 1-2 % off
+its nominal value still replays at its true cadence, because replay uses these timestamps, not
+the nominal rate.
 """
 from __future__ import annotations
 
@@ -13,6 +18,14 @@ from pathlib import Path
 import numpy as np
 
 HEADER = ("t_ms", "ax_g", "ay_g", "az_g", "gx_dps", "gy_dps", "gz_dps")
+# The supported output rates are 50-200 Hz; an IMU's own clock is only good to about +-1-2 %
+# (MPU-6500 and LSM6DSO datasheets: the internal oscillator's tolerance), so a capture stamped
+# by a true clock may show its median interval that far off the nominal rate.
+RATE_TOL = 0.03
+RATE_MIN_HZ = 50.0 * (1 - RATE_TOL)
+RATE_MAX_HZ = 200.0 * (1 + RATE_TOL)
+DT_UNITS_PER_MS = 16      # the sample buffer's dt is in 1/16 ms (62.5 us), unsigned 16-bit
+DT_MAX = 0xFFFF           # 4095.94 ms: a longer gap saturates (the detector restarts its stride)
 
 
 class CaptureError(ValueError):
@@ -21,7 +34,7 @@ class CaptureError(ValueError):
 
 @dataclass
 class Capture:
-    t_ms: np.ndarray      # int64, increasing
+    t_ms: np.ndarray      # float64 ms, increasing (fractional ms allowed)
     acc_g: np.ndarray     # (N, 3) float
     gyr_dps: np.ndarray   # (N, 3) float
     comments: list[str]
@@ -42,7 +55,7 @@ def read_capture(path) -> Capture:
     """Read and check a capture CSV; raise CaptureError('FILE:LINE: problem') when malformed."""
     path = Path(path)
     try:
-        text = path.read_text(encoding="utf-8")
+        text = path.read_text(encoding="utf-8-sig")  # -sig: a leading byte-order mark is dropped
     except FileNotFoundError:
         raise CaptureError(f"{path}: no such file") from None
     except UnicodeDecodeError as e:
@@ -73,20 +86,18 @@ def read_capture(path) -> Capture:
             raise CaptureError(f"{path}:{lineno}: not a number: {bad.strip()[:40]!r}") from None
         if any(v != v or v in (float("inf"), float("-inf")) for v in vals):
             raise CaptureError(f"{path}:{lineno}: NaN or infinite value")
-        if vals[0] != int(vals[0]):
-            raise CaptureError(f"{path}:{lineno}: t_ms must be a whole number of ms, got {parts[0].strip()}")
         if rows and vals[0] <= rows[-1][0]:
-            raise CaptureError(f"{path}:{lineno}: t_ms {int(vals[0])} not after the previous {int(rows[-1][0])}")
+            raise CaptureError(f"{path}:{lineno}: t_ms {parts[0].strip()} not after the previous {rows[-1][0]:g}")
         rows.append(vals)
     if not header_seen:
         raise CaptureError(f"{path}: no header line ({','.join(HEADER)})")
     if len(rows) < 2:
         raise CaptureError(f"{path}: fewer than 2 samples")
     a = np.asarray(rows, dtype=np.float64)
-    cap = Capture(a[:, 0].astype(np.int64), a[:, 1:4].copy(), a[:, 4:7].copy(), comments)
+    cap = Capture(a[:, 0].copy(), a[:, 1:4].copy(), a[:, 4:7].copy(), comments)
     rate = cap.rate_hz
-    if not 45.0 <= rate <= 215.0:
-        raise CaptureError(f"{path}: nominal rate {rate:.1f} Hz outside 50-200 Hz")
+    if not RATE_MIN_HZ <= rate <= RATE_MAX_HZ:
+        raise CaptureError(f"{path}: sample rate {rate:.1f} Hz outside 50-200 Hz (+-{100 * RATE_TOL:g} % for the IMU's clock)")
     return cap
 
 
@@ -99,8 +110,8 @@ def _is_number(s: str) -> bool:
 
 
 def write_capture(path, t_ms, acc_g, gyr_dps, comments=()) -> None:
-    """Write a capture CSV (5 decimals for g, 3 for deg/s)."""
-    t_ms = np.asarray(t_ms, dtype=np.int64)
+    """Write a capture CSV (t_ms to the microsecond, 5 decimals for g, 3 for deg/s)."""
+    t_ms = np.asarray(t_ms, dtype=np.float64)
     acc_g = np.asarray(acc_g, dtype=np.float64)
     gyr_dps = np.asarray(gyr_dps, dtype=np.float64)
     with open(path, "w", encoding="utf-8", newline="\n") as f:
@@ -110,20 +121,37 @@ def write_capture(path, t_ms, acc_g, gyr_dps, comments=()) -> None:
         for i in range(len(t_ms)):
             a = acc_g[i]
             g = gyr_dps[i]
-            f.write(f"{t_ms[i]},{a[0]:.5f},{a[1]:.5f},{a[2]:.5f},{g[0]:.3f},{g[1]:.3f},{g[2]:.3f}\n")
+            f.write(f"{_ms(t_ms[i])},{a[0]:.5f},{a[1]:.5f},{a[2]:.5f},{g[0]:.3f},{g[1]:.3f},{g[2]:.3f}\n")
+
+
+def _ms(t: float) -> str:
+    """t_ms as written: up to three decimals (microseconds), no trailing zeros."""
+    s = f"{t:.3f}".rstrip("0").rstrip(".")
+    return s if s not in ("", "-0") else "0"
+
+
+def dt_units(t_ms: np.ndarray) -> np.ndarray:
+    """Per-sample dt in 1/16 ms from timestamps (first = 0), exact in sum.
+
+    Each timestamp is rounded to the 1/16-ms grid first and dt is the difference of those, so
+    rounding never accumulates: the detector's clock stays within 1/32 ms of ``t_ms``. A gap
+    beyond 4095.94 ms saturates at ``DT_MAX``.
+    """
+    q = np.rint((np.asarray(t_ms, dtype=np.float64) - float(t_ms[0])) * DT_UNITS_PER_MS).astype(np.int64)
+    return np.clip(np.diff(q, prepend=q[0]), 0, DT_MAX)
 
 
 def to_raw(cap: Capture, lsb_per_g: int, lsb_per_kdps: int) -> np.ndarray:
-    """The sample buffer the detector eats: int16 (N, 7) = [dt_ms, ax..gz raw counts].
+    """The sample buffer the detector eats: int16 (N, 7) = [dt, ax..gz raw counts].
 
-    Converts to the IMU's counts at the configured full scales, saturating like the chip.
-    dt of the first sample is 0 (the session clock starts at the first sample's t_ms);
-    gaps longer than 32767 ms are clamped.
+    ``dt`` is the time since the previous sample in 1/16 ms, stored as the int16 of an unsigned
+    16-bit value (see ``device/kernel.py``). Counts are the IMU's at the configured full scales,
+    saturating like the chip. dt of the first sample is 0 (the session clock starts at the first
+    sample's t_ms).
     """
     n = len(cap.t_ms)
     out = np.empty((n, 7), dtype=np.int16)
-    dt = np.diff(cap.t_ms, prepend=cap.t_ms[0])
-    out[:, 0] = np.clip(dt, 0, 32767)
+    out[:, 0] = dt_units(cap.t_ms).astype(np.uint16).view(np.int16)
     acc = np.rint(cap.acc_g * lsb_per_g)
     gyr = np.rint(cap.gyr_dps * (lsb_per_kdps / 1000.0))
     out[:, 1:4] = np.clip(acc, -32768, 32767)

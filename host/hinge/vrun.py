@@ -13,6 +13,8 @@ import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
+import numpy as np
+
 from . import devpath
 from .capture import Capture, to_raw
 
@@ -61,6 +63,9 @@ def write_source(cap: Capture, path: Path, lsb_g: int = 4096, lsb_k: int = 32800
     if not timed:
         raw[:, 0] = 0
     elif len(raw):
+        # the source file's dt is whole ms (the virtual chip's timeline), exact in sum
+        ms = np.rint(np.asarray(cap.t_ms, float) - float(cap.t_ms[0])).astype(np.int64)
+        raw[:, 0] = np.clip(np.diff(ms, prepend=ms[0]), 0, 32767)
         raw[0, 0] = max(1, int(round(1000.0 / cap.rate_hz)))
     path.write_bytes(raw.astype("<i2").tobytes())
     return {"path": str(path), "fields": 7, "lsb_per_g": lsb_g, "lsb_per_kdps": lsb_k}

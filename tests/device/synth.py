@@ -3,7 +3,7 @@
 Pelvis orientation R = Rz(yaw) Ry(pitch); yaw = A sin(2 pi f_stride t); pitch constant.
 Specific force in the world is vertical: f(t) per step = flight (0 g) then a half-sine stance
 peaking at ``peak_g``. Body frame = sensor frame (mount_up=+z, mount_forward=+x).
-Returns an array('h') in the sample buffer layout [dt_ms, ax..gz] at 4096 LSB/g, 32.8 LSB/dps.
+Returns an array('h') in the sample buffer layout [dt (1/16 ms), ax..gz] at 4096 LSB/g, 32.8 LSB/dps.
 """
 import math
 from array import array
@@ -30,9 +30,9 @@ def samples(seconds, rate=100, lean_deg=0.0, rot_pp_deg=0.0, cadence=0, peak_g=2
     prev_ms = 0
     for i in range(n):
         t = t_start + i / rate
-        acc_ms = (i + 1) * 1000.0 / rate
+        acc_ms = (i + 1) * 16000.0 / rate
         ms = int(acc_ms)
-        dt = ms - prev_ms if i else int(1000 / rate)
+        dt = ms - prev_ms if i else int(16000 / rate)
         prev_ms = ms
         if still or not cadence:
             f = 1.0
