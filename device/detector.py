@@ -56,6 +56,22 @@ _CAL_MS = const(3000)        # stillness needed to calibrate
 _SIDE_MIN = const(123)       # two steps' mean lateral accelerations must differ by 0.03 g (Q12) to name feet
 _YBUF = const(512)           # heading samples per stride (2.5 s at 200 Hz)
 _BIG = const(0x3FFFFFFF)
+_PI_Q16 = const(205887)      # pi in Q16 rad
+# Turning: heading rate above 5 deg/s over a stride (87 mrad/s, in mrad/s here). At 4 m/s that
+# is 0.035 g of centripetal force (2 deg of apparent tilt); a slower heading change leaks at most
+# ~0.2 deg of it into pitch through the filter's 1 s lag.
+_TURN = const(5718)          # Q16 rad per s (0.0873 rad/s * 65536)
+# Gyro bias integral: time constant 10 s against the filter's 1 s (damping 1.6, no overshoot);
+# a MEMS gyro's offset warms up over minutes, so 10 s follows it while averaging ~30 strides.
+_TAU_I_S = const(10)
+_E_MAX = const(256)          # a tilt error beyond 1/16 rad (3.6 deg) is not gyro bias (it would take
+#                              3.6 deg/s of offset at tau = 1 s, beyond any gyro's spec after the
+#                              standing calibration): clamp
+_STEADY = const(8)           # strides of unbroken gait before the integral runs: the filter
+#                              (tau 1 s) has settled from the start of the gait by then
+_BIAS_DPS = const(10)        # the integral moves the bias at most +-10 deg/s from calibration
+#                              (zero-rate offset spec: MPU-6500 +-5 deg/s, LSM6DSO +-1 deg/s,
+#                              plus temperature drift)
 
 
 class EventQueue:
@@ -136,10 +152,16 @@ class Detector:
         st[kernel.S_STAA] = 1024                        # accel within 0.25 g of its mean (vibration, e.g.
         #                                                 a treadmill, averages out; the gyro test is strict)
         st[kernel.S_CNMAX] = 2048
-        st[kernel.S_DTMAX] = 800                        # integrate at most 50 ms (1/16 ms units) per sample
+        st[kernel.S_DTMAX] = 4000                       # bridge gaps up to 250 ms (1/16 ms units)
         st[kernel.S_IDLEMS] = _IDLE_MS
         st[kernel.S_SYNCMS] = 700
         st[kernel.S_C30] = 1 << 30
+        # bias integral gain, Q12: raw counts Q8 per (error Q12 x ms):
+        # 256 * counts_per_rad_s / (4096 * 1000 ms/s * tau_s * tau_i_s), tau = 1 s (_TAU_MS)
+        cpr = lsb_per_kdps * 180 // 3141           # counts per rad/s (x1000 / 1000)
+        self.kbias = cpr * 256 // (_TAU_I_S * _TAU_MS)
+        self.bias_lim = (lsb_per_kdps * _BIAS_DPS // 1000) << 8
+        self.bias0 = array("i", bytes(12))
         self.start(0)
 
     def start(self, t0_ms):
@@ -147,6 +169,7 @@ class Detector:
         st = self.st
         st[kernel.S_T] = t0_ms
         st[kernel.S_TQ] = 0
+        st[kernel.S_PER] = 0
         st[kernel.S_LAST] = t0_ms - _BIG // 2
         st[kernel.S_INIT] = 1
         st[kernel.S_IDLE] = 0
@@ -168,6 +191,17 @@ class Detector:
         self.n_step = 0   # stride sample count at the last step
         self.prev_l = 0   # the previous step's mean lateral acceleration, Q12 g
         self.strides = 0
+        self.steady = 0    # strides since the gait (re)started
+        self.psi_base = 0  # heading at the stride's start, Q16 rad (within +-pi)
+        self.hd1 = 0       # heading at the last step and the one before, and their times
+        self.hd2 = 0
+        self.t1 = t0_ms
+        self.t2 = t0_ms
+        self.par = 0       # which error sum (S_CA / S_CB) is the older one
+        k = 0
+        while k < 8:
+            st[kernel.S_CA + k] = 0
+            k += 1
         self.q.clear()
         self.coach.reset()
         self._stride_reset()
@@ -227,6 +261,9 @@ class Detector:
         st[kernel.S_BF] = bf
         st[kernel.S_BL] = bl
         st[kernel.S_BU] = bu
+        self.bias0[0] = bf
+        self.bias0[1] = bl
+        self.bias0[2] = bu
         st[kernel.S_BQF] = bf << 8
         st[kernel.S_BQL] = bl << 8
         st[kernel.S_BQU] = bu << 8
@@ -257,14 +294,7 @@ class Detector:
         n = st[kernel.S_N]
         ns = n - self.n_step
         self.n_step = n
-        if ns > 0:
-            # the step's mean accel error drives the orientation correction until the next step
-            st[kernel.S_CMF] = st[kernel.S_CSF] // ns
-            st[kernel.S_CML] = st[kernel.S_CSL] // ns
-            st[kernel.S_CMU] = st[kernel.S_CSU] // ns
-        st[kernel.S_CSF] = 0
-        st[kernel.S_CSL] = 0
-        st[kernel.S_CSU] = 0
+        self._correction(t, t - last)
         self._adapt(t - last)
         # which foot: compare with the previous step (a turn's centripetal pull shifts both)
         mean_l = scl // ns if ns > 0 else 0
@@ -278,6 +308,7 @@ class Detector:
         self.prev_l = mean_l
         if self.k < 0 or t - last > _STEP_MAX_MS:
             st[kernel.S_SYNC] = 0
+            self.steady = 0
             self._stride_start(t, frac)
             return
         self.k += 1
@@ -289,6 +320,70 @@ class Detector:
         if self.k >= 2:
             self._stride_end(t, frac)
             self._stride_start(t, frac)
+
+    def _correction(self, t, interval):
+        """The step that just ended sets the tilt correction for the next one, and the gyro bias.
+
+        - Its mean accel error (a world-frame mean, see kernel.py) drives the correction.
+        - In a turn the lateral part is dropped: centripetal force (speed x turn rate) is
+          horizontal and across the direction of travel, i.e. along the body's left axis, and
+          no part of it is gravity. Turning = the heading changed over the last stride (two
+          steps, so the pelvis's own back-and-forth yaw cancels) faster than ``_TURN``.
+        - Integral action: a gyro zero-rate offset b leaves a standing tilt error b * tau
+          (1 deg at 1 deg/s); the error that remains is integrated into the bias of the two
+          horizontal axes (only those are observable from gravity).
+        """
+        st = self.st
+        # the sum that began two steps ago covers the stride that just ended; it starts anew
+        o = kernel.S_CA if self.par else kernel.S_CB
+        self.par ^= 1
+        cn = st[o + 3]
+        # heading at this step (Q16 rad, kept within +-pi), and its change over two steps
+        hd = _wrap(self.psi_base + st[kernel.S_PSI])
+        turn = _wrap(hd - self.hd2)
+        dt2 = t - self.t2
+        self.hd2 = self.hd1
+        self.t2 = self.t1
+        self.hd1 = hd
+        self.t1 = t
+        if cn > 0:
+            mf = st[o] // cn
+            ml = st[o + 1] // cn
+            mu = st[o + 2] // cn
+        else:
+            mf = ml = mu = 0
+        st[o] = 0
+        st[o + 1] = 0
+        st[o + 2] = 0
+        st[o + 3] = 0
+        if 0 < dt2 < 2 * _STEP_MAX_MS and (turn < 0 and -turn or turn) * 1000 > _TURN * dt2:
+            ml = 0
+        st[kernel.S_CMF] = mf
+        st[kernel.S_CML] = ml
+        st[kernel.S_CMU] = mu
+        if self.steady < _STEADY or not st[kernel.S_SYNC] or not 0 < interval < _STEP_MAX_MS:
+            return
+        # e = g x c (rotation that carries g toward the measured vertical), Q12 ~ rad
+        hf = st[kernel.S_GF] >> 10
+        hl = st[kernel.S_GL] >> 10
+        hu = st[kernel.S_GU] >> 10
+        ef = _clampi((hl * mu - hu * ml) >> 14, _E_MAX)
+        el = _clampi((hu * mf - hf * mu) >> 14, _E_MAX)
+        eu = _clampi((hf * ml - hl * mf) >> 14, _E_MAX)
+        kb = self.kbias
+        lim = self.bias_lim
+        k = 0
+        while k < 3:
+            e = ef if k == 0 else (el if k == 1 else eu)
+            bq = st[kernel.S_BQF + k] + ((e * interval * kb) >> 12)
+            b0 = self.bias0[k] << 8
+            if bq > b0 + lim:
+                bq = b0 + lim
+            if bq < b0 - lim:
+                bq = b0 - lim
+            st[kernel.S_BQF + k] = bq
+            st[kernel.S_BF + k] = (bq + 128) >> 8
+            k += 1
 
     def _adapt(self, interval):
         """Re-arm level and refractory time from the step that just ended.
@@ -330,6 +425,7 @@ class Detector:
         st[kernel.S_PMAX] = -_BIG
 
     def _stride_start(self, t, frac):
+        self.psi_base = _wrap(self.psi_base + self.st[kernel.S_PSI])
         self.k = 0
         self.t0 = t
         self.f0 = frac
@@ -365,12 +461,30 @@ class Detector:
         self._set_activity(act, te)
         flags = act | (FLAG_CALIBRATED if self.calibrated else 0)
         self.strides += 1
+        self.steady += 1
         st[kernel.S_SYNC] = 1
         self.q.push(EV_STRIDE, te, lean, rot, cad, dur, flags, roll)
         if act == ACT_RUNNING:
             self.coach.stride(te, lean, rot, dur)
         else:
             self.coach.reset()
+
+
+def _wrap(a):
+    """A heading difference (Q16 rad) into -pi..pi."""
+    while a > _PI_Q16:
+        a -= 2 * _PI_Q16
+    while a < -_PI_Q16:
+        a += 2 * _PI_Q16
+    return a
+
+
+def _clampi(v, lim):
+    if v > lim:
+        return lim
+    if v < -lim:
+        return -lim
+    return v
 
 
 def _cdeg(mdeg):

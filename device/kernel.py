@@ -109,10 +109,9 @@ S_C30 = const(70)       # the constant 2**30 (built at run time: not a small int
 S_TFRAC = const(71)     # the last step's trigger crossing is S_LAST ms - S_TFRAC/16 ms (interpolated;
 #                         may be negative: the crossing's sub-ms part lies after the whole ms)
 S_SCL = const(72)       # sum over the current step of the lateral acceleration c_L (Q12 g)
-S_CSF = const(73)       # sum over the current step of the accel error c, Q12 g, F/L/U
-S_CSL = const(74)
-S_CSU = const(75)
-S_CMF = const(76)       # mean accel error of the last step, Q12 g (step-synchronous correction)
+S_SPARE73 = const(73)   # (unused: 73-75)
+S_CMF = const(76)       # mean accel error of the last step, Q12 g (step-synchronous correction),
+#                         turned with the body each sample while it is applied
 S_CML = const(77)
 S_CMU = const(78)
 S_SYNCMS = const(79)    # use the step mean while steps come closer than this (ms)...
@@ -120,7 +119,15 @@ S_SYNC = const(80)      # ...and the detector is following a gait (set by detect
 S_PMIN = const(81)      # min/max of vlp since the last step, Q16 g (adaptive step thresholds)
 S_PMAX = const(82)
 S_TQ = const(83)        # sub-ms part of the session clock, 1/16 ms (0..15)
-S_SIZE = const(84)
+S_SPARE84 = const(84)   # (unused)
+S_PER = const(85)       # the sample period (1/16 ms), followed on dt that are not gaps
+S_WPF = const(86)       # the previous sample's rate w, Q24 rad/ms, F/L/U (to bridge gaps)
+S_WPL = const(87)
+S_WPU = const(88)
+S_CA = const(89)        # two sums of the accel error c (Q12 g; F, L, U, then the sample count),
+S_CB = const(93)        # each over two steps (a stride), started at alternate steps; turned with
+#                         the body each sample, so each is a sum in a world-fixed frame (below)
+S_SIZE = const(97)
 
 EVT_STEP = const(1)
 EVT_STILL = const(2)
@@ -173,6 +180,10 @@ def run(st: ptr32, buf: ptr16, i0: int, n: int, yb: ptr32) -> int:
         t += dms
         if dt > dtmax:
             dt = dtmax
+        # the filters' step: at most 50 ms (a gap is not a long acceleration)
+        dtc = dt
+        if dtc > 800:
+            dtc = 800
         k = 0
         while k < 6:
             v = int(buf[p + 1 + k])
@@ -196,9 +207,30 @@ def run(st: ptr32, buf: ptr16, i0: int, n: int, yb: ptr32) -> int:
         wF = ((rF - (((st[S_BF] + c30) & m31) - c30)) * gm) >> gsh
         wL = ((rL - (((st[S_BL] + c30) & m31) - c30)) * gm) >> gsh
         wU = ((rU - (((st[S_BU] + c30) & m31) - c30)) * gm) >> gsh
-        tF = (wF * dt + 2048) >> 12
-        tL = (wL * dt + 2048) >> 12
-        tU = (wU * dt + 2048) >> 12
+        # Rotation this sample. A gyro sample is the chip's average over its own period, so
+        # w * period is its exact integral. Across a gap (dropped samples: bursts on a busy
+        # bus, FIFO overflows) the missing time gets the mean of the last and this rate: the
+        # pelvis's rate is smooth over 0.1-0.25 s, and dropping that rotation would tilt g by
+        # several degrees per gap at 100 deg/s. Gaps are bridged up to dtmax (250 ms).
+        per = ((st[S_PER] + c30) & m31) - c30
+        if per <= 0:
+            per = dt
+        if dt <= per + (per >> 1):
+            tF = (wF * dt + 2048) >> 12
+            tL = (wL * dt + 2048) >> 12
+            tU = (wU * dt + 2048) >> 12
+            per += (dt - per) >> 3
+            if per > 800:
+                per = 800
+        else:
+            gap = dt - per
+            tF = ((wF * per + 2048) >> 12) + ((((wF + (((st[S_WPF] + c30) & m31) - c30)) >> 4) * gap + 256) >> 9)
+            tL = ((wL * per + 2048) >> 12) + ((((wL + (((st[S_WPL] + c30) & m31) - c30)) >> 4) * gap + 256) >> 9)
+            tU = ((wU * per + 2048) >> 12) + ((((wU + (((st[S_WPU] + c30) & m31) - c30)) >> 4) * gap + 256) >> 9)
+        st[S_PER] = per
+        st[S_WPF] = wF
+        st[S_WPL] = wL
+        st[S_WPU] = wU
         if tF > 32767:
             tF = 32767
         if tF < -32767:
@@ -228,9 +260,31 @@ def run(st: ptr32, buf: ptr16, i0: int, n: int, yb: ptr32) -> int:
         dpsi = (dpsi << 14) // den
         psi += dpsi
         # gyro propagation: g -= theta x g   (Q16 * Q14 = Q30 -> >> 6 = Q24)
-        gF -= ((tL * hU) >> 6) - ((tU * hL) >> 6)
-        gL -= ((tU * hF) >> 6) - ((tF * hU) >> 6)
-        gU -= ((tF * hL) >> 6) - ((tL * hF) >> 6)
+        xF = ((tL * hU) >> 6) - ((tU * hL) >> 6)
+        xL = ((tU * hF) >> 6) - ((tF * hU) >> 6)
+        xU = ((tF * hL) >> 6) - ((tL * hF) >> 6)
+        gF -= xF
+        gL -= xL
+        gU -= xU
+        # An IMU sample is the chip's average over its period, centred half a period before its
+        # time stamp: compare it with g half-way through this sample's rotation (Q14). With g at
+        # either end, the pelvis's pitch rate at impact (correlated with the impact force)
+        # would leave a mean error of (period / 2) * mean(w x f): 0.5 deg at 100 Hz.
+        hF -= (xF + 1024) >> 11
+        hL -= (xL + 1024) >> 11
+        hU -= (xU + 1024) >> 11
+        # the correction being applied turns with the body, as g does (fixed in the world)
+        mF = ((st[S_CMF] + c30) & m31) - c30
+        mL = ((st[S_CML] + c30) & m31) - c30
+        mU = ((st[S_CMU] + c30) & m31) - c30
+        xF = mF
+        xL = mL
+        mF -= ((tL * mU - tU * xL + 32768) >> 16)
+        mL -= ((tU * xF - tF * mU + 32768) >> 16)
+        mU -= ((tF * xL - tL * xF + 32768) >> 16)
+        st[S_CMF] = mF
+        st[S_CML] = mL
+        st[S_CMU] = mU
         # vertical specific force (Q12 g) and the perpendicular accel error
         pv = ((aF * hF) >> 14) + ((aL * hL) >> 14) + ((aU * hU) >> 14)
         if pv > 32767:
@@ -253,17 +307,54 @@ def run(st: ptr32, buf: ptr16, i0: int, n: int, yb: ptr32) -> int:
         if cU < -8192:
             cU = -8192
         st[S_SCL] = (((st[S_SCL] + c30) & m31) - c30) + cL
-        st[S_CSF] = (((st[S_CSF] + c30) & m31) - c30) + cF
-        st[S_CSL] = (((st[S_CSL] + c30) & m31) - c30) + cL
-        st[S_CSU] = (((st[S_CSU] + c30) & m31) - c30) + cU
+        # The error sums (S_CA, S_CB) turn with the body, exactly as g does, so they are sums in
+        # a world-fixed frame. A sensor on a lever arm (8-15 cm behind the axis the pelvis turns
+        # about) feels w x (w x r) + dw/dt x r, whose body-frame mean is not zero; but every
+        # point of a body moving periodically has zero mean acceleration in the world frame, so
+        # a world-frame sum over a stride is free of it (a body-frame sum reads it as 1-3 deg of
+        # lean). Over a whole stride, not a step: each step has its own sideways push (the
+        # pelvis sways toward the stance foot), which the pelvis's yaw at that step's end would
+        # turn into a forward error. Sums are clamped to +-2**22 and shifted to 15 bits before
+        # the product (< 2**30).
+        j = 0
+        while j < 8:
+            o = S_CA + j
+            sF = ((st[o] + c30) & m31) - c30
+            sL = ((st[o + 1] + c30) & m31) - c30
+            sU = ((st[o + 2] + c30) & m31) - c30
+            xF = sF >> 7
+            xL = sL >> 7
+            xU = sU >> 7
+            sF += cF - (((tL * xU + 256) >> 9) - ((tU * xL + 256) >> 9))
+            sL += cL - (((tU * xF + 256) >> 9) - ((tF * xU + 256) >> 9))
+            sU += cU - (((tF * xL + 256) >> 9) - ((tL * xF + 256) >> 9))
+            if sF > 0x3FFFFF:
+                sF = 0x3FFFFF
+            if sF < -0x3FFFFF:
+                sF = -0x3FFFFF
+            if sL > 0x3FFFFF:
+                sL = 0x3FFFFF
+            if sL < -0x3FFFFF:
+                sL = -0x3FFFFF
+            if sU > 0x3FFFFF:
+                sU = 0x3FFFFF
+            if sU < -0x3FFFFF:
+                sU = -0x3FFFFF
+            st[o] = sF
+            st[o + 1] = sL
+            st[o + 2] = sU
+            k = ((st[o + 3] + c30) & m31) - c30
+            if k < 0x3FFFFFF:
+                st[o + 3] = k + 1
+            j += 4
         if st[S_SYNC] and t - (((st[S_LAST] + c30) & m31) - c30) < (((st[S_SYNCMS] + c30) & m31) - c30):
             # stepping: correct with the last step's mean error. Within a step the ground
             # force brakes then pushes (zero net at steady speed) while the vertical force
             # peaks; correcting sample by sample would correlate the two and bias the lean.
-            cF = ((st[S_CMF] + c30) & m31) - c30
-            cL = ((st[S_CML] + c30) & m31) - c30
-            cU = ((st[S_CMU] + c30) & m31) - c30
-        kg = (dt * kpm) >> 4
+            cF = mF
+            cL = mL
+            cU = mU
+        kg = (dtc * kpm) >> 4
         gF += (cF * kg) >> 8
         gL += (cL * kg) >> 8
         gU += (cU * kg) >> 8
@@ -287,12 +378,12 @@ def run(st: ptr32, buf: ptr16, i0: int, n: int, yb: ptr32) -> int:
         if d < -0x40000:
             d = -0x40000
         vprev = vlp
-        vlp += ((d >> 5) * ((dt * klp) >> 4)) >> 11
+        vlp += ((d >> 5) * ((dtc * klp) >> 4)) >> 11
         if track:
             # tests only: record the largest |intermediate| (every product above is one of these)
             k = 0
             m = (((st[S_MAXABS] + c30) & m31) - c30)
-            while k < 14:
+            while k < 15:
                 if k == 0:
                     x = tF * hU
                 elif k == 1:
@@ -316,9 +407,11 @@ def run(st: ptr32, buf: ptr16, i0: int, n: int, yb: ptr32) -> int:
                 elif k == 10:
                     x = dpsi * den
                 elif k == 11:
-                    x = (d >> 5) * ((dt * klp) >> 4)
+                    x = (d >> 5) * ((dtc * klp) >> 4)
                 elif k == 12:
                     x = hL * hL + hU * hU
+                elif k == 13:
+                    x = tL * xU
                 else:
                     x = hF * hF + hL * hL + hU * hU
                 if x < 0:
