@@ -51,7 +51,12 @@ _STEP_MAX_MS = const(1500)   # a longer gap between steps restarts the stride
 _STRIDE_MIN_MS = const(400)  # strides outside this range are not reported
 _STRIDE_MAX_MS = const(2600)
 _IDLE_MS = const(2000)       # no step for this long: standing
-_RUN_SWING = const(78643)    # running: vertical force swing >= 1.2 g (Q16)
+_FLY_MS = const(20)          # a step counts as airborne after >= 20 ms below 0.25 g: a real flight
+#                              lasts >= 50 ms even in a slow jog; single-sample dips (sensor noise,
+#                              heel-strike ringing) do not
+_CONTACT_MS = const(400)     # the contact fiducial must lie within 400 ms before the trigger
+_TO_RUN = const(2)           # strides with flight in a row before walking becomes running ...
+_TO_WALK = const(3)          # ... and without, before running becomes walking
 _CAL_MS = const(3000)        # stillness needed to calibrate
 _SIDE_MIN = const(123)       # two steps' mean lateral accelerations must differ by 0.03 g (Q12) to name feet
 _YBUF = const(512)           # heading samples per stride (2.5 s at 200 Hz)
@@ -192,6 +197,8 @@ class Detector:
         self.prev_l = 0   # the previous step's mean lateral acceleration, Q12 g
         self.strides = 0
         self.steady = 0    # strides since the gait (re)started
+        self.fly_steps = 0  # steps with a flight phase in the current stride
+        self.n_like = 0     # strides in a row that disagree with the current activity
         self.psi_base = 0  # heading at the stride's start, Q16 rad (within +-pi)
         self.hd1 = 0       # heading at the last step and the one before, and their times
         self.hd2 = 0
@@ -286,6 +293,14 @@ class Detector:
         frac = st[kernel.S_TFRAC]
         last = st[kernel.S_LAST]
         st[kernel.S_LAST] = t
+        # A flight before this step: running. Its timing is the contact that ended the flight
+        # (see kernel.py), when there was one since the last step; else (walking) the trigger's.
+        fly = st[kernel.S_FLY]
+        st[kernel.S_FLY] = 0
+        tc = st[kernel.S_TC]
+        if fly >= _FLY_MS and last < tc <= t and t - tc < _CONTACT_MS:
+            frac = ((t - tc) << 4) + st[kernel.S_TCB]
+            self.fly_steps += 1
         st[kernel.S_IDLE] = 1
         # which foot the step that just ended stood on: the ground pushes the pelvis toward
         # the midline, so a right-foot stance accelerates it to the left (+L) and vice versa
@@ -426,6 +441,7 @@ class Detector:
 
     def _stride_start(self, t, frac):
         self.psi_base = _wrap(self.psi_base + self.st[kernel.S_PSI])
+        self.fly_steps = 0
         self.k = 0
         self.t0 = t
         self.f0 = frac
@@ -453,8 +469,17 @@ class Detector:
         rmin = st[kernel.S_RMIN]
         roll = _cdeg(_asin_q14(rmax) - _asin_q14(rmin))
         cad = (19200000 + (dq >> 1)) // dq       # steps/min * 10 (1200000 * 16 / dq)
-        swing = st[kernel.S_VMAX] - st[kernel.S_VMIN]
-        act = ACT_RUNNING if (cad >= self.run_min and swing >= _RUN_SWING) else ACT_WALKING
+        # running: a flight phase in the stride (gait physics), at a running cadence. A change of
+        # gait takes more than one stride, so the activity follows only a run of like strides
+        # (a slow jogger's odd grounded stride, a walker's odd bounce, change nothing)
+        if cad >= self.run_min and self.fly_steps > 0:
+            self.n_like = self.n_like + 1 if self.act != ACT_RUNNING else 0
+            act = ACT_RUNNING if self.act == ACT_RUNNING or self.n_like >= _TO_RUN else ACT_WALKING
+        else:
+            self.n_like = self.n_like + 1 if self.act == ACT_RUNNING else 0
+            act = ACT_WALKING if self.act != ACT_RUNNING or self.n_like >= _TO_WALK else ACT_RUNNING
+        if act != self.act:
+            self.n_like = 0
         if not self.calibrated and not self.fallback_said:
             self.fallback_said = 1
             self.q.push(EV_CALIB, te, 0, 0, 0, 0, 0, 0)

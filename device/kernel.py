@@ -127,7 +127,22 @@ S_WPU = const(88)
 S_CA = const(89)        # two sums of the accel error c (Q12 g; F, L, U, then the sample count),
 S_CB = const(93)        # each over two steps (a stride), started at alternate steps; turned with
 #                         the body each sample, so each is a sum in a world-fixed frame (below)
-S_SIZE = const(97)
+S_PVP = const(97)       # the previous sample's vertical specific force pv, Q12 g
+S_AIR = const(98)       # 1 once pv fell below _AIR_Q12 since the last contact (airborne)
+S_FLY = const(99)       # ms spent airborne (pv < _AIR_Q12) since the last step event
+S_TC = const(100)       # the last contact: pv rose through _CONTACT_Q12 after a flight, at
+S_TCB = const(101)      # S_TC ms - S_TCB/16 ms (interpolated; same convention as S_TFRAC)
+S_SIZE = const(102)
+
+# Running has a flight phase: the body is airborne and the sensor feels ~0 g (SisFall jogging:
+# per-step minimum -0.8..+0.1 g); walking keeps a foot on the ground and never drops below ~0.3 g
+# (SisFall brisk walking: 0.3-0.7 g). Below 0.25 g the runner is in the air.
+_AIR_Q12 = const(1024)
+# Contact: after a flight the ground force rises to body weight within 20-30 ms whether or not
+# the heel strikes with a transient; the rise through 0.5 g (above flight wobble of +-0.2 g)
+# marks the foot's contact to a few ms, where a fiducial on the force's shape would move by
+# tens of ms with the transient.
+_CONTACT_Q12 = const(2048)
 
 EVT_STEP = const(1)
 EVT_STILL = const(2)
@@ -520,6 +535,21 @@ def run(st: ptr32, buf: ptr16, i0: int, n: int, yb: ptr32) -> int:
             st[S_CGF] = 0
             st[S_CGL] = 0
             st[S_CGU] = 0
+        # flight and contact (the step's timing fiducial while running)
+        if pv < _AIR_Q12:
+            st[S_AIR] = 1
+            k = ((st[S_FLY] + c30) & m31) - c30
+            if k < 0x3FFFFFF:
+                st[S_FLY] = k + dms
+        elif pv >= _CONTACT_Q12 and st[S_AIR]:
+            st[S_AIR] = 0
+            st[S_TC] = t
+            k = ((st[S_PVP] + c30) & m31) - c30
+            if pv > k:
+                st[S_TCB] = ((pv - _CONTACT_Q12) * dt) // (pv - k) - tq
+            else:
+                st[S_TCB] = -tq
+        st[S_PVP] = pv
         # step trigger: Schmitt on the low-passed vertical force
         if (((st[S_TRIG] + c30) & m31) - c30):
             if vlp < (((st[S_LO] + c30) & m31) - c30):
