@@ -160,7 +160,7 @@ class Detector:
         st[kernel.S_DTMAX] = 4000                       # bridge gaps up to 250 ms (1/16 ms units)
         st[kernel.S_IDLEMS] = _IDLE_MS
         st[kernel.S_SYNCMS] = 700
-        st[kernel.S_C30] = 1 << 30
+        st[kernel.S_C29] = 1 << 29   # the kernel doubles it in a machine word (2**30 is no small int)
         # bias integral gain, Q12: raw counts Q8 per (error Q12 x ms):
         # 256 * counts_per_rad_s / (4096 * 1000 ms/s * tau_s * tau_i_s), tau = 1 s (_TAU_MS)
         cpr = lsb_per_kdps * 180 // 3141           # counts per rad/s (x1000 / 1000)
@@ -177,6 +177,7 @@ class Detector:
         st[kernel.S_PER] = 0
         st[kernel.S_LAST] = t0_ms - _BIG // 2
         st[kernel.S_INIT] = 1
+        st[kernel.S_FAST] = 500
         st[kernel.S_IDLE] = 0
         st[kernel.S_CALMS] = _CAL_MS
         st[kernel.S_STILL] = 0

@@ -101,11 +101,11 @@ S_R0 = const(57)        # scratch: raw sample, sensor axes (6 slots)
 S_CNMAX = const(63)     # cap on calibration sample count
 S_DTMAX = const(64)     # largest dt integrated (1/16 ms); bigger gaps are clamped (the clock keeps the full dt)
 S_NSAMP = const(65)     # samples seen (saturating), for diagnostics
-S_MAXABS = const(66)    # largest |intermediate| seen (only when S_TRACK = 1; tests)
-S_TRACK = const(67)
+S_SPARE66 = const(66)   # (unused: 66-67; bounds are checked from outside, tests/boundtrack.py)
 S_IDLE = const(68)      # 1 while a step was seen and no idle event sent since
 S_IDLEMS = const(69)    # no step for this long -> EVT_IDLE, ms
-S_C30 = const(70)       # the constant 2**30 (built at run time: not a small int on the ESP32)
+S_C29 = const(70)       # the constant 2**29; the kernel doubles it into a viper word (2**30 is no
+#                         small int on the ESP32, and as a literal the compiler would make it a heap int)
 S_TFRAC = const(71)     # the last step's trigger crossing is S_LAST ms - S_TFRAC/16 ms (interpolated;
 #                         may be negative: the crossing's sub-ms part lies after the whole ms)
 S_SCL = const(72)       # sum over the current step of the lateral acceleration c_L (Q12 g)
@@ -132,7 +132,8 @@ S_AIR = const(98)       # 1 once pv fell below _AIR_Q12 since the last contact (
 S_FLY = const(99)       # ms spent airborne (pv < _AIR_Q12) since the last step event
 S_TC = const(100)       # the last contact: pv rose through _CONTACT_Q12 after a flight, at
 S_TCB = const(101)      # S_TC ms - S_TCB/16 ms (interpolated; same convention as S_TFRAC)
-S_SIZE = const(102)
+S_FAST = const(102)     # ms left of the fast start (accel correction 8x faster), after S_INIT
+S_SIZE = const(103)
 
 # Running has a flight phase: the body is airborne and the sensor feels ~0 g (SisFall jogging:
 # per-step minimum -0.8..+0.1 g); walking keeps a foot on the ground and never drops below ~0.3 g
@@ -156,9 +157,9 @@ def run(st: ptr32, buf: ptr16, i0: int, n: int, yb: ptr32) -> int:
     """Process samples i0..n-1 of ``buf``; return the index after an event sample, or n."""
     # ptr32 loads zero-extend on 64-bit ports and not on the 32-bit ESP32; every slot holds a
     # value within +-2**30, so ((v + 2**30) & (2**31 - 1)) - 2**30 sign-extends on both (and is
-    # the identity under CPython). 2**30 comes from the state: as a literal the compiler would
-    # fold it into a heap int on 32-bit targets.
-    c30 = st[S_C30]
+    # the identity under CPython). 2**30 is doubled from 2**29 in the state: as a literal the
+    # compiler would fold it into a heap int on 32-bit targets.
+    c30 = st[S_C29] << 1
     m31 = c30 | (c30 - 1)
     fi = (((st[S_FI] + c30) & m31) - c30)
     fs = (((st[S_FS] + c30) & m31) - c30)
@@ -172,7 +173,6 @@ def run(st: ptr32, buf: ptr16, i0: int, n: int, yb: ptr32) -> int:
     kpm = (((st[S_KPM] + c30) & m31) - c30)
     klp = (((st[S_KLP] + c30) & m31) - c30)
     dtmax = (((st[S_DTMAX] + c30) & m31) - c30)
-    track = (((st[S_TRACK] + c30) & m31) - c30)
     gF = (((st[S_GF] + c30) & m31) - c30)
     gL = (((st[S_GL] + c30) & m31) - c30)
     gU = (((st[S_GU] + c30) & m31) - c30)
@@ -212,12 +212,36 @@ def run(st: ptr32, buf: ptr16, i0: int, n: int, yb: ptr32) -> int:
         rL = (((st[S_R0 + 3 + li] + c30) & m31) - c30) * ls
         rU = (((st[S_R0 + 3 + ui] + c30) & m31) - c30) * us
         if (((st[S_INIT] + c30) & m31) - c30):
+            # first sample: g along it, scaled below 1 g per axis (a session may start mid-run
+            # on a 3-16 g impact: its direction is a fair first guess, its size is not)
             st[S_INIT] = 0
-            gF = aF << 12
-            gL = aL << 12
-            gU = aU << 12
+            gF = aF
+            gL = aL
+            gU = aU
+            while gF > 4096 or gF < -4096 or gL > 4096 or gL < -4096 or gU > 4096 or gU < -4096:
+                gF = gF >> 1
+                gL = gL >> 1
+                gU = gU >> 1
+            gF = gF << 12
+            gL = gL << 12
+            gU = gU << 12
             if gF == 0 and gL == 0 and gU == 0:
                 gU = 1 << 24
+        # |g| stays ~1 (renormalised every sample); each component is also held within +-1
+        # so that no product below can pass 2**30 (e.g. a 16 g sample times g), whatever the
+        # input: a spin past the gyro's range must not grow g between renormalisations
+        if gF > 16777216:
+            gF = 16777216
+        if gF < -16777216:
+            gF = -16777216
+        if gL > 16777216:
+            gL = 16777216
+        if gL < -16777216:
+            gL = -16777216
+        if gU > 16777216:
+            gU = 16777216
+        if gU < -16777216:
+            gU = -16777216
         # gyro: bias-corrected rate (Q24 rad/ms) -> rotation this sample (Q16 rad)
         wF = ((rF - (((st[S_BF] + c30) & m31) - c30)) * gm) >> gsh
         wL = ((rL - (((st[S_BL] + c30) & m31) - c30)) * gm) >> gsh
@@ -274,6 +298,12 @@ def run(st: ptr32, buf: ptr16, i0: int, n: int, yb: ptr32) -> int:
             den = 1024
         dpsi = (dpsi << 14) // den
         psi += dpsi
+        # within +-16 rad (2.5 turns in one stride, beyond any pelvis): keeps the stride's
+        # detrending products (psi * samples) below 2**30 through a spin
+        if psi > 0xFFFFF:
+            psi = 0xFFFFF
+        if psi < -0xFFFFF:
+            psi = -0xFFFFF
         # gyro propagation: g -= theta x g   (Q16 * Q14 = Q30 -> >> 6 = Q24)
         xF = ((tL * hU) >> 6) - ((tU * hL) >> 6)
         xL = ((tU * hF) >> 6) - ((tF * hU) >> 6)
@@ -288,6 +318,18 @@ def run(st: ptr32, buf: ptr16, i0: int, n: int, yb: ptr32) -> int:
         hF -= (xF + 1024) >> 11
         hL -= (xL + 1024) >> 11
         hU -= (xU + 1024) >> 11
+        if hF > 16384:
+            hF = 16384
+        if hF < -16384:
+            hF = -16384
+        if hL > 16384:
+            hL = 16384
+        if hL < -16384:
+            hL = -16384
+        if hU > 16384:
+            hU = 16384
+        if hU < -16384:
+            hU = -16384
         # the correction being applied turns with the body, as g does (fixed in the world)
         mF = ((st[S_CMF] + c30) & m31) - c30
         mL = ((st[S_CML] + c30) & m31) - c30
@@ -297,6 +339,20 @@ def run(st: ptr32, buf: ptr16, i0: int, n: int, yb: ptr32) -> int:
         mF -= ((tL * mU - tU * xL + 32768) >> 16)
         mL -= ((tU * xF - tF * mU + 32768) >> 16)
         mU -= ((tF * xL - tL * xF + 32768) >> 16)
+        # within the error's own clamp (+-2 g): a first-order turn grows a vector by
+        # sqrt(1 + theta^2), which a spin past the gyro's range would compound
+        if mF > 8192:
+            mF = 8192
+        if mF < -8192:
+            mF = -8192
+        if mL > 8192:
+            mL = 8192
+        if mL < -8192:
+            mL = -8192
+        if mU > 8192:
+            mU = 8192
+        if mU < -8192:
+            mU = -8192
         st[S_CMF] = mF
         st[S_CML] = mL
         st[S_CMU] = mU
@@ -321,7 +377,12 @@ def run(st: ptr32, buf: ptr16, i0: int, n: int, yb: ptr32) -> int:
             cU = 8192
         if cU < -8192:
             cU = -8192
-        st[S_SCL] = (((st[S_SCL] + c30) & m31) - c30) + cL
+        k = (((st[S_SCL] + c30) & m31) - c30) + cL
+        if k > 0x3FFFFFF:
+            k = 0x3FFFFFF
+        if k < -0x3FFFFFF:
+            k = -0x3FFFFFF
+        st[S_SCL] = k
         # The error sums (S_CA, S_CB) turn with the body, exactly as g does, so they are sums in
         # a world-fixed frame. A sensor on a lever arm (8-15 cm behind the axis the pelvis turns
         # about) feels w x (w x r) + dw/dt x r, whose body-frame mean is not zero; but every
@@ -370,22 +431,34 @@ def run(st: ptr32, buf: ptr16, i0: int, n: int, yb: ptr32) -> int:
             cL = mL
             cU = mU
         kg = (dtc * kpm) >> 4
+        k = ((st[S_FAST] + c30) & m31) - c30
+        if k > 0:
+            # the first half second of a session: g began as one sample's direction (a
+            # restart mid-run lands on any sample); the mean specific force over a step or
+            # two is gravity, so follow it 8x faster (tau 125 ms) until then
+            kg = kg << 3
+            if kg > 131071:
+                kg = 131071      # c (<= 2 g, Q12) * kg < 2**30
+            st[S_FAST] = k - dms
         gF += (cF * kg) >> 8
         gL += (cL * kg) >> 8
         gU += (cU * kg) >> 8
-        # renormalise: g *= 1 - (|g|^2 - 1)/2
+        # renormalise: g *= 1 - (|g|^2 - 1)/2 (one Newton step; |g|^2 - 1 from Q13 components,
+        # clamped to +-1/2 so a far-off g converges without overshoot), err in Q16
+        hF = gF >> 11
+        hL = gL >> 11
+        hU = gU >> 11
+        err = (hF * hF + hL * hL + hU * hU - 0x4000000 + 512) >> 10
+        if err > 16384:
+            err = 16384
+        if err < -16384:
+            err = -16384
         hF = gF >> 10
         hL = gL >> 10
         hU = gU >> 10
-        err = hF * hF + hL * hL + hU * hU - 0x10000000
-        if err > 0x800000:
-            err = 0x800000
-        if err < -0x800000:
-            err = -0x800000
-        err = err >> 9
-        gF -= (hF * err) >> 10
-        gL -= (hL * err) >> 10
-        gU -= (hU * err) >> 10
+        gF -= (hF * err + 64) >> 7
+        gL -= (hL * err + 64) >> 7
+        gU -= (hU * err + 64) >> 7
         # vertical low-pass (Q16 g)
         d = (pv << 4) - vlp
         if d > 0x40000:
@@ -394,47 +467,6 @@ def run(st: ptr32, buf: ptr16, i0: int, n: int, yb: ptr32) -> int:
             d = -0x40000
         vprev = vlp
         vlp += ((d >> 5) * ((dtc * klp) >> 4)) >> 11
-        if track:
-            # tests only: record the largest |intermediate| (every product above is one of these)
-            k = 0
-            m = (((st[S_MAXABS] + c30) & m31) - c30)
-            while k < 15:
-                if k == 0:
-                    x = tF * hU
-                elif k == 1:
-                    x = tL * hF
-                elif k == 2:
-                    x = aF * hF
-                elif k == 3:
-                    x = pv * hF
-                elif k == 4:
-                    x = cF * kg
-                elif k == 5:
-                    x = hF * err
-                elif k == 6:
-                    x = wF * dt
-                elif k == 7:
-                    x = (rF - (((st[S_BF] + c30) & m31) - c30)) * gm
-                elif k == 8:
-                    x = aU * hU
-                elif k == 9:
-                    x = tU * hL
-                elif k == 10:
-                    x = dpsi * den
-                elif k == 11:
-                    x = (d >> 5) * ((dtc * klp) >> 4)
-                elif k == 12:
-                    x = hL * hL + hU * hU
-                elif k == 13:
-                    x = tL * xU
-                else:
-                    x = hF * hF + hL * hL + hU * hU
-                if x < 0:
-                    x = -x
-                if x > m:
-                    m = x
-                k += 1
-            st[S_MAXABS] = m
         # stride accumulators
         if cnt < bufn:
             yb[cnt] = psi
@@ -500,6 +532,20 @@ def run(st: ptr32, buf: ptr16, i0: int, n: int, yb: ptr32) -> int:
             if sm > 0x3FFFFFF:
                 sm = 0x3FFFFFF
             st[S_STILL] = sm
+            if sm >= 200 and pv < 2048:
+                # still, yet the accelerometer's 1 g lies > 60 deg off g (e.g. g started on a
+                # knock): at rest the accelerometer reads gravity, so start g again from it
+                # (the filter alone cannot turn an upside-down g: its error is then zero)
+                gF = aF
+                gL = aL
+                gU = aU
+                while gF > 4096 or gF < -4096 or gL > 4096 or gL < -4096 or gU > 4096 or gU < -4096:
+                    gF = gF >> 1
+                    gL = gL >> 1
+                    gU = gU >> 1
+                gF = gF << 12
+                gL = gL << 12
+                gU = gU << 12
             if (((st[S_CN] + c30) & m31) - c30) < (((st[S_CNMAX] + c30) & m31) - c30):
                 st[S_CN] = ((st[S_CN] + c30) & m31) - c30 + 1
                 st[S_CAF] = ((st[S_CAF] + c30) & m31) - c30 + aF
@@ -591,7 +637,7 @@ def detrended_p2p(yb: ptr32, n: int, st: ptr32) -> int:
     """Peak-to-peak of yb[0..n-1] after removing the line from 0 (stride start) to yb[n-1]."""
     if n < 2:
         return 0
-    c30 = st[S_C30]
+    c30 = st[S_C29] << 1
     m31 = c30 | (c30 - 1)
     last = ((yb[n - 1] + c30) & m31) - c30
     lo = 0
