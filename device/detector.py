@@ -44,7 +44,7 @@ _LP_KLP = const(1647)        # 4 Hz vertical low-pass: 2*pi*4/1000 * 2**16 per m
 _STEP_HI = const(6554)       # step trigger: above 1 g + 0.10 g ...
 _STEP_LO = const(3277)       # ... re-armed below 1 g - 0.05 g (Q16 g) until steps are seen
 _REFR_MS = const(250)        # no two steps closer than this (240 steps/min) ...
-_REFR_MAX_MS = const(400)    # ... nor, once stepping, than half the last interval up to this
+_REFR_MAX_MS = const(500)    # ... nor, once stepping, than 0.6 of the recent intervals up to this
 _HYST_MIN = const(3277)      # re-arm a quarter of the step's force swing below the trigger, 0.05 g ...
 _HYST_MAX = const(9830)      # ... to 0.15 g
 _STEP_MAX_MS = const(1500)   # a longer gap between steps restarts the stride
@@ -407,8 +407,10 @@ class Detector:
         The trigger stays at 1.10 g (a fixed point on the rising force keeps step timing steady);
         it re-arms a quarter of the step's low-passed force swing below that (0.05-0.15 g), so a
         soft slow walk whose force barely dips between steps still re-arms, and no new step is
-        taken within half the last interval (250-400 ms: a second force hump after heel strike
-        is not a step).
+        taken within 0.6 of the median of the last three intervals (250-500 ms). A step is never
+        40 % shorter than the ones before it (a gait speeds up over several steps), so a second
+        force hump after heel strike (~200-300 ms later in a slow walk) is not a step; the median
+        keeps one missed or doubled step from moving the limit.
         """
         st = self.st
         sw = st[kernel.S_PMAX] - st[kernel.S_PMIN]
@@ -423,9 +425,14 @@ class Detector:
             h = _HYST_MAX
         st[kernel.S_LO] = kernel.ONE_G_Q16 + _STEP_HI - h
         if 0 < interval < _STEP_MAX_MS:
-            # half the last interval, within 250-400 ms: a missed step (a doubled interval)
-            # must not lock out the next real one
-            r = interval >> 1
+            self.iv2 = self.iv1
+            self.iv1 = self.iv0
+            self.iv0 = interval
+            a = self.iv0
+            b = self.iv1 or a
+            c = self.iv2 or b
+            m = a if (b <= a <= c or c <= a <= b) else (b if (a <= b <= c or c <= b <= a) else c)
+            r = (m * 5) >> 3      # 0.625 x median
             if r < _REFR_MS:
                 r = _REFR_MS
             if r > _REFR_MAX_MS:
@@ -437,6 +444,7 @@ class Detector:
         st[kernel.S_HI] = kernel.ONE_G_Q16 + _STEP_HI
         st[kernel.S_LO] = kernel.ONE_G_Q16 - _STEP_LO
         st[kernel.S_REFR] = _REFR_MS
+        self.iv0 = self.iv1 = self.iv2 = 0   # the last three step intervals, ms
         st[kernel.S_PMIN] = _BIG
         st[kernel.S_PMAX] = -_BIG
 
