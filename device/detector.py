@@ -23,9 +23,13 @@ stride sums, stillness. Per step/stride (this module, plain Python, still no all
   rotation = peak-to-peak heading about the vertical within the stride after removing the
   stride's heading trend (turns and switchbacks do not count); roll = peak-to-peak sideways
   tilt (hip drop); cadence = 120000 / stride_ms.
-- **activity**: a stride is running when cadence >= ``run_min_spm`` and the low-passed vertical
-  force swings by >= 1.2 g (flight + push-off); walking otherwise; standing after 2 s without
-  a step.
+- **activity**: a stride is running when it has a flight phase (a step with >= 20 ms below
+  0.25 g: airborne) at a cadence >= ``run_min_spm``; walking otherwise (a foot stays down);
+  the activity changes after 2 (3 back to walking) such strides in a row; standing after 2 s
+  without a step.
+- **step timing**: the contact that ends a flight (kernel.py) while running, else the trigger.
+- **tilt correction and gyro bias** (``_correction``): the last stride's world-frame mean error,
+  without its lateral part in turns; its remainder integrated into the gyro bias.
 - **coach** (coach.py) on running strides only.
 """
 from array import array
