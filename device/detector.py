@@ -45,20 +45,11 @@ from events import (ACT_RUNNING, ACT_STANDING, ACT_WALKING, EV_ACTIVITY, EV_CALI
 
 _TAU_MS = const(1000)        # accelerometer correction time constant
 _LP_KLP = const(1647)        # 4 Hz vertical low-pass: 2*pi*4/1000 * 2**16 per ms
-_STEP_HI = const(6554)       # step trigger: above 1 g + 0.10 g ...
-_STEP_LO = const(3277)       # ... re-armed below 1 g - 0.05 g (Q16 g) until steps are seen
-_REFR_MS = const(250)        # no two steps closer than this (240 steps/min) ...
-_REFR_MAX_MS = const(500)    # ... nor, once stepping, than 0.6 of the recent intervals up to this
-_HYST_MIN = const(3277)      # re-arm a quarter of the step's force swing below the trigger, 0.05 g ...
-_HYST_MAX = const(9830)      # ... to 0.15 g
-_STEP_MAX_MS = const(1500)   # a longer gap between steps restarts the stride
+_STEP_LO = const(3277)       # the trigger (kernel.STEP_HI, 1.10 g) re-arms below 1 g - 0.05 g (Q16 g)
+#                              until steps are seen
 _STRIDE_MIN_MS = const(400)  # strides outside this range are not reported
 _STRIDE_MAX_MS = const(2600)
 _IDLE_MS = const(2000)       # no step for this long: standing
-_FLY_MS = const(20)          # a step counts as airborne after >= 20 ms below 0.25 g: a real flight
-#                              lasts >= 50 ms even in a slow jog; single-sample dips (sensor noise,
-#                              heel-strike ringing) do not
-_CONTACT_MS = const(400)     # the contact fiducial must lie within 400 ms before the trigger
 _TO_RUN = const(2)           # strides with flight in a row before walking becomes running ...
 _TO_WALK = const(3)          # ... and without, before running becomes walking
 _CAL_MS = const(3000)        # stillness needed to calibrate
@@ -66,18 +57,9 @@ _SIDE_MIN = const(123)       # two steps' mean lateral accelerations must differ
 _YBUF = const(512)           # heading samples per stride (2.5 s at 200 Hz)
 _BIG = const(0x3FFFFFFF)
 _PI_Q16 = const(205887)      # pi in Q16 rad
-# Turning: heading rate above 5 deg/s over a stride (87 mrad/s, in mrad/s here). At 4 m/s that
-# is 0.035 g of centripetal force (2 deg of apparent tilt); a slower heading change leaks at most
-# ~0.2 deg of it into pitch through the filter's 1 s lag.
-_TURN = const(5718)          # Q16 rad per s (0.0873 rad/s * 65536)
 # Gyro bias integral: time constant 10 s against the filter's 1 s (damping 1.6, no overshoot);
 # a MEMS gyro's offset warms up over minutes, so 10 s follows it while averaging ~30 strides.
 _TAU_I_S = const(10)
-_E_MAX = const(256)          # a tilt error beyond 1/16 rad (3.6 deg) is not gyro bias (it would take
-#                              3.6 deg/s of offset at tau = 1 s, beyond any gyro's spec after the
-#                              standing calibration): clamp
-_STEADY = const(8)           # strides of unbroken gait before the integral runs: the filter
-#                              (tau 1 s) has settled from the start of the gait by then
 _BIAS_DPS = const(10)        # the integral moves the bias at most +-10 deg/s from calibration
 #                              (zero-rate offset spec: MPU-6500 +-5 deg/s, LSM6DSO +-1 deg/s,
 #                              plus temperature drift)
@@ -168,9 +150,8 @@ class Detector:
         # bias integral gain, Q12: raw counts Q8 per (error Q12 x ms):
         # 256 * counts_per_rad_s / (4096 * 1000 ms/s * tau_s * tau_i_s), tau = 1 s (_TAU_MS)
         cpr = lsb_per_kdps * 180 // 3141           # counts per rad/s (x1000 / 1000)
-        self.kbias = cpr * 256 // (_TAU_I_S * _TAU_MS)
-        self.bias_lim = (lsb_per_kdps * _BIAS_DPS // 1000) << 8
-        self.bias0 = array("i", bytes(12))
+        st[kernel.S_KB] = cpr * 256 // (_TAU_I_S * _TAU_MS)
+        st[kernel.S_BLIM] = (lsb_per_kdps * _BIAS_DPS // 1000) << 8
         self.start(0)
 
     def start(self, t0_ms):
@@ -201,15 +182,14 @@ class Detector:
         self.n_step = 0   # stride sample count at the last step
         self.prev_l = 0   # the previous step's mean lateral acceleration, Q12 g
         self.strides = 0
-        self.steady = 0    # strides since the gait (re)started
-        self.fly_steps = 0  # steps with a flight phase in the current stride
+        st[kernel.S_STEADY] = 0   # strides since the gait (re)started
         self.n_like = 0     # strides in a row that disagree with the current activity
-        self.psi_base = 0  # heading at the stride's start, Q16 rad (within +-pi)
-        self.hd1 = 0       # heading at the last step and the one before, and their times
-        self.hd2 = 0
-        self.t1 = t0_ms
-        self.t2 = t0_ms
-        self.par = 0       # which error sum (S_CA / S_CB) is the older one
+        st[kernel.S_PSIB] = 0     # heading bookkeeping and the error sums of correct()
+        st[kernel.S_HD1] = 0
+        st[kernel.S_HD2] = 0
+        st[kernel.S_T1] = t0_ms
+        st[kernel.S_T2] = t0_ms
+        st[kernel.S_PAR] = 0
         k = 0
         while k < 8:
             st[kernel.S_CA + k] = 0
@@ -273,9 +253,9 @@ class Detector:
         st[kernel.S_BF] = bf
         st[kernel.S_BL] = bl
         st[kernel.S_BU] = bu
-        self.bias0[0] = bf
-        self.bias0[1] = bl
-        self.bias0[2] = bu
+        st[kernel.S_B0F] = bf
+        st[kernel.S_B0L] = bl
+        st[kernel.S_B0U] = bu
         st[kernel.S_BQF] = bf << 8
         st[kernel.S_BQL] = bl << 8
         st[kernel.S_BQU] = bu << 8
@@ -293,19 +273,13 @@ class Detector:
                     st[kernel.S_STILL], 0, 0)
 
     def _step(self):
+        # (the arithmetic is in viper, kernel.py: a Python function with more than ~11 locals
+        # gets its frame from the heap on every call)
         st = self.st
         t = st[kernel.S_T]
-        frac = st[kernel.S_TFRAC]
         last = st[kernel.S_LAST]
         st[kernel.S_LAST] = t
-        # A flight before this step: running. Its timing is the contact that ended the flight
-        # (see kernel.py), when there was one since the last step; else (walking) the trigger's.
-        fly = st[kernel.S_FLY]
-        st[kernel.S_FLY] = 0
-        tc = st[kernel.S_TC]
-        if fly >= _FLY_MS and last < tc <= t and t - tc < _CONTACT_MS:
-            frac = ((t - tc) << 4) + st[kernel.S_TCB]
-            self.fly_steps += 1
+        frac = kernel.step(st, t, last)   # its timing: the contact that ended a flight, or the trigger
         st[kernel.S_IDLE] = 1
         # which foot the step that just ended stood on: the ground pushes the pelvis toward
         # the midline, so a right-foot stance accelerates it to the left (+L) and vice versa
@@ -314,8 +288,8 @@ class Detector:
         n = st[kernel.S_N]
         ns = n - self.n_step
         self.n_step = n
-        self._correction(t, t - last)
-        self._adapt(t - last)
+        kernel.correct(st, t, t - last)
+        kernel.adapt(st, t - last)
         # which foot: compare with the previous step (a turn's centripetal pull shifts both)
         mean_l = scl // ns if ns > 0 else 0
         side = 0
@@ -326,9 +300,9 @@ class Detector:
             elif d < -_SIDE_MIN:
                 side = -1      # left
         self.prev_l = mean_l
-        if self.k < 0 or t - last > _STEP_MAX_MS:
+        if self.k < 0 or t - last > kernel.STEP_MAX_MS:
             st[kernel.S_SYNC] = 0
-            self.steady = 0
+            st[kernel.S_STEADY] = 0
             self._stride_start(t, frac)
             return
         self.k += 1
@@ -341,120 +315,21 @@ class Detector:
             self._stride_end(t, frac)
             self._stride_start(t, frac)
 
-    def _correction(self, t, interval):
-        """The step that just ended sets the tilt correction for the next one, and the gyro bias.
-
-        - Its mean accel error (a world-frame mean, see kernel.py) drives the correction.
-        - In a turn the lateral part is dropped: centripetal force (speed x turn rate) is
-          horizontal and across the direction of travel, i.e. along the body's left axis, and
-          no part of it is gravity. Turning = the heading changed over the last stride (two
-          steps, so the pelvis's own back-and-forth yaw cancels) faster than ``_TURN``.
-        - Integral action: a gyro zero-rate offset b leaves a standing tilt error b * tau
-          (1 deg at 1 deg/s); the error that remains is integrated into the bias of the two
-          horizontal axes (only those are observable from gravity).
-        """
-        st = self.st
-        # the sum that began two steps ago covers the stride that just ended; it starts anew
-        o = kernel.S_CA if self.par else kernel.S_CB
-        self.par ^= 1
-        cn = st[o + 3]
-        # heading at this step (Q16 rad, kept within +-pi), and its change over two steps
-        hd = _wrap(self.psi_base + st[kernel.S_PSI])
-        turn = _wrap(hd - self.hd2)
-        dt2 = t - self.t2
-        self.hd2 = self.hd1
-        self.t2 = self.t1
-        self.hd1 = hd
-        self.t1 = t
-        if cn > 0:
-            mf = st[o] // cn
-            ml = st[o + 1] // cn
-            mu = st[o + 2] // cn
-        else:
-            mf = ml = mu = 0
-        st[o] = 0
-        st[o + 1] = 0
-        st[o + 2] = 0
-        st[o + 3] = 0
-        if 0 < dt2 < 2 * _STEP_MAX_MS and (turn < 0 and -turn or turn) * 1000 > _TURN * dt2:
-            ml = 0
-        st[kernel.S_CMF] = mf
-        st[kernel.S_CML] = ml
-        st[kernel.S_CMU] = mu
-        if self.steady < _STEADY or not st[kernel.S_SYNC] or not 0 < interval < _STEP_MAX_MS:
-            return
-        # e = g x c (rotation that carries g toward the measured vertical), Q12 ~ rad
-        hf = st[kernel.S_GF] >> 10
-        hl = st[kernel.S_GL] >> 10
-        hu = st[kernel.S_GU] >> 10
-        ef = _clampi((hl * mu - hu * ml) >> 14, _E_MAX)
-        el = _clampi((hu * mf - hf * mu) >> 14, _E_MAX)
-        eu = _clampi((hf * ml - hl * mf) >> 14, _E_MAX)
-        kb = self.kbias
-        lim = self.bias_lim
-        k = 0
-        while k < 3:
-            e = ef if k == 0 else (el if k == 1 else eu)
-            bq = st[kernel.S_BQF + k] + ((e * interval * kb) >> 12)
-            b0 = self.bias0[k] << 8
-            if bq > b0 + lim:
-                bq = b0 + lim
-            if bq < b0 - lim:
-                bq = b0 - lim
-            st[kernel.S_BQF + k] = bq
-            st[kernel.S_BF + k] = (bq + 128) >> 8
-            k += 1
-
-    def _adapt(self, interval):
-        """Re-arm level and refractory time from the step that just ended.
-
-        The trigger stays at 1.10 g (a fixed point on the rising force keeps step timing steady);
-        it re-arms a quarter of the step's low-passed force swing below that (0.05-0.15 g), so a
-        soft slow walk whose force barely dips between steps still re-arms, and no new step is
-        taken within 0.6 of the median of the last three intervals (250-500 ms). A step is never
-        40 % shorter than the ones before it (a gait speeds up over several steps), so a second
-        force hump after heel strike (~200-300 ms later in a slow walk) is not a step; the median
-        keeps one missed or doubled step from moving the limit.
-        """
-        st = self.st
-        sw = st[kernel.S_PMAX] - st[kernel.S_PMIN]
-        st[kernel.S_PMIN] = _BIG
-        st[kernel.S_PMAX] = -_BIG
-        if sw <= 0 or sw > 0x80000:
-            return
-        h = sw >> 2
-        if h < _HYST_MIN:
-            h = _HYST_MIN
-        if h > _HYST_MAX:
-            h = _HYST_MAX
-        st[kernel.S_LO] = kernel.ONE_G_Q16 + _STEP_HI - h
-        if 0 < interval < _STEP_MAX_MS:
-            self.iv2 = self.iv1
-            self.iv1 = self.iv0
-            self.iv0 = interval
-            a = self.iv0
-            b = self.iv1 or a
-            c = self.iv2 or b
-            m = a if (b <= a <= c or c <= a <= b) else (b if (a <= b <= c or c <= b <= a) else c)
-            r = (m * 5) >> 3      # 0.625 x median
-            if r < _REFR_MS:
-                r = _REFR_MS
-            if r > _REFR_MAX_MS:
-                r = _REFR_MAX_MS
-            st[kernel.S_REFR] = r
-
     def _thresholds_reset(self):
         st = self.st
-        st[kernel.S_HI] = kernel.ONE_G_Q16 + _STEP_HI
+        st[kernel.S_HI] = kernel.ONE_G_Q16 + kernel.STEP_HI
         st[kernel.S_LO] = kernel.ONE_G_Q16 - _STEP_LO
-        st[kernel.S_REFR] = _REFR_MS
-        self.iv0 = self.iv1 = self.iv2 = 0   # the last three step intervals, ms
+        st[kernel.S_REFR] = kernel.REFR_MS
+        st[kernel.S_IV0] = 0
+        st[kernel.S_IV1] = 0
+        st[kernel.S_IV2] = 0
         st[kernel.S_PMIN] = _BIG
         st[kernel.S_PMAX] = -_BIG
 
     def _stride_start(self, t, frac):
-        self.psi_base = _wrap(self.psi_base + self.st[kernel.S_PSI])
-        self.fly_steps = 0
+        st = self.st
+        st[kernel.S_PSIB] = _wrap(st[kernel.S_PSIB] + st[kernel.S_PSI])
+        st[kernel.S_FLYN] = 0
         self.k = 0
         self.t0 = t
         self.f0 = frac
@@ -485,7 +360,7 @@ class Detector:
         # running: a flight phase in the stride (gait physics), at a running cadence. A change of
         # gait takes more than one stride, so the activity follows only a run of like strides
         # (a slow jogger's odd grounded stride, a walker's odd bounce, change nothing)
-        if cad >= self.run_min and self.fly_steps > 0:
+        if cad >= self.run_min and st[kernel.S_FLYN] > 0:
             self.n_like = self.n_like + 1 if self.act != ACT_RUNNING else 0
             act = ACT_RUNNING if self.act == ACT_RUNNING or self.n_like >= _TO_RUN else ACT_WALKING
         else:
@@ -499,7 +374,7 @@ class Detector:
         self._set_activity(act, te)
         flags = act | (FLAG_CALIBRATED if self.calibrated else 0)
         self.strides += 1
-        self.steady += 1
+        st[kernel.S_STEADY] += 1
         st[kernel.S_SYNC] = 1
         self.q.push(EV_STRIDE, te, lean, rot, cad, dur, flags, roll)
         if act == ACT_RUNNING:
@@ -515,14 +390,6 @@ def _wrap(a):
     while a < -_PI_Q16:
         a += 2 * _PI_Q16
     return a
-
-
-def _clampi(v, lim):
-    if v > lim:
-        return lim
-    if v < -lim:
-        return -lim
-    return v
 
 
 def _cdeg(mdeg):

@@ -133,7 +133,46 @@ S_FLY = const(99)       # ms spent airborne (pv < _AIR_Q12) since the last step 
 S_TC = const(100)       # the last contact: pv rose through _CONTACT_Q12 after a flight, at
 S_TCB = const(101)      # S_TC ms - S_TCB/16 ms (interpolated; same convention as S_TFRAC)
 S_FAST = const(102)     # ms left of the fast start (accel correction 8x faster), after S_INIT
-S_SIZE = const(103)
+# per-step correction (correct()): state and parameters
+S_PAR = const(103)      # which error sum is the older one: 0 = S_CB, 1 = S_CA
+S_PSIB = const(104)     # heading at the current stride's start, Q16 rad (within +-pi)
+S_HD1 = const(105)      # heading at the last step and the one before (Q16 rad), and their times (ms)
+S_HD2 = const(106)
+S_T1 = const(107)
+S_T2 = const(108)
+S_STEADY = const(109)   # strides of unbroken gait (set by detector.py)
+S_KB = const(110)       # gyro bias integral gain, Q12 (raw counts Q8 per error Q12 per ms)
+S_BLIM = const(111)     # how far the integral may move the bias, raw counts Q8
+S_B0F = const(112)      # the calibrated bias, raw counts, F/L/U
+S_B0L = const(113)
+S_B0U = const(114)
+S_IV0 = const(115)      # the last three step intervals, ms (0 = none yet)
+S_IV1 = const(116)
+S_IV2 = const(117)
+S_FLYN = const(118)     # steps with a flight phase in the current stride
+S_SIZE = const(119)
+
+# step timing and trigger adaptation (step(), adapt())
+_FLY_MS = const(20)          # a step counts as airborne after >= 20 ms below 0.25 g: a real flight
+#                              lasts >= 50 ms even in a slow jog; single-sample dips (sensor noise,
+#                              heel-strike ringing) do not
+_CONTACT_MS = const(400)     # the contact must lie within 400 ms before the trigger
+STEP_HI = const(6554)        # step trigger at 1 g + 0.10 g (Q16 g above 1 g)
+_HYST_MIN = const(3277)      # re-arm a quarter of the step's force swing below the trigger: 0.05 g
+_HYST_MAX = const(9830)      # ... to 0.15 g
+REFR_MS = const(250)        # refractory time: 0.6 x the median of the last three intervals,
+_REFR_MAX_MS = const(500)     # within 250-500 ms
+# Turning: heading rate above 5 deg/s over a stride (Q16 rad per s: 0.0873 rad/s * 65536). At
+# 4 m/s that is 0.035 g of centripetal force (2 deg of apparent tilt); a slower heading change
+# leaks at most ~0.2 deg of it into pitch through the filter's 1 s lag.
+_TURN = const(5718)
+_PI_Q16 = const(205887)      # pi in Q16 rad
+STEP_MAX_MS = const(1500)    # a longer gap between steps breaks the gait (and the stride)
+_STEADY = const(8)           # strides of unbroken gait before the integral runs: the filter
+#                              (tau 1 s) has settled from the start of the gait by then
+_E_MAX = const(256)          # a tilt error beyond 1/16 rad (3.6 deg) is not gyro bias (it would
+#                              take 3.6 deg/s of offset at tau = 1 s, beyond any gyro's spec
+#                              after the standing calibration): clamp
 
 # Running has a flight phase: the body is airborne and the sensor feels ~0 g (SisFall jogging:
 # per-step minimum -0.8..+0.1 g); walking keeps a foot on the ground and never drops below ~0.3 g
@@ -651,3 +690,161 @@ def detrended_p2p(yb: ptr32, n: int, st: ptr32) -> int:
             hi = r
         k += 1
     return hi - lo
+
+
+@micropython.viper
+def correct(st: ptr32, t: int, interval: int):
+    """At a step (time ``t``, ``interval`` ms after the last): the tilt correction for the next
+    stride, and the gyro bias.
+
+    - The error sum that began two steps ago covers the stride that just ended (a world-frame
+      sum, see run()); its mean drives the correction until the next step.
+    - In a turn its lateral part is dropped: centripetal force (speed x turn rate) is
+      horizontal and across the direction of travel, i.e. along the body's left axis, and no
+      part of it is gravity. Turning = the heading changed over the last two steps (so the
+      pelvis's own back-and-forth yaw cancels) faster than ``_TURN``.
+    - Integral action: a gyro zero-rate offset b leaves a standing tilt error b * tau (1 deg at
+      1 deg/s); the error that remains is integrated into the bias of the two horizontal axes
+      (only those are observable from gravity), within +-S_BLIM of the calibrated bias.
+    """
+    c30 = st[S_C29] << 1
+    m31 = c30 | (c30 - 1)
+    par = ((st[S_PAR] + c30) & m31) - c30
+    o = S_CA if par else S_CB
+    st[S_PAR] = 1 - par
+    cn = ((st[o + 3] + c30) & m31) - c30
+    # heading at this step (Q16 rad, within +-pi), and its change over two steps
+    hd = (((st[S_PSIB] + c30) & m31) - c30) + (((st[S_PSI] + c30) & m31) - c30)
+    while hd > _PI_Q16:
+        hd -= 2 * _PI_Q16
+    while hd < -_PI_Q16:
+        hd += 2 * _PI_Q16
+    turn = hd - (((st[S_HD2] + c30) & m31) - c30)
+    while turn > _PI_Q16:
+        turn -= 2 * _PI_Q16
+    while turn < -_PI_Q16:
+        turn += 2 * _PI_Q16
+    if turn < 0:
+        turn = -turn
+    dt2 = t - (((st[S_T2] + c30) & m31) - c30)
+    st[S_HD2] = st[S_HD1]
+    st[S_T2] = st[S_T1]
+    st[S_HD1] = hd
+    st[S_T1] = t
+    mf = 0
+    ml = 0
+    mu = 0
+    if cn > 0:
+        mf = (((st[o] + c30) & m31) - c30) // cn
+        ml = (((st[o + 1] + c30) & m31) - c30) // cn
+        mu = (((st[o + 2] + c30) & m31) - c30) // cn
+    st[o] = 0
+    st[o + 1] = 0
+    st[o + 2] = 0
+    st[o + 3] = 0
+    # turn (< 2 pi, Q16) * 1000 < 2**30; _TURN * dt2 (< 3 s) < 2**30
+    if 0 < dt2 and dt2 < 2 * STEP_MAX_MS and turn * 1000 > _TURN * dt2:
+        ml = 0
+    st[S_CMF] = mf
+    st[S_CML] = ml
+    st[S_CMU] = mu
+    if (((st[S_STEADY] + c30) & m31) - c30) < _STEADY or not st[S_SYNC]:
+        return
+    if interval <= 0 or interval >= STEP_MAX_MS:
+        return
+    # e = g x c (the rotation that carries g toward the measured vertical), Q12 ~ rad
+    hf = (((st[S_GF] + c30) & m31) - c30) >> 10
+    hl = (((st[S_GL] + c30) & m31) - c30) >> 10
+    hu = (((st[S_GU] + c30) & m31) - c30) >> 10
+    kb = ((st[S_KB] + c30) & m31) - c30
+    lim = ((st[S_BLIM] + c30) & m31) - c30
+    k = 0
+    while k < 3:
+        if k == 0:
+            e = ((hl * mu) >> 14) - ((hu * ml) >> 14)
+        elif k == 1:
+            e = ((hu * mf) >> 14) - ((hf * mu) >> 14)
+        else:
+            e = ((hf * ml) >> 14) - ((hl * mf) >> 14)
+        if e > _E_MAX:
+            e = _E_MAX
+        if e < -_E_MAX:
+            e = -_E_MAX
+        # |e| <= 256, interval < 1500, kb <= 192 (a 250 deg/s gyro): < 2**30
+        bq = (((st[S_BQF + k] + c30) & m31) - c30) + ((e * interval * kb) >> 12)
+        b0 = (((st[S_B0F + k] + c30) & m31) - c30) << 8
+        if bq > b0 + lim:
+            bq = b0 + lim
+        if bq < b0 - lim:
+            bq = b0 - lim
+        st[S_BQF + k] = bq
+        st[S_BF + k] = (bq + 128) >> 8
+        k += 1
+
+
+@micropython.viper
+def step(st: ptr32, t: int, last: int) -> int:
+    """A step event at ``t`` (the last one was at ``last``): return its timing, 1/16 ms before
+    ``t``. While running that is the contact that ended the step's flight (see run()), when
+    there was one since the last step (S_FLYN counts such steps); otherwise the trigger's own
+    crossing (walking keeps a foot down, so there is no flight to end)."""
+    c30 = st[S_C29] << 1
+    m31 = c30 | (c30 - 1)
+    frac = ((st[S_TFRAC] + c30) & m31) - c30
+    fly = ((st[S_FLY] + c30) & m31) - c30
+    st[S_FLY] = 0
+    tc = ((st[S_TC] + c30) & m31) - c30
+    if fly >= _FLY_MS and last < tc and tc <= t and t - tc < _CONTACT_MS:
+        frac = ((t - tc) << 4) + (((st[S_TCB] + c30) & m31) - c30)
+        st[S_FLYN] = (((st[S_FLYN] + c30) & m31) - c30) + 1
+    return frac
+
+
+@micropython.viper
+def adapt(st: ptr32, interval: int):
+    """Re-arm level and refractory time from the step that just ended.
+
+    The trigger stays at 1.10 g (a fixed point on the rising force keeps step timing steady);
+    it re-arms a quarter of the step's low-passed force swing below that (0.05-0.15 g), so a
+    soft slow walk whose force barely dips between steps still re-arms, and no new step is
+    taken within 0.6 of the median of the last three intervals (250-500 ms). A step is never
+    40 % shorter than the ones before it (a gait speeds up over several steps), so a second
+    force hump after heel strike (~200-300 ms later in a slow walk) is not a step; the median
+    keeps one missed or doubled step from moving the limit.
+    """
+    c30 = st[S_C29] << 1
+    m31 = c30 | (c30 - 1)
+    sw = (((st[S_PMAX] + c30) & m31) - c30) - (((st[S_PMIN] + c30) & m31) - c30)
+    st[S_PMIN] = 0x3FFFFFFF
+    st[S_PMAX] = -0x3FFFFFFF
+    if sw <= 0 or sw > 0x80000:
+        return
+    h = sw >> 2
+    if h < _HYST_MIN:
+        h = _HYST_MIN
+    if h > _HYST_MAX:
+        h = _HYST_MAX
+    st[S_LO] = ONE_G_Q16 + STEP_HI - h
+    if interval <= 0 or interval >= STEP_MAX_MS:
+        return
+    st[S_IV2] = st[S_IV1]
+    st[S_IV1] = st[S_IV0]
+    st[S_IV0] = interval
+    a = interval
+    b = ((st[S_IV1] + c30) & m31) - c30
+    if b == 0:
+        b = a
+    c = ((st[S_IV2] + c30) & m31) - c30
+    if c == 0:
+        c = b
+    m = c
+    if (b <= a and a <= c) or (c <= a and a <= b):
+        m = a
+    elif (a <= b and b <= c) or (c <= b and b <= a):
+        m = b
+    r = (m * 5) >> 3      # 0.625 x median
+    if r < REFR_MS:
+        r = REFR_MS
+    if r > _REFR_MAX_MS:
+        r = _REFR_MAX_MS
+    st[S_REFR] = r
