@@ -93,7 +93,7 @@ def get_source(tar, dest):
             ["git", "-C", str(root), "fetch", "-q", "--depth", "1", GIT_URL, COMMIT],
             ["git", "-C", str(root), "checkout", "-q", "FETCH_HEAD"]]
     for cmd in cmds:
-        if subprocess.run(cmd, capture_output=True).returncode != 0:
+        if shutil.which("git") is None or subprocess.run(cmd, capture_output=True).returncode != 0:
             die(f"no MicroPython source: put the vendored {TARBALLS} in {VENDOR} "
                 f"(sha256 in its README) or allow git to fetch {GIT_URL} (commit {COMMIT[:10]})")
     return root
@@ -121,8 +121,9 @@ def main(argv):
         with open(log, "w") as f:
             p = subprocess.run(cmd, stdout=f, stderr=subprocess.STDOUT, env=env)
         if p.returncode != 0:
-            tail = log.read_text().strip().splitlines()[-1:] or ["(no output)"]
-            die(f"make failed ({log}): {tail[0]}")
+            lines = log.read_text().strip().splitlines() or ["(no output)"]
+            first_error = next((ln for ln in lines if "error" in ln.lower()), lines[-1])
+            die(f"make failed ({log}): {first_error.strip()}")
         tmp = out / "micropython.new"
         shutil.copy2(build / "micropython", tmp)
         size = sys_maxsize(tmp)
