@@ -3,6 +3,10 @@
 The virtual board (``hinge.virtual.start_virtual``: the unix-port micropython behind a pty,
 with the simulated IMU) is shared by the module and stopped by its fixture, which also checks
 that no micropython child outlived it. Deploy times are printed (pytest -s).
+
+The board runs the 64-bit unix port; the tests marked ``mp32`` run on a 32-bit board too (a
+representative subset: deploy compiles for the board's arch (x86 there) and main.py runs from
+the .mpy files after a reset; the config round trip through the board's configstore).
 """
 import hashlib
 import json
@@ -13,7 +17,7 @@ import sys
 from pathlib import Path
 
 import pytest
-from boardutil import wait_gone
+from boardutil import default_engine, wait_gone
 
 from hinge import cli, cmd_board, deploy, devpath, transport
 from hinge.errors import HingeError
@@ -32,9 +36,11 @@ MODULES = sorted(p.stem for p in devpath.DEVICE_DIR.glob("*.py") if p.name != "m
 
 
 @pytest.fixture(scope="module")
-def vb(tmp_path_factory):
+def vb(tmp_path_factory, board_engine):
     work = tmp_path_factory.mktemp("virtual")
-    board = start_virtual(work / "ttyHINGE", work, scenario="mixed", seed=2, speed=1.0, minutes=1)
+    with default_engine(board_engine):
+        board = start_virtual(work / "ttyHINGE", work, scenario="mixed", seed=2, speed=1.0, minutes=1)
+    board.bits = devpath.ENGINES[board_engine]
     yield board
     board.stop()
     assert not board.link_path.is_symlink(), "link left behind"
@@ -65,13 +71,15 @@ def run_cli(capsys, *argv):
 
 
 # ---- deploy ---------------------------------------------------------------------------------
+@pytest.mark.mp32
 def test_deploy_puts_compiled_app_on_flash(vb, deployed):
     first, again, _ = deployed
     fl = flash_of(vb)
     want = {f"lib/{m}.mpy" for m in MODULES} | {"main.py", "pinmap.json"}
     assert set(first["sent"]) == want and first["skipped"] == []
     assert first["config_written"]
-    assert first["board"]["arch"] == "x64" and first["board"]["mpy_version"] == "6.3"
+    arch = devpath.micropython_arch(vb.bits)  # x64, or x86 on the 32-bit build
+    assert first["board"]["arch"] == arch and first["board"]["mpy_version"] == "6.3"
     for rel in want:
         assert (fl / rel).is_file(), rel
     assert not any((fl / "lib" / f"{m}.py").exists() for m in MODULES)
@@ -83,9 +91,9 @@ def test_deploy_puts_compiled_app_on_flash(vb, deployed):
     assert first["bytes"] == sum((fl / rel).stat().st_size for rel in want)
     assert (fl / "main.py").read_bytes() == (devpath.DEVICE_DIR / "main.py").read_bytes()
     assert (fl / "pinmap.json").read_bytes() == (devpath.HARDWARE_DIR / "pinmap.json").read_bytes()
-    # .mpy for the unix port: version 6, the viper kernel carries the x64 arch and sub-version 3
+    # .mpy for the unix port: version 6, the viper kernel carries the board's arch and sub-version 3
     k = (fl / "lib" / "kernel.mpy").read_bytes()
-    assert k[:2] == b"M\x06" and k[2] >> 2 == 2 and k[2] & 3 == 3
+    assert k[:2] == b"M\x06" and transport.MPY_ARCHS[k[2] >> 2] == arch and k[2] & 3 == 3
     # default config in the configstore format
     assert (fl / "config.json").read_text() == configstore.dumps({"version": config.VERSION})
     # second deploy: nothing sent
@@ -93,6 +101,7 @@ def test_deploy_puts_compiled_app_on_flash(vb, deployed):
     assert not again["config_written"]
 
 
+@pytest.mark.mp32
 def test_main_runs_after_reset(vb, deployed):
     status = deployed[2]
     assert status[0] == "imu lsm6dso@0x6a 104Hz +-8g +-1000dps lpf52Hz", status
@@ -189,6 +198,7 @@ def board_config(vb) -> str:
     return (flash_of(vb) / "config.json").read_text()
 
 
+@pytest.mark.mp32
 def test_config_api_round_trip(vb, deployed):
     link = str(vb.link_path)
     with connect(link) as b:

@@ -5,6 +5,10 @@ IMU (an LSM6DSO register model) fed from a one-minute simulated run (``good_form
 ``on_end: "idle"`` makes it print ``H # virtual: capture played`` when the run is over. Every
 board is stopped by its fixture, which also checks that no micropython child outlives it.
 Timings and throughput are printed (pytest -s).
+
+Boards run the 64-bit unix port; the tests marked ``mp32`` run the firmware on a 32-bit board
+too (a representative subset: a capture that interrupts and restarts the firmware, a passive
+monitor over a whole run with alerts, the follow API after a restart).
 """
 import _thread
 import json
@@ -20,7 +24,7 @@ import pytest
 import serial
 from boardutil import procs_in
 
-from hinge import cli, live
+from hinge import cli, devpath, live
 from hinge.capture import Capture, read_capture
 from hinge.ptyboard import VirtualBoard
 from hinge.simulate import simulate
@@ -49,7 +53,7 @@ def source(tmp_path_factory):
 
 
 @pytest.fixture
-def make_board(tmp_path, source):
+def make_board(tmp_path, source, board_engine):
     boards = []
 
     # scale: virtual time per real time. Not 0 ("as fast as the code runs"): once its capture has
@@ -70,7 +74,7 @@ def make_board(tmp_path, source):
         spec = {"imu": imu, "source": source["spec"], "fs_root": ".", "on_end": "idle", "scale": scale}
         env = dict(os.environ, HINGE_VBOARD=json.dumps(spec))
         vb = VirtualBoard(tmp_path / f"{name}-tty", flash, env=env, pythonpath=[VBOARD_DIR], heapsize="256K",
-                          speed=speed)
+                          speed=speed, micropython_cmd=devpath.engine_cmd(board_engine))
         boards.append(vb)
         return vb.start(timeout=15)
 
@@ -179,6 +183,7 @@ def test_capture_stream_decoder_rejects_damage():
 
 
 # ---- capture -----------------------------------------------------------------------------------------
+@pytest.mark.mp32
 def test_capture_matches_the_source_and_replays(make_board, source, tmp_path, capsys, show):
     vb = make_board()  # main.py runs at power-up: the capture must interrupt it
     out = tmp_path / "cap.csv"
@@ -297,6 +302,7 @@ def test_capture_ctrl_c_writes_nothing_and_frees_the_board(make_board, tmp_path,
 
 
 # ---- monitor --------------------------------------------------------------------------------------------
+@pytest.mark.mp32
 def test_monitor_passive_sees_strides_alert_and_end(make_board, capsys, show):
     # the firmware runs from power-up at 12x real time; the monitor attaches without a byte sent
     vb = make_board(config=ALERT_CONFIG, scale=12)
@@ -333,6 +339,7 @@ def test_monitor_restart_reads_the_limits_and_sees_everything(make_board, capsys
     assert all(live.parse_line(ln) for ln in lines if ln.startswith("H"))
 
 
+@pytest.mark.mp32
 def test_follow_api(make_board):
     vb = make_board(config=ALERT_CONFIG)
     events = []

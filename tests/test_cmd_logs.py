@@ -4,6 +4,10 @@ Real session logs come from the firmware itself (vrun.run_firmware on a simulate
 raw capture so there is a file big enough for many ranged reads); they are copied into the
 virtual board's flash. Every board is stopped by its fixture and no micropython child may
 outlive it. Pull speed is printed (pytest -s).
+
+Firmware and boards run the 64-bit unix port; the tests marked ``mp32`` run on the 32-bit build
+too, with logs the firmware wrote there (a representative subset: ranged reads, list, a verified
+pull of every file and its decode).
 """
 import hashlib
 import io
@@ -12,9 +16,9 @@ import sys
 import time
 
 import pytest
-from boardutil import procs_in
+from boardutil import default_engine, procs_in
 
-from hinge import cli, cmd_logs, logdecode, simulate, vrun
+from hinge import cli, cmd_logs, devpath, logdecode, simulate, vrun
 from hinge.capture import Capture
 from hinge.errors import HingeError
 from hinge.ptyboard import VirtualBoard
@@ -24,14 +28,15 @@ pytestmark = pytest.mark.skipif(sys.platform != "linux", reason="ptys and /proc 
 
 
 @pytest.fixture(scope="module")
-def logs(tmp_path_factory):
+def logs(tmp_path_factory, board_engine):
     """{name: bytes} of a real session: S0001.hlg (3 min, mixed form) and S0001.raw (40 s of samples)."""
     d = tmp_path_factory.mktemp("run")
     sim = simulate.simulate("mixed", seed=1, minutes=3)
     cap = Capture(sim.t_ms, sim.acc_g, sim.gyr_dps, [])
     cfg = {"version": 1, "mount_up": sim.truth["mount_up"], "mount_forward": sim.truth["mount_forward"],
            "raw_capture_s": 40}
-    vr = vrun.run_firmware(cap, d, config=cfg)
+    with default_engine(board_engine):
+        vr = vrun.run_firmware(cap, d, config=cfg)
     assert vr.returncode == 0, vr.stdout[-2000:]
     files = {f.name: f.read_bytes() for f in (d / "flash" / "logs").glob("S*.*")}
     assert set(files) == {"S0001.hlg", "S0001.raw"}
@@ -52,10 +57,11 @@ def flash(tmp_path, logs):
 
 
 @pytest.fixture
-def boards(tmp_path, flash):
+def boards(tmp_path, flash, board_engine):
     made = []
 
     def make(**kw):
+        kw.setdefault("micropython_cmd", devpath.engine_cmd(board_engine))
         vb = VirtualBoard(tmp_path / "ttyHINGE", flash, **kw)
         made.append(vb)
         return vb.start(timeout=15)
@@ -106,6 +112,7 @@ def test_good_names_and_session_arguments():
 
 
 # ---- transport's ranged read ------------------------------------------------------------------
+@pytest.mark.mp32
 def test_fs_read_range(vb, logs):
     data = logs["S0001.raw"]
     with connect(str(vb.link_path)) as b:
@@ -118,6 +125,7 @@ def test_fs_read_range(vb, logs):
 
 
 # ---- list ------------------------------------------------------------------------------------
+@pytest.mark.mp32
 def test_list(vb, logs, dest, capsys):
     with connect(str(vb.link_path)) as b:
         files = cmd_logs.list_logs(b)
@@ -131,6 +139,7 @@ def test_list(vb, logs, dest, capsys):
 
 
 # ---- pull ------------------------------------------------------------------------------------
+@pytest.mark.mp32
 def test_pull_all_verified_and_decoded(vb, logs, dest, monkeypatch):
     with connect(str(vb.link_path)) as b:
         written = cmd_logs.pull(b, dest, all_=True, progress=False)

@@ -2,7 +2,7 @@
 
 The checks live in ``mp_configstore_checks.py`` (MicroPython-compatible); here each one runs
 under CPython on the very device file, and the whole set runs once more under the unix-port
-``micropython``.
+``micropython`` (64- and 32-bit builds).
 """
 import importlib.util
 import os
@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 
-from hinge.devpath import DEVICE_DIR, import_device, micropython_cmd, micropython_env
+from hinge.devpath import DEVICE_DIR, import_device, micropython_env, mpy_cross_cmd
 
 HERE = Path(__file__).resolve().parent
 CHECKS_FILE = HERE / "mp_configstore_checks.py"
@@ -37,11 +37,7 @@ def test_cpython(name, tmp_path):
     getattr(checks, name)(str(tmp_path))
 
 
-def _run_micropython(tmp_path):
-    try:
-        exe = micropython_cmd()
-    except FileNotFoundError:
-        pytest.skip("unix-port micropython not installed")
+def _run_micropython(tmp_path, exe):
     proc = subprocess.run(
         [exe, "-X", "heapsize=256K", str(CHECKS_FILE), str(tmp_path)],
         check=False, env=micropython_env(), capture_output=True, text=True, timeout=120,
@@ -49,8 +45,8 @@ def _run_micropython(tmp_path):
     return proc
 
 
-def test_micropython_runs_every_check(tmp_path):
-    proc = _run_micropython(tmp_path)
+def test_micropython_runs_every_check(tmp_path, micropython):
+    proc = _run_micropython(tmp_path, micropython)
     out = proc.stdout
     assert proc.returncode == 0, out + proc.stderr
     passed = {line.split()[1] for line in out.splitlines() if line.startswith("PASS ")}
@@ -117,7 +113,7 @@ def test_status_forms_match_the_brief(tmp_path):
 
 
 def test_compiles_for_esp32(tmp_path):
-    exe = Path(micropython_cmd()).with_name("mpy-cross")
+    exe = Path(mpy_cross_cmd())
     if not exe.exists():
         pytest.skip("mpy-cross not installed")
     out = tmp_path / "configstore.mpy"

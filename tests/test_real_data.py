@@ -205,14 +205,10 @@ def test_sisfall_walk_cadence_and_walking(real_dir, act, subj):
 
 
 @pytest.mark.parametrize("act,subj", [("D04", "SA07"), ("D01", "SA07")])
-def test_sisfall_micropython_engine_identical(real_dir, act, subj):
-    """The viper kernel under the unix-port micropython gives the same events on real data."""
-    try:
-        devpath.micropython_cmd()
-    except FileNotFoundError as e:
-        pytest.skip(str(e))
+def test_sisfall_micropython_engine_identical(real_dir, act, subj, mp_engine):
+    """The viper kernel under each unix-port micropython build gives the same events on real data."""
     cap = _sisfall_cap(real_dir, act, subj)
-    mp = replay.replay(cap, SISFALL_MOUNT, engine="micropython")
+    mp = replay.replay(cap, SISFALL_MOUNT, engine=mp_engine)
     cp = replay.replay(cap, SISFALL_MOUNT, engine="cpython")
     assert mp.events == cp.events
     assert len(mp.dicts("stride")) >= 50
@@ -465,12 +461,9 @@ _MP_UP_SCRIPT = textwrap.dedent("""\
     """)
 
 
-def test_xio_tilt_micropython_identical(real_dir, tmp_path):
+def test_xio_tilt_micropython_identical(real_dir, tmp_path, micropython):
     """The same per-sample gravity estimate, bit for bit, from the viper kernel under micropython."""
-    try:
-        mp = devpath.micropython_cmd()
-    except FileNotFoundError as e:
-        pytest.skip(str(e))
+    mp = micropython
     cap, keep, cfg, lsb_g, lsb_k, raw = _xio_raw(real_dir)
     rawf = tmp_path / "xio.bin"
     rawf.write_bytes(raw.astype("<i2").tobytes())
