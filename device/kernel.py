@@ -641,7 +641,13 @@ def run(st: ptr32, buf: ptr16, i0: int, n: int, yb: ptr32) -> int:
                 st[S_TRIG] = 0
         elif vlp > (((st[S_HI] + c30) & m31) - c30):
             st[S_TRIG] = 1
-            if t - (((st[S_LAST] + c30) & m31) - c30) >= (((st[S_REFR] + c30) & m31) - c30):
+            k = t - (((st[S_LAST] + c30) & m31) - c30)
+            # a flight and a new contact since the last step prove a new step, refractory or
+            # not (a second force hump has no flight before it); two contacts are >= 250 ms apart
+            if k >= REFR_MS and (((st[S_FLY] + c30) & m31) - c30) >= _FLY_MS:
+                if (((st[S_TC] + c30) & m31) - c30) > (((st[S_LAST] + c30) & m31) - c30):
+                    k = 0x3FFFFFF
+            if k >= (((st[S_REFR] + c30) & m31) - c30):
                 evt = evt | EVT_STEP
                 # when, within this sample, vlp crossed the threshold (linear): that many
                 # 1/16 ms before this sample, which itself lies tq/16 ms after the whole ms t
@@ -810,7 +816,9 @@ def adapt(st: ptr32, interval: int):
     taken within 0.6 of the median of the last three intervals (250-500 ms). A step is never
     40 % shorter than the ones before it (a gait speeds up over several steps), so a second
     force hump after heel strike (~200-300 ms later in a slow walk) is not a step; the median
-    keeps one missed or doubled step from moving the limit.
+    keeps one missed or doubled step from moving the limit. While running a flight followed by
+    a contact proves a step whatever the refractory time says (run()), so a wrong median (after
+    a fall, a glitch) cannot lock the count at every other step.
     """
     c30 = st[S_C29] << 1
     m31 = c30 | (c30 - 1)
