@@ -121,7 +121,7 @@ def test_scorer_errors_and_coverage():
     assert sc.lean_med == pytest.approx(1.0) and sc.cad_med == pytest.approx(2.0)
     assert 0.85 < sc.coverage < 0.95
     m = " ".join(sc.misses())
-    assert "lean median" in m and "cadence median" in m and "coverage" in m
+    assert "lean median:" in m and "cadence median:" in m and "coverage:" in m
 
 
 def test_scorer_matching_within_half_a_stride():
@@ -154,7 +154,7 @@ def test_scorer_episode_window_backward_and_false_alerts():
     assert len(stale.false_alerts) == 1
     walking = _score(tr, _perfect(tr, [(80.0, "swivel"), (97.0, "upright")]))
     assert walking.walk_stand_alerts == [80.0, 97.0]
-    assert "alerts while walking or standing" in " ".join(walking.misses())
+    assert "walk/stand alerts: 2" in walking.misses()
 
 
 def test_scorer_episode_merging_and_length():

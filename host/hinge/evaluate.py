@@ -45,7 +45,7 @@ def rot_limit(truth_med: float) -> float:
 
 
 def misses(f: dict, lean_claim: bool = True) -> list[str]:
-    """Targets a run misses, one readable line each (empty: all met).
+    """Targets a run misses, one readable line each, ``"<target>: <figures>"`` (empty: all met).
 
     ``f`` holds: lean_med, lean_p90, rot_med, rot_truth_med, cad_med, cad_p90 (deg / spm, nan when
     nothing was scored), coverage (0-1), episodes_checked, episodes_alerted, false_alerts,
@@ -58,21 +58,26 @@ def misses(f: dict, lean_claim: bool = True) -> list[str]:
             out.append(text)
 
     if lean_claim:
-        bad(f["lean_med"] <= LEAN_MED_DEG, f"lean median |err| {f['lean_med']:.2f} > {LEAN_MED_DEG} deg")
-        bad(f["lean_p90"] <= LEAN_P90_DEG, f"lean p90 |err| {f['lean_p90']:.2f} > {LEAN_P90_DEG} deg")
+        bad(f["lean_med"] <= LEAN_MED_DEG, f"lean median: |err| {f['lean_med']:.2f} > {LEAN_MED_DEG} deg")
+        bad(f["lean_p90"] <= LEAN_P90_DEG, f"lean p90: |err| {f['lean_p90']:.2f} > {LEAN_P90_DEG} deg")
     lim = rot_limit(f["rot_truth_med"])
-    bad(f["rot_med"] <= lim, f"rotation median |err| {f['rot_med']:.2f} > {lim:.2f} deg "
+    bad(f["rot_med"] <= lim, f"rotation median: |err| {f['rot_med']:.2f} > {lim:.2f} deg "
                              f"(max({ROT_MED_FLOOR_DEG}, {ROT_MED_REL:.0%} of truth {f['rot_truth_med']:.1f}))")
-    bad(f["cad_med"] <= CAD_MED_SPM, f"cadence median |err| {f['cad_med']:.2f} > {CAD_MED_SPM} spm")
-    bad(f["cad_p90"] <= CAD_P90_SPM, f"cadence per-stride p90 |err| {f['cad_p90']:.2f} > {CAD_P90_SPM} spm")
-    bad(f["coverage"] >= COVERAGE_MIN, f"coverage {100 * f['coverage']:.1f} % < {100 * COVERAGE_MIN:.0f} %")
+    bad(f["cad_med"] <= CAD_MED_SPM, f"cadence median: |err| {f['cad_med']:.2f} > {CAD_MED_SPM} spm")
+    bad(f["cad_p90"] <= CAD_P90_SPM, f"cadence p90: per-stride |err| {f['cad_p90']:.2f} > {CAD_P90_SPM} spm")
+    bad(f["coverage"] >= COVERAGE_MIN, f"coverage: {100 * f['coverage']:.1f} % < {100 * COVERAGE_MIN:.0f} %")
     bad(f["episodes_alerted"] == f["episodes_checked"],
-        f"episodes alerted in time {f['episodes_alerted']}/{f['episodes_checked']}")
+        f"episodes: {f['episodes_alerted']}/{f['episodes_checked']} alerted in time")
     allowed = FALSE_PER_30MIN * f["running_min"] / 30.0
     bad(f["false_alerts"] <= allowed,
-        f"{f['false_alerts']} false alerts in {f['running_min']:.1f} min of running (allowed {allowed:.2f})")
-    bad(f["alerts_not_running"] == 0, f"{f['alerts_not_running']} alerts while walking or standing")
+        f"false alerts: {f['false_alerts']} in {f['running_min']:.1f} min of running (allowed {allowed:.2f})")
+    bad(f["alerts_not_running"] == 0, f"walk/stand alerts: {f['alerts_not_running']}")
     return out
+
+
+def miss_tags(missed: list[str]) -> str:
+    """The targets' names only, for a table column ("ok" when none is missed)."""
+    return ", ".join(m.split(":")[0] for m in missed) or "ok"
 
 
 def _p90(x) -> float:

@@ -18,7 +18,7 @@ from pathlib import Path
 
 import numpy as np
 
-from hinge import devpath, replay
+from hinge import devpath, evaluate, replay
 from hinge.capture import Capture, to_raw
 
 REPO = Path(__file__).resolve().parents[2]
@@ -265,6 +265,18 @@ def feed_per_sample(raw, cfg, lsb_g, lsb_k, t0_ms):
 # ---- SisFall: cadence vs the spectral reference; walking stays walking ------------------------
 SISFALL_JOGS = ("D03", "D04")
 SISFALL_WALKS = ("D01", "D02")
+JOG_CADENCE_TOL_SPM = evaluate.CAD_MED_SPM     # jogging: the issue's cadence target, per trial median
+WALK_CADENCE_TOL_SPM = 3.0                     # walking (the issue's targets are for running): 3 spm
+WINDOW_TOL_SPM = evaluate.CAD_P90_SPM          # median over 10-s windows of |detector - window reference|
+JOG_RUNNING_MIN = evaluate.COVERAGE_MIN        # jogs: >= 95 % of strides after 5 s classed running
+MIN_REF_WINDOWS = 8                            # the trial reference needs >= 8 of its 19 windows to agree
+# Walks: SisFall's labels are per trial (no per-stride truth), and the quick walks reach 125-134
+# steps/min, the walk/run cadence boundary; a stride or two per 100-s trial there cannot be called
+# wrong with certainty. So at most 2 % of a walk's strides (2 of ~100) may be called running -
+# and what the runner would feel is checked strictly: no alert under the default settings NOR
+# under the most alert-prone ones the config allows (alert_prone_config: alert after 2 s, every
+# running stride a fault), i.e. no stretch of running strides could ever buzz.
+WALK_RUNNING_MAX_PCT = 2.0
 
 
 def alert_prone_config(overrides: dict) -> dict:
@@ -344,6 +356,35 @@ def sisfall_trial(real_dir, act, subj, engine="cpython") -> dict:
         "alerts": len(res.dicts("alert")),
         "alerts_prone": len(prone.dicts("alert")) if prone is not None else None,
     }
+
+
+def sisfall_cadence_misses(r: dict) -> list[str]:
+    """Cadence targets a SisFall trial row misses: trial median within 1 spm (jogs) / 3 spm (walks)
+    of the reference, median per-window |error| within 3 spm."""
+    tol = JOG_CADENCE_TOL_SPM if r["trial"][:3] in SISFALL_JOGS else WALK_CADENCE_TOL_SPM
+    out = []
+    if not abs(r["diff_spm"]) <= tol:
+        out.append(f"trial cadence: detector {r['det_spm']} vs reference {r['ref_spm']} spm (> {tol})")
+    if not (r["windows_compared"] and r["window_err_med_spm"] <= WINDOW_TOL_SPM):
+        out.append(f"window cadence: median |err| {r['window_err_med_spm']} spm (> {WINDOW_TOL_SPM})")
+    return out
+
+
+def sisfall_activity_misses(r: dict) -> list[str]:
+    """Activity targets: jogs >= 95 % running after 5 s; walks <= 2 % running, no alert under the
+    default or the alert-prone config."""
+    out = []
+    if r["trial"][:3] in SISFALL_JOGS:
+        if not (r["class_share_pct"] is not None and r["class_share_pct"] >= 100 * JOG_RUNNING_MIN):
+            out.append(f"running: only {r['class_share_pct']} % of strides after 5 s classed running")
+        return out
+    if not r["running_pct"] <= WALK_RUNNING_MAX_PCT:
+        out.append(f"walk called running: {r['running_strides']} strides ({r['running_pct']} %)")
+    if r["alerts"]:
+        out.append(f"alerts: {r['alerts']} under the default config")
+    if r["alerts_prone"]:
+        out.append(f"alert-prone alerts: {r['alerts_prone']} (longest running stretch {r['longest_running_ms']} ms)")
+    return out
 
 
 # ---- mobgap: per-stride timing vs the reference foot contacts ---------------------------------
@@ -426,6 +467,22 @@ def mobgap_timing_rows(real_dir, engine="cpython") -> list[dict]:
                          "ref_vs_ref_strides": rr["n"], "ref_vs_ref_med_spm": round(rr["med"], 2),
                          "ref_vs_ref_p90_spm": round(rr["p90"], 2)})
     return rows
+
+
+def mobgap_timing_misses(row: dict) -> list[str]:
+    """Straight walks (Test5): per-stride cadence |error| median and p90 within the issue's targets,
+    or within the two reference systems' own disagreement where that is larger (no detector can be
+    judged closer to a reference than the references are to each other)."""
+    if row["test"] != "Test5":
+        return []
+    lim_med = max(evaluate.CAD_MED_SPM, row["ref_vs_ref_med_spm"])
+    lim_p90 = max(evaluate.CAD_P90_SPM, row["ref_vs_ref_p90_spm"])
+    out = []
+    if not row["cad_med_abs_spm"] <= lim_med:
+        out.append(f"cadence median: {row['system']} |err| {row['cad_med_abs_spm']} > {lim_med:.2f} spm")
+    if not row["cad_p90_abs_spm"] <= lim_p90:
+        out.append(f"cadence p90: {row['system']} |err| {row['cad_p90_abs_spm']} > {lim_p90:.2f} spm")
+    return out
 
 
 # ---- x-io: the detector's gravity estimate vs imufusion ----------------------------------------
