@@ -250,3 +250,20 @@ def test_crosscheck_engines_byte_identical(xc_dir, name, engine):
     b = xc.run(name, engine, xc_dir).jsonl()
     assert len(a) > 200
     assert "\n".join(a).encode() == "\n".join(b).encode()
+
+
+def test_bench_crosscheck_rows(xc_dir, capsys):
+    """`make bench` prints one JSON line per crosscheck run, with the figures and the missed targets."""
+    from hinge import bench
+
+    scores = bench.bench_crosscheck("cpython")
+    rows = [json.loads(x) for x in capsys.readouterr().out.splitlines()]
+    assert [r["run"] for r in rows] == list(xc.RUNS)
+    for r, sc in zip(rows, scores):
+        assert r["bench"] == "accuracy" and r["world"] == "crosscheck"
+        assert r["misses"] == sc.misses()
+        for k in ("lean_med_abs_deg", "lean_p90_abs_deg", "rot_med_abs_deg", "rot_truth_med_deg", "cad_med_abs_spm",
+                  "cad_p90_abs_spm", "coverage_pct", "episodes_alerted", "false_alerts", "walk_called_running_pct"):
+            assert k in r, k
+    table = bench.crosscheck_table(scores)
+    assert len(table.splitlines()) == 1 + len(xc.RUNS) and "targets missed" in table

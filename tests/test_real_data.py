@@ -422,3 +422,20 @@ def test_xio_tilt_micropython_identical(real_dir, tmp_path):
     assert got.shape == want.shape
     bad = np.nonzero(np.any(got != want, axis=1))[0]
     assert bad.size == 0, f"first difference at sample {bad[0]}: mp {got[bad[0]]} vs cpython {want[bad[0]]}"
+
+
+def test_bench_real_rows(real_dir, capsys):
+    """`make bench` prints one JSON line per SisFall trial, per mobgap test/system and the x-io tilt,
+    each with its missed targets, and a readable table."""
+    from hinge import bench
+
+    table = bench.bench_real("cpython")
+    rows = [json.loads(x) for x in capsys.readouterr().out.splitlines()]
+    sets = [r.get("set") for r in rows]
+    assert sets.count("sisfall") == 16 and sets.count("mobgap") == 4, sets
+    assert all(r["world"] == "real" for r in rows)
+    assert all("misses" in r for r in rows if r["set"] != "xio")
+    assert "SisFall" in table and "mobgap" in table and "x-io" in table
+    for r in rows:
+        if r["set"] == "sisfall":
+            assert r["misses"] == rd.sisfall_cadence_misses(r) + rd.sisfall_activity_misses(r)
