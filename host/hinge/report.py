@@ -470,6 +470,8 @@ FAULT_TEXT = {
     "low_battery": "battery low",
     "fifo_overflow": "the sensor's buffer overflowed (samples lost)",
     "log_rotated": "an old session was deleted to make room (session number in detail)",
+    "log_full": "the flash was full and no old session was left to delete: logging paused here, coaching went on",
+    "log_resumed": "logging resumed (records lost while the flash was full in detail)",
 }
 
 
