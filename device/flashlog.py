@@ -10,7 +10,8 @@ Usage (the main loop)::
 
 Files: ``logs/S0007.hlg`` (session log), ``logs/S0007.raw`` (raw capture, if
 ``raw_capture_s`` > 0), ``logs/LAST`` (last session number used, so numbers never repeat after
-old sessions are rotated out).
+old sessions are rotated out). Names and numbers (1..16777215, ``S100000.hlg`` after
+``S99999.hlg``) follow ``logfmt.session_name``/``session_of``.
 
 Flush policy and what it costs. Records gather in one 256-byte RAM block; the block is written
 and ``f.flush()``-ed when the next record does not fit (every ~35 s while running), when its
@@ -61,12 +62,7 @@ _FAULT_LOG_FULL = const(7)  # events.FAULT_LOG_FULL
 _FAULT_LOG_RESUMED = const(8)  # events.FAULT_LOG_RESUMED
 
 
-def _session_no(name):
-    # 7 for "S0007.hlg" / "S0007.raw", else -1
-    if len(name) < 6 or name[0] != "S" or name[-4:] not in (".hlg", ".raw"):
-        return -1
-    d = name[1:-4]
-    return int(d) if d.isdigit() else -1
+_session_no = logfmt.session_of  # 7 for "S0007.hlg" / "S0007.raw", else -1
 
 
 def list_sessions(root):
@@ -151,11 +147,16 @@ class SessionLog:
                 n = int(f.read().strip())
         except (OSError, ValueError):
             pass
-        for nm, _ in list_sessions(self._root):
-            n = max(n, _session_no(nm))
+        if n < 0 or n > logfmt.SESSION_MAX:
+            n = 0  # a corrupt LAST: the names on flash still keep numbers from repeating
+        used = [_session_no(nm) for nm, _ in list_sessions(self._root)]
+        for u in used:
+            n = max(n, u)
         n += 1
+        while n > logfmt.SESSION_MAX or n in used:  # past the last number: start again at 1
+            n = 1 if n > logfmt.SESSION_MAX else n + 1
         self.number = n
-        self.name = "S%04d.hlg" % n
+        self.name = logfmt.session_name(n, "hlg")
         try:
             with open(self._dir + "/LAST", "w") as f:
                 f.write(str(n))
@@ -197,7 +198,7 @@ class SessionLog:
             self._rseq = 0
             self._rend = secs * 1000
             try:
-                self._rf = open(self._dir + "/S%04d.raw" % n, "wb")
+                self._rf = open(self._dir + "/" + logfmt.session_name(n, "raw"), "wb")
                 self._rf.write(logfmt.header(logfmt.MAGIC_RAW, n, lsb_g, lsb_kdps, rate, wall, fw, imu, json.dumps(meta)))
                 self._rf.flush()
             except OSError:
@@ -227,9 +228,9 @@ class SessionLog:
         return -1
 
     def _remove(self, old):
-        for ext in (".hlg", ".raw"):
+        for ext in ("hlg", "raw"):
             try:
-                os.remove(self._dir + "/S%04d%s" % (old, ext))
+                os.remove(self._dir + "/" + logfmt.session_name(old, ext))
             except OSError:
                 pass
         self.rotated += 1

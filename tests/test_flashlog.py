@@ -239,10 +239,10 @@ def test_not_a_hinge_log_raises_one_line(tmp_path):
         logdecode.decode_session(w.path.with_suffix(".raw"))
     # a newer format version with an intact header is refused, not guessed at
     data = bytearray(w.path.read_bytes())
-    data[4] = 2
+    data[4] = logfmt.VERSION + 1
     hlen = struct.unpack_from("<H", data, 6)[0]
     struct.pack_into("<H", data, hlen - 2, binascii.crc_hqx(bytes(data[: hlen - 2]), 0xFFFF))
-    with pytest.raises(ValueError, match="version 2"):
+    with pytest.raises(ValueError, match=f"version {logfmt.VERSION + 1}"):
         logdecode.decode_session(bytes(data))
 
 
@@ -574,6 +574,74 @@ def test_session_numbers_never_repeat(tmp_path):
     w.log.close()
     assert w.log.name == "S0004.hlg"
     assert [n for n, _ in flashlog.list_sessions(str(tmp_path))] == ["S0001.hlg", "S0004.hlg"]
+
+
+def _session(root, strides=60):
+    w = Writer(root)
+    race(1, 3, _capped(w, strides))
+    w.log.close()
+    return w
+
+
+def test_session_numbers_past_99999_names_and_headers_agree(tmp_path):
+    (tmp_path / "logs").mkdir()
+    (tmp_path / "logs" / "LAST").write_text("99998")
+    ws = [_session(tmp_path) for _ in range(3)]
+    assert [w.log.name for w in ws] == ["S99999.hlg", "S100000.hlg", "S100001.hlg"]
+    assert [n for n, _ in flashlog.list_sessions(str(tmp_path))] == ["S99999.hlg", "S100000.hlg", "S100001.hlg"]
+    for w in ws:
+        h = logdecode.decode_session(w.path).header
+        assert h["intact"] and h["version"] == logfmt.VERSION == 2
+        assert h["session"] == w.log.number and h["name"] + ".hlg" == w.log.name
+    w = Writer(tmp_path)
+    assert w.log._oldest() == 99999  # rotation still takes the oldest first
+    w.log.close()
+    # the old 16-bit field's edge, and the last number
+    (tmp_path / "y" / "logs").mkdir(parents=True)
+    (tmp_path / "y" / "logs" / "LAST").write_text("65535")
+    w = _session(tmp_path / "y")
+    assert w.log.name == "S65536.hlg" and logdecode.decode_session(w.path).header["session"] == 65536
+    (tmp_path / "y" / "logs" / "LAST").write_text(str(logfmt.SESSION_MAX - 1))
+    w = _session(tmp_path / "y")
+    assert w.log.number == logfmt.SESSION_MAX and w.log.name == "S16777215.hlg"
+    assert logdecode.decode_session(w.path).header["name"] == "S16777215"
+    # past the last number the counter starts again at 1, skipping numbers still on flash
+    (tmp_path / "y" / "logs" / "S0001.hlg").write_bytes(b"")
+    w = _session(tmp_path / "y")
+    assert w.log.name == "S0002.hlg"
+
+
+def test_a_version_1_log_still_decodes(tmp_path):
+    w = _session(tmp_path)
+    data = bytearray(w.path.read_bytes())
+    assert data[4] == 2 and data[5] == 0
+    data[4] = 1  # what the first firmware wrote: byte 5 reserved (0), 16-bit session number
+    hlen = struct.unpack_from("<H", data, 6)[0]
+    struct.pack_into("<H", data, hlen - 2, binascii.crc_hqx(bytes(data[: hlen - 2]), 0xFFFF))
+    old, new = logdecode.decode_session(bytes(data)), logdecode.decode_session(w.path)
+    assert old.problems == [] and old.header["version"] == 1 and old.header["session"] == 1
+    assert (old.strides == new.strides).all() and len(old.strides) == 60
+
+
+def test_corrupt_last_is_ignored(tmp_path):
+    _session(tmp_path)
+    for junk in ("99999999999", "-5", "x", ""):
+        (tmp_path / "logs" / "LAST").write_text(junk)
+        before = max(flashlog._session_no(n) for n, _ in flashlog.list_sessions(str(tmp_path)))
+        w = Writer(tmp_path)
+        assert w.log.ok and w.log.number == before + 1, junk
+        w.log.close()
+
+
+@pytest.mark.parametrize("name, n", [
+    ("S0007.hlg", 7), ("S0007.raw", 7), ("S9999.hlg", 9999), ("S99999.hlg", 99999), ("S100000.hlg", 100000),
+    ("S16777215.raw", 16777215), ("S00007.hlg", -1), ("S007.hlg", -1), ("S0000.hlg", -1), ("S16777216.hlg", -1),
+    ("S\uff11\uff12\uff13\uff14.hlg", -1), ("S0007.txt", -1), ("LAST", -1), ("S-007.hlg", -1), ("s0007.hlg", -1),
+    ("S0007.hlg.part", -1), ("S 007.hlg", -1)])
+def test_the_one_session_name_rule(name, n):
+    assert logfmt.session_of(name) == n
+    if n > 0:
+        assert logfmt.session_name(n, name[-3:]) == name
 
 
 def test_timed_flush_and_low_battery_flush(tmp_path):
@@ -936,6 +1004,42 @@ def test_littlefs_flush_cost_rotation_and_enospc_under_micropython(tmp_path):
     assert (np.diff(sess.strides["t_ms"]) > 0).all() and sess.strides["t_ms"][-1] == 4100 * 700
     assert out["open_full"] is True and "flash full" in out["open_news"]
     assert out["open_left"] == ([] if not out["open_ok"] else out["open_left"][:1])
+
+
+MP_NUMBERS = r'''
+import sys, os, json
+from array import array
+import flashlog, logfmt
+root = sys.argv[1]
+os.mkdir(root)
+os.mkdir(root + "/logs")
+with open(root + "/logs/LAST", "w") as f:
+    f.write("99998")
+q = array("i", [1, 0, 850, 1300, 1714, 700, 6, 600])
+names = []
+for k in range(2):
+    log = flashlog.SessionLog(root, {}, "fw", "mpu6500", 4096, 32800, 104, clock_ms=lambda: 0)
+    t = 0
+    for i in range(100):
+        t += 700
+        q[1] = t
+        log.event(q, 0)
+    log.close()
+    names.append(log.name)
+rule = [logfmt.session_of(n) for n in ("S0007.hlg", "S100000.raw", "S00007.hlg", "S16777216.hlg",
+                                       "S\uff11\uff12\uff13\uff14.hlg", "S0007.txt")]
+print(json.dumps({"names": names, "listed": [n for n, _ in flashlog.list_sessions(root)], "rule": rule}))
+'''
+
+
+def test_micropython_numbers_sessions_past_99999(tmp_path):
+    out = _run_mp(MP_NUMBERS, tmp_path, tmp_path / "mp")
+    assert out["names"] == out["listed"] == ["S99999.hlg", "S100000.hlg"]
+    assert out["rule"] == [7, 100000, -1, -1, -1, -1]
+    for name in out["names"]:
+        sess = logdecode.decode_session(tmp_path / "mp" / "logs" / name)
+        assert sess.problems == [] and len(sess.strides) == 100
+        assert sess.header["name"] + ".hlg" == name and sess.header["session"] == int(name[1:-4])
 
 
 def test_device_files_compile_for_esp32(tmp_path):

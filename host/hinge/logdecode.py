@@ -112,6 +112,8 @@ def _header(data: bytes, magic: bytes, name: str, problems: list[str]) -> tuple[
 
 def _header_fields(data: bytes, hlen: int) -> dict:
     session, block_max, lsb_g, lsb_kdps, rate_mhz = struct.unpack_from("<HHIII", data, 8)
+    if data[4] >= 2:  # version 2: the session number's bits 16-23 (version 1 kept 0 there)
+        session |= data[5] << 16
     y, mo, d, hh, mi, ss = struct.unpack_from("<HBBBBB", data, 24)
     p = fmt.FIXED_HDR
     out = []
@@ -129,7 +131,7 @@ def _header_fields(data: bytes, hlen: int) -> dict:
         meta = {"unparsed": out[2]}
     return {
         "session": session,
-        "name": f"S{session:04d}",
+        "name": fmt.session_name(session, "hlg")[:-4],
         "block_max": block_max,
         "lsb_per_g": lsb_g,
         "lsb_per_kdps": lsb_kdps,
