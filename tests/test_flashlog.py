@@ -316,6 +316,94 @@ def test_flipped_byte_in_a_middle_block(tmp_path):
     assert any("missing" in p for p in sess.problems)
 
 
+def _ten_minute_run(tmp_path):
+    """A 10-min run: strides, a buzz every ~2 min and its clear, activity changes."""
+    w = Writer(tmp_path)
+    w(ev.EV_CALIB, 3000, 1, 1250, -300, 3000, 0, 0)
+    w(ev.EV_ACTIVITY, 5000, ev.ACT_RUNNING, ev.ACT_STANDING, 0, 0, 0, 0)
+    t = 5000
+    i = 0
+    while t < 605000:
+        sm = 690 + (i * 7) % 40
+        t += sm
+        w(ev.EV_STRIDE, t, 800 + (i * 13) % 300, 1200 + (i * 17) % 500, (1200000 + sm // 2) // sm, sm, 6, 600)
+        if i % 170 == 100:
+            w(ev.EV_ALERT, t, ev.R_UPRIGHT, 2, 300, 400, 0, 0)
+        if i % 170 == 130:
+            w(ev.EV_CLEAR, t, ev.R_UPRIGHT, 0, 520, 500, 0, 0)
+        i += 1
+    w.log.close()
+    data = w.path.read_bytes()
+    hlen = logdecode._header(data, logfmt.MAGIC_SESSION, "", [])[1]
+    blocks = [(off, off + logfmt.BLK_HDR + len(pay) + logfmt.BLK_CRC)
+              for _s, off, _t, _f, pay in logdecode._walk(data, hlen, [])]
+    return w, data, hlen, blocks
+
+
+def _same_records(a, b):
+    assert len(a.strides) == len(b.strides) and (a.strides == b.strides).all()
+    assert len(a.alerts) == len(b.alerts) and (a.alerts == b.alerts).all()
+    assert len(a.events) == len(b.events) and (a.events == b.events).all()
+
+
+def test_repeated_and_out_of_order_blocks_are_dropped_or_put_back(tmp_path):
+    from hinge import report
+
+    w, data, hlen, blocks = _ten_minute_run(tmp_path)
+    full = logdecode.decode_session(data)
+    assert full.problems == [] and len(blocks) >= 10 and len(full.alerts) >= 6
+    # the blocks appear twice (a copy concatenated): each record once, one line says so
+    twice = logdecode.decode_session(data + data[hlen:])
+    _same_records(twice, full)
+    assert twice.problems == [f"{len(blocks)} repeated blocks (a copy of the log appended to itself?): dropped, "
+                              f"every record kept once"]
+    a, b = report.analyse(full, "x"), report.analyse(twice, "x")
+    assert b.duration_s == a.duration_s < 11 * 60 and b.time_s["running"] == a.time_s["running"] < 10.1 * 60
+    assert len(b.alerts) == len(a.alerts) and b.fault_s == a.fault_s
+    # the whole file twice: the second header is named too
+    whole = logdecode.decode_session(data + data)
+    _same_records(whole, full)
+    assert len(whole.problems) == 2 and "another log's file header" in whole.problems[0]
+    # two blocks swapped: put back in order, nothing lost
+    (a0, a1), (b0, b1) = blocks[3], blocks[4]
+    swapped = data[:a0] + data[b0:b1] + data[a0:a1] + data[b1:]
+    sw = logdecode.decode_session(swapped)
+    _same_records(sw, full)
+    assert sw.problems == ["1 block out of order: put back in sequence"]
+    # a block damaged in the first copy but intact in the second: its records come from the copy
+    bad = bytearray(data)
+    bad[blocks[5][0] + 20] ^= 0xFF
+    mixed = logdecode.decode_session(bytes(bad) + data[hlen:])
+    _same_records(mixed, full)
+    assert any("CRC mismatch" in p for p in mixed.problems) and any("repeated" in p for p in mixed.problems)
+    # a block number reused with other data is dropped too, and said differently
+    other = bytearray(data[blocks[2][0]:blocks[2][1]])
+    other[logfmt.BLK_HDR] ^= 0x01
+    c = binascii.crc_hqx(bytes(other[:-2]), 0xFFFF)
+    other[-2:] = bytes([c & 0xFF, c >> 8])
+    clash = logdecode.decode_session(data + bytes(other))
+    _same_records(clash, full)
+    assert clash.problems == ["1 block reusing the number of an earlier block with other data (another log "
+                              "appended?): dropped, every record kept once"]
+
+
+def test_block_numbers_wrap_at_65536(tmp_path):
+    _w, data, hlen, _ = _ten_minute_run(tmp_path)
+    blk, st, q = bytearray(logfmt.BLOCK_MAX), array("i", [0, 6]), array("i", [1, 0, 800, 1000, 1714, 700, 6, 100])
+    out = bytearray(data[:hlen])
+    seqs = (65533, 65534, 65535, 0, 1, 2)
+    for seq in seqs:
+        pos = logfmt.block_start(blk, st)
+        q[1] = st[0] + 700
+        pos = logfmt.put_event(blk, pos, st, q, 0)
+        out += blk[:logfmt.block_end(blk, pos, seq)]
+    sess = logdecode.decode_session(bytes(out))
+    assert sess.problems == [] and list(sess.strides["t_ms"]) == [700 * (k + 1) for k in range(6)]
+    # and a copy after the wrap is still a copy
+    again = logdecode.decode_session(bytes(out) + bytes(out[hlen:]))
+    assert (again.strides == sess.strides).all() and len(again.problems) == 1 and "6 repeated" in again.problems[0]
+
+
 def test_random_damage_never_raises_and_invents_nothing(tmp_path):
     _, data, _ = _multi_block_log(tmp_path, strides=400)
     full = logdecode.decode_session(data)

@@ -160,13 +160,19 @@ def _block_at(data: bytes, q: int, n: int) -> int:
 def _walk(data: bytes, start: int, problems: list[str]):
     """Yield (seq, offset, t_base, fl_base, payload) of every intact block; report the rest.
 
-    A negative ``start`` means: begin at -start and do not report the bytes skipped before the
-    first intact block (they are the damaged header).
+    Each block number is yielded once, in sequence order: a block whose number was decoded
+    already (a log with a copy of itself appended, a block written twice) is dropped, and one
+    that comes out of order is put back in its place, so every complete record comes out once
+    and in time order. Sequence numbers wrap at 65536; each block's number is read relative to
+    the block before it in the file. A negative ``start`` means: begin at -start and do not
+    report the bytes skipped before the first intact block (they are the damaged header).
     """
     n = len(data)
     quiet = start < 0
     p = -start if quiet else start
-    prev = None  # seq of the last intact block
+    found = []  # (unwrapped seq, seq, offset, end, damaged bytes just before) in file order
+    prev = None  # seq of the last intact block in the file
+    u = 0
     while p < n:
         q = p
         end = 0
@@ -183,26 +189,61 @@ def _walk(data: bytes, start: int, problems: list[str]):
             problems.append(_describe_gap(data, p, stop, prev, end == 0))
         quiet = False
         if not end:
-            return
+            break
         seq = data[q + 2] | (data[q + 3] << 8)
         if prev is not None:
-            missing = (seq - prev - 1) & 0xFFFF
-            if seq == prev:
-                problems.append(f"block {seq} at byte {q}: repeated - skipped")
-                p = end
-                continue
-            if missing and (stop == p or missing > 1):
-                lost = f"block {(prev + 1) & 0xFFFF}" if missing == 1 else f"blocks {(prev + 1) & 0xFFFF}..{(seq - 1) & 0xFFFF}"
-                problems.append(f"{lost} missing before byte {q}")
-        t_base, fl = struct.unpack_from("<iB", data, q + 5)
-        yield seq, q, t_base, fl, data[q + _HDR : end - 2]
+            d = (seq - prev) & 0xFFFF
+            u += d - 0x10000 if d >= 0x8000 else d
+        else:
+            u = seq
+        found.append((u, seq, q, end, stop > p))
         prev = seq
         p = end
+    first: dict[int, int] = {}  # unwrapped seq -> index in found of the copy kept
+    same = other = moved = 0
+    top = None
+    for i, (u, _seq, q, end, _d) in enumerate(found):
+        k = first.get(u)
+        if k is not None:
+            if data[q:end] == data[found[k][2]:found[k][3]]:
+                same += 1
+            else:
+                other += 1
+            continue
+        if top is not None and u < top:
+            moved += 1
+        top = u if top is None else max(top, u)
+        first[u] = i
+    keep = sorted(first.values(), key=lambda i: found[i][0])
+    for a, b in zip(keep, keep[1:]):
+        ua, ub = found[a][0], found[b][0]
+        missing = ub - ua - 1
+        # one lost block right after a damaged stretch between the two is named by that stretch
+        if missing <= 0 or (missing == 1 and b == a + 1 and found[b][4]):
+            continue
+        lost = f"block {(ua + 1) & 0xFFFF}" if missing == 1 else f"blocks {(ua + 1) & 0xFFFF}..{(ub - 1) & 0xFFFF}"
+        problems.append(f"{lost} missing before byte {found[b][2]}")
+    if same or other:
+        what = []
+        if same:
+            what.append(f"{same} repeated block{'s' if same > 1 else ''} (a copy of the log appended to itself?)")
+        if other:
+            what.append(f"{other} block{'s' if other > 1 else ''} reusing the number of an earlier block with other "
+                        f"data (another log appended?)")
+        problems.append(" and ".join(what) + ": dropped, every record kept once")
+    if moved:
+        problems.append(f"{moved} block{'s' if moved > 1 else ''} out of order: put back in sequence")
+    for i in keep:
+        _u, seq, q, end, _d = found[i]
+        t_base, fl = struct.unpack_from("<iB", data, q + 5)
+        yield seq, q, t_base, fl, data[q + _HDR : end - 2]
 
 
 def _describe_gap(data: bytes, p: int, stop: int, prev, at_end: bool) -> str:
     nxt = "start" if prev is None else f"block {prev}"
     k = stop - p
+    if data[p : p + 4] in (fmt.MAGIC_SESSION, fmt.MAGIC_RAW):
+        return f"bytes {p}..{stop - 1}: another log's file header (files joined?) - {k} bytes skipped"
     if data[p : p + 2] == _SYNC and p + 5 <= len(data):
         seq = data[p + 2] | (data[p + 3] << 8)
         total = _HDR + data[p + 4] + 2
