@@ -331,18 +331,38 @@ def test_corrupted_log_reports_what_is_intact(runs, tmp_path, capsys):
     ("missing", "no such file"),
     ("text", "not a Hinge log"),
     ("empty", "nothing intact"),
-    ("header_only", "nothing intact"),
+    ("header_cut", "nothing intact"),
+    ("header_only", "no records yet: the session ended before the first stride"),
+    ("every_block_corrupt", "every block is corrupt ({n} blocks fail their CRC): the file is damaged; pull it again"),
+    ("every_block_corrupt_torn", "every block is corrupt ({n} blocks fail their CRC): the file is damaged; pull it"),
     ("raw", "raw capture"),
     ("folder", "is a folder"),
 ])
 def test_bad_input_is_one_line(runs, tmp_path, capsys, case, expect):
+    from hinge import logdecode
+
     p = tmp_path / "S0009.hlg"
+    data = Path(runs["mixed"]).read_bytes()
+    hlen = logdecode._header(data, logdecode.fmt.MAGIC_SESSION, "", [])[1]
+    blocks = [off for _s, off, _t, _f, _p in logdecode._walk(data, hlen, [])]
+    if case.startswith("every_block_corrupt"):
+        bad = bytearray(data)
+        for off in blocks:
+            bad[off + 12] ^= 0x5A  # a payload byte: the CRC fails
+        if case.endswith("torn"):
+            bad[blocks[0]] = 0xFF  # the first block's sync gone too, and the last block cut short
+            bad = bad[:-9]
+        n = len(blocks) - (2 if case.endswith("torn") else 0)  # those two no longer look like blocks
+        expect = expect.format(n=n)
+        p.write_bytes(bytes(bad))
     if case == "text":
         p.write_text("t_ms,ax_g\n1,2\n")
     elif case == "empty":
         p.write_bytes(b"")
-    elif case == "header_only":
+    elif case == "header_cut":
         p.write_bytes(Path(runs["mixed"]).read_bytes()[:40])
+    elif case == "header_only":  # what a restart leaves: the header, then nothing
+        p.write_bytes(data[:hlen])
     elif case == "raw":
         p.write_bytes(b"HNGR" + Path(runs["mixed"]).read_bytes()[4:])
     elif case == "folder":
@@ -350,6 +370,7 @@ def test_bad_input_is_one_line(runs, tmp_path, capsys, case, expect):
     assert run_cli("report", p) == 2
     line = one_error_line(capsys)
     assert line.startswith("hinge report: ") and expect in line, line
+    assert "torn tail" not in line
 
 
 # ---- baseline --------------------------------------------------------------------------------

@@ -55,6 +55,7 @@ class Session:
     problems: list[str] = field(default_factory=list)
     blocks: int = 0  # blocks decoded intact
     size: int = 0  # bytes in the file
+    bad_blocks: int = 0  # whole blocks that failed their CRC (damaged data)
 
 
 @dataclass
@@ -157,7 +158,7 @@ def _block_at(data: bytes, q: int, n: int) -> int:
     return end
 
 
-def _walk(data: bytes, start: int, problems: list[str]):
+def _walk(data: bytes, start: int, problems: list[str], stats: dict | None = None):
     """Yield (seq, offset, t_base, fl_base, payload) of every intact block; report the rest.
 
     Each block number is yielded once, in sequence order: a block whose number was decoded
@@ -166,8 +167,10 @@ def _walk(data: bytes, start: int, problems: list[str]):
     and in time order. Sequence numbers wrap at 65536; each block's number is read relative to
     the block before it in the file. A negative ``start`` means: begin at -start and do not
     report the bytes skipped before the first intact block (they are the damaged header).
+    ``stats["bad_blocks"]`` (if given) counts the whole blocks that failed their CRC.
     """
     n = len(data)
+    bad = 0
     quiet = start < 0
     p = -start if quiet else start
     found = []  # (unwrapped seq, seq, offset, end, damaged bytes just before) in file order
@@ -186,7 +189,9 @@ def _walk(data: bytes, start: int, problems: list[str]):
             q += 1
         stop = q if end else n
         if stop > p and not quiet:
-            problems.append(_describe_gap(data, p, stop, prev, end == 0))
+            nbad, torn = _scan_gap(data, p, stop)
+            bad += nbad
+            problems.append(_describe_gap(data, p, stop, prev, end == 0, nbad, torn))
         quiet = False
         if not end:
             break
@@ -233,17 +238,43 @@ def _walk(data: bytes, start: int, problems: list[str]):
         problems.append(" and ".join(what) + ": dropped, every record kept once")
     if moved:
         problems.append(f"{moved} block{'s' if moved > 1 else ''} out of order: put back in sequence")
+    if stats is not None:
+        stats["bad_blocks"] = bad
     for i in keep:
         _u, seq, q, end, _d = found[i]
         t_base, fl = struct.unpack_from("<iB", data, q + 5)
         yield seq, q, t_base, fl, data[q + _HDR : end - 2]
 
 
-def _describe_gap(data: bytes, p: int, stop: int, prev, at_end: bool) -> str:
+def _scan_gap(data: bytes, p: int, stop: int) -> tuple[int, bool]:
+    """In a damaged stretch: (whole blocks in it, by their sync and length: they failed their
+    CRC; whether it ends in a block cut off by the end of the file)."""
+    n = 0
+    q = p
+    while True:
+        q = data.find(_SYNC, q, stop)
+        if q < 0 or q + 5 > stop:
+            return n, q >= 0 and stop == len(data)
+        if data[q + 4] <= fmt.PAY_MAX:
+            end = q + _HDR + data[q + 4] + 2
+            if end <= stop:
+                n += 1
+                q = end
+                continue
+            if stop == len(data):
+                return n, True
+        q += 1
+
+
+def _describe_gap(data: bytes, p: int, stop: int, prev, at_end: bool, nbad: int = 0, torn: bool = False) -> str:
     nxt = "start" if prev is None else f"block {prev}"
     k = stop - p
     if data[p : p + 4] in (fmt.MAGIC_SESSION, fmt.MAGIC_RAW):
         return f"bytes {p}..{stop - 1}: another log's file header (files joined?) - {k} bytes skipped"
+    if nbad >= 2 or (nbad == 1 and data[p : p + 2] != _SYNC):
+        tail = ", then a block cut off by the end of the file" if torn else ""
+        return (f"bytes {p}..{stop - 1}: damaged, {nbad} block{'s' if nbad > 1 else ''} failing their CRC{tail} - "
+                f"{k} bytes skipped")
     if data[p : p + 2] == _SYNC and p + 5 <= len(data):
         seq = data[p + 2] | (data[p + 3] << 8)
         total = _HDR + data[p + 4] + 2
@@ -329,12 +360,14 @@ def decode_session(src) -> Session:
     strides: list = []
     others: list = []
     nblk = 0
-    for seq, off, t_base, fl, pay in _walk(data, start, problems):
+    stats: dict = {}
+    for seq, off, t_base, fl, pay in _walk(data, start, problems, stats):
         nblk += 1
         bad = _records(pay, t_base, fl, strides, others)
         if bad:
             problems.append(f"block {seq} at byte {off}: {bad}; rest of the block skipped")
-    return Session(header, _stride_array(strides), *_event_arrays(others), problems, nblk, len(data))
+    return Session(header, _stride_array(strides), *_event_arrays(others), problems, nblk, len(data),
+                   stats.get("bad_blocks", 0))
 
 
 def _stride_array(rows: list) -> np.ndarray:

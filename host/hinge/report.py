@@ -91,9 +91,21 @@ def load(path):
     except ValueError as e:
         raise HingeError(str(e).splitlines()[0]) from None
     if s.blocks == 0 and len(s.strides) == 0:
-        why = s.problems[0] if s.problems else "no data blocks"
-        raise HingeError(f"{path}: nothing intact to report ({why})")
+        raise HingeError(f"{path}: {nothing_to_report(s)}")
     return s
+
+
+def nothing_to_report(s) -> str:
+    """One line for a log without one intact block: what it is and what to do."""
+    name = s.header.get("name") or "SNNNN"
+    if s.bad_blocks:  # and not one intact: every block is corrupt
+        return (f"every block is corrupt ({s.bad_blocks} block{'s' if s.bad_blocks > 1 else ''} fail their CRC): "
+                f"the file is damaged; pull it again (hinge logs pull {name})")
+    if not s.problems and s.header.get("intact"):
+        return ("no records yet: the session ended before the first stride (nothing was recorded; every restart, "
+                "e.g. by `hinge config set`, starts such a log); use a session with a run in it (hinge logs list)")
+    why = s.problems[0] if s.problems else "no data blocks"
+    return f"nothing intact to report ({why}); pull it again (hinge logs pull {name})"
 
 
 def parse_overrides(items) -> dict:
