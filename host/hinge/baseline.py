@@ -34,7 +34,6 @@ with the new limits: on a good-form run it should show (next to) no fault time a
 """
 from __future__ import annotations
 
-import json
 import math
 import sys
 from dataclasses import dataclass, field
@@ -192,7 +191,7 @@ def write_config(board, values: dict) -> dict:
             raise
         raw = b"{}"
     try:
-        current = store.migrate(json.loads(raw.decode("utf-8") or "{}"))
+        current = store.migrate(store.loads(raw or b"{}"))  # the firmware's own reader
         config.validate(current)
     except (ValueError, UnicodeDecodeError) as e:
         raise HingeError(f"the board's {store.FILE} does not validate ({str(e).splitlines()[0]}): "
