@@ -167,9 +167,8 @@ def parse_value(key, text):
         v = number(t[1:] if t[:1] == "+" and t[1:2] != "-" else t)
     except ValueError:
         raise ValueError("config: %s=%s is not a number (digits 0-9, e.g. 5, -2.5 or 1e3)" % (key, _cut(text)))
-    if kind == "f":
-        v = float(v)
-    return check(key, v)
+    v = check(key, v)  # the range first: float() of a 400-digit int would overflow
+    return float(v) if kind == "f" else v
 
 
 def number_end(b, i):

@@ -373,6 +373,27 @@ def test_bad_input_is_one_line(runs, tmp_path, capsys, case, expect):
     assert "torn tail" not in line
 
 
+def test_huge_and_odd_numbers_are_one_line_without_warnings(runs, capsys):
+    import warnings
+
+    config = devpath.import_device("config")
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # a numpy RuntimeWarning (overflow) would fail here
+        for k in report.THRESHOLD_KEYS:
+            if config.SCHEMA[k][1] in ("f", "i"):
+                for v in ("1e308", "-1e308", "1e999", "1" + "0" * 400, "1_0", "\uff11\uff10"):
+                    assert run_cli("report", runs["good"], "--cfg", f"{k}={v}") == 2, (k, v)
+                    line = one_error_line(capsys)
+                    assert ("out of range" in line or "not a number" in line) and len(line) < 200, line
+        for flag in ("--lean-margin", "--swivel-margin"):
+            for v, why in (("1e308", "out of range 0..10 deg"), ("-1", "out of range"), ("nan", "not a number"),
+                           ("1_0", "not a number"), ("inf", "not a number")):
+                assert run_cli("baseline", runs["good"], f"{flag}={v}") == 2, (flag, v)
+                assert why in one_error_line(capsys)
+        assert run_cli("baseline", runs["good"], "--lean-margin=1.5") == 0
+        capsys.readouterr()
+
+
 # ---- baseline --------------------------------------------------------------------------------
 def test_baseline_on_a_good_form_run(good, runs, capsys):
     sug = baseline.suggest(good.session)

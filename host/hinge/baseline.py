@@ -48,6 +48,7 @@ SWIVEL_MARGIN = 2.0
 LEAN_P = 10
 SWIVEL_P = 90
 SPREAD_WARN_DEG = 8.0  # lean p90 - p10 beyond this: hills, or a mix of good and bad form?
+MARGIN_MAX_DEG = 10.0  # a margin is 0..this (the hysteresis keys' own range is 0..10 / 0..20)
 
 
 @dataclass
@@ -106,6 +107,10 @@ def suggest(session, lean_margin: float = LEAN_MARGIN, swivel_margin: float = SW
 
     config = import_device("config")
     ev = import_device("events")
+    for flag, m in (("--lean-margin", lean_margin), ("--swivel-margin", swivel_margin)):
+        if not (isinstance(m, (int, float)) and 0.0 <= m <= MARGIN_MAX_DEG):  # also refuses nan
+            raise HingeError(f"{flag} {m:g}: out of range 0..{MARGIN_MAX_DEG:g} deg" if isinstance(m, (int, float))
+                             else f"{flag} {m!r}: not a number")
     s = session.strides
     running = s["activity"] == ev.ACT_RUNNING
     use = running & s["calibrated"]
@@ -218,6 +223,20 @@ def apply(board, values: dict, restart: bool = False) -> dict:
 
 
 # ---- CLI ------------------------------------------------------------------------------------
+def _margin(flag: str, text, default: float) -> float:
+    """A margin from the command line: the config's number rule (ASCII decimal), else one line."""
+    if text is None:
+        return default
+    if isinstance(text, (int, float)):
+        return float(text)
+    from .devpath import import_device
+
+    try:
+        return float(import_device("config").number(str(text).strip()))
+    except ValueError:
+        raise HingeError(f"{flag} {text}: not a number (digits 0-9, e.g. 1 or 1.5)") from None
+
+
 def main(a) -> int:
     from . import report
 
@@ -225,8 +244,8 @@ def main(a) -> int:
     if session.problems:
         print(f"hinge baseline: warning: {a.log}: damaged in {len(session.problems)} place(s); using what is intact",
               file=sys.stderr)
-    sug = suggest(session, LEAN_MARGIN if a.lean_margin is None else a.lean_margin,
-                  SWIVEL_MARGIN if a.swivel_margin is None else a.swivel_margin)
+    sug = suggest(session, _margin("--lean-margin", a.lean_margin, LEAN_MARGIN),
+                  _margin("--swivel-margin", a.swivel_margin, SWIVEL_MARGIN))
     print(sug.explain())
     if not a.apply:
         pairs = " ".join(f"{k}={v:g}" for k, v in sug.values.items())

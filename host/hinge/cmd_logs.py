@@ -629,10 +629,10 @@ def cmd_report(a) -> int:
 def _args_baseline(p):
     p.add_argument("log", metavar="LOG", help="a good-form session log (Snnnn.hlg) with a standing start")
     p.add_argument("--apply", action="store_true", help="write the suggested thresholds to the board's config")
-    p.add_argument("--lean-margin", type=float, default=None, metavar="DEG",
-                   help="degrees below your 10th-percentile lean for lean_min_deg (default 1.0)")
-    p.add_argument("--swivel-margin", type=float, default=None, metavar="DEG",
-                   help="degrees above your 90th-percentile rotation for swivel_max_deg (default 2.0)")
+    p.add_argument("--lean-margin", default=None, metavar="DEG",
+                   help="degrees below your 10th-percentile lean for lean_min_deg (0..10, default 1.0)")
+    p.add_argument("--swivel-margin", default=None, metavar="DEG",
+                   help="degrees above your 90th-percentile rotation for swivel_max_deg (0..10, default 2.0)")
     p.add_argument("--force", action="store_true", help="with --apply: apply even if the run looks like poor form")
     p.add_argument("--resume", action="store_true", help="with --apply: restart coaching with the new thresholds")
 
