@@ -8,6 +8,7 @@ encoding, the PNGs are decoded and must be real, non-blank images, and the HTML 
 self-contained file. Baseline --apply writes the board's config.json on a virtual board.
 """
 import base64
+import collections
 import io
 import json
 import re
@@ -108,6 +109,30 @@ def test_per_minute_splits_and_the_per_km_hook(mixed):
     mixed_d = report.Analysis(**{**mixed.__dict__, "strides": withd})
     rows = report.splits(mixed_d, by="distance")
     assert len(rows) == int(np.ceil(withd["distance_m"][-1] / 1000)) and rows[0]["end"] == 1000
+
+
+def test_report_and_monitor_show_a_buzz_at_the_same_second(mixed):
+    from hinge import live, timefmt
+
+    assert report.clock is timefmt.clock and live.mmss(111999) == "1:51"
+    for t_ms, shown in ((0, "0:00"), (999, "0:00"), (59999, "0:59"), (60000, "1:00"), (111500, "1:51"),
+                        (111999, "1:51"), (3599999, "59:59"), (3600000, "1:00:00"), (36061999, "10:01:01")):
+        assert timefmt.clock_ms(t_ms) == shown == timefmt.clock(t_ms / 1000) == live.mmss(t_ms), t_ms
+    assert timefmt.clock(0.1 * 3 * 200) == "1:00" and timefmt.clock(-5) == "0:00"
+    # every buzz of a real run: the report's line and the monitor's line name the same second
+    text = report.render_text([mixed])
+    html = report.render_html([mixed], pngs=collections.defaultdict(bytes))  # the tables, no figures
+    for x in mixed.alerts:
+        t = int(x["t_ms"])
+        line = live.format_event(live.parse_line(f"H 2 {t} 1 1 300 400 0 0"), live.Limits())
+        felt = line.split()[0]
+        assert felt == timefmt.clock_ms(t)
+        assert re.search(rf"^    +{re.escape(felt)}  ", text, re.M), (felt, t)
+        assert f"<td>{felt}</td>" in html
+    # 1:51.999 is 1:51 in both (the report rounded it to 1:52)
+    a = report.Analysis(**{**mixed.__dict__, "alerts": mixed.alerts[:1].copy()})
+    a.alerts["t_ms"] = 111999
+    assert "    1:51  " in report.render_text([a])
 
 
 # ---- figures: rendered and inspected ------------------------------------------------------------

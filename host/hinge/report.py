@@ -39,6 +39,7 @@ from pathlib import Path
 
 import numpy as np
 
+from . import timefmt
 from .devpath import import_device
 from .errors import HingeError
 
@@ -373,12 +374,7 @@ def splits(a: Analysis, by: str = "time", width: float | None = None) -> list[di
 
 
 # ---- formatting helpers ----------------------------------------------------------------------
-def clock(seconds: float) -> str:
-    """m:ss, or h:mm:ss from an hour on."""
-    s = int(round(seconds))
-    h, rem = divmod(s, 3600)
-    m, sec = divmod(rem, 60)
-    return f"{h}:{m:02d}:{sec:02d}" if h else f"{m}:{sec:02d}"
+clock = timefmt.clock  # m:ss or h:mm:ss, floored to the second: the same as `hinge monitor`
 
 
 def _f(v, fmt="{:.1f}", none="–"):
