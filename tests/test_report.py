@@ -135,6 +135,27 @@ def test_report_and_monitor_show_a_buzz_at_the_same_second(mixed):
     assert "    1:51  " in report.render_text([a])
 
 
+def test_per_minute_running_share_never_passes_100(mixed):
+    from hinge import logdecode
+
+    ev = devpath.import_device("events")
+    # 3 min of running strides, one every 700 ms, each 1400 ms long: they overlap by half
+    t = np.arange(1, 258) * 700 + 1400
+    rows = [(int(x), 800, 1200, 857, 1400, ev.ACT_RUNNING | ev.FLAG_CALIBRATED, 600) for x in t]
+    sess = logdecode.Session(mixed.session.header, logdecode._stride_array(rows), *logdecode._event_arrays([]))
+    a = report.analyse(sess, "overlap")
+    assert a.time_s["running"] == (t[-1] - (t[0] - 1400)) / 1000 <= a.duration_s
+    split = report.splits(a)
+    shares = [r["running_s"] / (r["end"] - r["start"]) for r in split]
+    assert max(shares) <= 1.0 and shares[1] == 1.0, shares
+    assert abs(sum(r["running_s"] for r in split) - a.time_s["running"]) < 1e-9
+    pct = [int(m) for m in re.findall(r"^  \d+:\d\d-\d+:\d\d +(\d+)%", report.render_text([a]), re.M)]
+    assert len(pct) == len(split) and max(pct) == 100
+    # and on a real run, minute by minute
+    for r in report.splits(mixed):
+        assert r["running_s"] <= r["end"] - r["start"] + 1e-9
+
+
 # ---- figures: rendered and inspected ------------------------------------------------------------
 def _png_ok(png: bytes, min_w=700, min_h=400):
     img = Image.open(io.BytesIO(png))

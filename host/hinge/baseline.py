@@ -155,8 +155,8 @@ def suggest(session, lean_margin: float = LEAN_MARGIN, swivel_margin: float = SW
     except ValueError as e:
         raise HingeError(f"the suggestion does not validate: {str(e).splitlines()[0]}") from None
     fault, replayed = report.replay_coach(s, cfg)
-    dur = s["stride_ms"].astype(float) / 1000.0
-    check = {f"{r}_s": float(dur[fault[r] & running].sum()) for r in report.REASONS}
+    t_end = int(s["t_ms"].max()) if len(s) else 0
+    check = {f"{r}_s": report.covered_s(s, fault[r] & running, 0, t_end) for r in report.REASONS}
     check["buzzes"] = len(replayed)
     current = {k: log_cfg[k] for k in ("lean_min_deg", "lean_back_deg", "swivel_max_deg")}
     return Suggestion(values, p, current, check, notes, doubtful)
