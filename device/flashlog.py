@@ -95,7 +95,7 @@ class SessionLog:
         self, root, cfg, fw_version, imu_model, lsb_per_g, lsb_per_kdps, rate_hz, statvfs=None, clock_ms=None
     ):
         self.ok = False  # True while the session log is being written
-        self.error = None  # why logging stopped, if it did
+        self.error = None  # why logging stopped or paused (the last write error), if it did
         self.rotated = 0  # sessions deleted to make room
         self.full = False  # True while the flash is full: records are dropped, coaching goes on
         self.fulls = 0  # times logging paused for a full flash
@@ -176,8 +176,12 @@ class SessionLog:
         if not self._put(self._f, hdr):
             self.full = True  # nothing left to delete: this session is not logged
             self.fulls += 1
-            self._f.close()
+            f = self._f
             self._f = None
+            try:
+                f.close()
+            except OSError:
+                pass
             try:
                 os.remove(self._dir + "/" + self.name)  # no empty log left behind
             except OSError:
