@@ -65,4 +65,7 @@ FAULT_CONFIG_FALLBACK = const(3)
 FAULT_LOW_BATTERY = const(4)
 FAULT_FIFO_OVERFLOW = const(5)
 FAULT_LOG_ROTATED = const(6)
-FAULT_NAMES = ("", "sensor_fault", "sensor_back", "config_fallback", "low_battery", "fifo_overflow", "log_rotated")
+FAULT_LOG_FULL = const(7)  # flash full, nothing left to delete: records lost from t on
+FAULT_LOG_RESUMED = const(8)  # logging again; detail = records lost while the flash was full
+FAULT_NAMES = ("", "sensor_fault", "sensor_back", "config_fallback", "low_battery", "fifo_overflow", "log_rotated",
+               "log_full", "log_resumed")

@@ -247,6 +247,11 @@ class App:
                 if self.session_on:
                     self.read_imu()
                     self.log.poll()
+                    news = self.log.news()
+                    if news:  # logging paused (flash full), resumed or stopped: one line, and a cue
+                        self.say(news)
+                        if self.log.full or not self.log.ok:
+                            self.hap.play(haptic.P_LOW_BATTERY)
                 if self.button_pressed():
                     if self.session_on:
                         self.end_session()

@@ -269,7 +269,10 @@ def test_config_cli(vb, deployed, capsys, tmp_path):
     assert rc == 2 and "swivel_max_deg=500 out of range 3..90 deg" in err
     bad.write_text('{"swivel_max_deg": ')
     rc, _, err = run_cli(capsys, *port, "config", "push", str(bad), "--no-reset")
-    assert rc == 2 and "not JSON" in err
+    assert rc == 2 and "not valid JSON (line 1, col 20: expected a value" in err
+    bad.write_text('{"version": 1, "lean_min_deg" 5,,}')  # the board's reader refuses it: so does push
+    rc, _, err = run_cli(capsys, *port, "config", "push", str(bad), "--no-reset")
+    assert rc == 2 and "not valid JSON (line 1, col 31: expected ':' after \"lean_min_deg\")" in err
     assert board_config(vb) == text
     new = tmp_path / "new.json"
     new.write_text('{"swivel_max_deg": 25}')  # a push replaces the whole config
@@ -297,6 +300,17 @@ def test_config_show_names_a_fallback(vb, deployed, capsys):
         assert rc == 0
         assert "fallback_last_good: config.json: lean_min_deg=99 out of range" in out
         assert any(ln.startswith("lean_min_deg") and "6.0" in ln for ln in out.splitlines())
+        # lenient JSON: what the board's own configstore says on the board (micropython) ...
+        (fl / "config.json").write_text('{"version": 1, "lean_min_deg" 5,,}')
+        with connect(str(vb.link_path)) as b:
+            on_board = b.exec_("import configstore\nprint(configstore.load('.')[1])", timeout=10).strip()
+        assert on_board == ('fallback_last_good: config.json: not valid JSON (line 1, col 31: expected \':\' after '
+                            '"lean_min_deg")'), on_board
+        # ... is what `hinge config show` says, and it shows the last good value
+        rc, out, _ = run_cli(capsys, "--port", str(vb.link_path), "config", "show")
+        assert rc == 0 and f"note: the firmware falls back: {on_board}" in out
+        assert any(ln.startswith("lean_min_deg") and "6.0" in ln for ln in out.splitlines())
+        (fl / "config.json").write_text('{"lean_min_deg": 99}')
         # set repairs config.json on top of the config in use
         rc, _, err = run_cli(capsys, "--port", str(vb.link_path), "config", "set", "motor_duty=50", "--no-reset")
         assert rc == 0, err
@@ -314,6 +328,31 @@ def one_line_error(capsys, argv, *needles):
     for n in needles:
         assert n in err, err
     return err
+
+
+@pytest.mark.parametrize("pair, why", [
+    ("lean_min_deg=1_0", "lean_min_deg=1_0 is not a number (digits 0-9"),
+    ("lean_min_deg=\uff11\uff10", "lean_min_deg=\uff11\uff10 is not a number (digits 0-9"),
+    ("lean_min_deg=1e308", "lean_min_deg=1e+308 out of range -10..30 deg"),
+    ("rate_hz=1e308", "rate_hz=1e+308 out of range 50..210 Hz"),
+    ("rate_hz=1e999", "rate_hz=inf out of range 50..210 Hz"),
+    ("lean_min_deg=nan", "lean_min_deg=nan is not a number"),
+    ("accel_range_g=8.5", "accel_range_g=8.5 must be one of 2 4 8 16 g"),
+])
+def test_config_set_refuses_bad_numbers_before_the_port(capsys, tmp_path, pair, why):
+    import warnings
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        err = one_line_error(capsys, ["--port", str(tmp_path / "ttyUSB9"), "config", "set", pair], why)
+    assert "no board at" not in err and len(err) < 160
+
+
+def test_config_set_accepts_a_whole_float_for_a_choice(capsys, tmp_path):
+    assert cmd_board._parse_pairs(["accel_range_g=8.0", "gyro_range_dps=2000.0", "rate_hz=+100"]) == {
+        "accel_range_g": 8, "gyro_range_dps": 2000, "rate_hz": 100}
+    # valid: it gets as far as the port
+    one_line_error(capsys, ["--port", str(tmp_path / "ttyUSB9"), "config", "set", "accel_range_g=8.0"], "no board at")
 
 
 def test_missing_port(capsys, tmp_path):

@@ -95,7 +95,8 @@ def sha(b: bytes) -> str:
 
 # ---- names -----------------------------------------------------------------------------------
 @pytest.mark.parametrize("name", ["../x", "/etc/x", "S0001.hlg\x00", "S0001.hlg/../../x", "..", "S0001.hlg\n",
-                                  "C:\\x", "S0001.txt", "S01.hlg", "x/S0001.hlg", "~/S0001.hlg"])
+                                  "C:\\x", "S0001.txt", "S01.hlg", "x/S0001.hlg", "~/S0001.hlg", "S00001.hlg",
+                                  "S16777216.hlg", "S\uff11\uff12\uff13\uff14.hlg", "S0000.hlg"])
 def test_bad_board_names_are_refused(name):
     with pytest.raises(HingeError) as e:
         cmd_logs.check_name(name)
@@ -103,12 +104,44 @@ def test_bad_board_names_are_refused(name):
 
 
 def test_good_names_and_session_arguments():
-    for name in ("S0001.hlg", "S0001.raw", "S12345.hlg"):
+    for name in ("S0001.hlg", "S0001.raw", "S12345.hlg", "S99999.hlg", "S100000.hlg", "S16777215.raw"):
         assert cmd_logs.check_name(name) == name
     assert [cmd_logs.session_number(x) for x in ("S0007", "s7", "7", "S0007.hlg", "0007")] == [7] * 5
-    for bad in ("../x", "/etc/passwd", "S0001.hlg/..", "S0001\x00", "S99999999"):
+    assert [cmd_logs.session_number(x) for x in ("S100000", "S100000.hlg", "100000")] == [100000] * 3
+    for bad in ("../x", "/etc/passwd", "S0001.hlg/..", "S0001\x00", "S99999999", "S16777216", "S\uff17"):
         with pytest.raises(HingeError):
             cmd_logs.session_number(bad)
+
+
+def test_sessions_past_99999_are_listed_and_pulled(boards, flash, dest, capsys):
+    from array import array
+
+    import config
+    import flashlog
+
+    (flash / "logs" / "LAST").write_text("99998")
+    q = array("i", [1, 0, 850, 1300, 1714, 700, 6, 600])
+    for _ in range(2):  # the firmware's own writer names them: S99999.hlg, S100000.hlg
+        log = flashlog.SessionLog(str(flash), config.defaults(), "fw", "mpu6500", 4096, 32800, 104, clock_ms=lambda: 0)
+        for i in range(50):
+            q[1] = 700 * (i + 1)
+            log.event(q, 0)
+        log.close()
+    vb = boards()
+    with connect(str(vb.link_path)) as b:
+        files = cmd_logs.list_logs(b)
+    assert [(f.name, f.session) for f in files] == [("S0001.hlg", 1), ("S0001.raw", 1), ("S99999.hlg", 99999),
+                                                    ("S100000.hlg", 100000)]
+    assert run_cli("--port", str(vb.link_path), "logs", "list", "--dir", str(dest)) == 0
+    out = capsys.readouterr().out
+    assert "S99999 " in out and "S100000 " in out and "(3 sessions" in out
+    assert run_cli("--port", str(vb.link_path), "logs", "pull", "--dir", str(dest), "--quiet") == 0
+    assert (dest / "S100000.hlg").exists() and not (dest / "S99999.hlg").exists()  # the newest
+    assert run_cli("--port", str(vb.link_path), "logs", "pull", "S99999", "--dir", str(dest), "--quiet") == 0
+    for n in (99999, 100000):
+        h = json.loads((dest / f"S{n}.json").read_text())["header"]
+        assert h["session"] == n and h["name"] == f"S{n}"
+        assert (dest / f"S{n}.hlg").read_bytes() == (flash / "logs" / f"S{n}.hlg").read_bytes()
 
 
 # ---- transport's ranged read ------------------------------------------------------------------

@@ -254,6 +254,59 @@ def test_cpython_low_battery_and_fifo_overflow(tmp_path):
     assert (s.strides["t_ms"] > t_over + 5000).sum() > 5   # coaching went on
 
 
+def test_cpython_flash_full_mid_run_cues_and_logging_resumes(tmp_path, monkeypatch, capsys):
+    sim, cap = _cap("good_form", minutes=3)
+    vb, flash = _board(tmp_path, cap)
+    flashlog = devpath.import_device("flashlog")
+    full = [False]
+    real_open = open
+
+    def flash_open(path, mode="r"):
+        f = real_open(path, mode)
+        if "w" not in mode or "b" not in mode:
+            return f
+
+        class F:  # the session file, on a flash that is full while full[0] (statvfs cannot tell)
+            def write(self, data):
+                if full[0]:
+                    raise OSError(28, "No space left on device")
+                return f.write(data)
+
+            def flush(self):
+                f.flush()
+
+            def seek(self, pos):
+                return f.seek(pos)
+
+            def close(self):
+                f.close()
+
+        return F()
+
+    monkeypatch.setattr(flashlog, "open", flash_open, raising=False)
+    sch = _Schedule(vb)
+    sch.at(40000, lambda: full.__setitem__(0, True))
+    sch.at(100000, lambda: full.__setitem__(0, False))
+    (flash / "config.json").write_text(json.dumps(_cfg(sim)))
+    app = devpath.import_device("main").App(quiet=False)
+    with pytest.raises(SystemExit):
+        app.run()
+    out = capsys.readouterr().out
+    said = [ln for ln in out.splitlines() if ln.startswith("H # log ")]
+    assert len(said) == 2 and "flash full" in said[0] and "logging again" in said[1], said
+    # the cue: three ticks (the low-battery pattern) once the log paused
+    ticks = [t for t, d in _pulses(vb.pwm_log) if abs(d - 60) < 15 and t > 40000]
+    assert len(ticks) >= 3 and ticks[2] - ticks[0] < 1200 and ticks[0] < 110000
+    s = logdecode.decode_session(sorted((flash / "logs").glob("*.hlg"))[-1])
+    assert s.problems == []
+    names = list(s.events["name"])
+    assert names.count("log_full") == 1 and names.count("log_resumed") == 1
+    t_full = int(s.events["t_ms"][names.index("log_full")])
+    t_back = int(s.events["t_ms"][names.index("log_resumed")])
+    assert 0 < t_full < 100000 < t_back and int(s.events["b"][names.index("log_resumed")]) > 0
+    assert (s.strides["t_ms"] > t_back).sum() > 20  # logged again after
+
+
 def _pulses(pwm_log):
     out, on = [], None
     for t, _pin, duty in pwm_log:

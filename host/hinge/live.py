@@ -158,11 +158,10 @@ class Limits:
 
 # ---- readable view -----------------------------------------------------------------------------
 def mmss(t_ms) -> str:
-    """Session time as m:ss (h:mm:ss past an hour)."""
-    s = max(0, int(t_ms)) // 1000
-    if s >= 3600:
-        return f"{s // 3600}:{s // 60 % 60:02d}:{s % 60:02d}"
-    return f"{s // 60}:{s % 60:02d}"
+    """Session time as m:ss (h:mm:ss past an hour), floored: hinge.timefmt, shared with the report."""
+    from .timefmt import clock_ms
+
+    return clock_ms(t_ms)
 
 
 STRIDE_HEAD = f"{'time':>7}  {'activity':<8}  {'cadence':>7}  {'lean':>6}  {'rotation':>8}  {'hip drop':>8}  marks"
