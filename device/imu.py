@@ -17,7 +17,8 @@ it comes from the sample period through an integer phase accumulator (104 Hz giv
 153,154,154,...: integers whose running sum is the time, never off by more than 1/16 ms), not
 from Python timing. After a FIFO overflow or a sensor outage the first sample's ``dt`` also
 carries the estimated time of the samples that were lost (whole sample periods, estimated from
-``clock.ticks_ms``; capped at 3.75 s, within the 16-bit field).
+``clock.ticks_ms``; up to 60 s). One dt holds at most 3.75 s of it (the field is 16-bit): the rest
+goes into the next samples' dt, so the sum of dt stays the session's true time.
 
 Errors: ``OSError`` whose message names the address and what was expected. ``read`` raises
 ``OSError`` while the sensor does not answer; once it answers again ``read`` re-probes it,
@@ -44,8 +45,10 @@ EXPECT = {
     "lsm6ds3": 0x69, "lsm6dso": 0x6C, "lsm6dsox": 0x6C, "ism330dhcx": 0x6B,
 }
 
-_GAP_MAX = const(60000)   # lost time carried into one dt, 1/16 ms (3.75 s; dt is 16-bit)
-_GAP_MAX_MS = const(60000)  # longest gap measured (ms); keeps el * 16 * den < 2**30
+_GAP_MAX_MS = const(60000)  # longest gap measured, ms: keeps el * 16 * den within 2**30 (den <= 1024)
+_EXTRA_MAX = const(960000)  # lost time carried, 1/16 ms (60 s): the unpackers put at most 60000
+#                             (3.75 s, within the unsigned 16-bit dt) into one sample and the rest
+#                             into the next ones, so the session clock stays true after an outage
 
 # phase/gap state in ImuBase._st (array('i'); shared with the viper unpackers)
 _ST_ACC = const(0)  # phase accumulator, in 1/den of 1/16 ms
@@ -190,7 +193,7 @@ class ImuBase:
             ex = acc // den
             st[_ST_ACC] = acc - ex * den
             ex += st[_ST_EXTRA]
-            st[_ST_EXTRA] = ex if ex < _GAP_MAX else _GAP_MAX
+            st[_ST_EXTRA] = ex if ex < _EXTRA_MAX else _EXTRA_MAX
         self._t_sync = now
         self._n_sync = 0
 

@@ -4,7 +4,7 @@ Usage (normally through ``imu.find_imu``)::
 
     from imu_lsm6ds import LSM6DS
     drv = LSM6DS(i2c, 0x6A, "lsm6dso", rate_hz=104, accel_range_g=8, gyro_range_dps=1000, lpf_hz=42)
-    n = drv.read(buf, max_n)   # buf: array('h'), 7 int16 per sample [dt_ms ax ay az gx gy gz]
+    n = drv.read(buf, max_n)   # buf: array('h'), 7 int16 per sample [dt ax ay az gx gy gz]
 
 From the datasheets (LSM6DS3 DocID026899, LSM6DSO DS12140, LSM6DSOX DS12814, ISM330DHCX DS13012):
 WHO_AM_I (0x0F) 0x69 (DS3), 0x6C (DSO and DSOX: one ID, told apart only by the pinned model),
@@ -80,9 +80,13 @@ def _unpack_ds3(src: ptr8, dst: ptr16, di: int, n: int, st: ptr32):
         acc += num
         dt = acc // den
         acc -= dt * den
-        dt += extra
-        extra = 0
-        dst[d] = dt
+        if extra > 60000:  # lost time beyond one 16-bit dt goes on into the next samples
+            dt += 60000
+            extra -= 60000
+        else:
+            dt += extra
+            extra = 0
+        dst[d] = (dt ^ 0x8000) - 0x8000  # unsigned dt as its int16 bit pattern
         for k in range(6):
             v = int(src[s]) | (int(src[s + 1]) << 8)
             # words 0..2 gyro -> dst 4..6, words 3..5 accel -> dst 1..3
@@ -91,7 +95,7 @@ def _unpack_ds3(src: ptr8, dst: ptr16, di: int, n: int, st: ptr32):
             s += 2
         d += 7
     st[0] = acc
-    st[3] = 0
+    st[3] = extra
 
 
 @micropython.viper
@@ -118,9 +122,13 @@ def _unpack_tagged(src: ptr8, nw: int, dst: ptr16, st: ptr32, pv: ptr16) -> int:
                 acc += num
                 dt = acc // den
                 acc -= dt * den
-                dt += extra
-                extra = 0
-                dst[d] = dt
+                if extra > 60000:  # lost time beyond one 16-bit dt goes on into the next samples
+                    dt += 60000
+                    extra -= 60000
+                else:
+                    dt += extra
+                    extra = 0
+                dst[d] = (dt ^ 0x8000) - 0x8000  # unsigned dt as its int16 bit pattern
                 # this word's axes go to 1..3 (accel) or 4..6 (gyro); the pending one to the other
                 mine = 1 if kind == 2 else 4
                 other = 5 - mine
