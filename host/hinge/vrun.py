@@ -13,8 +13,6 @@ import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
-import numpy as np
-
 from . import devpath
 from .capture import Capture, to_raw
 
@@ -51,22 +49,20 @@ class VirtualRun:
     session_files: list = field(default_factory=list)
 
 
-def write_source(cap: Capture, path: Path, lsb_g: int = 4096, lsb_k: int = 32800, timed: bool = False) -> dict:
+def write_source(cap: Capture, path: Path, lsb_g: int = 4096, lsb_k: int = 32800, timed: bool = True) -> dict:
     """The capture as the virtual IMU's sample source (7 int16 per sample: dt + raw counts).
 
-    By default untimed (dt = 0): the chip model plays one capture sample per sample period, as
-    a real chip would produce them. Timed (the capture's own t_ms) makes the model resample
-    the capture onto its own clock (sample-and-hold), which duplicates or drops samples where
-    the capture's timestamps jitter: use it only to test exactly that.
+    Timed (the default): dt is the capture's own time in 1/16 ms (``to_raw``), so the chip model
+    samples the motion at its own clock, as a real chip does (one-to-one when the chip's rate is
+    the capture's; resampled when its clock runs fast or slow). The first sample is one capture
+    period after the chip starts. Untimed (``timed=False``, dt = 0): the chip plays one capture
+    sample per sample period whatever its clock, so a clock error would not show.
     """
     raw = to_raw(cap, lsb_g, lsb_k)
     if not timed:
         raw[:, 0] = 0
     elif len(raw):
-        # the source file's dt is whole ms (the virtual chip's timeline), exact in sum
-        ms = np.rint(np.asarray(cap.t_ms, float) - float(cap.t_ms[0])).astype(np.int64)
-        raw[:, 0] = np.clip(np.diff(ms, prepend=ms[0]), 0, 32767)
-        raw[0, 0] = max(1, int(round(1000.0 / cap.rate_hz)))
+        raw[0, 0] = max(1, int(round(16000.0 / cap.rate_hz)))
     path.write_bytes(raw.astype("<i2").tobytes())
     return {"path": str(path), "fields": 7, "lsb_per_g": lsb_g, "lsb_per_kdps": lsb_k}
 

@@ -289,12 +289,12 @@ def test_file_sources_6_and_7_fields():
     d = driver(vb)
     out, _ = read_all(vb, d, 200, 12)
     assert [s[1:] for s in out] == [list(r) for r in rows]
-    # 7 fields: a 104 Hz capture (dt from the same accumulator) replayed into a 100 Hz MPU:
-    # sample-and-hold, so each output is some earlier-or-equal capture sample, in order
+    # 7 fields: a 104 Hz capture (dt in 1/16 ms from the same accumulator) replayed into a 100 Hz
+    # MPU: each output is the capture sample nearest to the chip's sampling instant, in order
     acc = 0
     rows7 = []
     for r in rows:
-        acc += 1000
+        acc += 16000
         dt = acc // 104
         acc -= dt * 104
         rows7.append((dt,) + r)
@@ -302,14 +302,18 @@ def test_file_sources_6_and_7_fields():
     vb = board("mpu6050", source=vsources.FileSource(path, fields=7))
     d = driver(vb)
     out, _ = read_all(vb, d, 200, 12)
-    idx = [index_of(array("h", s), 0) for s in out]
-    assert 185 <= len(out) <= 195, len(out)  # 200 samples at 104 Hz = 1.92 s -> ~192 at 100 Hz
+    idx = [index_of(array("h", [0] + s[1:]), 0) for s in out]
+    assert 190 <= len(out) <= 193, len(out)  # 200 samples at 104 Hz = 1.92 s -> ~192 at 100 Hz
     assert all(b - a in (1, 2) for a, b in zip(idx, idx[1:])), idx
     t = 0
     for k, s in enumerate(out):
         t += s[0]
         cap_t = sum(r[0] for r in rows7[: idx[k] + 1])
-        assert 0 <= t - cap_t < 10, (k, t, cap_t)  # held sample is at most one capture period old
+        assert abs(t - cap_t) <= 77, (k, t, cap_t)  # nearest: within half a capture period (154/2)
+    # a 7-field dt above 32767 (an unsigned 16-bit value) round-trips through the file
+    vsources.write_samples(path, [(40000, 1, 2, 3, 4, 5, 6)], 7)
+    got = array("h", [0] * 7)
+    assert vsources.FileSource(path, fields=7).read(got) and got[0] & 0xFFFF == 40000
     try:
         os.remove(path)
     except (AttributeError, OSError):

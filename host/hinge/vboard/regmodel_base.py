@@ -7,13 +7,15 @@ map and FIFO format; this base owns what every chip has in common:
 * presence: ``unplug(ms, power_loss=True)`` makes the chip NACK every transfer for ``ms`` virtual
   milliseconds (``None``: until ``plug()``); with ``power_loss`` it comes back at power-on
   defaults with an empty FIFO, as a chip that lost its supply would.
-* timing: while the chip samples, sample ``k`` after the (re)start at virtual time ``t0`` is due at
-  ``t0 + floor((k + 1) * num / den)`` ms, the same integer phase accumulator the drivers use for
-  ``dt_ms``; ``sync(now)`` produces every sample due up to ``now``.
-* feeding: each sample takes the source value held at its time (sample-and-hold on the source's
-  own timeline, so a source at the chip's rate comes out one-to-one and a 104 Hz capture played
-  into a 100 Hz chip is resampled, not stretched). A source with ``lsb_per_g``/``lsb_per_kdps``
-  is rescaled to the chip's configured full scale; without, its counts pass through unchanged.
+* timing, in 1/16 ms (the sample buffer's dt unit): while the chip samples, sample ``k`` after
+  the (re)start at virtual time ``t0`` is due at ``t0 + floor((k + 1) * P)`` with ``P`` its period
+  (an integer phase accumulator, as the drivers use for ``dt``); ``sync(now)`` produces every
+  sample due up to virtual ``now`` ms.
+* feeding: each sample takes the source sample nearest to its instant on the source's own
+  timeline (the chip samples the motion at its own clock: a source at the chip's rate comes out
+  one-to-one, and a 104 Hz capture played into a 100 Hz chip is resampled, not stretched). A
+  source with ``lsb_per_g``/``lsb_per_kdps`` is rescaled to the chip's configured full scale;
+  without, its counts pass through unchanged.
 * faults: ``who_am_i`` overrides the ID register; ``stuck_reset`` keeps the reset bit set.
 
 MicroPython-compatible (runs in the unix port as the virtual board): no numpy, no dataclasses.
@@ -50,17 +52,20 @@ class ChipModel:
         self._power_loss = False
         self._t = 0  # virtual time the model is synced to
         self._running = False
-        self._t0 = 0
+        self._t0 = 0  # (re)start of sampling, 1/16 ms
         self._acc = 0
-        self._num = 1
+        self._num = 1  # rate(): nominal period num/den ms
         self._den = 1
-        self._next_t = 0
+        self._pn = 16  # the chip's actual period pn/pd in 1/16 ms
+        self._pd = 1
+        self._next_t = 0  # due time of the next sample, 1/16 ms
         self._slot = 0
-        # source timeline (relative to the first time the chip started sampling)
+        # source timeline, 1/16 ms (relative to the first time the chip started sampling)
         self._src_t0 = None
         self._cur = array("h", [0] * 7)
         self._nxt = array("h", [0] * 7)
         self._cur_ok = False
+        self._cur_t = 0
         self._nxt_ok = False
         self._nxt_t = 0
         self._end_t = None
@@ -135,17 +140,22 @@ class ChipModel:
         if self._running and r[0] == self._num and r[1] == self._den:
             return
         self._num, self._den = r
-        self._t0 = now
+        self._pn, self._pd = self.period_q()
+        self._t0 = now * 16
         self._acc = 0
         self._running = True
         if self._src_t0 is None:
-            self._src_t0 = now
-        self._next_t = now + self._step()
+            self._src_t0 = self._t0
+        self._next_t = self._t0 + self._step()
+
+    def period_q(self):
+        """The chip's actual sample period while sampling: (pn, pd), pn/pd in 1/16 ms."""
+        return self._num * 16, self._den
 
     def _step(self):
-        self._acc += self._num
-        d = self._acc // self._den
-        self._acc -= d * self._den
+        self._acc += self._pn
+        d = self._acc // self._pd
+        self._acc -= d * self._pd
         return d
 
     def sync(self, now):
@@ -157,7 +167,8 @@ class ChipModel:
             # came back: produce nothing for the time it was away (power loss) and answer again
             self.plug()
             self.retime()
-        while self._running and self._next_t <= now:
+        lim = now * 16
+        while self._running and self._next_t <= lim:
             t = self._next_t
             if self._absent and self._power_loss:
                 self._running = False
@@ -179,8 +190,8 @@ class ChipModel:
         if not src.read(nx):
             self._nxt_ok = False
             return False
-        dt = nx[0]
-        if dt <= 0:  # untimed source: one sample per period of the chip's rate at feed start
+        dt = nx[0] & 0xFFFF  # unsigned, 1/16 ms
+        if dt == 0:  # untimed source: one sample per period of the chip's rate at feed start
             self._src_timed = False
             self._src_acc += self._src_num
             dt = self._src_acc // self._src_den
@@ -198,8 +209,8 @@ class ChipModel:
             return True
         rel = t - self._src_t0
         if not self._cur_ok and not self._nxt_ok and self._end_t is None:
-            # first use: adopt the chip's current rate for an untimed source
-            self._src_num, self._src_den = self._num, self._den
+            # first use: adopt the chip's current period for an untimed source
+            self._src_num, self._src_den = self._pn, self._pd
             self._src_acc = 0
             self._nxt_t = 0
             if not self._src_load():
@@ -210,13 +221,14 @@ class ChipModel:
             for i in range(7):
                 c[i] = n[i]
             cur_t = self._nxt_t
+            self._cur_t = cur_t
             self._cur_ok = True
             if not self._src_load():
                 # the last sample covers half a period past its time: a chip at the source's
                 # rate ends exactly with it, and a slower or faster chip neither repeats it
                 # for long nor cuts the capture short
-                if self._src_timed and c[0] > 0:
-                    half = (c[0] + 1) // 2
+                if self._src_timed and c[0]:
+                    half = ((c[0] & 0xFFFF) + 1) // 2
                 else:
                     half = (self._src_num // self._src_den + 1) // 2
                 self._end_t = cur_t + (half if half > 0 else 1)
@@ -224,6 +236,8 @@ class ChipModel:
         if not self._nxt_ok and self._end_t is not None and rel >= self._end_t:
             return False
         c = self._cur if self._cur_ok else self._nxt
+        if self._cur_ok and self._nxt_ok and self._nxt_t - rel < rel - self._cur_t:
+            c = self._nxt  # the source sample nearest to this instant
         sg = getattr(src, "lsb_per_g", None)
         sk = getattr(src, "lsb_per_kdps", None)
         if sg or sk:
