@@ -27,12 +27,14 @@ per detector event, ``H <type> <t_ms> <a> <b> <c> <d> <e> <f>`` (the 8 ints of
 heap; the firmware is stopped), runs a small program that finds the IMU with the board's own
 config (``configstore.load`` + ``board.configure`` + ``imu.find_imu``), reads its FIFO every
 50 ms and prints each read as one line ``D<base64 of the int16 samples>`` (7 int16 per sample:
-dt_ms and raw counts; ~19 bytes a sample, 2 KB/s at 104 Hz against ~11 KB/s of a 115200-baud
-UART); the host decodes the lines as they arrive, converts counts to g and deg/s with the
-driver's scales and writes the capture CSV through a temp name renamed at the end, so a broken
-capture leaves no file that looks complete. The number of samples is set by sample time (the
-chip's own dt), not by the host's clock: N seconds at R Hz gives N*R samples (fewer only if
-the FIFO overflowed, which the file notes). Afterwards the firmware is restarted (friendly soft
+dt in 1/16 ms, unsigned, and raw counts; ~19 bytes a sample, 2 KB/s at 104 Hz against ~11 KB/s
+of a 115200-baud UART); the host decodes the lines as they arrive, converts counts to g and
+deg/s with the driver's scales and writes the capture CSV through a temp name renamed at the
+end, so a broken capture leaves no file that looks complete. ``t_ms`` is the sum of the
+firmware's dt (with decimals: what the firmware knows of each sample's time, including its
+measured IMU rate once it has one). The number of samples is set by sample time (the firmware's
+dt), not by the host's clock: N seconds at R Hz gives about N*R samples (fewer only if the FIFO
+overflowed, which the file notes). Afterwards the firmware is restarted (friendly soft
 reset) when the board has a main.py.
 """
 from __future__ import annotations
@@ -494,7 +496,7 @@ def _hcap(secs, rate, nb, per, quiet_ms):
                      d.lpf_hz, cfg['mount_up'], cfg['mount_forward'], st, sys.platform)))
     buf = array('h', bytes(14 * nb))
     mv = memoryview(buf)
-    goal = secs * 1000
+    goal = int(secs * 16000)
     t = -1
     total = 0
     err = 0
@@ -510,7 +512,7 @@ def _hcap(secs, rate, nb, per, quiet_ms):
                 print('W', e)
         k = 0
         while k < n:
-            t = 0 if t < 0 else t + buf[7 * k]
+            t = 0 if t < 0 else t + (buf[7 * k] & 0xFFFF)
             if t >= goal:
                 break
             k += 1
@@ -570,7 +572,7 @@ class _Stream:
         self.info = None
         self.chunks = []
         self.n = 0
-        self.t_ms = 0  # sample time of the newest sample (first = 0)
+        self.t16 = 0  # sample time of the newest sample, 1/16 ms (first = 0)
         self.error = None
         self.warning = None
         self.end = None
@@ -602,13 +604,13 @@ class _Stream:
                 return
             a = np.frombuffer(raw, dtype="<i2").reshape(-1, 7)
             self.chunks.append(a)
-            dt = a[:, 0].astype(np.int64)
+            dt = a[:, 0].view(np.uint16).astype(np.int64)  # unsigned 1/16 ms
             if self.n == 0:
                 dt = dt[1:]
-            self.t_ms += int(dt.sum())
+            self.t16 += int(dt.sum())
             self.n += len(a)
             if self.progress is not None:
-                self.progress(min(self.t_ms / 1000.0, self.seconds), self.seconds)
+                self.progress(min(self.t16 / 16000.0, self.seconds), self.seconds)
         elif tag == b"I":
             self.info = ast.literal_eval(line[2:].decode())
         elif tag == b"E":
@@ -684,9 +686,9 @@ def capture(port, seconds: float, out, rate_hz: int | None = None, progress=None
         raise HingeError(f"the IMU gave only {st.n} samples in {seconds:g} s; nothing written")
     model, addr, rate, lsb_g, lsb_k, rng_g, rng_dps, lpf, up, fwd, status, platform = st.info
     raw = np.concatenate(st.chunks)
-    dt = raw[:, 0].astype(np.int64)
+    dt = raw[:, 0].view(np.uint16).astype(np.int64)  # 1/16 ms, unsigned (device/kernel.py)
     dt[0] = 0
-    t_ms = np.cumsum(dt)
+    t_ms = np.cumsum(dt) / 16.0
     acc_g = raw[:, 1:4] / float(lsb_g)
     gyr_dps = raw[:, 4:7] * (1000.0 / float(lsb_k))
     stamp = datetime.datetime.now(datetime.timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
@@ -696,7 +698,7 @@ def capture(port, seconds: float, out, rate_hz: int | None = None, progress=None
         f"imu={model} addr=0x{addr:02x} rate_hz={rate} accel_range_g={rng_g} gyro_range_dps={rng_dps} lpf_hz={lpf}",
         f"scales: lsb_per_g={lsb_g} lsb_per_kdps={lsb_k} (g = counts / lsb_per_g; deg/s = counts * 1000 / lsb_per_kdps)",
         f"mount_up={up} mount_forward={fwd} (board config: {status})",
-        f"samples={st.n} duration_s={int(t_ms[-1]) / 1000:g} fifo_overflows={overflows} lost_samples={lost} "
+        f"samples={st.n} duration_s={t_ms[-1] / 1000:.3f} fifo_overflows={overflows} lost_samples={lost} "
         f"sensor_errors={errors}",
         f"replay with the board's own scales: hinge replay FILE --set imu_model={model}"
         + (f" --set mount_up={up} --set mount_forward={fwd}" if (up, fwd) != ("+x", "-z") else ""),
@@ -710,7 +712,7 @@ def capture(port, seconds: float, out, rate_hz: int | None = None, progress=None
         with contextlib.suppress(OSError):
             tmp.unlink()
         raise
-    return CaptureResult(out, st.n, int(t_ms[-1]) / 1000.0, rate, model, addr, lsb_g, lsb_k, rng_g, rng_dps, up, fwd, status,
+    return CaptureResult(out, st.n, float(t_ms[-1]) / 1000.0, rate, model, addr, lsb_g, lsb_k, rng_g, rng_dps, up, fwd, status,
                          overflows, lost, errors, wall, st.nbytes, restarted, comments)
 
 
