@@ -99,9 +99,22 @@ def test_micropython_board_from_env_plays_a_capture_and_exits(micropython, tmp_p
         "    print('READ', tot, d.model, d.addr)\n"
     )
     env = _mp_env()
-    env["HINGE_VBOARD"] = json.dumps({"imu": "ism330dhcx", "addr": 0x6B, "fs_root": str(tmp_path / "vfs"),
-                                      "source": {"path": str(cap), "rate_hz": 104}})
+    spec = {"imu": "ism330dhcx", "addr": 0x6B, "fs_root": str(tmp_path / "vfs"),
+            "source": {"path": str(cap), "rate_hz": 104}, "clock_error": 0}
+    env["HINGE_VBOARD"] = json.dumps(spec)
     p = subprocess.run([micropython, "-c", script], capture_output=True, text=True, env=env, cwd=str(tmp_path),
                        timeout=60)
     assert p.returncode == 0, p.stdout + p.stderr
     assert "READ 520 ism330dhcx 107" in p.stdout, p.stdout + p.stderr
+    # no clock_error: drawn from the seed; the chip then samples the 5-s capture that much faster
+    from hinge.vboard import vmachine
+
+    del spec["clock_error"]
+    spec["seed"] = 3
+    e = vmachine.default_clock_error(3)
+    assert 0.001 < abs(e) <= 0.015
+    env["HINGE_VBOARD"] = json.dumps(spec)
+    p = subprocess.run([micropython, "-c", script], capture_output=True, text=True, env=env, cwd=str(tmp_path),
+                       timeout=60)
+    n = int(p.stdout.split("READ ")[1].split()[0])
+    assert abs(n - 520 * (1 + e)) <= 1.5, (n, e, p.stdout)

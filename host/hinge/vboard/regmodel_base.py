@@ -11,6 +11,10 @@ map and FIFO format; this base owns what every chip has in common:
   the (re)start at virtual time ``t0`` is due at ``t0 + floor((k + 1) * P)`` with ``P`` its period
   (an integer phase accumulator, as the drivers use for ``dt``); ``sync(now)`` produces every
   sample due up to virtual ``now`` ms.
+* clock error: ``clock_ppm`` (parts per million, + = fast) makes the chip sample at
+  ``rate * (1 + clock_ppm / 1e6)`` of virtual time, as a real IMU whose oscillator is 1-2 % off
+  its nominal rate; virtual time (the board's ``ticks_ms``/``ticks_us``) is the truth clock. Set
+  it before the chip is configured (it applies from the next (re)start of sampling).
 * feeding: each sample takes the source sample nearest to its instant on the source's own
   timeline (the chip samples the motion at its own clock: a source at the chip's rate comes out
   one-to-one, and a 104 Hz capture played into a 100 Hz chip is resampled, not stretched). A
@@ -43,6 +47,7 @@ class ChipModel:
         self.regs = bytearray(256)
         self.who_am_i = None  # fault: override the WHO_AM_I value
         self.stuck_reset = False  # fault: the reset bit never clears
+        self.clock_ppm = 0  # the chip's oscillator error, parts per million (+ = samples fast)
         self.samples_made = 0  # samples produced by the sensor (FIFO or not)
         self.fifo_overflows = 0  # times the chip's FIFO overflowed (model side truth)
         self.exhausted = False  # the source has run out
@@ -149,8 +154,12 @@ class ChipModel:
         self._next_t = self._t0 + self._step()
 
     def period_q(self):
-        """The chip's actual sample period while sampling: (pn, pd), pn/pd in 1/16 ms."""
-        return self._num * 16, self._den
+        """The chip's actual sample period while sampling: (pn, pd), pn/pd in 1/16 ms: the
+        nominal period divided by (1 + clock_ppm / 1e6)."""
+        ppm = self.clock_ppm
+        if not ppm:
+            return self._num * 16, self._den
+        return self._num * 16 * 1000000, self._den * (1000000 + ppm)
 
     def _step(self):
         self._acc += self._pn
