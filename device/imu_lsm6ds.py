@@ -162,7 +162,7 @@ class LSM6DS(ImuBase):
     WHO_REG = _WHO_AM_I
 
     def __init__(self, i2c, addr=0x6A, model="lsm6dso", rate_hz=104, accel_range_g=8, gyro_range_dps=1000,
-                 lpf_hz=42, clock=None):
+                 lpf_hz=42, clock=None, rate_cal=True):
         if model not in WHO:
             raise ValueError("lsm6ds: unknown model '%s'" % model)
         self.tagged = model != "lsm6ds3"
@@ -180,7 +180,8 @@ class LSM6DS(ImuBase):
         self._b2 = bytearray(2)
         self._pv = array("h", [0, 0, 0])
         self.dropped = 0
-        ImuBase.__init__(self, i2c, addr, model, rate_hz, accel_range_g, gyro_range_dps, lpf_hz, clock)
+        ImuBase.__init__(self, i2c, addr, model, rate_hz, accel_range_g, gyro_range_dps, lpf_hz, clock,
+                         rate_cal)
 
     def _setup(self):
         self._check_who(WHO[self.model])
@@ -238,6 +239,7 @@ class LSM6DS(ImuBase):
         a = self.addr
         b = self._b4
         rd(a, _FIFO_STATUS1, b)  # FIFO_STATUS1..4
+        self._stamp()
         words = b[0] | ((b[1] & 0x0F) << 8)
         if b[1] & _DS3_OVER_RUN:
             self._overflowed()
@@ -250,6 +252,8 @@ class LSM6DS(ImuBase):
             rd(a, _FIFO_DATA_OUT_L, self._skip[skip])
             self.dropped += skip
             words -= skip
+            if self.rate_clock is not None:
+                self.rate_clock.brk()  # a partial sample was thrown away
         avail = words // 6
         nfr = avail if avail < max_n else max_n
         views = self._views
@@ -265,7 +269,7 @@ class LSM6DS(ImuBase):
             n += k
             self._part = n
         if n == avail:
-            self._mark_sync()
+            self._mark_sync(n)
         else:
             self._n_sync += n
         return n
@@ -275,6 +279,7 @@ class LSM6DS(ImuBase):
         a = self.addr
         b = self._b2
         rd(a, _FIFO_STATUS1, b)  # FIFO_STATUS1..2
+        self._stamp()
         words = b[0] | ((b[1] & 0x03) << 8)
         if b[1] & _DSO_OVR:
             self._overflowed()
@@ -294,9 +299,12 @@ class LSM6DS(ImuBase):
             n += _unpack_tagged(raw, k, buf, st, pv)
             left -= k
             self._part = n
-        self.dropped = st[7]
+        if st[7] != self.dropped:
+            self.dropped = st[7]
+            if self.rate_clock is not None:
+                self.rate_clock.brk()  # an unpaired word (half a sample) was thrown away
         if words <= room:
-            self._mark_sync()
+            self._mark_sync(n)
         else:
             self._n_sync += n
         return n

@@ -93,7 +93,7 @@ class MPU6xxx(ImuBase):
     WHO_REG = _WHO_AM_I
 
     def __init__(self, i2c, addr=0x68, model="mpu6050", rate_hz=104, accel_range_g=8, gyro_range_dps=1000,
-                 lpf_hz=42, clock=None):
+                 lpf_hz=42, clock=None, rate_cal=True):
         if model not in WHO:
             raise ValueError("mpu6xxx: unknown model '%s'" % model)
         self._newer = model != "mpu6050"
@@ -102,7 +102,8 @@ class MPU6xxx(ImuBase):
         mv = memoryview(self._raw)
         self._views = [mv[: k * _FRAME] for k in range(_BURST + 1)]
         self._b2 = bytearray(2)
-        ImuBase.__init__(self, i2c, addr, model, rate_hz, accel_range_g, gyro_range_dps, lpf_hz, clock)
+        ImuBase.__init__(self, i2c, addr, model, rate_hz, accel_range_g, gyro_range_dps, lpf_hz, clock,
+                         rate_cal)
 
     def _setup(self):
         self._check_who(WHO[self.model])
@@ -152,6 +153,7 @@ class MPU6xxx(ImuBase):
         rd(a, _INT_STATUS, self._b1)
         ovf = self._b1[0] & _FIFO_OFLOW
         rd(a, _FIFO_COUNTH, b)
+        self._stamp()
         cnt = (b[0] << 8) | b[1]
         if cnt >= self.fifo_size:
             ovf = 1
@@ -165,7 +167,7 @@ class MPU6xxx(ImuBase):
             self._n_sync += n
             self._overflowed()  # 6500/9250: the stored frames were whole; now empty it
         elif n == avail:
-            self._mark_sync()
+            self._mark_sync(n)
         else:
             self._n_sync += n
         return n

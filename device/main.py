@@ -77,7 +77,8 @@ class App:
         while self.drv is None:
             try:
                 self.drv = imu.find_imu(self.i2c, cfg["imu_model"], cfg["imu_addr"], cfg["rate_hz"],
-                                        cfg["accel_range_g"], cfg["gyro_range_dps"], cfg["lpf_hz"], clock=board)
+                                        cfg["accel_range_g"], cfg["gyro_range_dps"], cfg["lpf_hz"], clock=board,
+                                        rate_cal=cfg.get("imu_rate_cal", True))
             except OSError as e:
                 self.faults += 1
                 self.say("imu " + str(e))

@@ -58,7 +58,9 @@ def make_board(tmp_path, source):
     # been played, a scale-0 firmware spins through its idle loop, and a Ctrl-C there now and then
     # ends the unix-port interpreter (exit status 1; ptyboard restarts it) instead of raising
     # KeyboardInterrupt. At 20x the 1-minute run takes 3 s and the idle loop sleeps, like a board.
-    def make(config=None, scale=20, firmware=True, main=None, imu="lsm6dso", speed=None, name="b"):
+    # clock_error: the IMU model's clock is exact unless a test says otherwise (the capture is
+    # matched sample by sample against the source's timeline)
+    def make(config=None, scale=20, firmware=True, main=None, imu="lsm6dso", speed=None, name="b", clock_error=0.0):
         flash = tmp_path / f"{name}-flash"
         flash.mkdir()
         if firmware:
@@ -69,7 +71,8 @@ def make_board(tmp_path, source):
             (flash / "main.py").write_text(main)
         if config is not None:
             (flash / "config.json").write_text(json.dumps(config))
-        spec = {"imu": imu, "source": source["spec"], "fs_root": ".", "on_end": "idle", "scale": scale}
+        spec = {"imu": imu, "source": source["spec"], "fs_root": ".", "on_end": "idle", "scale": scale,
+                "clock_error": clock_error}
         env = dict(os.environ, HINGE_VBOARD=json.dumps(spec))
         vb = VirtualBoard(tmp_path / f"{name}-tty", flash, env=env, pythonpath=[VBOARD_DIR], heapsize="256K",
                           speed=speed)

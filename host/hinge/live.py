@@ -486,9 +486,10 @@ def _hcap(secs, rate, nb, per, quiet_ms):
     if rate:
         cfg['rate_hz'] = rate
     board.configure(cfg)
+    kw = {} if cfg.get('imu_rate_cal', True) else {'rate_cal': False}
     try:
         d = imu.find_imu(board.i2c(), cfg['imu_model'], cfg['imu_addr'], cfg['rate_hz'], cfg['accel_range_g'],
-                         cfg['gyro_range_dps'], cfg['lpf_hz'], clock=board)
+                         cfg['gyro_range_dps'], cfg['lpf_hz'], clock=board, **kw)
     except OSError as e:
         print('N', e)
         return

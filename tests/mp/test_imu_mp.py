@@ -437,6 +437,78 @@ def test_dt_sums_to_true_time_over_long_run():
     assert abs(len(out) - 30 * 104) <= 21
 
 
+# -- the chip's true rate ----------------------------------------------------------------------
+def _dt_sum(vb, drv, step_ms, steps):
+    """Advance and drain like read_all; return the sum of dt (1/16 ms), keeping no samples."""
+    buf = array("h", [0] * (7 * N_BUF))
+    t = 0
+    for _ in range(steps):
+        vb.clock.advance(step_ms)
+        while True:
+            n = drv.read(buf, N_BUF)
+            for k in range(n):
+                t += dt_of(buf, k)
+            if n < N_BUF:
+                break
+    return t
+
+
+def _long_source():
+    return vsources.FuncSource(lambda i: coded(i % 10000))  # values stay within int16
+
+
+def test_rate_calibration_makes_dt_follow_the_chips_clock():
+    # the virtual chip's clock runs 2 % fast or slow; virtual time is the truth (ticks_us)
+    for m, ppm in (("lsm6dso", 20000), ("mpu6500", -20000), ("lsm6ds3", 13000), ("mpu6050", -7000)):
+        vb = board(m, source=_long_source(), clock_error=ppm / 1000000)
+        d = driver(vb)
+        nom_num, nom_den = period(d)
+        got = _dt_sum(vb, d, 200, 145)  # 29 s: nominal period, so dt runs off by the clock error
+        assert period(d) == (nom_num, nom_den) and d.rate_clock.windows == 0
+        t16 = 29000 * 16
+        err = (got - t16) * 1000000 // t16
+        assert abs(err - ppm) < 1500, (m, ppm, err)  # uncorrected: a fast chip makes time run fast
+        _dt_sum(vb, d, 200, 10)  # the first 30-s window completes
+        assert d.rate_clock.windows == 1 and period(d)[1] == 1024, (m, period(d))
+        got = _dt_sum(vb, d, 200, 150)  # 30 s more: dt follows the chip's true rate
+        err = (got - 30000 * 16) * 1000000 // (30000 * 16)
+        assert abs(err) < 600, (m, ppm, err)  # within 0.06 % (one 10-ms sample in 30 s, per end)
+        assert abs(d.rate_clock.ppm() - ppm) < 600, (m, ppm, d.rate_clock.ppm())
+        assert d.rate_hz in (100, 104)  # the nominal rate is still what the chip was asked for
+
+
+def test_rate_calibration_off_and_robust_to_an_overflow():
+    vb = board("lsm6dso", source=_long_source(), clock_error=0.02)
+    d = driver(vb, rate_cal=False)
+    assert d.rate_clock is None
+    err = (_dt_sum(vb, d, 200, 300) - 60000 * 16) * 1000000 // (60000 * 16)
+    assert abs(err - 20000) < 1000, err
+    # an overflow mid-window (a 4-s stall) does not spoil the estimate
+    vb = board("lsm6dso", source=_long_source(), clock_error=-0.015)
+    d = driver(vb)
+    _dt_sum(vb, d, 200, 200)  # 40 s: one window
+    assert d.rate_clock.windows == 1
+    vb.clock.advance(4000)
+    _dt_sum(vb, d, 200, 1)
+    assert d.overflows == 1
+    _dt_sum(vb, d, 200, 200)
+    rc = d.rate_clock
+    assert rc.windows == 2 and rc.rejected == 0, (rc.windows, rc.rejected)
+    assert abs(rc.ppm() + 15000) < 600, rc.ppm()
+    # a sensor outage: the window under way is dropped, the estimate kept through the reconfiguration
+    per = rc.per
+    vb.imu.unplug(1500)
+    for _ in range(30):
+        vb.clock.advance(200)
+        try:
+            d.read(array("h", [0] * (7 * N_BUF)), N_BUF)
+        except OSError:
+            pass
+    assert d.recoveries == 1 and rc.per == per and period(d) == (per, 1024)
+    _dt_sum(vb, d, 200, 160)
+    assert rc.windows == 3 and abs(rc.ppm() + 15000) < 600, (rc.windows, rc.ppm())
+
+
 # -- zero allocation and cost ---------------------------------------------------------------
 class _FastBus:
     """Answers FIFO count/status reads with 'n samples waiting' and leaves FIFO data as is: the
@@ -484,6 +556,18 @@ def test_read_allocates_nothing_in_steady_state():
             finally:
                 micropython.heap_unlock()
             assert n >= 19, (m, n)
+        # the read that completes a rate-clock window and puts the measured period in force
+        _dt_sum(vb, d, 200, 144)  # 29.6 s since the driver started
+        assert d.rate_clock.windows == 0
+        for _ in range(6):
+            vb.clock.advance(200)
+            gc.collect()
+            micropython.heap_lock()
+            try:
+                d.read(buf, N_BUF)
+            finally:
+                micropython.heap_unlock()
+        assert d.rate_clock.windows == 1, m
         if MP:
             print("HEAPLOCK %s ok" % m)
 
