@@ -11,7 +11,13 @@ and starts the next. Ctrl-C from the USB REPL (what ``mpremote`` sends) stops co
 cleanly: the log is flushed and closed, the motor is off.
 
 Console: one line per event, ``H <type> <t_ms> <a> <b> <c> <d> <e> <f>`` (the 8 ints of
-events.py), read by ``hinge monitor``. Printing small ints allocates nothing.
+events.py), read by ``hinge monitor``, and ``H # <text>`` status lines. Printing small ints
+allocates nothing.
+
+The IMU's rate: the driver measures the chip's true sample rate against the board's clock
+(``rateclock.py``; an IMU's oscillator is 1-2 % off nominal, which would put cadence 2-4
+steps/min off). Its estimate is logged (an IMU_RATE event and a status line) at session start
+and whenever it moves more than 0.1 %.
 """
 import gc
 import time
@@ -109,16 +115,41 @@ class App:
             pass
         self.overflows = d.overflows
         self.say("session %s" % (self.log.name if self.log.ok else "(not logged: %s)" % self.log.error))
+        self.log_rate(True)
 
     def end_session(self):
         if self.log is not None:
             self.log.close()
         self.hap.stop()
 
-    def own_event(self, ty, a, b):
-        """Queue an event of the firmware's own (fault, sensor back) into the detector's queue."""
+    def own_event(self, ty, a, b, c=0):
+        """Queue an event of the firmware's own (fault, sensor back, IMU rate) into the detector's queue."""
         q = self.det.q
-        q.push(ty, self.det.now(), a, b, 0, 0, 0, 0)
+        q.push(ty, self.det.now(), a, b, c, 0, 0, 0)
+
+    def log_rate(self, force=False):
+        """Log the IMU's rate (measured, or nominal until measured) when its estimate has moved
+        more than 0.1 % since it was last logged, or now if ``force`` (session start)."""
+        d = self.drv
+        rc = d.rate_clock
+        if rc is None:
+            if force:
+                self.own_event(events.EV_IMU_RATE, d.rate_hz * 1000, 0, 0)
+                self.handle_events()
+                self.say("imu rate %d Hz nominal (imu_rate_cal is off)" % d.rate_hz)
+            return
+        if not rc.news() and not force:
+            return
+        mhz = rc.rate_mhz()
+        ppm = rc.ppm()
+        self.own_event(events.EV_IMU_RATE, mhz, ppm, rc.windows)
+        self.handle_events()
+        if rc.windows:
+            a = ppm if ppm >= 0 else -ppm
+            self.say("imu rate %d.%03d Hz measured (%s%d.%02d %% from nominal %d Hz)" % (
+                mhz // 1000, mhz % 1000, "-" if ppm < 0 else "+", a // 10000, a // 100 % 100, d.rate_hz))
+        else:
+            self.say("imu rate %d Hz nominal until measured against the board's clock (30 s)" % d.rate_hz)
 
     def handle_events(self):
         q = self.det.q
@@ -247,6 +278,7 @@ class App:
                 self.wdt.feed()
                 if self.session_on:
                     self.read_imu()
+                    self.log_rate()
                     self.log.poll()
                 if self.button_pressed():
                     if self.session_on:

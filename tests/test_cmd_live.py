@@ -132,6 +132,14 @@ def test_parse_line_events():
                                                        "previous": "walking"}
     f = live.parse_line("  H 6 100 4 3420 0 0 0 0  ")
     assert f == {"type": "fault", "t_ms": 100, "fault": "low_battery", "detail": 3420}
+    # the IMU's rate, nominal at session start, then as measured against the board's clock
+    r = live.parse_line("H 7 0 104000 0 0 0 0 0")
+    assert r == {"type": "imu_rate", "t_ms": 0, "rate_hz": 104.0, "ppm": 0, "windows": 0}
+    assert "104.000 Hz (nominal" in live.format_event(r, live.Limits())
+    r = live.parse_line("H 7 31250 105560 15000 1 0 0 0")
+    assert r["rate_hz"] == 105.56 and r["ppm"] == 15000
+    assert live.format_event(r, live.Limits()).endswith("IMU rate 105.560 Hz measured (+1.50 % from nominal)")
+    assert "-2.00 %" in live.format_event(live.parse_line("H 7 62000 101920 -20000 2 0 0 0"), live.Limits())
 
 
 def test_parse_line_status_and_junk():

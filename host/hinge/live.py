@@ -68,8 +68,9 @@ def parse_line(text) -> dict | None:
 
     ``H <type> <t_ms> <a> .. <f>`` (8 ints) -> the event as ``hinge replay --jsonl`` names it
     (``{"type": "stride", "t_ms": .., "lean_deg": .., ...}``, ``alert``, ``clear``,
-    ``calibrated``, ``calibration_fallback``, ``activity``, ``fault``); an event code or field
-    this host does not know -> ``{"type": "unknown", "code": .., "t_ms": .., "values": [..]}``.
+    ``calibrated``, ``calibration_fallback``, ``activity``, ``fault``), or the firmware's own
+    ``{"type": "imu_rate", "t_ms": .., "rate_hz": .., "ppm": .., "windows": ..}``; an event code or
+    field this host does not know -> ``{"type": "unknown", "code": .., "t_ms": .., "values": [..]}``.
     ``H # <text>`` -> ``{"type": "status", "text": text}``. Bytes are decoded leniently;
     surrounding whitespace and a trailing CR are ignored.
     """
@@ -89,6 +90,8 @@ def parse_line(text) -> dict | None:
         ints = tuple(int(p) for p in parts)
     except ValueError:
         return None
+    if ints[0] == _events().EV_IMU_RATE:  # the firmware's own: the IMU's rate as measured
+        return {"type": "imu_rate", "t_ms": ints[1], "rate_hz": ints[2] / 1000, "ppm": ints[3], "windows": ints[4]}
     try:
         d = event_dict(ints)
     except (IndexError, KeyError):
@@ -96,6 +99,12 @@ def parse_line(text) -> dict | None:
     if d is None:
         return {"type": "unknown", "code": ints[0], "t_ms": ints[1], "values": list(ints[2:])}
     return d
+
+
+def _events():
+    from . import devpath
+
+    return devpath.import_device("events")
 
 
 # ---- coaching limits, for marking strides ----------------------------------------------------
@@ -242,6 +251,10 @@ def format_event(ev: dict, limits: Limits, style: Style | None = None) -> str | 
         else:
             text = _FAULT_WORDS.get(f, f"fault {f} ({d})").format(d=d, v=f"{d / 1000:.2f}")
         return st.warn(f"{t}  {text}")
+    if ty == "imu_rate":
+        if not ev["windows"]:
+            return st.dim(f"{t}  IMU rate {ev['rate_hz']:.3f} Hz (nominal, until measured against the board's clock)")
+        return st.dim(f"{t}  IMU rate {ev['rate_hz']:.3f} Hz measured ({ev['ppm'] / 10000:+.2f} % from nominal)")
     if ty == "status":
         return st.dim(f"{t}  board: {ev['text']}")
     if ty == "unknown":
