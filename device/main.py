@@ -145,9 +145,9 @@ class App:
         self.own_event(events.EV_IMU_RATE, mhz, ppm, rc.windows)
         self.handle_events()
         if rc.windows:
-            a = ppm if ppm >= 0 else -ppm
+            a = ((ppm if ppm >= 0 else -ppm) + 50) // 100  # hundredths of a percent, rounded
             self.say("imu rate %d.%03d Hz measured (%s%d.%02d %% from nominal %d Hz)" % (
-                mhz // 1000, mhz % 1000, "-" if ppm < 0 else "+", a // 10000, a // 100 % 100, d.rate_hz))
+                mhz // 1000, mhz % 1000, "-" if ppm < 0 else "+", a // 100, a % 100, d.rate_hz))
         else:
             self.say("imu rate %d Hz nominal until measured against the board's clock (30 s)" % d.rate_hz)
 
