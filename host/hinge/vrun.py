@@ -1,8 +1,9 @@
 """Run the unchanged firmware (``device/main.py``) on the virtual board under ``micropython``.
 
 The virtual board (``hinge/vboard``) is configured through ``HINGE_VBOARD`` (JSON): a
-register-level IMU model fed from a simulator capture, a folder as flash, a PWM log of the
-motor, a clock that runs as fast as the code. The run ends when the capture has been played.
+register-level IMU model fed from a simulator capture (its clock off by ``clock_error``, as a real
+IMU's is), a folder as flash, a PWM log of the motor, a clock that runs as fast as the code. The
+run ends when the capture has been played.
 """
 from __future__ import annotations
 
@@ -15,6 +16,7 @@ from pathlib import Path
 
 from . import devpath
 from .capture import Capture, to_raw
+from .vboard import vmachine
 
 VBOARD_DIR = Path(__file__).parent / "vboard"
 
@@ -47,6 +49,7 @@ class VirtualRun:
     wall_s: float
     returncode: int
     session_files: list = field(default_factory=list)
+    clock_error: float = 0.0  # the virtual IMU's clock error (fraction, + = fast)
 
 
 def write_source(cap: Capture, path: Path, lsb_g: int = 4096, lsb_k: int = 32800, timed: bool = True) -> dict:
@@ -68,8 +71,14 @@ def write_source(cap: Capture, path: Path, lsb_g: int = 4096, lsb_k: int = 32800
 
 
 def run_firmware(cap: Capture, workdir, config: dict | None = None, imu: str = "lsm6dso",
-                 heapsize: str = "256K", timeout: float = 600, extra: dict | None = None) -> VirtualRun:
-    """Play ``cap`` through the firmware on a fresh virtual board in ``workdir``."""
+                 heapsize: str = "256K", timeout: float = 600, extra: dict | None = None,
+                 clock_error: float | None = None, seed: int = 1) -> VirtualRun:
+    """Play ``cap`` through the firmware on a fresh virtual board in ``workdir``.
+
+    ``clock_error``: the IMU model's clock error (a fraction, + = fast); None draws it from
+    ``seed`` (uniform in +-1.5 %, ``vmachine.default_clock_error``), as ``hinge virtual`` does.
+    ``extra``: more ``HINGE_VBOARD`` settings.
+    """
     workdir = Path(workdir).resolve()
     fs = workdir / "flash"
     fs.mkdir(parents=True, exist_ok=True)
@@ -77,7 +86,10 @@ def run_firmware(cap: Capture, workdir, config: dict | None = None, imu: str = "
         (fs / "config.json").write_text(json.dumps(config))
     src = write_source(cap, workdir / "imu_source.s7")
     pwm_path = workdir / "pwm.csv"
-    spec = {"imu": imu, "source": src, "fs_root": str(fs), "pwm_log": str(pwm_path), "end_grace_ms": 2500}
+    if clock_error is None:
+        clock_error = vmachine.default_clock_error(seed)
+    spec = {"imu": imu, "source": src, "fs_root": str(fs), "pwm_log": str(pwm_path), "end_grace_ms": 2500,
+            "clock_error": clock_error}
     spec.update(extra or {})
     env = dict(os.environ)
     env["MICROPYPATH"] = f"{devpath.DEVICE_DIR}:{VBOARD_DIR}:.frozen"
@@ -90,7 +102,7 @@ def run_firmware(cap: Capture, workdir, config: dict | None = None, imu: str = "
     pwm = read_pwm(pwm_path)
     files = sorted((fs / "logs").glob("S*.hlg")) if (fs / "logs").exists() else []
     return VirtualRun(workdir, p.stdout + p.stderr, events, messages, cues_from_pwm(pwm), pwm, wall,
-                      p.returncode, files)
+                      p.returncode, files, spec["clock_error"])
 
 
 def parse_console(text: str):
