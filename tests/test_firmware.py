@@ -6,6 +6,7 @@ schedule faults at virtual times (sensor unplugged, Ctrl-C, button, low battery)
 """
 import json
 import os
+import re
 
 import numpy as np
 import pytest
@@ -94,6 +95,81 @@ def test_micropython_firmware_config_fallback(tmp_path):
     assert vr.cues and abs(vr.cues[0].on_ms - haptic.on_ms(haptic.P_CONFIG_FALLBACK)) <= 30
     s = logdecode.decode_session(vr.session_files[0])
     assert "config_fallback" in list(s.events["name"])
+
+
+# ---- the IMU's clock: 2 % fast or slow -------------------------------------------------------------
+@pytest.fixture(scope="module")
+def clock_runs(tmp_path_factory):
+    """good_form (4 min) on a virtual IMU whose clock runs 2 % fast and 2 % slow, with the
+    firmware's rate calibration on and off."""
+    sim, cap = _cap("good_form", minutes=4)
+    runs = {}
+    for err in (0.02, -0.02):
+        for cal in (True, False):
+            d = tmp_path_factory.mktemp(f"clock{'+' if err > 0 else '-'}{'cal' if cal else 'raw'}")
+            vr = vrun.run_firmware(cap, d, config=_cfg(sim, imu_rate_cal=cal), clock_error=err)
+            assert vr.returncode == 0, vr.stdout[-2000:]
+            runs[err, cal] = vr
+    return sim, runs
+
+
+def _running_cadence(strides):
+    return np.array([e[4] / 10 for e in strides if e[0] == events.EV_STRIDE and (e[6] & 3) == events.ACT_RUNNING])
+
+
+def test_cadence_holds_with_a_2_percent_imu_clock_error(clock_runs, capsys):
+    sim, runs = clock_runs
+    truth = np.median([s["cadence_spm"] for s in sim.truth["strides"] if s["activity"] == "running"])
+    for err in (0.02, -0.02):
+        cal = np.median(_running_cadence(runs[err, True].events)) - truth
+        raw = np.median(_running_cadence(runs[err, False].events)) - truth
+        with capsys.disabled():
+            print(f"\nIMU clock {100 * err:+.0f} %: cadence median {cal:+.2f} spm from truth ({truth:.1f}) with rate "
+                  f"calibration, {raw:+.2f} spm without")
+        assert abs(cal) <= 0.5, (err, cal)
+        # without it, a fast chip's samples are taken as nominal: time runs fast, strides look long
+        assert abs(raw) >= 2.5 and (raw < 0) == (err > 0), (err, raw)
+        assert len(_running_cadence(runs[err, True].events)) == len(_running_cadence(runs[err, False].events))
+
+
+def test_the_measured_imu_rate_is_logged(clock_runs):
+    _, runs = clock_runs
+    for err in (0.02, -0.02):
+        vr = runs[err, True]
+        rates = [e for e in vr.events if e[0] == events.EV_IMU_RATE]
+        # at session start (nominal, 0 windows), then once measured (after 30 s); no news after
+        # that: the estimate stays within 0.1 %
+        assert len(rates) == 2, rates
+        assert rates[0][2:5] == (104000, 0, 0)
+        t, mhz, ppm, windows = rates[1][1], rates[1][2], rates[1][3], rates[1][4]
+        assert windows == 1 and 29000 < t < 31500, rates[1]
+        assert abs(ppm - err * 1e6) < 500 and abs(mhz - 104000 * (1 + err)) < 60, rates[1]
+        said = [m for m in vr.messages if m.startswith("imu rate") and "Hz measured" in m]
+        assert len(said) == 1, vr.messages
+        pct = float(re.search(r"\(([-+][0-9.]+) % from nominal 104 Hz\)", said[0]).group(1))
+        assert abs(pct - 100 * err) < 0.05 and abs(pct - ppm / 10000) <= 0.006, (said, ppm)
+        # the session log holds them too
+        s = logdecode.decode_session(vr.session_files[0])
+        logged = s.events[s.events["type"] == events.EV_IMU_RATE]
+        assert [tuple(int(x) for x in (r["t_ms"], r["a"], r["b"], r["c"])) for r in logged] == [
+            (e[1], e[2], e[3], e[4]) for e in rates]
+        # with the calibration off, the nominal rate is logged once
+        off = [e for e in runs[err, False].events if e[0] == events.EV_IMU_RATE]
+        assert [e[2:5] for e in off] == [(104000, 0, 0)]
+
+
+def test_virtual_board_clock_error_settings(tmp_path):
+    from hinge import virtual
+    from hinge.errors import HingeError
+
+    for bad in (0.2, -0.11, float("nan")):
+        with pytest.raises(HingeError, match="imu-clock-error"):
+            virtual.start_virtual(tmp_path / "l", tmp_path, clock_error=bad)
+    assert virtual.board_spec({}, tmp_path, "lsm6dso", 1.0, -0.013)["clock_error"] == -0.013
+    e = vmachine.default_clock_error(1)
+    assert -0.015 <= e <= 0.015 and e != vmachine.default_clock_error(2)
+    vb = vmachine.VBoard(imu="mpu6500", clock_error=0.0125)
+    assert vb.imu.clock_ppm == 12500
 
 
 # ---- under CPython: main.App on an installed virtual board ---------------------------------------
