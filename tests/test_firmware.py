@@ -231,6 +231,91 @@ def test_cpython_sensor_unplugged_mid_run_then_back(tmp_path):
     assert any(abs(d - haptic.on_ms(haptic.P_SENSOR_FAULT)) < 40 for _, d in on)
 
 
+class _Stop(Exception):
+    """Ends a CPython run from a schedule (no Ctrl-C: nothing closes the log)."""
+
+
+def test_cpython_imu_gone_for_good_log_on_flash_within_10_s(tmp_path):
+    sim, cap = _cap("good_form", minutes=3)
+    vb, flash = _board(tmp_path, cap)
+    sch = _Schedule(vb)
+    snap = {}
+    app = None
+
+    def look():
+        # what a power cut now would leave: the flash as it is, the firmware still running
+        logs = sorted((flash / "logs").glob("*.hlg"))
+        snap["log"] = logs[-1].read_bytes()
+        snap["strides"] = app.det.strides
+        raise _Stop
+
+    sch.at(90000, lambda: vb.imu.unplug(None))  # the sensor is gone for good: samples stop
+    sch.at(100500, look)
+    (flash / "config.json").write_text(json.dumps(_cfg(sim)))
+    app = devpath.import_device("main").App(quiet=True)
+    with pytest.raises(_Stop):
+        app.run()
+    s = logdecode.decode_session(snap["log"])
+    assert s.problems == []
+    names = list(s.events["name"])
+    assert "sensor_fault" in names, names
+    # every stride the detector made before the IMU went is on flash (and there were plenty)
+    assert len(s.strides) == snap["strides"] > 100
+    assert s.strides["t_ms"][-1] > 85000
+    assert app.faults >= 5 and vb.wdt_expired == 0
+
+
+def test_cpython_log_on_flash_every_10_s_of_wall_time(tmp_path):
+    sim, cap = _cap("good_form", minutes=1.5)
+    vb, flash = _board(tmp_path, cap)
+    sch = _Schedule(vb)
+    seen = []
+    app = None
+
+    def look():
+        logs = sorted((flash / "logs").glob("*.hlg"))
+        s = logdecode.decode_session(logs[-1].read_bytes())
+        seen.append((vb.clock.now(), len(s.strides), app.det.strides))
+
+    for t in range(20000, 80001, 5000):
+        sch.at(t, look)
+    (flash / "config.json").write_text(json.dumps(_cfg(sim)))
+    app = devpath.import_device("main").App(quiet=True)
+    with pytest.raises(SystemExit):
+        app.run()
+    # at any moment, the strides on flash lag the detector's by at most ~10 s of running (< 20)
+    assert len(seen) == 13 and seen[-1][2] > 60
+    for now, on_flash, made in seen:
+        assert made - on_flash <= 20, (now, on_flash, made)
+    assert any(on_flash < made for _, on_flash, made in seen)  # not flushed at every stride
+
+
+def test_cpython_pinned_address_with_no_imu_said_once(tmp_path, capsys):
+    sim, cap = _cap("good_form", minutes=0.5)
+    vb, flash = _board(tmp_path, cap)  # the LSM6DSO answers at 0x6a
+    sch = _Schedule(vb)
+
+    def stop():
+        raise _Stop
+
+    sch.at(130000, stop)
+    (flash / "config.json").write_text(json.dumps(_cfg(sim, imu_addr=105)))  # valid: 0x69, no chip there
+    app = devpath.import_device("main").App(quiet=False)
+    with pytest.raises(_Stop):
+        app.run()
+    out = capsys.readouterr().out
+    said = [ln for ln in out.splitlines() if "no IMU at 0x69" in ln]
+    assert len(said) == 1, out  # once, not at every retry (~65 of them)
+    line = said[0]
+    assert line.startswith("H # imu: no IMU at 0x69: no answer on I2C - check wiring"), line
+    assert "imu_addr=105 (0x69)" in line and "answers at 0x6a" in line and "imu_addr=0" in line, line
+    assert app.faults > 60 and app.drv is None
+    # the sensor-fault cue: at once, then once a minute (not a drone every 2 s)
+    cues = [d for _, d in _pulses(vb.pwm_log) if abs(d - haptic.on_ms(haptic.P_SENSOR_FAULT)) < 40]
+    assert len(cues) == 3 and len(_pulses(vb.pwm_log)) == 3, _pulses(vb.pwm_log)
+    assert vb.wdt_expired == 0
+
+
 def test_cpython_ctrl_c_flushes_the_log(tmp_path):
     sim, cap = _cap("good_form", minutes=1.5)
     vb, flash = _board(tmp_path, cap)
