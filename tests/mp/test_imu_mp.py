@@ -290,26 +290,35 @@ def test_file_sources_6_and_7_fields():
     out, _ = read_all(vb, d, 200, 12)
     assert [s[1:] for s in out] == [list(r) for r in rows]
     # 7 fields: a 104 Hz capture (dt in 1/16 ms from the same accumulator) replayed into a 100 Hz
-    # MPU: each output is the capture sample nearest to the chip's sampling instant, in order
+    # MPU: each output is the capture's motion at the chip's sampling instant, interpolated
+    # between the two capture samples around it. coded(i) is affine in i, so the first axis says
+    # where on the capture's timeline (in capture samples) the chip took each sample.
     acc = 0
     rows7 = []
+    cap_t = []
+    t = 0
     for r in rows:
         acc += 16000
         dt = acc // 104
         acc -= dt * 104
         rows7.append((dt,) + r)
+        t += dt
+        cap_t.append(t)
     vsources.write_samples(path, rows7, 7)
     vb = board("mpu6050", source=vsources.FileSource(path, fields=7))
     d = driver(vb)
     out, _ = read_all(vb, d, 200, 12)
-    idx = [index_of(array("h", [0] + s[1:]), 0) for s in out]
     assert 190 <= len(out) <= 193, len(out)  # 200 samples at 104 Hz = 1.92 s -> ~192 at 100 Hz
-    assert all(b - a in (1, 2) for a, b in zip(idx, idx[1:])), idx
     t = 0
     for k, s in enumerate(out):
         t += s[0]
-        cap_t = sum(r[0] for r in rows7[: idx[k] + 1])
-        assert abs(t - cap_t) <= 77, (k, t, cap_t)  # nearest: within half a capture period (154/2)
+        x = s[1]  # the interpolated capture index
+        j = min(max(x, 0), len(cap_t) - 2)
+        # the capture's time at index x (linear between samples) is the chip's sample time
+        tx = cap_t[j] + (cap_t[j + 1] - cap_t[j]) * (x - j)
+        assert abs(tx - t) <= 80, (k, x, t, tx)  # within half a capture sample (x is rounded)
+        assert abs(s[6] - (3 * x - 7)) <= 3, (k, s)  # the other axes interpolated alike
+    assert all(b[1] - a[1] in (1, 2) for a, b in zip(out, out[1:]))
     # a 7-field dt above 32767 (an unsigned 16-bit value) round-trips through the file
     vsources.write_samples(path, [(40000, 1, 2, 3, 4, 5, 6)], 7)
     got = array("h", [0] * 7)

@@ -15,9 +15,11 @@ map and FIFO format; this base owns what every chip has in common:
   ``rate * (1 + clock_ppm / 1e6)`` of virtual time, as a real IMU whose oscillator is 1-2 % off
   its nominal rate; virtual time (the board's ``ticks_ms``/``ticks_us``) is the truth clock. Set
   it before the chip is configured (it applies from the next (re)start of sampling).
-* feeding: each sample takes the source sample nearest to its instant on the source's own
-  timeline (the chip samples the motion at its own clock: a source at the chip's rate comes out
-  one-to-one, and a 104 Hz capture played into a 100 Hz chip is resampled, not stretched). A
+* feeding: each sample takes the source's value at its instant on the source's own timeline,
+  linearly interpolated between the two source samples around it (the chip samples the motion
+  at its own clock: a source at the chip's rate comes out one-to-one, within the 1/16-ms rounding
+  of the two timelines, and a 104 Hz capture played into a 100 Hz chip is resampled, not
+  stretched). A
   source with ``lsb_per_g``/``lsb_per_kdps`` is rescaled to the chip's configured full scale;
   without, its counts pass through unchanged.
 * faults: ``who_am_i`` overrides the ID register; ``stuck_reset`` keeps the reset bit set.
@@ -69,6 +71,7 @@ class ChipModel:
         self._src_t0 = None
         self._cur = array("h", [0] * 7)
         self._nxt = array("h", [0] * 7)
+        self._mix = array("h", [0] * 7)  # an interpolated sample
         self._cur_ok = False
         self._cur_t = 0
         self._nxt_ok = False
@@ -245,8 +248,22 @@ class ChipModel:
         if not self._nxt_ok and self._end_t is not None and rel >= self._end_t:
             return False
         c = self._cur if self._cur_ok else self._nxt
-        if self._cur_ok and self._nxt_ok and self._nxt_t - rel < rel - self._cur_t:
-            c = self._nxt  # the source sample nearest to this instant
+        if self._cur_ok and self._nxt_ok:
+            a = rel - self._cur_t  # 1/16 ms since the source sample before this instant
+            b = self._nxt_t - rel  # and to the one after (> 0)
+            if b <= 1:
+                c = self._nxt
+            elif a > 1:
+                # between two source samples: the motion there, linearly interpolated (a chip
+                # samples continuous motion; the nearest sample would be up to half a period
+                # off in time, noise a gyro integral does not forgive)
+                m = self._mix
+                cc, nn = self._cur, self._nxt
+                w = a + b
+                for i in range(1, 7):
+                    m[i] = cc[i] + ((nn[i] - cc[i]) * a + (w >> 1)) // w
+                c = m
+            # else: on a source sample (within 1/16 ms: the two timelines' rounding)
         sg = getattr(src, "lsb_per_g", None)
         sk = getattr(src, "lsb_per_kdps", None)
         if sg or sk:

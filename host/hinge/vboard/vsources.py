@@ -6,7 +6,7 @@ end. ``dt`` is the time since the source's previous sample in 1/16 ms, unsigned 
 as its int16 bit pattern), as in the device's sample buffer. ``dt = 0`` means "untimed": the
 chip model then plays one source sample per chip sample period (at the chip's period when
 feeding starts). A positive ``dt`` places the sample on the source's own timeline and the chip
-resamples it at its own sampling instants (nearest sample).
+resamples it at its own sampling instants (linear interpolation).
 
 Optional attributes ``lsb_per_g`` and ``lsb_per_kdps`` (counts per g, counts per 1000 deg/s)
 declare the source's scale; the chip model then rescales to its own configured full scale.
