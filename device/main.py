@@ -150,8 +150,9 @@ class App:
         except OSError:
             pass
         self.overflows = d.overflows
-        self.say("session %s" % (self.log.name if self.log.ok else "(not logged: %s)" % self.log.error))
         self.log_rate(True)
+        # the last line of a start (hinge waits for it after a reset)
+        self.say("session %s" % (self.log.name if self.log.ok else "(not logged: %s)" % self.log.error))
 
     def end_session(self):
         if self.log is not None:
