@@ -256,6 +256,25 @@ def test_capture_matches_the_source_and_replays(make_board, source, tmp_path, ca
     assert len(list(logs.glob("S*.hlg"))) == 2, list(logs.iterdir())
 
 
+def test_capture_follows_the_imus_measured_rate(make_board, tmp_path, capsys):
+    # the IMU's clock runs 1.5 % fast: after 30 s the firmware has measured it and dt follows it
+    vb = make_board(clock_error=0.015)
+    out = tmp_path / "fast-clock.csv"
+    rc, text, err = run(capsys, "--port", vb.link_path, "capture", "--seconds", 45, "--out", out, "--no-restart")
+    assert rc == 0, err
+    cap = read_capture(out)
+    head = "\n".join(cap.comments)
+    pct = float(head.split("imu rate ")[1].split("(")[1].split(" %")[0])
+    assert abs(pct - 1.5) < 0.05 and "as measured against the board's clock" in head, head
+    dt = np.diff(cap.t_ms)
+    assert abs(dt[:2000].mean() - 1000 / 104) < 0.001  # nominal until measured
+    assert abs(dt[-1000:].mean() - 1000 / (104 * 1.015)) < 0.003, dt[-1000:].mean()  # the chip's true period
+    # a capture too short to measure says so
+    out2 = tmp_path / "short.csv"
+    assert run(capsys, "--port", vb.link_path, "capture", "--seconds", 2, "--out", out2, "--no-restart")[0] == 0
+    assert "imu rate nominal: not measured yet" in "\n".join(read_capture(out2).comments)
+
+
 @pytest.mark.xfail(reason="hinge.capture.read_capture rejects 208 Hz (RATE_MAX_HZ = 200 Hz + 3 % = 206 Hz), "
                    "the LSM6DSO's ODR for rate_hz 200-210: a capture.py matter", strict=False)
 def test_capture_keeps_up_at_uart_speed(make_board, tmp_path, capsys, show):

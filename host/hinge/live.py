@@ -542,7 +542,9 @@ def _hcap(secs, rate, nb, per, quiet_ms):
             print('E the IMU gave no samples for %%d s (after %%d samples)' %% (quiet_ms // 1000, total))
             return
         board.sleep_ms(per)
-    print('Z', total, t, d.overflows, d.lost, err)
+    rc = getattr(d, 'rate_clock', None)
+    print('Z', total, t, d.overflows, d.lost, err, rc.windows if rc else -1, rc.rate_mhz() if rc else 0,
+          rc.ppm() if rc else 0)
 try:
     _hcap(%r, %r, %d, %d, %d)
 finally:
@@ -577,7 +579,8 @@ class CaptureResult:
 class _Stream:
     """Decodes the capture program's output as it arrives, line by line: ``I`` the IMU and config
     (a Python literal), ``D`` base64 of whole samples, ``W`` a sensor read error (the first),
-    ``N`` no IMU, ``E`` another error, ``Z`` the end (samples, last t, overflows, lost, errors)."""
+    ``N`` no IMU, ``E`` another error, ``Z`` the end (samples, last t, overflows, lost, errors and
+    the IMU's rate: windows measured (-1: not measured), mHz, ppm from nominal)."""
 
     def __init__(self, seconds, progress):
         self.seconds = seconds
@@ -693,7 +696,14 @@ def capture(port, seconds: float, out, rate_hz: int | None = None, progress=None
         raise HingeError(f"{st.garbled}; nothing written (try again; a cable or hub problem?)")
     if st.info is None or st.end is None:
         raise HingeError(f"capture broken off after {st.n} samples (no end mark); nothing written")
-    total, _t_last, overflows, lost, errors = st.end
+    total, _t_last, overflows, lost, errors, *meas = st.end
+    if len(meas) == 3 and meas[0] > 0:  # windows, mHz, ppm (a firmware that measures the IMU's rate)
+        rate_note = (f"imu rate {meas[1] / 1000:.3f} Hz as measured against the board's clock "
+                     f"({meas[2] / 10000:+.2f} % from nominal): t_ms follows it")
+    elif len(meas) == 3 and meas[0] == 0:
+        rate_note = "imu rate nominal: not measured yet (it takes 30 s of samples)"
+    else:
+        rate_note = "imu rate nominal (imu_rate_cal off)" if meas else "imu rate nominal"
     if total != st.n:
         raise HingeError(f"capture incomplete: the board sent {total} samples, {st.n} arrived; nothing written")
     if st.n < 2:
@@ -714,6 +724,7 @@ def capture(port, seconds: float, out, rate_hz: int | None = None, progress=None
         f"mount_up={up} mount_forward={fwd} (board config: {status})",
         f"samples={st.n} duration_s={t_ms[-1] / 1000:.3f} fifo_overflows={overflows} lost_samples={lost} "
         f"sensor_errors={errors}",
+        rate_note,
         f"replay with the board's own scales: hinge replay FILE --set imu_model={model}"
         + (f" --set mount_up={up} --set mount_forward={fwd}" if (up, fwd) != ("+x", "-z") else ""),
     ]
