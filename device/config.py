@@ -30,6 +30,7 @@ SCHEMA: dict = {
     "accel_range_g": (8, "c", (2, 4, 8, 16), None, "g", "accelerometer full scale"),
     "gyro_range_dps": (1000, "c", (250, 500, 1000, 2000), None, "deg/s", "gyroscope full scale"),
     "lpf_hz": (42, "i", 5, 200, "Hz", "on-chip low-pass filter bandwidth (nearest)"),
+    "imu_rate_cal": (True, "b", None, None, "", "measure the IMU's true sample rate against the board's clock"),
     # -- coaching thresholds -------------------------------------------------------------
     "lean_min_deg": (4.0, "f", -10, 30, "deg", "'upright' when forward lean stays below this"),
     "lean_back_deg": (-2.0, "f", -30, 10, "deg", "'backward' when lean stays below this (descents)"),

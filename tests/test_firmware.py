@@ -7,6 +7,7 @@ schedule faults at virtual times (sensor unplugged, Ctrl-C, button, low battery)
 """
 import json
 import os
+import re
 
 import numpy as np
 import pytest
@@ -134,6 +135,81 @@ def test_micropython_firmware_config_fallback(tmp_path, board_engine):
     assert "config_fallback" in list(s.events["name"])
 
 
+# ---- the IMU's clock: 2 % fast or slow -------------------------------------------------------------
+@pytest.fixture(scope="module")
+def clock_runs(tmp_path_factory):
+    """good_form (4 min) on a virtual IMU whose clock runs 2 % fast and 2 % slow, with the
+    firmware's rate calibration on and off."""
+    sim, cap = _cap("good_form", minutes=4)
+    runs = {}
+    for err in (0.02, -0.02):
+        for cal in (True, False):
+            d = tmp_path_factory.mktemp(f"clock{'+' if err > 0 else '-'}{'cal' if cal else 'raw'}")
+            vr = vrun.run_firmware(cap, d, config=_cfg(sim, imu_rate_cal=cal), clock_error=err)
+            assert vr.returncode == 0, vr.stdout[-2000:]
+            runs[err, cal] = vr
+    return sim, runs
+
+
+def _running_cadence(strides):
+    return np.array([e[4] / 10 for e in strides if e[0] == events.EV_STRIDE and (e[6] & 3) == events.ACT_RUNNING])
+
+
+def test_cadence_holds_with_a_2_percent_imu_clock_error(clock_runs, capsys):
+    sim, runs = clock_runs
+    truth = np.median([s["cadence_spm"] for s in sim.truth["strides"] if s["activity"] == "running"])
+    for err in (0.02, -0.02):
+        cal = np.median(_running_cadence(runs[err, True].events)) - truth
+        raw = np.median(_running_cadence(runs[err, False].events)) - truth
+        with capsys.disabled():
+            print(f"\nIMU clock {100 * err:+.0f} %: cadence median {cal:+.2f} spm from truth ({truth:.1f}) with rate "
+                  f"calibration, {raw:+.2f} spm without")
+        assert abs(cal) <= 0.5, (err, cal)
+        # without it, a fast chip's samples are taken as nominal: time runs fast, strides look long
+        assert abs(raw) >= 2.5 and (raw < 0) == (err > 0), (err, raw)
+        assert len(_running_cadence(runs[err, True].events)) == len(_running_cadence(runs[err, False].events))
+
+
+def test_the_measured_imu_rate_is_logged(clock_runs):
+    _, runs = clock_runs
+    for err in (0.02, -0.02):
+        vr = runs[err, True]
+        rates = [e for e in vr.events if e[0] == events.EV_IMU_RATE]
+        # at session start (nominal, 0 windows), then once measured (after 30 s); no news after
+        # that: the estimate stays within 0.1 %
+        assert len(rates) == 2, rates
+        assert rates[0][2:5] == (104000, 0, 0)
+        t, mhz, ppm, windows = rates[1][1], rates[1][2], rates[1][3], rates[1][4]
+        assert windows == 1 and 29000 < t < 31500, rates[1]
+        assert abs(ppm - err * 1e6) < 500 and abs(mhz - 104000 * (1 + err)) < 60, rates[1]
+        said = [m for m in vr.messages if m.startswith("imu rate") and "Hz measured" in m]
+        assert len(said) == 1, vr.messages
+        pct = float(re.search(r"\(([-+][0-9.]+) % from nominal 104 Hz\)", said[0]).group(1))
+        assert abs(pct - 100 * err) < 0.05 and abs(pct - ppm / 10000) <= 0.006, (said, ppm)
+        # the session log holds them too
+        s = logdecode.decode_session(vr.session_files[0])
+        logged = s.events[s.events["type"] == events.EV_IMU_RATE]
+        assert [tuple(int(x) for x in (r["t_ms"], r["a"], r["b"], r["c"])) for r in logged] == [
+            (e[1], e[2], e[3], e[4]) for e in rates]
+        # with the calibration off, the nominal rate is logged once
+        off = [e for e in runs[err, False].events if e[0] == events.EV_IMU_RATE]
+        assert [e[2:5] for e in off] == [(104000, 0, 0)]
+
+
+def test_virtual_board_clock_error_settings(tmp_path):
+    from hinge import virtual
+    from hinge.errors import HingeError
+
+    for bad in (0.2, -0.11, float("nan")):
+        with pytest.raises(HingeError, match="imu-clock-error"):
+            virtual.start_virtual(tmp_path / "l", tmp_path, clock_error=bad)
+    assert virtual.board_spec({}, tmp_path, "lsm6dso", 1.0, -0.013)["clock_error"] == -0.013
+    e = vmachine.default_clock_error(1)
+    assert -0.015 <= e <= 0.015 and e != vmachine.default_clock_error(2)
+    vb = vmachine.VBoard(imu="mpu6500", clock_error=0.0125)
+    assert vb.imu.clock_ppm == 12500
+
+
 # ---- under CPython: main.App on an installed virtual board ---------------------------------------
 class _Schedule:
     """Run callbacks when virtual time passes given instants."""
@@ -191,6 +267,91 @@ def test_cpython_sensor_unplugged_mid_run_then_back(tmp_path):
     # the sensor-fault drone was felt
     on = _pulses(vb.pwm_log)
     assert any(abs(d - haptic.on_ms(haptic.P_SENSOR_FAULT)) < 40 for _, d in on)
+
+
+class _Stop(Exception):
+    """Ends a CPython run from a schedule (no Ctrl-C: nothing closes the log)."""
+
+
+def test_cpython_imu_gone_for_good_log_on_flash_within_10_s(tmp_path):
+    sim, cap = _cap("good_form", minutes=3)
+    vb, flash = _board(tmp_path, cap)
+    sch = _Schedule(vb)
+    snap = {}
+    app = None
+
+    def look():
+        # what a power cut now would leave: the flash as it is, the firmware still running
+        logs = sorted((flash / "logs").glob("*.hlg"))
+        snap["log"] = logs[-1].read_bytes()
+        snap["strides"] = app.det.strides
+        raise _Stop
+
+    sch.at(90000, lambda: vb.imu.unplug(None))  # the sensor is gone for good: samples stop
+    sch.at(100500, look)
+    (flash / "config.json").write_text(json.dumps(_cfg(sim)))
+    app = devpath.import_device("main").App(quiet=True)
+    with pytest.raises(_Stop):
+        app.run()
+    s = logdecode.decode_session(snap["log"])
+    assert s.problems == []
+    names = list(s.events["name"])
+    assert "sensor_fault" in names, names
+    # every stride the detector made before the IMU went is on flash (and there were plenty)
+    assert len(s.strides) == snap["strides"] > 100
+    assert s.strides["t_ms"][-1] > 85000
+    assert app.faults >= 5 and vb.wdt_expired == 0
+
+
+def test_cpython_log_on_flash_every_10_s_of_wall_time(tmp_path):
+    sim, cap = _cap("good_form", minutes=1.5)
+    vb, flash = _board(tmp_path, cap)
+    sch = _Schedule(vb)
+    seen = []
+    app = None
+
+    def look():
+        logs = sorted((flash / "logs").glob("*.hlg"))
+        s = logdecode.decode_session(logs[-1].read_bytes())
+        seen.append((vb.clock.now(), len(s.strides), app.det.strides))
+
+    for t in range(20000, 80001, 5000):
+        sch.at(t, look)
+    (flash / "config.json").write_text(json.dumps(_cfg(sim)))
+    app = devpath.import_device("main").App(quiet=True)
+    with pytest.raises(SystemExit):
+        app.run()
+    # at any moment, the strides on flash lag the detector's by at most ~10 s of running (< 20)
+    assert len(seen) == 13 and seen[-1][2] > 60
+    for now, on_flash, made in seen:
+        assert made - on_flash <= 20, (now, on_flash, made)
+    assert any(on_flash < made for _, on_flash, made in seen)  # not flushed at every stride
+
+
+def test_cpython_pinned_address_with_no_imu_said_once(tmp_path, capsys):
+    sim, cap = _cap("good_form", minutes=0.5)
+    vb, flash = _board(tmp_path, cap)  # the LSM6DSO answers at 0x6a
+    sch = _Schedule(vb)
+
+    def stop():
+        raise _Stop
+
+    sch.at(130000, stop)
+    (flash / "config.json").write_text(json.dumps(_cfg(sim, imu_addr=105)))  # valid: 0x69, no chip there
+    app = devpath.import_device("main").App(quiet=False)
+    with pytest.raises(_Stop):
+        app.run()
+    out = capsys.readouterr().out
+    said = [ln for ln in out.splitlines() if "no IMU at 0x69" in ln]
+    assert len(said) == 1, out  # once, not at every retry (~65 of them)
+    line = said[0]
+    assert line.startswith("H # imu: no IMU at 0x69: no answer on I2C - check wiring"), line
+    assert "imu_addr=105 (0x69)" in line and "answers at 0x6a" in line and "imu_addr=0" in line, line
+    assert app.faults > 60 and app.drv is None
+    # the sensor-fault cue: at once, then once a minute (not a drone every 2 s)
+    cues = [d for _, d in _pulses(vb.pwm_log) if abs(d - haptic.on_ms(haptic.P_SENSOR_FAULT)) < 40]
+    assert len(cues) == 3 and len(_pulses(vb.pwm_log)) == 3, _pulses(vb.pwm_log)
+    assert vb.wdt_expired == 0
 
 
 def test_cpython_ctrl_c_flushes_the_log(tmp_path):

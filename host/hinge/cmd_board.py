@@ -255,13 +255,17 @@ def _args_virtual(p):
     p.add_argument("--workdir", default=DEFAULT_WORKDIR, help="folder for the flash (DIR/flash), the IMU source, "
                                                              "pwm.csv (default ./hinge-virtual)")
     p.add_argument("--minutes", type=float, default=None, help="length of the simulated run")
+    p.add_argument("--imu-clock-error", type=float, default=None, metavar="PCT",
+                   help="the IMU's clock error in %% (+ = fast; a real one is 1-2 %% off); "
+                        "default: drawn from --seed within +-1.5 %%")
 
 
 def cmd_virtual(a):
     from .virtual import serve
 
+    err = None if a.imu_clock_error is None else a.imu_clock_error / 100.0
     return serve(a.link, a.workdir, scenario=a.scenario, seed=a.seed, speed=a.speed, imu=a.imu,
-                 minutes=a.minutes)
+                 minutes=a.minutes, clock_error=err)
 
 
 COMMANDS = {
