@@ -197,10 +197,10 @@ class SessionLog:
                     meta[k] = cfg[k]
             self._rblk = bytearray(logfmt.BLOCK_MAX)
             self._rmv = memoryview(self._rblk)
-            self._rst = array("i", [0, 0])  # capture ms so far, flags (0)
+            self._rst = array("i", [0, 0])  # capture time so far (1/16 ms), flags (0)
             self._rpos = logfmt.block_start(self._rblk, self._rst)
             self._rseq = 0
-            self._rend = secs * 1000
+            self._rend = secs * 16000         # 1/16 ms (< 2**30 up to 18 h)
             try:
                 self._rf = open(self._dir + "/" + logfmt.session_name(n, "raw"), "wb")
                 self._rf.write(logfmt.header(logfmt.MAGIC_RAW, n, lsb_g, lsb_kdps, rate, wall, fw, imu, json.dumps(meta)))
@@ -405,7 +405,7 @@ class SessionLog:
                     continue
                 m = n - i if n - i < room else room
                 self._rpos = logfmt.put_raw(self._rblk, self._rpos, buf, i * 7, m * 7)
-                self._rst[0] += logfmt.raw_ms(buf, i * 7, m)
+                self._rst[0] += logfmt.raw_dt(buf, i * 7, m)
                 i += m
             if self._rst[0] >= self._rend:
                 self._raw_block()

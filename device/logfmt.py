@@ -53,7 +53,7 @@ Session records (event fields and units as in ``events.py``; t = the event's t_m
   varints: t - t_prev, then fields a.. (n of them; the trailing zero fields are left out).
   Exact. A STRIDE (short or long) sets t_prev = t and the flags; other events leave them.
 
-Raw capture records: whole samples of 7 int16 ``dt_ms, ax, ay, az, gx, gy, gz`` (raw counts),
+Raw capture records: whole samples of 7 int16 ``dt, ax, ay, az, gx, gy, gz`` (dt in 1/16 ms unsigned; raw counts),
 RAW_SAMPLE bytes each, never split across blocks; t_base = capture time before the block.
 
 Block of 256 bytes: 48 short strides (~35 s of running) per block, 5.25 bytes per stride with
@@ -238,14 +238,14 @@ def put_raw(blk, pos: int, src, soff: int, nval: int) -> int:
 
 
 @micropython.viper
-def raw_ms(src, soff: int, nsamp: int) -> int:
-    """Sum of the dt_ms fields of ``nsamp`` raw samples of ``src`` starting at index ``soff``."""
+def raw_dt(src, soff: int, nsamp: int) -> int:
+    """Sum of the dt fields (1/16 ms, unsigned 16-bit) of ``nsamp`` raw samples of ``src`` from
+    index ``soff``. A raw capture's block times are in the same unit (format version 2)."""
     s = ptr16(src)
     t = 0
     i = 0
     while i < nsamp:
-        v = int(s[soff + i * 7])
-        t += (v ^ 0x8000) - 0x8000
+        t += int(s[soff + i * 7]) & 0xFFFF
         i += 1
     return t
 

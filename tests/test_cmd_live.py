@@ -78,7 +78,7 @@ def make_board(tmp_path, source, board_engine):
         spec = {"imu": imu, "source": source["spec"], "fs_root": ".", "on_end": "idle", "scale": scale,
                 "clock_error": clock_error}
         env = dict(os.environ, HINGE_VBOARD=json.dumps(spec))
-        vb = VirtualBoard(tmp_path / f"{name}-tty", flash, env=env, pythonpath=[VBOARD_DIR], heapsize="256K",
+        vb = VirtualBoard(tmp_path / f"{name}-tty", flash, env=env, pythonpath=[VBOARD_DIR], heapsize=devpath.VBOARD_HEAPSIZE,
                           speed=speed, micropython_cmd=devpath.engine_cmd(board_engine))
         boards.append(vb)
         return vb.start(timeout=15)
@@ -280,8 +280,6 @@ def test_capture_follows_the_imus_measured_rate(make_board, tmp_path, capsys):
     assert "imu rate nominal: not measured yet" in "\n".join(read_capture(out2).comments)
 
 
-@pytest.mark.xfail(reason="hinge.capture.read_capture rejects 208 Hz (RATE_MAX_HZ = 200 Hz + 3 % = 206 Hz), "
-                   "the LSM6DSO's ODR for rate_hz 200-210: a capture.py matter", strict=False)
 def test_capture_keeps_up_at_uart_speed(make_board, tmp_path, capsys, show):
     # scale 0: the board's clock moves only as its code sleeps, so the link alone sets the pace
     # (at 20x, time would run on while a print waits for the slow link and the FIFO overflow)

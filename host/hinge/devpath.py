@@ -81,3 +81,8 @@ def micropython_env():
     env = dict(os.environ)
     env["MICROPYPATH"] = str(DEVICE_DIR) + ":.frozen"
     return env
+
+# The virtual board's micropython heap. 256K on the 64-bit port has about as many GC blocks as an
+# ESP32's ~100 KB heap, but the virtual board imports the firmware as source, whose parse trees
+# need RAM at import that the board's precompiled .mpy files do not: 320K leaves that room.
+VBOARD_HEAPSIZE = "320K"

@@ -41,7 +41,7 @@ ALERT_DTYPE = np.dtype(
 EVENT_DTYPE = np.dtype(
     [("t_ms", "i8"), ("type", "i2"), ("name", "U16")] + [(c, "i4") for c in ("a", "b", "c", "d", "e", "f")]
 )
-RAW_COLUMNS = ("dt_ms", "ax", "ay", "az", "gx", "gy", "gz")
+RAW_COLUMNS = ("dt", "ax", "ay", "az", "gx", "gy", "gz")   # dt in 1/16 ms (version 2), else ms
 _SYNC = fmt.SYNC
 _HDR = fmt.BLK_HDR
 
@@ -61,8 +61,8 @@ class Session:
 @dataclass
 class RawCapture:
     header: dict
-    t_ms: np.ndarray  # int64, capture time of each sample
-    counts: np.ndarray  # (N, 7) int16: dt_ms, ax, ay, az, gx, gy, gz
+    t_ms: np.ndarray  # float64 ms, capture time of each sample
+    counts: np.ndarray  # (N, 7) int16: dt (1/16 ms), ax, ay, az, gx, gy, gz
     problems: list[str] = field(default_factory=list)
     blocks: int = 0
 
@@ -411,15 +411,18 @@ def decode_raw(src) -> RawCapture:
     header, start = _header(data, fmt.MAGIC_RAW, name, problems)
     ts, cs = [], []
     nblk = 0
+    # version 2: dt and block times in 1/16 ms (dt unsigned 16-bit); version 1: signed whole ms
+    unit = 16.0 if header.get("version", 1) >= 2 else 1.0
     for seq, off, t_base, _fl, pay in _walk(data, start, problems):
         nblk += 1
         k = len(pay) // fmt.RAW_SAMPLE
         if len(pay) % fmt.RAW_SAMPLE:
             problems.append(f"block {seq} at byte {off}: payload not whole samples; {len(pay) % fmt.RAW_SAMPLE} bytes ignored")
         c = np.frombuffer(pay, "<i2", k * 7).reshape(k, 7)
-        ts.append(t_base + np.cumsum(c[:, 0], dtype=np.int64))
+        dt = c[:, 0].astype(np.uint16).astype(np.int64) if unit > 1 else c[:, 0].astype(np.int64)
+        ts.append((t_base + np.cumsum(dt)) / unit)
         cs.append(c)
-    t = np.concatenate(ts) if ts else np.zeros(0, np.int64)
+    t = np.concatenate(ts) if ts else np.zeros(0, np.float64)
     counts = np.concatenate(cs).astype(np.int16) if cs else np.zeros((0, 7), np.int16)
     return RawCapture(header, t, counts, problems, nblk)
 
@@ -453,7 +456,7 @@ def raw_to_capture_csv(raw_path, out_csv) -> RawCapture:
     body = np.column_stack([t[keep], acc, gyr])
     with open(out_csv, "w", encoding="utf-8") as f:
         f.write("\n".join(lines) + "\n")
-        np.savetxt(f, body, fmt=["%d", "%.5f", "%.5f", "%.5f", "%.3f", "%.3f", "%.3f"], delimiter=",")
+        np.savetxt(f, body, fmt=["%.4f", "%.5f", "%.5f", "%.5f", "%.3f", "%.3f", "%.3f"], delimiter=",")
     return raw
 
 

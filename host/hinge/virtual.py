@@ -47,11 +47,12 @@ import threading
 import time
 from pathlib import Path
 
+from . import devpath
 from .errors import HingeError
 
 VBOARD_DIR = Path(__file__).parent / "vboard"
 IMU_MODELS = ("mpu6050", "mpu6500", "mpu9250", "lsm6ds3", "lsm6dso", "lsm6dsox", "ism330dhcx")
-HEAPSIZE = "256K"  # about as many GC blocks as an ESP32's heap (see docs/micropython-notes.md)
+HEAPSIZE = devpath.VBOARD_HEAPSIZE  # see devpath
 DEFAULT_WORKDIR = "hinge-virtual"
 
 

@@ -71,7 +71,7 @@ def write_source(cap: Capture, path: Path, lsb_g: int = 4096, lsb_k: int = 32800
 
 
 def run_firmware(cap: Capture, workdir, config: dict | None = None, imu: str = "lsm6dso",
-                 heapsize: str = "256K", timeout: float = 600, extra: dict | None = None,
+                 heapsize: str = devpath.VBOARD_HEAPSIZE, timeout: float = 600, extra: dict | None = None,
                  clock_error: float | None = None, seed: int = 1) -> VirtualRun:
     """Play ``cap`` through the firmware on a fresh virtual board in ``workdir``.
 
