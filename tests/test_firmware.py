@@ -464,7 +464,9 @@ def test_cpython_flash_full_mid_run_cues_and_logging_resumes(tmp_path, monkeypat
     assert names.count("log_full") == 1 and names.count("log_resumed") == 1
     t_full = int(s.events["t_ms"][names.index("log_full")])
     t_back = int(s.events["t_ms"][names.index("log_resumed")])
-    assert 0 < t_full < 100000 < t_back and int(s.events["b"][names.index("log_resumed")]) > 0
+    # events carry the detector's sample clock, which trails the board's by up to a FIFO read
+    # period (the samples of the read being logged): allow that much before the 100 s mark
+    assert 0 < t_full < 100000 - 500 < t_back and int(s.events["b"][names.index("log_resumed")]) > 0
     assert (s.strides["t_ms"] > t_back).sum() > 20  # logged again after
 
 
