@@ -774,7 +774,7 @@ def _raw_batch(i0, n):
     buf = array("h", [0] * (7 * n))
     for i in range(n):
         k = i0 + i
-        buf[7 * i:7 * i + 7] = array("h", [9 + (k % 3 == 0), (k * 37) % 8000 - 4000, -4098 + k % 50,
+        buf[7 * i:7 * i + 7] = array("h", [154 + (k % 3 == 0), (k * 37) % 8000 - 4000, -4098 + k % 50,
                                            k % 30000 - 15000, -32768 + k % 7, 32767 - k % 11, (k * 13) % 1000])
     return buf
 
@@ -796,8 +796,10 @@ def test_raw_capture_round_trip_to_csv(tmp_path):
     raw = logdecode.decode_raw(w.path.with_suffix(".raw"))
     assert raw.problems == []
     assert (raw.counts == allv).all()
+    # dt is in 1/16 ms (154-155: 9.6 ms, a 104 Hz chip)
+    dt16 = allv[:, 0].astype(np.uint16).astype(np.int64)
     assert 3000 <= raw.t_ms[-1] < 3000 + 21 * 10
-    assert (raw.t_ms == np.cumsum(allv[:, 0])).all()
+    assert (raw.t_ms == np.cumsum(dt16) / 16.0).all()
     assert raw.header["meta"]["mount_up"] == "+x" and raw.header["lsb_per_g"] == LSB_G
     out = tmp_path / "cap.csv"
     logdecode.raw_to_capture_csv(w.path.with_suffix(".raw"), out)
