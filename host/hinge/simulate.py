@@ -179,7 +179,7 @@ def _header_lines(tr, path, dropped):
         "# hinge simulated IMU capture (hinge.simulate)",
         "# scenario=%s seed=%d rate_hz=%g duration_s=%g" % (tr["scenario"], tr["seed"], tr["rate_hz"], tr["duration_s"]),
         "# mount_up=%s mount_forward=%s" % (tr["mount_up"], tr["mount_forward"]),
-        "# ideal=%s dropped=%d truth=%s" % (str(tr["sensor"]["ideal"]).lower(), dropped, truth_path(path).name),
+        "# ideal=%s dropped=%d truth=%s" % (str(tr["ideal"]).lower(), dropped, truth_path(path).name),
         "# axes: IMU's own, right-handed; acc = specific force in g; gyro in deg/s; t_ms = host clock (true time)",
         HEADER,
     ]
@@ -200,11 +200,37 @@ def write_capture(cap: Capture, path) -> None:
         path.parent.mkdir(parents=True, exist_ok=True)
     tr = cap.truth
     with open(path, "w", encoding="utf-8", newline="\n") as f:
-        f.write("\n".join(_header_lines(tr, path, tr["sensor"]["dropped"])) + "\n")
+        f.write("\n".join(_header_lines({**tr, "ideal": tr["sensor"]["ideal"]}, path, tr["sensor"]["dropped"])) + "\n")
         for k in range(0, len(cap.t_ms), 20000):  # in pieces: Python floats of every row at once are big
             sl = slice(k, k + 20000)
             f.write(_rows(cap.t_ms[sl], cap.acc_g[sl], cap.gyr_dps[sl]))
     _write_truth(tr, path)
+
+
+def stream_capture(name: str, path, seed: int = 0, minutes: float | None = None, rate_hz: float | None = None,
+                   ideal: bool = False, *, effects: dict | None = None, odr_error: float | None = None,
+                   chunk_s: float = DEFAULT_CHUNK_S) -> tuple[dict, int]:
+    """Simulate straight to a CSV (and its truth JSON), chunk by chunk: memory stays bounded.
+
+    The file is the same as ``write_capture(simulate(...), path)`` with the same ``chunk_s``.
+    Returns (truth, number of samples written).
+    """
+    path = Path(path)
+    if path.parent and not path.parent.exists():
+        path.parent.mkdir(parents=True, exist_ok=True)
+    run = engine.Run(name, seed=seed, minutes=minutes, rate_hz=rate_hz, ideal=ideal, effects=effects,
+                     odr_error=odr_error)
+    head = {"scenario": run.name, "seed": run.seed, "rate_hz": run.rate, "duration_s": round(run.duration, 3),
+            "mount_up": run.mount_up, "mount_forward": run.mount_forward, "ideal": run.ideal}
+    n = 0
+    with open(path, "w", encoding="utf-8", newline="\n") as f:
+        f.write("\n".join(_header_lines(head, path, run.sensor.dropped_total())) + "\n")
+        for part in run.chunks(chunk_s):
+            f.write(_rows(part["t_ms"], part["acc_g"], part["gyr_dps"]))
+            n += len(part["t_ms"])
+    tr = run.truth()
+    _write_truth(tr, path)
+    return tr, n
 
 
 def _write_truth(tr, path):
@@ -261,12 +287,10 @@ def main(argv=None) -> int:
     if args.scenario not in _BUILDERS:
         ap.error("unknown scenario %r (see --list)" % args.scenario)
     t0 = time.perf_counter()
-    cap = simulate(args.scenario, seed=args.seed, minutes=args.minutes, rate_hz=args.rate, ideal=args.ideal,
-                   effects={k: False for k in args.without}, odr_error=args.odr_error)
-    write_capture(cap, args.out)
-    tr = cap.truth
+    tr, n = stream_capture(args.scenario, args.out, seed=args.seed, minutes=args.minutes, rate_hz=args.rate,
+                           ideal=args.ideal, effects={k: False for k in args.without}, odr_error=args.odr_error)
     print("%s: %d samples, %.1f s at %g Hz, %d strides, %d episodes -> %s (%.2f s)" % (
-        args.scenario, len(cap.t_ms), tr["duration_s"], tr["rate_hz"], len(tr["strides"]),
+        args.scenario, n, tr["duration_s"], tr["rate_hz"], len(tr["strides"]),
         len(tr["episodes"]), args.out, time.perf_counter() - t0))
     return 0
 

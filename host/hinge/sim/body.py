@@ -374,12 +374,16 @@ class Orientation:
 # world specific force
 
 
+_AREA_GRID = np.linspace(0.30, 0.50, 81)
+_AREA_TAB = []
+
+
 def _shape_area(peak):
-    """Mean of sin(pi x^gam) over x in [0,1], gam putting the maximum at ``peak`` (tabulated)."""
-    grid = np.linspace(0.30, 0.50, 81)
-    x = np.linspace(0.0, 1.0, 4001)
-    tab = np.array([np.mean(np.sin(np.pi * x ** (math.log(0.5) / math.log(p)))) for p in grid])
-    return np.interp(peak, grid, tab)
+    """Mean of sin(pi x^gam) over x in [0,1], gam putting the maximum at ``peak`` (tabulated once)."""
+    if not _AREA_TAB:
+        x = np.linspace(0.0, 1.0, 4001)
+        _AREA_TAB.extend(float(np.mean(np.sin(np.pi * x ** (math.log(0.5) / math.log(p))))) for p in _AREA_GRID)
+    return np.interp(peak, _AREA_GRID, _AREA_TAB)
 
 
 _WALK_SHAPE = {}

@@ -61,12 +61,15 @@ class SmoothNoise:
         return _catmull_rom(x, t / self.step - k0 - 1) / self.norm
 
     def slope(self, t):
-        """d/dt of the signal (per s), exact for the sum of sines (not the interpolation)."""
+        """d/dt of the signal (per s): the sines' exact slope on the coarse grid, interpolated."""
         t = np.asarray(t, float)
-        x = np.zeros_like(t)
+        k0 = int(math.floor(float(t.min()) / self.step)) - 1
+        k1 = int(math.floor(float(t.max()) / self.step)) + 3
+        tg = np.arange(k0, k1 + 1) * self.step
+        x = np.zeros_like(tg)
         for f, ph, a in zip(self.f, self.ph, self.a):
-            x += a * 2 * np.pi * f * np.cos(2 * np.pi * f * t + ph)
-        return x / self.norm
+            x += a * 2 * np.pi * f * np.cos(2 * np.pi * f * tg + ph)
+        return _catmull_rom(x, t / self.step - k0 - 1) / self.norm
 
 
 def _catmull_rom(x, v):

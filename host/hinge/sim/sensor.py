@@ -159,8 +159,8 @@ class Sensor:
                 "gyr": rng.normal(0.0, 0.1, (n, 3)),  # gyro noise ~0.01 dps/rtHz x ~50 Hz bw
                 # bias random walk: 0.2 deg/s per axis after 10 min
                 "walk": rng.normal(0.0, 0.2 / math.sqrt(600.0 * self.rate), (n, 3)),
-                "drop": rng.random(n),
                 "jit": rng.normal(0.0, 1.0, n),
+                "drop": self._drop_uniforms(b),
             }
             if len(self._blk) > 4:
                 self._blk = {k: v for k, v in self._blk.items() if k >= b - 1}
@@ -189,27 +189,50 @@ class Sensor:
         """Sensor errors, timing and written stamps for samples i0..i1-1 -> (acc, gyr, t_ms, keep)."""
         t = self.times(i0, i1)
         nz = self._noise(i0, i1)
-        n = i1 - i0
         if self.effects["bias_warmup"]:
             gyr = gyr + self.warmup * (1.0 - np.exp(-t / self.warmup_tau))[:, None]
         if self.effects["sensor_errors"]:
             acc = acc * self.acc_scale + self.acc_bias + nz["acc"]
             gyr = gyr * self.gyr_scale + self.gyr_bias + nz["drift"] + nz["gyr"]
             acc, gyr = quantize(acc, gyr)
-        keep = np.ones(n, bool)
+        keep = self.keep_mask(i0, i1, nz["drop"])
         t_ms = t * 1000.0
         if self.effects["timing"]:
-            keep &= nz["drop"] >= BOARDS[self.board]["single_drop"]
-            for a, z in self.lost:
-                if z > i0 and a < i1:
-                    keep[max(a, i0) - i0 : min(z, i1) - i0] = False
             # host stamps jitter; clipped well inside a sample period so they stay in order
             lim = 0.4 * self.dT * 1000.0
             t_ms = t_ms + np.clip(self.jitter_sd_ms * nz["jit"], -lim, lim)
             if i0 == 0:
-                keep[0] = True
                 t_ms[0] = 0.0
         return acc, gyr, t_ms, keep
+
+    def keep_mask(self, i0, i1, u_drop=None):
+        """Which of samples i0..i1-1 reach the host (timing effect: single drops, bursts, dropouts)."""
+        keep = np.ones(i1 - i0, bool)
+        if not self.effects["timing"]:
+            return keep
+        if u_drop is None:
+            u_drop = self._noise(i0, i1)["drop"]
+        keep &= u_drop >= BOARDS[self.board]["single_drop"]
+        for a, z in self.lost:
+            if z > i0 and a < i1:
+                keep[max(a, i0) - i0 : min(z, i1) - i0] = False
+        if i0 == 0:
+            keep[0] = True  # the capture starts with a sample
+        return keep
+
+    def _drop_uniforms(self, b):
+        """Per-sample uniforms deciding single dropped samples in noise block b (own stream)."""
+        return stream(self.seed, self.name, "sensor-drop", b).random(NOISE_BLOCK)
+
+    def dropped_total(self):
+        """Number of samples lost over the whole run (known before synthesis, for a streamed header)."""
+        if not self.effects["timing"]:
+            return 0
+        n = 0
+        for b in range(0, (self.n_out + NOISE_BLOCK - 1) // NOISE_BLOCK):
+            i0, i1 = b * NOISE_BLOCK, min(self.n_out, (b + 1) * NOISE_BLOCK)
+            n += int(np.sum(~self.keep_mask(i0, i1, self._drop_uniforms(b)[: i1 - i0])))
+        return n
 
     def info(self):
         return {
