@@ -349,6 +349,7 @@ class Orientation:
         pit_osc = ctl["pit"] / 2 * np.cos(step_ph - 2 * np.pi * r["pit_phase"])
         for hh, (amp, ph) in enumerate(r["pit_harm"], start=2):
             pit_osc = pit_osc + wrun * amp * np.cos(hh * step_ph - ph)
+        # standing: postural sway of ~0.15 deg (pitch) and ~0.1 deg (roll) at ~0.25 Hz
         pitch_p = d2r * (r["stand_pitch"] + ctl["lean"] + (1 - env) * 0.15 * self.sway_p(tt) + env * pit_osc)
         # hip drop: a skewed pulse per step, fast drop after contact and slower recovery
         hs = hip_pulse(gs["s"], r["drop_peak"])
@@ -360,9 +361,9 @@ class Orientation:
         # impact nod: a damped oscillation of the sensor on the belt started by each foot contact
         dtp = np.maximum(gs["dt_c"], 0.0)
         nod = np.where(gs["dt_c"] >= 0, np.exp(-dtp / r["nod_tau"]) * np.sin(2 * np.pi * r["nod_f"] * dtp), 0.0)
-        nod_w = env * (wrun + 0.45 * (1 - wrun))
+        nod_w = env * (wrun + 0.45 * (1 - wrun))  # walking contacts are softer: 45 % of the nod
         run_w = env * wrun  # weight of running-only features
-        wob_w = env * (wrun + 0.5 * (1 - wrun))
+        wob_w = env * (wrun + 0.5 * (1 - wrun))  # walking shakes the belt half as much
         fn = f["nod"][step]
         yaw = yaw_p + d2r * (run_w * r["yaw_nod_deg"] * gs["side"] * nod + wob_w * r["wob_deg"][2] * self.wob[2](tt))
         pitch = pitch_p + d2r * (nod_w * r["nod_deg"] * fn * nod + wob_w * r["wob_deg"][1] * self.wob[1](tt))
@@ -394,6 +395,8 @@ def _walk_shape(s):
 
     Maximum just after contact (double support, loading), minimum near mid-single-support.
     """
+    # fundamental at step frequency peaking 8 % into the step (loading response), and a 2nd
+    # harmonic (30 %) for the double-hump of the walking ground reaction force
     if "norm" not in _WALK_SHAPE:
         x = np.linspace(0.0, 1.0, 20001)
         y = np.cos(2 * np.pi * (x - 0.08)) + 0.3 * np.cos(4 * np.pi * (x - 0.1))
@@ -407,8 +410,7 @@ class Forces:
     def __init__(self, runner, treadmill, rng):
         self.r = runner
         self.treadmill = treadmill
-        self.drift = SmoothNoise(rng, 15.0)  # runner's drift along a treadmill belt
-        self.area_tab = None
+        self.drift = SmoothNoise(rng, 15.0)  # runner's drift along a treadmill belt (~15 s wander)
 
     def __call__(self, tt, ctl, gs, f, psi_c, psi_rate, h):
         """Vertical: per running step a stance pulse (time-warped half sine) plus a heel-strike
@@ -439,20 +441,25 @@ class Forces:
         gam = np.log(0.5) / np.log(peak)
         P = (T - I_imp * 2 * w / np.pi - R_g * ring_area) / (_shape_area(peak) * d * T)
         fz_run = np.where(stance, P * np.sin(np.pi * np.minimum(s / d, 1.0) ** gam), 0.0) + I_imp * spike + R_g * ring
+        # walking heel strike: a small 0.3 g transient (shod walking at the waist), its impulse
+        # taken out of the step so the mean stays 1 g
         fz_walk = 1.0 + ctl["bounce"] * f["bounce"][step] * _walk_shape(s) + 0.3 * spike - 0.3 * 2 * w / np.pi / T
         fz = 1.0 + env * (wrun * (fz_run - 1.0) + (1 - wrun) * (fz_walk - 1.0))
 
         tread = self.treadmill
         B = r["brake_g"] * f["brake"][step] ** (0.3 if tread else 0.15) * ctl["brake"]
-        IF = 0.3 * I_imp
+        IF = 0.3 * I_imp  # the transient's fore-aft share: the shank hits ~17 deg off vertical (tan ~0.3)
         af_run = np.where(stance, -B * np.sin(2 * np.pi * np.minimum(s / d, 1.0)) + IF * (2 * w / np.pi) / (d * T), 0.0)
         af_run = af_run - IF * spike
-        af_walk = 0.2 * np.sin(2 * np.pi * (s - 0.05))
+        af_walk = 0.2 * np.sin(2 * np.pi * (s - 0.05))  # walking braking/propulsion ~0.2 body weight
         a_long = env * (wrun * af_run + (1 - wrun) * af_walk)
+        # sway at stride frequency (60 % of the running size when walking: slower, narrower base)
+        # and a sideways kick at contact (12 % of the transient: the foot lands under the hip)
         a_lat = env * (r["ml_g"] * (0.6 + 0.4 * wrun) * np.sin(np.pi * gs["phi"]) + 0.12 * wrun * I_imp * gs["side"] * spike)
         if tread:
-            # deck vibration after each contact, belt-speed dips (the larger per-step braking
-            # variability) and a slow drift of the runner along the belt; no course speed, no turns
+            # deck vibration after each contact (0.15 g at ~22 Hz, 50 ms decay: a treadmill deck
+            # on its dampers), belt-speed dips (the larger per-step braking variability) and a slow
+            # drift of the runner along the belt (+-15 cm); no course speed, no turns
             deck = env * wrun * 0.15 * np.exp(-np.maximum(dt_c, 0) / 0.05) * np.sin(2 * np.pi * 22.0 * dt_c) * (dt_c >= 0)
             fz = fz + deck
             a_long = a_long + 0.5 * deck
