@@ -396,8 +396,7 @@ def _b_walk_jog(p, minutes):
     _stand_start(p, 6, 8)
     p.add("walking", rng.uniform(95, 110), ramp=1.5, style="brisk")
     p.add("running", rng.uniform(50, 70), ramp=3.0, **jog_kw)
-    sw = p.fault("swivel", rng.uniform(35, 50), ramp=2.0, **{k: v for k, v in jog_kw.items() if k != "style"})
-    sw["good"].update(cad=jog["cad"], speed=jog["speed"], impact=jog["impact"])
+    p.fault("swivel", rng.uniform(35, 50), ramp=2.0, **{k: v for k, v in jog_kw.items() if k != "style"})
     while p.t < total - 60:
         p.add("running", rng.uniform(40, 60), ramp=2.0, **jog_kw)
     p.add("walking", max(40.0, total - p.t), ramp=3.0, style="brisk")
