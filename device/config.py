@@ -30,6 +30,7 @@ SCHEMA: dict = {
     "accel_range_g": (8, "c", (2, 4, 8, 16), None, "g", "accelerometer full scale"),
     "gyro_range_dps": (1000, "c", (250, 500, 1000, 2000), None, "deg/s", "gyroscope full scale"),
     "lpf_hz": (42, "i", 5, 200, "Hz", "on-chip low-pass filter bandwidth (nearest)"),
+    "imu_rate_cal": (True, "b", None, None, "", "measure the IMU's true sample rate against the board's clock"),
     # -- coaching thresholds -------------------------------------------------------------
     "lean_min_deg": (4.0, "f", -10, 30, "deg", "'upright' when forward lean stays below this"),
     "lean_back_deg": (-2.0, "f", -30, 10, "deg", "'backward' when lean stays below this (descents)"),
@@ -83,48 +84,62 @@ def describe(key):
     return "%s = %s %s (%s): %s" % (key, default, unit, allowed, text)
 
 
+def _cut(s):
+    # a value for a message, cut short (a 400-digit number must not fill the screen)
+    return s if len(s) <= 24 else s[:20] + "..."
+
+
+def _show(value):
+    return _cut(repr(value))
+
+
 def check(key, value):
-    """Return ``value`` converted to the key's kind, or raise ValueError naming key and value."""
+    """Return ``value`` converted to the key's kind, or raise ValueError naming key and value.
+
+    A number choice (``accel_range_g``) or whole number (``rate_hz``) may come as a float with
+    no fraction (8.0); a value out of range is refused before anything is converted.
+    """
     if key not in SCHEMA:
         raise ValueError("config: unknown key '%s'" % key)
     default, kind, lo, hi, unit, _ = SCHEMA[key]
     u = (" " + unit) if unit else ""
+    v = _show(value)
     if kind == "b":
         if value is True or value is False:
             return value
-        if value in (0, 1):
+        if not isinstance(value, str) and value in (0, 1):
             return bool(value)
-        raise ValueError("config: %s=%r must be true or false" % (key, value))
+        raise ValueError("config: %s=%s must be true or false" % (key, v))
     if kind == "s":
         if isinstance(value, str):
             return value
-        raise ValueError("config: %s=%r must be text" % (key, value))
+        raise ValueError("config: %s=%s must be text" % (key, v))
     if kind == "c":
         for c in lo:
-            if value == c and type(value) is type(c):
+            if value == c and (type(value) is type(c) or (type(c) is int and type(value) is float)):
                 return c
-        raise ValueError("config: %s=%r must be one of %s%s" % (key, value, " ".join(str(c) for c in lo), u))
+        raise ValueError("config: %s=%s must be one of %s%s" % (key, v, " ".join(str(c) for c in lo), u))
     if isinstance(value, bool) or not isinstance(value, (int, float)):
-        raise ValueError("config: %s=%r must be a number%s" % (key, value, u))
-    if kind == "i":
-        if isinstance(value, float):
-            if value != int(value):
-                raise ValueError("config: %s=%r must be a whole number%s" % (key, value, u))
-            value = int(value)
+        raise ValueError("config: %s=%s must be a number%s" % (key, v, u))
     if value != value or value < lo or value > hi:
-        raise ValueError("config: %s=%r out of range %s..%s%s" % (key, value, lo, hi, u))
+        raise ValueError("config: %s=%s out of range %s..%s%s" % (key, v, lo, hi, u))
+    if kind == "i" and isinstance(value, float):
+        if value != int(value):
+            raise ValueError("config: %s=%s must be a whole number%s" % (key, v, u))
+        value = int(value)
     return value
 
 
 def validate(overrides):
-    """Full config dict from ``overrides`` (a dict); raise ValueError on the first bad entry.
+    """Full config dict from ``overrides`` (a dict of str keys); raise ValueError on the first bad
+    entry (keys checked in sorted order).
 
     Also rejects a mount pair that is not two perpendicular axes.
     """
     if not isinstance(overrides, dict):
         raise ValueError("config: expected a JSON object, got %s" % type(overrides).__name__)
     cfg = defaults()
-    for k in overrides:
+    for k in sorted(overrides):  # in one order on every port: the same first error everywhere
         cfg[k] = check(k, overrides[k])
     mount_axes(cfg["mount_up"], cfg["mount_forward"])
     if cfg["lean_back_deg"] >= cfg["lean_min_deg"]:
@@ -150,15 +165,56 @@ def parse_value(key, text):
     if kind == "s" or (kind == "c" and isinstance(SCHEMA[key][2][0], str)):
         return check(key, t)
     try:
-        v = int(t)
+        v = number(t[1:] if t[:1] == "+" and t[1:2] != "-" else t)
     except ValueError:
-        try:
-            v = float(t)
-        except ValueError:
-            raise ValueError("config: %s=%s is not a number" % (key, text))
-    if kind == "f":
-        v = float(v)
-    return check(key, v)
+        raise ValueError("config: %s=%s is not a number (digits 0-9, e.g. 5, -2.5 or 1e3)" % (key, _cut(text)))
+    v = check(key, v)  # the range first: float() of a 400-digit int would overflow
+    return float(v) if kind == "f" else v
+
+
+def number_end(b, i):
+    """End of the number that starts at ``b[i]`` (bytes), or -1: JSON's number form only, in
+    ASCII (``-12``, ``3.5``, ``1e3``; not ``1_0``, ``.5``, ``05``, ``inf`` or other scripts' digits).
+    The one number rule for ``config.json`` and ``hinge config set``."""
+    n = len(b)
+    j = i
+    if j < n and b[j] == 45:  # -
+        j += 1
+    if j >= n or b[j] < 48 or b[j] > 57:
+        return -1
+    if b[j] == 48:  # a leading 0 stands alone
+        j += 1
+    else:
+        while j < n and 48 <= b[j] <= 57:
+            j += 1
+    if j < n and b[j] == 46:  # .
+        j += 1
+        k = j
+        while j < n and 48 <= b[j] <= 57:
+            j += 1
+        if j == k:
+            return -1
+    if j < n and (b[j] == 101 or b[j] == 69):  # e E
+        j += 1
+        if j < n and (b[j] == 43 or b[j] == 45):
+            j += 1
+        k = j
+        while j < n and 48 <= b[j] <= 57:
+            j += 1
+        if j == k:
+            return -1
+    return j
+
+
+def number(text):
+    """An int (no fraction or exponent) or a float from number text (``number_end``'s form)."""
+    b = text.encode()
+    if not b or number_end(b, 0) != len(b):
+        raise ValueError("config: %s is not a number" % _cut(text))
+    for c in b:
+        if c == 46 or c == 101 or c == 69:
+            return float(text)
+    return int(text)
 
 
 def mount_axes(up, forward):

@@ -39,9 +39,13 @@ status                           when
 ``<why>`` is one line naming the file and the problem, e.g.
 ``config.json: lean_min_deg=99 out of range -10..30 deg``.
 
-MicroPython's ``json`` is lenient (it accepts ``{"a" 1,,}`` and ``{"a": 1]``), so some
-corrupt text parses on the board where CPython would refuse it; whatever parses still goes
-through ``config.validate`` key by key, so only a valid config is ever used.
+The text is read by ``loads`` below, not by the ``json`` module: MicroPython's ``json`` is
+lenient (it reads ``{"lean_min_deg" 5,,}`` as 5) where CPython's refuses it, and CPython's
+accepts ``NaN`` and repeated keys. ``loads`` is strict JSON for a flat object (numbers in
+``config.number_end``'s ASCII form, text, true, false, null; a key at most once), the same
+code on the board and on the host (``hinge config show`` imports this module), so both say the
+same: such a file is refused, with the reason and where (``config.json: not valid JSON (line 1,
+col 31: expected ':' after "lean_min_deg")``), and the last good config is used.
 
 Atomic save: the temp file is written and closed, then ``os.rename``\\ d over
 ``config.json``. LittleFS (the ESP32 default) and POSIX replace the target in one step, so a
@@ -133,15 +137,18 @@ def _errno(e):
 
 
 def _read(p):
-    """``(text, None)`` or ``(None, reason)``; reason ``"missing"`` when the file isn't there."""
+    """``(bytes, None)`` or ``(None, reason)``; reason ``"missing"`` when the file isn't there.
+
+    Bytes, not text: ``loads`` decodes, so bytes that are not UTF-8 get the same answer on every
+    port (a text-mode read raises on some and not on others)."""
     try:
-        with open(p) as f:
+        with open(p, "rb") as f:
             text = f.read(MAX_BYTES + 1)
     except OSError as e:
         if _errno(e) == errno.ENOENT:
             return None, "missing"
         return None, "unreadable (OSError %s)" % (_errno(e),)
-    except Exception as e:  # e.g. UnicodeError on CPython for bytes that aren't UTF-8
+    except Exception as e:  # noqa: BLE001 - belt and braces: whatever a port raises, boot goes on
         return None, "unreadable (%s)" % type(e).__name__
     if len(text) > MAX_BYTES:
         return None, "too large (> %d bytes)" % MAX_BYTES
@@ -152,11 +159,138 @@ def _read(p):
 
 def _parse(text):
     """Full validated config from stored JSON text; ValueError naming the problem."""
+    return config.validate(migrate(loads(text)))
+
+
+def loads(text):
+    """The dict in a config file's JSON text (str or bytes); ValueError ``not valid JSON (line L,
+    col C: what)`` for anything else. Strict: see the module docstring."""
+    b = text.encode() if isinstance(text, str) else bytes(text)
+    n = len(b)
+    p = _ws(b, 0)
+    if p >= n or b[p] != 123:  # {
+        _bad(b, p, "expected a JSON object {...}" if p < n else "no JSON object")
+    p = _ws(b, p + 1)
+    out = {}
+    if p < n and b[p] == 125:  # }
+        p += 1
+    else:
+        while True:
+            if p >= n or b[p] != 34:
+                _bad(b, p, "expected a key in double quotes")
+            k, p = _text(b, p)
+            p = _ws(b, p)
+            if p >= n or b[p] != 58:  # :
+                _bad(b, p, "expected ':' after \"%s\"" % k[:24])
+            p = _ws(b, p + 1)
+            if k in out:
+                _bad(b, p, "\"%s\" given twice" % k[:24])
+            out[k], p = _value(b, p, k)
+            p = _ws(b, p)
+            if p < n and b[p] == 44:  # ,
+                p = _ws(b, p + 1)
+                continue
+            if p < n and b[p] == 125:
+                p += 1
+                break
+            _bad(b, p, "expected ',' or '}'")
+    if _ws(b, p) != n:
+        _bad(b, _ws(b, p), "text after the closing '}'")
+    return out
+
+
+def _bad(b, p, what):
+    line = 1
+    col = 1
+    for i in range(min(p, len(b))):
+        if b[i] == 10:
+            line += 1
+            col = 1
+        else:
+            col += 1
+    raise ValueError("not valid JSON (line %d, col %d: %s)" % (line, col, what))
+
+
+def _ws(b, p):
+    n = len(b)
+    while p < n and b[p] in b" \t\r\n":
+        p += 1
+    return p
+
+
+def _value(b, p, k):
+    n = len(b)
+    if p >= n:
+        _bad(b, p, "expected a value for \"%s\"" % k[:24])
+    c = b[p]
+    if c == 34:
+        return _text(b, p)
+    for word, v in ((b"true", True), (b"false", False), (b"null", None)):
+        if b[p : p + len(word)] == word:
+            return v, p + len(word)
+    if c == 91 or c == 123:  # [ {
+        _bad(b, p, "a list or object for \"%s\"" % k[:24])
+    e = config.number_end(b, p)
+    if e < 0:
+        _bad(b, p, "expected a value for \"%s\"" % k[:24])
+    return config.number(b[p:e].decode()), e
+
+
+def _text(b, p):
+    # the JSON string starting at b[p] (a double quote): (str, index after it)
+    n = len(b)
+    out = bytearray()
+    i = p + 1
+    while True:
+        if i >= n:
+            _bad(b, i, "text not closed by a double quote")
+        c = b[i]
+        if c == 34:
+            break
+        if c < 32:
+            _bad(b, i, "a control character inside text")
+        if c != 92:  # backslash
+            out.append(c)
+            i += 1
+            continue
+        e = b[i + 1] if i + 1 < n else 0
+        j = b'"\\/bfnrt'.find(bytes([e])) if e else -1
+        if j >= 0:
+            out.append(b'"\\/\b\f\n\r\t'[j])
+            i += 2
+            continue
+        if e != 117:  # u
+            _bad(b, i, "an unknown escape in text")
+        cp = _hex4(b, i + 2)
+        i += 6
+        if 0xD800 <= cp < 0xDC00 and b[i : i + 2] == b"\\u":
+            lo = _hex4(b, i + 2)
+            if 0xDC00 <= lo < 0xE000:
+                cp = 0x10000 + ((cp - 0xD800) << 10) + (lo - 0xDC00)
+                i += 6
+        if 0xD800 <= cp < 0xE000:
+            _bad(b, i, "a lone surrogate escape in text")
+        out.extend(chr(cp).encode())
     try:
-        data = json.loads(text)
-    except Exception:
-        raise ValueError("not valid JSON (torn write or corrupt)")
-    return config.validate(migrate(data))
+        return bytes(out).decode(), i + 1
+    except Exception:  # UnicodeError: bytes that are not UTF-8
+        _bad(b, p, "text that is not UTF-8")
+
+
+def _hex4(b, i):
+    h = b[i : i + 4]
+    if len(h) < 4:
+        _bad(b, i, "a \\u escape needs 4 hex digits")
+    v = 0
+    for c in h:
+        if 48 <= c <= 57:
+            d = c - 48
+        elif 97 <= c <= 102 or 65 <= c <= 70:
+            d = (c | 32) - 87
+        else:
+            _bad(b, i, "a \\u escape needs 4 hex digits")
+        v = v * 16 + d
+    return v
 
 
 def _replace(tmp, dst):
@@ -189,7 +323,7 @@ def _load(root):
         else:
             good = dumps(overrides(cfg))
             old, _ = _read(lg)
-            if old != good:
+            if old != good.encode():
                 try:
                     write_atomic(lg, good)
                 except Exception:

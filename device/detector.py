@@ -23,9 +23,13 @@ stride sums, stillness. Per step/stride (this module, plain Python, still no all
   rotation = peak-to-peak heading about the vertical within the stride after removing the
   stride's heading trend (turns and switchbacks do not count); roll = peak-to-peak sideways
   tilt (hip drop); cadence = 120000 / stride_ms.
-- **activity**: a stride is running when cadence >= ``run_min_spm`` and the low-passed vertical
-  force swings by >= 1.2 g (flight + push-off); walking otherwise; standing after 2 s without
-  a step.
+- **activity**: a stride is running when it has a flight phase (a step with >= 20 ms below
+  0.25 g: airborne) at a cadence >= ``run_min_spm``; walking otherwise (a foot stays down);
+  the activity changes after 2 (3 back to walking) such strides in a row; standing after 2 s
+  without a step.
+- **step timing**: the contact that ends a flight (kernel.py) while running, else the trigger.
+- **tilt correction and gyro bias** (``_correction``): the last stride's world-frame mean error,
+  without its lateral part in turns; its remainder integrated into the gyro bias.
 - **coach** (coach.py) on running strides only.
 """
 from array import array
@@ -41,21 +45,24 @@ from events import (ACT_RUNNING, ACT_STANDING, ACT_WALKING, EV_ACTIVITY, EV_CALI
 
 _TAU_MS = const(1000)        # accelerometer correction time constant
 _LP_KLP = const(1647)        # 4 Hz vertical low-pass: 2*pi*4/1000 * 2**16 per ms
-_STEP_HI = const(6554)       # step trigger: above 1 g + 0.10 g ...
-_STEP_LO = const(3277)       # ... re-armed below 1 g - 0.05 g (Q16 g) until steps are seen
-_REFR_MS = const(250)        # no two steps closer than this (240 steps/min) ...
-_REFR_MAX_MS = const(400)    # ... nor, once stepping, than half the last interval up to this
-_HYST_MIN = const(3277)      # re-arm a quarter of the step's force swing below the trigger, 0.05 g ...
-_HYST_MAX = const(9830)      # ... to 0.15 g
-_STEP_MAX_MS = const(1500)   # a longer gap between steps restarts the stride
+_STEP_LO = const(3277)       # the trigger (kernel.STEP_HI, 1.10 g) re-arms below 1 g - 0.05 g (Q16 g)
+#                              until steps are seen
 _STRIDE_MIN_MS = const(400)  # strides outside this range are not reported
 _STRIDE_MAX_MS = const(2600)
 _IDLE_MS = const(2000)       # no step for this long: standing
-_RUN_SWING = const(78643)    # running: vertical force swing >= 1.2 g (Q16)
+_TO_RUN = const(2)           # strides with flight in a row before walking becomes running ...
+_TO_WALK = const(3)          # ... and without, before running becomes walking
 _CAL_MS = const(3000)        # stillness needed to calibrate
 _SIDE_MIN = const(123)       # two steps' mean lateral accelerations must differ by 0.03 g (Q12) to name feet
 _YBUF = const(512)           # heading samples per stride (2.5 s at 200 Hz)
 _BIG = const(0x3FFFFFFF)
+_PI_Q16 = const(205887)      # pi in Q16 rad
+# Gyro bias integral: time constant 10 s against the filter's 1 s (damping 1.6, no overshoot);
+# a MEMS gyro's offset warms up over minutes, so 10 s follows it while averaging ~30 strides.
+_TAU_I_S = const(10)
+_BIAS_DPS = const(10)        # the integral moves the bias at most +-10 deg/s from calibration
+#                              (zero-rate offset spec: MPU-6500 +-5 deg/s, LSM6DSO +-1 deg/s,
+#                              plus temperature drift)
 
 
 class EventQueue:
@@ -136,10 +143,15 @@ class Detector:
         st[kernel.S_STAA] = 1024                        # accel within 0.25 g of its mean (vibration, e.g.
         #                                                 a treadmill, averages out; the gyro test is strict)
         st[kernel.S_CNMAX] = 2048
-        st[kernel.S_DTMAX] = 800                        # integrate at most 50 ms (1/16 ms units) per sample
+        st[kernel.S_DTMAX] = 4000                       # bridge gaps up to 250 ms (1/16 ms units)
         st[kernel.S_IDLEMS] = _IDLE_MS
         st[kernel.S_SYNCMS] = 700
-        st[kernel.S_C30] = 1 << 30
+        st[kernel.S_C29] = 1 << 29   # the kernel doubles it in a machine word (2**30 is no small int)
+        # bias integral gain, Q12: raw counts Q8 per (error Q12 x ms):
+        # 256 * counts_per_rad_s / (4096 * 1000 ms/s * tau_s * tau_i_s), tau = 1 s (_TAU_MS)
+        cpr = lsb_per_kdps * 180 // 3141           # counts per rad/s (x1000 / 1000)
+        st[kernel.S_KB] = cpr * 256 // (_TAU_I_S * _TAU_MS)
+        st[kernel.S_BLIM] = (lsb_per_kdps * _BIAS_DPS // 1000) << 8
         self.start(0)
 
     def start(self, t0_ms):
@@ -147,8 +159,10 @@ class Detector:
         st = self.st
         st[kernel.S_T] = t0_ms
         st[kernel.S_TQ] = 0
+        st[kernel.S_PER] = 0
         st[kernel.S_LAST] = t0_ms - _BIG // 2
         st[kernel.S_INIT] = 1
+        st[kernel.S_FAST] = 500
         st[kernel.S_IDLE] = 0
         st[kernel.S_CALMS] = _CAL_MS
         st[kernel.S_STILL] = 0
@@ -168,6 +182,18 @@ class Detector:
         self.n_step = 0   # stride sample count at the last step
         self.prev_l = 0   # the previous step's mean lateral acceleration, Q12 g
         self.strides = 0
+        st[kernel.S_STEADY] = 0   # strides since the gait (re)started
+        self.n_like = 0     # strides in a row that disagree with the current activity
+        st[kernel.S_PSIB] = 0     # heading bookkeeping and the error sums of correct()
+        st[kernel.S_HD1] = 0
+        st[kernel.S_HD2] = 0
+        st[kernel.S_T1] = t0_ms
+        st[kernel.S_T2] = t0_ms
+        st[kernel.S_PAR] = 0
+        k = 0
+        while k < 8:
+            st[kernel.S_CA + k] = 0
+            k += 1
         self.q.clear()
         self.coach.reset()
         self._stride_reset()
@@ -227,6 +253,9 @@ class Detector:
         st[kernel.S_BF] = bf
         st[kernel.S_BL] = bl
         st[kernel.S_BU] = bu
+        st[kernel.S_B0F] = bf
+        st[kernel.S_B0L] = bl
+        st[kernel.S_B0U] = bu
         st[kernel.S_BQF] = bf << 8
         st[kernel.S_BQL] = bl << 8
         st[kernel.S_BQU] = bu << 8
@@ -244,11 +273,13 @@ class Detector:
                     st[kernel.S_STILL], 0, 0)
 
     def _step(self):
+        # (the arithmetic is in viper, kernel.py: a Python function with more than ~11 locals
+        # gets its frame from the heap on every call)
         st = self.st
         t = st[kernel.S_T]
-        frac = st[kernel.S_TFRAC]
         last = st[kernel.S_LAST]
         st[kernel.S_LAST] = t
+        frac = kernel.step(st, t, last)   # its timing: the contact that ended a flight, or the trigger
         st[kernel.S_IDLE] = 1
         # which foot the step that just ended stood on: the ground pushes the pelvis toward
         # the midline, so a right-foot stance accelerates it to the left (+L) and vice versa
@@ -257,15 +288,8 @@ class Detector:
         n = st[kernel.S_N]
         ns = n - self.n_step
         self.n_step = n
-        if ns > 0:
-            # the step's mean accel error drives the orientation correction until the next step
-            st[kernel.S_CMF] = st[kernel.S_CSF] // ns
-            st[kernel.S_CML] = st[kernel.S_CSL] // ns
-            st[kernel.S_CMU] = st[kernel.S_CSU] // ns
-        st[kernel.S_CSF] = 0
-        st[kernel.S_CSL] = 0
-        st[kernel.S_CSU] = 0
-        self._adapt(t - last)
+        kernel.correct(st, t, t - last)
+        kernel.adapt(st, t - last)
         # which foot: compare with the previous step (a turn's centripetal pull shifts both)
         mean_l = scl // ns if ns > 0 else 0
         side = 0
@@ -276,8 +300,9 @@ class Detector:
             elif d < -_SIDE_MIN:
                 side = -1      # left
         self.prev_l = mean_l
-        if self.k < 0 or t - last > _STEP_MAX_MS:
+        if self.k < 0 or t - last > kernel.STEP_MAX_MS:
             st[kernel.S_SYNC] = 0
+            st[kernel.S_STEADY] = 0
             self._stride_start(t, frac)
             return
         self.k += 1
@@ -290,46 +315,21 @@ class Detector:
             self._stride_end(t, frac)
             self._stride_start(t, frac)
 
-    def _adapt(self, interval):
-        """Re-arm level and refractory time from the step that just ended.
-
-        The trigger stays at 1.10 g (a fixed point on the rising force keeps step timing steady);
-        it re-arms a quarter of the step's low-passed force swing below that (0.05-0.15 g), so a
-        soft slow walk whose force barely dips between steps still re-arms, and no new step is
-        taken within half the last interval (250-400 ms: a second force hump after heel strike
-        is not a step).
-        """
-        st = self.st
-        sw = st[kernel.S_PMAX] - st[kernel.S_PMIN]
-        st[kernel.S_PMIN] = _BIG
-        st[kernel.S_PMAX] = -_BIG
-        if sw <= 0 or sw > 0x80000:
-            return
-        h = sw >> 2
-        if h < _HYST_MIN:
-            h = _HYST_MIN
-        if h > _HYST_MAX:
-            h = _HYST_MAX
-        st[kernel.S_LO] = kernel.ONE_G_Q16 + _STEP_HI - h
-        if 0 < interval < _STEP_MAX_MS:
-            # half the last interval, within 250-400 ms: a missed step (a doubled interval)
-            # must not lock out the next real one
-            r = interval >> 1
-            if r < _REFR_MS:
-                r = _REFR_MS
-            if r > _REFR_MAX_MS:
-                r = _REFR_MAX_MS
-            st[kernel.S_REFR] = r
-
     def _thresholds_reset(self):
         st = self.st
-        st[kernel.S_HI] = kernel.ONE_G_Q16 + _STEP_HI
+        st[kernel.S_HI] = kernel.ONE_G_Q16 + kernel.STEP_HI
         st[kernel.S_LO] = kernel.ONE_G_Q16 - _STEP_LO
-        st[kernel.S_REFR] = _REFR_MS
+        st[kernel.S_REFR] = kernel.REFR_MS
+        st[kernel.S_IV0] = 0
+        st[kernel.S_IV1] = 0
+        st[kernel.S_IV2] = 0
         st[kernel.S_PMIN] = _BIG
         st[kernel.S_PMAX] = -_BIG
 
     def _stride_start(self, t, frac):
+        st = self.st
+        st[kernel.S_PSIB] = _wrap(st[kernel.S_PSIB] + st[kernel.S_PSI])
+        st[kernel.S_FLYN] = 0
         self.k = 0
         self.t0 = t
         self.f0 = frac
@@ -357,20 +357,39 @@ class Detector:
         rmin = st[kernel.S_RMIN]
         roll = _cdeg(_asin_q14(rmax) - _asin_q14(rmin))
         cad = (19200000 + (dq >> 1)) // dq       # steps/min * 10 (1200000 * 16 / dq)
-        swing = st[kernel.S_VMAX] - st[kernel.S_VMIN]
-        act = ACT_RUNNING if (cad >= self.run_min and swing >= _RUN_SWING) else ACT_WALKING
+        # running: a flight phase in the stride (gait physics), at a running cadence. A change of
+        # gait takes more than one stride, so the activity follows only a run of like strides
+        # (a slow jogger's odd grounded stride, a walker's odd bounce, change nothing)
+        if cad >= self.run_min and st[kernel.S_FLYN] > 0:
+            self.n_like = self.n_like + 1 if self.act != ACT_RUNNING else 0
+            act = ACT_RUNNING if self.act == ACT_RUNNING or self.n_like >= _TO_RUN else ACT_WALKING
+        else:
+            self.n_like = self.n_like + 1 if self.act == ACT_RUNNING else 0
+            act = ACT_WALKING if self.act != ACT_RUNNING or self.n_like >= _TO_WALK else ACT_RUNNING
+        if act != self.act:
+            self.n_like = 0
         if not self.calibrated and not self.fallback_said:
             self.fallback_said = 1
             self.q.push(EV_CALIB, te, 0, 0, 0, 0, 0, 0)
         self._set_activity(act, te)
         flags = act | (FLAG_CALIBRATED if self.calibrated else 0)
         self.strides += 1
+        st[kernel.S_STEADY] += 1
         st[kernel.S_SYNC] = 1
         self.q.push(EV_STRIDE, te, lean, rot, cad, dur, flags, roll)
         if act == ACT_RUNNING:
             self.coach.stride(te, lean, rot, dur)
         else:
             self.coach.reset()
+
+
+def _wrap(a):
+    """A heading difference (Q16 rad) into -pi..pi."""
+    while a > _PI_Q16:
+        a -= 2 * _PI_Q16
+    while a < -_PI_Q16:
+        a += 2 * _PI_Q16
+    return a
 
 
 def _cdeg(mdeg):

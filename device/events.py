@@ -11,11 +11,16 @@ CLEAR      t     reason 0           value       limit       0          0
 CALIB      t     ok     pitch0      roll0       still_ms    0          0
 ACTIVITY   t     act    prev        0           0           0          0
 FAULT      t     code   detail      0           0           0          0
+IMU_RATE   t     mhz    ppm         windows     0           0          0
 =========  ====  =====  ==========  ==========  ==========  =========  =====  ========
 
 Units: t_ms milliseconds since the session clock's zero; lean, rotation, roll, value, limit,
 pitch0, roll0 in centidegrees (1/100 deg); cadence in 1/10 steps per minute; stride_ms in ms.
-STRIDE flags: bits 0-1 activity (ACT_*), bit 2 calibrated.
+STRIDE flags: bits 0-1 activity (ACT_*), bit 2 calibrated. IMU_RATE (the firmware's, at session
+start and when the estimate moves > 0.1 %): the IMU's sample rate in milli-Hz as measured
+against the board's clock (``rateclock.py``), its deviation from the nominal rate in parts per
+million (+ = the chip is fast), and the measurement windows behind it (0: not measured yet,
+the nominal rate).
 """
 from micropython import const
 
@@ -28,6 +33,7 @@ EV_CLEAR = const(3)
 EV_CALIB = const(4)
 EV_ACTIVITY = const(5)
 EV_FAULT = const(6)
+EV_IMU_RATE = const(7)
 
 # field indices within an event
 F_TYPE = const(0)
@@ -65,4 +71,7 @@ FAULT_CONFIG_FALLBACK = const(3)
 FAULT_LOW_BATTERY = const(4)
 FAULT_FIFO_OVERFLOW = const(5)
 FAULT_LOG_ROTATED = const(6)
-FAULT_NAMES = ("", "sensor_fault", "sensor_back", "config_fallback", "low_battery", "fifo_overflow", "log_rotated")
+FAULT_LOG_FULL = const(7)  # flash full, nothing left to delete: records lost from t on
+FAULT_LOG_RESUMED = const(8)  # logging again; detail = records lost while the flash was full
+FAULT_NAMES = ("", "sensor_fault", "sensor_back", "config_fallback", "low_battery", "fifo_overflow", "log_rotated",
+               "log_full", "log_resumed")

@@ -52,7 +52,8 @@ def isqrt(n):
     if n <= 0:
         return 0
     x = n
-    y = (x + 1) >> 1
+    # (x + 1) >> 1, without x + 1: for n = 2**30 - 1 that is a heap big int on the ESP32
+    y = (x >> 1) + (x & 1)
     while y < x:
         x = y
         y = (x + n // x) >> 1

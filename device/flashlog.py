@@ -10,7 +10,8 @@ Usage (the main loop)::
 
 Files: ``logs/S0007.hlg`` (session log), ``logs/S0007.raw`` (raw capture, if
 ``raw_capture_s`` > 0), ``logs/LAST`` (last session number used, so numbers never repeat after
-old sessions are rotated out).
+old sessions are rotated out). Names and numbers (1..16777215, ``S100000.hlg`` after
+``S99999.hlg``) follow ``logfmt.session_name``/``session_of``.
 
 Flush policy and what it costs. Records gather in one 256-byte RAM block; the block is written
 and ``f.flush()``-ed when the next record does not fit (every ~35 s while running), when its
@@ -31,9 +32,17 @@ RAW_SYNC_BLOCKS blocks, so a sync moves ~4 KiB.
 Flash full: free space (``statvfs``, injectable) is checked when the log opens and every
 CHECK_BLOCKS blocks; below ``log_keep_free_kib`` the oldest sessions (never the current one)
 are deleted and a FAULT/log_rotated event (detail = the session number removed) is logged.
-On ENOSPC the writer rotates once more and retries; if that fails too, logging stops quietly
-(``ok`` False, ``error`` set). No method raises into the coach. Raw capture never deletes old
-sessions: it stops when free space falls below ``log_keep_free_kib``.
+The check cannot see everything (littlefs needs free blocks for its copy-on-write, other files
+grow), so every write and flush of the session log also catches ENOSPC (OSError 28): the file
+goes back to its last good end (a failed write may leave part of a block), the oldest other
+session is deleted and the write retried. With nothing left to delete, logging pauses and
+coaching goes on: ``full`` is True, the pending block's records are dropped and counted in
+``lost``, and each later block write (a full block, or FLUSH_MS) tries again. When one succeeds
+the log gets FAULT/log_full (t = the first record lost) and FAULT/log_resumed (detail = records
+lost so far). ``news()`` gives the main loop one console line per change (paused, resumed,
+stopped), so it can cue the runner. Other write errors stop the log (``ok`` False, ``error``
+set). No method raises into the coach. Raw capture never deletes old sessions: it stops when
+free space falls below ``log_keep_free_kib`` or a write fails.
 """
 import os
 import time
@@ -49,14 +58,11 @@ _ENOSPC = const(28)  # MicroPython's errno module has no ENOSPC; littlefs raises
 _EV_FAULT = const(6)  # events.EV_FAULT
 _FAULT_LOW_BATTERY = const(4)  # events.FAULT_LOW_BATTERY
 _FAULT_LOG_ROTATED = const(6)  # events.FAULT_LOG_ROTATED
+_FAULT_LOG_FULL = const(7)  # events.FAULT_LOG_FULL
+_FAULT_LOG_RESUMED = const(8)  # events.FAULT_LOG_RESUMED
 
 
-def _session_no(name):
-    # 7 for "S0007.hlg" / "S0007.raw", else -1
-    if len(name) < 6 or name[0] != "S" or name[-4:] not in (".hlg", ".raw"):
-        return -1
-    d = name[1:-4]
-    return int(d) if d.isdigit() else -1
+_session_no = logfmt.session_of  # 7 for "S0007.hlg" / "S0007.raw", else -1
 
 
 def list_sessions(root):
@@ -89,8 +95,11 @@ class SessionLog:
         self, root, cfg, fw_version, imu_model, lsb_per_g, lsb_per_kdps, rate_hz, statvfs=None, clock_ms=None
     ):
         self.ok = False  # True while the session log is being written
-        self.error = None  # why logging stopped, if it did
+        self.error = None  # why logging stopped or paused (the last write error), if it did
         self.rotated = 0  # sessions deleted to make room
+        self.full = False  # True while the flash is full: records are dropped, coaching goes on
+        self.fulls = 0  # times logging paused for a full flash
+        self.lost = 0  # records dropped while the flash was full
         self.number = 0
         self.name = None
         self._root = root
@@ -111,7 +120,13 @@ class SessionLog:
         self._t_first = 0  # t of the pending block's first record
         self._seq = 0
         self._nblk = 0
+        self._nrec = 0  # records in the pending block
+        self._size = 0  # bytes of the session file on flash (its last good end)
+        self._t_full = 0  # t of the first record lost to a full flash
+        self._gone = []  # sessions deleted whose log_rotated events are still to be logged
+        self._told = 1  # the state news() last reported: 1 logging, 0 stopped, 2 paused (full)
         if not cfg.get("log_enabled", True):
+            self._told = 0
             return
         try:
             self._open(cfg, fw_version, imu_model, lsb_per_g, lsb_per_kdps, rate_hz)
@@ -132,17 +147,22 @@ class SessionLog:
                 n = int(f.read().strip())
         except (OSError, ValueError):
             pass
-        for nm, _ in list_sessions(self._root):
-            n = max(n, _session_no(nm))
+        if n < 0 or n > logfmt.SESSION_MAX:
+            n = 0  # a corrupt LAST: the names on flash still keep numbers from repeating
+        used = [_session_no(nm) for nm, _ in list_sessions(self._root)]
+        for u in used:
+            n = max(n, u)
         n += 1
+        while n > logfmt.SESSION_MAX or n in used:  # past the last number: start again at 1
+            n = 1 if n > logfmt.SESSION_MAX else n + 1
         self.number = n
-        self.name = "S%04d.hlg" % n
+        self.name = logfmt.session_name(n, "hlg")
         try:
             with open(self._dir + "/LAST", "w") as f:
                 f.write(str(n))
         except OSError:
             pass
-        removed = self._make_room()
+        self._make_room()
         wall = _wall()
         while self._f is None:
             try:
@@ -152,15 +172,23 @@ class SessionLog:
                 if old < 0:
                     raise
                 self._remove(old)
-                removed.append(old)
         hdr = logfmt.header(logfmt.MAGIC_SESSION, n, lsb_g, lsb_kdps, rate, wall, fw, imu, json.dumps(cfg))
-        gone = self._put(self._f, hdr)
-        if gone is None:
+        if not self._put(self._f, hdr):
+            self.full = True  # nothing left to delete: this session is not logged
+            self.fulls += 1
+            f = self._f
+            self._f = None
+            try:
+                f.close()
+            except OSError:
+                pass
+            try:
+                os.remove(self._dir + "/" + self.name)  # no empty log left behind
+            except OSError:
+                pass
             raise self.error
-        removed.extend(gone)
         self.ok = True
-        for r in removed:
-            self._own(_FAULT_LOG_ROTATED, r)
+        self._log_gone()
         secs = cfg.get("raw_capture_s", 0)
         if secs > 0:
             meta = {}
@@ -169,12 +197,12 @@ class SessionLog:
                     meta[k] = cfg[k]
             self._rblk = bytearray(logfmt.BLOCK_MAX)
             self._rmv = memoryview(self._rblk)
-            self._rst = array("i", [0, 0])  # capture ms so far, flags (0)
+            self._rst = array("i", [0, 0])  # capture time so far (1/16 ms), flags (0)
             self._rpos = logfmt.block_start(self._rblk, self._rst)
             self._rseq = 0
-            self._rend = secs * 1000
+            self._rend = secs * 16000         # 1/16 ms (< 2**30 up to 18 h)
             try:
-                self._rf = open(self._dir + "/S%04d.raw" % n, "wb")
+                self._rf = open(self._dir + "/" + logfmt.session_name(n, "raw"), "wb")
                 self._rf.write(logfmt.header(logfmt.MAGIC_RAW, n, lsb_g, lsb_kdps, rate, wall, fw, imu, json.dumps(meta)))
                 self._rf.flush()
             except OSError:
@@ -189,15 +217,12 @@ class SessionLog:
             return 1 << 30
 
     def _make_room(self):
-        """Delete oldest sessions (not the current one) until free >= keep; their numbers."""
-        removed = []
+        """Delete oldest sessions (not the current one) until free >= keep."""
         while self._free_kib() < self._keep:
             old = self._oldest()
             if old < 0:
                 break
             self._remove(old)
-            removed.append(old)
-        return removed
 
     def _oldest(self):
         for nm, _ in list_sessions(self._root):
@@ -207,12 +232,18 @@ class SessionLog:
         return -1
 
     def _remove(self, old):
-        for ext in (".hlg", ".raw"):
+        for ext in ("hlg", "raw"):
             try:
-                os.remove(self._dir + "/S%04d%s" % (old, ext))
+                os.remove(self._dir + "/" + logfmt.session_name(old, ext))
             except OSError:
                 pass
         self.rotated += 1
+        self._gone.append(old)  # its log_rotated event follows once a write succeeds
+
+    def _log_gone(self):
+        g = self._gone
+        while g:
+            self._own(_FAULT_LOG_ROTATED, g.pop(0))
 
     # -- records --------------------------------------------------------------------------
     def event(self, evq, k):
@@ -231,16 +262,18 @@ class SessionLog:
             b = k * 8
             if self._pos == logfmt.BLK_HDR:
                 self._t_first = evq[b + 1]
+            if p > self._pos:
+                self._nrec += 1
             self._pos = p
             if evq[b + 1] - self._t_first >= FLUSH_MS or (evq[b] == _EV_FAULT and evq[b + 2] == _FAULT_LOW_BATTERY):
                 self._write_block()
         except Exception as e:  # noqa: BLE001 - coaching must go on
             self._stop(e)
 
-    def _own(self, code, detail):
+    def _own(self, code, detail, t=None):
         e = self._ev
         e[0] = _EV_FAULT
-        e[1] = self._clock()
+        e[1] = self._clock() if t is None else t
         e[2] = code
         e[3] = detail
         self.event(e, 0)
@@ -254,42 +287,96 @@ class SessionLog:
             self._stop(e)
 
     def _write_block(self):
-        # allocates a memoryview slice (and whatever the filesystem does): once per block
         pos = self._pos
         if pos <= logfmt.BLK_HDR:
             return
-        n = logfmt.block_end(self._blk, pos, self._seq)
-        gone = self._put(self._f, self._mv[:n])
-        if gone is None:
-            self._stop(self.error)
+        nrec = self._nrec
+        if not self._put_block():
+            # flash full, nothing left to delete: this block's records are lost; coaching goes on
+            # and the next block write tries again
+            self.lost += nrec
+            if not self.full:
+                self.full = True
+                self.fulls += 1
+                self._t_full = self._t_first
             return
-        self._seq = (self._seq + 1) & 0xFFFF
-        self._pos = logfmt.block_start(self._blk, self._st)
-        self._nblk += 1
         if self._nblk % CHECK_BLOCKS == 0:
-            gone = tuple(gone) + tuple(self._make_room())
-        if gone:
-            for r in gone:
-                self._own(_FAULT_LOG_ROTATED, r)
+            self._make_room()
+        if self.full:
+            self._note_resumed()
+        self._log_gone()
+
+    def _put_block(self):
+        # write the pending block and start the next; False if the flash is full. Allocates a
+        # memoryview slice (and whatever the filesystem does): once per block
+        n = logfmt.block_end(self._blk, self._pos, self._seq)
+        ok = self._put(self._f, self._mv[:n])
+        if ok:
+            self._seq = (self._seq + 1) & 0xFFFF
+            self._nblk += 1
+        self._nrec = 0
+        self._pos = logfmt.block_start(self._blk, self._st)
+        return ok
+
+    def _note_resumed(self):
+        # log_full (t = the first record lost) and log_resumed (records lost so far) in a block
+        # of their own, written at once: logging counts as resumed only once they are on flash
+        # (if they do not fit either, the next try notes the same t and the larger count)
+        e = self._ev
+        e[0] = _EV_FAULT
+        e[1] = self._t_full
+        e[2] = _FAULT_LOG_FULL
+        e[3] = 0
+        p = logfmt.put_event(self._blk, self._pos, self._st, e, 0)
+        e[1] = self._clock()
+        e[2] = _FAULT_LOG_RESUMED
+        e[3] = self.lost
+        self._pos = logfmt.put_event(self._blk, p, self._st, e, 0)
+        if self._put_block():
+            self.full = False
 
     def _put(self, f, data):
-        """Write and flush; on ENOSPC delete the oldest other session and retry.
+        """Write and flush ``data`` at the session file's end; True once it is on flash.
 
-        Returns the session numbers deleted (usually ``()``), or None if the write failed.
+        On ENOSPC the file goes back to its last good end (a failed write may have left part
+        of ``data``; the retry overwrites it), the oldest other session is deleted and the
+        write retried. False when no session is left to delete (``error`` set). Other errors
+        raise.
         """
-        gone = ()
+        pos = self._size
         while True:
             try:
-                f.write(data)
+                w = f.write(data)
+                if w is not None and w < len(data):
+                    raise OSError(_ENOSPC)  # a short write: the filesystem ran out of room
                 f.flush()
-                return gone
+                self._size = pos + len(data)
+                return True
             except OSError as e:
-                old = self._oldest() if e.args[0] == _ENOSPC else -1
+                if e.args[0] != _ENOSPC:
+                    raise
+                self.error = e
+                try:
+                    f.seek(pos)
+                except Exception:  # noqa: BLE001 - nothing better to do: the decoder skips junk
+                    pass
+                old = self._oldest()
                 if old < 0:
-                    self.error = e
-                    return None
+                    return False
                 self._remove(old)
-                gone = gone + (old,)
+
+    def news(self):
+        """One console line when logging paused (flash full), resumed or stopped since the last
+        call, else None (no allocation then). Call it once per main-loop wake-up."""
+        s = 2 if self.full else (1 if self.ok else 0)
+        if s == self._told:
+            return None
+        self._told = s
+        if s == 2:
+            return "log %s: flash full, no old session left to delete: not logging, coaching goes on" % self.name
+        if s == 1:
+            return "log %s: logging again (%d records lost while the flash was full)" % (self.name, self.lost)
+        return "log %s: stopped: %s" % (self.name, self.error)
 
     def _stop(self, e):
         self.ok = False
@@ -318,7 +405,7 @@ class SessionLog:
                     continue
                 m = n - i if n - i < room else room
                 self._rpos = logfmt.put_raw(self._rblk, self._rpos, buf, i * 7, m * 7)
-                self._rst[0] += logfmt.raw_ms(buf, i * 7, m)
+                self._rst[0] += logfmt.raw_dt(buf, i * 7, m)
                 i += m
             if self._rst[0] >= self._rend:
                 self._raw_block()
@@ -381,6 +468,8 @@ class SessionLog:
             self._raw_stop()
             if self.ok:
                 self._write_block()
+                if self._pos > logfmt.BLK_HDR and not self.full:
+                    self._write_block()  # the notes that write logged (log_resumed, log_rotated)
         except Exception as e:  # noqa: BLE001
             self.error = e
         self._stop(None)

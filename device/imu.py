@@ -15,22 +15,29 @@ own axes at the configured full scales (``drv.lsb_per_g`` counts per g, ``drv.ls
 counts per 1000 deg/s). ``dt`` is in 1/16 ms, unsigned 16-bit (the contract in ``kernel.py``);
 it comes from the sample period through an integer phase accumulator (104 Hz gives
 153,154,154,...: integers whose running sum is the time, never off by more than 1/16 ms), not
-from Python timing. After a FIFO overflow or a sensor outage the first sample's ``dt`` also
+from Python timing. The period is the chip's nominal one until ``drv.rate_clock`` (a
+``rateclock.RateClock``, on unless ``rate_cal=False``) has measured the chip's true period
+against ``clock.ticks_us`` (after 30 s; an IMU's own oscillator is 1-2 % off nominal), then the
+measured one: so ``dt`` follows the chip's true rate and cadence is not 1-2 % off. After a FIFO overflow or a sensor outage the first sample's ``dt`` also
 carries the estimated time of the samples that were lost (whole sample periods, estimated from
-``clock.ticks_ms``; capped at 3.75 s, within the 16-bit field).
+``clock.ticks_ms``; up to 60 s). One dt holds at most 3.75 s of it (the field is 16-bit): the rest
+goes into the next samples' dt, so the sum of dt stays the session's true time.
 
 Errors: ``OSError`` whose message names the address and what was expected. ``read`` raises
 ``OSError`` while the sensor does not answer; once it answers again ``read`` re-probes it,
 reconfigures it and carries on (``drv.recoveries`` counts that), so the caller only logs
 FAULT_SENSOR / FAULT_SENSOR_BACK.
 
-``clock``: anything with ``ticks_ms()``, ``ticks_diff(a, b)`` and ``sleep_ms(ms)`` (``board``,
-the ``time`` module); it is used only to wait during reset and to size gaps, never per sample.
+``clock``: anything with ``ticks_ms()``, ``ticks_us()``, ``ticks_diff(a, b)`` and
+``sleep_ms(ms)`` (``board``, the ``time`` module); it is used to wait during reset, to size gaps
+and, once per read that empties the FIFO, to time the chip's rate; never per sample.
 """
 import time
 from array import array
 
 from micropython import const
+
+import rateclock
 
 MPU_ADDRS = (0x68, 0x69)
 ST_ADDRS = (0x6A, 0x6B)
@@ -44,18 +51,24 @@ EXPECT = {
     "lsm6ds3": 0x69, "lsm6dso": 0x6C, "lsm6dsox": 0x6C, "ism330dhcx": 0x6B,
 }
 
-_GAP_MAX = const(60000)   # lost time carried into one dt, 1/16 ms (3.75 s; dt is 16-bit)
-_GAP_MAX_MS = const(60000)  # longest gap measured (ms); keeps el * 16 * den < 2**30
+_GAP_MAX_MS = const(60000)  # longest gap measured, ms: keeps el * 16 * den within 2**30 (den <= 1024)
+_EXTRA_MAX = const(960000)  # lost time carried, 1/16 ms (60 s): the unpackers put at most 60000
+#                             (3.75 s, within the unsigned 16-bit dt) into one sample and the rest
+#                             into the next ones, so the session clock stays true after an outage
 
 # phase/gap state in ImuBase._st (array('i'); shared with the viper unpackers)
 _ST_ACC = const(0)  # phase accumulator, in 1/den of 1/16 ms
-_ST_NUM = const(1)  # sample period = num/den in 1/16 ms
+_ST_NUM = const(1)  # sample period = num/den in 1/16 ms (den <= 1024: nominal, or rateclock.Q)
 _ST_DEN = const(2)
 _ST_EXTRA = const(3)  # 1/16 ms to add to the next sample's dt (time of lost samples)
 
 
 def _hex(a):
     return "0x%02x" % a
+
+
+def _no_us():
+    return 0
 
 
 def _who_list(table):
@@ -75,15 +88,17 @@ class ImuBase:
     """What every driver shares: the bus, phase accumulator, gap accounting and recovery.
 
     A chip driver provides ``_setup()`` (check WHO_AM_I, reset, configure, empty the FIFO and set
-    ``rate_hz``, ``lsb_per_g``, ``lsb_per_kdps``, ``lpf_hz`` and the period ``_st[1]/_st[2]``),
-    ``_flush()`` (empty the FIFO) and ``_drain(buf, max_n)`` (read whole samples, return n).
+    ``rate_hz``, ``lsb_per_g``, ``lsb_per_kdps``, ``lpf_hz`` and the nominal period with
+    ``_set_period``), ``_flush()`` (empty the FIFO) and ``_drain(buf, max_n)`` (read whole
+    samples, return n; ``_stamp()`` right after reading the FIFO count, ``_mark_sync(n)`` when
+    the read emptied the FIFO, ``self.rate_clock.brk()`` when samples were dropped).
     """
 
     FAMILY = ""
     WHO_REG = 0
 
     def __init__(self, i2c, addr, model, rate_hz=104, accel_range_g=8, gyro_range_dps=1000, lpf_hz=42,
-                 clock=None):
+                 clock=None, rate_cal=True):
         self._i2c = i2c
         self._rd = i2c.readfrom_mem_into  # bound once: no allocation per call later
         self.addr = addr
@@ -93,6 +108,13 @@ class ImuBase:
         self.gyro_range_dps = gyro_range_dps
         self.req_lpf_hz = lpf_hz
         self._clk = clock if clock is not None else time
+        us = getattr(self._clk, "ticks_us", None)
+        self._us = us if us is not None else _no_us
+        # the chip's true period, measured against ticks_us (None: trust the nominal period)
+        self.rate_clock = rateclock.RateClock(self._clk) if rate_cal and us is not None else None
+        self._t_us = 0  # ticks_us when the FIFO count was last read
+        self._nom = 0  # nominal period: _nom / _nom_den in 1/16 ms
+        self._nom_den = 1
         self._b1 = bytearray(1)
         self._st = array("i", [0] * 12)
         self.rate_hz = 0
@@ -108,7 +130,7 @@ class ImuBase:
         self._t_sync = 0
         self._part = 0
         self._configure()
-        self._mark_sync()
+        self._restart_sync()
 
     # -- provided by the chip driver ----------------------------------------------------------
     def _setup(self):
@@ -159,19 +181,55 @@ class ImuBase:
         self._fail(what + " did not complete")
 
     def _set_period(self, num, den):
-        """The sample period is num/den ms (stored in 1/16 ms: the sample buffer's dt unit)."""
-        num *= 16
+        """The chip's nominal sample period is num/den ms (den <= 1024). Used as it is until the
+        rate clock has measured the true one."""
+        self._nom = num * 16  # in 1/16 ms: the sample buffer's dt unit
+        self._nom_den = den
+        rc = self.rate_clock
+        if rc is not None:
+            rc.set_nominal((num * 16384 + den // 2) // den)  # 2**-14 ms
+        self._use_period()
+
+    def _use_period(self):
+        """Put the period in force: the measured one once there is one, else the nominal one."""
+        rc = self.rate_clock
+        if rc is not None and rc.windows:
+            self._period(rc.per, rateclock.Q)
+        else:
+            self._period(self._nom, self._nom_den)
+
+    def _period(self, num, den):
         st = self._st
-        if st[_ST_NUM] != num or st[_ST_DEN] != den:
-            st[_ST_ACC] = 0
+        old = st[_ST_DEN]
+        if st[_ST_NUM] != num or old != den:
+            # keep the phase (the fraction of 1/16 ms carried): acc < old <= 1024
+            st[_ST_ACC] = st[_ST_ACC] * den // old if old else 0
         st[_ST_NUM] = num
         st[_ST_DEN] = den
 
-    # -- timing of gaps --------------------------------------------------------------------
-    def _mark_sync(self):
-        """The FIFO is empty now: samples due from here on will all be read or counted lost."""
+    # -- timing of gaps and of the chip's rate ---------------------------------------------
+    def _stamp(self):
+        """Note the time the FIFO count was read (a read that empties the FIFO is a sync point)."""
+        self._t_us = self._us()
+
+    def _mark_sync(self, n):
+        """The FIFO was empty when its count was read: every sample the chip made up to then has
+        been delivered, the last ``n`` of them by this read. Samples due from here on will all be
+        read or counted lost. The rate clock gets the count since the previous sync point."""
+        self._t_sync = self._clk.ticks_ms()
+        cnt = self._n_sync + n
+        self._n_sync = 0
+        rc = self.rate_clock
+        if rc is not None and rc.sync(self._t_us, cnt):
+            self._use_period()
+
+    def _restart_sync(self):
+        """The FIFO was emptied just now after a loss (or at start): a fresh sync point."""
         self._t_sync = self._clk.ticks_ms()
         self._n_sync = 0
+        rc = self.rate_clock
+        if rc is not None:
+            rc.restart(self._us())
 
     def _account_gap(self):
         """Samples the chip made since the last sync point but we never delivered are lost:
@@ -183,16 +241,23 @@ class ImuBase:
         st = self._st
         num = st[_ST_NUM]
         den = st[_ST_DEN]
+        # samples due in el ms (el * 16 <= 960000, den <= 1024: within 2**30)
         lost = (el * 16 * den + num // 2) // num - self._n_sync
         if lost > 0:
             self.lost += lost
-            acc = st[_ST_ACC] + lost * num
+            # their time, lost * num / den in 1/16 ms, without forming lost * num (2**32 at worst):
+            # lost <= 13300 (60 s at 208 Hz + 5 %) times r < den <= 1024 stays small
+            q = num // den
+            acc = st[_ST_ACC] + lost * (num - q * den)
             ex = acc // den
             st[_ST_ACC] = acc - ex * den
-            ex += st[_ST_EXTRA]
-            st[_ST_EXTRA] = ex if ex < _GAP_MAX else _GAP_MAX
+            ex += lost * q + st[_ST_EXTRA]
+            st[_ST_EXTRA] = ex if ex < _EXTRA_MAX else _EXTRA_MAX
         self._t_sync = now
         self._n_sync = 0
+        rc = self.rate_clock
+        if rc is not None:  # the FIFO is empty now; what went before cannot be counted
+            rc.restart(self._us())
 
     def _overflowed(self):
         """Count an overflow, empty the FIFO and account for the samples lost."""
@@ -216,6 +281,8 @@ class ImuBase:
         except OSError as e:
             self.errors += 1
             self._need_setup = True
+            if self.rate_clock is not None:
+                self.rate_clock.brk()  # a sample may be lost uncounted
             if self._part:
                 return self._part  # what was read before the error is valid
             raise OSError("%s at %s: I2C error reading the FIFO (%s)" % (
@@ -250,11 +317,12 @@ def _probe(i2c, addr, reg):
 
 
 def find_imu(i2c, model="auto", addr=0, rate_hz=104, accel_range_g=8, gyro_range_dps=1000, lpf_hz=42,
-             clock=None):
+             clock=None, rate_cal=True):
     """Probe the bus (scan + WHO_AM_I), honour a pinned ``model``/``addr``, return a driver.
 
     ``model``: "auto" or one of ``config.IMU_MODELS``; ``addr``: 0 = try 0x68/0x69 (MPU) and
-    0x6A/0x6B (ST), else only that address. Raises OSError naming what was found and expected.
+    0x6A/0x6B (ST), else only that address; ``rate_cal``: measure the chip's true rate (config
+    ``imu_rate_cal``). Raises OSError naming what was found and expected.
     """
     if model != "auto" and model not in EXPECT:
         raise ValueError("imu: unknown model '%s'" % model)
@@ -310,7 +378,7 @@ def find_imu(i2c, model="auto", addr=0, rate_hz=104, accel_range_g=8, gyro_range
                     import imu_mpu6xxx
 
                     cls = imu_mpu6xxx.MPU6xxx
-                return cls(i2c, a, name, rate_hz, accel_range_g, gyro_range_dps, lpf_hz, clock)
+                return cls(i2c, a, name, rate_hz, accel_range_g, gyro_range_dps, lpf_hz, clock, rate_cal)
             if reg == regs[-1]:
                 problems.append("no IMU at %s: WHO_AM_I %s, expected %s" % (_hex(a), _hex(who), expect))
     raise OSError("; ".join(problems) + " - check wiring")

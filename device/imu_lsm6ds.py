@@ -4,7 +4,7 @@ Usage (normally through ``imu.find_imu``)::
 
     from imu_lsm6ds import LSM6DS
     drv = LSM6DS(i2c, 0x6A, "lsm6dso", rate_hz=104, accel_range_g=8, gyro_range_dps=1000, lpf_hz=42)
-    n = drv.read(buf, max_n)   # buf: array('h'), 7 int16 per sample [dt_ms ax ay az gx gy gz]
+    n = drv.read(buf, max_n)   # buf: array('h'), 7 int16 per sample [dt ax ay az gx gy gz]
 
 From the datasheets (LSM6DS3 DocID026899, LSM6DSO DS12140, LSM6DSOX DS12814, ISM330DHCX DS13012):
 WHO_AM_I (0x0F) 0x69 (DS3), 0x6C (DSO and DSOX: one ID, told apart only by the pinned model),
@@ -80,9 +80,13 @@ def _unpack_ds3(src: ptr8, dst: ptr16, di: int, n: int, st: ptr32):
         acc += num
         dt = acc // den
         acc -= dt * den
-        dt += extra
-        extra = 0
-        dst[d] = dt
+        if extra > 60000:  # lost time beyond one 16-bit dt goes on into the next samples
+            dt += 60000
+            extra -= 60000
+        else:
+            dt += extra
+            extra = 0
+        dst[d] = (dt ^ 0x8000) - 0x8000  # unsigned dt as its int16 bit pattern
         for k in range(6):
             v = int(src[s]) | (int(src[s + 1]) << 8)
             # words 0..2 gyro -> dst 4..6, words 3..5 accel -> dst 1..3
@@ -91,7 +95,7 @@ def _unpack_ds3(src: ptr8, dst: ptr16, di: int, n: int, st: ptr32):
             s += 2
         d += 7
     st[0] = acc
-    st[3] = 0
+    st[3] = extra
 
 
 @micropython.viper
@@ -118,9 +122,13 @@ def _unpack_tagged(src: ptr8, nw: int, dst: ptr16, st: ptr32, pv: ptr16) -> int:
                 acc += num
                 dt = acc // den
                 acc -= dt * den
-                dt += extra
-                extra = 0
-                dst[d] = dt
+                if extra > 60000:  # lost time beyond one 16-bit dt goes on into the next samples
+                    dt += 60000
+                    extra -= 60000
+                else:
+                    dt += extra
+                    extra = 0
+                dst[d] = (dt ^ 0x8000) - 0x8000  # unsigned dt as its int16 bit pattern
                 # this word's axes go to 1..3 (accel) or 4..6 (gyro); the pending one to the other
                 mine = 1 if kind == 2 else 4
                 other = 5 - mine
@@ -154,7 +162,7 @@ class LSM6DS(ImuBase):
     WHO_REG = _WHO_AM_I
 
     def __init__(self, i2c, addr=0x6A, model="lsm6dso", rate_hz=104, accel_range_g=8, gyro_range_dps=1000,
-                 lpf_hz=42, clock=None):
+                 lpf_hz=42, clock=None, rate_cal=True):
         if model not in WHO:
             raise ValueError("lsm6ds: unknown model '%s'" % model)
         self.tagged = model != "lsm6ds3"
@@ -172,7 +180,8 @@ class LSM6DS(ImuBase):
         self._b2 = bytearray(2)
         self._pv = array("h", [0, 0, 0])
         self.dropped = 0
-        ImuBase.__init__(self, i2c, addr, model, rate_hz, accel_range_g, gyro_range_dps, lpf_hz, clock)
+        ImuBase.__init__(self, i2c, addr, model, rate_hz, accel_range_g, gyro_range_dps, lpf_hz, clock,
+                         rate_cal)
 
     def _setup(self):
         self._check_who(WHO[self.model])
@@ -230,6 +239,7 @@ class LSM6DS(ImuBase):
         a = self.addr
         b = self._b4
         rd(a, _FIFO_STATUS1, b)  # FIFO_STATUS1..4
+        self._stamp()
         words = b[0] | ((b[1] & 0x0F) << 8)
         if b[1] & _DS3_OVER_RUN:
             self._overflowed()
@@ -242,6 +252,8 @@ class LSM6DS(ImuBase):
             rd(a, _FIFO_DATA_OUT_L, self._skip[skip])
             self.dropped += skip
             words -= skip
+            if self.rate_clock is not None:
+                self.rate_clock.brk()  # a partial sample was thrown away
         avail = words // 6
         nfr = avail if avail < max_n else max_n
         views = self._views
@@ -257,7 +269,7 @@ class LSM6DS(ImuBase):
             n += k
             self._part = n
         if n == avail:
-            self._mark_sync()
+            self._mark_sync(n)
         else:
             self._n_sync += n
         return n
@@ -267,6 +279,7 @@ class LSM6DS(ImuBase):
         a = self.addr
         b = self._b2
         rd(a, _FIFO_STATUS1, b)  # FIFO_STATUS1..2
+        self._stamp()
         words = b[0] | ((b[1] & 0x03) << 8)
         if b[1] & _DSO_OVR:
             self._overflowed()
@@ -286,9 +299,12 @@ class LSM6DS(ImuBase):
             n += _unpack_tagged(raw, k, buf, st, pv)
             left -= k
             self._part = n
-        self.dropped = st[7]
+        if st[7] != self.dropped:
+            self.dropped = st[7]
+            if self.rate_clock is not None:
+                self.rate_clock.brk()  # an unpaired word (half a sample) was thrown away
         if words <= room:
-            self._mark_sync()
+            self._mark_sync(n)
         else:
             self._n_sync += n
         return n

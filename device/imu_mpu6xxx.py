@@ -4,7 +4,7 @@ Usage (normally through ``imu.find_imu``)::
 
     from imu_mpu6xxx import MPU6xxx
     drv = MPU6xxx(i2c, 0x68, "mpu6050", rate_hz=104, accel_range_g=8, gyro_range_dps=1000, lpf_hz=42)
-    n = drv.read(buf, max_n)   # buf: array('h'), 7 int16 per sample [dt_ms ax ay az gx gy gz]
+    n = drv.read(buf, max_n)   # buf: array('h'), 7 int16 per sample [dt ax ay az gx gy gz]
 
 From the register maps (RM-MPU-6000A-00 rev 4.2, RM-MPU-6500A-00 rev 2.1, RM-MPU-9250A-00 rev 1.4):
 WHO_AM_I 0x68 / 0x70 / 0x71. Sample rate = 1 kHz / (1 + SMPLRT_DIV) with the DLPF on
@@ -72,16 +72,20 @@ def _unpack_be(src: ptr8, dst: ptr16, di: int, n: int, st: ptr32):
         acc += num
         dt = acc // den
         acc -= dt * den
-        dt += extra
-        extra = 0
-        dst[d] = dt
+        if extra > 60000:  # lost time beyond one 16-bit dt goes on into the next samples
+            dt += 60000
+            extra -= 60000
+        else:
+            dt += extra
+            extra = 0
+        dst[d] = (dt ^ 0x8000) - 0x8000  # unsigned dt as its int16 bit pattern
         for k in range(6):
             v = (int(src[s]) << 8) | int(src[s + 1])
             dst[d + 1 + k] = (v ^ 0x8000) - 0x8000
             s += 2
         d += 7
     st[0] = acc
-    st[3] = 0
+    st[3] = extra
 
 
 class MPU6xxx(ImuBase):
@@ -89,7 +93,7 @@ class MPU6xxx(ImuBase):
     WHO_REG = _WHO_AM_I
 
     def __init__(self, i2c, addr=0x68, model="mpu6050", rate_hz=104, accel_range_g=8, gyro_range_dps=1000,
-                 lpf_hz=42, clock=None):
+                 lpf_hz=42, clock=None, rate_cal=True):
         if model not in WHO:
             raise ValueError("mpu6xxx: unknown model '%s'" % model)
         self._newer = model != "mpu6050"
@@ -98,7 +102,8 @@ class MPU6xxx(ImuBase):
         mv = memoryview(self._raw)
         self._views = [mv[: k * _FRAME] for k in range(_BURST + 1)]
         self._b2 = bytearray(2)
-        ImuBase.__init__(self, i2c, addr, model, rate_hz, accel_range_g, gyro_range_dps, lpf_hz, clock)
+        ImuBase.__init__(self, i2c, addr, model, rate_hz, accel_range_g, gyro_range_dps, lpf_hz, clock,
+                         rate_cal)
 
     def _setup(self):
         self._check_who(WHO[self.model])
@@ -148,6 +153,7 @@ class MPU6xxx(ImuBase):
         rd(a, _INT_STATUS, self._b1)
         ovf = self._b1[0] & _FIFO_OFLOW
         rd(a, _FIFO_COUNTH, b)
+        self._stamp()
         cnt = (b[0] << 8) | b[1]
         if cnt >= self.fifo_size:
             ovf = 1
@@ -161,7 +167,7 @@ class MPU6xxx(ImuBase):
             self._n_sync += n
             self._overflowed()  # 6500/9250: the stored frames were whole; now empty it
         elif n == avail:
-            self._mark_sync()
+            self._mark_sync(n)
         else:
             self._n_sync += n
         return n

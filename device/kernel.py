@@ -101,18 +101,17 @@ S_R0 = const(57)        # scratch: raw sample, sensor axes (6 slots)
 S_CNMAX = const(63)     # cap on calibration sample count
 S_DTMAX = const(64)     # largest dt integrated (1/16 ms); bigger gaps are clamped (the clock keeps the full dt)
 S_NSAMP = const(65)     # samples seen (saturating), for diagnostics
-S_MAXABS = const(66)    # largest |intermediate| seen (only when S_TRACK = 1; tests)
-S_TRACK = const(67)
+S_SPARE66 = const(66)   # (unused: 66-67; bounds are checked from outside, tests/boundtrack.py)
 S_IDLE = const(68)      # 1 while a step was seen and no idle event sent since
 S_IDLEMS = const(69)    # no step for this long -> EVT_IDLE, ms
-S_C30 = const(70)       # the constant 2**30 (built at run time: not a small int on the ESP32)
+S_C29 = const(70)       # the constant 2**29; the kernel doubles it into a viper word (2**30 is no
+#                         small int on the ESP32, and as a literal the compiler would make it a heap int)
 S_TFRAC = const(71)     # the last step's trigger crossing is S_LAST ms - S_TFRAC/16 ms (interpolated;
 #                         may be negative: the crossing's sub-ms part lies after the whole ms)
 S_SCL = const(72)       # sum over the current step of the lateral acceleration c_L (Q12 g)
-S_CSF = const(73)       # sum over the current step of the accel error c, Q12 g, F/L/U
-S_CSL = const(74)
-S_CSU = const(75)
-S_CMF = const(76)       # mean accel error of the last step, Q12 g (step-synchronous correction)
+S_SPARE73 = const(73)   # (unused: 73-75)
+S_CMF = const(76)       # mean accel error of the last step, Q12 g (step-synchronous correction),
+#                         turned with the body each sample while it is applied
 S_CML = const(77)
 S_CMU = const(78)
 S_SYNCMS = const(79)    # use the step mean while steps come closer than this (ms)...
@@ -120,7 +119,70 @@ S_SYNC = const(80)      # ...and the detector is following a gait (set by detect
 S_PMIN = const(81)      # min/max of vlp since the last step, Q16 g (adaptive step thresholds)
 S_PMAX = const(82)
 S_TQ = const(83)        # sub-ms part of the session clock, 1/16 ms (0..15)
-S_SIZE = const(84)
+S_SPARE84 = const(84)   # (unused)
+S_PER = const(85)       # the sample period (1/16 ms), followed on dt that are not gaps
+S_WPF = const(86)       # the previous sample's rate w, Q24 rad/ms, F/L/U (to bridge gaps)
+S_WPL = const(87)
+S_WPU = const(88)
+S_CA = const(89)        # two sums of the accel error c (Q12 g; F, L, U, then the sample count),
+S_CB = const(93)        # each over two steps (a stride), started at alternate steps; turned with
+#                         the body each sample, so each is a sum in a world-fixed frame (below)
+S_PVP = const(97)       # the previous sample's vertical specific force pv, Q12 g
+S_AIR = const(98)       # 1 once pv fell below _AIR_Q12 since the last contact (airborne)
+S_FLY = const(99)       # ms spent airborne (pv < _AIR_Q12) since the last step event
+S_TC = const(100)       # the last contact: pv rose through _CONTACT_Q12 after a flight, at
+S_TCB = const(101)      # S_TC ms - S_TCB/16 ms (interpolated; same convention as S_TFRAC)
+S_FAST = const(102)     # ms left of the fast start (accel correction 8x faster), after S_INIT
+# per-step correction (correct()): state and parameters
+S_PAR = const(103)      # which error sum is the older one: 0 = S_CB, 1 = S_CA
+S_PSIB = const(104)     # heading at the current stride's start, Q16 rad (within +-pi)
+S_HD1 = const(105)      # heading at the last step and the one before (Q16 rad), and their times (ms)
+S_HD2 = const(106)
+S_T1 = const(107)
+S_T2 = const(108)
+S_STEADY = const(109)   # strides of unbroken gait (set by detector.py)
+S_KB = const(110)       # gyro bias integral gain, Q12 (raw counts Q8 per error Q12 per ms)
+S_BLIM = const(111)     # how far the integral may move the bias, raw counts Q8
+S_B0F = const(112)      # the calibrated bias, raw counts, F/L/U
+S_B0L = const(113)
+S_B0U = const(114)
+S_IV0 = const(115)      # the last three step intervals, ms (0 = none yet)
+S_IV1 = const(116)
+S_IV2 = const(117)
+S_FLYN = const(118)     # steps with a flight phase in the current stride
+S_SIZE = const(119)
+
+# step timing and trigger adaptation (step(), adapt())
+_FLY_MS = const(20)          # a step counts as airborne after >= 20 ms below 0.25 g: a real flight
+#                              lasts >= 50 ms even in a slow jog; single-sample dips (sensor noise,
+#                              heel-strike ringing) do not
+_CONTACT_MS = const(400)     # the contact must lie within 400 ms before the trigger
+STEP_HI = const(6554)        # step trigger at 1 g + 0.10 g (Q16 g above 1 g)
+_HYST_MIN = const(3277)      # re-arm a quarter of the step's force swing below the trigger: 0.05 g
+_HYST_MAX = const(9830)      # ... to 0.15 g
+REFR_MS = const(250)        # refractory time: 0.6 x the median of the last three intervals,
+_REFR_MAX_MS = const(500)     # within 250-500 ms
+# Turning: heading rate above 5 deg/s over a stride (Q16 rad per s: 0.0873 rad/s * 65536). At
+# 4 m/s that is 0.035 g of centripetal force (2 deg of apparent tilt); a slower heading change
+# leaks at most ~0.2 deg of it into pitch through the filter's 1 s lag.
+_TURN = const(5718)
+_PI_Q16 = const(205887)      # pi in Q16 rad
+STEP_MAX_MS = const(1500)    # a longer gap between steps breaks the gait (and the stride)
+_STEADY = const(8)           # strides of unbroken gait before the integral runs: the filter
+#                              (tau 1 s) has settled from the start of the gait by then
+_E_MAX = const(256)          # a tilt error beyond 1/16 rad (3.6 deg) is not gyro bias (it would
+#                              take 3.6 deg/s of offset at tau = 1 s, beyond any gyro's spec
+#                              after the standing calibration): clamp
+
+# Running has a flight phase: the body is airborne and the sensor feels ~0 g (SisFall jogging:
+# per-step minimum -0.8..+0.1 g); walking keeps a foot on the ground and never drops below ~0.3 g
+# (SisFall brisk walking: 0.3-0.7 g). Below 0.25 g the runner is in the air.
+_AIR_Q12 = const(1024)
+# Contact: after a flight the ground force rises to body weight within 20-30 ms whether or not
+# the heel strikes with a transient; the rise through 0.5 g (above flight wobble of +-0.2 g)
+# marks the foot's contact to a few ms, where a fiducial on the force's shape would move by
+# tens of ms with the transient.
+_CONTACT_Q12 = const(2048)
 
 EVT_STEP = const(1)
 EVT_STILL = const(2)
@@ -134,9 +196,9 @@ def run(st: ptr32, buf: ptr16, i0: int, n: int, yb: ptr32) -> int:
     """Process samples i0..n-1 of ``buf``; return the index after an event sample, or n."""
     # ptr32 loads zero-extend on 64-bit ports and not on the 32-bit ESP32; every slot holds a
     # value within +-2**30, so ((v + 2**30) & (2**31 - 1)) - 2**30 sign-extends on both (and is
-    # the identity under CPython). 2**30 comes from the state: as a literal the compiler would
-    # fold it into a heap int on 32-bit targets.
-    c30 = st[S_C30]
+    # the identity under CPython). 2**30 is doubled from 2**29 in the state: as a literal the
+    # compiler would fold it into a heap int on 32-bit targets.
+    c30 = st[S_C29] << 1
     m31 = c30 | (c30 - 1)
     fi = (((st[S_FI] + c30) & m31) - c30)
     fs = (((st[S_FS] + c30) & m31) - c30)
@@ -150,7 +212,6 @@ def run(st: ptr32, buf: ptr16, i0: int, n: int, yb: ptr32) -> int:
     kpm = (((st[S_KPM] + c30) & m31) - c30)
     klp = (((st[S_KLP] + c30) & m31) - c30)
     dtmax = (((st[S_DTMAX] + c30) & m31) - c30)
-    track = (((st[S_TRACK] + c30) & m31) - c30)
     gF = (((st[S_GF] + c30) & m31) - c30)
     gL = (((st[S_GL] + c30) & m31) - c30)
     gU = (((st[S_GU] + c30) & m31) - c30)
@@ -173,6 +234,10 @@ def run(st: ptr32, buf: ptr16, i0: int, n: int, yb: ptr32) -> int:
         t += dms
         if dt > dtmax:
             dt = dtmax
+        # the filters' step: at most 50 ms (a gap is not a long acceleration)
+        dtc = dt
+        if dtc > 800:
+            dtc = 800
         k = 0
         while k < 6:
             v = int(buf[p + 1 + k])
@@ -186,19 +251,64 @@ def run(st: ptr32, buf: ptr16, i0: int, n: int, yb: ptr32) -> int:
         rL = (((st[S_R0 + 3 + li] + c30) & m31) - c30) * ls
         rU = (((st[S_R0 + 3 + ui] + c30) & m31) - c30) * us
         if (((st[S_INIT] + c30) & m31) - c30):
+            # first sample: g along it, scaled below 1 g per axis (a session may start mid-run
+            # on a 3-16 g impact: its direction is a fair first guess, its size is not)
             st[S_INIT] = 0
-            gF = aF << 12
-            gL = aL << 12
-            gU = aU << 12
+            gF = aF
+            gL = aL
+            gU = aU
+            while gF > 4096 or gF < -4096 or gL > 4096 or gL < -4096 or gU > 4096 or gU < -4096:
+                gF = gF >> 1
+                gL = gL >> 1
+                gU = gU >> 1
+            gF = gF << 12
+            gL = gL << 12
+            gU = gU << 12
             if gF == 0 and gL == 0 and gU == 0:
                 gU = 1 << 24
+        # |g| stays ~1 (renormalised every sample); each component is also held within +-1
+        # so that no product below can pass 2**30 (e.g. a 16 g sample times g), whatever the
+        # input: a spin past the gyro's range must not grow g between renormalisations
+        if gF > 16777216:
+            gF = 16777216
+        if gF < -16777216:
+            gF = -16777216
+        if gL > 16777216:
+            gL = 16777216
+        if gL < -16777216:
+            gL = -16777216
+        if gU > 16777216:
+            gU = 16777216
+        if gU < -16777216:
+            gU = -16777216
         # gyro: bias-corrected rate (Q24 rad/ms) -> rotation this sample (Q16 rad)
         wF = ((rF - (((st[S_BF] + c30) & m31) - c30)) * gm) >> gsh
         wL = ((rL - (((st[S_BL] + c30) & m31) - c30)) * gm) >> gsh
         wU = ((rU - (((st[S_BU] + c30) & m31) - c30)) * gm) >> gsh
-        tF = (wF * dt + 2048) >> 12
-        tL = (wL * dt + 2048) >> 12
-        tU = (wU * dt + 2048) >> 12
+        # Rotation this sample. A gyro sample is the chip's average over its own period, so
+        # w * period is its exact integral. Across a gap (dropped samples: bursts on a busy
+        # bus, FIFO overflows) the missing time gets the mean of the last and this rate: the
+        # pelvis's rate is smooth over 0.1-0.25 s, and dropping that rotation would tilt g by
+        # several degrees per gap at 100 deg/s. Gaps are bridged up to dtmax (250 ms).
+        per = ((st[S_PER] + c30) & m31) - c30
+        if per <= 0:
+            per = dt
+        if dt <= per + (per >> 1):
+            tF = (wF * dt + 2048) >> 12
+            tL = (wL * dt + 2048) >> 12
+            tU = (wU * dt + 2048) >> 12
+            per += (dt - per) >> 3
+            if per > 800:
+                per = 800
+        else:
+            gap = dt - per
+            tF = ((wF * per + 2048) >> 12) + ((((wF + (((st[S_WPF] + c30) & m31) - c30)) >> 4) * gap + 256) >> 9)
+            tL = ((wL * per + 2048) >> 12) + ((((wL + (((st[S_WPL] + c30) & m31) - c30)) >> 4) * gap + 256) >> 9)
+            tU = ((wU * per + 2048) >> 12) + ((((wU + (((st[S_WPU] + c30) & m31) - c30)) >> 4) * gap + 256) >> 9)
+        st[S_PER] = per
+        st[S_WPF] = wF
+        st[S_WPL] = wL
+        st[S_WPU] = wU
         if tF > 32767:
             tF = 32767
         if tF < -32767:
@@ -227,10 +337,64 @@ def run(st: ptr32, buf: ptr16, i0: int, n: int, yb: ptr32) -> int:
             den = 1024
         dpsi = (dpsi << 14) // den
         psi += dpsi
+        # within +-16 rad (2.5 turns in one stride, beyond any pelvis): keeps the stride's
+        # detrending products (psi * samples) below 2**30 through a spin
+        if psi > 0xFFFFF:
+            psi = 0xFFFFF
+        if psi < -0xFFFFF:
+            psi = -0xFFFFF
         # gyro propagation: g -= theta x g   (Q16 * Q14 = Q30 -> >> 6 = Q24)
-        gF -= ((tL * hU) >> 6) - ((tU * hL) >> 6)
-        gL -= ((tU * hF) >> 6) - ((tF * hU) >> 6)
-        gU -= ((tF * hL) >> 6) - ((tL * hF) >> 6)
+        xF = ((tL * hU) >> 6) - ((tU * hL) >> 6)
+        xL = ((tU * hF) >> 6) - ((tF * hU) >> 6)
+        xU = ((tF * hL) >> 6) - ((tL * hF) >> 6)
+        gF -= xF
+        gL -= xL
+        gU -= xU
+        # An IMU sample is the chip's average over its period, centred half a period before its
+        # time stamp: compare it with g half-way through this sample's rotation (Q14). With g at
+        # either end, the pelvis's pitch rate at impact (correlated with the impact force)
+        # would leave a mean error of (period / 2) * mean(w x f): 0.5 deg at 100 Hz.
+        hF -= (xF + 1024) >> 11
+        hL -= (xL + 1024) >> 11
+        hU -= (xU + 1024) >> 11
+        if hF > 16384:
+            hF = 16384
+        if hF < -16384:
+            hF = -16384
+        if hL > 16384:
+            hL = 16384
+        if hL < -16384:
+            hL = -16384
+        if hU > 16384:
+            hU = 16384
+        if hU < -16384:
+            hU = -16384
+        # the correction being applied turns with the body, as g does (fixed in the world)
+        mF = ((st[S_CMF] + c30) & m31) - c30
+        mL = ((st[S_CML] + c30) & m31) - c30
+        mU = ((st[S_CMU] + c30) & m31) - c30
+        xF = mF
+        xL = mL
+        mF -= ((tL * mU - tU * xL + 32768) >> 16)
+        mL -= ((tU * xF - tF * mU + 32768) >> 16)
+        mU -= ((tF * xL - tL * xF + 32768) >> 16)
+        # within the error's own clamp (+-2 g): a first-order turn grows a vector by
+        # sqrt(1 + theta^2), which a spin past the gyro's range would compound
+        if mF > 8192:
+            mF = 8192
+        if mF < -8192:
+            mF = -8192
+        if mL > 8192:
+            mL = 8192
+        if mL < -8192:
+            mL = -8192
+        if mU > 8192:
+            mU = 8192
+        if mU < -8192:
+            mU = -8192
+        st[S_CMF] = mF
+        st[S_CML] = mL
+        st[S_CMU] = mU
         # vertical specific force (Q12 g) and the perpendicular accel error
         pv = ((aF * hF) >> 14) + ((aL * hL) >> 14) + ((aU * hU) >> 14)
         if pv > 32767:
@@ -252,34 +416,88 @@ def run(st: ptr32, buf: ptr16, i0: int, n: int, yb: ptr32) -> int:
             cU = 8192
         if cU < -8192:
             cU = -8192
-        st[S_SCL] = (((st[S_SCL] + c30) & m31) - c30) + cL
-        st[S_CSF] = (((st[S_CSF] + c30) & m31) - c30) + cF
-        st[S_CSL] = (((st[S_CSL] + c30) & m31) - c30) + cL
-        st[S_CSU] = (((st[S_CSU] + c30) & m31) - c30) + cU
+        k = (((st[S_SCL] + c30) & m31) - c30) + cL
+        if k > 0x3FFFFFF:
+            k = 0x3FFFFFF
+        if k < -0x3FFFFFF:
+            k = -0x3FFFFFF
+        st[S_SCL] = k
+        # The error sums (S_CA, S_CB) turn with the body, exactly as g does, so they are sums in
+        # a world-fixed frame. A sensor on a lever arm (8-15 cm behind the axis the pelvis turns
+        # about) feels w x (w x r) + dw/dt x r, whose body-frame mean is not zero; but every
+        # point of a body moving periodically has zero mean acceleration in the world frame, so
+        # a world-frame sum over a stride is free of it (a body-frame sum reads it as 1-3 deg of
+        # lean). Over a whole stride, not a step: each step has its own sideways push (the
+        # pelvis sways toward the stance foot), which the pelvis's yaw at that step's end would
+        # turn into a forward error. Sums are clamped to +-2**22 and shifted to 15 bits before
+        # the product (< 2**30).
+        j = 0
+        while j < 8:
+            o = S_CA + j
+            sF = ((st[o] + c30) & m31) - c30
+            sL = ((st[o + 1] + c30) & m31) - c30
+            sU = ((st[o + 2] + c30) & m31) - c30
+            xF = sF >> 7
+            xL = sL >> 7
+            xU = sU >> 7
+            sF += cF - (((tL * xU + 256) >> 9) - ((tU * xL + 256) >> 9))
+            sL += cL - (((tU * xF + 256) >> 9) - ((tF * xU + 256) >> 9))
+            sU += cU - (((tF * xL + 256) >> 9) - ((tL * xF + 256) >> 9))
+            if sF > 0x3FFFFF:
+                sF = 0x3FFFFF
+            if sF < -0x3FFFFF:
+                sF = -0x3FFFFF
+            if sL > 0x3FFFFF:
+                sL = 0x3FFFFF
+            if sL < -0x3FFFFF:
+                sL = -0x3FFFFF
+            if sU > 0x3FFFFF:
+                sU = 0x3FFFFF
+            if sU < -0x3FFFFF:
+                sU = -0x3FFFFF
+            st[o] = sF
+            st[o + 1] = sL
+            st[o + 2] = sU
+            k = ((st[o + 3] + c30) & m31) - c30
+            if k < 0x3FFFFFF:
+                st[o + 3] = k + 1
+            j += 4
         if st[S_SYNC] and t - (((st[S_LAST] + c30) & m31) - c30) < (((st[S_SYNCMS] + c30) & m31) - c30):
             # stepping: correct with the last step's mean error. Within a step the ground
             # force brakes then pushes (zero net at steady speed) while the vertical force
             # peaks; correcting sample by sample would correlate the two and bias the lean.
-            cF = ((st[S_CMF] + c30) & m31) - c30
-            cL = ((st[S_CML] + c30) & m31) - c30
-            cU = ((st[S_CMU] + c30) & m31) - c30
-        kg = (dt * kpm) >> 4
+            cF = mF
+            cL = mL
+            cU = mU
+        kg = (dtc * kpm) >> 4
+        k = ((st[S_FAST] + c30) & m31) - c30
+        if k > 0:
+            # the first half second of a session: g began as one sample's direction (a
+            # restart mid-run lands on any sample); the mean specific force over a step or
+            # two is gravity, so follow it 8x faster (tau 125 ms) until then
+            kg = kg << 3
+            if kg > 131071:
+                kg = 131071      # c (<= 2 g, Q12) * kg < 2**30
+            st[S_FAST] = k - dms
         gF += (cF * kg) >> 8
         gL += (cL * kg) >> 8
         gU += (cU * kg) >> 8
-        # renormalise: g *= 1 - (|g|^2 - 1)/2
+        # renormalise: g *= 1 - (|g|^2 - 1)/2 (one Newton step; |g|^2 - 1 from Q13 components,
+        # clamped to +-1/2 so a far-off g converges without overshoot), err in Q16
+        hF = gF >> 11
+        hL = gL >> 11
+        hU = gU >> 11
+        err = (hF * hF + hL * hL + hU * hU - 0x4000000 + 512) >> 10
+        if err > 16384:
+            err = 16384
+        if err < -16384:
+            err = -16384
         hF = gF >> 10
         hL = gL >> 10
         hU = gU >> 10
-        err = hF * hF + hL * hL + hU * hU - 0x10000000
-        if err > 0x800000:
-            err = 0x800000
-        if err < -0x800000:
-            err = -0x800000
-        err = err >> 9
-        gF -= (hF * err) >> 10
-        gL -= (hL * err) >> 10
-        gU -= (hU * err) >> 10
+        gF -= (hF * err + 64) >> 7
+        gL -= (hL * err + 64) >> 7
+        gU -= (hU * err + 64) >> 7
         # vertical low-pass (Q16 g)
         d = (pv << 4) - vlp
         if d > 0x40000:
@@ -287,46 +505,7 @@ def run(st: ptr32, buf: ptr16, i0: int, n: int, yb: ptr32) -> int:
         if d < -0x40000:
             d = -0x40000
         vprev = vlp
-        vlp += ((d >> 5) * ((dt * klp) >> 4)) >> 11
-        if track:
-            # tests only: record the largest |intermediate| (every product above is one of these)
-            k = 0
-            m = (((st[S_MAXABS] + c30) & m31) - c30)
-            while k < 14:
-                if k == 0:
-                    x = tF * hU
-                elif k == 1:
-                    x = tL * hF
-                elif k == 2:
-                    x = aF * hF
-                elif k == 3:
-                    x = pv * hF
-                elif k == 4:
-                    x = cF * kg
-                elif k == 5:
-                    x = hF * err
-                elif k == 6:
-                    x = wF * dt
-                elif k == 7:
-                    x = (rF - (((st[S_BF] + c30) & m31) - c30)) * gm
-                elif k == 8:
-                    x = aU * hU
-                elif k == 9:
-                    x = tU * hL
-                elif k == 10:
-                    x = dpsi * den
-                elif k == 11:
-                    x = (d >> 5) * ((dt * klp) >> 4)
-                elif k == 12:
-                    x = hL * hL + hU * hU
-                else:
-                    x = hF * hF + hL * hL + hU * hU
-                if x < 0:
-                    x = -x
-                if x > m:
-                    m = x
-                k += 1
-            st[S_MAXABS] = m
+        vlp += ((d >> 5) * ((dtc * klp) >> 4)) >> 11
         # stride accumulators
         if cnt < bufn:
             yb[cnt] = psi
@@ -392,6 +571,20 @@ def run(st: ptr32, buf: ptr16, i0: int, n: int, yb: ptr32) -> int:
             if sm > 0x3FFFFFF:
                 sm = 0x3FFFFFF
             st[S_STILL] = sm
+            if sm >= 200 and pv < 2048:
+                # still, yet the accelerometer's 1 g lies > 60 deg off g (e.g. g started on a
+                # knock): at rest the accelerometer reads gravity, so start g again from it
+                # (the filter alone cannot turn an upside-down g: its error is then zero)
+                gF = aF
+                gL = aL
+                gU = aU
+                while gF > 4096 or gF < -4096 or gL > 4096 or gL < -4096 or gU > 4096 or gU < -4096:
+                    gF = gF >> 1
+                    gL = gL >> 1
+                    gU = gU >> 1
+                gF = gF << 12
+                gL = gL << 12
+                gU = gU << 12
             if (((st[S_CN] + c30) & m31) - c30) < (((st[S_CNMAX] + c30) & m31) - c30):
                 st[S_CN] = ((st[S_CN] + c30) & m31) - c30 + 1
                 st[S_CAF] = ((st[S_CAF] + c30) & m31) - c30 + aF
@@ -427,13 +620,34 @@ def run(st: ptr32, buf: ptr16, i0: int, n: int, yb: ptr32) -> int:
             st[S_CGF] = 0
             st[S_CGL] = 0
             st[S_CGU] = 0
+        # flight and contact (the step's timing fiducial while running)
+        if pv < _AIR_Q12:
+            st[S_AIR] = 1
+            k = ((st[S_FLY] + c30) & m31) - c30
+            if k < 0x3FFFFFF:
+                st[S_FLY] = k + dms
+        elif pv >= _CONTACT_Q12 and st[S_AIR]:
+            st[S_AIR] = 0
+            st[S_TC] = t
+            k = ((st[S_PVP] + c30) & m31) - c30
+            if pv > k:
+                st[S_TCB] = ((pv - _CONTACT_Q12) * dt) // (pv - k) - tq
+            else:
+                st[S_TCB] = -tq
+        st[S_PVP] = pv
         # step trigger: Schmitt on the low-passed vertical force
         if (((st[S_TRIG] + c30) & m31) - c30):
             if vlp < (((st[S_LO] + c30) & m31) - c30):
                 st[S_TRIG] = 0
         elif vlp > (((st[S_HI] + c30) & m31) - c30):
             st[S_TRIG] = 1
-            if t - (((st[S_LAST] + c30) & m31) - c30) >= (((st[S_REFR] + c30) & m31) - c30):
+            k = t - (((st[S_LAST] + c30) & m31) - c30)
+            # a flight and a new contact since the last step prove a new step, refractory or
+            # not (a second force hump has no flight before it); two contacts are >= 250 ms apart
+            if k >= REFR_MS and (((st[S_FLY] + c30) & m31) - c30) >= _FLY_MS:
+                if (((st[S_TC] + c30) & m31) - c30) > (((st[S_LAST] + c30) & m31) - c30):
+                    k = 0x3FFFFFF
+            if k >= (((st[S_REFR] + c30) & m31) - c30):
                 evt = evt | EVT_STEP
                 # when, within this sample, vlp crossed the threshold (linear): that many
                 # 1/16 ms before this sample, which itself lies tq/16 ms after the whole ms t
@@ -468,7 +682,7 @@ def detrended_p2p(yb: ptr32, n: int, st: ptr32) -> int:
     """Peak-to-peak of yb[0..n-1] after removing the line from 0 (stride start) to yb[n-1]."""
     if n < 2:
         return 0
-    c30 = st[S_C30]
+    c30 = st[S_C29] << 1
     m31 = c30 | (c30 - 1)
     last = ((yb[n - 1] + c30) & m31) - c30
     lo = 0
@@ -482,3 +696,163 @@ def detrended_p2p(yb: ptr32, n: int, st: ptr32) -> int:
             hi = r
         k += 1
     return hi - lo
+
+
+@micropython.viper
+def correct(st: ptr32, t: int, interval: int):
+    """At a step (time ``t``, ``interval`` ms after the last): the tilt correction for the next
+    stride, and the gyro bias.
+
+    - The error sum that began two steps ago covers the stride that just ended (a world-frame
+      sum, see run()); its mean drives the correction until the next step.
+    - In a turn its lateral part is dropped: centripetal force (speed x turn rate) is
+      horizontal and across the direction of travel, i.e. along the body's left axis, and no
+      part of it is gravity. Turning = the heading changed over the last two steps (so the
+      pelvis's own back-and-forth yaw cancels) faster than ``_TURN``.
+    - Integral action: a gyro zero-rate offset b leaves a standing tilt error b * tau (1 deg at
+      1 deg/s); the error that remains is integrated into the bias of the two horizontal axes
+      (only those are observable from gravity), within +-S_BLIM of the calibrated bias.
+    """
+    c30 = st[S_C29] << 1
+    m31 = c30 | (c30 - 1)
+    par = ((st[S_PAR] + c30) & m31) - c30
+    o = S_CA if par else S_CB
+    st[S_PAR] = 1 - par
+    cn = ((st[o + 3] + c30) & m31) - c30
+    # heading at this step (Q16 rad, within +-pi), and its change over two steps
+    hd = (((st[S_PSIB] + c30) & m31) - c30) + (((st[S_PSI] + c30) & m31) - c30)
+    while hd > _PI_Q16:
+        hd -= 2 * _PI_Q16
+    while hd < -_PI_Q16:
+        hd += 2 * _PI_Q16
+    turn = hd - (((st[S_HD2] + c30) & m31) - c30)
+    while turn > _PI_Q16:
+        turn -= 2 * _PI_Q16
+    while turn < -_PI_Q16:
+        turn += 2 * _PI_Q16
+    if turn < 0:
+        turn = -turn
+    dt2 = t - (((st[S_T2] + c30) & m31) - c30)
+    st[S_HD2] = st[S_HD1]
+    st[S_T2] = st[S_T1]
+    st[S_HD1] = hd
+    st[S_T1] = t
+    mf = 0
+    ml = 0
+    mu = 0
+    if cn > 0:
+        mf = (((st[o] + c30) & m31) - c30) // cn
+        ml = (((st[o + 1] + c30) & m31) - c30) // cn
+        mu = (((st[o + 2] + c30) & m31) - c30) // cn
+    st[o] = 0
+    st[o + 1] = 0
+    st[o + 2] = 0
+    st[o + 3] = 0
+    # turn (< 2 pi, Q16) * 1000 < 2**30; _TURN * dt2 (< 3 s) < 2**30
+    if 0 < dt2 and dt2 < 2 * STEP_MAX_MS and turn * 1000 > _TURN * dt2:
+        ml = 0
+    st[S_CMF] = mf
+    st[S_CML] = ml
+    st[S_CMU] = mu
+    if (((st[S_STEADY] + c30) & m31) - c30) < _STEADY or not st[S_SYNC]:
+        return
+    if interval <= 0 or interval >= STEP_MAX_MS:
+        return
+    # e = g x c (the rotation that carries g toward the measured vertical), Q12 ~ rad
+    hf = (((st[S_GF] + c30) & m31) - c30) >> 10
+    hl = (((st[S_GL] + c30) & m31) - c30) >> 10
+    hu = (((st[S_GU] + c30) & m31) - c30) >> 10
+    kb = ((st[S_KB] + c30) & m31) - c30
+    lim = ((st[S_BLIM] + c30) & m31) - c30
+    k = 0
+    while k < 3:
+        if k == 0:
+            e = ((hl * mu) >> 14) - ((hu * ml) >> 14)
+        elif k == 1:
+            e = ((hu * mf) >> 14) - ((hf * mu) >> 14)
+        else:
+            e = ((hf * ml) >> 14) - ((hl * mf) >> 14)
+        if e > _E_MAX:
+            e = _E_MAX
+        if e < -_E_MAX:
+            e = -_E_MAX
+        # |e| <= 256, interval < 1500, kb <= 192 (a 250 deg/s gyro): < 2**30
+        bq = (((st[S_BQF + k] + c30) & m31) - c30) + ((e * interval * kb) >> 12)
+        b0 = (((st[S_B0F + k] + c30) & m31) - c30) << 8
+        if bq > b0 + lim:
+            bq = b0 + lim
+        if bq < b0 - lim:
+            bq = b0 - lim
+        st[S_BQF + k] = bq
+        st[S_BF + k] = (bq + 128) >> 8
+        k += 1
+
+
+@micropython.viper
+def step(st: ptr32, t: int, last: int) -> int:
+    """A step event at ``t`` (the last one was at ``last``): return its timing, 1/16 ms before
+    ``t``. While running that is the contact that ended the step's flight (see run()), when
+    there was one since the last step (S_FLYN counts such steps); otherwise the trigger's own
+    crossing (walking keeps a foot down, so there is no flight to end)."""
+    c30 = st[S_C29] << 1
+    m31 = c30 | (c30 - 1)
+    frac = ((st[S_TFRAC] + c30) & m31) - c30
+    fly = ((st[S_FLY] + c30) & m31) - c30
+    st[S_FLY] = 0
+    tc = ((st[S_TC] + c30) & m31) - c30
+    if fly >= _FLY_MS and last < tc and tc <= t and t - tc < _CONTACT_MS:
+        frac = ((t - tc) << 4) + (((st[S_TCB] + c30) & m31) - c30)
+        st[S_FLYN] = (((st[S_FLYN] + c30) & m31) - c30) + 1
+    return frac
+
+
+@micropython.viper
+def adapt(st: ptr32, interval: int):
+    """Re-arm level and refractory time from the step that just ended.
+
+    The trigger stays at 1.10 g (a fixed point on the rising force keeps step timing steady);
+    it re-arms a quarter of the step's low-passed force swing below that (0.05-0.15 g), so a
+    soft slow walk whose force barely dips between steps still re-arms, and no new step is
+    taken within 0.6 of the median of the last three intervals (250-500 ms). A step is never
+    40 % shorter than the ones before it (a gait speeds up over several steps), so a second
+    force hump after heel strike (~200-300 ms later in a slow walk) is not a step; the median
+    keeps one missed or doubled step from moving the limit. While running a flight followed by
+    a contact proves a step whatever the refractory time says (run()), so a wrong median (after
+    a fall, a glitch) cannot lock the count at every other step.
+    """
+    c30 = st[S_C29] << 1
+    m31 = c30 | (c30 - 1)
+    sw = (((st[S_PMAX] + c30) & m31) - c30) - (((st[S_PMIN] + c30) & m31) - c30)
+    st[S_PMIN] = 0x3FFFFFFF
+    st[S_PMAX] = -0x3FFFFFFF
+    if sw <= 0 or sw > 0x80000:
+        return
+    h = sw >> 2
+    if h < _HYST_MIN:
+        h = _HYST_MIN
+    if h > _HYST_MAX:
+        h = _HYST_MAX
+    st[S_LO] = ONE_G_Q16 + STEP_HI - h
+    if interval <= 0 or interval >= STEP_MAX_MS:
+        return
+    st[S_IV2] = st[S_IV1]
+    st[S_IV1] = st[S_IV0]
+    st[S_IV0] = interval
+    a = interval
+    b = ((st[S_IV1] + c30) & m31) - c30
+    if b == 0:
+        b = a
+    c = ((st[S_IV2] + c30) & m31) - c30
+    if c == 0:
+        c = b
+    m = c
+    if (b <= a and a <= c) or (c <= a and a <= b):
+        m = a
+    elif (a <= b and b <= c) or (c <= b and b <= a):
+        m = b
+    r = (m * 5) >> 3      # 0.625 x median
+    if r < REFR_MS:
+        r = REFR_MS
+    if r > _REFR_MAX_MS:
+        r = _REFR_MAX_MS
+    st[S_REFR] = r

@@ -1,4 +1,4 @@
-"""Hinge session log format, version 1: defined once, here (encoder side; pure, no file I/O).
+"""Hinge session log format, version 2: defined once, here (encoder side; pure, no file I/O).
 
 ``flashlog.py`` writes it on the board; ``host/hinge/logdecode.py`` reads it back with numpy and
 takes every constant from this module. All multi-byte integers are little-endian.
@@ -8,9 +8,9 @@ File header (session ``Snnnn.hlg`` and raw capture ``Snnnn.raw``, same layout)::
     off  size  field
     0    4     magic            b"HNGS" session log, b"HNGR" raw capture
     4    1     format version   (VERSION)
-    5    1     0                (reserved)
+    5    1     session number, bits 16-23 (version 1: 0, reserved)
     6    2     header length H  (whole header, CRC included)
-    8    2     session number
+    8    2     session number, bits 0-15
     10   2     BLOCK_MAX        (largest block in this file)
     12   4     lsb_per_g        accelerometer counts per g
     16   4     lsb_per_kdps     gyro counts per 1000 deg/s
@@ -53,16 +53,25 @@ Session records (event fields and units as in ``events.py``; t = the event's t_m
   varints: t - t_prev, then fields a.. (n of them; the trailing zero fields are left out).
   Exact. A STRIDE (short or long) sets t_prev = t and the flags; other events leave them.
 
-Raw capture records: whole samples of 7 int16 ``dt_ms, ax, ay, az, gx, gy, gz`` (raw counts),
+Raw capture records: whole samples of 7 int16 ``dt, ax, ay, az, gx, gy, gz`` (dt in 1/16 ms unsigned; raw counts),
 RAW_SAMPLE bytes each, never split across blocks; t_base = capture time before the block.
 
 Block of 256 bytes: 48 short strides (~35 s of running) per block, 5.25 bytes per stride with
 framing.
+
+Session numbers and file names (the one rule, for the firmware and the host): sessions are
+numbered 1..SESSION_MAX (24 bits); session n is ``"S%04d.hlg" % n`` (and ``.raw``): at least
+four digits, no other leading zeros, so ``S0007``, ``S99999``, ``S100000``. ``session_of``
+reads a name back (-1 for anything else). Version 1 headers held 16 bits (S65536 and later
+read back wrong); version 2 adds the high byte in byte 5, which version 1 wrote as 0, so a
+version-1 log decodes the same either way. Past SESSION_MAX (a session a minute for 30 years)
+the firmware's counter starts again at 1, skipping numbers still on flash.
 """
 import micropython
 from micropython import const
 
-VERSION = const(1)
+VERSION = const(2)
+SESSION_MAX = const(0xFFFFFF)
 MAGIC_SESSION = b"HNGS"
 MAGIC_RAW = b"HNGR"
 SYNC = b"\xb1\x0c"
@@ -229,16 +238,41 @@ def put_raw(blk, pos: int, src, soff: int, nval: int) -> int:
 
 
 @micropython.viper
-def raw_ms(src, soff: int, nsamp: int) -> int:
-    """Sum of the dt_ms fields of ``nsamp`` raw samples of ``src`` starting at index ``soff``."""
+def raw_dt(src, soff: int, nsamp: int) -> int:
+    """Sum of the dt fields (1/16 ms, unsigned 16-bit) of ``nsamp`` raw samples of ``src`` from
+    index ``soff``. A raw capture's block times are in the same unit (format version 2)."""
     s = ptr16(src)
     t = 0
     i = 0
     while i < nsamp:
-        v = int(s[soff + i * 7])
-        t += (v ^ 0x8000) - 0x8000
+        t += int(s[soff + i * 7]) & 0xFFFF
         i += 1
     return t
+
+
+def session_name(n, ext):
+    """File name of session ``n`` (1..SESSION_MAX): ``session_name(7, "hlg")`` = ``"S0007.hlg"``."""
+    return "S%04d.%s" % (n, ext)
+
+
+def session_of(name):
+    """Session number of a log file name (``"S0007.hlg"`` -> 7), or -1 if ``name`` is not one.
+
+    Only the names ``session_name`` makes: ``S``, ASCII digits (at least 4, no other leading
+    zeros), 1..SESSION_MAX, ``.hlg`` or ``.raw``.
+    """
+    if not isinstance(name, str) or len(name) < 9 or len(name) > 13 or name[0] != "S":
+        return -1
+    if name[-4:] != ".hlg" and name[-4:] != ".raw":
+        return -1
+    d = name[1:-4]
+    for c in d:
+        if c < "0" or c > "9":
+            return -1
+    n = int(d)
+    if n < 1 or n > SESSION_MAX or "%04d" % n != d:
+        return -1
+    return n
 
 
 def header(magic, session, lsb_per_g, lsb_per_kdps, rate_hz, wall, fw, imu, meta):
@@ -253,8 +287,9 @@ def header(magic, session, lsb_per_g, lsb_per_kdps, rate_hz, wall, fw, imu, meta
     h = bytearray(n)
     h[0:4] = magic
     h[4] = VERSION
+    h[5] = (session >> 16) & 0xFF
     _u(h, 6, n, 2)
-    _u(h, 8, session, 2)
+    _u(h, 8, session & 0xFFFF, 2)
     _u(h, 10, BLOCK_MAX, 2)
     _u(h, 12, lsb_per_g, 4)
     _u(h, 16, lsb_per_kdps, 4)

@@ -1,17 +1,26 @@
 """Hinge firmware: boot, find the IMU, calibrate, coach, log. Runs on the ESP32 and, unchanged,
 on the unix port's virtual board (``board.py`` picks the hardware).
 
-Boot -> config (fallback: last good, then defaults; a distinct buzz) -> IMU (probe; retried with
-a sensor-fault buzz until found) -> session: read the IMU FIFO every ``fifo_read_ms``, feed the
+Boot -> config (fallback: last good, then defaults; a distinct buzz) -> IMU (probe; retried
+every 2 s until found: what is wrong and what to try is said once, with a sensor-fault buzz
+repeated every minute) -> session: read the IMU FIFO every ``fifo_read_ms``, feed the
 detector, act on its events (log every one; buzz alerts, clears, calibration), step the haptic
 patterns, feed the watchdog, then sleep until the next read (light sleep when the motor is
 quiet: the IMU keeps sampling into its FIFO). IMU errors mid-run are retried every second and
-logged; the coach carries on once the sensor is back. The button (if fitted) ends a session
+logged; the coach carries on once the sensor is back. The session log goes to flash at least
+every 10 s of wall time (``board.ticks_ms``, not the sample clock, which stops with the IMU) and
+at once after every fault event, so a dead IMU or a power cut loses at most 10 s of it. The button (if fitted) ends a session
 and starts the next. Ctrl-C from the USB REPL (what ``mpremote`` sends) stops coaching
 cleanly: the log is flushed and closed, the motor is off.
 
 Console: one line per event, ``H <type> <t_ms> <a> <b> <c> <d> <e> <f>`` (the 8 ints of
-events.py), read by ``hinge monitor``. Printing small ints allocates nothing.
+events.py), read by ``hinge monitor``, and ``H # <text>`` status lines. Printing small ints
+allocates nothing.
+
+The IMU's rate: the driver measures the chip's true sample rate against the board's clock
+(``rateclock.py``; an IMU's oscillator is 1-2 % off nominal, which would put cadence 2-4
+steps/min off). Its estimate is logged (an IMU_RATE event and a status line) at session start
+and whenever it moves more than 0.1 %.
 """
 import gc
 import time
@@ -32,6 +41,11 @@ FW_VERSION = "0.1.0"
 _N = const(128)            # samples per FIFO drain call (1.2 s at 104 Hz)
 _WDT_MS = const(8000)      # watchdog timeout
 _RETRY_MS = const(1000)    # IMU retry period after an error
+_PROBE_MS = const(2000)    # IMU probe period at boot while no IMU answers
+_FAULT_CUE_MS = const(60000)  # repeat the sensor-fault cue this often while no IMU is found:
+#                               often enough to be noticed, not a drone every probe
+_FLUSH_MS = const(10000)   # write the session log to flash at least this often (wall time):
+#                            a power cut or a dead IMU loses at most this much of it
 _BATT_MS = const(60000)    # battery check period
 _LOW_MV = const(3450)      # low battery (LiPo ~10 % left)
 _HAPTIC_TICK = const(10)   # step the motor at least this often while a pattern plays
@@ -74,16 +88,45 @@ class App:
         self.btn_prev = 0
         self.wdt = board.wdt(_WDT_MS)
         self.i2c = board.i2c()
+        said = None
+        cue_at = board.ticks_ms()
         while self.drv is None:
             try:
                 self.drv = imu.find_imu(self.i2c, cfg["imu_model"], cfg["imu_addr"], cfg["rate_hz"],
-                                        cfg["accel_range_g"], cfg["gyro_range_dps"], cfg["lpf_hz"], clock=board)
+                                        cfg["accel_range_g"], cfg["gyro_range_dps"], cfg["lpf_hz"], clock=board,
+                                        rate_cal=cfg.get("imu_rate_cal", True))
             except OSError as e:
                 self.faults += 1
-                self.say("imu " + str(e))
-                self.hap.play(haptic.P_SENSOR_FAULT)
-                self.wait(2000)
-        self.say("imu " + self.drv.describe())
+                msg = str(e)
+                if msg != said:  # say what is wrong once (again only if it changes), retry quietly
+                    said = msg
+                    self.say("imu: " + msg + self.imu_hint() + "; retrying every 2 s")
+                now = board.ticks_ms()
+                if self.faults == 1 or board.ticks_diff(now, cue_at) >= 0:
+                    cue_at = board.ticks_add(now, _FAULT_CUE_MS)
+                    self.hap.play(haptic.P_SENSOR_FAULT)
+                self.wait(_PROBE_MS)
+        self.say("imu " + self.drv.describe() + (" (found after %d tries)" % self.faults if self.faults else ""))
+
+    def imu_hint(self):
+        """What to try when no IMU answers where the config says (pinned address or model)."""
+        cfg = self.cfg
+        addr = cfg["imu_addr"]
+        hint = ""
+        if addr:
+            try:
+                found = [a for a in self.i2c.scan() if a != addr]
+            except OSError:
+                found = []
+            hint = "; the config pins imu_addr=%d (0x%02x)" % (addr, addr)
+            if found:
+                hint += ", the bus answers at %s: try `hinge config set imu_addr=0` (probe) or imu_addr=%d" % (
+                    " ".join("0x%02x" % a for a in found), found[0])
+            else:
+                hint += ": try `hinge config set imu_addr=0` to probe 0x68/0x69/0x6a/0x6b"
+        if cfg["imu_model"] != "auto":
+            hint += "; the config pins imu_model=%s (imu_model=auto probes)" % cfg["imu_model"]
+        return hint
 
     def say(self, text):
         if not self.quiet:
@@ -107,6 +150,8 @@ class App:
         except OSError:
             pass
         self.overflows = d.overflows
+        self.log_rate(True)
+        # the last line of a start (hinge waits for it after a reset)
         self.say("session %s" % (self.log.name if self.log.ok else "(not logged: %s)" % self.log.error))
 
     def end_session(self):
@@ -114,10 +159,34 @@ class App:
             self.log.close()
         self.hap.stop()
 
-    def own_event(self, ty, a, b):
-        """Queue an event of the firmware's own (fault, sensor back) into the detector's queue."""
+    def own_event(self, ty, a, b, c=0):
+        """Queue an event of the firmware's own (fault, sensor back, IMU rate) into the detector's queue."""
         q = self.det.q
-        q.push(ty, self.det.now(), a, b, 0, 0, 0, 0)
+        q.push(ty, self.det.now(), a, b, c, 0, 0, 0)
+
+    def log_rate(self, force=False):
+        """Log the IMU's rate (measured, or nominal until measured) when its estimate has moved
+        more than 0.1 % since it was last logged, or now if ``force`` (session start)."""
+        d = self.drv
+        rc = d.rate_clock
+        if rc is None:
+            if force:
+                self.own_event(events.EV_IMU_RATE, d.rate_hz * 1000, 0, 0)
+                self.handle_events()
+                self.say("imu rate %d Hz nominal (imu_rate_cal is off)" % d.rate_hz)
+            return
+        if not rc.news() and not force:
+            return
+        mhz = rc.rate_mhz()
+        ppm = rc.ppm()
+        self.own_event(events.EV_IMU_RATE, mhz, ppm, rc.windows)
+        self.handle_events()
+        if rc.windows:
+            a = ((ppm if ppm >= 0 else -ppm) + 50) // 100  # hundredths of a percent, rounded
+            self.say("imu rate %d.%03d Hz measured (%s%d.%02d %% from nominal %d Hz)" % (
+                mhz // 1000, mhz % 1000, "-" if ppm < 0 else "+", a // 100, a % 100, d.rate_hz))
+        else:
+            self.say("imu rate %d Hz nominal until measured against the board's clock (30 s)" % d.rate_hz)
 
     def handle_events(self):
         q = self.det.q
@@ -125,11 +194,14 @@ class App:
         log = self.log
         hap = self.hap
         quiet = self.quiet
+        fault = 0
         for k in range(q.n):
             o = k * 8
             ty = b[o]
             log.event(b, k)
-            if ty == events.EV_ALERT:
+            if ty == events.EV_FAULT:
+                fault = 1
+            elif ty == events.EV_ALERT:
                 hap.play(b[o + 2], b[o + 3])
             elif ty == events.EV_CLEAR:
                 hap.play(haptic.P_CLEAR)
@@ -138,6 +210,8 @@ class App:
             if not quiet:
                 print("H", ty, b[o + 1], b[o + 2], b[o + 3], b[o + 4], b[o + 5], b[o + 6], b[o + 7])
         q.clear()
+        if fault:  # a fault is what a later power cut or reset must not take with it
+            log.flush()
 
     def read_imu(self):
         """Drain the FIFO into the detector; returns samples read (0 on a sensor error)."""
@@ -239,6 +313,7 @@ class App:
             self.start_session()
             period = self.read_period()
             next_batt = board.ticks_ms()
+            next_flush = board.ticks_add(next_batt, _FLUSH_MS)
             gc.collect()
             while True:
                 t_wake = time.ticks_us()
@@ -246,7 +321,17 @@ class App:
                 self.wdt.feed()
                 if self.session_on:
                     self.read_imu()
-                    self.log.poll()
+                    self.log_rate()
+                    if board.ticks_diff(now, next_flush) >= 0:  # wall time: whatever the IMU does
+                        next_flush = board.ticks_add(now, _FLUSH_MS)
+                        self.log.flush()
+                    else:
+                        self.log.poll()
+                    news = self.log.news()
+                    if news:  # logging paused (flash full), resumed or stopped: one line, and a cue
+                        self.say(news)
+                        if self.log.full or not self.log.ok:
+                            self.hap.play(haptic.P_LOW_BATTERY)
                 if self.button_pressed():
                     if self.session_on:
                         self.end_session()

@@ -1,7 +1,12 @@
 """Helpers shared by the tests that run virtual boards (processes and their clean-up)."""
+import contextlib
 import os
 import time
 from pathlib import Path
+
+import pytest
+
+from hinge import devpath
 
 
 def procs_in(folder: Path):
@@ -24,3 +29,12 @@ def wait_gone(folder: Path, timeout=5.0):
     while procs_in(folder) and time.monotonic() < deadline:
         time.sleep(0.05)
     return procs_in(folder)
+
+
+@contextlib.contextmanager
+def default_engine(engine):
+    """Within: host code that starts its own micropython (vrun, virtual.start_virtual, a `hinge`
+    child) uses the build of ``engine`` (``devpath.MP_ENGINES``), through $HINGE_MP_BITS."""
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setenv(devpath.MP_BITS_ENV, str(devpath.ENGINES[engine]))
+        yield

@@ -241,6 +241,64 @@ def check_torn_write_at_every_length_falls_back(root):
             _w(root, cs.LAST_GOOD, cs.dumps({"version": 1, "lean_min_deg": 6}))
 
 
+# One reader on the board and the host (MicroPython's json would read the first one as 5).
+LENIENT = (
+    ('{"version": 1, "lean_min_deg" 5,,}', "line 1, col 31: expected ':' after \"lean_min_deg\""),
+    ('{"lean_min_deg": 5,}', "expected a key in double quotes"),
+    ('{"lean_min_deg": 5]', "expected ',' or '}'"),
+    ("{'lean_min_deg': 5}", "expected a key in double quotes"),
+    ('{"lean_min_deg": NaN}', "expected a value for \"lean_min_deg\""),
+    ('{"lean_min_deg": 1_0}', "expected ',' or '}'"),
+    ('{"lean_min_deg": \uff11\uff10}', "expected a value for \"lean_min_deg\""),
+    ('{"lean_min_deg": 05}', "expected ',' or '}'"),
+    ('{"lean_min_deg": 5, "lean_min_deg": 6}', "\"lean_min_deg\" given twice"),
+    ('{"lean_min_deg": [5]}', "a list or object for \"lean_min_deg\""),
+    ('{"lean_min_deg": 5} {}', "text after the closing '}'"),
+)
+
+
+def check_lenient_json_is_refused_naming_where(root):
+    _boot_good(root, {"lean_min_deg": 7})
+    for text, why in LENIENT:
+        _w(root, cs.FILE, text)
+        cfg, st = cs.load(root)
+        assert st.startswith("fallback_last_good: config.json: not valid JSON ("), (text, st)
+        assert why in st, (text, st)
+        assert cfg["lean_min_deg"] == 7, (text, cfg["lean_min_deg"])
+
+
+def check_strict_json_reads_every_valid_form(root):
+    _w(root, cs.FILE, ' \t\r\n{ "version" : 1 ,\n "lean_back_deg":-0.5e1, "mount_up": "\\u002bx",'
+                      '"coach_swivel":false, "swivel_max_deg": 2.5E+1, "imu_model": "lsm6ds\\u006F"} \n')
+    cfg, st = cs.load(root)
+    assert st == "ok", st
+    assert cfg["lean_back_deg"] == -5.0 and cfg["mount_up"] == "+x" and cfg["coach_swivel"] is False
+    assert cfg["swivel_max_deg"] == 25.0 and cfg["imu_model"] == "lsm6dso"
+    assert cs.loads('{"a": "\\u00e9\\ud83d\\ude00\\"\\\\\\/\\n"}') == {"a": "\u00e9\U0001f600\"\\/\n"}
+    assert cs.loads(cs.dumps({"version": 1, "lean_min_deg": 5.5, "mount_up": "+y"})) == {
+        "version": 1, "lean_min_deg": 5.5, "mount_up": "+y"}
+
+
+def check_whole_float_for_a_number_choice(root):
+    _w(root, cs.FILE, '{"accel_range_g": 8.0, "gyro_range_dps": 2000.0, "rate_hz": 100.0}')
+    cfg, st = cs.load(root)
+    assert st == "ok", st
+    assert cfg["accel_range_g"] == 8 and type(cfg["accel_range_g"]) is int
+    assert cfg["gyro_range_dps"] == 2000 and cfg["rate_hz"] == 100 and type(cfg["rate_hz"]) is int
+    _w(root, cs.FILE, '{"accel_range_g": 8.5}')
+    assert "accel_range_g=8.5 must be one of 2 4 8 16" in cs.load(root)[1]
+
+
+def check_huge_numbers_are_refused_in_one_short_line(root):
+    _boot_good(root, {"lean_min_deg": 7})
+    for text, why in (('{"lean_min_deg": 1e308}', "lean_min_deg=1e+308 out of range -10..30 deg"),
+                      ('{"lean_min_deg": 1e999}', "lean_min_deg=inf out of range -10..30 deg"),
+                      ('{"rate_hz": 1' + "0" * 400 + '}', "rate_hz=1" + "0" * 19 + "... out of range 50..210")):
+        _w(root, cs.FILE, text)
+        cfg, st = cs.load(root)
+        assert why in st and len(st) < 130 and cfg["lean_min_deg"] == 7, (text, st)
+
+
 def check_newer_version_falls_back(root):
     _boot_good(root, {"lean_min_deg": 6})
     _w(root, cs.FILE, '{"version": 2, "lean_min_deg": 7}')

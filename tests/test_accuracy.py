@@ -1,10 +1,16 @@
 """Detector accuracy over the simulator scenarios (fixed seeds), against per-stride truth.
 
-Targets (issue 2): lean median |error| <= 1.0 deg (p90 <= 2.5), rotation <= max(1.5 deg, 15 %),
-cadence <= 1.5 spm, >= 90 % of running strides reported, every fault episode lasting
->= alert_after_s + 4 s alerted within alert_after_s + 3 s, no alert while walking or standing,
-<= 1 false alert per 30 min of running (over all scenarios together).
+Targets (issue "Accuracy that holds outside our own simulator", ``hinge.evaluate``), per run:
+lean median |error| <= 0.5 deg and p90 <= 2.0 deg, rotation median <= max(1 deg, 10 % of the
+truth median), cadence median <= 1.0 spm and per-stride p90 <= 3 spm, >= 95 % of running strides
+reported, every fault episode lasting >= alert_after_s + 4 s alerted within alert_after_s + 3 s,
+<= 1 false alert per 30 min of running (per run, and over all scenarios together), no alert while
+walking or standing. A failing scenario prints every missed target and its whole row.
+``HINGE_ENGINES=cpython,micropython`` runs them under more engines (default cpython).
 """
+import json
+
+import numpy as np
 import pytest
 
 from hinge import evaluate, replay, simulate
@@ -15,6 +21,7 @@ SCENARIOS = sorted(simulate.SCENARIOS)
 # Without a standing start the detector measures lean against the mount axes (and says so):
 # the sensor's clip tilt is then part of "lean", so lean accuracy is not claimed there.
 NO_LEAN_CLAIM = {"no_standing_start"}
+ENGINES = evaluate.accuracy_engines()
 
 _cache = {}
 
@@ -31,20 +38,15 @@ def run(name, engine="cpython"):
     return _cache[key]
 
 
+@pytest.mark.parametrize("engine", ENGINES)
 @pytest.mark.parametrize("name", SCENARIOS)
-def test_scenario_accuracy(name):
-    sim, res, sc = run(name)
-    row = sc.row()
+def test_scenario_accuracy(name, engine):
+    sim, res, sc = run(name, engine)
+    row = {"engine": engine, **sc.row()}
+    print("\n" + json.dumps(row))
     assert sc.n_truth_running > 50, row
-    assert sc.coverage >= 0.90, row
-    if name not in NO_LEAN_CLAIM:
-        assert sc.lean_med_abs <= 1.0, row
-        assert sc.lean_p90_abs <= 2.5, row
-    assert sc.rot_ok(), row
-    assert sc.cad_med_abs <= 1.5, row
-    assert sc.alerts_not_running == 0, row
-    assert sc.episodes_alerted == sc.episodes_checked, (row, sc.missed)
-    assert sc.false_alerts <= 1, row
+    missed = sc.misses(lean_claim=name not in NO_LEAN_CLAIM)
+    assert not missed, f"{name} [{engine}] misses: {'; '.join(missed)}\n{json.dumps(row)}"
 
 
 def test_fault_scenarios_have_checked_episodes():
@@ -60,7 +62,7 @@ def test_false_alert_rate_over_all_running():
         total_false += sc.false_alerts
         total_min += sc.running_min
     assert total_min > 60
-    assert total_false <= total_min / 30.0, (total_false, total_min)
+    assert total_false <= evaluate.FALSE_PER_30MIN * total_min / 30.0, (total_false, total_min)
 
 
 def test_no_standing_start_says_uncalibrated():
@@ -79,9 +81,25 @@ def test_calibrated_when_standing_start():
 
 
 @pytest.mark.parametrize("name", ["mixed", "trail", "rate_200", "odd_mount", "walk_breaks"])
-def test_engines_byte_identical_on_hard_scenarios(name):
+def test_engines_byte_identical_on_hard_scenarios(name, mp_engine):
+    """CPython and each micropython build (64-bit, 32-bit) give the same JSON lines."""
     _, a, _ = run(name, "cpython")
-    _, b, _ = run(name, "micropython")
+    _, b, _ = run(name, mp_engine)
     ja, jb = a.jsonl(), b.jsonl()
     assert len(ja) > 100
     assert "\n".join(ja).encode() == "\n".join(jb).encode()
+
+
+def test_engines_byte_identical_when_a_session_starts_on_a_landing(mp_engine):
+    """A session (re)started mid-run whose first sample is a >= 3 g landing (a button press or a
+    watchdog reset while running): the gravity estimate starts there, and no product of it may
+    leave the ESP32's 32-bit viper words (the first release's squared norm wrapped)."""
+    sim = simulate.simulate("trail", seed=SEED)
+    k = int(np.argmax(np.linalg.norm(sim.acc_g, axis=1) >= 3.0))
+    cap = Capture(sim.t_ms[k:], sim.acc_g[k:], sim.gyr_dps[k:], [])
+    o = {"mount_up": sim.truth["mount_up"], "mount_forward": sim.truth["mount_forward"]}
+    a = replay.replay(cap, o, engine="cpython").jsonl()
+    b = replay.replay(cap, o, engine=mp_engine).jsonl()
+    assert k > 0 and len(a) > 100
+    first = next((i for i, (x, y) in enumerate(zip(a, b)) if x != y), min(len(a), len(b)))
+    assert a == b, f"{mp_engine} differs from cpython from line {first}: {b[first:first + 1]} vs {a[first:first + 1]}"

@@ -3,6 +3,10 @@
 The virtual board (``hinge.virtual.start_virtual``: the unix-port micropython behind a pty,
 with the simulated IMU) is shared by the module and stopped by its fixture, which also checks
 that no micropython child outlived it. Deploy times are printed (pytest -s).
+
+The board runs the 64-bit unix port; the tests marked ``mp32`` run on a 32-bit board too (a
+representative subset: deploy compiles for the board's arch (x86 there) and main.py runs from
+the .mpy files after a reset; the config round trip through the board's configstore).
 """
 import hashlib
 import json
@@ -13,7 +17,7 @@ import sys
 from pathlib import Path
 
 import pytest
-from boardutil import wait_gone
+from boardutil import default_engine, wait_gone
 
 from hinge import cli, cmd_board, deploy, devpath, transport
 from hinge.errors import HingeError
@@ -32,9 +36,11 @@ MODULES = sorted(p.stem for p in devpath.DEVICE_DIR.glob("*.py") if p.name != "m
 
 
 @pytest.fixture(scope="module")
-def vb(tmp_path_factory):
+def vb(tmp_path_factory, board_engine):
     work = tmp_path_factory.mktemp("virtual")
-    board = start_virtual(work / "ttyHINGE", work, scenario="mixed", seed=2, speed=1.0, minutes=1)
+    with default_engine(board_engine):
+        board = start_virtual(work / "ttyHINGE", work, scenario="mixed", seed=2, speed=1.0, minutes=1)
+    board.bits = devpath.ENGINES[board_engine]
     yield board
     board.stop()
     assert not board.link_path.is_symlink(), "link left behind"
@@ -65,13 +71,15 @@ def run_cli(capsys, *argv):
 
 
 # ---- deploy ---------------------------------------------------------------------------------
+@pytest.mark.mp32
 def test_deploy_puts_compiled_app_on_flash(vb, deployed):
     first, again, _ = deployed
     fl = flash_of(vb)
     want = {f"lib/{m}.mpy" for m in MODULES} | {"main.py", "pinmap.json"}
     assert set(first["sent"]) == want and first["skipped"] == []
     assert first["config_written"]
-    assert first["board"]["arch"] == "x64" and first["board"]["mpy_version"] == "6.3"
+    arch = devpath.micropython_arch(vb.bits)  # x64, or x86 on the 32-bit build
+    assert first["board"]["arch"] == arch and first["board"]["mpy_version"] == "6.3"
     for rel in want:
         assert (fl / rel).is_file(), rel
     assert not any((fl / "lib" / f"{m}.py").exists() for m in MODULES)
@@ -83,9 +91,9 @@ def test_deploy_puts_compiled_app_on_flash(vb, deployed):
     assert first["bytes"] == sum((fl / rel).stat().st_size for rel in want)
     assert (fl / "main.py").read_bytes() == (devpath.DEVICE_DIR / "main.py").read_bytes()
     assert (fl / "pinmap.json").read_bytes() == (devpath.HARDWARE_DIR / "pinmap.json").read_bytes()
-    # .mpy for the unix port: version 6, the viper kernel carries the x64 arch and sub-version 3
+    # .mpy for the unix port: version 6, the viper kernel carries the board's arch and sub-version 3
     k = (fl / "lib" / "kernel.mpy").read_bytes()
-    assert k[:2] == b"M\x06" and k[2] >> 2 == 2 and k[2] & 3 == 3
+    assert k[:2] == b"M\x06" and transport.MPY_ARCHS[k[2] >> 2] == arch and k[2] & 3 == 3
     # default config in the configstore format
     assert (fl / "config.json").read_text() == configstore.dumps({"version": config.VERSION})
     # second deploy: nothing sent
@@ -93,6 +101,7 @@ def test_deploy_puts_compiled_app_on_flash(vb, deployed):
     assert not again["config_written"]
 
 
+@pytest.mark.mp32
 def test_main_runs_after_reset(vb, deployed):
     status = deployed[2]
     assert status[0] == "imu lsm6dso@0x6a 104Hz +-8g +-1000dps lpf52Hz", status
@@ -189,6 +198,7 @@ def board_config(vb) -> str:
     return (flash_of(vb) / "config.json").read_text()
 
 
+@pytest.mark.mp32
 def test_config_api_round_trip(vb, deployed):
     link = str(vb.link_path)
     with connect(link) as b:
@@ -229,7 +239,7 @@ def test_config_cli(vb, deployed, capsys, tmp_path):
     assert "5.5" in rows["lean_min_deg"] and "deg" in rows["lean_min_deg"] and "-10..30" in rows["lean_min_deg"]
     assert "* (default 4.0)" in rows["lean_min_deg"]
     assert "*" not in rows["swivel_max_deg"] and "3..90" in rows["swivel_max_deg"]
-    assert "3 of 33 keys changed" in out
+    assert f"3 of {len(config.SCHEMA)} keys changed" in out
 
     rc, out, _ = run_cli(capsys, *port, "config", "get", "mount_up")
     assert (rc, out) == (0, '"+y"\n')
@@ -259,7 +269,10 @@ def test_config_cli(vb, deployed, capsys, tmp_path):
     assert rc == 2 and "swivel_max_deg=500 out of range 3..90 deg" in err
     bad.write_text('{"swivel_max_deg": ')
     rc, _, err = run_cli(capsys, *port, "config", "push", str(bad), "--no-reset")
-    assert rc == 2 and "not JSON" in err
+    assert rc == 2 and "not valid JSON (line 1, col 20: expected a value" in err
+    bad.write_text('{"version": 1, "lean_min_deg" 5,,}')  # the board's reader refuses it: so does push
+    rc, _, err = run_cli(capsys, *port, "config", "push", str(bad), "--no-reset")
+    assert rc == 2 and "not valid JSON (line 1, col 31: expected ':' after \"lean_min_deg\")" in err
     assert board_config(vb) == text
     new = tmp_path / "new.json"
     new.write_text('{"swivel_max_deg": 25}')  # a push replaces the whole config
@@ -287,6 +300,17 @@ def test_config_show_names_a_fallback(vb, deployed, capsys):
         assert rc == 0
         assert "fallback_last_good: config.json: lean_min_deg=99 out of range" in out
         assert any(ln.startswith("lean_min_deg") and "6.0" in ln for ln in out.splitlines())
+        # lenient JSON: what the board's own configstore says on the board (micropython) ...
+        (fl / "config.json").write_text('{"version": 1, "lean_min_deg" 5,,}')
+        with connect(str(vb.link_path)) as b:
+            on_board = b.exec_("import configstore\nprint(configstore.load('.')[1])", timeout=10).strip()
+        assert on_board == ('fallback_last_good: config.json: not valid JSON (line 1, col 31: expected \':\' after '
+                            '"lean_min_deg")'), on_board
+        # ... is what `hinge config show` says, and it shows the last good value
+        rc, out, _ = run_cli(capsys, "--port", str(vb.link_path), "config", "show")
+        assert rc == 0 and f"note: the firmware falls back: {on_board}" in out
+        assert any(ln.startswith("lean_min_deg") and "6.0" in ln for ln in out.splitlines())
+        (fl / "config.json").write_text('{"lean_min_deg": 99}')
         # set repairs config.json on top of the config in use
         rc, _, err = run_cli(capsys, "--port", str(vb.link_path), "config", "set", "motor_duty=50", "--no-reset")
         assert rc == 0, err
@@ -304,6 +328,31 @@ def one_line_error(capsys, argv, *needles):
     for n in needles:
         assert n in err, err
     return err
+
+
+@pytest.mark.parametrize("pair, why", [
+    ("lean_min_deg=1_0", "lean_min_deg=1_0 is not a number (digits 0-9"),
+    ("lean_min_deg=\uff11\uff10", "lean_min_deg=\uff11\uff10 is not a number (digits 0-9"),
+    ("lean_min_deg=1e308", "lean_min_deg=1e+308 out of range -10..30 deg"),
+    ("rate_hz=1e308", "rate_hz=1e+308 out of range 50..210 Hz"),
+    ("rate_hz=1e999", "rate_hz=inf out of range 50..210 Hz"),
+    ("lean_min_deg=nan", "lean_min_deg=nan is not a number"),
+    ("accel_range_g=8.5", "accel_range_g=8.5 must be one of 2 4 8 16 g"),
+])
+def test_config_set_refuses_bad_numbers_before_the_port(capsys, tmp_path, pair, why):
+    import warnings
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        err = one_line_error(capsys, ["--port", str(tmp_path / "ttyUSB9"), "config", "set", pair], why)
+    assert "no board at" not in err and len(err) < 160
+
+
+def test_config_set_accepts_a_whole_float_for_a_choice(capsys, tmp_path):
+    assert cmd_board._parse_pairs(["accel_range_g=8.0", "gyro_range_dps=2000.0", "rate_hz=+100"]) == {
+        "accel_range_g": 8, "gyro_range_dps": 2000, "rate_hz": 100}
+    # valid: it gets as far as the port
+    one_line_error(capsys, ["--port", str(tmp_path / "ttyUSB9"), "config", "set", "accel_range_g=8.0"], "no board at")
 
 
 def test_missing_port(capsys, tmp_path):

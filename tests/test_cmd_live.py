@@ -5,6 +5,10 @@ IMU (an LSM6DSO register model) fed from a one-minute simulated run (``good_form
 ``on_end: "idle"`` makes it print ``H # virtual: capture played`` when the run is over. Every
 board is stopped by its fixture, which also checks that no micropython child outlives it.
 Timings and throughput are printed (pytest -s).
+
+Boards run the 64-bit unix port; the tests marked ``mp32`` run the firmware on a 32-bit board
+too (a representative subset: a capture that interrupts and restarts the firmware, a passive
+monitor over a whole run with alerts, the follow API after a restart).
 """
 import _thread
 import json
@@ -20,7 +24,7 @@ import pytest
 import serial
 from boardutil import procs_in
 
-from hinge import cli, live
+from hinge import cli, devpath, live
 from hinge.capture import Capture, read_capture
 from hinge.ptyboard import VirtualBoard
 from hinge.simulate import simulate
@@ -37,26 +41,30 @@ ALERT_CONFIG = {"lean_min_deg": 25.0, "alert_after_s": 2}  # every running strid
 
 @pytest.fixture(scope="module")
 def source(tmp_path_factory):
-    """The simulated run as the IMU model's source, and its samples (time on the source's own
-    timeline, as the IMU model plays it; g and deg/s as quantised)."""
+    """The simulated run as the IMU model's source, and its samples (time in ms on the source's
+    own timeline, as the IMU model plays it; g and deg/s as quantised)."""
     d = tmp_path_factory.mktemp("source")
     sim = simulate("good_form", seed=1, minutes=1)
     cap = Capture(sim.t_ms, sim.acc_g, sim.gyr_dps, [])
     spec = write_source(cap, d / "imu_source.s7")
-    raw = np.fromfile(spec["path"], dtype="<i2").reshape(-1, 7).astype(np.int64)
-    return {"spec": spec, "t_ms": np.cumsum(raw[:, 0]), "acc_g": raw[:, 1:4] / spec["lsb_per_g"],
+    raw = np.fromfile(spec["path"], dtype="<i2").reshape(-1, 7)
+    t16 = np.cumsum(raw[:, 0].view(np.uint16).astype(np.int64))  # dt: unsigned, 1/16 ms
+    raw = raw.astype(np.int64)
+    return {"spec": spec, "t_ms": t16 / 16.0, "acc_g": raw[:, 1:4] / spec["lsb_per_g"],
             "gyr_dps": raw[:, 4:7] * 1000.0 / spec["lsb_per_kdps"]}
 
 
 @pytest.fixture
-def make_board(tmp_path, source):
+def make_board(tmp_path, source, board_engine):
     boards = []
 
     # scale: virtual time per real time. Not 0 ("as fast as the code runs"): once its capture has
     # been played, a scale-0 firmware spins through its idle loop, and a Ctrl-C there now and then
     # ends the unix-port interpreter (exit status 1; ptyboard restarts it) instead of raising
     # KeyboardInterrupt. At 20x the 1-minute run takes 3 s and the idle loop sleeps, like a board.
-    def make(config=None, scale=20, firmware=True, main=None, imu="lsm6dso", speed=None, name="b"):
+    # clock_error: the IMU model's clock is exact unless a test says otherwise (the capture is
+    # matched sample by sample against the source's timeline)
+    def make(config=None, scale=20, firmware=True, main=None, imu="lsm6dso", speed=None, name="b", clock_error=0.0):
         flash = tmp_path / f"{name}-flash"
         flash.mkdir()
         if firmware:
@@ -67,10 +75,11 @@ def make_board(tmp_path, source):
             (flash / "main.py").write_text(main)
         if config is not None:
             (flash / "config.json").write_text(json.dumps(config))
-        spec = {"imu": imu, "source": source["spec"], "fs_root": ".", "on_end": "idle", "scale": scale}
+        spec = {"imu": imu, "source": source["spec"], "fs_root": ".", "on_end": "idle", "scale": scale,
+                "clock_error": clock_error}
         env = dict(os.environ, HINGE_VBOARD=json.dumps(spec))
-        vb = VirtualBoard(tmp_path / f"{name}-tty", flash, env=env, pythonpath=[VBOARD_DIR], heapsize="256K",
-                          speed=speed)
+        vb = VirtualBoard(tmp_path / f"{name}-tty", flash, env=env, pythonpath=[VBOARD_DIR], heapsize=devpath.VBOARD_HEAPSIZE,
+                          speed=speed, micropython_cmd=devpath.engine_cmd(board_engine))
         boards.append(vb)
         return vb.start(timeout=15)
 
@@ -127,6 +136,14 @@ def test_parse_line_events():
                                                        "previous": "walking"}
     f = live.parse_line("  H 6 100 4 3420 0 0 0 0  ")
     assert f == {"type": "fault", "t_ms": 100, "fault": "low_battery", "detail": 3420}
+    # the IMU's rate, nominal at session start, then as measured against the board's clock
+    r = live.parse_line("H 7 0 104000 0 0 0 0 0")
+    assert r == {"type": "imu_rate", "t_ms": 0, "rate_hz": 104.0, "ppm": 0, "windows": 0}
+    assert "104.000 Hz (nominal" in live.format_event(r, live.Limits())
+    r = live.parse_line("H 7 31250 105560 15000 1 0 0 0")
+    assert r["rate_hz"] == 105.56 and r["ppm"] == 15000
+    assert live.format_event(r, live.Limits()).endswith("IMU rate 105.560 Hz measured (+1.50 % from nominal)")
+    assert "-2.00 %" in live.format_event(live.parse_line("H 7 62000 101920 -20000 2 0 0 0"), live.Limits())
 
 
 def test_parse_line_status_and_junk():
@@ -179,6 +196,7 @@ def test_capture_stream_decoder_rejects_damage():
 
 
 # ---- capture -----------------------------------------------------------------------------------------
+@pytest.mark.mp32
 def test_capture_matches_the_source_and_replays(make_board, source, tmp_path, capsys, show):
     vb = make_board()  # main.py runs at power-up: the capture must interrupt it
     out = tmp_path / "cap.csv"
@@ -192,35 +210,45 @@ def test_capture_matches_the_source_and_replays(make_board, source, tmp_path, ca
     cap = read_capture(out)
     n = len(cap.t_ms)
     assert abs(n - seconds * RATE) <= 3, n
-    assert cap.t_ms[0] == 0 and set(np.diff(cap.t_ms)) <= {9, 10}
-    assert abs(cap.t_ms[-1] - (n - 1) * 1000 / RATE) <= 1
+    # t_ms: the firmware's dt (1/16 ms) summed, written with decimals (3: 1/16 ms rounds to 0.5 us)
+    assert cap.t_ms[0] == 0 and np.all(np.abs(np.diff(cap.t_ms) - 1000 / RATE) < 0.07), np.diff(cap.t_ms)[:8]
+    assert abs(cap.t_ms[-1] - (n - 1) * 1000 / RATE) <= 0.1
     head = "\n".join(cap.comments)
     for word in ("imu=lsm6dso", "rate_hz=104", "lsb_per_g=4098", "lsb_per_kdps=28571", "mount_up=+x",
                  "mount_forward=-z", f"samples={n}"):
         assert word in head, head
     # the same physical values as the source, within the chip's quantisation. The chip starts
     # sampling during find_imu (those samples are flushed), so the capture starts a little
-    # into the source: find where. An untimed source (vrun's default) gives one source sample
-    # per chip sample; a timed one is sampled-and-held on the source's own timeline.
+    # into the source: find where. A timed source (vrun's default) is sampled at the chip's own
+    # instants (interpolated between the source's samples); an untimed one gives one source
+    # sample per chip sample.
     timed = bool(source["t_ms"][-1])
 
     def match(start):
         if timed:  # start in ms on the source's timeline
-            j = np.clip(np.searchsorted(source["t_ms"], cap.t_ms + start, side="right") - 1, 0, None)
+            x = cap.t_ms + start
+            st = source["t_ms"]
+            src_a = np.stack([np.interp(x, st, source["acc_g"][:, i]) for i in range(3)], axis=1)
+            src_g = np.stack([np.interp(x, st, source["gyr_dps"][:, i]) for i in range(3)], axis=1)
         else:  # start in samples
             j = np.minimum(np.arange(n) + start, len(source["acc_g"]) - 1)
-        ea = np.abs(cap.acc_g - source["acc_g"][j]).max(axis=1)
-        eg = np.abs(cap.gyr_dps - source["gyr_dps"][j]).max(axis=1)
-        ok = (ea <= 0.6 / 4098 + 1e-5) & (eg <= 0.6 * 1000 / 28571 + 1e-3)
+            src_a, src_g = source["acc_g"][j], source["gyr_dps"][j]
+        ea = np.abs(cap.acc_g - src_a).max(axis=1)
+        eg = np.abs(cap.gyr_dps - src_g).max(axis=1)
+        # two roundings: the interpolation (in the source's counts) and the chip's scale
+        ok = (ea <= 1.1 / 4098 + 1e-5) & (eg <= 1.1 * 1000 / 28571 + 1e-3)
         return ok.mean(), ea.max(), eg.max()
 
-    scores = [match(k) for k in range(0, 300 if timed else 30)]
+    # timed: the start in 1/16 ms steps (the chip's instants are on that grid), over 300 ms
+    starts = [k / 16 for k in range(300 * 16)] if timed else list(range(30))
+    scores = [match(k) for k in starts]
     best = int(np.argmax([sc[0] for sc in scores]))
     frac, da, dg = scores[best]
-    show(f"\ncapture {n} samples in {wall:.2f} s, starts {best} {'ms' if timed else 'samples'} into the source, "
-          f"max error {da:.2e} g, {dg:.4f} deg/s")
-    assert frac == 1.0, (best, frac, da, dg)
-    assert max(sc[0] for k, sc in enumerate(scores) if abs(k - best) >= (10 if timed else 1)) < 0.5  # not by chance
+    show(f"\ncapture {n} samples in {wall:.2f} s, starts {starts[best]} {'ms' if timed else 'samples'} into the "
+          f"source, max error {da:.2e} g, {dg:.4f} deg/s")
+    assert frac == 1.0, (starts[best], frac, da, dg)
+    far = 10 if timed else 1
+    assert max(sc[0] for k, sc in zip(starts, scores) if abs(k - starts[best]) >= far) < 0.5  # not by chance
     # hinge replay reads it (and sees the standing calibration in the first seconds)
     rc, text, err = run(capsys, "replay", out, "--set", "imu_model=lsm6dso")
     assert rc == 0, err
@@ -231,6 +259,25 @@ def test_capture_matches_the_source_and_replays(make_board, source, tmp_path, ca
     while len(list(logs.glob("S*.hlg"))) < 2 and time.monotonic() < deadline:
         time.sleep(0.05)
     assert len(list(logs.glob("S*.hlg"))) == 2, list(logs.iterdir())
+
+
+def test_capture_follows_the_imus_measured_rate(make_board, tmp_path, capsys):
+    # the IMU's clock runs 1.5 % fast: after 30 s the firmware has measured it and dt follows it
+    vb = make_board(clock_error=0.015)
+    out = tmp_path / "fast-clock.csv"
+    rc, text, err = run(capsys, "--port", vb.link_path, "capture", "--seconds", 45, "--out", out, "--no-restart")
+    assert rc == 0, err
+    cap = read_capture(out)
+    head = "\n".join(cap.comments)
+    pct = float(head.split("imu rate ")[1].split("(")[1].split(" %")[0])
+    assert abs(pct - 1.5) < 0.05 and "as measured against the board's clock" in head, head
+    dt = np.diff(cap.t_ms)
+    assert abs(dt[:2000].mean() - 1000 / 104) < 0.001  # nominal until measured
+    assert abs(dt[-1000:].mean() - 1000 / (104 * 1.015)) < 0.003, dt[-1000:].mean()  # the chip's true period
+    # a capture too short to measure says so
+    out2 = tmp_path / "short.csv"
+    assert run(capsys, "--port", vb.link_path, "capture", "--seconds", 2, "--out", out2, "--no-restart")[0] == 0
+    assert "imu rate nominal: not measured yet" in "\n".join(read_capture(out2).comments)
 
 
 def test_capture_keeps_up_at_uart_speed(make_board, tmp_path, capsys, show):
@@ -297,6 +344,7 @@ def test_capture_ctrl_c_writes_nothing_and_frees_the_board(make_board, tmp_path,
 
 
 # ---- monitor --------------------------------------------------------------------------------------------
+@pytest.mark.mp32
 def test_monitor_passive_sees_strides_alert_and_end(make_board, capsys, show):
     # the firmware runs from power-up at 12x real time; the monitor attaches without a byte sent
     vb = make_board(config=ALERT_CONFIG, scale=12)
@@ -333,6 +381,7 @@ def test_monitor_restart_reads_the_limits_and_sees_everything(make_board, capsys
     assert all(live.parse_line(ln) for ln in lines if ln.startswith("H"))
 
 
+@pytest.mark.mp32
 def test_follow_api(make_board):
     vb = make_board(config=ALERT_CONFIG)
     events = []

@@ -4,6 +4,10 @@ Real session logs come from the firmware itself (vrun.run_firmware on a simulate
 raw capture so there is a file big enough for many ranged reads); they are copied into the
 virtual board's flash. Every board is stopped by its fixture and no micropython child may
 outlive it. Pull speed is printed (pytest -s).
+
+Firmware and boards run the 64-bit unix port; the tests marked ``mp32`` run on the 32-bit build
+too, with logs the firmware wrote there (a representative subset: ranged reads, list, a verified
+pull of every file and its decode).
 """
 import hashlib
 import io
@@ -12,9 +16,9 @@ import sys
 import time
 
 import pytest
-from boardutil import procs_in
+from boardutil import default_engine, procs_in
 
-from hinge import cli, cmd_logs, logdecode, simulate, vrun
+from hinge import cli, cmd_logs, devpath, logdecode, simulate, vrun
 from hinge.capture import Capture
 from hinge.errors import HingeError
 from hinge.ptyboard import VirtualBoard
@@ -24,14 +28,15 @@ pytestmark = pytest.mark.skipif(sys.platform != "linux", reason="ptys and /proc 
 
 
 @pytest.fixture(scope="module")
-def logs(tmp_path_factory):
+def logs(tmp_path_factory, board_engine):
     """{name: bytes} of a real session: S0001.hlg (3 min, mixed form) and S0001.raw (40 s of samples)."""
     d = tmp_path_factory.mktemp("run")
     sim = simulate.simulate("mixed", seed=1, minutes=3)
     cap = Capture(sim.t_ms, sim.acc_g, sim.gyr_dps, [])
     cfg = {"version": 1, "mount_up": sim.truth["mount_up"], "mount_forward": sim.truth["mount_forward"],
            "raw_capture_s": 40}
-    vr = vrun.run_firmware(cap, d, config=cfg)
+    with default_engine(board_engine):
+        vr = vrun.run_firmware(cap, d, config=cfg)
     assert vr.returncode == 0, vr.stdout[-2000:]
     files = {f.name: f.read_bytes() for f in (d / "flash" / "logs").glob("S*.*")}
     assert set(files) == {"S0001.hlg", "S0001.raw"}
@@ -52,10 +57,11 @@ def flash(tmp_path, logs):
 
 
 @pytest.fixture
-def boards(tmp_path, flash):
+def boards(tmp_path, flash, board_engine):
     made = []
 
     def make(**kw):
+        kw.setdefault("micropython_cmd", devpath.engine_cmd(board_engine))
         vb = VirtualBoard(tmp_path / "ttyHINGE", flash, **kw)
         made.append(vb)
         return vb.start(timeout=15)
@@ -89,7 +95,8 @@ def sha(b: bytes) -> str:
 
 # ---- names -----------------------------------------------------------------------------------
 @pytest.mark.parametrize("name", ["../x", "/etc/x", "S0001.hlg\x00", "S0001.hlg/../../x", "..", "S0001.hlg\n",
-                                  "C:\\x", "S0001.txt", "S01.hlg", "x/S0001.hlg", "~/S0001.hlg"])
+                                  "C:\\x", "S0001.txt", "S01.hlg", "x/S0001.hlg", "~/S0001.hlg", "S00001.hlg",
+                                  "S16777216.hlg", "S\uff11\uff12\uff13\uff14.hlg", "S0000.hlg"])
 def test_bad_board_names_are_refused(name):
     with pytest.raises(HingeError) as e:
         cmd_logs.check_name(name)
@@ -97,15 +104,48 @@ def test_bad_board_names_are_refused(name):
 
 
 def test_good_names_and_session_arguments():
-    for name in ("S0001.hlg", "S0001.raw", "S12345.hlg"):
+    for name in ("S0001.hlg", "S0001.raw", "S12345.hlg", "S99999.hlg", "S100000.hlg", "S16777215.raw"):
         assert cmd_logs.check_name(name) == name
     assert [cmd_logs.session_number(x) for x in ("S0007", "s7", "7", "S0007.hlg", "0007")] == [7] * 5
-    for bad in ("../x", "/etc/passwd", "S0001.hlg/..", "S0001\x00", "S99999999"):
+    assert [cmd_logs.session_number(x) for x in ("S100000", "S100000.hlg", "100000")] == [100000] * 3
+    for bad in ("../x", "/etc/passwd", "S0001.hlg/..", "S0001\x00", "S99999999", "S16777216", "S\uff17"):
         with pytest.raises(HingeError):
             cmd_logs.session_number(bad)
 
 
+def test_sessions_past_99999_are_listed_and_pulled(boards, flash, dest, capsys):
+    from array import array
+
+    import config
+    import flashlog
+
+    (flash / "logs" / "LAST").write_text("99998")
+    q = array("i", [1, 0, 850, 1300, 1714, 700, 6, 600])
+    for _ in range(2):  # the firmware's own writer names them: S99999.hlg, S100000.hlg
+        log = flashlog.SessionLog(str(flash), config.defaults(), "fw", "mpu6500", 4096, 32800, 104, clock_ms=lambda: 0)
+        for i in range(50):
+            q[1] = 700 * (i + 1)
+            log.event(q, 0)
+        log.close()
+    vb = boards()
+    with connect(str(vb.link_path)) as b:
+        files = cmd_logs.list_logs(b)
+    assert [(f.name, f.session) for f in files] == [("S0001.hlg", 1), ("S0001.raw", 1), ("S99999.hlg", 99999),
+                                                    ("S100000.hlg", 100000)]
+    assert run_cli("--port", str(vb.link_path), "logs", "list", "--dir", str(dest)) == 0
+    out = capsys.readouterr().out
+    assert "S99999 " in out and "S100000 " in out and "(3 sessions" in out
+    assert run_cli("--port", str(vb.link_path), "logs", "pull", "--dir", str(dest), "--quiet") == 0
+    assert (dest / "S100000.hlg").exists() and not (dest / "S99999.hlg").exists()  # the newest
+    assert run_cli("--port", str(vb.link_path), "logs", "pull", "S99999", "--dir", str(dest), "--quiet") == 0
+    for n in (99999, 100000):
+        h = json.loads((dest / f"S{n}.json").read_text())["header"]
+        assert h["session"] == n and h["name"] == f"S{n}"
+        assert (dest / f"S{n}.hlg").read_bytes() == (flash / "logs" / f"S{n}.hlg").read_bytes()
+
+
 # ---- transport's ranged read ------------------------------------------------------------------
+@pytest.mark.mp32
 def test_fs_read_range(vb, logs):
     data = logs["S0001.raw"]
     with connect(str(vb.link_path)) as b:
@@ -118,6 +158,7 @@ def test_fs_read_range(vb, logs):
 
 
 # ---- list ------------------------------------------------------------------------------------
+@pytest.mark.mp32
 def test_list(vb, logs, dest, capsys):
     with connect(str(vb.link_path)) as b:
         files = cmd_logs.list_logs(b)
@@ -131,6 +172,7 @@ def test_list(vb, logs, dest, capsys):
 
 
 # ---- pull ------------------------------------------------------------------------------------
+@pytest.mark.mp32
 def test_pull_all_verified_and_decoded(vb, logs, dest, monkeypatch):
     with connect(str(vb.link_path)) as b:
         written = cmd_logs.pull(b, dest, all_=True, progress=False)

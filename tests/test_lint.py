@@ -29,6 +29,6 @@ def test_checks_catch_cpython_only_code(tmp_path, monkeypatch):
     assert "ticks_ms" not in out
 
 
-@pytest.mark.parametrize("march", ["x64"])
+@pytest.mark.parametrize("march", ["x64", "x86"])  # the 64- and 32-bit unix-port builds
 def test_device_files_compile_for_the_unix_port(march):
     assert lint.mpy_cross_all(march) == []

@@ -2,6 +2,10 @@
 
 Every board runs in a temp folder on a temp link and is stopped (child killed, link removed)
 by its fixture, whatever the test did. Throughput and latency are printed (pytest -s).
+
+Boards run the 64-bit unix port; the tests marked ``mp32`` run on the 32-bit build too (a
+representative subset: soft reset by the supervisor, Ctrl-C into main.py and into a raw-REPL
+execution, a 200 KiB transfer with on-board sha256, and board_info's arch).
 """
 import hashlib
 import os
@@ -15,7 +19,7 @@ import pytest
 import serial
 from boardutil import procs_in
 
-from hinge import ptyboard, transport
+from hinge import devpath, ptyboard, transport
 from hinge.ptyboard import VirtualBoard
 from hinge.transport import BoardError, connect
 
@@ -43,10 +47,11 @@ def flash(tmp_path):
 
 
 @pytest.fixture
-def board_factory(tmp_path, flash):
+def board_factory(tmp_path, flash, board_engine):
     boards = []
 
     def make(**kw):
+        kw.setdefault("micropython_cmd", devpath.engine_cmd(board_engine))
         vb = VirtualBoard(tmp_path / "ttyHINGE", flash, **kw)
         boards.append(vb)
         return vb.start(timeout=15)
@@ -94,6 +99,7 @@ def test_mpremote_fs_both_ways(vb, tmp_path, flash):
     assert r.returncode != 0 and "No such file" in r.stderr
 
 
+@pytest.mark.mp32
 def test_mpremote_soft_reset_path(vb, tmp_path):
     mpremote(vb.link_path, "resume", "exec", "marker = 42")
     assert mpremote(vb.link_path, "resume", "eval", "marker").stdout.strip() == "42"
@@ -150,6 +156,7 @@ def starts(flash):
     return len(p.read_text()) if p.exists() else 0
 
 
+@pytest.mark.mp32
 def test_running_main_py_is_interrupted(board_factory, flash):
     (flash / "boot.py").write_text("booted = True\n")
     (flash / "main.py").write_text(MAIN_LOOP)
@@ -181,6 +188,7 @@ def test_running_main_py_is_interrupted(board_factory, flash):
         assert b.eval_("n > 0") is True
 
 
+@pytest.mark.mp32
 def test_ctrl_c_interrupts_a_raw_repl_execution(vb):
     with connect(str(vb.link_path)) as b:
         b.transport.exec_raw_no_follow("while True:\n    pass\n")
@@ -224,6 +232,7 @@ def test_sys_exit_hard_reset_runs_main_py(board_factory, flash):
 
 
 # ---- hinge.transport -----------------------------------------------------------------------
+@pytest.mark.mp32
 def test_transport_200k_round_trip(vb, flash):
     data = os.urandom(200 * 1024)
     with connect(str(vb.link_path)) as b:
@@ -288,8 +297,9 @@ def test_transport_fs_helpers(vb, flash):
         assert b.eval_("[1, 'a', None]") == [1, "a", None]
 
 
-def test_board_info_reports_unix_port(vb, micropython):
-    raw = subprocess.run([micropython, "-c", "import sys; print(sys.implementation._mpy)"],
+@pytest.mark.mp32
+def test_board_info_reports_unix_port(vb, board_engine):
+    raw = subprocess.run([devpath.engine_cmd(board_engine), "-c", "import sys; print(sys.implementation._mpy)"],
                          capture_output=True, text=True, timeout=TIMEOUT).stdout
     mpy = int(raw)
     with connect(str(vb.link_path)) as b:
@@ -299,7 +309,7 @@ def test_board_info_reports_unix_port(vb, micropython):
     assert info["mpy_version"] == f"{mpy & 0xFF}.{(mpy >> 8) & 3}"
     assert info["arch"] == transport.MPY_ARCHS[mpy >> 10]
     if os.uname().machine == "x86_64":
-        assert info["arch"] == "x64"
+        assert info["arch"] == devpath.micropython_arch(devpath.ENGINES[board_engine])  # x64 or x86
     assert info["version"].startswith("1.")
 
 

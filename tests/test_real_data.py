@@ -1,123 +1,42 @@
 """The detector on real third-party IMU recordings (``<real_dir>/README.md``), against references
-that do not use the detector's method.
+that do not use the detector's method (loaders, references and per-trial figures: ``hinge.realdata``;
+``make bench`` prints the same figures).
 
-1. SisFall waist jog/walk (200 Hz): cadence vs a spectral reference, running/walking share.
+1. SisFall waist jog/walk (200 Hz): jogging cadence vs a spectral reference (trial median within
+   the issue's 1 spm), jogs classed running (>= 95 %); walks classed walking and never alerted, even
+   under the most alert-prone settings; walking cadence within 3 spm.
 2. mobgap lower-back walking (100 Hz): cadence per walking bout vs optical (Stereophoto) and
-   INDIP reference cadence.
+   INDIP reference cadence; step events vs the reference foot contacts; per-stride timing vs the
+   reference contacts, held to the issue's cadence targets (or to the references' own
+   disagreement, where that is larger).
 3. x-io Fusion example (hand-held, ~100 Hz, jittery time stamps): the detector's gravity/tilt
    estimate vs ``imufusion`` (the x-io AHRS), sample by sample; also bit-identity under micropython.
 
-Run ``pytest tests/test_real_data.py -s`` (or ``-rP``) to see the per-trial / per-bout tables.
+Run ``pytest tests/test_real_data.py -s`` (or ``-rP``) to see the per-trial / per-bout tables; a
+failing trial prints its whole figure row. ``HINGE_ENGINES=cpython,micropython`` replays the
+SisFall and mobgap checks under more engines (default cpython).
 """
 from __future__ import annotations
 
 import functools
+import json
 import subprocess
 import textwrap
-from array import array
 
 import numpy as np
 import pytest
-import realdata as rd
 
-from hinge import devpath, replay
+from hinge import devpath, evaluate, replay
+from hinge import realdata as rd
 from hinge.capture import to_raw
 
-SISFALL_MOUNT = {"mount_up": "-y", "mount_forward": "+z"}   # evidence: test_sisfall_forward_axis
-MOBGAP_MOUNT = {"mount_up": "+x", "mount_forward": "+z"}    # README: x up, y right, z forward
-XIO_MOUNT = {"mount_up": "+z", "mount_forward": "+x"}       # identity: body (F, L, U) = sensor (x, y, z)
-
-CADENCE_TOL_SPM = 3.0
-
-
-# ---- reference cadence (independent of the detector) ------------------------------------
-# The detector counts steps with a Schmitt trigger on the ~4 Hz low-passed vertical force and
-# reports 120000 / (time of two steps). The reference instead looks at the whole waveform's
-# periodicity in the frequency domain, in two signals with different physics:
-#   - vertical acceleration (projection on the window's mean acceleration = gravity direction):
-#     the pelvis rises and falls once per STEP -> dominant frequency = step frequency;
-#   - mediolateral acceleration: the pelvis sways left-right once per STRIDE -> dominant
-#     frequency = cadence / 2.
-# A 10-s window counts only when 60 * f_vertical and 120 * f_mediolateral agree within 3 spm (so a
-# harmonic or sub-harmonic pick in either signal cannot pass as the cadence). Cadence changes
-# within a trial (slow walks drift by ~15 spm over 100 s), so the trial reference is the median of
-# the windows' cadences, the same kind of statistic as the detector's median over strides.
-WIN_S = 10.0
-HOP_S = 5.0
-STEP_BAND_HZ = (0.7, 3.6)     # 42-216 steps/min
-STRIDE_BAND_HZ = (0.35, 1.8)  # 21-108 strides/min
-AGREE_SPM = 3.0
-
-
-def spectral_peak_hz(x: np.ndarray, fs: float, band: tuple[float, float]) -> float:
-    """Frequency of the largest Hann-windowed, zero-padded FFT peak of ``x`` inside ``band``."""
-    x = np.asarray(x, dtype=np.float64)
-    x = x - x.mean()
-    nfft = 1 << int(np.ceil(np.log2(max(len(x), fs / 0.004))))   # bins <= 0.004 Hz (0.24 spm)
-    p = np.abs(np.fft.rfft(x * np.hanning(len(x)), nfft)) ** 2
-    f = np.fft.rfftfreq(nfft, 1.0 / fs)
-    m = (f >= band[0]) & (f <= band[1])
-    return float(f[m][np.argmax(p[m])])
-
-
-def reference_windows(acc_g: np.ndarray, fs: float, ml_axis: int) -> list[tuple[float, float, float]]:
-    """[(t_start_s, t_end_s, cadence_spm)] of the 10-s windows whose two estimates agree."""
-    n = len(acc_g)
-    w = int(WIN_S * fs)
-    h = int(HOP_S * fs)
-    out = []
-    for a in range(0, n - w + 1, h):
-        seg = acc_g[a:a + w]
-        up = seg.mean(axis=0)
-        up /= np.linalg.norm(up)
-        vert = seg @ up
-        ml = seg[:, ml_axis] - (seg @ up) * up[ml_axis]   # sensor ML axis, gravity removed
-        c_step = 60.0 * spectral_peak_hz(vert, fs, STEP_BAND_HZ)
-        c_stride = 120.0 * spectral_peak_hz(ml, fs, STRIDE_BAND_HZ)
-        if abs(c_step - c_stride) <= AGREE_SPM:
-            out.append((a / fs, (a + w) / fs, c_step))
-    return out
-
-
-# ---- detector runs (cached: several tests read the same replay) --------------------------
-@functools.cache
-def _sisfall_cap(real_dir, act, subj):
-    return rd.sisfall(real_dir, act, subj)
-
-
-@functools.cache
-def _sisfall_run(real_dir, act, subj):
-    cap = _sisfall_cap(real_dir, act, subj)
-    return replay.replay(cap, SISFALL_MOUNT, engine="cpython").dicts("stride")
-
-
-def _stride_arrays(strides, t0_ms=0):
-    end = np.array([s["t_ms"] for s in strides], dtype=np.float64) - t0_ms
-    dur = np.array([s["stride_ms"] for s in strides], dtype=np.float64)
-    cad = np.array([s["cadence_spm"] for s in strides], dtype=np.float64)
-    run = np.array([s["activity"] == "running" for s in strides], dtype=bool)
-    return (end - dur / 2) / 1000.0, end / 1000.0, cad, run   # mid_s, end_s, cadence, running
-
-
-def feed_per_sample(raw, cfg, lsb_g, lsb_k, t0_ms):
-    """Feed the detector one sample at a time: (gravity-up (N, 3) Q24 body frame, step times ms)."""
-    detector = devpath.import_device("detector")
-    kernel = devpath.import_device("kernel")
-    det = detector.Detector(cfg, lsb_g, lsb_k)
-    det.start(t0_ms)
-    st = det.st
-    up = np.empty((len(raw), 3), dtype=np.int64)
-    steps = []
-    for i in range(len(raw)):
-        det.feed(array("h", raw[i].tobytes()), 1)
-        det.q.clear()
-        up[i] = (st[kernel.S_GF], st[kernel.S_GL], st[kernel.S_GU])
-        if st[kernel.S_EVT] & kernel.EVT_STEP:
-            steps.append(st[kernel.S_T])
-    return up, np.asarray(steps, dtype=np.int64)
-
+ENGINES = evaluate.accuracy_engines()
+SISFALL_MOUNT = rd.SISFALL_MOUNT
+MOBGAP_MOUNT = rd.MOBGAP_MOUNT
+XIO_MOUNT = rd.XIO_MOUNT
 
 # ---- 1. SisFall ------------------------------------------------------------------------
+# targets and their reasons: hinge.realdata (JOG_CADENCE_TOL_SPM, WALK_RUNNING_MAX_PCT, ...)
 def _smooth(x, seconds, fs):
     """Centred moving average (a low-pass with its first zero at 1/seconds Hz)."""
     n = max(1, int(seconds * fs))
@@ -146,7 +65,7 @@ def test_sisfall_forward_axis(real_dir):
     corrs = []
     for act in rd.SISFALL_ACTIVITIES:
         for subj in rd.SISFALL_SUBJECTS:
-            cap = _sisfall_cap(real_dir, act, subj)
+            cap = rd.sisfall_capture(real_dir, act, subj)
             yaw = _smooth(_smooth(-cap.gyr_dps[:, 1], 3.0, fs), 3.0, fs)
             ax = _smooth(_smooth(cap.acc_g[:, 0], 3.0, fs), 3.0, fs)
             corrs.append(float(np.corrcoef(yaw, ax)[0, 1]))
@@ -154,76 +73,74 @@ def test_sisfall_forward_axis(real_dir):
     assert sum(c < 0 for c in corrs) >= 15, corrs
     assert np.median(corrs) < -0.3, corrs
     for subj in rd.SISFALL_SUBJECTS:
-        walk = np.mean([_sisfall_cap(real_dir, a, subj).acc_g[:, 2].mean() for a in ("D01", "D02")])
-        jog = np.mean([_sisfall_cap(real_dir, a, subj).acc_g[:, 2].mean() for a in ("D03", "D04")])
+        walk = np.mean([rd.sisfall_capture(real_dir, a, subj).acc_g[:, 2].mean() for a in ("D01", "D02")])
+        jog = np.mean([rd.sisfall_capture(real_dir, a, subj).acc_g[:, 2].mean() for a in ("D03", "D04")])
         print(f"SisFall {subj}: mean acc_z walking {walk:+.3f} g, jogging {jog:+.3f} g")
         assert jog < walk, (subj, walk, jog)
 
 
-def _sisfall_cadence_check(real_dir, act, subj, want_running):
-    fs = rd.SISFALL_RATE_HZ
-    cap = _sisfall_cap(real_dir, act, subj)
-    wins = reference_windows(cap.acc_g, fs, ml_axis=0)
-    strides = _sisfall_run(real_dir, act, subj)
-    mid, end, cad, run = _stride_arrays(strides, int(cap.t_ms[0]))
-    assert len(wins) >= 8, f"reference: only {len(wins)} 10-s windows where step and sway agree"
-    ref = float(np.median([c for _, _, c in wins]))
-    late = end >= 5.0
-    assert late.sum() >= 20, f"detector reported only {late.sum()} strides after 5 s"
-    share = float(np.mean(run[late] if want_running else ~run[late]))
-    mine = run if want_running else ~run
-    det = float(np.median(cad[mine])) if mine.any() else float("nan")
-    # per window: the detector's median over strides centred in the window vs the window's cadence
-    werr = []
-    for a, b, c in wins:
-        sel = (mid >= a) & (mid < b)
-        if sel.sum() >= 3:
-            werr.append(float(np.median(cad[sel])) - c)
-    werr_med = float(np.median(np.abs(werr))) if werr else float("nan")
-    kind = "running" if want_running else "walking"
-    print(f"\nSisFall {act}_{subj} ({rd.SISFALL_ACTIVITIES[act]}): ref {ref:6.1f} spm "
-          f"({len(wins)} windows, range {min(c for *_, c in wins):.1f}-{max(c for *_, c in wins):.1f}), "
-          f"detector median {kind} cadence {det:6.1f} (diff {det - ref:+5.1f}), {len(strides)} strides, "
-          f"{kind} {100 * share:5.1f} % after 5 s, per-window median |err| {werr_med:4.1f} spm "
-          f"(max {max(np.abs(werr)) if werr else float('nan'):.1f})")
-    assert share >= 0.90, f"only {100 * share:.1f} % of strides after 5 s classified {kind}"
-    assert abs(det - ref) <= CADENCE_TOL_SPM, f"detector {det:.1f} vs reference {ref:.1f} spm"
-    assert werr and werr_med <= CADENCE_TOL_SPM, f"per-window cadence errors {np.round(werr, 1).tolist()}"
+def _row_fail(kind, r, misses):
+    return f"SisFall {r['trial']} ({kind}) [{r['engine']}] misses: {'; '.join(misses)}\n{json.dumps(r)}"
 
 
-JOG = [(a, s) for a in ("D03", "D04") for s in rd.SISFALL_SUBJECTS]
-WALK = [(a, s) for a in ("D01", "D02") for s in rd.SISFALL_SUBJECTS]
-
-_SA07_SLOW_WALK = pytest.mark.xfail(strict=True, reason=(
-    "SA07's slow walk (82-98 spm) is the hardest gait here: the low-passed vertical force peaks "
-    "~1.25-1.30 g at each step, has a second hump of 1.10-1.15 g ~200 ms later and stays at "
-    "0.96-0.98 g between steps. The adaptive re-arm level and refractory time (detector._adapt) "
-    "brought the trial median from ~100-110 to ~87 spm (per-window median error ~1 spm), but a few "
-    "windows still double-count: +3.3 spm against the 3 spm bound"))
+def _print_trial(r):
+    print(f"\nSisFall {r['trial']} ({r['activity']}) [{r['engine']}]: ref {r['ref_spm']:6.1f} spm "
+          f"({r['ref_windows']} windows, range {r['ref_range_spm']}), detector {r['det_spm']:6.1f} "
+          f"(diff {r['diff_spm']:+5.2f}), {r['strides']} strides, class share after 5 s {r['class_share_pct']} %, "
+          f"running {r['running_strides']} ({r['running_pct']} %, longest {r['longest_running_ms']} ms), "
+          f"per-window median |err| {r['window_err_med_spm']} (max {r['window_err_max_spm']}), "
+          f"alerts {r['alerts']} / alert-prone {r['alerts_prone']}")
 
 
+JOG = [(a, s) for a in rd.SISFALL_JOGS for s in rd.SISFALL_SUBJECTS]
+WALK = [(a, s) for a in rd.SISFALL_WALKS for s in rd.SISFALL_SUBJECTS]
+
+
+@pytest.mark.parametrize("engine", ENGINES)
 @pytest.mark.parametrize("act,subj", JOG, ids=[f"{a}_{s}" for a, s in JOG])
-def test_sisfall_jog_cadence_and_running(real_dir, act, subj):
-    _sisfall_cadence_check(real_dir, act, subj, want_running=True)
+def test_sisfall_jog_cadence_and_running(real_dir, act, subj, engine):
+    """Jogs: trial median cadence within 1 spm of the reference, median per-window |error| within
+    3 spm, >= 95 % of the strides after 5 s classed running."""
+    r = rd.sisfall_trial(real_dir, act, subj, engine)
+    _print_trial(r)
+    assert r["ref_windows"] >= rd.MIN_REF_WINDOWS, f"reference: only {r['ref_windows']} 10-s windows where step and sway agree"
+    assert r["strides_after_settle"] >= 20, r
+    misses = rd.sisfall_cadence_misses(r) + rd.sisfall_activity_misses(r)
+    assert not misses, _row_fail("jog", r, misses)
 
 
-@pytest.mark.parametrize("act,subj", [
-    pytest.param(a, s, marks=_SA07_SLOW_WALK) if (a, s) == ("D01", "SA07") else (a, s) for a, s in WALK
-], ids=[f"{a}_{s}" for a, s in WALK])
-def test_sisfall_walk_cadence_and_walking(real_dir, act, subj):
-    _sisfall_cadence_check(real_dir, act, subj, want_running=False)
+@pytest.mark.parametrize("engine", ENGINES)
+@pytest.mark.parametrize("act,subj", WALK, ids=[f"{a}_{s}" for a, s in WALK])
+def test_sisfall_walk_is_walking_and_never_alerted(real_dir, act, subj, engine):
+    """Walks: at most 2 % of strides called running (why: rd.WALK_RUNNING_MAX_PCT), and no alert,
+    neither under the default config nor under the most alert-prone one the config allows."""
+    r = rd.sisfall_trial(real_dir, act, subj, engine)
+    _print_trial(r)
+    assert r["strides"] >= 40, r
+    misses = rd.sisfall_activity_misses(r)
+    assert not misses, _row_fail("walk", r, misses)
+
+
+@pytest.mark.parametrize("engine", ENGINES)
+@pytest.mark.parametrize("act,subj", WALK, ids=[f"{a}_{s}" for a, s in WALK])
+def test_sisfall_walk_cadence(real_dir, act, subj, engine):
+    """Walking cadence: trial median within 3 spm of the reference, and per 10-s window (median
+    |error| over the trial's windows) within 3 spm. SA07's slow walk (82-98 spm) is the hardest gait
+    here: the low-passed vertical force peaks ~1.25-1.30 g at each step, has a second hump of
+    1.10-1.15 g ~200 ms later and stays at 0.96-0.98 g between steps; the detector must not
+    double-count it."""
+    r = rd.sisfall_trial(real_dir, act, subj, engine)
+    _print_trial(r)
+    assert r["ref_windows"] >= rd.MIN_REF_WINDOWS, f"reference: only {r['ref_windows']} 10-s windows where step and sway agree"
+    misses = rd.sisfall_cadence_misses(r)
+    assert not misses, _row_fail("walk", r, misses)
 
 
 @pytest.mark.parametrize("act,subj", [("D04", "SA07"), ("D01", "SA07")])
-def test_sisfall_micropython_engine_identical(real_dir, act, subj):
-    """The viper kernel under the unix-port micropython gives the same events on real data."""
-    try:
-        devpath.micropython_cmd()
-    except FileNotFoundError as e:
-        pytest.skip(str(e))
-    cap = _sisfall_cap(real_dir, act, subj)
-    mp = replay.replay(cap, SISFALL_MOUNT, engine="micropython")
-    cp = replay.replay(cap, SISFALL_MOUNT, engine="cpython")
+def test_sisfall_micropython_engine_identical(real_dir, act, subj, mp_engine):
+    """The viper kernel under each unix-port micropython build gives the same events on real data."""
+    mp = rd.sisfall_replay(real_dir, act, subj, mp_engine)
+    cp = rd.sisfall_replay(real_dir, act, subj, "cpython")
     assert mp.events == cp.events
     assert len(mp.dicts("stride")) >= 50
 
@@ -234,14 +151,13 @@ BOUTS_MEDIAN_TOL_SPM = 5.0  # median over all bouts compared, per reference syst
 
 
 @functools.cache
-def _mobgap_bout_table(real_dir):
+def _mobgap_bout_table(real_dir, engine="cpython"):
     """Per reference MicroWB bout: reference vs detector cadence (strides centred in the bout)."""
     bouts = [b for b in rd.mobgap_bouts(real_dir) if b["level"] == "MicroWB"]
     rows = []
     for tr in rd.mobgap_trials(real_dir):
-        cap = rd.mobgap(real_dir, *tr)
-        strides = replay.replay(cap, MOBGAP_MOUNT, engine="cpython").dicts("stride")
-        mid, _, cad, run = _stride_arrays(strides, int(cap.t_ms[0]))
+        cap, strides = rd.mobgap_replay(real_dir, tr, engine)
+        mid, _, cad, run = rd.stride_arrays(strides, int(cap.t_ms[0]))
         for b in bouts:
             if (b["cohort"], b["participant"], b["test"], b["trial"]) != tr:
                 continue
@@ -265,9 +181,10 @@ def _print_bouts(rows, title):
               f"  {r['ref']:7.1f}  {r['expected']:7.1f}/{r['n']:<3d}  {r['det']:7.1f} {r['err']:+6.1f}")
 
 
-def test_mobgap_straight_walk_cadence(real_dir):
+@pytest.mark.parametrize("engine", ENGINES)
+def test_mobgap_straight_walk_cadence(real_dir, engine):
     """Test5 (short straight walks): every bout that holds >= 3 strides is found and within 3 spm."""
-    rows = [r for r in _mobgap_bout_table(real_dir) if r["test"] == "Test5"]
+    rows = [r for r in _mobgap_bout_table(real_dir, engine) if r["test"] == "Test5"]
     _print_bouts(rows, "mobgap straight walks (Test5), detector strides centred inside each reference bout")
     assert len(rows) >= 8
     for r in rows:
@@ -278,15 +195,16 @@ def test_mobgap_straight_walk_cadence(real_dir):
             assert abs(r["err"]) <= STRAIGHT_TOL_SPM, r
 
 
+@pytest.mark.parametrize("engine", ENGINES)
 @pytest.mark.parametrize("system", ["Stereophoto", "INDIP"])
-def test_mobgap_bout_cadence(real_dir, system):
+def test_mobgap_bout_cadence(real_dir, system, engine):
     """All bouts (straight walks + daily living, with turns): median |error| <= 5 spm per system.
 
     Bouts where the detector reports fewer than 3 strides are not compared (its median would be
     one or two strides); they are listed as misses, and at least half of the bouts that hold
     3 strides must be compared.
     """
-    rows = [r for r in _mobgap_bout_table(real_dir) if r["system"] == system]
+    rows = [r for r in _mobgap_bout_table(real_dir, engine) if r["system"] == system]
     _print_bouts(rows, f"mobgap reference {system}: all MicroWB bouts")
     used = [r for r in rows if r["n"] >= 3]
     eligible = [r for r in rows if r["expected"] >= 3.0]
@@ -305,7 +223,7 @@ def test_mobgap_bout_cadence(real_dir, system):
     assert np.median(errs) <= BOUTS_MEDIAN_TOL_SPM, errs
 
 
-IC_WINDOW_S = (-0.15, 0.30)   # a detector step this close to a reference initial contact finds it
+IC_WINDOW_S = rd.IC_WINDOW_S   # a detector step this close to a reference initial contact finds it
 STEP_RECALL_STRAIGHT = 0.90
 
 
@@ -325,7 +243,7 @@ def test_mobgap_steps_vs_initial_contacts(real_dir):
     print(" trial                 system       ICs  found  recall  extra steps in bouts  latency p50 ms")
     for tr in rd.mobgap_trials(real_dir):
         cap = rd.mobgap(real_dir, *tr)
-        _, steps = feed_per_sample(to_raw(cap, lsb_g, lsb_k), cfg, lsb_g, lsb_k, int(cap.t_ms[0]))
+        _, steps = rd.feed_per_sample(to_raw(cap, lsb_g, lsb_k), cfg, lsb_g, lsb_k, int(cap.t_ms[0]))
         steps_s = (steps - cap.t_ms[0]) / 1000.0
         for system in ("Stereophoto", "INDIP"):
             rows = [r for r in ics if (r["cohort"], r["participant"], r["test"], r["trial"]) == tr
@@ -356,6 +274,41 @@ def test_mobgap_steps_vs_initial_contacts(real_dir):
         assert e <= 0.05 * n, (system, e, n)
 
 
+MIN_TIMED_STRIDES = 10   # Test5: 5 straight walks x ~3-4 timed strides per system (16 / 12 today); fewer = matching broke
+
+
+@pytest.mark.parametrize("engine", ENGINES)
+@pytest.mark.xfail(strict=True, reason=(
+    "walking per-stride timing: the walking step fiducial is still the 4 Hz trigger's crossing, "
+    "~2 spm median / ~3.3 spm p90 from the optical and INDIP contacts on Test5 (the references "
+    "agree within 0.9 / 2.5); running strides are timed by the contact after a flight, walking "
+    "has none. A walking contact fiducial is the next step (the low-back metrics issue asks for "
+    "step timing on Mobilise-D against its reference contacts)"))
+def test_mobgap_stride_timing_vs_contacts(real_dir, engine):
+    """Per-stride timing on the straight walks (Test5): each reported stride whose two ends are
+    reference foot contacts (two contacts apart) gives cadence vs 120 / (contact interval).
+
+    Held to the issue's cadence targets (median |error| <= 1 spm, p90 <= 3 spm), or to the two
+    reference systems' own disagreement on the same strides (Stereophoto vs INDIP contacts), where
+    that is larger: no detector can be judged closer to a reference than the references are to
+    each other. Daily living (Test11: turns, short bouts, sitting) is printed, not judged.
+    """
+    t = rd.mobgap_stride_timing(real_dir, engine)
+    rows = rd.mobgap_timing_rows(real_dir, engine)
+    print(f"\nmobgap per-stride cadence vs reference contacts [{engine}]")
+    print(" trial                 system       wb     t (s)  det spm  ref spm    err")
+    for s in t["strides"]:
+        print(f" {s['trial']:<21} {s['system']:<11} {s['wb']:>3}  {s['t_s']:8.2f}  {s['det']:7.1f}  {s['ref']:7.1f}"
+              f"  {s['err']:+5.1f}")
+    for r in rows:
+        print(" " + json.dumps(r))
+    for r in rows:
+        if r["test"] == "Test5":
+            assert r["strides"] >= MIN_TIMED_STRIDES, r
+    misses = [f"{m}\n  {json.dumps(r)}" for r in rows for m in rd.mobgap_timing_misses(r)]
+    assert not misses, "mobgap straight-walk stride timing misses:\n" + "\n".join(misses)
+
+
 # ---- 3. x-io: tilt vs imufusion ------------------------------------------------------------
 # Bounds from what agreeing gravity filters achieve on this recording (68 % of it at rest, rotations
 # up to ~365 deg/s): imufusion (gain 0.5 = ~2 s accelerometer time constant) and a float
@@ -370,38 +323,14 @@ TILT_MAX_DEG = 15.0
 TILT_QUIET_P99_DEG = 1.5   # samples with |gyro| < 50 deg/s
 
 
-def _angle_deg(a, b):
-    a = a / np.linalg.norm(a, axis=1)[:, None]
-    b = b / np.linalg.norm(b, axis=1)[:, None]
-    return np.degrees(np.arccos(np.clip(np.sum(a * b, axis=1), -1.0, 1.0)))
+_angle_deg = rd.angle_deg
+_xio_raw = rd.xio_raw
+_xio_detector_up = rd.xio_detector_up
 
 
-def _xio_raw(real_dir):
-    cap, keep = rd.xio(real_dir)
-    cfg = replay.load_config(XIO_MOUNT)
-    lsb_g, lsb_k = replay.scales(cfg)
-    return cap, keep, cfg, lsb_g, lsb_k, to_raw(cap, lsb_g, lsb_k)
-
-
-@functools.cache
-def _xio_detector_up(real_dir):
-    """The detector's gravity-up estimate after every sample, Q24 ints (N, 3), body = sensor axes."""
-    cap, keep, cfg, lsb_g, lsb_k, raw = _xio_raw(real_dir)
-    return feed_per_sample(raw, cfg, lsb_g, lsb_k, int(cap.t_ms[0]))[0]
-
-
-def _imufusion_up(cap):
-    """imufusion.Ahrs (defaults: gain 0.5, no rejection) with the true per-sample dt: gravity (up)
-    direction in the sensor frame, the same quantity as the detector's g."""
-    imufusion = pytest.importorskip("imufusion")
-    ahrs = imufusion.Ahrs()
-    out = np.empty((len(cap.t_ms), 3))
-    dts = np.diff(cap.t_ms, prepend=cap.t_ms[0] - 10) / 1000.0
-    for i in range(len(cap.t_ms)):
-        ahrs.set_sample_period(float(dts[i]))
-        ahrs.update_no_magnetometer(cap.gyr_dps[i], cap.acc_g[i])
-        out[i] = ahrs.get_gravity()
-    return out
+def _imufusion_up(real_dir):
+    pytest.importorskip("imufusion")
+    return rd.imufusion_up(real_dir)
 
 
 def _euler_up(roll_deg, pitch_deg):
@@ -415,7 +344,7 @@ def _euler_up(roll_deg, pitch_deg):
 def test_xio_tilt_matches_imufusion(real_dir):
     cap, keep = rd.xio(real_dir)
     g = _xio_detector_up(real_dir) / float(1 << 24)
-    ref = _imufusion_up(cap)
+    ref = _imufusion_up(real_dir)
     d_up = _angle_deg(g, ref)                                   # angle between the up vectors
     tilt_det = np.degrees(np.arccos(np.clip(g[:, 2] / np.linalg.norm(g, axis=1), -1, 1)))
     tilt_ref = np.degrees(np.arccos(np.clip(ref[:, 2], -1, 1)))
@@ -475,12 +404,9 @@ _MP_UP_SCRIPT = textwrap.dedent("""\
     """)
 
 
-def test_xio_tilt_micropython_identical(real_dir, tmp_path):
+def test_xio_tilt_micropython_identical(real_dir, tmp_path, micropython):
     """The same per-sample gravity estimate, bit for bit, from the viper kernel under micropython."""
-    try:
-        mp = devpath.micropython_cmd()
-    except FileNotFoundError as e:
-        pytest.skip(str(e))
+    mp = micropython
     cap, keep, cfg, lsb_g, lsb_k, raw = _xio_raw(real_dir)
     rawf = tmp_path / "xio.bin"
     rawf.write_bytes(raw.astype("<i2").tobytes())
@@ -495,3 +421,20 @@ def test_xio_tilt_micropython_identical(real_dir, tmp_path):
     assert got.shape == want.shape
     bad = np.nonzero(np.any(got != want, axis=1))[0]
     assert bad.size == 0, f"first difference at sample {bad[0]}: mp {got[bad[0]]} vs cpython {want[bad[0]]}"
+
+
+def test_bench_real_rows(real_dir, capsys):
+    """`make bench` prints one JSON line per SisFall trial, per mobgap test/system and the x-io tilt,
+    each with its missed targets, and a readable table."""
+    from hinge import bench
+
+    table = bench.bench_real("cpython")
+    rows = [json.loads(x) for x in capsys.readouterr().out.splitlines()]
+    sets = [r.get("set") for r in rows]
+    assert sets.count("sisfall") == 16 and sets.count("mobgap") == 4, sets
+    assert all(r["world"] == "real" for r in rows)
+    assert all("misses" in r for r in rows if r["set"] != "xio")
+    assert "SisFall" in table and "mobgap" in table and "x-io" in table
+    for r in rows:
+        if r["set"] == "sisfall":
+            assert r["misses"] == rd.sisfall_cadence_misses(r) + rd.sisfall_activity_misses(r)

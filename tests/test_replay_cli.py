@@ -127,13 +127,33 @@ def test_to_raw_saturates_like_the_chip(tmp_path):
     assert raw[0, 0] == 0 and raw[1, 0] == 160  # 10 ms in 1/16 ms
 
 
-def test_engines_identical_on_synthetic(tmp_path):
+def test_engines_identical_on_synthetic(tmp_path, mp_engine):
     cap = _good_capture(tmp_path / "c.csv", seconds=40)
     o = {"mount_up": "+z", "mount_forward": "+x", "lean_min_deg": 10, "alert_after_s": 5}
     a = replay.replay(cap, o, engine="cpython").jsonl()
-    b = replay.replay(cap, o, engine="micropython").jsonl()
+    b = replay.replay(cap, o, engine=mp_engine).jsonl()
     assert a == b and len(a) > 20
     assert any('"alert"' in x for x in a)
+
+
+def test_cli_engines_print_the_same_bytes(tmp_path, mp_engine):
+    """`hinge replay --engine E`: each micropython build prints CPython's bytes (JSON lines, summary)."""
+    cap = _good_capture(tmp_path / "c.csv", seconds=40)
+    args = ["replay", str(cap), "--set", "mount_up=+z", "--set", "mount_forward=+x", "--set", "lean_min_deg=10",
+            "--set", "alert_after_s=5"]
+    for extra in (["--jsonl"], []):
+        ref = subprocess.run(HINGE + args + extra + ["--engine", "cpython"], capture_output=True, cwd=REPO)
+        got = subprocess.run(HINGE + args + extra + ["--engine", mp_engine], capture_output=True, cwd=REPO)
+        assert ref.returncode == got.returncode == 0, got.stderr
+        assert got.stdout == ref.stdout and ref.stdout.count(b"\n") > 8 and b"upright" in ref.stdout
+
+
+def test_engine_names(tmp_path):
+    cap = _good_capture(tmp_path / "c.csv", seconds=3)
+    with pytest.raises(ValueError, match="unknown engine 'micropython16': use cpython, micropython, micropython32"):
+        replay.replay(cap, engine="micropython16")
+    p = _run(["replay", str(cap), "--engine", "micropython16"])
+    assert p.returncode == 2 and "choose from 'cpython', 'micropython', 'micropython32'" in p.stderr
 
 
 def test_readable_summary(tmp_path):

@@ -8,6 +8,7 @@ encoding, the PNGs are decoded and must be real, non-blank images, and the HTML 
 self-contained file. Baseline --apply writes the board's config.json on a virtual board.
 """
 import base64
+import collections
 import io
 import json
 import re
@@ -108,6 +109,51 @@ def test_per_minute_splits_and_the_per_km_hook(mixed):
     mixed_d = report.Analysis(**{**mixed.__dict__, "strides": withd})
     rows = report.splits(mixed_d, by="distance")
     assert len(rows) == int(np.ceil(withd["distance_m"][-1] / 1000)) and rows[0]["end"] == 1000
+
+
+def test_report_and_monitor_show_a_buzz_at_the_same_second(mixed):
+    from hinge import live, timefmt
+
+    assert report.clock is timefmt.clock and live.mmss(111999) == "1:51"
+    for t_ms, shown in ((0, "0:00"), (999, "0:00"), (59999, "0:59"), (60000, "1:00"), (111500, "1:51"),
+                        (111999, "1:51"), (3599999, "59:59"), (3600000, "1:00:00"), (36061999, "10:01:01")):
+        assert timefmt.clock_ms(t_ms) == shown == timefmt.clock(t_ms / 1000) == live.mmss(t_ms), t_ms
+    assert timefmt.clock(0.1 * 3 * 200) == "1:00" and timefmt.clock(-5) == "0:00"
+    # every buzz of a real run: the report's line and the monitor's line name the same second
+    text = report.render_text([mixed])
+    html = report.render_html([mixed], pngs=collections.defaultdict(bytes))  # the tables, no figures
+    for x in mixed.alerts:
+        t = int(x["t_ms"])
+        line = live.format_event(live.parse_line(f"H 2 {t} 1 1 300 400 0 0"), live.Limits())
+        felt = line.split()[0]
+        assert felt == timefmt.clock_ms(t)
+        assert re.search(rf"^    +{re.escape(felt)}  ", text, re.M), (felt, t)
+        assert f"<td>{felt}</td>" in html
+    # 1:51.999 is 1:51 in both (the report rounded it to 1:52)
+    a = report.Analysis(**{**mixed.__dict__, "alerts": mixed.alerts[:1].copy()})
+    a.alerts["t_ms"] = 111999
+    assert "    1:51  " in report.render_text([a])
+
+
+def test_per_minute_running_share_never_passes_100(mixed):
+    from hinge import logdecode
+
+    ev = devpath.import_device("events")
+    # 3 min of running strides, one every 700 ms, each 1400 ms long: they overlap by half
+    t = np.arange(1, 258) * 700 + 1400
+    rows = [(int(x), 800, 1200, 857, 1400, ev.ACT_RUNNING | ev.FLAG_CALIBRATED, 600) for x in t]
+    sess = logdecode.Session(mixed.session.header, logdecode._stride_array(rows), *logdecode._event_arrays([]))
+    a = report.analyse(sess, "overlap")
+    assert a.time_s["running"] == (t[-1] - (t[0] - 1400)) / 1000 <= a.duration_s
+    split = report.splits(a)
+    shares = [r["running_s"] / (r["end"] - r["start"]) for r in split]
+    assert max(shares) <= 1.0 and shares[1] == 1.0, shares
+    assert abs(sum(r["running_s"] for r in split) - a.time_s["running"]) < 1e-9
+    pct = [int(m) for m in re.findall(r"^  \d+:\d\d-\d+:\d\d +(\d+)%", report.render_text([a]), re.M)]
+    assert len(pct) == len(split) and max(pct) == 100
+    # and on a real run, minute by minute
+    for r in report.splits(mixed):
+        assert r["running_s"] <= r["end"] - r["start"] + 1e-9
 
 
 # ---- figures: rendered and inspected ------------------------------------------------------------
@@ -331,18 +377,38 @@ def test_corrupted_log_reports_what_is_intact(runs, tmp_path, capsys):
     ("missing", "no such file"),
     ("text", "not a Hinge log"),
     ("empty", "nothing intact"),
-    ("header_only", "nothing intact"),
+    ("header_cut", "nothing intact"),
+    ("header_only", "no records yet: the session ended before the first stride"),
+    ("every_block_corrupt", "every block is corrupt ({n} blocks fail their CRC): the file is damaged; pull it again"),
+    ("every_block_corrupt_torn", "every block is corrupt ({n} blocks fail their CRC): the file is damaged; pull it"),
     ("raw", "raw capture"),
     ("folder", "is a folder"),
 ])
 def test_bad_input_is_one_line(runs, tmp_path, capsys, case, expect):
+    from hinge import logdecode
+
     p = tmp_path / "S0009.hlg"
+    data = Path(runs["mixed"]).read_bytes()
+    hlen = logdecode._header(data, logdecode.fmt.MAGIC_SESSION, "", [])[1]
+    blocks = [off for _s, off, _t, _f, _p in logdecode._walk(data, hlen, [])]
+    if case.startswith("every_block_corrupt"):
+        bad = bytearray(data)
+        for off in blocks:
+            bad[off + 12] ^= 0x5A  # a payload byte: the CRC fails
+        if case.endswith("torn"):
+            bad[blocks[0]] = 0xFF  # the first block's sync gone too, and the last block cut short
+            bad = bad[:-9]
+        n = len(blocks) - (2 if case.endswith("torn") else 0)  # those two no longer look like blocks
+        expect = expect.format(n=n)
+        p.write_bytes(bytes(bad))
     if case == "text":
         p.write_text("t_ms,ax_g\n1,2\n")
     elif case == "empty":
         p.write_bytes(b"")
-    elif case == "header_only":
+    elif case == "header_cut":
         p.write_bytes(Path(runs["mixed"]).read_bytes()[:40])
+    elif case == "header_only":  # what a restart leaves: the header, then nothing
+        p.write_bytes(data[:hlen])
     elif case == "raw":
         p.write_bytes(b"HNGR" + Path(runs["mixed"]).read_bytes()[4:])
     elif case == "folder":
@@ -350,6 +416,28 @@ def test_bad_input_is_one_line(runs, tmp_path, capsys, case, expect):
     assert run_cli("report", p) == 2
     line = one_error_line(capsys)
     assert line.startswith("hinge report: ") and expect in line, line
+    assert "torn tail" not in line
+
+
+def test_huge_and_odd_numbers_are_one_line_without_warnings(runs, capsys):
+    import warnings
+
+    config = devpath.import_device("config")
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # a numpy RuntimeWarning (overflow) would fail here
+        for k in report.THRESHOLD_KEYS:
+            if config.SCHEMA[k][1] in ("f", "i"):
+                for v in ("1e308", "-1e308", "1e999", "1" + "0" * 400, "1_0", "\uff11\uff10"):
+                    assert run_cli("report", runs["good"], "--cfg", f"{k}={v}") == 2, (k, v)
+                    line = one_error_line(capsys)
+                    assert ("out of range" in line or "not a number" in line) and len(line) < 200, line
+        for flag in ("--lean-margin", "--swivel-margin"):
+            for v, why in (("1e308", "out of range 0..10 deg"), ("-1", "out of range"), ("nan", "not a number"),
+                           ("1_0", "not a number"), ("inf", "not a number")):
+                assert run_cli("baseline", runs["good"], f"{flag}={v}") == 2, (flag, v)
+                assert why in one_error_line(capsys)
+        assert run_cli("baseline", runs["good"], "--lean-margin=1.5") == 0
+        capsys.readouterr()
 
 
 # ---- baseline --------------------------------------------------------------------------------

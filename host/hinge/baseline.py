@@ -34,7 +34,6 @@ with the new limits: on a good-form run it should show (next to) no fault time a
 """
 from __future__ import annotations
 
-import json
 import math
 import sys
 from dataclasses import dataclass, field
@@ -49,6 +48,7 @@ SWIVEL_MARGIN = 2.0
 LEAN_P = 10
 SWIVEL_P = 90
 SPREAD_WARN_DEG = 8.0  # lean p90 - p10 beyond this: hills, or a mix of good and bad form?
+MARGIN_MAX_DEG = 10.0  # a margin is 0..this (the hysteresis keys' own range is 0..10 / 0..20)
 
 
 @dataclass
@@ -107,6 +107,10 @@ def suggest(session, lean_margin: float = LEAN_MARGIN, swivel_margin: float = SW
 
     config = import_device("config")
     ev = import_device("events")
+    for flag, m in (("--lean-margin", lean_margin), ("--swivel-margin", swivel_margin)):
+        if not (isinstance(m, (int, float)) and 0.0 <= m <= MARGIN_MAX_DEG):  # also refuses nan
+            raise HingeError(f"{flag} {m:g}: out of range 0..{MARGIN_MAX_DEG:g} deg" if isinstance(m, (int, float))
+                             else f"{flag} {m!r}: not a number")
     s = session.strides
     running = s["activity"] == ev.ACT_RUNNING
     use = running & s["calibrated"]
@@ -151,8 +155,8 @@ def suggest(session, lean_margin: float = LEAN_MARGIN, swivel_margin: float = SW
     except ValueError as e:
         raise HingeError(f"the suggestion does not validate: {str(e).splitlines()[0]}") from None
     fault, replayed = report.replay_coach(s, cfg)
-    dur = s["stride_ms"].astype(float) / 1000.0
-    check = {f"{r}_s": float(dur[fault[r] & running].sum()) for r in report.REASONS}
+    t_end = int(s["t_ms"].max()) if len(s) else 0
+    check = {f"{r}_s": report.covered_s(s, fault[r] & running, 0, t_end) for r in report.REASONS}
     check["buzzes"] = len(replayed)
     current = {k: log_cfg[k] for k in ("lean_min_deg", "lean_back_deg", "swivel_max_deg")}
     return Suggestion(values, p, current, check, notes, doubtful)
@@ -192,7 +196,7 @@ def write_config(board, values: dict) -> dict:
             raise
         raw = b"{}"
     try:
-        current = store.migrate(json.loads(raw.decode("utf-8") or "{}"))
+        current = store.migrate(store.loads(raw or b"{}"))  # the firmware's own reader
         config.validate(current)
     except (ValueError, UnicodeDecodeError) as e:
         raise HingeError(f"the board's {store.FILE} does not validate ({str(e).splitlines()[0]}): "
@@ -219,6 +223,20 @@ def apply(board, values: dict, restart: bool = False) -> dict:
 
 
 # ---- CLI ------------------------------------------------------------------------------------
+def _margin(flag: str, text, default: float) -> float:
+    """A margin from the command line: the config's number rule (ASCII decimal), else one line."""
+    if text is None:
+        return default
+    if isinstance(text, (int, float)):
+        return float(text)
+    from .devpath import import_device
+
+    try:
+        return float(import_device("config").number(str(text).strip()))
+    except ValueError:
+        raise HingeError(f"{flag} {text}: not a number (digits 0-9, e.g. 1 or 1.5)") from None
+
+
 def main(a) -> int:
     from . import report
 
@@ -226,8 +244,8 @@ def main(a) -> int:
     if session.problems:
         print(f"hinge baseline: warning: {a.log}: damaged in {len(session.problems)} place(s); using what is intact",
               file=sys.stderr)
-    sug = suggest(session, LEAN_MARGIN if a.lean_margin is None else a.lean_margin,
-                  SWIVEL_MARGIN if a.swivel_margin is None else a.swivel_margin)
+    sug = suggest(session, _margin("--lean-margin", a.lean_margin, LEAN_MARGIN),
+                  _margin("--swivel-margin", a.swivel_margin, SWIVEL_MARGIN))
     print(sug.explain())
     if not a.apply:
         pairs = " ".join(f"{k}={v:g}" for k, v in sug.values.items())

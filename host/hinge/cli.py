@@ -24,8 +24,11 @@ def _args_replay(p):
     p.add_argument("capture", help="capture CSV (t_ms,ax_g,ay_g,az_g,gx_dps,gy_dps,gz_dps)")
     p.add_argument("--jsonl", action="store_true", help="one JSON object per stride/alert/event")
     p.add_argument("--set", action="append", default=[], metavar="KEY=VALUE", help="config override (repeatable)")
-    p.add_argument("--engine", choices=("cpython", "micropython"), default="cpython",
-                   help="run the device code under CPython or the unix-port micropython")
+    from .devpath import ENGINES
+
+    p.add_argument("--engine", choices=tuple(ENGINES), default="cpython",
+                   help="run the device code under CPython, the unix-port micropython (64-bit) or its "
+                        "32-bit build (the ESP32's int widths; `make setup` builds it)")
 
 
 def parse_sets(items) -> dict:

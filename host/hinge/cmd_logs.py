@@ -31,8 +31,9 @@ on a fresh download discards it and fails with one line. A file already pulled (
 is not downloaded again; one with the same name and different content (another board?) is left
 alone and reported.
 
-**Names are untrusted.** Only board file names like ``S0007.hlg`` / ``S0007.raw``
-(``S`` + 4-5 digits) are pulled; a name with a path separator, ``..``, a NUL or other control
+**Names are untrusted.** Only board file names like ``S0007.hlg`` / ``S0007.raw`` /
+``S100000.hlg`` (the firmware's own rule, ``logfmt.session_of``: ``S`` + the session number
+1..16777215 in at least 4 digits) are pulled; a name with a path separator, ``..``, a NUL or other control
 character is refused with one line, and every local path is checked to stay inside the target
 folder.
 
@@ -58,7 +59,7 @@ from .errors import HingeError
 LOG_DIR = "logs"  # on the board, relative to its flash root
 DEFAULT_DIR = "hinge-logs"
 RANGE_BYTES = 16384  # bytes per ranged read (one board execution); what a broken pull can lose
-NAME_RE = re.compile(r"S(\d{4,5})\.(hlg|raw)")
+LOOKS_LIKE = re.compile(r"S[0-9]+\.(hlg|raw)")  # a session file name, maybe out of the rule: say so
 _UNSAFE = re.compile(r"[\x00-\x1f\x7f/\\:]|^\.\.?$|\.\.")
 
 STOP_NOTE = ("note: connecting stopped the coach on the board, if it was running (Ctrl-C: it closes "
@@ -80,16 +81,28 @@ def check_name(name) -> str:
         raise HingeError(f"refusing board file name {name!r}: not text")
     if _UNSAFE.search(name) or name.startswith(("/", "~")):
         raise HingeError(f"refusing board file name {name!r}: it would leave the log folder")
-    if not NAME_RE.fullmatch(name):
-        raise HingeError(f"refusing board file name {name!r}: not a session log name (Snnnn.hlg or Snnnn.raw)")
+    if _fmt().session_of(name) < 0:
+        raise HingeError(f"refusing board file name {name!r}: not a session log name (Snnnn.hlg or Snnnn.raw, "
+                         f"session 1..{_fmt().SESSION_MAX})")
     return name
+
+
+def _fmt():
+    from .devpath import import_device
+
+    return import_device("logfmt")
+
+
+def _stem(n: int) -> str:
+    """``S0007`` for session 7, ``S100000`` for 100000 (the firmware's names, less the suffix)."""
+    return _fmt().session_name(n, "hlg")[:-4]
 
 
 def session_number(text: str) -> int:
     """The session number in ``S0007``, ``S0007.hlg``, ``s7``, ``7`` ...; HingeError otherwise."""
     t = str(text).strip()
-    m = re.fullmatch(r"[Ss]?(\d{1,5})(\.(hlg|raw))?", t)
-    if not m or int(m.group(1)) > 0xFFFF:
+    m = re.fullmatch(r"[Ss]?([0-9]{1,8})(\.(hlg|raw))?", t)
+    if not m or not 1 <= int(m.group(1)) <= _fmt().SESSION_MAX:
         raise HingeError(f"{text!r} is not a session name: expected e.g. S0007 or S0007.hlg")
     return int(m.group(1))
 
@@ -189,17 +202,16 @@ def _entries(rows, refused=None) -> list[LogFile]:
         try:
             check_name(name)
         except HingeError as e:
-            if NAME_RE.search(str(name)) or _UNSAFE.search(str(name)) or str(name).startswith("/"):
+            if LOOKS_LIKE.search(str(name)) or _UNSAFE.search(str(name)) or str(name).startswith("/"):
                 _say(f"hinge logs: {e}")
                 if refused is not None:
                     refused.append(name)
             continue
-        m = NAME_RE.fullmatch(name)
         try:
             head = bytes.fromhex(hexhead)
         except ValueError:
             head = b""
-        out.append(LogFile(name, int(size), int(m.group(1)), m.group(2), _start_of(head), f"{LOG_DIR}/{name}"))
+        out.append(LogFile(name, int(size), _fmt().session_of(name), name[-3:], _start_of(head), f"{LOG_DIR}/{name}"))
     out.sort(key=lambda f: (f.session, f.kind != "hlg"))
     return out
 
@@ -220,7 +232,7 @@ def _select(files: list[LogFile], sessions, all_: bool) -> list[LogFile]:
         hit = [f for f in files if f.session == n and (kind is None or f.kind == kind)]
         if not hit:
             have = ", ".join(sorted({f.stem for f in files})) or "none"
-            raise HingeError(f"S{n:04d}: no such session on the board (it has: {have})")
+            raise HingeError(f"{_stem(n)}: no such session on the board (it has: {have})")
         picked += [f for f in hit if f not in picked]
     return picked
 
@@ -503,7 +515,7 @@ def cmd_logs_list(a) -> int:
         h, r = kinds.get("hlg"), kinds.get("raw")
         start = (h or r).start or "date unknown"
         pulled = all(_pulled_locally(dest, f) for f in kinds.values())
-        print(f"  S{n:04d}    {start:<20} {_kib(h.size) if h else '-':>10} {_kib(r.size) if r else '-':>10}  "
+        print(f"  {_stem(n):<8} {start:<20} {_kib(h.size) if h else '-':>10} {_kib(r.size) if r else '-':>10}  "
               f"{'yes' if pulled else 'no'}")
     print("Download: hinge logs pull SESSION  (or --all); then: hinge report hinge-logs/SNNNN.hlg --html run.html")
     return 0
@@ -617,10 +629,10 @@ def cmd_report(a) -> int:
 def _args_baseline(p):
     p.add_argument("log", metavar="LOG", help="a good-form session log (Snnnn.hlg) with a standing start")
     p.add_argument("--apply", action="store_true", help="write the suggested thresholds to the board's config")
-    p.add_argument("--lean-margin", type=float, default=None, metavar="DEG",
-                   help="degrees below your 10th-percentile lean for lean_min_deg (default 1.0)")
-    p.add_argument("--swivel-margin", type=float, default=None, metavar="DEG",
-                   help="degrees above your 90th-percentile rotation for swivel_max_deg (default 2.0)")
+    p.add_argument("--lean-margin", default=None, metavar="DEG",
+                   help="degrees below your 10th-percentile lean for lean_min_deg (0..10, default 1.0)")
+    p.add_argument("--swivel-margin", default=None, metavar="DEG",
+                   help="degrees above your 90th-percentile rotation for swivel_max_deg (0..10, default 2.0)")
     p.add_argument("--force", action="store_true", help="with --apply: apply even if the run looks like poor form")
     p.add_argument("--resume", action="store_true", help="with --apply: restart coaching with the new thresholds")
 

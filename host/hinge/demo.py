@@ -35,7 +35,9 @@ def run(a) -> int:
         print("Form faults the simulated runner had:  " +
               ", ".join(f"{replay.mmss(e['t0_ms'])}-{replay.mmss(e['t1_ms'])} {e['reason']}" for e in eps))
     print("\nRunning device/main.py on the virtual board (micropython unix port, LSM6DSO model at 0x6A) ...")
-    vr = vrun.run_firmware(cap, out / "board", config=cfg)
+    vr = vrun.run_firmware(cap, out / "board", config=cfg, seed=a.seed)
+    print(f"  (the virtual IMU's clock runs {100 * vr.clock_error:+.2f} % off its nominal rate, drawn from seed "
+          f"{a.seed}, as a real IMU's is 1-2 % off: the firmware measures the true rate against the board's clock)")
     for m in vr.messages:
         print("  board: " + m)
     if vr.returncode != 0:

@@ -59,6 +59,11 @@ def main(a) -> int:
     speed = a.speed
 
     step(f"1. A virtual board with a simulated {minutes:.0f}-minute '{a.scenario}' run, at {speed:g}x real time")
+    from .vboard import vmachine
+
+    clock_error = vmachine.default_clock_error(a.seed)
+    print(f"   the virtual IMU's clock runs {100 * clock_error:+.2f} % off its nominal rate (drawn from --seed; "
+          f"a real IMU's is 1-2 % off): the firmware measures the true rate against the board's clock")
     eps = sim.truth.get("episodes", [])
     if eps:
         print("   the simulated runner's form faults: " +
@@ -113,6 +118,11 @@ def main(a) -> int:
 
         haptic = devpath.import_device("haptic")
         sess = logdecode.decode_session(hlg[-1])
+        rates = [e for e in sess.events if int(e["type"]) == devpath.import_device("events").EV_IMU_RATE and e["c"]]
+        if rates:
+            r = rates[-1]
+            print(f"  the IMU's rate as the firmware measured it: {r['a'] / 1000:.3f} Hz ({r['b'] / 10000:+.2f} % from "
+                  f"nominal; the virtual chip's clock: {100 * clock_error:+.2f} %)")
         codes = {"upright": haptic.P_UPRIGHT, "swivel": haptic.P_SWIVEL, "backward": haptic.P_BACKWARD}
         for x in sess.alerts:
             if x["kind"] == "alert":

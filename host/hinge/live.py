@@ -27,12 +27,14 @@ per detector event, ``H <type> <t_ms> <a> <b> <c> <d> <e> <f>`` (the 8 ints of
 heap; the firmware is stopped), runs a small program that finds the IMU with the board's own
 config (``configstore.load`` + ``board.configure`` + ``imu.find_imu``), reads its FIFO every
 50 ms and prints each read as one line ``D<base64 of the int16 samples>`` (7 int16 per sample:
-dt_ms and raw counts; ~19 bytes a sample, 2 KB/s at 104 Hz against ~11 KB/s of a 115200-baud
-UART); the host decodes the lines as they arrive, converts counts to g and deg/s with the
-driver's scales and writes the capture CSV through a temp name renamed at the end, so a broken
-capture leaves no file that looks complete. The number of samples is set by sample time (the
-chip's own dt), not by the host's clock: N seconds at R Hz gives N*R samples (fewer only if
-the FIFO overflowed, which the file notes). Afterwards the firmware is restarted (friendly soft
+dt in 1/16 ms, unsigned, and raw counts; ~19 bytes a sample, 2 KB/s at 104 Hz against ~11 KB/s
+of a 115200-baud UART); the host decodes the lines as they arrive, converts counts to g and
+deg/s with the driver's scales and writes the capture CSV through a temp name renamed at the
+end, so a broken capture leaves no file that looks complete. ``t_ms`` is the sum of the
+firmware's dt (with decimals: what the firmware knows of each sample's time, including its
+measured IMU rate once it has one). The number of samples is set by sample time (the firmware's
+dt), not by the host's clock: N seconds at R Hz gives about N*R samples (fewer only if the FIFO
+overflowed, which the file notes). Afterwards the firmware is restarted (friendly soft
 reset) when the board has a main.py.
 """
 from __future__ import annotations
@@ -66,8 +68,9 @@ def parse_line(text) -> dict | None:
 
     ``H <type> <t_ms> <a> .. <f>`` (8 ints) -> the event as ``hinge replay --jsonl`` names it
     (``{"type": "stride", "t_ms": .., "lean_deg": .., ...}``, ``alert``, ``clear``,
-    ``calibrated``, ``calibration_fallback``, ``activity``, ``fault``); an event code or field
-    this host does not know -> ``{"type": "unknown", "code": .., "t_ms": .., "values": [..]}``.
+    ``calibrated``, ``calibration_fallback``, ``activity``, ``fault``), or the firmware's own
+    ``{"type": "imu_rate", "t_ms": .., "rate_hz": .., "ppm": .., "windows": ..}``; an event code or
+    field this host does not know -> ``{"type": "unknown", "code": .., "t_ms": .., "values": [..]}``.
     ``H # <text>`` -> ``{"type": "status", "text": text}``. Bytes are decoded leniently;
     surrounding whitespace and a trailing CR are ignored.
     """
@@ -87,6 +90,8 @@ def parse_line(text) -> dict | None:
         ints = tuple(int(p) for p in parts)
     except ValueError:
         return None
+    if ints[0] == _events().EV_IMU_RATE:  # the firmware's own: the IMU's rate as measured
+        return {"type": "imu_rate", "t_ms": ints[1], "rate_hz": ints[2] / 1000, "ppm": ints[3], "windows": ints[4]}
     try:
         d = event_dict(ints)
     except (IndexError, KeyError):
@@ -94,6 +99,12 @@ def parse_line(text) -> dict | None:
     if d is None:
         return {"type": "unknown", "code": ints[0], "t_ms": ints[1], "values": list(ints[2:])}
     return d
+
+
+def _events():
+    from . import devpath
+
+    return devpath.import_device("events")
 
 
 # ---- coaching limits, for marking strides ----------------------------------------------------
@@ -158,11 +169,10 @@ class Limits:
 
 # ---- readable view -----------------------------------------------------------------------------
 def mmss(t_ms) -> str:
-    """Session time as m:ss (h:mm:ss past an hour)."""
-    s = max(0, int(t_ms)) // 1000
-    if s >= 3600:
-        return f"{s // 3600}:{s // 60 % 60:02d}:{s % 60:02d}"
-    return f"{s // 60}:{s % 60:02d}"
+    """Session time as m:ss (h:mm:ss past an hour), floored: hinge.timefmt, shared with the report."""
+    from .timefmt import clock_ms
+
+    return clock_ms(t_ms)
 
 
 STRIDE_HEAD = f"{'time':>7}  {'activity':<8}  {'cadence':>7}  {'lean':>6}  {'rotation':>8}  {'hip drop':>8}  marks"
@@ -240,6 +250,10 @@ def format_event(ev: dict, limits: Limits, style: Style | None = None) -> str | 
         else:
             text = _FAULT_WORDS.get(f, f"fault {f} ({d})").format(d=d, v=f"{d / 1000:.2f}")
         return st.warn(f"{t}  {text}")
+    if ty == "imu_rate":
+        if not ev["windows"]:
+            return st.dim(f"{t}  IMU rate {ev['rate_hz']:.3f} Hz (nominal, until measured against the board's clock)")
+        return st.dim(f"{t}  IMU rate {ev['rate_hz']:.3f} Hz measured ({ev['ppm'] / 10000:+.2f} % from nominal)")
     if ty == "status":
         return st.dim(f"{t}  board: {ev['text']}")
     if ty == "unknown":
@@ -484,9 +498,10 @@ def _hcap(secs, rate, nb, per, quiet_ms):
     if rate:
         cfg['rate_hz'] = rate
     board.configure(cfg)
+    kw = {} if cfg.get('imu_rate_cal', True) else {'rate_cal': False}
     try:
         d = imu.find_imu(board.i2c(), cfg['imu_model'], cfg['imu_addr'], cfg['rate_hz'], cfg['accel_range_g'],
-                         cfg['gyro_range_dps'], cfg['lpf_hz'], clock=board)
+                         cfg['gyro_range_dps'], cfg['lpf_hz'], clock=board, **kw)
     except OSError as e:
         print('N', e)
         return
@@ -494,7 +509,7 @@ def _hcap(secs, rate, nb, per, quiet_ms):
                      d.lpf_hz, cfg['mount_up'], cfg['mount_forward'], st, sys.platform)))
     buf = array('h', bytes(14 * nb))
     mv = memoryview(buf)
-    goal = secs * 1000
+    goal = int(secs * 16000)
     t = -1
     total = 0
     err = 0
@@ -510,7 +525,7 @@ def _hcap(secs, rate, nb, per, quiet_ms):
                 print('W', e)
         k = 0
         while k < n:
-            t = 0 if t < 0 else t + buf[7 * k]
+            t = 0 if t < 0 else t + (buf[7 * k] & 0xFFFF)
             if t >= goal:
                 break
             k += 1
@@ -526,7 +541,9 @@ def _hcap(secs, rate, nb, per, quiet_ms):
             print('E the IMU gave no samples for %%d s (after %%d samples)' %% (quiet_ms // 1000, total))
             return
         board.sleep_ms(per)
-    print('Z', total, t, d.overflows, d.lost, err)
+    rc = getattr(d, 'rate_clock', None)
+    print('Z', total, t, d.overflows, d.lost, err, rc.windows if rc else -1, rc.rate_mhz() if rc else 0,
+          rc.ppm() if rc else 0)
 try:
     _hcap(%r, %r, %d, %d, %d)
 finally:
@@ -561,7 +578,8 @@ class CaptureResult:
 class _Stream:
     """Decodes the capture program's output as it arrives, line by line: ``I`` the IMU and config
     (a Python literal), ``D`` base64 of whole samples, ``W`` a sensor read error (the first),
-    ``N`` no IMU, ``E`` another error, ``Z`` the end (samples, last t, overflows, lost, errors)."""
+    ``N`` no IMU, ``E`` another error, ``Z`` the end (samples, last t, overflows, lost, errors and
+    the IMU's rate: windows measured (-1: not measured), mHz, ppm from nominal)."""
 
     def __init__(self, seconds, progress):
         self.seconds = seconds
@@ -570,7 +588,7 @@ class _Stream:
         self.info = None
         self.chunks = []
         self.n = 0
-        self.t_ms = 0  # sample time of the newest sample (first = 0)
+        self.t16 = 0  # sample time of the newest sample, 1/16 ms (first = 0)
         self.error = None
         self.warning = None
         self.end = None
@@ -602,13 +620,13 @@ class _Stream:
                 return
             a = np.frombuffer(raw, dtype="<i2").reshape(-1, 7)
             self.chunks.append(a)
-            dt = a[:, 0].astype(np.int64)
+            dt = a[:, 0].view(np.uint16).astype(np.int64)  # unsigned 1/16 ms
             if self.n == 0:
                 dt = dt[1:]
-            self.t_ms += int(dt.sum())
+            self.t16 += int(dt.sum())
             self.n += len(a)
             if self.progress is not None:
-                self.progress(min(self.t_ms / 1000.0, self.seconds), self.seconds)
+                self.progress(min(self.t16 / 16000.0, self.seconds), self.seconds)
         elif tag == b"I":
             self.info = ast.literal_eval(line[2:].decode())
         elif tag == b"E":
@@ -677,16 +695,23 @@ def capture(port, seconds: float, out, rate_hz: int | None = None, progress=None
         raise HingeError(f"{st.garbled}; nothing written (try again; a cable or hub problem?)")
     if st.info is None or st.end is None:
         raise HingeError(f"capture broken off after {st.n} samples (no end mark); nothing written")
-    total, _t_last, overflows, lost, errors = st.end
+    total, _t_last, overflows, lost, errors, *meas = st.end
+    if len(meas) == 3 and meas[0] > 0:  # windows, mHz, ppm (a firmware that measures the IMU's rate)
+        rate_note = (f"imu rate {meas[1] / 1000:.3f} Hz as measured against the board's clock "
+                     f"({meas[2] / 10000:+.2f} % from nominal): t_ms follows it")
+    elif len(meas) == 3 and meas[0] == 0:
+        rate_note = "imu rate nominal: not measured yet (it takes 30 s of samples)"
+    else:
+        rate_note = "imu rate nominal (imu_rate_cal off)" if meas else "imu rate nominal"
     if total != st.n:
         raise HingeError(f"capture incomplete: the board sent {total} samples, {st.n} arrived; nothing written")
     if st.n < 2:
         raise HingeError(f"the IMU gave only {st.n} samples in {seconds:g} s; nothing written")
     model, addr, rate, lsb_g, lsb_k, rng_g, rng_dps, lpf, up, fwd, status, platform = st.info
     raw = np.concatenate(st.chunks)
-    dt = raw[:, 0].astype(np.int64)
+    dt = raw[:, 0].view(np.uint16).astype(np.int64)  # 1/16 ms, unsigned (device/kernel.py)
     dt[0] = 0
-    t_ms = np.cumsum(dt)
+    t_ms = np.cumsum(dt) / 16.0
     acc_g = raw[:, 1:4] / float(lsb_g)
     gyr_dps = raw[:, 4:7] * (1000.0 / float(lsb_k))
     stamp = datetime.datetime.now(datetime.timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
@@ -696,8 +721,9 @@ def capture(port, seconds: float, out, rate_hz: int | None = None, progress=None
         f"imu={model} addr=0x{addr:02x} rate_hz={rate} accel_range_g={rng_g} gyro_range_dps={rng_dps} lpf_hz={lpf}",
         f"scales: lsb_per_g={lsb_g} lsb_per_kdps={lsb_k} (g = counts / lsb_per_g; deg/s = counts * 1000 / lsb_per_kdps)",
         f"mount_up={up} mount_forward={fwd} (board config: {status})",
-        f"samples={st.n} duration_s={int(t_ms[-1]) / 1000:g} fifo_overflows={overflows} lost_samples={lost} "
+        f"samples={st.n} duration_s={t_ms[-1] / 1000:.3f} fifo_overflows={overflows} lost_samples={lost} "
         f"sensor_errors={errors}",
+        rate_note,
         f"replay with the board's own scales: hinge replay FILE --set imu_model={model}"
         + (f" --set mount_up={up} --set mount_forward={fwd}" if (up, fwd) != ("+x", "-z") else ""),
     ]
@@ -710,7 +736,7 @@ def capture(port, seconds: float, out, rate_hz: int | None = None, progress=None
         with contextlib.suppress(OSError):
             tmp.unlink()
         raise
-    return CaptureResult(out, st.n, int(t_ms[-1]) / 1000.0, rate, model, addr, lsb_g, lsb_k, rng_g, rng_dps, up, fwd, status,
+    return CaptureResult(out, st.n, float(t_ms[-1]) / 1000.0, rate, model, addr, lsb_g, lsb_k, rng_g, rng_dps, up, fwd, status,
                          overflows, lost, errors, wall, st.nbytes, restarted, comments)
 
 

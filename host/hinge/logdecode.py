@@ -41,7 +41,7 @@ ALERT_DTYPE = np.dtype(
 EVENT_DTYPE = np.dtype(
     [("t_ms", "i8"), ("type", "i2"), ("name", "U16")] + [(c, "i4") for c in ("a", "b", "c", "d", "e", "f")]
 )
-RAW_COLUMNS = ("dt_ms", "ax", "ay", "az", "gx", "gy", "gz")
+RAW_COLUMNS = ("dt", "ax", "ay", "az", "gx", "gy", "gz")   # dt in 1/16 ms (version 2), else ms
 _SYNC = fmt.SYNC
 _HDR = fmt.BLK_HDR
 
@@ -55,13 +55,14 @@ class Session:
     problems: list[str] = field(default_factory=list)
     blocks: int = 0  # blocks decoded intact
     size: int = 0  # bytes in the file
+    bad_blocks: int = 0  # whole blocks that failed their CRC (damaged data)
 
 
 @dataclass
 class RawCapture:
     header: dict
-    t_ms: np.ndarray  # int64, capture time of each sample
-    counts: np.ndarray  # (N, 7) int16: dt_ms, ax, ay, az, gx, gy, gz
+    t_ms: np.ndarray  # float64 ms, capture time of each sample
+    counts: np.ndarray  # (N, 7) int16: dt (1/16 ms), ax, ay, az, gx, gy, gz
     problems: list[str] = field(default_factory=list)
     blocks: int = 0
 
@@ -112,6 +113,8 @@ def _header(data: bytes, magic: bytes, name: str, problems: list[str]) -> tuple[
 
 def _header_fields(data: bytes, hlen: int) -> dict:
     session, block_max, lsb_g, lsb_kdps, rate_mhz = struct.unpack_from("<HHIII", data, 8)
+    if data[4] >= 2:  # version 2: the session number's bits 16-23 (version 1 kept 0 there)
+        session |= data[5] << 16
     y, mo, d, hh, mi, ss = struct.unpack_from("<HBBBBB", data, 24)
     p = fmt.FIXED_HDR
     out = []
@@ -129,7 +132,7 @@ def _header_fields(data: bytes, hlen: int) -> dict:
         meta = {"unparsed": out[2]}
     return {
         "session": session,
-        "name": f"S{session:04d}",
+        "name": fmt.session_name(session, "hlg")[:-4],
         "block_max": block_max,
         "lsb_per_g": lsb_g,
         "lsb_per_kdps": lsb_kdps,
@@ -155,16 +158,24 @@ def _block_at(data: bytes, q: int, n: int) -> int:
     return end
 
 
-def _walk(data: bytes, start: int, problems: list[str]):
+def _walk(data: bytes, start: int, problems: list[str], stats: dict | None = None):
     """Yield (seq, offset, t_base, fl_base, payload) of every intact block; report the rest.
 
-    A negative ``start`` means: begin at -start and do not report the bytes skipped before the
-    first intact block (they are the damaged header).
+    Each block number is yielded once, in sequence order: a block whose number was decoded
+    already (a log with a copy of itself appended, a block written twice) is dropped, and one
+    that comes out of order is put back in its place, so every complete record comes out once
+    and in time order. Sequence numbers wrap at 65536; each block's number is read relative to
+    the block before it in the file. A negative ``start`` means: begin at -start and do not
+    report the bytes skipped before the first intact block (they are the damaged header).
+    ``stats["bad_blocks"]`` (if given) counts the whole blocks that failed their CRC.
     """
     n = len(data)
+    bad = 0
     quiet = start < 0
     p = -start if quiet else start
-    prev = None  # seq of the last intact block
+    found = []  # (unwrapped seq, seq, offset, end, damaged bytes just before) in file order
+    prev = None  # seq of the last intact block in the file
+    u = 0
     while p < n:
         q = p
         end = 0
@@ -178,29 +189,92 @@ def _walk(data: bytes, start: int, problems: list[str]):
             q += 1
         stop = q if end else n
         if stop > p and not quiet:
-            problems.append(_describe_gap(data, p, stop, prev, end == 0))
+            nbad, torn = _scan_gap(data, p, stop)
+            bad += nbad
+            problems.append(_describe_gap(data, p, stop, prev, end == 0, nbad, torn))
         quiet = False
         if not end:
-            return
+            break
         seq = data[q + 2] | (data[q + 3] << 8)
         if prev is not None:
-            missing = (seq - prev - 1) & 0xFFFF
-            if seq == prev:
-                problems.append(f"block {seq} at byte {q}: repeated - skipped")
-                p = end
-                continue
-            if missing and (stop == p or missing > 1):
-                lost = f"block {(prev + 1) & 0xFFFF}" if missing == 1 else f"blocks {(prev + 1) & 0xFFFF}..{(seq - 1) & 0xFFFF}"
-                problems.append(f"{lost} missing before byte {q}")
-        t_base, fl = struct.unpack_from("<iB", data, q + 5)
-        yield seq, q, t_base, fl, data[q + _HDR : end - 2]
+            d = (seq - prev) & 0xFFFF
+            u += d - 0x10000 if d >= 0x8000 else d
+        else:
+            u = seq
+        found.append((u, seq, q, end, stop > p))
         prev = seq
         p = end
+    first: dict[int, int] = {}  # unwrapped seq -> index in found of the copy kept
+    same = other = moved = 0
+    top = None
+    for i, (u, _seq, q, end, _d) in enumerate(found):
+        k = first.get(u)
+        if k is not None:
+            if data[q:end] == data[found[k][2]:found[k][3]]:
+                same += 1
+            else:
+                other += 1
+            continue
+        if top is not None and u < top:
+            moved += 1
+        top = u if top is None else max(top, u)
+        first[u] = i
+    keep = sorted(first.values(), key=lambda i: found[i][0])
+    for a, b in zip(keep, keep[1:]):
+        ua, ub = found[a][0], found[b][0]
+        missing = ub - ua - 1
+        # one lost block right after a damaged stretch between the two is named by that stretch
+        if missing <= 0 or (missing == 1 and b == a + 1 and found[b][4]):
+            continue
+        lost = f"block {(ua + 1) & 0xFFFF}" if missing == 1 else f"blocks {(ua + 1) & 0xFFFF}..{(ub - 1) & 0xFFFF}"
+        problems.append(f"{lost} missing before byte {found[b][2]}")
+    if same or other:
+        what = []
+        if same:
+            what.append(f"{same} repeated block{'s' if same > 1 else ''} (a copy of the log appended to itself?)")
+        if other:
+            what.append(f"{other} block{'s' if other > 1 else ''} reusing the number of an earlier block with other "
+                        f"data (another log appended?)")
+        problems.append(" and ".join(what) + ": dropped, every record kept once")
+    if moved:
+        problems.append(f"{moved} block{'s' if moved > 1 else ''} out of order: put back in sequence")
+    if stats is not None:
+        stats["bad_blocks"] = bad
+    for i in keep:
+        _u, seq, q, end, _d = found[i]
+        t_base, fl = struct.unpack_from("<iB", data, q + 5)
+        yield seq, q, t_base, fl, data[q + _HDR : end - 2]
 
 
-def _describe_gap(data: bytes, p: int, stop: int, prev, at_end: bool) -> str:
+def _scan_gap(data: bytes, p: int, stop: int) -> tuple[int, bool]:
+    """In a damaged stretch: (whole blocks in it, by their sync and length: they failed their
+    CRC; whether it ends in a block cut off by the end of the file)."""
+    n = 0
+    q = p
+    while True:
+        q = data.find(_SYNC, q, stop)
+        if q < 0 or q + 5 > stop:
+            return n, q >= 0 and stop == len(data)
+        if data[q + 4] <= fmt.PAY_MAX:
+            end = q + _HDR + data[q + 4] + 2
+            if end <= stop:
+                n += 1
+                q = end
+                continue
+            if stop == len(data):
+                return n, True
+        q += 1
+
+
+def _describe_gap(data: bytes, p: int, stop: int, prev, at_end: bool, nbad: int = 0, torn: bool = False) -> str:
     nxt = "start" if prev is None else f"block {prev}"
     k = stop - p
+    if data[p : p + 4] in (fmt.MAGIC_SESSION, fmt.MAGIC_RAW):
+        return f"bytes {p}..{stop - 1}: another log's file header (files joined?) - {k} bytes skipped"
+    if nbad >= 2 or (nbad == 1 and data[p : p + 2] != _SYNC):
+        tail = ", then a block cut off by the end of the file" if torn else ""
+        return (f"bytes {p}..{stop - 1}: damaged, {nbad} block{'s' if nbad > 1 else ''} failing their CRC{tail} - "
+                f"{k} bytes skipped")
     if data[p : p + 2] == _SYNC and p + 5 <= len(data):
         seq = data[p + 2] | (data[p + 3] << 8)
         total = _HDR + data[p + 4] + 2
@@ -286,12 +360,14 @@ def decode_session(src) -> Session:
     strides: list = []
     others: list = []
     nblk = 0
-    for seq, off, t_base, fl, pay in _walk(data, start, problems):
+    stats: dict = {}
+    for seq, off, t_base, fl, pay in _walk(data, start, problems, stats):
         nblk += 1
         bad = _records(pay, t_base, fl, strides, others)
         if bad:
             problems.append(f"block {seq} at byte {off}: {bad}; rest of the block skipped")
-    return Session(header, _stride_array(strides), *_event_arrays(others), problems, nblk, len(data))
+    return Session(header, _stride_array(strides), *_event_arrays(others), problems, nblk, len(data),
+                   stats.get("bad_blocks", 0))
 
 
 def _stride_array(rows: list) -> np.ndarray:
@@ -335,15 +411,18 @@ def decode_raw(src) -> RawCapture:
     header, start = _header(data, fmt.MAGIC_RAW, name, problems)
     ts, cs = [], []
     nblk = 0
+    # version 2: dt and block times in 1/16 ms (dt unsigned 16-bit); version 1: signed whole ms
+    unit = 16.0 if header.get("version", 1) >= 2 else 1.0
     for seq, off, t_base, _fl, pay in _walk(data, start, problems):
         nblk += 1
         k = len(pay) // fmt.RAW_SAMPLE
         if len(pay) % fmt.RAW_SAMPLE:
             problems.append(f"block {seq} at byte {off}: payload not whole samples; {len(pay) % fmt.RAW_SAMPLE} bytes ignored")
         c = np.frombuffer(pay, "<i2", k * 7).reshape(k, 7)
-        ts.append(t_base + np.cumsum(c[:, 0], dtype=np.int64))
+        dt = c[:, 0].astype(np.uint16).astype(np.int64) if unit > 1 else c[:, 0].astype(np.int64)
+        ts.append((t_base + np.cumsum(dt)) / unit)
         cs.append(c)
-    t = np.concatenate(ts) if ts else np.zeros(0, np.int64)
+    t = np.concatenate(ts) if ts else np.zeros(0, np.float64)
     counts = np.concatenate(cs).astype(np.int16) if cs else np.zeros((0, 7), np.int16)
     return RawCapture(header, t, counts, problems, nblk)
 
@@ -377,7 +456,7 @@ def raw_to_capture_csv(raw_path, out_csv) -> RawCapture:
     body = np.column_stack([t[keep], acc, gyr])
     with open(out_csv, "w", encoding="utf-8") as f:
         f.write("\n".join(lines) + "\n")
-        np.savetxt(f, body, fmt=["%d", "%.5f", "%.5f", "%.5f", "%.3f", "%.3f", "%.3f"], delimiter=",")
+        np.savetxt(f, body, fmt=["%.4f", "%.5f", "%.5f", "%.5f", "%.3f", "%.3f", "%.3f"], delimiter=",")
     return raw
 
 

@@ -1,8 +1,10 @@
 """Replay a capture through the device detector, under CPython or the unix-port micropython.
 
-Both engines run the very files in ``device/`` on the same raw counts in the same blocks, and
-both yield the detector's integer events, which one formatter turns into JSON lines; so the
-two engines' output is identical byte for byte (tests check it).
+Engines (``devpath.ENGINES``): ``cpython``; ``micropython``, the 64-bit unix port; and
+``micropython32``, a 32-bit build with the ESP32's 31-bit small ints and 32-bit viper words.
+All run the very files in ``device/`` on the same raw counts in the same blocks, and all yield
+the detector's integer events, which one formatter turns into JSON lines; so the engines'
+output is identical byte for byte (tests check it), unless the device code overflows on 32 bits.
 """
 from __future__ import annotations
 
@@ -87,12 +89,12 @@ def replay(cap: Capture | str | os.PathLike, overrides: dict | None = None, engi
     lsb_g, lsb_k = scales(cfg)
     raw = to_raw(cap, lsb_g, lsb_k)
     t0 = int(cap.t_ms[0])
+    if engine not in devpath.ENGINES:
+        raise ValueError(f"unknown engine {engine!r}: use {', '.join(devpath.ENGINES)}")
     if engine == "cpython":
         res = _run_cpython(raw, cfg, lsb_g, lsb_k, t0)
-    elif engine == "micropython":
-        res = _run_micropython(raw, cfg, lsb_g, lsb_k, t0)
     else:
-        raise ValueError(f"unknown engine {engine!r}: use cpython or micropython")
+        res = _run_micropython(raw, cfg, lsb_g, lsb_k, t0, engine)
     res.duration_s = cap.duration_s
     res.cfg = cfg
     return res
@@ -116,19 +118,20 @@ def _run_cpython(raw: np.ndarray, cfg, lsb_g, lsb_k, t0) -> ReplayResult:
     return ReplayResult(events, det.strides, q.dropped)
 
 
-def _run_micropython(raw: np.ndarray, cfg, lsb_g, lsb_k, t0) -> ReplayResult:
+def _run_micropython(raw: np.ndarray, cfg, lsb_g, lsb_k, t0, engine) -> ReplayResult:
+    exe = devpath.engine_cmd(engine)
     runner = Path(__file__).parent / "mp" / "replay_run.py"
     with tempfile.TemporaryDirectory(prefix="hinge-replay-") as td:
         rawf = Path(td) / "samples.bin"
         rawf.write_bytes(raw.astype("<i2").tobytes())
         cfgf = Path(td) / "config.json"
         cfgf.write_text(json.dumps(cfg))
-        cmd = [devpath.micropython_cmd(), "-X", f"heapsize={MP_HEAPSIZE}", str(runner), str(rawf), str(cfgf),
+        cmd = [exe, "-X", f"heapsize={MP_HEAPSIZE}", str(runner), str(rawf), str(cfgf),
                str(lsb_g), str(lsb_k), str(t0)]
         p = subprocess.run(cmd, capture_output=True, text=True, env=devpath.micropython_env())
     if p.returncode != 0:
         tail = (p.stderr or p.stdout).strip().splitlines()[-1:] or ["(no output)"]
-        raise RuntimeError(f"micropython replay failed: {tail[0]}")
+        raise RuntimeError(f"{engine} replay failed: {tail[0]}")
     events = []
     strides = dropped = 0
     for line in p.stdout.splitlines():

@@ -39,6 +39,7 @@ from pathlib import Path
 
 import numpy as np
 
+from . import timefmt
 from .devpath import import_device
 from .errors import HingeError
 
@@ -91,9 +92,21 @@ def load(path):
     except ValueError as e:
         raise HingeError(str(e).splitlines()[0]) from None
     if s.blocks == 0 and len(s.strides) == 0:
-        why = s.problems[0] if s.problems else "no data blocks"
-        raise HingeError(f"{path}: nothing intact to report ({why})")
+        raise HingeError(f"{path}: {nothing_to_report(s)}")
     return s
+
+
+def nothing_to_report(s) -> str:
+    """One line for a log without one intact block: what it is and what to do."""
+    name = s.header.get("name") or "SNNNN"
+    if s.bad_blocks:  # and not one intact: every block is corrupt
+        return (f"every block is corrupt ({s.bad_blocks} block{'s' if s.bad_blocks > 1 else ''} fail their CRC): "
+                f"the file is damaged; pull it again (hinge logs pull {name})")
+    if not s.problems and s.header.get("intact"):
+        return ("no records yet: the session ended before the first stride (nothing was recorded; every restart, "
+                "e.g. by `hinge config set`, starts such a log); use a session with a run in it (hinge logs list)")
+    why = s.problems[0] if s.problems else "no data blocks"
+    return f"nothing intact to report ({why}); pull it again (hinge logs pull {name})"
 
 
 def parse_overrides(items) -> dict:
@@ -267,13 +280,10 @@ def analyse(session, path="", overrides: dict | None = None) -> Analysis:
     for arr in (s, session.alerts, session.events):
         if len(arr):
             t_end = max(t_end, int(arr["t_ms"].max()))
-    dur = s["stride_ms"].astype(np.int64)
-    time_s = {
-        "running": float(dur[running].sum()) / 1000.0,
-        "walking": float(dur[s["activity"] == ev.ACT_WALKING].sum()) / 1000.0,
-    }
-    time_s["standing"] = max(0.0, t_end / 1000.0 - time_s["running"] - time_s["walking"])
-    fault_s = {r: float(dur[fault[r] & running].sum()) / 1000.0 for r in REASONS}
+    walking = s["activity"] == ev.ACT_WALKING
+    time_s = {"running": covered_s(s, running, 0, t_end), "walking": covered_s(s, walking, 0, t_end)}
+    time_s["standing"] = max(0.0, t_end / 1000.0 - covered_s(s, running | walking, 0, t_end))
+    fault_s = {r: covered_s(s, fault[r] & running, 0, t_end) for r in REASONS}
     calib = {"state": "none", "t_ms": None}
     device_faults = []
     for e in session.events:
@@ -305,6 +315,24 @@ def analyse(session, path="", overrides: dict | None = None) -> Analysis:
                     overridden=bool(overrides))
 
 
+def covered_s(strides: np.ndarray, mask: np.ndarray, lo_ms: int, hi_ms: int) -> float:
+    """Seconds of [lo_ms, hi_ms) covered by the strides in ``mask``, each from ``t_ms - stride_ms``
+    to ``t_ms``; where strides overlap (a gap-bridging stride, a restart) the time counts once,
+    so a share of a stretch of time never passes 100 %."""
+    t1 = strides["t_ms"][mask].astype(np.int64)
+    t0 = np.maximum(t1 - strides["stride_ms"][mask].astype(np.int64), lo_ms)
+    t1 = np.minimum(t1, hi_ms)
+    keep = t1 > t0
+    t0, t1 = t0[keep], t1[keep]
+    if not len(t0):
+        return 0.0
+    order = np.argsort(t0, kind="stable")
+    t0, t1 = t0[order], t1[order]
+    reach = np.maximum.accumulate(t1)  # the furthest end so far
+    start = np.maximum(t0, np.concatenate((t0[:1], reach[:-1])))
+    return float(np.clip(t1 - start, 0, None).sum()) / 1000.0
+
+
 # ---- splits (per minute; per km once distance is logged) -------------------------------------
 def has_distance(a: Analysis) -> bool:
     return "distance_m" in (a.strides.dtype.names or ())
@@ -318,7 +346,9 @@ def split_width(duration_s: float) -> int:
 def splits(a: Analysis, by: str = "time", width: float | None = None) -> list[dict]:
     """Rows of the split table: per ``width`` seconds (``by="time"``) or metres (``by="distance"``).
 
-    Each stride counts in the split holding its midpoint. ``by="distance"`` needs a
+    Each stride counts (strides, medians) in the split holding its midpoint; running and fault
+    seconds are the time the strides cover inside the split (``covered_s``), so a row never
+    shows more than 100 % running. ``by="distance"`` needs a
     ``distance_m`` column (cumulative metres at each stride's end) that the logs do not carry
     yet: it raises ValueError until then, and the report falls back to time.
     """
@@ -345,12 +375,19 @@ def splits(a: Analysis, by: str = "time", width: float | None = None) -> list[di
         rs = s[run]
         row = {
             "start": b * width, "end": min((b + 1) * width, end) if end else (b + 1) * width,
-            "strides": int(m.sum()), "running_s": float(dur[run].sum()),
+            "strides": int(m.sum()),
             "cadence": _med(rs["cadence_spm"]), "lean": _med(rs["lean_deg"]),
             "rotation": _med(rs["rotation_deg"]), "roll": _med(rs["roll_deg"]),
         }
-        for r in REASONS:
-            row[r] = float(dur[run & a.fault[r]].sum())
+        if by == "time":  # the time covered inside the row
+            lo_ms, hi_ms = int(round(row["start"] * 1000)), int(round(row["end"] * 1000))
+            row["running_s"] = covered_s(s, a.running, lo_ms, hi_ms)
+            for r in REASONS:
+                row[r] = covered_s(s, a.running & a.fault[r], lo_ms, hi_ms)
+        else:
+            row["running_s"] = float(dur[run].sum())
+            for r in REASONS:
+                row[r] = float(dur[run & a.fault[r]].sum())
         lo, hi = b * width, (b + 1) * width
         if by == "time":
             row["buzzes"] = int(((a.alerts["t_ms"] >= lo * 1000) & (a.alerts["t_ms"] < hi * 1000)).sum())
@@ -361,12 +398,7 @@ def splits(a: Analysis, by: str = "time", width: float | None = None) -> list[di
 
 
 # ---- formatting helpers ----------------------------------------------------------------------
-def clock(seconds: float) -> str:
-    """m:ss, or h:mm:ss from an hour on."""
-    s = int(round(seconds))
-    h, rem = divmod(s, 3600)
-    m, sec = divmod(rem, 60)
-    return f"{h}:{m:02d}:{sec:02d}" if h else f"{m}:{sec:02d}"
+clock = timefmt.clock  # m:ss or h:mm:ss, floored to the second: the same as `hinge monitor`
 
 
 def _f(v, fmt="{:.1f}", none="–"):
@@ -470,6 +502,8 @@ FAULT_TEXT = {
     "low_battery": "battery low",
     "fifo_overflow": "the sensor's buffer overflowed (samples lost)",
     "log_rotated": "an old session was deleted to make room (session number in detail)",
+    "log_full": "the flash was full and no old session was left to delete: logging paused here, coaching went on",
+    "log_resumed": "logging resumed (records lost while the flash was full in detail)",
 }
 
 

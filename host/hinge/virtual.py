@@ -15,9 +15,11 @@ Layout of ``workdir``::
 The board is :class:`hinge.ptyboard.VirtualBoard` (the unix-port ``micropython`` behind a pty,
 with soft reset, boot.py/main.py and Ctrl-C as on a board), with ``host/hinge/vboard`` on its
 path so ``device/board.py`` finds the virtual ``machine``, configured by ``HINGE_VBOARD``: a
-register-level IMU model (``imu``) fed from the simulator's capture of ``scenario``, the flash
-root ``"."``, the PWM log, ``scale = speed`` (virtual time runs ``speed`` times real time) and
-``on_end = "idle"`` (after the capture the IMU gives no more samples; the firmware keeps running).
+register-level IMU model (``imu``) fed from the simulator's capture of ``scenario``, its clock
+``clock_error`` off (as a real IMU's oscillator is 1-2 % off; default: drawn from ``seed`` in
++-1.5 %, so the firmware has a rate to measure), the flash root ``"."``, the PWM log,
+``scale = speed`` (virtual time runs ``speed`` times real time) and ``on_end = "idle"`` (after
+the capture the IMU gives no more samples; the firmware keeps running).
 
 Every interpreter start reads ``HINGE_VBOARD`` afresh, so **each soft reset starts the simulated
 run again from its beginning** (and rewrites pwm.csv): power-up, ``hinge flash``/``hinge config
@@ -45,28 +47,30 @@ import threading
 import time
 from pathlib import Path
 
+from . import devpath
 from .errors import HingeError
 
 VBOARD_DIR = Path(__file__).parent / "vboard"
 IMU_MODELS = ("mpu6050", "mpu6500", "mpu9250", "lsm6ds3", "lsm6dso", "lsm6dsox", "ism330dhcx")
-HEAPSIZE = "256K"  # about as many GC blocks as an ESP32's heap (see docs/micropython-notes.md)
+HEAPSIZE = devpath.VBOARD_HEAPSIZE  # see devpath
 DEFAULT_WORKDIR = "hinge-virtual"
 
 
-def board_spec(source: dict, workdir: Path, imu: str, speed: float) -> dict:
+def board_spec(source: dict, workdir: Path, imu: str, speed: float, clock_error: float = 0.0) -> dict:
     """The ``HINGE_VBOARD`` settings for a board in ``workdir`` whose IMU plays ``source``."""
     return {"imu": imu, "source": source, "fs_root": ".", "on_end": "idle", "scale": speed,
-            "pwm_log": str(workdir / "pwm.csv")}
+            "pwm_log": str(workdir / "pwm.csv"), "clock_error": clock_error}
 
 
 def start_virtual(link, workdir, scenario: str = "mixed", seed: int = 1, speed: float = 1.0,
-                  imu: str = "lsm6dso", minutes: float | None = None):
+                  imu: str = "lsm6dso", minutes: float | None = None, clock_error: float | None = None):
     """Start a virtual board with its serial port at ``link`` and return the running
     :class:`hinge.ptyboard.VirtualBoard` (the caller stops it: ``vb.stop()``).
 
     ``workdir`` holds the flash (``workdir/flash``, kept between runs like a real board's) and
     the IMU's source; ``scenario``/``seed``/``minutes``: the simulated run (``hinge simulate``);
-    ``speed``: virtual time per real time (1 = real time); ``imu``: the register model.
+    ``speed``: virtual time per real time (1 = real time); ``imu``: the register model;
+    ``clock_error``: its clock error as a fraction (+ = fast; None: drawn from ``seed``).
     The result also carries ``vb.sim`` (the simulator's output with ``.truth``) and
     ``vb.spec`` (the ``HINGE_VBOARD`` settings). If ``flash/main.py`` exists the firmware
     starts at once, as on power-up. See the module docstring for resets.
@@ -81,6 +85,12 @@ def start_virtual(link, workdir, scenario: str = "mixed", seed: int = 1, speed: 
         raise HingeError(f"--speed {speed:g}: must be above 0 and at most 1000 (times real time)")
     if minutes is not None and minutes <= 0:
         raise HingeError(f"--minutes {minutes:g}: must be positive")
+    if clock_error is not None and not -0.1 <= clock_error <= 0.1:
+        raise HingeError(f"--imu-clock-error {100 * clock_error:g}: must be within +-10 (%)")
+    if clock_error is None:
+        from .vboard import vmachine
+
+        clock_error = vmachine.default_clock_error(seed)
     workdir = Path(workdir).resolve()
     flash = workdir / "flash"
     flash.mkdir(parents=True, exist_ok=True)
@@ -90,7 +100,7 @@ def start_virtual(link, workdir, scenario: str = "mixed", seed: int = 1, speed: 
         raise HingeError(str(e)) from None
     cap = Capture(sim.t_ms, sim.acc_g, sim.gyr_dps, [])
     source = vrun.write_source(cap, workdir / "imu_source.s7")
-    spec = board_spec(source, workdir, imu, float(speed))
+    spec = board_spec(source, workdir, imu, float(speed), float(clock_error))
     env = dict(os.environ)
     env["HINGE_VBOARD"] = json.dumps(spec)
     vb = VirtualBoard(link, flash, env=env, pythonpath=[VBOARD_DIR], heapsize=HEAPSIZE)
@@ -140,7 +150,8 @@ def serve(link, workdir=DEFAULT_WORKDIR, out=None, **kw) -> int:
         speed = vb.spec["scale"]
         print(f"HINGE_PORT={vb.link_path}", file=out)
         print(f"virtual board: flash {vb.workdir}, {vb.spec['imu']} playing '{vb.scenario}' "
-              f"({dur:.1f} min at {speed:g}x; it restarts with every reset), sensor mounted "
+              f"({dur:.1f} min at {speed:g}x; it restarts with every reset), its clock "
+              f"{100 * vb.spec['clock_error']:+.2f} % off, sensor mounted "
               f"{t['mount_up']} up / {t['mount_forward']} forward: try `export HINGE_PORT={vb.link_path}; "
               f"hinge flash; hinge config set mount_up={t['mount_up']} mount_forward={t['mount_forward']}`; "
               f"Ctrl-C stops it", file=out, flush=True)

@@ -1,8 +1,9 @@
 """Run the unchanged firmware (``device/main.py``) on the virtual board under ``micropython``.
 
 The virtual board (``hinge/vboard``) is configured through ``HINGE_VBOARD`` (JSON): a
-register-level IMU model fed from a simulator capture, a folder as flash, a PWM log of the
-motor, a clock that runs as fast as the code. The run ends when the capture has been played.
+register-level IMU model fed from a simulator capture (its clock off by ``clock_error``, as a real
+IMU's is), a folder as flash, a PWM log of the motor, a clock that runs as fast as the code. The
+run ends when the capture has been played.
 """
 from __future__ import annotations
 
@@ -13,10 +14,9 @@ import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
-import numpy as np
-
 from . import devpath
 from .capture import Capture, to_raw
+from .vboard import vmachine
 
 VBOARD_DIR = Path(__file__).parent / "vboard"
 
@@ -49,31 +49,36 @@ class VirtualRun:
     wall_s: float
     returncode: int
     session_files: list = field(default_factory=list)
+    clock_error: float = 0.0  # the virtual IMU's clock error (fraction, + = fast)
 
 
-def write_source(cap: Capture, path: Path, lsb_g: int = 4096, lsb_k: int = 32800, timed: bool = False) -> dict:
+def write_source(cap: Capture, path: Path, lsb_g: int = 4096, lsb_k: int = 32800, timed: bool = True) -> dict:
     """The capture as the virtual IMU's sample source (7 int16 per sample: dt + raw counts).
 
-    By default untimed (dt = 0): the chip model plays one capture sample per sample period, as
-    a real chip would produce them. Timed (the capture's own t_ms) makes the model resample
-    the capture onto its own clock (sample-and-hold), which duplicates or drops samples where
-    the capture's timestamps jitter: use it only to test exactly that.
+    Timed (the default): dt is the capture's own time in 1/16 ms (``to_raw``), so the chip model
+    samples the motion at its own clock, as a real chip does (one-to-one when the chip's rate is
+    the capture's; resampled when its clock runs fast or slow). The first sample is one capture
+    period after the chip starts. Untimed (``timed=False``, dt = 0): the chip plays one capture
+    sample per sample period whatever its clock, so a clock error would not show.
     """
     raw = to_raw(cap, lsb_g, lsb_k)
     if not timed:
         raw[:, 0] = 0
     elif len(raw):
-        # the source file's dt is whole ms (the virtual chip's timeline), exact in sum
-        ms = np.rint(np.asarray(cap.t_ms, float) - float(cap.t_ms[0])).astype(np.int64)
-        raw[:, 0] = np.clip(np.diff(ms, prepend=ms[0]), 0, 32767)
-        raw[0, 0] = max(1, int(round(1000.0 / cap.rate_hz)))
+        raw[0, 0] = max(1, int(round(16000.0 / cap.rate_hz)))
     path.write_bytes(raw.astype("<i2").tobytes())
     return {"path": str(path), "fields": 7, "lsb_per_g": lsb_g, "lsb_per_kdps": lsb_k}
 
 
 def run_firmware(cap: Capture, workdir, config: dict | None = None, imu: str = "lsm6dso",
-                 heapsize: str = "256K", timeout: float = 600, extra: dict | None = None) -> VirtualRun:
-    """Play ``cap`` through the firmware on a fresh virtual board in ``workdir``."""
+                 heapsize: str = devpath.VBOARD_HEAPSIZE, timeout: float = 600, extra: dict | None = None,
+                 clock_error: float | None = None, seed: int = 1) -> VirtualRun:
+    """Play ``cap`` through the firmware on a fresh virtual board in ``workdir``.
+
+    ``clock_error``: the IMU model's clock error (a fraction, + = fast); None draws it from
+    ``seed`` (uniform in +-1.5 %, ``vmachine.default_clock_error``), as ``hinge virtual`` does.
+    ``extra``: more ``HINGE_VBOARD`` settings.
+    """
     workdir = Path(workdir).resolve()
     fs = workdir / "flash"
     fs.mkdir(parents=True, exist_ok=True)
@@ -81,7 +86,10 @@ def run_firmware(cap: Capture, workdir, config: dict | None = None, imu: str = "
         (fs / "config.json").write_text(json.dumps(config))
     src = write_source(cap, workdir / "imu_source.s7")
     pwm_path = workdir / "pwm.csv"
-    spec = {"imu": imu, "source": src, "fs_root": str(fs), "pwm_log": str(pwm_path), "end_grace_ms": 2500}
+    if clock_error is None:
+        clock_error = vmachine.default_clock_error(seed)
+    spec = {"imu": imu, "source": src, "fs_root": str(fs), "pwm_log": str(pwm_path), "end_grace_ms": 2500,
+            "clock_error": clock_error}
     spec.update(extra or {})
     env = dict(os.environ)
     env["MICROPYPATH"] = f"{devpath.DEVICE_DIR}:{VBOARD_DIR}:.frozen"
@@ -94,7 +102,7 @@ def run_firmware(cap: Capture, workdir, config: dict | None = None, imu: str = "
     pwm = read_pwm(pwm_path)
     files = sorted((fs / "logs").glob("S*.hlg")) if (fs / "logs").exists() else []
     return VirtualRun(workdir, p.stdout + p.stderr, events, messages, cues_from_pwm(pwm), pwm, wall,
-                      p.returncode, files)
+                      p.returncode, files, spec["clock_error"])
 
 
 def parse_console(text: str):

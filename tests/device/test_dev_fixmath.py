@@ -47,3 +47,19 @@ def test_pitch_and_roll_of_gravity_vectors():
             r = fixmath.roll_mdeg(int(l_ * s), int(u * s))
             assert abs(p - lean * 1000) < 30, (lean, roll, p)
             assert abs(r - roll * 1000) < 30, (lean, roll, r)
+
+
+def test_isqrt_allocates_nothing_up_to_the_small_int_limit():
+    # on the ESP32 (and the 32-bit unix build) an intermediate of 2**30 or more is a heap big int:
+    # under heap_lock it raises MemoryError, which is how a hidden one shows here
+    import micropython
+
+    ns = [0, 1, 2, 3, 99, 2 ** 29, 1073741822, 1073741823]  # up to 2**30 - 1, made before the lock
+    got = [0] * len(ns)
+    micropython.heap_lock()
+    try:
+        for i in range(len(ns)):
+            got[i] = fixmath.isqrt(ns[i])
+    finally:
+        micropython.heap_unlock()
+    assert got == [0, 1, 1, 1, 9, 23170, 32767, 32767], got

@@ -59,7 +59,13 @@ def driver(vb, **kw):
 
 
 def period(drv):
+    """The driver's sample period: num/den in 1/16 ms (the sample buffer's dt unit)."""
     return drv._st[1], drv._st[2]
+
+
+def dt_of(buf, k):
+    """Sample k's dt in 1/16 ms: an unsigned 16-bit value stored in an int16 array."""
+    return buf[7 * k] & 0xFFFF
 
 
 def read_all(vb, drv, step_ms, steps, max_n=N_BUF):
@@ -73,7 +79,7 @@ def read_all(vb, drv, step_ms, steps, max_n=N_BUF):
             n = drv.read(buf, max_n)
             ns.append(n)
             for k in range(n):
-                out.append(list(buf[7 * k:7 * k + 7]))
+                out.append([dt_of(buf, k)] + list(buf[7 * k + 1:7 * k + 7]))
             if n < max_n:
                 break
     return out, ns
@@ -172,7 +178,7 @@ def test_mpu_registers():
         d = driver(vb, rate_hz=rate)
         r = vb.imu.regs
         assert r[0x19] == div, (m, rate, r[0x19])  # SMPLRT_DIV
-        assert d.rate_hz == 1000 // (1 + div) and period(d) == (1 + div, 1)
+        assert d.rate_hz == 1000 // (1 + div) and period(d) == (16 * (1 + div), 1)
         assert r[0x6B] == 0x01  # PWR_MGMT_1: awake, PLL
         assert r[0x1B] == 0x10 and r[0x1C] == 0x10  # FS_SEL = AFS_SEL = 2: 1000 dps, 8 g
         assert r[0x23] == 0x78 and r[0x6A] & 0x40  # FIFO_EN accel+gyro, USER_CTRL.FIFO_EN
@@ -197,7 +203,7 @@ def test_st_registers():
             vb = board(m)
             d = driver(vb, rate_hz=rate)
             r = vb.imu.regs
-            assert d.rate_hz == (52, 104, 208)[code - 3] and period(d) == (1000, d.rate_hz)
+            assert d.rate_hz == (52, 104, 208)[code - 3] and period(d) == (16000, d.rate_hz)
             assert r[0x12] == 0x44  # CTRL3_C: BDU | IF_INC
             assert r[0x11] == (code << 4) | 0x08  # CTRL2_G: ODR, FS_G = 10 (1000 dps)
             if m == "lsm6ds3":
@@ -283,27 +289,40 @@ def test_file_sources_6_and_7_fields():
     d = driver(vb)
     out, _ = read_all(vb, d, 200, 12)
     assert [s[1:] for s in out] == [list(r) for r in rows]
-    # 7 fields: a 104 Hz capture (dt from the same accumulator) replayed into a 100 Hz MPU:
-    # sample-and-hold, so each output is some earlier-or-equal capture sample, in order
+    # 7 fields: a 104 Hz capture (dt in 1/16 ms from the same accumulator) replayed into a 100 Hz
+    # MPU: each output is the capture's motion at the chip's sampling instant, interpolated
+    # between the two capture samples around it. coded(i) is affine in i, so the first axis says
+    # where on the capture's timeline (in capture samples) the chip took each sample.
     acc = 0
     rows7 = []
+    cap_t = []
+    t = 0
     for r in rows:
-        acc += 1000
+        acc += 16000
         dt = acc // 104
         acc -= dt * 104
         rows7.append((dt,) + r)
+        t += dt
+        cap_t.append(t)
     vsources.write_samples(path, rows7, 7)
     vb = board("mpu6050", source=vsources.FileSource(path, fields=7))
     d = driver(vb)
     out, _ = read_all(vb, d, 200, 12)
-    idx = [index_of(array("h", s), 0) for s in out]
-    assert 185 <= len(out) <= 195, len(out)  # 200 samples at 104 Hz = 1.92 s -> ~192 at 100 Hz
-    assert all(b - a in (1, 2) for a, b in zip(idx, idx[1:])), idx
+    assert 190 <= len(out) <= 193, len(out)  # 200 samples at 104 Hz = 1.92 s -> ~192 at 100 Hz
     t = 0
     for k, s in enumerate(out):
         t += s[0]
-        cap_t = sum(r[0] for r in rows7[: idx[k] + 1])
-        assert 0 <= t - cap_t < 10, (k, t, cap_t)  # held sample is at most one capture period old
+        x = s[1]  # the interpolated capture index
+        j = min(max(x, 0), len(cap_t) - 2)
+        # the capture's time at index x (linear between samples) is the chip's sample time
+        tx = cap_t[j] + (cap_t[j + 1] - cap_t[j]) * (x - j)
+        assert abs(tx - t) <= 80, (k, x, t, tx)  # within half a capture sample (x is rounded)
+        assert abs(s[6] - (3 * x - 7)) <= 3, (k, s)  # the other axes interpolated alike
+    assert all(b[1] - a[1] in (1, 2) for a, b in zip(out, out[1:]))
+    # a 7-field dt above 32767 (an unsigned 16-bit value) round-trips through the file
+    vsources.write_samples(path, [(40000, 1, 2, 3, 4, 5, 6)], 7)
+    got = array("h", [0] * 7)
+    assert vsources.FileSource(path, fields=7).read(got) and got[0] & 0xFFFF == 40000
     try:
         os.remove(path)
     except (AttributeError, OSError):
@@ -334,7 +353,7 @@ def _check_overflow(m, stall_ms):
         while True:
             n = d.read(buf, N_BUF)
             for k in range(n):
-                t += buf[7 * k]
+                t += dt_of(buf, k)
                 got.append((index_of(buf, k), t))
             if n < N_BUF:
                 return
@@ -353,17 +372,28 @@ def _check_overflow(m, stall_ms):
         drain()
     assert d.overflows == 1, (m, d.overflows)
     assert len(got) > before + 80
-    gaps = 0
-    for (i0, t0), (i1, t1) in zip(got, got[1:]):
+    gaps = []
+    for k in range(1, len(got)):
+        i0, i1 = got[k - 1][0], got[k][0]
         assert i1 > i0, (m, i0, i1)
         if i1 != i0 + 1:
-            gaps += 1
-            # dt across the gap carries the lost samples' time: within 2 periods
-            assert abs((t1 - t0) * den - (i1 - i0) * num) <= 2 * num, (m, i0, i1, t1 - t0)
-    assert gaps == 1, (m, gaps)
-    # time stays true: sample time vs its index, over the whole run
-    for i, tt in got:
-        assert abs(tt * den - (i + 1) * num) <= 2 * num, (m, i, tt)
+            gaps.append(k)
+    assert len(gaps) == 1, (m, gaps)
+    # dt across the gap carries the lost samples' time; one dt holds at most 3.75 s (16 bits), so
+    # a longer gap goes on in the next samples' dt (each at most 60000 + a period)
+    k = gaps[0]
+    lost16 = (got[k][0] - got[k - 1][0]) * num // den
+    carriers = lost16 // 60000 + 1
+    assert stall_ms * 16 <= 60000 or carriers > 1, (m, carriers)
+    for j in range(k, k + carriers):
+        assert got[j][1] - got[j - 1][1] <= 60000 + num // den + 1, (m, j, got[j][1] - got[j - 1][1])
+    # time stays true: sample time vs its index, over the whole run (the carriers are behind
+    # until the last of them, never ahead)
+    for j, (i, tt) in enumerate(got):
+        if k <= j < k + carriers - 1:
+            assert tt * den <= (i + 1) * num + 2 * num, (m, i, tt)
+        else:
+            assert abs(tt * den - (i + 1) * num) <= 2 * num, (m, i, tt)
 
 
 def test_fifo_overflow_detected_and_resynced_every_model():
@@ -391,7 +421,7 @@ def _check_outage(m, power_loss):
             assert "0x6" in str(e), str(e)
             continue
         for k in range(n):
-            t += buf[7 * k]
+            t += dt_of(buf, k)
             got.append((index_of(buf, k), t))
     assert 6 <= errors <= 8, (m, errors)
     assert d.recoveries == 1, (m, d.recoveries)
@@ -412,8 +442,80 @@ def test_dt_sums_to_true_time_over_long_run():
     vb = board("lsm6dso", n=100000)
     d = driver(vb)
     out, _ = read_all(vb, d, 200, 150)  # 30 s
-    assert sum(s[0] for s in out) == len(out) * 1000 // 104
+    assert sum(s[0] for s in out) == len(out) * 16000 // 104
     assert abs(len(out) - 30 * 104) <= 21
+
+
+# -- the chip's true rate ----------------------------------------------------------------------
+def _dt_sum(vb, drv, step_ms, steps):
+    """Advance and drain like read_all; return the sum of dt (1/16 ms), keeping no samples."""
+    buf = array("h", [0] * (7 * N_BUF))
+    t = 0
+    for _ in range(steps):
+        vb.clock.advance(step_ms)
+        while True:
+            n = drv.read(buf, N_BUF)
+            for k in range(n):
+                t += dt_of(buf, k)
+            if n < N_BUF:
+                break
+    return t
+
+
+def _long_source():
+    return vsources.FuncSource(lambda i: coded(i % 10000))  # values stay within int16
+
+
+def test_rate_calibration_makes_dt_follow_the_chips_clock():
+    # the virtual chip's clock runs 2 % fast or slow; virtual time is the truth (ticks_us)
+    for m, ppm in (("lsm6dso", 20000), ("mpu6500", -20000), ("lsm6ds3", 13000), ("mpu6050", -7000)):
+        vb = board(m, source=_long_source(), clock_error=ppm / 1000000)
+        d = driver(vb)
+        nom_num, nom_den = period(d)
+        got = _dt_sum(vb, d, 200, 145)  # 29 s: nominal period, so dt runs off by the clock error
+        assert period(d) == (nom_num, nom_den) and d.rate_clock.windows == 0
+        t16 = 29000 * 16
+        err = (got - t16) * 1000000 // t16
+        assert abs(err - ppm) < 1500, (m, ppm, err)  # uncorrected: a fast chip makes time run fast
+        _dt_sum(vb, d, 200, 10)  # the first 30-s window completes
+        assert d.rate_clock.windows == 1 and period(d)[1] == 1024, (m, period(d))
+        got = _dt_sum(vb, d, 200, 150)  # 30 s more: dt follows the chip's true rate
+        err = (got - 30000 * 16) * 1000000 // (30000 * 16)
+        assert abs(err) < 600, (m, ppm, err)  # within 0.06 % (one 10-ms sample in 30 s, per end)
+        assert abs(d.rate_clock.ppm() - ppm) < 600, (m, ppm, d.rate_clock.ppm())
+        assert d.rate_hz in (100, 104)  # the nominal rate is still what the chip was asked for
+
+
+def test_rate_calibration_off_and_robust_to_an_overflow():
+    vb = board("lsm6dso", source=_long_source(), clock_error=0.02)
+    d = driver(vb, rate_cal=False)
+    assert d.rate_clock is None
+    err = (_dt_sum(vb, d, 200, 300) - 60000 * 16) * 1000000 // (60000 * 16)
+    assert abs(err - 20000) < 1000, err
+    # an overflow mid-window (a 4-s stall) does not spoil the estimate
+    vb = board("lsm6dso", source=_long_source(), clock_error=-0.015)
+    d = driver(vb)
+    _dt_sum(vb, d, 200, 200)  # 40 s: one window
+    assert d.rate_clock.windows == 1
+    vb.clock.advance(4000)
+    _dt_sum(vb, d, 200, 1)
+    assert d.overflows == 1
+    _dt_sum(vb, d, 200, 200)
+    rc = d.rate_clock
+    assert rc.windows == 2 and rc.rejected == 0, (rc.windows, rc.rejected)
+    assert abs(rc.ppm() + 15000) < 600, rc.ppm()
+    # a sensor outage: the window under way is dropped, the estimate kept through the reconfiguration
+    per = rc.per
+    vb.imu.unplug(1500)
+    for _ in range(30):
+        vb.clock.advance(200)
+        try:
+            d.read(array("h", [0] * (7 * N_BUF)), N_BUF)
+        except OSError:
+            pass
+    assert d.recoveries == 1 and rc.per == per and period(d) == (per, 1024)
+    _dt_sum(vb, d, 200, 160)
+    assert rc.windows == 3 and abs(rc.ppm() + 15000) < 600, (rc.windows, rc.ppm())
 
 
 # -- zero allocation and cost ---------------------------------------------------------------
@@ -463,6 +565,18 @@ def test_read_allocates_nothing_in_steady_state():
             finally:
                 micropython.heap_unlock()
             assert n >= 19, (m, n)
+        # the read that completes a rate-clock window and puts the measured period in force
+        _dt_sum(vb, d, 200, 144)  # 29.6 s since the driver started
+        assert d.rate_clock.windows == 0
+        for _ in range(6):
+            vb.clock.advance(200)
+            gc.collect()
+            micropython.heap_lock()
+            try:
+                d.read(buf, N_BUF)
+            finally:
+                micropython.heap_unlock()
+        assert d.rate_clock.windows == 1, m
         if MP:
             print("HEAPLOCK %s ok" % m)
 

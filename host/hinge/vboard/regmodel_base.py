@@ -7,13 +7,21 @@ map and FIFO format; this base owns what every chip has in common:
 * presence: ``unplug(ms, power_loss=True)`` makes the chip NACK every transfer for ``ms`` virtual
   milliseconds (``None``: until ``plug()``); with ``power_loss`` it comes back at power-on
   defaults with an empty FIFO, as a chip that lost its supply would.
-* timing: while the chip samples, sample ``k`` after the (re)start at virtual time ``t0`` is due at
-  ``t0 + floor((k + 1) * num / den)`` ms, the same integer phase accumulator the drivers use for
-  ``dt_ms``; ``sync(now)`` produces every sample due up to ``now``.
-* feeding: each sample takes the source value held at its time (sample-and-hold on the source's
-  own timeline, so a source at the chip's rate comes out one-to-one and a 104 Hz capture played
-  into a 100 Hz chip is resampled, not stretched). A source with ``lsb_per_g``/``lsb_per_kdps``
-  is rescaled to the chip's configured full scale; without, its counts pass through unchanged.
+* timing, in 1/16 ms (the sample buffer's dt unit): while the chip samples, sample ``k`` after
+  the (re)start at virtual time ``t0`` is due at ``t0 + floor((k + 1) * P)`` with ``P`` its period
+  (an integer phase accumulator, as the drivers use for ``dt``); ``sync(now)`` produces every
+  sample due up to virtual ``now`` ms.
+* clock error: ``clock_ppm`` (parts per million, + = fast) makes the chip sample at
+  ``rate * (1 + clock_ppm / 1e6)`` of virtual time, as a real IMU whose oscillator is 1-2 % off
+  its nominal rate; virtual time (the board's ``ticks_ms``/``ticks_us``) is the truth clock. Set
+  it before the chip is configured (it applies from the next (re)start of sampling).
+* feeding: each sample takes the source's value at its instant on the source's own timeline,
+  linearly interpolated between the two source samples around it (the chip samples the motion
+  at its own clock: a source at the chip's rate comes out one-to-one, within the 1/16-ms rounding
+  of the two timelines, and a 104 Hz capture played into a 100 Hz chip is resampled, not
+  stretched). A
+  source with ``lsb_per_g``/``lsb_per_kdps`` is rescaled to the chip's configured full scale;
+  without, its counts pass through unchanged.
 * faults: ``who_am_i`` overrides the ID register; ``stuck_reset`` keeps the reset bit set.
 
 MicroPython-compatible (runs in the unix port as the virtual board): no numpy, no dataclasses.
@@ -41,6 +49,7 @@ class ChipModel:
         self.regs = bytearray(256)
         self.who_am_i = None  # fault: override the WHO_AM_I value
         self.stuck_reset = False  # fault: the reset bit never clears
+        self.clock_ppm = 0  # the chip's oscillator error, parts per million (+ = samples fast)
         self.samples_made = 0  # samples produced by the sensor (FIFO or not)
         self.fifo_overflows = 0  # times the chip's FIFO overflowed (model side truth)
         self.exhausted = False  # the source has run out
@@ -50,17 +59,21 @@ class ChipModel:
         self._power_loss = False
         self._t = 0  # virtual time the model is synced to
         self._running = False
-        self._t0 = 0
+        self._t0 = 0  # (re)start of sampling, 1/16 ms
         self._acc = 0
-        self._num = 1
+        self._num = 1  # rate(): nominal period num/den ms
         self._den = 1
-        self._next_t = 0
+        self._pn = 16  # the chip's actual period pn/pd in 1/16 ms
+        self._pd = 1
+        self._next_t = 0  # due time of the next sample, 1/16 ms
         self._slot = 0
-        # source timeline (relative to the first time the chip started sampling)
+        # source timeline, 1/16 ms (relative to the first time the chip started sampling)
         self._src_t0 = None
         self._cur = array("h", [0] * 7)
         self._nxt = array("h", [0] * 7)
+        self._mix = array("h", [0] * 7)  # an interpolated sample
         self._cur_ok = False
+        self._cur_t = 0
         self._nxt_ok = False
         self._nxt_t = 0
         self._end_t = None
@@ -135,17 +148,26 @@ class ChipModel:
         if self._running and r[0] == self._num and r[1] == self._den:
             return
         self._num, self._den = r
-        self._t0 = now
+        self._pn, self._pd = self.period_q()
+        self._t0 = now * 16
         self._acc = 0
         self._running = True
         if self._src_t0 is None:
-            self._src_t0 = now
-        self._next_t = now + self._step()
+            self._src_t0 = self._t0
+        self._next_t = self._t0 + self._step()
+
+    def period_q(self):
+        """The chip's actual sample period while sampling: (pn, pd), pn/pd in 1/16 ms: the
+        nominal period divided by (1 + clock_ppm / 1e6)."""
+        ppm = self.clock_ppm
+        if not ppm:
+            return self._num * 16, self._den
+        return self._num * 16 * 1000000, self._den * (1000000 + ppm)
 
     def _step(self):
-        self._acc += self._num
-        d = self._acc // self._den
-        self._acc -= d * self._den
+        self._acc += self._pn
+        d = self._acc // self._pd
+        self._acc -= d * self._pd
         return d
 
     def sync(self, now):
@@ -157,7 +179,8 @@ class ChipModel:
             # came back: produce nothing for the time it was away (power loss) and answer again
             self.plug()
             self.retime()
-        while self._running and self._next_t <= now:
+        lim = now * 16
+        while self._running and self._next_t <= lim:
             t = self._next_t
             if self._absent and self._power_loss:
                 self._running = False
@@ -179,8 +202,8 @@ class ChipModel:
         if not src.read(nx):
             self._nxt_ok = False
             return False
-        dt = nx[0]
-        if dt <= 0:  # untimed source: one sample per period of the chip's rate at feed start
+        dt = nx[0] & 0xFFFF  # unsigned, 1/16 ms
+        if dt == 0:  # untimed source: one sample per period of the chip's rate at feed start
             self._src_timed = False
             self._src_acc += self._src_num
             dt = self._src_acc // self._src_den
@@ -198,8 +221,8 @@ class ChipModel:
             return True
         rel = t - self._src_t0
         if not self._cur_ok and not self._nxt_ok and self._end_t is None:
-            # first use: adopt the chip's current rate for an untimed source
-            self._src_num, self._src_den = self._num, self._den
+            # first use: adopt the chip's current period for an untimed source
+            self._src_num, self._src_den = self._pn, self._pd
             self._src_acc = 0
             self._nxt_t = 0
             if not self._src_load():
@@ -210,13 +233,14 @@ class ChipModel:
             for i in range(7):
                 c[i] = n[i]
             cur_t = self._nxt_t
+            self._cur_t = cur_t
             self._cur_ok = True
             if not self._src_load():
                 # the last sample covers half a period past its time: a chip at the source's
                 # rate ends exactly with it, and a slower or faster chip neither repeats it
                 # for long nor cuts the capture short
-                if self._src_timed and c[0] > 0:
-                    half = (c[0] + 1) // 2
+                if self._src_timed and c[0]:
+                    half = ((c[0] & 0xFFFF) + 1) // 2
                 else:
                     half = (self._src_num // self._src_den + 1) // 2
                 self._end_t = cur_t + (half if half > 0 else 1)
@@ -224,6 +248,22 @@ class ChipModel:
         if not self._nxt_ok and self._end_t is not None and rel >= self._end_t:
             return False
         c = self._cur if self._cur_ok else self._nxt
+        if self._cur_ok and self._nxt_ok:
+            a = rel - self._cur_t  # 1/16 ms since the source sample before this instant
+            b = self._nxt_t - rel  # and to the one after (> 0)
+            if b <= 1:
+                c = self._nxt
+            elif a > 1:
+                # between two source samples: the motion there, linearly interpolated (a chip
+                # samples continuous motion; the nearest sample would be up to half a period
+                # off in time, noise a gyro integral does not forgive)
+                m = self._mix
+                cc, nn = self._cur, self._nxt
+                w = a + b
+                for i in range(1, 7):
+                    m[i] = cc[i] + ((nn[i] - cc[i]) * a + (w >> 1)) // w
+                c = m
+            # else: on a source sample (within 1/16 ms: the two timelines' rounding)
         sg = getattr(src, "lsb_per_g", None)
         sk = getattr(src, "lsb_per_kdps", None)
         if sg or sk:

@@ -20,6 +20,10 @@ or, for ``micropython device/main.py`` with no host code, the environment variab
 
     HINGE_VBOARD='{"imu": "mpu6050", "source": {"path": "run.s6", "rate_hz": 104}}'
 
+The IMU's own clock is off by ``clock_error`` (a fraction: 0.02 = its samples come 2 % fast),
+as real IMUs are (1-2 %); the board's clock is the truth. In ``HINGE_VBOARD`` an absent
+``clock_error`` is drawn from ``seed`` (uniform in +-1.5 %: ``default_clock_error``).
+
 The clock: virtual milliseconds that move only when the device sleeps (``sleep_ms``,
 ``lightsleep``, ``idle``) or a test calls ``advance``, so a 10-minute run replays as fast as the
 code runs ("as fast as possible", ``scale=0``). With ``scale=k > 0`` virtual time also follows
@@ -149,11 +153,13 @@ class VBoard:
     a number or ``fn(t_ms)``; ``pwm_log``: optional file path, one ``t_ms,pin,duty_u16`` line per
     change; ``on_end``: "exit" (raise EndOfCapture on the next sleep after the capture ends plus
     ``end_grace_ms``) or "idle" (keep running, no new samples; ``PLAYED_LINE`` is printed once);
-    ``wdt_raise``: raise WDTReset on expiry (else only count it in ``wdt_expired``).
+    ``wdt_raise``: raise WDTReset on expiry (else only count it in ``wdt_expired``);
+    ``clock_error``: the IMU's clock error as a fraction (+ = fast; see ``regmodel_base``).
     """
 
     def __init__(self, imu="mpu6050", addr=None, source=None, clock=None, pinmap=None, fs_root=None,
-                 battery_mv=3900, pwm_log=None, on_end="exit", end_grace_ms=1000, wdt_raise=True, **imu_kw):
+                 battery_mv=3900, pwm_log=None, on_end="exit", end_grace_ms=1000, wdt_raise=True, clock_error=0,
+                 **imu_kw):
         self.clock = clock if clock is not None else Clock()
         self.devices = {}
         self.pwm_log = []
@@ -178,8 +184,10 @@ class VBoard:
         self._pinmap = pinmap
         self.fs_root = fs_root or "build/vfs"
         self.imu = None
+        self.clock_error = clock_error
         if imu:
             self.imu = make_imu(imu, addr, source, **imu_kw)
+            self.imu.clock_ppm = int(round(clock_error * 1000000))
             self.attach(self.imu)
         self.clock.listen(self._on_time)
 
@@ -259,7 +267,8 @@ class VBoard:
     def from_env(cls):
         """A board from ``HINGE_VBOARD`` (JSON): imu, addr, source {path, fields, rate_hz,
         lsb_per_g, lsb_per_kdps}, scale, start_ms, fs_root, pinmap, battery_mv, pwm_log,
-        on_end, end_grace_ms. Unset: an MPU-6050 at 0x68 with no source (all-zero samples)."""
+        on_end, end_grace_ms, clock_error (fraction; absent: drawn from seed, default 0).
+        Unset: an MPU-6050 at 0x68 with no source (all-zero samples)."""
         import json
 
         spec = {}
@@ -275,7 +284,18 @@ class VBoard:
         return cls(imu=spec.get("imu", "mpu6050"), addr=spec.get("addr"), source=src, clock=clock,
                    pinmap=spec.get("pinmap"), fs_root=spec.get("fs_root"),
                    battery_mv=spec.get("battery_mv", 3900), pwm_log=spec.get("pwm_log"),
-                   on_end=spec.get("on_end", "exit"), end_grace_ms=spec.get("end_grace_ms", 1000))
+                   on_end=spec.get("on_end", "exit"), end_grace_ms=spec.get("end_grace_ms", 1000),
+                   clock_error=spec.get("clock_error", default_clock_error(spec.get("seed", 0))))
+
+
+def default_clock_error(seed):
+    """The IMU clock error a board with this seed gets when none is set: uniform in +-1.5 %
+    (a fraction, in 1 ppm steps), the same under CPython and micropython (an integer hash)."""
+    x = (int(seed) * 2654435761 + 0x9E3779B9) & 0xFFFFFFFF
+    x ^= x >> 16
+    x = (x * 0x45D9F3B) & 0xFFFFFFFF
+    x ^= x >> 16
+    return (x % 30001 - 15000) / 1000000
 
 
 def make_imu(model, addr=None, source=None, **kw):
@@ -540,6 +560,10 @@ def sleep_ms(ms):
 
 def ticks_ms():
     return current().clock.ticks_ms()
+
+
+def ticks_us():
+    return current().clock.ticks_us()
 
 
 def ticks_diff(a, b):

@@ -1,10 +1,12 @@
 """Sample sources that feed the virtual IMU: a function, a list, or a binary file of int16.
 
 Every source has ``read(out) -> bool``: fill ``out`` (an ``array('h')`` of 7) with
-``[dt_ms, ax, ay, az, gx, gy, gz]`` for its next sample and return True, or return False at the
-end. ``dt_ms = 0`` means "untimed": the chip model then plays one source sample per chip sample
-period (at the chip's rate when feeding starts). A positive ``dt_ms`` places the sample on the
-source's own timeline and the chip resamples it (sample-and-hold).
+``[dt, ax, ay, az, gx, gy, gz]`` for its next sample and return True, or return False at the
+end. ``dt`` is the time since the source's previous sample in 1/16 ms, unsigned 16-bit (stored
+as its int16 bit pattern), as in the device's sample buffer. ``dt = 0`` means "untimed": the
+chip model then plays one source sample per chip sample period (at the chip's period when
+feeding starts). A positive ``dt`` places the sample on the source's own timeline and the chip
+resamples it at its own sampling instants (linear interpolation).
 
 Optional attributes ``lsb_per_g`` and ``lsb_per_kdps`` (counts per g, counts per 1000 deg/s)
 declare the source's scale; the chip model then rescales to its own configured full scale.
@@ -13,8 +15,8 @@ Without them the counts pass through unchanged (they must already be at the chip
 File formats (little-endian int16, no header):
 * ``fields=6``: ``ax ay az gx gy gz`` per sample (the host's conversion of a capture CSV);
   timing from ``rate_hz`` (integer phase accumulator, as the drivers use) or untimed if None.
-* ``fields=7``: ``dt_ms ax ay az gx gy gz`` per sample: the device's own sample-buffer layout,
-  so a raw capture written by the board replays with its own timing.
+* ``fields=7``: ``dt ax ay az gx gy gz`` per sample (dt in 1/16 ms, unsigned): the device's own
+  sample-buffer layout, so a raw capture written by the board replays with its own timing.
 """
 from array import array
 
@@ -30,8 +32,8 @@ class _Timed:
         r = self.rate_hz
         if not r:
             return 0
-        # period 1000/rate ms; rate may be fractional (given in Hz as int or float)
-        num, den = (1000, r) if isinstance(r, int) else (1000000, int(r * 1000 + 0.5))
+        # period 16000/rate in 1/16 ms; rate may be fractional (given in Hz as int or float)
+        num, den = (16000, r) if isinstance(r, int) else (16000000, int(r * 1000 + 0.5))
         self._acc += num
         d = self._acc // den
         self._acc -= d * den
@@ -138,13 +140,14 @@ class FileSource(_Timed):
 
 
 def write_samples(path, rows, fields=6):
-    """Write ``rows`` (iterables of ``fields`` ints) as little-endian int16 (host helper)."""
+    """Write ``rows`` (iterables of ``fields`` ints) as little-endian int16 (host helper); a
+    value above 32767 (a 7-field row's unsigned dt) is stored as its 16-bit pattern."""
     a = array("h")
     for r in rows:
         if len(r) != fields:
             raise ValueError("each row needs %d values" % fields)
         for v in r:
-            a.append(v)
+            a.append(((v + 0x8000) & 0xFFFF) - 0x8000)
     b = bytearray(len(a) * 2)
     for i in range(len(a)):
         v = a[i] & 0xFFFF
