@@ -150,7 +150,8 @@ S_IV0 = const(115)      # the last three step intervals, ms (0 = none yet)
 S_IV1 = const(116)
 S_IV2 = const(117)
 S_FLYN = const(118)     # steps with a flight phase in the current stride
-S_SIZE = const(119)
+S_C2 = const(119)       # 1 between a contact's 0.5 g and 1 g crossings (its onset is being found)
+S_SIZE = const(120)
 
 # step timing and trigger adaptation (step(), adapt())
 _FLY_MS = const(20)          # a step counts as airborne after >= 20 ms below 0.25 g: a real flight
@@ -178,11 +179,17 @@ _E_MAX = const(256)          # a tilt error beyond 1/16 rad (3.6 deg) is not gyr
 # per-step minimum -0.8..+0.1 g); walking keeps a foot on the ground and never drops below ~0.3 g
 # (SisFall brisk walking: 0.3-0.7 g). Below 0.25 g the runner is in the air.
 _AIR_Q12 = const(1024)
-# Contact: after a flight the ground force rises to body weight within 20-30 ms whether or not
-# the heel strikes with a transient; the rise through 0.5 g (above flight wobble of +-0.2 g)
-# marks the foot's contact to a few ms, where a fiducial on the force's shape would move by
-# tens of ms with the transient.
+# Contact: after a flight the ground force rises from ~0 g toward body weight, steeply with a
+# heel-strike transient (0.5 g within ~5 ms), more gently without (~15-20 ms): a fiducial on one
+# level moves by ~10 ms from step to step when only some steps strike the heel. The contact is
+# where the rise begins: the line through its 0.5 g and 1 g crossings (above the flight's +-0.2 g
+# wobble), extended back to 0 g. That needs the rise resolved by two or more samples (a period
+# <= 12 ms: 83 Hz and up); at 50 Hz one sample pair spans the whole rise and the 0.5 g
+# crossing alone is the better estimate.
 _CONTACT_Q12 = const(2048)
+_CONTACT2_Q12 = const(4096)
+_ONSET_MAX = const(640)      # the rise's start lies at most 40 ms (1/16 ms) before 0.5 g
+_ONSET_PER = const(192)      # extend back only at sample periods <= 12 ms (1/16 ms)
 
 EVT_STEP = const(1)
 EVT_STILL = const(2)
@@ -629,11 +636,28 @@ def run(st: ptr32, buf: ptr16, i0: int, n: int, yb: ptr32) -> int:
         elif pv >= _CONTACT_Q12 and st[S_AIR]:
             st[S_AIR] = 0
             st[S_TC] = t
+            if per <= _ONSET_PER:
+                st[S_C2] = 1
             k = ((st[S_PVP] + c30) & m31) - c30
             if pv > k:
                 st[S_TCB] = ((pv - _CONTACT_Q12) * dt) // (pv - k) - tq
             else:
                 st[S_TCB] = -tq
+        if pv >= _CONTACT2_Q12 and st[S_C2]:
+            # the 1 g crossing (same sample or later): move the contact back by the time from
+            # 0.5 g to 1 g, i.e. to where the rise extends to 0 g
+            st[S_C2] = 0
+            k = ((st[S_PVP] + c30) & m31) - c30
+            x = -tq
+            if pv > k:
+                x = ((pv - _CONTACT2_Q12) * dt) // (pv - k) - tq
+            # 1/16 ms from the 0.5 g crossing to the 1 g one
+            x = ((t - (((st[S_TC] + c30) & m31) - c30)) << 4) - x + (((st[S_TCB] + c30) & m31) - c30)
+            if x < 0:
+                x = 0
+            if x > _ONSET_MAX:
+                x = _ONSET_MAX
+            st[S_TCB] = (((st[S_TCB] + c30) & m31) - c30) + x
         st[S_PVP] = pv
         # step trigger: Schmitt on the low-passed vertical force
         if (((st[S_TRIG] + c30) & m31) - c30):
