@@ -580,18 +580,9 @@ def run(st: ptr32, buf: ptr16, i0: int, n: int, yb: ptr32) -> int:
             st[S_STILL] = sm
             if sm >= 200 and pv < 2048:
                 # still, yet the accelerometer's 1 g lies > 60 deg off g (e.g. g started on a
-                # knock): at rest the accelerometer reads gravity, so start g again from it
-                # (the filter alone cannot turn an upside-down g: its error is then zero)
-                gF = aF
-                gL = aL
-                gU = aU
-                while gF > 4096 or gF < -4096 or gL > 4096 or gL < -4096 or gU > 4096 or gU < -4096:
-                    gF = gF >> 1
-                    gL = gL >> 1
-                    gU = gU >> 1
-                gF = gF << 12
-                gL = gL << 12
-                gU = gU << 12
+                # knock): at rest the accelerometer reads gravity, so the next sample starts g
+                # again from it (the filter alone cannot turn an upside-down g: its error is zero)
+                st[S_INIT] = 1
             if (((st[S_CN] + c30) & m31) - c30) < (((st[S_CNMAX] + c30) & m31) - c30):
                 st[S_CN] = ((st[S_CN] + c30) & m31) - c30 + 1
                 st[S_CAF] = ((st[S_CAF] + c30) & m31) - c30 + aF
