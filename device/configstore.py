@@ -54,6 +54,7 @@ existing file (EEXIST): there the old file is removed first, and a reset in that
 leaves no ``config.json``, which ``load`` answers with the last good config.
 """
 import errno
+import gc
 import json
 import os
 
@@ -141,15 +142,24 @@ def _read(p):
 
     Bytes, not text: ``loads`` decodes, so bytes that are not UTF-8 get the same answer on every
     port (a text-mode read raises on some and not on others)."""
-    try:
-        with open(p, "rb") as f:
-            text = f.read(MAX_BYTES + 1)
-    except OSError as e:
-        if _errno(e) == errno.ENOENT:
-            return None, "missing"
-        return None, "unreadable (OSError %s)" % (_errno(e),)
-    except Exception as e:  # noqa: BLE001 - belt and braces: whatever a port raises, boot goes on
-        return None, "unreadable (%s)" % type(e).__name__
+    text = None
+    for attempt in (0, 1):
+        try:
+            with open(p, "rb") as f:
+                text = f.read(MAX_BYTES + 1)
+            break
+        except MemoryError:
+            # not the file's fault: a fragmented heap. Collect and try once more; if it still
+            # fails, say what it is (the runner's thresholds are not lost, only not read)
+            gc.collect()
+            if attempt:
+                return None, "out of memory reading it (heap %d bytes free)" % gc.mem_free()
+        except OSError as e:
+            if _errno(e) == errno.ENOENT:
+                return None, "missing"
+            return None, "unreadable (OSError %s)" % (_errno(e),)
+        except Exception as e:  # noqa: BLE001 - belt and braces: whatever a port raises, boot goes on
+            return None, "unreadable (%s)" % type(e).__name__
     if len(text) > MAX_BYTES:
         return None, "too large (> %d bytes)" % MAX_BYTES
     if not text.strip():

@@ -65,7 +65,8 @@ class App:
         self.fault = 0          # 1 while the IMU is failing
         self.faults = 0         # IMU errors seen
         self.overflows = 0
-        self.awake_us = 0       # CPU time awake (measured with ticks_us), for the power budget
+        self.awake_us = 0       # CPU time awake (ticks_us), folded into awake_ms below 1 s
+        self.awake_ms = 0       # ... in ms: a small int for 12 days (us would pass 2**30 in 18 min)
         self.heap_peak = 0      # largest live heap (gc.mem_alloc() after a collection), bytes
         self.loops = 0
         self.low_batt = 0
@@ -353,6 +354,9 @@ class App:
                     if m > self.heap_peak:
                         self.heap_peak = m
                 self.awake_us += time.ticks_diff(time.ticks_us(), t_wake)
+                if self.awake_us >= 1000000:
+                    self.awake_ms += self.awake_us // 1000
+                    self.awake_us %= 1000
                 self.wait(_RETRY_MS if self.fault else period)
         except KeyboardInterrupt:
             self.say("stopped (Ctrl-C)")
@@ -365,10 +369,11 @@ class App:
         if self.det is None:
             return
         run_ms = self.det.now()
-        share = (self.awake_us / 10) / run_ms if run_ms > 0 else 0   # percent of wall time awake
-        self.say("end: %d ms of samples, %d strides, %d loops, awake %d us (%d.%02d %% on this CPU), "
+        awake_ms = self.awake_ms + self.awake_us // 1000
+        share = (awake_ms * 100) / run_ms if run_ms > 0 else 0   # percent of wall time awake
+        self.say("end: %d ms of samples, %d strides, %d loops, awake %d ms (%d.%02d %% on this CPU), "
                  "%d sensor errors, %d FIFO overflows, heap peak %d bytes (free %d)" % (
-                     run_ms, self.det.strides, self.loops, self.awake_us, int(share), int(share * 100) % 100,
+                     run_ms, self.det.strides, self.loops, awake_ms, int(share), int(share * 100) % 100,
                      self.faults, self.overflows, self.heap_peak, gc.mem_free()))
 
 
@@ -380,7 +385,16 @@ def _errno(e):
 
 
 def main():
-    App().run()
+    app = None
+    try:
+        app = App()
+        app.run()
+    except MemoryError as e:
+        # Out of memory at start (a board with less free heap than the firmware needs): say so
+        # once, keep the unstoppable watchdog fed so the board does not reset in a loop, and
+        # return to the REPL so `hinge` can still reach it (and deploy a smaller config).
+        print("H # out of memory (%s): heap %d bytes free; the REPL stays up" % (e, gc.mem_free()))
+        board.wdt_keepalive(getattr(app, "wdt", None))
 
 
 if __name__ == "__main__":

@@ -102,6 +102,29 @@ def test_load_survives_an_internal_error(tmp_path, monkeypatch):
     assert st == "defaults: heap exhausted"
 
 
+def test_config_read_out_of_memory_is_retried_and_named(tmp_path, monkeypatch):
+    """A MemoryError reading config.json (a fragmented heap at boot) is no damaged file: the
+    read is tried again after a collection, and if it still fails the status says "out of
+    memory", not "unreadable"."""
+    root = str(tmp_path)
+    cs.save(root, {"lean_min_deg": 6})
+    real_open = open
+    fails = [1]
+
+    def flaky_open(path, *a, **k):
+        if str(path).endswith(cs.FILE) and fails[0] > 0:
+            fails[0] -= 1
+            raise MemoryError("memory allocation failed")
+        return real_open(path, *a, **k)
+
+    monkeypatch.setattr(cs, "open", flaky_open, raising=False)
+    cfg, st = cs.load(root)
+    assert st == "ok" and cfg["lean_min_deg"] == 6          # the second try read it
+    fails[0] = 2
+    cfg, st = cs.load(root)
+    assert "out of memory" in st and cfg["lean_min_deg"] == 6, st   # the last good one, said why
+
+
 def test_status_forms_match_the_brief(tmp_path):
     root = str(tmp_path)
     assert cs.load(root)[1] == "ok"

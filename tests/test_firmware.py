@@ -486,3 +486,23 @@ def _fresh_board():
     yield
     vmachine.install(None)
     os.environ.pop("HINGE_VBOARD", None)
+
+
+def test_out_of_memory_at_start_says_so_and_keeps_the_repl(monkeypatch, capsys):
+    """A MemoryError while booting (less free heap than the firmware needs) used to end main.py
+    with a traceback, and the unfed watchdog then reset the board in a loop: now one line says
+    what happened, the watchdog is kept fed, and main() returns to the REPL."""
+    main = devpath.import_device("main")
+    board = devpath.import_device("board")
+    fed = []
+
+    def boom(self):
+        self.wdt = "wdt"
+        raise MemoryError("memory allocation failed, allocating 1280 bytes")
+
+    monkeypatch.setattr(main.App, "run", boom)
+    monkeypatch.setattr(board, "wdt_keepalive", lambda w, *a: fed.append(w))
+    main.main()
+    out = capsys.readouterr().out
+    assert "out of memory" in out and "REPL" in out, out
+    assert fed == ["wdt"]

@@ -31,7 +31,7 @@ I_AWAKE, I_SLEEP, I_MOTOR_WORST = 44.0, 2.0, 1.0
 I_IMU = {"lsm6dso": 0.55, "mpu6500": 3.65}
 CUE_S_PER_H = 8.0  # typical: 10 cues/h x 0.8 s (power.md); the worst case is 48 s/h
 
-_END = re.compile(r"end: (\d+) ms of samples, (\d+) strides, (\d+) loops, awake (\d+) us .* heap peak (\d+) bytes")
+_END = re.compile(r"end: (\d+) ms of samples, (\d+) strides, (\d+) loops, awake (\d+) ms .* heap peak (\d+) bytes")
 _VEND = re.compile(r"virtual: end sim_us=(\d+) i2c_bytes=(\d+) i2c_transfers=(\d+) lightsleep_ms=(\d+) now_ms=(\d+)")
 
 
@@ -53,7 +53,8 @@ def measure(scenario: str, imu: str, seed: int = 1, repeats: int = 3) -> dict:
             sess = logdecode.decode_session(vr.session_files[-1])
             data = vr.session_files[-1].read_bytes()
             hdr = data.find(logdecode.fmt.SYNC)
-            run_ms, strides, loops, awake_us, heap = (int(x) for x in m.groups())
+            run_ms, strides, loops, awake_ms, heap = (int(x) for x in m.groups())
+            awake_us = awake_ms * 1000
             sim_us, i2c_bytes, _, sleep_ms, now_ms = (int(x) for x in v.groups())
             r = {"run_s": run_ms / 1000, "strides": strides, "loops": loops, "awake_us": awake_us,
                  "sim_us": sim_us, "fw_us": max(0, awake_us - sim_us), "i2c_bytes": i2c_bytes,
