@@ -9,37 +9,49 @@ Every function takes and returns small ints (|v| < 2**30 on the ESP32) and alloc
   (forward, left, up): ``atan2(-f, sqrt(l*l + u*u))``, any common scale, millidegrees.
 - ``roll_mdeg(l, u)``: roll about the forward axis, ``atan2(l, u)``, millidegrees.
 """
+from array import array
+
+import micropython
 from micropython import const
 
 # atan(2**-i) in millidegrees, i = 0..15
-_ATAN = (45000, 26565, 14036, 7125, 3576, 1790, 895, 448, 224, 112, 56, 28, 14, 7, 3, 2)
+_ATAN = array("i", (45000, 26565, 14036, 7125, 3576, 1790, 895, 448, 224, 112, 56, 28, 14, 7, 3, 2))
 _LIM = const(0x1000000)  # inputs are scaled below 2**24 so CORDIC growth (x1.65) stays < 2**26
+_LOW = const(0x400000)   # ... and above 2**22 for precision
 
 
-def atan2_mdeg(y, x):
-    """atan2(y, x) in millidegrees; (0, 0) gives 0."""
+@micropython.viper
+def atan2_mdeg(y: int, x: int) -> int:
+    """atan2(y, x) in millidegrees; (0, 0) gives 0. (viper: a stride's three angles in
+    bytecode cost about as much as all its samples' filtering)"""
     if x == 0 and y == 0:
         return 0
     while x >= _LIM or x <= -_LIM or y >= _LIM or y <= -_LIM:
-        x >>= 1
-        y >>= 1
+        x = x >> 1
+        y = y >> 1
     # scale small vectors up for precision
-    while -0x400000 < x < 0x400000 and -0x400000 < y < 0x400000:
-        x <<= 1
-        y <<= 1
+    while x > -_LOW and x < _LOW and y > -_LOW and y < _LOW:
+        x = x << 1
+        y = y << 1
     z = 0
     if x < 0:
         # rotate by 180 deg into the right half plane
         x = -x
         y = -y
         z = 180000
+    tab = ptr32(_ATAN)
     i = 0
-    for a in _ATAN:
+    while i < 16:
+        a = tab[i]
         if y > 0:
-            x, y = x + (y >> i), y - (x >> i)
+            t = x + (y >> i)
+            y = y - (x >> i)
+            x = t
             z += a
         else:
-            x, y = x - (y >> i), y + (x >> i)
+            t = x - (y >> i)
+            y = y + (x >> i)
+            x = t
             z -= a
         i += 1
     if z > 180000:
@@ -47,12 +59,12 @@ def atan2_mdeg(y, x):
     return z
 
 
-def isqrt(n):
-    """floor(sqrt(n)) for a non-negative small int."""
+@micropython.viper
+def isqrt(n: int) -> int:
+    """floor(sqrt(n)) for 0 <= n < 2**30 (Newton from above; no value passes n + 1)."""
     if n <= 0:
         return 0
     x = n
-    # (x + 1) >> 1, without x + 1: for n = 2**30 - 1 that is a heap big int on the ESP32
     y = (x >> 1) + (x & 1)
     while y < x:
         x = y

@@ -59,9 +59,10 @@ def bench_micropython(cap, overrides) -> list[dict]:
         rf.write_bytes(raw[:20000].astype("<i2").tobytes())
         cf = Path(td) / "c.json"
         cf.write_text(json.dumps(cfg))
-        # 1M: the samples and their blocks fit; a much larger heap would make every heap-allocated
+        # 2M: the samples, their blocks and the Madgwick garbage fit; a much larger heap (it was 4M)
+        # would make every heap-allocated
         # frame's block search ~20x longer than on the board (an ESP32 heap has ~6k blocks)
-        p = subprocess.run([devpath.micropython_cmd(), "-X", "heapsize=1M", str(runner), str(rf), str(cf),
+        p = subprocess.run([devpath.micropython_cmd(), "-X", "heapsize=2M", str(runner), str(rf), str(cf),
                             str(lsb_g), str(lsb_k)], capture_output=True, text=True, env=devpath.micropython_env())
     if p.returncode:
         raise RuntimeError("micropython bench failed: " + (p.stderr.strip().splitlines() or ["?"])[-1])
