@@ -14,6 +14,7 @@ import _thread
 import json
 import os
 import shutil
+import signal
 import sys
 import threading
 import time
@@ -339,6 +340,9 @@ class _CtrlC:
     takes it)."""
 
     def __init__(self, first):
+        # a shell's background job starts with SIGINT ignored, and then Python neither raises
+        # KeyboardInterrupt for a real Ctrl-C nor for interrupt_main(): give the test its own
+        self.old = signal.signal(signal.SIGINT, signal.default_int_handler)
         self.done = threading.Event()
         threading.Thread(target=self._press, args=(first,), daemon=True).start()
 
@@ -356,6 +360,7 @@ class _CtrlC:
             time.sleep(0.05)  # a press already on its way lands here, not in the test
         except KeyboardInterrupt:
             pass
+        signal.signal(signal.SIGINT, self.old)
 
 
 def test_capture_ctrl_c_writes_nothing_and_frees_the_board(make_board, tmp_path, capsys):
