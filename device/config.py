@@ -185,13 +185,10 @@ def number_end(b, i):
     if b[j] == 48:  # a leading 0 stands alone
         j += 1
     else:
-        while j < n and 48 <= b[j] <= 57:
-            j += 1
+        j = _digits(b, j, n)
     if j < n and b[j] == 46:  # .
-        j += 1
-        k = j
-        while j < n and 48 <= b[j] <= 57:
-            j += 1
+        k = j + 1
+        j = _digits(b, k, n)
         if j == k:
             return -1
     if j < n and (b[j] == 101 or b[j] == 69):  # e E
@@ -199,10 +196,16 @@ def number_end(b, i):
         if j < n and (b[j] == 43 or b[j] == 45):
             j += 1
         k = j
-        while j < n and 48 <= b[j] <= 57:
-            j += 1
+        j = _digits(b, k, n)
         if j == k:
             return -1
+    return j
+
+
+def _digits(b, j, n):
+    """The index after the ASCII digits that start at ``b[j]``."""
+    while j < n and 48 <= b[j] <= 57:
+        j += 1
     return j
 
 
