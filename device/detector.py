@@ -28,8 +28,8 @@ stride sums, stillness. Per step/stride (this module, plain Python, still no all
   the activity changes after 2 (3 back to walking) such strides in a row; standing after 2 s
   without a step.
 - **step timing**: the contact that ends a flight (kernel.py) while running, else the trigger.
-- **tilt correction and gyro bias** (``_correction``): the last stride's world-frame mean error,
-  without its lateral part in turns; its remainder integrated into the gyro bias.
+- **tilt correction and gyro bias** (``kernel.correct``): the last stride's world-frame mean
+  error, without its lateral part in turns; its remainder integrated into the gyro bias.
 - **coach** (coach.py) on running strides only.
 """
 from array import array
@@ -206,8 +206,6 @@ class Detector:
         st[kernel.S_SF] = 0
         st[kernel.S_SL] = 0
         st[kernel.S_SU] = 0
-        st[kernel.S_VMIN] = _BIG
-        st[kernel.S_VMAX] = -_BIG
         st[kernel.S_RMIN] = _BIG
         st[kernel.S_RMAX] = -_BIG
 

@@ -72,8 +72,7 @@ S_N = const(28)     # samples in the current stride (also index into the psi buf
 S_SF = const(29)    # sum of h (Q14) over the stride, F/L/U
 S_SL = const(30)
 S_SU = const(31)
-S_VMIN = const(32)  # min/max of vlp in the stride, Q16 g
-S_VMAX = const(33)
+S_SPARE32 = const(32)   # (unused: 32-33; activity is told by the flight phase, not the force swing)
 S_RMIN = const(34)  # min/max of h_L (Q14) in the stride: roll excursion
 S_RMAX = const(35)
 S_STILL = const(36)     # ms of continuous stillness
@@ -490,7 +489,7 @@ def run(st: ptr32, buf: ptr16, i0: int, n: int, yb: ptr32) -> int:
         gL += (cL * kg) >> 8
         gU += (cU * kg) >> 8
         # renormalise: g *= 1 - (|g|^2 - 1)/2 (one Newton step; |g|^2 - 1 from Q13 components,
-        # clamped to +-1/2 so a far-off g converges without overshoot), err in Q16
+        # clamped to +-1/4 so a far-off g converges without overshoot), err in Q16
         hF = gF >> 11
         hL = gL >> 11
         hU = gU >> 11
@@ -524,10 +523,6 @@ def run(st: ptr32, buf: ptr16, i0: int, n: int, yb: ptr32) -> int:
             st[S_PMIN] = vlp
         if vlp > (((st[S_PMAX] + c30) & m31) - c30):
             st[S_PMAX] = vlp
-        if vlp < (((st[S_VMIN] + c30) & m31) - c30):
-            st[S_VMIN] = vlp
-        if vlp > (((st[S_VMAX] + c30) & m31) - c30):
-            st[S_VMAX] = vlp
         if hL < (((st[S_RMIN] + c30) & m31) - c30):
             st[S_RMIN] = hL
         if hL > (((st[S_RMAX] + c30) & m31) - c30):

@@ -26,16 +26,21 @@ def _mp_env():
     return env
 
 
-def test_same_checks_under_micropython(micropython, tmp_path):
-    p = subprocess.run([micropython, "-X", "heapsize=2M", str(MP_SUITE)], capture_output=True, text=True,
-                       env=_mp_env(), cwd=str(tmp_path), timeout=120)
+def _run_suite(micropython, suite, heap, cwd):
+    """Run a plain-assert suite under micropython; every ``test_`` function must pass (its
+    SUMMARY line); returns the output."""
+    p = subprocess.run([micropython, "-X", f"heapsize={heap}", str(suite)], capture_output=True, text=True,
+                       env=_mp_env(), cwd=str(cwd), timeout=120)
     out = p.stdout + p.stderr
     assert p.returncode == 0, out
     summary = [ln.split() for ln in out.splitlines() if ln.startswith("SUMMARY")]
-    assert summary, out
-    _, passed, failed = summary[0]
-    n_tests = len(re.findall(r"^def test_", MP_SUITE.read_text(), re.M))
-    assert (int(passed), int(failed)) == (n_tests, 0), out
+    n_tests = len(re.findall(r"^def test_", suite.read_text(), re.M))
+    assert summary and (int(summary[0][1]), int(summary[0][2])) == (n_tests, 0), out
+    return out
+
+
+def test_same_checks_under_micropython(micropython, tmp_path):
+    out = _run_suite(micropython, MP_SUITE, "2M", tmp_path)
     # drv.read() under micropython.heap_lock(): no MemoryError for any family
     for m in ("mpu6050", "mpu6500", "lsm6ds3", "lsm6dso"):
         assert f"HEAPLOCK {m} ok" in out, out
@@ -45,13 +50,7 @@ def test_same_checks_under_micropython(micropython, tmp_path):
 
 
 def test_rateclock_checks_under_micropython(micropython, tmp_path):
-    p = subprocess.run([micropython, "-X", "heapsize=256K", str(RC_SUITE)], capture_output=True, text=True,
-                       env=_mp_env(), cwd=str(tmp_path), timeout=120)
-    out = p.stdout + p.stderr
-    assert p.returncode == 0, out
-    summary = [ln.split() for ln in out.splitlines() if ln.startswith("SUMMARY")]
-    n_tests = len(re.findall(r"^def test_", RC_SUITE.read_text(), re.M))
-    assert summary and (int(summary[0][1]), int(summary[0][2])) == (n_tests, 0), out
+    out = _run_suite(micropython, RC_SUITE, "256K", tmp_path)
     assert "HEAPLOCK rateclock ok" in out, out  # sync() under micropython.heap_lock()
 
 
