@@ -11,7 +11,9 @@ pin_button i2c_freq`` (-1 = use the pin map). Usage::
     t0 = board.ticks_ms(); board.lightsleep(200); board.ticks_diff(board.ticks_ms(), t0)
 
 On the ESP32 this is ``machine`` and ``time``. On the unix port and CPython (``sys.platform ==
-"linux"``) it is the virtual board (``host/hinge/vboard/vmachine.py``): its clock is virtual and
+"linux"``) ``machine`` is the virtual board's (``host/hinge/vboard/vmachine.py``, installed in
+``sys.modules`` before the firmware starts; this module imports nothing from the host, and the
+literal ``sys.platform`` tests below let a type checker pick the ESP32's branches): its clock is virtual and
 moves only when the device sleeps, so a long capture replays as fast as the code runs. Device code
 must therefore take time only from here (``ticks_ms``, ``ticks_us``, ``sleep_ms``, ``lightsleep``),
 never from ``time`` directly. ``board`` itself also serves as the ``clock`` object the IMU drivers accept.
@@ -20,18 +22,9 @@ import sys
 
 import time as _time
 
+import machine
+
 VIRTUAL = sys.platform == "linux"
-
-# (the literal sys.platform test lets a type checker pick the branch for its --platform)
-if sys.platform == "linux":
-    try:
-        import vmachine as machine
-    except ImportError:  # CPython: importing hinge.vboard puts vmachine on the path
-        import hinge.vboard  # noqa: F401
-
-        import vmachine as machine
-else:
-    import machine
 
 _PINMAP_PATH = "/pinmap.json"
 _pinmap = None

@@ -7,10 +7,11 @@ import pytest
 
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO / "host"))
-from hinge.common import devpath, mpshim  # noqa: E402
+from hinge.common import devpath  # noqa: E402
+from hinge.vboard import vmachine  # noqa: E402
 
-mpshim.install()
-sys.path.insert(0, str(REPO / "device"))
+devpath.add_device_path()
+vmachine.install(None)  # `import machine` (device/board.py) gives the virtual board, as on the unix port
 sys.path.insert(0, str(REPO / "tests" / "device"))
 
 REAL = REPO.parent / "shared" / "data" / "real"

@@ -5,13 +5,14 @@ under CPython as usual). Here they run again under ``micropython``, where ``heap
 (zero-allocation proof of ``drv.read``), and every file this part owns must compile with
 ``mpy-cross -march=xtensawin``.
 """
-import os
 import re
 import subprocess
 import sys
 from pathlib import Path
 
 import pytest
+
+from hinge.common import devpath
 
 REPO = Path(__file__).resolve().parents[2]
 MP_SUITE = Path(__file__).resolve().parent / "test_imu_mp.py"
@@ -21,9 +22,7 @@ OWNED += sorted((REPO / "host" / "hinge" / "vboard").glob("*.py"))
 
 
 def _mp_env():
-    env = dict(os.environ)
-    env["MICROPYPATH"] = f"{REPO / 'device'}:{REPO / 'host' / 'hinge' / 'vboard'}:.frozen"
-    return env
+    return devpath.micropython_env(REPO / "host" / "hinge" / "vboard")
 
 
 def _run_suite(micropython, suite, heap, cwd):
@@ -85,6 +84,7 @@ def test_micropython_board_from_env_plays_a_capture_and_exits(micropython, tmp_p
     cap = tmp_path / "cap.s6"
     vsources.write_samples(str(cap), [(i, -i, 4096, 0, 0, i) for i in range(520)], 6)
     script = (
+        "__import__('vboot').install()\n"
         "import board, imu\n"
         "from array import array\n"
         "d = imu.find_imu(board.i2c(), clock=board)\n"

@@ -196,7 +196,7 @@ def test_ctrl_c_interrupts_a_raw_repl_execution(vb):
         b.transport.exec_raw_no_follow("while True:\n    pass\n")
         time.sleep(0.3)
         b.transport.serial.write(b"\x03")
-        out, err = b._follow(5.0, None)
+        out, err = b.transport.follow(5.0)
         assert b"KeyboardInterrupt" in err
         assert b.eval_("1+2") == 3  # same interpreter, still in the raw REPL
     assert vb.restarts == 0

@@ -46,7 +46,6 @@ import contextlib
 import datetime
 import io
 import os
-import stat as _stat
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -55,7 +54,6 @@ import numpy as np
 
 from hinge.common.errors import HingeError
 
-BAUDRATE = 115200
 PLAYED = "virtual: capture played"  # the virtual board's status line when its capture has run out
 QUIET_HINT_S = 15.0  # passive follow: say once why nothing shows after this long
 COACHED = ("lean_min_deg", "lean_back_deg", "swivel_max_deg", "coach_upright", "coach_backward",
@@ -273,21 +271,20 @@ def resolve_port(port: str | None) -> str:
 
 
 def _check_port(port: str):
-    if "://" in port:
-        return
+    """transport.check_port, as a HingeError."""
+    from .transport import BoardError, check_port
+
     try:
-        st = os.stat(port)
-    except FileNotFoundError:
-        raise HingeError(f"no board at {port}: no such port (plug in the USB cable or check --port)") from None
-    except OSError as e:
-        raise HingeError(f"cannot open {port}: {e.strerror}") from None
-    if not _stat.S_ISCHR(st.st_mode):
-        raise HingeError(f"no MicroPython board on {port}: it is not a serial port")
+        check_port(port)
+    except BoardError as e:
+        raise HingeError(str(e)) from None
 
 
 def open_console(port: str, timeout: float = 0.2):
     """Open the board's serial port for reading only (exclusive; nothing is sent)."""
     import serial
+
+    from .transport import BAUDRATE, port_problem
 
     _check_port(port)
     try:
@@ -295,13 +292,7 @@ def open_console(port: str, timeout: float = 0.2):
                                     exclusive=True)
         ser.open()
     except (serial.SerialException, OSError, ValueError) as e:
-        text = str(e)
-        if "lock" in text.lower():
-            raise HingeError(f"{port} is busy: another program (mpremote, a serial monitor, "
-                             f"another hinge command) has it open") from None
-        if getattr(e, "errno", None) == 13 or "ermission" in text:
-            raise HingeError(f"no permission to open {port}: add yourself to the dialout (or uucp) group") from None
-        raise HingeError(f"cannot open {port}: {text.splitlines()[0] if text else type(e).__name__}") from None
+        raise HingeError(port_problem(port, e)) from None
     return ser
 
 
@@ -333,28 +324,6 @@ def _connect(port: str, soft_reset: bool = False, timeout: float = 5.0, retry_ti
     raise AssertionError("unreachable")
 
 
-_BOARD_LIMITS = """\
-def _hlim():
-    try:
-        import board, configstore
-    except ImportError as e:
-        print(repr(('nofw', str(e))))
-        return
-    try:
-        import os
-        os.stat('main.py')
-        m = True
-    except OSError:
-        m = False
-    c, s = configstore.load(board.fs_root())
-    print(repr(('ok', {k: c[k] for k in %r if k in c}, s, m)))
-try:
-    _hlim()
-finally:
-    del _hlim
-"""
-
-
 def _restart_firmware(port: str, timeout: float = 10.0):
     """Stop main.py, read the board's limits, soft-reset from the friendly REPL so main.py runs
     again, and hand over the open serial handle (nothing printed after the reset is lost)."""
@@ -362,25 +331,17 @@ def _restart_firmware(port: str, timeout: float = 10.0):
 
     board = _connect(port)
     try:
-        kind, *rest = ast.literal_eval(board.exec_(_BOARD_LIMITS % (COACHED,)).strip())
+        kind, *rest = board.value("console", "config")
         if kind != "ok":
             raise HingeError(f"no Hinge firmware on the board ({rest[0]}): run `hinge flash`")
         cfg, status, has_main = rest
         if not has_main:
             raise HingeError("the board has no main.py, so nothing would start: run `hinge flash`")
-        tr = board.transport
-        tr.exit_raw_repl()
-        tr.read_until(1, b">>> ", timeout=1.0)
-        tr.serial.write(b"\x04")  # Ctrl-D at the friendly REPL's empty line: soft reboot
-        got = tr.read_until(1, b"soft reboot\r\n", timeout=timeout)
-        if not got.endswith(b"soft reboot\r\n"):
-            raise HingeError(f"{port}: the board did not restart (press its reset button)")
-        ser = tr.serial
-        board.transport = None  # the handle is ours now
+        ser = board.release_after_reboot(timeout)
     except BoardError as e:
         raise HingeError(str(e)) from None
-    except (OSError, ValueError, SyntaxError) as e:
-        raise HingeError(f"lost the connection to {port}: {e}") from None
+    except (ValueError, TypeError) as e:
+        raise HingeError(f"unexpected answer from the board on {port}: {e}") from None
     finally:
         board.close()
     return ser, Limits.from_config(cfg, f"the board's config ({status})")
@@ -484,72 +445,7 @@ def follow(port, seconds, on_event, *, restart: bool = False, on_line=None, limi
 # ---- raw capture --------------------------------------------------------------------------------
 CAPTURE_READ_MS = 50  # FIFO read period on the board during a capture
 CAPTURE_QUIET_MS = 3000  # board-side: no sample for this long ends the capture with an error
-
-_CAPTURE = """\
-def _hcap(secs, rate, nb, per, quiet_ms):
-    import sys, binascii
-    from array import array
-    try:
-        import board, configstore, imu
-    except ImportError as e:
-        print('E no Hinge firmware on the board (%%s): run `hinge flash`' %% e)
-        return
-    cfg, st = configstore.load(board.fs_root())
-    if rate:
-        cfg['rate_hz'] = rate
-    board.configure(cfg)
-    kw = {} if cfg.get('imu_rate_cal', True) else {'rate_cal': False}
-    try:
-        d = imu.find_imu(board.i2c(), cfg['imu_model'], cfg['imu_addr'], cfg['rate_hz'], cfg['accel_range_g'],
-                         cfg['gyro_range_dps'], cfg['lpf_hz'], clock=board, **kw)
-    except OSError as e:
-        print('N', e)
-        return
-    print('I', repr((d.model, d.addr, d.rate_hz, d.lsb_per_g, d.lsb_per_kdps, d.accel_range_g, d.gyro_range_dps,
-                     d.lpf_hz, cfg['mount_up'], cfg['mount_forward'], st, sys.platform)))
-    buf = array('h', bytes(14 * nb))
-    mv = memoryview(buf)
-    goal = int(secs * 16000)
-    t = -1
-    total = 0
-    err = 0
-    d.flush()
-    seen = board.ticks_ms()
-    while True:
-        try:
-            n = d.read(buf, nb)
-        except OSError as e:
-            n = 0
-            err += 1
-            if err == 1:
-                print('W', e)
-        k = 0
-        while k < n:
-            t = 0 if t < 0 else t + (buf[7 * k] & 0xFFFF)
-            if t >= goal:
-                break
-            k += 1
-        if k:
-            sys.stdout.write('D' + binascii.b2a_base64(mv[:7 * k]).decode())
-            total += k
-            seen = board.ticks_ms()
-        if k < n:
-            break
-        if n == nb:
-            continue
-        if board.ticks_diff(board.ticks_ms(), seen) > quiet_ms:
-            print('E the IMU gave no samples for %%d s (after %%d samples)' %% (quiet_ms // 1000, total))
-            return
-        board.sleep_ms(per)
-    rc = getattr(d, 'rate_clock', None)
-    print('Z', total, t, d.overflows, d.lost, err, rc.windows if rc else -1, rc.rate_mhz() if rc else 0,
-          rc.ppm() if rc else 0)
-try:
-    _hcap(%r, %r, %d, %d, %d)
-finally:
-    del _hcap
-"""
-
+CAPTURE_BURST = 32  # samples per FIFO read: 448 bytes of buffer; 50 ms holds 5 samples at 104 Hz
 
 @dataclass
 class CaptureResult:
@@ -675,9 +571,9 @@ def capture(port, seconds: float, out, rate_hz: int | None = None, progress=None
     t0 = time.monotonic()
     restarted = False
     try:
-        code = _CAPTURE % (float(seconds), int(rate_hz or 0), 32, CAPTURE_READ_MS, CAPTURE_QUIET_MS)
         try:
-            board.exec_(code, timeout=10.0, on_data=st.feed)
+            board.call("capture", "run", float(seconds), int(rate_hz or 0), CAPTURE_BURST, CAPTURE_READ_MS,
+                       CAPTURE_QUIET_MS, timeout=10.0, on_data=st.feed)
         except KeyboardInterrupt:
             _interrupt(board)
             if restart:

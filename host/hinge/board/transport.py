@@ -26,6 +26,7 @@ import ast
 import base64
 import binascii
 import contextlib
+import functools
 import hashlib
 import io
 import os
@@ -33,12 +34,15 @@ import re
 import select
 import stat as _stat
 import time
+import tokenize
 from collections import namedtuple
 
 import serial
 import serial.tools.list_ports
 from mpremote.transport import TransportError
 from mpremote.transport_serial import SerialTransport
+
+from hinge.common import devpath
 
 BAUDRATE = 115200
 NO_BOARD = "no board found: plug in the USB cable or pass --port"
@@ -96,17 +100,37 @@ def find_port() -> str:
     return ports[0]
 
 
+def port_problem(port: str, err) -> str:
+    """One line saying why ``port`` could not be opened (``err``: the exception, or its text)."""
+    text = str(err)
+    if "lock" in text.lower():
+        return (f"{port} is busy: another program (mpremote, a serial monitor, "
+                f"another hinge command) has it open")
+    if getattr(err, "errno", None) == 13 or "ermission" in text:
+        return f"no permission to open {port}: add yourself to the dialout (or uucp) group"
+    return f"cannot open {port}: {text.splitlines()[0] if text else type(err).__name__}"
+
+
+def check_port(port: str):
+    """BoardError (one line) unless ``port`` is a serial device (or a pyserial URL)."""
+    if "://" in port:  # pyserial URLs (rfc2217://, socket://) are not files
+        return
+    try:
+        st = os.stat(port)
+    except FileNotFoundError:
+        raise BoardError(f"no board at {port}: no such port (plug in the USB cable or check --port)") from None
+    except OSError as e:
+        raise BoardError(f"cannot open {port}: {e.strerror}") from None
+    if not _stat.S_ISCHR(st.st_mode):
+        raise BoardError(f"no MicroPython REPL on {port}: it is not a serial port")
+
+
 def _why_unopenable(port: str, err) -> str:
+    """mpremote could not open ``port``: try once more with pyserial to learn why."""
     try:
         s = serial.Serial(port, BAUDRATE, exclusive=True, timeout=0)
     except serial.SerialException as e:
-        text = str(e)
-        if "lock" in text.lower():
-            return (f"{port} is busy: another program (mpremote, a serial monitor, "
-                    f"another hinge command) has it open")
-        if getattr(e, "errno", None) == 13 or "ermission" in text:
-            return f"no permission to open {port}: add yourself to the dialout (or uucp) group"
-        return f"cannot open {port}: {text}"
+        return port_problem(port, e)
     s.close()
     return f"cannot open {port}: {err}"
 
@@ -119,15 +143,7 @@ def connect(port: str | None = None, *, soft_reset: bool = False, timeout: float
     ``resume`` does. ``timeout``: seconds to wait for the REPL.
     """
     port = port or os.environ.get("HINGE_PORT") or find_port()
-    if "://" not in port:  # pyserial URLs (rfc2217://, socket://) are not files
-        try:
-            st = os.stat(port)
-        except FileNotFoundError:
-            raise BoardError(f"no board at {port}: no such port (plug in the USB cable or check --port)") from None
-        except OSError as e:
-            raise BoardError(f"cannot open {port}: {e.strerror}") from None
-        if not _stat.S_ISCHR(st.st_mode):
-            raise BoardError(f"no MicroPython REPL on {port}: it is not a serial port")
+    check_port(port)
     try:
         with contextlib.redirect_stdout(io.StringIO()):
             tr = _Transport(port, baudrate=BAUDRATE)
@@ -143,11 +159,19 @@ def connect(port: str | None = None, *, soft_reset: bool = False, timeout: float
 
 
 class _Transport(SerialTransport):
-    """mpremote's SerialTransport, waiting for input with select() instead of 10 ms sleeps.
+    """mpremote's SerialTransport, extended with what Hinge needs from a board.
 
-    Same protocol and semantics; only ``read_until``'s idle wait differs, which takes an
-    execution's round trip from ~11 ms to ~1 ms (every raw-paste acknowledgement waited).
+    * ``read_until`` waits for input with select() instead of 10 ms sleeps, and ``follow``
+      reads an execution's output in bulk (mpremote's reads a byte at a time): the protocol
+      is unchanged; an execution's round trip drops from ~11 ms to ~1 ms.
+    * ``tool`` / ``call``: the board programs of ``device/tools/`` (sent once per connection).
+    * ``soft_reboot``: leave the raw REPL and soft-reset from the friendly one, so that boot.py
+      and then main.py run (as after power-up; main.py never runs after a raw soft reset).
     """
+
+    def __init__(self, *args, **kw):
+        super().__init__(*args, **kw)
+        self.tools = set()  # board programs loaded in the board's interpreter
 
     def read_until(self, min_num_bytes, ending, timeout=10, data_consumer=None,
                    timeout_overall=None):
@@ -178,169 +202,122 @@ class _Transport(SerialTransport):
             select.select([fd], [], [], w)
         return bytes(data)
 
+    def enter_raw_repl(self, soft_reset=True, timeout_overall=10):
+        if soft_reset:
+            self.tools.clear()  # a fresh interpreter
+        super().enter_raw_repl(soft_reset, timeout_overall)
 
-# Board-side code. Names are prefixed _h and deleted again: the REPL's globals are the user's.
-_LISTDIR = """\
-import os
-def _hl(p):
-    r = []
-    for e in (os.ilistdir(p) if p else os.ilistdir()):
-        d = e[1] == 0x4000
-        s = e[3] if len(e) > 3 else 0
-        if not d and not s:
-            s = os.stat((p + '/' if p else '') + e[0])[6]
-        r.append((e[0], d, s))
-    return r
-try:
-    print(repr(_hl(%r)))
-finally:
-    del _hl
-"""
-
-_READ = """\
-import os, binascii
-def _hr(p, n):
-    print(os.stat(p)[6])
-    with open(p, 'rb') as f:
-        while 1:
-            b = f.read(n)
-            if not b:
-                break
-            print(binascii.b2a_base64(b).decode(), end='')
-try:
-    _hr(%r, %d)
-finally:
-    del _hr
-"""
-
-_READ_RANGE = """\
-import os, binascii
-def _hq(p, o, n, c):
-    print(os.stat(p)[6])
-    with open(p, 'rb') as f:
-        f.seek(o)
-        while n > 0:
-            b = f.read(c if c < n else n)
-            if not b:
-                break
-            n -= len(b)
-            print(binascii.b2a_base64(b).decode(), end='')
-try:
-    _hq(%r, %d, %d, %d)
-finally:
-    del _hq
-"""
-
-_WRITE_OPEN = """\
-import os, binascii
-_hf = open(%r, 'wb')
-def _hw(s):
-    _hf.write(binascii.a2b_base64(s))
-"""
-
-_WRITE_CLOSE = """\
-def _hc(t, p, n):
-    _hf.close()
-    s = os.stat(t)[6]
-    if s != n:
-        raise OSError('wrote %%d bytes, expected %%d' %% (s, n))
-    try:
-        os.rename(t, p)
-    except OSError:  # FAT will not rename over a file
-        os.remove(p)
-        os.rename(t, p)
-try:
-    _hc(%r, %r, %d)
-finally:
-    del _hc, _hw, _hf
-"""
-
-_WRITE_ABORT = """\
-try:
-    _hf.close()
-except Exception:
-    pass
-try:
-    import os
-    os.remove(%r)
-except OSError:
-    pass
-for _n in ('_hf', '_hw', '_hc'):
-    if _n in globals():
-        del globals()[_n]
-"""
-
-_CHECKSUM = """\
-import binascii
-def _hs(p):
-    try:
-        import hashlib
-        h = hashlib.sha256()
-        a = 'sha256'
-    except (ImportError, AttributeError):
-        h = None
-        a = 'crc32'
-    c = 0
-    b = bytearray(1024)
-    m = memoryview(b)
-    with open(p, 'rb') as f:
-        while 1:
-            n = f.readinto(b)
+    def follow(self, timeout, data_consumer=None):
+        """``stdout 0x04 stderr 0x04`` of an execution, read in bulk, as mpremote's ``follow``
+        returns it (``data_consumer(bytes)`` gets stdout as it arrives); TransportError after
+        ``timeout`` seconds of silence. The raw REPL's '>' prompt is left unread: it is the last
+        byte the board sends, so the last two arrived bytes are kept back until they are read one
+        at a time, and it is never consumed (``exec_raw_no_follow`` reads it next)."""
+        ser = self.serial
+        fd = getattr(ser, "fd", None)
+        parts = (bytearray(), bytearray())
+        which = 0
+        quiet_until = time.monotonic() + timeout
+        while True:
+            n = ser.in_waiting
             if not n:
-                break
-            if h:
-                h.update(m[:n])
-            else:
-                c = binascii.crc32(m[:n], c)
-    print(a, binascii.hexlify(h.digest()).decode() if h else '%%08x' %% (c & 0xffffffff))
-try:
-    _hs(%r)
-finally:
-    del _hs
-"""
-
-_CHECKSUMS = """\
-import binascii
-def _hm(ps):
-    try:
-        import hashlib
-        hashlib.sha256
-        a = 'sha256'
-    except (ImportError, AttributeError):
-        a = 'crc32'
-    b = bytearray(1024)
-    m = memoryview(b)
-    for p in ps:
-        try:
-            f = open(p, 'rb')
-        except OSError:
-            print(repr((p, None, None)))
-            continue
-        h = hashlib.sha256() if a == 'sha256' else None
-        c = 0
-        with f:
-            while 1:
-                n = f.readinto(b)
-                if not n:
-                    break
-                if h:
-                    h.update(m[:n])
+                left = quiet_until - time.monotonic()
+                if left <= 0:
+                    raise TransportError(f"no answer for {timeout:g} s (is the board busy?)")
+                if fd is not None:
+                    select.select([fd], [], [], min(left, 0.2))
                 else:
-                    c = binascii.crc32(m[:n], c)
-        print(repr((p, a, binascii.hexlify(h.digest()).decode() if h else '%%08x' %% (c & 0xffffffff))))
-try:
-    _hm(%r)
-finally:
-    del _hm
-"""
+                    time.sleep(0.002)
+                continue
+            data = ser.read(n - 2 if n > 2 else 1)
+            quiet_until = time.monotonic() + timeout
+            while data:
+                i = data.find(b"\x04")
+                part = data if i < 0 else data[:i]
+                parts[which].extend(part)
+                if which == 0 and data_consumer and part:
+                    data_consumer(part)
+                if i < 0:
+                    break
+                data = data[i + 1:]
+                which += 1
+                if which == 2:
+                    return bytes(parts[0]), bytes(parts[1])
 
-_INFO = """\
-import sys
-_hi = sys.implementation
-print(repr((_hi.name, tuple(_hi.version), getattr(_hi, '_mpy', None), sys.platform,
-            getattr(_hi, '_machine', ''), getattr(_hi, '_build', ''))))
-del _hi
-"""
+    def soft_reboot(self, timeout=10.0) -> bool:
+        """Leave the raw REPL, wait for the friendly prompt and press Ctrl-D there: a soft reboot
+        after which boot.py and main.py run. True once the board said ``soft reboot`` (the port
+        stays open: what the fresh firmware prints can be read next)."""
+        self.tools.clear()
+        if self.in_raw_repl:
+            self.exit_raw_repl()
+        self.read_until(1, b">>> ", timeout=1.0)  # the friendly REPL's banner and prompt
+        self.serial.write(b"\x04")  # Ctrl-D at an empty line: soft reboot
+        return self.read_until(1, b"soft reboot\r\n", timeout=timeout).endswith(b"soft reboot\r\n")
+
+    def tool(self, name: str):
+        """Load ``device/tools/<name>.py`` into the board's interpreter (once per connection)."""
+        if name not in self.tools:
+            self.exec(tool_load_code(name))
+            self.tools.add(name)
+
+    def call(self, name: str, func: str, *args, timeout=10, data_consumer=None, show=False):
+        """``(stdout, stderr)`` of ``func(*args)`` from board program ``name`` (loaded first if
+        needed; loaded again if the board's interpreter lost it). ``show``: print the value."""
+        self.tool(name)
+        code = tool_call_code(name, func, *args, show=show)
+        out, err = self.exec_raw(code, timeout, data_consumer)
+        if err and f"_hinge_{name}" in err.decode("utf-8", "replace") and b"NameError" in err:
+            self.tools.discard(name)  # the interpreter was restarted under us: load it again
+            self.tool(name)
+            out, err = self.exec_raw(code, timeout, data_consumer)
+        return out, err
+
+
+# ---- board programs: device/tools/*.py, sent once per connection, then called ----------------
+TOOLS_DIR = devpath.DEVICE_DIR / "tools"
+
+
+@functools.cache
+def tool_source(name: str) -> str:
+    """The text of ``device/tools/<name>.py`` as the host sends it: docstrings, comment lines
+    and blank lines left out (they cost transfer time and board RAM, nothing else)."""
+    path = TOOLS_DIR / f"{name}.py"
+    try:
+        src = path.read_text()
+    except OSError:
+        raise BoardError(f"no board program {path.name} in {TOOLS_DIR}") from None
+    lines = src.splitlines()
+    inside = set()  # lines inside a multi-line string: kept as they are
+    for tok in tokenize.generate_tokens(io.StringIO(src).readline):
+        if tok.type == tokenize.COMMENT:  # cut the line where its comment starts
+            row, col = tok.start
+            lines[row - 1] = lines[row - 1][:col].rstrip()
+        elif tok.type == tokenize.STRING:
+            inside.update(range(tok.start[0] + 1, tok.end[0] + 1))
+    drop = set()
+    for node in ast.walk(ast.parse(src)):
+        body = getattr(node, "body", None)
+        if (isinstance(body, list) and len(body) > 1 and isinstance(body[0], ast.Expr)
+                and isinstance(body[0].value, ast.Constant) and isinstance(body[0].value.value, str)):
+            drop.update(range(body[0].lineno, body[0].end_lineno + 1))
+    return "\n".join(ln for i, ln in enumerate(lines, 1) if i not in drop and (ln.strip() or i in inside)) + "\n"
+
+
+def tool_load_code(name: str) -> str:
+    """Board code that runs ``device/tools/<name>.py`` in a namespace of its own and keeps it as
+    the REPL global ``_hinge_<name>`` (the user's globals are otherwise left alone)."""
+    return (f"_h = {{'__name__': {name!r}}}\nexec({tool_source(name)!r}, _h)\n"
+            f"_hinge_{name} = type({name!r}, (), _h)\ndel _h")
+
+
+def tool_call_code(name: str, func: str, *args, show: bool = False) -> str:
+    """One line calling ``func(*args)`` of a loaded board program; ``show``: print its value's repr.
+
+    Arguments pass as Python literals (ints, floats, str, bytes, lists, tuples, dicts, None).
+    """
+    call = f"_hinge_{name}.{func}({', '.join(repr(a) for a in args)})"
+    return f"print(repr({call}))" if show else call
 
 
 def local_checksum(data: bytes, algo: str) -> str:
@@ -355,7 +332,7 @@ def local_checksum(data: bytes, algo: str) -> str:
 class Board:
     """A board in its raw REPL, over mpremote's SerialTransport. Use :func:`connect`."""
 
-    def __init__(self, port: str, transport: SerialTransport):
+    def __init__(self, port: str, transport: _Transport):
         self.port = port
         self.transport = transport
 
@@ -398,34 +375,36 @@ class Board:
         the friendly REPL, so boot.py and then main.py run (as after power-up), then close the
         port. (:meth:`soft_reset` stays in the raw REPL, where main.py does not run.)
         """
+        try:
+            self._soft_reboot(timeout)
+        finally:
+            self.close(leave_raw=False)
+
+    def _soft_reboot(self, timeout: float):
+        """The transport's friendly soft reboot, as BoardError when the board did not restart."""
         tr = self._live()
         try:
-            if tr.in_raw_repl:
-                tr.exit_raw_repl()
-            tr.read_until(1, b">>> ", timeout=1.0)  # the friendly REPL's banner and prompt
-            tr.serial.write(b"\x04")  # Ctrl-D at an empty line: soft reboot
-            got = tr.read_until(1, b"soft reboot", timeout=timeout)
+            rebooted = tr.soft_reboot(timeout)
         except (OSError, serial.SerialException) as e:
-            self.close(leave_raw=False)
             raise BoardError(f"lost the connection to {self.port}: {e}") from None
-        self.close(leave_raw=False)
-        if not got.endswith(b"soft reboot"):
+        if not rebooted:
             raise BoardError(f"{self.port}: the board did not restart (press its reset button)")
+        return tr
+
+    def release_after_reboot(self, timeout: float = 10.0):
+        """:meth:`run_main`, but hand over the open serial handle instead of closing it (nothing
+        the fresh firmware prints is lost); the Board is closed without touching the port."""
+        tr = self._soft_reboot(timeout)
+        self.transport = None
+        return tr.serial
 
     def run_main_watch(self, markers=(b"\n",), wait: float = 5.0, timeout: float = 10.0) -> str:
         """:meth:`run_main`, but first read what the firmware prints after the reset: until a
         line holding one of ``markers`` is complete, the friendly prompt shows (main.py ended or
         crashed), or ``wait`` seconds pass. Returns that text; closes the port."""
-        tr = self._live()
         got = bytearray()
         try:
-            if tr.in_raw_repl:
-                tr.exit_raw_repl()
-            tr.read_until(1, b">>> ", timeout=1.0)
-            tr.serial.write(b"\x04")
-            if not tr.read_until(1, b"soft reboot", timeout=timeout).endswith(b"soft reboot"):
-                raise BoardError(f"{self.port}: the board did not restart (press its reset button)")
-            ser = tr.serial
+            ser = self._soft_reboot(timeout).serial
             fd = getattr(ser, "fd", None)
             deadline = time.monotonic() + wait
             while time.monotonic() < deadline:
@@ -444,79 +423,63 @@ class Board:
             self.close(leave_raw=False)
         return got.decode("utf-8", "replace").replace("\r\n", "\n")
 
-    def _live(self) -> SerialTransport:
+    def _live(self) -> _Transport:
         if self.transport is None:
             raise BoardError(f"{self.port} is closed")
         return self.transport
 
-    def _run(self, code: str, timeout: float, on_data=None) -> tuple[bytes, bytes]:
+    def _run(self, code: str | None, timeout: float, on_data=None, tool=None) -> tuple[bytes, bytes]:
+        """(stdout, stderr) of ``code``, or with ``tool = (name, func, args, show)`` of a board
+        program's function (see :meth:`_Transport.call`)."""
         tr = self._live()
         try:
             with contextlib.redirect_stdout(io.StringIO()):
-                tr.exec_raw_no_follow(code)
-            return self._follow(timeout, on_data)
+                if tool is None:
+                    return tr.exec_raw(code, timeout, on_data)
+                name, func, args, show = tool
+                return tr.call(name, func, *args, timeout=timeout, data_consumer=on_data, show=show)
         except TransportError as e:
-            raise BoardError(f"{self.port}: {e}") from None
+            raise BoardError(f"{self.port}: {_one_line(str(e))}") from None
         except (OSError, serial.SerialException) as e:
             raise BoardError(f"lost the connection to {self.port}: {e}") from None
 
-    def _follow(self, timeout: float, on_data) -> tuple[bytes, bytes]:
-        """Read ``stdout 0x04 stderr 0x04`` in bulk, leaving the raw REPL's '>' prompt unread.
-
-        The prompt is the last byte the board sends, so keeping the last two arrived bytes
-        back until they are read one at a time never consumes it (mpremote reads it next).
-        """
-        ser = self.transport.serial
-        fd = getattr(ser, "fd", None)
-        parts = (bytearray(), bytearray())
-        which = 0
-        quiet_until = time.monotonic() + timeout
-        while True:
-            n = ser.in_waiting
-            if not n:
-                left = quiet_until - time.monotonic()
-                if left <= 0:
-                    raise BoardError(f"{self.port}: no answer for {timeout:g} s (is the board busy?)")
-                if fd is not None:
-                    select.select([fd], [], [], min(left, 0.2))
-                else:
-                    time.sleep(0.002)
-                continue
-            data = ser.read(n - 2 if n > 2 else 1)
-            quiet_until = time.monotonic() + timeout
-            while data:
-                i = data.find(b"\x04")
-                part = data if i < 0 else data[:i]
-                parts[which].extend(part)
-                if which == 0 and on_data and part:
-                    on_data(part)
-                if i < 0:
-                    break
-                data = data[i + 1:]
-                which += 1
-                if which == 2:
-                    return bytes(parts[0]), bytes(parts[1])
-
-    def exec_(self, code: str, timeout: float = 10.0, on_data=None) -> str:
-        """Run ``code`` on the board; its printed output. ``timeout``: longest silence allowed."""
-        out, err = self._run(code, timeout, on_data)
+    @staticmethod
+    def _result(out: bytes, err: bytes) -> str:
         if err:
             text = err.decode("utf-8", "replace")
             raise BoardError(f"on the board: {_one_line(text)}", detail=text, errno=_errno_of(text))
         return out.decode("utf-8", "replace")
 
+    def exec_(self, code: str, timeout: float = 10.0, on_data=None) -> str:
+        """Run ``code`` on the board; its printed output. ``timeout``: longest silence allowed."""
+        return self._result(*self._run(code, timeout, on_data))
+
     def eval_(self, expr: str, timeout: float = 10.0):
         """The value of a Python literal expression evaluated on the board."""
-        out = self.exec_(f"print(repr(({expr})))", timeout)
+        return self._literal(self.exec_(f"print(repr(({expr})))", timeout))
+
+    @staticmethod
+    def _literal(out: str):
         try:
             return ast.literal_eval(out.strip())
         except (ValueError, SyntaxError):
             raise BoardError(f"not a literal from the board: {out.strip()[:80]!r}") from None
 
+    def call(self, tool: str, func: str, *args, timeout: float = 10.0, on_data=None) -> str:
+        """Run ``func(*args)`` of the board program ``device/tools/<tool>.py`` (sent to the board
+        once per connection); what it printed. ``timeout``: longest silence allowed."""
+        return self._result(*self._run(None, timeout, on_data, (tool, func, args, False)))
+
+    def value(self, tool: str, func: str, *args, timeout: float = 10.0):
+        """The value (a Python literal) of ``func(*args)`` of a board program."""
+        return self._literal(self._result(*self._run(None, timeout, None, (tool, func, args, True))))
+
     # ---- files --------------------------------------------------------------------------
-    def _fs(self, code: str, path: str, timeout: float = 10.0, on_data=None) -> str:
+    def _fs(self, func: str, path: str, *args, timeout: float = 10.0, on_data=None, show=False):
+        """``fsops.func(*args)`` (printed output, or with ``show`` its value) with an OSError
+        named after ``path``."""
         try:
-            return self.exec_(code, timeout, on_data)
+            return self._result(*self._run(None, timeout, on_data, ("fsops", func, args, show)))
         except BoardError as e:
             if e.errno == 2:
                 raise BoardError(f"{path}: no such file or folder on the board", e.detail, 2) from None
@@ -526,9 +489,7 @@ class Board:
 
     def fs_stat(self, path: str) -> os.stat_result:
         """``os.stat`` on the board (mode, size, mtime ...)."""
-        p = _norm(path) or "."
-        out = self._fs(f"import os\nprint(repr(tuple(os.stat({p!r}))))", path)
-        return os.stat_result(ast.literal_eval(out.strip()))
+        return os.stat_result(self._literal(self._fs("stat", path, _norm(path) or ".", show=True)))
 
     def fs_exists(self, path: str) -> bool:
         try:
@@ -541,24 +502,17 @@ class Board:
 
     def fs_listdir(self, path: str = "") -> list[Entry]:
         """Entries of a board folder with their sizes (from os.stat where ilistdir has none)."""
-        out = self._fs(_LISTDIR % _norm(path), path)
-        return [Entry(*e) for e in ast.literal_eval(out.strip())]
+        return [Entry(*e) for e in self._literal(self._fs("listdir", path, _norm(path), show=True))]
 
     def fs_remove(self, path: str):
-        self._fs(f"import os\nos.remove({_norm(path)!r})", path)
+        self._fs("remove", path, _norm(path))
 
     def fs_rmdir(self, path: str):
-        self._fs(f"import os\nos.rmdir({_norm(path)!r})", path)
+        self._fs("rmdir", path, _norm(path))
 
     def fs_mkdir(self, path: str, exist_ok: bool = True):
         """Make a folder and its parents on the board."""
-        parts = _norm(path).split("/")
-        for k in range(1, len(parts) + 1):
-            sub = "/".join(parts[:k])
-            last = k == len(parts)
-            code = (f"import os\ntry:\n os.mkdir({sub!r})\nexcept OSError as e:\n"
-                    f" if e.errno != 17 or {not exist_ok and last}:\n  raise")
-            self._fs(code, path)
+        self._fs("mkdir", path, _norm(path), bool(exist_ok))
 
     def fs_read(self, path: str, progress=None, chunk: int = 1024, timeout: float = 10.0) -> bytes:
         """A board file's bytes. ``progress(done, total)`` is called as data arrives.
@@ -566,7 +520,6 @@ class Board:
         One execution streams the file as base64 lines of ``chunk`` bytes each; ``timeout`` is
         the longest silence allowed.
         """
-        p = _norm(path)
         size = None
         got = bytearray()
 
@@ -583,7 +536,7 @@ class Board:
             done = min(size, (len(got) - len(str(size)) - 1) * 3 // 4)
             progress(done, size)
 
-        out = self._fs(_READ % (p, chunk), path, timeout, on_data)
+        out = self._fs("read", path, _norm(path), chunk, timeout=timeout, on_data=on_data)
         head, _, body = out.partition("\n")
         data = b"".join(binascii.a2b_base64(line) for line in body.splitlines() if line)
         if len(data) != int(head):
@@ -599,7 +552,6 @@ class Board:
         For resumable downloads: one execution seeks and streams the range as base64 lines of
         ``chunk`` bytes. ``progress(done, expected)`` is called as data arrives.
         """
-        p = _norm(path)
         if offset < 0 or n < 0:
             raise ValueError("fs_read_range: offset and n must be >= 0")
         expected = None
@@ -618,7 +570,8 @@ class Board:
             done = min(expected, (len(got) - got.find(b"\n") - 1) * 3 // 4)
             progress(done, expected)
 
-        out = self._fs(_READ_RANGE % (p, offset, n, chunk), path, timeout, on_data)
+        out = self._fs("read_range", path, _norm(path), int(offset), int(n), chunk, timeout=timeout,
+                       on_data=on_data)
         head, _, body = out.partition("\n")
         data = b"".join(binascii.a2b_base64(line) for line in body.splitlines() if line)
         want = max(0, min(n, int(head) - offset))
@@ -641,16 +594,15 @@ class Board:
         data = bytes(data)
         total = len(data)
         try:
-            self._fs(_WRITE_OPEN % tmp, path, timeout)
+            self._fs("write_open", path, tmp, timeout=timeout)
             for i in range(0, total, chunk):
-                b64 = base64.b64encode(data[i:i + chunk]).decode()
-                self._fs(f"_hw('{b64}')", path, timeout)
+                self._fs("write_chunk", path, base64.b64encode(data[i:i + chunk]).decode(), timeout=timeout)
                 if progress is not None:
                     progress(min(i + chunk, total), total)
-            self._fs(_WRITE_CLOSE % (tmp, p, total), path, timeout)
+            self._fs("write_close", path, tmp, p, total, timeout=timeout)
         except BoardError:
             with contextlib.suppress(BoardError):
-                self.exec_(_WRITE_ABORT % tmp, timeout)
+                self._fs("write_abort", path, tmp, timeout=timeout)
             raise
         if progress is not None and total == 0:
             progress(0, 0)
@@ -663,15 +615,14 @@ class Board:
     def checksum(self, path: str, timeout: float = 30.0) -> tuple[str, str]:
         """(algorithm, hex) of a board file, computed on the board: sha256, or crc32 on a
         firmware without hashlib.sha256. Compare with :func:`local_checksum`."""
-        out = self._fs(_CHECKSUM % _norm(path), path, timeout)
-        algo, value = out.split()
+        algo, value = self._literal(self._fs("checksum", path, _norm(path), timeout=timeout, show=True))
         return algo, value
 
     def checksums(self, paths, timeout: float = 30.0) -> dict:
         """``{path: (algorithm, hex)}`` for many board files in one execution, as
         :meth:`checksum` gives them; ``None`` for a path that cannot be opened (missing)."""
         ps = [_norm(p) for p in paths]
-        out = self.exec_(_CHECKSUMS % (ps,), timeout)
+        out = self.call("fsops", "checksums", ps, timeout=timeout)
         got = {}
         for line in out.splitlines():
             if line.strip():
@@ -688,7 +639,7 @@ class Board:
 
     def board_info(self) -> dict:
         """What the firmware says about itself: name, version, .mpy arch and version, platform."""
-        name, ver, mpy, platform, machine, build = ast.literal_eval(self.exec_(_INFO).strip())
+        name, ver, mpy, platform, machine, build = self.value("fsops", "info")
         version = ".".join(str(v) for v in ver[:3]) + (f"-{ver[3]}" if len(ver) > 3 and ver[3] else "")
         arch = mpy_version = None
         if mpy is not None:

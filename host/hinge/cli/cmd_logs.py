@@ -44,7 +44,6 @@ raw capture ``Snnnn.raw`` a capture CSV ``Snnnn.capture.csv`` that ``hinge repla
 """
 from __future__ import annotations
 
-import ast
 import contextlib
 import hashlib
 import os
@@ -133,47 +132,17 @@ class LogFile:
         return self.name.rsplit(".", 1)[0]
 
 
-# One execution lists logs/ with sizes and each file's first header bytes (for the date),
-# and the free space.
-_SCAN = """\
-import os, binascii
-def _hg():
-    r = []
-    try:
-        es = list(os.ilistdir(%r))
-    except OSError:
-        es = []
-    for e in es:
-        if e[1] == 0x4000:
-            continue
-        p = %r + '/' + e[0]
-        try:
-            s = os.stat(p)[6]
-            with open(p, 'rb') as f:
-                h = f.read(31)
-        except OSError:
-            s, h = -1, b''
-        r.append((e[0], s, binascii.hexlify(h).decode()))
-    try:
-        v = os.statvfs('.')
-        free = v[0] * v[4]
-    except Exception:
-        free = -1
-    print(repr((r, free)))
-try:
-    _hg()
-finally:
-    del _hg
-"""
-
-
 def _scan(board) -> tuple[list, int]:
-    """[(name, size, header hex)] of the files in the board's logs/ folder, and free bytes (-1)."""
-    out = board.exec_(_SCAN % (LOG_DIR, LOG_DIR), timeout=20)
+    """[(name, size, header hex)] of the files in the board's logs/ folder, and free bytes (-1):
+    one execution of ``device/tools/logscan.py``."""
+    from hinge.board.transport import BoardError
+
     try:
-        rows, free = ast.literal_eval(out.strip())
-    except (ValueError, SyntaxError):
-        raise HingeError(f"unexpected answer listing {LOG_DIR}/ on the board: {out.strip()[:80]!r}") from None
+        rows, free = board.value("logscan", "scan", LOG_DIR, _fmt().FIXED_HDR, timeout=20)
+    except BoardError as e:
+        if not str(e).startswith("not a literal"):
+            raise
+        raise HingeError(f"unexpected answer listing {LOG_DIR}/ on the board: {e}") from None
     return rows, free
 
 

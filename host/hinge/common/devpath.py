@@ -9,14 +9,21 @@ DEVICE_DIR = REPO / "device"
 HARDWARE_DIR = REPO / "hardware"
 
 
-def import_device(name):
-    """Import a device module (e.g. ``"detector"``) from ``device/`` under CPython."""
+def add_device_path():
+    """Put ``device/`` first on ``sys.path`` (with the MicroPython shim installed), so the
+    firmware's modules import under CPython by their board names (``config``, ``coach`` ...).
+    The one place the host does this; :func:`micropython_env` is its micropython twin."""
     from . import mpshim
 
     mpshim.install()
     d = str(DEVICE_DIR)
     if d not in sys.path:
         sys.path.insert(0, d)
+
+
+def import_device(name):
+    """Import a device module (e.g. ``"detector"``) from ``device/`` under CPython."""
+    add_device_path()
     return importlib.import_module(name)
 
 
@@ -76,10 +83,11 @@ def mpy_cross_cmd():
     return str(Path(micropython_cmd(64)).with_name("mpy-cross"))
 
 
-def micropython_env():
-    """Environment for a micropython child: MICROPYPATH = device/ first, then the frozen libs."""
+def micropython_env(*extra):
+    """Environment for a micropython child: MICROPYPATH = device/ first, then the folders
+    ``extra`` (e.g. the virtual board's), then the frozen libs."""
     env = dict(os.environ)
-    env["MICROPYPATH"] = str(DEVICE_DIR) + ":.frozen"
+    env["MICROPYPATH"] = ":".join([str(DEVICE_DIR), *(str(p) for p in extra), ".frozen"])
     return env
 
 # The virtual board's micropython heap. 256K on the 64-bit port has about as many GC blocks as an

@@ -1,7 +1,8 @@
 """The virtual ``machine`` for the unix port and CPython: a board whose clock is virtual.
 
-``device/board.py`` imports this module in place of ``machine`` when ``sys.platform`` is
-"linux". Everything a Hinge board has is here: ``I2C`` (with register-level IMU models on it),
+``install`` puts this module in ``sys.modules`` as ``machine`` (``hinge/vboard/vboot.py`` does
+so before the firmware starts on the unix port; tests do under CPython), so ``device/board.py``
+imports it as ``machine``. Everything a Hinge board has is here: ``I2C`` (with register-level IMU models on it),
 ``Pin`` (the button follows a schedule), ``PWM`` (every duty change is logged with its virtual
 time), ``WDT`` (raises ``WDTReset`` if not fed in time), ``ADC`` (battery), ``lightsleep``,
 ``idle``, ``reset``, and a ``Clock``.
@@ -317,9 +318,13 @@ def default_pinmap_path():
 
 
 def install(board):
-    """Make ``board`` the one that ``machine``-level calls (and ``device/board.py``) use."""
+    """Make this module the ``machine`` that ``import machine`` gives (``device/board.py`` imports
+    nothing else) and ``board`` the one its calls use (None: keep the installed one, else built
+    from ``HINGE_VBOARD`` on first use). Returns ``board``."""
     global _BOARD
-    _BOARD = board
+    sys.modules["machine"] = sys.modules[__name__]
+    if board is not None:
+        _BOARD = board
     return board
 
 

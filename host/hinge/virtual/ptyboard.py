@@ -33,7 +33,8 @@ What the supervisor adds to the unix port, to look like a board:
 * Hard reset. A child exiting with status :data:`EXIT_HARD_RESET` (e.g. a simulated
   ``machine.reset()`` doing ``sys.exit(EXIT_HARD_RESET)``) restarts in the friendly REPL and
   runs boot.py and main.py, without the soft-reboot line.
-* ``MICROPYPATH`` = the caller's extra paths, ``.frozen``, ``WORKDIR/lib``; the unix port puts
+* ``MICROPYPATH`` = the caller's extra paths, ``host/hinge/vboard`` (``vboot``: the start-up that
+  installs the virtual ``machine``), ``.frozen``, ``WORKDIR/lib``; the unix port puts
   ``''`` (the flash root) first itself. A board has ``['', '.frozen', '/lib']``.
 * ``speed`` (baud) paces both directions like a UART (10 bits a byte); None = as fast as the
   pty goes. Output is dropped when nobody has read the port for 2 s, as a USB-serial chip
@@ -82,33 +83,9 @@ _STALL_DROP_S = 2.0  # output nobody reads for this long is dropped
 _SIGINT_GRACE_S = 0.3  # no SIGINT into an interpreter younger than this (see _write_child)
 
 # Runs in the child (MicroPython) as `micropython -i -c BOOT`; "-i" then starts the REPL.
-# pyexec_file on a board: run in __main__'s globals, print the traceback, go on.
-_BOOT = """\
-import sys as _hb_sys
-_hb_sys.stdout.write(%(start)r)
-_hb_exit = ''
-def _hb_run(name):
-    global _hb_exit
-    try:
-        src = open(name).read()
-    except OSError:
-        return True
-    try:
-        exec(compile(src, name, 'exec'), globals())
-        return True
-    except SystemExit as e:
-        c = e.args[0] if e.args else 0
-        _hb_exit = c if isinstance(c, int) else 1
-    except BaseException as e:
-        _hb_sys.print_exception(e)
-    return False
-try:
-    if _hb_run('boot.py') and %(main)s:
-        _hb_run('main.py')
-finally:
-    _hb_sys.stdout.write(%(ready)r + str(_hb_exit) + '\\x00')
-    del _hb_run, _hb_exit, _hb_sys
-"""
+# hinge/vboard/vboot.py installs the virtual machine and runs boot.py and main.py as a board does.
+_BOOT = "__import__('vboot').boot(globals(), {main}, {start!r}, {ready!r})"
+VBOOT_DIR = Path(__file__).resolve().parents[1] / "vboard"
 
 # Supervisor states for the current child.
 _STARTING = "starting"  # interpreter loading, before _START: host input is held
@@ -119,7 +96,10 @@ _DEAD = "dead"  # between a child's exit and the next start
 
 
 def _mp_path(workdir: Path, pythonpath) -> str:
-    return ":".join([*(str(Path(p).resolve()) for p in pythonpath), ".frozen", str(workdir / "lib")])
+    extra = [str(Path(p).resolve()) for p in pythonpath]
+    if str(VBOOT_DIR) not in extra:  # vboot, the board's start-up, and the machine it installs
+        extra.append(str(VBOOT_DIR))
+    return ":".join([*extra, ".frozen", str(workdir / "lib")])
 
 
 def _partial_tail(buf: bytes, token: bytes) -> int:
@@ -350,7 +330,7 @@ class VirtualBoard:
         args = [sys.executable, "-I", "-S", "-c", _CTTY_EXEC, self.micropython_cmd]
         if self.heapsize:
             args += ["-X", f"heapsize={self.heapsize}"]
-        code = _BOOT % {"start": _START.decode(), "ready": _READY.decode(), "main": not raw}
+        code = _BOOT.format(start=_START.decode(), ready=_READY.decode(), main=not raw)
         args += ["-i", "-c", code]
         try:
             self._proc = subprocess.Popen(args, stdin=cs, stdout=cs, stderr=cs, cwd=self.workdir,

@@ -8,7 +8,6 @@ run ends when the capture has been played.
 from __future__ import annotations
 
 import json
-import os
 import subprocess
 import time
 from dataclasses import dataclass, field
@@ -91,11 +90,12 @@ def run_firmware(cap: Capture, workdir, config: dict | None = None, imu: str = "
     spec = {"imu": imu, "source": src, "fs_root": str(fs), "pwm_log": str(pwm_path), "end_grace_ms": 2500,
             "clock_error": clock_error}
     spec.update(extra or {})
-    env = dict(os.environ)
-    env["MICROPYPATH"] = f"{devpath.DEVICE_DIR}:{VBOARD_DIR}:.frozen"
+    env = devpath.micropython_env(VBOARD_DIR)
     env["HINGE_VBOARD"] = json.dumps(spec)
+    main = str(devpath.DEVICE_DIR / "main.py")
     t0 = time.perf_counter()
-    p = subprocess.run([devpath.micropython_cmd(), "-X", f"heapsize={heapsize}", str(devpath.DEVICE_DIR / "main.py")],
+    p = subprocess.run([devpath.micropython_cmd(), "-X", f"heapsize={heapsize}", "-c",
+                        f"__import__('vboot').run({main!r})"],
                        capture_output=True, text=True, env=env, timeout=timeout, cwd=str(workdir))
     wall = time.perf_counter() - t0
     events, messages = parse_console(p.stdout)
