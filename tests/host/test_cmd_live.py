@@ -165,13 +165,22 @@ def test_parse_line_status_and_junk():
         assert live.format_event(ev, live.Limits())
 
 
-def test_limits_mark_running_strides_and_learn_from_alerts():
+def test_limits_mark_strides_as_the_devices_coach_holds_them():
     lim = live.Limits()
     run_ = live.parse_line("H 1 100 300 2500 1700 700 6 500")
     assert lim.marks(run_) == ["upright", "swivel"]
-    assert lim.marks(live.parse_line("H 1 100 -300 500 1700 700 6 500")) == ["leaning back"]
-    assert lim.marks(live.parse_line("H 1 100 600 500 1700 700 6 500")) == []
-    assert lim.marks(live.parse_line("H 1 100 -300 2500 1100 900 5 500")) == []  # walking: not coached
+    # smoothed over two strides (lean (3.0 - 3.0) / 2 = 0.0: still upright, not yet leaning back;
+    # rotation (25 + 5) / 2 = 15 deg is inside the 2-deg hysteresis of 20: swivel holds)
+    assert lim.marks(live.parse_line("H 1 800 -300 500 1700 700 6 500")) == ["upright"]
+    assert lim.marks(live.parse_line("H 1 1500 -600 500 1700 700 6 500")) == ["leaning back"]
+    assert lim.marks(live.parse_line("H 1 2200 -300 2500 1100 900 5 500")) == []  # walking: not coached
+    assert lim.marks(live.parse_line("H 1 2900 600 500 1700 700 6 500")) == []  # a new episode starts clean
+    # one good stride does not end an episode: the hysteresis holds it
+    lim = live.Limits()
+    assert lim.marks(live.parse_line("H 1 100 300 500 1700 700 6 500")) == ["upright"]
+    assert lim.marks(live.parse_line("H 1 800 420 500 1700 700 6 500")) == ["upright"]
+    assert lim.marks(live.parse_line("H 1 1500 800 500 1700 700 6 500")) == []
+    lim = live.Limits()
     line = live.format_event(run_, lim)
     assert "running" in line and "+3.0" in line and "upright, swivel" in line
     assert live.format_event(live.parse_line("H 1 100 600 500 1700 700 2 500"), lim).endswith("uncalibrated")
@@ -513,3 +522,44 @@ def test_not_micropython(capsys, tmp_path):
         os.close(m)
         os.close(s)
     assert not (tmp_path / "a.csv").exists()
+
+
+def test_monitor_marks_agree_with_the_boards_alerts():
+    """The monitor's marks come from the device's coach: replayed on a run's console lines, every
+    alert and clear the detector made falls on a stride marked (alert) or unmarked (clear) for
+    that reason, and a fault marked for alert_after_s of running has buzzed."""
+    from hinge.coach import replay
+    from hinge.coach.capture import Capture
+    from hinge.sim import simulate
+
+    sim = simulate.simulate("mixed", seed=1, minutes=4)
+    o = {"mount_up": sim.truth["mount_up"], "mount_forward": sim.truth["mount_forward"]}
+    res = replay.replay(Capture(sim.t_ms, sim.acc_g, sim.gyr_dps, []), o)
+    lim = live.Limits(o, "--set")
+    word = {"upright": "upright", "backward": "leaning back", "swivel": "swivel"}
+    marks_at = {}
+    alerts = []
+    during = []  # (t, reasons alerted and not yet cleared) per running stride
+    buzzing = set()
+    for e in res.events:
+        ev = live.parse_line("H " + " ".join(str(v) for v in e))
+        lim.learn(ev)
+        if ev["type"] == "stride":
+            marks_at[ev["t_ms"]] = lim.marks(ev)
+            if ev["activity"] == "running":
+                during.append((ev["t_ms"], set(buzzing)))
+        elif ev["type"] in ("alert", "clear"):  # queued after the stride it ends on (same t)
+            alerts.append(ev)
+            (buzzing.add if ev["type"] == "alert" else buzzing.discard)(ev["reason"])
+        elif ev["type"] == "activity" and ev["activity"] != "running":
+            buzzing.clear()
+    assert sum(a["type"] == "alert" for a in alerts) >= 1, "the scenario should buzz"
+    for a in alerts:
+        assert (word[a["reason"]] in marks_at[a["t_ms"]]) == (a["type"] == "alert"), (a, marks_at[a["t_ms"]])
+    clears = {(a["t_ms"], a["reason"]) for a in alerts if a["type"] == "clear"}
+    checked = 0
+    for t, reasons in during:  # between a buzz and its clear every running stride holds the fault
+        for r in reasons:
+            checked += 1
+            assert word[r] in marks_at[t] or (t, r) in clears, (t, r, marks_at[t])
+    assert checked >= 10

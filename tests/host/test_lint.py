@@ -29,6 +29,26 @@ def test_checks_catch_cpython_only_code(tmp_path, monkeypatch):
     assert "ticks_ms" not in out
 
 
+def test_checks_cover_the_board_programs(tmp_path, monkeypatch):
+    """device/tools/ (what the host sends to a board) is compiled and type-checked like the firmware."""
+    tools = tmp_path / "tools"
+    tools.mkdir()
+    (tools / "bad.py").write_text("import os\n\n\ndef f(p):\n    return os.path.getsize(p)\n")
+    (tools / "broken.py").write_text("def g(:\n    pass\n")
+    monkeypatch.setattr(lint, "DEVICE_DIR", tmp_path)
+    assert tools / "bad.py" in lint.device_files() and lint.VBOOT in lint.device_files()
+    errs = lint.mpy_cross_all()
+    assert len(errs) == 1 and errs[0].startswith("tools/broken.py")
+    (tools / "broken.py").unlink()
+    rc, out = lint.mypy_device()
+    assert rc != 0 and "bad.py" in out and "path" in out  # os.path: CPython only
+
+
+def test_the_real_board_programs_are_linted():
+    names = {f.name for f in lint.device_files()}
+    assert {"fsops.py", "logscan.py", "capture.py", "console.py", "vboot.py"} <= names
+
+
 @pytest.mark.parametrize("march", ["x64", "x86"])  # the 64- and 32-bit unix-port builds
 def test_device_files_compile_for_the_unix_port(march):
     assert lint.mpy_cross_all(march) == []

@@ -56,8 +56,6 @@ from hinge.common.errors import HingeError
 
 PLAYED = "virtual: capture played"  # the virtual board's status line when its capture has run out
 QUIET_HINT_S = 15.0  # passive follow: say once why nothing shows after this long
-COACHED = ("lean_min_deg", "lean_back_deg", "swivel_max_deg", "coach_upright", "coach_backward",
-           "coach_swivel", "run_min_spm", "mount_up", "mount_forward", "imu_model")
 
 
 # ---- console lines --------------------------------------------------------------------------
@@ -106,56 +104,77 @@ def _events():
 
 
 # ---- coaching limits, for marking strides ----------------------------------------------------
-@dataclass
+_LIMIT_KEYS = {"upright": "lean_min_deg", "backward": "lean_back_deg", "swivel": "swivel_max_deg"}
+_MARKS = (("back_on", "leaning back"), ("up_on", "upright"), ("sw_on", "swivel"))
+
+
+class _Quiet:
+    """The coach's event queue, unused here: the board's own alerts come on the console."""
+
+    def push(self, *event):
+        pass
+
+
 class Limits:
-    """The coach's thresholds (degrees) and where they came from."""
-    lean_min: float = 4.0
-    lean_back: float = -2.0
-    swivel_max: float = 20.0
-    coach_upright: bool = True
-    coach_backward: bool = True
-    coach_swivel: bool = True
-    source: str = "defaults"
+    """The coach's limits and, for marking strides, the device's own coach (``device/coach.py``,
+    imported from the device sources as the replay does) run on the strides received: a stride is
+    marked with the faults the coach holds after it (smoothing, hysteresis and all), as the board
+    judges it. ``source`` says where the config came from."""
+
+    def __init__(self, cfg: dict | None = None, source: str = "defaults"):
+        from hinge.common import devpath
+
+        self.cfg = devpath.import_device("config").validate(dict(cfg or {}))  # ValueError: one line
+        self.source = source
+        self._coach = None
 
     @classmethod
     def from_config(cls, cfg: dict, source: str) -> Limits:
-        lim = cls(source=source)
-        lim.update(cfg)
-        return lim
+        return cls(cfg, source)
 
-    def update(self, cfg: dict):
-        self.lean_min = float(cfg.get("lean_min_deg", self.lean_min))
-        self.lean_back = float(cfg.get("lean_back_deg", self.lean_back))
-        self.swivel_max = float(cfg.get("swivel_max_deg", self.swivel_max))
-        self.coach_upright = bool(cfg.get("coach_upright", self.coach_upright))
-        self.coach_backward = bool(cfg.get("coach_backward", self.coach_backward))
-        self.coach_swivel = bool(cfg.get("coach_swivel", self.coach_swivel))
+    lean_min = property(lambda self: self.cfg["lean_min_deg"], doc="upright below this lean, deg")
+    lean_back = property(lambda self: self.cfg["lean_back_deg"], doc="leaning back below this lean, deg")
+    swivel_max = property(lambda self: self.cfg["swivel_max_deg"], doc="swivel above this rotation, deg")
+    coach_upright = property(lambda self: self.cfg["coach_upright"])
+    coach_backward = property(lambda self: self.cfg["coach_backward"])
+    coach_swivel = property(lambda self: self.cfg["coach_swivel"])
+
+    def coach(self):
+        """The device's Coach for this config (built on first use; state kept between strides)."""
+        if self._coach is None:
+            from hinge.common import devpath
+
+            self._coach = devpath.import_device("coach").Coach(self.cfg, _Quiet())
+        return self._coach
 
     def learn(self, ev: dict) -> bool:
-        """Take the limit an alert or clear reports (the board's own); True if it changed."""
-        if ev.get("type") not in ("alert", "clear") or "limit_deg" not in ev:
+        """Follow the board: take the limit an alert or clear reports (the board's own; True if it
+        changed), end the coach's episodes when the runner stops running, as the detector does."""
+        ty = ev.get("type")
+        if ty == "activity" and ev.get("activity") != "running":
+            self.coach().reset()
             return False
-        attr = {"upright": "lean_min", "backward": "lean_back", "swivel": "swivel_max"}.get(ev.get("reason"))
-        if attr is None or getattr(self, attr) == ev["limit_deg"]:
+        if ty not in ("alert", "clear") or "limit_deg" not in ev:
             return False
-        setattr(self, attr, ev["limit_deg"])
+        key = _LIMIT_KEYS.get(ev.get("reason"))
+        if key is None or self.cfg[key] == ev["limit_deg"]:
+            return False
+        self.cfg[key] = ev["limit_deg"]
+        self._coach = None  # the board's limit from now on
         if "board" not in self.source:
             self.source += " + the board's alerts"
         return True
 
     def marks(self, stride: dict) -> list[str]:
-        """What the coach would object to in this stride (running strides only, as the coach)."""
+        """Run the coach on this stride (as the detector does: running strides only; any other
+        stride ends its episodes) and return the faults it then holds."""
+        c = self.coach()
         if stride.get("activity") != "running":
+            c.reset()
             return []
-        out = []
-        lean = stride["lean_deg"]
-        if self.coach_backward and lean < self.lean_back:
-            out.append("leaning back")
-        elif self.coach_upright and lean < self.lean_min:
-            out.append("upright")
-        if self.coach_swivel and stride["rotation_deg"] > self.swivel_max:
-            out.append("swivel")
-        return out
+        c.stride(stride["t_ms"], round(stride["lean_deg"] * 100), round(stride["rotation_deg"] * 100),
+                 stride["stride_ms"])
+        return [word for attr, word in _MARKS if getattr(c, attr)]
 
     def describe(self) -> str:
         parts = []
@@ -207,7 +226,8 @@ class Style:
 
 
 def format_event(ev: dict, limits: Limits, style: Style | None = None) -> str | None:
-    """One readable line for a parsed console event (None: nothing to show)."""
+    """One readable line for a parsed console event (None: nothing to show). A stride runs
+    ``limits``' coach (:meth:`Limits.marks`): give the strides in order, each once."""
     st = style or Style(False)
     ty = ev.get("type")
     t = f"{mmss(ev['t_ms']):>7}" if "t_ms" in ev else " " * 7
