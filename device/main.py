@@ -260,8 +260,7 @@ class App:
         MPU-6500 holds only ~0.4 s at 100 Hz), so a long read period cannot overflow it."""
         period = self.cfg["fifo_read_ms"]
         d = self.drv
-        size = getattr(d, "fifo_size", 0)
-        samples = size // 12 if size else getattr(d, "fifo_words", 0) // 2
+        samples = d.fifo_samples
         if samples > 0 and d.rate_hz > 0:
             safe = samples * 500 // d.rate_hz
             if period > safe:

@@ -396,6 +396,22 @@ def _check_overflow(m, stall_ms):
             assert abs(tt * den - (i + 1) * num) <= 2 * num, (m, i, tt)
 
 
+def test_fifo_samples_is_what_the_chips_fifo_holds():
+    # main.py keeps its read period below the FIFO's time (drv.fifo_samples): a stall a few samples
+    # shorter than that loses nothing, a few samples longer overflows
+    for m in MODELS:
+        for extra, over in ((-3, False), (3, True)):
+            vb = board(m)
+            d = driver(vb, model=m)
+            buf = array("h", [0] * (7 * N_BUF))
+            while d.read(buf, N_BUF) == N_BUF:
+                pass
+            vb.clock.advance((d.fifo_samples + extra) * 1000 // d.rate_hz)
+            while d.read(buf, N_BUF) == N_BUF:
+                pass
+            assert (d.overflows > 0) == over, (m, extra, d.fifo_samples, d.overflows)
+
+
 def test_fifo_overflow_detected_and_resynced_every_model():
     for m in MODELS:
         stall = 3000 if m[0] == "m" else (9000 if m == "lsm6ds3" else 8000)
