@@ -13,12 +13,11 @@ if not MP:
     import os
 
     _repo = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
-    for _p in (os.path.join(_repo, "host"), os.path.join(_repo, "device")):
-        if _p not in sys.path:
-            sys.path.insert(0, _p)
-    from hinge.common import mpshim
+    if os.path.join(_repo, "host") not in sys.path:
+        sys.path.insert(0, os.path.join(_repo, "host"))
+    from hinge.common import devpath
 
-    mpshim.install()
+    devpath.add_device_path()  # device/ and the MicroPython shim, as every host process gets them
 
 import gc  # noqa: E402
 
