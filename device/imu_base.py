@@ -89,27 +89,6 @@ _ST_DEN = const(2)
 _ST_EXTRA = const(3)  # 1/16 ms to add to the next sample's dt (time of lost samples)
 
 
-def hexb(a):
-    return "0x%02x" % a
-
-
-def _no_us():
-    return 0
-
-
-def _who_list(table):
-    return "/".join(hexb(w) for w in sorted(table))
-
-
-def nearest(value, choices):
-    """The element of ``choices`` closest to ``value`` (first one on a tie)."""
-    best = choices[0]
-    for c in choices:
-        if abs(c - value) < abs(best - value):
-            best = c
-    return best
-
-
 class ImuBase:
     """What every driver shares: the bus, phase accumulator, gap accounting and recovery.
 
