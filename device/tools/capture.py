@@ -26,8 +26,6 @@ _SAMPLE = 7  # int16 per sample: dt + 3 accel + 3 gyro (the drivers' buffer layo
 def run(secs, rate, nb, per_ms, quiet_ms):
     """Capture ``secs`` seconds of samples (``rate`` Hz, 0: the config's), reading up to ``nb``
     samples per FIFO read every ``per_ms``; no sample for ``quiet_ms`` ends it with ``E``."""
-    import binascii
-
     try:
         import board
         import configstore
@@ -35,6 +33,19 @@ def run(secs, rate, nb, per_ms, quiet_ms):
     except ImportError as e:
         print("E no Hinge firmware on the board (%s): run `hinge flash`" % e)
         return
+    # a firmware whose watchdog outlives the soft reset that started this program (the ESP32's
+    # cannot be stopped) names its timeout board.WDT_MS: feed it, and leave it fed for the REPL
+    wdt_ms = getattr(board, "WDT_MS", 0)
+    w = board.wdt(wdt_ms) if wdt_ms else None
+    try:
+        _capture(board, configstore, imu, w, secs, rate, nb, per_ms, quiet_ms)
+    finally:
+        board.wdt_keepalive(w)
+
+
+def _capture(board, configstore, imu, w, secs, rate, nb, per_ms, quiet_ms):
+    import binascii
+
     cfg, st = configstore.load(board.fs_root())
     if rate:
         cfg["rate_hz"] = rate
@@ -57,6 +68,8 @@ def run(secs, rate, nb, per_ms, quiet_ms):
     d.flush()
     seen = board.ticks_ms()
     while True:
+        if w:
+            w.feed()
         try:
             n = d.read(buf, nb)
         except OSError as e:

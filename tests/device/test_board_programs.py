@@ -120,10 +120,12 @@ def _vboard_env(tmp_path, n=600, rate=104, imu="lsm6dso"):
     return env
 
 
-def test_capture_streams_the_firmwares_imu_samples(micropython, tmp_path):
+@pytest.mark.parametrize("wdt_ms", [0, 300])
+def test_capture_streams_the_firmwares_imu_samples(micropython, tmp_path, wdt_ms):
+    """wdt_ms: a firmware whose watchdog (300 ms here, virtual time) outlives the soft reset gets it fed."""
     env = _vboard_env(tmp_path)
-    out = _run(micropython, tmp_path, [("capture", "run", (2.0, 0, 32, 50, 3000), False)], env=env,
-               prelude="__import__('vboot').install()")
+    prelude = "__import__('vboot').install()" + (f"\nimport board\nboard.WDT_MS = {wdt_ms}" if wdt_ms else "")
+    out = _run(micropython, tmp_path, [("capture", "run", (2.0, 0, 32, 50, 3000), False)], env=env, prelude=prelude)
     st = live._Stream(2.0, None)
     st.feed(out[0].encode())
     assert st.error is None and st.garbled is None, out[0]
