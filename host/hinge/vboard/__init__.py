@@ -3,8 +3,9 @@
 The modules in this folder are plain MicroPython-compatible files that the unix-port
 ``micropython`` imports directly (``MICROPYPATH=device:host/hinge/vboard``). Under CPython,
 importing ``hinge.vboard`` puts this folder on ``sys.path`` and makes ``hinge.vboard.vmachine``
-and the top-level ``vmachine`` the same module object, so the board that a test installs is the
-one ``device/board.py`` sees.
+and the top-level ``vmachine`` the same module object; ``vmachine.install`` also makes it the
+``machine`` module, so the board that a test installs is the one ``device/board.py`` sees (on the
+unix port ``vboot.py`` installs it before the firmware starts).
 """
 import os
 import sys
