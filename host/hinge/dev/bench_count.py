@@ -2,8 +2,9 @@
 # argv: MODE N RAW_FILE CONFIG_JSON_FILE LSB_PER_G LSB_PER_KDPS
 # MODE "detector": the detector over the first N samples of RAW_FILE (blocks of 128, as main.py
 # feeds it); MODE "madgwick": N plain float 6-axis Madgwick updates over the same samples; MODE
-# "none": only the set-up. The host runs each mode at two N and takes the slope, so start-up and
-# set-up cancel: instructions per sample, repeatable whatever else the machine is doing.
+# "none": only the set-up (the file must hold at least the larger N). The host runs each mode at
+# two N and takes the slope, so start-up and set-up cancel: instructions per sample, repeatable
+# whatever else the machine is doing.
 import json
 import sys
 from array import array
@@ -25,12 +26,14 @@ def main():
     samples = load(raw)
     det = detector.Detector(cfg, lsb_g, lsb_k)
     det.start(0)
+    # the blocks are cut from the whole file in every mode and run, so their making cancels
+    blocks = [array("h", samples[s * 7:(s + BLOCK) * 7]) for s in range(0, len(samples) // 7 - BLOCK + 1, BLOCK)]
     if mode == "detector":
-        blocks = [array("h", samples[s * 7:(s + BLOCK) * 7]) for s in range(0, n, BLOCK)]
-        samples = None
-        for b in blocks:
-            det.feed(b, BLOCK)
+        k = 0
+        while k * BLOCK < n:
+            det.feed(blocks[k], BLOCK)
             det.q.clear()
+            k += 1
     elif mode == "madgwick":
         madgwick_updates(samples, n, lsb_g, lsb_k)
 
