@@ -96,7 +96,7 @@ S_ALF = const(53)       # accel low-pass (Q12 << 4) for the stillness test
 S_ALL = const(54)
 S_ALU = const(55)
 S_STAA = const(56)      # stillness: max |a - a_lp| per axis, Q12
-S_R0 = const(57)        # scratch: raw sample, sensor axes (6 slots)
+S_SPARE57 = const(57)   # (unused: 57-62; the sample is read straight from the buffer)
 S_CNMAX = const(63)     # cap on calibration sample count
 S_DTMAX = const(64)     # largest dt integrated (1/16 ms); bigger gaps are clamped (the clock keeps the full dt)
 S_NSAMP = const(65)     # samples seen (saturating), for diagnostics
@@ -233,6 +233,14 @@ def run(st: ptr32, buf: ptr16, i0: int, n: int, yb: ptr32) -> int:
     psi = (((st[S_PSI] + c30) & m31) - c30)
     cnt = (((st[S_N] + c30) & m31) - c30)
     bufn = (((st[S_BUFN] + c30) & m31) - c30)
+    # the stride's sums and extremes (written back on return; the detector resets them between calls)
+    sumF = (((st[S_SF] + c30) & m31) - c30)
+    sumL = (((st[S_SL] + c30) & m31) - c30)
+    sumU = (((st[S_SU] + c30) & m31) - c30)
+    pmin = (((st[S_PMIN] + c30) & m31) - c30)
+    pmax = (((st[S_PMAX] + c30) & m31) - c30)
+    rmin = (((st[S_RMIN] + c30) & m31) - c30)
+    rmax = (((st[S_RMAX] + c30) & m31) - c30)
     # stillness limits (read-only here): |a|^2 (Q20 g^2), gyro (raw, as Q4), accel (Q12, as Q4)
     sta = (((st[S_STA] + c30) & m31) - c30)
     stw = (((st[S_STW] + c30) & m31) - c30) << 4
@@ -254,18 +262,16 @@ def run(st: ptr32, buf: ptr16, i0: int, n: int, yb: ptr32) -> int:
         dtc = dt
         if dtc > 800:
             dtc = 800
-        k = 0
-        while k < 6:
-            v = int(buf[p + 1 + k])
-            st[S_R0 + k] = ((v & 0xFFFF) ^ 0x8000) - 0x8000
-            k += 1
-        # mount mapping to the body frame, accel to Q12 g
-        aF = ((((st[S_R0 + fi] + c30) & m31) - c30) * fs * am) >> 13
-        aL = ((((st[S_R0 + li] + c30) & m31) - c30) * ls * am) >> 13
-        aU = ((((st[S_R0 + ui] + c30) & m31) - c30) * us * am) >> 13
-        rF = (((st[S_R0 + 3 + fi] + c30) & m31) - c30) * fs
-        rL = (((st[S_R0 + 3 + li] + c30) & m31) - c30) * ls
-        rU = (((st[S_R0 + 3 + ui] + c30) & m31) - c30) * us
+        # mount mapping to the body frame (each body axis reads its sensor axis straight from the
+        # buffer, sign-extended from 16 bits), accel to Q12 g
+        p += 1
+        aF = (((((int(buf[p + fi]) & 0xFFFF) ^ 0x8000) - 0x8000) * fs * am) >> 13)
+        aL = (((((int(buf[p + li]) & 0xFFFF) ^ 0x8000) - 0x8000) * ls * am) >> 13)
+        aU = (((((int(buf[p + ui]) & 0xFFFF) ^ 0x8000) - 0x8000) * us * am) >> 13)
+        p += 3
+        rF = ((((int(buf[p + fi]) & 0xFFFF) ^ 0x8000) - 0x8000) * fs)
+        rL = ((((int(buf[p + li]) & 0xFFFF) ^ 0x8000) - 0x8000) * ls)
+        rU = ((((int(buf[p + ui]) & 0xFFFF) ^ 0x8000) - 0x8000) * us)
         if (((st[S_INIT] + c30) & m31) - c30):
             # first sample: g along it, scaled below 1 g per axis (a session may start mid-run
             # on a 3-16 g impact: its direction is a fair first guess, its size is not)
@@ -544,17 +550,17 @@ def run(st: ptr32, buf: ptr16, i0: int, n: int, yb: ptr32) -> int:
         if cnt < bufn:
             yb[cnt] = psi
             cnt += 1
-            st[S_SF] = ((st[S_SF] + c30) & m31) - c30 + hF
-            st[S_SL] = ((st[S_SL] + c30) & m31) - c30 + hL
-            st[S_SU] = ((st[S_SU] + c30) & m31) - c30 + hU
-        if vlp < (((st[S_PMIN] + c30) & m31) - c30):
-            st[S_PMIN] = vlp
-        if vlp > (((st[S_PMAX] + c30) & m31) - c30):
-            st[S_PMAX] = vlp
-        if hL < (((st[S_RMIN] + c30) & m31) - c30):
-            st[S_RMIN] = hL
-        if hL > (((st[S_RMAX] + c30) & m31) - c30):
-            st[S_RMAX] = hL
+            sumF += hF
+            sumL += hL
+            sumU += hU
+        if vlp < pmin:
+            pmin = vlp
+        if vlp > pmax:
+            pmax = vlp
+        if hL < rmin:
+            rmin = hL
+        if hL > rmax:
+            rmax = hL
         # stillness: |a| ~ 1 g, and accel and gyro steady around their short-term means
         aq = aF >> 2
         m2 = aq * aq
@@ -725,6 +731,13 @@ def run(st: ptr32, buf: ptr16, i0: int, n: int, yb: ptr32) -> int:
     st[S_TQ] = tq
     st[S_PSI] = psi
     st[S_N] = cnt
+    st[S_SF] = sumF
+    st[S_SL] = sumL
+    st[S_SU] = sumU
+    st[S_PMIN] = pmin
+    st[S_PMAX] = pmax
+    st[S_RMIN] = rmin
+    st[S_RMAX] = rmax
     st[S_EVT] = evt
     return i
 
