@@ -241,6 +241,30 @@ def run(st: ptr32, buf: ptr16, i0: int, n: int, yb: ptr32) -> int:
     pmax = (((st[S_PMAX] + c30) & m31) - c30)
     rmin = (((st[S_RMIN] + c30) & m31) - c30)
     rmax = (((st[S_RMAX] + c30) & m31) - c30)
+    # per-sample state followed across the call (written back on return)
+    per = ((st[S_PER] + c30) & m31) - c30
+    wpF = ((st[S_WPF] + c30) & m31) - c30
+    wpL = ((st[S_WPL] + c30) & m31) - c30
+    wpU = ((st[S_WPU] + c30) & m31) - c30
+    mF = ((st[S_CMF] + c30) & m31) - c30
+    mL = ((st[S_CML] + c30) & m31) - c30
+    mU = ((st[S_CMU] + c30) & m31) - c30
+    glF = ((st[S_GLF] + c30) & m31) - c30
+    glL = ((st[S_GLL] + c30) & m31) - c30
+    glU = ((st[S_GLU] + c30) & m31) - c30
+    alF = ((st[S_ALF] + c30) & m31) - c30
+    alL = ((st[S_ALL] + c30) & m31) - c30
+    alU = ((st[S_ALU] + c30) & m31) - c30
+    pvp = ((st[S_PVP] + c30) & m31) - c30
+    nsamp = ((st[S_NSAMP] + c30) & m31) - c30
+    # set by the detector between calls (read-only here)
+    last = ((st[S_LAST] + c30) & m31) - c30
+    sync = ((st[S_SYNC] + c30) & m31) - c30
+    syncms = ((st[S_SYNCMS] + c30) & m31) - c30
+    hi0 = ((st[S_HI] + c30) & m31) - c30
+    lo0 = ((st[S_LO] + c30) & m31) - c30
+    refr = ((st[S_REFR] + c30) & m31) - c30
+    idlems = ((st[S_IDLEMS] + c30) & m31) - c30
     # stillness limits (read-only here): |a|^2 (Q20 g^2), gyro (raw, as Q4), accel (Q12, as Q4)
     sta = (((st[S_STA] + c30) & m31) - c30)
     stw = (((st[S_STW] + c30) & m31) - c30) << 4
@@ -312,7 +336,6 @@ def run(st: ptr32, buf: ptr16, i0: int, n: int, yb: ptr32) -> int:
         # bus, FIFO overflows) the missing time gets the mean of the last and this rate: the
         # pelvis's rate is smooth over 0.1-0.25 s, and dropping that rotation would tilt g by
         # several degrees per gap at 100 deg/s. Gaps are bridged up to dtmax (250 ms).
-        per = ((st[S_PER] + c30) & m31) - c30
         if per <= 0:
             per = dt
         if dt <= per + (per >> 1):
@@ -324,13 +347,12 @@ def run(st: ptr32, buf: ptr16, i0: int, n: int, yb: ptr32) -> int:
                 per = 800
         else:
             gap = dt - per
-            tF = ((wF * per + 2048) >> 12) + ((((wF + (((st[S_WPF] + c30) & m31) - c30)) >> 4) * gap + 256) >> 9)
-            tL = ((wL * per + 2048) >> 12) + ((((wL + (((st[S_WPL] + c30) & m31) - c30)) >> 4) * gap + 256) >> 9)
-            tU = ((wU * per + 2048) >> 12) + ((((wU + (((st[S_WPU] + c30) & m31) - c30)) >> 4) * gap + 256) >> 9)
-        st[S_PER] = per
-        st[S_WPF] = wF
-        st[S_WPL] = wL
-        st[S_WPU] = wU
+            tF = ((wF * per + 2048) >> 12) + ((((wF + wpF) >> 4) * gap + 256) >> 9)
+            tL = ((wL * per + 2048) >> 12) + ((((wL + wpL) >> 4) * gap + 256) >> 9)
+            tU = ((wU * per + 2048) >> 12) + ((((wU + wpU) >> 4) * gap + 256) >> 9)
+        wpF = wF
+        wpL = wL
+        wpU = wU
         if tF > 32767:
             tF = 32767
         if tF < -32767:
@@ -392,9 +414,6 @@ def run(st: ptr32, buf: ptr16, i0: int, n: int, yb: ptr32) -> int:
         if hU < -16384:
             hU = -16384
         # the correction being applied turns with the body, as g does (fixed in the world)
-        mF = ((st[S_CMF] + c30) & m31) - c30
-        mL = ((st[S_CML] + c30) & m31) - c30
-        mU = ((st[S_CMU] + c30) & m31) - c30
         xF = mF
         xL = mL
         mF -= ((tL * mU - tU * xL + 32768) >> 16)
@@ -414,9 +433,6 @@ def run(st: ptr32, buf: ptr16, i0: int, n: int, yb: ptr32) -> int:
             mU = 8192
         if mU < -8192:
             mU = -8192
-        st[S_CMF] = mF
-        st[S_CML] = mL
-        st[S_CMU] = mU
         # vertical specific force (Q12 g) and the perpendicular accel error
         pv = ((aF * hF) >> 14) + ((aL * hL) >> 14) + ((aU * hU) >> 14)
         if pv > 32767:
@@ -502,7 +518,7 @@ def run(st: ptr32, buf: ptr16, i0: int, n: int, yb: ptr32) -> int:
         k = ((st[S_CB + 3] + c30) & m31) - c30
         if k < 0x3FFFFFF:
             st[S_CB + 3] = k + 1
-        if st[S_SYNC] and t - (((st[S_LAST] + c30) & m31) - c30) < (((st[S_SYNCMS] + c30) & m31) - c30):
+        if sync and t - last < syncms:
             # stepping: correct with the last step's mean error. Within a step the ground
             # force brakes then pushes (zero net at steady speed) while the vertical force
             # peaks; correcting sample by sample would correlate the two and bias the lean.
@@ -576,40 +592,28 @@ def run(st: ptr32, buf: ptr16, i0: int, n: int, yb: ptr32) -> int:
             still = 0
         # each axis: its low-pass (Q4, ~8 samples) follows always; still while every axis stays
         # near it (written out per axis: a computed slot index costs more than the test)
-        glp = (((st[S_GLF] + c30) & m31) - c30)
-        glp += ((rF << 4) - glp) >> 3
-        st[S_GLF] = glp
-        x = (rF << 4) - glp
+        glF += ((rF << 4) - glF) >> 3
+        x = (rF << 4) - glF
         if x > stw or -x > stw:
             still = 0
-        glp = (((st[S_GLL] + c30) & m31) - c30)
-        glp += ((rL << 4) - glp) >> 3
-        st[S_GLL] = glp
-        x = (rL << 4) - glp
+        glL += ((rL << 4) - glL) >> 3
+        x = (rL << 4) - glL
         if x > stw or -x > stw:
             still = 0
-        glp = (((st[S_GLU] + c30) & m31) - c30)
-        glp += ((rU << 4) - glp) >> 3
-        st[S_GLU] = glp
-        x = (rU << 4) - glp
+        glU += ((rU << 4) - glU) >> 3
+        x = (rU << 4) - glU
         if x > stw or -x > stw:
             still = 0
-        glp = (((st[S_ALF] + c30) & m31) - c30)
-        glp += ((aF << 4) - glp) >> 3
-        st[S_ALF] = glp
-        x = (aF << 4) - glp
+        alF += ((aF << 4) - alF) >> 3
+        x = (aF << 4) - alF
         if x > staa or -x > staa:
             still = 0
-        glp = (((st[S_ALL] + c30) & m31) - c30)
-        glp += ((aL << 4) - glp) >> 3
-        st[S_ALL] = glp
-        x = (aL << 4) - glp
+        alL += ((aL << 4) - alL) >> 3
+        x = (aL << 4) - alL
         if x > staa or -x > staa:
             still = 0
-        glp = (((st[S_ALU] + c30) & m31) - c30)
-        glp += ((aU << 4) - glp) >> 3
-        st[S_ALU] = glp
-        x = (aU << 4) - glp
+        alU += ((aU << 4) - alU) >> 3
+        x = (aU << 4) - alU
         if x > staa or -x > staa:
             still = 0
         if still:
@@ -670,7 +674,7 @@ def run(st: ptr32, buf: ptr16, i0: int, n: int, yb: ptr32) -> int:
             st[S_TCOK] = 1
             if per <= _ONSET_PER:
                 st[S_C2] = 1
-            k = ((st[S_PVP] + c30) & m31) - c30
+            k = pvp
             if pv > k:
                 st[S_TCB] = ((pv - _CONTACT_Q12) * dt) // (pv - k) - tq
             else:
@@ -679,7 +683,7 @@ def run(st: ptr32, buf: ptr16, i0: int, n: int, yb: ptr32) -> int:
             # the 1 g crossing (same sample or later): move the contact back by the time from
             # 0.5 g to 1 g, i.e. to where the rise extends to 0 g
             st[S_C2] = 0
-            k = ((st[S_PVP] + c30) & m31) - c30
+            k = pvp
             x = -tq
             if pv > k:
                 x = ((pv - _CONTACT2_Q12) * dt) // (pv - k) - tq
@@ -692,34 +696,33 @@ def run(st: ptr32, buf: ptr16, i0: int, n: int, yb: ptr32) -> int:
                 # before contact (the trunk's force creeps up over ~100 ms); no onset this step
                 st[S_TCOK] = 0
             st[S_TCB] = (((st[S_TCB] + c30) & m31) - c30) + x
-        st[S_PVP] = pv
+        pvp = pv
         # step trigger: Schmitt on the low-passed vertical force
         if (((st[S_TRIG] + c30) & m31) - c30):
-            if vlp < (((st[S_LO] + c30) & m31) - c30):
+            if vlp < lo0:
                 st[S_TRIG] = 0
-        elif vlp > (((st[S_HI] + c30) & m31) - c30):
+        elif vlp > hi0:
             st[S_TRIG] = 1
-            k = t - (((st[S_LAST] + c30) & m31) - c30)
+            k = t - last
             # a flight and a new contact since the last step prove a new step, refractory or
             # not (a second force hump has no flight before it); two contacts are >= 250 ms apart
             if k >= REFR_MS and (((st[S_FLY] + c30) & m31) - c30) >= _FLY_MS:
-                if (((st[S_TC] + c30) & m31) - c30) > (((st[S_LAST] + c30) & m31) - c30):
+                if (((st[S_TC] + c30) & m31) - c30) > last:
                     k = 0x3FFFFFF
-            if k >= (((st[S_REFR] + c30) & m31) - c30):
+            if k >= refr:
                 evt = evt | EVT_STEP
                 # when, within this sample, vlp crossed the threshold (linear): that many
                 # 1/16 ms before this sample, which itself lies tq/16 ms after the whole ms t
-                hi = ((st[S_HI] + c30) & m31) - c30
+                hi = hi0
                 if vlp > vprev:
                     st[S_TFRAC] = ((vlp - hi) * dt) // (vlp - vprev) - tq
                 else:
                     st[S_TFRAC] = -tq
-        if (((st[S_IDLE] + c30) & m31) - c30) and t - (((st[S_LAST] + c30) & m31) - c30) > (((st[S_IDLEMS] + c30) & m31) - c30):
+        if (((st[S_IDLE] + c30) & m31) - c30) and t - last > idlems:
             st[S_IDLE] = 0
             evt = evt | EVT_IDLE
-        ns = (((st[S_NSAMP] + c30) & m31) - c30)
-        if ns < 0x3FFFFFFF:
-            st[S_NSAMP] = ns + 1
+        if nsamp < 0x3FFFFFFF:
+            nsamp += 1
         i += 1
         if evt:
             break
@@ -738,6 +741,21 @@ def run(st: ptr32, buf: ptr16, i0: int, n: int, yb: ptr32) -> int:
     st[S_PMAX] = pmax
     st[S_RMIN] = rmin
     st[S_RMAX] = rmax
+    st[S_PER] = per
+    st[S_WPF] = wpF
+    st[S_WPL] = wpL
+    st[S_WPU] = wpU
+    st[S_CMF] = mF
+    st[S_CML] = mL
+    st[S_CMU] = mU
+    st[S_GLF] = glF
+    st[S_GLL] = glL
+    st[S_GLU] = glU
+    st[S_ALF] = alF
+    st[S_ALL] = alL
+    st[S_ALU] = alU
+    st[S_PVP] = pvp
+    st[S_NSAMP] = nsamp
     st[S_EVT] = evt
     return i
 
