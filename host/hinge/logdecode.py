@@ -11,6 +11,7 @@ Units: t_ms in ms on the session clock; angles in degrees; cadence in steps/min.
 from __future__ import annotations
 
 import binascii
+import datetime as _dt
 import json
 import struct
 from dataclasses import dataclass, field
@@ -116,6 +117,8 @@ def _header_fields(data: bytes, hlen: int) -> dict:
     if data[4] >= 2:  # version 2: the session number's bits 16-23 (version 1 kept 0 there)
         session |= data[5] << 16
     y, mo, d, hh, mi, ss = struct.unpack_from("<HBBBBB", data, 24)
+    clock_set = bool(y & fmt.WALL_SET)  # bit 15: the RTC had been set since power-up
+    y &= fmt.WALL_SET - 1
     p = fmt.FIXED_HDR
     out = []
     for w in (1, 1, 2):
@@ -123,9 +126,14 @@ def _header_fields(data: bytes, hlen: int) -> dict:
         p += w
         out.append(data[p : p + n].decode("utf-8", "replace"))
         p += n
-    start = None
-    if y >= 2020:  # an unset RTC reads 2000 (ESP32) or 1970
+    start = start_utc = None
+    if y >= 2020 and 1 <= mo <= 12 and 1 <= d <= 31 and hh < 24 and mi < 60 and ss < 60:
+        # an unset RTC reads 2000 (ESP32) or 1970
         start = f"{y:04d}-{mo:02d}-{d:02d}T{hh:02d}:{mi:02d}:{ss:02d}"
+        try:
+            start_utc = _dt.datetime(y, mo, d, hh, mi, ss, tzinfo=_dt.timezone.utc).timestamp()
+        except ValueError:  # e.g. 31 February: a damaged field
+            start = None
     try:
         meta = json.loads(out[2]) if out[2] else {}
     except ValueError:
@@ -139,6 +147,8 @@ def _header_fields(data: bytes, hlen: int) -> dict:
         "rate_hz": rate_mhz / 1000.0,
         "start": start,
         "start_fields": [y, mo, d, hh, mi, ss],
+        "start_utc": start_utc,  # Unix seconds of the session's start (the RTC, UTC), or None
+        "clock_set": clock_set,  # the RTC had been set since power-up (False in older logs)
         "fw_version": out[0],
         "imu_model": out[1],
         "config" if data[:4] == fmt.MAGIC_SESSION else "meta": meta,
