@@ -345,13 +345,14 @@ def _write_atomic(path: Path, write):
     os.replace(tmp, path)
 
 
-def decode_pulled(path: Path) -> tuple[list[Path], list[str]]:
-    """Write the decoded files beside a pulled log; (paths written, problems noted)."""
+def decode_pulled(path: Path, out_dir: Path | None = None) -> tuple[list[Path], list[str]]:
+    """Write the decoded files beside a pulled log (or in ``out_dir``: ``hinge export --csv``);
+    (paths written, problems noted)."""
     from . import logdecode
 
     path = Path(path)
     stem = path.name.rsplit(".", 1)[0]
-    d = path.parent
+    d = Path(out_dir) if out_dir is not None else path.parent
     written: list[Path] = []
     try:
         if path.suffix == ".raw":
@@ -616,6 +617,9 @@ def _args_report(p):
     p.add_argument("logs", nargs="+", metavar="LOG", help="session log(s) (Snnnn.hlg); two or more: compared")
     p.add_argument("--html", metavar="FILE", help="write a self-contained HTML report (plots inside)")
     p.add_argument("--png", metavar="DIR", help="also save the figures as PNG files in DIR")
+    p.add_argument("--with", dest="with_", metavar="RUN.fit|RUN.gpx",
+                   help="the runner's watch file: lined up by clock and cadence; adds splits, grade, heart rate")
+    p.add_argument("--per", choices=("km", "mi"), default="km", help="splits per km or per mile (with --with)")
     p.add_argument("--cfg", action="append", default=[], metavar="KEY=VALUE",
                    help="threshold override (repeatable), e.g. lean_min_deg=5: fault time recomputed")
 
@@ -643,8 +647,33 @@ def cmd_baseline(a) -> int:
     return baseline.main(a)
 
 
+def _args_export(p):
+    p.add_argument("log", metavar="LOG", help="a session log (Snnnn.hlg)")
+    g = p.add_mutually_exclusive_group(required=True)
+    g.add_argument("--fit", metavar="OUT.fit", help="a FIT activity with Hinge's per-stride metrics as developer fields")
+    g.add_argument("--csv", metavar="DIR", help="the decoded tables as CSV (documented columns with units) in DIR")
+    p.add_argument("--merge", metavar="RUN.fit|RUN.gpx", help="with --fit: carry the watch's records too (lined up)")
+
+
+def cmd_export(a) -> int:
+    from .errors import HingeError
+    from .watch import csvexport, fitexport
+
+    if a.csv:
+        if a.merge:
+            raise HingeError("--merge goes with --fit")
+        print(csvexport.export(a.log, a.csv))
+        return 0
+    from . import report
+
+    x = report.analyse(report.load(a.log), a.log)
+    print(fitexport.export(x, a.fit, a.merge))
+    return 0
+
+
 COMMANDS = {
     "logs": (cmd_logs, _args_logs, "session logs on the board: list, pull (resumable, verified), erase"),
     "report": (cmd_report, _args_report, "a run report from session logs: terminal summary or HTML with plots"),
+    "export": (cmd_export, _args_export, "a session as a FIT activity (alone or merged with the watch's) or CSV tables"),
     "baseline": (cmd_baseline, _args_baseline, "suggest personal thresholds from a good-form session (--apply writes them)"),
 }

@@ -42,6 +42,12 @@ ALERT_DTYPE = np.dtype(
 EVENT_DTYPE = np.dtype(
     [("t_ms", "i8"), ("type", "i2"), ("name", "U16")] + [(c, "i4") for c in ("a", "b", "c", "d", "e", "f")]
 )
+# unit of each decoded column (CSV ``# units:`` line; README "Exported columns")
+COLUMN_UNITS = {"t_ms": "ms since the session's start (board clock)", "lean_deg": "deg", "rotation_deg": "deg",
+                "roll_deg": "deg", "cadence_spm": "steps/min", "stride_ms": "ms",
+                "activity": "0 standing 1 walking 2 running", "calibrated": "0/1", "kind": "alert|clear",
+                "reason": "upright|backward|swivel", "severity": "1-3", "value_deg": "deg", "limit_deg": "deg",
+                "type": "event code (events.py)", "name": "event name"}
 RAW_COLUMNS = ("dt", "ax", "ay", "az", "gx", "gy", "gz")   # dt in 1/16 ms (version 2), else ms
 _SYNC = fmt.SYNC
 _HDR = fmt.BLK_HDR
@@ -476,10 +482,11 @@ def session_to_csv(session: Session, out, table: str = "strides") -> None:
     arr = {"strides": session.strides, "alerts": session.alerts, "events": session.events}[table]
     h = session.header
     lines = [f"# hinge session {h.get('name', '?')} {table}"]
-    for k in ("fw_version", "imu_model", "rate_hz", "start"):
+    for k in ("fw_version", "imu_model", "rate_hz", "start", "clock_set"):
         if k in h:
             lines.append(f"# {k}={h[k]}")
     lines += [f"# problem: {p}" for p in session.problems]
+    lines.append("# units: " + ", ".join(f"{c}={COLUMN_UNITS.get(c, 'see events.py')}" for c in arr.dtype.names))
     lines.append(",".join(arr.dtype.names))
     for r in arr.tolist():
         lines.append(",".join(_cell(v) for v in r))

@@ -37,8 +37,8 @@ import numpy as np
 
 from .activity import Activity, WatchFileError
 
-COARSE_S = 900.0  # an RTC set at the last connection, days before: minutes off at the start (RC slow clock)
-MAX_RATE = 0.06  # the board's clock vs the watch's: the ESP32's RC slow clock is within ~5 % uncalibrated
+COARSE_S = 3600.0  # the RTC may have been set a day before the run: ~1 % of 24 h on the RC slow clock, and more
+MAX_RATE = 0.06  # the stride clock vs the watch's: IMU oscillators are 1-2 % off before rate calibration; room to spare
 WINDOW_S = 180  # s of board time per window: a few cadence changes (a stop, a walk, a surge)
 HOP_S = 60  # s between window starts
 SEARCH_S = 10.0  # s either side of the fitted lag a window searches when it checks the fit

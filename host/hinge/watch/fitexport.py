@@ -198,3 +198,65 @@ def write(path, act: Activity, dev: dict | None = None) -> dict:
     msgs = verify(data, Path(path).name, len(act.t), dev)
     atomic_write(path, data)
     return msgs
+
+
+def hinge_fields(a, u_stride: np.ndarray, u_alert: np.ndarray, grid: np.ndarray) -> dict:
+    """Hinge's developer-field series on the 1-s ``grid`` (UTC seconds) from analysis ``a``
+    (``report.Analysis``) whose strides end at UTC ``u_stride`` and buzzes at ``u_alert``:
+    each second carries the last stride that ended in it (NaN where none did)."""
+    n = len(grid)
+    out = {name: np.full(n, np.nan) for _, name, _, _ in DEV_FIELDS}
+    s = a.strides
+    k = np.floor(np.asarray(u_stride, dtype=float) - grid[0]).astype(np.int64)
+    ok = (k >= 0) & (k < n)
+    bits = np.zeros(len(s))
+    for r, bit in FAULT_BITS.items():
+        bits += bit * (a.fault[r] & a.running)
+    for name, col in (("hinge_lean", s["lean_deg"]), ("hinge_rotation", s["rotation_deg"]),
+                      ("hinge_hip_drop", s["roll_deg"]), ("hinge_cadence", s["cadence_spm"]), ("hinge_fault", bits)):
+        out[name][k[ok]] = np.asarray(col, dtype=float)[ok]  # later strides overwrite: the last one wins
+    kb = np.floor(np.asarray(u_alert, dtype=float) - grid[0]).astype(np.int64)
+    for j, kk in enumerate(kb):
+        if 0 <= kk < n:
+            out["hinge_buzz"][kk] = BUZZ_CODE.get(str(a.alerts["reason"][j]), 0)
+    return out
+
+
+def export(a, out, merge=None) -> str:
+    """``hinge export LOG --fit OUT [--merge RUN.fit]`` for analysis ``a``: returns a line to print.
+
+    Alone, the records are placed by the log's own wall-clock start (the board's RTC); with
+    ``merge`` the watch's records (GPS, altitude, heart rate, speed, cadence) carry Hinge's
+    fields, lined up by :func:`hinge.watch.align.align`. Fields of the watch's records other than
+    those (power, temperature...) are not carried over."""
+    from .activity import load
+    from .align import align
+
+    h = a.session.header
+    name = a.path.name if str(a.path) else a.name
+    t_s = a.strides["t_ms"].astype(float) / 1000.0
+    if not len(t_s):
+        raise WatchFileError(f"{name}: no strides: nothing to export")
+    if merge is not None:
+        act = load(merge)
+        al = align(a.strides, act, h.get("start_utc"), name)
+        to_unix = al.to_unix
+        how = al.describe()
+    else:
+        if h.get("start_utc") is None:
+            raise WatchFileError(f"{name}: no wall-clock start (the board's clock was not set): "
+                                 "give --merge RUN.fit to place it by the watch")
+        start = float(h["start_utc"])
+
+        def to_unix(tau):
+            return start + np.asarray(tau, dtype=float)
+
+        grid = np.arange(np.floor(to_unix(max(0.0, t_s.min() - 2.0))), np.ceil(to_unix(t_s.max())) + 1.0)
+        nan = np.full(len(grid), np.nan)
+        act = Activity(grid, nan, nan, nan, nan, nan, nan, nan, sport="running", source=name)
+        how = "placed by the board's clock" + ("" if h.get("clock_set") else " (not known to be set)")
+    dev = hinge_fields(a, to_unix(t_s), to_unix(a.alerts["t_ms"].astype(float) / 1000.0), act.t)
+    msgs = write(out, act, dev)
+    n = int(np.isfinite(dev["hinge_lean"]).sum())
+    return (f"{out}: FIT activity, {len(msgs['record_mesgs'])} records ({n} with Hinge's fields"
+            f"{', merged with ' + Path(merge).name if merge else ''}); {how}")
