@@ -39,13 +39,14 @@ from .activity import Activity, WatchFileError
 
 COARSE_S = 3600.0  # the RTC may have been set a day before the run: ~1 % of 24 h on the RC slow clock, and more
 MAX_RATE = 0.06  # the stride clock vs the watch's: IMU oscillators are 1-2 % off before rate calibration; room to spare
-WINDOW_S = 180  # s of board time per window: a few cadence changes (a stop, a walk, a surge)
-HOP_S = 60  # s between window starts
+WINDOW_S = 120  # s of board time per window: a few cadence changes (a stop, a walk, a surge)
+HOP_S = 30  # s between window starts
 SEARCH_S = 10.0  # s either side of the fitted lag a window searches when it checks the fit
 RATE_STEP = 0.002  # first grid of clock rates (0.2 %), then refined tenfold three times
 RATE_HALF = 10  # grid points either side of the centre of each refinement
-MIN_STD_SPM = 1.0  # a window without cadence change (std of its smoothed cadence) cannot fix a lag
+MIN_STD_SPM = 0.2  # a window without cadence change (std of its changes, steps/min per s) cannot fix a lag
 SMOOTH_S = 5  # both series are averaged over 5 s: a watch's cadence is a few seconds' mean
+CHANGE_CLIP = 3.0  # steps/min per s: larger jumps (start, stop, walk breaks) count as this much
 MIN_R = 0.3  # a window's peak correlation that counts (steady running correlates weakly; the fit weeds out chance peaks)
 AGREE_S = 2.0  # a window agrees with a fit when its lag is this close (the 1-s grids' resolution x 2)
 MIN_GLOBAL_R = 0.3  # below this the two cadence series do not look like one run
@@ -192,12 +193,13 @@ def align(strides: np.ndarray, act: Activity, start_utc: float | None, log_name:
     """Align a session's strides (``logdecode`` stride array) with watch activity ``act``;
     ``start_utc``: the log header's wall-clock start (Unix s) when its clock was set, else None.
     Raises :class:`WatchFileError` (one line) when the files cannot belong together."""
-    h = _smooth(hinge_cadence(strides))
-    w = _smooth(np.nan_to_num(act.cadence_spm, nan=0.0))
+    h = hinge_cadence(strides)
+    w = np.nan_to_num(act.cadence_spm, nan=0.0)
     if len(h) < 60 or not (h > 0).any():
         raise WatchFileError(f"{log_name}: fewer than 60 s of strides: nothing to line up")
     if not np.isfinite(act.cadence_spm).any() or not (w > 0).any():
         raise WatchFileError(f"{act.source}: no cadence in the watch file: Hinge lines up by cadence")
+    h, w = changes(h), changes(w)
     dur_h, dur_w = float(len(h)), float(len(w))
     t0 = act.start
     if start_utc is not None:
@@ -216,7 +218,37 @@ def align(strides: np.ndarray, act: Activity, start_utc: float | None, log_name:
         raise WatchFileError(f"{act.source} does not line up with {log_name}: their cadence does not match "
                              f"anywhere ({what}): a file from another run?")
     a, b, r_glob = fit
-    # check: each window's own best lag near the fit (lag at tau: a + b tau)
+    lags_out = _windows(h, w, a, b)
+    agreed = [x for x in lags_out if x[3]]
+    if len(agreed) >= 3 and agreed[-1][0] - agreed[0][0] >= dur_h / 3:
+        # a whole run's correlation is broad in rate (a 0.5 % error moves a 10-min run's ends by
+        # 1.5 s); the windows' own lags pin it: the line through those that agree
+        x = np.array([t for t, _, _, _ in agreed])
+        y = np.array([lg for _, lg, _, _ in agreed])
+        b2, a2 = np.polyfit(x, y, 1, w=np.array([rv for _, _, rv, _ in agreed]))
+        if abs(b2) <= MAX_RATE:
+            a, b = float(a2), float(b2)
+            lags_out = _windows(h, w, a, b)
+    agreed = [x for x in lags_out if x[3]]
+    n_in = len(agreed)
+    rms = float(np.sqrt(np.mean([(lg - (a + b * t)) ** 2 for t, lg, _, _ in agreed]))) if agreed else float("nan")
+    span = float(agreed[-1][0] - agreed[0][0]) if agreed else 0.0
+    if r_glob >= 0.5 and n_in >= 3 and n_in >= 0.6 * len(lags_out) and rms <= 1.5:
+        conf = "high"
+    elif r_glob >= 0.5 or n_in >= 3:
+        conf = "medium"
+    else:
+        conf = "low"
+    if conf == "low" and start_utc is None:
+        raise WatchFileError(f"{act.source} does not line up with {log_name} for sure (best r {r_glob:.2f}, "
+                             "and the board's clock was not set to check it): a file from another run?")
+    # lag a + b tau: h[tau] matches w[tau + lag], i.e. watch second t0 + tau + lag
+    return Alignment(t0, a, b, start_utc, conf, r_glob, n_in, len(lags_out), rms, span, lags_out)
+
+
+def _windows(h, w, a, b) -> list:
+    """(tau, lag, r, agrees) of each window of the board series with cadence changes: its own
+    best lag within SEARCH_S of the line a + b tau, and whether it lies within AGREE_S of it."""
     lags_out = []
     for s0 in range(0, max(1, len(h) - WINDOW_S + 1), HOP_S):
         seg = h[s0: s0 + WINDOW_S]
@@ -232,27 +264,17 @@ def align(strides: np.ndarray, act: Activity, start_utc: float | None, log_name:
         p = _peak(wl + j0c - s0, rr, pred - SEARCH_S, pred + SEARCH_S)
         if p is not None and p[1] >= MIN_R:
             lags_out.append((float(tc), p[0], p[1], abs(p[0] - pred) <= AGREE_S))
-    agreed = [x for x in lags_out if x[3]]
-    n_in = len(agreed)
-    rms = float(np.sqrt(np.mean([(lg - (a + b * t)) ** 2 for t, lg, _, _ in agreed]))) if agreed else float("nan")
-    span = float(agreed[-1][0] - agreed[0][0]) if agreed else 0.0
-    if r_glob >= 0.7 and n_in >= 3 and n_in >= 0.6 * len(lags_out) and rms <= 1.5:
-        conf = "high"
-    elif r_glob >= 0.5:
-        conf = "medium"
-    else:
-        conf = "low"
-    if conf == "low" and start_utc is None:
-        raise WatchFileError(f"{act.source} does not line up with {log_name} for sure (best r {r_glob:.2f}, "
-                             "and the board's clock was not set to check it): a file from another run?")
-    # lag a + b tau: h[tau] matches w[tau + lag], i.e. watch second t0 + tau + lag
-    return Alignment(t0, a, b, start_utc, conf, r_glob, n_in, len(lags_out), rms, span, lags_out)
+    return lags_out
 
 
-def _smooth(x: np.ndarray) -> np.ndarray:
-    if len(x) < SMOOTH_S:
-        return x
-    return np.convolve(x, np.ones(SMOOTH_S) / SMOOTH_S, mode="same")
+def changes(cadence: np.ndarray) -> np.ndarray:
+    """What the correlation compares: the change of the cadence from second to second (after a
+    SMOOTH_S mean), clipped at +-CHANGE_CLIP: every surge, slow-down and stride-rhythm wander
+    counts, not only the start and the finish (a run's 0 -> 170 steps/min would otherwise
+    outweigh everything else, and any two runs that start alike would match)."""
+    if len(cadence) >= SMOOTH_S:
+        cadence = np.convolve(cadence, np.ones(SMOOTH_S) / SMOOTH_S, mode="same")
+    return np.clip(np.diff(cadence, prepend=cadence[:1]), -CHANGE_CLIP, CHANGE_CLIP)
 
 
 def _span(u0: float, u1: float) -> str:

@@ -14,8 +14,8 @@ into a per-second :class:`~hinge.watch.activity.Activity`:
   distance: rolling +-``hill_grade`` (a 1.5 km period), and a steep ``descent_grade`` wherever
   the scenario has its "leaning back" episodes (the scenario calls them descents), so form vs
   grade has a known answer.
-* **cadence**: the simulated foot contacts counted in a centred 4-s window (steps/min, both
-  feet; a watch's cadence is a few seconds' average); 0 while standing.
+* **cadence**: 60 / the mean interval of the simulated foot contacts in a centred 4-s window
+  (steps/min, both feet; a watch times steps over a few seconds); 0 while standing.
 * **heart rate**: first-order (time constant 30 s) towards a target of 80 bpm standing,
   100 walking, 145 running, +2.5 bpm per % of climb, with a cardiac drift of 6 bpm/hour.
 
@@ -73,8 +73,11 @@ def watch_activity(sim, start_utc: float, seed: int = 0, origin=(47.3769, 8.5417
     alt = alt0_m + np.concatenate(([0.0], np.cumsum(grade[1:] * np.diff(dist))))
     steps = np.sort(np.asarray(sim.steps["t_s"], dtype=float))
     lo = np.searchsorted(steps, t - CADENCE_WINDOW_S / 2)
-    hi = np.searchsorted(steps, t + CADENCE_WINDOW_S / 2)
-    cadence = (hi - lo) * 60.0 / CADENCE_WINDOW_S
+    hi = np.searchsorted(steps, t + CADENCE_WINDOW_S / 2) - 1
+    n = hi - lo  # step intervals inside the window: cadence from their mean period, as a watch times steps
+    span = steps[np.clip(hi, 0, len(steps) - 1)] - steps[np.clip(lo, 0, len(steps) - 1)]
+    with np.errstate(invalid="ignore", divide="ignore"):
+        cadence = np.where(n >= 2, 60.0 * n / np.where(span > 0, span, 1.0), 0.0)
     acts = _activity_at(sim.truth, t)
     target = np.array([HR_TARGET.get(a, 100.0) for a in acts])
     moving = np.array([a != "standing" for a in acts])
