@@ -121,7 +121,7 @@ def test_a_watch_file_from_another_day_is_refused(files, sim, tmp_path, capsys):
 def test_a_watch_file_of_another_run_is_refused_when_the_clock_was_not_set(files, tmp_path):
     s = simulate.simulate("surges", seed=7)
     fitexport.write(tmp_path / "other.fit", synth.watch_activity(s, T0, seed=7))
-    with pytest.raises(WatchFileError, match="other.fit"):
+    with pytest.raises(WatchFileError, match=r"other\.fit"):
         watchreport.attach(_analysis(files["unset"]), tmp_path / "other.fit")
 
 

@@ -181,6 +181,7 @@ def _start_of(head: bytes) -> str | None:
     if len(head) < 31 or head[:3] != b"HNG":
         return None
     y, mo, d, hh, mi, ss = struct.unpack_from("<HBBBBB", head, 24)
+    y &= 0x7FFF  # bit 15: the clock-set flag (logfmt.WALL_SET)
     if y < 2020 or not (1 <= mo <= 12 and 1 <= d <= 31 and hh < 24 and mi < 60 and ss < 61):
         return None
     return f"{y:04d}-{mo:02d}-{d:02d} {hh:02d}:{mi:02d}:{ss:02d}"

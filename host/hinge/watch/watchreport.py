@@ -171,9 +171,12 @@ def text(a) -> str:
 
 
 def attach_all(analyses: list, path, unit: str = "km") -> None:
-    """``hinge report LOG --with FILE``: one session log and its watch file."""
+    """``hinge report LOG --with FILE``: one session log and its watch file; says how they lined up."""
+    from pathlib import Path
+
     from ..errors import HingeError
 
     if len(analyses) != 1:
         raise HingeError(f"--with {path}: give one session log with a watch file (got {len(analyses)})")
-    attach(analyses[0], path, unit)
+    v = attach(analyses[0], path, unit)
+    print(f"watch: {Path(path).name}: {v.al.describe()}")
