@@ -6,7 +6,9 @@ stretch the stride times by a percent or two; the watch's clock is GPS time. So:
 
 1. **Series.** Both sides become a cadence on a 1-s grid, steps/min, 0 where nobody steps:
    Hinge's from its strides (each second takes the stride covering it: running and walking
-   strides both count), the watch's per-second cadence as recorded.
+   strides both count), the watch's per-second cadence as recorded. What is compared is the
+   change from second to second of each (after a SMOOTH_S mean, clipped: :func:`changes`), so
+   every surge, slow-down and wander of the stride rhythm counts, not only the run's start.
 2. **Coarse.** With a header start time (the RTC was set), the lag between the two clocks is
    searched within ``COARSE_S`` + ``MAX_RATE`` x duration of what the wall clocks say; when the
    two time spans cannot overlap even then, :class:`~hinge.watch.activity.WatchFileError` says
@@ -22,7 +24,8 @@ stretch the stride times by a percent or two; the watch's clock is GPS time. So:
 4. **Check.** ``WINDOW_S`` windows of the board series every ``HOP_S`` that have cadence
    changes to lock onto (std >= ``MIN_STD_SPM``) each find their own best lag within
    ``SEARCH_S`` of the fit; those with peak r >= ``MIN_R`` that land within ``AGREE_S`` of the
-   fit agree.
+   fit agree. When >= 3 agree over >= a third of the run, the line through their lags (weighted
+   by r) replaces the fit: a whole run's correlation is broad in rate, the windows pin it.
 
 ``Alignment.to_unix(tau)`` maps board seconds to UTC seconds; its ``confidence`` is "high"
 (whole-run r >= 0.7 and >= 3 windows, >= 60 % of those tried, agree with residual RMS <= 1.5 s),
