@@ -53,7 +53,7 @@ _BOARD = None
 # (``hinge monitor``) knows the simulated run is over
 PLAYED_LINE = "H # virtual: capture played"
 
-EXIT_HARD_RESET = 86  # exit status that hinge.ptyboard's supervisor treats as a hard reset
+EXIT_HARD_RESET = 86  # exit status that hinge.virtual.ptyboard's supervisor treats as a hard reset
 
 # where the ESP32's RTC starts after power-up: 2000-01-01T00:00:00Z, in Unix seconds
 RTC_POWERUP_S = 946684800
@@ -61,7 +61,7 @@ RTC_POWERUP_S = 946684800
 
 class BoardReset(SystemExit):
     """``machine.reset()`` (or the watchdog): a hard reset. Uncaught, the interpreter exits with
-    status ``EXIT_HARD_RESET``, which ``hinge.ptyboard`` turns into a reboot (boot.py, main.py)."""
+    status ``EXIT_HARD_RESET``, which ``hinge.virtual.ptyboard`` turns into a reboot (boot.py, main.py)."""
 
 
 class WDTReset(BoardReset):

@@ -9,6 +9,5 @@ per-km splits and form against grade, heart rate and distance, and FIT/CSV expor
     grade.py      climbs, flats and descents from smoothed altitude; form against grade, HR, distance
     watchreport.py  the report's watch section (tables, elevation profile) and its hook
     fitexport.py  Hinge's strides as FIT developer fields (``fit-tool`` encoder), alone or merged
-    csvexport.py  ``hinge export --csv``: the decoded tables with documented columns
     synth.py      watch files (FIT, GPX) from the simulator's runs, for tests and the demo
 """

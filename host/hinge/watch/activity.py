@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from ..errors import HingeError
+from hinge.common.errors import HingeError
 
 EARTH_R_M = 6371008.8  # mean Earth radius (IUGG), metres: haversine distances between fixes
 ON_FOOT = ("running", "walking", "hiking", "generic")  # sports whose cadence counts steps

@@ -49,7 +49,7 @@ def grade_class(g) -> np.ndarray:
 
 
 def _form_rows(a, groups, labels, buzz_group) -> list[dict]:
-    from .. import report as R
+    from hinge.report import report as R
 
     s = a.strides
     dur = s["stride_ms"].astype(float) / 1000.0

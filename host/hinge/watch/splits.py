@@ -20,7 +20,7 @@ UNITS = {"km": 1000.0, "mi": 1609.344}  # metres per split
 def per_distance(a, dist_stride: np.ndarray, dist_alert: np.ndarray, act: Activity, unit: str = "km") -> list[dict]:
     """Split rows for analysis ``a`` (``report.Analysis``) whose strides are at watch distances
     ``dist_stride`` (m; NaN outside the watch's record) and buzzes at ``dist_alert``."""
-    from .. import report as R
+    from hinge.report import report as R
 
     width = UNITS[unit]
     keep = np.isfinite(dist_stride)

@@ -30,6 +30,13 @@ class WatchView:
     grades: list
     hrs: list
 
+    # what the report calls (report/ does not import this room: the view brings its own rendering)
+    def html(self, a) -> str:
+        return html(a)
+
+    def text(self, a) -> str:
+        return text(a)
+
 
 def attach(a, path, unit: str = "km") -> WatchView:
     """Read watch file ``path``, align it with analysis ``a`` and set ``a.watch``. Raises
@@ -66,7 +73,7 @@ def figure(a, v: WatchView):
     rate below it."""
     from matplotlib.patches import Patch
 
-    from .. import report as R
+    from hinge.report import report as R
 
     fig = R._new_figure(7.0, 4.8)
     ax1, ax2 = fig.subplots(2, 1, sharex=True, height_ratios=(1.1, 1.0))
@@ -107,7 +114,7 @@ def figure(a, v: WatchView):
 
 def html(a) -> str:
     """The watch section of one session's HTML report ("" without a watch file)."""
-    from .. import report as R
+    from hinge.report import report as R
 
     v = getattr(a, "watch", None)
     if v is None:
@@ -149,7 +156,7 @@ def html(a) -> str:
 
 def text(a) -> str:
     """The watch part of the terminal summary ("" without a watch file)."""
-    from .. import report as R
+    from hinge.report import report as R
 
     v = getattr(a, "watch", None)
     if v is None:
@@ -174,7 +181,7 @@ def attach_all(analyses: list, path, unit: str = "km") -> None:
     """``hinge report LOG --with FILE``: one session log and its watch file; says how they lined up."""
     from pathlib import Path
 
-    from ..errors import HingeError
+    from hinge.common.errors import HingeError
 
     if len(analyses) != 1:
         raise HingeError(f"--with {path}: give one session log with a watch file (got {len(analyses)})")
