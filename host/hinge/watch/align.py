@@ -71,6 +71,7 @@ class Alignment:
     rms_s: float = float("nan")
     span_s: float = 0.0  # board seconds between the first and last agreeing window
     lags: list = field(default_factory=list)  # (tau, lag, r, agreed) per window tried
+    rate_pinned: bool = False  # the clock rate was fitted through the windows' lags (else a whole-run guess)
 
     def to_unix(self, tau):
         """UTC seconds (Unix) of board time ``tau`` (s; scalar or array)."""
@@ -98,7 +99,7 @@ class Alignment:
                          "the watch at the start")
         else:
             parts.append("board clock not set: placed by cadence alone")
-        if abs(self.drift) >= 0.0005:
+        if self.rate_pinned and abs(self.drift) >= 0.0005:
             parts.append(f"its stride clock {abs(self.drift) * 100:.1f} % {'fast' if self.drift > 0 else 'slow'}")
         how = (f"{self.windows} of {self.windows_tried} windows agree within {self.rms_s:.1f} s"
                if self.windows >= 2 else f"one overall match (r {self.r_global:.2f})")
@@ -221,6 +222,7 @@ def align(strides: np.ndarray, act: Activity, start_utc: float | None, log_name:
         raise WatchFileError(f"{act.source} does not line up with {log_name}: their cadence does not match "
                              f"anywhere ({what}): a file from another run?")
     a, b, r_glob = fit
+    pinned = False  # the rate pinned by the windows (a short run's whole-run rate is only a guess)
     lags_out = _windows(h, w, a, b)
     agreed = [x for x in lags_out if x[3]]
     if len(agreed) >= 3 and agreed[-1][0] - agreed[0][0] >= dur_h / 3:
@@ -232,6 +234,7 @@ def align(strides: np.ndarray, act: Activity, start_utc: float | None, log_name:
         if abs(b2) <= MAX_RATE:
             a, b = float(a2), float(b2)
             lags_out = _windows(h, w, a, b)
+            pinned = True
     agreed = [x for x in lags_out if x[3]]
     n_in = len(agreed)
     rms = float(np.sqrt(np.mean([(lg - (a + b * t)) ** 2 for t, lg, _, _ in agreed]))) if agreed else float("nan")
@@ -246,7 +249,7 @@ def align(strides: np.ndarray, act: Activity, start_utc: float | None, log_name:
         raise WatchFileError(f"{act.source} does not line up with {log_name} for sure (best r {r_glob:.2f}, "
                              "and the board's clock was not set to check it): a file from another run?")
     # lag a + b tau: h[tau] matches w[tau + lag], i.e. watch second t0 + tau + lag
-    return Alignment(t0, a, b, start_utc, conf, r_glob, n_in, len(lags_out), rms, span, lags_out)
+    return Alignment(t0, a, b, start_utc, conf, r_glob, n_in, len(lags_out), rms, span, lags_out, pinned)
 
 
 def _windows(h, w, a, b) -> list:
