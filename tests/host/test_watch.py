@@ -5,9 +5,9 @@ import datetime as dt
 
 import numpy as np
 import pytest
+from cliutil import one_error_line, run_cli
 from garmin_fit_sdk import Decoder, Stream
 
-from hinge.cli import cli
 from hinge.coach.capture import Capture
 from hinge.logs import logdecode
 from hinge.report import report
@@ -19,16 +19,6 @@ from hinge.watch.activity import WatchFileError, load
 T0 = int(dt.datetime(2026, 6, 14, 7, 30, 0, tzinfo=dt.timezone.utc).timestamp())  # the watch's start (truth)
 BOARD_AHEAD_S = 200  # the board's RTC: minutes ahead of the watch
 IMU_FAST = 0.02  # the IMU's clock 2 % fast, rate calibration off: board stride seconds 2 % long
-
-
-def run_cli(*argv):
-    return cli.main([str(x) for x in argv])
-
-
-def one_error_line(capsys) -> str:
-    lines = capsys.readouterr().err.strip().splitlines()
-    assert len(lines) == 1, lines
-    return lines[0]
 
 
 def _firmware(sim, workdir, extra):

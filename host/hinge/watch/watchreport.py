@@ -43,7 +43,9 @@ def attach(a, path, unit: str = "km") -> WatchView:
     WatchFileError (one line) when the file is unusable or does not belong to the log."""
     act = load(path)
     h = a.session.header
-    start = h.get("start_utc") if h.get("clock_set") or h.get("start_utc") else None
+    # the wall clock only when the firmware says the host set it (UTC); an older header's time may
+    # be anything (local time, a clock set by hand): then cadence alone places the log
+    start = h.get("start_utc") if h.get("clock_set") else None
     al = align(a.strides, act, start, a.path.name if str(a.path) else a.name)
     g = G.grade_per_second(act)
 
