@@ -106,6 +106,13 @@ class Alignment:
         return f"lined up by cadence: {', '.join(parts)}; {how}: {self.confidence} confidence"
 
 
+def header_start(header: dict) -> float | None:
+    """The session's wall-clock start (Unix s) when the firmware says the host set its clock
+    (UTC); an older header's time may be anything (local time, a clock set by hand): None, and
+    cadence alone places the log."""
+    return header.get("start_utc") if header.get("clock_set") else None
+
+
 def hinge_cadence(strides: np.ndarray) -> np.ndarray:
     """Hinge's cadence on a 1-s grid of board time (index k = board time k s), steps/min: the
     stride covering that instant, 0 where none does (standing)."""

@@ -230,7 +230,7 @@ def export(a, out, merge=None) -> str:
     fields, lined up by :func:`hinge.watch.align.align`. Fields of the watch's records other than
     those (power, temperature...) are not carried over."""
     from .activity import load
-    from .align import align
+    from .align import align, header_start
 
     h = a.session.header
     name = a.path.name if str(a.path) else a.name
@@ -239,7 +239,7 @@ def export(a, out, merge=None) -> str:
         raise WatchFileError(f"{name}: no strides: nothing to export")
     if merge is not None:
         act = load(merge)
-        al = align(a.strides, act, h.get("start_utc"), name)
+        al = align(a.strides, act, header_start(h), name)
         to_unix = al.to_unix
         how = al.describe()
     else:

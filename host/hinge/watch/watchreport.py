@@ -15,7 +15,7 @@ import numpy as np
 
 from . import grade as G
 from .activity import Activity, at, load
-from .align import Alignment, align
+from .align import Alignment, align, header_start
 from .splits import UNITS, pace_text, per_distance
 
 
@@ -43,10 +43,7 @@ def attach(a, path, unit: str = "km") -> WatchView:
     WatchFileError (one line) when the file is unusable or does not belong to the log."""
     act = load(path)
     h = a.session.header
-    # the wall clock only when the firmware says the host set it (UTC); an older header's time may
-    # be anything (local time, a clock set by hand): then cadence alone places the log
-    start = h.get("start_utc") if h.get("clock_set") else None
-    al = align(a.strides, act, start, a.path.name if str(a.path) else a.name)
+    al = align(a.strides, act, header_start(h), a.path.name if str(a.path) else a.name)
     g = G.grade_per_second(act)
 
     def series(t_ms):
