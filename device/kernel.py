@@ -233,6 +233,10 @@ def run(st: ptr32, buf: ptr16, i0: int, n: int, yb: ptr32) -> int:
     psi = (((st[S_PSI] + c30) & m31) - c30)
     cnt = (((st[S_N] + c30) & m31) - c30)
     bufn = (((st[S_BUFN] + c30) & m31) - c30)
+    # stillness limits (read-only here): |a|^2 (Q20 g^2), gyro (raw, as Q4), accel (Q12, as Q4)
+    sta = (((st[S_STA] + c30) & m31) - c30)
+    stw = (((st[S_STW] + c30) & m31) - c30) << 4
+    staa = (((st[S_STAA] + c30) & m31) - c30) << 4
     i = i0
     evt = 0
     while i < n:
@@ -437,37 +441,61 @@ def run(st: ptr32, buf: ptr16, i0: int, n: int, yb: ptr32) -> int:
         # pelvis sways toward the stance foot), which the pelvis's yaw at that step's end would
         # turn into a forward error. Sums are clamped to +-2**22 and shifted to 15 bits before
         # the product (< 2**30).
-        j = 0
-        while j < 8:
-            o = S_CA + j
-            sF = ((st[o] + c30) & m31) - c30
-            sL = ((st[o + 1] + c30) & m31) - c30
-            sU = ((st[o + 2] + c30) & m31) - c30
-            xF = sF >> 7
-            xL = sL >> 7
-            xU = sU >> 7
-            sF += cF - (((tL * xU + 256) >> 9) - ((tU * xL + 256) >> 9))
-            sL += cL - (((tU * xF + 256) >> 9) - ((tF * xU + 256) >> 9))
-            sU += cU - (((tF * xL + 256) >> 9) - ((tL * xF + 256) >> 9))
-            if sF > 0x3FFFFF:
-                sF = 0x3FFFFF
-            if sF < -0x3FFFFF:
-                sF = -0x3FFFFF
-            if sL > 0x3FFFFF:
-                sL = 0x3FFFFF
-            if sL < -0x3FFFFF:
-                sL = -0x3FFFFF
-            if sU > 0x3FFFFF:
-                sU = 0x3FFFFF
-            if sU < -0x3FFFFF:
-                sU = -0x3FFFFF
-            st[o] = sF
-            st[o + 1] = sL
-            st[o + 2] = sU
-            k = ((st[o + 3] + c30) & m31) - c30
-            if k < 0x3FFFFFF:
-                st[o + 3] = k + 1
-            j += 4
+        # (the two sums written out: a computed slot index costs more than the arithmetic)
+        sF = ((st[S_CA] + c30) & m31) - c30
+        sL = ((st[S_CA + 1] + c30) & m31) - c30
+        sU = ((st[S_CA + 2] + c30) & m31) - c30
+        xF = sF >> 7
+        xL = sL >> 7
+        xU = sU >> 7
+        sF += cF - (((tL * xU + 256) >> 9) - ((tU * xL + 256) >> 9))
+        sL += cL - (((tU * xF + 256) >> 9) - ((tF * xU + 256) >> 9))
+        sU += cU - (((tF * xL + 256) >> 9) - ((tL * xF + 256) >> 9))
+        if sF > 0x3FFFFF:
+            sF = 0x3FFFFF
+        if sF < -0x3FFFFF:
+            sF = -0x3FFFFF
+        if sL > 0x3FFFFF:
+            sL = 0x3FFFFF
+        if sL < -0x3FFFFF:
+            sL = -0x3FFFFF
+        if sU > 0x3FFFFF:
+            sU = 0x3FFFFF
+        if sU < -0x3FFFFF:
+            sU = -0x3FFFFF
+        st[S_CA] = sF
+        st[S_CA + 1] = sL
+        st[S_CA + 2] = sU
+        k = ((st[S_CA + 3] + c30) & m31) - c30
+        if k < 0x3FFFFFF:
+            st[S_CA + 3] = k + 1
+        sF = ((st[S_CB] + c30) & m31) - c30
+        sL = ((st[S_CB + 1] + c30) & m31) - c30
+        sU = ((st[S_CB + 2] + c30) & m31) - c30
+        xF = sF >> 7
+        xL = sL >> 7
+        xU = sU >> 7
+        sF += cF - (((tL * xU + 256) >> 9) - ((tU * xL + 256) >> 9))
+        sL += cL - (((tU * xF + 256) >> 9) - ((tF * xU + 256) >> 9))
+        sU += cU - (((tF * xL + 256) >> 9) - ((tL * xF + 256) >> 9))
+        if sF > 0x3FFFFF:
+            sF = 0x3FFFFF
+        if sF < -0x3FFFFF:
+            sF = -0x3FFFFF
+        if sL > 0x3FFFFF:
+            sL = 0x3FFFFF
+        if sL < -0x3FFFFF:
+            sL = -0x3FFFFF
+        if sU > 0x3FFFFF:
+            sU = 0x3FFFFF
+        if sU < -0x3FFFFF:
+            sU = -0x3FFFFF
+        st[S_CB] = sF
+        st[S_CB + 1] = sL
+        st[S_CB + 2] = sU
+        k = ((st[S_CB + 3] + c30) & m31) - c30
+        if k < 0x3FFFFFF:
+            st[S_CB + 3] = k + 1
         if st[S_SYNC] and t - (((st[S_LAST] + c30) & m31) - c30) < (((st[S_SYNCMS] + c30) & m31) - c30):
             # stepping: correct with the last step's mean error. Within a step the ground
             # force brakes then pushes (zero net at steady speed) while the vertical force
@@ -538,36 +566,46 @@ def run(st: ptr32, buf: ptr16, i0: int, n: int, yb: ptr32) -> int:
         if m2 < 0:
             m2 = -m2
         still = 1
-        if m2 > (((st[S_STA] + c30) & m31) - c30):
+        if m2 > sta:
             still = 0
-        k = 0
-        while k < 3:
-            if k == 0:
-                gr = rF
-                ar = aF
-            elif k == 1:
-                gr = rL
-                ar = aL
-            else:
-                gr = rU
-                ar = aU
-            glp = (((st[S_GLF + k] + c30) & m31) - c30)
-            glp += ((gr << 4) - glp) >> 3
-            st[S_GLF + k] = glp
-            x = (gr << 4) - glp
-            if x < 0:
-                x = -x
-            if x > ((((st[S_STW] + c30) & m31) - c30) << 4):
-                still = 0
-            alp = (((st[S_ALF + k] + c30) & m31) - c30)
-            alp += ((ar << 4) - alp) >> 3
-            st[S_ALF + k] = alp
-            x = (ar << 4) - alp
-            if x < 0:
-                x = -x
-            if x > ((((st[S_STAA] + c30) & m31) - c30) << 4):
-                still = 0
-            k += 1
+        # each axis: its low-pass (Q4, ~8 samples) follows always; still while every axis stays
+        # near it (written out per axis: a computed slot index costs more than the test)
+        glp = (((st[S_GLF] + c30) & m31) - c30)
+        glp += ((rF << 4) - glp) >> 3
+        st[S_GLF] = glp
+        x = (rF << 4) - glp
+        if x > stw or -x > stw:
+            still = 0
+        glp = (((st[S_GLL] + c30) & m31) - c30)
+        glp += ((rL << 4) - glp) >> 3
+        st[S_GLL] = glp
+        x = (rL << 4) - glp
+        if x > stw or -x > stw:
+            still = 0
+        glp = (((st[S_GLU] + c30) & m31) - c30)
+        glp += ((rU << 4) - glp) >> 3
+        st[S_GLU] = glp
+        x = (rU << 4) - glp
+        if x > stw or -x > stw:
+            still = 0
+        glp = (((st[S_ALF] + c30) & m31) - c30)
+        glp += ((aF << 4) - glp) >> 3
+        st[S_ALF] = glp
+        x = (aF << 4) - glp
+        if x > staa or -x > staa:
+            still = 0
+        glp = (((st[S_ALL] + c30) & m31) - c30)
+        glp += ((aL << 4) - glp) >> 3
+        st[S_ALL] = glp
+        x = (aL << 4) - glp
+        if x > staa or -x > staa:
+            still = 0
+        glp = (((st[S_ALU] + c30) & m31) - c30)
+        glp += ((aU << 4) - glp) >> 3
+        st[S_ALU] = glp
+        x = (aU << 4) - glp
+        if x > staa or -x > staa:
+            still = 0
         if still:
             sm = (((st[S_STILL] + c30) & m31) - c30) + dms
             if sm > 0x3FFFFFF:
@@ -604,7 +642,8 @@ def run(st: ptr32, buf: ptr16, i0: int, n: int, yb: ptr32) -> int:
             calms = (((st[S_CALMS] + c30) & m31) - c30)
             if calms > 0 and sm >= calms and sm - dms < calms:
                 evt = evt | EVT_STILL
-        else:
+        elif st[S_STILL] or st[S_CN]:
+            # moving: forget the stillness (the sums are zero whenever the count is)
             st[S_STILL] = 0
             st[S_CN] = 0
             st[S_CAF] = 0

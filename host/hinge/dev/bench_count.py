@@ -11,7 +11,7 @@ from array import array
 
 import config
 import detector
-from bench_run import load, madgwick_updates
+from bench_run import madgwick_updates
 
 BLOCK = 128
 
@@ -23,19 +23,30 @@ def main():
     lsb_k = int(lsb_k)
     with open(cfg_path) as f:
         cfg = config.validate(json.load(f))
-    samples = load(raw)
+    # the samples as blocks of 128, read straight from the file (no second copy: the heap is a board's)
+    blocks = []
+    with open(raw, "rb") as f:
+        while True:
+            b = array("h", bytes(2 * 7 * BLOCK))
+            if f.readinto(b) < len(b) * 2:
+                break
+            blocks.append(b)
     det = detector.Detector(cfg, lsb_g, lsb_k)
     det.start(0)
-    # the blocks are cut from the whole file in every mode and run, so their making cancels
-    blocks = [array("h", samples[s * 7:(s + BLOCK) * 7]) for s in range(0, len(samples) // 7 - BLOCK + 1, BLOCK)]
+    # (the blocks are read in every mode and run, so their making cancels in the slope)
     if mode == "detector":
         k = 0
         while k * BLOCK < n:
             det.feed(blocks[k], BLOCK)
             det.q.clear()
             k += 1
+        print(json.dumps({"mode": mode, "samples": k * BLOCK, "strides": det.strides}))
     elif mode == "madgwick":
-        madgwick_updates(samples, n, lsb_g, lsb_k)
+        k = 0
+        while k * BLOCK < n:
+            madgwick_updates(blocks[k], BLOCK, lsb_g, lsb_k)
+            k += 1
+        print(json.dumps({"mode": mode, "samples": k * BLOCK}))
 
 
 main()
