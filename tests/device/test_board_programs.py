@@ -176,3 +176,16 @@ def test_vboot_runs_boot_then_main_and_reports_the_exit(micropython, tmp_path, m
     assert p.stdout.endswith("<R:" + code + "\x00"), p.stdout
     assert ("SyntaxError" in p.stdout) == (main == "x = (\n")
     assert ("ran" in p.stdout) == main.startswith("print")
+
+
+def test_rtc_sets_the_boards_clock(micropython, tmp_path):
+    env = _vboard_env(tmp_path)
+    dt = (2026, 12, 4, 4, 7, 30, 5, 0)
+    out = _run(micropython, tmp_path, [("rtc", "set_utc", (dt,), True)], env=env,
+               prelude="__import__('vboot').install()")
+    got = ast.literal_eval(out[0])
+    assert tuple(got[:3]) == dt[:3] and tuple(got[4:7]) == dt[4:7], got
+    # a MicroPython without machine.RTC: nothing set, no error
+    out = _run(micropython, tmp_path, [("rtc", "set_utc", (dt,), True)], env=env,
+               prelude="import sys\nsys.modules['machine'] = type(sys)")
+    assert ast.literal_eval(out[0]) is None

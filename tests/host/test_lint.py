@@ -46,7 +46,7 @@ def test_checks_cover_the_board_programs(tmp_path, monkeypatch):
 
 def test_the_real_board_programs_are_linted():
     names = {f.name for f in lint.device_files()}
-    assert {"fsops.py", "logscan.py", "capture.py", "console.py", "vboot.py"} <= names
+    assert {"fsops.py", "logscan.py", "capture.py", "console.py", "rtc.py", "vboot.py"} <= names
 
 
 @pytest.mark.parametrize("march", ["x64", "x86"])  # the 64- and 32-bit unix-port builds
