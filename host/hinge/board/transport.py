@@ -14,11 +14,15 @@ Board paths are relative to the board's root: a leading ``/`` is stripped, so ``
 and ``lib/x.py`` are the same file on an ESP32 (cwd ``/``) and on the virtual board (whose flash
 root is the interpreter's cwd; an absolute path there would reach the host's filesystem).
 
-mpremote does the raw REPL, raw-paste and soft reset; this module only reads the output of an
-execution itself, in bulk (mpremote's ``follow`` reads a byte at a time and sleeps 10 ms when
-the line is quiet), and moves file data as base64 (binary would collide with the raw REPL's
-0x04 framing). Reads stream a whole file in one execution; writes send one chunk per execution
-so that raw-paste flow control protects a board's small receive buffer.
+mpremote does the raw REPL, raw-paste and soft reset; its ``SerialTransport`` is extended here
+(``_Transport``): an execution's output is read in bulk (mpremote's ``follow`` reads a byte at a
+time and sleeps 10 ms when the line is quiet), and what runs on the board is a file of
+``device/tools/`` (compiled, type-checked and linted like the firmware by ``make lint``): its text
+is sent once per connection into a namespace of its own, then each operation is one line calling
+one of its functions with literal arguments (``board.call("fsops", "read", path, 1024)``). File
+data moves as base64 (binary would collide with the raw REPL's 0x04 framing). Reads stream a
+whole file in one execution; writes send one chunk per execution so that raw-paste flow control
+protects a board's small receive buffer.
 """
 from __future__ import annotations
 
