@@ -17,14 +17,19 @@ per detector event, ``H <type> <t_ms> <a> <b> <c> <d> <e> <f>`` (the 8 ints of
   What it cannot do: see lines printed before it attached, nor tell a quiet board (standing
   still prints nothing) from one sitting at the REPL; it says so after a while.
 * ``restart=True``: it enters the raw REPL (Ctrl-C stops main.py, which closes its log), reads
-  the coaching limits with the board's own ``configstore.load``, leaves the raw REPL and sends
+  the config the firmware will coach with (``device/tools/console.py``: the board's own
+  ``configstore.load``), leaves the raw REPL and sends
   Ctrl-D at the friendly REPL: a soft reset that runs boot.py and then main.py (a board runs
   main.py after a friendly soft reset, never after a raw one), and it reads on over the same open
   handle, so nothing the fresh firmware prints is lost. Costs a new session (and a new standing
   calibration). On the virtual board the reset also starts the simulated run again.
 
+Strides are marked with the faults the device's own coach (``device/coach.py``) holds after
+them, run here on the strides received (:class:`Limits`), so the marks follow the board's
+smoothing and hysteresis rather than a copy of its threshold rule.
+
 **Capturing** (``hinge capture``). :func:`capture` enters the raw REPL with a soft reset (a clean
-heap; the firmware is stopped), runs a small program that finds the IMU with the board's own
+heap; the firmware is stopped), runs ``device/tools/capture.py``, which finds the IMU with the board's own
 config (``configstore.load`` + ``board.configure`` + ``imu.find_imu``), reads its FIFO every
 50 ms and prints each read as one line ``D<base64 of the int16 samples>`` (7 int16 per sample:
 dt in 1/16 ms, unsigned, and raw counts; ~19 bytes a sample, 2 KB/s at 104 Hz against ~11 KB/s
