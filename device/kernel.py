@@ -107,8 +107,10 @@ S_C29 = const(70)       # the constant 2**29; the kernel doubles it into a viper
 #                         small int on the ESP32, and as a literal the compiler would make it a heap int)
 S_TFRAC = const(71)     # the last step's trigger crossing is S_LAST ms - S_TFRAC/16 ms (interpolated;
 #                         may be negative: the crossing's sub-ms part lies after the whole ms)
-S_SCL = const(72)       # sum over the current step of the lateral acceleration c_L (Q12 g)
-S_SPARE73 = const(73)   # (unused: 73-75)
+S_DPSI = const(72)      # the heading's change over the step that just ended, and over the one
+S_DPSP = const(73)      # before it (Q16 rad, within +-pi; set by correct(), read to name feet)
+S_FID = const(74)       # the last step's timing: 1 = a contact's onset, 0 = the trigger crossing
+S_TCOK = const(75)      # 1 while the last contact's rise was steep enough to be a foot strike
 S_CMF = const(76)       # mean accel error of the last step, Q12 g (step-synchronous correction),
 #                         turned with the body each sample while it is applied
 S_CML = const(77)
@@ -187,7 +189,11 @@ _AIR_Q12 = const(1024)
 # crossing alone is the better estimate.
 _CONTACT_Q12 = const(2048)
 _CONTACT2_Q12 = const(4096)
-_ONSET_MAX = const(640)      # the rise's start lies at most 40 ms (1/16 ms) before 0.5 g
+_RISE_MAX = const(800)       # from 0.5 g to 1 g a foot strike's rise takes 2-6 ms with a heel
+#                              transient and 10-40 ms landing softly on the forefoot (loading to body
+#                              weight in 30-80 ms); the swing leg's braking before contact lifts the
+#                              trunk's force far more slowly (SisFall jogs: 0.5 -> 1 g in 70-150 ms).
+#                              A rise slower than 50 ms (1/16 ms) is no strike: no onset this step
 _ONSET_PER = const(192)      # extend back only at sample periods <= 12 ms (1/16 ms)
 
 EVT_STEP = const(1)
@@ -422,12 +428,6 @@ def run(st: ptr32, buf: ptr16, i0: int, n: int, yb: ptr32) -> int:
             cU = 8192
         if cU < -8192:
             cU = -8192
-        k = (((st[S_SCL] + c30) & m31) - c30) + cL
-        if k > 0x3FFFFFF:
-            k = 0x3FFFFFF
-        if k < -0x3FFFFFF:
-            k = -0x3FFFFFF
-        st[S_SCL] = k
         # The error sums (S_CA, S_CB) turn with the body, exactly as g does, so they are sums in
         # a world-fixed frame. A sensor on a lever arm (8-15 cm behind the axis the pelvis turns
         # about) feels w x (w x r) + dw/dt x r, whose body-frame mean is not zero; but every
@@ -622,6 +622,7 @@ def run(st: ptr32, buf: ptr16, i0: int, n: int, yb: ptr32) -> int:
         elif pv >= _CONTACT_Q12 and st[S_AIR]:
             st[S_AIR] = 0
             st[S_TC] = t
+            st[S_TCOK] = 1
             if per <= _ONSET_PER:
                 st[S_C2] = 1
             k = ((st[S_PVP] + c30) & m31) - c30
@@ -641,8 +642,10 @@ def run(st: ptr32, buf: ptr16, i0: int, n: int, yb: ptr32) -> int:
             x = ((t - (((st[S_TC] + c30) & m31) - c30)) << 4) - x + (((st[S_TCB] + c30) & m31) - c30)
             if x < 0:
                 x = 0
-            if x > _ONSET_MAX:
-                x = _ONSET_MAX
+            if x > _RISE_MAX:
+                # too slow for a foot strike: the 0.5 g crossing lay on the swing leg's braking
+                # before contact (the trunk's force creeps up over ~100 ms); no onset this step
+                st[S_TCOK] = 0
             st[S_TCB] = (((st[S_TCB] + c30) & m31) - c30) + x
         st[S_PVP] = pv
         # step trigger: Schmitt on the low-passed vertical force
@@ -743,6 +746,14 @@ def correct(st: ptr32, t: int, interval: int):
     if turn < 0:
         turn = -turn
     dt2 = t - (((st[S_T2] + c30) & m31) - c30)
+    # the heading's change over this step (the pelvis's yaw swing: see detector.py, foot names)
+    dp = hd - (((st[S_HD1] + c30) & m31) - c30)
+    while dp > _PI_Q16:
+        dp -= 2 * _PI_Q16
+    while dp < -_PI_Q16:
+        dp += 2 * _PI_Q16
+    st[S_DPSP] = st[S_DPSI]
+    st[S_DPSI] = dp
     st[S_HD2] = st[S_HD1]
     st[S_T2] = st[S_T1]
     st[S_HD1] = hd
@@ -802,17 +813,21 @@ def correct(st: ptr32, t: int, interval: int):
 def step(st: ptr32, t: int, last: int) -> int:
     """A step event at ``t`` (the last one was at ``last``): return its timing, 1/16 ms before
     ``t``. While running that is the contact that ended the step's flight (see run()), when
-    there was one since the last step (S_FLYN counts such steps); otherwise the trigger's own
-    crossing (walking keeps a foot down, so there is no flight to end)."""
+    there was one since the last step (S_FLYN counts such steps) and its rise was a strike's
+    (S_TCOK); otherwise the trigger's own crossing (walking keeps a foot down, so there is no
+    flight to end). S_FID says which (1 = contact)."""
     c30 = st[S_C29] << 1
     m31 = c30 | (c30 - 1)
     frac = ((st[S_TFRAC] + c30) & m31) - c30
     fly = ((st[S_FLY] + c30) & m31) - c30
     st[S_FLY] = 0
     tc = ((st[S_TC] + c30) & m31) - c30
+    st[S_FID] = 0
     if fly >= _FLY_MS and last < tc and tc <= t and t - tc < _CONTACT_MS:
-        frac = ((t - tc) << 4) + (((st[S_TCB] + c30) & m31) - c30)
         st[S_FLYN] = (((st[S_FLYN] + c30) & m31) - c30) + 1
+        if st[S_TCOK]:
+            frac = ((t - tc) << 4) + (((st[S_TCB] + c30) & m31) - c30)
+            st[S_FID] = 1
     return frac
 
 

@@ -5,7 +5,9 @@ Rows:
   unix-port micropython (blocks of 128 samples, median of 7 passes, GC off while measuring);
 - ``detector_heap_locked``: the detector run inside ``micropython.heap_lock()`` in steady state;
 - ``madgwick_float_update``: a plain float 6-axis Madgwick update timed in the same process,
-  and ``detector_speedup_vs_madgwick``;
+  and ``detector_speedup_vs_madgwick`` (wall clock: noisy on a busy machine);
+- ``instructions_per_sample``: the same two by valgrind's instruction count (repeatable), the
+  detector over running samples, both with the virtual board's heap;
 - ``replay_speed``: whole-replay speed as a multiple of real time, per engine;
 - ``accuracy`` (three worlds, one JSON line per run, each with the targets it misses, and a
   readable table per world on stderr): ``"world": "simulator"`` per scenario (fixed seeds) against
@@ -17,11 +19,15 @@ Rows:
 from __future__ import annotations
 
 import json
+import re
+import shutil
 import subprocess
 import sys
 import tempfile
 import time
 from pathlib import Path
+
+import numpy as np
 
 from hinge.coach import evaluate, replay
 from hinge.coach.capture import to_raw
@@ -50,20 +56,22 @@ def overrides_for(truth: dict) -> dict:
     return {"mount_up": truth["mount_up"], "mount_forward": truth["mount_forward"]}
 
 
-def bench_micropython(cap, overrides) -> list[dict]:
+def bench_micropython(cap, overrides, i0=0) -> list[dict]:
+    """Per-sample time and allocation of the detector over 6400 samples from ``i0`` (a board-sized
+    heap: a larger one makes every heap block search longer than on the board), and of the float
+    Madgwick update, timed in the same micropython process."""
     cfg = replay.load_config(overrides)
     lsb_g, lsb_k = replay.scales(cfg)
     raw = to_raw(cap, lsb_g, lsb_k)
     runner = Path(__file__).parent / "bench_run.py"
     with tempfile.TemporaryDirectory() as td:
         rf = Path(td) / "s.bin"
-        rf.write_bytes(raw[:20000].astype("<i2").tobytes())
+        rf.write_bytes(raw[i0:i0 + 6400].astype("<i2").tobytes())
         cf = Path(td) / "c.json"
         cf.write_text(json.dumps(cfg))
-        # 2M: the samples, their blocks and the Madgwick garbage fit; a much larger heap (it was 4M)
-        # would make every heap-allocated
-        # frame's block search ~20x longer than on the board (an ESP32 heap has ~6k blocks)
-        p = subprocess.run([devpath.micropython_cmd(), "-X", "heapsize=2M", str(runner), str(rf), str(cf),
+        # the virtual board's heap: about as many GC blocks as an ESP32's, so the Madgwick's
+        # garbage (~4 KB a sample) costs collections as it would there
+        p = subprocess.run([devpath.micropython_cmd(), "-X", "heapsize=" + devpath.VBOARD_HEAPSIZE, str(runner), str(rf), str(cf),
                             str(lsb_g), str(lsb_k)], capture_output=True, text=True, env=devpath.micropython_env())
     if p.returncode:
         raise RuntimeError("micropython bench failed: " + (p.stderr.strip().splitlines() or ["?"])[-1])
@@ -77,6 +85,51 @@ def bench_micropython(cap, overrides) -> list[dict]:
         else:
             out.append({"bench": r.pop("bench"), "engine": r.pop("engine"), **r})
     return out
+
+
+def running_from(sim) -> int:
+    """Index of the first sample 10 s into the simulated run's first running segment."""
+    t0 = next(s["t0_ms"] for s in sim.truth["segments"] if s["activity"] == "running")
+    return int(np.searchsorted(np.asarray(sim.t_ms), t0 + 10000))
+
+
+def bench_instructions(sim, overrides, n1=1024, n2=4096) -> list[dict]:
+    """Instructions per sample (valgrind's callgrind: a count, not a time, so repeatable on a
+    busy machine) of the detector while running and of the float Madgwick update, both under
+    the unix-port micropython with the virtual board's heap. Each at two lengths; the slope is
+    the per-sample cost (start-up cancels)."""
+    if shutil.which("valgrind") is None:
+        return [{"bench": "instructions_per_sample", "skipped": "valgrind not installed"}]
+    cap = as_capture(sim)
+    cfg = replay.load_config(overrides)
+    lsb_g, lsb_k = replay.scales(cfg)
+    i0 = running_from(sim)
+    raw = to_raw(cap, lsb_g, lsb_k)[i0:i0 + n2]
+    runner = Path(__file__).parent / "bench_count.py"
+    out = {}
+    with tempfile.TemporaryDirectory() as td:
+        rf = Path(td) / "s.bin"
+        rf.write_bytes(raw.astype("<i2").tobytes())
+        cf = Path(td) / "c.json"
+        cf.write_text(json.dumps(cfg))
+        env = devpath.micropython_env()
+        env["MICROPYPATH"] += ":" + str(runner.parent)
+        for mode in ("detector", "madgwick"):
+            counts = []
+            for n in (n1, n2):
+                cg = Path(td) / "cg.out"
+                p = subprocess.run(["valgrind", "--tool=callgrind", f"--callgrind-out-file={cg}",
+                                    devpath.micropython_cmd(), "-X", "heapsize=" + devpath.VBOARD_HEAPSIZE,
+                                    str(runner), mode, str(n), str(rf), str(cf), str(lsb_g), str(lsb_k)],
+                                   capture_output=True, text=True, env=env)
+                m = re.search(r"refs:\s+([\d,]+)", p.stderr)
+                if p.returncode or not m:
+                    raise RuntimeError(f"callgrind {mode} failed: " + (p.stderr.strip().splitlines() or ["?"])[-1])
+                counts.append(int(m.group(1).replace(",", "")))
+            out[mode] = (counts[1] - counts[0]) / (n2 - n1)
+    return [{"bench": "instructions_per_sample", "engine": "micropython", "heap": devpath.VBOARD_HEAPSIZE,
+             "detector_running": round(out["detector"]), "madgwick_float": round(out["madgwick"]),
+             "factor": round(out["madgwick"] / out["detector"], 1)}]
 
 
 def bench_replay_speed(cap, overrides) -> list[dict]:
@@ -188,7 +241,9 @@ def main(argv=None) -> int:
     sim = sim_capture("mixed")
     cap = as_capture(sim)
     o = overrides_for(sim.truth)
-    for r in bench_micropython(cap, o):
+    for r in bench_micropython(cap, o, running_from(sim)):
+        emit(r)
+    for r in bench_instructions(sim, o):
         emit(r)
     for r in bench_replay_speed(cap, o):
         emit(r)

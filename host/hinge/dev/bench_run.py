@@ -70,63 +70,68 @@ def bench_detector(samples, cfg, lsb_g, lsb_k):
     return times[len(times) // 2], min(allocs), nb, locked_ok, det.strides
 
 
-def bench_madgwick(samples, lsb_g, lsb_k):
-    """A plain float 6-axis Madgwick IMU update (the usual textbook form), for scale."""
-    n = len(samples) // 7
-    n = min(n, 20000)
+def madgwick_updates(samples, m, lsb_g, lsb_k):
+    """``m`` plain float 6-axis Madgwick IMU updates (the usual textbook form) over ``samples``."""
     beta = 0.1
     dt = 0.01
     ka = 1.0 / lsb_g
     kg = 3.141592653589793 / 180.0 * 1000.0 / lsb_k
     q0, q1, q2, q3 = 1.0, 0.0, 0.0, 0.0
+    for i in range(m):
+        p = i * 7
+        ax = samples[p + 1] * ka
+        ay = samples[p + 2] * ka
+        az = samples[p + 3] * ka
+        gx = samples[p + 4] * kg
+        gy = samples[p + 5] * kg
+        gz = samples[p + 6] * kg
+        qd0 = 0.5 * (-q1 * gx - q2 * gy - q3 * gz)
+        qd1 = 0.5 * (q0 * gx + q2 * gz - q3 * gy)
+        qd2 = 0.5 * (q0 * gy - q1 * gz + q3 * gx)
+        qd3 = 0.5 * (q0 * gz + q1 * gy - q2 * gx)
+        nrm = (ax * ax + ay * ay + az * az) ** 0.5
+        if nrm > 0.0:
+            ax /= nrm
+            ay /= nrm
+            az /= nrm
+            f0 = 2.0 * (q1 * q3 - q0 * q2) - ax
+            f1 = 2.0 * (q0 * q1 + q2 * q3) - ay
+            f2 = 2.0 * (0.5 - q1 * q1 - q2 * q2) - az
+            s0 = -2.0 * q2 * f0 + 2.0 * q1 * f1
+            s1 = 2.0 * q3 * f0 + 2.0 * q0 * f1 - 4.0 * q1 * f2
+            s2 = -2.0 * q0 * f0 + 2.0 * q3 * f1 - 4.0 * q2 * f2
+            s3 = 2.0 * q1 * f0 + 2.0 * q2 * f1
+            ns = (s0 * s0 + s1 * s1 + s2 * s2 + s3 * s3) ** 0.5
+            if ns > 0.0:
+                qd0 -= beta * s0 / ns
+                qd1 -= beta * s1 / ns
+                qd2 -= beta * s2 / ns
+                qd3 -= beta * s3 / ns
+        q0 += qd0 * dt
+        q1 += qd1 * dt
+        q2 += qd2 * dt
+        q3 += qd3 * dt
+        nq = (q0 * q0 + q1 * q1 + q2 * q2 + q3 * q3) ** 0.5
+        q0 /= nq
+        q1 /= nq
+        q2 /= nq
+        q3 /= nq
+    return q0
+
+
+def bench_madgwick(samples, lsb_g, lsb_k):
+    """Time madgwick_updates per sample (GC on), and its allocation (a short pass, GC off)."""
+    n = min(len(samples) // 7, 20000)
     times = []
     allocs = []
     for r in range(4):
-        m = n if r < 3 else 200   # the last, short pass measures allocation with the GC off
+        m = n if r < 3 else 16   # the last, short pass measures allocation with the GC off (16 x ~4 KB fits a board-sized heap)
         gc.collect()
         if r == 3:
             gc.disable()
         a0 = gc.mem_alloc()
         t0 = time.ticks_us()
-        for i in range(m):
-            p = i * 7
-            ax = samples[p + 1] * ka
-            ay = samples[p + 2] * ka
-            az = samples[p + 3] * ka
-            gx = samples[p + 4] * kg
-            gy = samples[p + 5] * kg
-            gz = samples[p + 6] * kg
-            qd0 = 0.5 * (-q1 * gx - q2 * gy - q3 * gz)
-            qd1 = 0.5 * (q0 * gx + q2 * gz - q3 * gy)
-            qd2 = 0.5 * (q0 * gy - q1 * gz + q3 * gx)
-            qd3 = 0.5 * (q0 * gz + q1 * gy - q2 * gx)
-            nrm = (ax * ax + ay * ay + az * az) ** 0.5
-            if nrm > 0.0:
-                ax /= nrm
-                ay /= nrm
-                az /= nrm
-                f0 = 2.0 * (q1 * q3 - q0 * q2) - ax
-                f1 = 2.0 * (q0 * q1 + q2 * q3) - ay
-                f2 = 2.0 * (0.5 - q1 * q1 - q2 * q2) - az
-                s0 = -2.0 * q2 * f0 + 2.0 * q1 * f1
-                s1 = 2.0 * q3 * f0 + 2.0 * q0 * f1 - 4.0 * q1 * f2
-                s2 = -2.0 * q0 * f0 + 2.0 * q3 * f1 - 4.0 * q2 * f2
-                s3 = 2.0 * q1 * f0 + 2.0 * q2 * f1
-                ns = (s0 * s0 + s1 * s1 + s2 * s2 + s3 * s3) ** 0.5
-                if ns > 0.0:
-                    qd0 -= beta * s0 / ns
-                    qd1 -= beta * s1 / ns
-                    qd2 -= beta * s2 / ns
-                    qd3 -= beta * s3 / ns
-            q0 += qd0 * dt
-            q1 += qd1 * dt
-            q2 += qd2 * dt
-            q3 += qd3 * dt
-            nq = (q0 * q0 + q1 * q1 + q2 * q2 + q3 * q3) ** 0.5
-            q0 /= nq
-            q1 /= nq
-            q2 /= nq
-            q3 /= nq
+        madgwick_updates(samples, m, lsb_g, lsb_k)
         t1 = time.ticks_us()
         a1 = gc.mem_alloc()
         gc.enable()
@@ -157,4 +162,5 @@ def main():
                       "factor": round(mus / us, 1) if us > 0 else None}))
 
 
-main()
+if __name__ == "__main__":
+    main()
