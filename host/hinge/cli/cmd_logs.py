@@ -1,10 +1,8 @@
-"""``hinge logs list | pull | erase``, ``hinge report`` and ``hinge baseline``: session logs off the board.
+"""``hinge logs list | pull | erase``: session logs off the board (reading them: :mod:`.cmd_report`).
 
     hinge logs list                        # sessions on the board: size, start date, pulled yet?
     hinge logs pull [SESSION | --all] [--dir hinge-logs] [--resume]
     hinge logs erase SESSION [--yes]
-    hinge report hinge-logs/S0003.hlg [--html run.html]
-    hinge baseline hinge-logs/S0003.hlg [--apply]
 
 Python API::
 
@@ -612,40 +610,6 @@ def cmd_logs(a) -> int:
     return {"list": cmd_logs_list, "pull": cmd_logs_pull, "erase": cmd_logs_erase}[a.logs_cmd](a)
 
 
-# ---- report and baseline (their logic lives in report.py and baseline.py) -----------------
-def _args_report(p):
-    p.add_argument("logs", nargs="+", metavar="LOG", help="session log(s) (Snnnn.hlg); two or more: compared")
-    p.add_argument("--html", metavar="FILE", help="write a self-contained HTML report (plots inside)")
-    p.add_argument("--png", metavar="DIR", help="also save the figures as PNG files in DIR")
-    p.add_argument("--cfg", action="append", default=[], metavar="KEY=VALUE",
-                   help="threshold override (repeatable), e.g. lean_min_deg=5: fault time recomputed")
-
-
-def cmd_report(a) -> int:
-    from hinge.report import report
-
-    return report.main(a)
-
-
-def _args_baseline(p):
-    p.add_argument("log", metavar="LOG", help="a good-form session log (Snnnn.hlg) with a standing start")
-    p.add_argument("--apply", action="store_true", help="write the suggested thresholds to the board's config")
-    p.add_argument("--lean-margin", default=None, metavar="DEG",
-                   help="degrees below your 10th-percentile lean for lean_min_deg (0..10, default 1.0)")
-    p.add_argument("--swivel-margin", default=None, metavar="DEG",
-                   help="degrees above your 90th-percentile rotation for swivel_max_deg (0..10, default 2.0)")
-    p.add_argument("--force", action="store_true", help="with --apply: apply even if the run looks like poor form")
-    p.add_argument("--resume", action="store_true", help="with --apply: restart coaching with the new thresholds")
-
-
-def cmd_baseline(a) -> int:
-    from hinge.logs import baseline
-
-    return baseline.main(a)
-
-
 COMMANDS = {
     "logs": (cmd_logs, _args_logs, "session logs on the board: list, pull (resumable, verified), erase"),
-    "report": (cmd_report, _args_report, "a run report from session logs: terminal summary or HTML with plots"),
-    "baseline": (cmd_baseline, _args_baseline, "suggest personal thresholds from a good-form session (--apply writes them)"),
 }
