@@ -81,6 +81,7 @@ BLK_CRC = const(2)
 PAY_END = const(254)  # BLOCK_MAX - BLK_CRC: records end before this offset
 PAY_MAX = const(244)  # PAY_END - BLK_HDR
 FIXED_HDR = const(31)  # file header bytes before the strings
+HDR_WALL = const(24)  # header offset of the wall-clock start: year u16, month, day, hour, minute, second
 SHORT_LEN = const(5)
 LONG_MAX = const(36)  # tag + 7 varints of at most 5 bytes
 RAW_SAMPLE = const(14)  # 7 int16
@@ -295,9 +296,9 @@ def header(magic, session, lsb_per_g, lsb_per_kdps, rate_hz, wall, fw, imu, meta
     _u(h, 16, lsb_per_kdps, 4)
     _u(h, 20, int(rate_hz * 1000 + 0.5), 4)
     if wall:
-        _u(h, 24, wall[0], 2)
+        _u(h, HDR_WALL, wall[0], 2)
         for i in range(1, 6):
-            h[25 + i] = wall[i]
+            h[HDR_WALL + 1 + i] = wall[i]
     p = FIXED_HDR
     for s, w in ((fw, 1), (imu, 1), (meta, 2)):
         _u(h, p, len(s), w)

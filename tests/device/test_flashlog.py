@@ -348,7 +348,7 @@ def _same_records(a, b):
 
 
 def test_repeated_and_out_of_order_blocks_are_dropped_or_put_back(tmp_path):
-    from hinge.report import report
+    from hinge.logs import analysis
 
     w, data, hlen, blocks = _ten_minute_run(tmp_path)
     full = logdecode.decode_session(data)
@@ -358,7 +358,7 @@ def test_repeated_and_out_of_order_blocks_are_dropped_or_put_back(tmp_path):
     _same_records(twice, full)
     assert twice.problems == [f"{len(blocks)} repeated blocks (a copy of the log appended to itself?): dropped, "
                               f"every record kept once"]
-    a, b = report.analyse(full, "x"), report.analyse(twice, "x")
+    a, b = analysis.analyse(full, "x"), analysis.analyse(twice, "x")
     assert b.duration_s == a.duration_s < 11 * 60 and b.time_s["running"] == a.time_s["running"] < 10.1 * 60
     assert len(b.alerts) == len(a.alerts) and b.fault_s == a.fault_s
     # the whole file twice: the second header is named too

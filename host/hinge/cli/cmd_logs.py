@@ -47,7 +47,6 @@ import contextlib
 import hashlib
 import os
 import re
-import struct
 import sys
 import time
 from dataclasses import dataclass, field
@@ -176,15 +175,11 @@ def _scan(board) -> tuple[list, int]:
 
 
 def _start_of(head: bytes) -> str | None:
-    """Wall-clock start from a log header (bytes 24-30), or None when the clock was not set."""
-    if len(head) < 31 or head[:3] != b"HNG":
-        return None
-    y, mo, d, hh, mi, ss = struct.unpack_from("<HBBBBB", head, 24)
-    if y < 2020 or not (1 <= mo <= 12 and 1 <= d <= 31 and hh < 24 and mi < 60 and ss < 61):
-        return None
-    return f"{y:04d}-{mo:02d}-{d:02d} {hh:02d}:{mi:02d}:{ss:02d}"
+    """Wall-clock start from a log header, as ``YYYY-MM-DD hh:mm:ss``, or None (logdecode.wall_start)."""
+    from hinge.logs.logdecode import wall_start
 
-
+    start = wall_start(head)
+    return start.replace("T", " ") if start else None
 def list_logs(board, refused: list | None = None) -> list[LogFile]:
     """Session files on the board (``logs/Snnnn.hlg`` and ``.raw``), oldest session first.
 

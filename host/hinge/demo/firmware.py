@@ -17,6 +17,7 @@ import numpy as np
 from hinge.coach import evaluate, replay
 from hinge.coach.capture import Capture
 from hinge.common import devpath
+from hinge.common.timefmt import clock_ms
 from hinge.logs import logdecode
 from hinge.sim import simulate
 from hinge.virtual import vrun
@@ -37,7 +38,7 @@ def run(a) -> int:
     eps = sim.truth.get("episodes", [])
     if eps:
         print("Form faults the simulated runner had:  " +
-              ", ".join(f"{replay.mmss(e['t0_ms'])}-{replay.mmss(e['t1_ms'])} {e['reason']}" for e in eps))
+              ", ".join(f"{clock_ms(e['t0_ms'])}-{clock_ms(e['t1_ms'])} {e['reason']}" for e in eps))
     print("\nRunning device/main.py on the virtual board (micropython unix port, LSM6DSO model at 0x6A) ...")
     vr = vrun.run_firmware(cap, out / "board", config=cfg, seed=a.seed)
     print(f"  (the virtual IMU's clock runs {100 * vr.clock_error:+.2f} % off its nominal rate, drawn from seed "
@@ -91,7 +92,7 @@ def print_buzzes(vr: vrun.VirtualRun) -> None:
             elif e[0] == 4:
                 why = "calibrated (standing pose captured)" if e[2] else "not calibrated"
                 desc = haptic.describe(haptic.P_CALIBRATED)
-        print(f"  {replay.mmss(c.t_ms):>6}  {why:<55} felt: {c.words()} ({c.on_ms} ms on)  [{desc}]")
+        print(f"  {clock_ms(c.t_ms):>6}  {why:<55} felt: {c.words()} ({c.on_ms} ms on)  [{desc}]")
     if not vr.cues:
         print("  nothing")
 

@@ -111,11 +111,22 @@ def _header(data: bytes, magic: bytes, name: str, problems: list[str]) -> tuple[
     return h, hlen
 
 
+def wall_start(head: bytes) -> str | None:
+    """The session's wall-clock start from a file header (its first FIXED_HDR bytes are enough)
+    as ISO text (``2026-05-01T07:30:00``); None when the board's clock was not set (an unset RTC
+    reads 2000 on the ESP32, or 1970), the date is not one, or ``head`` is no Hinge header."""
+    if len(head) < fmt.FIXED_HDR or head[:4] not in (fmt.MAGIC_SESSION, fmt.MAGIC_RAW):
+        return None
+    y, mo, d, hh, mi, ss = struct.unpack_from("<HBBBBB", head, fmt.HDR_WALL)
+    if y < 2020 or not (1 <= mo <= 12 and 1 <= d <= 31 and hh < 24 and mi < 60 and ss < 61):
+        return None
+    return f"{y:04d}-{mo:02d}-{d:02d}T{hh:02d}:{mi:02d}:{ss:02d}"
+
+
 def _header_fields(data: bytes, hlen: int) -> dict:
     session, block_max, lsb_g, lsb_kdps, rate_mhz = struct.unpack_from("<HHIII", data, 8)
     if data[4] >= 2:  # version 2: the session number's bits 16-23 (version 1 kept 0 there)
         session |= data[5] << 16
-    y, mo, d, hh, mi, ss = struct.unpack_from("<HBBBBB", data, 24)
     p = fmt.FIXED_HDR
     out = []
     for w in (1, 1, 2):
@@ -123,9 +134,8 @@ def _header_fields(data: bytes, hlen: int) -> dict:
         p += w
         out.append(data[p : p + n].decode("utf-8", "replace"))
         p += n
-    start = None
-    if y >= 2020:  # an unset RTC reads 2000 (ESP32) or 1970
-        start = f"{y:04d}-{mo:02d}-{d:02d}T{hh:02d}:{mi:02d}:{ss:02d}"
+    y, mo, d, hh, mi, ss = struct.unpack_from("<HBBBBB", data, fmt.HDR_WALL)
+    start = wall_start(data)
     try:
         meta = json.loads(out[2]) if out[2] else {}
     except ValueError:
