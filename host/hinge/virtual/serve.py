@@ -51,7 +51,7 @@ from hinge.common import devpath
 from hinge.common.errors import HingeError
 
 VBOARD_DIR = Path(__file__).parents[1] / "vboard"
-IMU_MODELS = ("mpu6050", "mpu6500", "mpu9250", "lsm6ds3", "lsm6dso", "lsm6dsox", "ism330dhcx")
+IMU_MODELS = tuple(m for m in devpath.import_device("config").IMU_MODELS if m != "auto")  # chips it can play
 HEAPSIZE = devpath.VBOARD_HEAPSIZE  # see devpath
 DEFAULT_WORKDIR = "hinge-virtual"
 
