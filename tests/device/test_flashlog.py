@@ -810,7 +810,7 @@ def test_raw_capture_round_trip_to_csv(tmp_path):
     assert np.allclose(csv[:, 1:4], allf[:, 1:4] / LSB_G, atol=1e-5)
     assert np.allclose(csv[:, 4:7], allf[:, 4:7] * 1000 / LSB_KDPS, atol=1e-3)
     try:
-        from hinge.coach.capture import read_capture
+        from hinge.common.capture import read_capture
     except ImportError:
         return
     cap = read_capture(out)  # the replay reader accepts it

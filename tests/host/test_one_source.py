@@ -6,7 +6,8 @@ scope) must not assign
 - the same name the same value (a copy that drifts when the device changes), nor
 - under any name, the value of a device table or magic: a tuple/dict of three or more items,
   or bytes/str of three or more characters that is not a plain word (a copy with a new name).
-Small numbers under other names, and dunders (``__version__``), are not flagged: 1000 ms and 100 centidegrees are units, not rules.
+Small numbers under other names, and dunders (``__version__``), are not flagged: 1000 ms and 100
+centidegrees are units, not rules.
 """
 import ast
 from pathlib import Path

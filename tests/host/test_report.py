@@ -22,7 +22,6 @@ from matplotlib.lines import Line2D
 from PIL import Image
 
 from hinge.cli import cli
-from hinge.coach.capture import Capture
 from hinge.common import devpath
 from hinge.common.keyvalue import parse_pairs
 from hinge.logs import analysis, baseline
@@ -36,7 +35,7 @@ from hinge.virtual.ptyboard import VirtualBoard
 
 def _run(tmp, scenario, seed, minutes, **cfg):
     sim = simulate.simulate(scenario, seed=seed, minutes=minutes)
-    cap = Capture(sim.t_ms, sim.acc_g, sim.gyr_dps, [])
+    cap = sim.as_capture()
     config = {"version": 1, "mount_up": sim.truth["mount_up"], "mount_forward": sim.truth["mount_forward"], **cfg}
     vr = vrun.run_firmware(cap, tmp / f"{scenario}{seed}", config=config)
     assert vr.returncode == 0 and vr.session_files, vr.stdout[-2000:]

@@ -27,8 +27,8 @@ import numpy as np
 import pytest
 
 from hinge.coach import evaluate, replay
-from hinge.coach.capture import to_raw
 from hinge.common import devpath
+from hinge.common.capture import to_raw
 from hinge.dev import realdata as rd
 
 ENGINES = evaluate.accuracy_engines()

@@ -34,7 +34,7 @@ def _args_replay(p):
 
 def cmd_replay(a):
     from hinge.coach import replay
-    from hinge.coach.capture import read_capture
+    from hinge.common.capture import read_capture
 
     overrides = parse_pairs(a.set, "--set", validate=True)
     cap = read_capture(a.capture)

@@ -19,9 +19,8 @@ from pathlib import Path
 import numpy as np
 
 from hinge.common import devpath
+from hinge.common.capture import Capture, read_capture, to_raw
 from hinge.common.timefmt import clock_ms
-
-from .capture import Capture, read_capture, to_raw
 
 BLOCK = 256  # samples per feed() call: the same in both engines
 MP_HEAPSIZE = "256K"  # about an ESP32's GC block count (see micropython-notes)

@@ -15,7 +15,6 @@ from pathlib import Path
 import numpy as np
 
 from hinge.coach import evaluate, replay
-from hinge.coach.capture import Capture
 from hinge.common import devpath
 from hinge.common.timefmt import clock_ms
 from hinge.logs import logdecode
@@ -31,7 +30,7 @@ def run(a) -> int:
     t0 = time.perf_counter()
     sim = simulate.simulate(a.scenario, seed=a.seed)
     simulate.write_capture(sim, out / f"{a.scenario}.csv")
-    cap = Capture(sim.t_ms, sim.acc_g, sim.gyr_dps, [])
+    cap = sim.as_capture()
     cfg = {"version": 1, "mount_up": sim.truth["mount_up"], "mount_forward": sim.truth["mount_forward"]}
     print(f"Simulated '{a.scenario}' run: {cap.duration_s / 60:.1f} min at {sim.truth['rate_hz']:g} Hz, "
           f"sensor mounted {cfg['mount_up']} up / {cfg['mount_forward']} forward")

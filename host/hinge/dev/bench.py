@@ -30,8 +30,8 @@ from pathlib import Path
 import numpy as np
 
 from hinge.coach import evaluate, replay
-from hinge.coach.capture import to_raw
 from hinge.common import devpath
+from hinge.common.capture import to_raw
 
 SEED = 1
 
@@ -44,12 +44,6 @@ def sim_capture(name: str, seed: int = SEED, **kw):
     from hinge.sim import simulate
 
     return simulate.simulate(name, seed=seed, **kw)
-
-
-def as_capture(sim):
-    from hinge.coach.capture import Capture
-
-    return Capture(sim.t_ms, sim.acc_g, sim.gyr_dps, [])
 
 
 def overrides_for(truth: dict) -> dict:
@@ -100,7 +94,7 @@ def bench_instructions(sim, overrides, n1=1024, n2=4096) -> list[dict]:
     the per-sample cost (start-up cancels)."""
     if shutil.which("valgrind") is None:
         return [{"bench": "instructions_per_sample", "skipped": "valgrind not installed"}]
-    cap = as_capture(sim)
+    cap = sim.as_capture()
     cfg = replay.load_config(overrides)
     lsb_g, lsb_k = replay.scales(cfg)
     i0 = running_from(sim)
@@ -151,7 +145,7 @@ def bench_accuracy(names=None, engine="cpython") -> list[evaluate.Score]:
     for name in names or simulate.SCENARIOS:
         sim = sim_capture(name)
         cfg = replay.load_config(overrides_for(sim.truth))
-        res = replay.replay(as_capture(sim), overrides_for(sim.truth), engine=engine)
+        res = replay.replay(sim.as_capture(), overrides_for(sim.truth), engine=engine)
         sc = evaluate.score(sim.truth, res.dicts(), cfg)
         scores.append(sc)
         # no lean accuracy is claimed without a standing start (README: lean against the mount axes)
@@ -239,7 +233,7 @@ def bench_real(engine="cpython") -> str:
 
 def main(argv=None) -> int:
     sim = sim_capture("mixed")
-    cap = as_capture(sim)
+    cap = sim.as_capture()
     o = overrides_for(sim.truth)
     for r in bench_micropython(cap, o, running_from(sim)):
         emit(r)

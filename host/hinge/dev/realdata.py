@@ -2,7 +2,7 @@
 not use the detector's method, and the per-trial figures that ``tests/system/test_real_data.py``
 asserts and ``make bench`` prints (numpy only; ``imufusion`` for the x-io tilt reference).
 
-Each loader returns a :class:`hinge.coach.capture.Capture` in the recording's own sensor axes
+Each loader returns a :class:`hinge.common.capture.Capture` in the recording's own sensor axes
 (accelerometer in g as specific force, gyro in deg/s), plus what the folder's README says
 about its reference. Folder layouts and units: ``<real_dir>/<set>/README.md``.
 """
@@ -19,8 +19,8 @@ from pathlib import Path
 import numpy as np
 
 from hinge.coach import evaluate, replay
-from hinge.coach.capture import Capture, to_raw
 from hinge.common import devpath
+from hinge.common.capture import Capture, to_raw
 
 REPO = Path(__file__).resolve().parents[3]
 DATA_ENV = "HINGE_REAL_DATA"

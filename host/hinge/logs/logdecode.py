@@ -18,6 +18,7 @@ from pathlib import Path
 
 import numpy as np
 
+from hinge.common.capture import write_capture
 from hinge.common.devpath import import_device
 
 fmt = import_device("logfmt")
@@ -455,18 +456,15 @@ def raw_to_capture_csv(raw_path, out_csv) -> RawCapture:
     c = raw.counts[keep].astype(np.float64)
     acc = c[:, 1:4] / lsb_g
     gyr = c[:, 4:7] * 1000.0 / lsb_kdps
-    lines = [f"# hinge raw capture {h.get('name', '?')} (converted by hinge.logs.logdecode)"]
+    lines = [f"hinge raw capture {h.get('name', '?')} (converted by hinge.logs.logdecode)"]
     for k in ("fw_version", "imu_model", "rate_hz", "lsb_per_g", "lsb_per_kdps", "start"):
         if k in h:
-            lines.append(f"# {k}={h[k]}")
+            lines.append(f"{k}={h[k]}")
     for k, v in h.get("meta", {}).items():
-        lines.append(f"# {k}={v}")
-    lines += [f"# problem: {p}" for p in raw.problems]
-    lines.append("t_ms,ax_g,ay_g,az_g,gx_dps,gy_dps,gz_dps")
-    body = np.column_stack([t[keep], acc, gyr])
-    with open(out_csv, "w", encoding="utf-8") as f:
-        f.write("\n".join(lines) + "\n")
-        np.savetxt(f, body, fmt=["%.4f", "%.5f", "%.5f", "%.5f", "%.3f", "%.3f", "%.3f"], delimiter=",")
+        lines.append(f"{k}={v}")
+    lines += [f"problem: {p}" for p in raw.problems]
+    # 4 decimals: the raw clock ticks in 1/16 ms
+    write_capture(out_csv, t[keep], acc, gyr, lines, t_decimals=4)
     return raw
 
 

@@ -75,7 +75,6 @@ def start_virtual(link, workdir, scenario: str = "mixed", seed: int = 1, speed: 
     ``vb.spec`` (the ``HINGE_VBOARD`` settings). If ``flash/main.py`` exists the firmware
     starts at once, as on power-up. See the module docstring for resets.
     """
-    from hinge.coach.capture import Capture
     from hinge.sim import simulate
 
     from . import vrun
@@ -100,7 +99,7 @@ def start_virtual(link, workdir, scenario: str = "mixed", seed: int = 1, speed: 
         sim = simulate.simulate(scenario, seed=seed, minutes=minutes)
     except ValueError as e:
         raise HingeError(str(e)) from None
-    cap = Capture(sim.t_ms, sim.acc_g, sim.gyr_dps, [])
+    cap = sim.as_capture()
     source = vrun.write_source(cap, workdir / "imu_source.s7")
     spec = board_spec(source, workdir, imu, float(speed), float(clock_error))
     env = dict(os.environ)
