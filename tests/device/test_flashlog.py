@@ -21,7 +21,7 @@ import numpy as np
 import pytest
 
 from hinge.common import devpath
-from hinge.logs import logdecode
+from hinge.logs import export, logdecode
 
 REPO = Path(__file__).resolve().parents[2]
 FW = "test-fw-1"
@@ -218,15 +218,15 @@ def test_csv_and_json_export(tmp_path):
     w.log.close()
     sess = logdecode.decode_session(w.path)
     out = tmp_path / "s.csv"
-    logdecode.session_to_csv(sess, out)
+    export.session_to_csv(sess, out)
     text = out.read_text()
     arr = np.loadtxt(out, delimiter=",", skiprows=1 + sum(ln.startswith("#") for ln in text.splitlines()), ndmin=2)
     assert len(arr) == len(sess.strides)
     assert np.allclose(arr[:, 1], sess.strides["lean_deg"], atol=0.006)
-    logdecode.session_to_csv(sess, tmp_path / "a.csv", "alerts")
-    doc = json.loads(logdecode.session_to_json(sess, tmp_path / "s.json"))
+    export.session_to_csv(sess, tmp_path / "a.csv", "alerts")
+    doc = json.loads(export.session_to_json(sess, tmp_path / "s.json"))
     assert len(doc["strides"]["t_ms"]) == len(sess.strides) and doc["header"]["fw_version"] == FW
-    assert logdecode.summary(sess)["strides"] == len(sess.strides)
+    assert export.summary(sess)["strides"] == len(sess.strides)
 
 
 def test_not_a_hinge_log_raises_one_line(tmp_path):
@@ -803,7 +803,7 @@ def test_raw_capture_round_trip_to_csv(tmp_path):
     assert (raw.t_ms == np.cumsum(dt16) / 16.0).all()
     assert raw.header["meta"]["mount_up"] == "+x" and raw.header["lsb_per_g"] == LSB_G
     out = tmp_path / "cap.csv"
-    logdecode.raw_to_capture_csv(w.path.with_suffix(".raw"), out)
+    export.raw_to_capture_csv(w.path.with_suffix(".raw"), out)
     text = out.read_text()
     assert "t_ms,ax_g,ay_g,az_g,gx_dps,gy_dps,gz_dps" in text and "# mount_forward=-z" in text
     csv = np.loadtxt(out, delimiter=",", comments="#", skiprows=sum(1 for ln in text.splitlines() if not ln[0].isdigit()))

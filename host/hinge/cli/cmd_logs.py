@@ -341,7 +341,7 @@ def _write_atomic(path: Path, write):
 
 def decode_pulled(path: Path) -> tuple[list[Path], list[str]]:
     """Write the decoded files beside a pulled log; (paths written, problems noted)."""
-    from hinge.logs import logdecode
+    from hinge.logs import export, logdecode
 
     path = Path(path)
     stem = path.name.rsplit(".", 1)[0]
@@ -351,17 +351,17 @@ def decode_pulled(path: Path) -> tuple[list[Path], list[str]]:
         if path.suffix == ".raw":
             out = d / f"{stem}.capture.csv"
             box = {}
-            _write_atomic(out, lambda p: box.setdefault("raw", logdecode.raw_to_capture_csv(path, p)))
+            _write_atomic(out, lambda p: box.setdefault("raw", export.raw_to_capture_csv(path, p)))
             return [out], list(box["raw"].problems)
         s = logdecode.decode_session(path)
     except ValueError as e:
         return [], [str(e).splitlines()[0]]
     for table in ("strides", "alerts", "events"):
         out = d / f"{stem}.{table}.csv"
-        _write_atomic(out, lambda p, table=table: logdecode.session_to_csv(s, p, table))
+        _write_atomic(out, lambda p, table=table: export.session_to_csv(s, p, table))
         written.append(out)
     out = d / f"{stem}.json"
-    _write_atomic(out, lambda p: logdecode.session_to_json(s, p))
+    _write_atomic(out, lambda p: export.session_to_json(s, p))
     written.append(out)
     return written, list(s.problems)
 
