@@ -101,6 +101,31 @@ def test_detector_allocates_nothing_under_heap_lock_on_micropython(tmp_path, mic
     assert rows["madgwick_float_update"]["alloc_bytes_per_sample"] > 100
 
 
+
+def test_instruction_bench_runs_both_modes_on_a_board_sized_heap(tmp_path, micropython):
+    """`make bench`'s instruction count runs bench_count.py under valgrind; here without valgrind:
+    both modes finish on the virtual board's heap (the blocks and the detector fit), and the
+    detector really processes the samples it is given (strides come out of them)."""
+    sim = simulate.simulate("good_form", seed=1, minutes=2)
+    cap = sim.as_capture()
+    o = {"mount_up": sim.truth["mount_up"], "mount_forward": sim.truth["mount_forward"]}
+    cfg = replay.load_config(o)
+    raw = to_raw(cap, *replay.scales(cfg))[-2048:]
+    (tmp_path / "s.bin").write_bytes(raw.astype("<i2").tobytes())
+    (tmp_path / "c.json").write_text(json.dumps(cfg))
+    runner = devpath.REPO / "host" / "hinge" / "dev" / "bench_count.py"
+    env = devpath.micropython_env()
+    env["MICROPYPATH"] += ":" + str(runner.parent)
+    for mode in ("detector", "madgwick"):
+        p = subprocess.run([micropython, "-X", "heapsize=" + devpath.VBOARD_HEAPSIZE, str(runner), mode, "2048",
+                            str(tmp_path / "s.bin"), str(tmp_path / "c.json"), *map(str, replay.scales(cfg))],
+                           capture_output=True, text=True, env=env, timeout=300)
+        assert p.returncode == 0, (mode, p.stderr)
+        row = json.loads(p.stdout.strip().splitlines()[-1])
+        assert row["mode"] == mode and row["samples"] == 2048
+        if mode == "detector":
+            assert row["strides"] >= 20, row     # ~20 s of running: ~28 strides
+
 def _g_at(raw, cfg, t_end_ms, t0=0):
     """The detector's gravity direction (unit, body frame) after feeding raw up to t_end_ms."""
     lsb_g, lsb_k = replay.scales(cfg)
