@@ -108,3 +108,25 @@ def test_the_checks_can_fail():
     g = {"hinge.logs.x": {"hinge.report.y"}, "hinge.report.y": {"hinge.logs.x"}, "hinge.board.z": {"hinge.cli.cli"}}
     assert sorted(upward(g)) == [("hinge.board.z", "hinge.cli.cli"), ("hinge.logs.x", "hinge.report.y")]
     assert cycles(g) == [["hinge.logs.x", "hinge.report.y", "hinge.logs.x"]]
+
+
+MAX_LINES = 500  # a file a newcomer reads in one sitting
+
+
+def long_files(root=HINGE) -> list:
+    """Modules over MAX_LINES lines whose docstring does not say why ("Longer than 500 lines: ...")."""
+    out = []
+    for p in sorted(Path(root).rglob("*.py")):
+        text = p.read_text()
+        n = len(text.splitlines())
+        if n > MAX_LINES and f"longer than {MAX_LINES} lines" not in (ast.get_docstring(ast.parse(text)) or "").lower():
+            out.append(f"{p.relative_to(root)} ({n} lines)")
+    return out
+
+
+def test_no_long_file_without_a_reason(tmp_path):
+    found = long_files()
+    assert not found, f"over {MAX_LINES} lines with no reason at the top: {found}"
+    (tmp_path / "long.py").write_text('"""A module."""\n' + "x = 1\n" * MAX_LINES)
+    (tmp_path / "said.py").write_text(f'"""A module.\n\nLonger than {MAX_LINES} lines: one table."""\n' + "x = 1\n" * MAX_LINES)
+    assert long_files(tmp_path) == [f"long.py ({MAX_LINES + 1} lines)"]
