@@ -488,13 +488,8 @@ def board(tmp_path):
         time.sleep(0.05)
 
 
-@pytest.mark.parametrize("api", ["own", "board commands"])
-def test_baseline_apply_writes_the_boards_config(board, good, runs, monkeypatch, capsys, api):
+def test_baseline_apply_writes_the_boards_config(board, good, runs, capsys):
     vb, flash = board
-    if api == "own":
-        monkeypatch.setattr(baseline, "config_set_api", lambda: None)
-    elif baseline.config_set_api() is None:
-        pytest.skip("no config_set in hinge.cli.cmd_board / hinge.board.deploy yet")
     sug = baseline.suggest(good.session)
     assert run_cli("--port", vb.link_path, "baseline", runs["good"], "--apply") == 0
     assert "Written to the board" in capsys.readouterr().out

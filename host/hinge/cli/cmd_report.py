@@ -111,8 +111,7 @@ def cmd_baseline(a) -> int:
     if sug.doubtful and not a.force:
         raise HingeError("not applied: this run may not be good form (see the notes above); "
                          "use another run, or add --force to apply anyway")
-    api = baseline.config_set_api() is not None
-    with open_board(a, caller_restarts=api) as board:
+    with open_board(a, caller_restarts=True) as board:
         cfg = baseline.apply(board, sug.values, restart=a.resume)
     print("\nWritten to the board: " + ", ".join(f"{k}={cfg[k]:g}" for k in sug.values)
           + (" (coaching restarted with them)." if a.resume else

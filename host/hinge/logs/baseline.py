@@ -164,60 +164,10 @@ def suggest(session, lean_margin: float = LEAN_MARGIN, swivel_margin: float = SW
 
 
 # ---- writing to the board -------------------------------------------------------------------
-def config_set_api():
-    """``config_set(board, overrides, reset=...)`` from the board commands, if they have one."""
-    for mod in ("hinge.board.deploy",):
-        try:
-            m = __import__(mod, fromlist=["config_set"])
-        except ImportError:
-            continue
-        fn = getattr(m, "config_set", None)
-        if callable(fn):
-            return fn
-    return None
-
-
-def write_config(board, values: dict) -> dict:
-    """Set ``values`` on top of the board's ``config.json`` ourselves (when no config API exists).
-
-    The stored overrides are read and migrated like the firmware does (``configstore``), the
-    result is validated with ``device/config.py`` and written atomically in the configstore
-    format (only non-default keys, plus ``"version"``), then checked by checksum. Returns the
-    new full config. A board config.json that does not validate is not overwritten blindly.
-    """
-    from hinge.board.transport import BoardError
-    from hinge.common.devpath import import_device
-
-    config = import_device("config")
-    store = import_device("configstore")
-    try:
-        raw = board.fs_read(store.FILE)
-    except BoardError as e:
-        if e.errno != 2:
-            raise
-        raw = b"{}"
-    try:
-        current = store.migrate(store.loads(raw or b"{}"))  # the firmware's own reader
-        config.validate(current)
-    except (ValueError, UnicodeDecodeError) as e:
-        raise HingeError(f"the board's {store.FILE} does not validate ({str(e).splitlines()[0]}): "
-                         f"fix it first (`hinge config show`)") from None
-    cfg = config.validate({**current, **values})
-    text = store.dumps(store.overrides(cfg))
-    board.fs_write(store.FILE, text.encode(), verify=True)
-    return cfg
-
-
 def apply(board, values: dict, restart: bool = False) -> dict:
-    """Write suggested thresholds to the board's config; the new full config.
+    """Write suggested thresholds to the board's config, as ``hinge config set`` does
+    (:func:`hinge.board.deploy.config_set`: validated, atomic, checked by hash); the new full
+    config. ``restart``: the firmware restarts with them (``board`` is then closed)."""
+    from hinge.board.deploy import config_set
 
-    Uses the board commands' ``config_set`` when there is one (``restart`` = its ``reset``:
-    the firmware restarts and ``board`` is closed), else :func:`write_config`.
-    """
-    fn = config_set_api()
-    if fn is not None:
-        return fn(board, values, reset=restart)
-    cfg = write_config(board, values)
-    if restart:
-        board.run_main()
-    return cfg
+    return config_set(board, values, reset=restart)
