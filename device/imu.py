@@ -38,31 +38,18 @@ from array import array
 from micropython import const
 
 import rateclock
-import sensors
 
 MPU_ADDRS = (0x68, 0x69)
 ST_ADDRS = (0x6A, 0x6B)
-MPU_WHO_REG = const(0x75)  # WHO_AM_I register (MPU-6050/6500/9250 register maps)
-ST_WHO_REG = const(0x0F)  # WHO_AM_I register (LSM6DS3/DSO/DSOX, ISM330DHCX datasheets)
-# model -> WHO_AM_I it must answer, the one table of chip ids (the drivers take theirs from it;
-# LSM6DSO and LSM6DSOX share 0x6C: told apart only by the pinned model, "auto" says lsm6dso)
+_MPU_WHO_REG = const(0x75)
+_ST_WHO_REG = const(0x0F)
+MPU_WHO = {0x68: "mpu6050", 0x70: "mpu6500", 0x71: "mpu9250"}
+ST_WHO = {0x69: "lsm6ds3", 0x6C: "lsm6dso", 0x6B: "ism330dhcx"}
+# model -> WHO_AM_I it must answer (LSM6DSO and LSM6DSOX share 0x6C)
 EXPECT = {
     "mpu6050": 0x68, "mpu6500": 0x70, "mpu9250": 0x71,
     "lsm6ds3": 0x69, "lsm6dso": 0x6C, "lsm6dsox": 0x6C, "ism330dhcx": 0x6B,
 }
-
-
-def _by_id(models):
-    """WHO_AM_I -> model for one family (the first model listed keeps a shared id)."""
-    t = {}
-    for m in models:
-        if EXPECT[m] not in t:
-            t[EXPECT[m]] = m
-    return t
-
-
-MPU_WHO = _by_id(sensors.MPU_MODELS)
-ST_WHO = _by_id(sensors.ST_MODELS)
 
 _GAP_MAX_MS = const(60000)  # longest gap measured, ms: keeps el * 16 * den within 2**30 (den <= 1024)
 _EXTRA_MAX = const(960000)  # lost time carried, 1/16 ms (60 s): the unpackers put at most 60000
@@ -360,20 +347,20 @@ def find_imu(i2c, model="auto", addr=0, rate_hz=104, accel_range_g=8, gyro_range
     for a in cands:
         # which WHO_AM_I register(s) to ask: by the pinned model, else by the address range
         if model != "auto":
-            regs = (ST_WHO_REG,) if st_model else (MPU_WHO_REG,)
+            regs = (_ST_WHO_REG,) if st_model else (_MPU_WHO_REG,)
         elif a in ST_ADDRS:
-            regs = (ST_WHO_REG,)
+            regs = (_ST_WHO_REG,)
         elif a in MPU_ADDRS:
-            regs = (MPU_WHO_REG,)
+            regs = (_MPU_WHO_REG,)
         else:
-            regs = (MPU_WHO_REG, ST_WHO_REG)
+            regs = (_MPU_WHO_REG, _ST_WHO_REG)
         for reg in regs:
             try:
                 who = _probe(i2c, a, reg)
             except OSError:
                 problems.append("no IMU at %s: no answer on I2C" % _hex(a))
                 break
-            table = ST_WHO if reg == ST_WHO_REG else MPU_WHO
+            table = ST_WHO if reg == _ST_WHO_REG else MPU_WHO
             if model == "auto":
                 name = table.get(who)
                 ok = name is not None
@@ -383,7 +370,7 @@ def find_imu(i2c, model="auto", addr=0, rate_hz=104, accel_range_g=8, gyro_range
                 ok = who == EXPECT[model]
                 expect = _hex(EXPECT[model]) + " (" + model + ")"
             if ok:
-                if reg == ST_WHO_REG:
+                if reg == _ST_WHO_REG:
                     import imu_lsm6ds
 
                     cls = imu_lsm6ds.LSM6DS

@@ -30,12 +30,13 @@ import micropython
 from micropython import const
 
 import sensors
-from imu import EXPECT, ST_WHO_REG, ImuBase, nearest
+from imu import ImuBase, nearest
 
 _FIFO_CTRL3_DS3 = const(0x08)
 _FIFO_CTRL5 = const(0x0A)  # LSM6DS3: ODR_FIFO[6:3] FIFO_MODE[2:0]
 _FIFO_CTRL3 = const(0x09)  # LSM6DSO: BDR_GY[7:4] BDR_XL[3:0]
 _FIFO_CTRL4 = const(0x0A)  # LSM6DSO: FIFO_MODE[2:0]
+_WHO_AM_I = const(0x0F)
 _CTRL1_XL = const(0x10)
 _CTRL2_G = const(0x11)
 _CTRL3_C = const(0x12)
@@ -63,7 +64,7 @@ _FS_G = {250: 0, 500: 1, 1000: 2, 2000: 3}
 _BW_XL_DS3 = (400, 200, 100, 50)  # BW_XL code 0..3
 _LPF2_DIV = (4, 10, 20, 45, 100, 200, 400, 800)  # DSO HPCF_XL 0..7 with LPF2: ODR/div
 
-WHO = {m: EXPECT[m] for m in sensors.ST_MODELS}  # model -> WHO_AM_I (imu.EXPECT)
+WHO = {"lsm6ds3": 0x69, "lsm6dso": 0x6C, "lsm6dsox": 0x6C, "ism330dhcx": 0x6B}
 
 
 @micropython.viper
@@ -158,7 +159,7 @@ def _unpack_tagged(src: ptr8, nw: int, dst: ptr16, st: ptr32, pv: ptr16) -> int:
 
 class LSM6DS(ImuBase):
     FAMILY = "st"
-    WHO_REG = ST_WHO_REG
+    WHO_REG = _WHO_AM_I
 
     def __init__(self, i2c, addr=0x6A, model="lsm6dso", rate_hz=104, accel_range_g=8, gyro_range_dps=1000,
                  lpf_hz=42, clock=None, rate_cal=True):

@@ -21,7 +21,7 @@ import micropython
 from micropython import const
 
 import sensors
-from imu import EXPECT, MPU_WHO_REG, ImuBase, nearest
+from imu import ImuBase, nearest
 
 _SMPLRT_DIV = const(0x19)
 _CONFIG = const(0x1A)
@@ -35,6 +35,7 @@ _USER_CTRL = const(0x6A)
 _PWR_MGMT_1 = const(0x6B)
 _FIFO_COUNTH = const(0x72)
 _FIFO_R_W = const(0x74)
+_WHO_AM_I = const(0x75)
 
 # bits
 _DEVICE_RESET = const(0x80)
@@ -55,7 +56,7 @@ _ACCEL_BW_6500 = (218, 99, 45, 21, 10, 5)
 _FS_G = (2, 4, 8, 16)
 _FS_DPS = (250, 500, 1000, 2000)
 
-WHO = {m: EXPECT[m] for m in sensors.MPU_MODELS}  # model -> WHO_AM_I (imu.EXPECT)
+WHO = {"mpu6050": 0x68, "mpu6500": 0x70, "mpu9250": 0x71}
 
 
 @micropython.viper
@@ -89,7 +90,7 @@ def _unpack_be(src: ptr8, dst: ptr16, di: int, n: int, st: ptr32):
 
 class MPU6xxx(ImuBase):
     FAMILY = "mpu"
-    WHO_REG = MPU_WHO_REG
+    WHO_REG = _WHO_AM_I
 
     def __init__(self, i2c, addr=0x68, model="mpu6050", rate_hz=104, accel_range_g=8, gyro_range_dps=1000,
                  lpf_hz=42, clock=None, rate_cal=True):
