@@ -167,7 +167,10 @@ class Detector:
         st[kernel.S_IDLE] = 0
         st[kernel.S_CALMS] = _CAL_MS
         st[kernel.S_STILL] = 0
-        st[kernel.S_CN] = 0
+        k = kernel.S_CN           # the stillness count and its sums (S_CAF..S_CGU follow S_CN)
+        while k <= kernel.S_CGU:
+            st[k] = 0
+            k += 1
         st[kernel.S_GU] = 1 << 24
         st[kernel.S_VLP] = kernel.ONE_G_Q16
         self._thresholds_reset()

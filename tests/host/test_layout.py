@@ -9,7 +9,7 @@ from pathlib import Path
 from hinge.common import devpath
 
 HINGE = devpath.REPO / "host" / "hinge"
-ROOMS = ("cli", "demo", "dev", "report", "logs", "board", "virtual", "coach", "sim", "vboard", "common")
+ROOMS = ("cli", "demo", "dev", "watch", "report", "logs", "board", "virtual", "coach", "sim", "vboard", "common")
 
 
 def module_name(path: Path) -> str:

@@ -183,6 +183,8 @@ def _start_of(head: bytes) -> str | None:
 
     start = wall_start(head)
     return start.replace("T", " ") if start else None
+
+
 def list_logs(board, refused: list | None = None) -> list[LogFile]:
     """Session files on the board (``logs/Snnnn.hlg`` and ``.raw``), oldest session first.
 
@@ -342,13 +344,14 @@ def _write_atomic(path: Path, write):
     os.replace(tmp, path)
 
 
-def decode_pulled(path: Path) -> tuple[list[Path], list[str]]:
-    """Write the decoded files beside a pulled log; (paths written, problems noted)."""
+def decode_pulled(path: Path, out_dir: Path | None = None) -> tuple[list[Path], list[str]]:
+    """Write the decoded files beside a pulled log (or in ``out_dir``: ``hinge export --csv``);
+    (paths written, problems noted)."""
     from hinge.logs import export, logdecode
 
     path = Path(path)
     stem = path.name.rsplit(".", 1)[0]
-    d = path.parent
+    d = Path(out_dir) if out_dir is not None else path.parent
     written: list[Path] = []
     try:
         if path.suffix == ".raw":

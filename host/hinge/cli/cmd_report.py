@@ -1,4 +1,5 @@
-"""``hinge report`` and ``hinge baseline``: a session log read for the runner, and personal
+"""``hinge report``, ``hinge export`` and ``hinge baseline``: a session log read for the runner
+(with the watch's file lined up: :mod:`hinge.watch`), written out as FIT or CSV, and personal
 thresholds from a good-form one. The work is in :mod:`hinge.logs` (analysis, baseline) and
 :mod:`hinge.report` (words, figures, HTML, text); these handlers parse, print and write files.
 
@@ -24,6 +25,9 @@ def _args_report(p):
     p.add_argument("logs", nargs="+", metavar="LOG", help="session log(s) (Snnnn.hlg); two or more: compared")
     p.add_argument("--html", metavar="FILE", help="write a self-contained HTML report (plots inside)")
     p.add_argument("--png", metavar="DIR", help="also save the figures as PNG files in DIR")
+    p.add_argument("--with", dest="with_", metavar="RUN.fit|RUN.gpx",
+                   help="the runner's watch file: lined up by clock and cadence; adds splits, grade, heart rate")
+    p.add_argument("--per", choices=("km", "mi"), default="km", help="splits per km or per mile (with --with)")
     p.add_argument("--cfg", action="append", default=[], metavar="KEY=VALUE",
                    help="threshold override (repeatable), e.g. lean_min_deg=5: fault time recomputed")
 
@@ -39,6 +43,10 @@ def cmd_report(a) -> int:
     sessions = [(p, analysis.load(p)) for p in a.logs]
     analyses = [analysis.analyse(s, p, overrides) for p, s in sessions]
     analysis.unique_names(analyses)
+    if a.with_:  # the watch file, lined up with the log, adds its section to the report
+        from hinge.watch import watchreport
+
+        watchreport.attach_all(analyses, a.with_, a.per)
     for x in analyses:
         if x.problems:
             print(f"hinge report: warning: {x.path}: damaged in {len(x.problems)} place(s); reporting what is intact "
@@ -119,7 +127,41 @@ def cmd_baseline(a) -> int:
     return 0
 
 
+# ---- export ---------------------------------------------------------------------------------
+def _args_export(p):
+    p.add_argument("log", metavar="LOG", help="a session log (Snnnn.hlg)")
+    g = p.add_mutually_exclusive_group(required=True)
+    g.add_argument("--fit", metavar="OUT.fit", help="a FIT activity with Hinge's per-stride metrics as developer fields")
+    g.add_argument("--csv", metavar="DIR", help="the decoded tables as CSV (documented columns with units) in DIR")
+    p.add_argument("--merge", metavar="RUN.fit|RUN.gpx", help="with --fit: carry the watch's records too (lined up)")
+
+
+def cmd_export(a) -> int:
+    from hinge.logs import analysis
+    from hinge.watch import fitexport
+
+    from .cmd_logs import decode_pulled
+
+    if a.csv:
+        if a.merge:
+            raise HingeError("--merge goes with --fit")
+        log, out = Path(a.log), Path(a.csv)
+        if not log.is_file():
+            raise HingeError(f"{log}: no such session log")
+        out.mkdir(parents=True, exist_ok=True)
+        written, problems = decode_pulled(log, out)  # the same files `logs pull` writes beside a log
+        if not written:
+            raise HingeError(f"{log.name}: {problems[0] if problems else 'nothing decoded'}")
+        note = f" ({len(problems)} problem(s) noted in the files)" if problems else ""
+        print(f"{out}: {', '.join(p.name for p in written)}{note}")
+        return 0
+    x = analysis.analyse(analysis.load(a.log), a.log)
+    print(fitexport.export(x, a.fit, a.merge))
+    return 0
+
+
 COMMANDS = {
     "report": (cmd_report, _args_report, "a run report from session logs: terminal summary or HTML with plots"),
+    "export": (cmd_export, _args_export, "a session as a FIT activity (alone or merged with the watch's) or CSV tables"),
     "baseline": (cmd_baseline, _args_baseline, "suggest personal thresholds from a good-form session (--apply writes them)"),
 }

@@ -127,6 +127,7 @@ class Analysis:
     problems: list
     stats: dict = field(default_factory=dict)
     overridden: bool = False
+    watch: object = None  # hinge.watch's WatchView (--with): has .html(a) and .text(a) for the report
 
     @property
     def start(self) -> str | None:
@@ -198,11 +199,11 @@ def _episodes(strides, fault, alerts) -> list:
     return out
 
 
-def _pct(x, q):
+def pct(x, q):
     return float(np.percentile(x, q)) if len(x) else None
 
 
-def _med(x):
+def med(x):
     return float(np.median(x)) if len(x) else None
 
 
@@ -241,11 +242,11 @@ def analyse(session, path="", overrides: dict | None = None) -> Analysis:
     stats = {
         "strides": int(len(s)),
         "running_strides": int(running.sum()),
-        "cadence": _med(r["cadence_spm"]), "cadence_p10": _pct(r["cadence_spm"], 10), "cadence_p90": _pct(r["cadence_spm"], 90),
-        "lean": _med(r["lean_deg"]), "lean_p10": _pct(r["lean_deg"], 10), "lean_p90": _pct(r["lean_deg"], 90),
-        "rotation": _med(r["rotation_deg"]), "rotation_p10": _pct(r["rotation_deg"], 10),
-        "rotation_p90": _pct(r["rotation_deg"], 90),
-        "roll": _med(r["roll_deg"]), "roll_p90": _pct(r["roll_deg"], 90),
+        "cadence": med(r["cadence_spm"]), "cadence_p10": pct(r["cadence_spm"], 10), "cadence_p90": pct(r["cadence_spm"], 90),
+        "lean": med(r["lean_deg"]), "lean_p10": pct(r["lean_deg"], 10), "lean_p90": pct(r["lean_deg"], 90),
+        "rotation": med(r["rotation_deg"]), "rotation_p10": pct(r["rotation_deg"], 10),
+        "rotation_p90": pct(r["rotation_deg"], 90),
+        "roll": med(r["roll_deg"]), "roll_p90": pct(r["roll_deg"], 90),
     }
     if len(r) >= 30:  # first vs last third of the running strides: fatigue shows here
         k = len(r) // 3
@@ -319,8 +320,8 @@ def splits(a: Analysis, by: str = "time", width: float | None = None) -> list[di
         row = {
             "start": b * width, "end": min((b + 1) * width, end) if end else (b + 1) * width,
             "strides": int(m.sum()),
-            "cadence": _med(rs["cadence_spm"]), "lean": _med(rs["lean_deg"]),
-            "rotation": _med(rs["rotation_deg"]), "roll": _med(rs["roll_deg"]),
+            "cadence": med(rs["cadence_spm"]), "lean": med(rs["lean_deg"]),
+            "rotation": med(rs["rotation_deg"]), "roll": med(rs["roll_deg"]),
         }
         if by == "time":  # the time covered inside the row
             lo_ms, hi_ms = int(round(row["start"] * 1000)), int(round(row["end"] * 1000))

@@ -10,7 +10,7 @@ import numpy as np
 
 from hinge.common.capture import write_capture
 
-from .logdecode import RawCapture, Session, decode_raw, ev
+from .logdecode import COLUMN_UNITS, RawCapture, Session, decode_raw, ev
 
 
 def raw_to_capture_csv(raw_path, out_csv) -> RawCapture:
@@ -49,10 +49,11 @@ def session_to_csv(session: Session, out, table: str = "strides") -> None:
     arr = {"strides": session.strides, "alerts": session.alerts, "events": session.events}[table]
     h = session.header
     lines = [f"# hinge session {h.get('name', '?')} {table}"]
-    for k in ("fw_version", "imu_model", "rate_hz", "start"):
+    for k in ("fw_version", "imu_model", "rate_hz", "start", "clock_set"):
         if k in h:
             lines.append(f"# {k}={h[k]}")
     lines += [f"# problem: {p}" for p in session.problems]
+    lines.append("# units: " + ", ".join(f"{c}={COLUMN_UNITS.get(c, 'see events.py')}" for c in arr.dtype.names))
     lines.append(",".join(arr.dtype.names))
     for r in arr.tolist():
         lines.append(",".join(_cell(v) for v in r))

@@ -11,6 +11,7 @@ Units: t_ms in ms on the session clock; angles in degrees; cadence in steps/min.
 from __future__ import annotations
 
 import binascii
+import datetime as _dt
 import json
 import struct
 from dataclasses import dataclass, field
@@ -41,6 +42,12 @@ ALERT_DTYPE = np.dtype(
 EVENT_DTYPE = np.dtype(
     [("t_ms", "i8"), ("type", "i2"), ("name", "U16")] + [(c, "i4") for c in ("a", "b", "c", "d", "e", "f")]
 )
+# unit of each decoded column (CSV ``# units:`` line; README "Exported columns")
+COLUMN_UNITS = {"t_ms": "ms since the session's start (board clock)", "lean_deg": "deg", "rotation_deg": "deg",
+                "roll_deg": "deg", "cadence_spm": "steps/min", "stride_ms": "ms",
+                "activity": "0 standing 1 walking 2 running", "calibrated": "0/1", "kind": "alert|clear",
+                "reason": "upright|backward|swivel", "severity": "1-3", "value_deg": "deg", "limit_deg": "deg",
+                "type": "event code (events.py)", "name": "event name"}
 RAW_COLUMNS = ("dt", "ax", "ay", "az", "gx", "gy", "gz")   # dt in 1/16 ms (version 2), else ms
 _SYNC = fmt.SYNC
 _HDR = fmt.BLK_HDR
@@ -111,16 +118,31 @@ def _header(data: bytes, magic: bytes, name: str, problems: list[str]) -> tuple[
     return h, hlen
 
 
+def _wall_fields(head: bytes) -> tuple:
+    """(year, month, day, hour, minute, second, clock_set) as the header stores them."""
+    y, mo, d, hh, mi, ss = struct.unpack_from("<HBBBBB", head, fmt.HDR_WALL)
+    return y & (fmt.WALL_SET - 1), mo, d, hh, mi, ss, bool(y & fmt.WALL_SET)  # bit 15: the RTC was set
+
+
+def _wall_times(y, mo, d, hh, mi, ss) -> tuple:
+    """(ISO text, Unix seconds) of a header's wall clock (UTC), or (None, None) when the board's
+    clock was not set (an unset RTC reads 2000 on the ESP32, or 1970) or the date is not one."""
+    if not (y >= 2020 and 1 <= mo <= 12 and 1 <= d <= 31 and hh < 24 and mi < 60 and ss < 60):
+        return None, None
+    try:
+        utc = _dt.datetime(y, mo, d, hh, mi, ss, tzinfo=_dt.timezone.utc).timestamp()
+    except ValueError:  # e.g. 31 February: a damaged field
+        return None, None
+    return f"{y:04d}-{mo:02d}-{d:02d}T{hh:02d}:{mi:02d}:{ss:02d}", utc
+
+
 def wall_start(head: bytes) -> str | None:
     """The session's wall-clock start from a file header (its first FIXED_HDR bytes are enough)
-    as ISO text (``2026-05-01T07:30:00``); None when the board's clock was not set (an unset RTC
-    reads 2000 on the ESP32, or 1970), the date is not one, or ``head`` is no Hinge header."""
+    as ISO text (``2026-05-01T07:30:00``, UTC); None when the clock was not set, the date is not
+    one, or ``head`` is no Hinge header."""
     if len(head) < fmt.FIXED_HDR or head[:4] not in (fmt.MAGIC_SESSION, fmt.MAGIC_RAW):
         return None
-    y, mo, d, hh, mi, ss = struct.unpack_from("<HBBBBB", head, fmt.HDR_WALL)
-    if y < 2020 or not (1 <= mo <= 12 and 1 <= d <= 31 and hh < 24 and mi < 60 and ss < 61):
-        return None
-    return f"{y:04d}-{mo:02d}-{d:02d}T{hh:02d}:{mi:02d}:{ss:02d}"
+    return _wall_times(*_wall_fields(head)[:6])[0]
 
 
 def _header_fields(data: bytes, hlen: int) -> dict:
@@ -134,8 +156,8 @@ def _header_fields(data: bytes, hlen: int) -> dict:
         p += w
         out.append(data[p : p + n].decode("utf-8", "replace"))
         p += n
-    y, mo, d, hh, mi, ss = struct.unpack_from("<HBBBBB", data, fmt.HDR_WALL)
-    start = wall_start(data)
+    y, mo, d, hh, mi, ss, clock_set = _wall_fields(data)
+    start, start_utc = _wall_times(y, mo, d, hh, mi, ss)
     try:
         meta = json.loads(out[2]) if out[2] else {}
     except ValueError:
@@ -149,6 +171,8 @@ def _header_fields(data: bytes, hlen: int) -> dict:
         "rate_hz": rate_mhz / 1000.0,
         "start": start,
         "start_fields": [y, mo, d, hh, mi, ss],
+        "start_utc": start_utc,  # Unix seconds of the session's start (the RTC, UTC), or None
+        "clock_set": clock_set,  # the RTC had been set since power-up (False in older logs)
         "fw_version": out[0],
         "imu_model": out[1],
         "config" if data[:4] == fmt.MAGIC_SESSION else "meta": meta,

@@ -37,17 +37,17 @@ METRICS = {  # key: (stride column, y label, title)
 TIME_LABEL = "time since the board started (min:s)"
 
 
-def _new_figure(w, h, dpi=110):
+def new_figure(w, h, dpi=110):
     from matplotlib.figure import Figure
 
     return Figure(figsize=(w, h), dpi=dpi, layout="constrained")
 
 
 def _panel_figure(h):
-    return _new_figure(PANEL_W, h, PANEL_DPI)
+    return new_figure(PANEL_W, h, PANEL_DPI)
 
 
-def _style(ax):
+def style_axes(ax):
     ax.grid(True, color="#E6E6E6", linewidth=0.8)
     ax.set_axisbelow(True)
     for side in ("top", "right"):
@@ -62,7 +62,7 @@ def _time_axis(ax, duration_s, nbins=8):
     ax.set_xlim(0, max(duration_s / 60.0, 0.1))
 
 
-def _legend(ax, handles, where):
+def add_legend(ax, handles, where):
     """``where``: "right" of the axes (overview), "below" the figure (panels), or "inside"."""
     if not handles:
         return
@@ -140,7 +140,7 @@ def draw_metric(ax, a: Analysis, key, legend="below", xlabel=True):
                               markersize=8, label="buzz"))
     ax.set_ylabel(ylabel)
     ax.set_title(title, loc="left")
-    _style(ax)
+    style_axes(ax)
     finite = y[np.isfinite(y)]
     if len(finite):
         lo, hi = np.percentile(finite, 0.5), np.percentile(finite, 99.5)
@@ -151,7 +151,7 @@ def draw_metric(ax, a: Analysis, key, legend="below", xlabel=True):
     _time_axis(ax, a.duration_s)
     if xlabel:
         ax.set_xlabel(TIME_LABEL)
-    _legend(ax, handles, legend)
+    add_legend(ax, handles, legend)
 
 
 def draw_events(ax, a: Analysis, legend="below", xlabel=True):
@@ -197,7 +197,7 @@ def draw_events(ax, a: Analysis, legend="below", xlabel=True):
     handles += [Patch(color="#999", label="fault held (bar)"),
                 Line2D([], [], marker="v", color="w", markerfacecolor="#999", markeredgecolor="black", markersize=8,
                        label="buzz")]
-    _legend(ax, handles, legend)
+    add_legend(ax, handles, legend)
 
 
 def _hist(ax, x, bins, color, label=None, density=False, step=False):
@@ -248,7 +248,7 @@ def draw_hist(ax, a: Analysis, key):
     ax.set(xlabel=unit, ylabel="strides", title=HIST_TITLE[key])
     if ax.get_legend_handles_labels()[0]:
         ax.legend(frameon=False, loc="best")
-    _style(ax)
+    style_axes(ax)
 
 
 def draw_fault_time(ax, a: Analysis):
@@ -263,7 +263,7 @@ def draw_fault_time(ax, a: Analysis):
     top = max([v / 60 for v in secs] + [0.1])
     ax.set_xlim(0, top * 1.7)
     ax.set(xlabel="minutes of running in the fault", title=f"Time in each fault (of {clock(run)} running)")
-    _style(ax)
+    style_axes(ax)
 
 
 def _session_colors(analyses):
@@ -294,7 +294,7 @@ def draw_compare_hist(ax, analyses: list, key):
     ax.set(xlabel=unit, ylabel="share of strides", title=HIST_TITLE[key])
     if ax.get_legend_handles_labels()[0]:
         ax.legend(frameon=False, loc="best")
-    _style(ax)
+    style_axes(ax)
 
 
 def draw_compare_faults(ax, analyses: list):
@@ -311,7 +311,7 @@ def draw_compare_faults(ax, analyses: list):
     ax.set(xlabel="% of running time in the fault", title="Time in each fault")
     if ax.get_legend_handles_labels()[0]:
         ax.legend(frameon=False, loc="best")
-    _style(ax)
+    style_axes(ax)
 
 
 def draw_compare_time(ax, analyses: list, key, legend="below", xlabel=True):
@@ -336,8 +336,8 @@ def draw_compare_time(ax, analyses: list, key, legend="below", xlabel=True):
     _time_axis(ax, max(a.duration_s for a in analyses))
     if xlabel:
         ax.set_xlabel(TIME_LABEL)
-    _style(ax)
-    _legend(ax, handles, legend)
+    style_axes(ax)
+    add_legend(ax, handles, legend)
 
 
 # -- figures: one panel each (the HTML) ------------------------------------------------------------
@@ -386,7 +386,7 @@ COMPARE_PANELS = ("lean_hist", "rotation_hist", "cadence_hist", "faults", "lean_
 # -- figures: overviews on one canvas (big screens, --png, the preview) ----------------------------
 def fig_timeline(a: Analysis):
     """The whole run on one canvas: what happened, then lean, rotation, cadence and hip drop."""
-    fig = _new_figure(11, 12.5)
+    fig = new_figure(11, 12.5)
     gs = fig.add_gridspec(5, 1, height_ratios=[1.05, 2.2, 2.2, 1.6, 1.5])
     ax0 = fig.add_subplot(gs[0])
     axes = [ax0] + [fig.add_subplot(gs[i], sharex=ax0) for i in range(1, 5)]
@@ -402,7 +402,7 @@ def fig_timeline(a: Analysis):
 
 def fig_distributions(a: Analysis):
     """Where the running strides fall against the limits, and time in each fault (2 x 2)."""
-    fig = _new_figure(11, 7.5)
+    fig = new_figure(11, 7.5)
     axs = fig.subplots(2, 2)
     draw_hist(axs[0, 0], a, "lean")
     draw_hist(axs[0, 1], a, "rotation")
@@ -414,7 +414,7 @@ def fig_distributions(a: Analysis):
 
 def fig_compare(analyses: list):
     """Sessions overlaid: lean/rotation/cadence distributions and time in each fault (2 x 2)."""
-    fig = _new_figure(11, 7.5)
+    fig = new_figure(11, 7.5)
     axs = fig.subplots(2, 2)
     draw_compare_hist(axs[0, 0], analyses, "lean")
     draw_compare_hist(axs[0, 1], analyses, "rotation")
@@ -426,7 +426,7 @@ def fig_compare(analyses: list):
 
 def fig_compare_timeline(analyses: list):
     """Smoothed lean and rotation of each session on one time axis."""
-    fig = _new_figure(11, 6.5)
+    fig = new_figure(11, 6.5)
     axs = fig.subplots(2, 1, sharex=True)
     draw_compare_time(axs[0], analyses, "lean", legend="right", xlabel=False)
     draw_compare_time(axs[1], analyses, "rotation", legend="right")

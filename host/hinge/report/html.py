@@ -17,12 +17,12 @@ from .words import EXPLAIN, FAULT_TEXT, LABEL, calib_text, date_text, highlights
 CSS = (Path(__file__).parent / "report.css").read_text(encoding="utf-8")  # inlined in every report
 
 
-def _e(x) -> str:
+def esc(x) -> str:
     return _html.escape(str(x))
 
 
-def _img(png: bytes, alt: str) -> str:
-    return f'<img alt="{_e(alt)}" src="data:image/png;base64,{base64.b64encode(png).decode()}">'
+def img_tag(png: bytes, alt: str) -> str:
+    return f'<img alt="{esc(alt)}" src="data:image/png;base64,{base64.b64encode(png).decode()}">'
 
 
 def _tiles(a: Analysis) -> str:
@@ -37,19 +37,19 @@ def _tiles(a: Analysis) -> str:
         (num(st["roll"], "{:.1f}°"), "hip drop (typical)"),
         (f"{len(a.alerts)}", "buzzes"),
     ]
-    return '<section class="tiles">' + "".join(f'<div class="tile"><b>{_e(v)}</b><span>{_e(k)}</span></div>'
+    return '<section class="tiles">' + "".join(f'<div class="tile"><b>{esc(v)}</b><span>{esc(k)}</span></div>'
                                                for v, k in items) + "</section>"
 
 
 def _highlights_html(a: Analysis) -> str:
-    return '<ul class="hl">' + "".join(f'<li class="{k}">{_e(t)}</li>' for k, t in highlights(a)) + "</ul>"
+    return '<ul class="hl">' + "".join(f'<li class="{k}">{esc(t)}</li>' for k, t in highlights(a)) + "</ul>"
 
 
 def _explain(a: Analysis, keys) -> str:
-    return '<div class="explain">' + "".join(f"<p>{_e(EXPLAIN[k].format(**a.cfg))}</p>" for k in keys) + "</div>"
+    return '<div class="explain">' + "".join(f"<p>{esc(EXPLAIN[k].format(**a.cfg))}</p>" for k in keys) + "</div>"
 
 
-def _fault_cell(sec, width, reason):
+def fault_cell(sec, width, reason):
     if not sec:
         return "<td>–</td>"
     alpha = min(1.0, sec / max(width, 1)) * 0.75 + 0.1
@@ -64,7 +64,7 @@ def _splits_html(a: Analysis) -> str:
     unit = "km" if by == "distance" else ("minute" if width == 60 else f"{width // 60:.0f} minutes")
     head = ("<tr><th>" + ("km" if by == "distance" else "time") + "</th><th>running</th><th>strides</th>"
             "<th>cadence<br>steps/min</th><th>lean<br>°</th><th>rotation<br>°</th><th>hip drop<br>°</th>"
-            + "".join(f"<th><span class='sw' style='background:{COLOR[r]}'></span>{_e(LABEL[r].lower())}</th>" for r in REASONS)
+            + "".join(f"<th><span class='sw' style='background:{COLOR[r]}'></span>{esc(LABEL[r].lower())}</th>" for r in REASONS)
             + "<th>buzzes</th></tr>")
     body = []
     for r in rows:
@@ -74,12 +74,12 @@ def _splits_html(a: Analysis) -> str:
         body.append(
             f"<tr><td>{label}</td><td>{share(r['running_s'], w):.0f} %</td><td>{r['strides']}</td>"
             f"<td>{num(r['cadence'], '{:.0f}')}</td><td>{num(r['lean'])}</td><td>{num(r['rotation'])}</td>"
-            f"<td>{num(r['roll'])}</td>" + "".join(_fault_cell(r[x], w, x) for x in REASONS)
+            f"<td>{num(r['roll'])}</td>" + "".join(fault_cell(r[x], w, x) for x in REASONS)
             + f"<td>{r['buzzes'] or '–'}</td></tr>")
     note = ("" if by == "distance" else
             '<p class="explain">Per kilometre once the board records distance (it does not yet). Values are medians '
             'of the running strides in each row; fault columns are seconds of running the coach counted as that fault.</p>')
-    return (f"<h2>{'Kilometre' if by == 'distance' else _e(unit.capitalize())} by {_e(unit)}</h2>{note}"
+    return (f"<h2>{'Kilometre' if by == 'distance' else esc(unit.capitalize())} by {esc(unit)}</h2>{note}"
             f'<div class="scroll"><table>{head}{"".join(body)}</table></div>')
 
 
@@ -93,7 +93,7 @@ def _buzzes_html(a: Analysis) -> str:
         cl = [c for c in a.clears if c["reason"] == r and c["t_ms"] >= x["t_ms"]]
         fixed = f"fixed after {clock((cl[0]['t_ms'] - x['t_ms']) / 1000)}" if cl else "held to the end or until you stopped"
         rows.append(f"<tr><td>{clock(x['t_ms'] / 1000)}</td><td><span class='sw' style='background:{COLOR.get(r, '#777')}'>"
-                    f"</span>{_e(LABEL.get(r, r))}</td><td>{sev.get(int(x['severity']), x['severity'])}</td>"
+                    f"</span>{esc(LABEL.get(r, r))}</td><td>{sev.get(int(x['severity']), x['severity'])}</td>"
                     f"<td>{x['value_deg']:.1f}° (limit {x['limit_deg']:g}°)</td><td class='t'>{fixed}</td></tr>")
     return ("<h2>Buzzes</h2><p class='explain'>What the board told you, from its log. Severity grows with how far past "
             "the limit you were.</p><div class='scroll'><table><tr><th>time</th><th>fault</th><th>severity</th>"
@@ -110,8 +110,8 @@ def _thresholds_html(a: Analysis) -> str:
         _d, _kind, _lo, _hi, unit, text = config.SCHEMA[k]
         v = a.cfg[k]
         shown = ("on" if v else "off") if isinstance(v, bool) else f"{v:g} {unit}".strip()
-        rows.append(f"<tr><td class='t'><code>{_e(k)}</code><br><span class='explain'>{_e(text)}</span></td>"
-                    f"<td>{_e(shown)}</td><td>{_e(src_text[a.cfg_source[k]])}</td></tr>")
+        rows.append(f"<tr><td class='t'><code>{esc(k)}</code><br><span class='explain'>{esc(text)}</span></td>"
+                    f"<td>{esc(shown)}</td><td>{esc(src_text[a.cfg_source[k]])}</td></tr>")
     return ("<h2>Thresholds used</h2><p class='explain'>From the log: the board's config during this run. Limits are "
             "personal: good runners lean anywhere from a little to a lot, and rotation grows with speed. "
             "<code>hinge baseline</code> suggests yours from a good-form run.</p>"
@@ -121,37 +121,37 @@ def _thresholds_html(a: Analysis) -> str:
 
 def _quality_html(a: Analysis) -> str:
     h = a.session.header
-    parts = [f"<p><b>Calibration.</b> {_e(calib_text(a))}</p>"]
+    parts = [f"<p><b>Calibration.</b> {esc(calib_text(a))}</p>"]
     if a.device_faults:
-        items = "".join(f"<li>{clock(t / 1000)}: {_e(FAULT_TEXT.get(n, n))}{f' ({d})' if d else ''}</li>"
+        items = "".join(f"<li>{clock(t / 1000)}: {esc(FAULT_TEXT.get(n, n))}{f' ({d})' if d else ''}</li>"
                         for t, n, d in a.device_faults)
         parts.append(f"<p><b>Board notes.</b></p><ul>{items}</ul>")
     if a.problems:
-        items = "".join(f"<li>{_e(p)}</li>" for p in a.problems)
+        items = "".join(f"<li>{esc(p)}</li>" for p in a.problems)
         parts.append(f"<div class='warnbox'><b>Log problems.</b> What was intact is shown; these parts were not:"
                      f"<ul>{items}</ul></div>")
     else:
         parts.append(f"<p><b>Log.</b> Intact: {a.session.blocks} blocks, {a.session.size} bytes, every checksum good.</p>")
-    parts.append(f"<p class='explain'>File {_e(a.path.name or '?')} · session {_e(h.get('name', '?'))} · firmware "
-                 f"{_e(h.get('fw_version', '?'))} · IMU {_e(h.get('imu_model', '?'))} at {h.get('rate_hz', 0):g} Hz</p>")
+    parts.append(f"<p class='explain'>File {esc(a.path.name or '?')} · session {esc(h.get('name', '?'))} · firmware "
+                 f"{esc(h.get('fw_version', '?'))} · IMU {esc(h.get('imu_model', '?'))} at {h.get('rate_hz', 0):g} Hz</p>")
     return "<h2>Calibration and data quality</h2>" + "".join(parts)
 
 
 def _fig(pngs: dict, key: str, alt: str, caption: str = "") -> str:
     cap = f"<figcaption class='explain'>{caption}</figcaption>" if caption else ""
-    return f"<figure>{_img(pngs[key], alt)}{cap}</figure>"
+    return f"<figure>{img_tag(pngs[key], alt)}{cap}</figure>"
 
 
 def _session_html(a: Analysis, pngs: dict, key: str, heading: bool) -> str:
     """One session's sections; ``key`` prefixes its figure names ("" or "<name>.")."""
     out = []
     if heading:
-        out.append(f"<header><h1>{_e(a.name)}</h1><p class='sub'>{_e(date_text(a))}</p></header>")
+        out.append(f"<header><h1>{esc(a.name)}</h1><p class='sub'>{esc(date_text(a))}</p></header>")
     out.append(_tiles(a))
     out.append(f"<section><h2>In short</h2>{_highlights_html(a)}</section>")
 
     def say(k):
-        return _e(EXPLAIN[k].format(**a.cfg))
+        return esc(EXPLAIN[k].format(**a.cfg))
 
     out.append("<section><h2>Your run over time</h2><div class='grid'>"
                + _fig(pngs, key + "events", f"{a.name}: activity, faults and buzzes",
@@ -163,7 +163,7 @@ def _session_html(a: Analysis, pngs: dict, key: str, heading: bool) -> str:
                + _fig(pngs, key + "roll", f"{a.name}: hip drop over time", say("roll"))
                + "</div></section>")
     run = a.time_s["running"]
-    rows = "".join(f"<tr><td><span class='sw' style='background:{COLOR[r]}'></span>{_e(LABEL[r])}</td>"
+    rows = "".join(f"<tr><td><span class='sw' style='background:{COLOR[r]}'></span>{esc(LABEL[r])}</td>"
                    f"<td>{clock(a.fault_s[r])}</td><td>{share(a.fault_s[r], run):.0f} %</td>"
                    f"<td>{sum(1 for x in a.alerts if str(x['reason']) == r)}</td></tr>" for r in REASONS)
     grid = "".join(_fig(pngs, key + k, f"{a.name}: {k.replace('_', ' ')}")
@@ -175,6 +175,8 @@ def _session_html(a: Analysis, pngs: dict, key: str, heading: bool) -> str:
                f"running stride; the tinted zones are past your limits.</p><div class='grid'>{grid}</div></section>")
     out.append(f"<section>{_buzzes_html(a)}</section>")
     out.append(f"<section>{_splits_html(a)}</section>")
+    if a.watch is not None:  # --with RUN.fit: per-km splits, form vs grade and heart rate, elevation
+        out.append(a.watch.html(a))
     out.append(f"<section>{_thresholds_html(a)}</section>")
     out.append(f"<section>{_quality_html(a)}</section>")
     return "".join(out)
@@ -190,10 +192,10 @@ def _compare_table(analyses: list) -> str:
             good = None if better is None or abs(d) < 1e-9 else (d > 0) == (better == "up")
             colr = "" if good is None else f" style='color:{'var(--good)' if good else 'var(--warn)'}'"
             ch = f"<td{colr}>{d:+.1f}{unit}</td>"
-        return f"<tr><td>{_e(label)}</td>{cells}{ch}</tr>"
+        return f"<tr><td>{esc(label)}</td>{cells}{ch}</tr>"
 
-    heads = "".join(f"<th><span class='sw' style='background:{SESSION_COLORS[i % 6]}'></span>{_e(a.name)}<br>"
-                    f"<span style='font-weight:400'>{_e(date_text(a) if a.start else '')}</span></th>"
+    heads = "".join(f"<th><span class='sw' style='background:{SESSION_COLORS[i % 6]}'></span>{esc(a.name)}<br>"
+                    f"<span style='font-weight:400'>{esc(date_text(a) if a.start else '')}</span></th>"
                     for i, a in enumerate(analyses))
     change = "<th>change</th>" if len(analyses) == 2 else ""
     run = lambda a: a.time_s["running"]  # noqa: E731
@@ -230,7 +232,7 @@ def render_html(analyses: list, figs: dict | None = None, pngs: dict | None = No
     title = ("Hinge: " + " vs ".join(a.name for a in analyses)) if multi else f"Hinge run report: {analyses[0].name}"
     body = []
     if multi:
-        body.append(f"<header><h1>{_e(' vs '.join(a.name for a in analyses))}</h1>"
+        body.append(f"<header><h1>{esc(' vs '.join(a.name for a in analyses))}</h1>"
                     f"<p class='sub'>Hinge: {len(analyses)} sessions compared</p></header>")
         body.append(f"<section><h2>Side by side</h2>{_compare_table(analyses)}</section>")
         grid = "".join(_fig(pngs, f"compare.{k}", k.replace("_", " ")) for k in ("lean_hist", "rotation_hist",
@@ -241,17 +243,17 @@ def render_html(analyses: list, figs: dict | None = None, pngs: dict | None = No
         body.append("<section><h2>Over time</h2><div class='grid'>" + _fig(pngs, "compare.lean_time", "lean over time")
                     + _fig(pngs, "compare.rotation_time", "rotation over time") + "</div></section>")
         for a in analyses:
-            body.append(f"<details open><summary>{_e(a.name)}: {_e(date_text(a))}</summary>"
+            body.append(f"<details open><summary>{esc(a.name)}: {esc(date_text(a))}</summary>"
                         f"{_session_html(a, pngs, a.name + '.', False)}</details>")
     else:
         a = analyses[0]
-        body.append(f"<header><h1>Your run: {_e(a.name)}</h1><p class='sub'>{_e(date_text(a))} · "
+        body.append(f"<header><h1>Your run: {esc(a.name)}</h1><p class='sub'>{esc(date_text(a))} · "
                     f"{clock(a.duration_s)} recorded · Hinge running-form coach</p></header>")
         body.append(_session_html(a, pngs, "", False))
     made = _dt.datetime.now().strftime("%Y-%m-%d %H:%M")
     return ("<!DOCTYPE html><html lang='en'><head><meta charset='utf-8'>"
             "<meta name='viewport' content='width=device-width, initial-scale=1'>"
-            f"<title>{_e(title)}</title><style>{CSS}</style></head><body><main>{''.join(body)}"
+            f"<title>{esc(title)}</title><style>{CSS}</style></head><body><main>{''.join(body)}"
             f"<footer>Made by <code>hinge report</code> on {made}. Everything is in this one file; "
             "it works offline.</footer></main></body></html>")
 

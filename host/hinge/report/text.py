@@ -72,6 +72,8 @@ def _text_one(a: Analysis) -> str:
                      f"{num(r['cadence'], '{:.0f}'):>5} {num(r['lean']):>5} {num(r['rotation']):>5} {num(r['roll']):>5}  "
                      f"{num(r['upright'] or None, '{:.0f}s'):>7} {num(r['backward'] or None, '{:.0f}s'):>5} "
                      f"{num(r['swivel'] or None, '{:.0f}s'):>6} {r['buzzes'] or '–':>4}")
+    if a.watch is not None:
+        o += ["", a.watch.text(a)]
     o.append("")
     o.append("  Calibration: " + calib_text(a))
     srcs = sorted({v for v in a.cfg_source.values()})
