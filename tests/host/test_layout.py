@@ -111,6 +111,17 @@ def test_the_checks_can_fail():
 
 
 MAX_LINES = 500  # a file a newcomer reads in one sitting
+# Over MAX_LINES, with the reason kept here until the board-programs work (issue 8: the on-board
+# MicroPython moves out of host strings into device/tools/, the seam the right way up), which is
+# rewriting these files, gives each its split or the reason at its top. A file leaves this list
+# when it does: the test says so.
+PENDING = {
+    "board/live.py": "on-board programs in host strings; being rewritten by the board-programs work",
+    "board/transport.py": "on-board programs in host strings; being rewritten by the board-programs work",
+    "virtual/ptyboard.py": "on-board programs in host strings; being rewritten by the board-programs work",
+    "cli/cmd_logs.py": "the log pull itself (and its on-board program) still in cli/; board-programs work",
+    "vboard/vmachine.py": "the one module the firmware imports as machine on the unix port; seam work",
+}
 
 
 def long_files(root=HINGE) -> list:
@@ -125,8 +136,10 @@ def long_files(root=HINGE) -> list:
 
 
 def test_no_long_file_without_a_reason(tmp_path):
-    found = long_files()
+    found = [f for f in long_files() if f.split(" (")[0] not in PENDING]
     assert not found, f"over {MAX_LINES} lines with no reason at the top: {found}"
+    done = sorted(set(PENDING) - {f.split(" (")[0] for f in long_files()})
+    assert not done, f"no longer long, or the reason is at its top now: take them out of PENDING: {done}"
     (tmp_path / "long.py").write_text('"""A module."""\n' + "x = 1\n" * MAX_LINES)
     (tmp_path / "said.py").write_text(f'"""A module.\n\nLonger than {MAX_LINES} lines: one table."""\n' + "x = 1\n" * MAX_LINES)
     assert long_files(tmp_path) == [f"long.py ({MAX_LINES + 1} lines)"]

@@ -36,9 +36,6 @@ measured IMU rate once it has one). The number of samples is set by sample time 
 dt), not by the host's clock: N seconds at R Hz gives about N*R samples (fewer only if the FIFO
 overflowed, which the file notes). Afterwards the firmware is restarted (friendly soft
 reset) when the board has a main.py.
-
-Longer than 500 lines: it still carries its on-board MicroPython programs as strings; they
-move to files under device/tools/ (issue 8, board programs).
 """
 from __future__ import annotations
 

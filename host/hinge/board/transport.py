@@ -19,9 +19,6 @@ execution itself, in bulk (mpremote's ``follow`` reads a byte at a time and slee
 the line is quiet), and moves file data as base64 (binary would collide with the raw REPL's
 0x04 framing). Reads stream a whole file in one execution; writes send one chunk per execution
 so that raw-paste flow control protects a board's small receive buffer.
-
-Longer than 500 lines: it still carries its on-board MicroPython programs as strings; they
-move to files under device/tools/ (issue 8, board programs).
 """
 from __future__ import annotations
 

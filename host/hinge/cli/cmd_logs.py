@@ -39,9 +39,6 @@ folder.
 Beside each pulled ``Snnnn.hlg`` the decoder (:mod:`hinge.logs.logdecode`) writes
 ``Snnnn.strides.csv``, ``Snnnn.alerts.csv``, ``Snnnn.events.csv`` and ``Snnnn.json``; beside a
 raw capture ``Snnnn.raw`` a capture CSV ``Snnnn.capture.csv`` that ``hinge replay`` reads.
-
-Longer than 500 lines: it still holds the log pull itself (listing, ranged verified download,
-its on-board program as a string); that moves below cli/ with the board programs (issue 8).
 """
 from __future__ import annotations
 

@@ -32,9 +32,6 @@ real time k times faster (``scale=1``: real time) and sleeps really sleep ``ms /
 When the capture has been played and ``end_grace_ms`` more have passed, the next sleep raises
 ``EndOfCapture`` (a ``SystemExit``) if ``on_end == "exit"``; with ``on_end == "idle"`` the
 board prints ``H # virtual: capture played`` once on its console and carries on.
-
-Longer than 500 lines: it is the one module the firmware imports as ``machine`` on the unix
-port, so every part of the board it stands for is in it.
 """
 import sys
 import time

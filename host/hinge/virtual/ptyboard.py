@@ -53,9 +53,6 @@ Caveats (unix port, not board behaviour):
 * Ctrl-C races: if the child ends an execution between the supervisor's check of its SIGINT
   handler and the signal's arrival, the signal's default action ends the child, and the
   supervisor soft-reboots it (microsecond window; never seen in the tests).
-
-Longer than 500 lines: it still carries its on-board MicroPython programs as strings; they
-move to files under device/tools/ (issue 8, board programs).
 """
 from __future__ import annotations
 
