@@ -1,9 +1,9 @@
 """The board programs of ``device/tools/`` and the virtual board's start-up, under the unix-port
 micropython (64- and 32-bit builds).
 
-Each test runs the exact code the host sends (``transport.tool_load_code`` once, then one
+Each test runs the exact code the host sends (``programs.tool_load_code`` once, then one
 ``tool_call_code`` line per call) in a micropython process whose cwd plays the board's flash
-root, and reads the output with the host's own parsers (``local_checksum``, ``live._Stream``).
+root, and reads the output with the host's own parsers (``local_checksum``, ``capture._Stream``).
 """
 import ast
 import base64
@@ -14,8 +14,9 @@ import subprocess
 
 import pytest
 
-from hinge.board import live
-from hinge.board.transport import local_checksum, tool_call_code, tool_load_code, tool_source
+from hinge.board import capture
+from hinge.board.programs import tool_call_code, tool_load_code, tool_source
+from hinge.board.transport import local_checksum
 from hinge.common import devpath
 from hinge.vboard import vsources
 from hinge.virtual.ptyboard import VBOOT_DIR
@@ -126,7 +127,7 @@ def test_capture_streams_the_firmwares_imu_samples(micropython, tmp_path, wdt_ms
     env = _vboard_env(tmp_path)
     prelude = "__import__('vboot').install()" + (f"\nimport board\nboard.WDT_MS = {wdt_ms}" if wdt_ms else "")
     out = _run(micropython, tmp_path, [("capture", "run", (2.0, 0, 32, 50, 3000), False)], env=env, prelude=prelude)
-    st = live._Stream(2.0, None)
+    st = capture._Stream(2.0, None)
     st.feed(out[0].encode())
     assert st.error is None and st.garbled is None, out[0]
     model, addr, rate, *_ = st.info
@@ -143,7 +144,7 @@ def test_capture_says_no_imu(micropython, tmp_path):
     env["HINGE_VBOARD"] = json.dumps(spec)
     out = _run(micropython, tmp_path, [("capture", "run", (1.0, 0, 32, 50, 3000), False)], env=env,
                prelude="__import__('vboot').install()")
-    st = live._Stream(1.0, None)
+    st = capture._Stream(1.0, None)
     st.feed(out[0].encode())
     assert st.n == 0 and st.error and st.error.lower().startswith("no imu"), out[0]
 

@@ -25,7 +25,7 @@ import pytest
 import serial
 from boardutil import procs_in
 
-from hinge.board import live
+from hinge.board import capture, live
 from hinge.cli import cli
 from hinge.common import devpath
 from hinge.common.capture import read_capture
@@ -197,12 +197,12 @@ def test_capture_stream_decoder_rejects_damage():
     good = np.arange(14, dtype="<i2").reshape(2, 7).tobytes()
     import base64
 
-    st = live._Stream(5.0, None)
+    st = capture._Stream(5.0, None)
     st.feed(b"I ('lsm6dso', 106, 104, 4098, 28571, 8, 1000, 52, '+x', '-z', 'ok', 'linux')\nD")
     st.feed(base64.b64encode(good) + b"\nH # virtual: capture played\nZ 2 7 0 0 0\n")
     assert st.n == 2 and st.end == (2, 7, 0, 0, 0) and not st.garbled and st.info[0] == "lsm6dso"
     for bad in (b"D!!!!\n", b"D" + base64.b64encode(good[:13]) + b"\n"):
-        st = live._Stream(5.0, None)
+        st = capture._Stream(5.0, None)
         st.feed(bad)
         assert st.garbled and st.n == 0
 
@@ -529,12 +529,11 @@ def test_monitor_marks_agree_with_the_boards_alerts():
     alert and clear the detector made falls on a stride marked (alert) or unmarked (clear) for
     that reason, and a fault marked for alert_after_s of running has buzzed."""
     from hinge.coach import replay
-    from hinge.coach.capture import Capture
     from hinge.sim import simulate
 
     sim = simulate.simulate("mixed", seed=1, minutes=4)
     o = {"mount_up": sim.truth["mount_up"], "mount_forward": sim.truth["mount_forward"]}
-    res = replay.replay(Capture(sim.t_ms, sim.acc_g, sim.gyr_dps, []), o)
+    res = replay.replay(sim.as_capture(), o)
     lim = live.Limits(o, "--set")
     word = {"upright": "upright", "backward": "leaning back", "swivel": "swivel"}
     marks_at = {}

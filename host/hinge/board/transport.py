@@ -14,15 +14,17 @@ Board paths are relative to the board's root: a leading ``/`` is stripped, so ``
 and ``lib/x.py`` are the same file on an ESP32 (cwd ``/``) and on the virtual board (whose flash
 root is the interpreter's cwd; an absolute path there would reach the host's filesystem).
 
-mpremote does the raw REPL, raw-paste and soft reset; its ``SerialTransport`` is extended here
-(``_Transport``): an execution's output is read in bulk (mpremote's ``follow`` reads a byte at a
-time and sleeps 10 ms when the line is quiet), and what runs on the board is a file of
-``device/tools/`` (compiled, type-checked and linted like the firmware by ``make lint``): its text
-is sent once per connection into a namespace of its own, then each operation is one line calling
-one of its functions with literal arguments (``board.call("fsops", "read", path, 1024)``). File
-data moves as base64 (binary would collide with the raw REPL's 0x04 framing). Reads stream a
-whole file in one execution; writes send one chunk per execution so that raw-paste flow control
-protects a board's small receive buffer.
+mpremote does the raw REPL, raw-paste and soft reset; :mod:`hinge.board.programs` extends its
+``SerialTransport`` (bulk reads, a friendly soft reboot) and runs what Hinge needs on the board as
+files of ``device/tools/`` (compiled, type-checked and linted like the firmware by ``make lint``):
+a file's text is sent once per connection, then each operation is one line calling one of its
+functions with literal arguments (``board.call("fsops", "read", path, 1024)``). File data moves
+as base64 (binary would collide with the raw REPL's 0x04 framing). Reads stream a whole file in
+one execution; writes send one chunk per execution so that raw-paste flow control protects a
+board's small receive buffer.
+
+Longer than 500 lines: the one class the commands use for a board (connection, REPL, files,
+checksums, facts, each with its one-line errors); the transport beneath is in ``programs.py``.
 """
 from __future__ import annotations
 
@@ -30,7 +32,6 @@ import ast
 import base64
 import binascii
 import contextlib
-import functools
 import hashlib
 import io
 import os
@@ -38,15 +39,13 @@ import re
 import select
 import stat as _stat
 import time
-import tokenize
 from collections import namedtuple
 
 import serial
 import serial.tools.list_ports
 from mpremote.transport import TransportError
-from mpremote.transport_serial import SerialTransport
 
-from hinge.common import devpath
+from .programs import ProgramTransport
 
 BAUDRATE = 115200
 NO_BOARD = "no board found: plug in the USB cable or pass --port"
@@ -150,7 +149,7 @@ def connect(port: str | None = None, *, soft_reset: bool = False, timeout: float
     check_port(port)
     try:
         with contextlib.redirect_stdout(io.StringIO()):
-            tr = _Transport(port, baudrate=BAUDRATE)
+            tr = ProgramTransport(port, baudrate=BAUDRATE)
     except TransportError as e:
         raise BoardError(_why_unopenable(port, e)) from None
     board = Board(port, tr)
@@ -161,168 +160,6 @@ def connect(port: str | None = None, *, soft_reset: bool = False, timeout: float
         raise
     board.set_clock()
     return board
-
-
-class _Transport(SerialTransport):
-    """mpremote's SerialTransport, extended with what Hinge needs from a board.
-
-    * ``read_until`` waits for input with select() instead of 10 ms sleeps, and ``follow``
-      reads an execution's output in bulk (mpremote's reads a byte at a time): the protocol
-      is unchanged; an execution's round trip drops from ~11 ms to ~1 ms.
-    * ``tool`` / ``call``: the board programs of ``device/tools/`` (sent once per connection).
-    * ``soft_reboot``: leave the raw REPL and soft-reset from the friendly one, so that boot.py
-      and then main.py run (as after power-up; main.py never runs after a raw soft reset).
-    """
-
-    def __init__(self, *args, **kw):
-        super().__init__(*args, **kw)
-        self.tools = set()  # board programs loaded in the board's interpreter
-
-    def read_until(self, min_num_bytes, ending, timeout=10, data_consumer=None,
-                   timeout_overall=None):
-        fd = getattr(self.serial, "fd", None)
-        if fd is None:
-            return super().read_until(min_num_bytes, ending, timeout, data_consumer, timeout_overall)
-        data = bytearray()
-        t0 = t_char = time.monotonic()
-        while not data.endswith(ending):
-            if self.serial.in_waiting:
-                c = self.serial.read(1)
-                if data_consumer:
-                    data_consumer(c)
-                    data[:] = c
-                else:
-                    data += c
-                t_char = time.monotonic()
-                continue
-            now = time.monotonic()
-            waits = [0.05]
-            if timeout is not None:
-                waits.append(t_char + timeout - now)
-            if timeout_overall is not None:
-                waits.append(t0 + timeout_overall - now)
-            w = min(waits)
-            if w <= 0:
-                break
-            select.select([fd], [], [], w)
-        return bytes(data)
-
-    def enter_raw_repl(self, soft_reset=True, timeout_overall=10):
-        if soft_reset:
-            self.tools.clear()  # a fresh interpreter
-        super().enter_raw_repl(soft_reset, timeout_overall)
-
-    def follow(self, timeout, data_consumer=None):
-        """``stdout 0x04 stderr 0x04`` of an execution, read in bulk, as mpremote's ``follow``
-        returns it (``data_consumer(bytes)`` gets stdout as it arrives); TransportError after
-        ``timeout`` seconds of silence. The raw REPL's '>' prompt is left unread: it is the last
-        byte the board sends, so the last two arrived bytes are kept back until they are read one
-        at a time, and it is never consumed (``exec_raw_no_follow`` reads it next)."""
-        ser = self.serial
-        fd = getattr(ser, "fd", None)
-        parts = (bytearray(), bytearray())
-        which = 0
-        quiet_until = time.monotonic() + timeout
-        while True:
-            n = ser.in_waiting
-            if not n:
-                left = quiet_until - time.monotonic()
-                if left <= 0:
-                    raise TransportError(f"no answer for {timeout:g} s (is the board busy?)")
-                if fd is not None:
-                    select.select([fd], [], [], min(left, 0.2))
-                else:
-                    time.sleep(0.002)
-                continue
-            data = ser.read(n - 2 if n > 2 else 1)
-            quiet_until = time.monotonic() + timeout
-            while data:
-                i = data.find(b"\x04")
-                part = data if i < 0 else data[:i]
-                parts[which].extend(part)
-                if which == 0 and data_consumer and part:
-                    data_consumer(part)
-                if i < 0:
-                    break
-                data = data[i + 1:]
-                which += 1
-                if which == 2:
-                    return bytes(parts[0]), bytes(parts[1])
-
-    def soft_reboot(self, timeout=10.0) -> bool:
-        """Leave the raw REPL, wait for the friendly prompt and press Ctrl-D there: a soft reboot
-        after which boot.py and main.py run. True once the board said ``soft reboot`` (the port
-        stays open: what the fresh firmware prints can be read next)."""
-        self.tools.clear()
-        if self.in_raw_repl:
-            self.exit_raw_repl()
-        self.read_until(1, b">>> ", timeout=1.0)  # the friendly REPL's banner and prompt
-        self.serial.write(b"\x04")  # Ctrl-D at an empty line: soft reboot
-        return self.read_until(1, b"soft reboot\r\n", timeout=timeout).endswith(b"soft reboot\r\n")
-
-    def tool(self, name: str):
-        """Load ``device/tools/<name>.py`` into the board's interpreter (once per connection)."""
-        if name not in self.tools:
-            self.exec(tool_load_code(name))
-            self.tools.add(name)
-
-    def call(self, name: str, func: str, *args, timeout=10, data_consumer=None, show=False):
-        """``(stdout, stderr)`` of ``func(*args)`` from board program ``name`` (loaded first if
-        needed; loaded again if the board's interpreter lost it). ``show``: print the value."""
-        self.tool(name)
-        code = tool_call_code(name, func, *args, show=show)
-        out, err = self.exec_raw(code, timeout, data_consumer)
-        if err and f"_hinge_{name}" in err.decode("utf-8", "replace") and b"NameError" in err:
-            self.tools.discard(name)  # the interpreter was restarted under us: load it again
-            self.tool(name)
-            out, err = self.exec_raw(code, timeout, data_consumer)
-        return out, err
-
-
-# ---- board programs: device/tools/*.py, sent once per connection, then called ----------------
-TOOLS_DIR = devpath.DEVICE_DIR / "tools"
-
-
-@functools.cache
-def tool_source(name: str) -> str:
-    """The text of ``device/tools/<name>.py`` as the host sends it: docstrings, comment lines
-    and blank lines left out (they cost transfer time and board RAM, nothing else)."""
-    path = TOOLS_DIR / f"{name}.py"
-    try:
-        src = path.read_text()
-    except OSError:
-        raise BoardError(f"no board program {path.name} in {TOOLS_DIR}") from None
-    lines = src.splitlines()
-    inside = set()  # lines inside a multi-line string: kept as they are
-    for tok in tokenize.generate_tokens(io.StringIO(src).readline):
-        if tok.type == tokenize.COMMENT:  # cut the line where its comment starts
-            row, col = tok.start
-            lines[row - 1] = lines[row - 1][:col].rstrip()
-        elif tok.type == tokenize.STRING:
-            inside.update(range(tok.start[0] + 1, tok.end[0] + 1))
-    drop = set()
-    for node in ast.walk(ast.parse(src)):
-        body = getattr(node, "body", None)
-        if (isinstance(body, list) and len(body) > 1 and isinstance(body[0], ast.Expr)
-                and isinstance(body[0].value, ast.Constant) and isinstance(body[0].value.value, str)):
-            drop.update(range(body[0].lineno, body[0].end_lineno + 1))
-    return "\n".join(ln for i, ln in enumerate(lines, 1) if i not in drop and (ln.strip() or i in inside)) + "\n"
-
-
-def tool_load_code(name: str) -> str:
-    """Board code that runs ``device/tools/<name>.py`` in a namespace of its own and keeps it as
-    the REPL global ``_hinge_<name>`` (the user's globals are otherwise left alone)."""
-    return (f"_h = {{'__name__': {name!r}}}\nexec({tool_source(name)!r}, _h)\n"
-            f"_hinge_{name} = type({name!r}, (), _h)\ndel _h")
-
-
-def tool_call_code(name: str, func: str, *args, show: bool = False) -> str:
-    """One line calling ``func(*args)`` of a loaded board program; ``show``: print its value's repr.
-
-    Arguments pass as Python literals (ints, floats, str, bytes, lists, tuples, dicts, None).
-    """
-    call = f"_hinge_{name}.{func}({', '.join(repr(a) for a in args)})"
-    return f"print(repr({call}))" if show else call
 
 
 def local_checksum(data: bytes, algo: str) -> str:
@@ -337,7 +174,7 @@ def local_checksum(data: bytes, algo: str) -> str:
 class Board:
     """A board in its raw REPL, over mpremote's SerialTransport. Use :func:`connect`."""
 
-    def __init__(self, port: str, transport: _Transport):
+    def __init__(self, port: str, transport: ProgramTransport):
         self.port = port
         self.transport = transport
 
@@ -445,14 +282,14 @@ class Board:
             self.close(leave_raw=False)
         return got.decode("utf-8", "replace").replace("\r\n", "\n")
 
-    def _live(self) -> _Transport:
+    def _live(self) -> ProgramTransport:
         if self.transport is None:
             raise BoardError(f"{self.port} is closed")
         return self.transport
 
     def _run(self, code: str | None, timeout: float, on_data=None, tool=None) -> tuple[bytes, bytes]:
         """(stdout, stderr) of ``code``, or with ``tool = (name, func, args, show)`` of a board
-        program's function (see :meth:`_Transport.call`)."""
+        program's function (see :meth:`ProgramTransport.call`)."""
         tr = self._live()
         try:
             with contextlib.redirect_stdout(io.StringIO()):
@@ -460,6 +297,8 @@ class Board:
                     return tr.exec_raw(code, timeout, on_data)
                 name, func, args, show = tool
                 return tr.call(name, func, *args, timeout=timeout, data_consumer=on_data, show=show)
+        except FileNotFoundError as e:  # a board program missing from device/tools (an install problem)
+            raise BoardError(str(e)) from None
         except TransportError as e:
             raise BoardError(f"{self.port}: {_one_line(str(e))}") from None
         except (OSError, serial.SerialException) as e:

@@ -101,7 +101,7 @@ def _args_capture(p):
 
 
 def cmd_capture(a):
-    from hinge.board import live
+    from hinge.board import capture
 
     if not 0 < a.seconds < float("inf"):
         raise HingeError(f"--seconds {a.seconds:g}: must be a number above 0")
@@ -119,7 +119,7 @@ def cmd_capture(a):
 
     cmdline = f"hinge capture --seconds {a.seconds:g}" + (f" --rate {a.rate}" if a.rate else "")
     try:
-        res = live.capture(a.port, a.seconds, a.out, rate_hz=a.rate, progress=progress, restart=a.restart,
+        res = capture.capture(a.port, a.seconds, a.out, rate_hz=a.rate, progress=progress, restart=a.restart,
                            command=cmdline)
     finally:
         if bar is not None:

@@ -33,6 +33,9 @@ real time k times faster (``scale=1``: real time) and sleeps really sleep ``ms /
 When the capture has been played and ``end_grace_ms`` more have passed, the next sleep raises
 ``EndOfCapture`` (a ``SystemExit``) if ``on_end == "exit"``; with ``on_end == "idle"`` the
 board prints ``H # virtual: capture played`` once on its console and carries on.
+
+Longer than 500 lines: it is the virtual board's whole ``machine`` module (installed in
+``sys.modules`` as ``machine``), one module as on a board.
 """
 import sys
 import time

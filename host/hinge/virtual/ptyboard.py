@@ -48,12 +48,16 @@ Caveats (unix port, not board behaviour):
 * ``print`` ends lines with ``\\n`` (a board sends ``\\r\\n``); mpremote does not care.
 * ``os.ilistdir`` gives no size, so ``mpremote ls`` shows 0: use ``os.stat`` (transport does).
 * A soft reset takes ~40 ms here (a new interpreter); tracebacks from boot.py/main.py show one
-  extra frame (``<stdin>``, ``_hb_run``: the boot shim that runs them).
+  extra frames (``vboot``, the start-up that runs them).
 * Connecting while boot.py/main.py start interrupts them (mpremote's Ctrl-C), as on a board:
   wait for :meth:`VirtualBoard.wait_booted` first when main.py must have run.
 * Ctrl-C races: if the child ends an execution between the supervisor's check of its SIGINT
   handler and the signal's arrival, the signal's default action ends the child, and the
   supervisor soft-reboots it (microsecond window; never seen in the tests).
+
+Longer than 500 lines: one supervisor (the relay between the pty and the interpreter, and the
+states it keeps: boot, raw and friendly REPL, Ctrl-C, soft and hard resets, pacing); its parts
+share that state. What runs inside the interpreter is a file, ``hinge/vboard/vboot.py``.
 """
 from __future__ import annotations
 
