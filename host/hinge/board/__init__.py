@@ -1,1 +1,3 @@
-"""A real board over USB serial: mpremote transport, deploy (firmware, app, config), live console and capture."""
+"""A real board over USB serial: the Board (transport), mpremote's transport extended with the
+board programs of device/tools (programs), deploy (firmware, app, config), the live console (live)
+and raw capture (capture)."""
