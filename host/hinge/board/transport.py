@@ -38,6 +38,7 @@ import os
 import re
 import select
 import stat as _stat
+import struct
 import time
 from collections import namedtuple
 
@@ -48,6 +49,10 @@ from mpremote.transport import TransportError
 from .programs import ProgramTransport
 
 BAUDRATE = 115200
+# the longest one serial read may wait: mpremote's raw-paste handshake reads without a timeout of
+# its own, so a board that stops answering mid-paste (a Ctrl-C on the host at that moment) would
+# otherwise hang the command; a long transfer is unaffected (every read waits for bytes at hand)
+READ_TIMEOUT_S = 10.0
 NO_BOARD = "no board found: plug in the USB cable or pass --port"
 FLASH_HINT = "is MicroPython flashed? try `hinge flash --firmware ...`"
 
@@ -149,7 +154,7 @@ def connect(port: str | None = None, *, soft_reset: bool = False, timeout: float
     check_port(port)
     try:
         with contextlib.redirect_stdout(io.StringIO()):
-            tr = ProgramTransport(port, baudrate=BAUDRATE)
+            tr = ProgramTransport(port, baudrate=BAUDRATE, timeout=READ_TIMEOUT_S)
     except TransportError as e:
         raise BoardError(_why_unopenable(port, e)) from None
     board = Board(port, tr)
@@ -299,6 +304,8 @@ class Board:
                 return tr.call(name, func, *args, timeout=timeout, data_consumer=on_data, show=show)
         except FileNotFoundError as e:  # a board program missing from device/tools (an install problem)
             raise BoardError(str(e)) from None
+        except struct.error:  # mpremote's raw-paste handshake cut short (READ_TIMEOUT_S passed)
+            raise BoardError(f"{self.port}: no answer for {READ_TIMEOUT_S:g} s (is the board busy?)") from None
         except TransportError as e:
             raise BoardError(f"{self.port}: {_one_line(str(e))}") from None
         except (OSError, serial.SerialException) as e:
