@@ -9,15 +9,19 @@ sin(pitch) and cos(pitch) sin(roll)). This module reads the ring once per step a
 stride (viper, no allocation, every intermediate within +-2**30):
 
 - **contact and toe-off** (per step): while running the body is airborne between steps (pv < 0.25
-  g). A contact is where the force's rise begins: the line through its interpolated 0.5 g and 1 g
-  crossings extended back to 0 g (at most 40 ms); a toe-off is the mirror image, the line
-  through the last falling 1 g and 0.5 g crossings before the flight, extended on to 0 g. Both
-  are unbiased for a force that rises and falls linearly near 0 g (the stance pulse's ends are:
-  half-sine-like, so its slope there is steepest and its curvature least), and the crossing
-  times are linear interpolations between samples, so the estimate does not snap to the sample
-  grid. An IMU sample is the chip's average over its period, centred half a period before its
-  stamp: that delays contact and toe-off alike and cancels in their difference. Contact time =
-  toe-off - contact of the same step (ms).
+  g for >= 20 ms). In the air the sensor does not read 0 g: it sits on a lever behind the point
+  the pelvis turns about, and the pelvis's rocking adds -0.5..+0.5 g there. So a contact is where
+  the force's rise leaves the flight's own level b (its mean): the chord through the two samples
+  around the rise's 0.5 g crossing (a level clear of the flight's wobble), followed back to b; a
+  toe-off is the mirror image, the chord at the last falling 0.5 g crossing before the flight,
+  followed on to b (each at most 60 ms). The rise must go on to 1 g (a bump in the flight is no
+  landing). These are unbiased for a force that rises and falls linearly near its ends (the
+  stance pulse's ends are: half-sine-like, steepest there, least curved), and the crossing times
+  interpolate between samples, so the estimate does not snap to the sample grid (a chord at 0.5
+  g, not a line through 0.5 g and 1 g: late in stance the force may linger near 1 g). An IMU
+  sample is the chip's average over its period, centred half a period before its stamp: that
+  delays contact and toe-off alike and cancels in their difference. Contact time = toe-off -
+  contact of the same step (ms).
 - **vertical oscillation** (per step): the pelvis's vertical travel within one step, from pv
   over the step (trigger to trigger: one period, any phase). By construction the step's mean
   vertical acceleration is zero (the body neither rises nor sinks from step to step: the step's
@@ -52,9 +56,10 @@ RING_WORDS = const(1536)     # 3 words per sample
 _LEVER = const(733)
 
 _AIR = const(1024)           # 0.25 g (Q12): below it the runner is in the air (kernel.py)
-_C05 = const(2048)           # 0.5 g and 1 g (Q12): the two crossings that set a contact's and a
-_C10 = const(4096)           # toe-off's line (above the flight's +-0.2 g wobble)
+_C05 = const(2048)           # 0.5 g (Q12): the crossing that sets a contact's and a toe-off's chord
+_C10 = const(4096)           # 1 g: a rise that reaches it is a landing
 _EXT_MAX = const(960)        # the line is extended at most 60 ms (1/16 ms) to the flight's level
+_PACE_MAX = const(1920)      # a pace (1/16 ms per 0.5 g) that extends past _EXT_MAX from 1.5 g: clamp
 _FLY = const(320)            # a flight counts after >= 20 ms below 0.25 g (1/16 ms, as kernel.py)
 _BACK = const(6400)          # a step's contact lies within 400 ms before its trigger (1/16 ms)
 _T_MAX = const(24000)        # windows up to 1.5 s (1/16 ms): keeps pv * time sums below 2**30
@@ -99,7 +104,7 @@ def _scan(yb: ptr32, base: int, msk: int, i0: int, i1: int, ip: int, d: ptr32):
     pvp = 0
     fly = 0           # time below _AIR in the current flight
     t05 = 0
-    tf10 = 0
+    rf05 = 0
     tf05 = 0
     tc = -1           # the last contact (1/16 ms) and its first stance sample
     jc = 0
@@ -110,6 +115,7 @@ def _scan(yb: ptr32, base: int, msk: int, i0: int, i1: int, ip: int, d: ptr32):
     tto = -1          # a toe-off waiting for the flight to prove itself
     jto = 0
     j05 = 0
+    r05 = 0
     fs = 0            # sum of pv * dt over the flight (its level: the sensor's lever arm turning
     j = i0            # with the pelvis reads -0.5..+0.1 g there, and shifts both crossings alike)
     while j <= i1:
@@ -119,10 +125,11 @@ def _scan(yb: ptr32, base: int, msk: int, i0: int, i1: int, ip: int, d: ptr32):
         if j > i0:
             tau += dt
         if st == 3:
-            if pvp >= _C10 and pv < _C10:
-                tf10 = tau - dt + ((pvp - _C10) * dt) // (pvp - pv)
             if pvp >= _C05 and pv < _C05:
                 tf05 = tau - dt + ((pvp - _C05) * dt) // (pvp - pv)
+                rf05 = (dt << 11) // (pvp - pv)      # the fall's pace there: 1/16 ms per 0.5 g
+                if rf05 > _PACE_MAX:
+                    rf05 = _PACE_MAX
                 jto = j
             if pv < _AIR:
                 tto = tf05       # finished once the flight's level is known (at the next contact)
@@ -141,6 +148,9 @@ def _scan(yb: ptr32, base: int, msk: int, i0: int, i1: int, ip: int, d: ptr32):
             elif pv >= _C05 and j > i0:
                 if fly >= _FLY:
                     t05 = tau - dt + ((_C05 - pvp) * dt) // (pv - pvp)
+                    r05 = (dt << 11) // (pv - pvp)   # the rise's pace: 1/16 ms per 0.5 g
+                    if r05 > _PACE_MAX:
+                        r05 = _PACE_MAX
                     j05 = j
                     st = 2
                 elif tto >= 0:
@@ -153,18 +163,16 @@ def _scan(yb: ptr32, base: int, msk: int, i0: int, i1: int, ip: int, d: ptr32):
                 b = fs // fly
                 if b > _AIR:
                     b = _AIR
-                x = tau - dt + ((_C10 - pvp) * dt) // (pv - pvp) - t05
-                if pvp >= _C10 or x < 0:
-                    x = 0
-                x = (x * (_C05 - b)) >> 11
+                if b < -8192:
+                    b = -8192                # (-2 g: far beyond any lever; keeps products < 2**30)
+                x = (r05 * (_C05 - b)) >> 11
                 if x > _EXT_MAX:
                     x = _EXT_MAX
                 t = t05 - x
                 if tc >= 0 and tto > tc:
-                    x = tto - tf10
-                    if tf10 < 0 or x < 0:
+                    x = (rf05 * (_C05 - b)) >> 11
+                    if x < 0:
                         x = 0
-                    x = (x * (_C05 - b)) >> 11
                     if x > _EXT_MAX:
                         x = _EXT_MAX
                     if j > ip:
@@ -176,13 +184,11 @@ def _scan(yb: ptr32, base: int, msk: int, i0: int, i1: int, ip: int, d: ptr32):
                 tc = t
                 jc = j05
                 tto = -1
-                tf10 = -1
+                rf05 = -1
                 tf05 = tau
                 st = 3
-            elif pv < _AIR:
-                st = 1
-                fly = 0
-                fs = 0
+            elif pv < _C05:
+                st = 1          # a bump in the flight (the lever arm's swing), not a landing
         pvp = pv
         j += 1
     if ca < 0 or to <= ca or jt <= ja:
