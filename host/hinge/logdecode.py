@@ -33,8 +33,19 @@ STRIDE_DTYPE = np.dtype(
         ("stride_ms", "i4"),
         ("activity", "u1"),
         ("calibrated", "?"),
+        # running dynamics (device/dynamics.py; NaN = not measured, e.g. walking)
+        ("tilt_swing_deg", "f4"),
+        ("pushoff_pitch_deg", "f4"),
+        ("hip_drop_left_deg", "f4"),
+        ("hip_drop_right_deg", "f4"),
+        ("vo_cm", "f4"),
+        ("gct_left_ms", "f4"),
+        ("gct_right_ms", "f4"),
     ]
 )
+_DYN_NAMES = ("tilt_swing_deg", "pushoff_pitch_deg", "hip_drop_left_deg", "hip_drop_right_deg", "vo_cm",
+              "gct_left_ms", "gct_right_ms")
+_NAN7 = (float("nan"),) * 7
 ALERT_DTYPE = np.dtype(
     [("t_ms", "i8"), ("kind", "U5"), ("reason", "U12"), ("severity", "i1"), ("value_deg", "f4"), ("limit_deg", "f4")]
 )
@@ -302,20 +313,46 @@ def _varint(pay: bytes, i: int) -> tuple[int, int]:
             return ((u >> 1) ^ -(u & 1)), i
 
 
-def _records(pay: bytes, t_prev: int, fl: int, strides: list, others: list) -> str | None:
+def _dyn_short(u: int) -> tuple:
+    """The dynamics bits (38..71) of a version-3 short STRIDE (``u``: its 72 bits) in units."""
+    def f(off, n):
+        return (u >> (72 - off - n)) & ((1 << n) - 1)
+
+    nan = float("nan")
+    tilt, push, dl, dr, vo, gr, gl = f(38, 5), f(43, 4), f(47, 5), f(52, 5), f(57, 5), f(62, 5), f(67, 5)
+    push = push - 16 if push >= 8 else push
+    return (tilt * 0.5 if tilt else nan, push * 0.5 if dl or dr else nan, dl * 0.5 if dl else nan,
+            dr * 0.5 if dr else nan, vo * 0.5 if vo else nan, 96.0 + 8 * gl if gl else nan,
+            96.0 + 8 * gr if gr else nan)
+
+
+def _dyn_long(f: list) -> tuple:
+    """A long DYN record's fields (events.py) in units."""
+    nan = float("nan")
+    vl, vr = f[4] >> 10, f[4] & 1023
+    vo = (vl + vr) / 20.0 if vl and vr else ((vl or vr) / 10.0 or nan)
+    gl, gr = f[5] >> 11, f[5] & 2047
+    return (f[0] / 100.0 if f[0] else nan, f[1] / 100.0 if f[2] or f[3] else nan, f[2] / 100.0 if f[2] else nan,
+            f[3] / 100.0 if f[3] else nan, vo, float(gl) if gl else nan, float(gr) if gr else nan)
+
+
+def _records(pay: bytes, t_prev: int, fl: int, strides: list, others: list, version: int = fmt.VERSION) -> str | None:
     """Decode one block's records; return a problem string if the payload does not parse."""
     i = 0
     n = len(pay)
+    short = fmt.SHORT_LEN if version >= 3 else fmt.SHORT_LEN_V2
     while i < n:
         b0 = pay[i]
         if b0 < 0x80:
-            if i + fmt.SHORT_LEN > n:
+            if i + short > n:
                 return f"short stride cut at payload byte {i}"
-            b1, b2, b3, b4 = pay[i + 1], pay[i + 2], pay[i + 3], pay[i + 4]
-            dt = (b0 << 4) | (b1 >> 4)
-            lq = ((b1 & 15) << 6) | (b2 >> 2)
-            rq = ((b2 & 3) << 7) | (b3 >> 1)
-            pq = ((b3 & 1) << 8) | b4
+            u = int.from_bytes(pay[i:i + short], "big")
+            if short == fmt.SHORT_LEN:
+                dt, lq, rq, pq = u >> 60, (u >> 50) & 1023, (u >> 42) & 255, (u >> 34) & 255
+                dyn = _dyn_short(u)
+            else:
+                dt, lq, rq, pq = u >> 28, (u >> 18) & 1023, (u >> 9) & 511, u & 511
+                dyn = _NAN7
             if dt == 0:
                 return f"zero stride time at payload byte {i}"
             t_prev += dt
@@ -329,8 +366,9 @@ def _records(pay: bytes, t_prev: int, fl: int, strides: list, others: list) -> s
                     fl,
                     pq * fmt.ROLL_Q,
                 )
+                + dyn
             )
-            i += fmt.SHORT_LEN
+            i += short
             continue
         typ = (b0 >> 3) & 15
         nf = b0 & 7
@@ -346,7 +384,9 @@ def _records(pay: bytes, t_prev: int, fl: int, strides: list, others: list) -> s
         t = t_prev + d
         if typ == ev.EV_STRIDE:
             t_prev, fl = t, f[4]
-            strides.append((t, f[0], f[1], f[2], f[3], f[4], f[5]))
+            strides.append((t, f[0], f[1], f[2], f[3], f[4], f[5]) + _NAN7)
+        elif typ == ev.EV_DYN and strides and strides[-1][0] == t:
+            strides[-1] = strides[-1][:7] + _dyn_long(f)
         else:
             others.append((t, typ, *f))
     return None
@@ -363,7 +403,7 @@ def decode_session(src) -> Session:
     stats: dict = {}
     for seq, off, t_base, fl, pay in _walk(data, start, problems, stats):
         nblk += 1
-        bad = _records(pay, t_base, fl, strides, others)
+        bad = _records(pay, t_base, fl, strides, others, header.get("version", fmt.VERSION))
         if bad:
             problems.append(f"block {seq} at byte {off}: {bad}; rest of the block skipped")
     return Session(header, _stride_array(strides), *_event_arrays(others), problems, nblk, len(data),
@@ -371,8 +411,11 @@ def decode_session(src) -> Session:
 
 
 def _stride_array(rows: list) -> np.ndarray:
-    a = np.array(rows, dtype=np.int64).reshape(-1, 7)
+    full = np.array(rows, dtype=np.float64).reshape(-1, 14)
+    a = full[:, :7].astype(np.int64)
     out = np.zeros(len(a), STRIDE_DTYPE)
+    for k, name in enumerate(_DYN_NAMES):
+        out[name] = full[:, 7 + k]
     out["t_ms"] = a[:, 0]
     out["lean_deg"] = a[:, 1] / 100.0
     out["rotation_deg"] = a[:, 2] / 100.0
