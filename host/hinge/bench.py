@@ -23,10 +23,11 @@ import tempfile
 import time
 from pathlib import Path
 
-from . import devpath, evaluate, replay
+from . import devpath, dyneval, evaluate, replay
 from .capture import to_raw
 
 SEED = 1
+DYN_ROWS: list = []   # (scenario, dynamics score, log bytes per stride) of the last bench_accuracy
 
 
 def emit(row: dict) -> None:
@@ -94,12 +95,17 @@ def bench_accuracy(names=None, engine="cpython") -> list[evaluate.Score]:
     from . import simulate
 
     scores = []
+    DYN_ROWS.clear()
     for name in names or simulate.SCENARIOS:
         sim = sim_capture(name)
         cfg = replay.load_config(overrides_for(sim.truth))
         res = replay.replay(as_capture(sim), overrides_for(sim.truth), engine=engine)
         sc = evaluate.score(sim.truth, res.dicts(), cfg)
         scores.append(sc)
+        dsc, bps = dyneval.score(sim.truth, res.dicts()), dyneval.log_bytes_per_stride(res.events)
+        DYN_ROWS.append((name, dsc, bps))
+        emit({"bench": "dynamics", "world": "simulator", "engine": engine, "scenario": name, **dsc,
+              "log_bytes_per_stride": bps, "misses": dyneval.misses(dsc)})
         # no lean accuracy is claimed without a standing start (README: lean against the mount axes)
         missed = sc.misses(lean_claim=name != "no_standing_start")
         emit({"bench": "accuracy", "world": "simulator", "engine": engine, **sc.row(), "misses": missed})
@@ -194,6 +200,8 @@ def main(argv=None) -> int:
     for engine in evaluate.accuracy_engines():
         table = simulator_table(bench_accuracy(engine=engine))
         print(f"\nAccuracy 1/3: simulator scenarios (hinge simulate, seed {SEED}) [{engine}]\n{table}", file=sys.stderr)
+        print(f"\nRunning dynamics vs the simulator's truth, median |error| [{engine}]\n{dyneval.table(DYN_ROWS)}",
+              file=sys.stderr)
         xs = bench_crosscheck(engine)
         if xs:
             print(f"\nAccuracy 2/3: crosscheck runs (independent simulator, its README's scoring) [{engine}]\n"

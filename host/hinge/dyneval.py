@@ -120,3 +120,46 @@ def misses(sc: dict) -> list[str]:
         elif r["med_abs"] > r["target"]:
             out.append(f"{m}: median |err| {r['med_abs']:.2f} > {r['target']} {r['unit']}")
     return out
+
+
+def log_bytes_per_stride(events) -> float | None:
+    """Bytes per stride of the session log (device/logfmt.py blocks, framing included) that the
+    board would write for these detector events (8-int tuples), without the file header."""
+    from array import array
+
+    from .devpath import import_device
+
+    fmt = import_device("logfmt")
+    blk = bytearray(fmt.BLOCK_MAX)
+    st = array("i", [0, 0, -1])
+    q = array("i", [0] * 8)
+    pos = fmt.block_start(blk, st)
+    total = seq = strides = 0
+    for e in events:
+        q[:] = array("i", e)
+        strides += e[0] == 1
+        p = fmt.put_event(blk, pos, st, q, 0)
+        if p < 0:
+            total += fmt.block_end(blk, pos, seq)
+            seq += 1
+            blk[:] = bytes(fmt.BLOCK_MAX)
+            pos = fmt.block_start(blk, st)
+            p = fmt.put_event(blk, pos, st, q, 0)
+        pos = p
+    if pos > fmt.BLK_HDR:
+        total += fmt.block_end(blk, pos, seq)
+    return round(total / strides, 2) if strides else None
+
+
+def table(rows: list[tuple[str, dict, float | None]]) -> str:
+    """A readable table: per scenario, each metric's median |error| (target), naming, log bytes."""
+    from .evaluate import text_table
+
+    names = list(TARGETS)
+    hdr = ("scenario", *[m.rsplit("_", 1)[0] for m in names], "naming %", "log B/stride")
+    out = []
+    for name, sc, bps in rows:
+        cells = [f"{sc[m]['med_abs']:.2f}" if sc[m]["med_abs"] is not None else "-" for m in names]
+        out.append((name, *cells, str(sc.get("naming_pct")), str(bps)))
+    tg = ("target", *[f"<= {TARGETS[m][0]:g} {TARGETS[m][1]}" for m in names], "", "<= 10")
+    return text_table(hdr, [tg, *out])
