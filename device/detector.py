@@ -39,6 +39,7 @@ from micropython import const
 import config
 import dynamics
 import fixmath
+from drift import Drift
 import kernel
 from coach import Coach
 from events import (ACT_RUNNING, ACT_STANDING, ACT_WALKING, EV_ACTIVITY, EV_CALIB, EV_LEN,
@@ -123,6 +124,7 @@ class Detector:
         self.dyn = dynamics.Dynamics(_YBUF)
         self.q = EventQueue(qcap)
         self.coach = Coach(cfg, self.q)
+        self.drift = Drift(cfg, self.q, self.coach)
         self.run_min = cfg["run_min_spm"] * 10
         st = self.st
         fi, fs, li, ls, ui, us = config.mount_axes(cfg["mount_up"], cfg["mount_forward"])
@@ -201,6 +203,7 @@ class Detector:
         self.q.clear()
         self.coach.reset()
         self.dyn.reset()
+        self.drift.reset()
         self._stride_reset()
 
     def _stride_reset(self):
@@ -293,7 +296,7 @@ class Detector:
         self.n_step = n
         kernel.correct(st, t, t - last)
         kernel.adapt(st, t - last)
-        self.dyn.step(st, self.yb, st[kernel.S_RI] - 1)   # its contact time, bounce, hip drop
+        self.dyn.step(self.yb, st[kernel.S_RI] - 1)   # its contact time, bounce, hip drop
         # which foot: compare with the previous step (a turn's centripetal pull shifts both)
         mean_l = scl // ns if ns > 0 else 0
         side = 0
@@ -385,6 +388,7 @@ class Detector:
         self.dyn.stride_end(self.q, te, self.yb, st[kernel.S_RI] - 1)
         if act == ACT_RUNNING:
             self.coach.stride(te, lean, rot, dur)
+            self.drift.stride(te, lean, rot, self.dyn.swing, self.dyn.drop, dur)
         else:
             self.coach.reset()
 

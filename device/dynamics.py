@@ -341,6 +341,8 @@ class Dynamics:
         self.d = array_i(D_SIZE)
         self.d[D_C29] = 1 << 29
         self.d[D_LEV] = _LEVER
+        self.swing = 0            # the last stride's tilt swing and mean hip drop, cdeg (0 = none)
+        self.drop = 0
         self.reset()
 
     def reset(self):
@@ -350,7 +352,7 @@ class Dynamics:
         d[D_S0] = -1
         d[D_SIDE] = 0
 
-    def step(self, st, yb, ri):
+    def step(self, yb, ri):
         """A step's trigger at ring sample ``ri``: measure the step that ended there."""
         d = self.d
         ip = d[D_PREV]
@@ -359,16 +361,15 @@ class Dynamics:
         k = d[D_SIDE]
         if ip < 0 or k > 2 or ri - ip <= 1 or ri - ip >= RING:
             return
-        msk = RING - 1
         # the window starts 400 ms before the previous trigger (its contact lies there)
-        i0 = _back(yb, self.base, msk, ip, ri - RING + 1, d)
-        _scan(yb, self.base, msk, i0, ri, ip, d)
+        i0 = _back(yb, self.base, RING - 1, ip, ri - RING + 1, d)
+        _scan(yb, self.base, RING - 1, i0, ri, ip, d)
         # the step's bounce over one period: contact to contact while running (the same phase
         # on both feet), trigger to trigger when walking
         if d[D_GCT]:
-            d[D_VO] = _vo(yb, self.base, msk, d[D_JA] - 1, d[D_JB] - 1, d)
+            d[D_VO] = _vo(yb, self.base, RING - 1, d[D_JA] - 1, d[D_JB] - 1, d)
         else:
-            d[D_VO] = _vo(yb, self.base, msk, ip, ri, d)
+            d[D_VO] = _vo(yb, self.base, RING - 1, ip, ri, d)
         o = D_R if k == 1 else D_L
         i = 0
         while i < 6:
@@ -394,6 +395,8 @@ class Dynamics:
         """The stride ends at ring sample ``ri`` (time ``t``): push its EV_DYN (events.py)."""
         d = self.d
         s0 = d[D_S0]
+        self.swing = 0
+        self.drop = 0
         if s0 < 0 or ri - s0 >= RING or ri - s0 < 2:
             return
         _pitch(yb, self.base, RING - 1, s0, ri, d)
@@ -403,8 +406,11 @@ class Dynamics:
             # pitch forward = -asin(h_F) (fixmath.pitch_mdeg)
             m = fixmath.asin_mdeg(d[D_PMEAN])
             push = _cdeg(m - (fixmath.asin_mdeg(d[D_R + 4]) + fixmath.asin_mdeg(d[D_L + 4])) // 2)
-        q.push(EV_DYN, t, swing, push, _drop(d, D_L), _drop(d, D_R),
-               _mm(d[D_L + 5]) * 1024 + _mm(d[D_R + 5]), _ms(d[D_L]) * 2048 + _ms(d[D_R]))
+        dl = _drop(d, D_L)
+        dr = _drop(d, D_R)
+        self.swing = swing
+        self.drop = (dl + dr) >> 1 if dl and dr else 0
+        q.push(EV_DYN, t, swing, push, dl, dr, _mm(d[D_L + 5]) * 1024 + _mm(d[D_R + 5]), _ms(d[D_L]) * 2048 + _ms(d[D_R]))
 
 
 def _drop(d, o):

@@ -77,8 +77,11 @@ P_CALIBRATED = const(5)
 P_SENSOR_FAULT = const(6)
 P_CONFIG_FALLBACK = const(7)
 P_LOW_BATTERY = const(8)
+P_DRIFT = const(9)
 NAMES = ("", "upright", "swivel", "backward", "clear", "calibrated", "sensor_fault",
-         "config_fallback", "low_battery")
+         "config_fallback", "low_battery", "drift")
+# the pattern of each coaching reason (events.R_*): 1-3 their own ids, drift (4) its own pattern
+REASON_PATTERN = b"\x00\x01\x02\x03\x09"
 
 KICK_MS = const(25)  # full-duty start of every pulse
 GAP_MS = const(400)  # quiet between two cues
@@ -100,6 +103,8 @@ _CALIBRATED = (60, 120, 60)
 _SENSOR_FAULT = (1000,)
 _CONFIG_FALLBACK = (400, 150, 100, 150, 400)
 _LOW_BATTERY = (60, 400, 60, 400, 60)
+# drift: slow and even, unlike the form cues (a matter of hours, not of this stride)
+_DRIFT = ((200, 200, 200, 200, 500), (200, 150, 200, 150, 200, 150, 300), (150, 100, 150, 100, 150, 100, 150, 100, 400))
 
 # PATTERNS[id][severity - 1]: the segments; ungraded cues repeat one tuple.
 PATTERNS = (
@@ -112,10 +117,11 @@ PATTERNS = (
     (_SENSOR_FAULT, _SENSOR_FAULT, _SENSOR_FAULT),
     (_CONFIG_FALLBACK, _CONFIG_FALLBACK, _CONFIG_FALLBACK),
     (_LOW_BATTERY, _LOW_BATTERY, _LOW_BATTERY),
+    _DRIFT,
 )
-PRIORITY = b"\x00\x02\x02\x02\x01\x01\x03\x03\x02"
-GRADED = (P_UPRIGHT, P_SWIVEL, P_BACKWARD)
-_N = const(9)  # len(PATTERNS)
+PRIORITY = b"\x00\x02\x02\x02\x01\x01\x03\x03\x02\x02"
+GRADED = (P_UPRIGHT, P_SWIVEL, P_BACKWARD, P_DRIFT)
+_N = const(10)  # len(PATTERNS)
 
 
 def pattern(pattern_id, severity=1):

@@ -94,6 +94,9 @@ def event_dict(e) -> dict | None:
                 "note": "no standing start: lean is measured against the mount axes"}
     if ty == 5:
         return {"type": "activity", "t_ms": t, "activity": ACTIVITIES[a], "previous": ACTIVITIES[b]}
+    if ty == _events.EV_DRIFT:
+        return {"type": "drift", "t_ms": t, "minute": f5, "lean_deg": a / 100, "rotation_deg": b / 100,
+                "tilt_swing_deg": c / 100 if c else None, "hip_drop_deg": d / 100 if d else None}
     if ty == 6:
         return {"type": "fault", "t_ms": t, "fault": FAULTS[a] if a < len(FAULTS) else str(a), "detail": b}
     return None
