@@ -109,6 +109,7 @@ from .sim.geometry import rx as _rx  # noqa: F401
 from .sim.geometry import ry as _ry  # noqa: F401
 from .sim.geometry import rz as _rz  # noqa: F401
 from .sim.scenarios import BUILDERS as _BUILDERS
+from .sim.scenarios import LONG_BUILDERS as _LONG
 from .sim.sensor import ACC_LSB_PER_G, GYR_LSB_PER_DPS, quantize  # noqa: F401
 
 HEADER = "t_ms,ax_g,ay_g,az_g,gx_dps,gy_dps,gz_dps"
@@ -287,13 +288,13 @@ def main(argv=None) -> int:
     ap.add_argument("--list", action="store_true", help="list scenarios and exit")
     args = ap.parse_args(argv)
     if args.list:
-        for nm, (fn, mins, spec) in _BUILDERS.items():
+        for nm, (fn, mins, spec) in {**_BUILDERS, **_LONG}.items():
             doc = (fn.__doc__ or "").strip().splitlines()[0]
             print("%-18s %4.1f min %5g Hz  %s" % (nm, mins, spec.get("rate_hz", DEFAULT_RATE_HZ), doc))
         return 0
     if not args.scenario or not args.out:
         ap.error("need SCENARIO and --out (or --list)")
-    if args.scenario not in _BUILDERS:
+    if args.scenario not in _BUILDERS and args.scenario not in _LONG:
         ap.error("unknown scenario %r (see --list)" % args.scenario)
     t0 = time.perf_counter()
     tr, n = stream_capture(args.scenario, args.out, seed=args.seed, minutes=args.minutes, rate_hz=args.rate,

@@ -37,9 +37,10 @@ class Run:
 
     def __init__(self, name, seed=0, minutes=None, rate_hz=None, ideal=False, effects=None, odr_error=None,
                  rocking=True):
-        if name not in scenarios.BUILDERS:
-            raise ValueError("unknown scenario %r; one of: %s" % (name, ", ".join(scenarios.BUILDERS)))
-        builder, default_min, spec = scenarios.BUILDERS[name]
+        known = {**scenarios.BUILDERS, **scenarios.LONG_BUILDERS}
+        if name not in known:
+            raise ValueError("unknown scenario %r; one of: %s" % (name, ", ".join(known)))
+        builder, default_min, spec = known[name]
         minutes = default_min if minutes is None else float(minutes)
         if minutes <= 0:
             raise ValueError("minutes must be positive")
