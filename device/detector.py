@@ -55,7 +55,7 @@ _IDLE_MS = const(2000)       # no step for this long: standing
 _TO_RUN = const(2)           # strides with flight in a row before walking becomes running ...
 _TO_WALK = const(3)          # ... and without, before running becomes walking
 _CAL_MS = const(3000)        # stillness needed to calibrate
-_SIDE_MIN = const(123)       # two steps' mean lateral accelerations must differ by 0.03 g (Q12) to name feet
+_SIDE_MIN = const(2287)      # two steps' heading changes must differ by 2 deg (Q16 rad) to name feet
 _YBUF = const(512)           # heading samples per stride (2.5 s at 200 Hz)
 _BIG = const(0x3FFFFFFF)
 _PI_Q16 = const(205887)      # pi in Q16 rad
@@ -172,7 +172,10 @@ class Detector:
         st[kernel.S_IDLE] = 0
         st[kernel.S_CALMS] = _CAL_MS
         st[kernel.S_STILL] = 0
-        st[kernel.S_CN] = 0
+        k = kernel.S_CN           # the stillness count and its sums (S_CAF..S_CGU follow S_CN)
+        while k <= kernel.S_CGU:
+            st[k] = 0
+            k += 1
         st[kernel.S_GU] = 1 << 24
         st[kernel.S_VLP] = kernel.ONE_G_Q16
         self._thresholds_reset()
@@ -183,10 +186,12 @@ class Detector:
         self.act = ACT_STANDING
         self.k = -1       # steps since the stride started; -1 = no stride under way
         self.t0 = t0_ms
-        self.f0 = 0       # sub-ms offset of the stride's first trigger, 1/16 ms
+        self.f0 = 0       # sub-ms offset of the stride's first step, 1/16 ms
+        self.ft0 = 0
+        self.k0 = 0
         self.te0 = t0_ms  # the stride's start: the trigger crossing rounded to the ms
-        self.n_step = 0   # stride sample count at the last step
-        self.prev_l = 0   # the previous step's mean lateral acceleration, Q12 g
+        self.n_wrong = 0  # strides in a row whose feet looked the wrong way round
+        self.resync = 0   # 1: start the strides again at the next step
         self.strides = 0
         st[kernel.S_STEADY] = 0   # strides since the gait (re)started
         self.n_like = 0     # strides in a row that disagree with the current activity
@@ -287,39 +292,40 @@ class Detector:
         st[kernel.S_LAST] = t
         frac = kernel.step(st, t, last)   # its timing: the contact that ended a flight, or the trigger
         st[kernel.S_IDLE] = 1
-        # which foot the step that just ended stood on: the ground pushes the pelvis toward
-        # the midline, so a right-foot stance accelerates it to the left (+L) and vice versa
-        scl = st[kernel.S_SCL]
-        st[kernel.S_SCL] = 0
-        n = st[kernel.S_N]
-        ns = n - self.n_step
-        self.n_step = n
         kernel.correct(st, t, t - last)
         kernel.adapt(st, t - last)
         self.dyn.step(self.yb, st[kernel.S_RI] - 1)   # its contact time, bounce, hip drop
-        # which foot: compare with the previous step (a turn's centripetal pull shifts both)
-        mean_l = scl // ns if ns > 0 else 0
-        side = 0
-        if self.k >= 0 and ns > 0:
-            d = mean_l - self.prev_l
-            if d > _SIDE_MIN:
-                side = 1       # right
-            elif d < -_SIDE_MIN:
-                side = -1      # left
-        self.prev_l = mean_l
         if self.k < 0 or t - last > kernel.STEP_MAX_MS:
             st[kernel.S_SYNC] = 0
             st[kernel.S_STEADY] = 0
+            self.n_wrong = 0
             self._stride_start(t, frac)
             return
         self.k += 1
-        if self.k == 1 and side < 0:
-            # the stride began with a left step: start again here, so strides run from right
-            # foot strike to right foot strike (one step lost, once, when running starts)
+        if self.k == 1 and self.resync:
+            # the last stride showed the feet the wrong way round: start again one step later
+            self.resync = 0
             self._stride_start(t, frac)
             return
         if self.k >= 2:
             self._stride_end(t, frac)
+            # Which foot: the pelvis turns with the swing leg (its hip goes forward with it),
+            # so while the right foot stands and the left leg swings through, the heading turns
+            # right (falls), and the other way on the left foot. A stride runs from a right
+            # foot strike, so its second step's heading change minus its first is positive.
+            # The difference of the two steps (not either alone) cancels a steady turn; a
+            # pelvis yaws +-3-10 deg a step, so the two differ by 12-40 deg, far above
+            # _SIDE_MIN. Two strides in a row the wrong way round (not one: the heading rate
+            # changes as a turn begins) start the strides one step later; at the gait's first
+            # stride one is enough (nothing was named yet).
+            d = st[kernel.S_DPSI] - st[kernel.S_DPSP]
+            if d < -_SIDE_MIN:
+                self.n_wrong += 1
+            elif d > _SIDE_MIN:
+                self.n_wrong = 0
+            if self.n_wrong >= 2 or (self.n_wrong and st[kernel.S_STEADY] <= 1):
+                self.n_wrong = 0
+                self.resync = 1
             self._stride_start(t, frac)
 
     def _thresholds_reset(self):
@@ -340,15 +346,21 @@ class Detector:
         self.k = 0
         self.t0 = t
         self.f0 = frac
+        self.ft0 = st[kernel.S_TFRAC]   # the trigger crossing's sub-ms offset, and which
+        self.k0 = st[kernel.S_FID]      # fiducial frac is (1 = contact onset)
         self.te0 = t - ((frac + 8) >> 4)
-        self.n_step = 0
         self.dyn.stride_start(st[kernel.S_RI] - 1)
         self._stride_reset()
 
     def _stride_end(self, t, frac):
         st = self.st
-        # stride time between the interpolated trigger crossings, 1/16 ms
-        dq = ((t - self.t0) << 4) - frac + self.f0
+        # stride time, 1/16 ms, between like fiducials: contact onset to contact onset when
+        # both steps have one, else trigger crossing to trigger crossing (a contact lies
+        # 20-100 ms before its trigger: mixing the two would move the stride by that much)
+        if st[kernel.S_FID] == self.k0:
+            dq = ((t - self.t0) << 4) - frac + self.f0
+        else:
+            dq = ((t - self.t0) << 4) - st[kernel.S_TFRAC] + self.ft0
         # the stride ends at the trigger crossing (rounded to the ms), where the next one starts:
         # consecutive strides chain exactly, and cadence (from dq) agrees with 120000 / dur
         te = t - ((frac + 8) >> 4)

@@ -19,7 +19,7 @@ first record is FLUSH_MS old, on a low-battery fault, on ``flush()`` and on ``cl
 ESP32's LittleFS a flush (``lfs_file_sync``) is what makes data survive a power cut, and it is
 the cost that matters: littlefs copies the file's partly filled 4 KiB tail block to a fresh
 block and commits metadata: 1.06 erases and ~2.3 KiB programmed per block flush, measured with
-VfsLfs2 on a counting RAM block device (tests/test_flashlog.py). With datasheet typicals for
+VfsLfs2 on a counting RAM block device (tests/device/test_flashlog.py). With datasheet typicals for
 SPI NOR (4 KiB sector erase ~45 ms, 256-byte page program ~0.7 ms) that is ~50 ms every ~35 s
 (worst-case erase several hundred ms: the IMU FIFO must cover it), and ~3000 erases per 30-h
 race spread over the free area by littlefs' wear levelling. Per record (no block write):
@@ -84,16 +84,22 @@ def list_sessions(root):
     return out
 
 
-def _wall():
+def wall_now():
+    """The RTC's date and time as the log header stores it: (year, month, day, hour, minute,
+    second, clock_set), or None. On the board ``time.localtime()`` reads the RTC, which the host
+    sets to UTC on every connection (``board.wall`` reads it through ``machine.RTC``, as the
+    virtual board models it); clock_set: the year says it was set since power-up."""
     try:
-        return time.localtime()
-    except Exception:
+        t = time.localtime()
+    except Exception:  # noqa: BLE001 - no clock: the header says unknown
         return None
+    return (t[0], t[1], t[2], t[3], t[4], t[5], 1 if t[0] >= logfmt.CLOCK_SET_YEAR else 0)
 
 
 class SessionLog:
     def __init__(
-        self, root, cfg, fw_version, imu_model, lsb_per_g, lsb_per_kdps, rate_hz, statvfs=None, clock_ms=None
+        self, root, cfg, fw_version, imu_model, lsb_per_g, lsb_per_kdps, rate_hz, statvfs=None, clock_ms=None,
+        wall=None
     ):
         self.ok = False  # True while the session log is being written
         self.error = None  # why logging stopped or paused (the last write error), if it did
@@ -110,6 +116,7 @@ class SessionLog:
             t0 = time.ticks_ms()
             clock_ms = lambda: time.ticks_diff(time.ticks_ms(), t0)  # noqa: E731
         self._clock = clock_ms
+        self._wall = wall  # the session's wall-clock start for the header (see wall_now); None: read it
         self._keep = cfg.get("log_keep_free_kib", 64)
         self._f = None
         self._rf = None
@@ -164,7 +171,7 @@ class SessionLog:
         except OSError:
             pass
         self._make_room()
-        wall = _wall()
+        wall = self._wall or wall_now()
         while self._f is None:
             try:
                 self._f = open(self._dir + "/" + self.name, "wb")

@@ -1,0 +1,48 @@
+"""`make demo`'s user journey, shortened: virtual board, flash, config set, monitor, logs pull, report.
+
+On the 64-bit unix port, and on the 32-bit build ($HINGE_MP_BITS=32: the board has the ESP32's
+int widths).
+"""
+import os
+import re
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from hinge.common import devpath
+
+
+@pytest.mark.mp32
+def test_demo_journey(tmp_path, board_engine):
+    hinge = Path(sys.executable).with_name("hinge")
+    out = tmp_path / "demo"
+    env = dict(os.environ, **{devpath.MP_BITS_ENV: str(devpath.ENGINES[board_engine])})
+    p = subprocess.run([str(hinge), "demo", "--scenario", "too_upright", "--minutes", "2.5", "--speed", "30",
+                        "--out", str(out)], capture_output=True, text=True, timeout=600, env=env)
+    text = p.stdout + p.stderr
+    assert p.returncode == 0, text[-3000:]
+    for step in ("hinge virtual", "hinge --port", "flash", "config set lean_min_deg=5", "monitor", "logs pull",
+                 "hinge report"):
+        assert step in text, step
+    assert "sha256 verified" in text
+    arch = devpath.micropython_arch(devpath.ENGINES[board_engine])
+    assert f"modules compiled for {arch}," in text  # the board ran the build asked for
+    assert re.search(r">>> BUZZ: too upright", text), text[-3000:]
+    html = out / "report.html"
+    assert html.exists() and html.stat().st_size > 50_000
+    assert "data:image/png;base64," in html.read_text()
+    assert f"The report: {html}" in text
+    # the board's clock was set at every connection; the simulated watch's FIT lines up with the log
+    # (its clock journey.WATCH_BEHIND_S behind the laptop's), and the report has the watch's section
+    from hinge.demo import journey
+
+    # (plus the seconds of the run the board spends booting before its session starts: at --speed 30
+    # a tenth of a second of start-up is 3 s of the simulated run)
+    m = re.search(r"board clock ([\d.]+) s ahead of the watch", text)
+    assert m and journey.WATCH_BEHIND_S - 1.5 <= float(m.group(1)) <= journey.WATCH_BEHIND_S + 8, text[-3000:]
+    page = html.read_text()
+    assert "With your watch" in page and "Per km" in page and "Form against grade" in page
+    # the virtual board was stopped: its serial link is gone
+    assert not (out / "hinge-tty").exists()
