@@ -86,8 +86,9 @@ def vertical_oscillation_cm(fz, h):
 def dynamics_values(spans, j_base, grid_index, contacts, toe_off, tt, pitch_d, roll_d, fz, h):
     """Running-dynamics truth of each stride in ``spans`` (same order as :func:`stride_values`).
 
-    ``tt``: the grid's times (s), from index j_base; ``contacts``: sorted contact times (s) of the run; ``toe_off(t_c)``: the toe-off time (s) of
-    the step that starts at contact t_c, or None (walking: no flight). Definitions (the detector's,
+    ``tt``: the grid's times (s), from index j_base; ``contacts``: sorted contact times (s) of the
+    run; ``toe_off(t_c)``: the toe-off time (s) of the step that starts at contact t_c, or None
+    (walking: no flight). Definitions (the detector's,
     dynamics.py): a stride runs right contact -> left contact (tm) -> right contact;
     ``tilt_swing_deg`` = peak-to-peak pitch over the stride; ``pushoff_pitch_deg`` = mean pitch at
     the two toe-offs minus the stride's mean pitch (+ forward); ``hip_drop_right_deg`` = roll at
