@@ -87,7 +87,9 @@ D_PMEAN = const(24)
 D_JA = const(25)       # ring samples of the step's contact and the next one's (their 0.5 g crossings)
 D_JB = const(26)
 D_LEV = const(27)      # the sensor's lever behind the pelvis's turning point, z units per h_F unit
-D_SIZE = const(28)
+D_HM = const(28)       # _vo: the step's mean h_F (Q14), and the height's end (z units)
+D_ZE = const(29)
+D_SIZE = const(30)
 
 
 @micropython.viper
@@ -244,7 +246,6 @@ def _vo(yb: ptr32, base: int, msk: int, i0: int, i1: int, d: ptr32) -> int:
     integral of pv (see the module docstring)."""
     c30 = d[D_C29] << 1
     m31 = c30 | (c30 - 1)
-    lev = d[D_LEV]
     tt = 0
     s = 0
     sh = 0
@@ -261,24 +262,22 @@ def _vo(yb: ptr32, base: int, msk: int, i0: int, i1: int, d: ptr32) -> int:
     if tt <= 0:
         return 0
     m = (s + (tt >> 1)) // tt                            # mean pv, Q12 g
-    hm = sh // (i1 - i0)                                 # mean h_F, Q14
-    # velocity (units g/64000 m/s: Q12 g x 1/16 ms >> 10) and its time-weighted mean
-    v = 0
-    sv = 0
-    j = i0 + 1
-    while j <= i1:
-        w = yb[base + (j & msk) * 3]
-        dt = (w >> 16) & 0xFFF
-        v += ((((w & 0xFFFF) ^ 0x8000) - 0x8000) - m) * dt
-        x = v >> 10
-        if x > _V_MAX:
-            x = _V_MAX
-        if x < -_V_MAX:
-            x = -_V_MAX
-        sv += x * dt                                     # |x| < 2**15, T < 24000: < 2**30
-        j += 1
-    vm = sv // tt
-    # height (units g/1.024e9 m), periodic by construction
+    d[D_HM] = sh // (i1 - i0)                            # mean h_F, Q14
+    # the velocity's time-weighted mean (the height's end with no mean removed), then the height
+    _height(yb, base, msk, i0, i1, m, 0, d)
+    return (_height(yb, base, msk, i0, i1, m, d[D_ZE] // tt, d) * _Z_MM10) >> 16
+
+
+@micropython.viper
+def _height(yb: ptr32, base: int, msk: int, i0: int, i1: int, m: int, vm: int, d: ptr32) -> int:
+    """The pelvis's height over ring samples i0+1..i1 from pv less its mean ``m`` (Q12 g), the
+    velocity less ``vm``: returns (max - min) >> 10 and leaves its end value in d[D_ZE].
+
+    Velocity in units g/64000 m/s (Q12 g x 1/16 ms >> 10), height in g/1.024e9 m."""
+    c30 = d[D_C29] << 1
+    m31 = c30 | (c30 - 1)
+    lev = d[D_LEV]
+    hm = d[D_HM]
     v = 0
     z = 0
     lo = 0
@@ -293,7 +292,7 @@ def _vo(yb: ptr32, base: int, msk: int, i0: int, i1: int, d: ptr32) -> int:
             x = _V_MAX
         if x < -_V_MAX:
             x = -_V_MAX
-        z += (x - vm) * dt
+        z += (x - vm) * dt                               # |x - vm| < 2**16, T < 24000: < 2**30
         # the sensor sits behind the point the pelvis turns about: its pitch rocking moves it
         # up and down by lever * sin(pitch) on top of the pelvis's own travel
         y = z + lev * ((((yb[base + (j & msk) * 3 + 1] + c30) & m31) - c30) - hm)
@@ -302,7 +301,8 @@ def _vo(yb: ptr32, base: int, msk: int, i0: int, i1: int, d: ptr32) -> int:
         if y > hi:
             hi = y
         j += 1
-    return (((hi - lo) >> 10) * _Z_MM10) >> 16
+    d[D_ZE] = z
+    return (hi - lo) >> 10
 
 
 @micropython.viper
