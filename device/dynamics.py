@@ -89,7 +89,8 @@ D_JB = const(26)
 D_LEV = const(27)      # the sensor's lever behind the pelvis's turning point, z units per h_F unit
 D_HM = const(28)       # _vo: the step's mean h_F (Q14), and the height's end (z units)
 D_ZE = const(29)
-D_SIZE = const(30)
+D_PM = const(30)       # _vo: the step's mean pv (Q12 g)
+D_SIZE = const(31)
 
 
 @micropython.viper
@@ -241,9 +242,9 @@ def _scan(yb: ptr32, base: int, msk: int, i0: int, i1: int, ip: int, d: ptr32):
 
 
 @micropython.viper
-def _vo(yb: ptr32, base: int, msk: int, i0: int, i1: int, d: ptr32) -> int:
-    """Vertical oscillation (0.1 mm) over ring samples i0+1..i1 (one step): the detrended double
-    integral of pv (see the module docstring)."""
+def _mean(yb: ptr32, base: int, msk: int, i0: int, i1: int, d: ptr32) -> int:
+    """Over ring samples i0+1..i1 (one step): the time-weighted mean of pv (Q12 g) into d[D_PM],
+    the mean h_F (Q14) into d[D_HM]; returns the step's time (1/16 ms; 0 = none, or past 1.5 s)."""
     c30 = d[D_C29] << 1
     m31 = c30 | (c30 - 1)
     tt = 0
@@ -261,23 +262,34 @@ def _vo(yb: ptr32, base: int, msk: int, i0: int, i1: int, d: ptr32) -> int:
         j += 1
     if tt <= 0:
         return 0
-    m = (s + (tt >> 1)) // tt                            # mean pv, Q12 g
-    d[D_HM] = sh // (i1 - i0)                            # mean h_F, Q14
-    # the velocity's time-weighted mean (the height's end with no mean removed), then the height
-    _height(yb, base, msk, i0, i1, m, 0, d)
-    return (_height(yb, base, msk, i0, i1, m, d[D_ZE] // tt, d) * _Z_MM10) >> 16
+    d[D_PM] = (s + (tt >> 1)) // tt
+    d[D_HM] = sh // (i1 - i0)
+    return tt
+
+
+def _vo(yb, base, i0, i1, d):
+    """Vertical oscillation (0.1 mm) over ring samples i0+1..i1 (one step): the detrended double
+    integral of pv (see the module docstring): the velocity's time-weighted mean is the height's
+    end with no mean removed; then the height with it removed. (Viper calls viper through here:
+    a viper function handing its ptr32 on would box the address, a big int on the ESP32.)"""
+    tt = _mean(yb, base, RING - 1, i0, i1, d)
+    if tt <= 0:
+        return 0
+    _height(yb, base, RING - 1, i0, i1, 0, d)
+    return (_height(yb, base, RING - 1, i0, i1, d[D_ZE] // tt, d) * _Z_MM10) >> 16
 
 
 @micropython.viper
-def _height(yb: ptr32, base: int, msk: int, i0: int, i1: int, m: int, vm: int, d: ptr32) -> int:
-    """The pelvis's height over ring samples i0+1..i1 from pv less its mean ``m`` (Q12 g), the
+def _height(yb: ptr32, base: int, msk: int, i0: int, i1: int, vm: int, d: ptr32) -> int:
+    """The pelvis's height over ring samples i0+1..i1 from pv less its mean (d[D_PM], Q12 g), the
     velocity less ``vm``: returns (max - min) >> 10 and leaves its end value in d[D_ZE].
 
     Velocity in units g/64000 m/s (Q12 g x 1/16 ms >> 10), height in g/1.024e9 m."""
     c30 = d[D_C29] << 1
     m31 = c30 | (c30 - 1)
     lev = d[D_LEV]
-    hm = d[D_HM]
+    hm = ((d[D_HM] + c30) & m31) - c30
+    m = ((d[D_PM] + c30) & m31) - c30
     v = 0
     z = 0
     lo = 0
@@ -302,7 +314,10 @@ def _height(yb: ptr32, base: int, msk: int, i0: int, i1: int, m: int, vm: int, d
             hi = y
         j += 1
     d[D_ZE] = z
-    return (hi - lo) >> 10
+    z = (hi - lo) >> 10
+    if z > 131071 or z < 0:
+        z = 131071          # (13 m: no pelvis; keeps z * _Z_MM10 below 2**30)
+    return z
 
 
 @micropython.viper
@@ -367,9 +382,9 @@ class Dynamics:
         # the step's bounce over one period: contact to contact while running (the same phase
         # on both feet), trigger to trigger when walking
         if d[D_GCT]:
-            d[D_VO] = _vo(yb, self.base, RING - 1, d[D_JA] - 1, d[D_JB] - 1, d)
+            d[D_VO] = _vo(yb, self.base, d[D_JA] - 1, d[D_JB] - 1, d)
         else:
-            d[D_VO] = _vo(yb, self.base, RING - 1, ip, ri, d)
+            d[D_VO] = _vo(yb, self.base, ip, ri, d)
         o = D_R if k == 1 else D_L
         i = 0
         while i < 6:

@@ -43,11 +43,11 @@ def test_vertical_oscillation_of_a_sine_bounce():
     t = (np.arange(n + 1)) * dt_ms / 1000.0
     pv = 1.0 + A * np.sin(2 * np.pi * t / T + 0.7)     # any phase: one period is one period
     yb = _ring(pv, dt16=int(dt_ms * 16))
-    got_cm = dyn._vo(yb, 0, dyn.RING - 1, 0, n, _d()) / 100.0
+    got_cm = dyn._vo(yb, 0, 0, n, _d()) / 100.0
     want_cm = 2 * A * G * (T / (2 * np.pi)) ** 2 * 100
     assert abs(got_cm - want_cm) < 0.03 * want_cm, (got_cm, want_cm)
     # a flat force (standing on a treadmill deck) has no bounce
-    assert dyn._vo(_ring(np.ones(n + 1), dt16=160), 0, dyn.RING - 1, 0, n, _d()) == 0
+    assert dyn._vo(_ring(np.ones(n + 1), dt16=160), 0, 0, n, _d()) == 0
 
 
 def _steps(dt_ms, gct_ms, step_ms, nsteps, level=-0.3, peak=2.4):
