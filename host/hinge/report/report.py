@@ -42,6 +42,7 @@ import numpy as np
 from hinge.common import timefmt
 from hinge.common.devpath import import_device
 from hinge.common.errors import HingeError
+from hinge.report import dynamics
 
 REASONS = ("upright", "backward", "swivel")
 LABEL = {"upright": "Too upright", "backward": "Leaning back", "swivel": "Swivel"}
@@ -1191,6 +1192,7 @@ def _session_html(a: Analysis, pngs: dict, key: str, heading: bool) -> str:
     out.append(f"<section>{_splits_html(a)}</section>")
     if a.watch is not None:  # --with RUN.fit: per-km splits, form vs grade and heart rate, elevation
         out.append(a.watch.html(a))
+    out.append(dynamics.html_panel(a.session))   # running dynamics and form drift (report/dynamics.py)
     out.append(f"<section>{_thresholds_html(a)}</section>")
     out.append(f"<section>{_quality_html(a)}</section>")
     return "".join(out)
@@ -1347,6 +1349,9 @@ def _text_one(a: Analysis) -> str:
         o.append(f"  Board note at {clock(t / 1000)}: {FAULT_TEXT.get(n, n)}{f' ({d})' if d else ''}")
     for p in a.problems:
         o.append(f"  Log problem: {p}")
+    dyn = dynamics.text(a.session)   # running dynamics and form drift (report/dynamics.py)
+    if dyn:
+        o += ["", dyn]
     return "\n".join(o)
 
 
