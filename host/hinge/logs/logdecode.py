@@ -427,7 +427,9 @@ def decode_session(src) -> Session:
 
 
 def _stride_array(rows: list) -> np.ndarray:
-    full = np.array(rows, dtype=np.float64).reshape(-1, 14)
+    """Rows (t, lean, rot, cad, dt, flags, roll[, the 7 dynamics]) -> STRIDE_DTYPE; rows without
+    dynamics get NaN."""
+    full = np.array([tuple(r) + _NAN7 if len(r) == 7 else tuple(r) for r in rows], dtype=np.float64).reshape(-1, 14)
     a = full[:, :7].astype(np.int64)
     out = np.zeros(len(a), STRIDE_DTYPE)
     for k, name in enumerate(_DYN_NAMES):

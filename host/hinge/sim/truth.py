@@ -72,6 +72,17 @@ def stride_values(spans, j_base, grid_index, yaw_d, pitch_d, roll_d, stand_pitch
     return out
 
 
+# truth that follows the per-step variety (contact times, toe-offs, impacts: engine effect
+# "step_variety"); everything else in a stride's truth is the same with it on or off
+VARIETY_KEYS = ("pushoff_pitch_deg", "hip_drop_right_deg", "hip_drop_left_deg", "vo_right_cm", "vo_left_cm",
+                "gct_right_ms", "gct_left_ms")
+
+
+def without_variety(strides):
+    """Stride truth rows without the keys that follow the step variety (VARIETY_KEYS)."""
+    return [{k: v for k, v in s.items() if k not in VARIETY_KEYS} for s in strides]
+
+
 def vertical_oscillation_cm(fz, h):
     """Vertical travel (cm) of a body over one step from its vertical specific force ``fz`` (g) on a
     grid of step ``h`` s: the step's mean acceleration is zero and its velocity periodic (zero mean),
