@@ -27,8 +27,9 @@ METRICS = (
     ("gct_left_ms", "Contact time, left", "ms", "{:.0f}"),
     ("gct_right_ms", "Contact time, right", "ms", "{:.0f}"),
 )
-DRIFT_NAMES = (("lean", "a", "lean", "lower", "higher"), ("rotation", "b", "rotation", "less", "more"),
-               ("tilt swing", "c", "tilt swing", "less", "more"), ("hip drop", "d", "hip drop", "less", "more"))
+# (DRIFT field, words, below / above the baseline)
+DRIFT_NAMES = (("a", "lean", "lower", "higher"), ("b", "rotation", "less", "more"),
+               ("c", "tilt swing", "less", "more"), ("d", "hip drop", "less", "more"))
 DRIFT_WORDS_DEG = 1.0     # a drift this large (deg) ...
 DRIFT_HOLD_MIN = 15       # ... held this many minutes (11-minute centred median) is worth a sentence
 
@@ -94,7 +95,7 @@ def drift_words(session, t0_ms: int | None = None) -> list[str]:
     base = session.header.get("config", {}).get("drift_baseline_min")
     first = f"your first {base} minutes of running" if base else "your first minutes of running"
     out = []
-    for name, field, label, down, up in DRIFT_NAMES:
+    for field, label, down, up in DRIFT_NAMES:
         x = d[field] / 100.0
         med = np.array([np.median(x[max(0, i - 5):i + 6]) for i in range(len(x))])   # centred, 11 min
         big = np.abs(med) >= DRIFT_WORDS_DEG
