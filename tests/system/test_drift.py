@@ -10,7 +10,7 @@ import numpy as np
 import pytest
 
 from hinge.coach import replay
-from hinge.coach.capture import Capture
+from hinge.common.capture import Capture
 from hinge.sim.simulate import simulate
 
 ENGINE = "micropython"

@@ -8,8 +8,8 @@ import numpy as np
 import pytest
 
 from hinge.coach import dyneval, replay
-from hinge.coach.capture import Capture
 from hinge.common import devpath
+from hinge.common.capture import Capture
 from hinge.sim.simulate import simulate
 
 dyn = devpath.import_device("dynamics")

@@ -15,8 +15,8 @@ from pathlib import Path
 import numpy as np
 
 from hinge.coach import evaluate, replay
-from hinge.coach.capture import Capture
 from hinge.common import devpath
+from hinge.common.timefmt import clock_ms
 from hinge.logs import logdecode
 from hinge.sim import simulate
 from hinge.virtual import vrun
@@ -30,14 +30,14 @@ def run(a) -> int:
     t0 = time.perf_counter()
     sim = simulate.simulate(a.scenario, seed=a.seed)
     simulate.write_capture(sim, out / f"{a.scenario}.csv")
-    cap = Capture(sim.t_ms, sim.acc_g, sim.gyr_dps, [])
+    cap = sim.as_capture()
     cfg = {"version": 1, "mount_up": sim.truth["mount_up"], "mount_forward": sim.truth["mount_forward"]}
     print(f"Simulated '{a.scenario}' run: {cap.duration_s / 60:.1f} min at {sim.truth['rate_hz']:g} Hz, "
           f"sensor mounted {cfg['mount_up']} up / {cfg['mount_forward']} forward")
     eps = sim.truth.get("episodes", [])
     if eps:
         print("Form faults the simulated runner had:  " +
-              ", ".join(f"{replay.mmss(e['t0_ms'])}-{replay.mmss(e['t1_ms'])} {e['reason']}" for e in eps))
+              ", ".join(f"{clock_ms(e['t0_ms'])}-{clock_ms(e['t1_ms'])} {e['reason']}" for e in eps))
     print("\nRunning device/main.py on the virtual board (micropython unix port, LSM6DSO model at 0x6A) ...")
     vr = vrun.run_firmware(cap, out / "board", config=cfg, seed=a.seed)
     print(f"  (the virtual IMU's clock runs {100 * vr.clock_error:+.2f} % off its nominal rate, drawn from seed "
@@ -91,7 +91,7 @@ def print_buzzes(vr: vrun.VirtualRun) -> None:
             elif e[0] == 4:
                 why = "calibrated (standing pose captured)" if e[2] else "not calibrated"
                 desc = haptic.describe(haptic.P_CALIBRATED)
-        print(f"  {replay.mmss(c.t_ms):>6}  {why:<55} felt: {c.words()} ({c.on_ms} ms on)  [{desc}]")
+        print(f"  {clock_ms(c.t_ms):>6}  {why:<55} felt: {c.words()} ({c.on_ms} ms on)  [{desc}]")
     if not vr.cues:
         print("  nothing")
 
