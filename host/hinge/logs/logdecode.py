@@ -21,6 +21,8 @@ import numpy as np
 
 from hinge.common.devpath import import_device
 
+from . import dyncols
+
 fmt = import_device("logfmt")
 ev = import_device("events")
 
@@ -44,9 +46,8 @@ STRIDE_DTYPE = np.dtype(
         ("gct_right_ms", "f4"),
     ]
 )
-_DYN_NAMES = ("tilt_swing_deg", "pushoff_pitch_deg", "hip_drop_left_deg", "hip_drop_right_deg", "vo_cm",
-              "gct_left_ms", "gct_right_ms")
-_NAN7 = (float("nan"),) * 7
+_DYN_NAMES = dyncols.NAMES
+_NAN7 = dyncols.NONE
 ALERT_DTYPE = np.dtype(
     [("t_ms", "i8"), ("kind", "U5"), ("reason", "U12"), ("severity", "i1"), ("value_deg", "f4"), ("limit_deg", "f4")]
 )
@@ -347,29 +348,6 @@ def _varint(pay: bytes, i: int) -> tuple[int, int]:
             return ((u >> 1) ^ -(u & 1)), i
 
 
-def _dyn_short(u: int) -> tuple:
-    """The dynamics bits (38..71) of a version-3 short STRIDE (``u``: its 72 bits) in units."""
-    def f(off, n):
-        return (u >> (72 - off - n)) & ((1 << n) - 1)
-
-    nan = float("nan")
-    tilt, push, dl, dr, vo, gr, gl = f(38, 5), f(43, 4), f(47, 5), f(52, 5), f(57, 5), f(62, 5), f(67, 5)
-    push = push - 16 if push >= 8 else push
-    return (tilt * 0.5 if tilt else nan, push * 0.5 if dl or dr else nan, dl * 0.5 if dl else nan,
-            dr * 0.5 if dr else nan, vo * 0.5 if vo else nan, 96.0 + 8 * gl if gl else nan,
-            96.0 + 8 * gr if gr else nan)
-
-
-def _dyn_long(f: list) -> tuple:
-    """A long DYN record's fields (events.py) in units."""
-    nan = float("nan")
-    vl, vr = f[4] >> 10, f[4] & 1023
-    vo = (vl + vr) / 20.0 if vl and vr else ((vl or vr) / 10.0 or nan)
-    gl, gr = f[5] >> 11, f[5] & 2047
-    return (f[0] / 100.0 if f[0] else nan, f[1] / 100.0 if f[2] or f[3] else nan, f[2] / 100.0 if f[2] else nan,
-            f[3] / 100.0 if f[3] else nan, vo, float(gl) if gl else nan, float(gr) if gr else nan)
-
-
 def _records(pay: bytes, t_prev: int, fl: int, strides: list, others: list, version: int = fmt.VERSION) -> str | None:
     """Decode one block's records; return a problem string if the payload does not parse."""
     i = 0
@@ -383,7 +361,7 @@ def _records(pay: bytes, t_prev: int, fl: int, strides: list, others: list, vers
             u = int.from_bytes(pay[i:i + short], "big")
             if short == fmt.SHORT_LEN:
                 dt, lq, rq, pq = u >> 60, (u >> 50) & 1023, (u >> 42) & 255, (u >> 34) & 255
-                dyn = _dyn_short(u)
+                dyn = dyncols.short(u)
             else:
                 dt, lq, rq, pq = u >> 28, (u >> 18) & 1023, (u >> 9) & 511, u & 511
                 dyn = _NAN7
@@ -420,7 +398,7 @@ def _records(pay: bytes, t_prev: int, fl: int, strides: list, others: list, vers
             t_prev, fl = t, f[4]
             strides.append((t, f[0], f[1], f[2], f[3], f[4], f[5]) + _NAN7)
         elif typ == ev.EV_DYN and strides and strides[-1][0] == t:
-            strides[-1] = strides[-1][:7] + _dyn_long(f)
+            strides[-1] = strides[-1][:7] + dyncols.long_record(f)
         else:
             others.append((t, typ, *f))
     return None
