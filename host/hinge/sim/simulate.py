@@ -117,7 +117,7 @@ from .sensor import ACC_LSB_PER_G, GYR_LSB_PER_DPS, quantize  # noqa: F401
 _EV = devpath.import_device("events")
 # the truth labels are the device's names, so scoring compares like with like
 ACTIVITIES = _EV.ACTIVITY_NAMES
-FAULTS = tuple(n for n in _EV.REASON_NAMES if n)
+FAULTS = tuple(n for n in _EV.REASON_NAMES if n and n != "drift")  # (drift is a run's own trend, not an episode)
 
 
 @dataclass
