@@ -30,7 +30,7 @@ import micropython
 from micropython import const
 
 import sensors
-from imu_base import ImuBase, nearest
+from imu import ImuBase, nearest
 
 _FIFO_CTRL3_DS3 = const(0x08)
 _FIFO_CTRL5 = const(0x0A)  # LSM6DS3: ODR_FIFO[6:3] FIFO_MODE[2:0]

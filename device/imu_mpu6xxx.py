@@ -21,7 +21,7 @@ import micropython
 from micropython import const
 
 import sensors
-from imu_base import ImuBase, nearest
+from imu import ImuBase, nearest
 
 _SMPLRT_DIV = const(0x19)
 _CONFIG = const(0x1A)

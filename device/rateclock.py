@@ -39,7 +39,7 @@ t_us        the board's ``ticks_us`` (wraps at 2**30 us, ~17.9 min; differences 
 windows     windows accepted; ``rejected``: windows thrown away
 ==========  ==============================================================================
 
-Usage (the IMU driver owns one; see ``imu_base.ImuBase``)::
+Usage (the IMU driver owns one; see ``imu.ImuBase``)::
 
     rc = RateClock(board)             # anything with ticks_diff(a, b)
     rc.set_nominal(163840)            # 100 Hz

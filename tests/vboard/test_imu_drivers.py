@@ -17,7 +17,7 @@ from hinge.common import devpath
 REPO = Path(__file__).resolve().parents[2]
 MP_SUITE = Path(__file__).resolve().parent / "test_imu_mp.py"
 RC_SUITE = REPO / "tests" / "device" / "test_rateclock_mp.py"
-OWNED = [REPO / "device" / f for f in ("imu.py", "imu_base.py", "imu_mpu6xxx.py", "imu_lsm6ds.py", "board.py",
+OWNED = [REPO / "device" / f for f in ("imu.py", "imu_mpu6xxx.py", "imu_lsm6ds.py", "board.py",
                                        "rateclock.py", "main.py")]
 OWNED += sorted((REPO / "host" / "hinge" / "vboard").glob("*.py"))
 
@@ -112,19 +112,19 @@ def test_micropython_board_from_env_plays_a_capture_and_exits(micropython, tmp_p
 
 
 def test_one_chip_table_for_the_probe_and_the_drivers():
-    """WHO_AM_I ids live in imu_base.FAMILIES alone: every configurable model is in it, each driver
+    """WHO_AM_I ids live in imu.FAMILIES alone: every configurable model is in it, each driver
     names its family there, and a driver refuses a model of another family."""
     from hinge.common import devpath
 
-    imu_base = devpath.import_device("imu_base")
+    imu = devpath.import_device("imu")
     config = devpath.import_device("config")
     drivers = [devpath.import_device("imu_mpu6xxx").MPU6xxx, devpath.import_device("imu_lsm6ds").LSM6DS]
-    models = {m for fam in imu_base.FAMILIES.values() for m, _who in fam[2]}
+    models = {m for fam in imu.FAMILIES.values() for m, _who in fam[2]}
     assert models == set(config.IMU_MODELS) - {"auto"}
-    assert sorted(d.FAMILY for d in drivers) == sorted(imu_base.FAMILIES)
+    assert sorted(d.FAMILY for d in drivers) == sorted(imu.FAMILIES)
     for d in drivers:
-        other = next(m for m in models if imu_base.family_of(m) != d.FAMILY)
+        other = next(m for m in models if imu.family_of(m) != d.FAMILY)
         with pytest.raises(ValueError, match="unknown model"):
             d(None, 0x68, other)
-    for name in ("imu.py", "imu_mpu6xxx.py", "imu_lsm6ds.py"):  # no second table of ids
+    for name in ("imu_mpu6xxx.py", "imu_lsm6ds.py"):  # no second table of ids
         assert "WHO = {" not in (REPO / "device" / name).read_text()

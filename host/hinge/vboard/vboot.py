@@ -11,6 +11,7 @@ real board; the firmware itself only ever does ``import machine``:
   framed by the supervisor's markers ``START`` and ``READY`` + the SystemExit code of
   boot.py/main.py + NUL (``hinge.virtual.ptyboard``).
 """
+import builtins
 import sys
 
 import vmachine
@@ -24,16 +25,20 @@ def install():
 def run(path):
     """Run the file ``path`` as ``__main__``, with the virtual ``machine`` installed."""
     install()
-    exec(_compile(path), {"__name__": "__main__", "__file__": path})
+    _exec_file(path, {"__name__": "__main__", "__file__": path})
 
 
-def _compile(path):
-    """The code of file ``path`` (its text is freed before the code runs: RAM, as on a board)."""
+def _exec_file(path, g):
+    """Run file ``path`` in the globals ``g`` with its source streamed by the lexer, as the unix
+    port runs ``micropython FILE`` and a board its main.py (reading the text whole first would
+    hold its size in RAM while it compiles: main.py is ~15 KB, and the heap fragments)."""
+    run_file = getattr(builtins, "execfile", None)
+    if run_file is not None:
+        run_file(path, g)
+        return
     with open(path) as f:
-        src = f.read()
-    code = compile(src, path, "exec")
-    del src
-    return code
+        code = compile(f.read(), path, "exec")
+    exec(code, g)
 
 
 def boot(g, main, start, ready):
@@ -57,7 +62,7 @@ def _run_file(name, g):
     except OSError:
         return None
     try:
-        exec(_compile(name), g)
+        _exec_file(name, g)
         return None
     except SystemExit as e:
         c = e.args[0] if e.args else 0
