@@ -39,7 +39,6 @@ import imu
 FW_VERSION = "0.1.0"
 
 _N = const(128)            # samples per FIFO drain call (1.2 s at 104 Hz)
-_WDT_MS = const(8000)      # watchdog timeout
 _RETRY_MS = const(1000)    # IMU retry period after an error
 _PROBE_MS = const(2000)    # IMU probe period at boot while no IMU answers
 _FAULT_CUE_MS = const(60000)  # repeat the sensor-fault cue this often while no IMU is found:
@@ -87,7 +86,10 @@ class App:
         except Exception:  # noqa: BLE001 - no button fitted
             self.btn = None
         self.btn_prev = 0
-        self.wdt = board.wdt(_WDT_MS)
+        self.wdt = board.wdt(board.WDT_MS)
+        if self.cfg["lightsleep"] and board.usb_powered() is None:
+            self.say("no usb_sense pin in the pin map: light sleep on USB too, where a host's Ctrl-C can be "
+                     "lost (connecting may take tries; lightsleep=false avoids it)")
         self.i2c = board.i2c()
         said = None
         cue_at = board.ticks_ms()
@@ -302,7 +304,8 @@ class App:
             if self.hap.is_busy():
                 nm = self.hap.next_ms(now)
                 board.sleep_ms(max(1, min(left, _HAPTIC_TICK if nm < 0 else min(nm, _HAPTIC_TICK))))
-            elif self.cfg["lightsleep"]:
+            elif self.cfg["lightsleep"] and not board.usb_powered():
+                # light sleep does not wake on the UART: on USB (a host may send Ctrl-C) stay awake
                 board.lightsleep(left)
             else:
                 board.sleep_ms(left)

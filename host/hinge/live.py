@@ -494,6 +494,14 @@ def _hcap(secs, rate, nb, per, quiet_ms):
     except ImportError as e:
         print('E no Hinge firmware on the board (%%s): run `hinge flash`' %% e)
         return
+    # the firmware's watchdog outlives the soft reset that started this program (its keepalive
+    # timer does not): feed it, and leave it fed by a timer for the REPL afterwards
+    w = board.wdt(board.WDT_MS) if hasattr(board, 'WDT_MS') else None
+    try:
+        _hcap2(sys, binascii, array, board, configstore, imu, w, secs, rate, nb, per, quiet_ms)
+    finally:
+        board.wdt_keepalive(w)
+def _hcap2(sys, binascii, array, board, configstore, imu, w, secs, rate, nb, per, quiet_ms):
     cfg, st = configstore.load(board.fs_root())
     if rate:
         cfg['rate_hz'] = rate
@@ -516,6 +524,8 @@ def _hcap(secs, rate, nb, per, quiet_ms):
     d.flush()
     seen = board.ticks_ms()
     while True:
+        if w:
+            w.feed()
         try:
             n = d.read(buf, nb)
         except OSError as e:
@@ -547,7 +557,7 @@ def _hcap(secs, rate, nb, per, quiet_ms):
 try:
     _hcap(%r, %r, %d, %d, %d)
 finally:
-    del _hcap
+    del _hcap, _hcap2
 """
 
 
