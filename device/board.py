@@ -243,5 +243,18 @@ def _makedirs(path):
             pass
 
 
+def exec_ram():
+    """``(free, largest_block)`` bytes of the ESP32's executable RAM (IRAM: where the viper code's
+    machine code is loaded when its module is imported from .mpy), or None where there is no
+    ``esp32`` module (the unix port, the virtual board)."""
+    try:
+        # (by name: the type checker's esp32 stub drags in a machine stub it cannot check)
+        esp32 = __import__("esp32")
+    except ImportError:
+        return None
+    info = esp32.idf_heap_info(esp32.HEAP_EXEC)  # [(total, free, largest free block, min free), ...]
+    return sum(i[1] for i in info), max([i[2] for i in info] or [0])
+
+
 def reset():
     machine.reset()

@@ -29,12 +29,19 @@ from array import array
 from micropython import const
 
 import board
-import configstore
-import detector
-import events
-import flashlog
-import haptic
-import imu
+
+try:
+    import configstore
+    import detector  # imports kernel and fixmath: their viper code goes to executable RAM (IRAM)
+    import events
+    import flashlog
+    import haptic
+    import imu
+except MemoryError as _e:
+    _x = board.exec_ram()
+    print("H # out of memory loading the firmware (%s): heap %d bytes free%s" % (
+        _e, gc.mem_free(), "" if _x is None else ", executable RAM for the viper code %d bytes free (largest block %d)" % _x))
+    raise
 
 FW_VERSION = "0.1.0"
 
@@ -73,6 +80,7 @@ class App:
 
     # -- boot ---------------------------------------------------------------------------
     def boot(self):
+        self.say_iram()
         cfg, status = configstore.load(self.root)
         self.cfg = cfg
         self.cfg_status = status
@@ -110,6 +118,13 @@ class App:
                     self.hap.play(haptic.P_SENSOR_FAULT)
                 self.wait(_PROBE_MS)
         self.say("imu " + self.drv.describe() + (" (found after %d tries)" % self.faults if self.faults else ""))
+
+    def say_iram(self):
+        """The viper code (kernel, fixmath) is in executable RAM once imported: say how much is
+        left, or that it does not fit (its import ran out of memory); nothing on the unix port."""
+        x = board.exec_ram()
+        if x is not None:
+            self.say("iram: viper code fits, %d bytes executable RAM free (largest block %d)" % x)
 
     def imu_hint(self):
         """What to try when no IMU answers where the config says (pinned address or model)."""
@@ -396,7 +411,9 @@ def main():
         # Out of memory at start (a board with less free heap than the firmware needs): say so
         # once, keep the unstoppable watchdog fed so the board does not reset in a loop, and
         # return to the REPL so `hinge` can still reach it (and deploy a smaller config).
-        print("H # out of memory (%s): heap %d bytes free; the REPL stays up" % (e, gc.mem_free()))
+        x = board.exec_ram()
+        iram = "" if x is None else ", executable RAM (viper code) %d bytes free" % x[0]
+        print("H # out of memory (%s): heap %d bytes free%s; the REPL stays up" % (e, gc.mem_free(), iram))
         board.wdt_keepalive(getattr(app, "wdt", None))
 
 

@@ -12,7 +12,9 @@ Rows:
   its truth; ``"crosscheck"`` per run of the independent simulator, scored by its README's rules
   (``hinge.crosscheck``); ``"real"`` per SisFall trial, per mobgap test/reference system, and the
   x-io tilt (``hinge.realdata``). Replayed under each engine in ``$HINGE_ENGINES`` (default cpython);
-- further rows from the firmware runtime (``hinge.bench_board``) when present.
+- further rows from the firmware runtime (``hinge.bench_board``) when present;
+- ``heap``: the GC heap the firmware leaves on ESP32-sized heaps, 32-bit engine, modules as .mpy
+  (``hinge.bench_heap``).
 """
 from __future__ import annotations
 
@@ -206,6 +208,10 @@ def main(argv=None) -> int:
     if bench_board is not None:
         for r in bench_board.rows():
             emit(r)
+    from . import bench_heap
+
+    for r in bench_heap.rows():
+        emit(r)
     return 0
 
 
