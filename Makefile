@@ -28,11 +28,11 @@ test: setup  ## run every test (CPython and the unix-port micropython, 64- and 3
 	$(BIN)/pytest -q
 
 bench: setup  ## print speed, memory and accuracy figures as JSON lines
-	$(PY) -m hinge.bench
+	$(PY) -m hinge.dev.bench
 
 lint: $(STAMP)  ## ruff on host and tests, mpy-cross -march=xtensawin and a stub type check on device/
 	$(BIN)/ruff check host tests tools
-	$(PY) -m hinge.lint
+	$(PY) -m hinge.dev.lint
 
 deploy: $(STAMP)  ## deploy the app to the attached board (PORT=... or auto-detect)
 	$(BIN)/hinge $(if $(PORT),--port $(PORT)) flash

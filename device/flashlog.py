@@ -19,7 +19,7 @@ first record is FLUSH_MS old, on a low-battery fault, on ``flush()`` and on ``cl
 ESP32's LittleFS a flush (``lfs_file_sync``) is what makes data survive a power cut, and it is
 the cost that matters: littlefs copies the file's partly filled 4 KiB tail block to a fresh
 block and commits metadata: 1.06 erases and ~2.3 KiB programmed per block flush, measured with
-VfsLfs2 on a counting RAM block device (tests/test_flashlog.py). With datasheet typicals for
+VfsLfs2 on a counting RAM block device (tests/device/test_flashlog.py). With datasheet typicals for
 SPI NOR (4 KiB sector erase ~45 ms, 256-byte page program ~0.7 ms) that is ~50 ms every ~35 s
 (worst-case erase several hundred ms: the IMU FIFO must cover it), and ~3000 erases per 30-h
 race spread over the free area by littlefs' wear levelling. Per record (no block write):

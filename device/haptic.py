@@ -47,7 +47,7 @@ id    sev  prio  describe(id, sev)                                      on ms  t
 
 Gaps inside a cue: upright 200 ms (sev 2) / 150 ms (sev 3); swivel 100 ms; backward 100 ms
 between shorts and 150 ms before the long pulse; calibrated 120 ms; config_fallback 150 ms;
-low_battery 400 ms. ``tests/test_haptic.py`` checks every row against ``describe()`` and the
+low_battery 400 ms. ``tests/device/test_haptic.py`` checks every row against ``describe()`` and the
 tables below. In words: *upright* = "lean into it", calm long pulses; *swivel* = a fast
 rattle, like the twist itself; *backward* (leaning back on a descent) = short pulses, then a
 long push forward. Faults and status cues never use the coaching rhythms.

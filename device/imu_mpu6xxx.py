@@ -15,7 +15,7 @@ big-endian, in register order. FIFO 1024 bytes (6050; 85 frames = 0.85 s at 100 
 The 6050 overwrites the oldest byte when full, which breaks frame alignment, so on overflow the
 FIFO is emptied; the 6500/9250 run with CONFIG.FIFO_MODE = 1 (keep the oldest), so the whole
 frames already stored are read first and then the FIFO is emptied.
-Cost (unix port, x86-64): see ``tests/test_imu_drivers.py``; the unpack is viper.
+Cost (unix port, x86-64): see ``tests/vboard/test_imu_drivers.py``; the unpack is viper.
 """
 import micropython
 from micropython import const

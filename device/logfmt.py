@@ -1,6 +1,6 @@
 """Hinge session log format, version 2: defined once, here (encoder side; pure, no file I/O).
 
-``flashlog.py`` writes it on the board; ``host/hinge/logdecode.py`` reads it back with numpy and
+``flashlog.py`` writes it on the board; ``host/hinge/logs/logdecode.py`` reads it back with numpy and
 takes every constant from this module. All multi-byte integers are little-endian.
 
 File header (session ``Snnnn.hlg`` and raw capture ``Snnnn.raw``, same layout)::

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from hinge import devpath
+from hinge.common import devpath
 
 
 def procs_in(folder: Path):

@@ -7,7 +7,7 @@ import pytest
 
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO / "host"))
-from hinge import devpath, mpshim  # noqa: E402
+from hinge.common import devpath, mpshim  # noqa: E402
 
 mpshim.install()
 sys.path.insert(0, str(REPO / "device"))

@@ -1,6 +1,6 @@
 """Detector on a synthetic runner: calibration, lean, rotation, cadence, activity, alerts.
 
-Plain functions with asserts: pytest runs them under CPython, tests/test_device_micropython.py
+Plain functions with asserts: pytest runs them under CPython, tests/device/test_device_micropython.py
 runs the same file under the unix-port micropython.
 """
 import config
@@ -138,7 +138,7 @@ def test_event_queue_drops_oldest():
 
 def test_state_within_small_int_range():
     # saturated, violent input: every state slot stays within +-2**30 (ESP32 small ints); every
-    # intermediate is checked from outside by tests/boundtrack.py (test_fixedpoint.py)
+    # intermediate is checked from outside by tests/device/boundtrack.py (test_fixedpoint.py)
     import synth as s_
     buf = s_.concat(s_.samples(4, still=True), s_.samples(10, lean_deg=40, rot_pp_deg=170, cadence=200, peak_g=9))
     cfg = config.validate({"mount_up": "+z", "mount_forward": "+x"})

@@ -19,7 +19,7 @@ def runner_profile(rng):
     pelvis markers (Schache et al. 1999, Clin Biomech 14:10; Novacheck 1998, Gait Posture 7:77;
     Saunders et al. 2005): transverse rotation ~10-20 deg, obliquity ~10-15 deg, anterior tilt
     ~4-10 deg at 3-4 m/s; the waist gyro of the SisFall joggers (median |gyro| 80-95 deg/s at
-    150-177 steps/min) is the check in ``tests/test_simulator.py``. Good form keeps the stride
+    150-177 steps/min) is the check in ``tests/host/test_simulator.py``. Good form keeps the stride
     rotation below the default 20 deg swivel limit (domain notes: "an inch or so each way").
     """
     return {

@@ -62,12 +62,12 @@ _BOARD = None
 # (``hinge monitor``) knows the simulated run is over
 PLAYED_LINE = "H # virtual: capture played"
 
-EXIT_HARD_RESET = 86  # exit status that hinge.ptyboard's supervisor treats as a hard reset
+EXIT_HARD_RESET = 86  # exit status that hinge.virtual.ptyboard's supervisor treats as a hard reset
 
 
 class BoardReset(SystemExit):
     """``machine.reset()`` (or the watchdog): a hard reset. Uncaught, the interpreter exits with
-    status ``EXIT_HARD_RESET``, which ``hinge.ptyboard`` turns into a reboot (boot.py, main.py)."""
+    status ``EXIT_HARD_RESET``, which ``hinge.virtual.ptyboard`` turns into a reboot (boot.py, main.py)."""
 
 
 class WDTReset(BoardReset):

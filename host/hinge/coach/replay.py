@@ -1,0 +1,197 @@
+"""Replay a capture through the device detector, under CPython or the unix-port micropython.
+
+Engines (``devpath.ENGINES``): ``cpython``; ``micropython``, the 64-bit unix port; and
+``micropython32``, a 32-bit build with the ESP32's 31-bit small ints and 32-bit viper words.
+All run the very files in ``device/`` on the same raw counts in the same blocks, and all yield
+the detector's integer events, which one formatter turns into JSON lines; so the engines'
+output is identical byte for byte (tests check it), unless the device code overflows on 32 bits.
+"""
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import tempfile
+from array import array
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+
+from hinge.common import devpath
+
+from .capture import Capture, read_capture, to_raw
+
+BLOCK = 256  # samples per feed() call: the same in both engines
+MP_HEAPSIZE = "256K"  # about an ESP32's GC block count (see micropython-notes)
+
+_events = devpath.import_device("events")
+ACTIVITIES = _events.ACTIVITY_NAMES   # names defined once, in device/events.py
+REASONS = _events.REASON_NAMES
+FAULTS = _events.FAULT_NAMES
+
+
+@dataclass
+class ReplayResult:
+    events: list[tuple[int, ...]]          # raw 8-int events, in order
+    strides: int = 0
+    dropped: int = 0
+    duration_s: float = 0.0
+    cfg: dict = field(default_factory=dict)
+
+    def jsonl(self) -> list[str]:
+        return [json.dumps(d, separators=(",", ":")) for d in (event_dict(e) for e in self.events) if d]
+
+    def dicts(self, type_=None) -> list[dict]:
+        out = [event_dict(e) for e in self.events]
+        return [d for d in out if d and (type_ is None or d["type"] == type_)]
+
+
+def event_dict(e) -> dict | None:
+    """One detector event (8 ints, layout in device/events.py) as the JSON-lines dict."""
+    ty, t, a, b, c, d, f5, f6 = e
+    if ty == 1:
+        return {"type": "stride", "t_ms": t, "lean_deg": a / 100, "rotation_deg": b / 100,
+                "cadence_spm": c / 10, "roll_deg": f6 / 100, "stride_ms": d,
+                "activity": ACTIVITIES[f5 & 3], "calibrated": bool(f5 & 4)}
+    if ty == 2:
+        return {"type": "alert", "t_ms": t, "reason": REASONS[a], "severity": b,
+                "value_deg": c / 100, "limit_deg": d / 100}
+    if ty == 3:
+        return {"type": "clear", "t_ms": t, "reason": REASONS[a], "value_deg": c / 100, "limit_deg": d / 100}
+    if ty == 4:
+        if a:
+            return {"type": "calibrated", "t_ms": t, "stand_pitch_deg": b / 100, "stand_roll_deg": c / 100,
+                    "still_ms": d}
+        return {"type": "calibration_fallback", "t_ms": t,
+                "note": "no standing start: lean is measured against the mount axes"}
+    if ty == 5:
+        return {"type": "activity", "t_ms": t, "activity": ACTIVITIES[a], "previous": ACTIVITIES[b]}
+    if ty == 6:
+        return {"type": "fault", "t_ms": t, "fault": FAULTS[a] if a < len(FAULTS) else str(a), "detail": b}
+    return None
+
+
+def load_config(overrides: dict | None = None) -> dict:
+    config = devpath.import_device("config")
+    return config.validate(dict(overrides or {}))
+
+
+def scales(cfg: dict) -> tuple[int, int]:
+    sensors = devpath.import_device("sensors")
+    return sensors.sensitivity(cfg["imu_model"], cfg["accel_range_g"], cfg["gyro_range_dps"])
+
+
+def replay(cap: Capture | str | os.PathLike, overrides: dict | None = None, engine: str = "cpython") -> ReplayResult:
+    """Run a capture (object or CSV path) through the detector; return its events."""
+    if not isinstance(cap, Capture):
+        cap = read_capture(cap)
+    cfg = load_config(overrides)
+    lsb_g, lsb_k = scales(cfg)
+    raw = to_raw(cap, lsb_g, lsb_k)
+    t0 = int(cap.t_ms[0])
+    if engine not in devpath.ENGINES:
+        raise ValueError(f"unknown engine {engine!r}: use {', '.join(devpath.ENGINES)}")
+    if engine == "cpython":
+        res = _run_cpython(raw, cfg, lsb_g, lsb_k, t0)
+    else:
+        res = _run_micropython(raw, cfg, lsb_g, lsb_k, t0, engine)
+    res.duration_s = cap.duration_s
+    res.cfg = cfg
+    return res
+
+
+def _run_cpython(raw: np.ndarray, cfg, lsb_g, lsb_k, t0) -> ReplayResult:
+    detector = devpath.import_device("detector")
+    det = detector.Detector(cfg, lsb_g, lsb_k)
+    det.start(t0)
+    q = det.q
+    events: list[tuple[int, ...]] = []
+    n = len(raw)
+    for s in range(0, n, BLOCK):
+        blk = raw[s:s + BLOCK]
+        buf = array("h", blk.tobytes())
+        ne = det.feed(buf, len(blk))
+        b = q.buf
+        for k in range(ne):
+            events.append(tuple(b[k * 8:(k + 1) * 8]))
+        q.clear()
+    return ReplayResult(events, det.strides, q.dropped)
+
+
+def _run_micropython(raw: np.ndarray, cfg, lsb_g, lsb_k, t0, engine) -> ReplayResult:
+    exe = devpath.engine_cmd(engine)
+    runner = Path(__file__).parent / "replay_run.py"
+    with tempfile.TemporaryDirectory(prefix="hinge-replay-") as td:
+        rawf = Path(td) / "samples.bin"
+        rawf.write_bytes(raw.astype("<i2").tobytes())
+        cfgf = Path(td) / "config.json"
+        cfgf.write_text(json.dumps(cfg))
+        cmd = [exe, "-X", f"heapsize={MP_HEAPSIZE}", str(runner), str(rawf), str(cfgf),
+               str(lsb_g), str(lsb_k), str(t0)]
+        p = subprocess.run(cmd, capture_output=True, text=True, env=devpath.micropython_env())
+    if p.returncode != 0:
+        tail = (p.stderr or p.stdout).strip().splitlines()[-1:] or ["(no output)"]
+        raise RuntimeError(f"{engine} replay failed: {tail[0]}")
+    events = []
+    strides = dropped = 0
+    for line in p.stdout.splitlines():
+        if line.startswith("end "):
+            _, s, d = line.split()
+            strides, dropped = int(s), int(d)
+        elif line:
+            events.append(tuple(int(x) for x in line.split()))
+    return ReplayResult(events, strides, dropped)
+
+
+# ---- readable summary -------------------------------------------------------------------
+def mmss(t_ms: int) -> str:
+    s = max(0, t_ms) // 1000
+    return f"{s // 60:d}:{s % 60:02d}"
+
+
+def summary(res: ReplayResult, t0_ms: int = 0) -> str:
+    """What the runner would have felt, and a per-minute table."""
+    strides = res.dicts("stride")
+    alerts = res.dicts("alert")
+    run = [s for s in strides if s["activity"] == "running"]
+    lines = []
+    lines.append(f"duration {res.duration_s / 60:.1f} min, {len(strides)} strides "
+                 f"({len(run)} running, {len(strides) - len(run)} walking), {len(alerts)} buzzes")
+    cal = res.dicts("calibrated")
+    if cal:
+        lines.append(f"calibrated at {mmss(cal[0]['t_ms'] - t0_ms)}: standing pitch {cal[0]['stand_pitch_deg']:+.1f} deg")
+    elif res.dicts("calibration_fallback"):
+        lines.append("not calibrated (no 3 s standing start): lean measured against the mount axes")
+    if run:
+        lean = np.array([s["lean_deg"] for s in run])
+        rot = np.array([s["rotation_deg"] for s in run])
+        cad = np.array([s["cadence_spm"] for s in run])
+        lines.append(f"running: lean median {np.median(lean):.1f} deg (p10 {np.percentile(lean, 10):.1f}, "
+                     f"p90 {np.percentile(lean, 90):.1f}), rotation median {np.median(rot):.1f} deg, "
+                     f"cadence median {np.median(cad):.0f} spm")
+    lines.append("")
+    lines.append("buzzes (what the runner felt):")
+    if not alerts:
+        lines.append("  none")
+    for a in alerts:
+        lines.append(f"  {mmss(a['t_ms'] - t0_ms):>6}  {a['reason']:<9} severity {a['severity']}  "
+                     f"({a['value_deg']:+.1f} deg vs limit {a['limit_deg']:+.1f})")
+    lines.append("")
+    lines.append(" minute  activity  strides  cadence  lean  rotation  buzzes")
+    if strides:
+        last_min = (strides[-1]["t_ms"] - t0_ms) // 60000
+        for m in range(int(last_min) + 1):
+            ss = [s for s in strides if (s["t_ms"] - t0_ms) // 60000 == m]
+            bz = [a for a in alerts if (a["t_ms"] - t0_ms) // 60000 == m]
+            if not ss:
+                lines.append(f" {m:>6}  {'standing':<8}  {0:>7}")
+                continue
+            r = [s for s in ss if s["activity"] == "running"]
+            act = "running" if len(r) * 2 >= len(ss) else "walking"
+            use = r or ss
+            lines.append(f" {m:>6}  {act:<8}  {len(ss):>7}  {np.median([s['cadence_spm'] for s in use]):>7.0f}"
+                         f"  {np.median([s['lean_deg'] for s in use]):>4.1f}"
+                         f"  {np.median([s['rotation_deg'] for s in use]):>8.1f}"
+                         f"  {', '.join(a['reason'] for a in bz)}")
+    return "\n".join(lines)

@@ -1,0 +1,293 @@
+"""`make bench`: speed, memory and accuracy figures as JSON lines (figures, not pass/fail).
+
+Rows:
+- ``detector_step``: per-sample detector cost and bytes allocated per sample under the
+  unix-port micropython (blocks of 128 samples, median of 7 passes, GC off while measuring);
+- ``detector_heap_locked``: the detector run inside ``micropython.heap_lock()`` in steady state;
+- ``madgwick_float_update``: a plain float 6-axis Madgwick update timed in the same process,
+  and ``detector_speedup_vs_madgwick`` (wall clock: noisy on a busy machine);
+- ``instructions_per_sample``: the same two by valgrind's instruction count (repeatable), the
+  detector over running samples, both with the virtual board's heap;
+- ``replay_speed``: whole-replay speed as a multiple of real time, per engine;
+- ``accuracy`` (three worlds, one JSON line per run, each with the targets it misses, and a
+  readable table per world on stderr): ``"world": "simulator"`` per scenario (fixed seeds) against
+  its truth; ``"crosscheck"`` per run of the independent simulator, scored by its README's rules
+  (``hinge.dev.crosscheck``); ``"real"`` per SisFall trial, per mobgap test/reference system, and the
+  x-io tilt (``hinge.dev.realdata``). Replayed under each engine in ``$HINGE_ENGINES`` (default cpython);
+- further rows from the firmware runtime (``hinge.dev.bench_board``) when present;
+- ``heap``: the GC heap the firmware leaves on ESP32-sized heaps, 32-bit engine, modules as .mpy
+  (``hinge.dev.bench_heap``);
+- ``soak``: hours of simulated running on the virtual board with IMU outages, FIFO overflows,
+  flash filling and power cuts (``hinge.dev.soak``; ``$HINGE_SOAK_HOURS``, default 6: ~6 min
+  here; 30 h, a race, take ~30 min: the row says the hours run).
+"""
+from __future__ import annotations
+
+import json
+import re
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import numpy as np
+
+from hinge.coach import evaluate, replay
+from hinge.coach.capture import to_raw
+from hinge.common import devpath
+
+SEED = 1
+
+
+def emit(row: dict) -> None:
+    print(json.dumps(row, separators=(",", ":")), flush=True)
+
+
+def sim_capture(name: str, seed: int = SEED, **kw):
+    from hinge.sim import simulate
+
+    return simulate.simulate(name, seed=seed, **kw)
+
+
+def as_capture(sim):
+    from hinge.coach.capture import Capture
+
+    return Capture(sim.t_ms, sim.acc_g, sim.gyr_dps, [])
+
+
+def overrides_for(truth: dict) -> dict:
+    return {"mount_up": truth["mount_up"], "mount_forward": truth["mount_forward"]}
+
+
+def bench_micropython(cap, overrides, i0=0) -> list[dict]:
+    """Per-sample time and allocation of the detector over 6400 samples from ``i0`` (a board-sized
+    heap: a larger one makes every heap block search longer than on the board), and of the float
+    Madgwick update, timed in the same micropython process."""
+    cfg = replay.load_config(overrides)
+    lsb_g, lsb_k = replay.scales(cfg)
+    raw = to_raw(cap, lsb_g, lsb_k)
+    runner = Path(__file__).parent / "bench_run.py"
+    with tempfile.TemporaryDirectory() as td:
+        rf = Path(td) / "s.bin"
+        rf.write_bytes(raw[i0:i0 + 6400].astype("<i2").tobytes())
+        cf = Path(td) / "c.json"
+        cf.write_text(json.dumps(cfg))
+        # the virtual board's heap: about as many GC blocks as an ESP32's, so the Madgwick's
+        # garbage (~4 KB a sample) costs collections as it would there
+        p = subprocess.run([devpath.micropython_cmd(), "-X", "heapsize=" + devpath.VBOARD_HEAPSIZE, str(runner), str(rf), str(cf),
+                            str(lsb_g), str(lsb_k)], capture_output=True, text=True, env=devpath.micropython_env())
+    if p.returncode:
+        raise RuntimeError("micropython bench failed: " + (p.stderr.strip().splitlines() or ["?"])[-1])
+    rows = [json.loads(x) for x in p.stdout.splitlines() if x.startswith("{")]
+    out = []
+    for r in rows:
+        # fixed key order (micropython's json does not keep it)
+        if r["bench"] == "detector_step":
+            out.append({"bench": "detector_step", "engine": "micropython", "us_per_sample": r["us_per_sample"],
+                        "alloc_bytes_per_sample": r["alloc_bytes_per_sample"]})
+        else:
+            out.append({"bench": r.pop("bench"), "engine": r.pop("engine"), **r})
+    return out
+
+
+def running_from(sim) -> int:
+    """Index of the first sample 10 s into the simulated run's first running segment."""
+    t0 = next(s["t0_ms"] for s in sim.truth["segments"] if s["activity"] == "running")
+    return int(np.searchsorted(np.asarray(sim.t_ms), t0 + 10000))
+
+
+# An ESP32's MicroPython heap with WiFi off is 110-160 KB; the 32-bit engine's objects are the
+# board's size, so its instruction count at 128K is the nearest this machine gets to the board.
+BOARD_HEAP_32 = "128K"
+
+
+def bench_instructions(sim, overrides, n1=512, n2=2048) -> list[dict]:
+    """Instructions per sample (valgrind's callgrind: a count, not a time, so repeatable on a
+    busy machine) of the detector while running and of the float Madgwick update, under the
+    64-bit unix port with the virtual board's heap and under the 32-bit one (the ESP32's int and
+    object sizes) with a board's heap. Each at two lengths; the slope is the per-sample cost
+    (start-up and set-up cancel)."""
+    if shutil.which("valgrind") is None:
+        return [{"bench": "instructions_per_sample", "skipped": "valgrind not installed"}]
+    cap = as_capture(sim)
+    cfg = replay.load_config(overrides)
+    lsb_g, lsb_k = replay.scales(cfg)
+    i0 = running_from(sim)
+    raw = to_raw(cap, lsb_g, lsb_k)[i0:i0 + n2]
+    runner = Path(__file__).parent / "bench_count.py"
+    rows = []
+    with tempfile.TemporaryDirectory() as td:
+        rf = Path(td) / "s.bin"
+        rf.write_bytes(raw.astype("<i2").tobytes())
+        cf = Path(td) / "c.json"
+        cf.write_text(json.dumps(cfg))
+        env = devpath.micropython_env()
+        env["MICROPYPATH"] += ":" + str(runner.parent)
+        for bits, heap in ((64, devpath.VBOARD_HEAPSIZE), (32, BOARD_HEAP_32)):
+            try:
+                mp = devpath.micropython_cmd(bits)
+            except (FileNotFoundError, RuntimeError) as e:
+                rows.append({"bench": "instructions_per_sample", "bits": bits, "skipped": str(e)})
+                continue
+            out = {}
+            for mode in ("detector", "madgwick"):
+                counts = []
+                for n in (n1, n2):
+                    cg = Path(td) / "cg.out"
+                    p = subprocess.run(["valgrind", "--tool=callgrind", f"--callgrind-out-file={cg}", mp,
+                                        "-X", "heapsize=" + heap, str(runner), mode, str(n), str(rf), str(cf),
+                                        str(lsb_g), str(lsb_k)], capture_output=True, text=True, env=env)
+                    m = re.search(r"refs:\s+([\d,]+)", p.stderr)
+                    if p.returncode or not m:
+                        raise RuntimeError(f"callgrind {mode} failed: " + (p.stderr.strip().splitlines() or ["?"])[-1])
+                    counts.append(int(m.group(1).replace(",", "")))
+                out[mode] = (counts[1] - counts[0]) / (n2 - n1)
+            rows.append({"bench": "instructions_per_sample", "engine": "micropython", "bits": bits, "heap": heap,
+                         "detector_running": round(out["detector"]), "madgwick_float": round(out["madgwick"]),
+                         "factor": round(out["madgwick"] / out["detector"], 1)})
+    return rows
+
+
+def bench_replay_speed(cap, overrides) -> list[dict]:
+    rows = []
+    for engine in ("cpython", "micropython"):
+        t0 = time.perf_counter()
+        res = replay.replay(cap, overrides, engine=engine)
+        dt = time.perf_counter() - t0
+        rows.append({"bench": "replay_speed", "engine": engine, "capture_s": round(cap.duration_s, 1),
+                     "wall_s": round(dt, 3), "x_real_time": round(cap.duration_s / dt, 1),
+                     "strides": res.strides})
+    return rows
+
+
+def bench_accuracy(names=None, engine="cpython") -> list[evaluate.Score]:
+    from hinge.sim import simulate
+
+    scores = []
+    for name in names or simulate.SCENARIOS:
+        sim = sim_capture(name)
+        cfg = replay.load_config(overrides_for(sim.truth))
+        res = replay.replay(as_capture(sim), overrides_for(sim.truth), engine=engine)
+        sc = evaluate.score(sim.truth, res.dicts(), cfg)
+        scores.append(sc)
+        # no lean accuracy is claimed without a standing start (README: lean against the mount axes)
+        missed = sc.misses(lean_claim=name != "no_standing_start")
+        emit({"bench": "accuracy", "world": "simulator", "engine": engine, **sc.row(), "misses": missed})
+    return scores
+
+
+def simulator_table(scores) -> str:
+    tags = [evaluate.miss_tags(s.misses(lean_claim=s.scenario != "no_standing_start")) for s in scores]
+    lines = evaluate.format_table(scores).splitlines()
+    w = max(len(x) for x in lines)
+    return "\n".join(x.ljust(w) + "  " + t for x, t in zip(lines, ["targets missed", *tags]))
+
+
+def bench_crosscheck(engine="cpython") -> list:
+    from . import crosscheck as xc
+
+    d = xc.data_dir()
+    if not xc.available(d):
+        emit({"bench": "accuracy", "world": "crosscheck", "skipped": f"no crosscheck runs at {d}"})
+        return []
+    scores = []
+    for name in xc.RUNS:
+        _, sc = xc.score_run(name, engine, d)
+        scores.append(sc)
+        emit({"bench": "accuracy", "world": "crosscheck", **sc.row(), "misses": sc.misses()})
+    return scores
+
+
+def crosscheck_table(scores) -> str:
+    from . import crosscheck as xc
+
+    lines = xc.format_table(scores).splitlines()
+    w = max(len(x) for x in lines)
+    tags = [evaluate.miss_tags(s.misses()) for s in scores]
+    return "\n".join(x.ljust(w) + "  " + t for x, t in zip(lines, ["targets missed", *tags]))
+
+
+def bench_real(engine="cpython") -> str:
+    """Real-data rows (JSON) and their readable tables (returned)."""
+    from . import realdata as rd
+
+    d = rd.data_dir()
+    if not d.exists():
+        emit({"bench": "accuracy", "world": "real", "skipped": f"no real recordings at {d}"})
+        return f"(no real recordings at {d})"
+    out = []
+    rows = []
+    for act in (*rd.SISFALL_JOGS, *rd.SISFALL_WALKS):
+        for subj in rd.SISFALL_SUBJECTS:
+            r = rd.sisfall_trial(d, act, subj, engine)
+            missed = rd.sisfall_cadence_misses(r) + rd.sisfall_activity_misses(r)
+            emit({"bench": "accuracy", "world": "real", "set": "sisfall", **r, "misses": missed})
+            rows.append((r["trial"], r["activity"], f"{r['ref_spm']:.1f}", f"{r['det_spm']:.1f}", f"{r['diff_spm']:+.2f}",
+                         f"{r['window_err_med_spm']}", f"{r['class_share_pct']}",
+                         f"{r['running_strides']} ({r['running_pct']} %)", str(r["longest_running_ms"]),
+                         f"{r['alerts']}/{r['alerts_prone'] if r['alerts_prone'] is not None else '-'}",
+                         evaluate.miss_tags(missed)))
+    out.append(f"SisFall waist [{engine}]: cadence vs the spectral reference (jogs within "
+               f"{rd.JOG_CADENCE_TOL_SPM} spm, walks {rd.WALK_CADENCE_TOL_SPM}), activity, alerts (default/alert-prone)")
+    out.append(evaluate.text_table(("trial", "activity", "ref spm", "det spm", "diff", "win |err|", "class %",
+                                    "running strides", "longest run ms", "alerts", "targets missed"), rows))
+    rows = []
+    for r in rd.mobgap_timing_rows(d, engine):
+        missed = rd.mobgap_timing_misses(r)
+        emit({"bench": "accuracy", "world": "real", "set": "mobgap", **r, "misses": missed})
+        rows.append((r["test"], r["system"], str(r["strides"]), f"{r['cad_med_abs_spm']:.2f}", f"{r['cad_p90_abs_spm']:.2f}",
+                     f"{r['ref_vs_ref_med_spm']:.2f} / {r['ref_vs_ref_p90_spm']:.2f} ({r['ref_vs_ref_strides']})",
+                     evaluate.miss_tags(missed) if r["test"] == "Test5" else "(not judged)"))
+    out.append(f"\nmobgap lower back [{engine}]: per-stride cadence vs reference foot contacts (Test5 straight walks "
+               f"judged; Test11 daily living shown)")
+    out.append(evaluate.text_table(("test", "system", "strides", "cad med", "cad p90", "ref vs ref med / p90 (n)",
+                                    "targets missed"), rows))
+    try:
+        r = rd.xio_tilt_row(d)
+    except ImportError as e:   # imufusion is a dev dependency
+        out.append(f"\nx-io tilt: skipped ({e})")
+    else:
+        emit({"bench": "accuracy", "world": "real", "set": "xio", **r})
+        out.append(f"\nx-io tilt vs imufusion: up-vector angle median {r['up_angle_med_deg']} deg, p95 "
+                   f"{r['up_angle_p95_deg']}, max {r['up_angle_max_deg']}; p99 while |gyro| < 50 deg/s {r['quiet_p99_deg']}")
+    return "\n".join(out)
+
+
+def main(argv=None) -> int:
+    sim = sim_capture("mixed")
+    cap = as_capture(sim)
+    o = overrides_for(sim.truth)
+    for r in bench_micropython(cap, o, running_from(sim)):
+        emit(r)
+    for r in bench_instructions(sim, o):
+        emit(r)
+    for r in bench_replay_speed(cap, o):
+        emit(r)
+    for engine in evaluate.accuracy_engines():
+        table = simulator_table(bench_accuracy(engine=engine))
+        print(f"\nAccuracy 1/3: simulator scenarios (hinge simulate, seed {SEED}) [{engine}]\n{table}", file=sys.stderr)
+        xs = bench_crosscheck(engine)
+        if xs:
+            print(f"\nAccuracy 2/3: crosscheck runs (independent simulator, its README's scoring) [{engine}]\n"
+                  f"{crosscheck_table(xs)}", file=sys.stderr)
+        print(f"\nAccuracy 3/3: real recordings\n{bench_real(engine)}\n", file=sys.stderr)
+    try:
+        from . import bench_board
+    except ImportError:
+        bench_board = None
+    if bench_board is not None:
+        for r in bench_board.rows():
+            emit(r)
+    from . import bench_heap, soak
+
+    for r in bench_heap.rows():
+        emit(r)
+    for r in soak.bench_rows():
+        emit(r)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

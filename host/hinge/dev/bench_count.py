@@ -1,0 +1,52 @@
+# Instruction-count benchmark under the unix-port micropython, run by valgrind (callgrind).
+# argv: MODE N RAW_FILE CONFIG_JSON_FILE LSB_PER_G LSB_PER_KDPS
+# MODE "detector": the detector over the first N samples of RAW_FILE (blocks of 128, as main.py
+# feeds it); MODE "madgwick": N plain float 6-axis Madgwick updates over the same samples; MODE
+# "none": only the set-up (the file must hold at least the larger N). The host runs each mode at
+# two N and takes the slope, so start-up and set-up cancel: instructions per sample, repeatable
+# whatever else the machine is doing.
+import json
+import sys
+from array import array
+
+import config
+import detector
+from bench_run import madgwick_updates
+
+BLOCK = 128
+
+
+def main():
+    mode, n, raw, cfg_path, lsb_g, lsb_k = sys.argv[1:7]
+    n = int(n)
+    lsb_g = int(lsb_g)
+    lsb_k = int(lsb_k)
+    with open(cfg_path) as f:
+        cfg = config.validate(json.load(f))
+    # the samples as blocks of 128, read straight from the file (no second copy: the heap is a board's)
+    blocks = []
+    with open(raw, "rb") as f:
+        while True:
+            b = array("h", bytes(2 * 7 * BLOCK))
+            if f.readinto(b) < len(b) * 2:
+                break
+            blocks.append(b)
+    det = detector.Detector(cfg, lsb_g, lsb_k)
+    det.start(0)
+    # (the blocks are read in every mode and run, so their making cancels in the slope)
+    if mode == "detector":
+        k = 0
+        while k * BLOCK < n:
+            det.feed(blocks[k], BLOCK)
+            det.q.clear()
+            k += 1
+        print(json.dumps({"mode": mode, "samples": k * BLOCK, "strides": det.strides}))
+    elif mode == "madgwick":
+        k = 0
+        while k * BLOCK < n:
+            madgwick_updates(blocks[k], BLOCK, lsb_g, lsb_k)
+            k += 1
+        print(json.dumps({"mode": mode, "samples": k * BLOCK}))
+
+
+main()

@@ -1,0 +1,265 @@
+"""``hinge baseline``: personal thresholds from one of your own good-form runs.
+
+    hinge baseline hinge-logs/S0004.hlg            # suggest, explain, check against the run
+    hinge baseline hinge-logs/S0004.hlg --apply    # ... and write them to the board's config
+    hinge baseline S0004.hlg --apply --resume      # ... and restart coaching with them
+
+``--apply`` refuses a run that does not look like good form (it buzzed, or its lean spread over
+more than SPREAD_WARN_DEG between the 10th and 90th percentile: hills, or stretches of poor form)
+unless ``--force``: limits taken from poor form would switch the coaching off.
+
+Why personal: research finds good runners at very different trunk leans (about -2 to over 25
+degrees; elite runners often more upright than recreational ones), and pelvis rotation grows with
+speed. A fixed limit nags one runner all the time and never notices another. So Hinge measures
+you on a run where your form was good (you felt it, a coach or a video said so) and puts the
+limits just outside what you did then:
+
+* ``lean_min_deg`` = your 10th-percentile running lean minus ``lean margin`` (default 1.0 deg,
+  the default lean hysteresis), rounded down to 0.5 deg. One stride in ten of your good form
+  leans less than your p10, so that value is well inside your good range; the margin moves the
+  limit past the stride-to-stride scatter. The coach also smooths over two strides and needs
+  the fault to hold for ``alert_after_s`` (10 s) before it buzzes, so good-form noise stays quiet
+  while a real drop into running upright (typically several degrees, for many strides) is caught.
+* ``swivel_max_deg`` = your 90th-percentile rotation per stride plus ``swivel margin`` (default
+  2.0 deg, the default swivel hysteresis), rounded up to 0.5 deg: the same reasoning, on the top
+  side.
+* ``lean_back_deg`` stays as it is unless it would no longer be at least 2 deg below the new
+  ``lean_min_deg``; then it moves to ``lean_min_deg - 3``.
+
+Only running strides that were calibrated (the session began with ~3 s of standing still, so
+lean is relative to your standing pose) count, and at least MIN_RUNNING_STRIDES of them (about
+a minute and a half of running) are needed: fewer, or an uncalibrated session, is refused with
+one line. The suggestion is checked by running this same session through the firmware's coach
+with the new limits: on a good-form run it should show (next to) no fault time and no buzz.
+"""
+from __future__ import annotations
+
+import math
+import sys
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from hinge.common.errors import HingeError
+
+MIN_RUNNING_STRIDES = 120  # ~1.5 min of running at ~80 strides/min
+LEAN_MARGIN = 1.0
+SWIVEL_MARGIN = 2.0
+LEAN_P = 10
+SWIVEL_P = 90
+SPREAD_WARN_DEG = 8.0  # lean p90 - p10 beyond this: hills, or a mix of good and bad form?
+MARGIN_MAX_DEG = 10.0  # a margin is 0..this (the hysteresis keys' own range is 0..10 / 0..20)
+
+
+@dataclass
+class Suggestion:
+    values: dict  # the keys to write: lean_min_deg, swivel_max_deg (and lean_back_deg if it must move)
+    stats: dict  # n, lean/rotation percentiles of the running calibrated strides
+    current: dict  # the same keys as in the log's config snapshot
+    check: dict  # this run through the coach with the new limits: fault seconds, buzzes
+    notes: list = field(default_factory=list)  # caveats worth reading
+    doubtful: bool = False  # the run may not be good form (it buzzed, or lean spread widely): --apply wants --force
+
+    def explain(self) -> str:
+        s, v, c = self.stats, self.values, self.current
+        lines = [
+            f"From {s['n']} running strides ({s['minutes']:.1f} min of running, calibrated):",
+            f"  lean      p10 {s['lean_p10']:5.1f}°   median {s['lean_p50']:5.1f}°   p90 {s['lean_p90']:5.1f}°",
+            f"  rotation  p10 {s['rot_p10']:5.1f}°   median {s['rot_p50']:5.1f}°   p90 {s['rot_p90']:5.1f}°",
+            "",
+            "Suggested thresholds:",
+            f"  lean_min_deg   = {v['lean_min_deg']:g}   (was {c['lean_min_deg']:g}): your 10th-percentile lean "
+            f"{s['lean_p10']:.1f}° minus {s['lean_margin']:g}°, rounded down. 'Too upright' then means leaning less than "
+            f"the low end of your own good form.",
+            f"  swivel_max_deg = {v['swivel_max_deg']:g}   (was {c['swivel_max_deg']:g}): your 90th-percentile rotation "
+            f"{s['rot_p90']:.1f}° plus {s['swivel_margin']:g}°, rounded up. 'Swivel' then means twisting more than "
+            f"the high end of your own good form.",
+        ]
+        if "lean_back_deg" in v:
+            lines.append(f"  lean_back_deg  = {v['lean_back_deg']:g}   (was {c['lean_back_deg']:g}): moved to stay 3° "
+                         f"below the new lean limit.")
+        ck = self.check
+        lines += ["", f"Check: this run with the new limits would have had {ck['buzzes']} buzz"
+                      f"{'es' if ck['buzzes'] != 1 else ''}, {ck['upright_s']:.0f} s too upright, "
+                      f"{ck['backward_s']:.0f} s leaning back and {ck['swivel_s']:.0f} s swivelling "
+                      f"(a good-form run should show close to none)."]
+        for n in self.notes:
+            lines.append(f"Note: {n}")
+        return "\n".join(lines)
+
+
+def _round_down(x, step=0.5):
+    return math.floor(x / step + 1e-9) * step
+
+
+def _round_up(x, step=0.5):
+    return math.ceil(x / step - 1e-9) * step
+
+
+def suggest(session, lean_margin: float = LEAN_MARGIN, swivel_margin: float = SWIVEL_MARGIN) -> Suggestion:
+    """Suggested ``lean_min_deg`` / ``swivel_max_deg`` from a good-form session (module docstring).
+
+    Raises HingeError (one line) when the session cannot give a baseline: not calibrated, or
+    fewer than MIN_RUNNING_STRIDES running strides.
+    """
+    from hinge.common.devpath import import_device
+    from hinge.report import report
+
+    config = import_device("config")
+    ev = import_device("events")
+    for flag, m in (("--lean-margin", lean_margin), ("--swivel-margin", swivel_margin)):
+        if not (isinstance(m, (int, float)) and 0.0 <= m <= MARGIN_MAX_DEG):  # also refuses nan
+            raise HingeError(f"{flag} {m:g}: out of range 0..{MARGIN_MAX_DEG:g} deg" if isinstance(m, (int, float))
+                             else f"{flag} {m!r}: not a number")
+    s = session.strides
+    running = s["activity"] == ev.ACT_RUNNING
+    use = running & s["calibrated"]
+    n_run, n = int(running.sum()), int(use.sum())
+    if n_run >= MIN_RUNNING_STRIDES and n < MIN_RUNNING_STRIDES:
+        raise HingeError(f"this session has no standing calibration ({n} of {n_run} running strides calibrated): its lean "
+                         f"is not measured from your standing pose; record a baseline run that starts with 3 s standing still")
+    if n < MIN_RUNNING_STRIDES:
+        raise HingeError(f"too few running strides for a baseline: {n}, need at least {MIN_RUNNING_STRIDES} "
+                         f"(about 1.5 min of running); record a longer good-form run")
+    lean = s["lean_deg"][use].astype(float)
+    rot = s["rotation_deg"][use].astype(float)
+    p = {
+        "n": n, "minutes": float(s["stride_ms"][use].sum()) / 60000.0,
+        "lean_p10": float(np.percentile(lean, LEAN_P)), "lean_p50": float(np.median(lean)),
+        "lean_p90": float(np.percentile(lean, 90)),
+        "rot_p10": float(np.percentile(rot, 10)), "rot_p50": float(np.median(rot)),
+        "rot_p90": float(np.percentile(rot, SWIVEL_P)),
+        "lean_margin": lean_margin, "swivel_margin": swivel_margin,
+    }
+    log_cfg, _src = report._config(session.header, {})
+    lo, hi = config.SCHEMA["lean_min_deg"][2:4]
+    lean_min = min(max(_round_down(p["lean_p10"] - lean_margin), lo), hi)
+    lo, hi = config.SCHEMA["swivel_max_deg"][2:4]
+    swivel_max = min(max(_round_up(p["rot_p90"] + swivel_margin), lo), hi)
+    values = {"lean_min_deg": float(lean_min), "swivel_max_deg": float(swivel_max)}
+    notes = []
+    if log_cfg["lean_back_deg"] > lean_min - 2.0:
+        lo_b = config.SCHEMA["lean_back_deg"][2]
+        values["lean_back_deg"] = float(max(lo_b, lean_min - 3.0))
+    if lean_min != _round_down(p["lean_p10"] - lean_margin) or swivel_max != _round_up(p["rot_p90"] + swivel_margin):
+        notes.append("a value was clamped to the allowed range (`hinge config show` lists the ranges)")
+    if p["lean_p90"] - p["lean_p10"] > SPREAD_WARN_DEG:
+        notes.append(f"your lean varied a lot in this run ({p['lean_p10']:.1f}° to {p['lean_p90']:.1f}° for most strides): "
+                     "hills, or stretches of poorer form? A steady, flat, good-form run gives the best baseline")
+    felt = int((session.alerts["kind"] == "alert").sum())
+    if felt:
+        notes.append(f"the board buzzed {felt} time{'s' if felt > 1 else ''} during this run: is it really a good-form run?")
+    doubtful = bool(felt) or p["lean_p90"] - p["lean_p10"] > SPREAD_WARN_DEG
+    try:
+        cfg = config.validate({**log_cfg, **values})
+    except ValueError as e:
+        raise HingeError(f"the suggestion does not validate: {str(e).splitlines()[0]}") from None
+    fault, replayed = report.replay_coach(s, cfg)
+    t_end = int(s["t_ms"].max()) if len(s) else 0
+    check = {f"{r}_s": report.covered_s(s, fault[r] & running, 0, t_end) for r in report.REASONS}
+    check["buzzes"] = len(replayed)
+    current = {k: log_cfg[k] for k in ("lean_min_deg", "lean_back_deg", "swivel_max_deg")}
+    return Suggestion(values, p, current, check, notes, doubtful)
+
+
+# ---- writing to the board -------------------------------------------------------------------
+def _config_set_api():
+    """``config_set(board, overrides, reset=...)`` from the board commands, if they have one."""
+    for mod in ("hinge.board.deploy",):
+        try:
+            m = __import__(mod, fromlist=["config_set"])
+        except ImportError:
+            continue
+        fn = getattr(m, "config_set", None)
+        if callable(fn):
+            return fn
+    return None
+
+
+def write_config(board, values: dict) -> dict:
+    """Set ``values`` on top of the board's ``config.json`` ourselves (when no config API exists).
+
+    The stored overrides are read and migrated like the firmware does (``configstore``), the
+    result is validated with ``device/config.py`` and written atomically in the configstore
+    format (only non-default keys, plus ``"version"``), then checked by checksum. Returns the
+    new full config. A board config.json that does not validate is not overwritten blindly.
+    """
+    from hinge.board.transport import BoardError
+    from hinge.common.devpath import import_device
+
+    config = import_device("config")
+    store = import_device("configstore")
+    try:
+        raw = board.fs_read(store.FILE)
+    except BoardError as e:
+        if e.errno != 2:
+            raise
+        raw = b"{}"
+    try:
+        current = store.migrate(store.loads(raw or b"{}"))  # the firmware's own reader
+        config.validate(current)
+    except (ValueError, UnicodeDecodeError) as e:
+        raise HingeError(f"the board's {store.FILE} does not validate ({str(e).splitlines()[0]}): "
+                         f"fix it first (`hinge config show`)") from None
+    cfg = config.validate({**current, **values})
+    text = store.dumps(store.overrides(cfg))
+    board.fs_write(store.FILE, text.encode(), verify=True)
+    return cfg
+
+
+def apply(board, values: dict, restart: bool = False) -> dict:
+    """Write suggested thresholds to the board's config; the new full config.
+
+    Uses the board commands' ``config_set`` when there is one (``restart`` = its ``reset``:
+    the firmware restarts and ``board`` is closed), else :func:`write_config`.
+    """
+    fn = _config_set_api()
+    if fn is not None:
+        return fn(board, values, reset=restart)
+    cfg = write_config(board, values)
+    if restart:
+        board.run_main()
+    return cfg
+
+
+# ---- CLI ------------------------------------------------------------------------------------
+def _margin(flag: str, text, default: float) -> float:
+    """A margin from the command line: the config's number rule (ASCII decimal), else one line."""
+    if text is None:
+        return default
+    if isinstance(text, (int, float)):
+        return float(text)
+    from hinge.common.devpath import import_device
+
+    try:
+        return float(import_device("config").number(str(text).strip()))
+    except ValueError:
+        raise HingeError(f"{flag} {text}: not a number (digits 0-9, e.g. 1 or 1.5)") from None
+
+
+def main(a) -> int:
+    from hinge.report import report
+
+    session = report.load(a.log)
+    if session.problems:
+        print(f"hinge baseline: warning: {a.log}: damaged in {len(session.problems)} place(s); using what is intact",
+              file=sys.stderr)
+    sug = suggest(session, _margin("--lean-margin", a.lean_margin, LEAN_MARGIN),
+                  _margin("--swivel-margin", a.swivel_margin, SWIVEL_MARGIN))
+    print(sug.explain())
+    if not a.apply:
+        pairs = " ".join(f"{k}={v:g}" for k, v in sug.values.items())
+        print(f"\nTo use them: hinge baseline {a.log} --apply   (or: hinge config set {pairs})")
+        return 0
+    if sug.doubtful and not a.force:
+        raise HingeError("not applied: this run may not be good form (see the notes above); "
+                         "use another run, or add --force to apply anyway")
+    from hinge.cli.cmd_logs import open_board
+
+    api = _config_set_api() is not None
+    with open_board(a, caller_restarts=api) as board:
+        cfg = apply(board, sug.values, restart=a.resume)
+    print("\nWritten to the board: " + ", ".join(f"{k}={cfg[k]:g}" for k in sug.values)
+          + (" (coaching restarted with them)." if a.resume else
+             ". They take effect when coaching restarts (reset the board, or use --resume)."))
+    return 0

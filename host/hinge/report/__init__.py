@@ -1,0 +1,1 @@
+"""The runner's report of a session log (terminal text, HTML, figures)."""

@@ -1,0 +1,188 @@
+"""`hinge replay`: capture parsing errors, --set, JSON lines, and engine identity."""
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from hinge.cli import cli
+from hinge.coach import replay
+from hinge.coach.capture import CaptureError, read_capture, to_raw, write_capture
+
+REPO = Path(__file__).resolve().parents[2]
+HINGE = [sys.executable, "-m", "hinge.cli"]
+
+
+def _good_capture(path, seconds=30, rate=100):
+    """Standing 5 s then a crude jog at 170 spm (enough for strides), sensor +z up, +x forward."""
+    n = int(seconds * rate)
+    t = np.round(np.arange(n) * 1000 / rate).astype(int)
+    ts = t / 1000.0
+    acc = np.zeros((n, 3))
+    gyr = np.zeros((n, 3))
+    acc[:, 2] = 1.0
+    run = ts >= 5
+    step_t = 60 / 170
+    ph = (ts % step_t) / step_t
+    f = np.where(ph < 0.4, 2.6 * np.sin(np.pi * ph / 0.4), 0.0)
+    lean = np.radians(8)
+    acc[run, 0] = -np.sin(lean) * f[run]
+    acc[run, 2] = np.cos(lean) * f[run]
+    fs = 170 / 120
+    yr = np.degrees(np.radians(6) * 2 * np.pi * fs * np.cos(2 * np.pi * fs * ts))
+    gyr[run, 2] = yr[run] * np.cos(lean)
+    gyr[run, 0] = -yr[run] * np.sin(lean)
+    write_capture(path, t, acc, gyr, ["synthetic jog for CLI tests"])
+    return path
+
+
+def _run(args):
+    return subprocess.run(HINGE + args, capture_output=True, text=True, cwd=REPO)
+
+
+def test_jsonl_strides_and_types(tmp_path):
+    cap = _good_capture(tmp_path / "c.csv")
+    p = _run(["replay", str(cap), "--jsonl", "--set", "mount_up=+z", "--set", "mount_forward=+x"])
+    assert p.returncode == 0, p.stderr
+    objs = [json.loads(line) for line in p.stdout.splitlines()]
+    strides = [o for o in objs if o["type"] == "stride"]
+    assert len(strides) >= 25
+    for s in strides:
+        assert set(s) >= {"t_ms", "lean_deg", "rotation_deg", "cadence_spm"}
+        assert isinstance(s["t_ms"], int)
+    run = [s for s in strides if s["activity"] == "running"]
+    assert abs(np.median([s["cadence_spm"] for s in run]) - 170) < 1.5
+    assert abs(np.median([s["lean_deg"] for s in run]) - 8) < 1.0
+    assert abs(np.median([s["rotation_deg"] for s in run]) - 12) < 1.5
+    # stamped at the stride's end, increasing
+    ts = [s["t_ms"] for s in strides]
+    assert ts == sorted(ts)
+
+
+def test_set_changes_thresholds_and_alerts(tmp_path):
+    cap = _good_capture(tmp_path / "c.csv", seconds=40)
+    base = ["replay", str(cap), "--jsonl", "--set", "mount_up=+z", "--set", "mount_forward=+x"]
+    p = _run(base)
+    assert not [ln for ln in p.stdout.splitlines() if '"alert"' in ln]
+    p = _run(base + ["--set", "lean_min_deg=12", "--set", "alert_after_s=5"])
+    alerts = [json.loads(ln) for ln in p.stdout.splitlines() if '"type":"alert"' in ln]
+    assert alerts and alerts[0]["reason"] == "upright"
+    p = _run(base + ["--set", "swivel_max_deg=5", "--set", "alert_after_s=5", "--set", "alert_repeat_s=10"])
+    alerts = [json.loads(ln) for ln in p.stdout.splitlines() if '"type":"alert"' in ln]
+    assert len(alerts) >= 2 and all(a["reason"] == "swivel" for a in alerts)
+    assert all(b["t_ms"] - a["t_ms"] >= 10000 for a, b in zip(alerts, alerts[1:]))
+
+
+@pytest.mark.parametrize("bad,msg", [
+    ("lean_min_deg=99", "lean_min_deg"),
+    ("nosuch=1", "unknown key"),
+    ("mount_up=+x", "perpendicular"),  # default forward is -z... +x/+x below
+    ("rate_hz", "KEY=VALUE"),
+])
+def test_bad_set_is_one_line_error(tmp_path, bad, msg):
+    cap = _good_capture(tmp_path / "c.csv", seconds=10)
+    extra = ["--set", "mount_forward=+x"] if bad.startswith("mount_up") else []
+    p = _run(["replay", str(cap), "--jsonl", "--set", bad] + extra)
+    assert p.returncode == 2
+    err = p.stderr.strip()
+    assert len(err.splitlines()) == 1 and msg in err, err
+
+
+@pytest.mark.parametrize("content,lineno,words", [
+    ("t_ms,ax_g,ay_g,az_g,gx_dps,gy_dps,gz_dps\n0,0,0,1,0,0,0\n10,0,0,1,0,0\n", 3, "expected 7 values"),
+    ("# c\nt_ms,ax_g,ay_g,az_g,gx_dps,gy_dps,gz_dps\n0,0,0,1,0,0,0\n10,0,zz,1,0,0,0\n", 4, "not a number"),
+    ("t_ms,ax_g,ay_g,az_g,gx_dps,gy_dps,gz_dps\n0,0,0,1,0,0,0\n10,0,0,1,0,0,0\n10,0,0,1,0,0,0\n", 4, "not after"),
+    ("time,a,b\n0,0,0\n", 1, "expected header"),
+    ("t_ms,ax_g,ay_g,az_g,gx_dps,gy_dps,gz_dps\n0,0,0,1,0,0,0\n10,nan,0,1,0,0,0\n", 3, "NaN"),
+    ("t_ms,ax_g,ay_g,az_g,gx_dps,gy_dps,gz_dps\n0,0,0,1,0,0,0\n10.5,0,0,1,0,0,0\n10.25,0,0,1,0,0,0\n", 4, "not after"),
+])
+def test_malformed_csv_names_the_line(tmp_path, content, lineno, words):
+    f = tmp_path / "bad.csv"
+    f.write_text(content)
+    with pytest.raises(CaptureError) as ei:
+        read_capture(f)
+    m = str(ei.value)
+    assert f":{lineno}:" in m and words in m and "\n" not in m
+    p = _run(["replay", str(f), "--jsonl"])
+    assert p.returncode == 2 and f":{lineno}:" in p.stderr and len(p.stderr.strip().splitlines()) == 1
+
+
+def test_rate_and_missing_file(tmp_path):
+    f = tmp_path / "slow.csv"
+    f.write_text("t_ms,ax_g,ay_g,az_g,gx_dps,gy_dps,gz_dps\n" + "".join(f"{i * 100},0,0,1,0,0,0\n" for i in range(20)))
+    with pytest.raises(CaptureError, match=r"10\.0 Hz outside"):
+        read_capture(f)
+    p = _run(["replay", str(tmp_path / "nope.csv")])
+    assert p.returncode == 2 and "no such file" in p.stderr
+
+
+def test_to_raw_saturates_like_the_chip(tmp_path):
+    cap = read_capture(_good_capture(tmp_path / "c.csv", seconds=3))
+    cap.acc_g[5] = [20.0, -20.0, 0.5]
+    cap.gyr_dps[6] = [5000.0, -5000.0, 100.0]
+    raw = to_raw(cap, 4096, 32800)
+    assert list(raw[5, 1:4]) == [32767, -32768, 2048]
+    assert list(raw[6, 4:7]) == [32767, -32768, 3280]
+    assert raw[0, 0] == 0 and raw[1, 0] == 160  # 10 ms in 1/16 ms
+
+
+def test_engines_identical_on_synthetic(tmp_path, mp_engine):
+    cap = _good_capture(tmp_path / "c.csv", seconds=40)
+    o = {"mount_up": "+z", "mount_forward": "+x", "lean_min_deg": 10, "alert_after_s": 5}
+    a = replay.replay(cap, o, engine="cpython").jsonl()
+    b = replay.replay(cap, o, engine=mp_engine).jsonl()
+    assert a == b and len(a) > 20
+    assert any('"alert"' in x for x in a)
+
+
+def test_cli_engines_print_the_same_bytes(tmp_path, mp_engine):
+    """`hinge replay --engine E`: each micropython build prints CPython's bytes (JSON lines, summary)."""
+    cap = _good_capture(tmp_path / "c.csv", seconds=40)
+    args = ["replay", str(cap), "--set", "mount_up=+z", "--set", "mount_forward=+x", "--set", "lean_min_deg=10",
+            "--set", "alert_after_s=5"]
+    for extra in (["--jsonl"], []):
+        ref = subprocess.run(HINGE + args + extra + ["--engine", "cpython"], capture_output=True, cwd=REPO)
+        got = subprocess.run(HINGE + args + extra + ["--engine", mp_engine], capture_output=True, cwd=REPO)
+        assert ref.returncode == got.returncode == 0, got.stderr
+        assert got.stdout == ref.stdout and ref.stdout.count(b"\n") > 8 and b"upright" in ref.stdout
+
+
+def test_engine_names(tmp_path):
+    cap = _good_capture(tmp_path / "c.csv", seconds=3)
+    with pytest.raises(ValueError, match="unknown engine 'micropython16': use cpython, micropython, micropython32"):
+        replay.replay(cap, engine="micropython16")
+    p = _run(["replay", str(cap), "--engine", "micropython16"])
+    assert p.returncode == 2 and "choose from 'cpython', 'micropython', 'micropython32'" in p.stderr
+
+
+def test_readable_summary(tmp_path):
+    cap = _good_capture(tmp_path / "c.csv", seconds=40)
+    p = _run(["replay", str(cap), "--set", "mount_up=+z", "--set", "mount_forward=+x", "--set", "lean_min_deg=10",
+              "--set", "alert_after_s=5"])
+    assert p.returncode == 0
+    assert "buzzes (what the runner felt)" in p.stdout and "upright" in p.stdout and "minute" in p.stdout
+
+
+def test_cli_main_returns_2_on_error(tmp_path, capsys):
+    assert cli.main(["replay", str(tmp_path / "missing.csv")]) == 2
+    assert "no such file" in capsys.readouterr().err
+
+
+def test_fractional_timestamps_and_bom_accepted(tmp_path):
+    """A 104 Hz logger stamps 9.615 ms apart (and may write a byte-order mark): replay keeps the
+    capture's own time to 1/16 ms, with no drift however long the capture."""
+    from hinge.coach.capture import read_capture, to_raw
+
+    n = 20000
+    t = np.arange(n) * (1000.0 / 104.0) + 0.123
+    lines = ["t_ms,ax_g,ay_g,az_g,gx_dps,gy_dps,gz_dps"] + [f"{x:.4f},0,0,1,0,0,0" for x in t]
+    f = tmp_path / "frac.csv"
+    f.write_bytes(("\ufeff" + "\n".join(lines) + "\n").encode("utf-8"))
+    cap = read_capture(f)
+    assert cap.t_ms.dtype == np.float64
+    assert abs(cap.rate_hz - 104.0) < 0.01
+    dt = to_raw(cap, 4096, 32800)[:, 0].astype(np.int64)
+    assert set(np.unique(dt[1:])) <= {153, 154}        # 9.615 ms = 153.85 / 16 ms
+    assert abs(dt.sum() / 16.0 - (t[-1] - t[0])) <= 1 / 32

@@ -1,0 +1,441 @@
+"""The detector on real third-party IMU recordings (``<real_dir>/README.md``), against references
+that do not use the detector's method (loaders, references and per-trial figures: ``hinge.dev.realdata``;
+``make bench`` prints the same figures).
+
+1. SisFall waist jog/walk (200 Hz): jogging cadence vs a spectral reference (trial median within
+   the issue's 1 spm), jogs classed running (>= 95 %); walks classed walking and never alerted, even
+   under the most alert-prone settings; walking cadence within 3 spm.
+2. mobgap lower-back walking (100 Hz): cadence per walking bout vs optical (Stereophoto) and
+   INDIP reference cadence; step events vs the reference foot contacts; per-stride timing vs the
+   reference contacts, held to the issue's cadence targets (or to the references' own
+   disagreement, where that is larger).
+3. x-io Fusion example (hand-held, ~100 Hz, jittery time stamps): the detector's gravity/tilt
+   estimate vs ``imufusion`` (the x-io AHRS), sample by sample; also bit-identity under micropython.
+
+Run ``pytest tests/system/test_real_data.py -s`` (or ``-rP``) to see the per-trial / per-bout tables; a
+failing trial prints its whole figure row. ``HINGE_ENGINES=cpython,micropython`` replays the
+SisFall and mobgap checks under more engines (default cpython).
+"""
+from __future__ import annotations
+
+import functools
+import json
+import subprocess
+import textwrap
+
+import numpy as np
+import pytest
+
+from hinge.coach import evaluate, replay
+from hinge.coach.capture import to_raw
+from hinge.common import devpath
+from hinge.dev import realdata as rd
+
+ENGINES = evaluate.accuracy_engines()
+SISFALL_MOUNT = rd.SISFALL_MOUNT
+MOBGAP_MOUNT = rd.MOBGAP_MOUNT
+XIO_MOUNT = rd.XIO_MOUNT
+
+# ---- 1. SisFall ------------------------------------------------------------------------
+# targets and their reasons: hinge.dev.realdata (JOG_CADENCE_TOL_SPM, WALK_RUNNING_MAX_PCT, ...)
+def _smooth(x, seconds, fs):
+    """Centred moving average (a low-pass with its first zero at 1/seconds Hz)."""
+    n = max(1, int(seconds * fs))
+    return np.convolve(np.asarray(x, dtype=np.float64), np.ones(n) / n, mode="same")
+
+
+def test_sisfall_forward_axis(real_dir):
+    """Which way is forward on the SisFall belt? Two independent physical arguments say +z.
+
+    Up is -y (the README: mean acc_y ~ -1 g, so +y points down). Then forward = +z makes
+    left = up x forward = (-y) x z = -x; forward = -z would make left = +x.
+
+    (a) Turns: walking/jogging around a curve at speed v with yaw rate w (about up, + = turning
+        left) needs a centripetal specific force v*w toward the centre, i.e. to the LEFT. So the
+        yaw rate and the left acceleration, both smoothed over a few strides (two 3-s moving averages,
+        which remove the per-stride sway), correlate positively. With
+        up = -y, yaw rate = -gyr_y; we find corr(-gyr_y, acc_x) < 0, i.e. left = -x -> forward = +z.
+        (Assumes the gyro shares the accelerometer's right-handed axes, as the README states.)
+    (b) Speed: pelvis/trunk forward lean grows from walking to jogging, and a forward pitch p puts
+        -sin(p) g on the forward axis. Every subject's mean acc_z is more negative jogging than
+        walking: what forward = +z predicts (forward = -z would mean leaning further BACK when
+        jogging). The standing-like offsets of -0.02..-0.46 g on z also have the sign of mobgap's
+        belt sensor, whose z is documented as forward (-0.24..-0.45 g).
+    """
+    fs = rd.SISFALL_RATE_HZ
+    corrs = []
+    for act in rd.SISFALL_ACTIVITIES:
+        for subj in rd.SISFALL_SUBJECTS:
+            cap = rd.sisfall_capture(real_dir, act, subj)
+            yaw = _smooth(_smooth(-cap.gyr_dps[:, 1], 3.0, fs), 3.0, fs)
+            ax = _smooth(_smooth(cap.acc_g[:, 0], 3.0, fs), 3.0, fs)
+            corrs.append(float(np.corrcoef(yaw, ax)[0, 1]))
+    print(f"\nSisFall corr(yaw rate about up, acc_x), 16 trials: {np.round(corrs, 2).tolist()}")
+    assert sum(c < 0 for c in corrs) >= 15, corrs
+    assert np.median(corrs) < -0.3, corrs
+    for subj in rd.SISFALL_SUBJECTS:
+        walk = np.mean([rd.sisfall_capture(real_dir, a, subj).acc_g[:, 2].mean() for a in ("D01", "D02")])
+        jog = np.mean([rd.sisfall_capture(real_dir, a, subj).acc_g[:, 2].mean() for a in ("D03", "D04")])
+        print(f"SisFall {subj}: mean acc_z walking {walk:+.3f} g, jogging {jog:+.3f} g")
+        assert jog < walk, (subj, walk, jog)
+
+
+def _row_fail(kind, r, misses):
+    return f"SisFall {r['trial']} ({kind}) [{r['engine']}] misses: {'; '.join(misses)}\n{json.dumps(r)}"
+
+
+def _print_trial(r):
+    print(f"\nSisFall {r['trial']} ({r['activity']}) [{r['engine']}]: ref {r['ref_spm']:6.1f} spm "
+          f"({r['ref_windows']} windows, range {r['ref_range_spm']}), detector {r['det_spm']:6.1f} "
+          f"(diff {r['diff_spm']:+5.2f}), {r['strides']} strides, class share after 5 s {r['class_share_pct']} %, "
+          f"running {r['running_strides']} ({r['running_pct']} %, longest {r['longest_running_ms']} ms), "
+          f"per-window median |err| {r['window_err_med_spm']} (max {r['window_err_max_spm']}), "
+          f"alerts {r['alerts']} / alert-prone {r['alerts_prone']}")
+
+
+JOG = [(a, s) for a in rd.SISFALL_JOGS for s in rd.SISFALL_SUBJECTS]
+WALK = [(a, s) for a in rd.SISFALL_WALKS for s in rd.SISFALL_SUBJECTS]
+
+
+@pytest.mark.parametrize("engine", ENGINES)
+@pytest.mark.parametrize("act,subj", JOG, ids=[f"{a}_{s}" for a, s in JOG])
+def test_sisfall_jog_cadence_and_running(real_dir, act, subj, engine):
+    """Jogs: trial median cadence within 1 spm of the reference, median per-window |error| within
+    3 spm, >= 95 % of the strides after 5 s classed running."""
+    r = rd.sisfall_trial(real_dir, act, subj, engine)
+    _print_trial(r)
+    assert r["ref_windows"] >= rd.MIN_REF_WINDOWS, f"reference: only {r['ref_windows']} 10-s windows where step and sway agree"
+    assert r["strides_after_settle"] >= 20, r
+    misses = rd.sisfall_cadence_misses(r) + rd.sisfall_activity_misses(r)
+    assert not misses, _row_fail("jog", r, misses)
+
+
+@pytest.mark.parametrize("engine", ENGINES)
+@pytest.mark.parametrize("act,subj", WALK, ids=[f"{a}_{s}" for a, s in WALK])
+def test_sisfall_walk_is_walking_and_never_alerted(real_dir, act, subj, engine):
+    """Walks: at most 2 % of strides called running (why: rd.WALK_RUNNING_MAX_PCT), and no alert,
+    neither under the default config nor under the most alert-prone one the config allows."""
+    r = rd.sisfall_trial(real_dir, act, subj, engine)
+    _print_trial(r)
+    assert r["strides"] >= 40, r
+    misses = rd.sisfall_activity_misses(r)
+    assert not misses, _row_fail("walk", r, misses)
+
+
+@pytest.mark.parametrize("engine", ENGINES)
+@pytest.mark.parametrize("act,subj", WALK, ids=[f"{a}_{s}" for a, s in WALK])
+def test_sisfall_walk_cadence(real_dir, act, subj, engine):
+    """Walking cadence: trial median within 3 spm of the reference, and per 10-s window (median
+    |error| over the trial's windows) within 3 spm. SA07's slow walk (82-98 spm) is the hardest gait
+    here: the low-passed vertical force peaks ~1.25-1.30 g at each step, has a second hump of
+    1.10-1.15 g ~200 ms later and stays at 0.96-0.98 g between steps; the detector must not
+    double-count it."""
+    r = rd.sisfall_trial(real_dir, act, subj, engine)
+    _print_trial(r)
+    assert r["ref_windows"] >= rd.MIN_REF_WINDOWS, f"reference: only {r['ref_windows']} 10-s windows where step and sway agree"
+    misses = rd.sisfall_cadence_misses(r)
+    assert not misses, _row_fail("walk", r, misses)
+
+
+@pytest.mark.parametrize("act,subj", [("D04", "SA07"), ("D01", "SA07")])
+def test_sisfall_micropython_engine_identical(real_dir, act, subj, mp_engine):
+    """The viper kernel under each unix-port micropython build gives the same events on real data."""
+    mp = rd.sisfall_replay(real_dir, act, subj, mp_engine)
+    cp = rd.sisfall_replay(real_dir, act, subj, "cpython")
+    assert mp.events == cp.events
+    assert len(mp.dicts("stride")) >= 50
+
+
+# ---- 2. mobgap lower-back walking vs optical / INDIP reference ---------------------------
+STRAIGHT_TOL_SPM = 3.0   # every straight-walk bout (Test5)
+BOUTS_MEDIAN_TOL_SPM = 5.0  # median over all bouts compared, per reference system
+
+
+@functools.cache
+def _mobgap_bout_table(real_dir, engine="cpython"):
+    """Per reference MicroWB bout: reference vs detector cadence (strides centred in the bout)."""
+    bouts = [b for b in rd.mobgap_bouts(real_dir) if b["level"] == "MicroWB"]
+    rows = []
+    for tr in rd.mobgap_trials(real_dir):
+        cap, strides = rd.mobgap_replay(real_dir, tr, engine)
+        mid, _, cad, run = rd.stride_arrays(strides, int(cap.t_ms[0]))
+        for b in bouts:
+            if (b["cohort"], b["participant"], b["test"], b["trial"]) != tr:
+                continue
+            assert b["imu_samples_in_trial"] == len(cap.t_ms), (tr, b["imu_samples_in_trial"], len(cap.t_ms))
+            ref = b["cadence_steps_per_min"]
+            sel = (mid >= b["start_s"]) & (mid <= b["end_s"])
+            n = int(sel.sum())
+            det = float(np.median(cad[sel])) if n else float("nan")
+            rows.append(dict(trial="_".join(tr), test=b["test"], system=b["system"], wb=b["wb_id"],
+                             start=b["start_s"], end=b["end_s"], turn=b["turning_flag"], ref=ref,
+                             expected=b["duration_s"] * ref / 120.0, n=n, det=det, err=det - ref,
+                             running=int(run[sel].sum())))
+    return rows
+
+
+def _print_bouts(rows, title):
+    print(f"\n{title}")
+    print(" trial                 system       wb  start-end (s)   turn  ref spm  strides exp/det  det spm   err")
+    for r in rows:
+        print(f" {r['trial']:<21} {r['system']:<11} {r['wb']:>3}  {r['start']:6.1f}-{r['end']:6.1f}  {r['turn']:>5}"
+              f"  {r['ref']:7.1f}  {r['expected']:7.1f}/{r['n']:<3d}  {r['det']:7.1f} {r['err']:+6.1f}")
+
+
+@pytest.mark.parametrize("engine", ENGINES)
+def test_mobgap_straight_walk_cadence(real_dir, engine):
+    """Test5 (short straight walks): every bout that holds >= 3 strides is found and within 3 spm."""
+    rows = [r for r in _mobgap_bout_table(real_dir, engine) if r["test"] == "Test5"]
+    _print_bouts(rows, "mobgap straight walks (Test5), detector strides centred inside each reference bout")
+    assert len(rows) >= 8
+    for r in rows:
+        assert r["running"] == 0, r
+        if r["expected"] >= 3.0:
+            assert r["n"] >= 3, f"detector found {r['n']} strides in a bout of {r['expected']:.1f}: {r}"
+        if r["n"] >= 3:
+            assert abs(r["err"]) <= STRAIGHT_TOL_SPM, r
+
+
+@pytest.mark.parametrize("engine", ENGINES)
+@pytest.mark.parametrize("system", ["Stereophoto", "INDIP"])
+def test_mobgap_bout_cadence(real_dir, system, engine):
+    """All bouts (straight walks + daily living, with turns): median |error| <= 5 spm per system.
+
+    Bouts where the detector reports fewer than 3 strides are not compared (its median would be
+    one or two strides); they are listed as misses, and at least half of the bouts that hold
+    3 strides must be compared.
+    """
+    rows = [r for r in _mobgap_bout_table(real_dir, engine) if r["system"] == system]
+    _print_bouts(rows, f"mobgap reference {system}: all MicroWB bouts")
+    used = [r for r in rows if r["n"] >= 3]
+    eligible = [r for r in rows if r["expected"] >= 3.0]
+    missed = [r for r in eligible if r["n"] < 3]
+    errs = np.abs([r["err"] for r in used])
+    daily = np.abs([r["err"] for r in used if r["test"] == "Test11"])
+    exp_total = sum(r["expected"] for r in eligible)
+    det_total = sum(r["n"] for r in eligible)
+    print(f" {system}: {len(used)} bouts compared, median |err| {np.median(errs):.1f} spm, max {errs.max():.1f}; "
+          f"daily-living (Test11) median |err| {np.median(daily):.1f} over {len(daily)}; "
+          f"{len(missed)} of {len(eligible)} bouts holding >= 3 strides got < 3 detector strides; "
+          f"stride yield {det_total}/{exp_total:.0f} = {100 * det_total / exp_total:.0f} %")
+    assert all(r["running"] == 0 for r in rows)
+    assert len(used) >= 8
+    assert len(used) >= 0.5 * len(eligible)
+    assert np.median(errs) <= BOUTS_MEDIAN_TOL_SPM, errs
+
+
+IC_WINDOW_S = rd.IC_WINDOW_S   # a detector step this close to a reference initial contact finds it
+STEP_RECALL_STRAIGHT = 0.90
+
+
+def test_mobgap_steps_vs_initial_contacts(real_dir):
+    """Step events vs the reference initial contacts (foot strikes).
+
+    The trigger fires on the rising low-passed vertical force, within ~0.1 s of the foot strike
+    (measured here: median latency -50..+50 ms per trial). Straight walks: >= 90 % of the reference
+    contacts found, and at most 5 % as many detector steps inside bouts that match no contact. Daily-living
+    recall is printed (slow, short, turning steps: known to be lower).
+    """
+    ics = rd.mobgap_initial_contacts(real_dir)
+    cfg = replay.load_config(MOBGAP_MOUNT)
+    lsb_g, lsb_k = replay.scales(cfg)
+    tot = {}
+    print("\nmobgap steps vs reference initial contacts (IC)")
+    print(" trial                 system       ICs  found  recall  extra steps in bouts  latency p50 ms")
+    for tr in rd.mobgap_trials(real_dir):
+        cap = rd.mobgap(real_dir, *tr)
+        _, steps = rd.feed_per_sample(to_raw(cap, lsb_g, lsb_k), cfg, lsb_g, lsb_k, int(cap.t_ms[0]))
+        steps_s = (steps - cap.t_ms[0]) / 1000.0
+        for system in ("Stereophoto", "INDIP"):
+            rows = [r for r in ics if (r["cohort"], r["participant"], r["test"], r["trial"]) == tr
+                    and r["system"] == system]
+            if not rows:
+                continue
+            ic = np.array(sorted(r["ic_time_s"] for r in rows))
+            lat = []
+            for t in ic:
+                m = steps_s[(steps_s >= t + IC_WINDOW_S[0]) & (steps_s <= t + IC_WINDOW_S[1])]
+                if len(m):
+                    lat.append(m[0] - t)
+            extra = 0
+            for wb in sorted({r["wb_id"] for r in rows}):
+                wic = np.array(sorted(r["ic_time_s"] for r in rows if r["wb_id"] == wb))
+                inb = steps_s[(steps_s >= wic[0] + IC_WINDOW_S[0]) & (steps_s <= wic[-1] + IC_WINDOW_S[1])]
+                extra += sum(1 for s in inb if not np.any((s >= wic + IC_WINDOW_S[0]) & (s <= wic + IC_WINDOW_S[1])))
+            key = (tr[2], system)
+            f, n, e = tot.get(key, (0, 0, 0))
+            tot[key] = (f + len(lat), n + len(ic), e + extra)
+            print(f" {'_'.join(tr):<21} {system:<11} {len(ic):4d}  {len(lat):5d}  {100 * len(lat) / len(ic):5.0f} %"
+                  f"  {extra:20d}  {1000 * np.median(lat) if lat else float('nan'):14.0f}")
+    for (test, system), (f, n, e) in sorted(tot.items()):
+        print(f" {test:<6} {system:<11}: {f}/{n} ICs found ({100 * f / n:.0f} %), {e} extra steps inside bouts")
+    for system in ("Stereophoto", "INDIP"):
+        f, n, e = tot[("Test5", system)]
+        assert f >= STEP_RECALL_STRAIGHT * n, (system, f, n)
+        assert e <= 0.05 * n, (system, e, n)
+
+
+MIN_TIMED_STRIDES = 10   # Test5: 5 straight walks x ~3-4 timed strides per system (16 / 12 today); fewer = matching broke
+
+
+@pytest.mark.parametrize("engine", ENGINES)
+@pytest.mark.xfail(strict=True, reason=(
+    "walking per-stride timing: the walking step fiducial is still the 4 Hz trigger's crossing, "
+    "~2 spm median / ~3.3 spm p90 from the optical and INDIP contacts on Test5 (the references "
+    "agree within 0.9 / 2.5); running strides are timed by the contact after a flight, walking "
+    "has none. A walking contact fiducial is the next step (the low-back metrics issue asks for "
+    "step timing on Mobilise-D against its reference contacts)"))
+def test_mobgap_stride_timing_vs_contacts(real_dir, engine):
+    """Per-stride timing on the straight walks (Test5): each reported stride whose two ends are
+    reference foot contacts (two contacts apart) gives cadence vs 120 / (contact interval).
+
+    Held to the issue's cadence targets (median |error| <= 1 spm, p90 <= 3 spm), or to the two
+    reference systems' own disagreement on the same strides (Stereophoto vs INDIP contacts), where
+    that is larger: no detector can be judged closer to a reference than the references are to
+    each other. Daily living (Test11: turns, short bouts, sitting) is printed, not judged.
+    """
+    t = rd.mobgap_stride_timing(real_dir, engine)
+    rows = rd.mobgap_timing_rows(real_dir, engine)
+    print(f"\nmobgap per-stride cadence vs reference contacts [{engine}]")
+    print(" trial                 system       wb     t (s)  det spm  ref spm    err")
+    for s in t["strides"]:
+        print(f" {s['trial']:<21} {s['system']:<11} {s['wb']:>3}  {s['t_s']:8.2f}  {s['det']:7.1f}  {s['ref']:7.1f}"
+              f"  {s['err']:+5.1f}")
+    for r in rows:
+        print(" " + json.dumps(r))
+    for r in rows:
+        if r["test"] == "Test5":
+            assert r["strides"] >= MIN_TIMED_STRIDES, r
+    misses = [f"{m}\n  {json.dumps(r)}" for r in rows for m in rd.mobgap_timing_misses(r)]
+    assert not misses, "mobgap straight-walk stride timing misses:\n" + "\n".join(misses)
+
+
+# ---- 3. x-io: tilt vs imufusion ------------------------------------------------------------
+# Bounds from what agreeing gravity filters achieve on this recording (68 % of it at rest, rotations
+# up to ~365 deg/s): imufusion (gain 0.5 = ~2 s accelerometer time constant) and a float
+# complementary filter at tau = 2 s agree within ~0.4 deg at p95; a 10 % gyro scale error already
+# gives ~5 deg p95, a flipped gyro axis ~30 deg. The worst moments (~10 deg) are a 5-s burst of fast
+# rotation (150-365 deg/s, |a| up to 1.55 g) at ~66-71 s where filter gains legitimately differ
+# (ours trusts the accelerometer with tau = 1 s); even imufusion with rejection and magnetometer
+# (the stored "advanced" columns) differs from its own simple mode by 6 deg there.
+TILT_MEDIAN_DEG = 0.5
+TILT_P95_DEG = 2.0
+TILT_MAX_DEG = 15.0
+TILT_QUIET_P99_DEG = 1.5   # samples with |gyro| < 50 deg/s
+
+
+_angle_deg = rd.angle_deg
+_xio_raw = rd.xio_raw
+_xio_detector_up = rd.xio_detector_up
+
+
+def _imufusion_up(real_dir):
+    pytest.importorskip("imufusion")
+    return rd.imufusion_up(real_dir)
+
+
+def _euler_up(roll_deg, pitch_deg):
+    """Up vector in the sensor frame from ZYX Euler roll/pitch (quaternion_to_euler, NWU/ENU):
+    R = Rz(yaw) Ry(pitch) Rx(roll) maps sensor -> earth, so up_sensor = R^T e_z."""
+    r = np.radians(roll_deg)
+    p = np.radians(pitch_deg)
+    return np.stack([-np.sin(p), np.sin(r) * np.cos(p), np.cos(r) * np.cos(p)], axis=1)
+
+
+def test_xio_tilt_matches_imufusion(real_dir):
+    cap, keep = rd.xio(real_dir)
+    g = _xio_detector_up(real_dir) / float(1 << 24)
+    ref = _imufusion_up(real_dir)
+    d_up = _angle_deg(g, ref)                                   # angle between the up vectors
+    tilt_det = np.degrees(np.arccos(np.clip(g[:, 2] / np.linalg.norm(g, axis=1), -1, 1)))
+    tilt_ref = np.degrees(np.arccos(np.clip(ref[:, 2], -1, 1)))
+    d_tilt = np.abs(tilt_det - tilt_ref)                        # tilt from the sensor z axis
+    # the stored "simple" Euler columns (fixed dt = 10 ms, so they differ a little at time gaps)
+    stored = rd.xio_reference(real_dir)
+    sroll = stored["simple_roll_deg"][keep]
+    spitch = stored["simple_pitch_deg"][keep]
+    d_conv = _angle_deg(ref, _euler_up(sroll, spitch))          # checks the Euler mapping itself
+    pitch = np.degrees(np.arctan2(-g[:, 0], np.hypot(g[:, 1], g[:, 2])))
+    roll = np.degrees(np.arctan2(g[:, 1], g[:, 2]))
+    d_pitch = np.abs(pitch - spitch)
+    d_roll = np.abs((roll - sroll + 180.0) % 360.0 - 180.0)
+    w = np.linalg.norm(cap.gyr_dps, axis=1)
+    quiet = w < 50.0
+    t = (cap.t_ms - cap.t_ms[0]) / 1000.0
+    worst = int(np.argmax(d_up))
+
+    def stats(x):
+        return f"median {np.median(x):5.2f}  p95 {np.percentile(x, 95):5.2f}  max {x.max():6.2f} deg"
+
+    print(f"\nx-io ({len(t)} samples, {t[-1]:.1f} s), detector vs imufusion (true dt):")
+    print(f"  up-vector angle      {stats(d_up)}")
+    print(f"  tilt-from-z diff     {stats(d_tilt)}")
+    print(f"  |gyro| < 50 deg/s    {stats(d_up[quiet])}  p99 {np.percentile(d_up[quiet], 99):.2f} ({quiet.sum()} samples)")
+    print(f"  |gyro| >= 150 deg/s  {stats(d_up[w >= 150])}  ({(w >= 150).sum()} samples)")
+    print(f"  vs stored simple: pitch {stats(d_pitch)}; roll {stats(d_roll)}")
+    print(f"  worst at t={t[worst]:.2f} s (|gyro| {w[max(0, worst - 100):worst + 1].max():.0f} deg/s in the "
+          f"second before); our imufusion vs stored simple: {stats(d_conv)}")
+    # the Euler convention mapping is right (our imufusion run vs the stored one, same filter)
+    assert np.median(d_conv) < 0.1
+    assert np.median(d_up) <= TILT_MEDIAN_DEG
+    assert np.percentile(d_up, 95) <= TILT_P95_DEG
+    assert d_up.max() <= TILT_MAX_DEG
+    assert np.percentile(d_up[quiet], 99) <= TILT_QUIET_P99_DEG
+    assert np.median(d_tilt) <= TILT_MEDIAN_DEG and np.percentile(d_tilt, 95) <= TILT_P95_DEG
+    for d in (d_pitch, d_roll):
+        assert np.median(d) <= TILT_MEDIAN_DEG and np.percentile(d, 95) <= 2 * TILT_P95_DEG
+
+
+_MP_UP_SCRIPT = textwrap.dedent("""\
+    # feeds raw samples one at a time; prints the gravity-up estimate (Q24) after each
+    import sys
+    from array import array
+    import config, detector, kernel
+    raw, lsb_g, lsb_k, t0, up, fwd = sys.argv[1:7]
+    det = detector.Detector(config.validate({"mount_up": up, "mount_forward": fwd}), int(lsb_g), int(lsb_k))
+    det.start(int(t0))
+    st = det.st
+    buf = array("h", bytes(14))
+    w = sys.stdout.write
+    with open(raw, "rb") as f:
+        while f.readinto(buf) == 14:
+            det.feed(buf, 1)
+            det.q.clear()
+            w("%d %d %d\\n" % (st[kernel.S_GF], st[kernel.S_GL], st[kernel.S_GU]))
+    """)
+
+
+def test_xio_tilt_micropython_identical(real_dir, tmp_path, micropython):
+    """The same per-sample gravity estimate, bit for bit, from the viper kernel under micropython."""
+    mp = micropython
+    cap, keep, cfg, lsb_g, lsb_k, raw = _xio_raw(real_dir)
+    rawf = tmp_path / "xio.bin"
+    rawf.write_bytes(raw.astype("<i2").tobytes())
+    script = tmp_path / "mp_up.py"
+    script.write_text(_MP_UP_SCRIPT)
+    p = subprocess.run([mp, "-X", "heapsize=256K", str(script), str(rawf), str(lsb_g), str(lsb_k),
+                        str(int(cap.t_ms[0])), XIO_MOUNT["mount_up"], XIO_MOUNT["mount_forward"]],
+                       capture_output=True, text=True, env=devpath.micropython_env(), timeout=120)
+    assert p.returncode == 0, p.stderr[-2000:]
+    got = np.array([[int(v) for v in ln.split()] for ln in p.stdout.splitlines()], dtype=np.int64)
+    want = _xio_detector_up(real_dir)
+    assert got.shape == want.shape
+    bad = np.nonzero(np.any(got != want, axis=1))[0]
+    assert bad.size == 0, f"first difference at sample {bad[0]}: mp {got[bad[0]]} vs cpython {want[bad[0]]}"
+
+
+def test_bench_real_rows(real_dir, capsys):
+    """`make bench` prints one JSON line per SisFall trial, per mobgap test/system and the x-io tilt,
+    each with its missed targets, and a readable table."""
+    from hinge.dev import bench
+
+    table = bench.bench_real("cpython")
+    rows = [json.loads(x) for x in capsys.readouterr().out.splitlines()]
+    sets = [r.get("set") for r in rows]
+    assert sets.count("sisfall") == 16 and sets.count("mobgap") == 4, sets
+    assert all(r["world"] == "real" for r in rows)
+    assert all("misses" in r for r in rows if r["set"] != "xio")
+    assert "SisFall" in table and "mobgap" in table and "x-io" in table
+    for r in rows:
+        if r["set"] == "sisfall":
+            assert r["misses"] == rd.sisfall_cadence_misses(r) + rd.sisfall_activity_misses(r)
