@@ -6,8 +6,8 @@ about them:
   firmware's keepalive timer (Ctrl-C) keeps it up; ``hinge capture`` (which connects with a soft
   reset) feeds it, and leaves a keepalive behind;
 * ``machine.lightsleep`` does not wake on the UART: a host's Ctrl-C that arrives while the board
-  light-sleeps is lost. On battery the firmware light-sleeps (and a host cannot get in); on USB
-  power (the pin map's ``usb_sense``) it stays awake and ``hinge`` connects.
+  light-sleeps is lost (a program that only light-sleeps cannot be interrupted). On USB power
+  (the pin map's ``usb_sense``) the firmware stays awake and ``hinge`` connects.
 
 Boards: the ``make_board`` fixture of test_cmd_live (the firmware on a pty, 20x real time).
 """
@@ -93,11 +93,20 @@ def test_capture_longer_than_the_watchdog_timeout(make_board, tmp_path, capsys):
 
 
 # ---- light sleep and the UART --------------------------------------------------------------------
-def test_ctrl_c_is_lost_while_the_board_light_sleeps_on_battery(make_board):
-    vb = make_board(usb=False)
-    wait_console(vb.link_path)
+SLEEPER = "import board\nwhile True:\n    board.{}(1000)\n"  # a program that sleeps all the time
+
+
+def test_ctrl_c_is_lost_while_the_board_light_sleeps(make_board):
+    # light sleep: the UART sleeps too, the Ctrl-C is lost and the host cannot get in
+    vb = make_board(main=SLEEPER.format("lightsleep"), scale=1, name="light")
+    time.sleep(0.5)
     with pytest.raises(transport.BoardError, match="no MicroPython REPL"):
         transport.connect(str(vb.link_path), timeout=1.5)
+    # sleep_ms (the CPU idles, the UART is awake): the Ctrl-C lands
+    vb = make_board(main=SLEEPER.format("sleep_ms"), scale=1, name="idle")
+    time.sleep(0.5)
+    with transport.connect(str(vb.link_path), timeout=5) as b:
+        assert b.eval_("__import__('vmachine').current().ctrl_c_lost") == 0
 
 
 @pytest.mark.mp32
@@ -139,3 +148,21 @@ def test_timer_runs_on_virtual_time_and_marks_a_feeding_timer_as_keepalive(tmp_p
         assert vmachine.VBoard(imu=None, state=path).wdt is None
     finally:
         vmachine.install(None)
+
+
+@pytest.mark.parametrize("usb", [False, True])
+def test_firmware_light_sleeps_on_battery_only(tmp_path, usb):
+    from hinge.sim.simulate import simulate
+    from hinge.virtual import vrun
+
+    sim = simulate("good_form", seed=1, minutes=0.5)
+    cap = vrun.Capture(sim.t_ms, sim.acc_g, sim.gyr_dps, [])
+    vr = vrun.run_firmware(cap, tmp_path, config={"version": 1}, extra={"usb": usb})
+    assert vr.returncode == 0, vr.stdout[-2000:]
+    end = next(m for m in vr.messages if m.startswith("virtual: end"))
+    slept = int(end.split("lightsleep_ms=")[1].split()[0])
+    now = int(end.split("now_ms=")[1].split()[0])
+    if usb:
+        assert slept == 0  # awake for the host's Ctrl-C
+    else:
+        assert slept > now // 2  # the battery's budget: asleep between FIFO reads
