@@ -198,6 +198,23 @@ def idle():
     machine.idle()
 
 
+_CLOCK_SET_YEAR = 2021  # logfmt.CLOCK_SET_YEAR: the RTC starts at 2000-01-01 on power-up; a later year was set
+
+
+def wall():
+    """The RTC's date and time for a log header: (year, month, day, hour, minute, second,
+    clock_set), UTC as every ``hinge`` command that connects sets it (``machine.RTC``; on the
+    virtual board its model, running on the virtual clock), or None when there is no RTC.
+    ``clock_set``: 1 when the RTC had been set since power-up (it reads 2000 until then).
+    In light sleep the RTC runs on the ESP32's slow clock (hardware/README.md: up to ~5 %
+    off on the internal RC oscillator), so the host aligns by cadence, not by this alone."""
+    try:
+        d = machine.RTC().datetime()  # (year, month, day, weekday, hour, minute, second, subsecond)
+    except (AttributeError, OSError):
+        return None
+    return (d[0], d[1], d[2], d[4], d[5], d[6], 1 if d[0] >= _CLOCK_SET_YEAR else 0)
+
+
 def battery_mv():
     """Battery voltage in mV from the VBAT divider."""
     v = pinmap()["vbat"]

@@ -53,7 +53,10 @@ _IDLE_MS = const(2000)       # no step for this long: standing
 _TO_RUN = const(2)           # strides with flight in a row before walking becomes running ...
 _TO_WALK = const(3)          # ... and without, before running becomes walking
 _CAL_MS = const(3000)        # stillness needed to calibrate
-_SIDE_MIN = const(2287)      # two steps' heading changes must differ by 2 deg (Q16 rad) to name feet
+_SIDE_MIN = const(2287)      # a gait's first stride names the feet if its two steps' heading changes
+#                              differ by 2 deg (Q16 rad); later strides by the leaky sum:
+_SIDE_EV = const(22877)      # ... a swap when it falls below -20 deg (Q16 rad; see _step)
+_SIDE_EV_MAX = const(411775) # ... held within 360 deg (a glitch's d of up to +-2 pi stays < 2**30)
 _YBUF = const(512)           # heading samples per stride (2.5 s at 200 Hz)
 _BIG = const(0x3FFFFFFF)
 _PI_Q16 = const(205887)      # pi in Q16 rad
@@ -167,7 +170,10 @@ class Detector:
         st[kernel.S_IDLE] = 0
         st[kernel.S_CALMS] = _CAL_MS
         st[kernel.S_STILL] = 0
-        st[kernel.S_CN] = 0
+        k = kernel.S_CN           # the stillness count and its sums (S_CAF..S_CGU follow S_CN)
+        while k <= kernel.S_CGU:
+            st[k] = 0
+            k += 1
         st[kernel.S_GU] = 1 << 24
         st[kernel.S_VLP] = kernel.ONE_G_Q16
         self._thresholds_reset()
@@ -182,7 +188,7 @@ class Detector:
         self.ft0 = 0
         self.k0 = 0
         self.te0 = t0_ms  # the stride's start: the trigger crossing rounded to the ms
-        self.n_wrong = 0  # strides in a row whose feet looked the wrong way round
+        self.foot_ev = 0  # evidence that the strides start on the right foot (Q16 rad, leaky sum)
         self.resync = 0   # 1: start the strides again at the next step
         self.strides = 0
         st[kernel.S_STEADY] = 0   # strides since the gait (re)started
@@ -287,7 +293,6 @@ class Detector:
         if self.k < 0 or t - last > kernel.STEP_MAX_MS:
             st[kernel.S_SYNC] = 0
             st[kernel.S_STEADY] = 0
-            self.n_wrong = 0
             self._stride_start(t, frac)
             return
         self.k += 1
@@ -301,20 +306,28 @@ class Detector:
             # Which foot: the pelvis turns with the swing leg (its hip goes forward with it),
             # so while the right foot stands and the left leg swings through, the heading turns
             # right (falls), and the other way on the left foot. A stride runs from a right
-            # foot strike, so its second step's heading change minus its first is positive.
-            # The difference of the two steps (not either alone) cancels a steady turn; a
-            # pelvis yaws +-3-10 deg a step, so the two differ by 12-40 deg, far above
-            # _SIDE_MIN. Two strides in a row the wrong way round (not one: the heading rate
-            # changes as a turn begins) start the strides one step later; at the gait's first
-            # stride one is enough (nothing was named yet).
+            # foot strike, so its second step's heading change minus its first (d) is positive.
+            # The difference of the two steps (not either alone) cancels a steady turn. Strides
+            # add their d to a leaky sum (about the last 8 strides): a pelvis that yaws +-3-10 deg
+            # a step gives d = 12-40 deg every stride, so a real swap takes the sum below
+            # -_SIDE_EV within one or two strides; a turn's start or end moves one stride's d by
+            # up to ~15 deg, and a runner whose pelvis hardly yaws gives d of +-5 deg at random
+            # (SisFall D03 SA02): neither reaches it. Then the strides start one step later.
+            # At the gait's first stride nothing is named yet: its own d decides.
             d = st[kernel.S_DPSI] - st[kernel.S_DPSP]
-            if d < -_SIDE_MIN:
-                self.n_wrong += 1
-            elif d > _SIDE_MIN:
-                self.n_wrong = 0
-            if self.n_wrong >= 2 or (self.n_wrong and st[kernel.S_STEADY] <= 1):
-                self.n_wrong = 0
-                self.resync = 1
+            if st[kernel.S_STEADY] <= 1:
+                ev = d
+                if d < -_SIDE_MIN:
+                    self.resync = 1
+                    ev = -d
+            else:
+                ev = self.foot_ev - (self.foot_ev >> 3) + d
+                if ev < -_SIDE_EV:
+                    self.resync = 1
+                    ev = -ev
+            if ev > _SIDE_EV_MAX:
+                ev = _SIDE_EV_MAX
+            self.foot_ev = ev
             self._stride_start(t, frac)
 
     def _thresholds_reset(self):

@@ -83,16 +83,22 @@ def list_sessions(root):
     return out
 
 
-def _wall():
+def wall_now():
+    """The RTC's date and time as the log header stores it: (year, month, day, hour, minute,
+    second, clock_set), or None. On the board ``time.localtime()`` reads the RTC, which the host
+    sets to UTC on every connection (``board.wall`` reads it through ``machine.RTC``, as the
+    virtual board models it); clock_set: the year says it was set since power-up."""
     try:
-        return time.localtime()
-    except Exception:
+        t = time.localtime()
+    except Exception:  # noqa: BLE001 - no clock: the header says unknown
         return None
+    return (t[0], t[1], t[2], t[3], t[4], t[5], 1 if t[0] >= logfmt.CLOCK_SET_YEAR else 0)
 
 
 class SessionLog:
     def __init__(
-        self, root, cfg, fw_version, imu_model, lsb_per_g, lsb_per_kdps, rate_hz, statvfs=None, clock_ms=None
+        self, root, cfg, fw_version, imu_model, lsb_per_g, lsb_per_kdps, rate_hz, statvfs=None, clock_ms=None,
+        wall=None
     ):
         self.ok = False  # True while the session log is being written
         self.error = None  # why logging stopped or paused (the last write error), if it did
@@ -109,6 +115,7 @@ class SessionLog:
             t0 = time.ticks_ms()
             clock_ms = lambda: time.ticks_diff(time.ticks_ms(), t0)  # noqa: E731
         self._clock = clock_ms
+        self._wall = wall  # the session's wall-clock start for the header (see wall_now); None: read it
         self._keep = cfg.get("log_keep_free_kib", 64)
         self._f = None
         self._rf = None
@@ -163,7 +170,7 @@ class SessionLog:
         except OSError:
             pass
         self._make_room()
-        wall = _wall()
+        wall = self._wall or wall_now()
         while self._f is None:
             try:
                 self._f = open(self._dir + "/" + self.name, "wb")

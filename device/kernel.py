@@ -96,7 +96,7 @@ S_ALF = const(53)       # accel low-pass (Q12 << 4) for the stillness test
 S_ALL = const(54)
 S_ALU = const(55)
 S_STAA = const(56)      # stillness: max |a - a_lp| per axis, Q12
-S_R0 = const(57)        # scratch: raw sample, sensor axes (6 slots)
+S_SPARE57 = const(57)   # (unused: 57-62; the sample is read straight from the buffer)
 S_CNMAX = const(63)     # cap on calibration sample count
 S_DTMAX = const(64)     # largest dt integrated (1/16 ms); bigger gaps are clamped (the clock keeps the full dt)
 S_NSAMP = const(65)     # samples seen (saturating), for diagnostics
@@ -233,6 +233,42 @@ def run(st: ptr32, buf: ptr16, i0: int, n: int, yb: ptr32) -> int:
     psi = (((st[S_PSI] + c30) & m31) - c30)
     cnt = (((st[S_N] + c30) & m31) - c30)
     bufn = (((st[S_BUFN] + c30) & m31) - c30)
+    # the stride's sums and extremes (written back on return; the detector resets them between calls)
+    sumF = (((st[S_SF] + c30) & m31) - c30)
+    sumL = (((st[S_SL] + c30) & m31) - c30)
+    sumU = (((st[S_SU] + c30) & m31) - c30)
+    pmin = (((st[S_PMIN] + c30) & m31) - c30)
+    pmax = (((st[S_PMAX] + c30) & m31) - c30)
+    rmin = (((st[S_RMIN] + c30) & m31) - c30)
+    rmax = (((st[S_RMAX] + c30) & m31) - c30)
+    # per-sample state followed across the call (written back on return)
+    per = ((st[S_PER] + c30) & m31) - c30
+    wpF = ((st[S_WPF] + c30) & m31) - c30
+    wpL = ((st[S_WPL] + c30) & m31) - c30
+    wpU = ((st[S_WPU] + c30) & m31) - c30
+    mF = ((st[S_CMF] + c30) & m31) - c30
+    mL = ((st[S_CML] + c30) & m31) - c30
+    mU = ((st[S_CMU] + c30) & m31) - c30
+    glF = ((st[S_GLF] + c30) & m31) - c30
+    glL = ((st[S_GLL] + c30) & m31) - c30
+    glU = ((st[S_GLU] + c30) & m31) - c30
+    alF = ((st[S_ALF] + c30) & m31) - c30
+    alL = ((st[S_ALL] + c30) & m31) - c30
+    alU = ((st[S_ALU] + c30) & m31) - c30
+    pvp = ((st[S_PVP] + c30) & m31) - c30
+    nsamp = ((st[S_NSAMP] + c30) & m31) - c30
+    # set by the detector between calls (read-only here)
+    last = ((st[S_LAST] + c30) & m31) - c30
+    sync = ((st[S_SYNC] + c30) & m31) - c30
+    syncms = ((st[S_SYNCMS] + c30) & m31) - c30
+    hi0 = ((st[S_HI] + c30) & m31) - c30
+    lo0 = ((st[S_LO] + c30) & m31) - c30
+    refr = ((st[S_REFR] + c30) & m31) - c30
+    idlems = ((st[S_IDLEMS] + c30) & m31) - c30
+    # stillness limits (read-only here): |a|^2 (Q20 g^2), gyro (raw, as Q4), accel (Q12, as Q4)
+    sta = (((st[S_STA] + c30) & m31) - c30)
+    stw = (((st[S_STW] + c30) & m31) - c30) << 4
+    staa = (((st[S_STAA] + c30) & m31) - c30) << 4
     i = i0
     evt = 0
     while i < n:
@@ -250,18 +286,16 @@ def run(st: ptr32, buf: ptr16, i0: int, n: int, yb: ptr32) -> int:
         dtc = dt
         if dtc > 800:
             dtc = 800
-        k = 0
-        while k < 6:
-            v = int(buf[p + 1 + k])
-            st[S_R0 + k] = ((v & 0xFFFF) ^ 0x8000) - 0x8000
-            k += 1
-        # mount mapping to the body frame, accel to Q12 g
-        aF = ((((st[S_R0 + fi] + c30) & m31) - c30) * fs * am) >> 13
-        aL = ((((st[S_R0 + li] + c30) & m31) - c30) * ls * am) >> 13
-        aU = ((((st[S_R0 + ui] + c30) & m31) - c30) * us * am) >> 13
-        rF = (((st[S_R0 + 3 + fi] + c30) & m31) - c30) * fs
-        rL = (((st[S_R0 + 3 + li] + c30) & m31) - c30) * ls
-        rU = (((st[S_R0 + 3 + ui] + c30) & m31) - c30) * us
+        # mount mapping to the body frame (each body axis reads its sensor axis straight from the
+        # buffer, sign-extended from 16 bits), accel to Q12 g
+        p += 1
+        aF = (((((int(buf[p + fi]) & 0xFFFF) ^ 0x8000) - 0x8000) * fs * am) >> 13)
+        aL = (((((int(buf[p + li]) & 0xFFFF) ^ 0x8000) - 0x8000) * ls * am) >> 13)
+        aU = (((((int(buf[p + ui]) & 0xFFFF) ^ 0x8000) - 0x8000) * us * am) >> 13)
+        p += 3
+        rF = ((((int(buf[p + fi]) & 0xFFFF) ^ 0x8000) - 0x8000) * fs)
+        rL = ((((int(buf[p + li]) & 0xFFFF) ^ 0x8000) - 0x8000) * ls)
+        rU = ((((int(buf[p + ui]) & 0xFFFF) ^ 0x8000) - 0x8000) * us)
         if (((st[S_INIT] + c30) & m31) - c30):
             # first sample: g along it, scaled below 1 g per axis (a session may start mid-run
             # on a 3-16 g impact: its direction is a fair first guess, its size is not)
@@ -302,7 +336,6 @@ def run(st: ptr32, buf: ptr16, i0: int, n: int, yb: ptr32) -> int:
         # bus, FIFO overflows) the missing time gets the mean of the last and this rate: the
         # pelvis's rate is smooth over 0.1-0.25 s, and dropping that rotation would tilt g by
         # several degrees per gap at 100 deg/s. Gaps are bridged up to dtmax (250 ms).
-        per = ((st[S_PER] + c30) & m31) - c30
         if per <= 0:
             per = dt
         if dt <= per + (per >> 1):
@@ -314,13 +347,12 @@ def run(st: ptr32, buf: ptr16, i0: int, n: int, yb: ptr32) -> int:
                 per = 800
         else:
             gap = dt - per
-            tF = ((wF * per + 2048) >> 12) + ((((wF + (((st[S_WPF] + c30) & m31) - c30)) >> 4) * gap + 256) >> 9)
-            tL = ((wL * per + 2048) >> 12) + ((((wL + (((st[S_WPL] + c30) & m31) - c30)) >> 4) * gap + 256) >> 9)
-            tU = ((wU * per + 2048) >> 12) + ((((wU + (((st[S_WPU] + c30) & m31) - c30)) >> 4) * gap + 256) >> 9)
-        st[S_PER] = per
-        st[S_WPF] = wF
-        st[S_WPL] = wL
-        st[S_WPU] = wU
+            tF = ((wF * per + 2048) >> 12) + ((((wF + wpF) >> 4) * gap + 256) >> 9)
+            tL = ((wL * per + 2048) >> 12) + ((((wL + wpL) >> 4) * gap + 256) >> 9)
+            tU = ((wU * per + 2048) >> 12) + ((((wU + wpU) >> 4) * gap + 256) >> 9)
+        wpF = wF
+        wpL = wL
+        wpU = wU
         if tF > 32767:
             tF = 32767
         if tF < -32767:
@@ -382,9 +414,6 @@ def run(st: ptr32, buf: ptr16, i0: int, n: int, yb: ptr32) -> int:
         if hU < -16384:
             hU = -16384
         # the correction being applied turns with the body, as g does (fixed in the world)
-        mF = ((st[S_CMF] + c30) & m31) - c30
-        mL = ((st[S_CML] + c30) & m31) - c30
-        mU = ((st[S_CMU] + c30) & m31) - c30
         xF = mF
         xL = mL
         mF -= ((tL * mU - tU * xL + 32768) >> 16)
@@ -404,9 +433,6 @@ def run(st: ptr32, buf: ptr16, i0: int, n: int, yb: ptr32) -> int:
             mU = 8192
         if mU < -8192:
             mU = -8192
-        st[S_CMF] = mF
-        st[S_CML] = mL
-        st[S_CMU] = mU
         # vertical specific force (Q12 g) and the perpendicular accel error
         pv = ((aF * hF) >> 14) + ((aL * hL) >> 14) + ((aU * hU) >> 14)
         if pv > 32767:
@@ -437,38 +463,62 @@ def run(st: ptr32, buf: ptr16, i0: int, n: int, yb: ptr32) -> int:
         # pelvis sways toward the stance foot), which the pelvis's yaw at that step's end would
         # turn into a forward error. Sums are clamped to +-2**22 and shifted to 15 bits before
         # the product (< 2**30).
-        j = 0
-        while j < 8:
-            o = S_CA + j
-            sF = ((st[o] + c30) & m31) - c30
-            sL = ((st[o + 1] + c30) & m31) - c30
-            sU = ((st[o + 2] + c30) & m31) - c30
-            xF = sF >> 7
-            xL = sL >> 7
-            xU = sU >> 7
-            sF += cF - (((tL * xU + 256) >> 9) - ((tU * xL + 256) >> 9))
-            sL += cL - (((tU * xF + 256) >> 9) - ((tF * xU + 256) >> 9))
-            sU += cU - (((tF * xL + 256) >> 9) - ((tL * xF + 256) >> 9))
-            if sF > 0x3FFFFF:
-                sF = 0x3FFFFF
-            if sF < -0x3FFFFF:
-                sF = -0x3FFFFF
-            if sL > 0x3FFFFF:
-                sL = 0x3FFFFF
-            if sL < -0x3FFFFF:
-                sL = -0x3FFFFF
-            if sU > 0x3FFFFF:
-                sU = 0x3FFFFF
-            if sU < -0x3FFFFF:
-                sU = -0x3FFFFF
-            st[o] = sF
-            st[o + 1] = sL
-            st[o + 2] = sU
-            k = ((st[o + 3] + c30) & m31) - c30
-            if k < 0x3FFFFFF:
-                st[o + 3] = k + 1
-            j += 4
-        if st[S_SYNC] and t - (((st[S_LAST] + c30) & m31) - c30) < (((st[S_SYNCMS] + c30) & m31) - c30):
+        # (the two sums written out: a computed slot index costs more than the arithmetic)
+        sF = ((st[S_CA] + c30) & m31) - c30
+        sL = ((st[S_CA + 1] + c30) & m31) - c30
+        sU = ((st[S_CA + 2] + c30) & m31) - c30
+        xF = sF >> 7
+        xL = sL >> 7
+        xU = sU >> 7
+        sF += cF - (((tL * xU + 256) >> 9) - ((tU * xL + 256) >> 9))
+        sL += cL - (((tU * xF + 256) >> 9) - ((tF * xU + 256) >> 9))
+        sU += cU - (((tF * xL + 256) >> 9) - ((tL * xF + 256) >> 9))
+        if sF > 0x3FFFFF:
+            sF = 0x3FFFFF
+        if sF < -0x3FFFFF:
+            sF = -0x3FFFFF
+        if sL > 0x3FFFFF:
+            sL = 0x3FFFFF
+        if sL < -0x3FFFFF:
+            sL = -0x3FFFFF
+        if sU > 0x3FFFFF:
+            sU = 0x3FFFFF
+        if sU < -0x3FFFFF:
+            sU = -0x3FFFFF
+        st[S_CA] = sF
+        st[S_CA + 1] = sL
+        st[S_CA + 2] = sU
+        k = ((st[S_CA + 3] + c30) & m31) - c30
+        if k < 0x3FFFFFF:
+            st[S_CA + 3] = k + 1
+        sF = ((st[S_CB] + c30) & m31) - c30
+        sL = ((st[S_CB + 1] + c30) & m31) - c30
+        sU = ((st[S_CB + 2] + c30) & m31) - c30
+        xF = sF >> 7
+        xL = sL >> 7
+        xU = sU >> 7
+        sF += cF - (((tL * xU + 256) >> 9) - ((tU * xL + 256) >> 9))
+        sL += cL - (((tU * xF + 256) >> 9) - ((tF * xU + 256) >> 9))
+        sU += cU - (((tF * xL + 256) >> 9) - ((tL * xF + 256) >> 9))
+        if sF > 0x3FFFFF:
+            sF = 0x3FFFFF
+        if sF < -0x3FFFFF:
+            sF = -0x3FFFFF
+        if sL > 0x3FFFFF:
+            sL = 0x3FFFFF
+        if sL < -0x3FFFFF:
+            sL = -0x3FFFFF
+        if sU > 0x3FFFFF:
+            sU = 0x3FFFFF
+        if sU < -0x3FFFFF:
+            sU = -0x3FFFFF
+        st[S_CB] = sF
+        st[S_CB + 1] = sL
+        st[S_CB + 2] = sU
+        k = ((st[S_CB + 3] + c30) & m31) - c30
+        if k < 0x3FFFFFF:
+            st[S_CB + 3] = k + 1
+        if sync and t - last < syncms:
             # stepping: correct with the last step's mean error. Within a step the ground
             # force brakes then pushes (zero net at steady speed) while the vertical force
             # peaks; correcting sample by sample would correlate the two and bias the lean.
@@ -516,17 +566,17 @@ def run(st: ptr32, buf: ptr16, i0: int, n: int, yb: ptr32) -> int:
         if cnt < bufn:
             yb[cnt] = psi
             cnt += 1
-            st[S_SF] = ((st[S_SF] + c30) & m31) - c30 + hF
-            st[S_SL] = ((st[S_SL] + c30) & m31) - c30 + hL
-            st[S_SU] = ((st[S_SU] + c30) & m31) - c30 + hU
-        if vlp < (((st[S_PMIN] + c30) & m31) - c30):
-            st[S_PMIN] = vlp
-        if vlp > (((st[S_PMAX] + c30) & m31) - c30):
-            st[S_PMAX] = vlp
-        if hL < (((st[S_RMIN] + c30) & m31) - c30):
-            st[S_RMIN] = hL
-        if hL > (((st[S_RMAX] + c30) & m31) - c30):
-            st[S_RMAX] = hL
+            sumF += hF
+            sumL += hL
+            sumU += hU
+        if vlp < pmin:
+            pmin = vlp
+        if vlp > pmax:
+            pmax = vlp
+        if hL < rmin:
+            rmin = hL
+        if hL > rmax:
+            rmax = hL
         # stillness: |a| ~ 1 g, and accel and gyro steady around their short-term means
         aq = aF >> 2
         m2 = aq * aq
@@ -538,36 +588,34 @@ def run(st: ptr32, buf: ptr16, i0: int, n: int, yb: ptr32) -> int:
         if m2 < 0:
             m2 = -m2
         still = 1
-        if m2 > (((st[S_STA] + c30) & m31) - c30):
+        if m2 > sta:
             still = 0
-        k = 0
-        while k < 3:
-            if k == 0:
-                gr = rF
-                ar = aF
-            elif k == 1:
-                gr = rL
-                ar = aL
-            else:
-                gr = rU
-                ar = aU
-            glp = (((st[S_GLF + k] + c30) & m31) - c30)
-            glp += ((gr << 4) - glp) >> 3
-            st[S_GLF + k] = glp
-            x = (gr << 4) - glp
-            if x < 0:
-                x = -x
-            if x > ((((st[S_STW] + c30) & m31) - c30) << 4):
-                still = 0
-            alp = (((st[S_ALF + k] + c30) & m31) - c30)
-            alp += ((ar << 4) - alp) >> 3
-            st[S_ALF + k] = alp
-            x = (ar << 4) - alp
-            if x < 0:
-                x = -x
-            if x > ((((st[S_STAA] + c30) & m31) - c30) << 4):
-                still = 0
-            k += 1
+        # each axis: its low-pass (Q4, ~8 samples) follows always; still while every axis stays
+        # near it (written out per axis: a computed slot index costs more than the test)
+        glF += ((rF << 4) - glF) >> 3
+        x = (rF << 4) - glF
+        if x > stw or -x > stw:
+            still = 0
+        glL += ((rL << 4) - glL) >> 3
+        x = (rL << 4) - glL
+        if x > stw or -x > stw:
+            still = 0
+        glU += ((rU << 4) - glU) >> 3
+        x = (rU << 4) - glU
+        if x > stw or -x > stw:
+            still = 0
+        alF += ((aF << 4) - alF) >> 3
+        x = (aF << 4) - alF
+        if x > staa or -x > staa:
+            still = 0
+        alL += ((aL << 4) - alL) >> 3
+        x = (aL << 4) - alL
+        if x > staa or -x > staa:
+            still = 0
+        alU += ((aU << 4) - alU) >> 3
+        x = (aU << 4) - alU
+        if x > staa or -x > staa:
+            still = 0
         if still:
             sm = (((st[S_STILL] + c30) & m31) - c30) + dms
             if sm > 0x3FFFFFF:
@@ -604,7 +652,8 @@ def run(st: ptr32, buf: ptr16, i0: int, n: int, yb: ptr32) -> int:
             calms = (((st[S_CALMS] + c30) & m31) - c30)
             if calms > 0 and sm >= calms and sm - dms < calms:
                 evt = evt | EVT_STILL
-        else:
+        elif st[S_STILL] or st[S_CN]:
+            # moving: forget the stillness (the sums are zero whenever the count is)
             st[S_STILL] = 0
             st[S_CN] = 0
             st[S_CAF] = 0
@@ -625,7 +674,7 @@ def run(st: ptr32, buf: ptr16, i0: int, n: int, yb: ptr32) -> int:
             st[S_TCOK] = 1
             if per <= _ONSET_PER:
                 st[S_C2] = 1
-            k = ((st[S_PVP] + c30) & m31) - c30
+            k = pvp
             if pv > k:
                 st[S_TCB] = ((pv - _CONTACT_Q12) * dt) // (pv - k) - tq
             else:
@@ -634,7 +683,7 @@ def run(st: ptr32, buf: ptr16, i0: int, n: int, yb: ptr32) -> int:
             # the 1 g crossing (same sample or later): move the contact back by the time from
             # 0.5 g to 1 g, i.e. to where the rise extends to 0 g
             st[S_C2] = 0
-            k = ((st[S_PVP] + c30) & m31) - c30
+            k = pvp
             x = -tq
             if pv > k:
                 x = ((pv - _CONTACT2_Q12) * dt) // (pv - k) - tq
@@ -647,34 +696,33 @@ def run(st: ptr32, buf: ptr16, i0: int, n: int, yb: ptr32) -> int:
                 # before contact (the trunk's force creeps up over ~100 ms); no onset this step
                 st[S_TCOK] = 0
             st[S_TCB] = (((st[S_TCB] + c30) & m31) - c30) + x
-        st[S_PVP] = pv
+        pvp = pv
         # step trigger: Schmitt on the low-passed vertical force
         if (((st[S_TRIG] + c30) & m31) - c30):
-            if vlp < (((st[S_LO] + c30) & m31) - c30):
+            if vlp < lo0:
                 st[S_TRIG] = 0
-        elif vlp > (((st[S_HI] + c30) & m31) - c30):
+        elif vlp > hi0:
             st[S_TRIG] = 1
-            k = t - (((st[S_LAST] + c30) & m31) - c30)
+            k = t - last
             # a flight and a new contact since the last step prove a new step, refractory or
             # not (a second force hump has no flight before it); two contacts are >= 250 ms apart
             if k >= REFR_MS and (((st[S_FLY] + c30) & m31) - c30) >= _FLY_MS:
-                if (((st[S_TC] + c30) & m31) - c30) > (((st[S_LAST] + c30) & m31) - c30):
+                if (((st[S_TC] + c30) & m31) - c30) > last:
                     k = 0x3FFFFFF
-            if k >= (((st[S_REFR] + c30) & m31) - c30):
+            if k >= refr:
                 evt = evt | EVT_STEP
                 # when, within this sample, vlp crossed the threshold (linear): that many
                 # 1/16 ms before this sample, which itself lies tq/16 ms after the whole ms t
-                hi = ((st[S_HI] + c30) & m31) - c30
+                hi = hi0
                 if vlp > vprev:
                     st[S_TFRAC] = ((vlp - hi) * dt) // (vlp - vprev) - tq
                 else:
                     st[S_TFRAC] = -tq
-        if (((st[S_IDLE] + c30) & m31) - c30) and t - (((st[S_LAST] + c30) & m31) - c30) > (((st[S_IDLEMS] + c30) & m31) - c30):
+        if (((st[S_IDLE] + c30) & m31) - c30) and t - last > idlems:
             st[S_IDLE] = 0
             evt = evt | EVT_IDLE
-        ns = (((st[S_NSAMP] + c30) & m31) - c30)
-        if ns < 0x3FFFFFFF:
-            st[S_NSAMP] = ns + 1
+        if nsamp < 0x3FFFFFFF:
+            nsamp += 1
         i += 1
         if evt:
             break
@@ -686,6 +734,28 @@ def run(st: ptr32, buf: ptr16, i0: int, n: int, yb: ptr32) -> int:
     st[S_TQ] = tq
     st[S_PSI] = psi
     st[S_N] = cnt
+    st[S_SF] = sumF
+    st[S_SL] = sumL
+    st[S_SU] = sumU
+    st[S_PMIN] = pmin
+    st[S_PMAX] = pmax
+    st[S_RMIN] = rmin
+    st[S_RMAX] = rmax
+    st[S_PER] = per
+    st[S_WPF] = wpF
+    st[S_WPL] = wpL
+    st[S_WPU] = wpU
+    st[S_CMF] = mF
+    st[S_CML] = mL
+    st[S_CMU] = mU
+    st[S_GLF] = glF
+    st[S_GLL] = glL
+    st[S_GLU] = glU
+    st[S_ALF] = alF
+    st[S_ALL] = alL
+    st[S_ALU] = alU
+    st[S_PVP] = pvp
+    st[S_NSAMP] = nsamp
     st[S_EVT] = evt
     return i
 

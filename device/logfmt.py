@@ -15,8 +15,12 @@ File header (session ``Snnnn.hlg`` and raw capture ``Snnnn.raw``, same layout)::
     12   4     lsb_per_g        accelerometer counts per g
     16   4     lsb_per_kdps     gyro counts per 1000 deg/s
     20   4     rate             IMU output rate, milli-Hz
-    24   2+5   wall clock at session start: year, month, day, hour, minute, second
-               (year 0 = unknown; the ESP32 RTC is unset after a cold boot: it says 2000)
+    24   2+5   wall clock at session start, UTC (the host sets the board's RTC from the
+               laptop's clock on every connection): year (bits 0-14), clock-set flag (bit 15),
+               month, day, hour, minute, second. Year 0 = unknown. The flag is 1 when the
+               RTC had been set since power-up (a cold boot starts it at 2000-01-01, so a
+               year past CLOCK_SET_YEAR can only come from a set); headers written before
+               the flag existed have 0 there and decode the same way otherwise
     31   1+n   firmware version (UTF-8)
     .    1+n   IMU model (UTF-8)
     .    2+n   meta JSON: the validated config (session log); mount and ranges (raw)
@@ -81,6 +85,8 @@ BLK_CRC = const(2)
 PAY_END = const(254)  # BLOCK_MAX - BLK_CRC: records end before this offset
 PAY_MAX = const(244)  # PAY_END - BLK_HDR
 FIXED_HDR = const(31)  # file header bytes before the strings
+WALL_SET = const(0x8000)  # header year field: the clock-set flag (bit 15; years < 32768)
+CLOCK_SET_YEAR = const(2021)  # an RTC that reads this year or later was set (power-up: 2000-01-01)
 SHORT_LEN = const(5)
 LONG_MAX = const(36)  # tag + 7 varints of at most 5 bytes
 RAW_SAMPLE = const(14)  # 7 int16
@@ -278,7 +284,8 @@ def session_of(name):
 def header(magic, session, lsb_per_g, lsb_per_kdps, rate_hz, wall, fw, imu, meta):
     """The file header as bytes (allocates; once per file).
 
-    ``wall``: (year, month, day, hour, minute, second, ...) or None; ``meta``: JSON text.
+    ``wall``: (year, month, day, hour, minute, second, clock_set) in UTC or None (unknown);
+    ``clock_set`` is 1 when the RTC had been set since power-up; ``meta``: JSON text.
     """
     fw = fw.encode()[:255]
     imu = imu.encode()[:255]
@@ -295,7 +302,7 @@ def header(magic, session, lsb_per_g, lsb_per_kdps, rate_hz, wall, fw, imu, meta
     _u(h, 16, lsb_per_kdps, 4)
     _u(h, 20, int(rate_hz * 1000 + 0.5), 4)
     if wall:
-        _u(h, 24, wall[0], 2)
+        _u(h, 24, (wall[0] & 0x7FFF) | (WALL_SET if len(wall) > 6 and wall[6] else 0), 2)
         for i in range(1, 6):
             h[25 + i] = wall[i]
     p = FIXED_HDR

@@ -158,7 +158,7 @@ class App:
         self.det.start(0)
         self.t_start = board.ticks_ms()
         self.log = flashlog.SessionLog(self.root, cfg, FW_VERSION, d.model, d.lsb_per_g, d.lsb_per_kdps,
-                                       d.rate_hz, clock_ms=self.det.now)
+                                       d.rate_hz, clock_ms=self.det.now, wall=board.wall())
         self.raw_on = 1 if cfg["raw_capture_s"] > 0 else 0
         if self.cfg_status != "ok":
             self.own_event(events.EV_FAULT, events.FAULT_CONFIG_FALLBACK,

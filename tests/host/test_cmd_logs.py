@@ -40,7 +40,8 @@ def logs(tmp_path_factory, board_engine):
     cfg = {"version": 1, "mount_up": sim.truth["mount_up"], "mount_forward": sim.truth["mount_forward"],
            "raw_capture_s": 40}
     with default_engine(board_engine):
-        vr = vrun.run_firmware(cap, d, config=cfg)
+        # the board's RTC set (as every hinge connection sets it): 2026-06-14 07:30:00 UTC
+        vr = vrun.run_firmware(cap, d, config=cfg, extra={"rtc": 1781422200})
     assert vr.returncode == 0, vr.stdout[-2000:]
     files = {f.name: f.read_bytes() for f in (d / "flash" / "logs").glob("S*.*")}
     assert set(files) == {"S0001.hlg", "S0001.raw"}
@@ -168,7 +169,7 @@ def test_list(vb, logs, dest, capsys):
         files = cmd_logs.list_logs(b)
     assert [(f.name, f.size, f.kind, f.session) for f in files] == [
         ("S0001.hlg", len(logs["S0001.hlg"]), "hlg", 1), ("S0001.raw", len(logs["S0001.raw"]), "raw", 1)]
-    assert files[0].start and files[0].start[:2] == "20"  # the unix port's clock is set
+    assert files[0].start and files[0].start[:13] == "2026-06-14 07"  # the board's clock was set
     assert run_cli("--port", str(vb.link_path), "logs", "list", "--dir", str(dest)) == 0
     out, err = capsys.readouterr()
     assert "S0001" in out and "KiB" in out and files[0].start in out and "LAST" not in out

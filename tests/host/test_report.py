@@ -18,6 +18,7 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+from cliutil import one_error_line, run_cli
 from matplotlib.lines import Line2D
 from PIL import Image
 
@@ -60,16 +61,6 @@ def mixed(runs):
 @pytest.fixture(scope="module")
 def good(runs):
     return report.analyse(report.load(runs["good"]), runs["good"])
-
-
-def run_cli(*argv):
-    return cli.main([str(x) for x in argv])
-
-
-def one_error_line(capsys) -> str:
-    lines = capsys.readouterr().err.strip().splitlines()
-    assert len(lines) == 1, lines
-    return lines[0]
 
 
 # ---- analysis --------------------------------------------------------------------------------

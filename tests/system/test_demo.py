@@ -34,6 +34,16 @@ def test_demo_journey(tmp_path, board_engine):
     assert html.exists() and html.stat().st_size > 50_000
     assert "data:image/png;base64," in html.read_text()
     assert f"The report: {html}" in text
+    # the board's clock was set at every connection; the simulated watch's FIT lines up with the log
+    # (its clock journey.WATCH_BEHIND_S behind the laptop's), and the report has the watch's section
+    from hinge.demo import journey
+
+    # (plus the seconds of the run the board spends booting before its session starts: at --speed 30
+    # a tenth of a second of start-up is 3 s of the simulated run)
+    m = re.search(r"board clock ([\d.]+) s ahead of the watch", text)
+    assert m and journey.WATCH_BEHIND_S - 1.5 <= float(m.group(1)) <= journey.WATCH_BEHIND_S + 8, text[-3000:]
+    page = html.read_text()
+    assert "With your watch" in page and "Per km" in page and "Form against grade" in page
     # the virtual board was stopped: its serial link is gone
     assert not (out / "hinge-tty").exists()
 

@@ -139,7 +139,13 @@ def connect(port: str | None = None, *, soft_reset: bool = False, timeout: float
     except BoardError:
         board.close(leave_raw=False)
         raise
+    board.set_clock()
     return board
+
+
+# machine.RTC from the laptop's clock, in UTC (the virtual board's machine is ``vmachine``)
+_SET_RTC = ("try:\n from machine import RTC\nexcept ImportError:\n from vmachine import RTC\n"
+            "RTC().datetime(%r)\nprint(RTC().datetime())")
 
 
 class _Transport(SerialTransport):
@@ -387,6 +393,23 @@ class Board:
             raise BoardError(f"no MicroPython REPL on {self.port}: {FLASH_HINT}") from None
         except (OSError, serial.SerialException) as e:
             raise BoardError(f"lost the connection to {self.port}: {e}") from None
+
+    def set_clock(self, now=None) -> tuple | None:
+        """Set the board's RTC to the laptop's clock in UTC (``now``: a timezone-aware datetime,
+        default the present), so the session logs the board starts next carry their wall-clock
+        start. Every :func:`connect` does it. Returns the RTC's datetime tuple read back, or
+        None when the firmware has no ``machine.RTC`` (nothing is lost: the log header then
+        says the clock was not set, and ``hinge report --with`` aligns by cadence)."""
+        import datetime as _dt
+
+        t = now or _dt.datetime.now(_dt.timezone.utc)
+        t = t.astimezone(_dt.timezone.utc)
+        dt = (t.year, t.month, t.day, t.weekday(), t.hour, t.minute, t.second, t.microsecond)
+        try:
+            out = self.exec_(_SET_RTC % (dt,), 5.0)
+            return tuple(ast.literal_eval(out.strip().splitlines()[-1]))
+        except (BoardError, ValueError, SyntaxError, IndexError):
+            return None
 
     def soft_reset(self, timeout: float = 10.0):
         """Soft-reset the interpreter and come back to the raw REPL (boot.py runs, main.py not)."""

@@ -182,6 +182,7 @@ def _start_of(head: bytes) -> str | None:
     if len(head) < 31 or head[:3] != b"HNG":
         return None
     y, mo, d, hh, mi, ss = struct.unpack_from("<HBBBBB", head, 24)
+    y &= 0x7FFF  # bit 15: the clock-set flag (logfmt.WALL_SET)
     if y < 2020 or not (1 <= mo <= 12 and 1 <= d <= 31 and hh < 24 and mi < 60 and ss < 61):
         return None
     return f"{y:04d}-{mo:02d}-{d:02d} {hh:02d}:{mi:02d}:{ss:02d}"
@@ -346,13 +347,14 @@ def _write_atomic(path: Path, write):
     os.replace(tmp, path)
 
 
-def decode_pulled(path: Path) -> tuple[list[Path], list[str]]:
-    """Write the decoded files beside a pulled log; (paths written, problems noted)."""
+def decode_pulled(path: Path, out_dir: Path | None = None) -> tuple[list[Path], list[str]]:
+    """Write the decoded files beside a pulled log (or in ``out_dir``: ``hinge export --csv``);
+    (paths written, problems noted)."""
     from hinge.logs import logdecode
 
     path = Path(path)
     stem = path.name.rsplit(".", 1)[0]
-    d = path.parent
+    d = Path(out_dir) if out_dir is not None else path.parent
     written: list[Path] = []
     try:
         if path.suffix == ".raw":
@@ -617,6 +619,9 @@ def _args_report(p):
     p.add_argument("logs", nargs="+", metavar="LOG", help="session log(s) (Snnnn.hlg); two or more: compared")
     p.add_argument("--html", metavar="FILE", help="write a self-contained HTML report (plots inside)")
     p.add_argument("--png", metavar="DIR", help="also save the figures as PNG files in DIR")
+    p.add_argument("--with", dest="with_", metavar="RUN.fit|RUN.gpx",
+                   help="the runner's watch file: lined up by clock and cadence; adds splits, grade, heart rate")
+    p.add_argument("--per", choices=("km", "mi"), default="km", help="splits per km or per mile (with --with)")
     p.add_argument("--cfg", action="append", default=[], metavar="KEY=VALUE",
                    help="threshold override (repeatable), e.g. lean_min_deg=5: fault time recomputed")
 
@@ -624,7 +629,14 @@ def _args_report(p):
 def cmd_report(a) -> int:
     from hinge.report import report
 
-    return report.main(a)
+    extend = None
+    if a.with_:  # the watch file, lined up with the log, adds its section to the report
+        from hinge.watch import watchreport
+
+        def extend(analyses):
+            watchreport.attach_all(analyses, a.with_, a.per)
+
+    return report.main(a, extend)
 
 
 def _args_baseline(p):
@@ -644,8 +656,39 @@ def cmd_baseline(a) -> int:
     return baseline.main(a)
 
 
+def _args_export(p):
+    p.add_argument("log", metavar="LOG", help="a session log (Snnnn.hlg)")
+    g = p.add_mutually_exclusive_group(required=True)
+    g.add_argument("--fit", metavar="OUT.fit", help="a FIT activity with Hinge's per-stride metrics as developer fields")
+    g.add_argument("--csv", metavar="DIR", help="the decoded tables as CSV (documented columns with units) in DIR")
+    p.add_argument("--merge", metavar="RUN.fit|RUN.gpx", help="with --fit: carry the watch's records too (lined up)")
+
+
+def cmd_export(a) -> int:
+    from hinge.report import report
+    from hinge.watch import fitexport
+
+    if a.csv:
+        if a.merge:
+            raise HingeError("--merge goes with --fit")
+        log, out = Path(a.log), Path(a.csv)
+        if not log.is_file():
+            raise HingeError(f"{log}: no such session log")
+        out.mkdir(parents=True, exist_ok=True)
+        written, problems = decode_pulled(log, out)  # the same files `logs pull` writes beside a log
+        if not written:
+            raise HingeError(f"{log.name}: {problems[0] if problems else 'nothing decoded'}")
+        note = f" ({len(problems)} problem(s) noted in the files)" if problems else ""
+        print(f"{out}: {', '.join(p.name for p in written)}{note}")
+        return 0
+    x = report.analyse(report.load(a.log), a.log)
+    print(fitexport.export(x, a.fit, a.merge))
+    return 0
+
+
 COMMANDS = {
     "logs": (cmd_logs, _args_logs, "session logs on the board: list, pull (resumable, verified), erase"),
     "report": (cmd_report, _args_report, "a run report from session logs: terminal summary or HTML with plots"),
+    "export": (cmd_export, _args_export, "a session as a FIT activity (alone or merged with the watch's) or CSV tables"),
     "baseline": (cmd_baseline, _args_baseline, "suggest personal thresholds from a good-form session (--apply writes them)"),
 }

@@ -84,7 +84,5 @@ def micropython_env():
 
 # The virtual board's micropython heap. 256K on the 64-bit port has about as many GC blocks as an
 # ESP32's ~100 KB heap, but the virtual board imports the firmware as source, whose parse trees
-# need RAM at import that the board's precompiled .mpy files do not, and the virtual board's own
-# modules (vmachine, the register models, the watchdog model vwdt) live in the same heap: 384K
-# leaves that room (320K ran out once vwdt came). The ESP32's own figure: `make bench` (heap).
-VBOARD_HEAPSIZE = "384K"
+# need RAM at import that the board's precompiled .mpy files do not: 320K leaves that room.
+VBOARD_HEAPSIZE = "320K"

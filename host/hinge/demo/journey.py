@@ -6,7 +6,11 @@
 4. ``hinge monitor``: watch strides and buzzes live while the simulated run plays;
 5. ``hinge logs pull --all``: download and verify the session log, decode it beside;
 6. every buzz from the log with the pattern the runner felt;
-7. ``hinge report --html``: the runner's report; this prints where it is.
+7. the runner's watch: a FIT activity of the same simulated run (``hinge.watch.synth``), its
+   clock WATCH_BEHIND_S behind the laptop's that set the board's clock;
+8. ``hinge report --with watch.fit --html``: the runner's report, lined up with the watch
+   (per-km splits, form against grade and heart rate, the elevation profile); this prints
+   where it is.
 """
 from __future__ import annotations
 
@@ -23,6 +27,25 @@ from hinge.common import devpath
 from hinge.sim import simulate
 
 THRESHOLD = "lean_min_deg=5"
+# the demo watch's clock against the laptop's (GPS time is not the laptop's); the report finds it, plus the
+# seconds of the run the virtual board spent booting before its session began (its IMU samples from power-up)
+WATCH_BEHIND_S = 12
+
+
+def write_watch(sim, sess, path: Path) -> Path:
+    """The simulated watch's FIT file for the run the board played: its time 0 is the session's
+    start as the board's clock (set from the laptop's at every connection) logged it."""
+    from hinge.watch import fitexport, synth
+
+    start = sess.header.get("start_utc")
+    if start is None:
+        start = time.time() - sim.truth["duration_s"]  # the board's clock was not set: the report aligns by cadence
+        print("  (the log has no wall-clock start: the board's clock was not set)")
+    act = synth.watch_activity(sim, round(start) - WATCH_BEHIND_S, seed=sim.truth.get("seed", 0))
+    fitexport.write(path, act)
+    print(f"  {path}: {len(act.t)} s, {act.distance_m[-1] / 1000:.2f} km, {act.altitude_m.min():.0f}-"
+          f"{act.altitude_m.max():.0f} m, written with fit-tool and checked with Garmin's decoder")
+    return path
 
 
 def hinge_cmd() -> list[str]:
@@ -133,9 +156,12 @@ def main(a) -> int:
             else:
                 print(f"  {replay.mmss(int(x['t_ms'])):>6}  {x['reason']} fixed:  {haptic.describe(haptic.P_CLEAR)}")
 
-        step("7. The report")
+        step("7. The runner's watch recorded the same run: a simulated FIT activity (GPS, altitude, heart rate)")
+        watch = write_watch(sim, sess, out / "watch.fit")
+
+        step("8. The report, lined up with the watch: per-km splits, form against grade and heart rate")
         html = out / "report.html"
-        run(["report", str(hlg[-1]), "--html", str(html)], show=lambda s: True)
+        run(["report", str(hlg[-1]), "--with", str(watch), "--html", str(html)], show=lambda s: True)
     finally:
         try:
             os.killpg(vproc.pid, signal.SIGTERM)

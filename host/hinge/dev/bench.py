@@ -125,6 +125,10 @@ def bench_instructions(sim, overrides, n1=512, n2=2048) -> list[dict]:
         cf.write_text(json.dumps(cfg))
         env = devpath.micropython_env()
         env["MICROPYPATH"] += ":" + str(runner.parent)
+        # the same count every run: no address randomisation (the GC's conservative stack scan
+        # sees other words) and a fixed hash seed for the Python that hosts the PyPI micropython
+        env["PYTHONHASHSEED"] = "0"
+        norandom = ["setarch", "-R"] if shutil.which("setarch") else []
         for bits, heap in ((64, devpath.VBOARD_HEAPSIZE), (32, BOARD_HEAP_32)):
             try:
                 mp = devpath.micropython_cmd(bits)
@@ -136,7 +140,7 @@ def bench_instructions(sim, overrides, n1=512, n2=2048) -> list[dict]:
                 counts = []
                 for n in (n1, n2):
                     cg = Path(td) / "cg.out"
-                    p = subprocess.run(["valgrind", "--tool=callgrind", f"--callgrind-out-file={cg}", mp,
+                    p = subprocess.run([*norandom, "valgrind", "--tool=callgrind", f"--callgrind-out-file={cg}", mp,
                                         "-X", "heapsize=" + heap, str(runner), mode, str(n), str(rf), str(cf),
                                         str(lsb_g), str(lsb_k)], capture_output=True, text=True, env=env)
                     m = re.search(r"refs:\s+([\d,]+)", p.stderr)

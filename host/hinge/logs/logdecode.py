@@ -11,6 +11,7 @@ Units: t_ms in ms on the session clock; angles in degrees; cadence in steps/min.
 from __future__ import annotations
 
 import binascii
+import datetime as _dt
 import json
 import struct
 from dataclasses import dataclass, field
@@ -41,6 +42,12 @@ ALERT_DTYPE = np.dtype(
 EVENT_DTYPE = np.dtype(
     [("t_ms", "i8"), ("type", "i2"), ("name", "U16")] + [(c, "i4") for c in ("a", "b", "c", "d", "e", "f")]
 )
+# unit of each decoded column (CSV ``# units:`` line; README "Exported columns")
+COLUMN_UNITS = {"t_ms": "ms since the session's start (board clock)", "lean_deg": "deg", "rotation_deg": "deg",
+                "roll_deg": "deg", "cadence_spm": "steps/min", "stride_ms": "ms",
+                "activity": "0 standing 1 walking 2 running", "calibrated": "0/1", "kind": "alert|clear",
+                "reason": "upright|backward|swivel", "severity": "1-3", "value_deg": "deg", "limit_deg": "deg",
+                "type": "event code (events.py)", "name": "event name"}
 RAW_COLUMNS = ("dt", "ax", "ay", "az", "gx", "gy", "gz")   # dt in 1/16 ms (version 2), else ms
 _SYNC = fmt.SYNC
 _HDR = fmt.BLK_HDR
@@ -116,6 +123,8 @@ def _header_fields(data: bytes, hlen: int) -> dict:
     if data[4] >= 2:  # version 2: the session number's bits 16-23 (version 1 kept 0 there)
         session |= data[5] << 16
     y, mo, d, hh, mi, ss = struct.unpack_from("<HBBBBB", data, 24)
+    clock_set = bool(y & fmt.WALL_SET)  # bit 15: the RTC had been set since power-up
+    y &= fmt.WALL_SET - 1
     p = fmt.FIXED_HDR
     out = []
     for w in (1, 1, 2):
@@ -123,9 +132,14 @@ def _header_fields(data: bytes, hlen: int) -> dict:
         p += w
         out.append(data[p : p + n].decode("utf-8", "replace"))
         p += n
-    start = None
-    if y >= 2020:  # an unset RTC reads 2000 (ESP32) or 1970
+    start = start_utc = None
+    if y >= 2020 and 1 <= mo <= 12 and 1 <= d <= 31 and hh < 24 and mi < 60 and ss < 60:
+        # an unset RTC reads 2000 (ESP32) or 1970
         start = f"{y:04d}-{mo:02d}-{d:02d}T{hh:02d}:{mi:02d}:{ss:02d}"
+        try:
+            start_utc = _dt.datetime(y, mo, d, hh, mi, ss, tzinfo=_dt.timezone.utc).timestamp()
+        except ValueError:  # e.g. 31 February: a damaged field
+            start = None
     try:
         meta = json.loads(out[2]) if out[2] else {}
     except ValueError:
@@ -139,6 +153,8 @@ def _header_fields(data: bytes, hlen: int) -> dict:
         "rate_hz": rate_mhz / 1000.0,
         "start": start,
         "start_fields": [y, mo, d, hh, mi, ss],
+        "start_utc": start_utc,  # Unix seconds of the session's start (the RTC, UTC), or None
+        "clock_set": clock_set,  # the RTC had been set since power-up (False in older logs)
         "fw_version": out[0],
         "imu_model": out[1],
         "config" if data[:4] == fmt.MAGIC_SESSION else "meta": meta,
@@ -466,10 +482,11 @@ def session_to_csv(session: Session, out, table: str = "strides") -> None:
     arr = {"strides": session.strides, "alerts": session.alerts, "events": session.events}[table]
     h = session.header
     lines = [f"# hinge session {h.get('name', '?')} {table}"]
-    for k in ("fw_version", "imu_model", "rate_hz", "start"):
+    for k in ("fw_version", "imu_model", "rate_hz", "start", "clock_set"):
         if k in h:
             lines.append(f"# {k}={h[k]}")
     lines += [f"# problem: {p}" for p in session.problems]
+    lines.append("# units: " + ", ".join(f"{c}={COLUMN_UNITS.get(c, 'see events.py')}" for c in arr.dtype.names))
     lines.append(",".join(arr.dtype.names))
     for r in arr.tolist():
         lines.append(",".join(_cell(v) for v in r))

@@ -184,6 +184,7 @@ class Analysis:
     problems: list
     stats: dict = field(default_factory=dict)
     overridden: bool = False
+    watch: object = None  # hinge.watch's WatchView (--with): has .html(a) and .text(a) for the report
 
     @property
     def start(self) -> str | None:
@@ -1188,6 +1189,8 @@ def _session_html(a: Analysis, pngs: dict, key: str, heading: bool) -> str:
                f"running stride; the tinted zones are past your limits.</p><div class='grid'>{grid}</div></section>")
     out.append(f"<section>{_buzzes_html(a)}</section>")
     out.append(f"<section>{_splits_html(a)}</section>")
+    if a.watch is not None:  # --with RUN.fit: per-km splits, form vs grade and heart rate, elevation
+        out.append(a.watch.html(a))
     out.append(f"<section>{_thresholds_html(a)}</section>")
     out.append(f"<section>{_quality_html(a)}</section>")
     return "".join(out)
@@ -1334,6 +1337,8 @@ def _text_one(a: Analysis) -> str:
                      f"{_f(r['cadence'], '{:.0f}'):>5} {_f(r['lean']):>5} {_f(r['rotation']):>5} {_f(r['roll']):>5}  "
                      f"{_f(r['upright'] or None, '{:.0f}s'):>7} {_f(r['backward'] or None, '{:.0f}s'):>5} "
                      f"{_f(r['swivel'] or None, '{:.0f}s'):>6} {r['buzzes'] or '–':>4}")
+    if a.watch is not None:
+        o += ["", a.watch.text(a)]
     o.append("")
     o.append("  Calibration: " + _calib_text(a))
     srcs = sorted({v for v in a.cfg_source.values()})
@@ -1346,11 +1351,13 @@ def _text_one(a: Analysis) -> str:
 
 
 # ---- CLI ------------------------------------------------------------------------------------
-def main(a) -> int:
+def main(a, extend=None) -> int:
     overrides = parse_overrides(a.cfg)
     sessions = [(p, load(p)) for p in a.logs]
     analyses = [analyse(s, p, overrides) for p, s in sessions]
     unique_names(analyses)
+    if extend is not None:  # e.g. cli's --with: the watch file lined up (hinge.watch)
+        extend(analyses)
     for x in analyses:
         if x.problems:
             print(f"hinge report: warning: {x.path}: damaged in {len(x.problems)} place(s); reporting what is intact "

@@ -43,8 +43,6 @@ board prints ``H # virtual: capture played`` once on its console and carries on.
 import sys
 import time
 
-import vwdt
-
 try:
     import os
 except ImportError:  # pragma: no cover
@@ -63,6 +61,9 @@ _BOARD = None
 PLAYED_LINE = "H # virtual: capture played"
 
 EXIT_HARD_RESET = 86  # exit status that hinge.virtual.ptyboard's supervisor treats as a hard reset
+
+# where the ESP32's RTC starts after power-up: 2000-01-01T00:00:00Z, in Unix seconds
+RTC_POWERUP_S = 946684800
 
 
 class BoardReset(SystemExit):
@@ -174,8 +175,16 @@ class VBoard:
 
     def __init__(self, imu="mpu6050", addr=None, source=None, clock=None, pinmap=None, fs_root=None,
                  battery_mv=3900, pwm_log=None, on_end="exit", end_grace_ms=1000, wdt_raise=True, clock_error=0,
-                 state=None, usb=False, **imu_kw):
+                 rtc=None, rtc_drift=0, rtc_file=None, state=None, usb=False, **imu_kw):
         self.clock = clock if clock is not None else Clock()
+        # the RTC: Unix ms at the virtual clock's rtc_at, running (1 + rtc_drift) times as fast as
+        # the virtual clock (the ESP32's slow clock in light sleep: hardware/README.md)
+        self.rtc_drift = rtc_drift
+        self.rtc_file = rtc_file
+        self._rtc_at = self.clock.now()
+        self._rtc_ms = int(RTC_POWERUP_S if rtc is None else rtc) * 1000
+        if rtc is None and rtc_file:
+            self._rtc_load()
         self.devices = {}
         self.pwm_log = []
         self.pwm_log_path = pwm_log
@@ -203,8 +212,11 @@ class VBoard:
         self.timers = []  # running machine.Timer objects (freed with the interpreter: a soft reset)
         self.ctrl_c_lost = 0  # Ctrl-Cs that arrived while the board light-slept (the UART sleeps too)
         self.usb = usb
-        self.state = vwdt.State(state, self.clock) if state else None
-        if self.state is not None:
+        self.state = None
+        if state:  # (vwdt is imported only where it is used: the heap is the board's)
+            import vwdt
+
+            self.state = vwdt.State(state, self.clock)
             self.state.restore(self)  # a watchdog armed before a soft reset is still armed
         if imu:
             self.imu = make_imu(imu, addr, source, **imu_kw)
@@ -249,6 +261,8 @@ class VBoard:
         for d in self.devices.values():
             d.sync(now)
         if self.timers:
+            import vwdt
+
             vwdt.run_timers(self, now)
         w = self.wdt
         if w is not None and now - w.fed > w.timeout:
@@ -272,6 +286,36 @@ class VBoard:
             self.played_said = True
             print(PLAYED_LINE)  # on the console: a host following it knows the run is over
 
+    # -- real-time clock (machine.RTC) --------------------------------------------------
+    def rtc_ms(self):
+        """The RTC now, Unix ms (UTC once the host has set it)."""
+        return self._rtc_ms + int((self.clock.now() - self._rtc_at) * (1 + self.rtc_drift))
+
+    def rtc_set(self, unix_ms):
+        self._rtc_ms = int(unix_ms)
+        self._rtc_at = self.clock.now()
+        self._rtc_save()
+
+    def _rtc_save(self):
+        # the RTC keeps its time through a soft reset (here a new interpreter): kept in
+        # rtc_file with the host's time of the save, so the next start goes on from there
+        if not self.rtc_file:
+            return
+        import json
+
+        with open(self.rtc_file, "w") as f:
+            f.write(json.dumps({"unix_ms": self.rtc_ms(), "host_s": time.time()}))
+
+    def _rtc_load(self):
+        import json
+
+        try:
+            with open(self.rtc_file) as f:
+                d = json.loads(f.read())
+            self._rtc_ms = int(d["unix_ms"] + max(0.0, time.time() - d["host_s"]) * 1000)
+        except (OSError, ValueError, KeyError, TypeError):
+            pass  # never set since the board was powered up: 2000-01-01
+
     def log_pwm(self, pin, duty):
         t = self.clock.now()
         self.pwm_log.append((t, pin, duty))
@@ -290,7 +334,9 @@ class VBoard:
     def from_env(cls):
         """A board from ``HINGE_VBOARD`` (JSON): imu, addr, source {path, fields, rate_hz,
         lsb_per_g, lsb_per_kdps}, scale, start_ms, fs_root, pinmap, battery_mv, pwm_log,
-        on_end, end_grace_ms, clock_error (fraction; absent: drawn from seed, default 0),
+        on_end, end_grace_ms, clock_error (fraction; absent: drawn from seed, default 0), rtc (Unix
+        seconds the RTC reads at the start; absent: 2000-01-01 as after power-up, or what
+        rtc_file kept), rtc_drift (fraction, + = fast), rtc_file (keeps the RTC through resets),
         state (the watchdog's file across soft resets), usb (bool).
         Unset: an MPU-6050 at 0x68 with no source (all-zero samples)."""
         import json
@@ -310,6 +356,7 @@ class VBoard:
                    battery_mv=spec.get("battery_mv", 3900), pwm_log=spec.get("pwm_log"),
                    on_end=spec.get("on_end", "exit"), end_grace_ms=spec.get("end_grace_ms", 1000),
                    clock_error=spec.get("clock_error", default_clock_error(spec.get("seed", 0))),
+                   rtc=spec.get("rtc"), rtc_drift=spec.get("rtc_drift", 0), rtc_file=spec.get("rtc_file"),
                    state=spec.get("state"), usb=spec.get("usb", False))
 
 
@@ -551,7 +598,16 @@ class WDT:
             b.state.fed(self)
 
 
-Timer = vwdt.Timer
+class Timer:
+    """``machine.Timer``: a ``vwdt.Timer`` (imported when first used: the heap is the board's)."""
+
+    ONE_SHOT = 0
+    PERIODIC = 1
+
+    def __new__(cls, *a, **kw):
+        import vwdt
+
+        return vwdt.Timer(*a, **kw)
 
 
 class ADC:
@@ -578,6 +634,54 @@ class ADC:
         return min(65535, self.read_uv() * 65535 // 3300000)
 
 
+def _days_from_civil(y, m, d):
+    # days since 1970-01-01 of a proleptic Gregorian date (eras of 400 years, March-based years)
+    y -= m <= 2
+    era = y // 400
+    yoe = y - era * 400
+    doy = (153 * (m + (-3 if m > 2 else 9)) + 2) // 5 + d - 1
+    doe = yoe * 365 + yoe // 4 - yoe // 100 + doy
+    return era * 146097 + doe - 719468
+
+
+def _civil_from_days(z):
+    # (year, month, day) of day z since 1970-01-01: the inverse of _days_from_civil
+    z += 719468
+    era = z // 146097
+    doe = z - era * 146097
+    yoe = (doe - doe // 1460 + doe // 36524 - doe // 146096) // 365
+    doy = doe - (365 * yoe + yoe // 4 - yoe // 100)
+    mp = (5 * doy + 2) // 153
+    d = doy - (153 * mp + 2) // 5 + 1
+    m = mp + (3 if mp < 10 else -9)
+    return yoe + era * 400 + (m <= 2), m, d
+
+
+class RTC:
+    """``machine.RTC``: ``datetime()`` gives (year, month, day, weekday 0 = Monday, hour, minute,
+    second, microsecond); ``datetime(tuple)`` sets it (the weekday given is ignored, as the
+    ESP32 port recomputes it). It runs on the virtual clock (times 1 + ``rtc_drift``)."""
+
+    def __init__(self, id=0):
+        self._b = current()
+
+    def datetime(self, dt=None):
+        b = self._b
+        if dt is None:
+            ms = b.rtc_ms()
+            days, rest = divmod(ms, 86400000)
+            y, mo, d = _civil_from_days(days)
+            return (y, mo, d, (days + 3) % 7, rest // 3600000, rest // 60000 % 60, rest // 1000 % 60,
+                    rest % 1000 * 1000)
+        y, mo, d = dt[0], dt[1], dt[2]
+        h, mi, s, us = (dt[4], dt[5], dt[6], dt[7]) if len(dt) > 7 else (0, 0, 0, 0)
+        b.rtc_set((_days_from_civil(y, mo, d) * 86400 + h * 3600 + mi * 60 + s) * 1000 + us // 1000)
+        return None
+
+    def init(self, dt):
+        self.datetime(dt)
+
+
 def lightsleep(ms=None):
     """Light sleep: wakes on its timer only (as an ESP32 with no GPIO/touch wake source set up).
     The UART sleeps too, so a Ctrl-C arriving meanwhile (SIGINT here) is lost, not raised."""
@@ -585,7 +689,12 @@ def lightsleep(ms=None):
     ms = 1000 if ms is None else ms
     b.lightsleeps += 1
     b.lightsleep_ms += ms
-    vwdt.sleep_deaf(b, ms)
+    if b.clock.scale:  # real time passes: a Ctrl-C may land in it
+        import vwdt
+
+        vwdt.sleep_deaf(b, ms)
+    else:
+        b.clock.advance(ms)
 
 
 def deepsleep(ms=None):

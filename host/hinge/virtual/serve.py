@@ -12,6 +12,8 @@ Layout of ``workdir``::
     imu_source.s7     the simulated capture as the IMU model's sample source (outside the flash)
     pwm.csv           the motor's PWM changes, ``t_ms,pin,duty_u16`` (virtual time)
     wdt.json          the armed watchdog, which outlives a soft reset (``vboard/vwdt.py``)
+    rtc.json          the RTC's time (``machine.RTC``) kept through soft resets, as the ESP32's
+                      RTC keeps it; removed at each start (power-up: 2000-01-01 until a host sets it)
 
 The board is :class:`hinge.virtual.ptyboard.VirtualBoard` (the unix-port ``micropython`` behind a pty,
 with soft reset, boot.py/main.py and Ctrl-C as on a board), with ``host/hinge/vboard`` on its
@@ -62,7 +64,7 @@ def board_spec(source: dict, workdir: Path, imu: str, speed: float, clock_error:
     power (it is attached to a host), its watchdog kept in ``workdir/wdt.json`` across soft resets."""
     return {"imu": imu, "source": source, "fs_root": ".", "on_end": "idle", "scale": speed,
             "pwm_log": str(workdir / "pwm.csv"), "clock_error": clock_error,
-            "state": str(workdir / "wdt.json"), "usb": True}
+            "rtc_file": str(workdir / "rtc.json"), "state": str(workdir / "wdt.json"), "usb": True}
 
 
 def start_virtual(link, workdir, scenario: str = "mixed", seed: int = 1, speed: float = 1.0,
@@ -106,6 +108,7 @@ def start_virtual(link, workdir, scenario: str = "mixed", seed: int = 1, speed: 
     cap = Capture(sim.t_ms, sim.acc_g, sim.gyr_dps, [])
     source = vrun.write_source(cap, workdir / "imu_source.s7")
     spec = board_spec(source, workdir, imu, float(speed), float(clock_error))
+    (workdir / "rtc.json").unlink(missing_ok=True)  # power-up: the RTC starts at 2000-01-01
     env = dict(os.environ)
     env["HINGE_VBOARD"] = json.dumps(spec)
     vb = VirtualBoard(link, flash, env=env, pythonpath=[VBOARD_DIR], heapsize=HEAPSIZE, state_path=spec["state"])

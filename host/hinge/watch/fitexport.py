@@ -1,0 +1,262 @@
+"""FIT activity files with ``fit-tool`` (a maintained FIT encoder from PyPI), each one decoded
+again with Garmin's official SDK before it is written (CRC, messages, developer fields): a file
+that would not decode is never left on disk, and nothing is half-written (temp file + rename).
+
+Hinge's per-stride metrics travel as FIT **developer fields** on the record messages (one
+record a second; each second carries the last stride that ended in it; seconds without a
+stride, e.g. standing, carry none). intervals.icu and GoldenCheetah chart developer fields
+by name:
+
+==================  =========  =======  ============================================================
+field (number)      units      type     meaning
+==================  =========  =======  ============================================================
+hinge_lean (0)      deg        float32  forward pelvic lean against the standing pose (stride mean)
+hinge_rotation (1)  deg        float32  pelvic rotation about the vertical, peak to peak per stride
+hinge_hip_drop (2)  deg        float32  pelvic roll (hip drop), peak to peak per stride
+hinge_cadence (3)   steps/min  float32  Hinge's own cadence from the stride time (both feet)
+hinge_fault (4)     flags      uint8    fault held (as the coach counts it): 1 too upright,
+                                        2 leaning back, 4 swivel (a sum when several)
+hinge_buzz (5)      reason     uint8    a buzz started in this second: 1 too upright,
+                                        2 leaning back, 3 swivel (0 or absent: none)
+==================  =========  =======  ============================================================
+
+The developer is identified by ``HINGE_APP_ID`` (a fixed 16-byte id) in a developer_data_id
+message; the field descriptions say the fields belong to record messages (native mesg 20).
+"""
+from __future__ import annotations
+
+import os
+import tempfile
+from pathlib import Path
+
+import numpy as np
+
+from .activity import Activity, WatchFileError
+
+HINGE_APP_ID = bytes.fromhex("4869e6a1c2b04c7e9d1f0a5b77e3c211")  # Hinge's FIT application id (fixed)
+RECORD_MESG = 20  # FIT global message number of ``record``
+FAULT_BITS = {"upright": 1, "backward": 2, "swivel": 4}
+BUZZ_CODE = {"upright": 1, "backward": 2, "swivel": 3}
+# (field number, name, units, base type name in fit_tool.base_type.BaseType)
+DEV_FIELDS = (
+    (0, "hinge_lean", "deg", "FLOAT32"),
+    (1, "hinge_rotation", "deg", "FLOAT32"),
+    (2, "hinge_hip_drop", "deg", "FLOAT32"),
+    (3, "hinge_cadence", "steps/min", "FLOAT32"),
+    (4, "hinge_fault", "flags", "UINT8"),
+    (5, "hinge_buzz", "reason", "UINT8"),
+)
+
+
+def atomic_write(path, data: bytes) -> None:
+    """Write ``data`` to ``path`` through a temp file in the same folder and a rename: a reader
+    never sees a half-written file, and a failure leaves any old file as it was."""
+    path = Path(path)
+    fd, tmp = tempfile.mkstemp(prefix=path.name + ".", suffix=".part", dir=str(path.parent or "."))
+    try:
+        with os.fdopen(fd, "wb") as f:
+            f.write(data)
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+
+
+def _ms(u: float) -> int:
+    return int(round(float(u) * 1000.0))
+
+
+def encode(act: Activity, dev: dict | None = None, product: int = 1) -> bytes:
+    """``act`` as a FIT activity file (bytes): file_id, timer start, one record per second
+    of ``act.t`` (position, distance, altitude, speed, heart rate, cadence where present),
+    timer stop, lap, session and activity messages. ``dev``: {field name of DEV_FIELDS:
+    per-second array aligned with ``act.t`` (NaN = no value)} added as developer fields."""
+    from fit_tool.base_type import BaseType
+    from fit_tool.developer_field import DeveloperField
+    from fit_tool.fit_file_builder import FitFileBuilder
+    from fit_tool.profile.messages.activity_message import ActivityMessage
+    from fit_tool.profile.messages.developer_data_id_message import DeveloperDataIdMessage
+    from fit_tool.profile.messages.event_message import EventMessage
+    from fit_tool.profile.messages.field_description_message import FieldDescriptionMessage
+    from fit_tool.profile.messages.file_id_message import FileIdMessage
+    from fit_tool.profile.messages.lap_message import LapMessage
+    from fit_tool.profile.messages.record_message import RecordMessage
+    from fit_tool.profile.messages.session_message import SessionMessage
+    from fit_tool.profile.profile_type import Activity as FitActivity
+    from fit_tool.profile.profile_type import Event, EventType, FileType, Manufacturer, Sport
+
+    sport = getattr(Sport, act.sport.upper(), Sport.GENERIC)
+    t = act.t
+    t0, t1 = float(t[0]), float(t[-1])
+    b = FitFileBuilder(auto_define=True, min_string_size=50)
+    m = FileIdMessage()
+    m.type = FileType.ACTIVITY
+    m.manufacturer = Manufacturer.DEVELOPMENT.value
+    m.product = product
+    m.serial_number = 0x48494E47  # "HING"
+    m.time_created = _ms(t0)
+    b.add(m)
+    fields = []
+    if dev:
+        m = DeveloperDataIdMessage()
+        m.application_id = HINGE_APP_ID
+        m.developer_data_index = 0
+        m.application_version = 1
+        b.add(m)
+        for num, name, units, bt in DEV_FIELDS:
+            if name not in dev:
+                continue
+            m = FieldDescriptionMessage()
+            m.developer_data_index = 0
+            m.field_definition_number = num
+            m.fit_base_type_id = getattr(BaseType, bt)
+            m.field_name = name
+            m.units = units
+            m.native_mesg_num = RECORD_MESG
+            b.add(m)
+            fields.append((num, getattr(BaseType, bt), np.asarray(dev[name], dtype=float)))
+    ev = EventMessage()
+    ev.event = Event.TIMER
+    ev.event_type = EventType.START
+    ev.timestamp = _ms(t0)
+    b.add(ev)
+    cols = (("position_lat", act.lat), ("position_long", act.lon), ("distance", act.distance_m),
+            ("enhanced_altitude", act.altitude_m), ("enhanced_speed", act.speed_mps), ("heart_rate", act.hr_bpm))
+    for i in range(len(t)):
+        dfs = []
+        for num, bt, arr in fields:
+            v = arr[i]
+            if np.isfinite(v):
+                f = DeveloperField(developer_data_index=0, field_id=num, base_type=bt, size=bt.size)
+                f.set_value(0, float(v) if bt == BaseType.FLOAT32 else int(v))
+                dfs.append(f)
+        r = RecordMessage(developer_fields=dfs)
+        r.timestamp = _ms(t[i])
+        for k, arr in cols:
+            v = arr[i]
+            if np.isfinite(v):
+                setattr(r, k, int(round(v)) if k == "heart_rate" else float(v))
+        c = act.cadence_spm[i]
+        if np.isfinite(c):  # one foot's strides per minute, and the fraction in 1/128
+            per_foot = max(0.0, float(c) / 2.0)
+            r.cadence = int(per_foot)
+            r.fractional_cadence = per_foot - int(per_foot)
+        b.add(r)
+    ev = EventMessage()
+    ev.event = Event.TIMER
+    ev.event_type = EventType.STOP_ALL
+    ev.timestamp = _ms(t1)
+    b.add(ev)
+    dist = act.distance_m[np.isfinite(act.distance_m)]
+    total = float(dist[-1] - dist[0]) if len(dist) else None
+    for cls in (LapMessage, SessionMessage):
+        m = cls()
+        m.timestamp = _ms(t1)
+        m.start_time = _ms(t0)
+        m.total_elapsed_time = t1 - t0
+        m.total_timer_time = t1 - t0
+        if total is not None:
+            m.total_distance = total
+        m.sport = sport
+        m.event = Event.LAP if cls is LapMessage else Event.SESSION
+        m.event_type = EventType.STOP
+        if cls is SessionMessage:
+            m.first_lap_index = 0
+            m.num_laps = 1
+        b.add(m)
+    m = ActivityMessage()
+    m.timestamp = _ms(t1)
+    m.total_timer_time = t1 - t0
+    m.num_sessions = 1
+    m.type = FitActivity.MANUAL
+    m.event = Event.ACTIVITY
+    m.event_type = EventType.STOP
+    b.add(m)
+    return b.build().to_bytes()
+
+
+def verify(data: bytes, name: str, records: int, dev: dict | None = None) -> dict:
+    """Decode ``data`` with Garmin's SDK (CRC included) and check the record count and every
+    developer field's description; returns the messages. Raises WatchFileError."""
+    from .fitread import decode
+
+    msgs = decode(data, name)
+    got = len(msgs.get("record_mesgs", []))
+    if got != records:
+        raise WatchFileError(f"{name}: the encoder wrote {got} records, expected {records}: not written")
+    names = {d.get("field_name") for d in msgs.get("field_description_mesgs", [])}
+    missing = [k for k in (dev or {}) if k not in names]
+    if missing:
+        raise WatchFileError(f"{name}: developer field {missing[0]} did not survive encoding: not written")
+    return msgs
+
+
+def write(path, act: Activity, dev: dict | None = None) -> dict:
+    """Encode ``act`` (with developer fields ``dev``), verify it with the official decoder, and
+    only then write it to ``path`` (atomically). Returns the decoded messages."""
+    data = encode(act, dev)
+    msgs = verify(data, Path(path).name, len(act.t), dev)
+    atomic_write(path, data)
+    return msgs
+
+
+def hinge_fields(a, u_stride: np.ndarray, u_alert: np.ndarray, grid: np.ndarray) -> dict:
+    """Hinge's developer-field series on the 1-s ``grid`` (UTC seconds) from analysis ``a``
+    (``report.Analysis``) whose strides end at UTC ``u_stride`` and buzzes at ``u_alert``:
+    each second carries the last stride that ended in it (NaN where none did)."""
+    n = len(grid)
+    out = {name: np.full(n, np.nan) for _, name, _, _ in DEV_FIELDS}
+    s = a.strides
+    k = np.floor(np.asarray(u_stride, dtype=float) - grid[0]).astype(np.int64)
+    ok = (k >= 0) & (k < n)
+    bits = np.zeros(len(s))
+    for r, bit in FAULT_BITS.items():
+        bits += bit * (a.fault[r] & a.running)
+    for name, col in (("hinge_lean", s["lean_deg"]), ("hinge_rotation", s["rotation_deg"]),
+                      ("hinge_hip_drop", s["roll_deg"]), ("hinge_cadence", s["cadence_spm"]), ("hinge_fault", bits)):
+        out[name][k[ok]] = np.asarray(col, dtype=float)[ok]  # later strides overwrite: the last one wins
+    kb = np.floor(np.asarray(u_alert, dtype=float) - grid[0]).astype(np.int64)
+    for j, kk in enumerate(kb):
+        if 0 <= kk < n:
+            out["hinge_buzz"][kk] = BUZZ_CODE.get(str(a.alerts["reason"][j]), 0)
+    return out
+
+
+def export(a, out, merge=None) -> str:
+    """``hinge export LOG --fit OUT [--merge RUN.fit]`` for analysis ``a``: returns a line to print.
+
+    Alone, the records are placed by the log's own wall-clock start (the board's RTC); with
+    ``merge`` the watch's records (GPS, altitude, heart rate, speed, cadence) carry Hinge's
+    fields, lined up by :func:`hinge.watch.align.align`. Fields of the watch's records other than
+    those (power, temperature...) are not carried over."""
+    from .activity import load
+    from .align import align, header_start
+
+    h = a.session.header
+    name = a.path.name if str(a.path) else a.name
+    t_s = a.strides["t_ms"].astype(float) / 1000.0
+    if not len(t_s):
+        raise WatchFileError(f"{name}: no strides: nothing to export")
+    if merge is not None:
+        act = load(merge)
+        al = align(a.strides, act, header_start(h), name)
+        to_unix = al.to_unix
+        how = al.describe()
+    else:
+        if h.get("start_utc") is None:
+            raise WatchFileError(f"{name}: no wall-clock start (the board's clock was not set): "
+                                 "give --merge RUN.fit to place it by the watch")
+        start = float(h["start_utc"])
+
+        def to_unix(tau):
+            return start + np.asarray(tau, dtype=float)
+
+        grid = np.arange(np.floor(to_unix(max(0.0, t_s.min() - 2.0))), np.ceil(to_unix(t_s.max())) + 1.0)
+        nan = np.full(len(grid), np.nan)
+        act = Activity(grid, nan, nan, nan, nan, nan, nan, nan, sport="running", source=name)
+        how = "placed by the board's clock" + ("" if h.get("clock_set") else " (not known to be set)")
+    dev = hinge_fields(a, to_unix(t_s), to_unix(a.alerts["t_ms"].astype(float) / 1000.0), act.t)
+    msgs = write(out, act, dev)
+    n = int(np.isfinite(dev["hinge_lean"]).sum())
+    return (f"{out}: FIT activity, {len(msgs['record_mesgs'])} records ({n} with Hinge's fields"
+            f"{', merged with ' + Path(merge).name if merge else ''}); {how}")

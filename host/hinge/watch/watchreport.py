@@ -1,0 +1,188 @@
+"""The report's watch section: ``hinge report LOG --with RUN.fit|RUN.gpx``.
+
+:func:`attach` reads the watch file, lines it up with the log (:mod:`.align`) and puts a
+:class:`WatchView` on the analysis (``a.watch``); the report then adds, from :func:`html` /
+:func:`text`: how the files were lined up (offset, clock rate, confidence), per-km (or
+per-mile) splits with pace, heart rate, climb, form and faults, form against grade (climbs,
+flats, descents), form against heart rate, and the elevation profile over distance with the
+fault stretches shaded and the lean below it (form against distance: fatigue shows there).
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from . import grade as G
+from .activity import Activity, at, load
+from .align import Alignment, align, header_start
+from .splits import UNITS, pace_text, per_distance
+
+
+@dataclass
+class WatchView:
+    act: Activity
+    al: Alignment
+    unit: str
+    stride: dict  # watch series at each stride's end (activity.FIELDS + "grade"), per stride
+    alert: dict  # the same at each buzz felt
+    splits: list
+    grades: list
+    hrs: list
+
+    # what the report calls (report/ does not import this room: the view brings its own rendering)
+    def html(self, a) -> str:
+        return html(a)
+
+    def text(self, a) -> str:
+        return text(a)
+
+
+def attach(a, path, unit: str = "km") -> WatchView:
+    """Read watch file ``path``, align it with analysis ``a`` and set ``a.watch``. Raises
+    WatchFileError (one line) when the file is unusable or does not belong to the log."""
+    act = load(path)
+    h = a.session.header
+    al = align(a.strides, act, header_start(h), a.path.name if str(a.path) else a.name)
+    g = G.grade_per_second(act)
+
+    def series(t_ms):
+        u = al.to_unix(np.asarray(t_ms, dtype=float) / 1000.0)
+        d = at(act, u)
+        ok = np.isfinite(g)
+        d["grade"] = np.interp(u, act.t[ok], g[ok], left=np.nan, right=np.nan) if ok.sum() >= 2 else u * np.nan
+        d["u"] = u
+        return d
+
+    st = series(a.strides["t_ms"])
+    al_ = series(a.alerts["t_ms"])
+    v = WatchView(act, al, unit, st, al_,
+                  per_distance(a, st["distance_m"], al_["distance_m"], act, unit),
+                  G.by_grade(a, st["grade"], al_["grade"]), G.by_heart_rate(a, st["hr_bpm"], al_["hr_bpm"]))
+    a.watch = v
+    return v
+
+
+def _fault_cells(R, row, run_key="running_s"):
+    return "".join(R._fault_cell(row[r], row[run_key], r) for r in R.REASONS)
+
+
+def figure(a, v: WatchView):
+    """Elevation over distance with fault stretches shaded; lean (running median) and heart
+    rate below it."""
+    from matplotlib.patches import Patch
+
+    from hinge.report import report as R
+
+    fig = R._new_figure(7.0, 4.8)
+    ax1, ax2 = fig.subplots(2, 1, sharex=True, height_ratios=(1.1, 1.0))
+    scale = UNITS[v.unit]
+    act = v.act
+    ok = np.isfinite(act.distance_m) & np.isfinite(act.altitude_m)
+    if ok.any():
+        d, z = act.distance_m[ok] / scale, act.altitude_m[ok]
+        ax1.fill_between(d, z, float(z.min()) - 2.0, color="#CFCFCF", lw=0)
+        ax1.plot(d, z, color="#4D4D4D", lw=1.2)
+    dist = v.stride["distance_m"]
+    shown = set()
+    for ep in a.episodes:
+        m = (a.strides["t_ms"] >= ep.t0_ms) & (a.strides["t_ms"] <= ep.t1_ms) & np.isfinite(dist)
+        if m.any():
+            shown.add(ep.reason)
+            for ax in (ax1, ax2):
+                ax.axvspan(dist[m].min() / scale, dist[m].max() / scale, color=R.COLOR[ep.reason], alpha=0.35, lw=0)
+    ax1.set_ylabel("altitude (m)")
+    run = a.running & np.isfinite(dist)
+    if run.sum() >= R.SMOOTH:
+        y = a.strides["lean_deg"][run].astype(float)
+        k = R.SMOOTH // 2
+        win = np.lib.stride_tricks.sliding_window_view(np.pad(y, k, mode="edge"), R.SMOOTH)
+        ax2.plot(dist[run] / scale, np.median(win, axis=1), color=R.METRIC_COLOR["lean"], lw=1.4)
+    ax2.set_ylabel("lean (deg)", color=R.METRIC_COLOR["lean"])
+    ax2.set_xlabel(f"distance ({v.unit})")
+    hr = v.stride["hr_bpm"]
+    if np.isfinite(hr).any():
+        ax3 = ax2.twinx()
+        ax3.plot(dist / scale, hr, color="#B2182B", lw=0.8, alpha=0.7)
+        ax3.set_ylabel("heart rate (bpm)", color="#B2182B")
+    for ax in (ax1, ax2):
+        R._style(ax)
+    R._legend(ax2, [Patch(color=R.COLOR[r], alpha=0.35, label=R.LABEL[r]) for r in R.REASONS if r in shown], "below")
+    return fig
+
+
+def html(a) -> str:
+    """The watch section of one session's HTML report ("" without a watch file)."""
+    from hinge.report import report as R
+
+    v = getattr(a, "watch", None)
+    if v is None:
+        return ""
+    e = R._e
+    png = R.png_bytes(figure(a, v))
+    u = v.unit
+    head = (f"<tr><th>{u}</th><th>pace /{u}</th><th>HR</th><th>climb / descent</th><th>cadence</th><th>lean</th>"
+            f"<th>rotation</th>" + "".join(f"<th>{e(R.LABEL[r])}</th>" for r in R.REASONS) + "<th>buzzes</th></tr>")
+    body = "".join(
+        f"<tr><td>{r['start'] / UNITS[u]:.0f}–{r['end'] / UNITS[u]:.1f}</td><td>{pace_text(r['pace_s'])}</td>"
+        f"<td>{R._f(r['hr'], '{:.0f}')}</td><td>{R._f(r['climb_m'], '{:.0f}')} / {R._f(r['descent_m'], '{:.0f}')} m</td>"
+        f"<td>{R._f(r['cadence'], '{:.0f}')}</td><td>{R._f(r['lean'])}°</td><td>{R._f(r['rotation'])}°</td>"
+        + _fault_cells(R, r) + f"<td>{r['buzzes'] or ''}</td></tr>" for r in v.splits)
+    ghead = ("<tr><th>grade</th><th>running</th><th>lean</th><th>rotation</th><th>cadence</th>"
+             + "".join(f"<th>{e(R.LABEL[r])}</th>" for r in R.REASONS) + "<th>buzzes</th></tr>")
+
+    def form_rows(rows):
+        return "".join(f"<tr><td>{e(r['label'])}</td><td>{R.clock(r['running_s'])}</td><td>{R._f(r['lean'])}°</td>"
+                       f"<td>{R._f(r['rotation'])}°</td><td>{R._f(r['cadence'], '{:.0f}')}</td>"
+                       + _fault_cells(R, r) + f"<td>{r['buzzes'] or ''}</td></tr>" for r in rows)
+
+    out = [f"<section><h2>With your watch: {e(v.act.source)}</h2><p class='explain'>{e(v.al.describe())}.</p>",
+           f"<figure>{R._img(png, 'elevation, faults and lean over distance')}<figcaption class='explain'>"
+           "Top: the course's elevation; shaded, the stretches the coach counted as a fault (colour = fault). "
+           "Below: your lean (running median) and heart rate over the distance: a lean that sags late in a run "
+           "is fatigue.</figcaption></figure>",
+           f"<h3>Per {e(u)}</h3><div class='scroll'><table>{head}{body}</table></div>",
+           f"<h3>Form against grade</h3><div class='scroll'><table>{ghead}{form_rows(v.grades)}</table></div>"
+           f"<p class='explain'>Grade from the watch's altitude smoothed over {G.SMOOTH_M:.0f} m: flat within ±2 %, "
+           "steep past ±6 %. Keep the hinge even on steep descents: leaning back there is the fault that brakes "
+           "and loads the lower back.</p>"]
+    if v.hrs:
+        out.append(f"<h3>Form against heart rate</h3><div class='scroll'><table>{ghead.replace('grade', 'heart rate')}"
+                   f"{form_rows(v.hrs)}</table></div>")
+    out.append("</section>")
+    return "".join(out)
+
+
+def text(a) -> str:
+    """The watch part of the terminal summary ("" without a watch file)."""
+    from hinge.report import report as R
+
+    v = getattr(a, "watch", None)
+    if v is None:
+        return ""
+    u = v.unit
+    o = [f"  Watch: {v.act.source}: {v.al.describe()}", f"  Per {u}:  pace  HR  cadence  lean  rot  upright back swivel buzz"]
+    for r in v.splits:
+        o.append(f"  {r['start'] / UNITS[u]:>4.0f}-{r['end'] / UNITS[u]:<5.1f} {pace_text(r['pace_s']):>5} "
+                 f"{R._f(r['hr'], '{:.0f}'):>4} {R._f(r['cadence'], '{:.0f}'):>6} {R._f(r['lean']):>5} "
+                 f"{R._f(r['rotation']):>5} {R._f(r['upright'] or None, '{:.0f}s'):>7} "
+                 f"{R._f(r['backward'] or None, '{:.0f}s'):>5} {R._f(r['swivel'] or None, '{:.0f}s'):>6} "
+                 f"{r['buzzes'] or '–':>4}")
+    o.append("  Form against grade:   running  lean  rot  upright back swivel")
+    for r in v.grades:
+        o.append(f"  {r['label']:<18} {R.clock(r['running_s']):>9} {R._f(r['lean']):>5} {R._f(r['rotation']):>5} "
+                 f"{R._f(r['upright'] or None, '{:.0f}s'):>7} {R._f(r['backward'] or None, '{:.0f}s'):>5} "
+                 f"{R._f(r['swivel'] or None, '{:.0f}s'):>6}")
+    return "\n".join(o)
+
+
+def attach_all(analyses: list, path, unit: str = "km") -> None:
+    """``hinge report LOG --with FILE``: one session log and its watch file; says how they lined up."""
+    from pathlib import Path
+
+    from hinge.common.errors import HingeError
+
+    if len(analyses) != 1:
+        raise HingeError(f"--with {path}: give one session log with a watch file (got {len(analyses)})")
+    v = attach(analyses[0], path, unit)
+    print(f"watch: {Path(path).name}: {v.al.describe()}")

@@ -1,0 +1,281 @@
+"""Hinge meets the runner's watch (issue 11): alignment, the report's watch section, bad input,
+FIT/CSV export. The watch files are built with the encoder from the same simulated run the
+virtual board plays, so the truth of every alignment is known."""
+import datetime as dt
+
+import numpy as np
+import pytest
+from cliutil import one_error_line, run_cli
+from garmin_fit_sdk import Decoder, Stream
+
+from hinge.coach.capture import Capture
+from hinge.logs import logdecode
+from hinge.report import report
+from hinge.sim import simulate
+from hinge.virtual import vrun
+from hinge.watch import align, fitexport, fitread, gpxread, synth, watchreport
+from hinge.watch.activity import WatchFileError, load
+
+T0 = int(dt.datetime(2026, 6, 14, 7, 30, 0, tzinfo=dt.timezone.utc).timestamp())  # the watch's start (truth)
+BOARD_AHEAD_S = 200  # the board's RTC: minutes ahead of the watch
+IMU_FAST = 0.02  # the IMU's clock 2 % fast, rate calibration off: board stride seconds 2 % long
+
+
+def _firmware(sim, workdir, extra):
+    cap = Capture(sim.t_ms, sim.acc_g, sim.gyr_dps, [])
+    cfg = {"mount_up": sim.truth["mount_up"], "mount_forward": sim.truth["mount_forward"], "imu_rate_cal": False}
+    run = vrun.run_firmware(cap, workdir, config=cfg, extra=extra, clock_error=IMU_FAST, timeout=300)
+    assert run.session_files, run.stdout[-2000:]
+    return run.session_files[-1]
+
+
+@pytest.fixture(scope="module")
+def sim():
+    return simulate.simulate("mixed", seed=1)
+
+
+@pytest.fixture(scope="module")
+def files(sim, tmp_path_factory):
+    """The unchanged firmware on the virtual board plays the run with its RTC 200 s ahead and its
+    IMU clock 2 % fast (no rate calibration); a second board never had its clock set. The watch
+    recorded the same run (FIT and GPX)."""
+    d = tmp_path_factory.mktemp("watch")
+    act = synth.watch_activity(sim, T0)
+    fitexport.write(d / "run.fit", act)
+    synth.write_gpx(act, d / "run.gpx")
+    return {"log": _firmware(sim, d / "set", {"rtc": T0 + BOARD_AHEAD_S}),
+            "unset": _firmware(sim, d / "unset", {}), "fit": d / "run.fit", "gpx": d / "run.gpx", "act": act, "dir": d}
+
+
+def _analysis(path):
+    return report.analyse(report.load(path), path)
+
+
+def _truth_error(al, taus):
+    """Seconds between where the alignment puts board time tau and where it truly was."""
+    taus = np.asarray(taus, dtype=float)
+    return al.to_unix(taus) - (T0 + taus / (1 + IMU_FAST))
+
+
+# ---- alignment ---------------------------------------------------------------------------------
+@pytest.mark.parametrize("which", ["log", "unset"])
+def test_board_clock_minutes_off_and_2_percent_fast_lines_up_within_a_second_or_two(files, which):
+    a = _analysis(files[which])
+    h = a.session.header
+    assert h["clock_set"] is (which == "log")
+    v = watchreport.attach(a, files["fit"])
+    end = float(a.strides["t_ms"].max()) / 1000.0
+    err = _truth_error(v.al, np.linspace(0.0, end, 9))
+    assert np.abs(err).max() <= 1.5, err
+    assert abs(v.al.drift - IMU_FAST) < 0.003
+    if which == "log":  # the RTC's error at the start, as found
+        assert abs(v.al.offset_s - BOARD_AHEAD_S) <= 1.5
+    else:
+        assert v.al.offset_s is None and "not set" in v.al.describe()
+    assert v.al.confidence in ("high", "medium")
+
+
+def test_alignment_from_the_gpx_too(files):
+    """GPX keeps cadence in whole strides per minute (2 steps/min steps): still within 1.5 s."""
+    a = _analysis(files["log"])
+    al = watchreport.attach(a, files["gpx"]).al
+    err = _truth_error(al, np.linspace(0.0, float(a.strides["t_ms"].max()) / 1000.0, 9))
+    assert np.abs(err).max() <= 1.5, err
+
+
+@pytest.mark.parametrize("scenario,seed,ahead,rate", [("walk_breaks", 2, -420, -0.02), ("trail", 5, 95, 0.015)])
+def test_alignment_on_other_runs_and_clocks(scenario, seed, ahead, rate):
+    """Strides from the simulator's truth on a board clock ``ahead`` s off running ``rate`` fast."""
+    s = simulate.simulate(scenario, seed=seed)
+    act = synth.watch_activity(s, T0, seed=seed)
+    tr = s.truth["strides"]
+    st = np.zeros(len(tr), dtype=logdecode.STRIDE_DTYPE)
+    st["t_ms"] = [round(x["t1_ms"] * (1 + rate)) for x in tr]
+    st["stride_ms"] = [round((x["t1_ms"] - x["t0_ms"]) * (1 + rate)) for x in tr]
+    st["cadence_spm"] = 120000.0 / st["stride_ms"]
+    for start in (T0 + ahead, None):
+        al = align.align(st, act, start)
+        taus = np.linspace(0.0, st["t_ms"].max() / 1000.0, 7)
+        err = al.to_unix(taus) - (T0 + taus / (1 + rate))
+        assert np.abs(err).max() <= 1.5, (scenario, start, err)
+
+
+def test_a_watch_file_from_another_day_is_refused(files, sim, tmp_path, capsys):
+    other = synth.watch_activity(sim, T0 - 86400)
+    fitexport.write(tmp_path / "yesterday.fit", other)
+    a = _analysis(files["log"])
+    with pytest.raises(WatchFileError, match="does not overlap"):
+        watchreport.attach(a, tmp_path / "yesterday.fit")
+    out = tmp_path / "r.html"
+    assert run_cli("report", files["log"], "--with", tmp_path / "yesterday.fit", "--html", out) == 2
+    line = one_error_line(capsys)
+    assert "yesterday.fit" in line and "does not overlap" in line and "2026-06-13" in line
+    assert not out.exists()
+
+
+def test_a_watch_file_of_another_run_is_refused_when_the_clock_was_not_set(files, tmp_path):
+    s = simulate.simulate("surges", seed=7)
+    fitexport.write(tmp_path / "other.fit", synth.watch_activity(s, T0, seed=7))
+    with pytest.raises(WatchFileError, match=r"other\.fit"):
+        watchreport.attach(_analysis(files["unset"]), tmp_path / "other.fit")
+
+
+# ---- the report's watch section ------------------------------------------------------------------
+def test_report_adds_per_km_splits_and_form_against_grade(files, sim, tmp_path, capsys):
+    a = _analysis(files["log"])
+    v = watchreport.attach(a, files["fit"])
+    total = float(files["act"].distance_m[-1])
+    assert len(v.splits) == int(np.ceil(total / 1000.0))
+    first = v.splits[0]
+    speed = np.nanmedian(files["act"].speed_mps[files["act"].speed_mps > 2])
+    assert abs(first["pace_s"] - 1000.0 / speed) < 25  # s/km: the watch's own pace
+    assert sum(r["strides"] for r in v.splits) == int(np.isfinite(v.stride["distance_m"]).sum())
+    assert sum(r["buzzes"] for r in v.splits) == len(a.alerts)
+    # the scenario leans back on its descents: that fault lives on the descents, not the flats
+    g = {r["label"]: r for r in v.grades}
+    down = sum(g[k]["backward"] for k in ("steep descent", "descent") if k in g)
+    assert down > 0.8 * a.fault_s["backward"] and g.get("flat", {"backward": 0})["backward"] < 0.2 * down
+    assert v.hrs and sum(r["strides"] for r in v.hrs) == int((a.running & np.isfinite(v.stride["hr_bpm"])).sum())
+    out = tmp_path / "r.html"
+    assert run_cli("report", files["log"], "--with", files["fit"], "--html", out) == 0
+    html = out.read_text()
+    assert "With your watch" in html and "Per km" in html and "Form against grade" in html
+    assert run_cli("report", files["log"], "--with", files["gpx"], "--per", "mi") == 0
+    text = capsys.readouterr().out
+    assert "Per mi" in text and "lined up by cadence" in text and "steep descent" in text
+
+
+def test_report_with_two_logs_and_one_watch_file_is_one_line(files, capsys):
+    assert run_cli("report", files["log"], files["unset"], "--with", files["fit"]) == 2
+    assert "one session log" in one_error_line(capsys)
+
+
+# ---- bad input ---------------------------------------------------------------------------------
+def _bad_files(files, sim, d):
+    act = synth.watch_activity(sim, T0)
+    bike = synth.watch_activity(sim, T0, sport="cycling")
+    fitexport.write(d / "bike.fit", bike)
+    synth.write_gpx(act, d / "route.gpx", timestamps=False)
+    data = files["fit"].read_bytes()
+    (d / "cut.fit").write_bytes(data[: len(data) // 2])
+    flip = bytearray(data)
+    flip[len(flip) // 3] ^= 0x40
+    (d / "flip.fit").write_bytes(bytes(flip))
+    (d / "junk.fit").write_bytes(b"\x00" * 40)
+    (d / "broken.gpx").write_text("<gpx><trk><trkseg><trkpt lat='47' lon='8'><time>2026-06-14T07:30:00Z")
+    (d / "notes.txt").write_text("hello")
+    return {"bike.fit": "a cycling activity, not a run", "route.gpx": "GPX without timestamps",
+            "cut.fit": "damaged FIT file", "flip.fit": "damaged FIT file", "junk.fit": "damaged FIT file",
+            "broken.gpx": "damaged GPX file", "notes.txt": "not a FIT or GPX file"}
+
+
+def test_bad_watch_files_one_clear_line_each_and_nothing_written(files, sim, tmp_path, capsys):
+    cases = _bad_files(files, sim, tmp_path)
+    for name, says in cases.items():
+        with pytest.raises(WatchFileError) as e:
+            load(tmp_path / name)
+        assert says in str(e.value) and name in str(e.value) and "\n" not in str(e.value)
+        out = tmp_path / f"{name}.html"
+        assert run_cli("report", files["log"], "--with", tmp_path / name, "--html", out) == 2
+        assert says in one_error_line(capsys) and not out.exists()
+        fit = tmp_path / f"{name}.out.fit"
+        assert run_cli("export", files["log"], "--fit", fit, "--merge", tmp_path / name) == 2
+        assert says in one_error_line(capsys) and not fit.exists()
+    assert not list(tmp_path.glob("*.part"))
+
+
+def test_gpx_reader_takes_heart_rate_and_cadence_from_garmin_extensions(files):
+    g, f = gpxread.read(files["gpx"]), fitread.read(files["fit"])
+    assert len(g.t) == len(f.t) and g.start == f.start
+    assert np.nanmax(np.abs(g.hr_bpm - f.hr_bpm)) == 0
+    assert np.nanmax(np.abs(g.cadence_spm - f.cadence_spm)) <= 1.0  # GPX keeps whole strides/min
+    assert np.nanmax(np.abs(g.distance_m - f.distance_m)) < 0.01 * f.distance_m[-1]
+
+
+# ---- export ------------------------------------------------------------------------------------
+def _sdk(path):
+    data = bytearray(path.read_bytes())
+    assert Decoder(Stream.from_byte_array(data)).check_integrity()  # header and file CRC
+    msgs, errors = Decoder(Stream.from_byte_array(data)).read()
+    assert errors == []
+    return msgs
+
+
+def _dev(msgs):
+    """{field name: (units, [(timestamp, value)])} of the developer fields on record messages."""
+    desc = {d["key"]: d for d in msgs["field_description_mesgs"]}
+    out = {d["field_name"]: (d["units"], []) for d in desc.values()}
+    for r in msgs["record_mesgs"]:
+        for k, val in r.get("developer_fields", {}).items():
+            out[desc[k]["field_name"]][1].append((r["timestamp"].timestamp(), val))
+    return out
+
+
+def test_export_fit_alone_decodes_with_the_official_sdk(files, tmp_path):
+    out = tmp_path / "hinge.fit"
+    assert run_cli("export", files["log"], "--fit", out) == 0
+    msgs = _sdk(out)
+    assert msgs["file_id_mesgs"][0]["type"] == "activity" and msgs["session_mesgs"][0]["sport"] == "running"
+    assert msgs["developer_data_id_mesgs"][0]["application_id"] == list(fitexport.HINGE_APP_ID)
+    dev = _dev(msgs)
+    assert {n: u for n, (u, _) in dev.items()} == {n: u for _, n, u, _ in fitexport.DEV_FIELDS}
+    for d in msgs["field_description_mesgs"]:
+        assert d["native_mesg_num"] == fitexport.RECORD_MESG
+    a = _analysis(files["log"])
+    start = a.session.header["start_utc"]
+    s = a.strides
+    last = {}  # second -> the last stride that ended in it
+    for i, t in enumerate(s["t_ms"]):
+        last[int(np.floor(start + t / 1000.0))] = i
+    lean = dict(dev["hinge_lean"][1])
+    assert len(lean) == len(last)
+    for sec, i in last.items():
+        assert lean[sec] == pytest.approx(float(s["lean_deg"][i]), abs=1e-4)
+    rot = dict(dev["hinge_rotation"][1])
+    assert all(rot[sec] == pytest.approx(float(s["rotation_deg"][i]), abs=1e-4) for sec, i in last.items())
+    bits = dict(dev["hinge_fault"][1])
+    backward = [sec for sec, i in last.items() if a.fault["backward"][i] and a.running[i]]
+    assert backward and all(bits[sec] & 2 for sec in backward)
+    buzz = [(sec, v) for sec, v in dev["hinge_buzz"][1] if v]
+    assert len(buzz) == len(a.alerts)
+    assert [v for _, v in buzz] == [fitexport.BUZZ_CODE[str(r)] for r in a.alerts["reason"]]
+
+
+def test_export_fit_merged_carries_the_watch_records_and_hinge_fields(files, tmp_path):
+    out = tmp_path / "merged.fit"
+    assert run_cli("export", files["log"], "--fit", out, "--merge", files["fit"]) == 0
+    msgs = _sdk(out)
+    recs = msgs["record_mesgs"]
+    act = files["act"]
+    assert len(recs) == len(act.t)
+    assert sum(1 for r in recs if "position_lat" in r and "heart_rate" in r) == len(act.t)
+    dev = _dev(msgs)
+    a = _analysis(files["log"])
+    v = watchreport.attach(a, files["fit"])
+    # each stride sits at the second the alignment gives it (the truth to within 1.5 s)
+    u = v.al.to_unix(a.strides["t_ms"] / 1000.0)
+    lean = dict(dev["hinge_lean"][1])
+    i = len(u) // 2
+    assert lean[np.floor(u[i])] == pytest.approx(float(a.strides["lean_deg"][np.flatnonzero(np.floor(u) == np.floor(u[i]))[-1]]))
+    assert min(lean) >= act.t[0] and max(lean) <= act.t[-1]
+
+
+def test_export_fit_alone_needs_the_board_clock(files, tmp_path, capsys):
+    out = tmp_path / "x.fit"
+    assert run_cli("export", files["unset"], "--fit", out) == 2
+    assert "clock was not set" in one_error_line(capsys) and not out.exists()
+
+
+def test_export_csv_is_what_logs_pull_writes_with_units(files, tmp_path):
+    d = tmp_path / "csv"
+    assert run_cli("export", files["log"], "--csv", d) == 0
+    from hinge.cli.cmd_logs import decode_pulled
+
+    ref = tmp_path / "ref"
+    ref.mkdir()
+    decode_pulled(files["log"], ref)
+    for name in ("S0001.strides.csv", "S0001.alerts.csv", "S0001.events.csv", "S0001.json"):
+        assert (d / name).read_bytes() == (ref / name).read_bytes()
+    lines = (d / "S0001.strides.csv").read_text().splitlines()
+    units = next(ln for ln in lines if ln.startswith("# units: "))
+    assert "lean_deg=deg" in units and "cadence_spm=steps/min" in units and "# clock_set=True" in lines
