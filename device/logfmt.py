@@ -85,6 +85,7 @@ BLK_CRC = const(2)
 PAY_END = const(254)  # BLOCK_MAX - BLK_CRC: records end before this offset
 PAY_MAX = const(244)  # PAY_END - BLK_HDR
 FIXED_HDR = const(31)  # file header bytes before the strings
+HDR_WALL = const(24)  # header offset of the wall-clock start (layout above)
 WALL_SET = const(0x8000)  # header year field: the clock-set flag (bit 15; years < 32768)
 CLOCK_SET_YEAR = const(2021)  # an RTC that reads this year or later was set (power-up: 2000-01-01)
 SHORT_LEN = const(5)
@@ -302,9 +303,9 @@ def header(magic, session, lsb_per_g, lsb_per_kdps, rate_hz, wall, fw, imu, meta
     _u(h, 16, lsb_per_kdps, 4)
     _u(h, 20, int(rate_hz * 1000 + 0.5), 4)
     if wall:
-        _u(h, 24, (wall[0] & 0x7FFF) | (WALL_SET if len(wall) > 6 and wall[6] else 0), 2)
+        _u(h, HDR_WALL, (wall[0] & 0x7FFF) | (WALL_SET if len(wall) > 6 and wall[6] else 0), 2)
         for i in range(1, 6):
-            h[25 + i] = wall[i]
+            h[HDR_WALL + 1 + i] = wall[i]
     p = FIXED_HDR
     for s, w in ((fw, 1), (imu, 1), (meta, 2)):
         _u(h, p, len(s), w)

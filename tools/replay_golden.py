@@ -84,6 +84,7 @@ def crosscheck(out):
 
 def real(out):
     rd = _module("hinge.dev.realdata", "hinge.realdata")
+    rs = _module("hinge.dev.realscore", "hinge.dev.realdata", "hinge.realdata")
     replay = _module("hinge.coach.replay", "hinge.replay")
     d = rd.data_dir()
     if not d.exists():
@@ -92,7 +93,7 @@ def real(out):
     for act in rd.SISFALL_ACTIVITIES:
         for subj in rd.SISFALL_SUBJECTS:
             for prone in (False, True):
-                res = rd.sisfall_replay(d, act, subj, prone=prone)
+                res = rs.sisfall_replay(d, act, subj, prone=prone)
                 out(f"real sisfall {act}_{subj}{' prone' if prone else ''} replay={_digest(res.jsonl())}")
     for trial in rd.mobgap_trials(d):
         cap = rd.mobgap(d, *trial)

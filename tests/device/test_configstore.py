@@ -1,10 +1,9 @@
 """device/configstore.py: fallbacks, atomic save, migration; under CPython and MicroPython.
 
-The checks live in ``mp_configstore_checks.py`` (MicroPython-compatible); here each one runs
-under CPython on the very device file, and the whole set runs once more under the unix-port
-``micropython`` (64- and 32-bit builds).
+The tests both interpreters run live in ``test_configstore_mp.py`` (pytest runs them under
+CPython); here they run once more under the unix-port ``micropython`` (64- and 32-bit builds),
+and the CPython-only checks follow.
 """
-import importlib.util
 import json
 import os
 import random
@@ -13,47 +12,19 @@ from pathlib import Path
 
 import pytest
 
+import test_configstore_mp as checks
+from mputil import run_suite
+
 from hinge.common.devpath import DEVICE_DIR, import_device, micropython_env, mpy_cross_cmd
 
 HERE = Path(__file__).resolve().parent
-CHECKS_FILE = HERE / "mp_configstore_checks.py"
 
 cs = import_device("configstore")
 config = import_device("config")
 
 
-def _load_checks():
-    spec = importlib.util.spec_from_file_location("mp_configstore_checks", CHECKS_FILE)
-    mod = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(mod)
-    return mod
-
-
-checks = _load_checks()
-NAMES = sorted(n for n in dir(checks) if n.startswith("check_"))
-
-
-@pytest.mark.parametrize("name", NAMES)
-def test_cpython(name, tmp_path):
-    getattr(checks, name)(str(tmp_path))
-
-
-def _run_micropython(tmp_path, exe):
-    proc = subprocess.run(
-        [exe, "-X", "heapsize=256K", str(CHECKS_FILE), str(tmp_path)],
-        check=False, env=micropython_env(), capture_output=True, text=True, timeout=120,
-    )
-    return proc
-
-
-def test_micropython_runs_every_check(tmp_path, micropython):
-    proc = _run_micropython(tmp_path, micropython)
-    out = proc.stdout
-    assert proc.returncode == 0, out + proc.stderr
-    passed = {line.split()[1] for line in out.splitlines() if line.startswith("PASS ")}
-    assert not [line for line in out.splitlines() if line.startswith("FAIL")], out
-    assert passed == set(NAMES), sorted(set(NAMES) ^ passed)
-    assert out.strip().splitlines()[-1] == f"DONE {len(NAMES)} 0"
+def test_micropython_runs_every_test(tmp_path, micropython):
+    run_suite(micropython, HERE / "test_configstore_mp.py", tmp_dir=tmp_path)
 
 
 def test_non_utf8_bytes_fall_back(tmp_path):

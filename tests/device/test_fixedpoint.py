@@ -13,7 +13,7 @@ import pytest
 from hinge.common import devpath
 from hinge.coach import replay
 from hinge.sim import simulate
-from hinge.coach.capture import Capture, to_raw
+from hinge.common.capture import Capture, to_raw
 
 kernel = devpath.import_device("kernel")
 detector = devpath.import_device("detector")
@@ -41,7 +41,7 @@ def _feed_tracked(raw, cfg, t0=0):
 def test_intermediates_within_small_ints(name):
     """Every arithmetic result (tests/device/boundtrack.py sees them all) fits the ESP32's widths."""
     sim = simulate.simulate(name, seed=1, minutes=2)
-    cap = Capture(sim.t_ms, sim.acc_g, sim.gyr_dps, [])
+    cap = sim.as_capture()
     cfg = replay.load_config({"mount_up": sim.truth["mount_up"], "mount_forward": sim.truth["mount_forward"]})
     raw = to_raw(cap, *replay.scales(cfg))
     worst, det = _feed_tracked(raw, cfg, int(cap.t_ms[0]))
@@ -82,7 +82,7 @@ def test_extreme_input_stays_in_bounds(kind):
 
 def test_detector_allocates_nothing_under_heap_lock_on_micropython(tmp_path, micropython):
     sim = simulate.simulate("mixed", seed=1, minutes=3)
-    cap = Capture(sim.t_ms, sim.acc_g, sim.gyr_dps, [])
+    cap = sim.as_capture()
     o = {"mount_up": sim.truth["mount_up"], "mount_forward": sim.truth["mount_forward"]}
     cfg = replay.load_config(o)
     raw = to_raw(cap, *replay.scales(cfg))
@@ -107,7 +107,7 @@ def test_instruction_bench_runs_both_modes_on_a_board_sized_heap(tmp_path, micro
     both modes finish on the virtual board's heap (the blocks and the detector fit), and the
     detector really processes the samples it is given (strides come out of them)."""
     sim = simulate.simulate("good_form", seed=1, minutes=2)
-    cap = Capture(sim.t_ms, sim.acc_g, sim.gyr_dps, [])
+    cap = sim.as_capture()
     o = {"mount_up": sim.truth["mount_up"], "mount_forward": sim.truth["mount_forward"]}
     cfg = replay.load_config(o)
     raw = to_raw(cap, *replay.scales(cfg))[-2048:]
@@ -147,7 +147,7 @@ def test_start_mid_run_on_an_impact_recovers_within_a_second(first_g):
     """A restart mid-run (button, brown-out) begins on whatever sample comes: a 3-16 g impact
     or a saturated one. Within a second g agrees with a detector that has run all along."""
     sim = simulate.simulate("good_form", seed=2, minutes=2)
-    cap = Capture(sim.t_ms, sim.acc_g, sim.gyr_dps, [])
+    cap = sim.as_capture()
     cfg = replay.load_config({"mount_up": sim.truth["mount_up"], "mount_forward": sim.truth["mount_forward"],
                               "accel_range_g": 16})
     raw = to_raw(cap, *replay.scales(cfg))
@@ -185,7 +185,7 @@ def test_extreme_stretch_then_running_coaches_again_identically_on_both_engines(
     running again: no exception, both engines agree byte for byte, and lean is back to what a
     clean run reports within seconds."""
     sim = simulate.simulate("good_form", seed=3, minutes=3)
-    cap = Capture(sim.t_ms, sim.acc_g, sim.gyr_dps, [])
+    cap = sim.as_capture()
     o = {"mount_up": sim.truth["mount_up"], "mount_forward": sim.truth["mount_forward"]}
     cfg = replay.load_config(o)
     raw = to_raw(cap, *replay.scales(cfg))
@@ -201,7 +201,7 @@ def test_extreme_stretch_then_running_coaches_again_identically_on_both_engines(
     clean_cap = replay.replay(cap, o)
     path = tmp_path / "bad.csv"
     lsb_g, lsb_k = replay.scales(cfg)
-    from hinge.coach.capture import write_capture
+    from hinge.common.capture import write_capture
     write_capture(path, t, bad[:, 1:4] / lsb_g, bad[:, 4:7] / (lsb_k / 1000.0))
     a = replay.replay(path, o, engine="cpython")
     b = replay.replay(path, o, engine="micropython")

@@ -21,7 +21,7 @@ import numpy as np
 import pytest
 
 from hinge.common import devpath
-from hinge.logs import logdecode
+from hinge.logs import export, logdecode
 
 REPO = Path(__file__).resolve().parents[2]
 FW = "test-fw-1"
@@ -218,15 +218,15 @@ def test_csv_and_json_export(tmp_path):
     w.log.close()
     sess = logdecode.decode_session(w.path)
     out = tmp_path / "s.csv"
-    logdecode.session_to_csv(sess, out)
+    export.session_to_csv(sess, out)
     text = out.read_text()
     arr = np.loadtxt(out, delimiter=",", skiprows=1 + sum(ln.startswith("#") for ln in text.splitlines()), ndmin=2)
     assert len(arr) == len(sess.strides)
     assert np.allclose(arr[:, 1], sess.strides["lean_deg"], atol=0.006)
-    logdecode.session_to_csv(sess, tmp_path / "a.csv", "alerts")
-    doc = json.loads(logdecode.session_to_json(sess, tmp_path / "s.json"))
+    export.session_to_csv(sess, tmp_path / "a.csv", "alerts")
+    doc = json.loads(export.session_to_json(sess, tmp_path / "s.json"))
     assert len(doc["strides"]["t_ms"]) == len(sess.strides) and doc["header"]["fw_version"] == FW
-    assert logdecode.summary(sess)["strides"] == len(sess.strides)
+    assert export.summary(sess)["strides"] == len(sess.strides)
 
 
 def test_not_a_hinge_log_raises_one_line(tmp_path):
@@ -348,7 +348,7 @@ def _same_records(a, b):
 
 
 def test_repeated_and_out_of_order_blocks_are_dropped_or_put_back(tmp_path):
-    from hinge.report import report
+    from hinge.logs import analysis
 
     w, data, hlen, blocks = _ten_minute_run(tmp_path)
     full = logdecode.decode_session(data)
@@ -358,7 +358,7 @@ def test_repeated_and_out_of_order_blocks_are_dropped_or_put_back(tmp_path):
     _same_records(twice, full)
     assert twice.problems == [f"{len(blocks)} repeated blocks (a copy of the log appended to itself?): dropped, "
                               f"every record kept once"]
-    a, b = report.analyse(full, "x"), report.analyse(twice, "x")
+    a, b = analysis.analyse(full, "x"), analysis.analyse(twice, "x")
     assert b.duration_s == a.duration_s < 11 * 60 and b.time_s["running"] == a.time_s["running"] < 10.1 * 60
     assert len(b.alerts) == len(a.alerts) and b.fault_s == a.fault_s
     # the whole file twice: the second header is named too
@@ -803,14 +803,14 @@ def test_raw_capture_round_trip_to_csv(tmp_path):
     assert (raw.t_ms == np.cumsum(dt16) / 16.0).all()
     assert raw.header["meta"]["mount_up"] == "+x" and raw.header["lsb_per_g"] == LSB_G
     out = tmp_path / "cap.csv"
-    logdecode.raw_to_capture_csv(w.path.with_suffix(".raw"), out)
+    export.raw_to_capture_csv(w.path.with_suffix(".raw"), out)
     text = out.read_text()
     assert "t_ms,ax_g,ay_g,az_g,gx_dps,gy_dps,gz_dps" in text and "# mount_forward=-z" in text
     csv = np.loadtxt(out, delimiter=",", comments="#", skiprows=sum(1 for ln in text.splitlines() if not ln[0].isdigit()))
     assert np.allclose(csv[:, 1:4], allf[:, 1:4] / LSB_G, atol=1e-5)
     assert np.allclose(csv[:, 4:7], allf[:, 4:7] * 1000 / LSB_KDPS, atol=1e-3)
     try:
-        from hinge.coach.capture import read_capture
+        from hinge.common.capture import read_capture
     except ImportError:
         return
     cap = read_capture(out)  # the replay reader accepts it

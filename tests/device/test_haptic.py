@@ -1,51 +1,26 @@
 """device/haptic.py: patterns, grading, priority queue, non-blocking zero-allocation stepping.
 
-The checks live in ``mp_haptic_checks.py`` (MicroPython-compatible); here each one runs under
-CPython on the very device file, and the whole set runs again under the unix-port
-``micropython`` (64- and 32-bit builds) with ``heap_lock()`` around every ``step()``.
+The tests both interpreters run live in ``test_haptic_mp.py`` (pytest runs them under CPython);
+here they run again under the unix-port ``micropython`` (64- and 32-bit builds) with
+``heap_lock()`` around every ``step()``, and the CPython-only checks follow.
 """
-import importlib.util
 import re
 import subprocess
 from pathlib import Path
 
 import pytest
 
+from mputil import run_suite
+
 from hinge.common.devpath import DEVICE_DIR, import_device, micropython_arch, micropython_env, mpy_cross_cmd
 
 HERE = Path(__file__).resolve().parent
-CHECKS_FILE = HERE / "mp_haptic_checks.py"
 
 hp = import_device("haptic")
 
 
-def _load_checks():
-    spec = importlib.util.spec_from_file_location("mp_haptic_checks", CHECKS_FILE)
-    mod = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(mod)
-    return mod
-
-
-checks = _load_checks()
-NAMES = sorted(n for n in dir(checks) if n.startswith("check_"))
-
-
-@pytest.mark.parametrize("name", NAMES)
-def test_cpython(name):
-    getattr(checks, name)()
-
-
-def test_micropython_runs_every_check_with_heap_locked(micropython):
-    proc = subprocess.run(
-        [micropython, "-X", "heapsize=256K", str(CHECKS_FILE)],
-        check=False, env=micropython_env(), capture_output=True, text=True, timeout=120,
-    )
-    out = proc.stdout
-    assert proc.returncode == 0, out + proc.stderr
-    assert not [line for line in out.splitlines() if line.startswith("FAIL")], out
-    passed = {line.split()[1] for line in out.splitlines() if line.startswith("PASS ")}
-    assert passed == set(NAMES), sorted(set(NAMES) ^ passed)
-    assert out.strip().splitlines()[-1] == f"DONE {len(NAMES)} 0"
+def test_micropython_runs_every_test_with_heap_locked(micropython):
+    run_suite(micropython, HERE / "test_haptic_mp.py")
 
 
 ROW = re.compile(r"^(\d+)\s+([-\d])\s+(\d)\s+(\S.*?\S)\s{2,}(\d+)\s+(\d+)\s*$")

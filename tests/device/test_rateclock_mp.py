@@ -1,7 +1,7 @@
 """RateClock (device/rateclock.py): the same checks under CPython and the unix-port micropython.
 
 Collected by pytest under CPython; ``tests/vboard/test_imu_drivers.py`` runs this file again under
-``micropython`` (where ``heap_lock`` is real) and checks its ``SUMMARY`` line. The chip here is
+``micropython`` (where ``heap_lock`` is real) through the one runner (``tests/mputil.py``). The chip here is
 arithmetic: sample k is made at ``phase + k * period`` (ns, integers), a read at ``t`` delivers
 every sample made up to ``t`` (the FIFO is emptied), and the board's ``ticks_us`` wraps at
 2**30 like the ESP32's (the runs start just before the wrap).
@@ -9,16 +9,6 @@ every sample made up to ``t`` (the FIFO is emptied), and the board's ``ticks_us`
 import sys
 
 MP = sys.implementation.name == "micropython"
-if not MP:
-    import os
-
-    _repo = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
-    for _p in (os.path.join(_repo, "host"), os.path.join(_repo, "device")):
-        if _p not in sys.path:
-            sys.path.insert(0, _p)
-    from hinge.common import mpshim
-
-    mpshim.install()
 
 import gc  # noqa: E402
 
@@ -270,27 +260,3 @@ def test_sync_allocates_nothing():
     assert got == 1 and rc.windows == 1
     if MP:
         print("HEAPLOCK rateclock ok")
-
-
-def main():
-    names = sorted(k for k in globals() if k.startswith("test_"))
-    passed = failed = 0
-    for name in names:
-        try:
-            globals()[name]()
-            passed += 1
-            print("ok", name)
-        except Exception as e:
-            failed += 1
-            print("FAIL", name, repr(e))
-            if MP:
-                sys.print_exception(e)
-            else:
-                import traceback
-
-                traceback.print_exc()
-    print("SUMMARY %d %d" % (passed, failed))
-
-
-if __name__ == "__main__":
-    main()

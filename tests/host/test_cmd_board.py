@@ -24,6 +24,7 @@ from hinge.board.transport import connect
 from hinge.cli import cli, cmd_board
 from hinge.common import devpath
 from hinge.common.errors import HingeError
+from hinge.common.keyvalue import parse_pairs
 from hinge.virtual.serve import start_virtual, wait_console
 
 pytestmark = pytest.mark.skipif(sys.platform != "linux", reason="ptys and /proc as on Linux")
@@ -351,7 +352,7 @@ def test_config_set_refuses_bad_numbers_before_the_port(capsys, tmp_path, pair, 
 
 
 def test_config_set_accepts_a_whole_float_for_a_choice(capsys, tmp_path):
-    assert cmd_board._parse_pairs(["accel_range_g=8.0", "gyro_range_dps=2000.0", "rate_hz=+100"]) == {
+    assert parse_pairs(["accel_range_g=8.0", "gyro_range_dps=2000.0", "rate_hz=+100"]) == {
         "accel_range_g": 8, "gyro_range_dps": 2000, "rate_hz": 100}
     # valid: it gets as far as the port
     one_line_error(capsys, ["--port", str(tmp_path / "ttyUSB9"), "config", "set", "accel_range_g=8.0"], "no board at")

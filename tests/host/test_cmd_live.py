@@ -27,8 +27,8 @@ from boardutil import procs_in
 
 from hinge.board import live
 from hinge.cli import cli
-from hinge.coach.capture import Capture, read_capture
 from hinge.common import devpath
+from hinge.common.capture import read_capture
 from hinge.sim.simulate import simulate
 from hinge.virtual.ptyboard import VirtualBoard
 from hinge.virtual.vrun import VBOARD_DIR, write_source
@@ -48,7 +48,7 @@ def source(tmp_path_factory):
     own timeline, as the IMU model plays it; g and deg/s as quantised)."""
     d = tmp_path_factory.mktemp("source")
     sim = simulate("good_form", seed=1, minutes=1)
-    cap = Capture(sim.t_ms, sim.acc_g, sim.gyr_dps, [])
+    cap = sim.as_capture()
     spec = write_source(cap, d / "imu_source.s7")
     raw = np.fromfile(spec["path"], dtype="<i2").reshape(-1, 7)
     t16 = np.cumsum(raw[:, 0].view(np.uint16).astype(np.int64))  # dt: unsigned, 1/16 ms

@@ -20,7 +20,6 @@ from boardutil import default_engine, procs_in
 
 from hinge.board.transport import Board, BoardError, connect
 from hinge.cli import cli, cmd_logs
-from hinge.coach.capture import Capture
 from hinge.common import devpath
 from hinge.common.errors import HingeError
 from hinge.logs import logdecode
@@ -36,7 +35,7 @@ def logs(tmp_path_factory, board_engine):
     """{name: bytes} of a real session: S0001.hlg (3 min, mixed form) and S0001.raw (40 s of samples)."""
     d = tmp_path_factory.mktemp("run")
     sim = simulate.simulate("mixed", seed=1, minutes=3)
-    cap = Capture(sim.t_ms, sim.acc_g, sim.gyr_dps, [])
+    cap = sim.as_capture()
     cfg = {"version": 1, "mount_up": sim.truth["mount_up"], "mount_forward": sim.truth["mount_forward"],
            "raw_capture_s": 40}
     with default_engine(board_engine):

@@ -9,7 +9,7 @@ import pytest
 
 from hinge.cli import cli
 from hinge.coach import replay
-from hinge.coach.capture import CaptureError, read_capture, to_raw, write_capture
+from hinge.common.capture import CaptureError, read_capture, to_raw, write_capture
 
 REPO = Path(__file__).resolve().parents[2]
 HINGE = [sys.executable, "-m", "hinge.cli"]
@@ -173,7 +173,7 @@ def test_cli_main_returns_2_on_error(tmp_path, capsys):
 def test_fractional_timestamps_and_bom_accepted(tmp_path):
     """A 104 Hz logger stamps 9.615 ms apart (and may write a byte-order mark): replay keeps the
     capture's own time to 1/16 ms, with no drift however long the capture."""
-    from hinge.coach.capture import read_capture, to_raw
+    from hinge.common.capture import read_capture, to_raw
 
     n = 20000
     t = np.arange(n) * (1000.0 / 104.0) + 0.123

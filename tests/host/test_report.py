@@ -23,10 +23,12 @@ from matplotlib.lines import Line2D
 from PIL import Image
 
 from hinge.cli import cli
-from hinge.coach.capture import Capture
 from hinge.common import devpath
-from hinge.logs import baseline
-from hinge.report import report
+from hinge.common.keyvalue import parse_pairs
+from hinge.logs import analysis, baseline
+from hinge.report import figures, words
+from hinge.report import html as rhtml
+from hinge.report import text as rtext
 from hinge.sim import simulate
 from hinge.virtual import vrun
 from hinge.virtual.ptyboard import VirtualBoard
@@ -34,7 +36,7 @@ from hinge.virtual.ptyboard import VirtualBoard
 
 def _run(tmp, scenario, seed, minutes, **cfg):
     sim = simulate.simulate(scenario, seed=seed, minutes=minutes)
-    cap = Capture(sim.t_ms, sim.acc_g, sim.gyr_dps, [])
+    cap = sim.as_capture()
     config = {"version": 1, "mount_up": sim.truth["mount_up"], "mount_forward": sim.truth["mount_forward"], **cfg}
     vr = vrun.run_firmware(cap, tmp / f"{scenario}{seed}", config=config)
     assert vr.returncode == 0 and vr.session_files, vr.stdout[-2000:]
@@ -55,12 +57,12 @@ def runs(tmp_path_factory):
 
 @pytest.fixture(scope="module")
 def mixed(runs):
-    return report.analyse(report.load(runs["mixed"]), runs["mixed"])
+    return analysis.analyse(analysis.load(runs["mixed"]), runs["mixed"])
 
 
 @pytest.fixture(scope="module")
 def good(runs):
-    return report.analyse(report.load(runs["good"]), runs["good"])
+    return analysis.analyse(analysis.load(runs["good"]), runs["good"])
 
 
 # ---- analysis --------------------------------------------------------------------------------
@@ -90,13 +92,13 @@ def test_analysis_figures(mixed, good, runs):
 
 
 def test_per_minute_splits_and_the_per_km_hook(mixed):
-    rows = report.splits(mixed)
+    rows = analysis.splits(mixed)
     assert len(rows) == int(np.ceil(mixed.duration_s / 60))
     assert sum(r["strides"] for r in rows) == len(mixed.strides)
     assert abs(sum(r["swivel"] for r in rows) - mixed.fault_s["swivel"]) < 0.01
     assert sum(r["buzzes"] for r in rows) == len(mixed.alerts)
     with pytest.raises(ValueError, match="distance"):
-        report.splits(mixed, by="distance")
+        analysis.splits(mixed, by="distance")
     # the hook: a log with cumulative distance per stride gives per-km rows
     s = mixed.strides
     dt = np.dtype(s.dtype.descr + [("distance_m", "f8")])
@@ -104,8 +106,8 @@ def test_per_minute_splits_and_the_per_km_hook(mixed):
     for n in s.dtype.names:
         withd[n] = s[n]
     withd["distance_m"] = np.arange(len(s)) * 2.6  # ~2.6 m a stride
-    mixed_d = report.Analysis(**{**mixed.__dict__, "strides": withd})
-    rows = report.splits(mixed_d, by="distance")
+    mixed_d = analysis.Analysis(**{**mixed.__dict__, "strides": withd})
+    rows = analysis.splits(mixed_d, by="distance")
     assert len(rows) == int(np.ceil(withd["distance_m"][-1] / 1000)) and rows[0]["end"] == 1000
 
 
@@ -113,14 +115,14 @@ def test_report_and_monitor_show_a_buzz_at_the_same_second(mixed):
     from hinge.board import live
     from hinge.common import timefmt
 
-    assert report.clock is timefmt.clock and live.mmss(111999) == "1:51"
+    assert rtext.clock is timefmt.clock and live.mmss(111999) == "1:51"
     for t_ms, shown in ((0, "0:00"), (999, "0:00"), (59999, "0:59"), (60000, "1:00"), (111500, "1:51"),
                         (111999, "1:51"), (3599999, "59:59"), (3600000, "1:00:00"), (36061999, "10:01:01")):
         assert timefmt.clock_ms(t_ms) == shown == timefmt.clock(t_ms / 1000) == live.mmss(t_ms), t_ms
     assert timefmt.clock(0.1 * 3 * 200) == "1:00" and timefmt.clock(-5) == "0:00"
     # every buzz of a real run: the report's line and the monitor's line name the same second
-    text = report.render_text([mixed])
-    html = report.render_html([mixed], pngs=collections.defaultdict(bytes))  # the tables, no figures
+    text = rtext.render_text([mixed])
+    html = rhtml.render_html([mixed], pngs=collections.defaultdict(bytes))  # the tables, no figures
     for x in mixed.alerts:
         t = int(x["t_ms"])
         line = live.format_event(live.parse_line(f"H 2 {t} 1 1 300 400 0 0"), live.Limits())
@@ -129,9 +131,9 @@ def test_report_and_monitor_show_a_buzz_at_the_same_second(mixed):
         assert re.search(rf"^    +{re.escape(felt)}  ", text, re.M), (felt, t)
         assert f"<td>{felt}</td>" in html
     # 1:51.999 is 1:51 in both (the report rounded it to 1:52)
-    a = report.Analysis(**{**mixed.__dict__, "alerts": mixed.alerts[:1].copy()})
+    a = analysis.Analysis(**{**mixed.__dict__, "alerts": mixed.alerts[:1].copy()})
     a.alerts["t_ms"] = 111999
-    assert "    1:51  " in report.render_text([a])
+    assert "    1:51  " in rtext.render_text([a])
 
 
 def test_per_minute_running_share_never_passes_100(mixed):
@@ -142,16 +144,16 @@ def test_per_minute_running_share_never_passes_100(mixed):
     t = np.arange(1, 258) * 700 + 1400
     rows = [(int(x), 800, 1200, 857, 1400, ev.ACT_RUNNING | ev.FLAG_CALIBRATED, 600) for x in t]
     sess = logdecode.Session(mixed.session.header, logdecode._stride_array(rows), *logdecode._event_arrays([]))
-    a = report.analyse(sess, "overlap")
+    a = analysis.analyse(sess, "overlap")
     assert a.time_s["running"] == (t[-1] - (t[0] - 1400)) / 1000 <= a.duration_s
-    split = report.splits(a)
+    split = analysis.splits(a)
     shares = [r["running_s"] / (r["end"] - r["start"]) for r in split]
     assert max(shares) <= 1.0 and shares[1] == 1.0, shares
     assert abs(sum(r["running_s"] for r in split) - a.time_s["running"]) < 1e-9
-    pct = [int(m) for m in re.findall(r"^  \d+:\d\d-\d+:\d\d +(\d+)%", report.render_text([a]), re.M)]
+    pct = [int(m) for m in re.findall(r"^  \d+:\d\d-\d+:\d\d +(\d+)%", rtext.render_text([a]), re.M)]
     assert len(pct) == len(split) and max(pct) == 100
     # and on a real run, minute by minute
-    for r in report.splits(mixed):
+    for r in analysis.splits(mixed):
         assert r["running_s"] <= r["end"] - r["start"] + 1e-9
 
 
@@ -202,7 +204,7 @@ def _hlines(ax) -> set:
 
 
 def test_overview_figure_is_readable(mixed):
-    fig = report.fig_timeline(mixed)
+    fig = figures.fig_timeline(mixed)
     axes = _check_readable(fig)
     assert re.match(r"S0001: [56]:\d\d recorded, \d:\d\d running", fig.get_suptitle())
     assert len(axes) == 5
@@ -219,25 +221,25 @@ def test_overview_figure_is_readable(mixed):
     assert c["swivel_max_deg"] in _hlines(axes[2]) and c["run_min_spm"] in _hlines(axes[3])
     legend = " ".join(t.get_text() for t in axes[1].get_legend().get_texts())
     assert "too upright below 4°" in legend and "buzz" in legend
-    px = _png_ok(report.png_bytes(fig), 1000, 1000)
-    for color in report.COLOR.values():  # shaded fault stretches and bars rendered in their colours
+    px = _png_ok(figures.png_bytes(fig), 1000, 1000)
+    for color in figures.COLOR.values():  # shaded fault stretches and bars rendered in their colours
         assert _has_color(px, color), color
-    _check_readable(report.fig_distributions(mixed))
+    _check_readable(figures.fig_distributions(mixed))
 
 
 def test_report_panels_are_readable(mixed):
     """The HTML's phone-sized panels: each titled, labelled, with a legend, a real image."""
-    figs = report.figures([mixed])
-    assert tuple(figs) == report.SESSION_PANELS
+    figs = figures.figures([mixed])
+    assert tuple(figs) == figures.SESSION_PANELS
     c = mixed.cfg
     for key, fig in figs.items():
         _check_readable(fig)
         assert fig.get_size_inches()[0] <= 6, "too wide to read on a phone"
         if key != "fault_time":
             assert len(_legend_texts(fig)) >= 2, key
-        px = _png_ok(report.png_bytes(fig), 600, 350)
+        px = _png_ok(figures.png_bytes(fig), 600, 350)
         if key in ("events", "lean", "rotation"):
-            assert _has_color(px, report.COLOR["swivel" if key == "rotation" else "upright"]), key
+            assert _has_color(px, figures.COLOR["swivel" if key == "rotation" else "upright"]), key
     assert {c["lean_min_deg"], c["lean_back_deg"]} <= _hlines(figs["lean"].axes[0])
     assert c["swivel_max_deg"] in _hlines(figs["rotation"].axes[0])
     vlines = {round(float(ln.get_xdata()[0]), 3) for ln in figs["lean_hist"].axes[0].get_lines()}
@@ -247,18 +249,18 @@ def test_report_panels_are_readable(mixed):
 
 
 def test_comparison_figures_are_readable(mixed, good):
-    both = [report.analyse(mixed.session, mixed.path), report.analyse(good.session, good.path)]
-    figs = report.figures(both)
-    assert len(figs) == len(report.COMPARE_PANELS) + 2 * len(report.SESSION_PANELS)
+    both = [analysis.analyse(mixed.session, mixed.path), analysis.analyse(good.session, good.path)]
+    figs = figures.figures(both)
+    assert len(figs) == len(figures.COMPARE_PANELS) + 2 * len(figures.SESSION_PANELS)
     assert both[0].name != both[1].name, "two sessions numbered S0001 must stay apart"
-    for k in report.COMPARE_PANELS:
+    for k in figures.COMPARE_PANELS:
         fig = figs[f"compare.{k}"]
         _check_readable(fig)
         labels = _legend_texts(fig)
         assert sum(1 for t in labels if t in (both[0].name, both[1].name)) == 2, labels
-        px = _png_ok(report.png_bytes(fig), 600, 350)
-        assert _has_color(px, report.SESSION_COLORS[0]) and _has_color(px, report.SESSION_COLORS[1]), k
-    for fig in report.overview_figures(both).values():
+        px = _png_ok(figures.png_bytes(fig), 600, 350)
+        assert _has_color(px, figures.SESSION_COLORS[0]) and _has_color(px, figures.SESSION_COLORS[1]), k
+    for fig in figures.overview_figures(both).values():
         _check_readable(fig)
 
 
@@ -289,7 +291,7 @@ def test_html_report(runs, tmp_path, capsys):
     html = out.read_text(encoding="utf-8")
     _self_contained(html)
     pngs = _images(html)
-    assert len(pngs) == len(report.SESSION_PANELS)
+    assert len(pngs) == len(figures.SESSION_PANELS)
     for png in pngs:
         _png_ok(png, 600, 350)
     for heading in ("In short", "Your run over time", "Time in each fault", "Buzzes", "Minute by minute",
@@ -306,7 +308,7 @@ def test_two_session_report(runs, tmp_path, capsys):
     html = out.read_text(encoding="utf-8")
     _self_contained(html)
     pngs = _images(html)
-    assert len(pngs) == len(report.COMPARE_PANELS) + 2 * len(report.SESSION_PANELS)
+    assert len(pngs) == len(figures.COMPARE_PANELS) + 2 * len(figures.SESSION_PANELS)
     for png in pngs:
         _png_ok(png, 600, 350)
     assert "Side by side" in html and "<th>change</th>" in html
@@ -328,12 +330,12 @@ def test_terminal_summary(runs, capsys):
 
 
 def test_cfg_overrides_recompute_faults(runs, mixed, capsys):
-    a = report.analyse(mixed.session, mixed.path, report.parse_overrides(["lean_min_deg=9", "swivel_max_deg=40"]))
+    a = analysis.analyse(mixed.session, mixed.path, parse_pairs(["lean_min_deg=9", "swivel_max_deg=40"], "--cfg"))
     assert a.cfg["lean_min_deg"] == 9 and a.cfg_source["lean_min_deg"] == "--cfg"
     assert a.fault_s["upright"] > mixed.fault_s["upright"] + 30 and a.fault_s["swivel"] == 0
     assert len(a.alerts) == len(mixed.alerts)  # what was felt stays what was felt
-    assert any("--cfg" in t for _, t in report.highlights(a))
-    fig = report.fig_timeline(a)
+    assert any("--cfg" in t for _, t in words.highlights(a))
+    fig = figures.fig_timeline(a)
     assert any(abs(float(ln.get_ydata()[0]) - 9) < 1e-9 for ln in fig.axes[1].get_lines()
                if len(set(np.asarray(ln.get_ydata(), float))) == 1)
     assert run_cli("report", runs["mixed"], "--cfg", "lean_min_deg=99") == 2
@@ -345,12 +347,12 @@ def test_cfg_overrides_recompute_faults(runs, mixed, capsys):
 def test_a_session_without_strides_still_reports(runs, tmp_path):
     import warnings
 
-    a = report.analyse(report.load(runs["standing"]), runs["standing"])
+    a = analysis.analyse(analysis.load(runs["standing"]), runs["standing"])
     assert len(a.strides) == 0 and a.calib["state"] == "ok"
     with warnings.catch_warnings():
         warnings.simplefilter("error")
-        html = report.render_html([a])
-        text = report.render_text([a])
+        html = rhtml.render_html([a])
+        text = rtext.render_text([a])
     _self_contained(html)
     assert "No running strides" in html and "No running strides" in text
 
@@ -368,8 +370,8 @@ def test_corrupted_log_reports_what_is_intact(runs, tmp_path, capsys):
     assert "warning" in err and "damaged" in err
     html = out.read_text(encoding="utf-8")
     assert "Log problems" in html and "torn tail" in html
-    a = report.analyse(report.load(bad), bad)
-    assert 0 < len(a.strides) < len(report.load(runs["mixed"]).strides)
+    a = analysis.analyse(analysis.load(bad), bad)
+    assert 0 < len(a.strides) < len(analysis.load(runs["mixed"]).strides)
 
 
 @pytest.mark.parametrize("case, expect", [
@@ -424,7 +426,7 @@ def test_huge_and_odd_numbers_are_one_line_without_warnings(runs, capsys):
     config = devpath.import_device("config")
     with warnings.catch_warnings():
         warnings.simplefilter("error")  # a numpy RuntimeWarning (overflow) would fail here
-        for k in report.THRESHOLD_KEYS:
+        for k in analysis.THRESHOLD_KEYS:
             if config.SCHEMA[k][1] in ("f", "i"):
                 for v in ("1e308", "-1e308", "1e999", "1" + "0" * 400, "1_0", "\uff11\uff10"):
                     assert run_cli("report", runs["good"], "--cfg", f"{k}={v}") == 2, (k, v)
@@ -477,13 +479,8 @@ def board(tmp_path):
         time.sleep(0.05)
 
 
-@pytest.mark.parametrize("api", ["own", "board commands"])
-def test_baseline_apply_writes_the_boards_config(board, good, runs, monkeypatch, capsys, api):
+def test_baseline_apply_writes_the_boards_config(board, good, runs, capsys):
     vb, flash = board
-    if api == "own":
-        monkeypatch.setattr(baseline, "_config_set_api", lambda: None)
-    elif baseline._config_set_api() is None:
-        pytest.skip("no config_set in hinge.cli.cmd_board / hinge.board.deploy yet")
     sug = baseline.suggest(good.session)
     assert run_cli("--port", vb.link_path, "baseline", runs["good"], "--apply") == 0
     assert "Written to the board" in capsys.readouterr().out

@@ -480,7 +480,7 @@ def test_csv_round_trip(tmp_path):
     assert np.abs(back.gyr_dps - cap.gyr_dps).max() <= 5.1e-4
     assert back.truth == json.loads(json.dumps(cap.truth)) == sim.read_truth(path)
     # the project's own capture reader accepts it
-    from hinge.coach.capture import read_capture
+    from hinge.common.capture import read_capture
 
     c2 = read_capture(path)
     assert np.abs(np.asarray(c2.t_ms, float) - cap.t_ms).max() <= 5.1e-4 and c2.acc_g.shape == cap.acc_g.shape

@@ -20,7 +20,7 @@ import pytest
 import test_cmd_live
 
 from hinge.board import transport
-from hinge.coach.capture import read_capture
+from hinge.common.capture import Capture, read_capture
 from hinge.vboard import vmachine, vwdt
 from hinge.virtual.serve import wait_console
 
@@ -156,7 +156,7 @@ def test_firmware_light_sleeps_on_battery_only(tmp_path, usb):
     from hinge.virtual import vrun
 
     sim = simulate("good_form", seed=1, minutes=0.5)
-    cap = vrun.Capture(sim.t_ms, sim.acc_g, sim.gyr_dps, [])
+    cap = Capture(sim.t_ms, sim.acc_g, sim.gyr_dps, [])
     vr = vrun.run_firmware(cap, tmp_path, config={"version": 1}, extra={"usb": usb})
     assert vr.returncode == 0, vr.stdout[-2000:]
     end = next(m for m in vr.messages if m.startswith("virtual: end"))

@@ -8,13 +8,12 @@ import pytest
 from cliutil import one_error_line, run_cli
 from garmin_fit_sdk import Decoder, Stream
 
-from hinge.coach.capture import Capture
-from hinge.logs import logdecode
-from hinge.report import report
+from hinge.logs import analysis, logdecode
 from hinge.sim import simulate
 from hinge.virtual import vrun
 from hinge.watch import align, fitexport, fitread, gpxread, synth, watchreport
-from hinge.watch.activity import WatchFileError, load
+from hinge.watch.activity import WatchFileError
+from hinge.watch.readfile import load
 
 T0 = int(dt.datetime(2026, 6, 14, 7, 30, 0, tzinfo=dt.timezone.utc).timestamp())  # the watch's start (truth)
 BOARD_AHEAD_S = 200  # the board's RTC: minutes ahead of the watch
@@ -22,7 +21,7 @@ IMU_FAST = 0.02  # the IMU's clock 2 % fast, rate calibration off: board stride 
 
 
 def _firmware(sim, workdir, extra):
-    cap = Capture(sim.t_ms, sim.acc_g, sim.gyr_dps, [])
+    cap = sim.as_capture()
     cfg = {"mount_up": sim.truth["mount_up"], "mount_forward": sim.truth["mount_forward"], "imu_rate_cal": False}
     run = vrun.run_firmware(cap, workdir, config=cfg, extra=extra, clock_error=IMU_FAST, timeout=300)
     assert run.session_files, run.stdout[-2000:]
@@ -48,7 +47,7 @@ def files(sim, tmp_path_factory):
 
 
 def _analysis(path):
-    return report.analyse(report.load(path), path)
+    return analysis.analyse(analysis.load(path), path)
 
 
 def _truth_error(al, taus):

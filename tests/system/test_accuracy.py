@@ -14,7 +14,7 @@ import numpy as np
 import pytest
 
 from hinge.coach import evaluate, replay
-from hinge.coach.capture import Capture
+from hinge.common.capture import Capture
 from hinge.sim import simulate
 
 SEED = 1
@@ -31,7 +31,7 @@ def run(name, engine="cpython"):
     key = (name, engine)
     if key not in _cache:
         sim = simulate.simulate(name, seed=SEED)
-        cap = Capture(sim.t_ms, sim.acc_g, sim.gyr_dps, [])
+        cap = sim.as_capture()
         o = {"mount_up": sim.truth["mount_up"], "mount_forward": sim.truth["mount_forward"]}
         res = replay.replay(cap, o, engine=engine)
         cfg = replay.load_config(o)

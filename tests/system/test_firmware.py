@@ -14,7 +14,6 @@ import pytest
 from boardutil import default_engine
 
 from hinge.coach import replay
-from hinge.coach.capture import Capture
 from hinge.common import devpath
 from hinge.logs import logdecode
 from hinge.sim import simulate
@@ -28,7 +27,7 @@ haptic = devpath.import_device("haptic")
 
 def _cap(name, minutes=None, seed=1):
     sim = simulate.simulate(name, seed=seed, minutes=minutes)
-    return sim, Capture(sim.t_ms, sim.acc_g, sim.gyr_dps, [])
+    return sim, sim.as_capture()
 
 
 def _cfg(sim, **kw):

@@ -1,5 +1,5 @@
 """The detector on real third-party IMU recordings (``<real_dir>/README.md``), against references
-that do not use the detector's method (loaders, references and per-trial figures: ``hinge.dev.realdata``;
+that do not use the detector's method (loaders and references: ``hinge.dev.realdata``, per-trial figures: ``hinge.dev.realscore``;
 ``make bench`` prints the same figures).
 
 1. SisFall waist jog/walk (200 Hz): jogging cadence vs a spectral reference (trial median within
@@ -27,9 +27,10 @@ import numpy as np
 import pytest
 
 from hinge.coach import evaluate, replay
-from hinge.coach.capture import to_raw
 from hinge.common import devpath
+from hinge.common.capture import to_raw
 from hinge.dev import realdata as rd
+from hinge.dev import realscore as rs
 
 ENGINES = evaluate.accuracy_engines()
 SISFALL_MOUNT = rd.SISFALL_MOUNT
@@ -37,7 +38,7 @@ MOBGAP_MOUNT = rd.MOBGAP_MOUNT
 XIO_MOUNT = rd.XIO_MOUNT
 
 # ---- 1. SisFall ------------------------------------------------------------------------
-# targets and their reasons: hinge.dev.realdata (JOG_CADENCE_TOL_SPM, WALK_RUNNING_MAX_PCT, ...)
+# targets and their reasons: hinge.dev.realscore (JOG_CADENCE_TOL_SPM, WALK_RUNNING_MAX_PCT, ...)
 def _smooth(x, seconds, fs):
     """Centred moving average (a low-pass with its first zero at 1/seconds Hz)."""
     n = max(1, int(seconds * fs))
@@ -66,7 +67,7 @@ def test_sisfall_forward_axis(real_dir):
     corrs = []
     for act in rd.SISFALL_ACTIVITIES:
         for subj in rd.SISFALL_SUBJECTS:
-            cap = rd.sisfall_capture(real_dir, act, subj)
+            cap = rs.sisfall_capture(real_dir, act, subj)
             yaw = _smooth(_smooth(-cap.gyr_dps[:, 1], 3.0, fs), 3.0, fs)
             ax = _smooth(_smooth(cap.acc_g[:, 0], 3.0, fs), 3.0, fs)
             corrs.append(float(np.corrcoef(yaw, ax)[0, 1]))
@@ -74,8 +75,8 @@ def test_sisfall_forward_axis(real_dir):
     assert sum(c < 0 for c in corrs) >= 15, corrs
     assert np.median(corrs) < -0.3, corrs
     for subj in rd.SISFALL_SUBJECTS:
-        walk = np.mean([rd.sisfall_capture(real_dir, a, subj).acc_g[:, 2].mean() for a in ("D01", "D02")])
-        jog = np.mean([rd.sisfall_capture(real_dir, a, subj).acc_g[:, 2].mean() for a in ("D03", "D04")])
+        walk = np.mean([rs.sisfall_capture(real_dir, a, subj).acc_g[:, 2].mean() for a in ("D01", "D02")])
+        jog = np.mean([rs.sisfall_capture(real_dir, a, subj).acc_g[:, 2].mean() for a in ("D03", "D04")])
         print(f"SisFall {subj}: mean acc_z walking {walk:+.3f} g, jogging {jog:+.3f} g")
         assert jog < walk, (subj, walk, jog)
 
@@ -93,8 +94,8 @@ def _print_trial(r):
           f"alerts {r['alerts']} / alert-prone {r['alerts_prone']}")
 
 
-JOG = [(a, s) for a in rd.SISFALL_JOGS for s in rd.SISFALL_SUBJECTS]
-WALK = [(a, s) for a in rd.SISFALL_WALKS for s in rd.SISFALL_SUBJECTS]
+JOG = [(a, s) for a in rs.SISFALL_JOGS for s in rd.SISFALL_SUBJECTS]
+WALK = [(a, s) for a in rs.SISFALL_WALKS for s in rd.SISFALL_SUBJECTS]
 
 
 @pytest.mark.parametrize("engine", ENGINES)
@@ -102,23 +103,23 @@ WALK = [(a, s) for a in rd.SISFALL_WALKS for s in rd.SISFALL_SUBJECTS]
 def test_sisfall_jog_cadence_and_running(real_dir, act, subj, engine):
     """Jogs: trial median cadence within 1 spm of the reference, median per-window |error| within
     3 spm, >= 95 % of the strides after 5 s classed running."""
-    r = rd.sisfall_trial(real_dir, act, subj, engine)
+    r = rs.sisfall_trial(real_dir, act, subj, engine)
     _print_trial(r)
-    assert r["ref_windows"] >= rd.MIN_REF_WINDOWS, f"reference: only {r['ref_windows']} 10-s windows where step and sway agree"
+    assert r["ref_windows"] >= rs.MIN_REF_WINDOWS, f"reference: only {r['ref_windows']} 10-s windows where step and sway agree"
     assert r["strides_after_settle"] >= 20, r
-    misses = rd.sisfall_cadence_misses(r) + rd.sisfall_activity_misses(r)
+    misses = rs.sisfall_cadence_misses(r) + rs.sisfall_activity_misses(r)
     assert not misses, _row_fail("jog", r, misses)
 
 
 @pytest.mark.parametrize("engine", ENGINES)
 @pytest.mark.parametrize("act,subj", WALK, ids=[f"{a}_{s}" for a, s in WALK])
 def test_sisfall_walk_is_walking_and_never_alerted(real_dir, act, subj, engine):
-    """Walks: at most 2 % of strides called running (why: rd.WALK_RUNNING_MAX_PCT), and no alert,
+    """Walks: at most 2 % of strides called running (why: rs.WALK_RUNNING_MAX_PCT), and no alert,
     neither under the default config nor under the most alert-prone one the config allows."""
-    r = rd.sisfall_trial(real_dir, act, subj, engine)
+    r = rs.sisfall_trial(real_dir, act, subj, engine)
     _print_trial(r)
     assert r["strides"] >= 40, r
-    misses = rd.sisfall_activity_misses(r)
+    misses = rs.sisfall_activity_misses(r)
     assert not misses, _row_fail("walk", r, misses)
 
 
@@ -130,18 +131,18 @@ def test_sisfall_walk_cadence(real_dir, act, subj, engine):
     here: the low-passed vertical force peaks ~1.25-1.30 g at each step, has a second hump of
     1.10-1.15 g ~200 ms later and stays at 0.96-0.98 g between steps; the detector must not
     double-count it."""
-    r = rd.sisfall_trial(real_dir, act, subj, engine)
+    r = rs.sisfall_trial(real_dir, act, subj, engine)
     _print_trial(r)
-    assert r["ref_windows"] >= rd.MIN_REF_WINDOWS, f"reference: only {r['ref_windows']} 10-s windows where step and sway agree"
-    misses = rd.sisfall_cadence_misses(r)
+    assert r["ref_windows"] >= rs.MIN_REF_WINDOWS, f"reference: only {r['ref_windows']} 10-s windows where step and sway agree"
+    misses = rs.sisfall_cadence_misses(r)
     assert not misses, _row_fail("walk", r, misses)
 
 
 @pytest.mark.parametrize("act,subj", [("D04", "SA07"), ("D01", "SA07")])
 def test_sisfall_micropython_engine_identical(real_dir, act, subj, mp_engine):
     """The viper kernel under each unix-port micropython build gives the same events on real data."""
-    mp = rd.sisfall_replay(real_dir, act, subj, mp_engine)
-    cp = rd.sisfall_replay(real_dir, act, subj, "cpython")
+    mp = rs.sisfall_replay(real_dir, act, subj, mp_engine)
+    cp = rs.sisfall_replay(real_dir, act, subj, "cpython")
     assert mp.events == cp.events
     assert len(mp.dicts("stride")) >= 50
 
@@ -157,7 +158,7 @@ def _mobgap_bout_table(real_dir, engine="cpython"):
     bouts = [b for b in rd.mobgap_bouts(real_dir) if b["level"] == "MicroWB"]
     rows = []
     for tr in rd.mobgap_trials(real_dir):
-        cap, strides = rd.mobgap_replay(real_dir, tr, engine)
+        cap, strides = rs.mobgap_replay(real_dir, tr, engine)
         mid, _, cad, run = rd.stride_arrays(strides, int(cap.t_ms[0]))
         for b in bouts:
             if (b["cohort"], b["participant"], b["test"], b["trial"]) != tr:
@@ -224,7 +225,7 @@ def test_mobgap_bout_cadence(real_dir, system, engine):
     assert np.median(errs) <= BOUTS_MEDIAN_TOL_SPM, errs
 
 
-IC_WINDOW_S = rd.IC_WINDOW_S   # a detector step this close to a reference initial contact finds it
+IC_WINDOW_S = rs.IC_WINDOW_S   # a detector step this close to a reference initial contact finds it
 STEP_RECALL_STRAIGHT = 0.90
 
 
@@ -294,8 +295,8 @@ def test_mobgap_stride_timing_vs_contacts(real_dir, engine):
     that is larger: no detector can be judged closer to a reference than the references are to
     each other. Daily living (Test11: turns, short bouts, sitting) is printed, not judged.
     """
-    t = rd.mobgap_stride_timing(real_dir, engine)
-    rows = rd.mobgap_timing_rows(real_dir, engine)
+    t = rs.mobgap_stride_timing(real_dir, engine)
+    rows = rs.mobgap_timing_rows(real_dir, engine)
     print(f"\nmobgap per-stride cadence vs reference contacts [{engine}]")
     print(" trial                 system       wb     t (s)  det spm  ref spm    err")
     for s in t["strides"]:
@@ -306,7 +307,7 @@ def test_mobgap_stride_timing_vs_contacts(real_dir, engine):
     for r in rows:
         if r["test"] == "Test5":
             assert r["strides"] >= MIN_TIMED_STRIDES, r
-    misses = [f"{m}\n  {json.dumps(r)}" for r in rows for m in rd.mobgap_timing_misses(r)]
+    misses = [f"{m}\n  {json.dumps(r)}" for r in rows for m in rs.mobgap_timing_misses(r)]
     assert not misses, "mobgap straight-walk stride timing misses:\n" + "\n".join(misses)
 
 
@@ -324,14 +325,14 @@ TILT_MAX_DEG = 15.0
 TILT_QUIET_P99_DEG = 1.5   # samples with |gyro| < 50 deg/s
 
 
-_angle_deg = rd.angle_deg
-_xio_raw = rd.xio_raw
-_xio_detector_up = rd.xio_detector_up
+_angle_deg = rs.angle_deg
+_xio_raw = rs.xio_raw
+_xio_detector_up = rs.xio_detector_up
 
 
 def _imufusion_up(real_dir):
     pytest.importorskip("imufusion")
-    return rd.imufusion_up(real_dir)
+    return rs.imufusion_up(real_dir)
 
 
 def _euler_up(roll_deg, pitch_deg):
@@ -438,4 +439,4 @@ def test_bench_real_rows(real_dir, capsys):
     assert "SisFall" in table and "mobgap" in table and "x-io" in table
     for r in rows:
         if r["set"] == "sisfall":
-            assert r["misses"] == rd.sisfall_cadence_misses(r) + rd.sisfall_activity_misses(r)
+            assert r["misses"] == rs.sisfall_cadence_misses(r) + rs.sisfall_activity_misses(r)

@@ -56,11 +56,10 @@ def test_virtual_rtc_powers_up_in_2000_runs_on_the_virtual_clock_and_drifts():
 def test_board_wall_and_the_firmware_log_header(tmp_path):
     """The firmware (unix-port micropython, unchanged main.py) writes the RTC's time and the
     flag into its session log: set -> flag 1, power-up value -> flag 0."""
-    from hinge.coach.capture import Capture
     from hinge.sim import simulate
 
     sim = simulate.simulate("good_form", seed=3, minutes=0.3)
-    cap = Capture(sim.t_ms, sim.acc_g, sim.gyr_dps, [])
+    cap = sim.as_capture()
     t0 = int(dt.datetime(2026, 12, 4, 6, 30, 0, tzinfo=UTC).timestamp())
     for extra, want in (({"rtc": t0}, ("2026-12-04T06:30:00", True)), ({}, (None, False))):
         run = vrun.run_firmware(cap, tmp_path / str(len(extra)), config={"mount_up": sim.truth["mount_up"],

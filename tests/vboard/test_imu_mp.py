@@ -1,23 +1,14 @@
 """IMU drivers against the register models: the same checks under CPython and the unix port.
 
 Run by pytest (CPython, collected like any test file) and by ``tests/vboard/test_imu_drivers.py``,
-which runs this file under ``micropython`` (``MICROPYPATH=device:host/hinge/vboard``) and checks
-its ``SUMMARY`` line. Plain functions with asserts; ``python tests/vboard/test_imu_mp.py`` and
-``micropython tests/vboard/test_imu_mp.py`` both run them all and print ``BENCH`` lines.
+which runs this file under ``micropython`` through the one runner (``tests/mputil.py``; with
+host/hinge/vboard on MICROPYPATH). Plain functions with asserts; ``after_all`` prints the
+``BENCH`` lines.
 """
 import sys
 
 MP = sys.implementation.name == "micropython"
 if not MP:
-    import os
-
-    _repo = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
-    for _p in (os.path.join(_repo, "host"), os.path.join(_repo, "device")):
-        if _p not in sys.path:
-            sys.path.insert(0, _p)
-    from hinge.common import mpshim
-
-    mpshim.install()
     import hinge.vboard  # noqa: F401  (puts vmachine & co on sys.path)
 
 import gc  # noqa: E402
@@ -711,26 +702,6 @@ def test_end_of_capture_stops_the_run():
     assert got == 50 and vb.capture_done()
 
 
-def main():
-    names = sorted(k for k in globals() if k.startswith("test_"))
-    passed = failed = 0
-    for name in names:
-        try:
-            globals()[name]()
-            passed += 1
-            print("ok", name)
-        except Exception as e:
-            failed += 1
-            print("FAIL", name, repr(e))
-            if not MP:
-                import traceback
-
-                traceback.print_exc()
-            else:
-                sys.print_exception(e)
+def after_all():
+    """Under the runner (tests/device/mp_run.py): the BENCH lines."""
     bench()
-    print("SUMMARY %d %d" % (passed, failed))
-
-
-if __name__ == "__main__":
-    main()

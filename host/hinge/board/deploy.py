@@ -50,8 +50,9 @@ from .transport import BoardError, local_checksum
 LIB = "lib"
 MAIN = "main.py"
 PINMAP = "pinmap.json"
-CONFIG = "config.json"
-LAST_GOOD = "config.last_good.json"
+_STORE = devpath.import_device("configstore")
+CONFIG = _STORE.FILE  # the config files the firmware reads (device/configstore.py)
+LAST_GOOD = _STORE.LAST_GOOD
 
 # where MicroPython's image goes, by esptool's chip name (the merged .bin from micropython.org)
 CHIP_OFFSETS = {"ESP32": 0x1000, "ESP32-S2": 0x1000, "ESP32-S3": 0x0, "ESP32-C3": 0x0, "ESP32-C6": 0x0}

@@ -667,7 +667,7 @@ def capture(port, seconds: float, out, rate_hz: int | None = None, progress=None
     for a missing/busy port, no MicroPython, no Hinge firmware, no IMU or a broken stream; ``out``
     is then not touched (the CSV is written to a temp name and renamed when complete).
     """
-    from hinge.coach.capture import read_capture, write_capture
+    from hinge.common.capture import read_capture, write_capture
 
     from .transport import BoardError
 

@@ -15,8 +15,9 @@ import os
 import sys
 
 from hinge.common.errors import HingeError
+from hinge.common.keyvalue import parse_pairs
 
-COMMAND_MODULES = ("cmd_board", "cmd_logs", "cmd_live")
+COMMAND_MODULES = ("cmd_board", "cmd_logs", "cmd_report", "cmd_live")
 
 
 # ---- replay -------------------------------------------------------------------------------
@@ -31,25 +32,11 @@ def _args_replay(p):
                         "32-bit build (the ESP32's int widths; `make setup` builds it)")
 
 
-def parse_sets(items) -> dict:
-    from hinge.common import devpath
-
-    config = devpath.import_device("config")
-    out = {}
-    for it in items:
-        if "=" not in it:
-            raise HingeError(f"--set {it}: expected KEY=VALUE")
-        k, v = it.split("=", 1)
-        out[k.strip()] = config.parse_value(k.strip(), v)
-    config.validate(out)
-    return out
-
-
 def cmd_replay(a):
     from hinge.coach import replay
-    from hinge.coach.capture import read_capture
+    from hinge.common.capture import read_capture
 
-    overrides = parse_sets(a.set)
+    overrides = parse_pairs(a.set, "--set", validate=True)
     cap = read_capture(a.capture)
     res = replay.replay(cap, overrides, engine=a.engine)
     if a.jsonl:

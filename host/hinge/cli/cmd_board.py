@@ -11,6 +11,7 @@ import sys
 from pathlib import Path
 
 from hinge.common.errors import HingeError
+from hinge.common.keyvalue import config_message, parse_pairs
 
 CONNECT_TIMEOUT = 5.0  # seconds to wait for a REPL
 
@@ -115,12 +116,6 @@ def _fmt(v) -> str:
     return v if isinstance(v, str) else json.dumps(v)
 
 
-def _msg(e: ValueError) -> str:
-    """The schema's message without its "config: " prefix (the CLI names the command)."""
-    text = str(e)
-    return text[8:] if text.startswith("config: ") else text
-
-
 def _allowed(spec) -> str:
     default, kind, lo, hi, unit, _ = spec
     if kind == "c":
@@ -156,23 +151,6 @@ def _config():
     return devpath.import_device("config")
 
 
-def _parse_pairs(pairs) -> dict:
-    config = _config()
-    out = {}
-    for it in pairs:
-        if "=" not in it:
-            raise HingeError(f"{it}: expected KEY=VALUE")
-        k, v = it.split("=", 1)
-        k = k.strip()
-        try:
-            out[k] = config.parse_value(k, v)
-        except ValueError as e:
-            if k in config.SCHEMA:
-                raise HingeError(_msg(e)) from None
-            raise HingeError(f"{_msg(e)}: `hinge config show` lists the keys") from None
-    return out
-
-
 def _read_json_file(path) -> dict:
     p = Path(path)
     try:
@@ -186,7 +164,7 @@ def _read_json_file(path) -> dict:
     try:  # the firmware's own reader: a file it would refuse is refused here, for the same reason
         return devpath.import_device("configstore").loads(text)
     except ValueError as e:
-        raise HingeError(f"{p}: {_msg(e)}") from None
+        raise HingeError(f"{p}: {config_message(e)}") from None
 
 
 def cmd_config(a):
@@ -195,13 +173,13 @@ def cmd_config(a):
     act = a.action
     # validate everything local before the port is touched
     if act == "set":
-        changes = _parse_pairs(a.pairs)
+        changes = parse_pairs(a.pairs)
     elif act == "push":
         data = _read_json_file(a.file)
         try:
             deploy.config_text(data)
         except ValueError as e:
-            raise HingeError(f"{a.file}: {_msg(e)}") from None
+            raise HingeError(f"{a.file}: {config_message(e)}") from None
     elif act == "get" and a.key not in _config().SCHEMA:
         raise HingeError(f"unknown key '{a.key}': `hinge config show` lists the keys")
     with _connect(a) as board:
@@ -231,7 +209,7 @@ def cmd_config(a):
         try:
             full, written = deploy.config_write(board, new, reset=False)
         except ValueError as e:
-            raise HingeError(_msg(e)) from None
+            raise HingeError(config_message(e)) from None
         changed = [k for k in full if full[k] != cfg[k]]
         if written:
             print("config.json written: " + (", ".join(f"{k}={_fmt(full[k])}" for k in changed) or "same values, "

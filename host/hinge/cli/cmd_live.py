@@ -38,9 +38,9 @@ def cmd_monitor(a):
     style = _style(out)
     limits = live.Limits()
     if a.set:
-        from .cli import parse_sets
+        from hinge.common.keyvalue import parse_pairs
 
-        limits = live.Limits.from_config(parse_sets(a.set), "--set")
+        limits = live.Limits.from_config(parse_pairs(a.set, "--set", validate=True), "--set")
     if a.seconds is not None and not 0 < a.seconds < float("inf"):
         raise HingeError(f"--seconds {a.seconds:g}: must be a number above 0")
     seen = {"stride": 0, "alert": 0, "fault": 0}

@@ -1,10 +1,8 @@
-"""``hinge logs list | pull | erase``, ``hinge report`` and ``hinge baseline``: session logs off the board.
+"""``hinge logs list | pull | erase``: session logs off the board (reading them: :mod:`.cmd_report`).
 
     hinge logs list                        # sessions on the board: size, start date, pulled yet?
     hinge logs pull [SESSION | --all] [--dir hinge-logs] [--resume]
     hinge logs erase SESSION [--yes]
-    hinge report hinge-logs/S0003.hlg [--html run.html]
-    hinge baseline hinge-logs/S0003.hlg [--apply]
 
 Python API::
 
@@ -49,7 +47,6 @@ import contextlib
 import hashlib
 import os
 import re
-import struct
 import sys
 import time
 from dataclasses import dataclass, field
@@ -178,14 +175,11 @@ def _scan(board) -> tuple[list, int]:
 
 
 def _start_of(head: bytes) -> str | None:
-    """Wall-clock start from a log header (bytes 24-30), or None when the clock was not set."""
-    if len(head) < 31 or head[:3] != b"HNG":
-        return None
-    y, mo, d, hh, mi, ss = struct.unpack_from("<HBBBBB", head, 24)
-    y &= 0x7FFF  # bit 15: the clock-set flag (logfmt.WALL_SET)
-    if y < 2020 or not (1 <= mo <= 12 and 1 <= d <= 31 and hh < 24 and mi < 60 and ss < 61):
-        return None
-    return f"{y:04d}-{mo:02d}-{d:02d} {hh:02d}:{mi:02d}:{ss:02d}"
+    """Wall-clock start from a log header, as ``YYYY-MM-DD hh:mm:ss``, or None (logdecode.wall_start)."""
+    from hinge.logs.logdecode import wall_start
+
+    start = wall_start(head)
+    return start.replace("T", " ") if start else None
 
 
 def list_logs(board, refused: list | None = None) -> list[LogFile]:
@@ -350,7 +344,7 @@ def _write_atomic(path: Path, write):
 def decode_pulled(path: Path, out_dir: Path | None = None) -> tuple[list[Path], list[str]]:
     """Write the decoded files beside a pulled log (or in ``out_dir``: ``hinge export --csv``);
     (paths written, problems noted)."""
-    from hinge.logs import logdecode
+    from hinge.logs import export, logdecode
 
     path = Path(path)
     stem = path.name.rsplit(".", 1)[0]
@@ -360,17 +354,17 @@ def decode_pulled(path: Path, out_dir: Path | None = None) -> tuple[list[Path], 
         if path.suffix == ".raw":
             out = d / f"{stem}.capture.csv"
             box = {}
-            _write_atomic(out, lambda p: box.setdefault("raw", logdecode.raw_to_capture_csv(path, p)))
+            _write_atomic(out, lambda p: box.setdefault("raw", export.raw_to_capture_csv(path, p)))
             return [out], list(box["raw"].problems)
         s = logdecode.decode_session(path)
     except ValueError as e:
         return [], [str(e).splitlines()[0]]
     for table in ("strides", "alerts", "events"):
         out = d / f"{stem}.{table}.csv"
-        _write_atomic(out, lambda p, table=table: logdecode.session_to_csv(s, p, table))
+        _write_atomic(out, lambda p, table=table: export.session_to_csv(s, p, table))
         written.append(out)
     out = d / f"{stem}.json"
-    _write_atomic(out, lambda p: logdecode.session_to_json(s, p))
+    _write_atomic(out, lambda p: export.session_to_json(s, p))
     written.append(out)
     return written, list(s.problems)
 
@@ -614,81 +608,6 @@ def cmd_logs(a) -> int:
     return {"list": cmd_logs_list, "pull": cmd_logs_pull, "erase": cmd_logs_erase}[a.logs_cmd](a)
 
 
-# ---- report and baseline (their logic lives in report.py and baseline.py) -----------------
-def _args_report(p):
-    p.add_argument("logs", nargs="+", metavar="LOG", help="session log(s) (Snnnn.hlg); two or more: compared")
-    p.add_argument("--html", metavar="FILE", help="write a self-contained HTML report (plots inside)")
-    p.add_argument("--png", metavar="DIR", help="also save the figures as PNG files in DIR")
-    p.add_argument("--with", dest="with_", metavar="RUN.fit|RUN.gpx",
-                   help="the runner's watch file: lined up by clock and cadence; adds splits, grade, heart rate")
-    p.add_argument("--per", choices=("km", "mi"), default="km", help="splits per km or per mile (with --with)")
-    p.add_argument("--cfg", action="append", default=[], metavar="KEY=VALUE",
-                   help="threshold override (repeatable), e.g. lean_min_deg=5: fault time recomputed")
-
-
-def cmd_report(a) -> int:
-    from hinge.report import report
-
-    extend = None
-    if a.with_:  # the watch file, lined up with the log, adds its section to the report
-        from hinge.watch import watchreport
-
-        def extend(analyses):
-            watchreport.attach_all(analyses, a.with_, a.per)
-
-    return report.main(a, extend)
-
-
-def _args_baseline(p):
-    p.add_argument("log", metavar="LOG", help="a good-form session log (Snnnn.hlg) with a standing start")
-    p.add_argument("--apply", action="store_true", help="write the suggested thresholds to the board's config")
-    p.add_argument("--lean-margin", default=None, metavar="DEG",
-                   help="degrees below your 10th-percentile lean for lean_min_deg (0..10, default 1.0)")
-    p.add_argument("--swivel-margin", default=None, metavar="DEG",
-                   help="degrees above your 90th-percentile rotation for swivel_max_deg (0..10, default 2.0)")
-    p.add_argument("--force", action="store_true", help="with --apply: apply even if the run looks like poor form")
-    p.add_argument("--resume", action="store_true", help="with --apply: restart coaching with the new thresholds")
-
-
-def cmd_baseline(a) -> int:
-    from hinge.logs import baseline
-
-    return baseline.main(a)
-
-
-def _args_export(p):
-    p.add_argument("log", metavar="LOG", help="a session log (Snnnn.hlg)")
-    g = p.add_mutually_exclusive_group(required=True)
-    g.add_argument("--fit", metavar="OUT.fit", help="a FIT activity with Hinge's per-stride metrics as developer fields")
-    g.add_argument("--csv", metavar="DIR", help="the decoded tables as CSV (documented columns with units) in DIR")
-    p.add_argument("--merge", metavar="RUN.fit|RUN.gpx", help="with --fit: carry the watch's records too (lined up)")
-
-
-def cmd_export(a) -> int:
-    from hinge.report import report
-    from hinge.watch import fitexport
-
-    if a.csv:
-        if a.merge:
-            raise HingeError("--merge goes with --fit")
-        log, out = Path(a.log), Path(a.csv)
-        if not log.is_file():
-            raise HingeError(f"{log}: no such session log")
-        out.mkdir(parents=True, exist_ok=True)
-        written, problems = decode_pulled(log, out)  # the same files `logs pull` writes beside a log
-        if not written:
-            raise HingeError(f"{log.name}: {problems[0] if problems else 'nothing decoded'}")
-        note = f" ({len(problems)} problem(s) noted in the files)" if problems else ""
-        print(f"{out}: {', '.join(p.name for p in written)}{note}")
-        return 0
-    x = report.analyse(report.load(a.log), a.log)
-    print(fitexport.export(x, a.fit, a.merge))
-    return 0
-
-
 COMMANDS = {
     "logs": (cmd_logs, _args_logs, "session logs on the board: list, pull (resumable, verified), erase"),
-    "report": (cmd_report, _args_report, "a run report from session logs: terminal summary or HTML with plots"),
-    "export": (cmd_export, _args_export, "a session as a FIT activity (alone or merged with the watch's) or CSV tables"),
-    "baseline": (cmd_baseline, _args_baseline, "suggest personal thresholds from a good-form session (--apply writes them)"),
 }

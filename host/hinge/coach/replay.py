@@ -19,8 +19,8 @@ from pathlib import Path
 import numpy as np
 
 from hinge.common import devpath
-
-from .capture import Capture, read_capture, to_raw
+from hinge.common.capture import Capture, read_capture, to_raw
+from hinge.common.timefmt import clock_ms
 
 BLOCK = 256  # samples per feed() call: the same in both engines
 MP_HEAPSIZE = "256K"  # about an ESP32's GC block count (see micropython-notes)
@@ -29,6 +29,7 @@ _events = devpath.import_device("events")
 ACTIVITIES = _events.ACTIVITY_NAMES   # names defined once, in device/events.py
 REASONS = _events.REASON_NAMES
 FAULTS = _events.FAULT_NAMES
+_ACT_MASK = _events.FLAG_CALIBRATED - 1  # STRIDE flags: the activity in the bits below the calibrated flag
 
 
 @dataclass
@@ -50,24 +51,24 @@ class ReplayResult:
 def event_dict(e) -> dict | None:
     """One detector event (8 ints, layout in device/events.py) as the JSON-lines dict."""
     ty, t, a, b, c, d, f5, f6 = e
-    if ty == 1:
+    if ty == _events.EV_STRIDE:
         return {"type": "stride", "t_ms": t, "lean_deg": a / 100, "rotation_deg": b / 100,
                 "cadence_spm": c / 10, "roll_deg": f6 / 100, "stride_ms": d,
-                "activity": ACTIVITIES[f5 & 3], "calibrated": bool(f5 & 4)}
-    if ty == 2:
+                "activity": ACTIVITIES[f5 & _ACT_MASK], "calibrated": bool(f5 & _events.FLAG_CALIBRATED)}
+    if ty == _events.EV_ALERT:
         return {"type": "alert", "t_ms": t, "reason": REASONS[a], "severity": b,
                 "value_deg": c / 100, "limit_deg": d / 100}
-    if ty == 3:
+    if ty == _events.EV_CLEAR:
         return {"type": "clear", "t_ms": t, "reason": REASONS[a], "value_deg": c / 100, "limit_deg": d / 100}
-    if ty == 4:
+    if ty == _events.EV_CALIB:
         if a:
             return {"type": "calibrated", "t_ms": t, "stand_pitch_deg": b / 100, "stand_roll_deg": c / 100,
                     "still_ms": d}
         return {"type": "calibration_fallback", "t_ms": t,
                 "note": "no standing start: lean is measured against the mount axes"}
-    if ty == 5:
+    if ty == _events.EV_ACTIVITY:
         return {"type": "activity", "t_ms": t, "activity": ACTIVITIES[a], "previous": ACTIVITIES[b]}
-    if ty == 6:
+    if ty == _events.EV_FAULT:
         return {"type": "fault", "t_ms": t, "fault": FAULTS[a] if a < len(FAULTS) else str(a), "detail": b}
     return None
 
@@ -128,7 +129,7 @@ def _run_micropython(raw: np.ndarray, cfg, lsb_g, lsb_k, t0, engine) -> ReplayRe
         cfgf = Path(td) / "config.json"
         cfgf.write_text(json.dumps(cfg))
         cmd = [exe, "-X", f"heapsize={MP_HEAPSIZE}", str(runner), str(rawf), str(cfgf),
-               str(lsb_g), str(lsb_k), str(t0)]
+               str(lsb_g), str(lsb_k), str(t0), str(BLOCK)]
         p = subprocess.run(cmd, capture_output=True, text=True, env=devpath.micropython_env())
     if p.returncode != 0:
         tail = (p.stderr or p.stdout).strip().splitlines()[-1:] or ["(no output)"]
@@ -145,11 +146,6 @@ def _run_micropython(raw: np.ndarray, cfg, lsb_g, lsb_k, t0, engine) -> ReplayRe
 
 
 # ---- readable summary -------------------------------------------------------------------
-def mmss(t_ms: int) -> str:
-    s = max(0, t_ms) // 1000
-    return f"{s // 60:d}:{s % 60:02d}"
-
-
 def summary(res: ReplayResult, t0_ms: int = 0) -> str:
     """What the runner would have felt, and a per-minute table."""
     strides = res.dicts("stride")
@@ -160,7 +156,7 @@ def summary(res: ReplayResult, t0_ms: int = 0) -> str:
                  f"({len(run)} running, {len(strides) - len(run)} walking), {len(alerts)} buzzes")
     cal = res.dicts("calibrated")
     if cal:
-        lines.append(f"calibrated at {mmss(cal[0]['t_ms'] - t0_ms)}: standing pitch {cal[0]['stand_pitch_deg']:+.1f} deg")
+        lines.append(f"calibrated at {clock_ms(cal[0]['t_ms'] - t0_ms)}: standing pitch {cal[0]['stand_pitch_deg']:+.1f} deg")
     elif res.dicts("calibration_fallback"):
         lines.append("not calibrated (no 3 s standing start): lean measured against the mount axes")
     if run:
@@ -175,7 +171,7 @@ def summary(res: ReplayResult, t0_ms: int = 0) -> str:
     if not alerts:
         lines.append("  none")
     for a in alerts:
-        lines.append(f"  {mmss(a['t_ms'] - t0_ms):>6}  {a['reason']:<9} severity {a['severity']}  "
+        lines.append(f"  {clock_ms(a['t_ms'] - t0_ms):>6}  {a['reason']:<9} severity {a['severity']}  "
                      f"({a['value_deg']:+.1f} deg vs limit {a['limit_deg']:+.1f})")
     lines.append("")
     lines.append(" minute  activity  strides  cadence  lean  rotation  buzzes")

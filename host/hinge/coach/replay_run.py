@@ -1,6 +1,6 @@
 # Runs under the unix-port micropython (MICROPYPATH = device/): feeds a raw sample file
 # through the device detector and prints each event as 8 integers per line.
-# argv: RAW_FILE CONFIG_JSON_FILE LSB_PER_G LSB_PER_KDPS T0_MS
+# argv: RAW_FILE CONFIG_JSON_FILE LSB_PER_G LSB_PER_KDPS T0_MS BLOCK (samples per feed(): replay.BLOCK)
 # RAW_FILE: int16 little-endian, 7 per sample (the sample buffer contract in device/kernel.py).
 import json
 import sys
@@ -9,16 +9,15 @@ from array import array
 import config
 import detector
 
-BLOCK = 256
-
 
 def main():
-    raw, cfg_path, lsb_g, lsb_k, t0 = sys.argv[1:6]
+    raw, cfg_path, lsb_g, lsb_k, t0, block = sys.argv[1:7]
+    block = int(block)
     with open(cfg_path) as f:
         cfg = config.validate(json.load(f))
     det = detector.Detector(cfg, int(lsb_g), int(lsb_k))
     det.start(int(t0))
-    buf = array("h", bytes(14 * BLOCK))
+    buf = array("h", bytes(14 * block))
     q = det.q
     w = sys.stdout.write
     with open(raw, "rb") as f:

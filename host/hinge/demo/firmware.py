@@ -16,6 +16,7 @@ import numpy as np
 
 from hinge.coach import evaluate, replay
 from hinge.common import devpath
+from hinge.common.timefmt import clock_ms
 from hinge.logs import logdecode
 from hinge.virtual import simsource, vrun
 
@@ -42,7 +43,7 @@ def run(a) -> int:
     eps = sim.truth.get("episodes", [])
     if eps:
         print("Form faults the simulated runner had:  " +
-              ", ".join(f"{replay.mmss(e['t0_ms'])}-{replay.mmss(e['t1_ms'])} {e['reason']}" for e in eps))
+              ", ".join(f"{clock_ms(e['t0_ms'])}-{clock_ms(e['t1_ms'])} {e['reason']}" for e in eps))
     print("\nRunning device/main.py on the virtual board (micropython unix port, LSM6DSO model at 0x6A) ...")
     # a 10-minute run plays in seconds; allow ~20x real time on a loaded machine for long ones
     vr = vrun.run_firmware(None, board, config=cfg, seed=a.seed, source=sim.spec, timeout=max(600.0, duration_s / 20))
@@ -97,7 +98,7 @@ def print_buzzes(vr: vrun.VirtualRun) -> None:
             elif e[0] == 4:
                 why = "calibrated (standing pose captured)" if e[2] else "not calibrated"
                 desc = haptic.describe(haptic.P_CALIBRATED)
-        print(f"  {replay.mmss(c.t_ms):>6}  {why:<55} felt: {c.words()} ({c.on_ms} ms on)  [{desc}]")
+        print(f"  {clock_ms(c.t_ms):>6}  {why:<55} felt: {c.words()} ({c.on_ms} ms on)  [{desc}]")
     if not vr.cues:
         print("  nothing")
 

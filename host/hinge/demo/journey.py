@@ -22,8 +22,8 @@ import sys
 import time
 from pathlib import Path
 
-from hinge.coach import replay
 from hinge.common import devpath
+from hinge.common.timefmt import clock_ms
 from hinge.sim import simulate
 
 THRESHOLD = "lean_min_deg=5"
@@ -92,7 +92,7 @@ def main(a) -> int:
     eps = sim.truth.get("episodes", [])
     if eps:
         print("   the simulated runner's form faults: " +
-              ", ".join(f"{replay.mmss(e['t0_ms'])}-{replay.mmss(e['t1_ms'])} {e['reason']}" for e in eps))
+              ", ".join(f"{clock_ms(e['t0_ms'])}-{clock_ms(e['t1_ms'])} {e['reason']}" for e in eps))
     cmd = hinge_cmd() + ["virtual", "--link", str(link), "--scenario", a.scenario, "--seed", str(a.seed),
                          "--speed", str(speed), "--workdir", str(board_dir)]
     if minutes_opt:
@@ -152,9 +152,9 @@ def main(a) -> int:
         for x in sess.alerts:
             if x["kind"] == "alert":
                 pat = haptic.describe(codes[str(x["reason"])], int(x["severity"]))
-                print(f"  {replay.mmss(int(x['t_ms'])):>6}  {x['reason']:<9} severity {int(x['severity'])}:  {pat}")
+                print(f"  {clock_ms(int(x['t_ms'])):>6}  {x['reason']:<9} severity {int(x['severity'])}:  {pat}")
             else:
-                print(f"  {replay.mmss(int(x['t_ms'])):>6}  {x['reason']} fixed:  {haptic.describe(haptic.P_CLEAR)}")
+                print(f"  {clock_ms(int(x['t_ms'])):>6}  {x['reason']} fixed:  {haptic.describe(haptic.P_CLEAR)}")
 
         step("7. The runner's watch recorded the same run: a simulated FIT activity (GPS, altitude, heart rate)")
         watch = write_watch(sim, sess, out / "watch.fit")

@@ -13,7 +13,7 @@ Rows:
   readable table per world on stderr): ``"world": "simulator"`` per scenario (fixed seeds) against
   its truth; ``"crosscheck"`` per run of the independent simulator, scored by its README's rules
   (``hinge.dev.crosscheck``); ``"real"`` per SisFall trial, per mobgap test/reference system, and the
-  x-io tilt (``hinge.dev.realdata``). Replayed under each engine in ``$HINGE_ENGINES`` (default cpython);
+  x-io tilt (``hinge.dev.realscore``). Replayed under each engine in ``$HINGE_ENGINES`` (default cpython);
 - further rows from the firmware runtime (``hinge.dev.bench_board``) when present;
 - ``heap``: the GC heap the firmware leaves on ESP32-sized heaps, 32-bit engine, modules as .mpy
   (``hinge.dev.bench_heap``);
@@ -35,8 +35,8 @@ from pathlib import Path
 import numpy as np
 
 from hinge.coach import evaluate, replay
-from hinge.coach.capture import to_raw
 from hinge.common import devpath
+from hinge.common.capture import to_raw
 
 SEED = 1
 
@@ -49,12 +49,6 @@ def sim_capture(name: str, seed: int = SEED, **kw):
     from hinge.sim import simulate
 
     return simulate.simulate(name, seed=seed, **kw)
-
-
-def as_capture(sim):
-    from hinge.coach.capture import Capture
-
-    return Capture(sim.t_ms, sim.acc_g, sim.gyr_dps, [])
 
 
 def overrides_for(truth: dict) -> dict:
@@ -111,7 +105,7 @@ def bench_instructions(sim, overrides, n1=512, n2=2048) -> list[dict]:
     (start-up and set-up cancel)."""
     if shutil.which("valgrind") is None:
         return [{"bench": "instructions_per_sample", "skipped": "valgrind not installed"}]
-    cap = as_capture(sim)
+    cap = sim.as_capture()
     cfg = replay.load_config(overrides)
     lsb_g, lsb_k = replay.scales(cfg)
     i0 = running_from(sim)
@@ -173,7 +167,7 @@ def bench_accuracy(names=None, engine="cpython") -> list[evaluate.Score]:
     for name in names or simulate.SCENARIOS:
         sim = sim_capture(name)
         cfg = replay.load_config(overrides_for(sim.truth))
-        res = replay.replay(as_capture(sim), overrides_for(sim.truth), engine=engine)
+        res = replay.replay(sim.as_capture(), overrides_for(sim.truth), engine=engine)
         sc = evaluate.score(sim.truth, res.dicts(), cfg)
         scores.append(sc)
         # no lean accuracy is claimed without a standing start (README: lean against the mount axes)
@@ -216,6 +210,7 @@ def crosscheck_table(scores) -> str:
 def bench_real(engine="cpython") -> str:
     """Real-data rows (JSON) and their readable tables (returned)."""
     from . import realdata as rd
+    from . import realscore as rs
 
     d = rd.data_dir()
     if not d.exists():
@@ -223,10 +218,10 @@ def bench_real(engine="cpython") -> str:
         return f"(no real recordings at {d})"
     out = []
     rows = []
-    for act in (*rd.SISFALL_JOGS, *rd.SISFALL_WALKS):
+    for act in (*rs.SISFALL_JOGS, *rs.SISFALL_WALKS):
         for subj in rd.SISFALL_SUBJECTS:
-            r = rd.sisfall_trial(d, act, subj, engine)
-            missed = rd.sisfall_cadence_misses(r) + rd.sisfall_activity_misses(r)
+            r = rs.sisfall_trial(d, act, subj, engine)
+            missed = rs.sisfall_cadence_misses(r) + rs.sisfall_activity_misses(r)
             emit({"bench": "accuracy", "world": "real", "set": "sisfall", **r, "misses": missed})
             rows.append((r["trial"], r["activity"], f"{r['ref_spm']:.1f}", f"{r['det_spm']:.1f}", f"{r['diff_spm']:+.2f}",
                          f"{r['window_err_med_spm']}", f"{r['class_share_pct']}",
@@ -234,12 +229,12 @@ def bench_real(engine="cpython") -> str:
                          f"{r['alerts']}/{r['alerts_prone'] if r['alerts_prone'] is not None else '-'}",
                          evaluate.miss_tags(missed)))
     out.append(f"SisFall waist [{engine}]: cadence vs the spectral reference (jogs within "
-               f"{rd.JOG_CADENCE_TOL_SPM} spm, walks {rd.WALK_CADENCE_TOL_SPM}), activity, alerts (default/alert-prone)")
+               f"{rs.JOG_CADENCE_TOL_SPM} spm, walks {rs.WALK_CADENCE_TOL_SPM}), activity, alerts (default/alert-prone)")
     out.append(evaluate.text_table(("trial", "activity", "ref spm", "det spm", "diff", "win |err|", "class %",
                                     "running strides", "longest run ms", "alerts", "targets missed"), rows))
     rows = []
-    for r in rd.mobgap_timing_rows(d, engine):
-        missed = rd.mobgap_timing_misses(r)
+    for r in rs.mobgap_timing_rows(d, engine):
+        missed = rs.mobgap_timing_misses(r)
         emit({"bench": "accuracy", "world": "real", "set": "mobgap", **r, "misses": missed})
         rows.append((r["test"], r["system"], str(r["strides"]), f"{r['cad_med_abs_spm']:.2f}", f"{r['cad_p90_abs_spm']:.2f}",
                      f"{r['ref_vs_ref_med_spm']:.2f} / {r['ref_vs_ref_p90_spm']:.2f} ({r['ref_vs_ref_strides']})",
@@ -249,7 +244,7 @@ def bench_real(engine="cpython") -> str:
     out.append(evaluate.text_table(("test", "system", "strides", "cad med", "cad p90", "ref vs ref med / p90 (n)",
                                     "targets missed"), rows))
     try:
-        r = rd.xio_tilt_row(d)
+        r = rs.xio_tilt_row(d)
     except ImportError as e:   # imufusion is a dev dependency
         out.append(f"\nx-io tilt: skipped ({e})")
     else:
@@ -261,7 +256,7 @@ def bench_real(engine="cpython") -> str:
 
 def main(argv=None) -> int:
     sim = sim_capture("mixed")
-    cap = as_capture(sim)
+    cap = sim.as_capture()
     o = overrides_for(sim.truth)
     for r in bench_micropython(cap, o, running_from(sim)):
         emit(r)

@@ -20,7 +20,6 @@ from __future__ import annotations
 import re
 import tempfile
 
-from hinge.coach.capture import Capture
 from hinge.logs import logdecode
 from hinge.sim import simulate
 from hinge.virtual import vrun
@@ -40,7 +39,7 @@ _VEND = re.compile(r"virtual: end sim_us=(\d+) i2c_bytes=(\d+) i2c_transfers=(\d
 def measure(scenario: str, imu: str, seed: int = 1, repeats: int = 3) -> dict:
     """Run the firmware ``repeats`` times; keep the run with the least CPU (least disturbed)."""
     sim = simulate.simulate(scenario, seed=seed)
-    cap = Capture(sim.t_ms, sim.acc_g, sim.gyr_dps, [])
+    cap = sim.as_capture()
     cfg = {"version": 1, "mount_up": sim.truth["mount_up"], "mount_forward": sim.truth["mount_forward"]}
     best = None
     for _ in range(repeats):

@@ -25,8 +25,8 @@ import tempfile
 from pathlib import Path
 
 from hinge.board.deploy import compile_modules
-from hinge.coach.capture import Capture
 from hinge.common import devpath
+from hinge.common.capture import Capture
 from hinge.sim import simulate
 from hinge.virtual import vrun
 

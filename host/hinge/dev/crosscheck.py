@@ -39,7 +39,7 @@ from pathlib import Path
 import numpy as np
 
 from hinge.coach import evaluate, replay
-from hinge.coach.capture import Capture, read_capture
+from hinge.common.capture import Capture, read_capture
 
 REPO = Path(__file__).resolve().parents[3]
 DATA_ENV = "HINGE_CROSSCHECK_DATA"

@@ -1,4 +1,4 @@
-"""``hinge baseline``: personal thresholds from one of your own good-form runs.
+"""Personal thresholds (``hinge baseline``) from one of your own good-form runs.
 
     hinge baseline hinge-logs/S0004.hlg            # suggest, explain, check against the run
     hinge baseline hinge-logs/S0004.hlg --apply    # ... and write them to the board's config
@@ -35,16 +35,17 @@ with the new limits: on a good-form run it should show (next to) no fault time a
 from __future__ import annotations
 
 import math
-import sys
 from dataclasses import dataclass, field
 
 import numpy as np
 
+from hinge.common.devpath import import_device
 from hinge.common.errors import HingeError
 
 MIN_RUNNING_STRIDES = 120  # ~1.5 min of running at ~80 strides/min
-LEAN_MARGIN = 1.0
-SWIVEL_MARGIN = 2.0
+# the margins' defaults are the hysteresis keys' defaults (module docstring)
+LEAN_MARGIN = float(import_device("config").SCHEMA["lean_hyst_deg"][0])
+SWIVEL_MARGIN = float(import_device("config").SCHEMA["swivel_hyst_deg"][0])
 LEAN_P = 10
 SWIVEL_P = 90
 SPREAD_WARN_DEG = 8.0  # lean p90 - p10 beyond this: hills, or a mix of good and bad form?
@@ -103,7 +104,7 @@ def suggest(session, lean_margin: float = LEAN_MARGIN, swivel_margin: float = SW
     fewer than MIN_RUNNING_STRIDES running strides.
     """
     from hinge.common.devpath import import_device
-    from hinge.report import report
+    from hinge.logs import analysis
 
     config = import_device("config")
     ev = import_device("events")
@@ -131,7 +132,7 @@ def suggest(session, lean_margin: float = LEAN_MARGIN, swivel_margin: float = SW
         "rot_p90": float(np.percentile(rot, SWIVEL_P)),
         "lean_margin": lean_margin, "swivel_margin": swivel_margin,
     }
-    log_cfg, _src = report._config(session.header, {})
+    log_cfg, _src = analysis.config_of(session.header, {})
     lo, hi = config.SCHEMA["lean_min_deg"][2:4]
     lean_min = min(max(_round_down(p["lean_p10"] - lean_margin), lo), hi)
     lo, hi = config.SCHEMA["swivel_max_deg"][2:4]
@@ -154,112 +155,19 @@ def suggest(session, lean_margin: float = LEAN_MARGIN, swivel_margin: float = SW
         cfg = config.validate({**log_cfg, **values})
     except ValueError as e:
         raise HingeError(f"the suggestion does not validate: {str(e).splitlines()[0]}") from None
-    fault, replayed = report.replay_coach(s, cfg)
+    fault, replayed = analysis.replay_coach(s, cfg)
     t_end = int(s["t_ms"].max()) if len(s) else 0
-    check = {f"{r}_s": report.covered_s(s, fault[r] & running, 0, t_end) for r in report.REASONS}
+    check = {f"{r}_s": analysis.covered_s(s, fault[r] & running, 0, t_end) for r in analysis.REASONS}
     check["buzzes"] = len(replayed)
     current = {k: log_cfg[k] for k in ("lean_min_deg", "lean_back_deg", "swivel_max_deg")}
     return Suggestion(values, p, current, check, notes, doubtful)
 
 
 # ---- writing to the board -------------------------------------------------------------------
-def _config_set_api():
-    """``config_set(board, overrides, reset=...)`` from the board commands, if they have one."""
-    for mod in ("hinge.board.deploy",):
-        try:
-            m = __import__(mod, fromlist=["config_set"])
-        except ImportError:
-            continue
-        fn = getattr(m, "config_set", None)
-        if callable(fn):
-            return fn
-    return None
-
-
-def write_config(board, values: dict) -> dict:
-    """Set ``values`` on top of the board's ``config.json`` ourselves (when no config API exists).
-
-    The stored overrides are read and migrated like the firmware does (``configstore``), the
-    result is validated with ``device/config.py`` and written atomically in the configstore
-    format (only non-default keys, plus ``"version"``), then checked by checksum. Returns the
-    new full config. A board config.json that does not validate is not overwritten blindly.
-    """
-    from hinge.board.transport import BoardError
-    from hinge.common.devpath import import_device
-
-    config = import_device("config")
-    store = import_device("configstore")
-    try:
-        raw = board.fs_read(store.FILE)
-    except BoardError as e:
-        if e.errno != 2:
-            raise
-        raw = b"{}"
-    try:
-        current = store.migrate(store.loads(raw or b"{}"))  # the firmware's own reader
-        config.validate(current)
-    except (ValueError, UnicodeDecodeError) as e:
-        raise HingeError(f"the board's {store.FILE} does not validate ({str(e).splitlines()[0]}): "
-                         f"fix it first (`hinge config show`)") from None
-    cfg = config.validate({**current, **values})
-    text = store.dumps(store.overrides(cfg))
-    board.fs_write(store.FILE, text.encode(), verify=True)
-    return cfg
-
-
 def apply(board, values: dict, restart: bool = False) -> dict:
-    """Write suggested thresholds to the board's config; the new full config.
+    """Write suggested thresholds to the board's config, as ``hinge config set`` does
+    (:func:`hinge.board.deploy.config_set`: validated, atomic, checked by hash); the new full
+    config. ``restart``: the firmware restarts with them (``board`` is then closed)."""
+    from hinge.board.deploy import config_set
 
-    Uses the board commands' ``config_set`` when there is one (``restart`` = its ``reset``:
-    the firmware restarts and ``board`` is closed), else :func:`write_config`.
-    """
-    fn = _config_set_api()
-    if fn is not None:
-        return fn(board, values, reset=restart)
-    cfg = write_config(board, values)
-    if restart:
-        board.run_main()
-    return cfg
-
-
-# ---- CLI ------------------------------------------------------------------------------------
-def _margin(flag: str, text, default: float) -> float:
-    """A margin from the command line: the config's number rule (ASCII decimal), else one line."""
-    if text is None:
-        return default
-    if isinstance(text, (int, float)):
-        return float(text)
-    from hinge.common.devpath import import_device
-
-    try:
-        return float(import_device("config").number(str(text).strip()))
-    except ValueError:
-        raise HingeError(f"{flag} {text}: not a number (digits 0-9, e.g. 1 or 1.5)") from None
-
-
-def main(a) -> int:
-    from hinge.report import report
-
-    session = report.load(a.log)
-    if session.problems:
-        print(f"hinge baseline: warning: {a.log}: damaged in {len(session.problems)} place(s); using what is intact",
-              file=sys.stderr)
-    sug = suggest(session, _margin("--lean-margin", a.lean_margin, LEAN_MARGIN),
-                  _margin("--swivel-margin", a.swivel_margin, SWIVEL_MARGIN))
-    print(sug.explain())
-    if not a.apply:
-        pairs = " ".join(f"{k}={v:g}" for k, v in sug.values.items())
-        print(f"\nTo use them: hinge baseline {a.log} --apply   (or: hinge config set {pairs})")
-        return 0
-    if sug.doubtful and not a.force:
-        raise HingeError("not applied: this run may not be good form (see the notes above); "
-                         "use another run, or add --force to apply anyway")
-    from hinge.cli.cmd_logs import open_board
-
-    api = _config_set_api() is not None
-    with open_board(a, caller_restarts=api) as board:
-        cfg = apply(board, sug.values, restart=a.resume)
-    print("\nWritten to the board: " + ", ".join(f"{k}={cfg[k]:g}" for k in sug.values)
-          + (" (coaching restarted with them)." if a.resume else
-             ". They take effect when coaching restarts (reset the board, or use --resume)."))
-    return 0
+    return config_set(board, values, reset=restart)

@@ -118,13 +118,37 @@ def _header(data: bytes, magic: bytes, name: str, problems: list[str]) -> tuple[
     return h, hlen
 
 
+def _wall_fields(head: bytes) -> tuple:
+    """(year, month, day, hour, minute, second, clock_set) as the header stores them."""
+    y, mo, d, hh, mi, ss = struct.unpack_from("<HBBBBB", head, fmt.HDR_WALL)
+    return y & (fmt.WALL_SET - 1), mo, d, hh, mi, ss, bool(y & fmt.WALL_SET)  # bit 15: the RTC was set
+
+
+def _wall_times(y, mo, d, hh, mi, ss) -> tuple:
+    """(ISO text, Unix seconds) of a header's wall clock (UTC), or (None, None) when the board's
+    clock was not set (an unset RTC reads 2000 on the ESP32, or 1970) or the date is not one."""
+    if not (y >= 2020 and 1 <= mo <= 12 and 1 <= d <= 31 and hh < 24 and mi < 60 and ss < 60):
+        return None, None
+    try:
+        utc = _dt.datetime(y, mo, d, hh, mi, ss, tzinfo=_dt.timezone.utc).timestamp()
+    except ValueError:  # e.g. 31 February: a damaged field
+        return None, None
+    return f"{y:04d}-{mo:02d}-{d:02d}T{hh:02d}:{mi:02d}:{ss:02d}", utc
+
+
+def wall_start(head: bytes) -> str | None:
+    """The session's wall-clock start from a file header (its first FIXED_HDR bytes are enough)
+    as ISO text (``2026-05-01T07:30:00``, UTC); None when the clock was not set, the date is not
+    one, or ``head`` is no Hinge header."""
+    if len(head) < fmt.FIXED_HDR or head[:4] not in (fmt.MAGIC_SESSION, fmt.MAGIC_RAW):
+        return None
+    return _wall_times(*_wall_fields(head)[:6])[0]
+
+
 def _header_fields(data: bytes, hlen: int) -> dict:
     session, block_max, lsb_g, lsb_kdps, rate_mhz = struct.unpack_from("<HHIII", data, 8)
     if data[4] >= 2:  # version 2: the session number's bits 16-23 (version 1 kept 0 there)
         session |= data[5] << 16
-    y, mo, d, hh, mi, ss = struct.unpack_from("<HBBBBB", data, 24)
-    clock_set = bool(y & fmt.WALL_SET)  # bit 15: the RTC had been set since power-up
-    y &= fmt.WALL_SET - 1
     p = fmt.FIXED_HDR
     out = []
     for w in (1, 1, 2):
@@ -132,14 +156,8 @@ def _header_fields(data: bytes, hlen: int) -> dict:
         p += w
         out.append(data[p : p + n].decode("utf-8", "replace"))
         p += n
-    start = start_utc = None
-    if y >= 2020 and 1 <= mo <= 12 and 1 <= d <= 31 and hh < 24 and mi < 60 and ss < 60:
-        # an unset RTC reads 2000 (ESP32) or 1970
-        start = f"{y:04d}-{mo:02d}-{d:02d}T{hh:02d}:{mi:02d}:{ss:02d}"
-        try:
-            start_utc = _dt.datetime(y, mo, d, hh, mi, ss, tzinfo=_dt.timezone.utc).timestamp()
-        except ValueError:  # e.g. 31 February: a damaged field
-            start = None
+    y, mo, d, hh, mi, ss, clock_set = _wall_fields(data)
+    start, start_utc = _wall_times(y, mo, d, hh, mi, ss)
     try:
         meta = json.loads(out[2]) if out[2] else {}
     except ValueError:
@@ -441,101 +459,3 @@ def decode_raw(src) -> RawCapture:
     t = np.concatenate(ts) if ts else np.zeros(0, np.float64)
     counts = np.concatenate(cs).astype(np.int16) if cs else np.zeros((0, 7), np.int16)
     return RawCapture(header, t, counts, problems, nblk)
-
-
-def raw_to_capture_csv(raw_path, out_csv) -> RawCapture:
-    """Convert a raw capture to the capture CSV that ``hinge replay`` reads (sensor axes, g, deg/s).
-
-    Samples whose time does not increase (a damaged dt) are dropped and reported.
-    """
-    raw = decode_raw(raw_path)
-    h = raw.header
-    lsb_g = h.get("lsb_per_g") or 1
-    lsb_kdps = h.get("lsb_per_kdps") or 1
-    t = raw.t_ms
-    keep = np.ones(len(t), bool)
-    if len(t) > 1:
-        keep[1:] = t[1:] > np.maximum.accumulate(t)[:-1]
-        if not keep.all():
-            raw.problems.append(f"{int((~keep).sum())} samples with non-increasing t_ms dropped")
-    c = raw.counts[keep].astype(np.float64)
-    acc = c[:, 1:4] / lsb_g
-    gyr = c[:, 4:7] * 1000.0 / lsb_kdps
-    lines = [f"# hinge raw capture {h.get('name', '?')} (converted by hinge.logs.logdecode)"]
-    for k in ("fw_version", "imu_model", "rate_hz", "lsb_per_g", "lsb_per_kdps", "start"):
-        if k in h:
-            lines.append(f"# {k}={h[k]}")
-    for k, v in h.get("meta", {}).items():
-        lines.append(f"# {k}={v}")
-    lines += [f"# problem: {p}" for p in raw.problems]
-    lines.append("t_ms,ax_g,ay_g,az_g,gx_dps,gy_dps,gz_dps")
-    body = np.column_stack([t[keep], acc, gyr])
-    with open(out_csv, "w", encoding="utf-8") as f:
-        f.write("\n".join(lines) + "\n")
-        np.savetxt(f, body, fmt=["%.4f", "%.5f", "%.5f", "%.5f", "%.3f", "%.3f", "%.3f"], delimiter=",")
-    return raw
-
-
-# -- export -----------------------------------------------------------------------------------
-def session_to_csv(session: Session, out, table: str = "strides") -> None:
-    """Write one table (``strides``, ``alerts`` or ``events``) as CSV, header info in # lines."""
-    arr = {"strides": session.strides, "alerts": session.alerts, "events": session.events}[table]
-    h = session.header
-    lines = [f"# hinge session {h.get('name', '?')} {table}"]
-    for k in ("fw_version", "imu_model", "rate_hz", "start", "clock_set"):
-        if k in h:
-            lines.append(f"# {k}={h[k]}")
-    lines += [f"# problem: {p}" for p in session.problems]
-    lines.append("# units: " + ", ".join(f"{c}={COLUMN_UNITS.get(c, 'see events.py')}" for c in arr.dtype.names))
-    lines.append(",".join(arr.dtype.names))
-    for r in arr.tolist():
-        lines.append(",".join(_cell(v) for v in r))
-    text = "\n".join(lines) + "\n"
-    if hasattr(out, "write"):
-        out.write(text)
-    else:
-        Path(out).write_text(text, encoding="utf-8")
-
-
-def _cell(v) -> str:
-    if isinstance(v, float):
-        return f"{v:.2f}"
-    if isinstance(v, bool):
-        return "1" if v else "0"
-    return str(v)
-
-
-def session_to_json(session: Session, out=None) -> str:
-    """The whole session as JSON (tables column-wise); written to ``out`` if given."""
-    def cols(a):
-        return {n: [round(x, 2) if isinstance(x, float) else x for x in a[n].tolist()] for n in a.dtype.names}
-
-    doc = {
-        "header": session.header,
-        "problems": session.problems,
-        "blocks": session.blocks,
-        "bytes": session.size,
-        "strides": cols(session.strides),
-        "alerts": cols(session.alerts),
-        "events": cols(session.events),
-    }
-    text = json.dumps(doc)
-    if out is not None:
-        Path(out).write_text(text, encoding="utf-8")
-    return text
-
-
-def summary(session: Session) -> dict:
-    """A few headline figures (for the CLI)."""
-    s = session.strides
-    run = s[s["activity"] == ev.ACT_RUNNING]
-    return {
-        "session": session.header.get("name"),
-        "strides": int(len(s)),
-        "duration_s": float((s["t_ms"][-1] - s["t_ms"][0]) / 1000.0) if len(s) > 1 else 0.0,
-        "bytes": session.size,
-        "bytes_per_stride": round(session.size / len(s), 2) if len(s) else None,
-        "lean_deg_median_running": float(np.median(run["lean_deg"])) if len(run) else None,
-        "alerts": int((session.alerts["kind"] == "alert").sum()),
-        "problems": len(session.problems),
-    }

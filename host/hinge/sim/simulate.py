@@ -101,6 +101,8 @@ from pathlib import Path
 
 import numpy as np
 
+from hinge.common import capture, devpath
+
 from . import engine
 from .body import FS_INT, G  # noqa: F401  (re-exported)
 from .engine import DEFAULT_CHUNK_S, DEFAULT_RATE_HZ, EFFECTS, PAD_S  # noqa: F401
@@ -111,9 +113,10 @@ from .geometry import rz as _rz  # noqa: F401
 from .scenarios import BUILDERS as _BUILDERS
 from .sensor import ACC_LSB_PER_G, GYR_LSB_PER_DPS, quantize  # noqa: F401
 
-HEADER = "t_ms,ax_g,ay_g,az_g,gx_dps,gy_dps,gz_dps"
-ACTIVITIES = ("standing", "walking", "running")
-FAULTS = ("upright", "swivel", "backward")
+_EV = devpath.import_device("events")
+# the truth labels are the device's names, so scoring compares like with like
+ACTIVITIES = _EV.ACTIVITY_NAMES
+FAULTS = tuple(n for n in _EV.REASON_NAMES if n)
 
 
 @dataclass
@@ -135,6 +138,10 @@ class Capture:
     truth: dict
     series: dict = field(default_factory=dict, repr=False)
     steps: dict = field(default_factory=dict, repr=False)
+
+    def as_capture(self) -> capture.Capture:
+        """The samples as the capture every tool reads (replay, the virtual board, the bench)."""
+        return capture.Capture(self.t_ms, self.acc_g, self.gyr_dps, [])
 
 
 def simulate(name: str, seed: int = 0, minutes: float | None = None, rate_hz: float | None = None,
@@ -183,23 +190,14 @@ def truth_path(csv_path) -> Path:
     return p.with_suffix(".truth.json") if p.suffix else p.with_name(p.name + ".truth.json")
 
 
-def _header_lines(tr, path, dropped):
+def _comments(tr, path, dropped):
     return [
-        "# hinge simulated IMU capture (hinge.sim.simulate)",
-        "# scenario=%s seed=%d rate_hz=%g duration_s=%g" % (tr["scenario"], tr["seed"], tr["rate_hz"], tr["duration_s"]),
-        "# mount_up=%s mount_forward=%s" % (tr["mount_up"], tr["mount_forward"]),
-        "# ideal=%s dropped=%d truth=%s" % (str(tr["ideal"]).lower(), dropped, truth_path(path).name),
-        "# axes: IMU's own, right-handed; acc = specific force in g; gyro in deg/s; t_ms = host clock (true time)",
-        HEADER,
+        "hinge simulated IMU capture (hinge.sim.simulate)",
+        "scenario=%s seed=%d rate_hz=%g duration_s=%g" % (tr["scenario"], tr["seed"], tr["rate_hz"], tr["duration_s"]),
+        "mount_up=%s mount_forward=%s" % (tr["mount_up"], tr["mount_forward"]),
+        "ideal=%s dropped=%d truth=%s" % (str(tr["ideal"]).lower(), dropped, truth_path(path).name),
+        "axes: IMU's own, right-handed; acc = specific force in g; gyro in deg/s; t_ms = host clock (true time)",
     ]
-
-
-def _rows(t_ms, a, g):
-    """CSV rows: t_ms with three decimals (microseconds), 5 decimals for g, 3 for deg/s."""
-    return "".join(
-        "%.3f,%.5f,%.5f,%.5f,%.3f,%.3f,%.3f\n" % r
-        for r in zip(t_ms.tolist(), *a.T.tolist(), *g.T.tolist())
-    )
 
 
 def write_capture(cap: Capture, path) -> None:
@@ -208,11 +206,8 @@ def write_capture(cap: Capture, path) -> None:
     if path.parent and not path.parent.exists():
         path.parent.mkdir(parents=True, exist_ok=True)
     tr = cap.truth
-    with open(path, "w", encoding="utf-8", newline="\n") as f:
-        f.write("\n".join(_header_lines({**tr, "ideal": tr["sensor"]["ideal"]}, path, tr["sensor"]["dropped"])) + "\n")
-        for k in range(0, len(cap.t_ms), 20000):  # in pieces: Python floats of every row at once are big
-            sl = slice(k, k + 20000)
-            f.write(_rows(cap.t_ms[sl], cap.acc_g[sl], cap.gyr_dps[sl]))
+    capture.write_capture(path, cap.t_ms, cap.acc_g, cap.gyr_dps,
+                          _comments({**tr, "ideal": tr["sensor"]["ideal"]}, path, tr["sensor"]["dropped"]))
     _write_truth(tr, path)
 
 
@@ -233,9 +228,9 @@ def stream_capture(name: str, path, seed: int = 0, minutes: float | None = None,
             "mount_up": run.mount_up, "mount_forward": run.mount_forward, "ideal": run.ideal}
     n = 0
     with open(path, "w", encoding="utf-8", newline="\n") as f:
-        f.write("\n".join(_header_lines(head, path, run.sensor.dropped_total())) + "\n")
+        f.write(capture.csv_head(_comments(head, path, run.sensor.dropped_total())))
         for part in run.chunks(chunk_s):
-            f.write(_rows(part["t_ms"], part["acc_g"], part["gyr_dps"]))
+            f.write(capture.csv_rows(part["t_ms"], part["acc_g"], part["gyr_dps"]))
             n += len(part["t_ms"])
     tr = run.truth()
     _write_truth(tr, path)
@@ -255,12 +250,10 @@ def read_truth(csv_path) -> dict:
 
 
 def read_capture(csv_path) -> Capture:
-    """Read a capture CSV (and its truth, when present) back into a :class:`Capture` (t_ms float64)."""
-    with open(csv_path, encoding="utf-8") as f:
-        lines = [ln for ln in f if ln.strip() and not ln.startswith("#") and not ln.startswith("t_ms")]
-    data = np.array([ln.split(",") for ln in lines], dtype=float).reshape(-1, 7)
-    return Capture(data[:, 0].copy(), data[:, 1:4], data[:, 4:7],
-                   read_truth(csv_path) if truth_path(csv_path).exists() else {})
+    """Read a capture CSV (:func:`hinge.common.capture.read_capture`, with its checks) and its truth,
+    when present, back into a :class:`Capture` (t_ms float64)."""
+    c = capture.read_capture(csv_path)
+    return Capture(c.t_ms, c.acc_g, c.gyr_dps, read_truth(csv_path) if truth_path(csv_path).exists() else {})
 
 
 def _effects_arg(text):

@@ -54,7 +54,7 @@ from hinge.common import devpath
 from hinge.common.errors import HingeError
 
 VBOARD_DIR = Path(__file__).parents[1] / "vboard"
-IMU_MODELS = ("mpu6050", "mpu6500", "mpu9250", "lsm6ds3", "lsm6dso", "lsm6dsox", "ism330dhcx")
+IMU_MODELS = tuple(m for m in devpath.import_device("config").IMU_MODELS if m != "auto")  # chips it can play
 HEAPSIZE = devpath.VBOARD_HEAPSIZE  # see devpath
 DEFAULT_WORKDIR = "hinge-virtual"
 
@@ -80,7 +80,6 @@ def start_virtual(link, workdir, scenario: str = "mixed", seed: int = 1, speed: 
     ``vb.spec`` (the ``HINGE_VBOARD`` settings). If ``flash/main.py`` exists the firmware
     starts at once, as on power-up. See the module docstring for resets.
     """
-    from hinge.coach.capture import Capture
     from hinge.sim import simulate
 
     from . import vrun
@@ -105,7 +104,7 @@ def start_virtual(link, workdir, scenario: str = "mixed", seed: int = 1, speed: 
         sim = simulate.simulate(scenario, seed=seed, minutes=minutes)
     except ValueError as e:
         raise HingeError(str(e)) from None
-    cap = Capture(sim.t_ms, sim.acc_g, sim.gyr_dps, [])
+    cap = sim.as_capture()
     source = vrun.write_source(cap, workdir / "imu_source.s7")
     spec = board_spec(source, workdir, imu, float(speed), float(clock_error))
     (workdir / "rtc.json").unlink(missing_ok=True)  # power-up: the RTC starts at 2000-01-01

@@ -20,7 +20,7 @@ from pathlib import Path
 
 import numpy as np
 
-from hinge.coach.capture import DT_MAX, DT_UNITS_PER_MS
+from hinge.common.capture import DT_MAX, DT_UNITS_PER_MS, csv_head, csv_rows
 
 LSB_G, LSB_K = 4096, 32800  # the source's scale (vrun.write_source's): counts per g, per 1000 deg/s
 
@@ -49,7 +49,7 @@ def stream(scenario: str, path, seed: int = 1, minutes: float | None = None, csv
         if f_csv:
             head = {"scenario": run.name, "seed": run.seed, "rate_hz": run.rate, "duration_s": round(run.duration, 3),
                     "mount_up": run.mount_up, "mount_forward": run.mount_forward, "ideal": run.ideal}
-            f_csv.write("\n".join(simulate._header_lines(head, Path(csv), run.sensor.dropped_total())) + "\n")
+            f_csv.write(csv_head(simulate._comments(head, Path(csv), run.sensor.dropped_total())))
         with open(path, "wb") as f:
             for part in run.chunks(chunk_s):
                 t = np.asarray(part["t_ms"], dtype=np.float64)
@@ -67,7 +67,7 @@ def stream(scenario: str, path, seed: int = 1, minutes: float | None = None, csv
                 raw[:, 4:7] = np.clip(np.rint(part["gyr_dps"] * (LSB_K / 1000.0)), -32768, 32767)
                 f.write(raw.astype("<i2").tobytes())
                 if f_csv:
-                    f_csv.write(simulate._rows(t, part["acc_g"], part["gyr_dps"]))
+                    f_csv.write(csv_rows(t, part["acc_g"], part["gyr_dps"]))
                 n += len(t)
                 t_last = float(t[-1])
     finally:

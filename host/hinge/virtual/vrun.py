@@ -14,8 +14,8 @@ import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from hinge.coach.capture import Capture, to_raw
 from hinge.common import devpath
+from hinge.common.capture import Capture, to_raw
 from hinge.vboard import vmachine
 
 VBOARD_DIR = Path(__file__).parents[1] / "vboard"

@@ -4,6 +4,7 @@ per-km splits and form against grade, heart rate and distance, and FIT/CSV expor
     activity.py   the common per-second series (:class:`activity.Activity`)
     fitread.py    FIT activities (Garmin's official ``garmin-fit-sdk`` decoder)
     gpxread.py    GPX tracks (``gpxpy``)
+    readfile.py   a watch file by its content (FIT or GPX)
     align.py      wall clock, then cadence cross-correlation: offset, clock rate, confidence
     splits.py     per-km / per-mile splits with pace, form and faults
     grade.py      climbs, flats and descents from smoothed altitude; form against grade, HR, distance

@@ -108,29 +108,6 @@ def build(name: str, t, sport: str = "running", **series) -> Activity:
     return Activity(grid, sport=sport, source=name, **out)
 
 
-def load(path) -> Activity:
-    """Read a watch file by its content: FIT (a ``.FIT`` header) or GPX (XML). Raises
-    :class:`WatchFileError` (one line) for anything else or a damaged file."""
-    from pathlib import Path
-
-    path = Path(path)
-    try:
-        head = path.read_bytes()[:64]
-    except OSError as e:
-        raise WatchFileError(f"{path.name}: cannot read it ({e.strerror or e})") from None
-    if len(head) >= 12 and head[8:12] == b".FIT":
-        from . import fitread
-
-        return fitread.read(path)
-    if head.lstrip(b"\xef\xbb\xbf \t\r\n").startswith(b"<"):
-        from . import gpxread
-
-        return gpxread.read(path)
-    if path.suffix.lower() == ".fit":
-        raise WatchFileError(f"{path.name}: damaged FIT file (no .FIT header: truncated or not a FIT file)")
-    raise WatchFileError(f"{path.name}: not a FIT or GPX file")
-
-
 def at(act: Activity, u) -> dict:
     """The activity's series at UTC seconds ``u`` (array), linearly interpolated; NaN outside
     the record. Keys: FIELDS."""

@@ -202,7 +202,7 @@ def write(path, act: Activity, dev: dict | None = None) -> dict:
 
 def hinge_fields(a, u_stride: np.ndarray, u_alert: np.ndarray, grid: np.ndarray) -> dict:
     """Hinge's developer-field series on the 1-s ``grid`` (UTC seconds) from analysis ``a``
-    (``report.Analysis``) whose strides end at UTC ``u_stride`` and buzzes at ``u_alert``:
+    (``hinge.logs.analysis.Analysis``) whose strides end at UTC ``u_stride`` and buzzes at ``u_alert``:
     each second carries the last stride that ended in it (NaN where none did)."""
     n = len(grid)
     out = {name: np.full(n, np.nan) for _, name, _, _ in DEV_FIELDS}
@@ -229,8 +229,8 @@ def export(a, out, merge=None) -> str:
     ``merge`` the watch's records (GPS, altitude, heart rate, speed, cadence) carry Hinge's
     fields, lined up by :func:`hinge.watch.align.align`. Fields of the watch's records other than
     those (power, temperature...) are not carried over."""
-    from .activity import load
     from .align import align, header_start
+    from .readfile import load
 
     h = a.session.header
     name = a.path.name if str(a.path) else a.name

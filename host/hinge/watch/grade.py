@@ -11,6 +11,8 @@ from __future__ import annotations
 
 import numpy as np
 
+from hinge.logs import analysis
+
 from .activity import Activity
 
 SMOOTH_M = 100.0  # metres of course over which altitude is averaged before the slope is taken
@@ -49,7 +51,6 @@ def grade_class(g) -> np.ndarray:
 
 
 def _form_rows(a, groups, labels, buzz_group) -> list[dict]:
-    from hinge.report import report as R
 
     s = a.strides
     dur = s["stride_ms"].astype(float) / 1000.0
@@ -60,9 +61,9 @@ def _form_rows(a, groups, labels, buzz_group) -> list[dict]:
         if not m.any():
             continue
         row = {"label": label, "strides": int(m.sum()), "running_s": run_s,
-               "lean": R._med(s["lean_deg"][m]), "rotation": R._med(s["rotation_deg"][m]),
-               "cadence": R._med(s["cadence_spm"][m]), "buzzes": int((buzz_group == i).sum())}
-        for r in R.REASONS:
+               "lean": analysis.med(s["lean_deg"][m]), "rotation": analysis.med(s["rotation_deg"][m]),
+               "cadence": analysis.med(s["cadence_spm"][m]), "buzzes": int((buzz_group == i).sum())}
+        for r in analysis.REASONS:
             row[r] = float(dur[m & a.fault[r]].sum())
         rows.append(row)
     return rows

@@ -1,7 +1,7 @@
-"""Per-km (or per-mile) splits: the report's split table (``report.splits``, by distance) with
+"""Per-km (or per-mile) splits: the report's split table (``analysis.splits``, by distance) with
 the watch's distance at each stride, plus what only the watch knows: pace, heart rate, climb.
 
-Row fields (besides ``report.splits``' strides, medians and fault seconds): ``pace_s`` seconds
+Row fields (besides ``analysis.splits``' strides, medians and fault seconds): ``pace_s`` seconds
 per unit (km or mile) from the watch's clock over the split; ``hr`` median bpm; ``climb_m`` and
 ``descent_m`` metres up and down (smoothed altitude); ``buzzes`` buzzes felt in the split.
 """
@@ -12,15 +12,16 @@ import dataclasses
 import numpy as np
 from numpy.lib import recfunctions as rfn
 
+from hinge.logs import analysis
+
 from .activity import Activity
 
 UNITS = {"km": 1000.0, "mi": 1609.344}  # metres per split
 
 
 def per_distance(a, dist_stride: np.ndarray, dist_alert: np.ndarray, act: Activity, unit: str = "km") -> list[dict]:
-    """Split rows for analysis ``a`` (``report.Analysis``) whose strides are at watch distances
+    """Split rows for analysis ``a`` (``hinge.logs.analysis.Analysis``) whose strides are at watch distances
     ``dist_stride`` (m; NaN outside the watch's record) and buzzes at ``dist_alert``."""
-    from hinge.report import report as R
 
     width = UNITS[unit]
     keep = np.isfinite(dist_stride)
@@ -28,7 +29,7 @@ def per_distance(a, dist_stride: np.ndarray, dist_alert: np.ndarray, act: Activi
         return []
     s = rfn.append_fields(a.strides[keep], "distance_m", dist_stride[keep], usemask=False)
     sub = dataclasses.replace(a, strides=s, running=a.running[keep], fault={r: f[keep] for r, f in a.fault.items()})
-    rows = R.splits(sub, by="distance", width=width)
+    rows = analysis.splits(sub, by="distance", width=width)
     ok = np.isfinite(act.distance_m)
     d, t = act.distance_m[ok], act.t[ok]
     z = act.altitude_m[ok]

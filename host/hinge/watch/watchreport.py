@@ -13,9 +13,16 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from hinge.common.timefmt import clock
+from hinge.logs.analysis import REASONS
+from hinge.report import figures
+from hinge.report import html as rhtml
+from hinge.report.words import LABEL, num
+
 from . import grade as G
-from .activity import Activity, at, load
+from .activity import Activity, at
 from .align import Alignment, align, header_start
+from .readfile import load
 from .splits import UNITS, pace_text, per_distance
 
 
@@ -63,8 +70,8 @@ def attach(a, path, unit: str = "km") -> WatchView:
     return v
 
 
-def _fault_cells(R, row, run_key="running_s"):
-    return "".join(R._fault_cell(row[r], row[run_key], r) for r in R.REASONS)
+def _fault_cells(row, run_key="running_s"):
+    return "".join(rhtml.fault_cell(row[r], row[run_key], r) for r in REASONS)
 
 
 def figure(a, v: WatchView):
@@ -72,9 +79,8 @@ def figure(a, v: WatchView):
     rate below it."""
     from matplotlib.patches import Patch
 
-    from hinge.report import report as R
 
-    fig = R._new_figure(7.0, 4.8)
+    fig = figures.new_figure(7.0, 4.8)
     ax1, ax2 = fig.subplots(2, 1, sharex=True, height_ratios=(1.1, 1.0))
     scale = UNITS[v.unit]
     act = v.act
@@ -90,15 +96,15 @@ def figure(a, v: WatchView):
         if m.any():
             shown.add(ep.reason)
             for ax in (ax1, ax2):
-                ax.axvspan(dist[m].min() / scale, dist[m].max() / scale, color=R.COLOR[ep.reason], alpha=0.35, lw=0)
+                ax.axvspan(dist[m].min() / scale, dist[m].max() / scale, color=figures.COLOR[ep.reason], alpha=0.35, lw=0)
     ax1.set_ylabel("altitude (m)")
     run = a.running & np.isfinite(dist)
-    if run.sum() >= R.SMOOTH:
+    if run.sum() >= figures.SMOOTH:
         y = a.strides["lean_deg"][run].astype(float)
-        k = R.SMOOTH // 2
-        win = np.lib.stride_tricks.sliding_window_view(np.pad(y, k, mode="edge"), R.SMOOTH)
-        ax2.plot(dist[run] / scale, np.median(win, axis=1), color=R.METRIC_COLOR["lean"], lw=1.4)
-    ax2.set_ylabel("lean (deg)", color=R.METRIC_COLOR["lean"])
+        k = figures.SMOOTH // 2
+        win = np.lib.stride_tricks.sliding_window_view(np.pad(y, k, mode="edge"), figures.SMOOTH)
+        ax2.plot(dist[run] / scale, np.median(win, axis=1), color=figures.METRIC_COLOR["lean"], lw=1.4)
+    ax2.set_ylabel("lean (deg)", color=figures.METRIC_COLOR["lean"])
     ax2.set_xlabel(f"distance ({v.unit})")
     hr = v.stride["hr_bpm"]
     if np.isfinite(hr).any():
@@ -106,38 +112,37 @@ def figure(a, v: WatchView):
         ax3.plot(dist / scale, hr, color="#B2182B", lw=0.8, alpha=0.7)
         ax3.set_ylabel("heart rate (bpm)", color="#B2182B")
     for ax in (ax1, ax2):
-        R._style(ax)
-    R._legend(ax2, [Patch(color=R.COLOR[r], alpha=0.35, label=R.LABEL[r]) for r in R.REASONS if r in shown], "below")
+        figures.style_axes(ax)
+    figures.add_legend(ax2, [Patch(color=figures.COLOR[r], alpha=0.35, label=LABEL[r]) for r in REASONS if r in shown], "below")
     return fig
 
 
 def html(a) -> str:
     """The watch section of one session's HTML report ("" without a watch file)."""
-    from hinge.report import report as R
 
     v = getattr(a, "watch", None)
     if v is None:
         return ""
-    e = R._e
-    png = R.png_bytes(figure(a, v))
+    e = rhtml.esc
+    png = figures.png_bytes(figure(a, v))
     u = v.unit
     head = (f"<tr><th>{u}</th><th>pace /{u}</th><th>HR</th><th>climb / descent</th><th>cadence</th><th>lean</th>"
-            f"<th>rotation</th>" + "".join(f"<th>{e(R.LABEL[r])}</th>" for r in R.REASONS) + "<th>buzzes</th></tr>")
+            f"<th>rotation</th>" + "".join(f"<th>{e(LABEL[r])}</th>" for r in REASONS) + "<th>buzzes</th></tr>")
     body = "".join(
         f"<tr><td>{r['start'] / UNITS[u]:.0f}–{r['end'] / UNITS[u]:.1f}</td><td>{pace_text(r['pace_s'])}</td>"
-        f"<td>{R._f(r['hr'], '{:.0f}')}</td><td>{R._f(r['climb_m'], '{:.0f}')} / {R._f(r['descent_m'], '{:.0f}')} m</td>"
-        f"<td>{R._f(r['cadence'], '{:.0f}')}</td><td>{R._f(r['lean'])}°</td><td>{R._f(r['rotation'])}°</td>"
-        + _fault_cells(R, r) + f"<td>{r['buzzes'] or ''}</td></tr>" for r in v.splits)
+        f"<td>{num(r['hr'], '{:.0f}')}</td><td>{num(r['climb_m'], '{:.0f}')} / {num(r['descent_m'], '{:.0f}')} m</td>"
+        f"<td>{num(r['cadence'], '{:.0f}')}</td><td>{num(r['lean'])}°</td><td>{num(r['rotation'])}°</td>"
+        + _fault_cells(r) + f"<td>{r['buzzes'] or ''}</td></tr>" for r in v.splits)
     ghead = ("<tr><th>grade</th><th>running</th><th>lean</th><th>rotation</th><th>cadence</th>"
-             + "".join(f"<th>{e(R.LABEL[r])}</th>" for r in R.REASONS) + "<th>buzzes</th></tr>")
+             + "".join(f"<th>{e(LABEL[r])}</th>" for r in REASONS) + "<th>buzzes</th></tr>")
 
     def form_rows(rows):
-        return "".join(f"<tr><td>{e(r['label'])}</td><td>{R.clock(r['running_s'])}</td><td>{R._f(r['lean'])}°</td>"
-                       f"<td>{R._f(r['rotation'])}°</td><td>{R._f(r['cadence'], '{:.0f}')}</td>"
-                       + _fault_cells(R, r) + f"<td>{r['buzzes'] or ''}</td></tr>" for r in rows)
+        return "".join(f"<tr><td>{e(r['label'])}</td><td>{clock(r['running_s'])}</td><td>{num(r['lean'])}°</td>"
+                       f"<td>{num(r['rotation'])}°</td><td>{num(r['cadence'], '{:.0f}')}</td>"
+                       + _fault_cells(r) + f"<td>{r['buzzes'] or ''}</td></tr>" for r in rows)
 
     out = [f"<section><h2>With your watch: {e(v.act.source)}</h2><p class='explain'>{e(v.al.describe())}.</p>",
-           f"<figure>{R._img(png, 'elevation, faults and lean over distance')}<figcaption class='explain'>"
+           f"<figure>{rhtml.img_tag(png, 'elevation, faults and lean over distance')}<figcaption class='explain'>"
            "Top: the course's elevation; shaded, the stretches the coach counted as a fault (colour = fault). "
            "Below: your lean (running median) and heart rate over the distance: a lean that sags late in a run "
            "is fatigue.</figcaption></figure>",
@@ -155,7 +160,6 @@ def html(a) -> str:
 
 def text(a) -> str:
     """The watch part of the terminal summary ("" without a watch file)."""
-    from hinge.report import report as R
 
     v = getattr(a, "watch", None)
     if v is None:
@@ -164,15 +168,15 @@ def text(a) -> str:
     o = [f"  Watch: {v.act.source}: {v.al.describe()}", f"  Per {u}:  pace  HR  cadence  lean  rot  upright back swivel buzz"]
     for r in v.splits:
         o.append(f"  {r['start'] / UNITS[u]:>4.0f}-{r['end'] / UNITS[u]:<5.1f} {pace_text(r['pace_s']):>5} "
-                 f"{R._f(r['hr'], '{:.0f}'):>4} {R._f(r['cadence'], '{:.0f}'):>6} {R._f(r['lean']):>5} "
-                 f"{R._f(r['rotation']):>5} {R._f(r['upright'] or None, '{:.0f}s'):>7} "
-                 f"{R._f(r['backward'] or None, '{:.0f}s'):>5} {R._f(r['swivel'] or None, '{:.0f}s'):>6} "
+                 f"{num(r['hr'], '{:.0f}'):>4} {num(r['cadence'], '{:.0f}'):>6} {num(r['lean']):>5} "
+                 f"{num(r['rotation']):>5} {num(r['upright'] or None, '{:.0f}s'):>7} "
+                 f"{num(r['backward'] or None, '{:.0f}s'):>5} {num(r['swivel'] or None, '{:.0f}s'):>6} "
                  f"{r['buzzes'] or '–':>4}")
     o.append("  Form against grade:   running  lean  rot  upright back swivel")
     for r in v.grades:
-        o.append(f"  {r['label']:<18} {R.clock(r['running_s']):>9} {R._f(r['lean']):>5} {R._f(r['rotation']):>5} "
-                 f"{R._f(r['upright'] or None, '{:.0f}s'):>7} {R._f(r['backward'] or None, '{:.0f}s'):>5} "
-                 f"{R._f(r['swivel'] or None, '{:.0f}s'):>6}")
+        o.append(f"  {r['label']:<18} {clock(r['running_s']):>9} {num(r['lean']):>5} {num(r['rotation']):>5} "
+                 f"{num(r['upright'] or None, '{:.0f}s'):>7} {num(r['backward'] or None, '{:.0f}s'):>5} "
+                 f"{num(r['swivel'] or None, '{:.0f}s'):>6}")
     return "\n".join(o)
 
 

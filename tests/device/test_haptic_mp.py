@@ -1,11 +1,10 @@
-"""Haptic checks run by both interpreters.
+"""device/haptic.py: the same tests under both interpreters.
 
-CPython: ``tests/device/test_haptic.py`` calls every ``check_*``. MicroPython (unix port):
-``MICROPYPATH=device:.frozen micropython tests/device/mp_haptic_checks.py`` runs them all and prints
-``PASS name`` / ``FAIL name ...`` and ``DONE <count> <failed>``. Under MicroPython every
-``step()`` (and ``play()``) runs inside ``micropython.heap_lock()``: any allocation raises
-MemoryError. The fake PWM records (time, duty) into preallocated arrays so it doesn't
-allocate either.
+Plain ``test_*`` functions with asserts: pytest runs them under CPython, ``tests/device/test_haptic.py``
+runs them all again under micropython through the one runner (``tests/mputil.py``). Under
+MicroPython every ``step()`` (and ``play()``) runs inside ``micropython.heap_lock()``: any
+allocation raises MemoryError. The fake PWM records (time, duty) into preallocated arrays so it
+doesn't allocate either.
 """
 import sys
 import time
@@ -89,7 +88,7 @@ def _all_cues():
 
 
 # -- the pattern tables ---------------------------------------------------------------------
-def check_ids_match_event_reasons():
+def test_ids_match_event_reasons():
     import events
 
     assert hp.P_UPRIGHT == events.R_UPRIGHT
@@ -99,7 +98,7 @@ def check_ids_match_event_reasons():
         assert hp.NAMES[r] == events.REASON_NAMES[r]
 
 
-def check_every_cue_at_most_1500_ms_with_felt_pulses():
+def test_every_cue_at_most_1500_ms_with_felt_pulses():
     for pid, sev in _all_cues():
         segs = hp.pattern(pid, sev)
         assert len(segs) % 2 == 1, (pid, sev)  # starts and ends with a pulse
@@ -110,7 +109,7 @@ def check_every_cue_at_most_1500_ms_with_felt_pulses():
             assert segs[k] >= 100, (pid, sev, segs)  # a gap the skin resolves
 
 
-def check_coaching_cues_graded_by_severity():
+def test_coaching_cues_graded_by_severity():
     for pid in hp.GRADED:
         on = [hp.on_ms(pid, s) for s in (1, 2, 3)]
         ln = [hp.length_ms(pid, s) for s in (1, 2, 3)]
@@ -125,7 +124,7 @@ def _shape(pid, sev):
     return hp.describe(pid, sev).split(": ", 1)[1].split(" (")[0]
 
 
-def check_every_cue_is_distinct():
+def test_every_cue_is_distinct():
     seen = {}
     for pid, sev in _all_cues():
         segs = hp.pattern(pid, sev)
@@ -137,7 +136,7 @@ def check_every_cue_is_distinct():
                 assert _shape(p2, s2) != shape, (pid, sev, p2, s2, shape)
 
 
-def check_reasons_have_distinct_rhythms():
+def test_reasons_have_distinct_rhythms():
     # upright only longs, swivel only shorts, backward shorts then one long
     for s in (1, 2, 3):
         up = _ons(hp.pattern(hp.P_UPRIGHT, s))
@@ -147,7 +146,7 @@ def check_reasons_have_distinct_rhythms():
         assert max(bk[:-1]) <= 150 and bk[-1] >= 300 and len(bk) == s + 1
 
 
-def check_describe_text():
+def test_describe_text():
     assert hp.describe(hp.P_UPRIGHT, 2) == "upright: long-long (2 x 400 ms)"
     assert hp.describe(hp.P_SWIVEL, 3) == "swivel: 7 shorts (7 x 100 ms)"
     assert hp.describe(hp.P_BACKWARD, 1) == "backward: short-long (100/400 ms)"
@@ -157,7 +156,7 @@ def check_describe_text():
 
 
 # -- playing -----------------------------------------------------------------------------
-def check_heap_lock_is_effective():
+def test_heap_lock_is_effective():
     if not MP:
         return  # the CPython shim's heap_lock is a no-op
     micropython.heap_lock()
@@ -171,7 +170,7 @@ def check_heap_lock_is_effective():
     assert raised
 
 
-def check_every_cue_plays_exactly_with_kick():
+def test_every_cue_plays_exactly_with_kick():
     for pid, sev in _all_cues():
         pwm = FakePWM()
         h = hp.Haptic(pwm, 60)
@@ -198,7 +197,7 @@ def check_every_cue_plays_exactly_with_kick():
         assert ch[-1][1] == 0 and not h.is_busy()
 
 
-def check_duty_is_written_only_on_change():
+def test_duty_is_written_only_on_change():
     pwm = FakePWM()
     h = hp.Haptic(pwm, 80)
     pwm.clear()
@@ -207,7 +206,7 @@ def check_duty_is_written_only_on_change():
     assert [d for _, d in pwm.changes()] == [FULL, 80 * FULL // 100, 0]
 
 
-def check_duty_setting_and_full_strength():
+def test_duty_setting_and_full_strength():
     pwm = FakePWM()
     h = hp.Haptic(pwm, 100)
     pwm.clear()
@@ -225,7 +224,7 @@ def check_duty_setting_and_full_strength():
     assert h._duty == 0
 
 
-def check_next_cue_waits_for_the_gap():
+def test_next_cue_waits_for_the_gap():
     pwm = FakePWM()
     h = hp.Haptic(pwm)
     pwm.clear()
@@ -239,7 +238,7 @@ def check_next_cue_waits_for_the_gap():
     assert h.preempted == 0 and h.dropped == 0
 
 
-def check_higher_priority_preempts_and_cut_cue_replays():
+def test_higher_priority_preempts_and_cut_cue_replays():
     pwm = FakePWM()
     h = hp.Haptic(pwm)
     pwm.clear()
@@ -262,7 +261,7 @@ def check_higher_priority_preempts_and_cut_cue_replays():
     assert not h.is_busy()
 
 
-def check_preempt_cuts_a_pulse_midway():
+def test_preempt_cuts_a_pulse_midway():
     pwm = FakePWM()
     h = hp.Haptic(pwm)
     pwm.clear()
@@ -278,7 +277,7 @@ def check_preempt_cuts_a_pulse_midway():
     assert got[4:] == _expected(hp.pattern(hp.P_UPRIGHT, 3), again), got
 
 
-def check_equal_priority_does_not_preempt():
+def test_equal_priority_does_not_preempt():
     pwm = FakePWM()
     h = hp.Haptic(pwm)
     pwm.clear()
@@ -295,7 +294,7 @@ def check_equal_priority_does_not_preempt():
     assert got[4:] == [(tick, tick + 60)], got
 
 
-def check_same_reason_merges_to_larger_severity():
+def test_same_reason_merges_to_larger_severity():
     pwm = FakePWM()
     h = hp.Haptic(pwm)
     pwm.clear()
@@ -306,7 +305,7 @@ def check_same_reason_merges_to_larger_severity():
     assert h.dropped == 0
 
 
-def check_full_queue_never_drops_silently():
+def test_full_queue_never_drops_silently():
     pwm = FakePWM(1024)
     h = hp.Haptic(pwm)
     pwm.clear()
@@ -334,7 +333,7 @@ def check_full_queue_never_drops_silently():
     assert got == want, (got, want)
 
 
-def check_queue_full_with_preempted_cue():
+def test_queue_full_with_preempted_cue():
     pwm = FakePWM(1024)
     h = hp.Haptic(pwm)
     h.play(hp.P_CLEAR)
@@ -346,7 +345,7 @@ def check_queue_full_with_preempted_cue():
     assert len(_pulses(pwm)) == 1 + 1 + 1 + 3 + 2 + 1  # tick(cut), fault, up, sw, bk, tick
 
 
-def check_disabled_cues_are_not_played_nor_counted():
+def test_disabled_cues_are_not_played_nor_counted():
     pwm = FakePWM()
     h = hp.Haptic(pwm, 80, tick_on_clear=False, buzz_on_calibrated=False)
     assert h.play(hp.P_CLEAR) is False and h.play(hp.P_CALIBRATED) is False
@@ -358,13 +357,13 @@ def check_disabled_cues_are_not_played_nor_counted():
     assert h2._duty == 40 * FULL // 100
 
 
-def check_unknown_id_is_refused():
+def test_unknown_id_is_refused():
     h = hp.Haptic(FakePWM())
     assert h.play(0) is False and h.play(99) is False and h.play(-1) is False
     assert not h.is_busy()
 
 
-def check_late_steps_stretch_but_never_skip():
+def test_late_steps_stretch_but_never_skip():
     for dt in (7, 33, 45, 120):
         pwm = FakePWM()
         h = hp.Haptic(pwm)
@@ -377,7 +376,7 @@ def check_late_steps_stretch_but_never_skip():
             assert 100 <= b - a < 100 + dt, (dt, a, b)
 
 
-def check_next_ms_drives_a_sleeping_loop_exactly():
+def test_next_ms_drives_a_sleeping_loop_exactly():
     pwm = FakePWM()
     h = hp.Haptic(pwm, 70)
     pwm.clear()
@@ -407,7 +406,7 @@ def check_next_ms_drives_a_sleeping_loop_exactly():
     assert wakes < 40, wakes  # a wake per edge, not per ms
 
 
-def check_ticks_wraparound():
+def test_ticks_wraparound():
     pwm = FakePWM()
     h = hp.Haptic(pwm)
     pwm.clear()
@@ -427,7 +426,7 @@ def check_ticks_wraparound():
     assert got == _expected(hp.pattern(hp.P_UPRIGHT, 2)), got
 
 
-def check_wraparound_at_2_to_30_on_any_port():
+def test_wraparound_at_2_to_30_on_any_port():
     # the ESP32's and the virtual board's ticks wrap at 2**30 (the unix port's at 2**62)
     pwm = FakePWM()
     h = hp.Haptic(pwm)
@@ -452,7 +451,7 @@ def check_wraparound_at_2_to_30_on_any_port():
     assert got == _expected(hp.pattern(hp.P_SWIVEL, 2)), got
 
 
-def check_stop_silences_and_clears():
+def test_stop_silences_and_clears():
     pwm = FakePWM()
     h = hp.Haptic(pwm)
     h.play(hp.P_UPRIGHT, 3)
@@ -467,22 +466,3 @@ def check_stop_silences_and_clears():
     assert h.play(hp.P_CLEAR)  # and it still works afterwards
     _run(h, pwm, 3000, 3100)
     assert pwm.n == n + 3  # kick, duty, off
-
-
-def main():
-    names = sorted(n for n in globals() if n.startswith("check_"))
-    failed = 0
-    for n in names:
-        try:
-            globals()[n]()
-            print("PASS", n)
-        except Exception as e:  # report every failing check, then go on
-            failed += 1
-            print("FAIL", n, type(e).__name__, e)
-            if hasattr(sys, "print_exception"):
-                sys.print_exception(e)
-    print("DONE", len(names), failed)
-
-
-if __name__ == "__main__":
-    main()

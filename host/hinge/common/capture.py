@@ -109,25 +109,26 @@ def _is_number(s: str) -> bool:
         return False
 
 
-def write_capture(path, t_ms, acc_g, gyr_dps, comments=()) -> None:
-    """Write a capture CSV (t_ms to the microsecond, 5 decimals for g, 3 for deg/s)."""
-    t_ms = np.asarray(t_ms, dtype=np.float64)
-    acc_g = np.asarray(acc_g, dtype=np.float64)
-    gyr_dps = np.asarray(gyr_dps, dtype=np.float64)
+def csv_head(comments=()) -> str:
+    """The comment lines (``# `` + each) and the header line, as they start a capture CSV."""
+    return "".join(f"# {c}\n" for c in comments) + ",".join(HEADER) + "\n"
+
+
+def csv_rows(t_ms, acc_g, gyr_dps, t_decimals: int = 3) -> str:
+    """Capture CSV rows: ``t_ms`` with ``t_decimals`` decimals (3: the microsecond; a raw capture's
+    1/16-ms clock needs 4), 5 decimals for g (10 ug), 3 for deg/s."""
+    row = f"%.{t_decimals}f,%.5f,%.5f,%.5f,%.3f,%.3f,%.3f\n"
+    a = np.asarray(acc_g, dtype=np.float64)
+    g = np.asarray(gyr_dps, dtype=np.float64)
+    return "".join(row % r for r in zip(np.asarray(t_ms, dtype=np.float64).tolist(), *a.T.tolist(), *g.T.tolist()))
+
+
+def write_capture(path, t_ms, acc_g, gyr_dps, comments=(), t_decimals: int = 3) -> None:
+    """Write a capture CSV (the one writer: live captures, converted raw captures, the simulator)."""
     with open(path, "w", encoding="utf-8", newline="\n") as f:
-        for c in comments:
-            f.write(f"# {c}\n")
-        f.write(",".join(HEADER) + "\n")
-        for i in range(len(t_ms)):
-            a = acc_g[i]
-            g = gyr_dps[i]
-            f.write(f"{_ms(t_ms[i])},{a[0]:.5f},{a[1]:.5f},{a[2]:.5f},{g[0]:.3f},{g[1]:.3f},{g[2]:.3f}\n")
-
-
-def _ms(t: float) -> str:
-    """t_ms as written: up to three decimals (microseconds), no trailing zeros."""
-    s = f"{t:.3f}".rstrip("0").rstrip(".")
-    return s if s not in ("", "-0") else "0"
+        f.write(csv_head(comments))
+        for k in range(0, len(t_ms), 20000):  # in pieces: Python floats of every row at once are big
+            f.write(csv_rows(t_ms[k:k + 20000], acc_g[k:k + 20000], gyr_dps[k:k + 20000], t_decimals))
 
 
 def dt_units(t_ms: np.ndarray) -> np.ndarray:

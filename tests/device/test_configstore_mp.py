@@ -1,9 +1,8 @@
-"""Config-store checks run by both interpreters.
+"""device/configstore.py: fallbacks, atomic save, migration; the same tests under both interpreters.
 
-CPython: ``tests/device/test_configstore.py`` calls every ``check_*`` with a fresh directory.
-MicroPython (unix port): ``MICROPYPATH=device:.frozen micropython tests/device/mp_configstore_checks.py
-DIR`` runs them all in subdirectories of DIR and prints ``PASS name`` / ``FAIL name ...`` lines
-and ``DONE <count> <failed>``. Plain functions and asserts; no pathlib, no pytest.
+Plain ``test_*`` functions with asserts, MicroPython-compatible (no pathlib), each given a fresh
+folder ``root``: pytest runs them under CPython, ``tests/device/test_configstore.py`` runs them
+all again under micropython through the one runner (``tests/mputil.py``).
 """
 import errno
 import json
@@ -12,6 +11,14 @@ import sys
 
 import config
 import configstore as cs
+
+NEEDS_DIR = True  # every test gets a fresh folder (tests/device/mp_run.py; pytest: the root fixture below)
+if sys.implementation.name != "micropython":
+    import pytest
+
+    @pytest.fixture
+    def root(tmp_path):
+        return str(tmp_path)
 
 
 class PowerLoss(Exception):
@@ -86,14 +93,14 @@ def _expect_fallback(root, want_lean, why_part):
 
 
 # -- fresh board, save, last good ------------------------------------------------------------
-def check_fresh_board_runs_defaults_without_fault(root):
+def test_fresh_board_runs_defaults_without_fault(root):
     cfg, st = cs.load(root)
     assert st == "ok", st
     assert cfg == config.defaults()
     assert not _exists(root, cs.LAST_GOOD)
 
 
-def check_save_stores_only_differences_from_defaults(root):
+def test_save_stores_only_differences_from_defaults(root):
     cfg = cs.save(root, {"lean_min_deg": 5.5, "motor_duty": 80, "mount_up": "+x"})
     assert cfg["lean_min_deg"] == 5.5 and cfg["motor_duty"] == 80
     data = json.loads(_r(root, cs.FILE))
@@ -104,7 +111,7 @@ def check_save_stores_only_differences_from_defaults(root):
     assert cfg2 == cfg
 
 
-def check_save_accepts_full_config(root):
+def test_save_accepts_full_config(root):
     full = config.defaults()
     full["coach_swivel"] = False
     full["mount_up"] = "-x"
@@ -115,7 +122,7 @@ def check_save_accepts_full_config(root):
     assert st == "ok" and cfg == config.validate(full)
 
 
-def check_save_with_no_overrides_resets_to_defaults(root):
+def test_save_with_no_overrides_resets_to_defaults(root):
     _boot_good(root, {"lean_min_deg": 6})
     cs.save(root, {})
     assert json.loads(_r(root, cs.FILE)) == {"version": 1}
@@ -123,7 +130,7 @@ def check_save_with_no_overrides_resets_to_defaults(root):
     assert st == "ok" and cfg == config.defaults()
 
 
-def check_load_remembers_last_good(root):
+def test_load_remembers_last_good(root):
     cs.save(root, {"swivel_max_deg": 25})
     assert not _exists(root, cs.LAST_GOOD)  # saved is not yet booted
     cs.load(root)
@@ -131,7 +138,7 @@ def check_load_remembers_last_good(root):
     assert _r(root, cs.LAST_GOOD) == _r(root, cs.FILE)
 
 
-def check_last_good_not_rewritten_when_unchanged(root):
+def test_last_good_not_rewritten_when_unchanged(root):
     _boot_good(root, {"lean_min_deg": 6})
     fake = FakeOS()
     _, st = _with_os(fake, cs.load, root)
@@ -141,7 +148,7 @@ def check_last_good_not_rewritten_when_unchanged(root):
     assert fake.renames == 1, fake.renames
 
 
-def check_last_good_write_failure_still_boots_ok(root):
+def test_last_good_write_failure_still_boots_ok(root):
     cs.save(root, {"lean_min_deg": 6})
 
     def full(a, b):
@@ -151,7 +158,7 @@ def check_last_good_write_failure_still_boots_ok(root):
     assert st == "ok" and cfg["lean_min_deg"] == 6
 
 
-def check_root_with_trailing_slash(root):
+def test_root_with_trailing_slash(root):
     cs.save(root + "/", {"lean_min_deg": 6})
     cfg, st = cs.load(root + "/")
     assert st == "ok" and cfg["lean_min_deg"] == 6
@@ -160,7 +167,7 @@ def check_root_with_trailing_slash(root):
 
 
 # -- fallbacks ------------------------------------------------------------------------------
-def check_corrupt_json_falls_back_to_last_good(root):
+def test_corrupt_json_falls_back_to_last_good(root):
     _boot_good(root, {"lean_min_deg": 6})
     lg = _r(root, cs.LAST_GOOD)
     # (MicroPython's json is lenient with commas and colons, so corrupt a quote: both reject it)
@@ -169,7 +176,7 @@ def check_corrupt_json_falls_back_to_last_good(root):
     assert _r(root, cs.LAST_GOOD) == lg  # a bad file never replaces the last good one
 
 
-def check_erased_or_zeroed_flash_falls_back(root):
+def test_erased_or_zeroed_flash_falls_back(root):
     _boot_good(root, {"lean_min_deg": 6})
     for fill in (b"\xff", b"\x00"):
         with open(cs.path(root, cs.FILE), "wb") as f:
@@ -179,52 +186,52 @@ def check_erased_or_zeroed_flash_falls_back(root):
         assert cfg["lean_min_deg"] == 6
 
 
-def check_invalid_value_falls_back_naming_key(root):
+def test_invalid_value_falls_back_naming_key(root):
     _boot_good(root, {"lean_min_deg": 6})
     _w(root, cs.FILE, '{"version": 1, "lean_min_deg": 99}')
     st = _expect_fallback(root, 6, "lean_min_deg=99 out of range")
     assert st == "fallback_last_good: config.json: lean_min_deg=99 out of range -10..30 deg", st
 
 
-def check_unknown_key_falls_back(root):
+def test_unknown_key_falls_back(root):
     _boot_good(root, {"lean_min_deg": 6})
     _w(root, cs.FILE, '{"version": 1, "lean_minimum": 5}')
     _expect_fallback(root, 6, "unknown key 'lean_minimum'")
 
 
-def check_inconsistent_pair_falls_back(root):
+def test_inconsistent_pair_falls_back(root):
     _boot_good(root, {"lean_min_deg": 6})
     _w(root, cs.FILE, '{"mount_up": "+x", "mount_forward": "-x"}')
     _expect_fallback(root, 6, "perpendicular")
 
 
-def check_not_an_object_falls_back(root):
+def test_not_an_object_falls_back(root):
     _boot_good(root, {"lean_min_deg": 6})
     _w(root, cs.FILE, "[1, 2, 3]")
     _expect_fallback(root, 6, "expected a JSON object")
 
 
-def check_unreadable_file_falls_back(root):
+def test_unreadable_file_falls_back(root):
     _boot_good(root, {"lean_min_deg": 6})
     os.remove(cs.path(root, cs.FILE))
     os.mkdir(cs.path(root, cs.FILE))  # a directory where the file should be: open/read fails
     _expect_fallback(root, 6, "unreadable")
 
 
-def check_missing_file_falls_back(root):
+def test_missing_file_falls_back(root):
     _boot_good(root, {"lean_min_deg": 6})
     os.remove(cs.path(root, cs.FILE))
     st = _expect_fallback(root, 6, "missing")
     assert st == "fallback_last_good: config.json: missing", st
 
 
-def check_empty_file_falls_back(root):
+def test_empty_file_falls_back(root):
     _boot_good(root, {"lean_min_deg": 6})
     _w(root, cs.FILE, "")
     _expect_fallback(root, 6, "empty")
 
 
-def check_torn_write_at_every_length_falls_back(root):
+def test_torn_write_at_every_length_falls_back(root):
     _boot_good(root, {"lean_min_deg": 6})
     new = cs.dumps({"version": 1, "lean_min_deg": 7, "swivel_max_deg": 30})
     for n in range(len(new) + 1):
@@ -257,7 +264,7 @@ LENIENT = (
 )
 
 
-def check_lenient_json_is_refused_naming_where(root):
+def test_lenient_json_is_refused_naming_where(root):
     _boot_good(root, {"lean_min_deg": 7})
     for text, why in LENIENT:
         _w(root, cs.FILE, text)
@@ -267,7 +274,7 @@ def check_lenient_json_is_refused_naming_where(root):
         assert cfg["lean_min_deg"] == 7, (text, cfg["lean_min_deg"])
 
 
-def check_strict_json_reads_every_valid_form(root):
+def test_strict_json_reads_every_valid_form(root):
     _w(root, cs.FILE, ' \t\r\n{ "version" : 1 ,\n "lean_back_deg":-0.5e1, "mount_up": "\\u002bx",'
                       '"coach_swivel":false, "swivel_max_deg": 2.5E+1, "imu_model": "lsm6ds\\u006F"} \n')
     cfg, st = cs.load(root)
@@ -279,7 +286,7 @@ def check_strict_json_reads_every_valid_form(root):
         "version": 1, "lean_min_deg": 5.5, "mount_up": "+y"}
 
 
-def check_whole_float_for_a_number_choice(root):
+def test_whole_float_for_a_number_choice(root):
     _w(root, cs.FILE, '{"accel_range_g": 8.0, "gyro_range_dps": 2000.0, "rate_hz": 100.0}')
     cfg, st = cs.load(root)
     assert st == "ok", st
@@ -289,7 +296,7 @@ def check_whole_float_for_a_number_choice(root):
     assert "accel_range_g=8.5 must be one of 2 4 8 16" in cs.load(root)[1]
 
 
-def check_huge_numbers_are_refused_in_one_short_line(root):
+def test_huge_numbers_are_refused_in_one_short_line(root):
     _boot_good(root, {"lean_min_deg": 7})
     for text, why in (('{"lean_min_deg": 1e308}', "lean_min_deg=1e+308 out of range -10..30 deg"),
                       ('{"lean_min_deg": 1e999}', "lean_min_deg=inf out of range -10..30 deg"),
@@ -299,25 +306,25 @@ def check_huge_numbers_are_refused_in_one_short_line(root):
         assert why in st and len(st) < 130 and cfg["lean_min_deg"] == 7, (text, st)
 
 
-def check_newer_version_falls_back(root):
+def test_newer_version_falls_back(root):
     _boot_good(root, {"lean_min_deg": 6})
     _w(root, cs.FILE, '{"version": 2, "lean_min_deg": 7}')
     _expect_fallback(root, 6, "newer than this firmware")
 
 
-def check_missing_version_reads_as_version_1(root):
+def test_missing_version_reads_as_version_1(root):
     _w(root, cs.FILE, '{"lean_min_deg": 7}')
     cfg, st = cs.load(root)
     assert st == "ok" and cfg["lean_min_deg"] == 7 and cfg["version"] == 1
 
 
-def check_too_large_falls_back(root):
+def test_too_large_falls_back(root):
     _boot_good(root, {"lean_min_deg": 6})
     _w(root, cs.FILE, "{" + " " * (cs.MAX_BYTES + 10) + "}")
     _expect_fallback(root, 6, "too large")
 
 
-def check_bad_last_good_gives_defaults(root):
+def test_bad_last_good_gives_defaults(root):
     _boot_good(root, {"lean_min_deg": 6})
     _w(root, cs.FILE, "{oops")
     _w(root, cs.LAST_GOOD, '{"lean_min_deg": 50}')
@@ -328,33 +335,33 @@ def check_bad_last_good_gives_defaults(root):
     assert "\n" not in st
 
 
-def check_invalid_without_last_good_gives_defaults(root):
+def test_invalid_without_last_good_gives_defaults(root):
     _w(root, cs.FILE, '{"motor_duty": 5}')
     cfg, st = cs.load(root)
     assert cfg == config.defaults()
     assert st == "defaults: config.json: motor_duty=5 out of range 10..100 %; config.last_good.json: missing", st
 
 
-def check_last_good_alone_is_a_fallback_not_ok(root):
+def test_last_good_alone_is_a_fallback_not_ok(root):
     _w(root, cs.LAST_GOOD, cs.dumps({"version": 1, "lean_min_deg": 6}))
     cfg, st = cs.load(root)
     assert st == "fallback_last_good: config.json: missing" and cfg["lean_min_deg"] == 6
 
 
-def check_status_reason_is_one_short_line(root):
+def test_status_reason_is_one_short_line(root):
     _w(root, cs.FILE, '{"' + "x" * 300 + '\\n": 1}')
     _, st = cs.load(root)
     assert st.startswith("defaults: config.json: unknown key"), st
     assert "\n" not in st and len(st) < 200, (len(st), st)
 
 
-def check_load_never_raises_for_a_missing_root(root):
+def test_load_never_raises_for_a_missing_root(root):
     cfg, st = cs.load(root + "/no/such/dir")
     assert st == "ok" and cfg == config.defaults()
 
 
 # -- atomic save ----------------------------------------------------------------------------
-def check_save_validates_before_writing(root):
+def test_save_validates_before_writing(root):
     _boot_good(root, {"lean_min_deg": 6})
     before = _r(root, cs.FILE)
     for bad in ({"lean_min_deg": 99}, {"mount_up": "+x", "mount_forward": "+x"}, {"nope": 1},
@@ -369,7 +376,7 @@ def check_save_validates_before_writing(root):
     assert not _exists(root, cs.FILE + cs.TMP_SUFFIX)
 
 
-def check_power_loss_between_temp_write_and_rename_keeps_old(root):
+def test_power_loss_between_temp_write_and_rename_keeps_old(root):
     _boot_good(root, {"lean_min_deg": 6})
     before = _r(root, cs.FILE)
 
@@ -390,7 +397,7 @@ def check_power_loss_between_temp_write_and_rename_keeps_old(root):
     assert cs.load(root)[0]["lean_min_deg"] == 9
 
 
-def check_power_loss_while_writing_temp_keeps_old(root):
+def test_power_loss_while_writing_temp_keeps_old(root):
     _boot_good(root, {"lean_min_deg": 6})
     before = _r(root, cs.FILE)
     _w(root, cs.FILE + cs.TMP_SUFFIX, '{"version": 1, "lean_m')  # torn temp from a reset
@@ -399,7 +406,7 @@ def check_power_loss_while_writing_temp_keeps_old(root):
     assert st == "ok" and cfg["lean_min_deg"] == 6
 
 
-def check_rename_error_raises_and_keeps_old(root):
+def test_rename_error_raises_and_keeps_old(root):
     _boot_good(root, {"lean_min_deg": 6})
     before = _r(root, cs.FILE)
 
@@ -433,7 +440,7 @@ def _fat_rename(die_second=False):
     return rename
 
 
-def check_fat_style_rename_replaces_via_remove(root):
+def test_fat_style_rename_replaces_via_remove(root):
     _boot_good(root, {"lean_min_deg": 6})
     fake = FakeOS(rename=_fat_rename())
     _with_os(fake, cs.save, root, {"lean_min_deg": 8})
@@ -442,7 +449,7 @@ def check_fat_style_rename_replaces_via_remove(root):
     assert st == "ok" and cfg["lean_min_deg"] == 8
 
 
-def check_power_loss_in_fat_window_uses_last_good(root):
+def test_power_loss_in_fat_window_uses_last_good(root):
     _boot_good(root, {"lean_min_deg": 6})
     try:
         _with_os(FakeOS(rename=_fat_rename(die_second=True)), cs.save, root, {"lean_min_deg": 8})
@@ -455,7 +462,7 @@ def check_power_loss_in_fat_window_uses_last_good(root):
 
 
 # -- migration hook -------------------------------------------------------------------------
-def check_migration_hook(root):
+def test_migration_hook(root):
     d = cs.migrate({"version": 1, "lean_min_deg": 5})
     assert d == {"version": 1, "lean_min_deg": 5}
     assert cs.migrate({})["version"] == config.VERSION
@@ -476,24 +483,3 @@ def check_migration_hook(root):
     finally:
         config.VERSION = saved
         cs._MIGRATIONS.clear()
-
-
-def main(base):
-    names = sorted(n for n in globals() if n.startswith("check_"))
-    failed = 0
-    for n in names:
-        d = base + "/" + n
-        os.mkdir(d)
-        try:
-            globals()[n](d)
-            print("PASS", n)
-        except Exception as e:  # report every failing check, then go on
-            failed += 1
-            print("FAIL", n, type(e).__name__, e)
-            if hasattr(sys, "print_exception"):
-                sys.print_exception(e)
-    print("DONE", len(names), failed)
-
-
-if __name__ == "__main__":
-    main(sys.argv[1])

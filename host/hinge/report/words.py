@@ -1,0 +1,139 @@
+"""The report's words: labels, the explanations under each figure, findings in plain language."""
+from __future__ import annotations
+
+import datetime as _dt
+
+from hinge.common.timefmt import clock
+from hinge.logs.analysis import REASONS, Analysis
+
+LABEL = {"upright": "Too upright", "backward": "Leaning back", "swivel": "Swivel"}
+
+EXPLAIN = {
+    "lean": "Lean: how far your pelvis tilts forward from your standing pose, averaged over each stride. "
+            "Good running hinges forward at the hips. Below the dashed line ({lean_min_deg:g}°) counts as "
+            "'too upright'; below the dotted line ({lean_back_deg:g}°) as 'leaning back', the worst case "
+            "(watch it on descents).",
+    "rotation": "Rotation: how far your pelvis twists about the vertical in each stride, peak to peak (turns "
+                "and switchbacks removed). A good arm swing gives a little; above the dashed line "
+                "({swivel_max_deg:g}°) counts as 'swivel', a twist that loads the lower back on every stride.",
+    "cadence": "Cadence: steps per minute, both feet. Strides at or above {run_min_spm} steps/min with a flight "
+               "phase count as running; the coach only works (and only buzzes) while you run.",
+    "roll": "Hip drop: how far your pelvis tips side to side in each stride, peak to peak. Not coached; "
+            "worth watching if it grows late in a run.",
+    "faults": "Shaded: stretches the coach counted as a fault, using the same rules as the board: each value "
+              "smoothed over about two strides, and a fault ends only once you are back past the limit by "
+              "{lean_hyst_deg:g}° (lean) or {swivel_hyst_deg:g}° (rotation). It buzzes once a fault has held "
+              "for {alert_after_s:g} s of running, and again every {alert_repeat_s:g} s while it holds.",
+}
+
+
+
+# ---- formatting helpers ----------------------------------------------------------------------
+
+
+def num(v, fmt="{:.1f}", none="–"):
+    return none if v is None else fmt.format(v)
+
+
+def date_text(a: Analysis) -> str:
+    st = a.start
+    if not st:
+        return "date unknown (the board's clock was not set)"
+    try:
+        d = _dt.datetime.fromisoformat(st)
+    except ValueError:
+        return st
+    return d.strftime("%a %d %b %Y, %H:%M")
+
+
+def share(x, total):
+    return 100.0 * x / total if total > 0 else 0.0
+
+
+def highlights(a: Analysis) -> list[tuple[str, str]]:
+    """Plain-language findings: (kind, text); kind is "good", "note" or "warn"."""
+    c, st = a.cfg, a.stats
+    out = []
+    run = a.time_s["running"]
+    out.append(("note", f"{clock(a.duration_s)} recorded: {clock(run)} running, {clock(a.time_s['walking'])} walking, "
+                        f"{clock(a.time_s['standing'])} standing or stopped."))
+    if st["running_strides"] == 0:
+        out.append(("warn", "No running strides: the coach only works while you run (cadence at or above "
+                            f"{c['run_min_spm']} steps/min with a flight phase)."))
+        return out
+    out.append(("note", f"Cadence: {st['cadence']:.0f} steps/min typical ({st['cadence_p10']:.0f}–{st['cadence_p90']:.0f} "
+                        f"for most strides)."))
+    up, back, sw = (a.fault_s[r] for r in REASONS)
+    lean_txt = f"Lean: {st['lean']:.1f}° forward typical."
+    if up + back < 0.02 * run:
+        out.append(("good", lean_txt + f" You stayed hinged forward: under 2 % of running time below your "
+                                       f"{c['lean_min_deg']:g}° limit."))
+    else:
+        parts = []
+        if up:
+            parts.append(f"too upright for {clock(up)} ({share(up, run):.0f} % of running)")
+        if back:
+            parts.append(f"leaning back for {clock(back)} ({share(back, run):.0f} %)")
+        out.append(("warn", lean_txt + " " + "; ".join(parts).capitalize() + "."))
+    rot_txt = f"Rotation: {st['rotation']:.1f}° per stride typical."
+    if sw < 0.02 * run:
+        out.append(("good", rot_txt + f" No real swivel: under 2 % of running time above {c['swivel_max_deg']:g}°."))
+    else:
+        out.append(("warn", rot_txt + f" Swivelling for {clock(sw)} ({share(sw, run):.0f} % of running)."))
+    tr = st.get("lean_trend")
+    if tr is not None and abs(tr) >= 1.0:
+        if tr < 0:
+            out.append(("warn", f"Your lean dropped {-tr:.1f}° from the first to the last third of your running: "
+                                "tiring often shows as running more upright."))
+        else:
+            out.append(("note", f"Your lean grew {tr:.1f}° from the first to the last third of your running."))
+    tr = st.get("rotation_trend")
+    if tr is not None and tr >= 2.0:
+        out.append(("warn", f"Rotation grew {tr:.1f}° from the first to the last third of your running."))
+    tr = st.get("roll_trend")
+    if tr is not None and tr >= 1.5:
+        out.append(("note", f"Hip drop grew {tr:.1f}° from the first to the last third of your running."))
+    n = len(a.alerts)
+    if n == 0:
+        out.append(("good", "No buzzes: no fault held long enough to be coached."))
+    else:
+        items = ", ".join(f"{clock(x['t_ms'] / 1000)} {LABEL.get(str(x['reason']), str(x['reason'])).lower()}"
+                          for x in a.alerts[:6])
+        more = f" and {n - 6} more" if n > 6 else ""
+        out.append(("warn", f"{n} buzz{'es' if n > 1 else ''}: {items}{more}."))
+    if a.overridden:
+        out.append(("note", f"With the --cfg thresholds the coach would have buzzed {len(a.replayed)} time"
+                            f"{'s' if len(a.replayed) != 1 else ''} (the shading uses them too)."))
+    if a.calib["state"] != "ok":
+        out.append(("warn", "No standing calibration: lean is measured against the sensor's mount, not your standing "
+                            "pose, so its zero may be off. Stand still for 3 s after switching on."))
+    if a.problems:
+        out.append(("warn", f"The log is damaged in {len(a.problems)} place{'s' if len(a.problems) > 1 else ''}: "
+                            "what was intact is shown (details at the end)."))
+    return out
+
+
+def calib_text(a: Analysis) -> str:
+    c = a.calib
+    if c["state"] == "ok":
+        return (f"Calibrated at {clock(c['t_ms'] / 1000)} from {c['still_ms'] / 1000:.1f} s of standing still "
+                f"(sensor at rest: pitch {c['pitch0_deg']:.1f}°, roll {c['roll0_deg']:.1f}°); lean is measured from "
+                f"that pose. {c['strides_calibrated']} of {len(a.strides)} strides calibrated.")
+    if c["state"] == "fallback":
+        return ("Not calibrated: the run started without 3 s of standing still, so lean is measured against the "
+                "sensor's mount axes (its zero may be off by the clip's tilt). Thresholds still apply as set.")
+    return "No calibration event in the log (it may have been in a damaged part)."
+
+
+FAULT_TEXT = {
+    "sensor_fault": "the sensor stopped answering",
+    "sensor_back": "the sensor answered again",
+    "config_fallback": "the board's config.json was unreadable: it ran on its last good config or the defaults",
+    "low_battery": "battery low",
+    "fifo_overflow": "the sensor's buffer overflowed (samples lost)",
+    "log_rotated": "an old session was deleted to make room (session number in detail)",
+    "log_full": "the flash was full and no old session was left to delete: logging paused here, coaching went on",
+    "log_resumed": "logging resumed (records lost while the flash was full in detail)",
+}
+
+
