@@ -150,11 +150,19 @@ def _flash_of(flash: Path) -> dict:
     return {p.name: p for p in (flash / "logs").glob("S*.hlg")} if (flash / "logs").exists() else {}
 
 
-def run(hours: float = 30.0, seed: int = 1, workdir=None, cuts: int | None = None, flash_kib: int = 256,
+LOG_BYTES_PER_MIN = 86 * 10  # the mixed run's ~86 strides a minute at <= 10 bytes each (log format 3)
+FLASH_SHARE = 0.6  # the flash holds this share of the run's log: it fills late, old legs rotate
+
+
+def run(hours: float = 30.0, seed: int = 1, workdir=None, cuts: int | None = None, flash_kib: int | None = None,
         prefill_kib: int = 0, heap_every_ms: int = 3_600_000, progress=None) -> SoakResult:
     """Run the soak (see the module docstring); ``workdir`` keeps its files (default: a temp dir,
     removed). ``cuts``: power cuts (default one per 6 h, at least one); ``prefill_kib``: old
-    sessions' worth of bytes already on the flash (so a short soak also fills it)."""
+    sessions' worth of bytes already on the flash (so a short soak also fills it); ``flash_kib``:
+    the flash's size (default: ``FLASH_SHARE`` of the run's log, so it fills in the last part of
+    the run and the oldest legs' sessions are deleted, the others checked)."""
+    if flash_kib is None:
+        flash_kib = max(64, int(FLASH_SHARE * hours * 60 * LOG_BYTES_PER_MIN / 1024))
     import tempfile
 
     t_wall = time.perf_counter()
