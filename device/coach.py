@@ -118,7 +118,12 @@ class Coach:
 
     def _maybe(self, reason, t, held, last, excess, s2, s3, value, limit):
         """Alert if the fault has held long enough and the repeat interval has passed."""
-        if held < self.after_ms:
+        return self.maybe(reason, t, held, last, excess, s2, s3, value, limit, self.after_ms)
+
+    def maybe(self, reason, t, held, last, excess, s2, s3, value, limit, after_ms):
+        """Alert if the fault has held ``after_ms`` and the repeat interval has passed (the rule
+        every cue shares; drift.py gives its own hold time). Returns the last alert's time."""
+        if held < after_ms:
             return last
         if last != _NONE and t - last < self.repeat_ms:
             return last

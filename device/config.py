@@ -43,6 +43,14 @@ SCHEMA: dict = {
     "coach_backward": (True, "b", None, None, "", "coach 'leaning back' (descents)"),
     "coach_swivel": (True, "b", None, None, "", "coach 'swivel' (trunk rotation)"),
     "run_min_spm": (130, "i", 100, 200, "steps/min", "slowest cadence counted as running"),
+    # -- form drift (drift.py): the session's own baseline, learned on the run -----------
+    "coach_drift": (False, "b", None, None, "", "coach 'drift': form drifted from this run's baseline"),
+    "drift_baseline_min": (10, "i", 2, 120, "min", "running minutes (after the first) that set the baseline"),
+    "drift_after_s": (300, "f", 60, 7200, "s", "a drift must hold this long while running to buzz"),
+    "drift_lean_deg": (2.0, "f", 0.5, 20, "deg", "lean drift margin (either way)"),
+    "drift_rot_deg": (5.0, "f", 1, 45, "deg", "rotation drift margin"),
+    "drift_tilt_deg": (3.0, "f", 0.5, 20, "deg", "tilt swing drift margin"),
+    "drift_drop_deg": (3.0, "f", 0.5, 20, "deg", "hip drop drift margin"),
     # -- haptics -------------------------------------------------------------------------
     "motor_duty": (80, "i", 10, 100, "%", "vibration strength (PWM duty)"),
     "tick_on_clear": (True, "b", None, None, "", "short tick when a fault clears"),

@@ -37,7 +37,9 @@ from array import array
 from micropython import const
 
 import config
+import dynamics
 import fixmath
+from drift import Drift
 import kernel
 from coach import Coach
 from events import (ACT_RUNNING, ACT_STANDING, ACT_WALKING, EV_ACTIVITY, EV_CALIB, EV_LEN,
@@ -121,9 +123,11 @@ class Detector:
         self.lsb_per_g = lsb_per_g
         self.lsb_per_kdps = lsb_per_kdps
         self.st = array("i", bytes(4 * kernel.S_SIZE))
-        self.yb = array("i", bytes(4 * _YBUF))
+        self.yb = array("i", bytes(4 * (_YBUF + dynamics.RING_WORDS)))   # heading, then the dynamics ring
+        self.dyn = dynamics.Dynamics(_YBUF)
         self.q = EventQueue(qcap)
         self.coach = Coach(cfg, self.q)
+        self.drift = Drift(cfg, self.q, self.coach)
         self.run_min = cfg["run_min_spm"] * 10
         st = self.st
         fi, fs, li, ls, ui, us = config.mount_axes(cfg["mount_up"], cfg["mount_forward"])
@@ -140,6 +144,7 @@ class Detector:
         st[kernel.S_KPM] = (1 << 20) // _TAU_MS
         st[kernel.S_KLP] = _LP_KLP
         st[kernel.S_BUFN] = _YBUF
+        st[kernel.S_RMSK] = dynamics.RING - 1
         st[kernel.S_STA] = 262144                       # | |a|^2 - 1 | < 0.25: |a| 0.87-1.12 g (uncalibrated
         #                                                 accel offsets reach 80 mg, scale 3 %)
         st[kernel.S_STW] = (2 * lsb_per_kdps) // 1000   # gyro within 2 deg/s of its mean
@@ -205,6 +210,8 @@ class Detector:
             k += 1
         self.q.clear()
         self.coach.reset()
+        self.dyn.reset()
+        self.drift.reset()
         self._stride_reset()
 
     def _stride_reset(self):
@@ -290,6 +297,7 @@ class Detector:
         st[kernel.S_IDLE] = 1
         kernel.correct(st, t, t - last)
         kernel.adapt(st, t - last)
+        self.dyn.step(self.yb, st[kernel.S_RI] - 1)   # its contact time, bounce, hip drop
         if self.k < 0 or t - last > kernel.STEP_MAX_MS:
             st[kernel.S_SYNC] = 0
             st[kernel.S_STEADY] = 0
@@ -351,6 +359,7 @@ class Detector:
         self.ft0 = st[kernel.S_TFRAC]   # the trigger crossing's sub-ms offset, and which
         self.k0 = st[kernel.S_FID]      # fiducial frac is (1 = contact onset)
         self.te0 = t - ((frac + 8) >> 4)
+        self.dyn.stride_start(st[kernel.S_RI] - 1)
         self._stride_reset()
 
     def _stride_end(self, t, frac):
@@ -398,8 +407,10 @@ class Detector:
         st[kernel.S_STEADY] += 1
         st[kernel.S_SYNC] = 1
         self.q.push(EV_STRIDE, te, lean, rot, cad, dur, flags, roll)
+        self.dyn.stride_end(self.q, te, self.yb, st[kernel.S_RI] - 1)
         if act == ACT_RUNNING:
             self.coach.stride(te, lean, rot, dur)
+            self.drift.stride(te, lean, rot, self.dyn.swing, self.dyn.drop, dur)
         else:
             self.coach.reset()
 
@@ -413,17 +424,6 @@ def _wrap(a):
     return a
 
 
-def _cdeg(mdeg):
-    """Millidegrees -> centidegrees, rounded half away from zero."""
-    if mdeg >= 0:
-        return (mdeg + 5) // 10
-    return -((5 - mdeg) // 10)
-
-
-def _asin_q14(s):
-    """asin(s / 2**14) in millidegrees for |s| <= 2**14."""
-    if s > 16384:
-        s = 16384
-    if s < -16384:
-        s = -16384
-    return fixmath.atan2_mdeg(s, fixmath.isqrt(268435456 - s * s))
+# millidegrees -> centidegrees; asin(s / 2**14) in millidegrees (fixmath.py)
+_cdeg = fixmath.cdeg
+_asin_q14 = fixmath.asin_mdeg

@@ -12,6 +12,8 @@ CALIB      t     ok     pitch0      roll0       still_ms    0          0
 ACTIVITY   t     act    prev        0           0           0          0
 FAULT      t     code   detail      0           0           0          0
 IMU_RATE   t     mhz    ppm         windows     0           0          0
+DYN        end   tilt   push-off    drop_left   drop_right  vo         gct
+DRIFT      t     lean   rotation    tilt        hip_drop    minute     0
 =========  ====  =====  ==========  ==========  ==========  =========  =====  ========
 
 Units: t_ms milliseconds since the session clock's zero; lean, rotation, roll, value, limit,
@@ -21,6 +23,15 @@ start and when the estimate moves > 0.1 %): the IMU's sample rate in milli-Hz as
 against the board's clock (``rateclock.py``), its deviation from the nominal rate in parts per
 million (+ = the chip is fast), and the measurement windows behind it (0: not measured yet,
 the nominal rate).
+DYN (dynamics.py; right after its STRIDE, same t): the stride's pelvic tilt swing (pitch
+peak-to-peak) and push-off pitch (at the toe-offs, minus the stride mean; + = forward) in cdeg;
+hip drop during the left and the right foot's stance, cdeg; vertical oscillation of the left
+and right step, ``vo = left_mm * 1024 + right_mm``; contact time of the left and right step,
+``gct = left_ms * 2048 + right_ms``. 0 = not measured (walking has no flight: no contact time,
+hip drop or push-off).
+DRIFT (drift.py; once per minute of running after the baseline is learned): the minute's mean
+lean, rotation, tilt swing and hip drop minus the session's baseline (cdeg; tilt and hip drop 0
+when not measured) and the running minute it closes.
 """
 from micropython import const
 
@@ -34,6 +45,8 @@ EV_CALIB = const(4)
 EV_ACTIVITY = const(5)
 EV_FAULT = const(6)
 EV_IMU_RATE = const(7)
+EV_DYN = const(8)
+EV_DRIFT = const(9)
 
 # field indices within an event
 F_TYPE = const(0)
@@ -57,7 +70,8 @@ FLAG_CALIBRATED = const(4)
 R_UPRIGHT = const(1)
 R_SWIVEL = const(2)
 R_BACKWARD = const(3)
-REASON_NAMES = ("", "upright", "swivel", "backward")
+R_DRIFT = const(4)          # form drifted from the session's baseline (drift.py)
+REASON_NAMES = ("", "upright", "swivel", "backward", "drift")
 
 # severities (ALERT field b): how far past the limit, graded for the haptic cue
 SEV_MILD = const(1)

@@ -8,6 +8,9 @@ Every function takes and returns small ints (|v| < 2**30 on the ESP32) and alloc
 - ``pitch_mdeg(f, l, u)``: forward pitch of a gravity-up vector given in the body frame
   (forward, left, up): ``atan2(-f, sqrt(l*l + u*u))``, any common scale, millidegrees.
 - ``roll_mdeg(l, u)``: roll about the forward axis, ``atan2(l, u)``, millidegrees.
+- ``asin_mdeg(s)``: asin(s / 2**14) in millidegrees (|s| <= 2**14, clamped), e.g. of a Q14
+  component of the up vector.
+- ``cdeg(mdeg)``: millidegrees -> centidegrees, rounded half away from zero.
 """
 from array import array
 
@@ -84,3 +87,19 @@ def pitch_mdeg(f, l, u):
 def roll_mdeg(l, u):
     """Roll (millidegrees) of the gravity-up vector: atan2(l, u), the Euler roll about forward."""
     return atan2_mdeg(l, u)
+
+
+def asin_mdeg(s):
+    """asin(s / 2**14) in millidegrees for |s| <= 2**14 (clamped)."""
+    if s > 16384:
+        s = 16384
+    if s < -16384:
+        s = -16384
+    return atan2_mdeg(s, isqrt(268435456 - s * s))
+
+
+def cdeg(mdeg):
+    """Millidegrees -> centidegrees, rounded half away from zero."""
+    if mdeg >= 0:
+        return (mdeg + 5) // 10
+    return -((5 - mdeg) // 10)

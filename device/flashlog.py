@@ -56,6 +56,7 @@ CHECK_BLOCKS = const(16)  # statvfs every 16 blocks (4 KiB): it walks the whole 
 RAW_SYNC_BLOCKS = const(16)
 _ENOSPC = const(28)  # MicroPython's errno module has no ENOSPC; littlefs raises OSError(28)
 _EV_FAULT = const(6)  # events.EV_FAULT
+_EV_DYN = const(8)  # events.EV_DYN
 _FAULT_LOW_BATTERY = const(4)  # events.FAULT_LOW_BATTERY
 _FAULT_LOG_ROTATED = const(6)  # events.FAULT_LOG_ROTATED
 _FAULT_LOG_FULL = const(7)  # events.FAULT_LOG_FULL
@@ -121,7 +122,7 @@ class SessionLog:
         self._rf = None
         self._blk = bytearray(logfmt.BLOCK_MAX)
         self._mv = memoryview(self._blk)
-        self._st = array("i", [0, 0])  # t_prev, flags of the last stride
+        self._st = array("i", [0, 0, -1])  # t_prev, flags of the last stride, its short record (logfmt)
         self._ev = array("i", [0] * 8)  # the log's own events
         self._pos = logfmt.block_start(self._blk, self._st)
         self._t_first = 0  # t of the pending block's first record
@@ -269,8 +270,8 @@ class SessionLog:
             b = k * 8
             if self._pos == logfmt.BLK_HDR:
                 self._t_first = evq[b + 1]
-            if p > self._pos:
-                self._nrec += 1
+            if p > self._pos and evq[b] != _EV_DYN:
+                self._nrec += 1     # (a stride's DYN is part of its stride: not counted apart)
             self._pos = p
             if evq[b + 1] - self._t_first >= FLUSH_MS or (evq[b] == _EV_FAULT and evq[b + 2] == _FAULT_LOW_BATTERY):
                 self._write_block()

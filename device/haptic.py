@@ -43,14 +43,18 @@ id    sev  prio  describe(id, sev)                                      on ms  t
 6     -    3     sensor_fault: drone (1 x 1000 ms)                       1000      1000
 7     -    3     config_fallback: long-short-long (400/100/400 ms)        900      1200
 8     -    2     low_battery: tick...tick...tick (3 x 60 ms)              180       980
+9     1    2     drift: long...long (2 x 250 ms)                          500       800
+9     2    2     drift: long...long...long (3 x 250 ms)                   750      1350
+9     3    2     drift: long...long...long (3 x 300 ms)                   900      1500
 ====  ===  ====  =====================================================  =====  ========
 
 Gaps inside a cue: upright 200 ms (sev 2) / 150 ms (sev 3); swivel 100 ms; backward 100 ms
 between shorts and 150 ms before the long pulse; calibrated 120 ms; config_fallback 150 ms;
-low_battery 400 ms. ``tests/device/test_haptic.py`` checks every row against ``describe()`` and the
+low_battery 400 ms; drift 300 ms. ``tests/device/test_haptic.py`` checks every row against ``describe()`` and the
 tables below. In words: *upright* = "lean into it", calm long pulses; *swivel* = a fast
 rattle, like the twist itself; *backward* (leaning back on a descent) = short pulses, then a
-long push forward. Faults and status cues never use the coaching rhythms.
+long push forward; *drift* (form drifted from this run's baseline, coach_drift) = slow longs
+with wide gaps. Faults and status cues never use the coaching rhythms.
 
 Priority and queue: a cue of higher priority (faults 3 > coaching and low battery 2 > tick
 and calibrated 1) preempts a lower one that is playing; the cut cue goes back to the front
@@ -77,8 +81,11 @@ P_CALIBRATED = const(5)
 P_SENSOR_FAULT = const(6)
 P_CONFIG_FALLBACK = const(7)
 P_LOW_BATTERY = const(8)
+P_DRIFT = const(9)
 NAMES = ("", "upright", "swivel", "backward", "clear", "calibrated", "sensor_fault",
-         "config_fallback", "low_battery")
+         "config_fallback", "low_battery", "drift")
+# the pattern of each coaching reason (events.R_*): 1-3 their own ids, drift (4) its own pattern
+REASON_PATTERN = b"\x00\x01\x02\x03\x09"
 
 KICK_MS = const(25)  # full-duty start of every pulse
 GAP_MS = const(400)  # quiet between two cues
@@ -100,6 +107,8 @@ _CALIBRATED = (60, 120, 60)
 _SENSOR_FAULT = (1000,)
 _CONFIG_FALLBACK = (400, 150, 100, 150, 400)
 _LOW_BATTERY = (60, 400, 60, 400, 60)
+# drift: slow longs with wide gaps ("long...long"), unlike the form cues' bursts (a matter of hours)
+_DRIFT = ((250, 300, 250), (250, 300, 250, 300, 250), (300, 300, 300, 300, 300))
 
 # PATTERNS[id][severity - 1]: the segments; ungraded cues repeat one tuple.
 PATTERNS = (
@@ -112,10 +121,11 @@ PATTERNS = (
     (_SENSOR_FAULT, _SENSOR_FAULT, _SENSOR_FAULT),
     (_CONFIG_FALLBACK, _CONFIG_FALLBACK, _CONFIG_FALLBACK),
     (_LOW_BATTERY, _LOW_BATTERY, _LOW_BATTERY),
+    _DRIFT,
 )
-PRIORITY = b"\x00\x02\x02\x02\x01\x01\x03\x03\x02"
-GRADED = (P_UPRIGHT, P_SWIVEL, P_BACKWARD)
-_N = const(9)  # len(PATTERNS)
+PRIORITY = b"\x00\x02\x02\x02\x01\x01\x03\x03\x02\x02"
+GRADED = (P_UPRIGHT, P_SWIVEL, P_BACKWARD, P_DRIFT)
+_N = const(10)  # len(PATTERNS)
 
 
 def pattern(pattern_id, severity=1):

@@ -152,7 +152,11 @@ S_IV1 = const(116)
 S_IV2 = const(117)
 S_FLYN = const(118)     # steps with a flight phase in the current stride
 S_C2 = const(119)       # 1 between a contact's 0.5 g and 1 g crossings (its onset is being found)
-S_SIZE = const(120)
+# the dynamics ring (dynamics.py): per sample, 3 words at yb[S_BUFN + 3 * (index & S_RMSK)]:
+# (dt << 16) | (pv & 0xFFFF) (dt in 1/16 ms, clamped to S_DTMAX; pv Q12 g), h_F, h_L (Q14)
+S_RI = const(120)       # index of the next sample in the ring (free-running, wraps at 2**30)
+S_RMSK = const(121)     # ring size - 1 (a power of two); 0 = no ring
+S_SIZE = const(122)
 
 # step timing and trigger adaptation (step(), adapt())
 _FLY_MS = const(20)          # a step counts as airborne after >= 20 ms below 0.25 g: a real flight
@@ -269,6 +273,9 @@ def run(st: ptr32, buf: ptr16, i0: int, n: int, yb: ptr32) -> int:
     sta = (((st[S_STA] + c30) & m31) - c30)
     stw = (((st[S_STW] + c30) & m31) - c30) << 4
     staa = (((st[S_STAA] + c30) & m31) - c30) << 4
+    # the dynamics ring (dynamics.py): its size - 1 (0 = none) and the next sample's index
+    rmsk = (((st[S_RMSK] + c30) & m31) - c30)
+    ri = (((st[S_RI] + c30) & m31) - c30)
     i = i0
     evt = 0
     while i < n:
@@ -569,6 +576,13 @@ def run(st: ptr32, buf: ptr16, i0: int, n: int, yb: ptr32) -> int:
             sumF += hF
             sumL += hL
             sumU += hU
+        if rmsk:
+            # the dynamics ring: stored only, read once per step (dynamics.py)
+            o = bufn + (ri & rmsk) * 3
+            yb[o] = (dt << 16) | (pv & 0xFFFF)
+            yb[o + 1] = hF
+            yb[o + 2] = hL
+            ri = (ri + 1) & 0x3FFFFFFF
         if vlp < pmin:
             pmin = vlp
         if vlp > pmax:
@@ -734,6 +748,7 @@ def run(st: ptr32, buf: ptr16, i0: int, n: int, yb: ptr32) -> int:
     st[S_TQ] = tq
     st[S_PSI] = psi
     st[S_N] = cnt
+    st[S_RI] = ri
     st[S_SF] = sumF
     st[S_SL] = sumL
     st[S_SU] = sumU

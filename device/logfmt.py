@@ -43,10 +43,19 @@ function below (~0.1 ms per block on an ESP32, by the unix-port measure).
 
 Session records (event fields and units as in ``events.py``; t = the event's t_ms):
 
-* Short STRIDE, 5 bytes, top bit 0, 40 bits MSB first: ``0 | dt:11 | lean:10 | rot:9 | roll:9``
+* Short STRIDE, 9 bytes (version 3), top bit 0, 72 bits MSB first: ``0 | dt:11 | lean:10 |
+  rot:8 | roll:8 | tilt:5 | push:4 | drop_l:5 | drop_r:5 | vo:5 | gct_r:5 | gct_l:5``
   dt = stride_ms = t - t_prev (1..2047 ms); lean signed, 0.1 deg steps (-51.2..51.1);
-  rotation unsigned, 0.2 deg (0..102.2); roll unsigned, 0.1 deg (0..51.1) (the detector's
-  rotation and roll are peak-to-peak, so >= 0). Cadence is not stored: the decoder takes the
+  rotation unsigned, 0.2 deg (0..51.0); roll unsigned, 0.1 deg (0..25.5) (the detector's
+  rotation and roll are peak-to-peak, so >= 0). The running dynamics of the stride (its DYN
+  event, events.py, which follows the STRIDE and fills these bits in place while the record is
+  still in the block being written; else it goes as a long record): tilt swing and hip drop
+  per side in 0.5 deg steps (1..31 = 0.5..15.5 deg), push-off pitch signed in 0.5 deg
+  (-4.0..3.5), vertical oscillation (mean of the two steps) in 0.5 cm (1..31 = 0.5..15.5 cm),
+  contact time per side as 96 + 8 * code ms (1..31 = 104..344 ms); code 0 = not measured
+  (push-off: when neither hip drop is), values past the ends are clamped.
+  Version 2 files: 5 bytes, ``0 | dt:11 | lean:10 | rot:9 | roll:9`` (rotation to 102.2 deg,
+  roll to 51.1 deg), no dynamics. Cadence is not stored: the decoder takes the
   stride's own cadence (1200000 + dt//2) // dt (1/10 spm), the detector's formula; flags are
   those of the previous stride. Used only when all of that holds and the event's cadence is
   within CAD_TOL of the implied one; anything else takes the long form. Resolution lost: lean
@@ -60,8 +69,8 @@ Session records (event fields and units as in ``events.py``; t = the event's t_m
 Raw capture records: whole samples of 7 int16 ``dt, ax, ay, az, gx, gy, gz`` (dt in 1/16 ms unsigned; raw counts),
 RAW_SAMPLE bytes each, never split across blocks; t_base = capture time before the block.
 
-Block of 256 bytes: 48 short strides (~35 s of running) per block, 5.25 bytes per stride with
-framing.
+Block of 256 bytes: 27 short strides (~19 s of running) per block, 9.5 bytes per stride with
+framing (a 30-hour race, ~160k strides: 1.5 MB).
 
 Session numbers and file names (the one rule, for the firmware and the host): sessions are
 numbered 1..SESSION_MAX (24 bits); session n is ``"S%04d.hlg" % n`` (and ``.raw``): at least
@@ -74,7 +83,7 @@ the firmware's counter starts again at 1, skipping numbers still on flash.
 import micropython
 from micropython import const
 
-VERSION = const(2)
+VERSION = const(3)
 SESSION_MAX = const(0xFFFFFF)
 MAGIC_SESSION = b"HNGS"
 MAGIC_RAW = b"HNGR"
@@ -88,7 +97,8 @@ FIXED_HDR = const(31)  # file header bytes before the strings
 HDR_WALL = const(24)  # header offset of the wall-clock start (layout above)
 WALL_SET = const(0x8000)  # header year field: the clock-set flag (bit 15; years < 32768)
 CLOCK_SET_YEAR = const(2021)  # an RTC that reads this year or later was set (power-up: 2000-01-01)
-SHORT_LEN = const(5)
+SHORT_LEN = const(9)
+SHORT_LEN_V2 = const(5)
 LONG_MAX = const(36)  # tag + 7 varints of at most 5 bytes
 RAW_SAMPLE = const(14)  # 7 int16
 RAW_PER_BLOCK = const(17)  # PAY_MAX // RAW_SAMPLE
@@ -102,6 +112,7 @@ CAD_TOL = const(10)
 # mirrors of events.py (a test checks they agree): consts inline, imported names do not
 _EV_LEN = const(8)
 _EV_STRIDE = const(1)
+_EV_DYN = const(8)
 _SYNC0 = const(0xB1)
 _SYNC1 = const(0x0C)
 
@@ -125,10 +136,14 @@ def crc16(buf, start: int, end: int, crc: int) -> int:
 
 
 def block_start(blk, st):
-    """Begin a block in ``blk`` from the stride state ``st`` = array('i', [t_prev, flags]).
+    """Begin a block in ``blk`` from the stride state ``st`` = array('i', [t_prev, flags, last]);
+    ``last`` (optional third slot) is where this block's last short STRIDE starts (-1: none), so
+    its DYN can fill it in.
 
     Returns the write position of the first record.
     """
+    if len(st) > 2:
+        st[2] = -1
     t = st[0]
     blk[5] = t & 0xFF
     blk[6] = (t >> 8) & 0xFF
@@ -162,7 +177,52 @@ def put_event(blk, pos, st, evq, k):
         r = _put_short(blk, pos, st, evq, b)
         if r != 0:
             return r
+    elif evq[b] == _EV_DYN and len(st) > 2 and st[2] >= 0 and evq[b + 1] == st[0]:
+        _put_dyn(blk, st[2], evq, b)
+        st[2] = -1
+        return pos
     return _put_long(blk, pos, st, evq, b)
+
+
+def _put_dyn(blk, p, evq, b):
+    # fill in the dynamics bits (38..71) of the short STRIDE at p from the DYN event at b
+    dl = _q(evq[b + 4], 50, 31)
+    dr = _q(evq[b + 5], 50, 31)
+    push = 0
+    if dl or dr:
+        push = (evq[b + 3] + 25) // 50               # round(cdeg / 50) (// floors, negatives too)
+        push = -8 if push < -8 else (7 if push > 7 else push)
+    v = evq[b + 6]
+    vl = v >> 10
+    vr = v & 1023
+    vo = vl + vr if vl and vr else (vl or vr) * 2   # mm, sum of the two steps
+    g = evq[b + 7]
+    _bits(blk, p, 38, _q(evq[b + 2], 50, 31), 5)
+    _bits(blk, p, 43, push & 15, 4)
+    _bits(blk, p, 47, dl, 5)
+    _bits(blk, p, 52, dr, 5)
+    _bits(blk, p, 57, _q(vo, 10, 31), 5)            # (sum of two steps in mm) / 10 = mean in 0.5 cm
+    _bits(blk, p, 62, _q((g & 2047) - 96 if g & 2047 else 0, 8, 31), 5)
+    _bits(blk, p, 67, _q((g >> 11) - 96 if g >> 11 else 0, 8, 31), 5)
+
+
+def _q(v, step, top):
+    # a measured value (> 0) in steps, rounded and clamped to 1..top; 0 stays 0 (not measured)
+    if v <= 0:
+        return 0
+    c = (v + (step >> 1)) // step
+    return 1 if c < 1 else (top if c > top else c)
+
+
+def _bits(blk, p, off, v, n):
+    # OR the n-bit value v into the record at p, starting at bit off (MSB first)
+    while n > 0:
+        i = p + (off >> 3)
+        room = 8 - (off & 7)
+        k = n if n < room else room
+        blk[i] |= ((v >> (n - k)) & ((1 << k) - 1)) << (room - k)
+        off += k
+        n -= k
 
 
 def _put_short(blk, pos, st, evq, b):
@@ -177,17 +237,23 @@ def _put_short(blk, pos, st, evq, b):
     lq = (evq[b + 2] + 5) // 10  # LEAN_Q
     rq = (evq[b + 3] + 10) // 20  # ROT_Q
     pq = (evq[b + 7] + 5) // 10  # ROLL_Q
-    if lq < -512 or lq > 511 or rq < 0 or rq > 511 or pq < 0 or pq > 511:
+    if lq < -512 or lq > 511 or rq < 0 or rq > 255 or pq < 0 or pq > 255:
         return 0
     if pos + SHORT_LEN > PAY_END:
         return -1
     lq &= 0x3FF
     blk[pos] = dt >> 4
     blk[pos + 1] = ((dt & 0xF) << 4) | (lq >> 6)
-    blk[pos + 2] = ((lq & 0x3F) << 2) | (rq >> 7)
-    blk[pos + 3] = ((rq & 0x7F) << 1) | (pq >> 8)
-    blk[pos + 4] = pq & 0xFF
+    blk[pos + 2] = ((lq & 0x3F) << 2) | (rq >> 6)
+    blk[pos + 3] = ((rq & 0x3F) << 2) | (pq >> 6)
+    blk[pos + 4] = (pq & 0x3F) << 2
+    i = 5
+    while i < SHORT_LEN:
+        blk[pos + i] = 0
+        i += 1
     st[0] = t
+    if len(st) > 2:
+        st[2] = pos
     return pos + SHORT_LEN
 
 
@@ -209,6 +275,8 @@ def _put_long(blk, pos, st, evq, b):
     if p > 0 and typ == _EV_STRIDE:
         st[0] = evq[b + 1]
         st[1] = evq[b + 6]
+        if len(st) > 2:
+            st[2] = -1
     return p
 
 

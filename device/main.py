@@ -220,7 +220,7 @@ class App:
             if ty == events.EV_FAULT:
                 fault = 1
             elif ty == events.EV_ALERT:
-                hap.play(b[o + 2], b[o + 3])
+                hap.play(haptic.REASON_PATTERN[b[o + 2]], b[o + 3])
             elif ty == events.EV_CLEAR:
                 hap.play(haptic.P_CLEAR)
             elif ty == events.EV_CALIB and b[o + 2]:

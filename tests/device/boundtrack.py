@@ -128,13 +128,13 @@ def _load(name: str, worst: Worst, strict: bool) -> types.ModuleType:
 
 @contextlib.contextmanager
 def tracked(strict: bool = True):
-    """Yield (detector module, Worst) built from instrumented kernel, fixmath, coach, detector."""
+    """Yield (detector module, Worst) built from instrumented kernel, fixmath, coach, dynamics, detector."""
     devpath.import_device("events")   # plain modules the instrumented ones import
     devpath.import_device("config")
     worst = Worst()
-    saved = {k: sys.modules.get(k) for k in ("kernel", "fixmath", "coach", "detector")}
+    saved = {k: sys.modules.get(k) for k in ("kernel", "fixmath", "coach", "dynamics", "detector")}
     try:
-        for name in ("kernel", "fixmath", "coach"):
+        for name in ("kernel", "fixmath", "coach", "dynamics"):
             sys.modules[name] = _load(name, worst, strict)
         det = _load("detector", worst, strict)
         yield det, worst

@@ -159,12 +159,26 @@ def test_parse_line_status_and_junk():
         assert live.parse_line(junk) is None, junk
     assert live.parse_line(b"\xff\xfeH 1") is None
     # codes and fields this host does not know are shown, not dropped, and never raise
-    for text in ("H 9 100 1 2 3 4 5 6", "H 1 100 5 6 1700 700 3 0", "H 2 100 7 1 0 0 0 0", "H 6 100 99 0 0 0 0 0",
+    for text in ("H 12 100 1 2 3 4 5 6", "H 1 100 5 6 1700 700 3 0", "H 2 100 7 1 0 0 0 0", "H 6 100 99 0 0 0 0 0",
                  "H 5 100 9 9 0 0 0 0"):
         ev = live.parse_line(text)
         assert ev is not None, text
         assert ev["type"] in ("unknown", "fault"), ev
         assert live.format_event(ev, live.Limits())
+
+
+def test_dynamics_and_drift_lines_are_shown():
+    # a stride's DYN (device/events.py): tilt 7.25, push-off 1.5, drop L 5.1 R 6.2 deg, bounce 76/78 mm, contact 240/250 ms
+    ev = live.parse_line(f"H 8 1000 725 150 510 620 {76 * 1024 + 78} {240 * 2048 + 250}")
+    assert ev["type"] == "dynamics" and ev["gct_left_ms"] == 240 and ev["vo_right_cm"] == 7.8
+    line = live.format_event(ev, live.Limits())
+    assert "tilt swing 7.2" in line and "contact L 240 R 250 ms" in line and "hip drop L 5.1 R 6.2" in line
+    walk = live.parse_line("H 8 1000 500 0 0 0 0 0")
+    assert "contact" not in live.format_event(walk, live.Limits())
+    d = live.parse_line("H 9 60000 -250 30 0 -10 42 0")
+    assert d["type"] == "drift" and "lean -2.5" in live.format_event(d, live.Limits())
+    a = live.parse_line("H 2 61000 4 2 -250 200 0 0")
+    assert "form drifted" in live.format_event(a, live.Limits())
 
 
 def test_limits_mark_running_strides_and_learn_from_alerts():

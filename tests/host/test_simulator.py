@@ -23,6 +23,7 @@ import numpy as np
 import pytest
 
 from hinge.sim import simulate as sim
+from hinge.sim.truth import without_variety
 
 SISFALL = "sisfall-waist-walk-jog"
 JOG_TRIALS = [(a, s) for a in ("D03", "D04") for s in ("SA01", "SA02", "SA06", "SA07")]
@@ -551,7 +552,8 @@ def test_sensor_errors_present_and_bounded():
     bias_est = cap.gyr_dps[m].mean(axis=0) - ideal.gyr_dps[mi].mean(axis=0)
     assert np.allclose(bias_est, np.array(sen["gyr_bias_dps"]) + warm, atol=0.1)
     # same trajectory with and without errors
-    assert ideal.truth["strides"] == cap.truth["strides"]
+    # (the dynamics' contact times and bounce follow the step variety, which --ideal switches off)
+    assert without_variety(ideal.truth["strides"]) == without_variety(cap.truth["strides"])
 
 
 def test_deterministic_and_seed_dependent():

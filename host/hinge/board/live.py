@@ -92,6 +92,10 @@ def parse_line(text) -> dict | None:
         return None
     if ints[0] == _events().EV_IMU_RATE:  # the firmware's own: the IMU's rate as measured
         return {"type": "imu_rate", "t_ms": ints[1], "rate_hz": ints[2] / 1000, "ppm": ints[3], "windows": ints[4]}
+    if ints[0] == _events().EV_DYN:  # the running dynamics of the stride just shown
+        from hinge.coach.replay import dyn_fields
+
+        return {"type": "dynamics", "t_ms": ints[1], **dyn_fields(ints)}
     try:
         d = event_dict(ints)
     except (IndexError, KeyError):
@@ -176,7 +180,8 @@ def mmss(t_ms) -> str:
 
 
 STRIDE_HEAD = f"{'time':>7}  {'activity':<8}  {'cadence':>7}  {'lean':>6}  {'rotation':>8}  {'hip drop':>8}  marks"
-_REASON_WORDS = {"upright": "too upright", "backward": "leaning back", "swivel": "swivel (pelvis rotation)"}
+_REASON_WORDS = {"upright": "too upright", "backward": "leaning back", "swivel": "swivel (pelvis rotation)",
+                 "drift": "form drifted from this run's baseline"}
 _FAULT_WORDS = {
     "sensor_fault": "the IMU stopped answering (error {d}): coaching paused until it is back",
     "sensor_back": "the IMU is back ({d} sensor errors so far): coaching again",
@@ -208,6 +213,26 @@ class Style:
         return self._w("2", s)
 
 
+def _f1(v) -> str:
+    return "-" if v is None else f"{v:+.1f}"
+
+
+def dynamics_text(ev: dict) -> str:
+    """The running dynamics of a stride in one line ("" when nothing was measured)."""
+    parts = []
+    if ev.get("tilt_swing_deg") is not None:
+        parts.append(f"tilt swing {ev['tilt_swing_deg']:.1f}")
+    if ev.get("pushoff_pitch_deg") is not None:
+        parts.append(f"push-off {ev['pushoff_pitch_deg']:+.1f}")
+    if ev.get("hip_drop_left_deg") is not None or ev.get("hip_drop_right_deg") is not None:
+        parts.append(f"hip drop L {_f1(ev.get('hip_drop_left_deg'))[1:]} R {_f1(ev.get('hip_drop_right_deg'))[1:]} deg")
+    if ev.get("vo_left_cm") is not None or ev.get("vo_right_cm") is not None:
+        parts.append(f"bounce {ev.get('vo_left_cm') or '-'}/{ev.get('vo_right_cm') or '-'} cm")
+    if ev.get("gct_left_ms") is not None or ev.get("gct_right_ms") is not None:
+        parts.append(f"contact L {ev.get('gct_left_ms') or '-'} R {ev.get('gct_right_ms') or '-'} ms")
+    return ", ".join(parts)
+
+
 def format_event(ev: dict, limits: Limits, style: Style | None = None) -> str | None:
     """One readable line for a parsed console event (None: nothing to show)."""
     st = style or Style(False)
@@ -225,6 +250,12 @@ def format_event(ev: dict, limits: Limits, style: Style | None = None) -> str | 
             rot = st.warn(rot)
         return (f"{t}  {ev['activity']:<8}  {ev['cadence_spm']:7.1f}  {lean}  {rot}  "
                 f"{ev['roll_deg']:8.1f}  {st.warn(', '.join(marks)) if marks else ''}").rstrip()
+    if ty == "dynamics":
+        return st.dim("         " + dynamics_text(ev)) if dynamics_text(ev) else None
+    if ty == "drift":
+        return st.dim(f"{t}  drift from this run's baseline (minute {ev['minute']}): lean {ev['lean_deg']:+.1f}, "
+                      f"rotation {ev['rotation_deg']:+.1f}, tilt swing {_f1(ev['tilt_swing_deg'])}, "
+                      f"hip drop {_f1(ev['hip_drop_deg'])} deg")
     if ty == "alert":
         what = _REASON_WORDS.get(ev["reason"], ev["reason"])
         metric = "rotation" if ev["reason"] == "swivel" else "lean"

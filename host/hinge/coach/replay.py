@@ -41,11 +41,39 @@ class ReplayResult:
     cfg: dict = field(default_factory=dict)
 
     def jsonl(self) -> list[str]:
-        return [json.dumps(d, separators=(",", ":")) for d in (event_dict(e) for e in self.events) if d]
+        return [json.dumps(d, separators=(",", ":")) for d in event_dicts(self.events)]
 
     def dicts(self, type_=None) -> list[dict]:
-        out = [event_dict(e) for e in self.events]
-        return [d for d in out if d and (type_ is None or d["type"] == type_)]
+        return [d for d in event_dicts(self.events) if type_ is None or d["type"] == type_]
+
+
+def event_dicts(events) -> list[dict]:
+    """The JSON-lines dicts of a run's events: each stride carries its DYN event's fields
+    (``dyn_fields``), which comes right after it with the same t."""
+    out: list[dict] = []
+    for e in events:
+        if e[0] == _events.EV_DYN:
+            if out and out[-1]["type"] == "stride" and out[-1]["t_ms"] == e[1]:
+                out[-1].update(dyn_fields(e))
+            continue
+        d = event_dict(e)
+        if d:
+            out.append(d)
+    return out
+
+
+def dyn_fields(e) -> dict:
+    """The fields of a DYN event (8 ints, device/events.py) with units in their names; None =
+    not measured (walking: no flight)."""
+    _ty, _t, tilt, push, dl, dr, vo, gct = e
+
+    def nz(v, scale):
+        return round(v / scale, 2) if v else None
+
+    return {"tilt_swing_deg": nz(tilt, 100), "pushoff_pitch_deg": push / 100 if dl or dr else None,
+            "hip_drop_left_deg": nz(dl, 100), "hip_drop_right_deg": nz(dr, 100),
+            "vo_left_cm": nz(vo >> 10, 10), "vo_right_cm": nz(vo & 1023, 10),
+            "gct_left_ms": gct >> 11 or None, "gct_right_ms": gct & 2047 or None}
 
 
 def event_dict(e) -> dict | None:
@@ -68,6 +96,9 @@ def event_dict(e) -> dict | None:
                 "note": "no standing start: lean is measured against the mount axes"}
     if ty == _events.EV_ACTIVITY:
         return {"type": "activity", "t_ms": t, "activity": ACTIVITIES[a], "previous": ACTIVITIES[b]}
+    if ty == _events.EV_DRIFT:
+        return {"type": "drift", "t_ms": t, "minute": f5, "lean_deg": a / 100, "rotation_deg": b / 100,
+                "tilt_swing_deg": c / 100 if c else None, "hip_drop_deg": d / 100 if d else None}
     if ty == _events.EV_FAULT:
         return {"type": "fault", "t_ms": t, "fault": FAULTS[a] if a < len(FAULTS) else str(a), "detail": b}
     return None

@@ -34,11 +34,12 @@ from pathlib import Path
 
 import numpy as np
 
-from hinge.coach import evaluate, replay
+from hinge.coach import dyneval, evaluate, replay
 from hinge.common import devpath
 from hinge.common.capture import to_raw
 
 SEED = 1
+DYN_ROWS: list = []   # (scenario, dynamics score, log bytes per stride) of the last bench_accuracy
 
 
 def emit(row: dict) -> None:
@@ -97,12 +98,12 @@ def running_from(sim) -> int:
 BOARD_HEAP_32 = "128K"
 
 
-def bench_instructions(sim, overrides, n1=512, n2=2048) -> list[dict]:
+def bench_instructions(sim, overrides, n1=384, n2=1536) -> list[dict]:
     """Instructions per sample (valgrind's callgrind: a count, not a time, so repeatable on a
     busy machine) of the detector while running and of the float Madgwick update, under the
     64-bit unix port with the virtual board's heap and under the 32-bit one (the ESP32's int and
-    object sizes) with a board's heap. Each at two lengths; the slope is the per-sample cost
-    (start-up and set-up cancel)."""
+    object sizes) with a board's heap, the device modules precompiled to .mpy as on the board.
+    Each at two lengths; the slope is the per-sample cost (start-up and set-up cancel)."""
     if shutil.which("valgrind") is None:
         return [{"bench": "instructions_per_sample", "skipped": "valgrind not installed"}]
     cap = sim.as_capture()
@@ -129,6 +130,14 @@ def bench_instructions(sim, overrides, n1=512, n2=2048) -> list[dict]:
             except (FileNotFoundError, RuntimeError) as e:
                 rows.append({"bench": "instructions_per_sample", "bits": bits, "skipped": str(e)})
                 continue
+            # the device modules as .mpy for this port's native arch (source would need its
+            # parse tree in the heap at import, which a board's .mpy does not)
+            mpy_dir = Path(td) / f"mpy{bits}"
+            mpy_dir.mkdir()
+            for src in sorted(devpath.DEVICE_DIR.glob("*.py")):
+                subprocess.run([devpath.mpy_cross_cmd(), "-march=" + devpath.micropython_arch(bits), "-o",
+                                str(mpy_dir / (src.stem + ".mpy")), str(src)], check=True, capture_output=True)
+            env["MICROPYPATH"] = f"{mpy_dir}:{runner.parent}"
             out = {}
             for mode in ("detector", "madgwick"):
                 counts = []
@@ -164,12 +173,17 @@ def bench_accuracy(names=None, engine="cpython") -> list[evaluate.Score]:
     from hinge.sim import simulate
 
     scores = []
+    DYN_ROWS.clear()
     for name in names or simulate.SCENARIOS:
         sim = sim_capture(name)
         cfg = replay.load_config(overrides_for(sim.truth))
         res = replay.replay(sim.as_capture(), overrides_for(sim.truth), engine=engine)
         sc = evaluate.score(sim.truth, res.dicts(), cfg)
         scores.append(sc)
+        dsc, bps = dyneval.score(sim.truth, res.dicts()), dyneval.log_bytes_per_stride(res.events)
+        DYN_ROWS.append((name, dsc, bps))
+        emit({"bench": "dynamics", "world": "simulator", "engine": engine, "scenario": name, **dsc,
+              "log_bytes_per_stride": bps, "misses": dyneval.misses(dsc)})
         # no lean accuracy is claimed without a standing start (README: lean against the mount axes)
         missed = sc.misses(lean_claim=name != "no_standing_start")
         emit({"bench": "accuracy", "world": "simulator", "engine": engine, **sc.row(), "misses": missed})
@@ -267,6 +281,8 @@ def main(argv=None) -> int:
     for engine in evaluate.accuracy_engines():
         table = simulator_table(bench_accuracy(engine=engine))
         print(f"\nAccuracy 1/3: simulator scenarios (hinge simulate, seed {SEED}) [{engine}]\n{table}", file=sys.stderr)
+        print(f"\nRunning dynamics vs the simulator's truth, median |error| [{engine}]\n{dyneval.table(DYN_ROWS)}",
+              file=sys.stderr)
         xs = bench_crosscheck(engine)
         if xs:
             print(f"\nAccuracy 2/3: crosscheck runs (independent simulator, its README's scoring) [{engine}]\n"

@@ -21,6 +21,8 @@ import numpy as np
 
 from hinge.common.devpath import import_device
 
+from . import dyncols
+
 fmt = import_device("logfmt")
 ev = import_device("events")
 
@@ -34,8 +36,18 @@ STRIDE_DTYPE = np.dtype(
         ("stride_ms", "i4"),
         ("activity", "u1"),
         ("calibrated", "?"),
+        # running dynamics (device/dynamics.py; NaN = not measured, e.g. walking)
+        ("tilt_swing_deg", "f4"),
+        ("pushoff_pitch_deg", "f4"),
+        ("hip_drop_left_deg", "f4"),
+        ("hip_drop_right_deg", "f4"),
+        ("vo_cm", "f4"),
+        ("gct_left_ms", "f4"),
+        ("gct_right_ms", "f4"),
     ]
 )
+_DYN_NAMES = dyncols.NAMES
+_NAN7 = dyncols.NONE
 ALERT_DTYPE = np.dtype(
     [("t_ms", "i8"), ("kind", "U5"), ("reason", "U12"), ("severity", "i1"), ("value_deg", "f4"), ("limit_deg", "f4")]
 )
@@ -336,20 +348,23 @@ def _varint(pay: bytes, i: int) -> tuple[int, int]:
             return ((u >> 1) ^ -(u & 1)), i
 
 
-def _records(pay: bytes, t_prev: int, fl: int, strides: list, others: list) -> str | None:
+def _records(pay: bytes, t_prev: int, fl: int, strides: list, others: list, version: int = fmt.VERSION) -> str | None:
     """Decode one block's records; return a problem string if the payload does not parse."""
     i = 0
     n = len(pay)
+    short = fmt.SHORT_LEN if version >= 3 else fmt.SHORT_LEN_V2
     while i < n:
         b0 = pay[i]
         if b0 < 0x80:
-            if i + fmt.SHORT_LEN > n:
+            if i + short > n:
                 return f"short stride cut at payload byte {i}"
-            b1, b2, b3, b4 = pay[i + 1], pay[i + 2], pay[i + 3], pay[i + 4]
-            dt = (b0 << 4) | (b1 >> 4)
-            lq = ((b1 & 15) << 6) | (b2 >> 2)
-            rq = ((b2 & 3) << 7) | (b3 >> 1)
-            pq = ((b3 & 1) << 8) | b4
+            u = int.from_bytes(pay[i:i + short], "big")
+            if short == fmt.SHORT_LEN:
+                dt, lq, rq, pq = u >> 60, (u >> 50) & 1023, (u >> 42) & 255, (u >> 34) & 255
+                dyn = dyncols.short(u)
+            else:
+                dt, lq, rq, pq = u >> 28, (u >> 18) & 1023, (u >> 9) & 511, u & 511
+                dyn = _NAN7
             if dt == 0:
                 return f"zero stride time at payload byte {i}"
             t_prev += dt
@@ -363,8 +378,9 @@ def _records(pay: bytes, t_prev: int, fl: int, strides: list, others: list) -> s
                     fl,
                     pq * fmt.ROLL_Q,
                 )
+                + dyn
             )
-            i += fmt.SHORT_LEN
+            i += short
             continue
         typ = (b0 >> 3) & 15
         nf = b0 & 7
@@ -380,7 +396,9 @@ def _records(pay: bytes, t_prev: int, fl: int, strides: list, others: list) -> s
         t = t_prev + d
         if typ == ev.EV_STRIDE:
             t_prev, fl = t, f[4]
-            strides.append((t, f[0], f[1], f[2], f[3], f[4], f[5]))
+            strides.append((t, f[0], f[1], f[2], f[3], f[4], f[5]) + _NAN7)
+        elif typ == ev.EV_DYN and strides and strides[-1][0] == t:
+            strides[-1] = strides[-1][:7] + dyncols.long_record(f)
         else:
             others.append((t, typ, *f))
     return None
@@ -397,7 +415,7 @@ def decode_session(src) -> Session:
     stats: dict = {}
     for seq, off, t_base, fl, pay in _walk(data, start, problems, stats):
         nblk += 1
-        bad = _records(pay, t_base, fl, strides, others)
+        bad = _records(pay, t_base, fl, strides, others, header.get("version", fmt.VERSION))
         if bad:
             problems.append(f"block {seq} at byte {off}: {bad}; rest of the block skipped")
     return Session(header, _stride_array(strides), *_event_arrays(others), problems, nblk, len(data),
@@ -405,8 +423,13 @@ def decode_session(src) -> Session:
 
 
 def _stride_array(rows: list) -> np.ndarray:
-    a = np.array(rows, dtype=np.int64).reshape(-1, 7)
+    """Rows (t, lean, rot, cad, dt, flags, roll[, the 7 dynamics]) -> STRIDE_DTYPE; rows without
+    dynamics get NaN."""
+    full = np.array([tuple(r) + _NAN7 if len(r) == 7 else tuple(r) for r in rows], dtype=np.float64).reshape(-1, 14)
+    a = full[:, :7].astype(np.int64)
     out = np.zeros(len(a), STRIDE_DTYPE)
+    for k, name in enumerate(_DYN_NAMES):
+        out[name] = full[:, 7 + k]
     out["t_ms"] = a[:, 0]
     out["lean_deg"] = a[:, 1] / 100.0
     out["rotation_deg"] = a[:, 2] / 100.0
@@ -430,7 +453,7 @@ def _event_arrays(rows: list) -> tuple[np.ndarray, np.ndarray]:
         kind = "alert" if typ == ev.EV_ALERT else "clear"
         alerts[i] = (t, kind, _name(ev.REASON_NAMES, a, "reason"), b, c / 100.0, d / 100.0)
     events = np.zeros(len(ot), EVENT_DTYPE)
-    names = {ev.EV_STRIDE: "stride", ev.EV_CALIB: "calib", ev.EV_ACTIVITY: "activity"}
+    names = {ev.EV_STRIDE: "stride", ev.EV_CALIB: "calib", ev.EV_ACTIVITY: "activity", ev.EV_DRIFT: "drift"}
     for i, (t, typ, *f) in enumerate(ot):
         nm = _name(ev.FAULT_NAMES, f[0], "fault") if typ == ev.EV_FAULT else names.get(typ, f"type{typ}")
         events[i] = (t, typ, nm, *f)

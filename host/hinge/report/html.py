@@ -10,6 +10,7 @@ from pathlib import Path
 from hinge.common.timefmt import clock
 from hinge.logs.analysis import REASONS, THRESHOLD_KEYS, Analysis, has_distance, splits, unique_names
 
+from . import dynamics
 from .figures import COLOR, SESSION_COLORS, figures, png_bytes
 from .words import EXPLAIN, FAULT_TEXT, LABEL, calib_text, date_text, highlights, num, share
 
@@ -177,6 +178,7 @@ def _session_html(a: Analysis, pngs: dict, key: str, heading: bool) -> str:
     out.append(f"<section>{_splits_html(a)}</section>")
     if a.watch is not None:  # --with RUN.fit: per-km splits, form vs grade and heart rate, elevation
         out.append(a.watch.html(a))
+    out.append(dynamics.html_panel(a.session))   # running dynamics and form drift (report/dynamics.py)
     out.append(f"<section>{_thresholds_html(a)}</section>")
     out.append(f"<section>{_quality_html(a)}</section>")
     return "".join(out)

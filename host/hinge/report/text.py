@@ -4,6 +4,7 @@ from __future__ import annotations
 from hinge.common.timefmt import clock
 from hinge.logs.analysis import REASONS, Analysis, splits, unique_names
 
+from . import dynamics
 from .words import FAULT_TEXT, LABEL, calib_text, date_text, highlights, num, share
 
 
@@ -82,6 +83,9 @@ def _text_one(a: Analysis) -> str:
         o.append(f"  Board note at {clock(t / 1000)}: {FAULT_TEXT.get(n, n)}{f' ({d})' if d else ''}")
     for p in a.problems:
         o.append(f"  Log problem: {p}")
+    dyn = dynamics.text(a.session)   # running dynamics and form drift (report/dynamics.py)
+    if dyn:
+        o += ["", dyn]
     return "\n".join(o)
 
 

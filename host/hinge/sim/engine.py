@@ -37,9 +37,10 @@ class Run:
 
     def __init__(self, name, seed=0, minutes=None, rate_hz=None, ideal=False, effects=None, odr_error=None,
                  rocking=True):
-        if name not in scenarios.BUILDERS:
-            raise ValueError("unknown scenario %r; one of: %s" % (name, ", ".join(scenarios.BUILDERS)))
-        builder, default_min, spec = scenarios.BUILDERS[name]
+        known = {**scenarios.BUILDERS, **scenarios.LONG_BUILDERS}
+        if name not in known:
+            raise ValueError("unknown scenario %r; one of: %s" % (name, ", ".join(known)))
+        builder, default_min, spec = known[name]
         minutes = default_min if minutes is None else float(minutes)
         if minutes <= 0:
             raise ValueError("minutes must be positive")
@@ -86,6 +87,7 @@ class Run:
         self.strides = []
         self.n_dropped = 0
         self.gaps = []
+        self.contacts = np.array([t for t, _gi, _kk, _b in self.gait.contacts()])
 
     # ---- grid ----
     @staticmethod
@@ -135,8 +137,12 @@ class Run:
             acc_s, gyr_s, t_ms, keep = sen.apply(acc_s, gyr_s, i0, i1)
 
             yaw_d, pitch_d, roll_d = np.rad2deg(yaw), np.rad2deg(pitch), np.rad2deg(roll)
-            self.strides += truth.stride_values(spans, j0, self.grid_index, yaw_d, pitch_d, roll_d,
-                                                self.runner["stand_pitch"])
+            rows = truth.stride_values(spans, j0, self.grid_index, yaw_d, pitch_d, roll_d, self.runner["stand_pitch"])
+            dyn = truth.dynamics_values(spans, j0, self.grid_index, self.contacts,
+                                        self._toe_off(tt, ctl, gs), tt, pitch_d, roll_d, f_world[:, 2], h)
+            for r, d in zip(rows, dyn):
+                r.update(d)
+            self.strides += rows
             self.n_dropped += int(np.sum(~keep))
             # stretches of lost samples, s (true time from the last kept sample to the next kept one)
             kept_t = t_out[keep]
@@ -156,6 +162,24 @@ class Run:
                 "speed_mps": np.interp(t_out, tt, ctl["speed"] * (not self.treadmill))[keep],
             }
             yield {"t_ms": t_ms[keep], "acc_g": acc_s[keep], "gyr_dps": gyr_s[keep], "series": series}
+
+    def _toe_off(self, tt, ctl, gs):
+        """toe_off(t_c): the end of the stance that starts at contact t_c (s), where the step's
+        phase s reaches the stance fraction d (body.Forces: stance is s < d), interpolated on the
+        grid; None while not purely running (walking keeps a foot down: no flight)."""
+        sd = gs["s"] - ctl["duty"] * self.f["duty"][gs["step"]]
+        run = ctl["wrun"] * ctl["env"]
+
+        def toe_off(tc):
+            i = int(np.searchsorted(tt, tc, side="right"))
+            if i >= len(tt) or run[i] < 1.0:
+                return None
+            j = i + int(np.argmax(sd[i:] >= 0.0))
+            if j <= i or sd[j] < 0.0:
+                return None
+            return float(tt[j - 1] + (tt[j] - tt[j - 1]) * (-sd[j - 1]) / (sd[j] - sd[j - 1]))
+
+        return toe_off
 
     # ---- truth ----
     def steps(self):

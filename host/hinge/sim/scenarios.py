@@ -368,6 +368,16 @@ def _b_hip_drop(p, minutes):
     p.road_turns()
 
 
+def _b_ultra_decay(p, minutes):
+    """An ultra: steady running for hours, the lean decaying by 4 deg over two hours (3:30 to
+    5:30 of a 6-hour run, a smooth ramp centred at 4:30), then holding there: form drift."""
+    total = minutes * 60
+    _stand_start(p)
+    mid = total * 0.75
+    p.run(mid - p.t, ramp=2.5)
+    p.run(total - mid, ramp=min(2 * 3600.0, total / 3), lean=p.r["run"]["lean"] - 4.0)
+
+
 def _b_no_standing_start(p, minutes):
     """Running from the first sample: no standing calibration at all."""
     while p.t < minutes * 60:
@@ -436,4 +446,10 @@ BUILDERS = {
     "treadmill": (_b_treadmill, 5.0, {}),
     "walk_jog": (_b_walk_jog, 6.0, {"rate_hz": 100.0}),
     "cheap_50": (_b_cheap_50, 6.0, {"rate_hz": 50.0, "board": "cheap"}),
+}
+
+# Hours-long runs (form drift): simulated on request (`hinge simulate ultra_decay`), but not part of
+# the accuracy sets that iterate over BUILDERS (6 hours take minutes to simulate and replay).
+LONG_BUILDERS = {
+    "ultra_decay": (_b_ultra_decay, 360.0, {"rate_hz": 50.0}),
 }

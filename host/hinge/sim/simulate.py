@@ -111,12 +111,13 @@ from .geometry import rx as _rx  # noqa: F401
 from .geometry import ry as _ry  # noqa: F401
 from .geometry import rz as _rz  # noqa: F401
 from .scenarios import BUILDERS as _BUILDERS
+from .scenarios import LONG_BUILDERS as _LONG
 from .sensor import ACC_LSB_PER_G, GYR_LSB_PER_DPS, quantize  # noqa: F401
 
 _EV = devpath.import_device("events")
 # the truth labels are the device's names, so scoring compares like with like
 ACTIVITIES = _EV.ACTIVITY_NAMES
-FAULTS = tuple(n for n in _EV.REASON_NAMES if n)
+FAULTS = tuple(n for n in _EV.REASON_NAMES if n and n != "drift")  # (drift is a run's own trend, not an episode)
 
 
 @dataclass
@@ -280,13 +281,13 @@ def main(argv=None) -> int:
     ap.add_argument("--list", action="store_true", help="list scenarios and exit")
     args = ap.parse_args(argv)
     if args.list:
-        for nm, (fn, mins, spec) in _BUILDERS.items():
+        for nm, (fn, mins, spec) in {**_BUILDERS, **_LONG}.items():
             doc = (fn.__doc__ or "").strip().splitlines()[0]
             print("%-18s %4.1f min %5g Hz  %s" % (nm, mins, spec.get("rate_hz", DEFAULT_RATE_HZ), doc))
         return 0
     if not args.scenario or not args.out:
         ap.error("need SCENARIO and --out (or --list)")
-    if args.scenario not in _BUILDERS:
+    if args.scenario not in _BUILDERS and args.scenario not in _LONG:
         ap.error("unknown scenario %r (see --list)" % args.scenario)
     t0 = time.perf_counter()
     tr, n = stream_capture(args.scenario, args.out, seed=args.seed, minutes=args.minutes, rate_hz=args.rate,

@@ -1,0 +1,127 @@
+"""Running dynamics (device/dynamics.py): the definitions on synthetic signals with known answers,
+then accuracy against the simulator's truth (issue 10's targets), and the log's bytes per stride.
+"""
+import math
+from array import array
+
+import numpy as np
+import pytest
+
+from hinge.coach import dyneval, replay
+from hinge.common import devpath
+from hinge.common.capture import Capture
+from hinge.sim.simulate import simulate
+
+dyn = devpath.import_device("dynamics")
+
+G = 9.80665
+
+
+def _ring(pv_g, hf=None, hl=None, dt16=160):
+    """A ring (yb after a 0-word heading buffer) holding samples of pv (g), h_F, h_L (Q14)."""
+    n = len(pv_g)
+    yb = array("i", bytes(4 * dyn.RING_WORDS))
+    for i in range(n):
+        o = (i & (dyn.RING - 1)) * 3
+        pv = int(round(pv_g[i] * 4096))
+        yb[o] = (dt16 << 16) | (pv & 0xFFFF)
+        yb[o + 1] = int(hf[i]) if hf is not None else 0
+        yb[o + 2] = int(hl[i]) if hl is not None else 0
+    return yb
+
+
+def _d():
+    d = array("i", bytes(4 * dyn.D_SIZE))
+    d[dyn.D_C29] = 1 << 29
+    return d
+
+
+def test_vertical_oscillation_of_a_sine_bounce():
+    # pv = 1 g + A sin(2 pi t / T) over one step: z = -A g (T / 2 pi)^2 sin(...), VO = 2 A g (T / 2 pi)^2
+    T, A, dt_ms = 0.35, 0.9, 10.0
+    n = int(round(T * 1000 / dt_ms))
+    t = (np.arange(n + 1)) * dt_ms / 1000.0
+    pv = 1.0 + A * np.sin(2 * np.pi * t / T + 0.7)     # any phase: one period is one period
+    yb = _ring(pv, dt16=int(dt_ms * 16))
+    got_cm = dyn._vo(yb, 0, 0, n, _d()) / 100.0
+    want_cm = 2 * A * G * (T / (2 * np.pi)) ** 2 * 100
+    assert abs(got_cm - want_cm) < 0.03 * want_cm, (got_cm, want_cm)
+    # a flat force (standing on a treadmill deck) has no bounce
+    assert dyn._vo(_ring(np.ones(n + 1), dt16=160), 0, 0, n, _d()) == 0
+
+
+def _steps(dt_ms, gct_ms, step_ms, nsteps, level=-0.3, peak=2.4):
+    """Running steps: a half-sine ground force over gct_ms, none in the flight, on top of a steady
+    ``level`` g (what a sensor on a lever reads in the air), sampled as the chip does: the mean
+    over each sample period."""
+    fine = np.arange(0, nsteps * step_ms, 0.05)
+    ph = fine % step_ms
+    f = level + np.where(ph < gct_ms, peak * np.sin(np.pi * np.minimum(ph / gct_ms, 1.0)), 0.0)
+    k = int(dt_ms / 0.05)
+    m = len(f) // k
+    return f[: m * k].reshape(m, k).mean(axis=1)
+
+
+@pytest.mark.parametrize("dt_ms", [5.0, 9.6, 20.0])
+@pytest.mark.parametrize("gct_ms", [180.0, 250.0])
+def test_contact_time_of_half_sine_stances(dt_ms, gct_ms):
+    step_ms = 360.0
+    pv = _steps(dt_ms, gct_ms, step_ms, 4)
+    yb = _ring(pv, dt16=int(round(dt_ms * 16)))
+    d = _d()
+    per = step_ms / dt_ms
+    i1 = int(2.4 * per)        # a trigger after the third contact; the previous one after the second
+    ip = int(1.4 * per)
+    dyn._scan(yb, 0, dyn.RING - 1, 0, i1, ip, d)
+    got = d[dyn.D_GCT] / 16.0
+    # a half sine's ends are not straight: the chord at 0.5 g lands a few ms inside them
+    assert abs(got - gct_ms) < 8.0, (got, gct_ms)
+
+
+def test_hip_drop_is_the_roll_excursion_from_the_contact():
+    # roll (h_L) flat through the flight, then a 6 deg drop and recovery during the stance
+    dt_ms, gct_ms, step_ms = 10.0, 240.0, 360.0
+    pv = _steps(dt_ms, gct_ms, step_ms, 4)
+    n = len(pv)
+    t = np.arange(n) * dt_ms
+    ph = t % step_ms
+    roll = np.where(ph < gct_ms, -6.0 * np.sin(np.pi * ph / gct_ms), 0.0) + 1.5   # + a mount offset
+    hl = np.round(np.sin(np.radians(roll)) * 16384)
+    yb = _ring(pv, hl=hl, dt16=160)
+    d = _d()
+    dyn._scan(yb, 0, dyn.RING - 1, 0, int(2.4 * step_ms / dt_ms), int(1.4 * step_ms / dt_ms), d)
+    drop = (dyn.fixmath.asin_mdeg(d[dyn.D_RC]) - dyn.fixmath.asin_mdeg(d[dyn.D_RMIN])) / 1000.0
+    assert abs(drop - 6.0) < 0.3, drop
+
+
+def _replay(name, minutes, seed=1):
+    """(truth, detector dicts) of a simulated run, the detector set to the run's mount."""
+    sim = simulate(name, seed=seed, minutes=minutes)
+    o = {"mount_up": sim.truth["mount_up"], "mount_forward": sim.truth["mount_forward"]}
+    return sim.truth, replay.replay(Capture(sim.t_ms, sim.acc_g, sim.gyr_dps, []), o).dicts()
+
+
+def _score(name, minutes, seed=1):
+    return dyneval.score(*_replay(name, minutes, seed))
+
+
+@pytest.mark.parametrize("name", ["mixed", "rate_200", "cheap_50"])
+def test_dynamics_accuracy_on_the_simulator(name):
+    sc = _score(name, 3)
+    naming = sc.pop("naming_pct")
+    missed = dyneval.misses(sc)
+    assert not missed, (name, naming, missed)
+    for m, r in sc.items():
+        # every running stride with a truth value gets a measurement
+        assert r["measured_pct"] >= 95.0, (m, r)
+
+
+def test_walking_has_no_contact_time_but_a_bounce():
+    walks = [d for d in _replay("walk_breaks", 4, seed=2)[1] if d["type"] == "stride" and d["activity"] == "walking"]
+    assert walks
+    # (the label lags a change of gait by a few strides: those may still have a flight)
+    flights = [d for d in walks if d["gct_left_ms"] is not None or d["gct_right_ms"] is not None]
+    assert len(flights) <= 0.1 * len(walks), (len(flights), len(walks))
+    vo = [d["vo_left_cm"] for d in walks if d["vo_left_cm"]]
+    assert len(vo) > 0.9 * len(walks) and 1.0 < float(np.median(vo)) < 8.0
+    assert math.isfinite(float(np.median(vo)))
