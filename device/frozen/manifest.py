@@ -24,6 +24,8 @@ for _name in (
     "config",
     "configstore",
     "detector",
+    "drift",
+    "dynamics",
     "events",
     "fixmath",
     "flashlog",
