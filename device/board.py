@@ -55,9 +55,10 @@ else:
 
 def configure(cfg=None):
     """Take pin and bus overrides from a config dict (``pin_*`` = -1 keeps the pin map's)."""
-    global _over, _pinmap
+    global _over, _pinmap, _usb_pin
     _over = {}
     _pinmap = None
+    _usb_pin = None
     if cfg:
         for k in ("pin_sda", "pin_scl", "pin_motor", "pin_button", "i2c_freq"):
             v = cfg.get(k, -1)
@@ -107,12 +108,35 @@ def led():
     return machine.Pin(m["pin"], machine.Pin.OUT, value=0) if m else None
 
 
-def wdt(timeout_ms):
-    """Start the watchdog (cannot be stopped); feed it with ``.feed()``."""
+_keepalive = None  # the Timer that feeds the watchdog while the REPL has the board
+WDT_MS = 8000  # the firmware's watchdog timeout: 40 read periods of 200 ms, well past any flash write
+
+
+def wdt(timeout_ms=WDT_MS):
+    """Start the watchdog (cannot be stopped, and outlives a soft reset); feed it with ``.feed()``.
+    Called again (e.g. by a program after a soft reset) it re-arms the same watchdog and returns
+    it to be fed, and stops a ``wdt_keepalive`` timer (the caller feeds it now)."""
+    global _keepalive
+    if _keepalive is not None:
+        _keepalive.deinit()
+        _keepalive = None
     return machine.WDT(timeout=timeout_ms)
 
 
-_keepalive = None
+_usb_pin = None
+
+
+def usb_powered():
+    """1 while USB power is present (the pin map's ``usb_sense`` divider from the USB pin), 0 on
+    battery, None when the board has no such pin. The ESP32's light sleep does not wake on the
+    UART, so the firmware stays awake while a host may talk to it."""
+    global _usb_pin
+    if _usb_pin is None:
+        u = pinmap().get("usb_sense")
+        if not u:
+            return None
+        _usb_pin = machine.Pin(_pin("pin_usb_sense", "usb_sense"), machine.Pin.IN)
+    return _usb_pin.value()
 
 
 def wdt_keepalive(w, period_ms=1000):
@@ -120,11 +144,12 @@ def wdt_keepalive(w, period_ms=1000):
     the board while the host works at the REPL (a log download can take minutes).
 
     The ESP32's WDT cannot be stopped (a ``deinit`` is used where the port has one), so a
-    hardware timer feeds it until the next reset. Not verified on hardware yet. No-op on the
-    virtual board, whose watchdog only runs while the firmware's clock moves.
+    hardware timer feeds it until the next reset. A soft reset frees the timer but not the
+    watchdog: a program run after one must feed it (``wdt()`` gives it) or call this again. The
+    virtual board models both (``host/hinge/vboard/vwdt.py``). Not verified on hardware yet.
     """
     global _keepalive
-    if VIRTUAL or w is None:
+    if w is None:
         return None
     d = getattr(w, "deinit", None)
     if d is not None:
@@ -226,6 +251,19 @@ def _makedirs(path):
             os.mkdir(p)
         except OSError:
             pass
+
+
+def exec_ram():
+    """``(free, largest_block)`` bytes of the ESP32's executable RAM (IRAM: where the viper code's
+    machine code is loaded when its module is imported from .mpy), or None where there is no
+    ``esp32`` module (the unix port, the virtual board)."""
+    try:
+        # (by name: the type checker's esp32 stub drags in a machine stub it cannot check)
+        esp32 = __import__("esp32")
+    except ImportError:
+        return None
+    info = esp32.idf_heap_info(esp32.HEAP_EXEC)  # [(total, free, largest free block, min free), ...]
+    return sum(i[1] for i in info), max([i[2] for i in info] or [0])
 
 
 def reset():

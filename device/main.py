@@ -29,17 +29,23 @@ from array import array
 from micropython import const
 
 import board
-import configstore
-import detector
-import events
-import flashlog
-import haptic
-import imu
+
+try:
+    import configstore
+    import detector  # imports kernel and fixmath: their viper code goes to executable RAM (IRAM)
+    import events
+    import flashlog
+    import haptic
+    import imu
+except MemoryError as _e:
+    _x = board.exec_ram()
+    print("H # out of memory loading the firmware (%s): heap %d bytes free%s" % (
+        _e, gc.mem_free(), "" if _x is None else ", executable RAM for the viper code %d bytes free (largest block %d)" % _x))
+    raise
 
 FW_VERSION = "0.1.0"
 
 _N = const(128)            # samples per FIFO drain call (1.2 s at 104 Hz)
-_WDT_MS = const(8000)      # watchdog timeout
 _RETRY_MS = const(1000)    # IMU retry period after an error
 _PROBE_MS = const(2000)    # IMU probe period at boot while no IMU answers
 _FAULT_CUE_MS = const(60000)  # repeat the sensor-fault cue this often while no IMU is found:
@@ -74,6 +80,7 @@ class App:
 
     # -- boot ---------------------------------------------------------------------------
     def boot(self):
+        self.say_iram()
         cfg, status = configstore.load(self.root)
         self.cfg = cfg
         self.cfg_status = status
@@ -87,7 +94,10 @@ class App:
         except Exception:  # noqa: BLE001 - no button fitted
             self.btn = None
         self.btn_prev = 0
-        self.wdt = board.wdt(_WDT_MS)
+        self.wdt = board.wdt(board.WDT_MS)
+        if self.cfg["lightsleep"] and board.usb_powered() is None:
+            self.say("no usb_sense pin in the pin map: light sleep on USB too, where a host's Ctrl-C can be "
+                     "lost (connecting may take tries; lightsleep=false avoids it)")
         self.i2c = board.i2c()
         said = None
         cue_at = board.ticks_ms()
@@ -108,6 +118,13 @@ class App:
                     self.hap.play(haptic.P_SENSOR_FAULT)
                 self.wait(_PROBE_MS)
         self.say("imu " + self.drv.describe() + (" (found after %d tries)" % self.faults if self.faults else ""))
+
+    def say_iram(self):
+        """The viper code (kernel, fixmath) is in executable RAM once imported: say how much is
+        left, or that it does not fit (its import ran out of memory); nothing on the unix port."""
+        x = board.exec_ram()
+        if x is not None:
+            self.say("iram: viper code fits, %d bytes executable RAM free (largest block %d)" % x)
 
     def imu_hint(self):
         """What to try when no IMU answers where the config says (pinned address or model)."""
@@ -301,7 +318,8 @@ class App:
             if self.hap.is_busy():
                 nm = self.hap.next_ms(now)
                 board.sleep_ms(max(1, min(left, _HAPTIC_TICK if nm < 0 else min(nm, _HAPTIC_TICK))))
-            elif self.cfg["lightsleep"]:
+            elif self.cfg["lightsleep"] and not board.usb_powered():
+                # light sleep does not wake on the UART: on USB (a host may send Ctrl-C) stay awake
                 board.lightsleep(left)
             else:
                 board.sleep_ms(left)
@@ -392,7 +410,9 @@ def main():
         # Out of memory at start (a board with less free heap than the firmware needs): say so
         # once, keep the unstoppable watchdog fed so the board does not reset in a loop, and
         # return to the REPL so `hinge` can still reach it (and deploy a smaller config).
-        print("H # out of memory (%s): heap %d bytes free; the REPL stays up" % (e, gc.mem_free()))
+        x = board.exec_ram()
+        iram = "" if x is None else ", executable RAM (viper code) %d bytes free" % x[0]
+        print("H # out of memory (%s): heap %d bytes free%s; the REPL stays up" % (e, gc.mem_free(), iram))
         board.wdt_keepalive(getattr(app, "wdt", None))
 
 

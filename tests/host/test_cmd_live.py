@@ -67,7 +67,9 @@ def make_board(tmp_path, source, board_engine):
     # KeyboardInterrupt. At 20x the 1-minute run takes 3 s and the idle loop sleeps, like a board.
     # clock_error: the IMU model's clock is exact unless a test says otherwise (the capture is
     # matched sample by sample against the source's timeline)
-    def make(config=None, scale=20, firmware=True, main=None, imu="lsm6dso", speed=None, name="b", clock_error=0.0):
+    # state: the ESP32's watchdog outlives a soft reset (vboard/vwdt.py); usb: on USB power
+    def make(config=None, scale=20, firmware=True, main=None, imu="lsm6dso", speed=None, name="b", clock_error=0.0,
+             usb=True):
         flash = tmp_path / f"{name}-flash"
         flash.mkdir()
         if firmware:
@@ -79,10 +81,10 @@ def make_board(tmp_path, source, board_engine):
         if config is not None:
             (flash / "config.json").write_text(json.dumps(config))
         spec = {"imu": imu, "source": source["spec"], "fs_root": ".", "on_end": "idle", "scale": scale,
-                "clock_error": clock_error}
+                "clock_error": clock_error, "state": str(tmp_path / f"{name}-wdt.json"), "usb": usb}
         env = dict(os.environ, HINGE_VBOARD=json.dumps(spec))
         vb = VirtualBoard(tmp_path / f"{name}-tty", flash, env=env, pythonpath=[VBOARD_DIR], heapsize=devpath.VBOARD_HEAPSIZE,
-                          speed=speed, micropython_cmd=devpath.engine_cmd(board_engine))
+                          speed=speed, micropython_cmd=devpath.engine_cmd(board_engine), state_path=spec["state"])
         boards.append(vb)
         return vb.start(timeout=15)
 

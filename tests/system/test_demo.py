@@ -46,3 +46,20 @@ def test_demo_journey(tmp_path, board_engine):
     assert "With your watch" in page and "Per km" in page and "Form against grade" in page
     # the virtual board was stopped: its serial link is gone
     assert not (out / "hinge-tty").exists()
+
+
+def test_demo_firmware_only_runs_for_the_minutes_asked(tmp_path):
+    # --minutes was ignored (the scenario's 10 minutes ran); the run is streamed to the board
+    hinge = Path(sys.executable).with_name("hinge")
+    out = tmp_path / "fw"
+    p = subprocess.run([str(hinge), "demo", "--firmware-only", "--scenario", "mixed", "--minutes", "1.5",
+                        "--out", str(out)], capture_output=True, text=True, timeout=600)
+    text = p.stdout + p.stderr
+    assert p.returncode == 0, text[-3000:]
+    assert "Simulated 'mixed' run: 1.5 min" in text and "1.5 min of running played" in text, text[:2000]
+    from hinge.logs import logdecode
+
+    sess = logdecode.decode_session(sorted((out / "board" / "flash" / "logs").glob("S*.hlg"))[-1])
+    assert 60_000 < int(sess.strides["t_ms"].max()) <= 90_000
+    csv = (out / "mixed.csv").read_text().splitlines()
+    assert abs(float(csv[-1].split(",")[0]) - 90_000) < 200  # the capture CSV is 1.5 minutes too

@@ -55,7 +55,7 @@ def code_blocks(text):
 # -- pins --------------------------------------------------------------------------------
 def test_pinmap_has_the_pins_the_docs_describe():
     assert set(pinmap_pins()) == {"i2c.sda", "i2c.scl", "motor.pin", "button.pin", "vbat.pin",
-                                  "led.pin"}
+                                  "led.pin", "usb_sense.pin"}
 
 
 def test_every_pin_in_the_wiring_table_with_the_same_number():

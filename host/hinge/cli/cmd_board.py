@@ -42,7 +42,9 @@ def _kib(n: int) -> str:
 # ---- flash ----------------------------------------------------------------------------------
 def _args_flash(p):
     p.add_argument("--firmware", metavar="BIN",
-                   help="first write this MicroPython image with esptool (from micropython.org/download)")
+                   help="first write this MicroPython image with esptool (from micropython.org/download, or "
+                        "one with the device modules frozen in, built with device/frozen/manifest.py: "
+                        "their bytecode then stays out of the heap; see the README, 'Frozen image')")
     p.add_argument("--erase", action="store_true", help="erase the whole flash first (needs --firmware; "
                                                          "deletes logs and config)")
     p.add_argument("--force", action="store_true", help="send every app file, even those already on the board")

@@ -93,4 +93,6 @@ def micropython_env(*extra):
 # The virtual board's micropython heap. 256K on the 64-bit port has about as many GC blocks as an
 # ESP32's ~100 KB heap, but the virtual board imports the firmware as source, whose parse trees
 # need RAM at import that the board's precompiled .mpy files do not: 320K leaves that room.
-VBOARD_HEAPSIZE = "320K"
+# 512K since the running-dynamics modules: at 320K (at times 384K) the pty board, which compiles
+# main.py from its source text, ran out at start (an 8 KB block not found with 120-180 KB free).
+VBOARD_HEAPSIZE = "512K"

@@ -14,7 +14,12 @@ Rows:
   its truth; ``"crosscheck"`` per run of the independent simulator, scored by its README's rules
   (``hinge.dev.crosscheck``); ``"real"`` per SisFall trial, per mobgap test/reference system, and the
   x-io tilt (``hinge.dev.realscore``). Replayed under each engine in ``$HINGE_ENGINES`` (default cpython);
-- further rows from the firmware runtime (``hinge.dev.bench_board``) when present.
+- further rows from the firmware runtime (``hinge.dev.bench_board``) when present;
+- ``heap``: the GC heap the firmware leaves on ESP32-sized heaps, 32-bit engine, modules as .mpy
+  (``hinge.dev.bench_heap``);
+- ``soak``: hours of simulated running on the virtual board with IMU outages, FIFO overflows,
+  flash filling and power cuts (``hinge.dev.soak``; ``$HINGE_SOAK_HOURS``, default 6: ~6 min
+  here; 30 h, a race, take ~30 min: the row says the hours run).
 """
 from __future__ import annotations
 
@@ -290,6 +295,12 @@ def main(argv=None) -> int:
     if bench_board is not None:
         for r in bench_board.rows():
             emit(r)
+    from . import bench_heap, soak
+
+    for r in bench_heap.rows():
+        emit(r)
+    for r in soak.bench_rows():
+        emit(r)
     return 0
 
 

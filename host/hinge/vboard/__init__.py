@@ -19,8 +19,9 @@ import regmodel_lsm6ds  # noqa: E402
 import regmodel_mpu  # noqa: E402
 import vmachine  # noqa: E402
 import vsources  # noqa: E402
+import vwdt  # noqa: E402
 
-for _m in (regmodel_base, regmodel_mpu, regmodel_lsm6ds, vmachine, vsources):
+for _m in (regmodel_base, regmodel_mpu, regmodel_lsm6ds, vmachine, vsources, vwdt):
     sys.modules[__name__ + "." + _m.__name__] = _m
 
-__all__ = ["HERE", "regmodel_base", "regmodel_lsm6ds", "regmodel_mpu", "vmachine", "vsources"]
+__all__ = ["HERE", "regmodel_base", "regmodel_lsm6ds", "regmodel_mpu", "vmachine", "vsources", "vwdt"]

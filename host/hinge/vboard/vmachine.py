@@ -30,6 +30,13 @@ The clock: virtual milliseconds that move only when the device sleeps (``sleep_m
 code runs ("as fast as possible", ``scale=0``). With ``scale=k > 0`` virtual time also follows
 real time k times faster (``scale=1``: real time) and sleeps really sleep ``ms / k``.
 ``ticks_ms`` wraps at 2**30 like the ESP32 (``start_ms`` lets a test start near the wrap).
+The ESP32's watchdog and timers (modelled here, see ``vwdt.py``): a ``WDT`` once armed cannot be
+stopped and survives a soft reset (the pty board keeps it in the ``state`` file across
+interpreters and resets the board when it goes unfed, even at the REPL); a ``Timer`` is freed by a
+soft reset. ``lightsleep`` does not wake on the UART: with ``scale > 0`` a Ctrl-C (SIGINT) that
+arrives while the board light-sleeps is lost (counted in ``ctrl_c_lost``). ``usb``: USB power is
+present (the pin map's ``usb_sense`` pin reads 1).
+
 When the capture has been played and ``end_grace_ms`` more have passed, the next sleep raises
 ``EndOfCapture`` (a ``SystemExit``) if ``on_end == "exit"``; with ``on_end == "idle"`` the
 board prints ``H # virtual: capture played`` once on its console and carries on.
@@ -130,11 +137,15 @@ class Clock:
     def listen(self, fn):
         self._listeners.append(fn)
 
-    def advance(self, ms):
-        """Move virtual time forward ``ms`` and let the board catch up (models, WDT, button)."""
+    def advance(self, ms, slept=False):
+        """Move virtual time forward ``ms`` and let the board catch up (models, WDT, button).
+        ``slept``: the caller has already spent the real time (``scale > 0``)."""
         if ms < 0:
             raise ValueError("cannot go back in time")
-        if self.scale:
+        if self.scale and slept:
+            if self.now() < self._t + ms:
+                self._t += ms
+        elif self.scale:
             target = self._t + ms
             if ms:
                 time.sleep(ms / 1000 / self.scale)
@@ -161,12 +172,14 @@ class VBoard:
     change; ``on_end``: "exit" (raise EndOfCapture on the next sleep after the capture ends plus
     ``end_grace_ms``) or "idle" (keep running, no new samples; ``PLAYED_LINE`` is printed once);
     ``wdt_raise``: raise WDTReset on expiry (else only count it in ``wdt_expired``);
-    ``clock_error``: the IMU's clock error as a fraction (+ = fast; see ``regmodel_base``).
+    ``clock_error``: the IMU's clock error as a fraction (+ = fast; see ``regmodel_base``);
+    ``state``: a file (outside the flash) where the armed watchdog outlives the interpreter, i.e.
+    a soft reset (``vwdt.py``); None: it dies with it; ``usb``: USB power present (``usb_sense``).
     """
 
     def __init__(self, imu="mpu6050", addr=None, source=None, clock=None, pinmap=None, fs_root=None,
                  battery_mv=3900, pwm_log=None, on_end="exit", end_grace_ms=1000, wdt_raise=True, clock_error=0,
-                 rtc=None, rtc_drift=0, rtc_file=None, **imu_kw):
+                 rtc=None, rtc_drift=0, rtc_file=None, state=None, usb=False, **imu_kw):
         self.clock = clock if clock is not None else Clock()
         # the RTC: Unix ms at the virtual clock's rtc_at, running (1 + rtc_drift) times as fast as
         # the virtual clock (the ESP32's slow clock in light sleep: hardware/README.md)
@@ -200,6 +213,15 @@ class VBoard:
         self.fs_root = fs_root or "build/vfs"
         self.imu = None
         self.clock_error = clock_error
+        self.timers = []  # running machine.Timer objects (freed with the interpreter: a soft reset)
+        self.ctrl_c_lost = 0  # Ctrl-Cs that arrived while the board light-slept (the UART sleeps too)
+        self.usb = usb
+        self.state = None
+        if state:  # (vwdt is imported only where it is used: the heap is the board's)
+            import vwdt
+
+            self.state = vwdt.State(state, self.clock)
+            self.state.restore(self)  # a watchdog armed before a soft reset is still armed
         if imu:
             self.imu = make_imu(imu, addr, source, **imu_kw)
             self.imu.clock_ppm = int(round(clock_error * 1000000))
@@ -242,6 +264,10 @@ class VBoard:
     def _on_time(self, now):
         for d in self.devices.values():
             d.sync(now)
+        if self.timers:
+            import vwdt
+
+            vwdt.run_timers(self, now)
         w = self.wdt
         if w is not None and now - w.fed > w.timeout:
             self.wdt_expired += 1
@@ -314,7 +340,8 @@ class VBoard:
         lsb_per_g, lsb_per_kdps}, scale, start_ms, fs_root, pinmap, battery_mv, pwm_log,
         on_end, end_grace_ms, clock_error (fraction; absent: drawn from seed, default 0), rtc (Unix
         seconds the RTC reads at the start; absent: 2000-01-01 as after power-up, or what
-        rtc_file kept), rtc_drift (fraction, + = fast), rtc_file (keeps the RTC through resets).
+        rtc_file kept), rtc_drift (fraction, + = fast), rtc_file (keeps the RTC through resets),
+        state (the watchdog's file across soft resets), usb (bool).
         Unset: an MPU-6050 at 0x68 with no source (all-zero samples)."""
         import json
 
@@ -333,7 +360,8 @@ class VBoard:
                    battery_mv=spec.get("battery_mv", 3900), pwm_log=spec.get("pwm_log"),
                    on_end=spec.get("on_end", "exit"), end_grace_ms=spec.get("end_grace_ms", 1000),
                    clock_error=spec.get("clock_error", default_clock_error(spec.get("seed", 0))),
-                   rtc=spec.get("rtc"), rtc_drift=spec.get("rtc_drift", 0), rtc_file=spec.get("rtc_file"))
+                   rtc=spec.get("rtc"), rtc_drift=spec.get("rtc_drift", 0), rtc_file=spec.get("rtc_file"),
+                   state=spec.get("state"), usb=spec.get("usb", False))
 
 
 def default_clock_error(seed):
@@ -407,6 +435,10 @@ class Pin:
         b = self._board.pinmap().get("button") or {}
         return b.get("pin") == self.id
 
+    def _is_usb_sense(self):
+        u = self._board.pinmap().get("usb_sense") or {}
+        return u.get("pin") == self.id
+
     def value(self, v=None):
         if v is not None:
             self._v = int(bool(v))
@@ -415,6 +447,8 @@ class Pin:
             b = self._board.pinmap()["button"]
             active = b.get("active", 0)
             return active if self._board.button_down() else 1 - active
+        if self._is_usb_sense():
+            return 1 if self._board.usb else 0
         return self._v
 
     def __call__(self, v=None):
@@ -552,16 +586,36 @@ class PWM:
 
 
 class WDT:
-    """Must be fed at least every ``timeout`` ms of virtual time."""
+    """Must be fed at least every ``timeout`` ms of virtual time. Cannot be stopped (no
+    ``deinit``, as on the ESP32); a second ``WDT(...)`` re-arms the same one with its timeout."""
 
-    def __init__(self, id=0, timeout=5000):
-        self._board = current()
+    def __init__(self, id=0, timeout=5000, _board=None, _fed=None):
+        self._board = b = _board or current()
         self.timeout = timeout
-        self.fed = self.last = self._board.clock.now()
-        self._board.wdt = self
+        self.fed = self.last = b.clock.now() if _fed is None else _fed  # _fed: armed before a soft reset
+        self.feeds = 0
+        b.wdt = self
+        if b.state is not None and _fed is None:
+            b.state.armed(self)
 
     def feed(self):
-        self.fed = self.last = self._board.clock.now()
+        b = self._board
+        self.fed = self.last = b.clock.now()
+        self.feeds += 1
+        if b.state is not None:
+            b.state.fed(self)
+
+
+class Timer:
+    """``machine.Timer``: a ``vwdt.Timer`` (imported when first used: the heap is the board's)."""
+
+    ONE_SHOT = 0
+    PERIODIC = 1
+
+    def __new__(cls, *a, **kw):
+        import vwdt
+
+        return vwdt.Timer(*a, **kw)
 
 
 class ADC:
@@ -637,11 +691,18 @@ class RTC:
 
 
 def lightsleep(ms=None):
+    """Light sleep: wakes on its timer only (as an ESP32 with no GPIO/touch wake source set up).
+    The UART sleeps too, so a Ctrl-C arriving meanwhile (SIGINT here) is lost, not raised."""
     b = current()
     ms = 1000 if ms is None else ms
     b.lightsleeps += 1
     b.lightsleep_ms += ms
-    b.clock.advance(ms)
+    if b.clock.scale:  # real time passes: a Ctrl-C may land in it
+        import vwdt
+
+        vwdt.sleep_deaf(b, ms)
+    else:
+        b.clock.advance(ms)
 
 
 def deepsleep(ms=None):

@@ -93,12 +93,14 @@ class ArraySource(_Timed):
 class FileSource(_Timed):
     """Streams a binary file of little-endian int16 samples (see the module notes)."""
 
-    def __init__(self, path, fields=6, rate_hz=None, lsb_per_g=None, lsb_per_kdps=None, chunk=256):
+    def __init__(self, path, fields=6, rate_hz=None, lsb_per_g=None, lsb_per_kdps=None, chunk=256, start=0):
         if fields not in (6, 7):
             raise ValueError("fields must be 6 or 7")
         self.path = path
         self.fields = fields
         self._f = open(path, "rb")  # noqa: SIM115 (streamed; closed at the end)
+        if start:  # begin ``start`` samples in (a board powered up again in the middle of a run)
+            self._f.seek(start * fields * 2)
         self._buf = bytearray(chunk * fields * 2)
         self._mv = memoryview(self._buf)
         self._len = 0
@@ -159,11 +161,13 @@ def write_samples(path, rows, fields=6):
 
 
 def from_spec(spec):
-    """Build a source from a dict: ``{"path": ..., "fields": 6, "rate_hz": 104, "lsb_per_g": ...}``."""
+    """Build a source from a dict: ``{"path": ..., "fields": 6, "rate_hz": 104, "lsb_per_g": ...,
+    "start": samples to skip}``."""
     return FileSource(
         spec["path"],
         fields=spec.get("fields", 6),
         rate_hz=spec.get("rate_hz"),
         lsb_per_g=spec.get("lsb_per_g"),
         lsb_per_kdps=spec.get("lsb_per_kdps"),
+        start=spec.get("start", 0),
     )

@@ -33,6 +33,11 @@ What the supervisor adds to the unix port, to look like a board:
 * Hard reset. A child exiting with status :data:`EXIT_HARD_RESET` (e.g. a simulated
   ``machine.reset()`` doing ``sys.exit(EXIT_HARD_RESET)``) restarts in the friendly REPL and
   runs boot.py and main.py, without the soft-reboot line.
+* The watchdog (``state_path``: the virtual board's ``state`` file, see ``vboard/vwdt.py``). An
+  armed watchdog outlives a soft reset; a Timer that fed it does not. The supervisor resets the
+  board (as a hard reset) when the watchdog goes unfed for its timeout, also while the
+  interpreter waits at a REPL (:attr:`VirtualBoard.wdt_resets` counts them); power-up and a hard
+  reset disarm it.
 * ``MICROPYPATH`` = the caller's extra paths, ``host/hinge/vboard`` (``vboot``: the start-up that
   installs the virtual ``machine``), ``.frozen``, ``WORKDIR/lib``; the unix port puts
   ``''`` (the flash root) first itself. A board has ``['', '.frozen', '/lib']``.
@@ -74,6 +79,8 @@ import threading
 import time
 import tty
 from pathlib import Path
+
+from hinge.vboard import vwdt
 
 SOFT_REBOOT = b"MPY: soft reboot\r\n"
 EXIT_HARD_RESET = 86  # child exit status (or SystemExit code in main.py) meaning hard reset
@@ -170,11 +177,12 @@ class VirtualBoard:
     :func:`hinge.common.devpath.micropython_cmd`); ``env``: the child's environment (default
     ``os.environ``; ``MICROPYPATH`` is always replaced); ``speed``: baud rate to emulate, None =
     unpaced; ``pythonpath``: extra module folders (e.g. the simulated ``machine``);
-    ``heapsize``: ``-X heapsize=`` (e.g. "256K", about an ESP32's heap in GC blocks).
+    ``heapsize``: ``-X heapsize=`` (e.g. "256K", about an ESP32's heap in GC blocks);
+    ``state_path``: the virtual board's watchdog state file (its ``HINGE_VBOARD`` ``state``).
     """
 
     def __init__(self, link_path, workdir, micropython_cmd=None, env=None, speed=None,
-                 pythonpath=(), heapsize=None, log=None):
+                 pythonpath=(), heapsize=None, log=None, state_path=None):
         self.link_path = Path(link_path).absolute()
         self.workdir = Path(workdir).resolve()
         if micropython_cmd is None:
@@ -194,6 +202,9 @@ class VirtualBoard:
         self.restarts = 0  # interpreters started after the first one (soft + hard resets)
         self.raw_repl = False  # REPL mode last seen in the child's output
         self.booted = 0  # interpreters that finished boot.py/main.py (reached their REPL)
+        self.state_path = str(state_path) if state_path else None
+        self.wdt_resets = 0  # hard resets by the watchdog seen from here (unfed at a REPL, or in code)
+        self._wdt_check_t = 0.0
         self._proc = None
         self._cm = None  # inner pty master (the child's stdin/stdout/stderr)
         self._m = self._s = None  # outer pty master, and our own slave fd (keeps the pty up)
@@ -301,6 +312,8 @@ class VirtualBoard:
         rate = self.speed / 10 if self.speed else None
         self._pace_out, self._pace_in = _Pacer(rate), _Pacer(rate)
         self._stop.clear()
+        if self.state_path:
+            vwdt.power_up(self.state_path)
         self._spawn(raw=False)
 
     def _close(self):
@@ -388,6 +401,8 @@ class VirtualBoard:
         if self._stop.is_set():
             return
         hard = code == EXIT_HARD_RESET
+        if self.state_path:
+            vwdt.interpreter_ended(self.state_path, hard)
         if not hard:
             self._to_host += SOFT_REBOOT
         self._held[:0] = self._to_child  # unread input waits for the next interpreter
@@ -554,6 +569,22 @@ class VirtualBoard:
                 self._stall_t = None
             if self._proc is not None and self._proc.poll() is not None:
                 self._child_gone()  # exited, but a grandchild still holds the pty
+            if self.state_path:
+                self._check_wdt()
+
+    def _check_wdt(self):
+        """Reset the board when its watchdog has gone unfed for its timeout (checked every 50 ms)."""
+        now = time.monotonic()
+        if now - self._wdt_check_t < 0.05 or self._proc is None or self._state == _DEAD:
+            return
+        self._wdt_check_t = now
+        late = vwdt.overdue_ms(self.state_path)
+        if late:
+            self.wdt_resets += 1
+            self.log(f"watchdog not fed for {late} ms: hard reset")
+            self._exit_code = EXIT_HARD_RESET
+            self._state = _DEAD
+            self._proc.terminate()  # the loop sees it go and boots it as after a hard reset
 
     def _write_host(self):
         n = self._pace_out.allow(len(self._to_host))

@@ -11,6 +11,7 @@ Layout of ``workdir``::
     flash/            the board's flash: the interpreter's cwd (main.py, lib/, config.json, logs/)
     imu_source.s7     the simulated capture as the IMU model's sample source (outside the flash)
     pwm.csv           the motor's PWM changes, ``t_ms,pin,duty_u16`` (virtual time)
+    wdt.json          the armed watchdog, which outlives a soft reset (``vboard/vwdt.py``)
     rtc.json          the RTC's time (``machine.RTC``) kept through soft resets, as the ESP32's
                       RTC keeps it; removed at each start (power-up: 2000-01-01 until a host sets it)
 
@@ -59,10 +60,11 @@ DEFAULT_WORKDIR = "hinge-virtual"
 
 
 def board_spec(source: dict, workdir: Path, imu: str, speed: float, clock_error: float = 0.0) -> dict:
-    """The ``HINGE_VBOARD`` settings for a board in ``workdir`` whose IMU plays ``source``."""
+    """The ``HINGE_VBOARD`` settings for a board in ``workdir`` whose IMU plays ``source``: on USB
+    power (it is attached to a host), its watchdog kept in ``workdir/wdt.json`` across soft resets."""
     return {"imu": imu, "source": source, "fs_root": ".", "on_end": "idle", "scale": speed,
             "pwm_log": str(workdir / "pwm.csv"), "clock_error": clock_error,
-            "rtc_file": str(workdir / "rtc.json")}
+            "rtc_file": str(workdir / "rtc.json"), "state": str(workdir / "wdt.json"), "usb": True}
 
 
 def start_virtual(link, workdir, scenario: str = "mixed", seed: int = 1, speed: float = 1.0,
@@ -108,7 +110,7 @@ def start_virtual(link, workdir, scenario: str = "mixed", seed: int = 1, speed: 
     (workdir / "rtc.json").unlink(missing_ok=True)  # power-up: the RTC starts at 2000-01-01
     env = dict(os.environ)
     env["HINGE_VBOARD"] = json.dumps(spec)
-    vb = VirtualBoard(link, flash, env=env, pythonpath=[VBOARD_DIR], heapsize=HEAPSIZE)
+    vb = VirtualBoard(link, flash, env=env, pythonpath=[VBOARD_DIR], heapsize=HEAPSIZE, state_path=spec["state"])
     vb.sim = sim
     vb.spec = spec
     vb.scenario = scenario

@@ -69,11 +69,12 @@ def write_source(cap: Capture, path: Path, lsb_g: int = 4096, lsb_k: int = 32800
     return {"path": str(path), "fields": 7, "lsb_per_g": lsb_g, "lsb_per_kdps": lsb_k}
 
 
-def run_firmware(cap: Capture, workdir, config: dict | None = None, imu: str = "lsm6dso",
+def run_firmware(cap: Capture | None, workdir, config: dict | None = None, imu: str = "lsm6dso",
                  heapsize: str = devpath.VBOARD_HEAPSIZE, timeout: float = 600, extra: dict | None = None,
-                 clock_error: float | None = None, seed: int = 1) -> VirtualRun:
+                 clock_error: float | None = None, seed: int = 1, source: dict | None = None) -> VirtualRun:
     """Play ``cap`` through the firmware on a fresh virtual board in ``workdir``.
 
+    ``source``: a sample source already written (``hinge.virtual.simsource.stream``) instead of ``cap``.
     ``clock_error``: the IMU model's clock error (a fraction, + = fast); None draws it from
     ``seed`` (uniform in +-1.5 %, ``vmachine.default_clock_error``), as ``hinge virtual`` does.
     ``extra``: more ``HINGE_VBOARD`` settings.
@@ -83,7 +84,7 @@ def run_firmware(cap: Capture, workdir, config: dict | None = None, imu: str = "
     fs.mkdir(parents=True, exist_ok=True)
     if config is not None:
         (fs / "config.json").write_text(json.dumps(config))
-    src = write_source(cap, workdir / "imu_source.s7")
+    src = source if source is not None else write_source(cap, workdir / "imu_source.s7")
     pwm_path = workdir / "pwm.csv"
     if clock_error is None:
         clock_error = vmachine.default_clock_error(seed)
