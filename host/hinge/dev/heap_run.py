@@ -10,6 +10,7 @@ gc.collect()
 a0 = gc.mem_alloc()
 import vmachine  # noqa: E402
 
+vmachine.install(None)  # `import machine` gives the virtual board (as vboot does at start-up)
 vmachine.current()  # the virtual board from HINGE_VBOARD: its modules and register models
 gc.collect()
 a1 = gc.mem_alloc()

@@ -17,9 +17,11 @@ import os
 import sys
 import time
 
-import board
-import main
 import vmachine
+
+vmachine.install(None)  # the virtual board's machine, before any firmware module imports it
+import board  # noqa: E402
+import main  # noqa: E402
 
 with open(sys.argv[1]) as _f:
     PLAN = json.loads(_f.read())
