@@ -388,30 +388,7 @@ class Board:
         One execution streams the file as base64 lines of ``chunk`` bytes each; ``timeout`` is
         the longest silence allowed.
         """
-        size = None
-        got = bytearray()
-
-        def on_data(part):
-            nonlocal size
-            got.extend(part)
-            if progress is None:
-                return
-            if size is None:
-                nl = got.find(b"\n")
-                if nl < 0:
-                    return
-                size = int(got[:nl])
-            done = min(size, (len(got) - len(str(size)) - 1) * 3 // 4)
-            progress(done, size)
-
-        out = self._fs("read", path, _norm(path), chunk, timeout=timeout, on_data=on_data)
-        head, _, body = out.partition("\n")
-        data = b"".join(binascii.a2b_base64(line) for line in body.splitlines() if line)
-        if len(data) != int(head):
-            raise BoardError(f"{path}: read {len(data)} bytes, the board says {int(head)}")
-        if progress is not None:
-            progress(len(data), len(data))
-        return data
+        return self._read(path, 0, None, progress, chunk, timeout)
 
     def fs_read_range(self, path: str, offset: int, n: int, progress=None, chunk: int = 1024,
                       timeout: float = 10.0) -> bytes:
@@ -422,29 +399,43 @@ class Board:
         """
         if offset < 0 or n < 0:
             raise ValueError("fs_read_range: offset and n must be >= 0")
-        expected = None
+        return self._read(path, offset, n, progress, chunk, timeout)
+
+    def _read(self, path, offset, n, progress, chunk, timeout) -> bytes:
+        """Stream ``n`` bytes of ``path`` from ``offset`` (None: the whole file) with the board's
+        ``read``/``read_range`` (both print the file's size, then base64 lines) and check the
+        count against what the size says there is."""
+
+        def want(size):
+            return size if n is None else max(0, min(n, size - offset))
+
         got = bytearray()
+        expected = None
 
         def on_data(part):
             nonlocal expected
             got.extend(part)
             if progress is None:
                 return
+            nl = got.find(b"\n")
             if expected is None:
-                nl = got.find(b"\n")
                 if nl < 0:
                     return
-                expected = max(0, min(n, int(got[:nl]) - offset))
-            done = min(expected, (len(got) - got.find(b"\n") - 1) * 3 // 4)
-            progress(done, expected)
+                expected = want(int(got[:nl]))
+            progress(min(expected, (len(got) - nl - 1) * 3 // 4), expected)
 
-        out = self._fs("read_range", path, _norm(path), int(offset), int(n), chunk, timeout=timeout,
-                       on_data=on_data)
+        if n is None:
+            out = self._fs("read", path, _norm(path), chunk, timeout=timeout, on_data=on_data)
+        else:
+            out = self._fs("read_range", path, _norm(path), int(offset), int(n), chunk, timeout=timeout,
+                           on_data=on_data)
         head, _, body = out.partition("\n")
         data = b"".join(binascii.a2b_base64(line) for line in body.splitlines() if line)
-        want = max(0, min(n, int(head) - offset))
-        if len(data) != want:
-            raise BoardError(f"{path}: read {len(data)} bytes at {offset}, expected {want}")
+        size = int(head)
+        if len(data) != want(size):
+            if n is None:
+                raise BoardError(f"{path}: read {len(data)} bytes, the board says {size}")
+            raise BoardError(f"{path}: read {len(data)} bytes at {offset}, expected {want(size)}")
         if progress is not None:
             progress(len(data), len(data))
         return data
