@@ -301,6 +301,7 @@ class Detector:
         if self.k < 0 or t - last > kernel.STEP_MAX_MS:
             st[kernel.S_SYNC] = 0
             st[kernel.S_STEADY] = 0
+            self.resync = 0           # a new gait names its feet afresh (its first stride's own d)
             self._stride_start(t, frac)
             return
         self.k += 1
