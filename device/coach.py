@@ -13,17 +13,42 @@ every episode silently: the coach never buzzes then.
 Severity (1-3) grades how far past the limit the smoothed metric is (more than 2/4 deg for lean,
 4/8 deg for rotation), so the haptic cue can grow with the error.
 
+Optional cues (off by default; ``form()``, after ``stride()``, same rules and grading):
+
+- ``hip_drop`` (``coach_hip_drop``): the pelvis's drop during each foot's stance (the stride's
+  DYN event, dynamics.py: left and right), each side smoothed over ~2 strides; the worse side
+  past ``hip_drop_max_deg`` is the fault (severity past 2/4 deg; the ALERT's extra field says the
+  side: 1 left, 2 right);
+- ``tilt_swing`` (``coach_tilt``): the pelvis's pitch peak-to-peak within the stride past
+  ``tilt_swing_max_deg`` (severity past 2/4 deg);
+- ``cadence`` (``coach_cadence``, retraining): the smoothed cadence more than
+  ``cadence_band_spm`` below the target is the fault, cleared at half the band below it (severity
+  past 3/6 steps/min). The target is ``cadence_target_spm``, or with 0 ``cadence_raise_pct`` over
+  the session's own baseline: the mean cadence (steps over time) of ``cadence_baseline_min``
+  minutes of running after the first (drift.py's rule: the first minute is warm-up); no cue
+  until it is learned. Value and limit in the ALERT are 1/100 steps/min, extra the target in
+  1/10 steps/min (the main loop plays the metronome at its step interval).
+
+**Faded feedback** (``fade_feedback``): ``fade`` (1, 2 or 4, set by the main loop from the
+sessions the runner has had, fadestore.py) gives one fault episode in ``fade`` its cues, counted
+per reason in the session (the first, then every ``fade``-th); the other episodes' ALERTs and
+CLEARs are still logged, with the withheld flag (events.py), and not played.
+
 All values are centidegrees and milliseconds (ints); no allocation per stride.
 """
 from micropython import const
 
-from events import EV_ALERT, EV_CLEAR, R_BACKWARD, R_SWIVEL, R_UPRIGHT
+from events import (EV_ALERT, EV_CLEAR, EV_DYN, EV_LEN, R_BACKWARD, R_CADENCE, R_HIP_DROP, R_SWIVEL, R_TILT,
+                    R_UPRIGHT)
 
 _NONE = const(-0x3FFFFFFF)
+_MIN_MS = const(60000)
+_SETTLE_MS = const(60000)   # the first running minute is warm-up, not baseline (as drift.py)
 
 
 class Coach:
-    """Fault state machines for upright, backward and swivel. ``q`` has ``push(8 ints)``."""
+    """Fault state machines for upright, backward and swivel, and the optional hip drop, tilt
+    swing and cadence cues. ``q`` has ``push(8 ints)`` (and ``buf``, ``n`` for ``form()``)."""
 
     def __init__(self, cfg, q):
         self.q = q
@@ -37,7 +62,36 @@ class Coach:
         self.en_up = 1 if cfg["coach_upright"] else 0
         self.en_back = 1 if cfg["coach_backward"] else 0
         self.en_swivel = 1 if cfg["coach_swivel"] else 0
+        self.en_drop = 1 if cfg["coach_hip_drop"] else 0
+        self.drop_max = int(cfg["hip_drop_max_deg"] * 100)
+        self.drop_hyst = int(cfg["hip_drop_hyst_deg"] * 100)
+        self.en_tilt = 1 if cfg["coach_tilt"] else 0
+        self.tilt_max = int(cfg["tilt_swing_max_deg"] * 100)
+        self.tilt_hyst = int(cfg["tilt_swing_hyst_deg"] * 100)
+        self.en_cad = 1 if cfg["coach_cadence"] else 0
+        self.cad_fixed = int(cfg["cadence_target_spm"] * 10 + 0.5)   # 1/10 spm; 0 = from the baseline
+        self.cad_raise = int(cfg["cadence_raise_pct"] * 10 + 0.5)    # permille over the baseline
+        self.cad_base_ms = int(cfg["cadence_baseline_min"]) * _MIN_MS
+        self.band = int(cfg["cadence_band_spm"] * 10 + 0.5)          # 1/10 spm
+        self.fade = 1               # one episode in `fade` gets its cues (1, 2, 4: fadestore.period)
+        self.ep = bytearray(8)      # per reason: fault episodes so far this session, mod 4
+        self.wh = bytearray(8)      # per reason: 1 while the episode's cues are withheld
         self.alerts = 0
+        self.withheld = 0           # alerts logged but not played (faded feedback)
+        self.start()
+
+    def start(self):
+        """A new session: the cadence baseline and the faded-feedback episode counts start again."""
+        self.c_run = 0              # running ms this session
+        self.c_n = 0                # strides and ms in the cadence baseline's minutes
+        self.c_ms = 0
+        self.c_base = 0             # the baseline cadence, 1/10 spm (0 = not learned yet)
+        self.target = self.cad_fixed    # the cadence target, 1/10 spm (0 = none yet)
+        k = 0
+        while k < 8:
+            self.ep[k] = 0
+            self.wh[k] = 0
+            k += 1
         self.reset()
 
     def reset(self):
@@ -53,6 +107,19 @@ class Coach:
         self.sw_on = 0
         self.sw_held = 0
         self.sw_last = _NONE
+        self.dl_s = _NONE     # smoothed hip drop left and right, tilt swing, cdeg
+        self.dr_s = _NONE
+        self.tl_s = _NONE
+        self.cd_s = _NONE     # smoothed cadence, 1/10 spm
+        self.hd_on = 0
+        self.hd_held = 0
+        self.hd_last = _NONE
+        self.tl_on = 0
+        self.tl_held = 0
+        self.tl_last = _NONE
+        self.cd_on = 0
+        self.cd_held = 0
+        self.cd_last = _NONE
 
     def stride(self, t, lean, rot, stride_ms):
         """One running stride ending at ``t`` (ms) with lean and rotation (cdeg)."""
@@ -120,9 +187,10 @@ class Coach:
         """Alert if the fault has held long enough and the repeat interval has passed."""
         return self.maybe(reason, t, held, last, excess, s2, s3, value, limit, self.after_ms)
 
-    def maybe(self, reason, t, held, last, excess, s2, s3, value, limit, after_ms):
+    def maybe(self, reason, t, held, last, excess, s2, s3, value, limit, after_ms, extra=0):
         """Alert if the fault has held ``after_ms`` and the repeat interval has passed (the rule
-        every cue shares; drift.py gives its own hold time). Returns the last alert's time."""
+        every cue shares; drift.py gives its own hold time). Returns the last alert's time.
+        An episode's first alert decides, by faded feedback, whether its cues are withheld."""
         if held < after_ms:
             return last
         if last != _NONE and t - last < self.repeat_ms:
@@ -132,11 +200,110 @@ class Coach:
             sev = 3
         elif excess > s2:
             sev = 2
+        if last == _NONE:   # a new episode: the first of every `fade` (per reason) is played
+            k = self.ep[reason]
+            self.ep[reason] = (k + 1) & 3   # 4 is a multiple of every period (1, 2, 4)
+            self.wh[reason] = 1 if k % self.fade else 0
+        w = self.wh[reason]
         self.alerts += 1
-        self.q.push(EV_ALERT, t, reason, sev, value, limit, 0, 0)
+        self.withheld += w
+        self.q.push(EV_ALERT, t, reason, sev, value, limit, w, extra)
         return t
 
     def _end(self, reason, t, value, limit, last):
-        """A fault episode ended; report a clear only if it had buzzed."""
+        """A fault episode ended; report a clear only if it had buzzed (or had its buzz withheld)."""
         if last != _NONE:
-            self.q.push(EV_CLEAR, t, reason, 0, value, limit, 0, 0)
+            self.q.push(EV_CLEAR, t, reason, 0, value, limit, self.wh[reason], 0)
+
+    # -- the optional cues (off by default) -------------------------------------------------
+    def form(self, t, cad, stride_ms):
+        """After ``stride()``, for the same running stride: its hip drop per side and tilt swing
+        (its DYN event, the last one queued when dynamics measured the stride) and its cadence
+        (1/10 spm): the cadence baseline and the optional cues."""
+        if self.en_drop or self.en_tilt:
+            q = self.q
+            o = (q.n - 1) * EV_LEN
+            b = q.buf
+            if o >= 0 and b[o] == EV_DYN and b[o + 1] == t:
+                if self.en_drop:
+                    self._drop(t, b[o + 4], b[o + 5], stride_ms)
+                if self.en_tilt:
+                    self._tilt(t, b[o + 2], stride_ms)
+        if self.c_base == 0:
+            self._learn(stride_ms)
+        if self.en_cad and self.target > 0:
+            self._cadence(t, cad, stride_ms)
+
+    def _drop(self, t, dl, dr, ms):
+        if dl > 0:
+            self.dl_s = dl if self.dl_s == _NONE else (self.dl_s + dl) >> 1
+        if dr > 0:
+            self.dr_s = dr if self.dr_s == _NONE else (self.dr_s + dr) >> 1
+        v = self.dl_s
+        side = 1
+        if self.dr_s > v:
+            v = self.dr_s
+            side = 2
+        if v == _NONE:
+            return
+        lim = self.drop_max
+        on = v > lim - self.drop_hyst if self.hd_on else v > lim
+        if on:
+            self.hd_held += ms
+            self.hd_on = 1
+            self.hd_last = self.maybe(R_HIP_DROP, t, self.hd_held, self.hd_last, v - lim, 200, 400, v, lim,
+                                      self.after_ms, side)
+        elif self.hd_on:
+            self._end(R_HIP_DROP, t, v, lim, self.hd_last)
+            self.hd_on = 0
+            self.hd_held = 0
+            self.hd_last = _NONE
+
+    def _tilt(self, t, sw, ms):
+        if sw <= 0:
+            return
+        v = sw if self.tl_s == _NONE else (self.tl_s + sw) >> 1
+        self.tl_s = v
+        lim = self.tilt_max
+        on = v > lim - self.tilt_hyst if self.tl_on else v > lim
+        if on:
+            self.tl_held += ms
+            self.tl_on = 1
+            self.tl_last = self.maybe(R_TILT, t, self.tl_held, self.tl_last, v - lim, 200, 400, v, lim,
+                                      self.after_ms)
+        elif self.tl_on:
+            self._end(R_TILT, t, v, lim, self.tl_last)
+            self.tl_on = 0
+            self.tl_held = 0
+            self.tl_last = _NONE
+
+    def _learn(self, ms):
+        # the cadence baseline: strides over running time in the minutes after the first
+        self.c_run += ms
+        if self.c_run <= _SETTLE_MS:
+            return
+        if self.c_run <= _SETTLE_MS + self.cad_base_ms:
+            self.c_n += 1
+            self.c_ms += ms
+            return
+        if self.c_ms < 100:
+            return
+        self.c_base = self.c_n * 12000 // (self.c_ms // 100)   # 2 steps x 60000 ms x 10 / ms
+        if self.cad_fixed == 0:
+            self.target = self.c_base * (1000 + self.cad_raise) // 1000
+
+    def _cadence(self, t, cad, ms):
+        v = cad if self.cd_s == _NONE else (self.cd_s + cad) >> 1
+        self.cd_s = v
+        lo = self.target - self.band
+        on = v < lo + (self.band >> 1) if self.cd_on else v < lo
+        if on:
+            self.cd_held += ms
+            self.cd_on = 1
+            self.cd_last = self.maybe(R_CADENCE, t, self.cd_held, self.cd_last, lo - v, 30, 60, v * 10, lo * 10,
+                                      self.after_ms, self.target)
+        elif self.cd_on:
+            self._end(R_CADENCE, t, v * 10, lo * 10, self.cd_last)
+            self.cd_on = 0
+            self.cd_held = 0
+            self.cd_last = _NONE

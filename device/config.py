@@ -51,6 +51,42 @@ SCHEMA: dict = {
     "drift_rot_deg": (5.0, "f", 1, 45, "deg", "rotation drift margin"),
     "drift_tilt_deg": (3.0, "f", 0.5, 20, "deg", "tilt swing drift margin"),
     "drift_drop_deg": (3.0, "f", 0.5, 20, "deg", "hip drop drift margin"),
+    # -- more cues (coach.py; off by default; the same hold, repeat and severity rules) ----
+    # hip drop: the pelvis's frontal-plane drop during each foot's stance (dynamics.py), the worse
+    # side. Healthy runners' pelvic obliquity is 10-15 deg peak-to-peak a stride (Schache et al.
+    # 1999), so ~5-7 deg of drop a stance; injured runners run with more contralateral pelvic
+    # drop, each degree raising the odds of being injured by ~80 % (Bramah et al. 2018). 9 deg is
+    # past that range by more than the measure's stride-to-stride scatter (~1.5 deg).
+    "coach_hip_drop": (False, "b", None, None, "", "coach 'hip drop' (the pelvis dropping over either stance leg)"),
+    "hip_drop_max_deg": (9.0, "f", 3, 30, "deg", "'hip_drop' when a side's drop in stance stays above this"),
+    "hip_drop_hyst_deg": (1.0, "f", 0, 10, "deg", "hip drop must fall this far below the limit to clear"),
+    # tilt swing: the pelvis's pitch peak-to-peak within a stride. Anterior tilt moves 4-10 deg in
+    # a running stride (Novacheck 1998, Schache et al. 1999); more is the lower back arching at
+    # every push-off, the repeated extension *motion* the low back objects to (domain notes).
+    "coach_tilt": (False, "b", None, None, "", "coach 'tilt swing' (pelvis rocking forward and back)"),
+    "tilt_swing_max_deg": (12.0, "f", 3, 30, "deg", "'tilt_swing' when the pelvis's pitch range per stride stays above this"),
+    "tilt_swing_hyst_deg": (1.0, "f", 0, 10, "deg", "tilt swing must fall this far below the limit to clear"),
+    # -- cadence retraining (coach.py; off by default) ---------------------------------------
+    # a 5-10 % higher step rate lowers hip and knee load (Heiderscheit et al. 2011); runners with
+    # low-back pain ran at 166 against 171 steps/min (Drozda et al. 2024). The target is a number,
+    # or +N % over the session's own baseline (its running cadence, learned like drift.py's).
+    "coach_cadence": (False, "b", None, None, "", "coach 'cadence': steps/min below the target"),
+    "cadence_target_spm": (0.0, "f", 0, 220, "steps/min",
+                           "cadence target; 0 = cadence_raise_pct over this run's own baseline"),
+    "cadence_raise_pct": (5.0, "f", 1, 15, "%", "target over the baseline when cadence_target_spm is 0"),
+    "cadence_baseline_min": (5, "i", 2, 60, "min", "running minutes (after the first) that set the cadence baseline"),
+    # per-stride cadence scatters 1-3 steps/min (README: p90 <= 3): a band of 3 keeps a runner on
+    # target from being cued by that scatter; it clears at half the band
+    "cadence_band_spm": (3.0, "f", 1, 20, "steps/min", "cue when cadence stays more than this below the target"),
+    "cadence_metronome": (True, "b", None, None, "", "after a cadence cue, 4 pulses at the target step rate"),
+    # -- faded feedback (off by default) ------------------------------------------------------
+    # motor learning: a cue on every error helps while a new pattern is learned, then hinders
+    # keeping it without the cue; gait retraining fades it over the sessions (Willy et al. 2012,
+    # after Crowell & Davis 2011: full feedback in the first 4 of 8 sessions, then faded out).
+    # Withheld cues are still logged, so the report shows whether form held without them.
+    "fade_feedback": (False, "b", None, None, "",
+                      "thin cues out as sessions go by: every fault episode, then 1 in 2, then 1 in 4"),
+    "fade_sessions": (4, "i", 1, 50, "sessions", "running sessions at each step of the fading"),
     # -- haptics -------------------------------------------------------------------------
     "motor_duty": (80, "i", 10, 100, "%", "vibration strength (PWM duty)"),
     "tick_on_clear": (True, "b", None, None, "", "short tick when a fault clears"),
@@ -154,6 +190,9 @@ def validate(overrides):
         raise ValueError(
             "config: lean_back_deg=%r must be below lean_min_deg=%r" % (cfg["lean_back_deg"], cfg["lean_min_deg"])
         )
+    t = cfg["cadence_target_spm"]
+    if 0 < t < 140:  # running cadences start ~140; the metronome's 4 pulses fit 1.5 s from 129 up
+        raise ValueError("config: cadence_target_spm=%r must be 0 (from the baseline) or 140..220 steps/min" % (t,))
     return cfg
 
 

@@ -30,7 +30,8 @@ stride sums, stillness. Per step/stride (this module, plain Python, still no all
 - **step timing**: the contact that ends a flight (kernel.py) while running, else the trigger.
 - **tilt correction and gyro bias** (``kernel.correct``): the last stride's world-frame mean
   error, without its lateral part in turns; its remainder integrated into the gyro bias.
-- **coach** (coach.py) on running strides only.
+- **coach** (coach.py) on running strides only (lean and rotation; then hip drop, tilt swing
+  and cadence, whose cues are optional).
 """
 from array import array
 
@@ -209,7 +210,7 @@ class Detector:
             st[kernel.S_CA + k] = 0
             k += 1
         self.q.clear()
-        self.coach.reset()
+        self.coach.start()
         self.dyn.reset()
         self.drift.reset()
         self._stride_reset()
@@ -411,6 +412,7 @@ class Detector:
         self.dyn.stride_end(self.q, te, self.yb, st[kernel.S_RI] - 1)
         if act == ACT_RUNNING:
             self.coach.stride(te, lean, rot, dur)
+            self.coach.form(te, cad, dur)   # hip drop, tilt swing (its DYN event), cadence: optional cues
             self.drift.stride(te, lean, rot, self.dyn.swing, self.dyn.drop, dur)
         else:
             self.coach.reset()

@@ -6,8 +6,8 @@ The detector queues events as 8 small ints (``EV_LEN``) in a preallocated ``arra
 type       t_ms  a      b           c           d           e          f
 =========  ====  =====  ==========  ==========  ==========  =========  =====  ========
 STRIDE     end   lean   rotation    cadence     stride_ms   flags      roll
-ALERT      t     reason severity    value       limit       0          0
-CLEAR      t     reason 0           value       limit       0          0
+ALERT      t     reason severity    value       limit       withheld   extra
+CLEAR      t     reason 0           value       limit       withheld   0
 CALIB      t     ok     pitch0      roll0       still_ms    0          0
 ACTIVITY   t     act    prev        0           0           0          0
 FAULT      t     code   detail      0           0           0          0
@@ -29,6 +29,10 @@ hip drop during the left and the right foot's stance, cdeg; vertical oscillation
 and right step, ``vo = left_mm * 1024 + right_mm``; contact time of the left and right step,
 ``gct = left_ms * 2048 + right_ms``. 0 = not measured (walking has no flight: no contact time,
 hip drop or push-off).
+ALERT/CLEAR (coach.py): value and limit in cdeg; for ``cadence`` in 1/100 steps/min (the
+smoothed cadence and the band's lower edge). ``withheld`` 1: faded feedback (``fade_feedback``)
+held this episode's cue back: logged, not felt (0 in logs before it existed). ``extra``: hip drop
+the side (1 left, 2 right), cadence the target in 1/10 steps/min, else 0.
 DRIFT (drift.py; once per minute of running after the baseline is learned): the minute's mean
 lean, rotation, tilt swing and hip drop minus the session's baseline (cdeg; tilt and hip drop 0
 when not measured) and the running minute it closes.
@@ -71,7 +75,10 @@ R_UPRIGHT = const(1)
 R_SWIVEL = const(2)
 R_BACKWARD = const(3)
 R_DRIFT = const(4)          # form drifted from the session's baseline (drift.py)
-REASON_NAMES = ("", "upright", "swivel", "backward", "drift")
+R_HIP_DROP = const(5)       # hip drop per side past hip_drop_max_deg (coach.py, off by default)
+R_TILT = const(6)           # pelvic tilt swing past tilt_swing_max_deg (coach.py, off by default)
+R_CADENCE = const(7)        # cadence below the retraining target's band (coach.py, off by default)
+REASON_NAMES = ("", "upright", "swivel", "backward", "drift", "hip_drop", "tilt_swing", "cadence")
 
 # severities (ALERT field b): how far past the limit, graded for the haptic cue
 SEV_MILD = const(1)

@@ -26,35 +26,50 @@ grow longer with severity (runners learn best from a cue whose length grows with
 Pulse words: tick <= 60 ms, short <= 150 ms, long <= 800 ms, drone > 800 ms; "-" joins
 pulses of one burst, "..." marks a gap of 300 ms or more.
 
-====  ===  ====  =====================================================  =====  ========
-id    sev  prio  describe(id, sev)                                      on ms  total ms
-====  ===  ====  =====================================================  =====  ========
-1     1    2     upright: long (1 x 400 ms)                               400       400
-1     2    2     upright: long-long (2 x 400 ms)                          800      1000
-1     3    2     upright: long-long-long (3 x 400 ms)                    1200      1500
-2     1    2     swivel: short-short-short (3 x 100 ms)                   300       500
-2     2    2     swivel: 5 shorts (5 x 100 ms)                            500       900
-2     3    2     swivel: 7 shorts (7 x 100 ms)                            700      1300
-3     1    2     backward: short-long (100/400 ms)                        500       650
-3     2    2     backward: short-short-long (100/100/600 ms)              800      1050
-3     3    2     backward: short-short-short-long (100/100/100/800 ms)   1100      1450
-4     -    1     clear: tick (1 x 60 ms)                                   60        60
-5     -    1     calibrated: tick-tick (2 x 60 ms)                        120       240
-6     -    3     sensor_fault: drone (1 x 1000 ms)                       1000      1000
-7     -    3     config_fallback: long-short-long (400/100/400 ms)        900      1200
-8     -    2     low_battery: tick...tick...tick (3 x 60 ms)              180       980
-9     1    2     drift: long...long (2 x 250 ms)                          500       800
-9     2    2     drift: long...long...long (3 x 250 ms)                   750      1350
-9     3    2     drift: long...long...long (3 x 300 ms)                   900      1500
-====  ===  ====  =====================================================  =====  ========
+====  ===  ====  ========================================================================  =====  ========
+id    sev  prio  describe(id, sev)                                                         on ms  total ms
+====  ===  ====  ========================================================================  =====  ========
+1     1    2     upright: long (1 x 400 ms)                                                  400       400
+1     2    2     upright: long-long (2 x 400 ms)                                             800      1000
+1     3    2     upright: long-long-long (3 x 400 ms)                                       1200      1500
+2     1    2     swivel: short-short-short (3 x 100 ms)                                      300       500
+2     2    2     swivel: 5 shorts (5 x 100 ms)                                               500       900
+2     3    2     swivel: 7 shorts (7 x 100 ms)                                               700      1300
+3     1    2     backward: short-long (100/400 ms)                                           500       650
+3     2    2     backward: short-short-long (100/100/600 ms)                                 800      1050
+3     3    2     backward: short-short-short-long (100/100/100/800 ms)                      1100      1450
+4     -    1     clear: tick (1 x 60 ms)                                                      60        60
+5     -    1     calibrated: tick-tick (2 x 60 ms)                                           120       240
+6     -    3     sensor_fault: drone (1 x 1000 ms)                                          1000      1000
+7     -    3     config_fallback: long-short-long (400/100/400 ms)                           900      1200
+8     -    2     low_battery: tick...tick...tick (3 x 60 ms)                                 180       980
+9     1    2     drift: long...long (2 x 250 ms)                                             500       800
+9     2    2     drift: long...long...long (3 x 250 ms)                                      750      1350
+9     3    2     drift: long...long...long (3 x 300 ms)                                      900      1500
+10    1    2     hip_drop: short-tick (120/60 ms)                                            180       280
+10    2    2     hip_drop: short-tick...short-tick (120/60/120/60 ms)                        360       860
+10    3    2     hip_drop: short-tick...short-tick...short-tick (120/60/120/60/120/60 ms)    540      1440
+11    1    2     tilt_swing: long-tick (300/60 ms)                                           360       460
+11    2    2     tilt_swing: long-tick...long-tick (300/60/300/60 ms)                        720      1220
+11    3    2     tilt_swing: long-tick...long-tick (400/60/400/60 ms)                        920      1420
+12    1    2     cadence: 4 ticks (4 x 60 ms)                                                240       540
+12    2    2     cadence: 6 ticks (6 x 60 ms)                                                360       860
+12    3    2     cadence: 8 ticks (8 x 60 ms)                                                480      1180
+13    -    2     metronome: 4 shorts (4 x 100 ms)                                            400      1159
+====  ===  ====  ========================================================================  =====  ========
 
 Gaps inside a cue: upright 200 ms (sev 2) / 150 ms (sev 3); swivel 100 ms; backward 100 ms
 between shorts and 150 ms before the long pulse; calibrated 120 ms; config_fallback 150 ms;
-low_battery 400 ms; drift 300 ms. ``tests/device/test_haptic.py`` checks every row against ``describe()`` and the
+low_battery 400 ms; drift 300 ms; hip_drop and tilt_swing 100 ms inside a motif, 300 ms between
+motifs; cadence 100 ms; metronome the target's step interval less the 100 ms pulse (shown at 170
+steps/min, 353 ms a step; ``metronome()`` sets it, 250-466 ms). ``tests/device/test_haptic.py`` checks every row against ``describe()`` and the
 tables below. In words: *upright* = "lean into it", calm long pulses; *swivel* = a fast
 rattle, like the twist itself; *backward* (leaning back on a descent) = short pulses, then a
 long push forward; *drift* (form drifted from this run's baseline, coach_drift) = slow longs
-with wide gaps. Faults and status cues never use the coaching rhythms.
+with wide gaps; *hip_drop* = a lopsided "DA-dit" like a limp; *tilt_swing* = a long rock and a
+tick back; *cadence* = a quick patter of ticks ("quicker feet"), then, with cadence_metronome, the
+*metronome*: 4 pulses at the target step rate to fall in with. Faults and status cues never use
+the coaching rhythms.
 
 Priority and queue: a cue of higher priority (faults 3 > coaching and low battery 2 > tick
 and calibrated 1) preempts a lower one that is playing; the cut cue goes back to the front
@@ -70,6 +85,8 @@ then, so late steps stretch a pattern but never skip a pulse. Step every <= 10 m
 Cost: ``step()`` ~0.7 us on the unix port (x86-64), so roughly 45-85 us on an ESP32 by the
 65-120x factor in micropython-notes; zero allocation (checked under ``heap_lock()``).
 """
+from array import array
+
 from micropython import const
 
 # pattern ids (1-3 are the coaching reasons, equal to events.R_UPRIGHT/R_SWIVEL/R_BACKWARD)
@@ -82,10 +99,15 @@ P_SENSOR_FAULT = const(6)
 P_CONFIG_FALLBACK = const(7)
 P_LOW_BATTERY = const(8)
 P_DRIFT = const(9)
+P_HIP_DROP = const(10)
+P_TILT = const(11)
+P_CADENCE = const(12)
+P_METRONOME = const(13)
 NAMES = ("", "upright", "swivel", "backward", "clear", "calibrated", "sensor_fault",
-         "config_fallback", "low_battery", "drift")
-# the pattern of each coaching reason (events.R_*): 1-3 their own ids, drift (4) its own pattern
-REASON_PATTERN = b"\x00\x01\x02\x03\x09"
+         "config_fallback", "low_battery", "drift", "hip_drop", "tilt_swing", "cadence", "metronome")
+# the pattern of each coaching reason (events.R_*): 1-3 their own ids, drift (4), hip_drop (5),
+# tilt_swing (6) and cadence (7) their own patterns
+REASON_PATTERN = b"\x00\x01\x02\x03\x09\x0a\x0b\x0c"
 
 KICK_MS = const(25)  # full-duty start of every pulse
 GAP_MS = const(400)  # quiet between two cues
@@ -109,6 +131,20 @@ _CONFIG_FALLBACK = (400, 150, 100, 150, 400)
 _LOW_BATTERY = (60, 400, 60, 400, 60)
 # drift: slow longs with wide gaps ("long...long"), unlike the form cues' bursts (a matter of hours)
 _DRIFT = ((250, 300, 250), (250, 300, 250, 300, 250), (300, 300, 300, 300, 300))
+# hip drop: a lopsided "DA-dit", like a limp, once per grade; tilt swing: a long rock and a tick
+# back ("long-tick"); cadence: a quick patter of ticks ("quicker feet"), 4 / 6 / 8 of them
+_HIP_DROP = ((120, 100, 60), (120, 100, 60, 300, 120, 100, 60),
+             (120, 100, 60, 300, 120, 100, 60, 300, 120, 100, 60))
+_TILT = ((300, 100, 60), (300, 100, 60, 300, 300, 100, 60), (400, 100, 60, 300, 400, 100, 60))
+_CADENCE = ((60, 100, 60, 100, 60, 100, 60), (60, 100, 60, 100, 60, 100, 60, 100, 60, 100, 60),
+            (60, 100, 60, 100, 60, 100, 60, 100, 60, 100, 60, 100, 60, 100, 60))
+# metronome: METRO_TICKS pulses of METRO_ON ms, one per step at the target rate; played from a
+# buffer that ``metronome()`` fills (no allocation). This tuple is its shape at 170 steps/min.
+METRO_TICKS = const(4)
+METRO_ON = const(100)
+METRO_MIN_MS = const(250)   # step interval limits: 240 .. 129 steps/min; the slowest keeps the
+METRO_MAX_MS = const(466)   # burst within MAX_PATTERN_MS: 3 * 466 + 100 = 1498 ms
+_METRONOME = (100, 253, 100, 253, 100, 253, 100)
 
 # PATTERNS[id][severity - 1]: the segments; ungraded cues repeat one tuple.
 PATTERNS = (
@@ -122,10 +158,14 @@ PATTERNS = (
     (_CONFIG_FALLBACK, _CONFIG_FALLBACK, _CONFIG_FALLBACK),
     (_LOW_BATTERY, _LOW_BATTERY, _LOW_BATTERY),
     _DRIFT,
+    _HIP_DROP,
+    _TILT,
+    _CADENCE,
+    (_METRONOME, _METRONOME, _METRONOME),
 )
-PRIORITY = b"\x00\x02\x02\x02\x01\x01\x03\x03\x02\x02"
-GRADED = (P_UPRIGHT, P_SWIVEL, P_BACKWARD, P_DRIFT)
-_N = const(10)  # len(PATTERNS)
+PRIORITY = b"\x00\x02\x02\x02\x01\x01\x03\x03\x02\x02\x02\x02\x02\x02"
+GRADED = (P_UPRIGHT, P_SWIVEL, P_BACKWARD, P_DRIFT, P_HIP_DROP, P_TILT, P_CADENCE)
+_N = const(14)  # len(PATTERNS)
 
 
 def pattern(pattern_id, severity=1):
@@ -210,6 +250,7 @@ class Haptic:
         self._urgent = False  # a queued cue outranks the one playing
         self._level = 0
         self.dropped = 0  # cues refused or evicted because the queue was full
+        self._metro = array("H", _METRONOME)  # the metronome's segments, set by metronome()
         self.preempted = 0  # cues cut by a higher-priority cue (they replay later)
         pwm.duty_u16(0)
 
@@ -270,6 +311,21 @@ class Haptic:
         if self._pat is not None and prio > self._prio:
             self._urgent = True
         return True
+
+    def metronome(self, step_ms):
+        """Queue the metronome: METRO_TICKS pulses ``step_ms`` apart (one per step at the target
+        cadence: ``60000 // spm``), clamped to METRO_MIN_MS..METRO_MAX_MS. Returns ``play()``'s
+        answer. No allocation: the segments go into a buffer made once."""
+        if step_ms < METRO_MIN_MS:
+            step_ms = METRO_MIN_MS
+        elif step_ms > METRO_MAX_MS:
+            step_ms = METRO_MAX_MS
+        m = self._metro
+        k = 1
+        while k < len(m):
+            m[k] = step_ms - METRO_ON
+            k += 2
+        return self.play(P_METRONOME, 1)
 
     def step(self, now_ms):
         """Advance the cue now playing to ``now_ms`` (a ``time.ticks_ms()`` value)."""
@@ -361,7 +417,7 @@ class Haptic:
         self._remove(j)
         self._code = code
         self._prio = best
-        self._pat = PATTERNS[code >> 2][(code & 3) - 1]
+        self._pat = self._metro if code >> 2 == P_METRONOME else PATTERNS[code >> 2][(code & 3) - 1]
         self._i = 0
         self._t0 = now_ms
         self._urgent = False

@@ -34,6 +34,7 @@ try:
     import configstore
     import detector  # imports kernel and fixmath: their viper code goes to executable RAM (IRAM)
     import events
+    import fadestore
     import flashlog
     import haptic
     import imu
@@ -77,6 +78,8 @@ class App:
         self.loops = 0
         self.low_batt = 0
         self.session_on = 1
+        self.fade_n = 0         # running sessions so far (faded feedback, fadestore.py)
+        self.counted = 1        # 1 once this session counts as one (it has run), or fading is off
 
     # -- boot ---------------------------------------------------------------------------
     def boot(self):
@@ -86,6 +89,11 @@ class App:
         self.cfg_status = status
         board.configure(cfg)
         self.hap = haptic.Haptic.from_config(board.motor_pwm(), cfg)
+        self.metro = 1 if cfg["cadence_metronome"] else 0
+        if cfg["fade_feedback"]:
+            self.fade_n, st = fadestore.load(self.root)
+            if st != "ok":
+                self.say("faded feedback: " + st)
         if status != "ok":
             self.hap.play(haptic.P_CONFIG_FALLBACK)
             self.say("config " + status)
@@ -156,6 +164,11 @@ class App:
         d = self.drv
         self.det = detector.Detector(cfg, d.lsb_per_g, d.lsb_per_kdps)
         self.det.start(0)
+        self.det.coach.fade = fadestore.period(cfg, self.fade_n)
+        self.counted = 0 if cfg["fade_feedback"] else 1
+        if not self.counted:
+            self.say("faded feedback: running session %d, the cue for 1 fault episode in %d" % (
+                self.fade_n + 1, self.det.coach.fade))
         self.t_start = board.ticks_ms()
         self.log = flashlog.SessionLog(self.root, cfg, FW_VERSION, d.model, d.lsb_per_g, d.lsb_per_kdps,
                                        d.rate_hz, clock_ms=self.det.now, wall=board.wall())
@@ -220,9 +233,15 @@ class App:
             if ty == events.EV_FAULT:
                 fault = 1
             elif ty == events.EV_ALERT:
-                hap.play(haptic.REASON_PATTERN[b[o + 2]], b[o + 3])
+                if not b[o + 6]:   # not withheld by faded feedback (logged all the same)
+                    hap.play(haptic.REASON_PATTERN[b[o + 2]], b[o + 3])
+                    if b[o + 2] == events.R_CADENCE and self.metro and b[o + 7] > 0:
+                        hap.metronome(600000 // b[o + 7])   # ms per step at the target (1/10 spm)
             elif ty == events.EV_CLEAR:
-                hap.play(haptic.P_CLEAR)
+                if not b[o + 6]:
+                    hap.play(haptic.P_CLEAR)
+            elif ty == events.EV_ACTIVITY and b[o + 2] == events.ACT_RUNNING and not self.counted:
+                self.count_session()
             elif ty == events.EV_CALIB and b[o + 2]:
                 hap.play(haptic.P_CALIBRATED)
             if not quiet:
@@ -230,6 +249,14 @@ class App:
         q.clear()
         if fault:  # a fault is what a later power cut or reset must not take with it
             log.flush()
+
+    def count_session(self):
+        """This session has run: it counts for faded feedback (once; the count is on flash
+        before the session goes on, so a power cut later in it keeps it)."""
+        self.counted = 1
+        self.fade_n += 1
+        if not fadestore.save(self.root, self.fade_n):
+            self.say("faded feedback: could not store the session count")
 
     def read_imu(self):
         """Drain the FIFO into the detector; returns samples read (0 on a sensor error)."""

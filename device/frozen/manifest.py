@@ -27,6 +27,7 @@ for _name in (
     "drift",
     "dynamics",
     "events",
+    "fadestore",
     "fixmath",
     "flashlog",
     "haptic",
