@@ -159,7 +159,7 @@ def test_parse_line_status_and_junk():
         assert live.parse_line(junk) is None, junk
     assert live.parse_line(b"\xff\xfeH 1") is None
     # codes and fields this host does not know are shown, not dropped, and never raise
-    for text in ("H 12 100 1 2 3 4 5 6", "H 1 100 5 6 1700 700 3 0", "H 2 100 7 1 0 0 0 0", "H 6 100 99 0 0 0 0 0",
+    for text in ("H 12 100 1 2 3 4 5 6", "H 1 100 5 6 1700 700 3 0", "H 2 100 99 1 0 0 0 0", "H 6 100 99 0 0 0 0 0",
                  "H 5 100 9 9 0 0 0 0"):
         ev = live.parse_line(text)
         assert ev is not None, text

@@ -182,7 +182,8 @@ def mmss(t_ms) -> str:
 
 STRIDE_HEAD = f"{'time':>7}  {'activity':<8}  {'cadence':>7}  {'lean':>6}  {'rotation':>8}  {'hip drop':>8}  marks"
 _REASON_WORDS = {"upright": "too upright", "backward": "leaning back", "swivel": "swivel (pelvis rotation)",
-                 "drift": "form drifted from this run's baseline"}
+                 "drift": "form drifted from this run's baseline", "hip_drop": "hip drop",
+                 "tilt_swing": "tilt swing (pelvis rocking)", "cadence": "cadence below your target"}
 _FAULT_WORDS = {
     "sensor_fault": "the IMU stopped answering (error {d}): coaching paused until it is back",
     "sensor_back": "the IMU is back ({d} sensor errors so far): coaching again",
@@ -258,15 +259,15 @@ def format_event(ev: dict, limits: Limits, style: Style | None = None) -> str | 
         return st.dim(f"{t}  drift from this run's baseline (minute {ev['minute']}): lean {ev['lean_deg']:+.1f}, "
                       f"rotation {ev['rotation_deg']:+.1f}, tilt swing {_f1(ev['tilt_swing_deg'])}, "
                       f"hip drop {_f1(ev['hip_drop_deg'])} deg")
+    if ty in ("alert", "clear"):
+        from hinge.coach.replay import cue_text
     if ty == "alert":
         what = _REASON_WORDS.get(ev["reason"], ev["reason"])
-        metric = "rotation" if ev["reason"] == "swivel" else "lean"
-        return st.alert(f"{t}  >>> BUZZ: {what}, severity {ev['severity']} of 3 "
-                        f"({metric} {ev['value_deg']:+.1f} deg, limit {ev['limit_deg']:+.1f})")
+        return st.alert(f"{t}  >>> {'(no buzz) ' if ev.get('withheld') else 'BUZZ: '}{what}, severity "
+                        f"{ev['severity']} of 3 ({cue_text(ev)})")
     if ty == "clear":
         what = _REASON_WORDS.get(ev["reason"], ev["reason"])
-        metric = "rotation" if ev["reason"] == "swivel" else "lean"
-        return st.good(f"{t}  fixed: {what} ({metric} {ev['value_deg']:+.1f} deg, limit {ev['limit_deg']:+.1f})")
+        return st.good(f"{t}  fixed: {what} ({cue_text(ev)})")
     if ty == "calibrated":
         return (f"{t}  calibrated: standing pose taken (pelvis pitch {ev['stand_pitch_deg']:+.1f} deg, "
                 f"roll {ev['stand_roll_deg']:+.1f}); lean is measured from it")

@@ -83,11 +83,8 @@ def event_dict(e) -> dict | None:
         return {"type": "stride", "t_ms": t, "lean_deg": a / 100, "rotation_deg": b / 100,
                 "cadence_spm": c / 10, "roll_deg": f6 / 100, "stride_ms": d,
                 "activity": ACTIVITIES[f5 & _ACT_MASK], "calibrated": bool(f5 & _events.FLAG_CALIBRATED)}
-    if ty == _events.EV_ALERT:
-        return {"type": "alert", "t_ms": t, "reason": REASONS[a], "severity": b,
-                "value_deg": c / 100, "limit_deg": d / 100}
-    if ty == _events.EV_CLEAR:
-        return {"type": "clear", "t_ms": t, "reason": REASONS[a], "value_deg": c / 100, "limit_deg": d / 100}
+    if ty in (_events.EV_ALERT, _events.EV_CLEAR):
+        return cue_dict(e)
     if ty == _events.EV_CALIB:
         if a:
             return {"type": "calibrated", "t_ms": t, "stand_pitch_deg": b / 100, "stand_roll_deg": c / 100,
@@ -102,6 +99,52 @@ def event_dict(e) -> dict | None:
     if ty == _events.EV_FAULT:
         return {"type": "fault", "t_ms": t, "fault": FAULTS[a] if a < len(FAULTS) else str(a), "detail": b}
     return None
+
+
+SIDES = ("", "left", "right")   # a hip-drop ALERT's extra field (device/events.py)
+
+
+def cue_dict(e) -> dict:
+    """An ALERT or CLEAR event as its JSON-lines dict: value and limit in degrees, or steps/min
+    for ``cadence`` (``value_spm``, ``limit_spm`` and the ``target_spm``); a hip drop's ``side``;
+    ``withheld`` (faded feedback: logged, not felt) only when set."""
+    ty, t, a, b, c, d, w, x = e
+    reason = REASONS[a]   # IndexError for a reason this host does not know (the console's parser says "unknown")
+    if ty == _events.EV_ALERT:
+        out = {"type": "alert", "t_ms": t, "reason": reason, "severity": b}
+    else:
+        out = {"type": "clear", "t_ms": t, "reason": reason}
+    if a == _events.R_CADENCE:
+        out.update(value_spm=c / 100, limit_spm=d / 100)
+        if x:
+            out["target_spm"] = x / 10
+    else:
+        out.update(value_deg=c / 100, limit_deg=d / 100)
+    if a == _events.R_HIP_DROP and 0 < x < len(SIDES):
+        out["side"] = SIDES[x]
+    if w:
+        out["withheld"] = True
+    return out
+
+
+_METRIC = {"swivel": "rotation", "drift": "drift", "hip_drop": "hip drop", "tilt_swing": "tilt swing"}
+
+
+def cue_text(ev: dict, sep: str = "limit") -> str:
+    """An alert or clear dict's measure in words: ``lean +3.0 deg, limit +4.0``, ``hip drop (left)
+    10.9 deg, limit 9.0``, ``cadence 167.2 steps/min, limit 171.7 (target 174.7)``; a withheld
+    cue says so."""
+    r = ev.get("reason")
+    if "value_spm" in ev:
+        txt = f"cadence {ev['value_spm']:.1f} steps/min, {sep} {ev['limit_spm']:.1f}"
+        if "target_spm" in ev:
+            txt += f" (target {ev['target_spm']:.1f})"
+    else:
+        m = _METRIC.get(r, "lean") + (f" ({ev['side']})" if "side" in ev else "")
+        txt = f"{m} {ev['value_deg']:+.1f} deg, {sep} {ev['limit_deg']:+.1f}"
+    if ev.get("withheld"):
+        txt += "; withheld by faded feedback: logged, not felt"
+    return txt
 
 
 def load_config(overrides: dict | None = None) -> dict:
@@ -203,7 +246,7 @@ def summary(res: ReplayResult, t0_ms: int = 0) -> str:
         lines.append("  none")
     for a in alerts:
         lines.append(f"  {clock_ms(a['t_ms'] - t0_ms):>6}  {a['reason']:<9} severity {a['severity']}  "
-                     f"({a['value_deg']:+.1f} deg vs limit {a['limit_deg']:+.1f})")
+                     f"({cue_text(a, 'vs limit').replace(', vs', ' vs')})")
     lines.append("")
     lines.append(" minute  activity  strides  cadence  lean  rotation  buzzes")
     if strides:

@@ -48,8 +48,11 @@ STRIDE_DTYPE = np.dtype(
 )
 _DYN_NAMES = dyncols.NAMES
 _NAN7 = dyncols.NONE
+# alerts and clears: value and limit in deg (cadence: steps/min); withheld = faded feedback held the
+# cue back (logged, not felt); side = a hip drop's side; target_spm = a cadence cue's target (else NaN)
 ALERT_DTYPE = np.dtype(
-    [("t_ms", "i8"), ("kind", "U5"), ("reason", "U12"), ("severity", "i1"), ("value_deg", "f4"), ("limit_deg", "f4")]
+    [("t_ms", "i8"), ("kind", "U5"), ("reason", "U12"), ("severity", "i1"), ("value_deg", "f4"), ("limit_deg", "f4"),
+     ("withheld", "?"), ("side", "U5"), ("target_spm", "f4")]
 )
 EVENT_DTYPE = np.dtype(
     [("t_ms", "i8"), ("type", "i2"), ("name", "U16")] + [(c, "i4") for c in ("a", "b", "c", "d", "e", "f")]
@@ -58,7 +61,10 @@ EVENT_DTYPE = np.dtype(
 COLUMN_UNITS = {"t_ms": "ms since the session's start (board clock)", "lean_deg": "deg", "rotation_deg": "deg",
                 "roll_deg": "deg", "cadence_spm": "steps/min", "stride_ms": "ms",
                 "activity": "0 standing 1 walking 2 running", "calibrated": "0/1", "kind": "alert|clear",
-                "reason": "upright|backward|swivel", "severity": "1-3", "value_deg": "deg", "limit_deg": "deg",
+                "reason": "upright|backward|swivel|drift|hip_drop|tilt_swing|cadence", "severity": "1-3",
+                "value_deg": "deg (cadence: steps/min)", "limit_deg": "deg (cadence: steps/min)",
+                "withheld": "0/1 (faded feedback: logged, not felt)", "side": "hip drop: left|right",
+                "target_spm": "cadence target, steps/min",
                 "type": "event code (events.py)", "name": "event name"}
 RAW_COLUMNS = ("dt", "ax", "ay", "az", "gx", "gy", "gz")   # dt in 1/16 ms (version 2), else ms
 _SYNC = fmt.SYNC
@@ -449,9 +455,11 @@ def _event_arrays(rows: list) -> tuple[np.ndarray, np.ndarray]:
     al = [r for r in rows if r[1] in (ev.EV_ALERT, ev.EV_CLEAR)]
     ot = [r for r in rows if r[1] not in (ev.EV_ALERT, ev.EV_CLEAR)]
     alerts = np.zeros(len(al), ALERT_DTYPE)
-    for i, (t, typ, a, b, c, d, _e, _f) in enumerate(al):
+    for i, (t, typ, a, b, c, d, w, x) in enumerate(al):
         kind = "alert" if typ == ev.EV_ALERT else "clear"
-        alerts[i] = (t, kind, _name(ev.REASON_NAMES, a, "reason"), b, c / 100.0, d / 100.0)
+        side = ("", "left", "right")[x] if a == ev.R_HIP_DROP and 0 <= x <= 2 else ""
+        target = x / 10.0 if a == ev.R_CADENCE and x > 0 else np.nan
+        alerts[i] = (t, kind, _name(ev.REASON_NAMES, a, "reason"), b, c / 100.0, d / 100.0, bool(w), side, target)
     events = np.zeros(len(ot), EVENT_DTYPE)
     names = {ev.EV_STRIDE: "stride", ev.EV_CALIB: "calib", ev.EV_ACTIVITY: "activity", ev.EV_DRIFT: "drift"}
     for i, (t, typ, *f) in enumerate(ot):
