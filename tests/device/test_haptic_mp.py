@@ -96,6 +96,13 @@ def test_ids_match_event_reasons():
     assert hp.P_BACKWARD == events.R_BACKWARD
     for r in (events.R_UPRIGHT, events.R_SWIVEL, events.R_BACKWARD):
         assert hp.NAMES[r] == events.REASON_NAMES[r]
+    # every coaching reason has its own graded pattern, named as the reason
+    assert len(hp.REASON_PATTERN) == len(events.REASON_NAMES)
+    pats = [hp.REASON_PATTERN[r] for r in range(1, len(events.REASON_NAMES))]
+    assert len(set(pats)) == len(pats)
+    for r in range(1, len(events.REASON_NAMES)):
+        p = hp.REASON_PATTERN[r]
+        assert p in hp.GRADED and hp.NAMES[p] == events.REASON_NAMES[r], (r, p)
 
 
 def test_every_cue_at_most_1500_ms_with_felt_pulses():
@@ -466,3 +473,49 @@ def test_stop_silences_and_clears():
     assert h.play(hp.P_CLEAR)  # and it still works afterwards
     _run(h, pwm, 3000, 3100)
     assert pwm.n == n + 3  # kick, duty, off
+
+
+# -- the metronome (cadence retraining) -----------------------------------------------------
+def test_metronome_pulses_at_the_step_interval_without_allocating():
+    for spm, step in ((170, 352), (180, 333), (150, 400), (200, 300)):
+        pwm = FakePWM()
+        h = hp.Haptic(pwm, 80)
+        pwm.clear()
+        micropython.heap_lock()
+        try:
+            ok = h.metronome(60000 // spm)
+        finally:
+            micropython.heap_unlock()
+        assert ok and h.is_busy()
+        _run(h, pwm, 0, 2000)
+        got = [(a, b) for a, b, _, _ in _pulses(pwm)]
+        assert len(got) == hp.METRO_TICKS, got
+        assert [b - a for a, b in got] == [hp.METRO_ON] * hp.METRO_TICKS
+        assert [got[k + 1][0] - got[k][0] for k in range(len(got) - 1)] == [step] * (hp.METRO_TICKS - 1), (spm, got)
+        assert got[-1][1] <= hp.MAX_PATTERN_MS and not h.is_busy()
+
+
+def test_metronome_interval_clamped_to_the_cue_length():
+    for ms, want in ((100, hp.METRO_MIN_MS), (2000, hp.METRO_MAX_MS)):
+        pwm = FakePWM()
+        h = hp.Haptic(pwm, 80)
+        h.metronome(ms)
+        _run(h, pwm, 0, 2500)
+        got = _pulses(pwm)
+        assert got[1][0] - got[0][0] == want
+        assert got[-1][1] - got[0][0] <= hp.MAX_PATTERN_MS
+
+
+def test_cadence_cue_then_metronome_in_turn():
+    # the main loop queues the cadence cue, then the metronome: both play whole, the cue first
+    pwm = FakePWM()
+    h = hp.Haptic(pwm, 80)
+    h.play(hp.P_CADENCE, 2)
+    h.metronome(343)   # 175 steps/min
+    _run(h, pwm, 0, 4000)
+    got = [(a, b) for a, b, _, _ in _pulses(pwm)]
+    cue = _expected(hp.pattern(hp.P_CADENCE, 2))
+    assert got[:len(cue)] == cue
+    met = got[len(cue):]
+    assert len(met) == hp.METRO_TICKS and met[0][0] >= cue[-1][1] + hp.GAP_MS
+    assert [met[k + 1][0] - met[k][0] for k in range(len(met) - 1)] == [343] * (hp.METRO_TICKS - 1)
