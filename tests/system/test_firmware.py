@@ -509,3 +509,102 @@ def test_out_of_memory_at_start_says_so_and_keeps_the_repl(monkeypatch, capsys):
     out = capsys.readouterr().out
     assert "out of memory" in out and "REPL" in out, out
     assert fed == ["wdt"]
+
+
+# ---- coaching options: faded feedback across sessions, the cadence cue and its metronome ----------
+def _fade_session(tmp_path, cap, config, cut_at=None):
+    """One session on the board whose flash is ``tmp_path/flash`` (kept between calls: the same
+    board powered up again). ``cut_at``: the power goes at that virtual time (nothing closes)."""
+    vb, flash = _board(tmp_path, cap)
+    (flash / "config.json").write_text(json.dumps(config))
+    app = devpath.import_device("main").App(quiet=True)
+    if cut_at is None:
+        with pytest.raises(SystemExit):
+            app.run()
+    else:
+        def cut():
+            raise _Stop
+        _Schedule(vb).at(cut_at, cut)
+        with pytest.raises(_Stop):
+            app.run()
+    state = json.loads((flash / "coach_state.json").read_text()) if (flash / "coach_state.json").exists() else None
+    return app, state, flash
+
+
+def test_cpython_faded_feedback_steps_down_across_sessions_and_power_cuts(tmp_path):
+    sim, cap = _cap("good_form", minutes=1)
+    cfg = _cfg(sim, fade_feedback=True, fade_sessions=1)
+    app, state, _ = _fade_session(tmp_path, cap, cfg)
+    assert app.det.coach.fade == 1 and state == {"version": 1, "sessions": 1}
+    # the power goes 40 s into the second session (it had run: it counts), and again in the third
+    app, state, _ = _fade_session(tmp_path, cap, cfg, cut_at=40000)
+    assert app.det.coach.fade == 2 and state["sessions"] == 2
+    app, state, _ = _fade_session(tmp_path, cap, cfg, cut_at=40000)
+    assert app.det.coach.fade == 4 and state["sessions"] == 3
+    # a session cut before it ran does not count
+    app, state, _ = _fade_session(tmp_path, cap, cfg, cut_at=2000)
+    assert state["sessions"] == 3
+    # fading off: every cue, and the count is left alone
+    app, state, _ = _fade_session(tmp_path, cap, _cfg(sim))
+    assert app.det.coach.fade == 1 and state["sessions"] == 3
+
+
+def test_cpython_torn_coach_state_falls_back_to_every_cue(tmp_path, capsys):
+    sim, cap = _cap("good_form", minutes=1)
+    flash = tmp_path / "flash"
+    flash.mkdir()
+    (flash / "coach_state.json").write_bytes(b'{"version": 1, "sessi')
+    vb, _ = _board(tmp_path, cap)
+    (flash / "config.json").write_text(json.dumps(_cfg(sim, fade_feedback=True, fade_sessions=1)))
+    app = devpath.import_device("main").App()
+    with pytest.raises(SystemExit):
+        app.run()
+    out = capsys.readouterr().out
+    assert "faded feedback: coach_state.json unreadable" in out and "every cue given" in out
+    assert app.det.coach.fade == 1
+    assert json.loads((flash / "coach_state.json").read_text())["sessions"] == 1
+
+
+def test_cpython_withheld_cues_are_logged_not_felt(tmp_path, monkeypatch):
+    # lean_min_deg above the runner's lean: 'upright' episodes; fading at one in four from the
+    # start (as in a runner's ninth session with fade_sessions=4)
+    sim, cap = _cap("good_form", minutes=2.5)
+    fadestore = devpath.import_device("fadestore")
+    monkeypatch.setattr(fadestore, "load", lambda root: (8, "ok"))
+    lean = float(np.median([s["lean_deg"] for s in sim.truth["strides"] if s["activity"] == "running"]))
+    cfg = _cfg(sim, fade_feedback=True, lean_min_deg=round(lean + 0.3, 1), lean_hyst_deg=0.2, alert_after_s=4,
+               alert_repeat_s=10, tick_on_clear=True)
+    vb, flash = _board(tmp_path, cap)
+    _run_app(flash, cfg)
+    s = logdecode.decode_session(sorted((flash / "logs").glob("*.hlg"))[-1])
+    al = s.alerts[s.alerts["kind"] == "alert"]
+    given = al[~al["withheld"]]
+    assert len(given) >= 1 and (al["withheld"]).sum() >= 2, al
+    # the motor played the given cues (and their clear ticks) only
+    on = _pulses(vb.pwm_log)
+    starts = [t for t, d in on if d > 200]          # upright pulses are 400 ms (ticks 60)
+    felt = sum(len(_ons(haptic.pattern(haptic.P_UPRIGHT, int(x["severity"])))) for x in given)
+    assert len(starts) == felt, (starts, given)
+
+
+def _ons(segs):
+    return [segs[k] for k in range(0, len(segs), 2)]
+
+
+def test_cpython_cadence_cue_then_the_metronome_at_the_target(tmp_path):
+    sim, cap = _cap("good_form", minutes=1)
+    target = 190.0   # well above this runner's cadence: the cue comes after the hold
+    vb, flash = _board(tmp_path, cap)
+    _run_app(flash, _cfg(sim, coach_cadence=True, cadence_target_spm=target))
+    s = logdecode.decode_session(sorted((flash / "logs").glob("*.hlg"))[-1])
+    al = s.alerts[(s.alerts["kind"] == "alert") & (s.alerts["reason"] == "cadence")]
+    assert len(al) >= 1 and al["target_spm"][0] == target
+    on = _pulses(vb.pwm_log)
+    # the cue's ticks (60 ms), then 4 pulses of 100 ms one step (60000 / 190 = 315 ms) apart
+    cue = len(_ons(haptic.pattern(haptic.P_CADENCE, int(al["severity"][0]))))
+    metro = [t for t, d in on if 90 <= d <= 110]
+    assert len(metro) == haptic.METRO_TICKS * len(al), on
+    gaps = np.diff(metro[:haptic.METRO_TICKS])
+    assert (np.abs(gaps - 60000 / target) <= 12).all(), gaps   # the motor is stepped every <= 10 ms
+    ticks = [t for t, d in on if d < 80]
+    assert len(ticks) >= cue and max(ticks[:cue]) < metro[0]
