@@ -1,0 +1,68 @@
+"""The optional coaching cues on simulated runs (device/coach.py through the replay): hip drop on the
+``hip_drop`` run at the time its truth says, none on good-form runs at the default limits, and the
+same events byte for byte on CPython and both micropython builds with every option on. Off, every
+cue is what it was: ``tools/replay_golden.py`` (the digests of every scenario, crosscheck run and
+real recording) did not move (README).
+"""
+import numpy as np
+import pytest
+
+from hinge.coach import replay
+from hinge.common import devpath
+from hinge.sim.simulate import simulate
+
+
+def _truth_first(truth, cfg):
+    """When the truth's hip drop, taken with the device's definitions (each side smoothed over ~2
+    strides, the worse side, on past the limit and held while above limit - hysteresis), has held
+    for alert_after_s of running."""
+    lim, hyst = cfg["hip_drop_max_deg"], cfg["hip_drop_hyst_deg"]
+    held, on, sm = 0.0, False, [None, None]
+    for s in truth["strides"]:
+        if s["activity"] != "running":
+            held, on, sm = 0.0, False, [None, None]
+            continue
+        for k, key in enumerate(("hip_drop_left_deg", "hip_drop_right_deg")):
+            v = s[key]
+            if v:
+                sm[k] = v if sm[k] is None else (sm[k] + v) / 2
+        worst = max(x for x in sm + [0.0] if x is not None)
+        on = worst > (lim - hyst if on else lim)
+        held = held + (s["t1_ms"] - s["t0_ms"]) if on else 0.0
+        if held >= cfg["alert_after_s"] * 1000:
+            return s["t1_ms"]
+    return None
+
+
+@pytest.mark.parametrize("seed", [1, 2, 3])
+def test_hip_drop_cue_when_the_truth_says(seed):
+    sim = simulate("hip_drop", seed=seed)
+    res = replay.replay(sim.as_capture(), {"coach_hip_drop": True}, engine="micropython")
+    t_truth = _truth_first(sim.truth, res.cfg)
+    al = [d for d in res.dicts("alert") if d["reason"] == "hip_drop"]
+    assert t_truth is not None and al
+    # the detector's running starts 2 strides into the run and its values are smoothed: a few s
+    assert abs(al[0]["t_ms"] - t_truth) <= 3000, (al[0]["t_ms"], t_truth)
+    assert al[0]["side"] in ("left", "right") and al[0]["value_deg"] > res.cfg["hip_drop_max_deg"]
+    # nothing else changed: the same events as with the cue off, but the hip-drop cues
+    off = replay.replay(sim.as_capture(), {}, engine="micropython")
+    assert [e for e in res.events if not (e[0] in (2, 3) and e[2] == 5)] == off.events
+
+
+@pytest.mark.parametrize("name", ["good_form", "mixed", "trail"])
+def test_no_hip_drop_or_tilt_cue_on_good_form_at_the_default_limits(name):
+    sim = simulate(name, seed=2)
+    res = replay.replay(sim.as_capture(), {"coach_hip_drop": True, "coach_tilt": True}, engine="micropython")
+    assert not [d for d in res.dicts("alert") if d["reason"] in ("hip_drop", "tilt_swing")]
+
+
+def test_every_option_on_same_events_on_every_engine():
+    sim = simulate("hip_drop", seed=1, minutes=2.0)
+    cap = sim.as_capture()
+    over = {"coach_hip_drop": True, "coach_tilt": True, "tilt_swing_max_deg": 6.0, "coach_cadence": True,
+            "cadence_target_spm": 185, "alert_repeat_s": 20}
+    runs = {eng: replay.replay(cap, over, engine=eng).jsonl() for eng in ("cpython", *devpath.MP_ENGINES)}
+    first = runs["cpython"]
+    assert all(r == first for r in runs.values())
+    reasons = {d["reason"] for d in replay.replay(cap, over, engine="micropython").dicts("alert")}
+    assert {"hip_drop", "tilt_swing", "cadence"} <= reasons, reasons
