@@ -4,7 +4,6 @@ same events byte for byte on CPython and both micropython builds with every opti
 cue is what it was: ``tools/replay_golden.py`` (the digests of every scenario, crosscheck run and
 real recording) did not move (README).
 """
-import numpy as np
 import pytest
 
 from hinge.coach import replay

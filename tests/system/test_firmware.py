@@ -585,6 +585,14 @@ def test_cpython_withheld_cues_are_logged_not_felt(tmp_path, monkeypatch):
     starts = [t for t, d in on if d > 200]          # upright pulses are 400 ms (ticks 60)
     felt = sum(len(_ons(haptic.pattern(haptic.P_UPRIGHT, int(x["severity"])))) for x in given)
     assert len(starts) == felt, (starts, given)
+    # the report counts the buzzes felt, and compares the episodes with and without their cue
+    from hinge.logs import analysis
+    from hinge.report import text as rtext
+    path = sorted((flash / "logs").glob("*.hlg"))[-1]
+    a = analysis.analyse(analysis.load(path), path)
+    assert len(a.alerts) == len(given)
+    out = rtext.render_text([a])
+    assert "Faded feedback" in out and "with the cue: 1 episode" in out, out
 
 
 def _ons(segs):

@@ -90,8 +90,8 @@ def print_buzzes(vr: vrun.VirtualRun) -> None:
         if cause:
             e = cause[-1]
             if e[0] == 2:
-                why = f"{replay.REASONS[e[2]]} (severity {e[3]}: {e[4] / 100:+.1f} deg vs limit {e[5] / 100:+.1f})"
-                desc = haptic.describe(e[2], e[3])
+                why = f"{replay.REASONS[e[2]]} (severity {e[3]}: {replay.cue_text(replay.cue_dict(e), 'vs limit')})"
+                desc = haptic.describe(haptic.REASON_PATTERN[e[2]], e[3])
             elif e[0] == 3:
                 why = f"{replay.REASONS[e[2]]} fixed"
                 desc = haptic.describe(haptic.P_CLEAR)

@@ -148,7 +148,8 @@ def main(a) -> int:
             r = rates[-1]
             print(f"  the IMU's rate as the firmware measured it: {r['a'] / 1000:.3f} Hz ({r['b'] / 10000:+.2f} % from "
                   f"nominal; the virtual chip's clock: {100 * clock_error:+.2f} %)")
-        codes = {"upright": haptic.P_UPRIGHT, "swivel": haptic.P_SWIVEL, "backward": haptic.P_BACKWARD}
+        reasons = devpath.import_device("events").REASON_NAMES
+        codes = {name: haptic.REASON_PATTERN[r] for r, name in enumerate(reasons) if r}
         for x in sess.alerts:
             if x["kind"] == "alert":
                 pat = haptic.describe(codes[str(x["reason"])], int(x["severity"]))

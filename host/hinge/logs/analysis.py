@@ -116,7 +116,7 @@ class Analysis:
     running: np.ndarray  # bool per stride
     fault: dict  # reason -> bool per stride (the coach's episode state after the stride)
     episodes: list  # Episode
-    alerts: np.ndarray  # logged alerts (kind == "alert"): the buzzes felt
+    alerts: np.ndarray  # logged alerts (kind == "alert") not withheld by faded feedback: the buzzes felt
     clears: np.ndarray
     replayed: list  # (t_ms, reason, severity) the coach gives with cfg
     duration_s: float
@@ -217,7 +217,8 @@ def analyse(session, path="", overrides: dict | None = None) -> Analysis:
     s = session.strides
     running = s["activity"] == ev.ACT_RUNNING
     fault, replayed = replay_coach(s, cfg)
-    alerts = session.alerts[session.alerts["kind"] == "alert"]
+    # the buzzes felt: alerts that faded feedback did not hold back (those are in the log too)
+    alerts = session.alerts[(session.alerts["kind"] == "alert") & ~session.alerts["withheld"]]
     clears = session.alerts[session.alerts["kind"] == "clear"]
     episodes = _episodes(s, fault, alerts)
     t_end = 0

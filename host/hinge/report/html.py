@@ -10,9 +10,9 @@ from pathlib import Path
 from hinge.common.timefmt import clock
 from hinge.logs.analysis import REASONS, THRESHOLD_KEYS, Analysis, has_distance, splits, unique_names
 
-from . import dynamics
+from . import cues, dynamics
 from .figures import COLOR, SESSION_COLORS, figures, png_bytes
-from .words import EXPLAIN, FAULT_TEXT, LABEL, calib_text, date_text, highlights, num, share
+from .words import EXPLAIN, FAULT_TEXT, LABEL, calib_text, cue_value, date_text, highlights, num, share
 
 # ---- HTML -----------------------------------------------------------------------------------
 CSS = (Path(__file__).parent / "report.css").read_text(encoding="utf-8")  # inlined in every report
@@ -95,7 +95,7 @@ def _buzzes_html(a: Analysis) -> str:
         fixed = f"fixed after {clock((cl[0]['t_ms'] - x['t_ms']) / 1000)}" if cl else "held to the end or until you stopped"
         rows.append(f"<tr><td>{clock(x['t_ms'] / 1000)}</td><td><span class='sw' style='background:{COLOR.get(r, '#777')}'>"
                     f"</span>{esc(LABEL.get(r, r))}</td><td>{sev.get(int(x['severity']), x['severity'])}</td>"
-                    f"<td>{x['value_deg']:.1f}° (limit {x['limit_deg']:g}°)</td><td class='t'>{fixed}</td></tr>")
+                    f"<td>{esc(cue_value(x))}</td><td class='t'>{fixed}</td></tr>")
     return ("<h2>Buzzes</h2><p class='explain'>What the board told you, from its log. Severity grows with how far past "
             "the limit you were.</p><div class='scroll'><table><tr><th>time</th><th>fault</th><th>severity</th>"
             "<th>smoothed value</th><th class='t'>then</th></tr>" + "".join(rows) + "</table></div>")
@@ -175,6 +175,7 @@ def _session_html(a: Analysis, pngs: dict, key: str, heading: bool) -> str:
                f"value crossed the limit to the stride it was back past the hysteresis. The histograms show every "
                f"running stride; the tinted zones are past your limits.</p><div class='grid'>{grid}</div></section>")
     out.append(f"<section>{_buzzes_html(a)}</section>")
+    out.append(cues.html_panel(a.session.alerts))   # faded feedback: given vs withheld (report/cues.py)
     out.append(f"<section>{_splits_html(a)}</section>")
     if a.watch is not None:  # --with RUN.fit: per-km splits, form vs grade and heart rate, elevation
         out.append(a.watch.html(a))

@@ -4,8 +4,8 @@ from __future__ import annotations
 from hinge.common.timefmt import clock
 from hinge.logs.analysis import REASONS, Analysis, splits, unique_names
 
-from . import dynamics
-from .words import FAULT_TEXT, LABEL, calib_text, date_text, highlights, num, share
+from . import cues, dynamics
+from .words import FAULT_TEXT, LABEL, calib_text, cue_value, date_text, highlights, num, share
 
 
 # ---- terminal -------------------------------------------------------------------------------
@@ -60,7 +60,10 @@ def _text_one(a: Analysis) -> str:
         o.append("  Buzzes:")
         for x in a.alerts:
             o.append(f"    {clock(x['t_ms'] / 1000):>7}  {LABEL.get(str(x['reason']), str(x['reason'])):<13} "
-                     f"severity {int(x['severity'])}  ({x['value_deg']:.1f}° vs limit {x['limit_deg']:g}°)")
+                     f"severity {int(x['severity'])}  {cue_value(x)}")
+    faded = cues.text(a.session.alerts)   # faded feedback: given vs withheld (report/cues.py)
+    if faded:
+        o += ["", faded]
     rows = splits(a)
     if rows:
         width = rows[0]["end"] - rows[0]["start"]

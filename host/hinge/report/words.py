@@ -6,7 +6,19 @@ import datetime as _dt
 from hinge.common.timefmt import clock
 from hinge.logs.analysis import REASONS, Analysis
 
-LABEL = {"upright": "Too upright", "backward": "Leaning back", "swivel": "Swivel"}
+LABEL = {"upright": "Too upright", "backward": "Leaning back", "swivel": "Swivel", "drift": "Form drift",
+         "hip_drop": "Hip drop", "tilt_swing": "Tilt swing", "cadence": "Cadence low"}
+
+
+def cue_value(x) -> str:
+    """An alert's smoothed value against its limit, in its unit (``decoded ALERT_DTYPE`` row)."""
+    r = str(x["reason"])
+    if r == "cadence":
+        t = x["target_spm"]
+        return (f"{x['value_deg']:.1f} steps/min (band from {x['limit_deg']:.1f}"
+                + (f", target {t:.1f})" if t == t else ")"))
+    side = f" {x['side']}" if str(x["side"]) else ""
+    return f"{x['value_deg']:.1f}°{side} (limit {x['limit_deg']:g}°)"
 
 EXPLAIN = {
     "lean": "Lean: how far your pelvis tilts forward from your standing pose, averaged over each stride. "
