@@ -9,7 +9,7 @@ def _alerts(rows):
     """rows: (t_s, kind, reason, withheld)."""
     a = np.zeros(len(rows), ALERT_DTYPE)
     for i, (t, kind, reason, w) in enumerate(rows):
-        a[i] = (int(t * 1000), kind, reason, 1 if kind == "alert" else 0, 3.0, 4.0, w, "", np.nan)
+        a[i] = (int(t * 1000), kind, reason, 1 if kind == "alert" else 0, 3.0, 4.0, w, "", 0.0)
     return a
 
 

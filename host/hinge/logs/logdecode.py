@@ -49,7 +49,7 @@ STRIDE_DTYPE = np.dtype(
 _DYN_NAMES = dyncols.NAMES
 _NAN7 = dyncols.NONE
 # alerts and clears: value and limit in deg (cadence: steps/min); withheld = faded feedback held the
-# cue back (logged, not felt); side = a hip drop's side; target_spm = a cadence cue's target (else NaN)
+# cue back (logged, not felt); side = a hip drop's side; target_spm = a cadence cue's target (else 0)
 ALERT_DTYPE = np.dtype(
     [("t_ms", "i8"), ("kind", "U5"), ("reason", "U12"), ("severity", "i1"), ("value_deg", "f4"), ("limit_deg", "f4"),
      ("withheld", "?"), ("side", "U5"), ("target_spm", "f4")]
@@ -64,7 +64,7 @@ COLUMN_UNITS = {"t_ms": "ms since the session's start (board clock)", "lean_deg"
                 "reason": "upright|backward|swivel|drift|hip_drop|tilt_swing|cadence", "severity": "1-3",
                 "value_deg": "deg (cadence: steps/min)", "limit_deg": "deg (cadence: steps/min)",
                 "withheld": "0/1 (faded feedback: logged, not felt)", "side": "hip drop: left|right",
-                "target_spm": "cadence target, steps/min",
+                "target_spm": "cadence target, steps/min (0: none)",
                 "type": "event code (events.py)", "name": "event name"}
 RAW_COLUMNS = ("dt", "ax", "ay", "az", "gx", "gy", "gz")   # dt in 1/16 ms (version 2), else ms
 _SYNC = fmt.SYNC
@@ -458,7 +458,7 @@ def _event_arrays(rows: list) -> tuple[np.ndarray, np.ndarray]:
     for i, (t, typ, a, b, c, d, w, x) in enumerate(al):
         kind = "alert" if typ == ev.EV_ALERT else "clear"
         side = ("", "left", "right")[x] if a == ev.R_HIP_DROP and 0 <= x <= 2 else ""
-        target = x / 10.0 if a == ev.R_CADENCE and x > 0 else np.nan
+        target = x / 10.0 if a == ev.R_CADENCE and x > 0 else 0.0
         alerts[i] = (t, kind, _name(ev.REASON_NAMES, a, "reason"), b, c / 100.0, d / 100.0, bool(w), side, target)
     events = np.zeros(len(ot), EVENT_DTYPE)
     names = {ev.EV_STRIDE: "stride", ev.EV_CALIB: "calib", ev.EV_ACTIVITY: "activity", ev.EV_DRIFT: "drift"}

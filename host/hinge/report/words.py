@@ -16,7 +16,7 @@ def cue_value(x) -> str:
     if r == "cadence":
         t = x["target_spm"]
         return (f"{x['value_deg']:.1f} steps/min (band from {x['limit_deg']:.1f}"
-                + (f", target {t:.1f})" if t == t else ")"))
+                + (f", target {t:.1f})" if t > 0 else ")"))
     side = f" {x['side']}" if str(x["side"]) else ""
     return f"{x['value_deg']:.1f}°{side} (limit {x['limit_deg']:g}°)"
 
