@@ -50,6 +50,33 @@ def test_intermediates_within_small_ints(name):
     assert det.strides > 50
 
 
+# every optional cue on, with limits this runner passes (hip_drop: 10 deg drop, ~7 deg tilt swing, cadence
+# under 185): the cues fire, cadence learns its baseline, faded feedback withholds
+OPTIONS = {"coach_hip_drop": True, "coach_tilt": True, "tilt_swing_max_deg": 6.0, "coach_cadence": True,
+           "cadence_raise_pct": 15, "cadence_baseline_min": 2, "fade_feedback": True, "alert_repeat_s": 10}
+
+
+def test_coaching_options_within_small_ints():
+    sim = simulate.simulate("hip_drop", seed=1, minutes=4)
+    cap = sim.as_capture()
+    cfg = replay.load_config({"mount_up": sim.truth["mount_up"], "mount_forward": sim.truth["mount_forward"],
+                              **OPTIONS})
+    raw = to_raw(cap, *replay.scales(cfg))
+    lsb_g, lsb_k = replay.scales(cfg)
+    with boundtrack.tracked() as (det_mod, worst):
+        det = det_mod.Detector(cfg, lsb_g, lsb_k)
+        det.start(int(cap.t_ms[0]))
+        det.coach.fade = 2
+        reasons = set()
+        for s in range(0, len(raw), 256):
+            blk = raw[s:s + 256]
+            n = det.feed(array("h", blk.tobytes()), len(blk))
+            reasons |= {det.q.buf[k * 8 + 2] for k in range(n) if det.q.buf[k * 8] == 2}
+            det.q.clear()
+    assert worst.python < 2 ** 30 and worst.viper < 2 ** 31, worst
+    assert {5, 6, 7} <= reasons and det.coach.withheld > 0 and det.coach.c_base > 0
+
+
 def _extreme(kind, n, rng):
     """n int16 samples (dt = 10 ms) of an extreme kind on every axis."""
     raw = np.zeros((n, 7), dtype=np.int16)
@@ -80,10 +107,11 @@ def test_extreme_input_stays_in_bounds(kind):
     assert worst.viper < 2 ** 31 and worst.python < 2 ** 30, worst
 
 
-def test_detector_allocates_nothing_under_heap_lock_on_micropython(tmp_path, micropython):
-    sim = simulate.simulate("mixed", seed=1, minutes=3)
+@pytest.mark.parametrize("options", [False, True], ids=["defaults", "coaching_options"])
+def test_detector_allocates_nothing_under_heap_lock_on_micropython(tmp_path, micropython, options):
+    sim = simulate.simulate("hip_drop" if options else "mixed", seed=1, minutes=3)
     cap = sim.as_capture()
-    o = {"mount_up": sim.truth["mount_up"], "mount_forward": sim.truth["mount_forward"]}
+    o = {"mount_up": sim.truth["mount_up"], "mount_forward": sim.truth["mount_forward"], **(OPTIONS if options else {})}
     cfg = replay.load_config(o)
     raw = to_raw(cap, *replay.scales(cfg))
     (tmp_path / "s.bin").write_bytes(raw.astype("<i2").tobytes())
