@@ -130,18 +130,18 @@ def cue_dict(e) -> dict:
 _METRIC = {"swivel": "rotation", "drift": "drift", "hip_drop": "hip drop", "tilt_swing": "tilt swing"}
 
 
-def cue_text(ev: dict, sep: str = "limit") -> str:
+def cue_text(ev: dict, sep: str = ", limit") -> str:
     """An alert or clear dict's measure in words: ``lean +3.0 deg, limit +4.0``, ``hip drop (left)
     10.9 deg, limit 9.0``, ``cadence 167.2 steps/min, limit 171.7 (target 174.7)``; a withheld
     cue says so."""
     r = ev.get("reason")
     if "value_spm" in ev:
-        txt = f"cadence {ev['value_spm']:.1f} steps/min, {sep} {ev['limit_spm']:.1f}"
+        txt = f"cadence {ev['value_spm']:.1f} steps/min{sep} {ev['limit_spm']:.1f}"
         if "target_spm" in ev:
             txt += f" (target {ev['target_spm']:.1f})"
     else:
         m = _METRIC.get(r, "lean") + (f" ({ev['side']})" if "side" in ev else "")
-        txt = f"{m} {ev['value_deg']:+.1f} deg, {sep} {ev['limit_deg']:+.1f}"
+        txt = f"{m} {ev['value_deg']:+.1f} deg{sep} {ev['limit_deg']:+.1f}"
     if ev.get("withheld"):
         txt += "; withheld by faded feedback: logged, not felt"
     return txt
@@ -246,7 +246,7 @@ def summary(res: ReplayResult, t0_ms: int = 0) -> str:
         lines.append("  none")
     for a in alerts:
         lines.append(f"  {clock_ms(a['t_ms'] - t0_ms):>6}  {a['reason']:<9} severity {a['severity']}  "
-                     f"({cue_text(a, 'vs limit').replace(', vs', ' vs')})")
+                     f"({cue_text(a, ' vs limit')})")
     lines.append("")
     lines.append(" minute  activity  strides  cadence  lean  rotation  buzzes")
     if strides:

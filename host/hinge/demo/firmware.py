@@ -90,7 +90,7 @@ def print_buzzes(vr: vrun.VirtualRun) -> None:
         if cause:
             e = cause[-1]
             if e[0] == 2:
-                why = f"{replay.REASONS[e[2]]} (severity {e[3]}: {replay.cue_text(replay.cue_dict(e), 'vs limit')})"
+                why = f"{replay.REASONS[e[2]]} (severity {e[3]}: {replay.cue_text(replay.cue_dict(e), ' vs limit')})"
                 desc = haptic.describe(haptic.REASON_PATTERN[e[2]], e[3])
             elif e[0] == 3:
                 why = f"{replay.REASONS[e[2]]} fixed"
