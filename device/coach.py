@@ -36,6 +36,8 @@ CLEARs are still logged, with the withheld flag (events.py), and not played.
 
 All values are centidegrees and milliseconds (ints); no allocation per stride.
 """
+from array import array
+
 from micropython import const
 
 from events import (EV_ALERT, EV_CLEAR, EV_DYN, EV_LEN, R_BACKWARD, R_CADENCE, R_HIP_DROP, R_SWIVEL, R_TILT,
@@ -44,6 +46,9 @@ from events import (EV_ALERT, EV_CLEAR, EV_DYN, EV_LEN, R_BACKWARD, R_CADENCE, R
 _NONE = const(-0x3FFFFFFF)
 _MIN_MS = const(60000)
 _SETTLE_MS = const(60000)   # the first running minute is warm-up, not baseline (as drift.py)
+_HD = const(0)              # the optional cues' slots in Coach.es
+_TL = const(3)
+_CD = const(6)
 
 
 class Coach:
@@ -76,6 +81,7 @@ class Coach:
         self.fade = 1               # one episode in `fade` gets its cues (1, 2, 4: fadestore.period)
         self.ep = bytearray(8)      # per reason: fault episodes so far this session, mod 4
         self.wh = bytearray(8)      # per reason: 1 while the episode's cues are withheld
+        self.es = array("i", bytes(36))   # hip drop, tilt swing, cadence: (on, held ms, last alert ms) each
         self.alerts = 0
         self.withheld = 0           # alerts logged but not played (faded feedback)
         self.start()
@@ -111,15 +117,10 @@ class Coach:
         self.dr_s = _NONE
         self.tl_s = _NONE
         self.cd_s = _NONE     # smoothed cadence, 1/10 spm
-        self.hd_on = 0
-        self.hd_held = 0
-        self.hd_last = _NONE
-        self.tl_on = 0
-        self.tl_held = 0
-        self.tl_last = _NONE
-        self.cd_on = 0
-        self.cd_held = 0
-        self.cd_last = _NONE
+        k = 0
+        while k < 9:          # the optional cues' episodes (see _cue): off, nothing held, no alert
+            self.es[k] = _NONE if k % 3 == 2 else 0
+            k += 1
 
     def stride(self, t, lean, rot, stride_ms):
         """One running stride ending at ``t`` (ms) with lean and rotation (cdeg)."""
@@ -247,17 +248,8 @@ class Coach:
         if v == _NONE:
             return
         lim = self.drop_max
-        on = v > lim - self.drop_hyst if self.hd_on else v > lim
-        if on:
-            self.hd_held += ms
-            self.hd_on = 1
-            self.hd_last = self.maybe(R_HIP_DROP, t, self.hd_held, self.hd_last, v - lim, 200, 400, v, lim,
-                                      self.after_ms, side)
-        elif self.hd_on:
-            self._end(R_HIP_DROP, t, v, lim, self.hd_last)
-            self.hd_on = 0
-            self.hd_held = 0
-            self.hd_last = _NONE
+        on = v > lim - self.drop_hyst if self.es[_HD] else v > lim
+        self._cue(_HD, R_HIP_DROP, t, on, ms, v - lim, 200, 400, v, lim, side)
 
     def _tilt(self, t, sw, ms):
         if sw <= 0:
@@ -265,17 +257,8 @@ class Coach:
         v = sw if self.tl_s == _NONE else (self.tl_s + sw) >> 1
         self.tl_s = v
         lim = self.tilt_max
-        on = v > lim - self.tilt_hyst if self.tl_on else v > lim
-        if on:
-            self.tl_held += ms
-            self.tl_on = 1
-            self.tl_last = self.maybe(R_TILT, t, self.tl_held, self.tl_last, v - lim, 200, 400, v, lim,
-                                      self.after_ms)
-        elif self.tl_on:
-            self._end(R_TILT, t, v, lim, self.tl_last)
-            self.tl_on = 0
-            self.tl_held = 0
-            self.tl_last = _NONE
+        on = v > lim - self.tilt_hyst if self.es[_TL] else v > lim
+        self._cue(_TL, R_TILT, t, on, ms, v - lim, 200, 400, v, lim, 0)
 
     def _learn(self, ms):
         # the cadence baseline: strides over running time in the minutes after the first
@@ -296,14 +279,19 @@ class Coach:
         v = cad if self.cd_s == _NONE else (self.cd_s + cad) >> 1
         self.cd_s = v
         lo = self.target - self.band
-        on = v < lo + (self.band >> 1) if self.cd_on else v < lo
+        on = v < lo + (self.band >> 1) if self.es[_CD] else v < lo
+        self._cue(_CD, R_CADENCE, t, on, ms, lo - v, 30, 60, v * 10, lo * 10, self.target)
+
+    def _cue(self, k, reason, t, on, ms, excess, s2, s3, value, limit, extra):
+        # the episode of optional cue k (its on, held ms and last alert at es[k..k+2]): the rule of
+        # stride() for the others, as one function
+        es = self.es
         if on:
-            self.cd_held += ms
-            self.cd_on = 1
-            self.cd_last = self.maybe(R_CADENCE, t, self.cd_held, self.cd_last, lo - v, 30, 60, v * 10, lo * 10,
-                                      self.after_ms, self.target)
-        elif self.cd_on:
-            self._end(R_CADENCE, t, v * 10, lo * 10, self.cd_last)
-            self.cd_on = 0
-            self.cd_held = 0
-            self.cd_last = _NONE
+            es[k + 1] += ms
+            es[k] = 1
+            es[k + 2] = self.maybe(reason, t, es[k + 1], es[k + 2], excess, s2, s3, value, limit, self.after_ms, extra)
+        elif es[k]:
+            self._end(reason, t, value, limit, es[k + 2])
+            es[k] = 0
+            es[k + 1] = 0
+            es[k + 2] = _NONE
