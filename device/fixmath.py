@@ -89,13 +89,23 @@ def roll_mdeg(l, u):
     return atan2_mdeg(l, u)
 
 
-def asin_mdeg(s):
-    """asin(s / 2**14) in millidegrees for |s| <= 2**14 (clamped)."""
+@micropython.viper
+def asin_mdeg(s: int) -> int:
+    """asin(s / 2**14) in millidegrees for |s| <= 2**14 (clamped). (viper: a stride takes a dozen)"""
     if s > 16384:
         s = 16384
     if s < -16384:
         s = -16384
-    return atan2_mdeg(s, isqrt(268435456 - s * s))
+    # floor(sqrt(2**28 - s*s)) as isqrt gives it: Newton from above, from 2**14 >= the root
+    n = 268435456 - s * s
+    x = 0
+    if n > 0:
+        x = 16384
+        y = (x + n // x) >> 1
+        while y < x:
+            x = y
+            y = (x + n // x) >> 1
+    return int(atan2_mdeg(s, x))
 
 
 def cdeg(mdeg):
