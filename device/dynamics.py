@@ -600,14 +600,6 @@ def _stride_start(d: ptr32, ri: int):
 
 
 @micropython.viper
-def _cd(mdeg: int) -> int:
-    """Millidegrees -> centidegrees, rounded half away from zero (fixmath.cdeg)."""
-    if mdeg >= 0:
-        return (mdeg + 5) // 10
-    return 0 - ((5 - mdeg) // 10)
-
-
-@micropython.viper
 def _stride_end(d: ptr32, ri: int) -> int:
     """The stride that ends at ring sample ``ri``: its EV_DYN fields into d[D_OSW..D_OGC];
     returns 0 when it has none (no start, or longer than the ring)."""
@@ -629,13 +621,13 @@ def _stride_end(d: ptr32, ri: int) -> int:
     else:
         lo = 0
         hi = 0
-    d[D_OSW] = int(_cd(int(asin(hi)) - int(asin(lo))))
+    d[D_OSW] = int(fixmath.cdeg(int(asin(hi)) - int(asin(lo))))
     push = 0
     if d[D_R] and d[D_L]:
         # pitch forward = -asin(h_F) (fixmath.pitch_mdeg)
         r4 = ((d[D_R + 4] + c30) & m31) - c30
         l4 = ((d[D_L + 4] + c30) & m31) - c30
-        push = int(_cd(int(asin(mean)) - (int(asin(r4)) + int(asin(l4))) // 2))
+        push = int(fixmath.cdeg(int(asin(mean)) - (int(asin(r4)) + int(asin(l4))) // 2))
     d[D_OPU] = push
     # hip drop of each side: how far the pelvis rolled from its roll at the contact during the
     # stance (the contralateral hip drops: a right stance rolls the pelvis to the left, h_L
@@ -650,7 +642,7 @@ def _stride_end(d: ptr32, ri: int) -> int:
             y = int(asin(((d[o + 3] + c30) & m31) - c30)) - rc
             if y > x:
                 x = y
-            dr = int(_cd(x))
+            dr = int(fixmath.cdeg(x))
         if o == D_L:
             d[D_ODL] = dr
         else:

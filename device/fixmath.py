@@ -75,13 +75,14 @@ def isqrt(n: int) -> int:
     return x
 
 
-def pitch_mdeg(f, l, u):
+@micropython.viper
+def pitch_mdeg(f: int, l: int, u: int) -> int:
     """Forward pitch (millidegrees) of the gravity-up vector (f, l, u): atan2(-f, hypot(l, u))."""
     while f >= 0x4000 or f <= -0x4000 or l >= 0x4000 or l <= -0x4000 or u >= 0x4000 or u <= -0x4000:
-        f >>= 1
-        l >>= 1
-        u >>= 1
-    return atan2_mdeg(-f, isqrt(l * l + u * u))
+        f = f >> 1
+        l = l >> 1
+        u = u >> 1
+    return int(atan2_mdeg(0 - f, int(isqrt(l * l + u * u))))
 
 
 def roll_mdeg(l, u):
@@ -108,8 +109,9 @@ def asin_mdeg(s: int) -> int:
     return int(atan2_mdeg(s, x))
 
 
-def cdeg(mdeg):
+@micropython.viper
+def cdeg(mdeg: int) -> int:
     """Millidegrees -> centidegrees, rounded half away from zero."""
     if mdeg >= 0:
         return (mdeg + 5) // 10
-    return -((5 - mdeg) // 10)
+    return 0 - ((5 - mdeg) // 10)
