@@ -666,6 +666,19 @@ def _stride_end(d: ptr32, ri: int) -> int:
     return 1
 
 
+@micropython.viper
+def _emit(buf: ptr32, o: int, ty: int, t: int, d: ptr32):
+    """The stride's EV_DYN (events.py) from d[D_OSW..D_OGC] into an event queue's buf[o..o+7]."""
+    buf[o] = ty
+    buf[o + 1] = t
+    buf[o + 2] = d[D_OSW]
+    buf[o + 3] = d[D_OPU]
+    buf[o + 4] = d[D_ODL]
+    buf[o + 5] = d[D_ODR]
+    buf[o + 6] = d[D_OVO]
+    buf[o + 7] = d[D_OGC]
+
+
 class Dynamics:
     """Per-step and per-stride running dynamics from the kernel's ring (see the module docstring)."""
 
@@ -704,7 +717,7 @@ class Dynamics:
             dl = d[D_ODL]
             dr = d[D_ODR]
             self.drop = (dl + dr) >> 1 if dl and dr else 0
-            q.push(EV_DYN, t, d[D_OSW], d[D_OPU], dl, dr, d[D_OVO], d[D_OGC])
+            _emit(q.buf, q.slot(), EV_DYN, t, d)
         else:
             self.swing = 0
             self.drop = 0
