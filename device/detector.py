@@ -34,72 +34,24 @@ stride sums, stillness. Per step/stride (this module, plain Python, still no all
 """
 from array import array
 
+import micropython
+from micropython import const
+
 import config
 import dynamics
 import fixmath
-import kernel
-import micropython
-from coach import Coach
 from drift import Drift
-from events import ACT_RUNNING, ACT_STANDING, ACT_WALKING, EV_ACTIVITY, EV_CALIB, EV_LEN, EV_STRIDE, FLAG_CALIBRATED
-
+import kernel
 # the state slots read per step and stride, as globals (a module attribute is a second dict
 # lookup on every use: ~300 instructions a stride on the ESP32's port, make bench)
-from kernel import (
-    EVT_IDLE,
-    EVT_STEP,
-    EVT_STILL,
-    S_B0F,
-    S_B0L,
-    S_B0U,
-    S_BF,
-    S_BL,
-    S_BQF,
-    S_BQL,
-    S_BQU,
-    S_BU,
-    S_CAF,
-    S_CAL,
-    S_CALMS,
-    S_CAU,
-    S_CGF,
-    S_CGL,
-    S_CGU,
-    S_CN,
-    S_DPSI,
-    S_DPSP,
-    S_EVT,
-    S_FID,
-    S_FLYN,
-    S_GF,
-    S_GL,
-    S_GU,
-    S_HI,
-    S_IDLE,
-    S_IV0,
-    S_IV1,
-    S_IV2,
-    S_LAST,
-    S_LO,
-    S_N,
-    S_PMAX,
-    S_PMIN,
-    S_PSI,
-    S_PSIB,
-    S_REFR,
-    S_RI,
-    S_RMAX,
-    S_RMIN,
-    S_SF,
-    S_SL,
-    S_STEADY,
-    S_STILL,
-    S_SU,
-    S_SYNC,
-    S_T,
-    S_TFRAC,
-)
-from micropython import const
+from kernel import (EVT_IDLE, EVT_STEP, EVT_STILL, S_B0F, S_B0L, S_B0U, S_BF, S_BL, S_BQF, S_BQL,
+                    S_BQU, S_BU, S_CAF, S_CAL, S_CALMS, S_CAU, S_CGF, S_CGL, S_CGU, S_CN, S_DPSI,
+                    S_DPSP, S_EVT, S_FID, S_FLYN, S_GF, S_GL, S_GU, S_HI, S_IDLE, S_IV0, S_IV1,
+                    S_IV2, S_LAST, S_LO, S_N, S_PMAX, S_PMIN, S_PSI, S_PSIB, S_REFR, S_RI, S_RMAX,
+                    S_RMIN, S_SF, S_SL, S_STEADY, S_STILL, S_SU, S_SYNC, S_T, S_TFRAC)
+from coach import Coach
+from events import (ACT_RUNNING, ACT_STANDING, ACT_WALKING, EV_ACTIVITY, EV_CALIB, EV_LEN,
+                    EV_STRIDE, FLAG_CALIBRATED)
 
 _TAU_MS = const(1000)        # accelerometer correction time constant
 _LP_KLP = const(1647)        # 4 Hz vertical low-pass: 2*pi*4/1000 * 2**16 per ms
