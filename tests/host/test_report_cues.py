@@ -41,3 +41,15 @@ def test_verdict_when_form_does_not_hold_without_the_cue():
         rows += [(k * 100, "alert", "swivel", 1)]
     rows.append((900, "clear", "swivel", 1))
     assert "less often without the cue" in cues.verdict(cues.summary(_alerts(rows)))
+
+
+def test_the_report_lists_the_options_that_were_on():
+    from hinge.common.devpath import import_device
+    from hinge.logs import analysis
+
+    config = import_device("config")
+    off = analysis.shown_keys(config.validate({}))
+    assert off == analysis.THRESHOLD_KEYS
+    on = analysis.shown_keys(config.validate({"coach_cadence": True, "fade_feedback": True}))
+    assert "cadence_target_spm" in on and "fade_sessions" in on and "hip_drop_max_deg" not in on
+    assert all(k in config.SCHEMA for k in on)

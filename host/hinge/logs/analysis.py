@@ -28,6 +28,21 @@ ACT_NAMES = _EV.ACTIVITY_NAMES
 IDLE_MS = import_device("detector")._IDLE_MS
 THRESHOLD_KEYS = ("lean_min_deg", "lean_back_deg", "lean_hyst_deg", "swivel_max_deg", "swivel_hyst_deg",
                   "alert_after_s", "alert_repeat_s", "coach_upright", "coach_backward", "coach_swivel", "run_min_spm")
+# the optional coaching (device/coach.py): each switch and the keys that go with it
+OPTION_KEYS = {"coach_hip_drop": ("hip_drop_max_deg", "hip_drop_hyst_deg"),
+               "coach_tilt": ("tilt_swing_max_deg", "tilt_swing_hyst_deg"),
+               "coach_cadence": ("cadence_target_spm", "cadence_raise_pct", "cadence_baseline_min", "cadence_band_spm",
+                                 "cadence_metronome"),
+               "fade_feedback": ("fade_sessions",)}
+
+
+def shown_keys(cfg: dict) -> tuple:
+    """The settings the report lists: the thresholds, and each optional cue that was on with its keys."""
+    out = list(THRESHOLD_KEYS)
+    for k, more in OPTION_KEYS.items():
+        if cfg.get(k):
+            out += [k, *more]
+    return tuple(out)
 
 
 # ---- loading --------------------------------------------------------------------------------
@@ -85,7 +100,7 @@ def config_of(header: dict, overrides: dict) -> tuple[dict, dict]:
     except ValueError as e:
         raise HingeError(f"--cfg: {str(e).splitlines()[0]}") from None
     src = {}
-    for k in THRESHOLD_KEYS:
+    for k in shown_keys(cfg):
         src[k] = "--cfg" if k in overrides else ("log" if k in base else "default")
     return cfg, src
 

@@ -8,7 +8,7 @@ import html as _html
 from pathlib import Path
 
 from hinge.common.timefmt import clock
-from hinge.logs.analysis import REASONS, THRESHOLD_KEYS, Analysis, has_distance, splits, unique_names
+from hinge.logs.analysis import REASONS, Analysis, has_distance, shown_keys, splits, unique_names
 
 from . import cues, dynamics
 from .figures import COLOR, SESSION_COLORS, figures, png_bytes
@@ -107,7 +107,7 @@ def _thresholds_html(a: Analysis) -> str:
     config = import_device("config")
     src_text = {"log": "the log", "--cfg": "your --cfg", "default": "default"}
     rows = []
-    for k in THRESHOLD_KEYS:
+    for k in shown_keys(a.cfg):
         _d, _kind, _lo, _hi, unit, text = config.SCHEMA[k]
         v = a.cfg[k]
         shown = ("on" if v else "off") if isinstance(v, bool) else f"{v:g} {unit}".strip()
