@@ -192,7 +192,8 @@ def validate(overrides):
         )
     t = cfg["cadence_target_spm"]
     if 0 < t < 140:  # running cadences start ~140; the metronome's 4 pulses fit 1.5 s from 129 up
-        raise ValueError("config: cadence_target_spm=%r must be 0 (from the baseline) or 140..220 steps/min" % (t,))
+        raise ValueError("config: cadence_target_spm=%r must be 140..220 steps/min, or 0 for +N %% over your baseline "
+                         "(cadence_raise_pct=N)" % (t,))
     return cfg
 
 

@@ -68,3 +68,15 @@ def test_parse_value_kinds():
             raise AssertionError("accepted %s=%s" % (k, v))
         except ValueError as e:
             assert k in str(e)
+
+
+def test_cadence_target_is_a_running_cadence_or_zero():
+    assert config.validate({"cadence_target_spm": 0})["cadence_target_spm"] == 0
+    assert config.validate({"cadence_target_spm": 172})["cadence_target_spm"] == 172
+    for bad in (5, 100, 139.9):
+        try:
+            config.validate({"cadence_target_spm": bad})
+        except ValueError as e:
+            assert "cadence_raise_pct" in str(e) and "140..220" in str(e), str(e)
+        else:
+            raise AssertionError(bad)
