@@ -229,17 +229,7 @@ class Detector:
         self.coach.reset()
         self.dyn.reset()
         self.drift.reset()
-        self._stride_reset()
-
-    def _stride_reset(self):
-        st = self.st
-        st[kernel.S_PSI] = 0
-        st[kernel.S_N] = 0
-        st[kernel.S_SF] = 0
-        st[kernel.S_SL] = 0
-        st[kernel.S_SU] = 0
-        st[kernel.S_RMIN] = _BIG
-        st[kernel.S_RMAX] = -_BIG
+        kernel.stride_reset(self.st)
 
     def now(self):
         """Time of the last processed sample, ms."""
@@ -314,7 +304,7 @@ class Detector:
         st[S_IDLE] = 1
         kernel.correct(st, t, t - last)
         kernel.adapt(st, t - last)
-        self.dyn.step(self.yb, st[S_RI] - 1)   # its contact time, bounce, hip drop
+        dynamics.step(self.yb, self.dyn.d, st[S_RI] - 1)   # its contact time, bounce, hip drop
         if self.k < 0 or t - last > kernel.STEP_MAX_MS:
             st[S_SYNC] = 0
             st[S_STEADY] = 0
@@ -369,7 +359,10 @@ class Detector:
 
     def _stride_start(self, t, frac):
         st = self.st
-        st[S_PSIB] = _wrap(st[S_PSIB] + st[S_PSI])
+        a = st[S_PSIB] + st[S_PSI]
+        if a > _PI_Q16 or a < -_PI_Q16:
+            a = _wrap(a)
+        st[S_PSIB] = a
         st[S_FLYN] = 0
         self.k = 0
         self.t0 = t
@@ -377,8 +370,8 @@ class Detector:
         self.ft0 = st[S_TFRAC]   # the trigger crossing's sub-ms offset, and which
         self.k0 = st[S_FID]      # fiducial frac is (1 = contact onset)
         self.te0 = t - ((frac + 8) >> 4)
-        self.dyn.stride_start(st[S_RI] - 1)
-        self._stride_reset()
+        dynamics.stride_start(self.dyn.d, st[S_RI] - 1)
+        kernel.stride_reset(self.st)
 
     def _stride_end(self, t, frac):
         st = self.st
@@ -403,7 +396,7 @@ class Detector:
         rot = (rot * 5730 + 32768) >> 16         # Q16 rad -> cdeg
         rmax = st[S_RMAX]
         rmin = st[S_RMIN]
-        roll = _cdeg(_asin_q14(rmax) - _asin_q14(rmin))
+        roll = fixmath.asin_span_cdeg(rmax, rmin)
         cad = (19200000 + (dq >> 1)) // dq       # steps/min * 10 (1200000 * 16 / dq)
         # running: a flight phase in the stride (gait physics), at a running cadence. A change of
         # gait takes more than one stride, so the activity follows only a run of like strides
@@ -419,12 +412,14 @@ class Detector:
         if not self.calibrated and not self.fallback_said:
             self.fallback_said = 1
             self.q.push(EV_CALIB, te, 0, 0, 0, 0, 0, 0)
-        self._set_activity(act, te)
+        if act != self.act:
+            self._set_activity(act, te)
         flags = act | (FLAG_CALIBRATED if self.calibrated else 0)
         self.strides += 1
         st[S_STEADY] += 1
         st[S_SYNC] = 1
-        self.q.push(EV_STRIDE, te, lean, rot, cad, dur, flags, roll)
+        q = self.q
+        put(q.buf, q.slot(), EV_STRIDE, te, lean, rot, cad, dur, flags, roll)
         self.dyn.stride_end(self.q, te, self.yb, st[S_RI] - 1)
         if act == ACT_RUNNING:
             self.coach.stride(te, lean, rot, dur)
@@ -442,6 +437,5 @@ def _wrap(a):
     return a
 
 
-# millidegrees -> centidegrees; asin(s / 2**14) in millidegrees (fixmath.py)
+# millidegrees -> centidegrees (fixmath.py)
 _cdeg = fixmath.cdeg
-_asin_q14 = fixmath.asin_mdeg

@@ -601,35 +601,36 @@ def run(st: ptr32, buf: ptr16, i0: int, n: int, yb: ptr32) -> int:
         m2 -= 0x100000
         if m2 < 0:
             m2 = -m2
-        still = 1
-        if m2 > sta:
-            still = 0
-        # each axis: its low-pass (Q4, ~8 samples) follows always; still while every axis stays
-        # near it (written out per axis: a computed slot index costs more than the test)
+        # each axis: its low-pass (Q4, ~8 samples) follows always; still while |a| ~ 1 g and every
+        # axis stays near its low-pass (tested only when |a| is: moving, it rarely is; written out
+        # per axis: a computed slot index costs more than the test)
         glF += ((rF << 4) - glF) >> 3
-        x = (rF << 4) - glF
-        if x > stw or -x > stw:
-            still = 0
         glL += ((rL << 4) - glL) >> 3
-        x = (rL << 4) - glL
-        if x > stw or -x > stw:
-            still = 0
         glU += ((rU << 4) - glU) >> 3
-        x = (rU << 4) - glU
-        if x > stw or -x > stw:
-            still = 0
         alF += ((aF << 4) - alF) >> 3
-        x = (aF << 4) - alF
-        if x > staa or -x > staa:
-            still = 0
         alL += ((aL << 4) - alL) >> 3
-        x = (aL << 4) - alL
-        if x > staa or -x > staa:
-            still = 0
         alU += ((aU << 4) - alU) >> 3
-        x = (aU << 4) - alU
-        if x > staa or -x > staa:
-            still = 0
+        still = 0
+        if m2 <= sta:
+            still = 1
+            x = (rF << 4) - glF
+            if x > stw or -x > stw:
+                still = 0
+            x = (rL << 4) - glL
+            if x > stw or -x > stw:
+                still = 0
+            x = (rU << 4) - glU
+            if x > stw or -x > stw:
+                still = 0
+            x = (aF << 4) - alF
+            if x > staa or -x > staa:
+                still = 0
+            x = (aL << 4) - alL
+            if x > staa or -x > staa:
+                still = 0
+            x = (aU << 4) - alU
+            if x > staa or -x > staa:
+                still = 0
         if still:
             sm = (((st[S_STILL] + c30) & m31) - c30) + dms
             if sm > 0x3FFFFFF:
@@ -773,6 +774,18 @@ def run(st: ptr32, buf: ptr16, i0: int, n: int, yb: ptr32) -> int:
     st[S_NSAMP] = nsamp
     st[S_EVT] = evt
     return i
+
+
+@micropython.viper
+def stride_reset(st: ptr32):
+    """A stride begins: empty its heading buffer, pitch sums and roll extremes."""
+    st[S_PSI] = 0
+    st[S_N] = 0
+    st[S_SF] = 0
+    st[S_SL] = 0
+    st[S_SU] = 0
+    st[S_RMIN] = 0x3FFFFFFF
+    st[S_RMAX] = -0x3FFFFFFF
 
 
 @micropython.viper
