@@ -28,7 +28,7 @@ stride sums, stillness. Per step/stride (this module, plain Python, still no all
   the activity changes after 2 (3 back to walking) such strides in a row; standing after 2 s
   without a step.
 - **step timing**: the contact that ends a flight (kernel.py) while running, else the trigger.
-- **tilt correction and gyro bias** (``kernel.correct``): the last stride's world-frame mean
+- **tilt correction and gyro bias** (``kernel.at_step``): the last stride's world-frame mean
   error, without its lateral part in turns; its remainder integrated into the gyro bias.
 - **coach** (coach.py) on running strides only.
 """
@@ -215,7 +215,7 @@ class Detector:
         self.strides = 0
         st[kernel.S_STEADY] = 0   # strides since the gait (re)started
         self.n_like = 0     # strides in a row that disagree with the current activity
-        st[kernel.S_PSIB] = 0     # heading bookkeeping and the error sums of correct()
+        st[kernel.S_PSIB] = 0     # heading bookkeeping and the error sums of kernel.at_step
         st[kernel.S_HD1] = 0
         st[kernel.S_HD2] = 0
         st[kernel.S_T1] = t0_ms
@@ -299,11 +299,9 @@ class Detector:
         st = self.st
         t = st[S_T]
         last = st[S_LAST]
-        st[S_LAST] = t
-        frac = kernel.step(st, t, last)   # its timing: the contact that ended a flight, or the trigger
-        st[S_IDLE] = 1
-        kernel.correct(st, t, t - last)
-        kernel.adapt(st, t - last)
+        # its timing (the contact that ended a flight, or the trigger), the trigger's re-arm, the
+        # tilt correction and gyro bias (kernel.py)
+        frac = kernel.at_step(st, t, last)
         dynamics.step(self.yb, self.dyn.d, st[S_RI] - 1)   # its contact time, bounce, hip drop
         if self.k < 0 or t - last > kernel.STEP_MAX_MS:
             st[S_SYNC] = 0
