@@ -34,7 +34,6 @@ stride sums, stillness. Per step/stride (this module, plain Python, still no all
 """
 from array import array
 
-import micropython
 from micropython import const
 
 import config
@@ -51,7 +50,7 @@ from kernel import (EVT_IDLE, EVT_STEP, EVT_STILL, S_B0F, S_B0L, S_B0U, S_BF, S_
                     S_RMIN, S_SF, S_SL, S_STEADY, S_STILL, S_SU, S_SYNC, S_T, S_TFRAC)
 from coach import Coach
 from events import (ACT_RUNNING, ACT_STANDING, ACT_WALKING, EV_ACTIVITY, EV_CALIB, EV_LEN,
-                    EV_STRIDE, FLAG_CALIBRATED)
+                    EV_STRIDE, FLAG_CALIBRATED, put)
 
 _TAU_MS = const(1000)        # accelerometer correction time constant
 _LP_KLP = const(1647)        # 4 Hz vertical low-pass: 2*pi*4/1000 * 2**16 per ms
@@ -76,20 +75,6 @@ _TAU_I_S = const(10)
 _BIAS_DPS = const(10)        # the integral moves the bias at most +-10 deg/s from calibration
 #                              (zero-rate offset spec: MPU-6500 +-5 deg/s, LSM6DSO +-1 deg/s,
 #                              plus temperature drift)
-
-
-@micropython.viper
-def put(buf: ptr32, o: int, ty: int, t: int, a: int, b: int, c: int, d: int, e: int, f: int):
-    """One event's 8 ints into buf[o..o+7] (layout in events.py). (viper: a Python function with
-    this many locals gets its frame from the heap, and its stores cost ~4x a viper call)"""
-    buf[o] = ty
-    buf[o + 1] = t
-    buf[o + 2] = a
-    buf[o + 3] = b
-    buf[o + 4] = c
-    buf[o + 5] = d
-    buf[o + 6] = e
-    buf[o + 7] = f
 
 
 class EventQueue:

@@ -49,7 +49,7 @@ import micropython
 from micropython import const
 
 import fixmath
-from events import EV_DYN
+from events import EV_DYN, put
 
 RING = const(512)            # samples in the ring: a whole stride up to 2.5 s at 200 Hz
 RING_WORDS = const(1536)     # 3 words per sample
@@ -692,19 +692,6 @@ def _stride_end(do, ri: int) -> int:
     return 1
 
 
-@micropython.viper
-def _emit(buf: ptr32, o: int, ty: int, t: int, d: ptr32):
-    """The stride's EV_DYN (events.py) from d[D_OSW..D_OGC] into an event queue's buf[o..o+7]."""
-    buf[o] = ty
-    buf[o + 1] = t
-    buf[o + 2] = d[D_OSW]
-    buf[o + 3] = d[D_OPU]
-    buf[o + 4] = d[D_ODL]
-    buf[o + 5] = d[D_ODR]
-    buf[o + 6] = d[D_OVO]
-    buf[o + 7] = d[D_OGC]
-
-
 class Dynamics:
     """Per-step and per-stride running dynamics from the kernel's ring (see the module docstring)."""
 
@@ -742,7 +729,7 @@ class Dynamics:
             dl = d[D_ODL]
             dr = d[D_ODR]
             self.drop = (dl + dr) >> 1 if dl and dr else 0
-            _emit(q.buf, q.slot(), EV_DYN, t, d)
+            put(q.buf, q.slot(), EV_DYN, t, d[D_OSW], d[D_OPU], dl, dr, d[D_OVO], d[D_OGC])
         else:
             self.swing = 0
             self.drop = 0
