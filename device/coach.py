@@ -249,6 +249,7 @@ class Coach:
             return
         lim = self.drop_max
         on = v > lim - self.drop_hyst if self.es[_HD] else v > lim
+        # severity past 2 / 4 deg, as lean's: ~1-3x the measure's stride-to-stride scatter
         self._cue(_HD, R_HIP_DROP, t, on, ms, v - lim, 200, 400, v, lim, side)
 
     def _tilt(self, t, sw, ms):
@@ -280,6 +281,8 @@ class Coach:
         self.cd_s = v
         lo = self.target - self.band
         on = v < lo + (self.band >> 1) if self.es[_CD] else v < lo
+        # severity past 3 / 6 steps/min below the band: one and two default bands, about a third
+        # and two thirds of a 5 % raise (8-9 steps/min at 170)
         self._cue(_CD, R_CADENCE, t, on, ms, lo - v, 30, 60, v * 10, lo * 10, self.target)
 
     def _cue(self, k, reason, t, on, ms, excess, s2, s3, value, limit, extra):
