@@ -273,6 +273,19 @@ def run(st: ptr32, buf: ptr16, i0: int, n: int, yb: ptr32) -> int:
     sta = (((st[S_STA] + c30) & m31) - c30)
     stw = (((st[S_STW] + c30) & m31) - c30) << 4
     staa = (((st[S_STAA] + c30) & m31) - c30) << 4
+    # the two world-frame error sums (see below; at_step reads and restarts them between calls)
+    caF = ((st[S_CA] + c30) & m31) - c30
+    caL = ((st[S_CA + 1] + c30) & m31) - c30
+    caU = ((st[S_CA + 2] + c30) & m31) - c30
+    caN = ((st[S_CA + 3] + c30) & m31) - c30
+    cbF = ((st[S_CB] + c30) & m31) - c30
+    cbL = ((st[S_CB + 1] + c30) & m31) - c30
+    cbU = ((st[S_CB + 2] + c30) & m31) - c30
+    cbN = ((st[S_CB + 3] + c30) & m31) - c30
+    # the gyro bias (raw counts; at_step and the stillness tracking below move it)
+    bF = ((st[S_BF] + c30) & m31) - c30
+    bL = ((st[S_BL] + c30) & m31) - c30
+    bU = ((st[S_BU] + c30) & m31) - c30
     # the dynamics ring (dynamics.py): its size - 1 (0 = none) and the next sample's index
     rmsk = (((st[S_RMSK] + c30) & m31) - c30)
     ri = (((st[S_RI] + c30) & m31) - c30)
@@ -303,7 +316,7 @@ def run(st: ptr32, buf: ptr16, i0: int, n: int, yb: ptr32) -> int:
         rF = ((((int(buf[p + fi]) & 0xFFFF) ^ 0x8000) - 0x8000) * fs)
         rL = ((((int(buf[p + li]) & 0xFFFF) ^ 0x8000) - 0x8000) * ls)
         rU = ((((int(buf[p + ui]) & 0xFFFF) ^ 0x8000) - 0x8000) * us)
-        if (((st[S_INIT] + c30) & m31) - c30):
+        if st[S_INIT]:                # (a flag: no sign to extend)
             # first sample: g along it, scaled below 1 g per axis (a session may start mid-run
             # on a 3-16 g impact: its direction is a fair first guess, its size is not)
             st[S_INIT] = 0
@@ -335,9 +348,9 @@ def run(st: ptr32, buf: ptr16, i0: int, n: int, yb: ptr32) -> int:
         if gU < -16777216:
             gU = -16777216
         # gyro: bias-corrected rate (Q24 rad/ms) -> rotation this sample (Q16 rad)
-        wF = ((rF - (((st[S_BF] + c30) & m31) - c30)) * gm) >> gsh
-        wL = ((rL - (((st[S_BL] + c30) & m31) - c30)) * gm) >> gsh
-        wU = ((rU - (((st[S_BU] + c30) & m31) - c30)) * gm) >> gsh
+        wF = ((rF - bF) * gm) >> gsh
+        wL = ((rL - bL) * gm) >> gsh
+        wU = ((rU - bU) * gm) >> gsh
         # Rotation this sample. A gyro sample is the chip's average over its own period, so
         # w * period is its exact integral. Across a gap (dropped samples: bursts on a busy
         # bus, FIFO overflows) the missing time gets the mean of the last and this rate: the
@@ -470,10 +483,10 @@ def run(st: ptr32, buf: ptr16, i0: int, n: int, yb: ptr32) -> int:
         # pelvis sways toward the stance foot), which the pelvis's yaw at that step's end would
         # turn into a forward error. Sums are clamped to +-2**22 and shifted to 15 bits before
         # the product (< 2**30).
-        # (the two sums written out: a computed slot index costs more than the arithmetic)
-        sF = ((st[S_CA] + c30) & m31) - c30
-        sL = ((st[S_CA + 1] + c30) & m31) - c30
-        sU = ((st[S_CA + 2] + c30) & m31) - c30
+        # (the two sums written out, in locals: a computed slot index costs more than the arithmetic)
+        sF = caF
+        sL = caL
+        sU = caU
         xF = sF >> 7
         xL = sL >> 7
         xU = sU >> 7
@@ -492,15 +505,14 @@ def run(st: ptr32, buf: ptr16, i0: int, n: int, yb: ptr32) -> int:
             sU = 0x3FFFFF
         if sU < -0x3FFFFF:
             sU = -0x3FFFFF
-        st[S_CA] = sF
-        st[S_CA + 1] = sL
-        st[S_CA + 2] = sU
-        k = ((st[S_CA + 3] + c30) & m31) - c30
-        if k < 0x3FFFFFF:
-            st[S_CA + 3] = k + 1
-        sF = ((st[S_CB] + c30) & m31) - c30
-        sL = ((st[S_CB + 1] + c30) & m31) - c30
-        sU = ((st[S_CB + 2] + c30) & m31) - c30
+        caF = sF
+        caL = sL
+        caU = sU
+        if caN < 0x3FFFFFF:
+            caN += 1
+        sF = cbF
+        sL = cbL
+        sU = cbU
         xF = sF >> 7
         xL = sL >> 7
         xU = sU >> 7
@@ -519,12 +531,11 @@ def run(st: ptr32, buf: ptr16, i0: int, n: int, yb: ptr32) -> int:
             sU = 0x3FFFFF
         if sU < -0x3FFFFF:
             sU = -0x3FFFFF
-        st[S_CB] = sF
-        st[S_CB + 1] = sL
-        st[S_CB + 2] = sU
-        k = ((st[S_CB + 3] + c30) & m31) - c30
-        if k < 0x3FFFFFF:
-            st[S_CB + 3] = k + 1
+        cbF = sF
+        cbL = sL
+        cbU = sU
+        if cbN < 0x3FFFFFF:
+            cbN += 1
         if sync and t - last < syncms:
             # stepping: correct with the last step's mean error. Within a step the ground
             # force brakes then pushes (zero net at steady speed) while the vertical force
@@ -533,7 +544,7 @@ def run(st: ptr32, buf: ptr16, i0: int, n: int, yb: ptr32) -> int:
             cL = mL
             cU = mU
         kg = (dtc * kpm) >> 4
-        k = ((st[S_FAST] + c30) & m31) - c30
+        k = st[S_FAST]                # ms left, >= 0 (no sign to extend)
         if k > 0:
             # the first half second of a session: g began as one sample's direction (a
             # restart mid-run lands on any sample); the mean specific force over a step or
@@ -541,7 +552,7 @@ def run(st: ptr32, buf: ptr16, i0: int, n: int, yb: ptr32) -> int:
             kg = kg << 3
             if kg > 131071:
                 kg = 131071      # c (<= 2 g, Q12) * kg < 2**30
-            st[S_FAST] = k - dms
+            st[S_FAST] = k - dms if k > dms else 0
         gF += (cF * kg) >> 8
         gL += (cL * kg) >> 8
         gU += (cU * kg) >> 8
@@ -664,6 +675,9 @@ def run(st: ptr32, buf: ptr16, i0: int, n: int, yb: ptr32) -> int:
                     st[S_BQF + k] = bq
                     st[S_BF + k] = (bq + 128) >> 8
                     k += 1
+                bF = ((st[S_BF] + c30) & m31) - c30
+                bL = ((st[S_BL] + c30) & m31) - c30
+                bU = ((st[S_BU] + c30) & m31) - c30
             calms = (((st[S_CALMS] + c30) & m31) - c30)
             if calms > 0 and sm >= calms and sm - dms < calms:
                 evt = evt | EVT_STILL
@@ -713,7 +727,7 @@ def run(st: ptr32, buf: ptr16, i0: int, n: int, yb: ptr32) -> int:
             st[S_TCB] = (((st[S_TCB] + c30) & m31) - c30) + x
         pvp = pv
         # step trigger: Schmitt on the low-passed vertical force
-        if (((st[S_TRIG] + c30) & m31) - c30):
+        if st[S_TRIG]:
             if vlp < lo0:
                 st[S_TRIG] = 0
         elif vlp > hi0:
@@ -733,7 +747,7 @@ def run(st: ptr32, buf: ptr16, i0: int, n: int, yb: ptr32) -> int:
                     st[S_TFRAC] = ((vlp - hi) * dt) // (vlp - vprev) - tq
                 else:
                     st[S_TFRAC] = -tq
-        if (((st[S_IDLE] + c30) & m31) - c30) and t - last > idlems:
+        if st[S_IDLE] and t - last > idlems:
             st[S_IDLE] = 0
             evt = evt | EVT_IDLE
         if nsamp < 0x3FFFFFFF:
@@ -758,6 +772,14 @@ def run(st: ptr32, buf: ptr16, i0: int, n: int, yb: ptr32) -> int:
     st[S_RMIN] = rmin
     st[S_RMAX] = rmax
     st[S_PER] = per
+    st[S_CA] = caF
+    st[S_CA + 1] = caL
+    st[S_CA + 2] = caU
+    st[S_CA + 3] = caN
+    st[S_CB] = cbF
+    st[S_CB + 1] = cbL
+    st[S_CB + 2] = cbU
+    st[S_CB + 3] = cbN
     st[S_WPF] = wpF
     st[S_WPL] = wpL
     st[S_WPU] = wpU
