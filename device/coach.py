@@ -40,7 +40,7 @@ from array import array
 
 from micropython import const
 
-from events import (EV_ALERT, EV_CLEAR, EV_DYN, EV_LEN, R_BACKWARD, R_CADENCE, R_HIP_DROP, R_SWIVEL, R_TILT,
+from events import (EV_ALERT, EV_CLEAR, R_BACKWARD, R_CADENCE, R_HIP_DROP, R_SWIVEL, R_TILT,
                     R_UPRIGHT)
 
 _NONE = const(-0x3FFFFFFF)
@@ -74,6 +74,8 @@ class Coach:
         self.tilt_max = int(cfg["tilt_swing_max_deg"] * 100)
         self.tilt_hyst = int(cfg["tilt_swing_hyst_deg"] * 100)
         self.en_cad = 1 if cfg["coach_cadence"] else 0
+        # any optional cue on: only then has form() work to do (the detector skips the call)
+        self.form_on = 1 if self.en_drop or self.en_tilt or self.en_cad else 0
         self.cad_fixed = int(cfg["cadence_target_spm"] * 10 + 0.5)   # 1/10 spm; 0 = from the baseline
         self.cad_raise = int(cfg["cadence_raise_pct"] * 10 + 0.5)    # permille over the baseline
         self.cad_base_ms = int(cfg["cadence_baseline_min"]) * _MIN_MS
@@ -217,19 +219,14 @@ class Coach:
             self.q.push(EV_CLEAR, t, reason, 0, value, limit, self.wh[reason], 0)
 
     # -- the optional cues (off by default) -------------------------------------------------
-    def form(self, t, cad, stride_ms):
-        """After ``stride()``, for the same running stride: its hip drop per side and tilt swing
-        (its DYN event, the last one queued when dynamics measured the stride) and its cadence
-        (1/10 spm): the cadence baseline and the optional cues."""
-        if self.en_drop or self.en_tilt:
-            q = self.q
-            o = (q.n - 1) * EV_LEN
-            b = q.buf
-            if o >= 0 and b[o] == EV_DYN and b[o + 1] == t:
-                if self.en_drop:
-                    self._drop(t, b[o + 4], b[o + 5], stride_ms)
-                if self.en_tilt:
-                    self._tilt(t, b[o + 2], stride_ms)
+    def form(self, t, cad, stride_ms, tilt, dl, dr):
+        """After ``stride()``, for the same running stride: its tilt swing and hip drop per side
+        (cdeg, dynamics.py's; 0 = not measured) and its cadence (1/10 spm): the cadence
+        baseline and the optional cues."""
+        if self.en_drop:
+            self._drop(t, dl, dr, stride_ms)
+        if self.en_tilt:
+            self._tilt(t, tilt, stride_ms)
         if self.c_base == 0:
             self._learn(stride_ms)
         if self.en_cad and self.target > 0:

@@ -407,7 +407,9 @@ class Detector:
         self.dyn.stride_end(self.q, te, self.yb, st[S_RI] - 1)
         if act == ACT_RUNNING:
             self.coach.stride(te, lean, rot, dur)
-            self.coach.form(te, cad, dur)   # hip drop, tilt swing (its DYN event), cadence: optional cues
+            if self.coach.form_on:          # hip drop, tilt swing, cadence: the optional cues
+                dyn = self.dyn
+                self.coach.form(te, cad, dur, dyn.swing, dyn.drop_l, dyn.drop_r)
             self.drift.stride(te, lean, rot, self.dyn.swing, self.dyn.drop, dur)
         else:
             self.coach.reset()

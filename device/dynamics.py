@@ -701,8 +701,10 @@ class Dynamics:
         self.d[D_C29] = 1 << 29
         self.d[D_LEV] = _LEVER
         self.d[D_BASE] = ring_base
-        self.swing = 0            # the last stride's tilt swing and mean hip drop, cdeg (0 = none)
-        self.drop = 0
+        self.swing = 0            # the last stride's tilt swing, mean hip drop and hip drop left
+        self.drop = 0             # and right, cdeg (0 = none)
+        self.drop_l = 0
+        self.drop_r = 0
         self.reset()
 
     def reset(self):
@@ -729,10 +731,14 @@ class Dynamics:
             dl = d[D_ODL]
             dr = d[D_ODR]
             self.drop = (dl + dr) >> 1 if dl and dr else 0
+            self.drop_l = dl
+            self.drop_r = dr
             put(q.buf, q.slot(), EV_DYN, t, d[D_OSW], d[D_OPU], dl, dr, d[D_OVO], d[D_OGC])
         else:
             self.swing = 0
             self.drop = 0
+            self.drop_l = 0
+            self.drop_r = 0
 
 
 def array_i(n):

@@ -22,8 +22,9 @@ def _coach(**over):
 
 
 class Run:
-    """Feeds running strides to a coach as the detector does (STRIDE's metrics to ``stride``, its
-    DYN event queued, then ``form``) and collects the coach's events."""
+    """Feeds running strides to a coach as the detector does (STRIDE's metrics to ``stride``, then
+    the stride's tilt swing, hip drop per side and cadence to ``form``) and collects the coach's
+    events."""
 
     def __init__(self, coach, q):
         self.c = coach
@@ -38,9 +39,8 @@ class Run:
             self.t += ms
             micropython.heap_lock()
             try:
-                q.push(EV_DYN, self.t, tilt, 0, dl, dr, 0, 0)
                 c.stride(self.t, lean, rot, ms)
-                c.form(self.t, cad, ms)
+                c.form(self.t, cad, ms, tilt, dl, dr)
             finally:
                 micropython.heap_unlock()
             b = q.buf

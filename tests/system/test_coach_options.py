@@ -48,6 +48,22 @@ def test_hip_drop_cue_when_the_truth_says(seed):
     assert [e for e in res.events if not (e[0] in (2, 3) and e[2] == 5)] == off.events
 
 
+def test_hip_drop_cue_unmoved_by_the_lean_cues_of_the_same_strides():
+    # upright buzzes every 10 s from the start (a lean limit no runner meets) queue ALERTs on the
+    # very strides whose hip drop the optional cue reads: it must still read every stride's
+    sim = simulate("hip_drop", seed=1, minutes=3.0)
+    cap = sim.as_capture()
+    o = {"coach_hip_drop": True, "hip_drop_max_deg": 10, "alert_repeat_s": 10}
+    alone = replay.replay(cap, {**o, "coach_upright": False})
+    both = replay.replay(cap, {**o, "lean_min_deg": 30})
+    assert [d for d in both.dicts("alert") if d["reason"] == "upright"]
+
+    def cues(r):
+        return [(d["t_ms"], d["side"]) for d in r.dicts("alert") if d["reason"] == "hip_drop"]
+
+    assert cues(alone) and cues(both) == cues(alone)
+
+
 @pytest.mark.parametrize("name", ["good_form", "mixed", "trail"])
 def test_no_hip_drop_or_tilt_cue_on_good_form_at_the_default_limits(name):
     sim = simulate(name, seed=2)
