@@ -178,7 +178,11 @@ def _session_html(a: Analysis, pngs: dict, key: str, heading: bool) -> str:
     out.append(f"<section>{_splits_html(a)}</section>")
     if a.watch is not None:  # --with RUN.fit: per-km splits, form vs grade and heart rate, elevation
         out.append(a.watch.html(a))
-    out.append(dynamics.html_panel(a.session))   # running dynamics and form drift (report/dynamics.py)
+    drift = (_fig(pngs, key + "drift", f"{a.name}: form drift over time",
+                  "Each metric's mean per running minute minus your baseline; the shaded band is the drift "
+                  "margin the drift cue allows (config drift_*_deg); dashed lines are drift buzzes.")
+             if key + "drift" in pngs else "")
+    out.append(dynamics.html_panel(a.session, drift))   # running dynamics and form drift (report/dynamics.py)
     out.append(f"<section>{_thresholds_html(a)}</section>")
     out.append(f"<section>{_quality_html(a)}</section>")
     return "".join(out)
