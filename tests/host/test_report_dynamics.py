@@ -106,12 +106,12 @@ def test_drift_chart_data_come_from_the_drift_records():
     assert [s["margin"] for s in d["series"]] == [1.5, 5.0, 3.0, 3.0]  # the log's config, defaults for the rest
     assert list(d["cues_min"]) == [200.0]                           # drift buzzes only
     # and the figure draws exactly that: band, line, buzz
-    from hinge.report import figures
+    from hinge.report import driftchart, figures
 
     fig = figures._panel_figure(6.8)
     axes = [fig.add_subplot(4, 1, i) for i in range(1, 5)]
-    figures.draw_drift(axes, d, 240)
-    lean = [ln for ln in axes[0].lines if ln.get_label() == "lean"][0]
+    driftchart.draw_drift(axes, d, 240)
+    lean = next(ln for ln in axes[0].lines if ln.get_label() == "lean")
     assert np.array_equal(lean.get_xdata(), d["t_min"]) and np.array_equal(lean.get_ydata(), d["series"][0]["deg"])
     band = axes[0].patches[0]
     assert (band.get_y(), band.get_height()) == (-1.5, 3.0)

@@ -17,7 +17,7 @@ from hinge.coach import replay
 from hinge.common.capture import Capture
 from hinge.common.devpath import import_device
 from hinge.logs import analysis, logdecode
-from hinge.report import dynamics, figures
+from hinge.report import driftchart, dynamics, figures
 from hinge.report import html as rhtml
 from hinge.sim.simulate import simulate
 from hinge.virtual import vrun
@@ -103,7 +103,7 @@ def test_report_charts_the_drift_from_the_log(cue_on, tmp_path):
     path = _write_log(cue_on, tmp_path)
     sess = logdecode.decode_session(path)
     a = analysis.analyse(sess, path)
-    figs = figures.figures([a])
+    figs = figures.figures([a]) | driftchart.drift_figures([a])
     assert "drift" in figs
     axes = figs["drift"].axes
     assert [ax.get_ylabel() for ax in axes] == ["lean (°)", "rotation (°)", "tilt swing (°)", "hip drop (°)"]
@@ -111,7 +111,7 @@ def test_report_charts_the_drift_from_the_log(cue_on, tmp_path):
     drift = [e for e in cue_on.events if e[0] == dynamics.ev.EV_DRIFT]
     t0 = int(sess.strides["t_ms"][0])
     for ax, k in zip(axes, (2, 3, 4, 5)):
-        line = [ln for ln in ax.lines if ln.get_marker() == "."][0]
+        line = next(ln for ln in ax.lines if ln.get_marker() == ".")
         want = np.array([e[k] / 100.0 if e[k] or k < 4 else np.nan for e in drift])
         assert np.array_equal(line.get_xdata(), np.array([(e[1] - t0) / 60000.0 for e in drift]))
         assert np.allclose(line.get_ydata(), want, equal_nan=True)

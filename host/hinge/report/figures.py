@@ -8,7 +8,6 @@ import numpy as np
 from hinge.common.timefmt import clock
 from hinge.logs.analysis import REASONS, Analysis, unique_names
 
-from . import dynamics
 from .words import LABEL, date_text, share
 
 COLOR = {"upright": "#E69F00", "backward": "#D55E00", "swivel": "#CC79A7"}  # Okabe-Ito
@@ -341,79 +340,6 @@ def draw_compare_time(ax, analyses: list, key, legend="below", xlabel=True):
     add_legend(ax, handles, legend)
 
 
-DRIFT_COLOR = {"lean": METRIC_COLOR["lean"], "rotation": METRIC_COLOR["rotation"], "tilt swing": "#3F3F8F",
-               "hip drop": METRIC_COLOR["roll"]}
-DRIFT_CUE_COLOR = "#D55E00"
-BAND_COLOR = "#DCEFD6"   # within the margin: the drift the cue lets be
-
-
-def _hours_axis(ax, t_end_min):
-    """x in minutes, labelled h:mm (hours-long runs)."""
-    from matplotlib.ticker import FuncFormatter, MultipleLocator
-
-    span = max(t_end_min, 1.0)
-    step = next((s for s in (5, 10, 15, 30, 60, 120, 180) if span / s <= 7), 360)   # minutes a tick
-    ax.xaxis.set_major_locator(MultipleLocator(step))
-    ax.xaxis.set_major_formatter(FuncFormatter(lambda x, _pos: f"{int(x) // 60}:{int(x) % 60:02d}" if x >= 0 else ""))
-    ax.set_xlim(0, max(t_end_min, 1.0))
-
-
-def draw_drift(axes, data: dict, t_end_min: float):
-    """Each drift metric against time on its own axes (``axes``: four, DRIFT_NAMES order): the
-    per-minute drift from the baseline (the log's DRIFT records), the baseline band (+- the
-    margin, shaded) and the drift buzzes (dashed lines, triangles on top). ``data``:
-    ``dynamics.drift_series``."""
-    from matplotlib.lines import Line2D
-    from matplotlib.patches import Patch
-
-    t = data["t_min"]
-    cues = data["cues_min"]
-    for ax, sr in zip(axes, data["series"]):
-        m = sr["margin"]
-        y = sr["deg"]
-        ax.axhspan(-m, m, color=BAND_COLOR, linewidth=0, zorder=1, label=f"baseline ± {m:g}°")
-        ax.axhline(0, color="#777777", linewidth=0.8, zorder=2)
-        ax.plot(t, y, color=DRIFT_COLOR[sr["label"]], linewidth=1.2, marker=".", markersize=2.5, zorder=3,
-                label=sr["label"])
-        finite = y[np.isfinite(y)]
-        top = max(m * 1.6, float(np.max(np.abs(finite))) * 1.15 if len(finite) else 0.0)
-        ax.set_ylim(-top, top)
-        if not len(finite):
-            ax.text(0.5, 0.5, "not measured (no running dynamics in this log)", transform=ax.transAxes,
-                    ha="center", va="center", color="#777777", fontsize=10)
-        for c in cues:
-            ax.axvline(c, color=DRIFT_CUE_COLOR, linestyle="--", linewidth=0.9, zorder=4)
-        if len(cues):
-            ax.scatter(cues, [top * 0.92] * len(cues), marker="v", s=45, color=DRIFT_CUE_COLOR, edgecolors="black",
-                       linewidths=0.6, zorder=5)
-        ax.set_ylabel(f"{sr['label']} (°)")
-        style_axes(ax)
-        _hours_axis(ax, t_end_min)
-    for ax in axes[:-1]:
-        ax.tick_params(labelbottom=False)
-    axes[-1].set_xlabel("time since your first stride (h:mm)")
-    handles = [Patch(color=BAND_COLOR, label="within the drift margin"),
-               Line2D([], [], color="#555555", marker=".", linewidth=1.2, label="drift, per running minute")]
-    if len(cues):
-        handles.append(Line2D([], [], color=DRIFT_CUE_COLOR, linestyle="--", marker="v", markeredgecolor="black",
-                              label="drift buzz"))
-    axes[0].set_title(f"Form drift from {data['baseline_text']}", loc="left", fontsize=11)
-    add_legend(axes[-1], handles, "below")
-
-
-def fig_drift(a: Analysis):
-    """The drift chart (one phone-sized figure, four panels), or None when the log has no drift."""
-    data = dynamics.drift_series(a.session, a.cfg)
-    if data is None:
-        return None
-    fig = _panel_figure(6.8)
-    ax0 = fig.add_subplot(4, 1, 1)
-    axes = [ax0] + [fig.add_subplot(4, 1, i, sharex=ax0) for i in range(2, 5)]
-    t0 = int(a.strides["t_ms"][0]) if len(a.strides) else 0
-    draw_drift(axes, data, (a.duration_s * 1000.0 - t0) / 60000.0)
-    return fig
-
-
 # -- figures: one panel each (the HTML) ------------------------------------------------------------
 def fig_panel(a: Analysis, key: str):
     """One phone-sized figure: "events", a metric ("lean", "rotation", "cadence", "roll"),
@@ -513,7 +439,7 @@ def figures(analyses: list) -> dict:
     """The HTML report's figures, one panel each (phone-sized).
 
     One session: {"events", "lean", "rotation", "cadence", "roll", "lean_hist", "rotation_hist",
-    "cadence_hist", "fault_time"} and "drift" when the log has form drift records. Several: {"compare.lean_hist", ..., "compare.rotation_time"}
+    "cadence_hist", "fault_time"}. Several: {"compare.lean_hist", ..., "compare.rotation_time"}
     and "<name>.<panel>" for every session.
     """
     import matplotlib
@@ -528,9 +454,6 @@ def figures(analyses: list) -> dict:
             prefix = f"{a.name}." if len(analyses) > 1 else ""
             for k in SESSION_PANELS:
                 out[prefix + k] = fig_panel(a, k)
-            drift = fig_drift(a)
-            if drift is not None:   # the log has form drift records (device/drift.py)
-                out[prefix + "drift"] = drift
         return out
 
 

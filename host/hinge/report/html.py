@@ -11,6 +11,7 @@ from hinge.common.timefmt import clock
 from hinge.logs.analysis import REASONS, THRESHOLD_KEYS, Analysis, has_distance, splits, unique_names
 
 from . import dynamics
+from .driftchart import drift_figures
 from .figures import COLOR, SESSION_COLORS, figures, png_bytes
 from .words import EXPLAIN, FAULT_TEXT, LABEL, calib_text, date_text, highlights, num, share
 
@@ -232,7 +233,7 @@ def render_html(analyses: list, figs: dict | None = None, pngs: dict | None = No
     """
     unique_names(analyses)
     if pngs is None:
-        figs = figs if figs is not None else figures(analyses)
+        figs = figs if figs is not None else {**figures(analyses), **drift_figures(analyses)}
         pngs = {k: png_bytes(f) for k, f in figs.items()}
     multi = len(analyses) > 1
     title = ("Hinge: " + " vs ".join(a.name for a in analyses)) if multi else f"Hinge run report: {analyses[0].name}"
