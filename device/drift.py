@@ -222,8 +222,8 @@ class Drift:
             return
         dl = self.m_lean - self.base_lean
         dr = self.m_rot - self.base_rot
-        dt = self.m_tilt - self.base_tilt if self.m_tilt else 0
-        dd = self.m_drop - self.base_drop if self.m_drop else 0
+        dt = self.m_tilt - self.base_tilt if self.m_tilt and self.base_tilt else 0   # 0: not measured
+        dd = self.m_drop - self.base_drop if self.m_drop and self.base_drop else 0
         self.q.push(EV_DRIFT, t, dl, dr, dt, dd, self.minute, 0)
         self.worst = -1
         self._worst(0, dl)

@@ -126,6 +126,14 @@ def test_the_last_sessions_baseline_is_used_from_the_second_minute(root):
     assert drift.load(p) == (GOOD + (42, 20261204), None)
 
 
+def test_a_metric_the_baseline_did_not_measure_has_no_drift(root):
+    p = _path(root)
+    _write(p, drift.dumps((1000, 1200, 0, 400, 41, 0)).encode())   # tilt swing not measured then
+    r = Run({"drift_baseline_from": "last"}, p, 42, 0)
+    r.strides(5)                       # minutes 1-4 close: drift for 2-4
+    assert [e[2:6] for e in r.of(EV_DRIFT)] == [(-200, -200, 0, 100)] * 3
+
+
 def test_run_mode_ignores_a_stored_baseline(root):
     p = _path(root)
     _write(p, drift.dumps((1000, 1200, 600, 400, 41, 20261203)).encode())
