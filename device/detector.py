@@ -34,6 +34,7 @@ stride sums, stillness. Per step/stride (this module, plain Python, still no all
 """
 from array import array
 
+import micropython
 from micropython import const
 
 import config
@@ -41,6 +42,13 @@ import dynamics
 import fixmath
 from drift import Drift
 import kernel
+# the state slots read per step and stride, as globals (a module attribute is a second dict
+# lookup on every use: ~300 instructions a stride on the ESP32's port, make bench)
+from kernel import (EVT_IDLE, EVT_STEP, EVT_STILL, S_B0F, S_B0L, S_B0U, S_BF, S_BL, S_BQF, S_BQL,
+                    S_BQU, S_BU, S_CAF, S_CAL, S_CALMS, S_CAU, S_CGF, S_CGL, S_CGU, S_CN, S_DPSI,
+                    S_DPSP, S_EVT, S_FID, S_FLYN, S_GF, S_GL, S_GU, S_HI, S_IDLE, S_IV0, S_IV1,
+                    S_IV2, S_LAST, S_LO, S_N, S_PMAX, S_PMIN, S_PSI, S_PSIB, S_REFR, S_RI, S_RMAX,
+                    S_RMIN, S_SF, S_SL, S_STEADY, S_STILL, S_SU, S_SYNC, S_T, S_TFRAC)
 from coach import Coach
 from events import (ACT_RUNNING, ACT_STANDING, ACT_WALKING, EV_ACTIVITY, EV_CALIB, EV_LEN,
                     EV_STRIDE, FLAG_CALIBRATED)
@@ -70,6 +78,20 @@ _BIAS_DPS = const(10)        # the integral moves the bias at most +-10 deg/s fr
 #                              plus temperature drift)
 
 
+@micropython.viper
+def put(buf: ptr32, o: int, ty: int, t: int, a: int, b: int, c: int, d: int, e: int, f: int):
+    """One event's 8 ints into buf[o..o+7] (layout in events.py). (viper: a Python function with
+    this many locals gets its frame from the heap, and its stores cost ~4x a viper call)"""
+    buf[o] = ty
+    buf[o + 1] = t
+    buf[o + 2] = a
+    buf[o + 3] = b
+    buf[o + 4] = c
+    buf[o + 5] = d
+    buf[o + 6] = e
+    buf[o + 7] = f
+
+
 class EventQueue:
     """Fixed-size queue of events, 8 ints each (layout in events.py); the oldest drop when full."""
 
@@ -80,6 +102,10 @@ class EventQueue:
         self.dropped = 0
 
     def push(self, ty, t, a, b, c, d, e, f):
+        put(self.buf, self.slot(), ty, t, a, b, c, d, e, f)
+
+    def slot(self):
+        """Claim the next event's place: its offset in ``buf`` (the oldest drops when full)."""
         if self.n >= self.cap:
             # drop the oldest: shift down by one event (rare; never in a well-drained loop)
             b_ = self.buf
@@ -90,17 +116,8 @@ class EventQueue:
                 k += 1
             self.n -= 1
             self.dropped += 1
-        o = self.n * EV_LEN
-        b_ = self.buf
-        b_[o] = ty
-        b_[o + 1] = t
-        b_[o + 2] = a
-        b_[o + 3] = b
-        b_[o + 4] = c
-        b_[o + 5] = d
-        b_[o + 6] = e
-        b_[o + 7] = f
         self.n += 1
+        return (self.n - 1) * EV_LEN
 
     def clear(self):
         self.n = 0
@@ -236,16 +253,16 @@ class Detector:
         i = 0
         while i < n:
             i = run(st, buf, i, n, yb)
-            e = st[kernel.S_EVT]
+            e = st[S_EVT]
             if e:
-                if e & kernel.EVT_STILL:
+                if e & EVT_STILL:
                     self._calibrate()
-                if e & kernel.EVT_STEP:
+                if e & EVT_STEP:
                     self._step()
-                if e & kernel.EVT_IDLE:
-                    st[kernel.S_SYNC] = 0
+                if e & EVT_IDLE:
+                    st[S_SYNC] = 0
                     self._thresholds_reset()
-                    self._set_activity(ACT_STANDING, st[kernel.S_T])
+                    self._set_activity(ACT_STANDING, st[S_T])
                     self.coach.reset()
                     self.k = -1
         return self.q.n
@@ -258,49 +275,49 @@ class Detector:
     def _calibrate(self):
         """3 s of stillness: standing reference (first time) and gyro bias."""
         st = self.st
-        cn = st[kernel.S_CN]
+        cn = st[S_CN]
         if cn <= 0:
             return
-        bf = st[kernel.S_CGF] // cn
-        bl = st[kernel.S_CGL] // cn
-        bu = st[kernel.S_CGU] // cn
-        st[kernel.S_BF] = bf
-        st[kernel.S_BL] = bl
-        st[kernel.S_BU] = bu
-        st[kernel.S_B0F] = bf
-        st[kernel.S_B0L] = bl
-        st[kernel.S_B0U] = bu
-        st[kernel.S_BQF] = bf << 8
-        st[kernel.S_BQL] = bl << 8
-        st[kernel.S_BQU] = bu << 8
-        af = st[kernel.S_CAF] // cn
-        al = st[kernel.S_CAL] // cn
-        au = st[kernel.S_CAU] // cn
-        st[kernel.S_GF] = af << 12
-        st[kernel.S_GL] = al << 12
-        st[kernel.S_GU] = au << 12
-        st[kernel.S_CALMS] = 0
+        bf = st[S_CGF] // cn
+        bl = st[S_CGL] // cn
+        bu = st[S_CGU] // cn
+        st[S_BF] = bf
+        st[S_BL] = bl
+        st[S_BU] = bu
+        st[S_B0F] = bf
+        st[S_B0L] = bl
+        st[S_B0U] = bu
+        st[S_BQF] = bf << 8
+        st[S_BQL] = bl << 8
+        st[S_BQU] = bu << 8
+        af = st[S_CAF] // cn
+        al = st[S_CAL] // cn
+        au = st[S_CAU] // cn
+        st[S_GF] = af << 12
+        st[S_GL] = al << 12
+        st[S_GU] = au << 12
+        st[S_CALMS] = 0
         self.pitch0 = fixmath.pitch_mdeg(af, al, au)
         self.roll0 = fixmath.roll_mdeg(al, au)
         self.calibrated = 1
-        self.q.push(EV_CALIB, st[kernel.S_T], 1, _cdeg(self.pitch0), _cdeg(self.roll0),
-                    st[kernel.S_STILL], 0, 0)
+        self.q.push(EV_CALIB, st[S_T], 1, _cdeg(self.pitch0), _cdeg(self.roll0),
+                    st[S_STILL], 0, 0)
 
     def _step(self):
         # (the arithmetic is in viper, kernel.py: a Python function with more than ~11 locals
         # gets its frame from the heap on every call)
         st = self.st
-        t = st[kernel.S_T]
-        last = st[kernel.S_LAST]
-        st[kernel.S_LAST] = t
+        t = st[S_T]
+        last = st[S_LAST]
+        st[S_LAST] = t
         frac = kernel.step(st, t, last)   # its timing: the contact that ended a flight, or the trigger
-        st[kernel.S_IDLE] = 1
+        st[S_IDLE] = 1
         kernel.correct(st, t, t - last)
         kernel.adapt(st, t - last)
-        self.dyn.step(self.yb, st[kernel.S_RI] - 1)   # its contact time, bounce, hip drop
+        self.dyn.step(self.yb, st[S_RI] - 1)   # its contact time, bounce, hip drop
         if self.k < 0 or t - last > kernel.STEP_MAX_MS:
-            st[kernel.S_SYNC] = 0
-            st[kernel.S_STEADY] = 0
+            st[S_SYNC] = 0
+            st[S_STEADY] = 0
             self.resync = 0           # a new gait names its feet afresh (its first stride's own d)
             self._stride_start(t, frac)
             return
@@ -323,8 +340,8 @@ class Detector:
             # up to ~15 deg, and a runner whose pelvis hardly yaws gives d of +-5 deg at random
             # (SisFall D03 SA02): neither reaches it. Then the strides start one step later.
             # At the gait's first stride nothing is named yet: its own d decides.
-            d = st[kernel.S_DPSI] - st[kernel.S_DPSP]
-            if st[kernel.S_STEADY] <= 1:
+            d = st[S_DPSI] - st[S_DPSP]
+            if st[S_STEADY] <= 1:
                 ev = d
                 if d < -_SIDE_MIN:
                     self.resync = 1
@@ -341,26 +358,26 @@ class Detector:
 
     def _thresholds_reset(self):
         st = self.st
-        st[kernel.S_HI] = kernel.ONE_G_Q16 + kernel.STEP_HI
-        st[kernel.S_LO] = kernel.ONE_G_Q16 - _STEP_LO
-        st[kernel.S_REFR] = kernel.REFR_MS
-        st[kernel.S_IV0] = 0
-        st[kernel.S_IV1] = 0
-        st[kernel.S_IV2] = 0
-        st[kernel.S_PMIN] = _BIG
-        st[kernel.S_PMAX] = -_BIG
+        st[S_HI] = kernel.ONE_G_Q16 + kernel.STEP_HI
+        st[S_LO] = kernel.ONE_G_Q16 - _STEP_LO
+        st[S_REFR] = kernel.REFR_MS
+        st[S_IV0] = 0
+        st[S_IV1] = 0
+        st[S_IV2] = 0
+        st[S_PMIN] = _BIG
+        st[S_PMAX] = -_BIG
 
     def _stride_start(self, t, frac):
         st = self.st
-        st[kernel.S_PSIB] = _wrap(st[kernel.S_PSIB] + st[kernel.S_PSI])
-        st[kernel.S_FLYN] = 0
+        st[S_PSIB] = _wrap(st[S_PSIB] + st[S_PSI])
+        st[S_FLYN] = 0
         self.k = 0
         self.t0 = t
         self.f0 = frac
-        self.ft0 = st[kernel.S_TFRAC]   # the trigger crossing's sub-ms offset, and which
-        self.k0 = st[kernel.S_FID]      # fiducial frac is (1 = contact onset)
+        self.ft0 = st[S_TFRAC]   # the trigger crossing's sub-ms offset, and which
+        self.k0 = st[S_FID]      # fiducial frac is (1 = contact onset)
         self.te0 = t - ((frac + 8) >> 4)
-        self.dyn.stride_start(st[kernel.S_RI] - 1)
+        self.dyn.stride_start(st[S_RI] - 1)
         self._stride_reset()
 
     def _stride_end(self, t, frac):
@@ -368,30 +385,30 @@ class Detector:
         # stride time, 1/16 ms, between like fiducials: contact onset to contact onset when
         # both steps have one, else trigger crossing to trigger crossing (a contact lies
         # 20-100 ms before its trigger: mixing the two would move the stride by that much)
-        if st[kernel.S_FID] == self.k0:
+        if st[S_FID] == self.k0:
             dq = ((t - self.t0) << 4) - frac + self.f0
         else:
-            dq = ((t - self.t0) << 4) - st[kernel.S_TFRAC] + self.ft0
+            dq = ((t - self.t0) << 4) - st[S_TFRAC] + self.ft0
         # the stride ends at the trigger crossing (rounded to the ms), where the next one starts:
         # consecutive strides chain exactly, and cadence (from dq) agrees with 120000 / dur
         te = t - ((frac + 8) >> 4)
         dur = te - self.te0
         if dur < _STRIDE_MIN_MS or dur > _STRIDE_MAX_MS:
             return
-        n = st[kernel.S_N]
-        lean = _cdeg(fixmath.pitch_mdeg(st[kernel.S_SF], st[kernel.S_SL], st[kernel.S_SU]) - self.pitch0)
+        n = st[S_N]
+        lean = _cdeg(fixmath.pitch_mdeg(st[S_SF], st[S_SL], st[S_SU]) - self.pitch0)
         rot = kernel.detrended_p2p(self.yb, n, st)
         if rot > 131072:
             rot = 131072
         rot = (rot * 5730 + 32768) >> 16         # Q16 rad -> cdeg
-        rmax = st[kernel.S_RMAX]
-        rmin = st[kernel.S_RMIN]
+        rmax = st[S_RMAX]
+        rmin = st[S_RMIN]
         roll = _cdeg(_asin_q14(rmax) - _asin_q14(rmin))
         cad = (19200000 + (dq >> 1)) // dq       # steps/min * 10 (1200000 * 16 / dq)
         # running: a flight phase in the stride (gait physics), at a running cadence. A change of
         # gait takes more than one stride, so the activity follows only a run of like strides
         # (a slow jogger's odd grounded stride, a walker's odd bounce, change nothing)
-        if cad >= self.run_min and st[kernel.S_FLYN] > 0:
+        if cad >= self.run_min and st[S_FLYN] > 0:
             self.n_like = self.n_like + 1 if self.act != ACT_RUNNING else 0
             act = ACT_RUNNING if self.act == ACT_RUNNING or self.n_like >= _TO_RUN else ACT_WALKING
         else:
@@ -405,10 +422,10 @@ class Detector:
         self._set_activity(act, te)
         flags = act | (FLAG_CALIBRATED if self.calibrated else 0)
         self.strides += 1
-        st[kernel.S_STEADY] += 1
-        st[kernel.S_SYNC] = 1
+        st[S_STEADY] += 1
+        st[S_SYNC] = 1
         self.q.push(EV_STRIDE, te, lean, rot, cad, dur, flags, roll)
-        self.dyn.stride_end(self.q, te, self.yb, st[kernel.S_RI] - 1)
+        self.dyn.stride_end(self.q, te, self.yb, st[S_RI] - 1)
         if act == ACT_RUNNING:
             self.coach.stride(te, lean, rot, dur)
             self.drift.stride(te, lean, rot, self.dyn.swing, self.dyn.drop, dur)

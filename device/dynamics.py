@@ -5,8 +5,11 @@ The kernel (``kernel.run``) only stores, per sample, what it has anyway into a r
 samples after the heading buffer (``yb[S_BUFN + 3 * (i & S_RMSK)]``): ``(dt << 16) | (pv &
 0xFFFF)`` (dt in 1/16 ms, clamped to the kernel's S_DTMAX; pv the vertical specific force, Q12 g),
 then h_F and h_L (Q14: the forward and left components of the up vector in the body frame,
-sin(pitch) and cos(pitch) sin(roll)). This module reads the ring once per step and once per
-stride (viper, no allocation, every intermediate within +-2**30):
+sin(pitch) and cos(pitch) sin(roll)). At each step this module reads the samples that came since
+the last step, once, as a state machine whose state carries over (viper, no allocation, every
+intermediate within +-2**30), and the step's own samples twice more for its bounce; the
+stride's pitch is summed on the way. (One pass per sample, not a window re-scanned per step: the
+running dynamics cost ~12 % of the detector's per-sample work, ``make bench``.)
 
 - **contact and toe-off** (per step): while running the body is airborne between steps (pv < 0.25
   g for >= 20 ms). In the air the sensor does not read 0 g: it sits on a lever behind the point
@@ -49,6 +52,7 @@ from events import EV_DYN
 
 RING = const(512)            # samples in the ring: a whole stride up to 2.5 s at 200 Hz
 RING_WORDS = const(1536)     # 3 words per sample
+_MSK = const(511)            # RING - 1
 # the belt clip sits on the sacrum, 8-15 cm behind the hip joint centres the pelvis turns about
 # (Harrington et al. 2007): 11.5 cm, in z units (g/1.024e9 m) per h_F unit (1/16384):
 # 0.115 / 16384 / 9.5768e-9 = 733; + because the sensor behind the axis rises as the pelvis
@@ -64,14 +68,18 @@ _FLY = const(320)            # a flight counts after >= 20 ms below 0.25 g (1/16
 _BACK = const(6400)          # a step's contact lies within 400 ms before its trigger (1/16 ms)
 _T_MAX = const(24000)        # windows up to 1.5 s (1/16 ms): keeps pv * time sums below 2**30
 _V_MAX = const(32767)        # |v| clamp (units g/64000 m/s: 5 m/s, beyond any pelvis)
+_M_MAX = const(1024)         # a step's mean force lies within 1 g +- 0.25 g (it is 1 g by physics:
+#                              the body neither rises nor sinks from step to step); a clamp
 _Z_MM10 = const(6427)        # (z >> 10) * 6427 >> 16 = 0.1 mm: z unit g/1.024e9 m, g = 9.80665
+_NONE = const(-0x20000000)   # no such time (times are 1/16 ms before the last sample read)
+_OLD = const(-0x10000000)    # times at or below this are none (4.7 h back: no step's business)
 
-# state slots (array('i'))
+# state slots (array('i')); times are 1/16 ms relative to the last sample read (<= 0)
 D_C29 = const(0)       # 2**29 (doubled into a viper word, as in kernel.py)
 D_PREV = const(1)      # ring index of the previous step's trigger sample; -1 = none
 D_SIDE = const(2)      # steps since the stride started (1 = right, 2 = left)
 D_S0 = const(3)        # ring index of the stride's first trigger sample; -1 = none
-# the last step (dynamics.step -> _scan): 1/16 ms, Q14, 0.1 mm
+# the last step: 1/16 ms, Q14, 0.1 mm
 D_GCT = const(4)       # contact time, 1/16 ms (0 = no contact/toe-off found: walking)
 D_RC = const(5)        # h_L at the contact, min and max of h_L over the stance (Q14)
 D_RMIN = const(6)
@@ -81,52 +89,149 @@ D_VO = const(9)        # vertical oscillation, 0.1 mm
 # the stride: right step at +0, left at +6 (GCT, RC, RMIN, RMAX, PTO, VO)
 D_R = const(10)
 D_L = const(16)
-D_PMIN = const(22)     # stride: min, max and mean of h_F (Q14)
+D_PMIN = const(22)     # stride: min, max, sum and count of h_F (Q14) since its first trigger
 D_PMAX = const(23)
-D_PMEAN = const(24)
-D_JA = const(25)       # ring samples of the step's contact and the next one's (their 0.5 g crossings)
-D_JB = const(26)
-D_LEV = const(27)      # the sensor's lever behind the pelvis's turning point, z units per h_F unit
-D_HM = const(28)       # _vo: the step's mean h_F (Q14), and the height's end (z units)
-D_ZE = const(29)
-D_PM = const(30)       # _vo: the step's mean pv (Q12 g)
-D_SIZE = const(31)
+D_PSUM = const(24)
+D_LEV = const(25)      # the sensor's lever behind the pelvis's turning point, z units per h_F unit
+# the state machine over the ring (carried from step to step)
+D_J = const(26)        # next ring sample to read; -1 = start afresh
+D_ST = const(27)       # 0 before a flight, 1 flight, 2 rising (0.5 g seen), 3 stance
+D_PVP = const(28)      # the last sample's pv (Q12 g)
+D_FLY = const(29)      # time below _AIR in the current flight, and sum of pv * dt over it
+D_FS = const(30)
+D_T05 = const(31)      # the rise's 0.5 g crossing: time, pace (1/16 ms per 0.5 g), sample
+D_R05 = const(32)
+D_J05 = const(33)
+D_TF05 = const(34)     # the last fall's 0.5 g crossing: time, pace; its sample and that's time
+D_RF05 = const(35)
+D_JTO = const(36)
+D_TJTO = const(37)
+D_TC = const(38)       # the stance's contact: time, sample (its 0.5 g crossing)
+D_JC = const(39)
+D_TTO = const(40)      # a toe-off waiting for the flight to prove itself (time)
+D_CIN = const(41)      # 1 while a stance's roll is followed: h_L at its contact, min, max
+D_CRC = const(42)
+D_CLO = const(43)
+D_CHI = const(44)
+D_SLO = const(45)      # ... and min, max as they stood at the last fall's 0.5 g crossing
+D_SHI = const(46)
+D_TIP = const(47)      # time of the previous trigger
+D_PN = const(48)       # stride: samples in D_PSUM
+D_JA = const(49)       # the step found: its contact's sample and the next contact's
+D_JB = const(50)
+# the stride's EV_DYN fields (dynamics.stride_end)
+D_OSW = const(51)      # tilt swing, push-off pitch, hip drop left, right (cdeg)
+D_OPU = const(52)
+D_ODL = const(53)
+D_ODR = const(54)
+D_OVO = const(55)      # VO left * 1024 + right (mm); contact time left * 2048 + right (ms)
+D_OGC = const(56)
+# the bounce's first pass, summed on the way (see _step): the window since the last contact
+# (W) and, while a rise is not yet a landing, the one it would close (P): time, sum of (pv - 1 g)
+# dt, the velocity v, sum of clamp(v >> 10) dt, sum of (t dt) >> 10, sum of h_F, samples
+D_W = const(57)
+D_P = const(64)
+D_SIZE = const(71)
 
 
 @micropython.viper
-def _scan(yb: ptr32, base: int, msk: int, i0: int, i1: int, ip: int, d: ptr32):
-    """The step that ends at ring sample ``i1`` (its trigger; the previous trigger was ``ip``):
-    its contact, toe-off, contact time, stance roll and toe-off pitch, from samples i0..i1."""
+def _step(yb: ptr32, base: int, d: ptr32, ri: int):
+    """A step's trigger at ring sample ``ri``: read the samples since the last step through the
+    state machine (contact, toe-off, the stance's roll, the stride's pitch), then measure the
+    step (see the module docstring) into d[D_GCT..D_VO] and the stride's slot of its side."""
     c30 = d[D_C29] << 1
     m31 = c30 | (c30 - 1)
-    d[D_GCT] = 0
-    d[D_JA] = i0
-    d[D_JB] = i0
-    st = 0            # 0 before a flight, 1 flight, 2 rising (0.5 g seen), 3 stance
-    tau = 0           # time of sample j from sample i0, 1/16 ms
-    pvp = 0
-    fly = 0           # time below _AIR in the current flight
-    t05 = 0
-    rf05 = 0
-    tf05 = 0
-    tc = -1           # the last contact (1/16 ms) and its first stance sample
-    jc = 0
-    ca = -1           # the step found: contact ca (sample ja) ... toe-off to (sample jt) ... cb
-    ja = 0
+    lim = ri - _MSK                      # the oldest sample the ring still holds
+    prev = ((d[D_PREV] + c30) & m31) - c30
+    d[D_PREV] = ri
+    side = d[D_SIDE]
+    j = ((d[D_J] + c30) & m31) - c30
+    pmin = ((d[D_PMIN] + c30) & m31) - c30
+    pmax = ((d[D_PMAX] + c30) & m31) - c30
+    psum = ((d[D_PSUM] + c30) & m31) - c30
+    pn = d[D_PN]
+    if j < 0 or j <= lim or j > ri:
+        # start afresh 400 ms before this trigger (a gait's first step: its contact lies there)
+        j = ri
+        t = 0
+        while j > lim and t < _BACK:
+            t += (yb[base + (j & _MSK) * 3] >> 16) & 0xFFF
+            j -= 1
+        pvp = ((yb[base + (j & _MSK) * 3] & 0xFFFF) ^ 0x8000) - 0x8000
+        j += 1
+        st = 0
+        fly = 0
+        fs = 0
+        t05 = _NONE
+        r05 = 0
+        j05 = j
+        tf05 = _NONE
+        rf05 = -1
+        jto = j
+        tjto = _NONE
+        tc = _NONE
+        jc = j
+        tto = _NONE
+        cin = 0
+        crc = 0
+        clo = 0
+        chi = 0
+        slo = 0
+        shi = 0
+        tip = _NONE
+        wt = _T_MAX + 1            # no window yet: it starts at the next contact
+        d[D_P] = _T_MAX + 1
+    else:
+        st = d[D_ST]
+        pvp = ((d[D_PVP] + c30) & m31) - c30
+        fly = d[D_FLY]
+        fs = ((d[D_FS] + c30) & m31) - c30
+        t05 = ((d[D_T05] + c30) & m31) - c30
+        r05 = d[D_R05]
+        j05 = d[D_J05]
+        tf05 = ((d[D_TF05] + c30) & m31) - c30
+        rf05 = ((d[D_RF05] + c30) & m31) - c30
+        jto = d[D_JTO]
+        tjto = ((d[D_TJTO] + c30) & m31) - c30
+        tc = ((d[D_TC] + c30) & m31) - c30
+        jc = d[D_JC]
+        tto = ((d[D_TTO] + c30) & m31) - c30
+        cin = d[D_CIN]
+        crc = ((d[D_CRC] + c30) & m31) - c30
+        clo = ((d[D_CLO] + c30) & m31) - c30
+        chi = ((d[D_CHI] + c30) & m31) - c30
+        slo = ((d[D_SLO] + c30) & m31) - c30
+        shi = ((d[D_SHI] + c30) & m31) - c30
+        tip = ((d[D_TIP] + c30) & m31) - c30
+        wt = d[D_W]
+    ws = ((d[D_W + 1] + c30) & m31) - c30
+    wv = ((d[D_W + 2] + c30) & m31) - c30
+    wz = ((d[D_W + 3] + c30) & m31) - c30
+    wq = d[D_W + 4]
+    wh = ((d[D_W + 5] + c30) & m31) - c30
+    wn = d[D_W + 6]
+    ft = 0            # the found step's first-pass sums (its window: contact to next contact)
+    fs_ = 0
+    fz = 0
+    fq = 0
+    fh = 0
+    # the step found: contact ca (sample ja) ... toe-off to ... the next contact (sample jb)
+    ca = _NONE
     to = 0
-    jt = 0
-    tto = -1          # a toe-off waiting for the flight to prove itself
-    jto = 0
-    j05 = 0
-    r05 = 0
-    fs = 0            # sum of pv * dt over the flight (its level: the sensor's lever arm turning
-    j = i0            # with the pelvis reads -0.5..+0.1 g there, and shifts both crossings alike)
-    while j <= i1:
-        w = yb[base + (j & msk) * 3]
+    ja = 0
+    jb = 0
+    frc = 0
+    flo = 0
+    fhi = 0
+    fpto = 0
+    tau = 0           # time of sample j after the last sample read before this call
+    while j <= ri:
+        o = base + (j & _MSK) * 3
+        w = yb[o]
         pv = ((w & 0xFFFF) ^ 0x8000) - 0x8000
         dt = (w >> 16) & 0xFFF
-        if j > i0:
-            tau += dt
+        tau += dt
+        hf = ((yb[o + 1] + c30) & m31) - c30
         if st == 3:
             if pvp >= _C05 and pv < _C05:
                 tf05 = tau - dt + ((pvp - _C05) * dt) // (pvp - pv)
@@ -134,6 +239,9 @@ def _scan(yb: ptr32, base: int, msk: int, i0: int, i1: int, ip: int, d: ptr32):
                 if rf05 > _PACE_MAX:
                     rf05 = _PACE_MAX
                 jto = j
+                tjto = tau
+                slo = clo                            # the stance's roll up to the sample before
+                shi = chi
             if pv < _AIR:
                 tto = tf05       # finished once the flight's level is known (at the next contact)
                 st = 1
@@ -148,7 +256,10 @@ def _scan(yb: ptr32, base: int, msk: int, i0: int, i1: int, ip: int, d: ptr32):
             if pv < _AIR:
                 fly += dt
                 fs += pv * dt                # |pv| < 2**15, flight < 2**13 (1/16 ms): < 2**30
-            elif pv >= _C05 and j > i0:
+                if fly > 8000:
+                    fly = 8000               # (half a second in the air: no runner; keeps fs bounded)
+                    fs = fs - pv * dt
+            elif pv >= _C05:
                 if fly >= _FLY:
                     t05 = tau - dt + ((_C05 - pvp) * dt) // (pv - pvp)
                     r05 = (dt << 11) // (pv - pvp)   # the rise's pace: 1/16 ms per 0.5 g
@@ -156,9 +267,24 @@ def _scan(yb: ptr32, base: int, msk: int, i0: int, i1: int, ip: int, d: ptr32):
                         r05 = _PACE_MAX
                     j05 = j
                     st = 2
-                elif tto >= 0:
+                    # the window to here would be the step's if this rise lands: keep it aside
+                    d[D_P] = wt
+                    d[D_P + 1] = ws
+                    d[D_P + 2] = wv
+                    d[D_P + 3] = wz
+                    d[D_P + 4] = wq
+                    d[D_P + 5] = wh
+                    d[D_P + 6] = wn
+                    wt = 0
+                    ws = 0
+                    wv = 0
+                    wz = 0
+                    wq = 0
+                    wh = 0
+                    wn = 0
+                elif tto > _OLD:
                     st = 3          # a dip, not a flight: the stance goes on
-                    tto = -1
+                    tto = _NONE
         if st == 2:
             if pv >= _C10:
                 # the flight's level b (Q12 g): the rise and the fall are extended along their
@@ -172,180 +298,385 @@ def _scan(yb: ptr32, base: int, msk: int, i0: int, i1: int, ip: int, d: ptr32):
                 if x > _EXT_MAX:
                     x = _EXT_MAX
                 t = t05 - x
-                if tc >= 0 and tto > tc:
+                if tc > _OLD and tto > tc and tip > _OLD and tc >= tip - _BACK and jto > jc:
+                    # the stance from tc to this toe-off is finished: extend its fall to b, and
+                    # follow its roll and pitch from the fall's 0.5 g crossing to the toe-off
                     x = (rf05 * (_C05 - b)) >> 11
                     if x < 0:
                         x = 0
                     if x > _EXT_MAX:
                         x = _EXT_MAX
-                    if j > ip:
-                        ca = tc
-                        ja = jc
-                        to = tto + x
-                        jt = jto
-                        d[D_JB] = j05
+                    to = tto + x
+                    ca = tc
+                    ja = jc
+                    jb = j05
+                    frc = crc
+                    flo = slo
+                    fhi = shi
+                    ft = d[D_P]
+                    fs_ = ((d[D_P + 1] + c30) & m31) - c30
+                    fz = ((d[D_P + 3] + c30) & m31) - c30
+                    fq = d[D_P + 4]
+                    fh = ((d[D_P + 5] + c30) & m31) - c30
+                    k = jto
+                    tk = tjto
+                    p0 = ((yb[base + ((k - 1) & _MSK) * 3 + 1] + c30) & m31) - c30
+                    fpto = p0
+                    while k <= j:
+                        ok = base + (k & _MSK) * 3
+                        r = ((yb[ok + 2] + c30) & m31) - c30
+                        p1 = ((yb[ok + 1] + c30) & m31) - c30
+                        if r < flo:
+                            flo = r
+                        if r > fhi:
+                            fhi = r
+                        if tk >= to:
+                            dk = (yb[ok] >> 16) & 0xFFF
+                            x = to - (tk - dk)       # 1/16 ms from sample k-1 to the toe-off
+                            if dk > 0:
+                                fpto = p0 + ((p1 - p0) * x) // dk
+                            else:
+                                fpto = p1
+                            break
+                        p0 = p1
+                        fpto = p1
+                        k += 1
+                        tk += (yb[base + (k & _MSK) * 3] >> 16) & 0xFFF
+                # the new stance: its roll at the contact (the last sample at or before it: the
+                # pelvis starts to drop as the foot lands, faster than the force rises), and its
+                # range over the samples since
+                k = j
+                tk = tau
+                clo = 16384
+                chi = -16384
+                while k > lim + 1:
+                    r = ((yb[base + (k & _MSK) * 3 + 2] + c30) & m31) - c30
+                    if r < clo:
+                        clo = r
+                    if r > chi:
+                        chi = r
+                    tk -= (yb[base + (k & _MSK) * 3] >> 16) & 0xFFF
+                    if tk <= t:
+                        break
+                    k -= 1
+                crc = ((yb[base + ((k - 1) & _MSK) * 3 + 2] + c30) & m31) - c30
+                if crc < clo:
+                    clo = crc
+                if crc > chi:
+                    chi = crc
+                cin = 1
                 tc = t
                 jc = j05
-                tto = -1
+                tto = _NONE
                 rf05 = -1
                 tf05 = tau
                 st = 3
             elif pv < _C05:
                 st = 1          # a bump in the flight (the lever arm's swing), not a landing
+                # its window goes on: P then W, W's velocity and time offset by P's at the joint
+                pt = d[D_P]
+                if pt + wt > _T_MAX:
+                    wt = _T_MAX + 1
+                else:
+                    pvv = ((d[D_P + 2] + c30) & m31) - c30
+                    x = pvv >> 10
+                    if x > _V_MAX:
+                        x = _V_MAX
+                    if x < -_V_MAX:
+                        x = -_V_MAX
+                    wz += (((d[D_P + 3] + c30) & m31) - c30) + x * wt    # each < 2**30 (T < 24000)
+                    if wz > 0x20000000:
+                        wz = 0x20000000
+                    if wz < -0x20000000:
+                        wz = -0x20000000
+                    wq += d[D_P + 4] + ((pt * wt) >> 10)
+                    ws += ((d[D_P + 1] + c30) & m31) - c30
+                    wv += pvv
+                    wh += ((d[D_P + 5] + c30) & m31) - c30
+                    wn += d[D_P + 6]
+                    wt += pt
+        elif cin:
+            r = ((yb[o + 2] + c30) & m31) - c30
+            if r < clo:
+                clo = r
+            if r > chi:
+                chi = r
+        # the window's first-pass sums (the bounce, below)
+        if wt <= _T_MAX:
+            if wt + dt > _T_MAX:
+                wt = _T_MAX + 1
+            else:
+                a = pv - _C10
+                wt += dt
+                ws += a * dt                         # |a| < 36864, T < 24000: < 2**30
+                wv += a * dt
+                x = wv >> 10
+                if x > _V_MAX:
+                    x = _V_MAX
+                if x < -_V_MAX:
+                    x = -_V_MAX
+                wz += x * dt                         # |x| < 2**15, T < 24000: < 2**30
+                wq += (wt * dt) >> 10                # < 24000**2 / 1024 in all
+                wh += hf                             # |h_F| <= 2**14, < 2**13 samples
+                wn += 1
+        # the stride's pitch
+        if hf < pmin:
+            pmin = hf
+        if hf > pmax:
+            pmax = hf
+        if pn < 32768:
+            psum += hf                       # |h_F| <= 2**14, < 2**15 samples: < 2**30
+            pn += 1
         pvp = pv
         j += 1
-    if ca < 0 or to <= ca or jt <= ja:
+    # carry the state to the next step, its times relative to this trigger (sample ri)
+    d[D_J] = j
+    d[D_ST] = st
+    d[D_PVP] = pvp
+    d[D_FLY] = fly
+    d[D_FS] = fs
+    d[D_R05] = r05
+    d[D_J05] = j05
+    d[D_RF05] = rf05
+    d[D_JTO] = jto
+    d[D_JC] = jc
+    d[D_CIN] = cin
+    d[D_CRC] = crc
+    d[D_CLO] = clo
+    d[D_CHI] = chi
+    d[D_SLO] = slo
+    d[D_SHI] = shi
+    d[D_PMIN] = pmin
+    d[D_PMAX] = pmax
+    d[D_PSUM] = psum
+    d[D_PN] = pn
+    d[D_T05] = t05 - tau if t05 - tau > _OLD else _NONE
+    d[D_TF05] = tf05 - tau if tf05 - tau > _OLD else _NONE
+    d[D_TJTO] = tjto - tau if tjto - tau > _OLD else _NONE
+    d[D_TC] = tc - tau if tc - tau > _OLD else _NONE
+    d[D_TTO] = tto - tau if tto - tau > _OLD else _NONE
+    d[D_TIP] = 0
+    d[D_W] = wt
+    d[D_W + 1] = ws
+    d[D_W + 2] = wv
+    d[D_W + 3] = wz
+    d[D_W + 4] = wq
+    d[D_W + 5] = wh
+    d[D_W + 6] = wn
+    # the step's measures (none for the first step after a break, or a stride's third)
+    d[D_GCT] = 0
+    if prev < 0 or side > 2 or ri - prev <= 1 or ri - prev > _MSK:
         return
-    d[D_GCT] = to - ca
-    d[D_JA] = ja
-    # roll at the contact (the last sample at or before it: the pelvis starts to drop as the
-    # foot lands, faster than the force rises) and its range over the stance; pitch at the
-    # toe-off, interpolated between the samples around it
-    tau = 0
-    rc = 0
-    lo = 0
-    hi = 0
-    p0 = 0
-    inside = 0
-    j = i0
-    while j <= i1:
-        o = base + (j & msk) * 3
-        dt = (yb[o] >> 16) & 0xFFF
-        if j > i0:
-            tau += dt
-        r = ((yb[o + 2] + c30) & m31) - c30
-        p1 = ((yb[o + 1] + c30) & m31) - c30
-        if not inside and tau > ca and j > i0:
-            inside = 1
-            rc = ((yb[base + ((j - 1) & msk) * 3 + 2] + c30) & m31) - c30
-            lo = rc
-            hi = rc
-        if inside:
-            if r < lo:
-                lo = r
-            if r > hi:
-                hi = r
-            if tau >= to:
-                x = to - (tau - dt)      # 1/16 ms from sample j-1 to the toe-off
-                if dt > 0:
-                    d[D_PTO] = p0 + ((p1 - p0) * x) // dt
-                else:
-                    d[D_PTO] = p1
-                break
-        p0 = p1
-        j += 1
-    if j > i1:
-        d[D_PTO] = p0
-    d[D_RC] = rc
-    d[D_RMIN] = lo
-    d[D_RMAX] = hi
-
-
-@micropython.viper
-def _mean(yb: ptr32, base: int, msk: int, i0: int, i1: int, d: ptr32) -> int:
-    """Over ring samples i0+1..i1 (one step): the time-weighted mean of pv (Q12 g) into d[D_PM],
-    the mean h_F (Q14) into d[D_HM]; returns the step's time (1/16 ms; 0 = none, or past 1.5 s)."""
-    c30 = d[D_C29] << 1
-    m31 = c30 | (c30 - 1)
+    if ca > _OLD and to > ca and jb > ja + 1 and ja > lim:
+        d[D_GCT] = to - ca
+        d[D_RC] = frc
+        d[D_RMIN] = flo
+        d[D_RMAX] = fhi
+        d[D_PTO] = fpto
+        g = 1
+        # the step's bounce over one period: contact to contact while running (the same phase
+        # on both feet), trigger to trigger when walking
+        i0 = ja - 1
+        i1 = jb - 1
+    else:
+        g = 0
+        i0 = prev
+        i1 = ri
+    d[D_JA] = i0
+    d[D_JB] = i1
     tt = 0
-    s = 0
-    sh = 0
-    j = i0 + 1
-    while j <= i1:
-        w = yb[base + (j & msk) * 3]
-        dt = (w >> 16) & 0xFFF
-        if tt + dt > _T_MAX:
-            return 0
-        tt += dt
-        s += (((w & 0xFFFF) ^ 0x8000) - 0x8000) * dt     # |pv| < 2**15, T < 24000: < 2**30
-        sh += ((yb[base + (j & msk) * 3 + 1] + c30) & m31) - c30
-        j += 1
-    if tt <= 0:
-        return 0
-    d[D_PM] = (s + (tt >> 1)) // tt
-    d[D_HM] = sh // (i1 - i0)
-    return tt
-
-
-def _vo(yb, base, i0, i1, d):
-    """Vertical oscillation (0.1 mm) over ring samples i0+1..i1 (one step): the detrended double
-    integral of pv (see the module docstring): the velocity's time-weighted mean is the height's
-    end with no mean removed; then the height with it removed. (Viper calls viper through here:
-    a viper function handing its ptr32 on would box the address, a big int on the ESP32.)"""
-    tt = _mean(yb, base, RING - 1, i0, i1, d)
-    if tt <= 0:
-        return 0
-    _height(yb, base, RING - 1, i0, i1, 0, d)
-    return (_height(yb, base, RING - 1, i0, i1, d[D_ZE] // tt, d) * _Z_MM10) >> 16
-
-
-@micropython.viper
-def _height(yb: ptr32, base: int, msk: int, i0: int, i1: int, vm: int, d: ptr32) -> int:
-    """The pelvis's height over ring samples i0+1..i1 from pv less its mean (d[D_PM], Q12 g), the
-    velocity less ``vm``: returns (max - min) >> 10 and leaves its end value in d[D_ZE].
-
-    Velocity in units g/64000 m/s (Q12 g x 1/16 ms >> 10), height in g/1.024e9 m."""
-    c30 = d[D_C29] << 1
-    m31 = c30 | (c30 - 1)
-    lev = d[D_LEV]
-    hm = ((d[D_HM] + c30) & m31) - c30
-    m = ((d[D_PM] + c30) & m31) - c30
-    v = 0
-    z = 0
-    lo = 0
-    hi = 0
-    j = i0 + 1
-    while j <= i1:
-        w = yb[base + (j & msk) * 3]
-        dt = (w >> 16) & 0xFFF
-        v += ((((w & 0xFFFF) ^ 0x8000) - 0x8000) - m) * dt
-        x = v >> 10
-        if x > _V_MAX:
-            x = _V_MAX
-        if x < -_V_MAX:
-            x = -_V_MAX
-        z += (x - vm) * dt                               # |x - vm| < 2**16, T < 24000: < 2**30
-        # the sensor sits behind the point the pelvis turns about: its pitch rocking moves it
-        # up and down by lever * sin(pitch) on top of the pelvis's own travel
-        y = z + lev * ((((yb[base + (j & msk) * 3 + 1] + c30) & m31) - c30) - hm)
-        if y < lo:
-            lo = y
-        if y > hi:
-            hi = y
-        j += 1
-    d[D_ZE] = z
-    z = (hi - lo) >> 10
-    if z > 131071 or z < 0:
-        z = 131071          # (13 m: no pelvis; keeps z * _Z_MM10 below 2**30)
-    return z
-
-
-@micropython.viper
-def _pitch(yb: ptr32, base: int, msk: int, i0: int, i1: int, d: ptr32):
-    """Min, max and mean of h_F over ring samples i0+1..i1 (one stride), Q14."""
-    c30 = d[D_C29] << 1
-    m31 = c30 | (c30 - 1)
-    lo = 16384
-    hi = -16384
-    s = 0
-    n = 0
-    j = i0 + 1
-    while j <= i1:
-        p = ((yb[base + (j & msk) * 3 + 1] + c30) & m31) - c30
-        if p < lo:
-            lo = p
-        if p > hi:
-            hi = p
-        s += p                                            # |p| <= 2**14, n <= 512: < 2**30
-        n += 1
-        j += 1
-    if n <= 0:
+    if g:
+        # the first pass was summed on the way (the window from the contact to the next)
+        if ft <= _T_MAX:
+            tt = ft
+            s = fs_
+            zw = fz
+            q = fq
+            sh = fh
+    else:
+        # walking: the first pass over the samples since the last trigger
+        s = 0         # sum of (pv - 1 g) * dt: Q12 g x 1/16 ms
+        sh = 0        # sum of h_F (Q14)
+        v = 0         # velocity with 1 g removed (Q12 g x 1/16 ms)
+        zw = 0        # sum of clamp(v >> 10) * dt
+        q = 0         # sum of (t * dt) >> 10, t the time since sample i0 (1/16 ms)
+        j = i0 + 1
+        while j <= i1:
+            o = base + (j & _MSK) * 3
+            w = yb[o]
+            dt = (w >> 16) & 0xFFF
+            if tt + dt > _T_MAX:
+                tt = 0
+                break
+            a = (((w & 0xFFFF) ^ 0x8000) - 0x8000) - _C10
+            tt += dt
+            s += a * dt                               # |a| < 36864, T < 24000: < 2**30
+            v += a * dt                               # (the same bound)
+            x = v >> 10
+            if x > _V_MAX:
+                x = _V_MAX
+            if x < -_V_MAX:
+                x = -_V_MAX
+            zw += x * dt                              # |x| < 2**15, T < 24000: < 2**30
+            q += (tt * dt) >> 10                      # < 24000**2 / 1024 in all
+            sh += ((yb[o + 1] + c30) & m31) - c30     # |h_F| <= 2**14, < 512 samples
+            j += 1
+    vo = 0
+    if tt > 0 and i1 > i0:
+        m = (s + (tt >> 1)) // tt                     # the mean force less 1 g (Q12 g)
+        if m > _M_MAX:
+            m = _M_MAX
+        if m < -_M_MAX:
+            m = -_M_MAX
+        hm = sh // (i1 - i0)
+        # the velocity's mean once the mean force is removed: v - m t, averaged over time
+        vm = zw // tt - (m * q) // tt                 # |m| <= 2**10, q < 2**20: < 2**30
+        if vm > _V_MAX:
+            vm = _V_MAX
+        if vm < -_V_MAX:
+            vm = -_V_MAX
+        lev = d[D_LEV]
+        v = 0
+        z = 0
         lo = 0
         hi = 0
-        n = 1
-    d[D_PMIN] = lo
-    d[D_PMAX] = hi
-    d[D_PMEAN] = s // n
+        j = i0 + 1
+        while j <= i1:
+            o = base + (j & _MSK) * 3
+            w = yb[o]
+            dt = (w >> 16) & 0xFFF
+            v += ((((w & 0xFFFF) ^ 0x8000) - 0x8000) - _C10 - m) * dt   # < 2**16 x 24000 in all
+            x = (v >> 10) - vm
+            if x > _V_MAX:
+                x = _V_MAX
+            if x < -_V_MAX:
+                x = -_V_MAX
+            z += x * dt                                 # |x| < 2**15, T < 24000: < 2**30
+            # the sensor sits behind the point the pelvis turns about: its pitch rocking moves it
+            # up and down by lever * sin(pitch) on top of the pelvis's own travel
+            y = z + lev * ((((yb[o + 1] + c30) & m31) - c30) - hm)
+            if y < lo:
+                lo = y
+            if y > hi:
+                hi = y
+            j += 1
+        z = (hi - lo) >> 10
+        if z > 131071 or z < 0:
+            z = 131071          # (13 m: no pelvis; keeps z * _Z_MM10 below 2**30)
+        vo = (z * _Z_MM10) >> 16
+    d[D_VO] = vo
+    # into the stride's slot for this side
+    o = D_L
+    if side == 1:
+        o = D_R
+    g = d[D_GCT]
+    d[o] = g
+    d[o + 5] = vo
+    if g:
+        d[o + 1] = d[D_RC]
+        d[o + 2] = d[D_RMIN]
+        d[o + 3] = d[D_RMAX]
+        d[o + 4] = d[D_PTO]
+    else:
+        d[o + 1] = 0
+        d[o + 2] = 0
+        d[o + 3] = 0
+        d[o + 4] = 0
+
+
+@micropython.viper
+def _stride_start(d: ptr32, ri: int):
+    """A stride begins after ring sample ``ri`` (its first trigger): empty its slots and sums."""
+    d[D_S0] = ri
+    d[D_SIDE] = 0
+    i = 0
+    while i < 12:
+        d[D_R + i] = 0
+        i += 1
+    d[D_PMIN] = 16384
+    d[D_PMAX] = -16384
+    d[D_PSUM] = 0
+    d[D_PN] = 0
+
+
+@micropython.viper
+def _stride_end(d: ptr32, ri: int) -> int:
+    """The stride that ends at ring sample ``ri``: its EV_DYN fields into d[D_OSW..D_OGC];
+    returns 0 when it has none (no start, or longer than the ring)."""
+    c30 = d[D_C29] << 1
+    m31 = c30 | (c30 - 1)
+    s0 = ((d[D_S0] + c30) & m31) - c30
+    d[D_OSW] = 0
+    d[D_ODL] = 0
+    d[D_ODR] = 0
+    if s0 < 0 or ri - s0 > _MSK or ri - s0 < 2:
+        return 0
+    asin = fixmath.asin_mdeg
+    lo = ((d[D_PMIN] + c30) & m31) - c30
+    hi = ((d[D_PMAX] + c30) & m31) - c30
+    n = d[D_PN]
+    mean = 0
+    if n > 0:
+        mean = (((d[D_PSUM] + c30) & m31) - c30) // n
+    else:
+        lo = 0
+        hi = 0
+    d[D_OSW] = int(fixmath.cdeg(int(asin(hi)) - int(asin(lo))))
+    push = 0
+    if d[D_R] and d[D_L]:
+        # pitch forward = -asin(h_F) (fixmath.pitch_mdeg)
+        r4 = ((d[D_R + 4] + c30) & m31) - c30
+        l4 = ((d[D_L + 4] + c30) & m31) - c30
+        push = int(fixmath.cdeg(int(asin(mean)) - (int(asin(r4)) + int(asin(l4))) // 2))
+    d[D_OPU] = push
+    # hip drop of each side: how far the pelvis rolled from its roll at the contact during the
+    # stance (the contralateral hip drops: a right stance rolls the pelvis to the left, h_L
+    # falls; a left stance the mirror). The larger excursion either way, so the value holds
+    # whichever foot the detector names (its naming, detector.py, only labels it).
+    o = D_L
+    while o >= D_R:
+        dr = 0
+        if d[o]:
+            rc = int(asin(((d[o + 1] + c30) & m31) - c30))
+            x = rc - int(asin(((d[o + 2] + c30) & m31) - c30))
+            y = int(asin(((d[o + 3] + c30) & m31) - c30)) - rc
+            if y > x:
+                x = y
+            dr = int(fixmath.cdeg(x))
+        if o == D_L:
+            d[D_ODL] = dr
+        else:
+            d[D_ODR] = dr
+        o -= 6
+    # VO (0.1 mm -> mm, 0..1023) and contact time (1/16 ms -> ms, 0..2047) of each side, packed
+    vl = (d[D_L + 5] + 5) // 10
+    vr = (d[D_R + 5] + 5) // 10
+    if vl > 1023:
+        vl = 1023
+    if vr > 1023:
+        vr = 1023
+    d[D_OVO] = vl * 1024 + vr
+    gl = (d[D_L] + 8) >> 4
+    gr = (d[D_R] + 8) >> 4
+    if gl > 2047:
+        gl = 2047
+    if gr > 2047:
+        gr = 2047
+    d[D_OGC] = gl * 2048 + gr
+    return 1
+
+
+@micropython.viper
+def _emit(buf: ptr32, o: int, ty: int, t: int, d: ptr32):
+    """The stride's EV_DYN (events.py) from d[D_OSW..D_OGC] into an event queue's buf[o..o+7]."""
+    buf[o] = ty
+    buf[o + 1] = t
+    buf[o + 2] = d[D_OSW]
+    buf[o + 3] = d[D_OPU]
+    buf[o + 4] = d[D_ODL]
+    buf[o + 5] = d[D_ODR]
+    buf[o + 6] = d[D_OVO]
+    buf[o + 7] = d[D_OGC]
 
 
 class Dynamics:
@@ -361,110 +692,35 @@ class Dynamics:
         self.reset()
 
     def reset(self):
-        """A new session or a break in the gait: no previous step."""
+        """A new session or a break in the gait: no previous step; read the ring afresh."""
         d = self.d
         d[D_PREV] = -1
         d[D_S0] = -1
         d[D_SIDE] = 0
+        d[D_J] = -1
 
     def step(self, yb, ri):
         """A step's trigger at ring sample ``ri``: measure the step that ended there."""
         d = self.d
-        ip = d[D_PREV]
-        d[D_PREV] = ri
         d[D_SIDE] += 1
-        k = d[D_SIDE]
-        if ip < 0 or k > 2 or ri - ip <= 1 or ri - ip >= RING:
-            return
-        # the window starts 400 ms before the previous trigger (its contact lies there)
-        i0 = _back(yb, self.base, RING - 1, ip, ri - RING + 1, d)
-        _scan(yb, self.base, RING - 1, i0, ri, ip, d)
-        # the step's bounce over one period: contact to contact while running (the same phase
-        # on both feet), trigger to trigger when walking
-        if d[D_GCT]:
-            d[D_VO] = _vo(yb, self.base, d[D_JA] - 1, d[D_JB] - 1, d)
-        else:
-            d[D_VO] = _vo(yb, self.base, ip, ri, d)
-        o = D_R if k == 1 else D_L
-        i = 0
-        while i < 6:
-            d[o + i] = d[D_GCT + i]
-            i += 1
-        if not d[D_GCT]:
-            d[o + 1] = 0
-            d[o + 2] = 0
-            d[o + 3] = 0
+        _step(yb, self.base, d, ri)
 
     def stride_start(self, ri):
         """A stride begins at ring sample ``ri`` (its first trigger)."""
-        d = self.d
-        d[D_S0] = ri
-        d[D_SIDE] = 0
-        i = 0
-        while i < 6:
-            d[D_R + i] = 0
-            d[D_L + i] = 0
-            i += 1
+        _stride_start(self.d, ri)
 
     def stride_end(self, q, t, yb, ri):
         """The stride ends at ring sample ``ri`` (time ``t``): push its EV_DYN (events.py)."""
         d = self.d
-        s0 = d[D_S0]
-        self.swing = 0
-        self.drop = 0
-        if s0 < 0 or ri - s0 >= RING or ri - s0 < 2:
-            return
-        _pitch(yb, self.base, RING - 1, s0, ri, d)
-        swing = _cdeg(fixmath.asin_mdeg(d[D_PMAX]) - fixmath.asin_mdeg(d[D_PMIN]))
-        push = 0
-        if d[D_R] and d[D_L]:
-            # pitch forward = -asin(h_F) (fixmath.pitch_mdeg)
-            m = fixmath.asin_mdeg(d[D_PMEAN])
-            push = _cdeg(m - (fixmath.asin_mdeg(d[D_R + 4]) + fixmath.asin_mdeg(d[D_L + 4])) // 2)
-        dl = _drop(d, D_L)
-        dr = _drop(d, D_R)
-        self.swing = swing
-        self.drop = (dl + dr) >> 1 if dl and dr else 0
-        q.push(EV_DYN, t, swing, push, dl, dr, _mm(d[D_L + 5]) * 1024 + _mm(d[D_R + 5]), _ms(d[D_L]) * 2048 + _ms(d[D_R]))
-
-
-def _drop(d, o):
-    """Hip drop of the step at slot ``o``, cdeg: how far the pelvis rolled from its roll at the
-    contact during the stance (the contralateral hip drops: a right stance rolls the pelvis to
-    the left, h_L falls; a left stance the mirror). The larger excursion either way, so the value
-    holds whichever foot the detector names (its naming, detector.py, only labels it)."""
-    if not d[o]:
-        return 0
-    rc = fixmath.asin_mdeg(d[o + 1])
-    x = rc - fixmath.asin_mdeg(d[o + 2])
-    y = fixmath.asin_mdeg(d[o + 3]) - rc
-    return _cdeg(x if x > y else y)
-
-
-def _mm(v10):
-    """0.1 mm -> mm (0..1023)."""
-    v = (v10 + 5) // 10
-    return 1023 if v > 1023 else v
-
-
-def _ms(q16):
-    """1/16 ms -> ms (0..2047)."""
-    v = (q16 + 8) >> 4
-    return 2047 if v > 2047 else v
-
-
-_cdeg = fixmath.cdeg
-
-
-@micropython.viper
-def _back(yb: ptr32, base: int, msk: int, ip: int, lim: int, d: ptr32) -> int:
-    """The ring sample _BACK (1/16 ms) before sample ``ip``, not before ``lim``."""
-    t = 0
-    j = ip
-    while j > lim and t < _BACK:
-        t += (yb[base + (j & msk) * 3] >> 16) & 0xFFF
-        j -= 1
-    return j
+        if _stride_end(d, ri):
+            self.swing = d[D_OSW]
+            dl = d[D_ODL]
+            dr = d[D_ODR]
+            self.drop = (dl + dr) >> 1 if dl and dr else 0
+            _emit(q.buf, q.slot(), EV_DYN, t, d)
+        else:
+            self.swing = 0
+            self.drop = 0
 
 
 def array_i(n):

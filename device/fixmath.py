@@ -75,13 +75,14 @@ def isqrt(n: int) -> int:
     return x
 
 
-def pitch_mdeg(f, l, u):
+@micropython.viper
+def pitch_mdeg(f: int, l: int, u: int) -> int:
     """Forward pitch (millidegrees) of the gravity-up vector (f, l, u): atan2(-f, hypot(l, u))."""
     while f >= 0x4000 or f <= -0x4000 or l >= 0x4000 or l <= -0x4000 or u >= 0x4000 or u <= -0x4000:
-        f >>= 1
-        l >>= 1
-        u >>= 1
-    return atan2_mdeg(-f, isqrt(l * l + u * u))
+        f = f >> 1
+        l = l >> 1
+        u = u >> 1
+    return int(atan2_mdeg(0 - f, int(isqrt(l * l + u * u))))
 
 
 def roll_mdeg(l, u):
@@ -89,17 +90,28 @@ def roll_mdeg(l, u):
     return atan2_mdeg(l, u)
 
 
-def asin_mdeg(s):
-    """asin(s / 2**14) in millidegrees for |s| <= 2**14 (clamped)."""
+@micropython.viper
+def asin_mdeg(s: int) -> int:
+    """asin(s / 2**14) in millidegrees for |s| <= 2**14 (clamped). (viper: a stride takes a dozen)"""
     if s > 16384:
         s = 16384
     if s < -16384:
         s = -16384
-    return atan2_mdeg(s, isqrt(268435456 - s * s))
+    # floor(sqrt(2**28 - s*s)) as isqrt gives it: Newton from above, from 2**14 >= the root
+    n = 268435456 - s * s
+    x = 0
+    if n > 0:
+        x = 16384
+        y = (x + n // x) >> 1
+        while y < x:
+            x = y
+            y = (x + n // x) >> 1
+    return int(atan2_mdeg(s, x))
 
 
-def cdeg(mdeg):
+@micropython.viper
+def cdeg(mdeg: int) -> int:
     """Millidegrees -> centidegrees, rounded half away from zero."""
     if mdeg >= 0:
         return (mdeg + 5) // 10
-    return -((5 - mdeg) // 10)
+    return 0 - ((5 - mdeg) // 10)

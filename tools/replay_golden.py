@@ -12,13 +12,15 @@ scenarios go through the CLI exactly as a user types them (``hinge simulate NAME
 --minutes 2``, then ``hinge replay FILE --jsonl``), so the digests of the capture's samples (not its comment lines, which name the
 tool) and of its truth file are printed too;
 the crosscheck runs and the real recordings go through their loaders. ``--quick`` leaves out
-the real recordings.
+the real recordings; ``--without-dynamics`` digests the records with the running dynamics'
+fields taken out (for a change to device/dynamics.py that must leave everything else alone).
 """
 from __future__ import annotations
 
 import argparse
 import hashlib
 import importlib
+import json
 import os
 import subprocess
 import sys
@@ -29,6 +31,10 @@ REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO / "host"))
 
 SEED = 1
+# the running dynamics' fields of a stride record (device/dynamics.py, hinge replay --jsonl)
+DYNAMICS = ("tilt_swing_deg", "pushoff_pitch_deg", "hip_drop_left_deg", "hip_drop_right_deg", "vo_left_cm",
+            "vo_right_cm", "gct_left_ms", "gct_right_ms")
+WITHOUT_DYNAMICS = False
 MINUTES = 2   # long enough for calibration, strides and at least the early alerts of every scenario
 
 
@@ -53,8 +59,20 @@ def _env():
 
 
 def _digest(lines) -> str:
+    if WITHOUT_DYNAMICS:
+        lines = [_strip(ln) for ln in lines]
     text = "".join(line + "\n" for line in lines)
     return f"{hashlib.sha256(text.encode()).hexdigest()[:20]} {len(lines)}"
+
+
+def _strip(line: str) -> str:
+    try:
+        rec = json.loads(line)
+    except ValueError:
+        return line
+    if not isinstance(rec, dict):
+        return line
+    return json.dumps({k: v for k, v in rec.items() if k not in DYNAMICS}, separators=(",", ":"))
 
 
 def simulated(out):
@@ -106,7 +124,10 @@ def real(out):
 def main(argv=None):
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--quick", action="store_true", help="leave out the real recordings")
+    ap.add_argument("--without-dynamics", action="store_true", help="digest the records without the running dynamics")
     a = ap.parse_args(argv)
+    global WITHOUT_DYNAMICS
+    WITHOUT_DYNAMICS = a.without_dynamics
 
     def out(line):
         print(line, flush=True)

@@ -30,10 +30,13 @@ def _ring(pv_g, hf=None, hl=None, dt16=160):
     return yb
 
 
-def _d():
-    d = array("i", bytes(4 * dyn.D_SIZE))
-    d[dyn.D_C29] = 1 << 29
-    return d
+def _measure(yb, ip, i1):
+    """The dynamics state after steps triggered at ring samples ``ip`` then ``i1`` (the module
+    reads the ring afresh at the first, 400 ms back, and measures the step ending at the second)."""
+    m = dyn.Dynamics(0)
+    m.step(yb, ip)
+    m.step(yb, i1)
+    return m.d
 
 
 def test_vertical_oscillation_of_a_sine_bounce():
@@ -43,11 +46,11 @@ def test_vertical_oscillation_of_a_sine_bounce():
     t = (np.arange(n + 1)) * dt_ms / 1000.0
     pv = 1.0 + A * np.sin(2 * np.pi * t / T + 0.7)     # any phase: one period is one period
     yb = _ring(pv, dt16=int(dt_ms * 16))
-    got_cm = dyn._vo(yb, 0, 0, n, _d()) / 100.0
+    got_cm = _measure(yb, 0, n)[dyn.D_VO] / 100.0
     want_cm = 2 * A * G * (T / (2 * np.pi)) ** 2 * 100
     assert abs(got_cm - want_cm) < 0.03 * want_cm, (got_cm, want_cm)
     # a flat force (standing on a treadmill deck) has no bounce
-    assert dyn._vo(_ring(np.ones(n + 1), dt16=160), 0, 0, n, _d()) == 0
+    assert _measure(_ring(np.ones(n + 1), dt16=160), 0, n)[dyn.D_VO] == 0
 
 
 def _steps(dt_ms, gct_ms, step_ms, nsteps, level=-0.3, peak=2.4):
@@ -68,11 +71,10 @@ def test_contact_time_of_half_sine_stances(dt_ms, gct_ms):
     step_ms = 360.0
     pv = _steps(dt_ms, gct_ms, step_ms, 4)
     yb = _ring(pv, dt16=int(round(dt_ms * 16)))
-    d = _d()
     per = step_ms / dt_ms
     i1 = int(2.4 * per)        # a trigger after the third contact; the previous one after the second
     ip = int(1.4 * per)
-    dyn._scan(yb, 0, dyn.RING - 1, 0, i1, ip, d)
+    d = _measure(yb, ip, i1)
     got = d[dyn.D_GCT] / 16.0
     # a half sine's ends are not straight: the chord at 0.5 g lands a few ms inside them
     assert abs(got - gct_ms) < 8.0, (got, gct_ms)
@@ -88,8 +90,7 @@ def test_hip_drop_is_the_roll_excursion_from_the_contact():
     roll = np.where(ph < gct_ms, -6.0 * np.sin(np.pi * ph / gct_ms), 0.0) + 1.5   # + a mount offset
     hl = np.round(np.sin(np.radians(roll)) * 16384)
     yb = _ring(pv, hl=hl, dt16=160)
-    d = _d()
-    dyn._scan(yb, 0, dyn.RING - 1, 0, int(2.4 * step_ms / dt_ms), int(1.4 * step_ms / dt_ms), d)
+    d = _measure(yb, int(1.4 * step_ms / dt_ms), int(2.4 * step_ms / dt_ms))
     drop = (dyn.fixmath.asin_mdeg(d[dyn.D_RC]) - dyn.fixmath.asin_mdeg(d[dyn.D_RMIN])) / 1000.0
     assert abs(drop - 6.0) < 0.3, drop
 
