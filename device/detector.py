@@ -28,13 +28,12 @@ stride sums, stillness. Per step/stride (this module, plain Python, still no all
   the activity changes after 2 (3 back to walking) such strides in a row; standing after 2 s
   without a step.
 - **step timing**: the contact that ends a flight (kernel.py) while running, else the trigger.
-- **tilt correction and gyro bias** (``kernel.correct``): the last stride's world-frame mean
+- **tilt correction and gyro bias** (``kernel.at_step``): the last stride's world-frame mean
   error, without its lateral part in turns; its remainder integrated into the gyro bias.
 - **coach** (coach.py) on running strides only.
 """
 from array import array
 
-import micropython
 from micropython import const
 
 import config
@@ -51,7 +50,7 @@ from kernel import (EVT_IDLE, EVT_STEP, EVT_STILL, S_B0F, S_B0L, S_B0U, S_BF, S_
                     S_RMIN, S_SF, S_SL, S_STEADY, S_STILL, S_SU, S_SYNC, S_T, S_TFRAC)
 from coach import Coach
 from events import (ACT_RUNNING, ACT_STANDING, ACT_WALKING, EV_ACTIVITY, EV_CALIB, EV_LEN,
-                    EV_STRIDE, FLAG_CALIBRATED)
+                    EV_STRIDE, FLAG_CALIBRATED, put)
 
 _TAU_MS = const(1000)        # accelerometer correction time constant
 _LP_KLP = const(1647)        # 4 Hz vertical low-pass: 2*pi*4/1000 * 2**16 per ms
@@ -76,20 +75,6 @@ _TAU_I_S = const(10)
 _BIAS_DPS = const(10)        # the integral moves the bias at most +-10 deg/s from calibration
 #                              (zero-rate offset spec: MPU-6500 +-5 deg/s, LSM6DSO +-1 deg/s,
 #                              plus temperature drift)
-
-
-@micropython.viper
-def put(buf: ptr32, o: int, ty: int, t: int, a: int, b: int, c: int, d: int, e: int, f: int):
-    """One event's 8 ints into buf[o..o+7] (layout in events.py). (viper: a Python function with
-    this many locals gets its frame from the heap, and its stores cost ~4x a viper call)"""
-    buf[o] = ty
-    buf[o + 1] = t
-    buf[o + 2] = a
-    buf[o + 3] = b
-    buf[o + 4] = c
-    buf[o + 5] = d
-    buf[o + 6] = e
-    buf[o + 7] = f
 
 
 class EventQueue:
@@ -215,7 +200,7 @@ class Detector:
         self.strides = 0
         st[kernel.S_STEADY] = 0   # strides since the gait (re)started
         self.n_like = 0     # strides in a row that disagree with the current activity
-        st[kernel.S_PSIB] = 0     # heading bookkeeping and the error sums of correct()
+        st[kernel.S_PSIB] = 0     # heading bookkeeping and the error sums of kernel.at_step
         st[kernel.S_HD1] = 0
         st[kernel.S_HD2] = 0
         st[kernel.S_T1] = t0_ms
@@ -229,17 +214,7 @@ class Detector:
         self.coach.reset()
         self.dyn.reset()
         self.drift.reset()
-        self._stride_reset()
-
-    def _stride_reset(self):
-        st = self.st
-        st[kernel.S_PSI] = 0
-        st[kernel.S_N] = 0
-        st[kernel.S_SF] = 0
-        st[kernel.S_SL] = 0
-        st[kernel.S_SU] = 0
-        st[kernel.S_RMIN] = _BIG
-        st[kernel.S_RMAX] = -_BIG
+        kernel.stride_reset(self.st)
 
     def now(self):
         """Time of the last processed sample, ms."""
@@ -309,12 +284,10 @@ class Detector:
         st = self.st
         t = st[S_T]
         last = st[S_LAST]
-        st[S_LAST] = t
-        frac = kernel.step(st, t, last)   # its timing: the contact that ended a flight, or the trigger
-        st[S_IDLE] = 1
-        kernel.correct(st, t, t - last)
-        kernel.adapt(st, t - last)
-        self.dyn.step(self.yb, st[S_RI] - 1)   # its contact time, bounce, hip drop
+        # its timing (the contact that ended a flight, or the trigger), the trigger's re-arm, the
+        # tilt correction and gyro bias (kernel.py)
+        frac = kernel.at_step(st, t, last)
+        dynamics.step(self.yb, self.dyn.d, st[S_RI] - 1)   # its contact time, bounce, hip drop
         if self.k < 0 or t - last > kernel.STEP_MAX_MS:
             st[S_SYNC] = 0
             st[S_STEADY] = 0
@@ -369,7 +342,10 @@ class Detector:
 
     def _stride_start(self, t, frac):
         st = self.st
-        st[S_PSIB] = _wrap(st[S_PSIB] + st[S_PSI])
+        a = st[S_PSIB] + st[S_PSI]
+        if a > _PI_Q16 or a < -_PI_Q16:
+            a = _wrap(a)
+        st[S_PSIB] = a
         st[S_FLYN] = 0
         self.k = 0
         self.t0 = t
@@ -377,8 +353,8 @@ class Detector:
         self.ft0 = st[S_TFRAC]   # the trigger crossing's sub-ms offset, and which
         self.k0 = st[S_FID]      # fiducial frac is (1 = contact onset)
         self.te0 = t - ((frac + 8) >> 4)
-        self.dyn.stride_start(st[S_RI] - 1)
-        self._stride_reset()
+        dynamics.stride_start(self.dyn.d, st[S_RI] - 1)
+        kernel.stride_reset(self.st)
 
     def _stride_end(self, t, frac):
         st = self.st
@@ -403,7 +379,7 @@ class Detector:
         rot = (rot * 5730 + 32768) >> 16         # Q16 rad -> cdeg
         rmax = st[S_RMAX]
         rmin = st[S_RMIN]
-        roll = _cdeg(_asin_q14(rmax) - _asin_q14(rmin))
+        roll = fixmath.asin_span_cdeg(rmax, rmin)
         cad = (19200000 + (dq >> 1)) // dq       # steps/min * 10 (1200000 * 16 / dq)
         # running: a flight phase in the stride (gait physics), at a running cadence. A change of
         # gait takes more than one stride, so the activity follows only a run of like strides
@@ -419,12 +395,14 @@ class Detector:
         if not self.calibrated and not self.fallback_said:
             self.fallback_said = 1
             self.q.push(EV_CALIB, te, 0, 0, 0, 0, 0, 0)
-        self._set_activity(act, te)
+        if act != self.act:
+            self._set_activity(act, te)
         flags = act | (FLAG_CALIBRATED if self.calibrated else 0)
         self.strides += 1
         st[S_STEADY] += 1
         st[S_SYNC] = 1
-        self.q.push(EV_STRIDE, te, lean, rot, cad, dur, flags, roll)
+        q = self.q
+        put(q.buf, q.slot(), EV_STRIDE, te, lean, rot, cad, dur, flags, roll)
         self.dyn.stride_end(self.q, te, self.yb, st[S_RI] - 1)
         if act == ACT_RUNNING:
             self.coach.stride(te, lean, rot, dur)
@@ -442,6 +420,5 @@ def _wrap(a):
     return a
 
 
-# millidegrees -> centidegrees; asin(s / 2**14) in millidegrees (fixmath.py)
+# millidegrees -> centidegrees (fixmath.py)
 _cdeg = fixmath.cdeg
-_asin_q14 = fixmath.asin_mdeg

@@ -7,9 +7,10 @@ samples after the heading buffer (``yb[S_BUFN + 3 * (i & S_RMSK)]``): ``(dt << 1
 then h_F and h_L (Q14: the forward and left components of the up vector in the body frame,
 sin(pitch) and cos(pitch) sin(roll)). At each step this module reads the samples that came since
 the last step, once, as a state machine whose state carries over (viper, no allocation, every
-intermediate within +-2**30), and the step's own samples twice more for its bounce; the
-stride's pitch is summed on the way. (One pass per sample, not a window re-scanned per step: the
-running dynamics cost ~12 % of the detector's per-sample work, ``make bench``.)
+intermediate within +-2**30), and the step's own samples once more for its bounce (twice when
+walking); the stride's pitch is summed on the way. (One pass per sample, not a window re-scanned per step: the
+running dynamics cost about a quarter of the detector's per-sample work while running, ``make
+bench``.)
 
 - **contact and toe-off** (per step): while running the body is airborne between steps (pv < 0.25
   g for >= 20 ms). In the air the sensor does not read 0 g: it sits on a lever behind the point
@@ -48,7 +49,7 @@ import micropython
 from micropython import const
 
 import fixmath
-from events import EV_DYN
+from events import EV_DYN, put
 
 RING = const(512)            # samples in the ring: a whole stride up to 2.5 s at 200 Hz
 RING_WORDS = const(1536)     # 3 words per sample
@@ -131,16 +132,21 @@ D_OGC = const(56)
 # dt, the velocity v, sum of clamp(v >> 10) dt, sum of (t dt) >> 10, sum of h_F, samples
 D_W = const(57)
 D_P = const(64)
-D_SIZE = const(71)
+D_AS = const(71)      # the stride's 11 angles as (value, scratch) pairs for one fixmath.asin_pairs
+D_BASE = const(93)    # the ring's first word in yb
+D_SIZE = const(94)
 
 
 @micropython.viper
-def _step(yb: ptr32, base: int, d: ptr32, ri: int):
-    """A step's trigger at ring sample ``ri``: read the samples since the last step through the
-    state machine (contact, toe-off, the stance's roll, the stride's pitch), then measure the
-    step (see the module docstring) into d[D_GCT..D_VO] and the stride's slot of its side."""
+def step(yb: ptr32, d: ptr32, ri: int):
+    """A step's trigger at ring sample ``ri`` (``d``: a Dynamics' state): read the samples since
+    the last step through the state machine (contact, toe-off, the stance's roll, the stride's
+    pitch), then measure the step (see the module docstring) into d[D_GCT..D_VO] and the
+    stride's slot of its side. (A module function: the detector calls it at every step.)"""
     c30 = d[D_C29] << 1
     m31 = c30 | (c30 - 1)
+    base = d[D_BASE]
+    d[D_SIDE] += 1
     lim = ri - _MSK                      # the oldest sample the ring still holds
     prev = ((d[D_PREV] + c30) & m31) - c30
     d[D_PREV] = ri
@@ -585,7 +591,7 @@ def _step(yb: ptr32, base: int, d: ptr32, ri: int):
 
 
 @micropython.viper
-def _stride_start(d: ptr32, ri: int):
+def stride_start(d: ptr32, ri: int):
     """A stride begins after ring sample ``ri`` (its first trigger): empty its slots and sums."""
     d[D_S0] = ri
     d[D_SIDE] = 0
@@ -600,9 +606,11 @@ def _stride_start(d: ptr32, ri: int):
 
 
 @micropython.viper
-def _stride_end(d: ptr32, ri: int) -> int:
-    """The stride that ends at ring sample ``ri``: its EV_DYN fields into d[D_OSW..D_OGC];
-    returns 0 when it has none (no start, or longer than the ring)."""
+def _stride_end(do, ri: int) -> int:
+    """The stride that ends at ring sample ``ri``: its EV_DYN fields into d[D_OSW..D_OGC] (``do``
+    is the state array, handed on to fixmath as it is); returns 0 when it has none (no start, or
+    longer than the ring)."""
+    d = ptr32(do)
     c30 = d[D_C29] << 1
     m31 = c30 | (c30 - 1)
     s0 = ((d[D_S0] + c30) & m31) - c30
@@ -611,43 +619,61 @@ def _stride_end(d: ptr32, ri: int) -> int:
     d[D_ODR] = 0
     if s0 < 0 or ri - s0 > _MSK or ri - s0 < 2:
         return 0
-    asin = fixmath.asin_mdeg
-    lo = ((d[D_PMIN] + c30) & m31) - c30
-    hi = ((d[D_PMAX] + c30) & m31) - c30
+    # the stride's pitch range and mean, the toe-offs' pitch, each stance's roll (Q14) -> mdeg
     n = d[D_PN]
-    mean = 0
     if n > 0:
-        mean = (((d[D_PSUM] + c30) & m31) - c30) // n
+        d[D_AS] = d[D_PMAX]
+        d[D_AS + 2] = d[D_PMIN]
+        d[D_AS + 4] = (((d[D_PSUM] + c30) & m31) - c30) // n
     else:
-        lo = 0
-        hi = 0
-    d[D_OSW] = int(fixmath.cdeg(int(asin(hi)) - int(asin(lo))))
-    push = 0
+        d[D_AS] = 0
+        d[D_AS + 2] = 0
+        d[D_AS + 4] = 0
+    d[D_AS + 6] = d[D_R + 4]
+    d[D_AS + 8] = d[D_L + 4]
+    k = 0
+    while k < 3:
+        d[D_AS + 10 + 2 * k] = d[D_L + 1 + k]
+        d[D_AS + 16 + 2 * k] = d[D_R + 1 + k]
+        k += 1
+    fixmath.asin_pairs(do, D_AS, 11)
+    a = D_AS
+    # tilt swing: the pitch's range
+    d[D_OSW] = (((d[a] + c30) & m31) - c30) - (((d[a + 2] + c30) & m31) - c30)
+    d[D_OPU] = 0
     if d[D_R] and d[D_L]:
-        # pitch forward = -asin(h_F) (fixmath.pitch_mdeg)
-        r4 = ((d[D_R + 4] + c30) & m31) - c30
-        l4 = ((d[D_L + 4] + c30) & m31) - c30
-        push = int(fixmath.cdeg(int(asin(mean)) - (int(asin(r4)) + int(asin(l4))) // 2))
-    d[D_OPU] = push
+        # push-off pitch: the stride's mean pitch less the toe-offs' (pitch forward = -asin(h_F))
+        d[D_OPU] = (((d[a + 4] + c30) & m31) - c30) - ((((d[a + 6] + c30) & m31) - c30) +
+                                                       (((d[a + 8] + c30) & m31) - c30)) // 2
     # hip drop of each side: how far the pelvis rolled from its roll at the contact during the
     # stance (the contralateral hip drops: a right stance rolls the pelvis to the left, h_L
     # falls; a left stance the mirror). The larger excursion either way, so the value holds
     # whichever foot the detector names (its naming, detector.py, only labels it).
     o = D_L
+    b = a + 10
     while o >= D_R:
-        dr = 0
+        x = 0
         if d[o]:
-            rc = int(asin(((d[o + 1] + c30) & m31) - c30))
-            x = rc - int(asin(((d[o + 2] + c30) & m31) - c30))
-            y = int(asin(((d[o + 3] + c30) & m31) - c30)) - rc
+            rc = ((d[b] + c30) & m31) - c30
+            x = rc - (((d[b + 2] + c30) & m31) - c30)
+            y = (((d[b + 4] + c30) & m31) - c30) - rc
             if y > x:
                 x = y
-            dr = int(fixmath.cdeg(x))
         if o == D_L:
-            d[D_ODL] = dr
+            d[D_ODL] = x
         else:
-            d[D_ODR] = dr
+            d[D_ODR] = x
         o -= 6
+        b += 6
+    # the four angles, mdeg -> cdeg rounded half away from zero (fixmath.cdeg)
+    k = D_OSW
+    while k <= D_ODR:
+        x = ((d[k] + c30) & m31) - c30
+        if x >= 0:
+            d[k] = (x + 5) // 10
+        else:
+            d[k] = 0 - ((5 - x) // 10)
+        k += 1
     # VO (0.1 mm -> mm, 0..1023) and contact time (1/16 ms -> ms, 0..2047) of each side, packed
     vl = (d[D_L + 5] + 5) // 10
     vr = (d[D_R + 5] + 5) // 10
@@ -666,19 +692,6 @@ def _stride_end(d: ptr32, ri: int) -> int:
     return 1
 
 
-@micropython.viper
-def _emit(buf: ptr32, o: int, ty: int, t: int, d: ptr32):
-    """The stride's EV_DYN (events.py) from d[D_OSW..D_OGC] into an event queue's buf[o..o+7]."""
-    buf[o] = ty
-    buf[o + 1] = t
-    buf[o + 2] = d[D_OSW]
-    buf[o + 3] = d[D_OPU]
-    buf[o + 4] = d[D_ODL]
-    buf[o + 5] = d[D_ODR]
-    buf[o + 6] = d[D_OVO]
-    buf[o + 7] = d[D_OGC]
-
-
 class Dynamics:
     """Per-step and per-stride running dynamics from the kernel's ring (see the module docstring)."""
 
@@ -687,6 +700,7 @@ class Dynamics:
         self.d = array_i(D_SIZE)
         self.d[D_C29] = 1 << 29
         self.d[D_LEV] = _LEVER
+        self.d[D_BASE] = ring_base
         self.swing = 0            # the last stride's tilt swing and mean hip drop, cdeg (0 = none)
         self.drop = 0
         self.reset()
@@ -701,13 +715,11 @@ class Dynamics:
 
     def step(self, yb, ri):
         """A step's trigger at ring sample ``ri``: measure the step that ended there."""
-        d = self.d
-        d[D_SIDE] += 1
-        _step(yb, self.base, d, ri)
+        step(yb, self.d, ri)
 
     def stride_start(self, ri):
         """A stride begins at ring sample ``ri`` (its first trigger)."""
-        _stride_start(self.d, ri)
+        stride_start(self.d, ri)
 
     def stride_end(self, q, t, yb, ri):
         """The stride ends at ring sample ``ri`` (time ``t``): push its EV_DYN (events.py)."""
@@ -717,7 +729,7 @@ class Dynamics:
             dl = d[D_ODL]
             dr = d[D_ODR]
             self.drop = (dl + dr) >> 1 if dl and dr else 0
-            _emit(q.buf, q.slot(), EV_DYN, t, d)
+            put(q.buf, q.slot(), EV_DYN, t, d[D_OSW], d[D_OPU], dl, dr, d[D_OVO], d[D_OGC])
         else:
             self.swing = 0
             self.drop = 0

@@ -108,7 +108,7 @@ S_C29 = const(70)       # the constant 2**29; the kernel doubles it into a viper
 S_TFRAC = const(71)     # the last step's trigger crossing is S_LAST ms - S_TFRAC/16 ms (interpolated;
 #                         may be negative: the crossing's sub-ms part lies after the whole ms)
 S_DPSI = const(72)      # the heading's change over the step that just ended, and over the one
-S_DPSP = const(73)      # before it (Q16 rad, within +-pi; set by correct(), read to name feet)
+S_DPSP = const(73)      # before it (Q16 rad, within +-pi; set by at_step(), read to name feet)
 S_FID = const(74)       # the last step's timing: 1 = a contact's onset, 0 = the trigger crossing
 S_TCOK = const(75)      # 1 while the last contact's rise was steep enough to be a foot strike
 S_CMF = const(76)       # mean accel error of the last step, Q12 g (step-synchronous correction),
@@ -134,7 +134,7 @@ S_FLY = const(99)       # ms spent airborne (pv < _AIR_Q12) since the last step 
 S_TC = const(100)       # the last contact: pv rose through _CONTACT_Q12 after a flight, at
 S_TCB = const(101)      # S_TC ms - S_TCB/16 ms (interpolated; same convention as S_TFRAC)
 S_FAST = const(102)     # ms left of the fast start (accel correction 8x faster), after S_INIT
-# per-step correction (correct()): state and parameters
+# per-step correction (at_step()): state and parameters
 S_PAR = const(103)      # which error sum is the older one: 0 = S_CB, 1 = S_CA
 S_PSIB = const(104)     # heading at the current stride's start, Q16 rad (within +-pi)
 S_HD1 = const(105)      # heading at the last step and the one before (Q16 rad), and their times (ms)
@@ -158,7 +158,7 @@ S_RI = const(120)       # index of the next sample in the ring (free-running, wr
 S_RMSK = const(121)     # ring size - 1 (a power of two); 0 = no ring
 S_SIZE = const(122)
 
-# step timing and trigger adaptation (step(), adapt())
+# step timing and trigger adaptation (at_step())
 _FLY_MS = const(20)          # a step counts as airborne after >= 20 ms below 0.25 g: a real flight
 #                              lasts >= 50 ms even in a slow jog; single-sample dips (sensor noise,
 #                              heel-strike ringing) do not
@@ -273,6 +273,19 @@ def run(st: ptr32, buf: ptr16, i0: int, n: int, yb: ptr32) -> int:
     sta = (((st[S_STA] + c30) & m31) - c30)
     stw = (((st[S_STW] + c30) & m31) - c30) << 4
     staa = (((st[S_STAA] + c30) & m31) - c30) << 4
+    # the two world-frame error sums (see below; at_step reads and restarts them between calls)
+    caF = ((st[S_CA] + c30) & m31) - c30
+    caL = ((st[S_CA + 1] + c30) & m31) - c30
+    caU = ((st[S_CA + 2] + c30) & m31) - c30
+    caN = ((st[S_CA + 3] + c30) & m31) - c30
+    cbF = ((st[S_CB] + c30) & m31) - c30
+    cbL = ((st[S_CB + 1] + c30) & m31) - c30
+    cbU = ((st[S_CB + 2] + c30) & m31) - c30
+    cbN = ((st[S_CB + 3] + c30) & m31) - c30
+    # the gyro bias (raw counts; at_step and the stillness tracking below move it)
+    bF = ((st[S_BF] + c30) & m31) - c30
+    bL = ((st[S_BL] + c30) & m31) - c30
+    bU = ((st[S_BU] + c30) & m31) - c30
     # the dynamics ring (dynamics.py): its size - 1 (0 = none) and the next sample's index
     rmsk = (((st[S_RMSK] + c30) & m31) - c30)
     ri = (((st[S_RI] + c30) & m31) - c30)
@@ -303,7 +316,7 @@ def run(st: ptr32, buf: ptr16, i0: int, n: int, yb: ptr32) -> int:
         rF = ((((int(buf[p + fi]) & 0xFFFF) ^ 0x8000) - 0x8000) * fs)
         rL = ((((int(buf[p + li]) & 0xFFFF) ^ 0x8000) - 0x8000) * ls)
         rU = ((((int(buf[p + ui]) & 0xFFFF) ^ 0x8000) - 0x8000) * us)
-        if (((st[S_INIT] + c30) & m31) - c30):
+        if st[S_INIT]:                # (a flag: no sign to extend)
             # first sample: g along it, scaled below 1 g per axis (a session may start mid-run
             # on a 3-16 g impact: its direction is a fair first guess, its size is not)
             st[S_INIT] = 0
@@ -335,9 +348,9 @@ def run(st: ptr32, buf: ptr16, i0: int, n: int, yb: ptr32) -> int:
         if gU < -16777216:
             gU = -16777216
         # gyro: bias-corrected rate (Q24 rad/ms) -> rotation this sample (Q16 rad)
-        wF = ((rF - (((st[S_BF] + c30) & m31) - c30)) * gm) >> gsh
-        wL = ((rL - (((st[S_BL] + c30) & m31) - c30)) * gm) >> gsh
-        wU = ((rU - (((st[S_BU] + c30) & m31) - c30)) * gm) >> gsh
+        wF = ((rF - bF) * gm) >> gsh
+        wL = ((rL - bL) * gm) >> gsh
+        wU = ((rU - bU) * gm) >> gsh
         # Rotation this sample. A gyro sample is the chip's average over its own period, so
         # w * period is its exact integral. Across a gap (dropped samples: bursts on a busy
         # bus, FIFO overflows) the missing time gets the mean of the last and this rate: the
@@ -470,10 +483,10 @@ def run(st: ptr32, buf: ptr16, i0: int, n: int, yb: ptr32) -> int:
         # pelvis sways toward the stance foot), which the pelvis's yaw at that step's end would
         # turn into a forward error. Sums are clamped to +-2**22 and shifted to 15 bits before
         # the product (< 2**30).
-        # (the two sums written out: a computed slot index costs more than the arithmetic)
-        sF = ((st[S_CA] + c30) & m31) - c30
-        sL = ((st[S_CA + 1] + c30) & m31) - c30
-        sU = ((st[S_CA + 2] + c30) & m31) - c30
+        # (the two sums written out, in locals: a computed slot index costs more than the arithmetic)
+        sF = caF
+        sL = caL
+        sU = caU
         xF = sF >> 7
         xL = sL >> 7
         xU = sU >> 7
@@ -492,15 +505,14 @@ def run(st: ptr32, buf: ptr16, i0: int, n: int, yb: ptr32) -> int:
             sU = 0x3FFFFF
         if sU < -0x3FFFFF:
             sU = -0x3FFFFF
-        st[S_CA] = sF
-        st[S_CA + 1] = sL
-        st[S_CA + 2] = sU
-        k = ((st[S_CA + 3] + c30) & m31) - c30
-        if k < 0x3FFFFFF:
-            st[S_CA + 3] = k + 1
-        sF = ((st[S_CB] + c30) & m31) - c30
-        sL = ((st[S_CB + 1] + c30) & m31) - c30
-        sU = ((st[S_CB + 2] + c30) & m31) - c30
+        caF = sF
+        caL = sL
+        caU = sU
+        if caN < 0x3FFFFFF:
+            caN += 1
+        sF = cbF
+        sL = cbL
+        sU = cbU
         xF = sF >> 7
         xL = sL >> 7
         xU = sU >> 7
@@ -519,12 +531,11 @@ def run(st: ptr32, buf: ptr16, i0: int, n: int, yb: ptr32) -> int:
             sU = 0x3FFFFF
         if sU < -0x3FFFFF:
             sU = -0x3FFFFF
-        st[S_CB] = sF
-        st[S_CB + 1] = sL
-        st[S_CB + 2] = sU
-        k = ((st[S_CB + 3] + c30) & m31) - c30
-        if k < 0x3FFFFFF:
-            st[S_CB + 3] = k + 1
+        cbF = sF
+        cbL = sL
+        cbU = sU
+        if cbN < 0x3FFFFFF:
+            cbN += 1
         if sync and t - last < syncms:
             # stepping: correct with the last step's mean error. Within a step the ground
             # force brakes then pushes (zero net at steady speed) while the vertical force
@@ -533,7 +544,7 @@ def run(st: ptr32, buf: ptr16, i0: int, n: int, yb: ptr32) -> int:
             cL = mL
             cU = mU
         kg = (dtc * kpm) >> 4
-        k = ((st[S_FAST] + c30) & m31) - c30
+        k = st[S_FAST]                # ms left, >= 0 (no sign to extend)
         if k > 0:
             # the first half second of a session: g began as one sample's direction (a
             # restart mid-run lands on any sample); the mean specific force over a step or
@@ -541,7 +552,7 @@ def run(st: ptr32, buf: ptr16, i0: int, n: int, yb: ptr32) -> int:
             kg = kg << 3
             if kg > 131071:
                 kg = 131071      # c (<= 2 g, Q12) * kg < 2**30
-            st[S_FAST] = k - dms
+            st[S_FAST] = k - dms if k > dms else 0
         gF += (cF * kg) >> 8
         gL += (cL * kg) >> 8
         gU += (cU * kg) >> 8
@@ -601,35 +612,36 @@ def run(st: ptr32, buf: ptr16, i0: int, n: int, yb: ptr32) -> int:
         m2 -= 0x100000
         if m2 < 0:
             m2 = -m2
-        still = 1
-        if m2 > sta:
-            still = 0
-        # each axis: its low-pass (Q4, ~8 samples) follows always; still while every axis stays
-        # near it (written out per axis: a computed slot index costs more than the test)
+        # each axis: its low-pass (Q4, ~8 samples) follows always; still while |a| ~ 1 g and every
+        # axis stays near its low-pass (tested only when |a| is: moving, it rarely is; written out
+        # per axis: a computed slot index costs more than the test)
         glF += ((rF << 4) - glF) >> 3
-        x = (rF << 4) - glF
-        if x > stw or -x > stw:
-            still = 0
         glL += ((rL << 4) - glL) >> 3
-        x = (rL << 4) - glL
-        if x > stw or -x > stw:
-            still = 0
         glU += ((rU << 4) - glU) >> 3
-        x = (rU << 4) - glU
-        if x > stw or -x > stw:
-            still = 0
         alF += ((aF << 4) - alF) >> 3
-        x = (aF << 4) - alF
-        if x > staa or -x > staa:
-            still = 0
         alL += ((aL << 4) - alL) >> 3
-        x = (aL << 4) - alL
-        if x > staa or -x > staa:
-            still = 0
         alU += ((aU << 4) - alU) >> 3
-        x = (aU << 4) - alU
-        if x > staa or -x > staa:
-            still = 0
+        still = 0
+        if m2 <= sta:
+            still = 1
+            x = (rF << 4) - glF
+            if x > stw or -x > stw:
+                still = 0
+            x = (rL << 4) - glL
+            if x > stw or -x > stw:
+                still = 0
+            x = (rU << 4) - glU
+            if x > stw or -x > stw:
+                still = 0
+            x = (aF << 4) - alF
+            if x > staa or -x > staa:
+                still = 0
+            x = (aL << 4) - alL
+            if x > staa or -x > staa:
+                still = 0
+            x = (aU << 4) - alU
+            if x > staa or -x > staa:
+                still = 0
         if still:
             sm = (((st[S_STILL] + c30) & m31) - c30) + dms
             if sm > 0x3FFFFFF:
@@ -663,6 +675,9 @@ def run(st: ptr32, buf: ptr16, i0: int, n: int, yb: ptr32) -> int:
                     st[S_BQF + k] = bq
                     st[S_BF + k] = (bq + 128) >> 8
                     k += 1
+                bF = ((st[S_BF] + c30) & m31) - c30
+                bL = ((st[S_BL] + c30) & m31) - c30
+                bU = ((st[S_BU] + c30) & m31) - c30
             calms = (((st[S_CALMS] + c30) & m31) - c30)
             if calms > 0 and sm >= calms and sm - dms < calms:
                 evt = evt | EVT_STILL
@@ -712,7 +727,7 @@ def run(st: ptr32, buf: ptr16, i0: int, n: int, yb: ptr32) -> int:
             st[S_TCB] = (((st[S_TCB] + c30) & m31) - c30) + x
         pvp = pv
         # step trigger: Schmitt on the low-passed vertical force
-        if (((st[S_TRIG] + c30) & m31) - c30):
+        if st[S_TRIG]:
             if vlp < lo0:
                 st[S_TRIG] = 0
         elif vlp > hi0:
@@ -732,7 +747,7 @@ def run(st: ptr32, buf: ptr16, i0: int, n: int, yb: ptr32) -> int:
                     st[S_TFRAC] = ((vlp - hi) * dt) // (vlp - vprev) - tq
                 else:
                     st[S_TFRAC] = -tq
-        if (((st[S_IDLE] + c30) & m31) - c30) and t - last > idlems:
+        if st[S_IDLE] and t - last > idlems:
             st[S_IDLE] = 0
             evt = evt | EVT_IDLE
         if nsamp < 0x3FFFFFFF:
@@ -757,6 +772,14 @@ def run(st: ptr32, buf: ptr16, i0: int, n: int, yb: ptr32) -> int:
     st[S_RMIN] = rmin
     st[S_RMAX] = rmax
     st[S_PER] = per
+    st[S_CA] = caF
+    st[S_CA + 1] = caL
+    st[S_CA + 2] = caU
+    st[S_CA + 3] = caN
+    st[S_CB] = cbF
+    st[S_CB + 1] = cbL
+    st[S_CB + 2] = cbU
+    st[S_CB + 3] = cbN
     st[S_WPF] = wpF
     st[S_WPL] = wpL
     st[S_WPU] = wpU
@@ -773,6 +796,18 @@ def run(st: ptr32, buf: ptr16, i0: int, n: int, yb: ptr32) -> int:
     st[S_NSAMP] = nsamp
     st[S_EVT] = evt
     return i
+
+
+@micropython.viper
+def stride_reset(st: ptr32):
+    """A stride begins: empty its heading buffer, pitch sums and roll extremes."""
+    st[S_PSI] = 0
+    st[S_N] = 0
+    st[S_SF] = 0
+    st[S_SL] = 0
+    st[S_SU] = 0
+    st[S_RMIN] = 0x3FFFFFFF
+    st[S_RMAX] = -0x3FFFFFFF
 
 
 @micropython.viper
@@ -797,22 +832,83 @@ def detrended_p2p(yb: ptr32, n: int, st: ptr32) -> int:
 
 
 @micropython.viper
-def correct(st: ptr32, t: int, interval: int):
-    """At a step (time ``t``, ``interval`` ms after the last): the tilt correction for the next
-    stride, and the gyro bias.
-
-    - The error sum that began two steps ago covers the stride that just ended (a world-frame
-      sum, see run()); its mean drives the correction until the next step.
-    - In a turn its lateral part is dropped: centripetal force (speed x turn rate) is
-      horizontal and across the direction of travel, i.e. along the body's left axis, and no
-      part of it is gravity. Turning = the heading changed over the last two steps (so the
-      pelvis's own back-and-forth yaw cancels) faster than ``_TURN``.
-    - Integral action: a gyro zero-rate offset b leaves a standing tilt error b * tau (1 deg at
-      1 deg/s); the error that remains is integrated into the bias of the two horizontal axes
-      (only those are observable from gravity), within +-S_BLIM of the calibrated bias.
-    """
+def at_step(st: ptr32, t: int, last: int) -> int:
+    """A step event at ``t`` (the last one was at ``last``), all in one call (a call costs about
+    as much as its arithmetic on the ESP32's port): the step's timing, returned in 1/16 ms
+    before ``t``; the trigger's re-arm level and refractory time; the tilt correction for the
+    next stride and the gyro bias. Each part says what it does below."""
     c30 = st[S_C29] << 1
     m31 = c30 | (c30 - 1)
+    interval = t - last
+    st[S_LAST] = t
+    st[S_IDLE] = 1
+    # -- timing. While running it is the contact that ended the step's flight (see run()),
+    # when there was one since the last step (S_FLYN counts such steps) and its rise was a
+    # strike's (S_TCOK); otherwise the trigger's own crossing (walking keeps a foot down, so
+    # there is no flight to end). S_FID says which (1 = contact).
+    frac = ((st[S_TFRAC] + c30) & m31) - c30
+    fly = ((st[S_FLY] + c30) & m31) - c30
+    st[S_FLY] = 0
+    tc = ((st[S_TC] + c30) & m31) - c30
+    st[S_FID] = 0
+    if fly >= _FLY_MS and last < tc and tc <= t and t - tc < _CONTACT_MS:
+        st[S_FLYN] = (((st[S_FLYN] + c30) & m31) - c30) + 1
+        if st[S_TCOK]:
+            frac = ((t - tc) << 4) + (((st[S_TCB] + c30) & m31) - c30)
+            st[S_FID] = 1
+    # -- re-arm level and refractory time from the step that just ended. The trigger stays at
+    # 1.10 g (a fixed point on the rising force keeps step timing steady); it re-arms a quarter
+    # of the step's low-passed force swing below that (0.05-0.15 g), so a soft slow walk whose
+    # force barely dips between steps still re-arms, and no new step is taken within 0.6 of the
+    # median of the last three intervals (250-500 ms). A step is never 40 % shorter than the
+    # ones before it (a gait speeds up over several steps), so a second force hump after heel
+    # strike (~200-300 ms later in a slow walk) is not a step; the median keeps one missed or
+    # doubled step from moving the limit. While running a flight followed by a contact proves a
+    # step whatever the refractory time says (run()), so a wrong median (after a fall, a
+    # glitch) cannot lock the count at every other step.
+    sw = (((st[S_PMAX] + c30) & m31) - c30) - (((st[S_PMIN] + c30) & m31) - c30)
+    st[S_PMIN] = 0x3FFFFFFF
+    st[S_PMAX] = -0x3FFFFFFF
+    if sw > 0 and sw <= 0x80000:
+        h = sw >> 2
+        if h < _HYST_MIN:
+            h = _HYST_MIN
+        if h > _HYST_MAX:
+            h = _HYST_MAX
+        st[S_LO] = ONE_G_Q16 + STEP_HI - h
+        if interval > 0 and interval < STEP_MAX_MS:
+            st[S_IV2] = st[S_IV1]
+            st[S_IV1] = st[S_IV0]
+            st[S_IV0] = interval
+            a = interval
+            b = ((st[S_IV1] + c30) & m31) - c30
+            if b == 0:
+                b = a
+            c = ((st[S_IV2] + c30) & m31) - c30
+            if c == 0:
+                c = b
+            m = c
+            if (b <= a and a <= c) or (c <= a and a <= b):
+                m = a
+            elif (a <= b and b <= c) or (c <= b and b <= a):
+                m = b
+            r = (m * 5) >> 3      # 0.625 x median
+            if r < REFR_MS:
+                r = REFR_MS
+            if r > _REFR_MAX_MS:
+                r = _REFR_MAX_MS
+            st[S_REFR] = r
+    # -- the tilt correction for the next stride, and the gyro bias.
+    #
+    # - The error sum that began two steps ago covers the stride that just ended (a world-frame
+    #   sum, see run()); its mean drives the correction until the next step.
+    # - In a turn its lateral part is dropped: centripetal force (speed x turn rate) is
+    #   horizontal and across the direction of travel, i.e. along the body's left axis, and no
+    #   part of it is gravity. Turning = the heading changed over the last two steps (so the
+    #   pelvis's own back-and-forth yaw cancels) faster than ``_TURN``.
+    # - Integral action: a gyro zero-rate offset b leaves a standing tilt error b * tau (1 deg at
+    #   1 deg/s); the error that remains is integrated into the bias of the two horizontal axes
+    #   (only those are observable from gravity), within +-S_BLIM of the calibrated bias.
     par = ((st[S_PAR] + c30) & m31) - c30
     o = S_CA if par else S_CB
     st[S_PAR] = 1 - par
@@ -861,9 +957,9 @@ def correct(st: ptr32, t: int, interval: int):
     st[S_CML] = ml
     st[S_CMU] = mu
     if (((st[S_STEADY] + c30) & m31) - c30) < _STEADY or not st[S_SYNC]:
-        return
+        return frac
     if interval <= 0 or interval >= STEP_MAX_MS:
-        return
+        return frac
     # e = g x c (the rotation that carries g toward the measured vertical), Q12 ~ rad
     hf = (((st[S_GF] + c30) & m31) - c30) >> 10
     hl = (((st[S_GL] + c30) & m31) - c30) >> 10
@@ -892,77 +988,4 @@ def correct(st: ptr32, t: int, interval: int):
         st[S_BQF + k] = bq
         st[S_BF + k] = (bq + 128) >> 8
         k += 1
-
-
-@micropython.viper
-def step(st: ptr32, t: int, last: int) -> int:
-    """A step event at ``t`` (the last one was at ``last``): return its timing, 1/16 ms before
-    ``t``. While running that is the contact that ended the step's flight (see run()), when
-    there was one since the last step (S_FLYN counts such steps) and its rise was a strike's
-    (S_TCOK); otherwise the trigger's own crossing (walking keeps a foot down, so there is no
-    flight to end). S_FID says which (1 = contact)."""
-    c30 = st[S_C29] << 1
-    m31 = c30 | (c30 - 1)
-    frac = ((st[S_TFRAC] + c30) & m31) - c30
-    fly = ((st[S_FLY] + c30) & m31) - c30
-    st[S_FLY] = 0
-    tc = ((st[S_TC] + c30) & m31) - c30
-    st[S_FID] = 0
-    if fly >= _FLY_MS and last < tc and tc <= t and t - tc < _CONTACT_MS:
-        st[S_FLYN] = (((st[S_FLYN] + c30) & m31) - c30) + 1
-        if st[S_TCOK]:
-            frac = ((t - tc) << 4) + (((st[S_TCB] + c30) & m31) - c30)
-            st[S_FID] = 1
     return frac
-
-
-@micropython.viper
-def adapt(st: ptr32, interval: int):
-    """Re-arm level and refractory time from the step that just ended.
-
-    The trigger stays at 1.10 g (a fixed point on the rising force keeps step timing steady);
-    it re-arms a quarter of the step's low-passed force swing below that (0.05-0.15 g), so a
-    soft slow walk whose force barely dips between steps still re-arms, and no new step is
-    taken within 0.6 of the median of the last three intervals (250-500 ms). A step is never
-    40 % shorter than the ones before it (a gait speeds up over several steps), so a second
-    force hump after heel strike (~200-300 ms later in a slow walk) is not a step; the median
-    keeps one missed or doubled step from moving the limit. While running a flight followed by
-    a contact proves a step whatever the refractory time says (run()), so a wrong median (after
-    a fall, a glitch) cannot lock the count at every other step.
-    """
-    c30 = st[S_C29] << 1
-    m31 = c30 | (c30 - 1)
-    sw = (((st[S_PMAX] + c30) & m31) - c30) - (((st[S_PMIN] + c30) & m31) - c30)
-    st[S_PMIN] = 0x3FFFFFFF
-    st[S_PMAX] = -0x3FFFFFFF
-    if sw <= 0 or sw > 0x80000:
-        return
-    h = sw >> 2
-    if h < _HYST_MIN:
-        h = _HYST_MIN
-    if h > _HYST_MAX:
-        h = _HYST_MAX
-    st[S_LO] = ONE_G_Q16 + STEP_HI - h
-    if interval <= 0 or interval >= STEP_MAX_MS:
-        return
-    st[S_IV2] = st[S_IV1]
-    st[S_IV1] = st[S_IV0]
-    st[S_IV0] = interval
-    a = interval
-    b = ((st[S_IV1] + c30) & m31) - c30
-    if b == 0:
-        b = a
-    c = ((st[S_IV2] + c30) & m31) - c30
-    if c == 0:
-        c = b
-    m = c
-    if (b <= a and a <= c) or (c <= a and a <= b):
-        m = a
-    elif (a <= b and b <= c) or (c <= b and b <= a):
-        m = b
-    r = (m * 5) >> 3      # 0.625 x median
-    if r < REFR_MS:
-        r = REFR_MS
-    if r > _REFR_MAX_MS:
-        r = _REFR_MAX_MS
-    st[S_REFR] = r

@@ -139,7 +139,7 @@ def bench_instructions(sim, overrides, n1=384, n2=1536) -> list[dict]:
                                 str(mpy_dir / (src.stem + ".mpy")), str(src)], check=True, capture_output=True)
             env["MICROPYPATH"] = f"{mpy_dir}:{runner.parent}"
             out = {}
-            for mode in ("detector", "madgwick"):
+            for mode in ("detector", "nodynamics", "madgwick"):
                 counts = []
                 for n in (n1, n2):
                     cg = Path(td) / "cg.out"
@@ -153,7 +153,10 @@ def bench_instructions(sim, overrides, n1=384, n2=1536) -> list[dict]:
                 out[mode] = (counts[1] - counts[0]) / (n2 - n1)
             rows.append({"bench": "instructions_per_sample", "engine": "micropython", "bits": bits, "heap": heap,
                          "detector_running": round(out["detector"]), "madgwick_float": round(out["madgwick"]),
-                         "factor": round(out["madgwick"] / out["detector"], 1)})
+                         "factor": round(out["madgwick"] / out["detector"], 1),
+                         # the same without the running dynamics (contact time, VO, hip drop, tilt swing)
+                         "without_dynamics": round(out["nodynamics"]),
+                         "factor_without_dynamics": round(out["madgwick"] / out["nodynamics"], 1)})
     return rows
 
 

@@ -1,7 +1,9 @@
 # Instruction-count benchmark under the unix-port micropython, run by valgrind (callgrind).
 # argv: MODE N RAW_FILE CONFIG_JSON_FILE LSB_PER_G LSB_PER_KDPS
 # MODE "detector": the detector over the first N samples of RAW_FILE (blocks of 128, as main.py
-# feeds it); MODE "madgwick": N plain float 6-axis Madgwick updates over the same samples; MODE
+# feeds it); MODE "nodynamics": the same with the running dynamics switched off here (their calls
+# made no-ops and the kernel's ring left unwritten: what lean, rotation and cadence cost alone);
+# MODE "madgwick": N plain float 6-axis Madgwick updates over the same samples; MODE
 # "none": only the set-up (the file must hold at least the larger N). The host runs each mode at
 # two N and takes the slope, so start-up and set-up cancel: instructions per sample, repeatable
 # whatever else the machine is doing.
@@ -31,10 +33,22 @@ def main():
             if f.readinto(b) < len(b) * 2:
                 break
             blocks.append(b)
+    if mode == "nodynamics":
+        import dynamics
+        import kernel
+
+        def _off(*a):
+            return 0
+
+        dynamics.step = _off
+        dynamics.stride_start = _off
+        dynamics.Dynamics.stride_end = _off
     det = detector.Detector(cfg, lsb_g, lsb_k)
+    if mode == "nodynamics":
+        det.st[kernel.S_RMSK] = 0
     det.start(0)
     # (the blocks are read in every mode and run, so their making cancels in the slope)
-    if mode == "detector":
+    if mode in ("detector", "nodynamics"):
         k = 0
         while k * BLOCK < n:
             det.feed(blocks[k], BLOCK)
