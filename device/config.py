@@ -51,6 +51,13 @@ SCHEMA: dict = {
     "drift_rot_deg": (5.0, "f", 1, 45, "deg", "rotation drift margin"),
     "drift_tilt_deg": (3.0, "f", 0.5, 20, "deg", "tilt swing drift margin"),
     "drift_drop_deg": (3.0, "f", 0.5, 20, "deg", "hip drop drift margin"),
+    # Drift is a matter of hours and is checked once per running minute: a runner corrects a
+    # fatigue drift over minutes, and the form cues' 90 s repeat (rounded up to the next minute
+    # close: every 2 min) is ~30 buzzes an hour in an ultra's last hours, a drone that gets
+    # ignored. 15 min is ~4 reminders an hour while the drift holds.
+    "drift_repeat_s": (900, "f", 60, 7200, "s", "repeat a held drift's buzz at most this often"),
+    "drift_baseline_from": ("run", "c", ("run", "last"), None, "",
+                            "baseline learned on this run, or the last session's (none stored: this run's)"),
     # -- more cues (coach.py; off by default; the same hold, repeat and severity rules) ----
     # hip drop: the pelvis's frontal-plane drop during each foot's stance (dynamics.py), the worse
     # side. Healthy runners' pelvic obliquity is 10-15 deg peak-to-peak a stride (Schache et al.

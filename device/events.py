@@ -2,19 +2,20 @@
 
 The detector queues events as 8 small ints (``EV_LEN``) in a preallocated ``array('i')``:
 
-=========  ====  =====  ==========  ==========  ==========  =========  =====  ========
-type       t_ms  a      b           c           d           e          f
-=========  ====  =====  ==========  ==========  ==========  =========  =====  ========
-STRIDE     end   lean   rotation    cadence     stride_ms   flags      roll
-ALERT      t     reason severity    value       limit       withheld   extra
-CLEAR      t     reason 0           value       limit       withheld   0
-CALIB      t     ok     pitch0      roll0       still_ms    0          0
-ACTIVITY   t     act    prev        0           0           0          0
-FAULT      t     code   detail      0           0           0          0
-IMU_RATE   t     mhz    ppm         windows     0           0          0
-DYN        end   tilt   push-off    drop_left   drop_right  vo         gct
-DRIFT      t     lean   rotation    tilt        hip_drop    minute     0
-=========  ====  =====  ==========  ==========  ==========  =========  =====  ========
+==========  ====  =====  ==========  ==========  ==========  =========  =====  ========
+type        t_ms  a      b           c           d           e          f
+==========  ====  =====  ==========  ==========  ==========  =========  =====  ========
+STRIDE      end   lean   rotation    cadence     stride_ms   flags      roll
+ALERT       t     reason severity    value       limit       withheld   extra
+CLEAR       t     reason 0           value       limit       withheld   0
+CALIB       t     ok     pitch0      roll0       still_ms    0          0
+ACTIVITY    t     act    prev        0           0           0          0
+FAULT       t     code   detail      0           0           0          0
+IMU_RATE    t     mhz    ppm         windows     0           0          0
+DYN         end   tilt   push-off    drop_left   drop_right  vo         gct
+DRIFT       t     lean   rotation    tilt        hip_drop    minute     0
+DRIFT_BASE  t     lean   rotation    tilt        hip_drop    session    date
+==========  ====  =====  ==========  ==========  ==========  =========  =====  ========
 
 Units: t_ms milliseconds since the session clock's zero; lean, rotation, roll, value, limit,
 pitch0, roll0 in centidegrees (1/100 deg); cadence in 1/10 steps per minute; stride_ms in ms.
@@ -36,6 +37,10 @@ the side (1 left, 2 right), cadence the target in 1/10 steps/min, else 0.
 DRIFT (drift.py; once per minute of running after the baseline is learned): the minute's mean
 lean, rotation, tilt swing and hip drop minus the session's baseline (cdeg; tilt and hip drop 0
 when not measured) and the running minute it closes.
+DRIFT_BASE (drift.py; once a session, when its drift baseline is set): the baseline's lean,
+rotation, tilt swing and hip drop (cdeg); session 0 = learned on this run (t: the minute that
+completed it), else the earlier session it was learned in (``drift_baseline_from = "last"``,
+t = 0) and that session's date (YYYYMMDD, 0 = the board's clock was not set).
 """
 import micropython
 from micropython import const
@@ -67,6 +72,7 @@ EV_FAULT = const(6)
 EV_IMU_RATE = const(7)
 EV_DYN = const(8)
 EV_DRIFT = const(9)
+EV_DRIFT_BASE = const(10)
 
 # field indices within an event
 F_TYPE = const(0)

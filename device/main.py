@@ -33,6 +33,7 @@ import board
 try:
     import configstore
     import detector  # imports kernel and fixmath: their viper code goes to executable RAM (IRAM)
+    import drift
     import events
     import fadestore
     import flashlog
@@ -170,8 +171,12 @@ class App:
             self.say("faded feedback: running session %d, the cue for 1 fault episode in %d" % (
                 self.fade_n + 1, self.det.coach.fade))
         self.t_start = board.ticks_ms()
+        wall = board.wall()
         self.log = flashlog.SessionLog(self.root, cfg, FW_VERSION, d.model, d.lsb_per_g, d.lsb_per_kdps,
-                                       d.rate_hz, clock_ms=self.det.now, wall=board.wall())
+                                       d.rate_hz, clock_ms=self.det.now, wall=wall)
+        # the drift baseline is kept on flash; "last": this session starts from the stored one
+        self.det.drift.attach(configstore.path(self.root, drift.FILE), self.log.number,
+                              wall[0] * 10000 + wall[1] * 100 + wall[2] if wall and wall[6] else 0, self.say)
         self.raw_on = 1 if cfg["raw_capture_s"] > 0 else 0
         if self.cfg_status != "ok":
             self.own_event(events.EV_FAULT, events.FAULT_CONFIG_FALLBACK,

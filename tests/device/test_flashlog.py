@@ -219,7 +219,7 @@ def test_round_trip_every_record_form(tmp_path):
     w(ev.EV_CLEAR, t + 700, ev.R_SWIVEL, 0, 1700, 1800, 0, 0)
     w(ev.EV_FAULT, t + 800, ev.FAULT_SENSOR, -7, 0, 0, 0, 0)
     w(ev.EV_FAULT, t + 900, ev.FAULT_SENSOR_BACK, 0, 0, 0, 0, 0)
-    w(10, t + 1000, 1, -2, 3, -4, 5, 2**30 - 1)  # a future event code: kept exactly
+    w(15, t + 1000, 1, -2, 3, -4, 5, 2**30 - 1)  # a future event code (the last the tag holds): kept exactly
     w(ev.EV_STRIDE, t - 10, 800, 1000, 1714, 700, 6, 100)  # time going backwards: still exact
     w.log.close()
     sess = logdecode.decode_session(w.path)
@@ -237,7 +237,7 @@ def test_round_trip_every_record_form(tmp_path):
     assert h["intact"] and h["fw_version"] == FW and h["imu_model"] == "lsm6dsox"
     assert (h["lsb_per_g"], h["lsb_per_kdps"], h["rate_hz"]) == (LSB_G, LSB_KDPS, 104.0)
     assert h["config"] == json.loads(json.dumps(w.cfg)) and h["session"] == 1
-    assert sess.events["name"][-1] == "type10"
+    assert sess.events["name"][-1] == "type15"
 
 
 def test_csv_and_json_export(tmp_path):

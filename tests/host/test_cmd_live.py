@@ -179,6 +179,12 @@ def test_dynamics_and_drift_lines_are_shown():
     assert d["type"] == "drift" and "lean -2.5" in live.format_event(d, live.Limits())
     a = live.parse_line("H 2 61000 4 2 -250 200 0 0")
     assert "form drifted" in live.format_event(a, live.Limits())
+    # which baseline: the last session's (session 41 of 2026-12-03), or learned on this run
+    b = live.parse_line("H 10 0 850 1000 700 0 41 20261203")
+    assert b["type"] == "drift_base" and b["from_date"] == "2026-12-03" and b["hip_drop_deg"] is None
+    assert "drift baseline from session 41 (2026-12-03): lean +8.5" in live.format_event(b, live.Limits())
+    b = live.parse_line("H 10 660000 850 1000 700 520 0 0")
+    assert b["from_session"] is None and "baseline learned on this run" in live.format_event(b, live.Limits())
 
 
 def test_limits_mark_strides_as_the_devices_coach_holds_them():

@@ -70,3 +70,57 @@ def test_a_log_without_dynamics_has_no_panel():
     for col, *_ in dynamics.METRICS:
         sess.strides[col] = np.nan
     assert dynamics.text(sess) == "" and dynamics.html_panel(sess) == ""
+
+
+def _with_base(sess, session_no, date):
+    """``sess`` with a DRIFT_BASE record at t 0: the last session's baseline (device/drift.py)."""
+    b = np.zeros(1, logdecode.EVENT_DTYPE)
+    b[0] = (0, ev.EV_DRIFT_BASE, "drift_base", 850, 1000, 700, 500, session_no, date)
+    return logdecode.Session(sess.header, sess.strides, sess.alerts, np.concatenate([b, sess.events]))
+
+
+def test_words_name_the_last_sessions_baseline():
+    sess = _with_base(_session(), 41, 20261203)
+    base = dynamics.drift_base(sess)
+    assert base["session"] == "S0041" and base["date"] == "2026-12-03" and base["lean"] == 8.5
+    words = dynamics.drift_words(sess)
+    assert len(words) == 1 and words[0].endswith("than your baseline from your last session (S0041, 2026-12-03)")
+    assert "drift_base" not in [str(n) for n in dynamics.drift_rows(sess)["name"]]
+    # learned on this run (session 0): the first minutes, as before
+    assert dynamics.drift_words(_with_base(_session(), 0, 0))[0].endswith("than your first 10 minutes of running")
+
+
+def test_drift_chart_data_come_from_the_drift_records():
+    sess = _session()
+    al = np.zeros(2, logdecode.ALERT_DTYPE)
+    al[0] = (60000 + 200 * 60000, "alert", "drift", 2, -2.4, 2.0)
+    al[1] = (60000 + 201 * 60000, "alert", "upright", 1, 3.0, 4.0)
+    sess = logdecode.Session({"config": {"drift_baseline_min": 10, "drift_lean_deg": 1.5}}, sess.strides, al,
+                             sess.events)
+    d = dynamics.drift_series(sess)
+    rows = dynamics.drift_rows(sess)
+    assert np.array_equal(d["t_min"], (rows["t_ms"] - 60000) / 60000.0)   # since the first stride
+    assert [s["label"] for s in d["series"]] == ["lean", "rotation", "tilt swing", "hip drop"]
+    assert np.array_equal(d["series"][0]["deg"], rows["a"] / 100.0)
+    assert np.isnan(d["series"][2]["deg"]).all()                    # tilt 0 = not measured
+    assert [s["margin"] for s in d["series"]] == [1.5, 5.0, 3.0, 3.0]  # the log's config, defaults for the rest
+    assert list(d["cues_min"]) == [200.0]                           # drift buzzes only
+    # and the figure draws exactly that: band, line, buzz
+    from hinge.report import driftchart, figures
+
+    fig = figures._panel_figure(6.8)
+    axes = [fig.add_subplot(4, 1, i) for i in range(1, 5)]
+    driftchart.draw_drift(axes, d, 240)
+    lean = next(ln for ln in axes[0].lines if ln.get_label() == "lean")
+    assert np.array_equal(lean.get_xdata(), d["t_min"]) and np.array_equal(lean.get_ydata(), d["series"][0]["deg"])
+    band = axes[0].patches[0]
+    assert (band.get_y(), band.get_height()) == (-1.5, 3.0)
+    assert [ln.get_xdata()[0] for ln in axes[1].lines if ln.get_linestyle() == "--"] == [200.0]
+    html = dynamics.html_panel(sess, "<figure>DRIFT CHART</figure>")
+    assert html.index("Form drift") < html.index("DRIFT CHART")
+
+
+def test_no_drift_chart_without_drift_records():
+    sess = _session()
+    sess = logdecode.Session(sess.header, sess.strides, sess.alerts, sess.events[:0])
+    assert dynamics.drift_series(sess) is None

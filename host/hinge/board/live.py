@@ -182,7 +182,7 @@ def mmss(t_ms) -> str:
 
 STRIDE_HEAD = f"{'time':>7}  {'activity':<8}  {'cadence':>7}  {'lean':>6}  {'rotation':>8}  {'hip drop':>8}  marks"
 _REASON_WORDS = {"upright": "too upright", "backward": "leaning back", "swivel": "swivel (pelvis rotation)",
-                 "drift": "form drifted from this run's baseline", "hip_drop": "hip drop",
+                 "drift": "form drifted from your baseline", "hip_drop": "hip drop",
                  "tilt_swing": "tilt swing (pelvis rocking)", "cadence": "cadence below your target"}
 _FAULT_WORDS = {
     "sensor_fault": "the IMU stopped answering (error {d}): coaching paused until it is back",
@@ -256,9 +256,14 @@ def format_event(ev: dict, limits: Limits, style: Style | None = None) -> str | 
     if ty == "dynamics":
         return st.dim("         " + dynamics_text(ev)) if dynamics_text(ev) else None
     if ty == "drift":
-        return st.dim(f"{t}  drift from this run's baseline (minute {ev['minute']}): lean {ev['lean_deg']:+.1f}, "
+        return st.dim(f"{t}  drift from the baseline (minute {ev['minute']}): lean {ev['lean_deg']:+.1f}, "
                       f"rotation {ev['rotation_deg']:+.1f}, tilt swing {_f1(ev['tilt_swing_deg'])}, "
                       f"hip drop {_f1(ev['hip_drop_deg'])} deg")
+    if ty == "drift_base":
+        src = ("learned on this run" if not ev["from_session"] else
+               f"from session {ev['from_session']} ({ev['from_date'] or 'date unknown'})")
+        return st.dim(f"{t}  drift baseline {src}: lean {ev['lean_deg']:+.1f}, rotation {ev['rotation_deg']:.1f}, "
+                      f"tilt swing {_f1(ev['tilt_swing_deg'])}, hip drop {_f1(ev['hip_drop_deg'])} deg")
     if ty in ("alert", "clear"):
         from hinge.coach.replay import cue_text
     if ty == "alert":

@@ -35,6 +35,7 @@ def _args_report(p):
 def cmd_report(a) -> int:
     from hinge.common.keyvalue import parse_pairs
     from hinge.logs import analysis
+    from hinge.report.driftchart import drift_figures
     from hinge.report.figures import overview_figures, png_bytes
     from hinge.report.html import render_html
     from hinge.report.text import render_text
@@ -56,7 +57,7 @@ def cmd_report(a) -> int:
             d = Path(a.png)
             d.mkdir(parents=True, exist_ok=True)
             saved = []
-            for k, fig in overview_figures(analyses).items():
+            for k, fig in {**overview_figures(analyses), **drift_figures(analyses)}.items():
                 saved.append(d / (re.sub(r"[^\w.-]+", "_", k).strip("_") + ".png"))
                 saved[-1].write_bytes(png_bytes(fig))
             print(f"figures: {', '.join(str(x) for x in saved)}")

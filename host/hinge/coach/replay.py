@@ -76,6 +76,11 @@ def dyn_fields(e) -> dict:
             "gct_left_ms": gct >> 11 or None, "gct_right_ms": gct & 2047 or None}
 
 
+def _yyyymmdd(d: int) -> str | None:
+    """A DRIFT_BASE date (YYYYMMDD; 0 = the board's clock was not set) as "YYYY-MM-DD"."""
+    return f"{d // 10000:04d}-{d // 100 % 100:02d}-{d % 100:02d}" if d > 0 else None
+
+
 def event_dict(e) -> dict | None:
     """One detector event (8 ints, layout in device/events.py) as the JSON-lines dict."""
     ty, t, a, b, c, d, f5, f6 = e
@@ -96,6 +101,10 @@ def event_dict(e) -> dict | None:
     if ty == _events.EV_DRIFT:
         return {"type": "drift", "t_ms": t, "minute": f5, "lean_deg": a / 100, "rotation_deg": b / 100,
                 "tilt_swing_deg": c / 100 if c else None, "hip_drop_deg": d / 100 if d else None}
+    if ty == _events.EV_DRIFT_BASE:   # session 0: learned on this run; else the earlier session's
+        return {"type": "drift_base", "t_ms": t, "lean_deg": a / 100, "rotation_deg": b / 100,
+                "tilt_swing_deg": c / 100 if c else None, "hip_drop_deg": d / 100 if d else None,
+                "from_session": f5 or None, "from_date": _yyyymmdd(f6) if f5 else None}
     if ty == _events.EV_FAULT:
         return {"type": "fault", "t_ms": t, "fault": FAULTS[a] if a < len(FAULTS) else str(a), "detail": b}
     return None

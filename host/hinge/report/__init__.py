@@ -7,6 +7,7 @@ carries distance); the thresholds used and where they came from; calibration sta
 log problems, in plain language.
 
 ``words`` (labels, explanations, findings), ``figures`` (matplotlib, Agg, no pyplot state),
+``dynamics`` (running dynamics and form drift in words), ``driftchart`` (the drift chart),
 ``html`` (one self-contained file: PNG figures as base64, ``report.css`` inline, no scripts, no
 external links, phone first) and ``text`` (terminal). Python API::
 

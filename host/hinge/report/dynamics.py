@@ -1,11 +1,13 @@
 """Report panels for the running dynamics and form drift of a session log (hooked into
 ``report.py``): each metric's typical value and spread hour by hour, the left/right balance, and
-the drift from the run's own baseline in plain words ("from 3:10 on, lean 2.5 deg lower than
-your first minutes").
+the drift from the baseline in plain words ("from 3:10 on, lean 2.5 deg lower than your first
+10 minutes of running") and over time (``drift_series``: the chart's data, drawn by
+``figures.fig_drift``).
 
 Input: a decoded session (``hinge.logs.logdecode.Session``): its strides carry the dynamics
 (NaN = not measured), its events the per-minute DRIFT records (device/drift.py: lean, rotation,
-tilt swing, hip drop minus the baseline, cdeg; field e = the running minute).
+tilt swing, hip drop minus the baseline, cdeg; field e = the running minute) and the
+DRIFT_BASE record that says which baseline (this run's first minutes, or the last session's).
 """
 from __future__ import annotations
 
@@ -16,6 +18,8 @@ import numpy as np
 from hinge.common.devpath import import_device
 
 ev = import_device("events")
+_config = import_device("config")
+_logfmt = import_device("logfmt")
 
 # (column, label, unit, format)
 METRICS = (
@@ -30,6 +34,7 @@ METRICS = (
 # (DRIFT field, words, below / above the baseline)
 DRIFT_NAMES = (("a", "lean", "lower", "higher"), ("b", "rotation", "less", "more"),
                ("c", "tilt swing", "less", "more"), ("d", "hip drop", "less", "more"))
+DRIFT_MARGINS = ("drift_lean_deg", "drift_rot_deg", "drift_tilt_deg", "drift_drop_deg")  # per DRIFT_NAMES
 DRIFT_WORDS_DEG = 1.0     # a drift this large (deg) ...
 DRIFT_HOLD_MIN = 15       # ... held this many minutes (11-minute centred median) is worth a sentence
 
@@ -84,6 +89,62 @@ def drift_rows(session) -> np.ndarray:
     return e[e["type"] == ev.EV_DRIFT] if len(e) else e
 
 
+def drift_base(session) -> dict | None:
+    """The session's drift baseline from its DRIFT_BASE record: each metric (deg; None = not
+    measured), ``session`` (the earlier session it was learned in; None = learned on this run)
+    and ``date`` ("YYYY-MM-DD", None = unknown). None for a log without one."""
+    e = session.events
+    b = e[e["type"] == ev.EV_DRIFT_BASE] if len(e) else e
+    if not len(b):
+        return None
+    r = b[0]
+    out = {label: (int(r[f]) / 100.0 if int(r[f]) or f in "ab" else None) for f, label, _d, _u in DRIFT_NAMES}
+    n, d = int(r["e"]), int(r["f"])
+    out["session"] = _logfmt.session_name(n, "hlg")[:-4] if n > 0 else None
+    out["date"] = f"{d // 10000:04d}-{d // 100 % 100:02d}-{d % 100:02d}" if n > 0 and d > 0 else None
+    return out
+
+
+def baseline_text(session) -> str:
+    """What the drift is measured from, in words: "your first 10 minutes of running" or "your
+    baseline from your last session (S0041, 2026-12-03)"."""
+    b = drift_base(session)
+    if b is not None and b["session"]:
+        return f"your baseline from your last session ({b['session']}, {b['date'] or 'date unknown'})"
+    base = session.header.get("config", {}).get("drift_baseline_min")
+    return f"your first {base} minutes of running" if base else "your first minutes of running"
+
+
+def _t0(session, t0_ms):
+    if t0_ms is not None:
+        return t0_ms
+    return int(session.strides["t_ms"][0]) if len(session.strides) else 0
+
+
+def drift_series(session, cfg: dict | None = None, t0_ms: int | None = None) -> dict | None:
+    """The drift chart's data, all from the log (None without DRIFT records): ``t_min``, each
+    record's time in minutes since the first stride (``t0_ms``); per metric (DRIFT_NAMES order)
+    its label, the drift in deg per record (NaN: tilt swing or hip drop not measured that
+    minute) and its margin (``cfg``, default the log's own config: the band the cue allows);
+    ``cues_min``: the drift buzzes (logged alerts of reason drift); ``baseline``: ``drift_base``."""
+    d = drift_rows(session)
+    if not len(d):
+        return None
+    t0 = _t0(session, t0_ms)
+    c = _config.defaults()
+    c.update(cfg if cfg is not None else session.header.get("config", {}))
+    series = []
+    for (field, label, _down, _up), key in zip(DRIFT_NAMES, DRIFT_MARGINS):
+        y = d[field] / 100.0
+        if field in "cd":   # 0 = not measured that minute (no running dynamics)
+            y = np.where(d[field] == 0, np.nan, y)
+        series.append({"label": label, "deg": y, "margin": float(c[key])})
+    al = session.alerts
+    cues = al["t_ms"][(al["kind"] == "alert") & (al["reason"] == "drift")] if len(al) else np.zeros(0)
+    return {"t_min": (d["t_ms"] - t0) / 60000.0, "series": series, "cues_min": (cues - t0) / 60000.0,
+            "baseline": drift_base(session), "baseline_text": baseline_text(session)}
+
+
 def drift_words(session, t0_ms: int | None = None) -> list[str]:
     """Plain sentences for each metric whose drift (an 11-minute centred median of the per-minute
     drift) reached DRIFT_WORDS_DEG and held DRIFT_HOLD_MIN minutes: when it began (where that
@@ -91,9 +152,8 @@ def drift_words(session, t0_ms: int | None = None) -> list[str]:
     d = drift_rows(session)
     if len(d) < DRIFT_HOLD_MIN:
         return []
-    t0 = session.strides["t_ms"][0] if t0_ms is None and len(session.strides) else (t0_ms or 0)
-    base = session.header.get("config", {}).get("drift_baseline_min")
-    first = f"your first {base} minutes of running" if base else "your first minutes of running"
+    t0 = _t0(session, t0_ms)
+    first = baseline_text(session)
     out = []
     for field, label, down, up in DRIFT_NAMES:
         x = d[field] / 100.0
@@ -127,12 +187,14 @@ def text(session) -> str:
         out.append(f"  left/right {name}: {b['left']:.1f} / {b['right']:.1f} (left {b['left_pct']:.1f} %)")
     words = drift_words(session)
     if len(drift_rows(session)):
-        out.append("Form drift from this run's baseline: " + ("; ".join(words) if words else "none worth a word"))
+        out.append(f"Form drift from {baseline_text(session)}: " + ("; ".join(words) if words else
+                                                                     "none worth a word"))
     return "\n".join(out)
 
 
-def html_panel(session) -> str:
-    """The panels as an HTML section ("" when the log has no dynamics)."""
+def html_panel(session, drift_figure: str = "") -> str:
+    """The panels as an HTML section ("" when the log has no dynamics); ``drift_figure``: the
+    drift chart's HTML (``<figure>``), shown under the drift in words."""
     rows = summary(session)
     if not rows:
         return ""
@@ -150,8 +212,8 @@ def html_panel(session) -> str:
     drift = ""
     if len(drift_rows(session)):
         drift = ("<h3>Form drift</h3><p>" + (html.escape("; ".join(words)).capitalize() + "." if words else
-                 "Your form held: no metric drifted from this run's baseline by more than "
-                 f"{DRIFT_WORDS_DEG:.0f} deg for {DRIFT_HOLD_MIN} minutes.") + "</p>")
+                 f"Your form held: no metric drifted from {html.escape(baseline_text(session))} by more than "
+                 f"{DRIFT_WORDS_DEG:.0f} deg for {DRIFT_HOLD_MIN} minutes.") + "</p>" + drift_figure)
     return ("<section><h2>Running dynamics</h2><p class='explain'>Per running stride, from the board's log: "
             "the pelvis's tilt swing and its pitch at push-off, the hip drop during each foot's stance, the bounce "
             "(vertical oscillation) and each foot's ground contact time. Median, the middle 80 %, and the median "

@@ -11,6 +11,7 @@ from hinge.common.timefmt import clock
 from hinge.logs.analysis import REASONS, Analysis, has_distance, shown_keys, splits, unique_names
 
 from . import cues, dynamics
+from .driftchart import drift_figures
 from .figures import COLOR, SESSION_COLORS, figures, png_bytes
 from .words import EXPLAIN, FAULT_TEXT, LABEL, calib_text, cue_value, date_text, highlights, num, share
 
@@ -179,7 +180,11 @@ def _session_html(a: Analysis, pngs: dict, key: str, heading: bool) -> str:
     out.append(f"<section>{_splits_html(a)}</section>")
     if a.watch is not None:  # --with RUN.fit: per-km splits, form vs grade and heart rate, elevation
         out.append(a.watch.html(a))
-    out.append(dynamics.html_panel(a.session))   # running dynamics and form drift (report/dynamics.py)
+    drift = (_fig(pngs, key + "drift", f"{a.name}: form drift over time",
+                  "Each metric's mean per running minute minus your baseline; the shaded band is the drift "
+                  "margin the drift cue allows (config drift_*_deg); dashed lines are drift buzzes.")
+             if key + "drift" in pngs else "")
+    out.append(dynamics.html_panel(a.session, drift))   # running dynamics and form drift (report/dynamics.py)
     out.append(f"<section>{_thresholds_html(a)}</section>")
     out.append(f"<section>{_quality_html(a)}</section>")
     return "".join(out)
@@ -229,7 +234,7 @@ def render_html(analyses: list, figs: dict | None = None, pngs: dict | None = No
     """
     unique_names(analyses)
     if pngs is None:
-        figs = figs if figs is not None else figures(analyses)
+        figs = figs if figs is not None else {**figures(analyses), **drift_figures(analyses)}
         pngs = {k: png_bytes(f) for k, f in figs.items()}
     multi = len(analyses) > 1
     title = ("Hinge: " + " vs ".join(a.name for a in analyses)) if multi else f"Hinge run report: {analyses[0].name}"
