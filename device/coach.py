@@ -190,13 +190,14 @@ class Coach:
         """Alert if the fault has held long enough and the repeat interval has passed."""
         return self.maybe(reason, t, held, last, excess, s2, s3, value, limit, self.after_ms)
 
-    def maybe(self, reason, t, held, last, excess, s2, s3, value, limit, after_ms, extra=0):
-        """Alert if the fault has held ``after_ms`` and the repeat interval has passed (the rule
-        every cue shares; drift.py gives its own hold time). Returns the last alert's time.
-        An episode's first alert decides, by faded feedback, whether its cues are withheld."""
+    def maybe(self, reason, t, held, last, excess, s2, s3, value, limit, after_ms, extra=0, repeat_ms=0):
+        """Alert if the fault has held ``after_ms`` and the repeat interval (``repeat_ms``, 0 = the
+        form cues' ``alert_repeat_s``) has passed since ``last``, the episode's last alert (the
+        rule every cue shares; drift.py gives its own hold and repeat). Returns the last alert's
+        time. An episode's first alert decides, by faded feedback, whether its cues are withheld."""
         if held < after_ms:
             return last
-        if last != _NONE and t - last < self.repeat_ms:
+        if last != _NONE and t - last < (repeat_ms or self.repeat_ms):
             return last
         sev = 1
         if excess > s3:

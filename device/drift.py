@@ -291,11 +291,11 @@ class Drift:
         if on:
             self.held += _MIN_MS
             self.on = 1
-            if self.last == _NONE or t - self.last >= self.repeat_ms:
-                # drift's own repeat interval: the coach's rule is given no earlier alert
-                a = v if v >= 0 else -v
-                self.last = self.coach.maybe(R_DRIFT, t, self.held, _NONE, a - lim, lim // 2, lim, v, lim,
-                                             self.after_ms)
+            # the coach's rule with drift's own hold and repeat; the episode's last alert goes with
+            # it, so its repeats are one episode (faded feedback decides once per episode)
+            a = v if v >= 0 else -v
+            self.last = self.coach.maybe(R_DRIFT, t, self.held, self.last, a - lim, lim // 2, lim, v, lim,
+                                         self.after_ms, 0, self.repeat_ms)
         elif self.on:
             self.coach._end(R_DRIFT, t, v, lim, self.last)
             self.on = 0

@@ -218,6 +218,17 @@ def test_drift_cue_repeats_at_its_own_interval(root):
     assert len(gaps) >= 5 and all(300000 <= g < 360000 for g in gaps), gaps
 
 
+def test_a_drift_episodes_repeats_are_one_episode_for_faded_feedback(root):
+    # fading at 1 in 2: the first drift episode is played, and every repeat of it too (a repeat
+    # counted as a new episode was withheld every other time)
+    r = Run({"coach_drift": True, "fade_feedback": True, "drift_repeat_s": 300, "drift_after_s": 300})
+    r.coach.fade = 2
+    r.strides(13)
+    r.strides(40, lean=GOOD[0] - 400)
+    al = [e for e in r.of(EV_ALERT) if e[2] == R_DRIFT]
+    assert len(al) >= 5 and all(e[6] == 0 for e in al), [(e[1], e[6]) for e in al]
+
+
 def test_new_keys_validate(root):
     cfg = config.validate({})
     assert cfg["drift_baseline_from"] == "run" and cfg["drift_repeat_s"] >= 600
