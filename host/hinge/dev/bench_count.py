@@ -37,12 +37,19 @@ def main():
         import dynamics
         import kernel
 
-        def _off(*a):
+        # (fixed arities: a *args function would allocate a tuple per call)
+        def _step(yb, d, ri):
             return 0
 
-        dynamics.step = _off
-        dynamics.stride_start = _off
-        dynamics.Dynamics.stride_end = _off
+        def _start(d, ri):
+            return 0
+
+        def _end(self, q, t, yb, ri):
+            return 0
+
+        dynamics.step = _step
+        dynamics.stride_start = _start
+        dynamics.Dynamics.stride_end = _end
     det = detector.Detector(cfg, lsb_g, lsb_k)
     if mode == "nodynamics":
         det.st[kernel.S_RMSK] = 0
