@@ -93,8 +93,10 @@ def test_words_name_the_last_sessions_baseline():
 def test_drift_chart_data_come_from_the_drift_records():
     sess = _session()
     al = np.zeros(2, logdecode.ALERT_DTYPE)
-    al[0] = (60000 + 200 * 60000, "alert", "drift", 2, -2.4, 2.0)
-    al[1] = (60000 + 201 * 60000, "alert", "upright", 1, 3.0, 4.0)
+    for k, (t, reason, sev, v, lim) in enumerate(((60000 + 200 * 60000, "drift", 2, -2.4, 2.0),
+                                                  (60000 + 201 * 60000, "upright", 1, 3.0, 4.0))):
+        al[k]["t_ms"], al[k]["kind"], al[k]["reason"], al[k]["severity"] = t, "alert", reason, sev
+        al[k]["value_deg"], al[k]["limit_deg"] = v, lim
     sess = logdecode.Session({"config": {"drift_baseline_min": 10, "drift_lean_deg": 1.5}}, sess.strides, al,
                              sess.events)
     d = dynamics.drift_series(sess)
