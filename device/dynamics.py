@@ -118,23 +118,21 @@ D_SLO = const(45)      # ... and min, max as they stood at the last fall's 0.5 g
 D_SHI = const(46)
 D_TIP = const(47)      # time of the previous trigger
 D_PN = const(48)       # stride: samples in D_PSUM
-D_JA = const(49)       # the step found: its contact's sample and the next contact's
-D_JB = const(50)
 # the stride's EV_DYN fields (dynamics.stride_end)
-D_OSW = const(51)      # tilt swing, push-off pitch, hip drop left, right (cdeg)
-D_OPU = const(52)
-D_ODL = const(53)
-D_ODR = const(54)
-D_OVO = const(55)      # VO left * 1024 + right (mm); contact time left * 2048 + right (ms)
-D_OGC = const(56)
+D_OSW = const(49)      # tilt swing, push-off pitch, hip drop left, right (cdeg)
+D_OPU = const(50)
+D_ODL = const(51)
+D_ODR = const(52)
+D_OVO = const(53)      # VO left * 1024 + right (mm); contact time left * 2048 + right (ms)
+D_OGC = const(54)
 # the bounce's first pass, summed on the way (see _step): the window since the last contact
 # (W) and, while a rise is not yet a landing, the one it would close (P): time, sum of (pv - 1 g)
 # dt, the velocity v, sum of clamp(v >> 10) dt, sum of (t dt) >> 10, sum of h_F, samples
-D_W = const(57)
-D_P = const(64)
-D_AS = const(71)      # the stride's 11 angles as (value, scratch) pairs for one fixmath.asin_pairs
-D_BASE = const(93)    # the ring's first word in yb
-D_SIZE = const(94)
+D_W = const(55)
+D_P = const(62)
+D_AS = const(69)      # the stride's 11 angles as (value, scratch) pairs for one fixmath.asin_pairs
+D_BASE = const(91)    # the ring's first word in yb
+D_SIZE = const(92)
 
 
 @micropython.viper
@@ -488,8 +486,6 @@ def step(yb: ptr32, d: ptr32, ri: int):
         g = 0
         i0 = prev
         i1 = ri
-    d[D_JA] = i0
-    d[D_JB] = i1
     tt = 0
     if g:
         # the first pass was summed on the way (the window from the contact to the next)
