@@ -11,6 +11,7 @@ carries distance). Used by the report (:mod:`hinge.report`) and the baseline
 """
 from __future__ import annotations
 
+import tempfile
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -20,20 +21,41 @@ from hinge.common.devpath import import_device
 from hinge.common.errors import HingeError
 
 _EV = import_device("events")
-# the coaching reasons by their device names, in the report's order (the two lean faults first)
-REASONS = tuple(_EV.REASON_NAMES[r] for r in (_EV.R_UPRIGHT, _EV.R_BACKWARD, _EV.R_SWIVEL))
+# the coaching reasons by their device names, in the report's order: the two lean faults and swivel
+# (always coached unless switched off), then the optional cues (off by default): hip drop, tilt
+# swing and cadence (device/coach.py) and form drift (device/drift.py)
+BASE_REASONS = tuple(_EV.REASON_NAMES[r] for r in (_EV.R_UPRIGHT, _EV.R_BACKWARD, _EV.R_SWIVEL))
+OPTIONAL_REASONS = tuple(_EV.REASON_NAMES[r] for r in (_EV.R_HIP_DROP, _EV.R_TILT, _EV.R_CADENCE, _EV.R_DRIFT))
+REASONS = BASE_REASONS + OPTIONAL_REASONS
 ACT_NAMES = _EV.ACTIVITY_NAMES
 # no step for this long = standing, so the coach resets: the detector's own constant (CPython keeps
 # a const's module attribute; the host always imports device/ under CPython)
 IDLE_MS = import_device("detector")._IDLE_MS
 THRESHOLD_KEYS = ("lean_min_deg", "lean_back_deg", "lean_hyst_deg", "swivel_max_deg", "swivel_hyst_deg",
                   "alert_after_s", "alert_repeat_s", "coach_upright", "coach_backward", "coach_swivel", "run_min_spm")
-# the optional coaching (device/coach.py): each switch and the keys that go with it
+# the optional coaching (device/coach.py, device/drift.py): each switch and the keys that go with it
 OPTION_KEYS = {"coach_hip_drop": ("hip_drop_max_deg", "hip_drop_hyst_deg"),
                "coach_tilt": ("tilt_swing_max_deg", "tilt_swing_hyst_deg"),
                "coach_cadence": ("cadence_target_spm", "cadence_raise_pct", "cadence_baseline_min", "cadence_band_spm",
                                  "cadence_metronome"),
+               "coach_drift": ("drift_baseline_min", "drift_after_s", "drift_repeat_s", "drift_lean_deg", "drift_rot_deg",
+                               "drift_tilt_deg", "drift_drop_deg", "drift_baseline_from"),
                "fade_feedback": ("fade_sessions",)}
+# the switch of each optional cue (OPTIONAL_REASONS order)
+CUE_SWITCH = dict(zip(OPTIONAL_REASONS, ("coach_hip_drop", "coach_tilt", "coach_cadence", "coach_drift")))
+
+
+def shown_reasons(cfg: dict, alerts=None) -> tuple:
+    """The reasons the report and the watch pages show for a session: the three base faults
+    always; an optional cue when its switch is on in ``cfg`` or the log has an alert or clear of
+    it (``alerts``: decoded ALERT_DTYPE rows), so a runner who never used a cue sees no row for it."""
+    logged = set() if alerts is None or not len(alerts) else {str(r) for r in alerts["reason"]}
+    return BASE_REASONS + tuple(r for r in OPTIONAL_REASONS if cfg.get(CUE_SWITCH[r]) or r in logged)
+
+
+def reasons_of(analyses: list) -> tuple:
+    """The faults any of the sessions shows (``Analysis.reasons``), in REASONS order: a comparison's rows."""
+    return tuple(r for r in REASONS if any(r in a.reasons for a in analyses))
 
 
 def shown_keys(cfg: dict) -> tuple:
@@ -143,6 +165,7 @@ class Analysis:
     stats: dict = field(default_factory=dict)
     overridden: bool = False
     watch: object = None  # hinge.watch's WatchView (--with): has .html(a) and .text(a) for the report
+    reasons: tuple = BASE_REASONS  # the faults to show (``shown_reasons``): the base three and the cues in use
 
     @property
     def start(self) -> str | None:
@@ -160,11 +183,30 @@ class _Queue:
         self.items.append(e)
 
 
-def replay_coach(strides: np.ndarray, cfg: dict):
-    """Run logged strides through the firmware's coach; (fault dict of bool arrays, alerts).
+def _cdeg(x) -> int:
+    """A decoded angle (deg; NaN = not measured) as the device's centidegrees (0 = not measured)."""
+    x = float(x)
+    return int(round(x * 100)) if x == x else 0
 
-    Running strides go to ``Coach.stride``; a walking stride, or no step for IDLE_MS, resets it
-    (as the detector does). Alerts are (t_ms, reason, severity).
+
+def replay_coach(strides: np.ndarray, cfg: dict, events: np.ndarray | None = None, state: dict | None = None):
+    """Run logged strides through the firmware's coach and drift cue; (fault dict of bool arrays,
+    alerts).
+
+    As the detector does (device/detector.py ``_stride_end``): a running stride goes to
+    ``Coach.stride`` (lean, rotation), then, when an optional cue is on, ``Coach.form`` (the
+    stride's cadence in 1/10 steps/min, its tilt swing and hip drop per side in cdeg from its
+    running dynamics, 0 = not measured), then ``Drift.stride`` (lean, rotation, tilt swing, the
+    mean hip drop of the two sides); a walking stride, or no step for IDLE_MS, resets the coach.
+    So the cadence baseline (``cadence_target_spm`` 0) and the drift baseline are learned from the
+    session as on the board. ``events`` (decoded EVENT_DTYPE): a DRIFT_BASE record from an
+    earlier session (``drift_baseline_from = "last"``) is given to the drift cue as the board
+    read it from its flash. Alerts are (t_ms, reason, severity). ``state`` (a dict, optional)
+    receives the cadence target and baseline the coach ended with (steps/min; 0 = none).
+
+    Where the log rounded the board's values (short records: lean 0.1 deg, tilt swing and hip
+    drop 0.5 deg, logfmt.py) a smoothed value right at a limit can fall the other way than on
+    the board; the tests check that the replay gives the board's alerts on simulated runs.
     """
     from hinge.common.devpath import import_device
 
@@ -172,24 +214,57 @@ def replay_coach(strides: np.ndarray, cfg: dict):
     ev = import_device("events")
     q = _Queue()
     c = coach_mod.Coach(cfg, q)
-    n = len(strides)
-    fault = {r: np.zeros(n, bool) for r in REASONS}
-    prev = None
-    for i in range(n):
-        s = strides[i]
-        t, dur = int(s["t_ms"]), int(s["stride_ms"])
-        if prev is not None and t - dur - prev > IDLE_MS:
-            c.reset()
-        if int(s["activity"]) == ev.ACT_RUNNING:
-            c.stride(t, int(round(float(s["lean_deg"]) * 100)), int(round(float(s["rotation_deg"]) * 100)), dur)
-        else:
-            c.reset()
-        fault["upright"][i] = bool(c.up_on)
-        fault["backward"][i] = bool(c.back_on)
-        fault["swivel"][i] = bool(c.sw_on)
-        prev = t
+    with tempfile.TemporaryDirectory() as tmp:
+        d = _drift(cfg, q, c, events, tmp)
+        n = len(strides)
+        fault = {r: np.zeros(n, bool) for r in REASONS}
+        es = c.es   # the optional cues' episodes: es[k] is 1 while cue k's fault holds (coach.py)
+        slots = {"hip_drop": coach_mod._HD, "tilt_swing": coach_mod._TL, "cadence": coach_mod._CD}
+        prev = None
+        for i in range(n):
+            s = strides[i]
+            t, dur = int(s["t_ms"]), int(s["stride_ms"])
+            if prev is not None and t - dur - prev > IDLE_MS:
+                c.reset()
+            if int(s["activity"]) == ev.ACT_RUNNING:
+                lean, rot = _cdeg(s["lean_deg"]), _cdeg(s["rotation_deg"])
+                tilt, dl, dr = _cdeg(s["tilt_swing_deg"]), _cdeg(s["hip_drop_left_deg"]), _cdeg(s["hip_drop_right_deg"])
+                c.stride(t, lean, rot, dur)
+                if c.form_on:
+                    c.form(t, int(round(float(s["cadence_spm"]) * 10)), dur, tilt, dl, dr)
+                # the stride's mean hip drop as dynamics.py hands it to drift.py (0 unless both sides measured)
+                d.stride(t, lean, rot, tilt, (dl + dr) >> 1 if dl and dr else 0, dur)
+            else:
+                c.reset()
+            fault["upright"][i] = bool(c.up_on)
+            fault["backward"][i] = bool(c.back_on)
+            fault["swivel"][i] = bool(c.sw_on)
+            for r, k in slots.items():
+                fault[r][i] = bool(es[k])
+            fault["drift"][i] = bool(d.on)
+            prev = t
+    if state is not None:
+        state["cadence_target_spm"] = c.target / 10.0
+        state["cadence_baseline_spm"] = c.c_base / 10.0
     alerts = [(e[1], ev.REASON_NAMES[e[2]], e[3]) for e in q.items if e[0] == ev.EV_ALERT]
     return fault, alerts
+
+
+def _drift(cfg, q, coach, events, tmp):
+    """The device's drift cue for the replay; with ``drift_baseline_from = "last"`` and an earlier
+    session's baseline in the log (its DRIFT_BASE record), that baseline goes in as the board
+    read it at session start: through the drift module's own file (in ``tmp``) and ``attach``."""
+    drift = import_device("drift")
+    d = drift.Drift(cfg, q, coach)
+    if events is None or not len(events) or cfg["drift_baseline_from"] != "last":
+        return d
+    base = events[(events["type"] == _EV.EV_DRIFT_BASE) & (events["e"] > 0)]
+    if len(base):
+        b = base[0]
+        path = str(Path(tmp) / drift.FILE)
+        Path(path).write_text(drift.dumps(tuple(int(b[f]) for f in "abcdef")))
+        d.attach(path)
+    return d
 
 
 def _episodes(strides, fault, alerts) -> list:
@@ -231,7 +306,8 @@ def analyse(session, path="", overrides: dict | None = None) -> Analysis:
     cfg, src = config_of(session.header, overrides)
     s = session.strides
     running = s["activity"] == ev.ACT_RUNNING
-    fault, replayed = replay_coach(s, cfg)
+    coach_state: dict = {}
+    fault, replayed = replay_coach(s, cfg, session.events, coach_state)
     # the buzzes felt: alerts that faded feedback did not hold back (those are in the log too)
     alerts = session.alerts[(session.alerts["kind"] == "alert") & ~session.alerts["withheld"]]
     clears = session.alerts[session.alerts["kind"] == "clear"]
@@ -263,6 +339,9 @@ def analyse(session, path="", overrides: dict | None = None) -> Analysis:
         "rotation": med(r["rotation_deg"]), "rotation_p10": pct(r["rotation_deg"], 10),
         "rotation_p90": pct(r["rotation_deg"], 90),
         "roll": med(r["roll_deg"]), "roll_p90": pct(r["roll_deg"], 90),
+        # the cadence cue's target as the coach set it (cadence_target_spm, or learned from this run's
+        # baseline; 0 = none yet) and the baseline it learned (0 = not learned: too little running)
+        "cadence_target": coach_state["cadence_target_spm"], "cadence_baseline": coach_state["cadence_baseline_spm"],
     }
     if len(r) >= 30:  # first vs last third of the running strides: fatigue shows here
         k = len(r) // 3
@@ -272,7 +351,7 @@ def analyse(session, path="", overrides: dict | None = None) -> Analysis:
     name = session.header.get("name") or Path(path).stem or "session"
     return Analysis(Path(path), name, session, cfg, src, s, running, fault, episodes, alerts, clears, replayed,
                     t_end / 1000.0, time_s, fault_s, calib, device_faults, list(session.problems), stats,
-                    overridden=bool(overrides))
+                    overridden=bool(overrides), reasons=shown_reasons(cfg, session.alerts))
 
 
 def covered_s(strides: np.ndarray, mask: np.ndarray, lo_ms: int, hi_ms: int) -> float:
@@ -307,8 +386,8 @@ def splits(a: Analysis, by: str = "time", width: float | None = None) -> list[di
     """Rows of the split table: per ``width`` seconds (``by="time"``) or metres (``by="distance"``).
 
     Each stride counts (strides, medians) in the split holding its midpoint; running and fault
-    seconds are the time the strides cover inside the split (``covered_s``), so a row never
-    shows more than 100 % running. ``by="distance"`` needs a
+    seconds (``running_s``, and ``<reason>_s`` for every one of REASONS) are the time the strides
+    cover inside the split (``covered_s``), so a row never shows more than 100 % running. ``by="distance"`` needs a
     ``distance_m`` column (cumulative metres at each stride's end) that the logs do not carry
     yet: it raises ValueError until then, and the report falls back to time.
     """
@@ -343,11 +422,11 @@ def splits(a: Analysis, by: str = "time", width: float | None = None) -> list[di
             lo_ms, hi_ms = int(round(row["start"] * 1000)), int(round(row["end"] * 1000))
             row["running_s"] = covered_s(s, a.running, lo_ms, hi_ms)
             for r in REASONS:
-                row[r] = covered_s(s, a.running & a.fault[r], lo_ms, hi_ms)
+                row[r + "_s"] = covered_s(s, a.running & a.fault[r], lo_ms, hi_ms)
         else:
             row["running_s"] = float(dur[run].sum())
             for r in REASONS:
-                row[r] = float(dur[run & a.fault[r]].sum())
+                row[r + "_s"] = float(dur[run & a.fault[r]].sum())
         lo, hi = b * width, (b + 1) * width
         if by == "time":
             row["buzzes"] = int(((a.alerts["t_ms"] >= lo * 1000) & (a.alerts["t_ms"] < hi * 1000)).sum())
