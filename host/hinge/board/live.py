@@ -185,7 +185,9 @@ class Limits:
         if sw and not self.cfg[sw]:
             changed.append((sw, True))
         field_, key = _LIMIT_KEYS.get(r, (None, None))
-        if key is not None and ev.get(field_) and self.cfg[key] != ev[field_]:
+        # the cadence target: the one the coach has (set, or learned from the run as the board does)
+        now = self.coach().target / 10 if r == "cadence" else self.cfg.get(key)
+        if key is not None and ev.get(field_) and now != ev[field_]:
             changed.append((key, ev[field_]))
         if not changed:
             return False
