@@ -24,13 +24,15 @@ Optional cues (off by default; ``form()``, after ``stride()``, same rules and gr
 - ``cadence`` (``coach_cadence``, retraining): the smoothed cadence more than
   ``cadence_band_spm`` below the target is the fault, cleared at half the band below it (severity
   past 3/6 steps/min). The target is ``cadence_target_spm``, or with 0 ``cadence_raise_pct`` over
-  the session's own baseline: the mean cadence (steps over time) of ``cadence_baseline_min``
+  the runner's baseline: the mean cadence (steps over time) of ``cadence_baseline_min``
   minutes of running after the first (drift.py's rule: the first minute is warm-up); no cue
-  until it is learned. Value and limit in the ALERT are 1/100 steps/min, extra the target in
+  until it is learned. With ``cadence_baseline_keep`` the main loop keeps the first baseline
+  learned on flash (coachstore.py) and hands it to later sessions (``keep_base``), which then
+  aim at the same target from their first stride instead of learning their own. Value and limit in the ALERT are 1/100 steps/min, extra the target in
   1/10 steps/min (the main loop plays the metronome at its step interval).
 
 **Faded feedback** (``fade_feedback``): ``fade`` (1, 2 or 4, set by the main loop from the
-sessions the runner has had, fadestore.py) gives one fault episode in ``fade`` its cues, counted
+sessions the runner has had, coachstore.py) gives one fault episode in ``fade`` its cues, counted
 per reason in the session (the first, then every ``fade``-th); the other episodes' ALERTs and
 CLEARs are still logged, with the withheld flag (events.py), and not played.
 
@@ -80,7 +82,7 @@ class Coach:
         self.cad_raise = int(cfg["cadence_raise_pct"] * 10 + 0.5)    # permille over the baseline
         self.cad_base_ms = int(cfg["cadence_baseline_min"]) * _MIN_MS
         self.band = int(cfg["cadence_band_spm"] * 10 + 0.5)          # 1/10 spm
-        self.fade = 1               # one episode in `fade` gets its cues (1, 2, 4: fadestore.period)
+        self.fade = 1               # one episode in `fade` gets its cues (1, 2, 4: coachstore.period)
         self.ep = bytearray(8)      # per reason: fault episodes so far this session, mod 4
         self.wh = bytearray(8)      # per reason: 1 while the episode's cues are withheld
         self.es = array("i", bytes(36))   # hip drop, tilt swing, cadence: (on, held ms, last alert ms) each
@@ -101,6 +103,14 @@ class Coach:
             self.wh[k] = 0
             k += 1
         self.reset()
+
+    def keep_base(self, c):
+        """Use ``c`` (1/10 steps/min, > 0), a baseline kept from an earlier run, as this session's
+        cadence baseline: the target follows from it now, and none is learned."""
+        if c > 0:
+            self.c_base = c
+            if self.cad_fixed == 0:
+                self.target = c * (1000 + self.cad_raise) // 1000
 
     def reset(self):
         """End every episode (walking, standing, a gap in the data); no events."""

@@ -76,12 +76,16 @@ SCHEMA: dict = {
     # -- cadence retraining (coach.py; off by default) ---------------------------------------
     # a 5-10 % higher step rate lowers hip and knee load (Heiderscheit et al. 2011); runners with
     # low-back pain ran at 166 against 171 steps/min (Drozda et al. 2024). The target is a number,
-    # or +N % over the session's own baseline (its running cadence, learned like drift.py's).
+    # or +N % over the runner's baseline (the running cadence of a first run, learned like
+    # drift.py's, and kept on the board for the runs after it: coachstore.py).
     "coach_cadence": (False, "b", None, None, "", "coach 'cadence': steps/min below the target"),
     "cadence_target_spm": (0.0, "f", 0, 220, "steps/min",
-                           "cadence target; 0 = cadence_raise_pct over this run's own baseline"),
+                           "cadence target; 0 = cadence_raise_pct over your baseline cadence"),
     "cadence_raise_pct": (5.0, "f", 1, 15, "%", "target over the baseline when cadence_target_spm is 0"),
     "cadence_baseline_min": (5, "i", 2, 60, "min", "running minutes (after the first) that set the cadence baseline"),
+    # learned afresh each run, a followed +5 % target would climb 5 % a run (10 % after two)
+    "cadence_baseline_keep": (True, "b", None, None, "",
+                              "keep the first run's baseline for later runs (`hinge memory forget cadence`: learn anew)"),
     # per-stride cadence scatters 1-3 steps/min (README: p90 <= 3): a band of 3 keeps a runner on
     # target from being cued by that scatter; it clears at half the band
     "cadence_band_spm": (3.0, "f", 1, 20, "steps/min", "cue when cadence stays more than this below the target"),
@@ -93,7 +97,8 @@ SCHEMA: dict = {
     # Withheld cues are still logged, so the report shows whether form held without them.
     "fade_feedback": (False, "b", None, None, "",
                       "thin cues out as sessions go by: every fault episode, then 1 in 2, then 1 in 4"),
-    "fade_sessions": (4, "i", 1, 50, "sessions", "running sessions at each step of the fading"),
+    "fade_sessions": (4, "i", 1, 50, "sessions",
+                      "running sessions (one a day at most, when the clock is set) at each step of the fading"),
     # -- haptics -------------------------------------------------------------------------
     "motor_duty": (80, "i", 10, 100, "%", "vibration strength (PWM duty)"),
     "tick_on_clear": (True, "b", None, None, "", "short tick when a fault clears"),

@@ -11,7 +11,12 @@ measured). Every minute of running it closes the minute's means:
   old one, with a check sum), so with ``drift_baseline_from = "last"`` the next session
   compares with it from its second running minute on, instead of learning its own first;
   each session still learns and keeps its own for the one after. No usable stored baseline
-  (none yet, torn, damaged): the session learns it on the run and says why in one line;
+  (none yet, torn, damaged): the session learns it on the run and says why in one line.
+  **The same day** (the board's clock set, and the stored baseline's date is today), in either
+  mode, a session goes on with the stored baseline and neither learns nor stores one: a power
+  cut or reset mid-run starts a new session, and its first minutes are the tired runner's, not a
+  baseline (a 20-hour drift would vanish, and with "last" the next race would compare with hour
+  20); a second run the same day compares with the day's first;
 - **which baseline**: an ``EV_DRIFT_BASE`` event (events.py) when the session's baseline is
   set: at ``attach`` for the last session's (with that session's number and date), when
   learned for the run's own;
@@ -177,14 +182,18 @@ class Drift:
         self.session = session
         self.date = date
         self.say = say
-        if not self.last_mode:
-            return None
         vals, why = load(path)
+        today = vals is not None and date > 0 and vals[5] == date
+        if not self.last_mode and not today:
+            return None
         if vals is None:
             return self._say("drift baseline: %s %s: learning it on this run" % (FILE, why))
         self.base_lean, self.base_rot, self.base_tilt, self.base_drop = vals[0], vals[1], vals[2], vals[3]
         self.have = 1
         self.q.push(EV_DRIFT_BASE, 0, vals[0], vals[1], vals[2], vals[3], vals[4], vals[5])
+        if today:
+            self.learned = 1      # the day's baseline stays the one kept
+            return self._say("drift baseline from session %d, earlier today: going on with it" % vals[4])
         return self._say("drift baseline from session %d (%s)" % (vals[4], _date_text(vals[5])))
 
     def _say(self, text):

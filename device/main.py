@@ -31,11 +31,11 @@ from micropython import const
 import board
 
 try:
+    import coachstore
     import configstore
     import detector  # imports kernel and fixmath: their viper code goes to executable RAM (IRAM)
     import drift
     import events
-    import fadestore
     import flashlog
     import haptic
     import imu
@@ -59,6 +59,11 @@ _LOW_MV = const(3450)      # low battery (LiPo ~10 % left)
 _HAPTIC_TICK = const(10)   # step the motor at least this often while a pattern plays
 
 
+def _day_of(wall):
+    """YYYYMMDD of a ``board.wall()`` reading, 0 when there is no RTC or it was not set."""
+    return wall[0] * 10000 + wall[1] * 100 + wall[2] if wall and wall[6] else 0
+
+
 class App:
     """The firmware's state; ``run()`` never returns except on Ctrl-C or end of a virtual run."""
 
@@ -79,7 +84,10 @@ class App:
         self.loops = 0
         self.low_batt = 0
         self.session_on = 1
-        self.fade_n = 0         # running sessions so far (faded feedback, fadestore.py)
+        self.fade_n = 0         # running sessions counted so far (faded feedback, coachstore.py)
+        self.fade_day = 0       # ... and the day (YYYYMMDD) of the last one counted (0 = unknown)
+        self.keep_cad = 0       # 1: the cadence target is a raise over a baseline kept across runs
+        self.cad_keep = 0       # that baseline, 1/10 steps/min (0 = none yet)
         self.counted = 1        # 1 once this session counts as one (it has run), or fading is off
 
     # -- boot ---------------------------------------------------------------------------
@@ -91,10 +99,12 @@ class App:
         board.configure(cfg)
         self.hap = haptic.Haptic.from_config(board.motor_pwm(), cfg)
         self.metro = 1 if cfg["cadence_metronome"] else 0
-        if cfg["fade_feedback"]:
-            self.fade_n, st = fadestore.load(self.root)
+        self.keep_cad = 1 if (cfg["coach_cadence"] and cfg["cadence_target_spm"] == 0
+                              and cfg["cadence_baseline_keep"]) else 0
+        if cfg["fade_feedback"] or self.keep_cad:
+            self.fade_n, self.fade_day, self.cad_keep, st = coachstore.load(self.root)
             if st != "ok":
-                self.say("faded feedback: " + st)
+                self.say("coach memory: " + st)
         if status != "ok":
             self.hap.play(haptic.P_CONFIG_FALLBACK)
             self.say("config " + status)
@@ -165,18 +175,25 @@ class App:
         d = self.drv
         self.det = detector.Detector(cfg, d.lsb_per_g, d.lsb_per_kdps)
         self.det.start(0)
-        self.det.coach.fade = fadestore.period(cfg, self.fade_n)
+        coach = self.det.coach
+        wall = board.wall()
+        n = self.fade_n
+        if coachstore.same_day(_day_of(wall), self.fade_day):
+            n -= 1      # today's first session was counted: this one is on the same step
+        coach.fade = coachstore.period(cfg, n)
         self.counted = 0 if cfg["fade_feedback"] else 1
         if not self.counted:
             self.say("faded feedback: running session %d, the cue for 1 fault episode in %d" % (
-                self.fade_n + 1, self.det.coach.fade))
+                n + 1, coach.fade))
+        if self.keep_cad and self.cad_keep:
+            coach.keep_base(self.cad_keep)
+            self.say("cadence target %d.%d steps/min, over the baseline kept from an earlier run (%d.%d)" % (
+                coach.target // 10, coach.target % 10, self.cad_keep // 10, self.cad_keep % 10))
         self.t_start = board.ticks_ms()
-        wall = board.wall()
         self.log = flashlog.SessionLog(self.root, cfg, FW_VERSION, d.model, d.lsb_per_g, d.lsb_per_kdps,
                                        d.rate_hz, clock_ms=self.det.now, wall=wall)
         # the drift baseline is kept on flash; "last": this session starts from the stored one
-        self.det.drift.attach(configstore.path(self.root, drift.FILE), self.log.number,
-                              wall[0] * 10000 + wall[1] * 100 + wall[2] if wall and wall[6] else 0, self.say)
+        self.det.drift.attach(configstore.path(self.root, drift.FILE), self.log.number, _day_of(wall), self.say)
         self.raw_on = 1 if cfg["raw_capture_s"] > 0 else 0
         if self.cfg_status != "ok":
             self.own_event(events.EV_FAULT, events.FAULT_CONFIG_FALLBACK,
@@ -254,14 +271,32 @@ class App:
         q.clear()
         if fault:  # a fault is what a later power cut or reset must not take with it
             log.flush()
+        if self.keep_cad and not self.cad_keep:
+            c = self.det.coach.c_base
+            if c:  # learned in this run: kept for the runs after it
+                self.cad_keep = c
+                if self.store_coach():
+                    self.say("cadence baseline %d.%d steps/min learned, kept for later runs" % (c // 10, c % 10))
+                else:
+                    self.say("cadence baseline: could not store it (this run still uses it)")
 
     def count_session(self):
         """This session has run: it counts for faded feedback (once; the count is on flash
-        before the session goes on, so a power cut later in it keeps it)."""
+        before the session goes on, so a power cut later in it keeps it), unless the board's
+        clock says the last one counted was today (a restart mid-run, a second run that day)."""
         self.counted = 1
+        day = _day_of(board.wall())
+        if coachstore.same_day(day, self.fade_day):
+            self.say("faded feedback: today's running session was counted already")
+            return
         self.fade_n += 1
-        if not fadestore.save(self.root, self.fade_n):
+        self.fade_day = day
+        if not self.store_coach():
             self.say("faded feedback: could not store the session count")
+
+    def store_coach(self):
+        """The coach's memory (session count, its day, the kept cadence baseline) to flash."""
+        return coachstore.save(self.root, self.fade_n, self.fade_day, self.cad_keep)
 
     def read_imu(self):
         """Drain the FIFO into the detector; returns samples read (0 on a sensor error)."""

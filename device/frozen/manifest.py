@@ -27,7 +27,7 @@ for _name in (
     "drift",
     "dynamics",
     "events",
-    "fadestore",
+    "coachstore",
     "fixmath",
     "flashlog",
     "haptic",

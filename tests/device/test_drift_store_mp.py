@@ -143,6 +143,25 @@ def test_run_mode_ignores_a_stored_baseline(root):
     assert r.of(EV_DRIFT)[0][6] == 12 and r.of(EV_DRIFT)[0][2:6] == (0, 0, 0, 0)
 
 
+def test_the_same_day_goes_on_with_the_days_baseline_in_either_mode(root):
+    # a power cut mid-run: the new session's first minutes are the tired runner's, no baseline;
+    # the stored one (learned earlier today) goes on, and is not replaced
+    p = _path(root)
+    line = drift.dumps((1000, 1200, 600, 400, 41, 20261204)).encode()
+    for mode in ("run", "last"):
+        _write(p, line)
+        r = Run({"drift_baseline_from": mode}, p, 42, 20261204)
+        assert r.said == ["drift baseline from session 41, earlier today: going on with it"], (mode, r.said)
+        assert r.events == [(EV_DRIFT_BASE, 0, 1000, 1200, 600, 400, 41, 20261204)]
+        r.strides(14)
+        dr = r.of(EV_DRIFT)
+        assert [e[6] for e in dr] == list(range(2, 15)) and dr[0][2:6] == (-200, -200, 100, 100), (mode, dr[:2])
+        assert len(r.of(EV_DRIFT_BASE)) == 1 and _read(p) == line, mode
+    # the clock not set (date 0): no day to go by; "run" learns its own as before
+    r = Run({}, p, 43, 0)
+    assert r.said == [] and r.events == []
+
+
 def test_last_without_a_stored_baseline_learns_on_the_run(root):
     r = Run({"drift_baseline_from": "last"}, _path(root), 7, 0)
     assert r.said == ["drift baseline: drift_base.txt none stored yet: learning it on this run"], r.said

@@ -225,6 +225,39 @@ def test_config_api_round_trip(vb, deployed):
     assert json.loads(board_config(vb)) == {"version": 1}
 
 
+def test_memory_show_and_forget(vb, deployed, capsys):
+    """`hinge memory`: the coach state and the drift baseline as the firmware reads them; `forget`
+    rewrites or removes just the part named."""
+    port = ("--port", str(vb.link_path))
+    cs, dr = devpath.import_device("coachstore"), devpath.import_device("drift")
+    fl = flash_of(vb)
+    (fl / cs.FILE).write_text(cs.dumps(5, 20261203, 1712))
+    (fl / dr.FILE).write_text(dr.dumps((810, 1200, 620, 410, 12, 20261203)))
+    assert run_cli(capsys, *port, "config", "set", "coach_cadence=true", "fade_feedback=true", "fade_sessions=2",
+                   "drift_baseline_from=last", "--no-reset")[0] == 0
+    try:
+        rc, out, err = run_cli(capsys, *port, "memory")
+        assert rc == 0, err
+        assert "running sessions counted: 5, the last on 2026-12-03" in out and "1 fault episode in 4" in out, out
+        assert "cadence baseline: 171.2 steps/min, kept; target +5 % = 179.7 steps/min" in out, out
+        assert "drift baseline from session S0012 on 2026-12-03: lean 8.1°, rotation 12.0°" in out, out
+        rc, out, _ = run_cli(capsys, *port, "memory", "forget", "cadence", "--no-reset")
+        assert rc == 0 and "cadence baseline forgotten (was 171.2 steps/min)" in out
+        assert json.loads((fl / cs.FILE).read_text()) == {"version": 1, "sessions": 5, "day": 20261203}
+        assert (fl / dr.FILE).exists()
+        # a damaged drift line is reported as the firmware sees it, then forgotten with the rest
+        (fl / dr.FILE).write_text(dr.dumps((810, 1200, 620, 410, 12, 20261203)).replace("810", "811"))
+        assert "drift baseline: damaged (check sum)" in run_cli(capsys, *port, "memory")[1]
+        rc, out, _ = run_cli(capsys, *port, "memory", "forget", "all", "--no-reset")
+        assert rc == 0 and "session count reset (was 5)" in out and "drift baseline forgotten" in out
+        assert not (fl / cs.FILE).exists() and not (fl / dr.FILE).exists()
+        out = run_cli(capsys, *port, "memory")[1]
+        assert "running sessions counted: 0" in out and "cadence baseline: none kept" in out
+        assert "drift baseline: none stored yet" in out
+    finally:
+        assert run_cli(capsys, *port, "config", "reset", "--no-reset")[0] == 0
+
+
 def test_config_cli(vb, deployed, capsys, tmp_path):
     port = ("--port", str(vb.link_path))
     assert run_cli(capsys, *port, "config", "reset", "--no-reset")[0] == 0

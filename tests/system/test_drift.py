@@ -159,3 +159,13 @@ def test_firmware_keeps_the_baseline_for_the_next_session(tmp_path):
     assert len(rows) and rows["e"][0] == 2          # drift from the second running minute
     assert dynamics.baseline_text(s2) == "your baseline from your last session (S0001, 2026-12-03)"
     assert drift.load(str(store))[0][4:] == (2, 20261204)   # and the second's own, for the third
+    # the same day again (a power cut mid-run, the board back on): it goes on with the day's
+    # baseline and keeps it, in the default mode too
+    kept = store.read_bytes()
+    vr3 = vrun.run_firmware(sim.as_capture(), tmp_path, config=dict(cfg, drift_baseline_from="run"),
+                            extra={"rtc": day1 + 86400 + 15 * 3600})
+    assert vr3.returncode == 0, vr3.stdout[-2000:]
+    assert "drift baseline from session 2, earlier today: going on with it" in vr3.messages
+    s3 = logdecode.decode_session(vr3.session_files[-1])
+    assert dynamics.baseline_text(s3) == "your baseline from earlier today (S0002)"
+    assert dynamics.drift_rows(s3)["e"][0] == 2 and store.read_bytes() == kept

@@ -512,12 +512,16 @@ def test_out_of_memory_at_start_says_so_and_keeps_the_repl(monkeypatch, capsys):
 
 
 # ---- coaching options: faded feedback across sessions, the cadence cue and its metronome ----------
-def _fade_session(tmp_path, cap, config, cut_at=None):
+def _fade_session(tmp_path, cap, config, cut_at=None, day=None, quiet=True):
     """One session on the board whose flash is ``tmp_path/flash`` (kept between calls: the same
-    board powered up again). ``cut_at``: the power goes at that virtual time (nothing closes)."""
+    board powered up again). ``cut_at``: the power goes at that virtual time (nothing closes).
+    ``day``: (year, month, day) the board's clock was set to (as any ``hinge`` command does);
+    None: not set."""
     vb, flash = _board(tmp_path, cap)
+    if day is not None:
+        vmachine.RTC().datetime(tuple(day) + (0, 7, 30, 0, 0))
     (flash / "config.json").write_text(json.dumps(config))
-    app = devpath.import_device("main").App(quiet=True)
+    app = devpath.import_device("main").App(quiet=quiet)
     if cut_at is None:
         with pytest.raises(SystemExit):
             app.run()
@@ -549,6 +553,48 @@ def test_cpython_faded_feedback_steps_down_across_sessions_and_power_cuts(tmp_pa
     assert app.det.coach.fade == 1 and state["sessions"] == 3
 
 
+def test_cpython_a_restart_or_second_run_the_same_day_is_not_another_session(tmp_path):
+    # the board's clock set (a hinge command connected since power-up): one counted session a day
+    sim, cap = _cap("good_form", minutes=1)
+    cfg = _cfg(sim, fade_feedback=True, fade_sessions=1)
+    app, state, _ = _fade_session(tmp_path, cap, cfg, day=(2026, 12, 4))
+    assert app.det.coach.fade == 1 and state == {"version": 1, "sessions": 1, "day": 20261204}
+    # a power cut 40 s in and the board back on: the same day, the same step of the fading
+    app, state, _ = _fade_session(tmp_path, cap, cfg, cut_at=40000, day=(2026, 12, 4))
+    assert app.det.coach.fade == 1 and state["sessions"] == 1
+    app, state, _ = _fade_session(tmp_path, cap, cfg, day=(2026, 12, 4))
+    assert app.det.coach.fade == 1 and state["sessions"] == 1
+    # the next day counts
+    app, state, _ = _fade_session(tmp_path, cap, cfg, day=(2026, 12, 5))
+    assert app.det.coach.fade == 2 and state == {"version": 1, "sessions": 2, "day": 20261205}
+    # the clock not set: no day to go by, so it counts
+    app, state, _ = _fade_session(tmp_path, cap, cfg)
+    assert app.det.coach.fade == 4 and state == {"version": 1, "sessions": 3}
+
+
+def test_cpython_cadence_baseline_is_kept_for_the_next_runs(tmp_path, capsys):
+    # "+5 % over my baseline": the first run learns the baseline (1 minute warm-up, then 2) and the
+    # board keeps it; the next run aims at the same target from its first stride, not at 5 % over
+    # whatever it runs at then (which would climb 5 % a run for a runner who follows the cue)
+    sim, cap = _cap("good_form", minutes=4.5)
+    cfg = _cfg(sim, coach_cadence=True, cadence_raise_pct=5.0, cadence_baseline_min=2)
+    app, state, flash = _fade_session(tmp_path, cap, cfg, quiet=False)
+    base = app.det.coach.c_base
+    assert 1400 < base < 2000 and state == {"version": 1, "sessions": 0, "cadence_base": base}
+    assert app.det.coach.target == base * 1050 // 1000
+    assert "cadence baseline %d.%d steps/min learned, kept" % (base // 10, base % 10) in capsys.readouterr().out
+    # the next run: a quicker runner (the stored baseline, moved 8 steps/min down, stands for an
+    # earlier, slower self): the target comes from the stored one, at once
+    (flash / "coach_state.json").write_text(json.dumps({"version": 1, "sessions": 0, "cadence_base": base - 80}))
+    _, cap2 = _cap("good_form", minutes=0.5)
+    app, state, _ = _fade_session(tmp_path, cap2, cfg)
+    assert app.det.coach.c_base == base - 80 and app.det.coach.target == (base - 80) * 1050 // 1000
+    assert state["cadence_base"] == base - 80            # kept, not relearned
+    # cadence_baseline_keep off: each run learns its own, and the stored one is left alone
+    app, state, _ = _fade_session(tmp_path, cap, dict(cfg, cadence_baseline_keep=False))
+    assert app.det.coach.c_base == base and state["cadence_base"] == base - 80
+
+
 def test_cpython_torn_coach_state_falls_back_to_every_cue(tmp_path, capsys):
     sim, cap = _cap("good_form", minutes=1)
     flash = tmp_path / "flash"
@@ -560,7 +606,7 @@ def test_cpython_torn_coach_state_falls_back_to_every_cue(tmp_path, capsys):
     with pytest.raises(SystemExit):
         app.run()
     out = capsys.readouterr().out
-    assert "faded feedback: coach_state.json unreadable" in out and "every cue given" in out
+    assert "coach memory: coach_state.json unreadable" in out and "every cue given" in out
     assert app.det.coach.fade == 1
     assert json.loads((flash / "coach_state.json").read_text())["sessions"] == 1
 
@@ -569,8 +615,8 @@ def test_cpython_withheld_cues_are_logged_not_felt(tmp_path, monkeypatch):
     # lean_min_deg above the runner's lean: 'upright' episodes; fading at one in four from the
     # start (as in a runner's ninth session with fade_sessions=4)
     sim, cap = _cap("good_form", minutes=2.5)
-    fadestore = devpath.import_device("fadestore")
-    monkeypatch.setattr(fadestore, "load", lambda root: (8, "ok"))
+    coachstore = devpath.import_device("coachstore")
+    monkeypatch.setattr(coachstore, "load", lambda root: (8, 0, 0, "ok"))
     lean = float(np.median([s["lean_deg"] for s in sim.truth["strides"] if s["activity"] == "running"]))
     cfg = _cfg(sim, fade_feedback=True, lean_min_deg=round(lean + 0.3, 1), lean_hyst_deg=0.2, alert_after_s=4,
                alert_repeat_s=10, tick_on_clear=True)

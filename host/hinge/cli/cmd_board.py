@@ -222,6 +222,35 @@ def cmd_config(a):
     return 0
 
 
+# ---- memory ---------------------------------------------------------------------------------
+def _args_memory(p):
+    from hinge.board.memory import WHAT
+
+    sub = p.add_subparsers(dest="action", metavar="ACTION")
+    sub.add_parser("show", help="what the board keeps from run to run (the default)")
+    f = sub.add_parser("forget", help="forget part of it: the next run starts that part afresh")
+    f.add_argument("what", choices=WHAT, help="cadence: the kept cadence baseline (the next run with a +N %% "
+                   "target learns it again); drift: the stored drift baseline; sessions: faded feedback's "
+                   "count (every cue again); all")
+    f.add_argument("--no-reset", action="store_true", help="do not restart the firmware afterwards")
+
+
+def cmd_memory(a):
+    from hinge.board import deploy, memory
+
+    with _connect(a) as board:
+        cfg, _ = deploy.config_load(board)
+        if getattr(a, "action", None) in (None, "show"):
+            for line in memory.describe(memory.read(board), cfg):
+                print(line)
+            return 0
+        for line in memory.forget(board, a.what):
+            print(line)
+        if not a.no_reset:
+            _restart(board)   # the running session must not write back what it holds
+    return 0
+
+
 # ---- virtual --------------------------------------------------------------------------------
 def _args_virtual(p):
     from hinge.virtual.serve import DEFAULT_WORKDIR, IMU_MODELS
@@ -251,5 +280,7 @@ def cmd_virtual(a):
 COMMANDS = {
     "flash": (cmd_flash, _args_flash, "write MicroPython (optional, esptool) and deploy the app to the board"),
     "config": (cmd_config, _args_config, "show, get, set, push, pull or reset the board's config"),
+    "memory": (cmd_memory, _args_memory, "show or forget what the board keeps between runs (session count, "
+               "cadence and drift baselines)"),
     "virtual": (cmd_virtual, _args_virtual, "run a virtual board on a serial-like port (for hinge and mpremote)"),
 }

@@ -2,7 +2,7 @@
 without the cue (hooked into ``report/html.py`` and ``report/text.py``).
 
 With ``fade_feedback`` on, the board plays the cues of only one fault episode in 2 or 4 (by the
-runner's session count, device/fadestore.py) and logs the others' ALERTs with the withheld flag
+runner's session count, device/coachstore.py) and logs the others' ALERTs with the withheld flag
 (device/events.py). A fault episode runs from its first alert to its clear (the CLEAR carries the
 same flag); the time between them is how long the fault lasted once it was due a cue. Episodes
 that end without a clear (a walk, a stop, the session's end) count as not fixed while running.

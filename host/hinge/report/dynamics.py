@@ -110,6 +110,11 @@ def baseline_text(session) -> str:
     baseline from your last session (S0041, 2026-12-03)"."""
     b = drift_base(session)
     if b is not None and b["session"]:
+        h = session.header
+        y, mo, d = (h.get("start_fields") or [0, 0, 0])[:3]
+        if b["date"] and h.get("clock_set") and b["date"] == f"{y:04d}-{mo:02d}-{d:02d}":
+            # the board goes on with the day's baseline after a restart (device/drift.py)
+            return f"your baseline from earlier today ({b['session']})"
         return f"your baseline from your last session ({b['session']}, {b['date'] or 'date unknown'})"
     base = session.header.get("config", {}).get("drift_baseline_min")
     return f"your first {base} minutes of running" if base else "your first minutes of running"

@@ -1,0 +1,151 @@
+"""What the board remembers from run to run (``hinge memory``), read and forgotten over USB.
+
+Two files in the board's flash root, each read here through the firmware's own reader, so the
+host says exactly what the next session will use:
+
+* ``coach_state.json`` (device/coachstore.py): the running sessions counted for faded feedback
+  and the day of the last one, and the kept cadence baseline (the "+N %" target's base);
+* ``drift_base.txt`` (device/drift.py): the drift baseline (lean, rotation, tilt swing, hip
+  drop) of the last session that learned one, for ``drift_baseline_from = "last"``.
+
+Forgetting rewrites the coach state without the forgotten part (atomically, as the board does)
+or removes a file; the firmware is then restarted so the running session does not write back
+what it held in memory.
+"""
+from __future__ import annotations
+
+import tempfile
+from dataclasses import dataclass
+from pathlib import Path
+
+from hinge.board.transport import BoardError
+from hinge.common import devpath
+
+WHAT = ("cadence", "drift", "sessions", "all")
+
+
+def _coachstore():
+    return devpath.import_device("coachstore")
+
+
+def _drift():
+    return devpath.import_device("drift")
+
+
+@dataclass
+class Memory:
+    sessions: int
+    day: int                  # YYYYMMDD of the last counted session, 0 = unknown
+    cadence_base: int         # 1/10 steps/min, 0 = none
+    coach_status: str         # coachstore.load's status ("ok" or why it fell back)
+    drift: tuple | None       # (lean, rot, tilt, drop cdeg, session, date) or None
+    drift_status: str         # "ok" or why there is no usable baseline
+    files: tuple              # the memory files present on the board
+
+
+def _pull(board, name: str, dest: Path) -> bool:
+    try:
+        data = board.fs_read(name)
+    except BoardError as e:
+        if e.errno == 2:
+            return False
+        raise
+    (dest / name).write_bytes(data)
+    return True
+
+
+def read(board) -> Memory:
+    """The board's memory as its firmware will read it at the next session."""
+    cs, dr = _coachstore(), _drift()
+    tmp_suffix = devpath.import_device("configstore").TMP_SUFFIX
+    with tempfile.TemporaryDirectory(prefix="hinge-memory-") as td:
+        d = Path(td)
+        present = tuple(n for n in (cs.FILE, cs.FILE + tmp_suffix, dr.FILE) if _pull(board, n, d))
+        n, day, cad, status = cs.load(td)
+        vals, why = dr.load(str(d / dr.FILE))
+    return Memory(n, day, cad, status, vals, why or "ok", present)
+
+
+def _date(day: int) -> str:
+    return f"{day // 10000:04d}-{day // 100 % 100:02d}-{day % 100:02d}" if day else ""
+
+
+def _spm(tenths: int) -> str:
+    return f"{tenths / 10:.1f} steps/min"
+
+
+def describe(m: Memory, cfg: dict) -> list[str]:
+    """Plain lines for ``hinge memory``: what is kept, and what the config makes of it."""
+    cs = _coachstore()
+    out = []
+    when = f", the last on {_date(m.day)}" if m.day else ""
+    line = f"running sessions counted: {m.sessions}{when}"
+    if cfg["fade_feedback"]:
+        p = cs.period(cfg, m.sessions)
+        line += ("; faded feedback is on: the next run on a new day gives the cue of "
+                 + ("every fault episode" if p == 1 else f"1 fault episode in {p}"))
+    else:
+        line += " (faded feedback is off: every cue is given)"
+    out.append(line)
+    if m.coach_status != "ok":
+        out.append(f"  note: {m.coach_status}")
+    if m.cadence_base:
+        line = f"cadence baseline: {_spm(m.cadence_base)}, kept"
+        if cfg["coach_cadence"] and cfg["cadence_target_spm"] == 0 and cfg["cadence_baseline_keep"]:
+            raise_ = int(cfg["cadence_raise_pct"] * 10 + 0.5)
+            line += f"; target +{cfg['cadence_raise_pct']:g} % = {_spm(m.cadence_base * (1000 + raise_) // 1000)}"
+        elif cfg["coach_cadence"] and cfg["cadence_target_spm"] > 0:
+            line += f" (not used: the target is set to {cfg['cadence_target_spm']:g} steps/min)"
+        else:
+            line += " (not used with this config)"
+        out.append(line)
+    else:
+        out.append("cadence baseline: none kept (a run with coach_cadence on and a +N % target learns one)")
+    if m.drift:
+        lean, rot, tilt, drop, session, date = m.drift
+        src = f" from session S{session:04d}" + (f" on {_date(date)}" if date else "")
+        out.append(f"drift baseline{src}: lean {lean / 100:.1f}°, rotation {rot / 100:.1f}°, "
+                   f"tilt swing {tilt / 100:.1f}°, hip drop {drop / 100:.1f}°"
+                   + ("" if cfg["drift_baseline_from"] == "last" else
+                      " (not used: drift_baseline_from is not \"last\", each session learns its own)"))
+    else:
+        out.append(f"drift baseline: {m.drift_status}")
+    return out
+
+
+def forget(board, what: str) -> list[str]:
+    """Forget ``what`` (one of WHAT) on the board; lines saying what was done."""
+    if what not in WHAT:
+        raise ValueError(f"forget what? one of {', '.join(WHAT)}, got {what!r}")
+    cs, dr = _coachstore(), _drift()
+    tmp_suffix = devpath.import_device("configstore").TMP_SUFFIX
+    m = read(board)
+    n, day, cad = m.sessions, m.day, m.cadence_base
+    done = []
+    if what in ("cadence", "all"):
+        done.append(f"cadence baseline forgotten (was {_spm(cad)})" if cad else "no cadence baseline was kept")
+        cad = 0
+    if what in ("sessions", "all"):
+        done.append(f"session count reset (was {n})" if n else "no sessions were counted")
+        n, day = 0, 0
+    if what != "drift":
+        if (n, day, cad) == (0, 0, 0):   # nothing left to keep (or an unreadable file): no file
+            for name in (cs.FILE, cs.FILE + tmp_suffix):
+                if name in m.files:
+                    board.fs_remove(name)
+        elif (n, day, cad) != (m.sessions, m.day, m.cadence_base):
+            board.fs_write(cs.FILE, cs.dumps(n, day, cad).encode())
+    if what in ("drift", "all"):
+        gone = [name for name in (dr.FILE, dr.FILE + tmp_suffix) if _remove(board, name)]
+        done.append("drift baseline forgotten" if gone else "no drift baseline was stored")
+    return done
+
+
+def _remove(board, name: str) -> bool:
+    try:
+        board.fs_remove(name)
+        return True
+    except BoardError as e:
+        if e.errno == 2:
+            return False
+        raise
