@@ -186,20 +186,48 @@ def test_fit_export_carries_the_new_fault_bit_and_buzz_code(logs, tmp_path):
 
 
 # ---- drift from the last session's baseline ------------------------------------------------------
-def test_drift_from_the_last_sessions_baseline_replays_as_the_board_coached(tmp_path):
-    """Two sessions on one board, drift_baseline_from = "last": the second compares with the
-    first's baseline from its second running minute; the replay takes that baseline from the
-    log (its DRIFT_BASE record) and gives the board's drift alerts."""
+@pytest.mark.parametrize("mode, days", [("last", (0, 1)), ("run", (0, 0))])
+def test_drift_from_an_earlier_sessions_baseline_replays_as_the_board_coached(tmp_path, mode, days):
+    """Two sessions on one board: with drift_baseline_from = "last" (on two days), or the same day
+    in either mode, the second compares with the first's baseline from its second running
+    minute; the replay takes that baseline from the log (its DRIFT_BASE record, and the
+    session's date from the header) and gives the board's drift alerts."""
     day1, day2 = simulate("good_form", seed=2, minutes=4.0), simulate("too_upright", seed=1, minutes=5.0)
-    cfg = {"version": 1, "drift_baseline_min": 2, "drift_baseline_from": "last", "coach_drift": True,
+    cfg = {"version": 1, "drift_baseline_min": 2, "drift_baseline_from": mode, "coach_drift": True,
            "drift_after_s": 60, "drift_repeat_s": 60, "drift_lean_deg": 0.5}
-    for sim in (day1, day2):
-        vr = vrun.run_firmware(sim.as_capture(), tmp_path, config={**cfg, **_mount(sim)})
+    for sim, day in zip((day1, day2), days):
+        vr = vrun.run_firmware(sim.as_capture(), tmp_path, config={**cfg, **_mount(sim)},
+                               extra={"rtc": T0 + 86400 * day})
         assert vr.returncode == 0, vr.stdout[-2000:]
     a = _analyse(vr.session_files[-1])
+    base = a.session.events[a.session.events["type"] == ev.EV_DRIFT_BASE]
+    assert len(base) == 1 and base["e"][0] == 1   # the first session's
     felt = [(int(x["t_ms"]), str(x["reason"]), int(x["severity"])) for x in a.alerts]
     assert [r for _t, r, _s in felt].count("drift") >= 1
     assert [(int(t), r, int(s)) for t, r, s in a.replayed] == felt
     assert "drift" in a.reasons and a.fault_s["drift"] > 0
     found = [t for _k, t in words.highlights(a) if t.startswith("Form drift cue:")]
     assert found and "episode" in found[0]
+
+
+def test_cadence_target_from_a_baseline_kept_from_an_earlier_run(tmp_path):
+    """cadence_baseline_keep (the default): the first run learns the baseline and the board keeps
+    it; the second aims at its target from the first stride. The log does not record the kept
+    baseline, but the cadence alerts carry the target: the replay finds the baseline behind it
+    and gives the board's alerts, which a replay learning its own (3 minutes in) would not."""
+    sim = simulate("good_form", seed=2, minutes=4.0)
+    cfg = {"version": 1, **_mount(sim), "coach_cadence": True, "cadence_baseline_min": 2}
+    first = vrun.run_firmware(sim.as_capture(), tmp_path, config=cfg)
+    second = vrun.run_firmware(simulate("good_form", seed=2, minutes=3.0).as_capture(), tmp_path, config=cfg)
+    assert any("over the baseline kept from an earlier run" in m for m in second.messages), second.messages
+    a1, a2 = _analyse(first.session_files[-1]), _analyse(second.session_files[-1])
+    assert not a1.stats["cadence_baseline_kept"] and a2.stats["cadence_baseline_kept"]
+    assert a2.stats["cadence_baseline"] == a1.stats["cadence_baseline"] > 0
+    for a in (a1, a2):
+        felt = [(int(x["t_ms"]), str(x["reason"]), int(x["severity"])) for x in a.alerts]
+        assert "cadence" in {r for _t, r, _s in felt}
+        assert [(int(t), r, int(s)) for t, r, s in a.replayed] == felt
+    # learning its own baseline the second run would have had no target before 3:00 of running
+    own = analysis.replay_coach(a2.strides, a2.cfg, state={})[1]
+    assert own != [(int(t), r, int(s)) for t, r, s in a2.replayed]
+    assert any("kept from an earlier run" in t for _k, t in words.highlights(a2))

@@ -189,7 +189,8 @@ def _cdeg(x) -> int:
     return int(round(x * 100)) if x == x else 0
 
 
-def replay_coach(strides: np.ndarray, cfg: dict, events: np.ndarray | None = None, state: dict | None = None):
+def replay_coach(strides: np.ndarray, cfg: dict, events: np.ndarray | None = None, state: dict | None = None,
+                 day: int = 0, cadence_base: int = 0):
     """Run logged strides through the firmware's coach and drift cue; (fault dict of bool arrays,
     alerts).
 
@@ -199,10 +200,14 @@ def replay_coach(strides: np.ndarray, cfg: dict, events: np.ndarray | None = Non
     running dynamics, 0 = not measured), then ``Drift.stride`` (lean, rotation, tilt swing, the
     mean hip drop of the two sides); a walking stride, or no step for IDLE_MS, resets the coach.
     So the cadence baseline (``cadence_target_spm`` 0) and the drift baseline are learned from the
-    session as on the board. ``events`` (decoded EVENT_DTYPE): a DRIFT_BASE record from an
-    earlier session (``drift_baseline_from = "last"``) is given to the drift cue as the board
-    read it from its flash. Alerts are (t_ms, reason, severity). ``state`` (a dict, optional)
-    receives the cadence target and baseline the coach ended with (steps/min; 0 = none).
+    session as on the board. What the board brought from earlier runs, as main.py hands it over:
+    ``events`` (decoded EVENT_DTYPE), a DRIFT_BASE record of an earlier session, is the drift
+    baseline it read from its flash (``drift_baseline_from = "last"``, or one from earlier the
+    same ``day``, YYYYMMDD, 0 = the board's clock was not set); ``cadence_base`` (1/10 steps/min,
+    0 = none) a cadence baseline kept from an earlier run (``kept_cadence_base``). Alerts are
+    (t_ms, reason, severity). ``state`` (a dict, optional) receives the cadence target and
+    baseline the coach ended with (steps/min; 0 = none) and when the baseline was learned
+    (``cadence_learned_ms``; 0 = not learned in this session).
 
     Where the log rounded the board's values (short records: lean 0.1 deg, tilt swing and hip
     drop 0.5 deg, logfmt.py) a smoothed value right at a limit can fall the other way than on
@@ -214,8 +219,11 @@ def replay_coach(strides: np.ndarray, cfg: dict, events: np.ndarray | None = Non
     ev = import_device("events")
     q = _Queue()
     c = coach_mod.Coach(cfg, q)
+    if cadence_base:
+        c.keep_base(cadence_base)
+    learned_ms = 0
     with tempfile.TemporaryDirectory() as tmp:
-        d = _drift(cfg, q, c, events, tmp)
+        d = _drift(cfg, q, c, events, tmp, day)
         n = len(strides)
         fault = {r: np.zeros(n, bool) for r in REASONS}
         es = c.es   # the optional cues' episodes: es[k] is 1 while cue k's fault holds (coach.py)
@@ -232,6 +240,8 @@ def replay_coach(strides: np.ndarray, cfg: dict, events: np.ndarray | None = Non
                 c.stride(t, lean, rot, dur)
                 if c.form_on:
                     c.form(t, int(round(float(s["cadence_spm"]) * 10)), dur, tilt, dl, dr)
+                    if not learned_ms and c.c_base and not cadence_base:
+                        learned_ms = t
                 # the stride's mean hip drop as dynamics.py hands it to drift.py (0 unless both sides measured)
                 d.stride(t, lean, rot, tilt, (dl + dr) >> 1 if dl and dr else 0, dur)
             else:
@@ -246,25 +256,67 @@ def replay_coach(strides: np.ndarray, cfg: dict, events: np.ndarray | None = Non
     if state is not None:
         state["cadence_target_spm"] = c.target / 10.0
         state["cadence_baseline_spm"] = c.c_base / 10.0
+        state["cadence_learned_ms"] = learned_ms
     alerts = [(e[1], ev.REASON_NAMES[e[2]], e[3]) for e in q.items if e[0] == ev.EV_ALERT]
     return fault, alerts
 
 
-def _drift(cfg, q, coach, events, tmp):
-    """The device's drift cue for the replay; with ``drift_baseline_from = "last"`` and an earlier
-    session's baseline in the log (its DRIFT_BASE record), that baseline goes in as the board
-    read it at session start: through the drift module's own file (in ``tmp``) and ``attach``."""
+def _drift(cfg, q, coach, events, tmp, day):
+    """The device's drift cue for the replay. An earlier session's baseline in the log (its
+    DRIFT_BASE record) goes in as the board read it at session start: through the drift
+    module's own file (in ``tmp``) and ``attach``, which decides (mode, same ``day``) as there."""
     drift = import_device("drift")
     d = drift.Drift(cfg, q, coach)
-    if events is None or not len(events) or cfg["drift_baseline_from"] != "last":
+    if events is None or not len(events):
         return d
     base = events[(events["type"] == _EV.EV_DRIFT_BASE) & (events["e"] > 0)]
     if len(base):
         b = base[0]
         path = str(Path(tmp) / drift.FILE)
         Path(path).write_text(drift.dumps(tuple(int(b[f]) for f in "abcdef")))
-        d.attach(path)
+        d.attach(path, 0, day)
     return d
+
+
+def session_day(header: dict) -> int:
+    """The session's date as the board's clock gave it to the firmware (YYYYMMDD; 0 when the
+    clock was not set): the day drift.py compares a stored baseline's date with."""
+    f = header.get("start_fields")
+    return f[0] * 10000 + f[1] * 100 + f[2] if f and header.get("clock_set") else 0
+
+
+def kept_cadence_base(log_cfg: dict, alerts: np.ndarray, state: dict) -> int:
+    """The cadence baseline (1/10 steps/min) the board took from an earlier run
+    (``cadence_baseline_keep``, device/coachstore.py; main.py hands it to ``Coach.keep_base``),
+    as far as the log shows it, else 0. The log does not record it, but each cadence alert
+    carries its target (``log_cfg``: the log's own config gave that target): when the replay,
+    learning its own baseline (``state`` of ``replay_coach``), reaches another target or reaches
+    it only after the board's first cadence alert, the board had a kept one: the baseline that
+    gives the logged target, found with the device's own ``keep_base``."""
+    c = log_cfg
+    if not (c["coach_cadence"] and c["cadence_baseline_keep"]) or c["cadence_target_spm"] or not len(alerts):
+        return 0
+    al = alerts[(alerts["reason"] == "cadence") & (alerts["target_spm"] > 0)]
+    if not len(al):
+        return 0
+    target = int(round(float(al["target_spm"][0]) * 10))
+    learned = state.get("cadence_learned_ms", 0)
+    if int(round(state.get("cadence_target_spm", 0) * 10)) == target and 0 < learned <= int(al["t_ms"][0]):
+        return 0    # this session learned it, as the replay did
+    probe = import_device("coach").Coach(c, _Queue())
+
+    def aim(base):
+        probe.keep_base(base)
+        return probe.target
+
+    lo, hi = 1, max(1, target)   # the target grows with the baseline: the smallest baseline that reaches it
+    while lo < hi:
+        mid = (lo + hi) // 2
+        if aim(mid) < target:
+            lo = mid + 1
+        else:
+            hi = mid
+    return lo if aim(lo) == target else 0
 
 
 def _episodes(strides, fault, alerts) -> list:
@@ -307,7 +359,11 @@ def analyse(session, path="", overrides: dict | None = None) -> Analysis:
     s = session.strides
     running = s["activity"] == ev.ACT_RUNNING
     coach_state: dict = {}
-    fault, replayed = replay_coach(s, cfg, session.events, coach_state)
+    day = session_day(session.header)
+    fault, replayed = replay_coach(s, cfg, session.events, coach_state, day)
+    kept = kept_cadence_base(config_of(session.header, {})[0], session.alerts, coach_state)
+    if kept:   # the board aimed at a target from a cadence baseline kept from an earlier run
+        fault, replayed = replay_coach(s, cfg, session.events, coach_state, day, kept)
     # the buzzes felt: alerts that faded feedback did not hold back (those are in the log too)
     alerts = session.alerts[(session.alerts["kind"] == "alert") & ~session.alerts["withheld"]]
     clears = session.alerts[session.alerts["kind"] == "clear"]
@@ -342,6 +398,7 @@ def analyse(session, path="", overrides: dict | None = None) -> Analysis:
         # the cadence cue's target as the coach set it (cadence_target_spm, or learned from this run's
         # baseline; 0 = none yet) and the baseline it learned (0 = not learned: too little running)
         "cadence_target": coach_state["cadence_target_spm"], "cadence_baseline": coach_state["cadence_baseline_spm"],
+        "cadence_baseline_kept": bool(kept),   # the baseline was kept from an earlier run, not learned in this one
     }
     if len(r) >= 30:  # first vs last third of the running strides: fatigue shows here
         k = len(r) // 3

@@ -130,7 +130,8 @@ def cue_findings(a: Analysis) -> list[tuple[str, str]]:
             base = a.stats.get("cadence_baseline") or 0.0
             if not c["cadence_target_spm"] and base:
                 what += (f"; target {a.stats['cadence_target']:.0f} steps/min, {c['cadence_raise_pct']:g} % over "
-                         f"your baseline of {base:.0f}")
+                         f"your baseline of {base:.0f}"
+                         + (" kept from an earlier run" if a.stats.get("cadence_baseline_kept") else ""))
         out.append(("warn", f"{name} cue: {what}; {clock(a.fault_s[r])} in it ({share(a.fault_s[r], run):.0f} % of "
                             f"running, {limit_text(a, r)}), {bz}."))
     return out
