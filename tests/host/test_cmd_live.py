@@ -584,3 +584,63 @@ def test_monitor_marks_agree_with_the_boards_alerts():
             checked += 1
             assert word[r] in marks_at[t] or (t, r) in clears, (t, r, marks_at[t])
     assert checked >= 10
+
+
+def test_monitor_marks_the_optional_cues_as_the_board_alerts():
+    """Hip drop, tilt swing and cadence (on): marked on each stride's dynamics line by the
+    device's coach, which reads them there; every alert and clear the detector made for them
+    falls on a line marked (alert) or unmarked (clear) for that cue."""
+    from hinge.coach import replay
+    from hinge.sim import simulate
+
+    sim = simulate.simulate("hip_drop", seed=1, minutes=4.5)   # the cadence target: learned from 3:00 of running
+    o = {"mount_up": sim.truth["mount_up"], "mount_forward": sim.truth["mount_forward"], "coach_hip_drop": True,
+         "coach_tilt": True, "tilt_swing_max_deg": 6.0, "coach_cadence": True, "cadence_baseline_min": 2,
+         "alert_repeat_s": 20}
+    res = replay.replay(sim.as_capture(), o)
+    lim = live.Limits(o, "--set")
+    assert "hip drop <= 9.0 deg a side" in lim.describe() and "+5 % over the run's baseline" in lim.describe()
+    word = {"hip_drop": "hip drop", "tilt_swing": "tilt swing", "cadence": "cadence low"}
+    marks_at = {}
+    seen = []
+    for e in res.events:
+        ev = live.parse_line("H " + " ".join(str(v) for v in e))
+        assert not lim.learn(ev)   # the board's limits are these
+        if ev["type"] == "stride":
+            lim.marks(ev)
+        elif ev["type"] == "dynamics":
+            marks_at[ev["t_ms"]] = lim.form_marks(ev)
+        elif ev["type"] in ("alert", "clear") and ev["reason"] in word:
+            seen.append(ev)
+            assert (word[ev["reason"]] in marks_at[ev["t_ms"]]) == (ev["type"] == "alert"), (ev, marks_at[ev["t_ms"]])
+    assert {e["reason"] for e in seen if e["type"] == "alert"} == set(word)
+    assert any(e["type"] == "clear" for e in seen)
+    # shown at the end of the dynamics line
+    lim = live.Limits({"coach_tilt": True, "tilt_swing_max_deg": 6.0})
+    assert lim.marks(live.parse_line("H 1 1000 700 1000 1760 682 6 500")) == []
+    line = live.format_event(live.parse_line("H 8 1000 725 150 510 620 0 0"), lim)
+    assert line.endswith("marks: tilt swing") and "tilt swing 7.2" in line
+    # off (the defaults): no marks, and nothing is held for a dynamics line
+    lim = live.Limits()
+    lim.marks(live.parse_line("H 1 1000 700 1000 1760 682 6 500"))
+    assert lim.form_marks(live.parse_line("H 8 1000 2500 150 2510 620 0 0")) == []
+
+
+def test_monitor_learns_an_optional_cue_from_the_boards_alert():
+    from hinge.common import devpath
+
+    lim = live.Limits()
+    assert not lim.cfg["coach_hip_drop"]
+    # the board's hip-drop alert (reason 5, limit 11 deg, left side): the cue is on there, at 11 deg
+    assert lim.learn(live.parse_line("H 2 30000 5 1 1180 1100 0 1"))
+    assert lim.cfg["coach_hip_drop"] and lim.cfg["hip_drop_max_deg"] == 11.0 and "alerts" in lim.source
+    assert not lim.learn(live.parse_line("H 2 60000 5 1 1180 1100 0 1"))
+    # a cadence alert carries the target (1/10 spm in its extra field)
+    assert lim.learn(live.parse_line("H 2 90000 7 2 17400 17870 0 1817"))
+    assert lim.cfg["coach_cadence"] and lim.cfg["cadence_target_spm"] == 181.7
+    # a running stride with no dynamics line after it still reaches the cadence cue (as on the
+    # board, with nothing measured) before the next stride: 174 steps/min against 181.7 - 3
+    coach = devpath.import_device("coach")
+    for k in range(4):
+        lim.marks(live.parse_line(f"H 1 {100000 + 690 * k} 700 1000 1740 690 6 500"))
+    assert lim.coach().es[coach._CD] == 1

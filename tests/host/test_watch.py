@@ -132,8 +132,8 @@ def test_report_adds_per_km_splits_and_form_against_grade(files, sim, tmp_path, 
     assert sum(r["buzzes"] for r in v.splits) == len(a.alerts)
     # the scenario leans back on its descents: that fault lives on the descents, not the flats
     g = {r["label"]: r for r in v.grades}
-    down = sum(g[k]["backward"] for k in ("steep descent", "descent") if k in g)
-    assert down > 0.8 * a.fault_s["backward"] and g.get("flat", {"backward": 0})["backward"] < 0.2 * down
+    down = sum(g[k]["backward_s"] for k in ("steep descent", "descent") if k in g)
+    assert down > 0.8 * a.fault_s["backward"] and g.get("flat", {"backward_s": 0})["backward_s"] < 0.2 * down
     assert v.hrs and sum(r["strides"] for r in v.hrs) == int((a.running & np.isfinite(v.stride["hr_bpm"])).sum())
     out = tmp_path / "r.html"
     assert run_cli("report", files["log"], "--with", files["fit"], "--html", out) == 0

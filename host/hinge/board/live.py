@@ -24,8 +24,10 @@ per detector event, ``H <type> <t_ms> <a> <b> <c> <d> <e> <f>`` (the 8 ints of
   calibration). On the virtual board the reset also starts the simulated run again.
 
 Strides are marked with the faults the device's own coach (``device/coach.py``) holds after
-them, run here on the strides received (:class:`Limits`), so the marks follow the board's
-smoothing and hysteresis rather than a copy of its threshold rule.
+them, run here on the strides received (:class:`~hinge.board.marks.Limits`), so the marks follow
+the board's smoothing and hysteresis rather than a copy of its threshold rule; the optional cues
+(hip drop, tilt swing, cadence, when on) are marked on the stride's dynamics line, which carries
+what they read.
 
 Raw IMU capture (``hinge capture``) is :mod:`hinge.board.capture`.
 """
@@ -37,6 +39,8 @@ import time
 from dataclasses import dataclass, field
 
 from hinge.common.errors import HingeError
+
+from .marks import Limits
 
 PLAYED = "virtual: capture played"  # the virtual board's status line when its capture has run out
 QUIET_HINT_S = 15.0  # passive follow: say once why nothing shows after this long
@@ -89,87 +93,6 @@ def _events():
     from hinge.common import devpath
 
     return devpath.import_device("events")
-
-
-# ---- coaching limits, for marking strides ----------------------------------------------------
-_LIMIT_KEYS = {"upright": "lean_min_deg", "backward": "lean_back_deg", "swivel": "swivel_max_deg"}
-_MARKS = (("back_on", "leaning back"), ("up_on", "upright"), ("sw_on", "swivel"))
-
-
-class _Quiet:
-    """The coach's event queue, unused here: the board's own alerts come on the console."""
-
-    def push(self, *event):
-        pass
-
-
-class Limits:
-    """The coach's limits and, for marking strides, the device's own coach (``device/coach.py``,
-    imported from the device sources as the replay does) run on the strides received: a stride is
-    marked with the faults the coach holds after it (smoothing, hysteresis and all), as the board
-    judges it. ``source`` says where the config came from."""
-
-    def __init__(self, cfg: dict | None = None, source: str = "defaults"):
-        from hinge.common import devpath
-
-        self.cfg = devpath.import_device("config").validate(dict(cfg or {}))  # ValueError: one line
-        self.source = source
-        self._coach = None
-
-    @classmethod
-    def from_config(cls, cfg: dict, source: str) -> Limits:
-        return cls(cfg, source)
-
-    lean_min = property(lambda self: self.cfg["lean_min_deg"], doc="upright below this lean, deg")
-    lean_back = property(lambda self: self.cfg["lean_back_deg"], doc="leaning back below this lean, deg")
-    swivel_max = property(lambda self: self.cfg["swivel_max_deg"], doc="swivel above this rotation, deg")
-    coach_upright = property(lambda self: self.cfg["coach_upright"])
-    coach_backward = property(lambda self: self.cfg["coach_backward"])
-    coach_swivel = property(lambda self: self.cfg["coach_swivel"])
-
-    def coach(self):
-        """The device's Coach for this config (built on first use; state kept between strides)."""
-        if self._coach is None:
-            from hinge.common import devpath
-
-            self._coach = devpath.import_device("coach").Coach(self.cfg, _Quiet())
-        return self._coach
-
-    def learn(self, ev: dict) -> bool:
-        """Follow the board: take the limit an alert or clear reports (the board's own; True if it
-        changed), end the coach's episodes when the runner stops running, as the detector does."""
-        ty = ev.get("type")
-        if ty == "activity" and ev.get("activity") != "running":
-            self.coach().reset()
-            return False
-        if ty not in ("alert", "clear") or "limit_deg" not in ev:
-            return False
-        key = _LIMIT_KEYS.get(ev.get("reason"))
-        if key is None or self.cfg[key] == ev["limit_deg"]:
-            return False
-        self.cfg[key] = ev["limit_deg"]
-        self._coach = None  # the board's limit from now on
-        if "board" not in self.source:
-            self.source += " + the board's alerts"
-        return True
-
-    def marks(self, stride: dict) -> list[str]:
-        """Run the coach on this stride (as the detector does: running strides only; any other
-        stride ends its episodes) and return the faults it then holds."""
-        c = self.coach()
-        if stride.get("activity") != "running":
-            c.reset()
-            return []
-        c.stride(stride["t_ms"], round(stride["lean_deg"] * 100), round(stride["rotation_deg"] * 100),
-                 stride["stride_ms"])
-        return [word for attr, word in _MARKS if getattr(c, attr)]
-
-    def describe(self) -> str:
-        parts = []
-        parts.append(f"lean >= {self.lean_min:+.1f} deg" + ("" if self.coach_upright else " (not coached)"))
-        parts.append(f"not below {self.lean_back:+.1f}" + ("" if self.coach_backward else " (not coached)"))
-        parts.append(f"rotation <= {self.swivel_max:.1f} deg" + ("" if self.coach_swivel else " (not coached)"))
-        return ", ".join(parts) + f" [{self.source}]"
 
 
 # ---- readable view -----------------------------------------------------------------------------
@@ -237,7 +160,8 @@ def dynamics_text(ev: dict) -> str:
 
 def format_event(ev: dict, limits: Limits, style: Style | None = None) -> str | None:
     """One readable line for a parsed console event (None: nothing to show). A stride runs
-    ``limits``' coach (:meth:`Limits.marks`): give the strides in order, each once."""
+    ``limits``' coach (:meth:`Limits.marks`), its dynamics line the optional cues
+    (:meth:`Limits.form_marks`): give the lines in order, each once."""
     st = style or Style(False)
     ty = ev.get("type")
     t = f"{mmss(ev['t_ms']):>7}" if "t_ms" in ev else " " * 7
@@ -253,8 +177,13 @@ def format_event(ev: dict, limits: Limits, style: Style | None = None) -> str | 
             rot = st.warn(rot)
         return (f"{t}  {ev['activity']:<8}  {ev['cadence_spm']:7.1f}  {lean}  {rot}  "
                 f"{ev['roll_deg']:8.1f}  {st.warn(', '.join(marks)) if marks else ''}").rstrip()
-    if ty == "dynamics":
-        return st.dim("         " + dynamics_text(ev)) if dynamics_text(ev) else None
+    if ty == "dynamics":   # and the optional cues' marks: the coach's form() needs these values
+        marks = limits.form_marks(ev)
+        text = dynamics_text(ev)
+        if not text and not marks:
+            return None
+        tail = st.warn("marks: " + ", ".join(marks)) if marks else ""
+        return (st.dim("         " + text) + "  " + tail).rstrip() if text else "         " + tail
     if ty == "drift":
         return st.dim(f"{t}  drift from the baseline (minute {ev['minute']}): lean {ev['lean_deg']:+.1f}, "
                       f"rotation {ev['rotation_deg']:+.1f}, tilt swing {_f1(ev['tilt_swing_deg'])}, "

@@ -2,12 +2,13 @@
 
 Thresholds come from the log header's config snapshot (the board's config during the run);
 overrides (``hinge report --cfg KEY=VALUE``) replace them. Time in each fault is recomputed by
-running the logged strides through the firmware's own coach (``device/coach.py``, imported, not
-copied): smoothing, hysteresis and the hold time exactly as on the board, so with the logged
-thresholds it reproduces the buzzes the runner felt (a test checks that), and with overrides it
-says what would have happened. ``splits`` cuts the analysis per minute (per km once the log
-carries distance). Used by the report (:mod:`hinge.report`) and the baseline
-(:mod:`hinge.logs.baseline`). Angles in degrees, times in ms unless named ``_s``.
+running the logged strides through the firmware's own coach and drift cue (``device/coach.py``,
+``device/drift.py``, imported, not copied: :mod:`hinge.logs.coachreplay`): smoothing, hysteresis
+and the hold time exactly as on the board, so with the logged thresholds it reproduces the buzzes
+the runner felt (tests check that), and with overrides it says what would have happened.
+``splits`` cuts the analysis per minute (per km once the log carries distance). Used by the
+report (:mod:`hinge.report`) and the baseline (:mod:`hinge.logs.baseline`). Angles in degrees,
+times in ms unless named ``_s``.
 """
 from __future__ import annotations
 
@@ -19,21 +20,32 @@ import numpy as np
 from hinge.common.devpath import import_device
 from hinge.common.errors import HingeError
 
-_EV = import_device("events")
-# the coaching reasons by their device names, in the report's order (the two lean faults first)
-REASONS = tuple(_EV.REASON_NAMES[r] for r in (_EV.R_UPRIGHT, _EV.R_BACKWARD, _EV.R_SWIVEL))
-ACT_NAMES = _EV.ACTIVITY_NAMES
-# no step for this long = standing, so the coach resets: the detector's own constant (CPython keeps
-# a const's module attribute; the host always imports device/ under CPython)
-IDLE_MS = import_device("detector")._IDLE_MS
+from .coachreplay import BASE_REASONS, CUE_SWITCH, OPTIONAL_REASONS, REASONS, kept_cadence_base, replay_coach, session_day
+
+ACT_NAMES = import_device("events").ACTIVITY_NAMES
 THRESHOLD_KEYS = ("lean_min_deg", "lean_back_deg", "lean_hyst_deg", "swivel_max_deg", "swivel_hyst_deg",
                   "alert_after_s", "alert_repeat_s", "coach_upright", "coach_backward", "coach_swivel", "run_min_spm")
-# the optional coaching (device/coach.py): each switch and the keys that go with it
+# the optional coaching (device/coach.py, device/drift.py): each switch and the keys that go with it
 OPTION_KEYS = {"coach_hip_drop": ("hip_drop_max_deg", "hip_drop_hyst_deg"),
                "coach_tilt": ("tilt_swing_max_deg", "tilt_swing_hyst_deg"),
-               "coach_cadence": ("cadence_target_spm", "cadence_raise_pct", "cadence_baseline_min", "cadence_band_spm",
-                                 "cadence_metronome"),
+               "coach_cadence": ("cadence_target_spm", "cadence_raise_pct", "cadence_baseline_min", "cadence_baseline_keep",
+                                 "cadence_band_spm", "cadence_metronome"),
+               "coach_drift": ("drift_baseline_min", "drift_after_s", "drift_repeat_s", "drift_lean_deg", "drift_rot_deg",
+                               "drift_tilt_deg", "drift_drop_deg", "drift_baseline_from"),
                "fade_feedback": ("fade_sessions",)}
+
+
+def shown_reasons(cfg: dict, alerts=None) -> tuple:
+    """The reasons the report and the watch pages show for a session: the three base faults
+    always; an optional cue when its switch is on in ``cfg`` or the log has an alert or clear of
+    it (``alerts``: decoded ALERT_DTYPE rows), so a runner who never used a cue sees no row for it."""
+    logged = set() if alerts is None or not len(alerts) else {str(r) for r in alerts["reason"]}
+    return BASE_REASONS + tuple(r for r in OPTIONAL_REASONS if cfg.get(CUE_SWITCH[r]) or r in logged)
+
+
+def reasons_of(analyses: list) -> tuple:
+    """The faults any of the sessions shows (``Analysis.reasons``), in REASONS order: a comparison's rows."""
+    return tuple(r for r in REASONS if any(r in a.reasons for a in analyses))
 
 
 def shown_keys(cfg: dict) -> tuple:
@@ -143,6 +155,7 @@ class Analysis:
     stats: dict = field(default_factory=dict)
     overridden: bool = False
     watch: object = None  # hinge.watch's WatchView (--with): has .html(a) and .text(a) for the report
+    reasons: tuple = BASE_REASONS  # the faults to show (``shown_reasons``): the base three and the cues in use
 
     @property
     def start(self) -> str | None:
@@ -150,46 +163,6 @@ class Analysis:
 
     def t_min(self) -> np.ndarray:
         return self.strides["t_ms"] / 60000.0
-
-
-class _Queue:
-    def __init__(self):
-        self.items = []
-
-    def push(self, *e):
-        self.items.append(e)
-
-
-def replay_coach(strides: np.ndarray, cfg: dict):
-    """Run logged strides through the firmware's coach; (fault dict of bool arrays, alerts).
-
-    Running strides go to ``Coach.stride``; a walking stride, or no step for IDLE_MS, resets it
-    (as the detector does). Alerts are (t_ms, reason, severity).
-    """
-    from hinge.common.devpath import import_device
-
-    coach_mod = import_device("coach")
-    ev = import_device("events")
-    q = _Queue()
-    c = coach_mod.Coach(cfg, q)
-    n = len(strides)
-    fault = {r: np.zeros(n, bool) for r in REASONS}
-    prev = None
-    for i in range(n):
-        s = strides[i]
-        t, dur = int(s["t_ms"]), int(s["stride_ms"])
-        if prev is not None and t - dur - prev > IDLE_MS:
-            c.reset()
-        if int(s["activity"]) == ev.ACT_RUNNING:
-            c.stride(t, int(round(float(s["lean_deg"]) * 100)), int(round(float(s["rotation_deg"]) * 100)), dur)
-        else:
-            c.reset()
-        fault["upright"][i] = bool(c.up_on)
-        fault["backward"][i] = bool(c.back_on)
-        fault["swivel"][i] = bool(c.sw_on)
-        prev = t
-    alerts = [(e[1], ev.REASON_NAMES[e[2]], e[3]) for e in q.items if e[0] == ev.EV_ALERT]
-    return fault, alerts
 
 
 def _episodes(strides, fault, alerts) -> list:
@@ -231,7 +204,12 @@ def analyse(session, path="", overrides: dict | None = None) -> Analysis:
     cfg, src = config_of(session.header, overrides)
     s = session.strides
     running = s["activity"] == ev.ACT_RUNNING
-    fault, replayed = replay_coach(s, cfg)
+    coach_state: dict = {}
+    day = session_day(session.header)
+    fault, replayed = replay_coach(s, cfg, session.events, coach_state, day)
+    kept = kept_cadence_base(config_of(session.header, {})[0], session.alerts, coach_state)
+    if kept:   # the board aimed at a target from a cadence baseline kept from an earlier run
+        fault, replayed = replay_coach(s, cfg, session.events, coach_state, day, kept)
     # the buzzes felt: alerts that faded feedback did not hold back (those are in the log too)
     alerts = session.alerts[(session.alerts["kind"] == "alert") & ~session.alerts["withheld"]]
     clears = session.alerts[session.alerts["kind"] == "clear"]
@@ -263,6 +241,10 @@ def analyse(session, path="", overrides: dict | None = None) -> Analysis:
         "rotation": med(r["rotation_deg"]), "rotation_p10": pct(r["rotation_deg"], 10),
         "rotation_p90": pct(r["rotation_deg"], 90),
         "roll": med(r["roll_deg"]), "roll_p90": pct(r["roll_deg"], 90),
+        # the cadence cue's target as the coach set it (cadence_target_spm, or learned from this run's
+        # baseline; 0 = none yet) and the baseline it learned (0 = not learned: too little running)
+        "cadence_target": coach_state["cadence_target_spm"], "cadence_baseline": coach_state["cadence_baseline_spm"],
+        "cadence_baseline_kept": bool(kept),   # the baseline was kept from an earlier run, not learned in this one
     }
     if len(r) >= 30:  # first vs last third of the running strides: fatigue shows here
         k = len(r) // 3
@@ -272,7 +254,7 @@ def analyse(session, path="", overrides: dict | None = None) -> Analysis:
     name = session.header.get("name") or Path(path).stem or "session"
     return Analysis(Path(path), name, session, cfg, src, s, running, fault, episodes, alerts, clears, replayed,
                     t_end / 1000.0, time_s, fault_s, calib, device_faults, list(session.problems), stats,
-                    overridden=bool(overrides))
+                    overridden=bool(overrides), reasons=shown_reasons(cfg, session.alerts))
 
 
 def covered_s(strides: np.ndarray, mask: np.ndarray, lo_ms: int, hi_ms: int) -> float:
@@ -307,8 +289,8 @@ def splits(a: Analysis, by: str = "time", width: float | None = None) -> list[di
     """Rows of the split table: per ``width`` seconds (``by="time"``) or metres (``by="distance"``).
 
     Each stride counts (strides, medians) in the split holding its midpoint; running and fault
-    seconds are the time the strides cover inside the split (``covered_s``), so a row never
-    shows more than 100 % running. ``by="distance"`` needs a
+    seconds (``running_s``, and ``<reason>_s`` for every one of REASONS) are the time the strides
+    cover inside the split (``covered_s``), so a row never shows more than 100 % running. ``by="distance"`` needs a
     ``distance_m`` column (cumulative metres at each stride's end) that the logs do not carry
     yet: it raises ValueError until then, and the report falls back to time.
     """
@@ -343,11 +325,11 @@ def splits(a: Analysis, by: str = "time", width: float | None = None) -> list[di
             lo_ms, hi_ms = int(round(row["start"] * 1000)), int(round(row["end"] * 1000))
             row["running_s"] = covered_s(s, a.running, lo_ms, hi_ms)
             for r in REASONS:
-                row[r] = covered_s(s, a.running & a.fault[r], lo_ms, hi_ms)
+                row[r + "_s"] = covered_s(s, a.running & a.fault[r], lo_ms, hi_ms)
         else:
             row["running_s"] = float(dur[run].sum())
             for r in REASONS:
-                row[r] = float(dur[run & a.fault[r]].sum())
+                row[r + "_s"] = float(dur[run & a.fault[r]].sum())
         lo, hi = b * width, (b + 1) * width
         if by == "time":
             row["buzzes"] = int(((a.alerts["t_ms"] >= lo * 1000) & (a.alerts["t_ms"] < hi * 1000)).sum())

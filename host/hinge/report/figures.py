@@ -6,11 +6,14 @@ import io
 import numpy as np
 
 from hinge.common.timefmt import clock
-from hinge.logs.analysis import REASONS, Analysis, unique_names
+from hinge.logs.analysis import Analysis, reasons_of, unique_names
 
 from .words import LABEL, date_text, share
 
-COLOR = {"upright": "#E69F00", "backward": "#D55E00", "swivel": "#CC79A7"}  # Okabe-Ito
+# the faults' colours: Okabe-Ito for the three base faults; the optional cues from Paul Tol's muted
+# scheme (colour-blind safe, none of them a metric's colour below)
+COLOR = {"upright": "#E69F00", "backward": "#D55E00", "swivel": "#CC79A7", "hip_drop": "#88CCEE",
+         "tilt_swing": "#999933", "cadence": "#882255", "drift": "#44AA99"}
 METRIC_COLOR = {"lean": "#0072B2", "rotation": "#009E73", "cadence": "#3F3F8F", "roll": "#8C564B"}
 ACT_COLOR = ("#D9D9D9", "#B9DDB0", "#7DB8E0")  # standing, walking, running
 SESSION_COLORS = ("#0072B2", "#E69F00", "#009E73", "#CC79A7", "#56B4E9", "#D55E00")
@@ -97,11 +100,18 @@ def _limits(a: Analysis, key):
     if key == "rotation":
         return [(c["swivel_max_deg"], "--", f"swivel above {c['swivel_max_deg']:g}°", COLOR["swivel"])]
     if key == "cadence":
-        return [(c["run_min_spm"], "--", f"running from {c['run_min_spm']} steps/min", "#555555")]
+        out = [(c["run_min_spm"], "--", f"running from {c['run_min_spm']} steps/min", "#555555")]
+        target = a.stats.get("cadence_target") or 0.0
+        if c["coach_cadence"] and target:
+            low = target - c["cadence_band_spm"]
+            out.append((low, ":", f"cadence cue below {low:.0f} (target {target:.0f})", COLOR["cadence"]))
+        return out
     return []
 
 
-_FAULTS_OF = {"lean": ("upright", "backward"), "rotation": ("swivel",)}
+# the faults shaded on each metric's panel (the hip drop cue reads each stance's drop, not the
+# stride's roll, but it is the same movement: its stretches are shaded on the roll panel)
+_FAULTS_OF = {"lean": ("upright", "backward"), "rotation": ("swivel",), "cadence": ("cadence",), "roll": ("hip_drop",)}
 
 
 def draw_metric(ax, a: Analysis, key, legend="below", xlabel=True):
@@ -160,7 +170,7 @@ def draw_events(ax, a: Analysis, legend="below", xlabel=True):
     from matplotlib.patches import Patch
 
     s = a.strides
-    rows = ["Activity"] + [LABEL[r] for r in REASONS]
+    rows = ["Activity"] + [LABEL[r] for r in a.reasons]
     ypos = {name: len(rows) - 1 - i for i, name in enumerate(rows)}
     spans: dict = {0: [], 1: [], 2: []}  # activity -> [(t0, width)] in minutes, touching strides merged
     for i in range(len(s)):
@@ -176,11 +186,12 @@ def draw_events(ax, a: Analysis, legend="below", xlabel=True):
         if sp:
             ax.broken_barh(sp, (ypos["Activity"] - 0.35, 0.7), color=ACT_COLOR[act], linewidth=0)
     for e in a.episodes:
-        ax.broken_barh([(e.t0_ms / 60000.0, (e.t1_ms - e.t0_ms) / 60000.0)], (ypos[LABEL[e.reason]] - 0.3, 0.6),
-                       color=COLOR[e.reason], linewidth=0)
+        if e.reason in a.reasons:
+            ax.broken_barh([(e.t0_ms / 60000.0, (e.t1_ms - e.t0_ms) / 60000.0)], (ypos[LABEL[e.reason]] - 0.3, 0.6),
+                           color=COLOR[e.reason], linewidth=0)
     for x in a.alerts:
         r = str(x["reason"])
-        if r in COLOR:
+        if r in a.reasons:
             ax.plot(x["t_ms"] / 60000.0, ypos[LABEL[r]] + 0.42, marker="v", markersize=9, color=COLOR[r],
                     markeredgecolor="black", linestyle="none", zorder=5)
     ax.set_yticks([ypos[n] for n in rows], rows)
@@ -254,9 +265,9 @@ def draw_hist(ax, a: Analysis, key):
 def draw_fault_time(ax, a: Analysis):
     """Minutes of running in each fault, with the share of running time."""
     run = a.time_s["running"]
-    names = [LABEL[x] for x in REASONS]
-    secs = [a.fault_s[x] for x in REASONS]
-    bars = ax.barh(names[::-1], [v / 60 for v in secs[::-1]], color=[COLOR[x] for x in REASONS[::-1]])
+    names = [LABEL[x] for x in a.reasons]
+    secs = [a.fault_s[x] for x in a.reasons]
+    bars = ax.barh(names[::-1], [v / 60 for v in secs[::-1]], color=[COLOR[x] for x in a.reasons[::-1]])
     for b, v in zip(bars, secs[::-1]):
         ax.text(b.get_width(), b.get_y() + b.get_height() / 2, f"  {clock(v)}  ({share(v, run):.0f} %)",
                 va="center")
@@ -301,12 +312,13 @@ def draw_compare_faults(ax, analyses: list):
     cols = _session_colors(analyses)
     n = len(analyses)
     w = 0.8 / n
-    y = np.arange(len(REASONS))
+    reasons = reasons_of(analyses)
+    y = np.arange(len(reasons))
     for i, a in enumerate(analyses):
         run = a.time_s["running"]
-        ax.barh(y + (i - (n - 1) / 2) * w, [share(a.fault_s[r], run) for r in REASONS], height=w,
+        ax.barh(y + (i - (n - 1) / 2) * w, [share(a.fault_s[r], run) for r in reasons], height=w,
                 color=cols[id(a)], label=a.name)
-    ax.set_yticks(y, [LABEL[r] for r in REASONS])
+    ax.set_yticks(y, [LABEL[r] for r in reasons])
     ax.invert_yaxis()
     ax.set(xlabel="% of running time in the fault", title="Time in each fault")
     if ax.get_legend_handles_labels()[0]:
@@ -344,8 +356,8 @@ def draw_compare_time(ax, analyses: list, key, legend="below", xlabel=True):
 def fig_panel(a: Analysis, key: str):
     """One phone-sized figure: "events", a metric ("lean", "rotation", "cadence", "roll"),
     a histogram ("lean_hist", ...) or "fault_time"."""
-    if key == "events":
-        fig = _panel_figure(3.3)
+    if key == "events":   # 3.3 in for the activity row and the three base faults, more per cue shown
+        fig = _panel_figure(2.55 + 0.25 * len(a.reasons))
         draw_events(fig.add_subplot(), a)
     elif key in METRICS:
         fig = _panel_figure(4.2)
@@ -354,7 +366,7 @@ def fig_panel(a: Analysis, key: str):
         fig = _panel_figure(3.6)
         draw_hist(fig.add_subplot(), a, key[:-5])
     elif key == "fault_time":
-        fig = _panel_figure(2.8)
+        fig = _panel_figure(2.2 + 0.2 * len(a.reasons))
         draw_fault_time(fig.add_subplot(), a)
     else:
         raise ValueError(f"no panel {key!r}")
@@ -368,7 +380,7 @@ def fig_compare_panel(analyses: list, key: str):
         fig = _panel_figure(3.6)
         draw_compare_hist(fig.add_subplot(), analyses, key[:-5])
     elif key == "faults":
-        fig = _panel_figure(2.8)
+        fig = _panel_figure(2.2 + 0.2 * len(reasons_of(analyses)))
         draw_compare_faults(fig.add_subplot(), analyses)
     elif key.endswith("_time"):
         fig = _panel_figure(3.8)
@@ -387,7 +399,7 @@ COMPARE_PANELS = ("lean_hist", "rotation_hist", "cadence_hist", "faults", "lean_
 def fig_timeline(a: Analysis):
     """The whole run on one canvas: what happened, then lean, rotation, cadence and hip drop."""
     fig = new_figure(11, 12.5)
-    gs = fig.add_gridspec(5, 1, height_ratios=[1.05, 2.2, 2.2, 1.6, 1.5])
+    gs = fig.add_gridspec(5, 1, height_ratios=[1.05 * (1 + len(a.reasons)) / 4, 2.2, 2.2, 1.6, 1.5])
     ax0 = fig.add_subplot(gs[0])
     axes = [ax0] + [fig.add_subplot(gs[i], sharex=ax0) for i in range(1, 5)]
     draw_events(ax0, a, legend="right", xlabel=False)

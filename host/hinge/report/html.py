@@ -8,7 +8,7 @@ import html as _html
 from pathlib import Path
 
 from hinge.common.timefmt import clock
-from hinge.logs.analysis import REASONS, Analysis, has_distance, shown_keys, splits, unique_names
+from hinge.logs.analysis import Analysis, has_distance, reasons_of, shown_keys, splits, unique_names
 
 from . import cues, dynamics
 from .driftchart import drift_figures
@@ -66,7 +66,8 @@ def _splits_html(a: Analysis) -> str:
     unit = "km" if by == "distance" else ("minute" if width == 60 else f"{width // 60:.0f} minutes")
     head = ("<tr><th>" + ("km" if by == "distance" else "time") + "</th><th>running</th><th>strides</th>"
             "<th>cadence<br>steps/min</th><th>lean<br>°</th><th>rotation<br>°</th><th>hip drop<br>°</th>"
-            + "".join(f"<th><span class='sw' style='background:{COLOR[r]}'></span>{esc(LABEL[r].lower())}</th>" for r in REASONS)
+            + "".join(f"<th><span class='sw' style='background:{COLOR[r]}'></span>{esc(LABEL[r].lower())}</th>"
+                      for r in a.reasons)
             + "<th>buzzes</th></tr>")
     body = []
     for r in rows:
@@ -76,7 +77,7 @@ def _splits_html(a: Analysis) -> str:
         body.append(
             f"<tr><td>{label}</td><td>{share(r['running_s'], w):.0f} %</td><td>{r['strides']}</td>"
             f"<td>{num(r['cadence'], '{:.0f}')}</td><td>{num(r['lean'])}</td><td>{num(r['rotation'])}</td>"
-            f"<td>{num(r['roll'])}</td>" + "".join(fault_cell(r[x], w, x) for x in REASONS)
+            f"<td>{num(r['roll'])}</td>" + "".join(fault_cell(r[x + '_s'], w, x) for x in a.reasons)
             + f"<td>{r['buzzes'] or '–'}</td></tr>")
     note = ("" if by == "distance" else
             '<p class="explain">Per kilometre once the board records distance (it does not yet). Values are medians '
@@ -111,7 +112,8 @@ def _thresholds_html(a: Analysis) -> str:
     for k in shown_keys(a.cfg):
         _d, _kind, _lo, _hi, unit, text = config.SCHEMA[k]
         v = a.cfg[k]
-        shown = ("on" if v else "off") if isinstance(v, bool) else f"{v:g} {unit}".strip()
+        shown = (("on" if v else "off") if isinstance(v, bool) else v if isinstance(v, str)
+                 else f"{v:g} {unit}".strip())
         rows.append(f"<tr><td class='t'><code>{esc(k)}</code><br><span class='explain'>{esc(text)}</span></td>"
                     f"<td>{esc(shown)}</td><td>{esc(src_text[a.cfg_source[k]])}</td></tr>")
     return ("<h2>Thresholds used</h2><p class='explain'>From the log: the board's config during this run. Limits are "
@@ -162,12 +164,13 @@ def _session_html(a: Analysis, pngs: dict, key: str, heading: bool) -> str:
                + _fig(pngs, key + "lean", f"{a.name}: lean over time", say("lean"))
                + _fig(pngs, key + "rotation", f"{a.name}: rotation over time", say("rotation"))
                + _fig(pngs, key + "cadence", f"{a.name}: cadence over time", say("cadence"))
-               + _fig(pngs, key + "roll", f"{a.name}: hip drop over time", say("roll"))
+               + _fig(pngs, key + "roll", f"{a.name}: hip drop over time",
+                      say("roll_cued" if "hip_drop" in a.reasons else "roll"))
                + "</div></section>")
     run = a.time_s["running"]
     rows = "".join(f"<tr><td><span class='sw' style='background:{COLOR[r]}'></span>{esc(LABEL[r])}</td>"
                    f"<td>{clock(a.fault_s[r])}</td><td>{share(a.fault_s[r], run):.0f} %</td>"
-                   f"<td>{sum(1 for x in a.alerts if str(x['reason']) == r)}</td></tr>" for r in REASONS)
+                   f"<td>{sum(1 for x in a.alerts if str(x['reason']) == r)}</td></tr>" for r in a.reasons)
     grid = "".join(_fig(pngs, key + k, f"{a.name}: {k.replace('_', ' ')}")
                    for k in ("lean_hist", "rotation_hist", "cadence_hist", "fault_time"))
     out.append(f"<section><h2>Time in each fault</h2><div class='scroll'><table><tr><th>fault</th><th>time</th>"
@@ -215,9 +218,8 @@ def _compare_table(analyses: list) -> str:
         row("lean, typical (°)", lambda a: a.stats["lean"]),
         row("rotation, typical (°)", lambda a: a.stats["rotation"], better="down"),
         row("hip drop, typical (°)", lambda a: a.stats["roll"], better="down"),
-        row("too upright (% of running)", lambda a: share(a.fault_s["upright"], run(a)), better="down", fmt="{:.0f}"),
-        row("leaning back (% of running)", lambda a: share(a.fault_s["backward"], run(a)), better="down", fmt="{:.0f}"),
-        row("swivel (% of running)", lambda a: share(a.fault_s["swivel"], run(a)), better="down", fmt="{:.0f}"),
+        *(row(f"{LABEL[r].lower()} (% of running)", lambda a, r=r: share(a.fault_s[r], run(a)), better="down",
+              fmt="{:.0f}") for r in reasons_of(analyses)),
         row("buzzes", lambda a: len(a.alerts), better="down", fmt="{:.0f}"),
         row("too-upright limit (°)", lambda a: a.cfg["lean_min_deg"], fmt="{:g}"),
         row("swivel limit (°)", lambda a: a.cfg["swivel_max_deg"], fmt="{:g}"),

@@ -2,10 +2,10 @@
 from __future__ import annotations
 
 from hinge.common.timefmt import clock
-from hinge.logs.analysis import REASONS, Analysis, splits, unique_names
+from hinge.logs.analysis import Analysis, reasons_of, splits, unique_names
 
 from . import cues, dynamics
-from .words import FAULT_TEXT, LABEL, calib_text, cue_value, date_text, highlights, num, share
+from .words import FAULT_TEXT, LABEL, SHORT, calib_text, cue_value, date_text, highlights, limit_text, num, share
 
 
 # ---- terminal -------------------------------------------------------------------------------
@@ -28,7 +28,7 @@ def render_text(analyses: list) -> str:
         line("lean, typical (deg)", lambda a: a.stats["lean"])
         line("rotation, typical (deg)", lambda a: a.stats["rotation"])
         line("hip drop, typical (deg)", lambda a: a.stats["roll"])
-        for r in REASONS:
+        for r in reasons_of(analyses):
             line(f"{LABEL[r].lower()} (% running)", lambda a, r=r: share(a.fault_s[r], a.time_s["running"]), "{:.0f}")
         line("buzzes", lambda a: len(a.alerts), "{:.0f}")
         out.append("")
@@ -38,7 +38,7 @@ def render_text(analyses: list) -> str:
 
 
 def _text_one(a: Analysis) -> str:
-    st, c = a.stats, a.cfg
+    st = a.stats
     o = [f"{a.name}  ·  {date_text(a)}", "=" * 60]
     o.append(f"  recorded {clock(a.duration_s)}   running {clock(a.time_s['running'])}   walking "
              f"{clock(a.time_s['walking'])}   strides {st['strides']}")
@@ -50,9 +50,8 @@ def _text_one(a: Analysis) -> str:
         o.append(mark[k] + t)
     o.append("")
     run = a.time_s["running"]
-    o.append(f"  Time in each fault (limits: too upright < {c['lean_min_deg']:g}°, leaning back < {c['lean_back_deg']:g}°, "
-             f"swivel > {c['swivel_max_deg']:g}°):")
-    for r in REASONS:
+    o.append(f"  Time in each fault (limits: {', '.join(limit_text(a, r) for r in a.reasons)}):")
+    for r in a.reasons:
         o.append(f"    {LABEL[r]:<14} {clock(a.fault_s[r]):>7}  {share(a.fault_s[r], run):3.0f} % of running   "
                  f"buzzes {sum(1 for x in a.alerts if str(x['reason']) == r)}")
     if len(a.alerts):
@@ -68,14 +67,16 @@ def _text_one(a: Analysis) -> str:
     if rows:
         width = rows[0]["end"] - rows[0]["start"]
         o.append("")
+        cols = [(x, SHORT[x], max(5, len(SHORT[x]))) for x in a.reasons]
         o.append(f"  {'time':<13} {'run':>4} {'cad':>5} {'lean':>5} {'rot':>5} {'drop':>5}  "
-                 f"{'upright':>7} {'back':>5} {'swivel':>6} {'buzz':>4}   (per {'minute' if width == 60 else clock(width)})")
+                 + "".join(f"{h:>{w}} " for _x, h, w in cols)
+                 + f"{'buzz':>4}   (per {'minute' if width == 60 else clock(width)})")
         for r in rows:
             w = r["end"] - r["start"]
             o.append(f"  {clock(r['start']) + '-' + clock(r['end']):<13} {share(r['running_s'], w):3.0f}% "
                      f"{num(r['cadence'], '{:.0f}'):>5} {num(r['lean']):>5} {num(r['rotation']):>5} {num(r['roll']):>5}  "
-                     f"{num(r['upright'] or None, '{:.0f}s'):>7} {num(r['backward'] or None, '{:.0f}s'):>5} "
-                     f"{num(r['swivel'] or None, '{:.0f}s'):>6} {r['buzzes'] or '–':>4}")
+                     + "".join(f"{num(r[x + '_s'] or None, '{:.0f}s'):>{cw}} " for x, _h, cw in cols)
+                     + f"{r['buzzes'] or '–':>4}")
     if a.watch is not None:
         o += ["", a.watch.text(a)]
     o.append("")

@@ -3,11 +3,16 @@ from __future__ import annotations
 
 import datetime as _dt
 
+import numpy as np
+
 from hinge.common.timefmt import clock
-from hinge.logs.analysis import REASONS, Analysis
+from hinge.logs.analysis import BASE_REASONS, CUE_SWITCH, OPTIONAL_REASONS, Analysis
 
 LABEL = {"upright": "Too upright", "backward": "Leaning back", "swivel": "Swivel", "drift": "Form drift",
          "hip_drop": "Hip drop", "tilt_swing": "Tilt swing", "cadence": "Cadence low"}
+# each fault's column head in the terminal's split tables
+SHORT = {"upright": "upright", "backward": "back", "swivel": "swivel", "hip_drop": "hipdrop", "tilt_swing": "tilt",
+         "cadence": "cadence", "drift": "drift"}
 
 
 def cue_value(x) -> str:
@@ -32,12 +37,104 @@ EXPLAIN = {
                "phase count as running; the coach only works (and only buzzes) while you run.",
     "roll": "Hip drop: how far your pelvis tips side to side in each stride, peak to peak. Not coached; "
             "worth watching if it grows late in a run.",
+    "roll_cued": "Hip drop: how far your pelvis tips side to side in each stride, peak to peak. Shaded: stretches "
+                 "the hip drop cue counted as a fault; the cue reads each foot's stance drop (running dynamics "
+                 "below), past {hip_drop_max_deg:g}° on either side, not this peak-to-peak tilt.",
     "faults": "Shaded: stretches the coach counted as a fault, using the same rules as the board: each value "
               "smoothed over about two strides, and a fault ends only once you are back past the limit by "
               "{lean_hyst_deg:g}° (lean) or {swivel_hyst_deg:g}° (rotation). It buzzes once a fault has held "
               "for {alert_after_s:g} s of running, and again every {alert_repeat_s:g} s while it holds.",
 }
 
+
+
+def limit_text(a: Analysis, r: str) -> str:
+    """A fault's rule in a few words, with the session's limits: "too upright < 4°"."""
+    c = a.cfg
+    if r == "upright":
+        return f"too upright < {c['lean_min_deg']:g}°"
+    if r == "backward":
+        return f"leaning back < {c['lean_back_deg']:g}°"
+    if r == "swivel":
+        return f"swivel > {c['swivel_max_deg']:g}°"
+    if r == "hip_drop":
+        return f"hip drop > {c['hip_drop_max_deg']:g}° on a side"
+    if r == "tilt_swing":
+        return f"tilt swing > {c['tilt_swing_max_deg']:g}°"
+    if r == "cadence":
+        t = a.stats.get("cadence_target") or 0.0
+        if not t:
+            return "cadence: no target (baseline not learned)"
+        return f"cadence < {t - c['cadence_band_spm']:.0f} steps/min for a target of {t:.0f}"
+    if r == "drift":
+        return "form drift past its margins"
+    return r
+
+
+def _side_of(a: Analysis, e) -> str:
+    """The side of a hip-drop episode: the stance side whose drop was larger over its strides."""
+    s = a.strides
+    m = (s["t_ms"] > e.t0_ms) & (s["t_ms"] <= e.t1_ms) & a.running
+    left, right = s["hip_drop_left_deg"][m], s["hip_drop_right_deg"][m]
+    left, right = left[np.isfinite(left)], right[np.isfinite(right)]
+    if not len(left) and not len(right):
+        return ""
+    return "left" if len(left) and (not len(right) or np.median(left) > np.median(right)) else "right"
+
+
+def _sides(a: Analysis, eps) -> str:
+    """Which side the hip drop cue was about: the sides its buzzes named (the board's, in the
+    log), else each episode's larger side; "" when unknown."""
+    sides = [str(x["side"]) for x in a.alerts if str(x["reason"]) == "hip_drop" and str(x["side"])]
+    what = "buzzes"
+    if not sides:
+        sides = [x for x in (_side_of(a, e) for e in eps) if x]
+        what = "episodes"
+    if not sides:
+        return ""
+    n_left, n_right = sides.count("left"), sides.count("right")
+    if not n_left or not n_right:
+        return f", {sides[0]} side"
+    most = "left" if n_left > n_right else "right" if n_right > n_left else ""
+    return f", {most + ' side mostly' if most else 'both sides'} ({what}: {n_left} left, {n_right} right)"
+
+
+def cue_findings(a: Analysis) -> list[tuple[str, str]]:
+    """A plain sentence per optional cue the session used (``a.reasons``): episodes, which side
+    (hip drop), time in the fault, buzzes; or that it never fired."""
+    out = []
+    run = a.time_s["running"]
+    c = a.cfg
+    for r in a.reasons:
+        if r not in OPTIONAL_REASONS:
+            continue
+        name = LABEL[r] if r != "cadence" else "Cadence"
+        buzz = sum(1 for x in a.alerts if str(x["reason"]) == r)
+        bz = f"{buzz} buzz{'es' if buzz != 1 else ''}"
+        if not c.get(CUE_SWITCH[r]):
+            out.append(("note", f"{name} cue: {bz} in the log; off with these thresholds, so no time in it is counted."))
+            continue
+        eps = [e for e in a.episodes if e.reason == r]
+        if r == "cadence" and not a.stats.get("cadence_target"):
+            out.append(("note", f"Cadence cue on, but without a target: it learns your baseline from "
+                                f"{c['cadence_baseline_min']} minutes of running after the first, and this run was "
+                                f"shorter."))
+            continue
+        if not eps:
+            out.append(("good", f"{name} cue: never held ({limit_text(a, r)})."))
+            continue
+        what = f"{len(eps)} episode{'s' if len(eps) > 1 else ''}"
+        if r == "hip_drop":
+            what += _sides(a, eps)
+        if r == "cadence":
+            base = a.stats.get("cadence_baseline") or 0.0
+            if not c["cadence_target_spm"] and base:
+                what += (f"; target {a.stats['cadence_target']:.0f} steps/min, {c['cadence_raise_pct']:g} % over "
+                         f"your baseline of {base:.0f}"
+                         + (" kept from an earlier run" if a.stats.get("cadence_baseline_kept") else ""))
+        out.append(("warn", f"{name} cue: {what}; {clock(a.fault_s[r])} in it ({share(a.fault_s[r], run):.0f} % of "
+                            f"running, {limit_text(a, r)}), {bz}."))
+    return out
 
 
 # ---- formatting helpers ----------------------------------------------------------------------
@@ -75,7 +172,7 @@ def highlights(a: Analysis) -> list[tuple[str, str]]:
         return out
     out.append(("note", f"Cadence: {st['cadence']:.0f} steps/min typical ({st['cadence_p10']:.0f}–{st['cadence_p90']:.0f} "
                         f"for most strides)."))
-    up, back, sw = (a.fault_s[r] for r in REASONS)
+    up, back, sw = (a.fault_s[r] for r in BASE_REASONS)
     lean_txt = f"Lean: {st['lean']:.1f}° forward typical."
     if up + back < 0.02 * run:
         out.append(("good", lean_txt + f" You stayed hinged forward: under 2 % of running time below your "
@@ -92,6 +189,7 @@ def highlights(a: Analysis) -> list[tuple[str, str]]:
         out.append(("good", rot_txt + f" No real swivel: under 2 % of running time above {c['swivel_max_deg']:g}°."))
     else:
         out.append(("warn", rot_txt + f" Swivelling for {clock(sw)} ({share(sw, run):.0f} % of running)."))
+    out += cue_findings(a)
     tr = st.get("lean_trend")
     if tr is not None and abs(tr) >= 1.0:
         if tr < 0:

@@ -15,10 +15,16 @@ hinge_rotation (1)  deg        float32  pelvic rotation about the vertical, peak
 hinge_hip_drop (2)  deg        float32  pelvic roll (hip drop), peak to peak per stride
 hinge_cadence (3)   steps/min  float32  Hinge's own cadence from the stride time (both feet)
 hinge_fault (4)     flags      uint8    fault held (as the coach counts it): 1 too upright,
-                                        2 leaning back, 4 swivel (a sum when several)
+                                        2 leaning back, 4 swivel, 8 form drift, 16 hip drop,
+                                        32 tilt swing, 64 cadence low (a sum when several)
 hinge_buzz (5)      reason     uint8    a buzz started in this second: 1 too upright,
-                                        2 leaning back, 3 swivel (0 or absent: none)
+                                        2 leaning back, 3 swivel, 4 form drift, 5 hip drop,
+                                        6 tilt swing, 7 cadence low (0 or absent: none)
 ==================  =========  =======  ============================================================
+
+The optional cues (form drift, hip drop, tilt swing, cadence; off by default) were added after
+the first three: their bits and codes come after, so a file exported before reads the same.
+A bit or code shows only when that cue was on (or fired) in the session.
 
 The developer is identified by ``HINGE_APP_ID`` (a fixed 16-byte id) in a developer_data_id
 message; the field descriptions say the fields belong to record messages (native mesg 20).
@@ -35,8 +41,10 @@ from .activity import Activity, WatchFileError
 
 HINGE_APP_ID = bytes.fromhex("4869e6a1c2b04c7e9d1f0a5b77e3c211")  # Hinge's FIT application id (fixed)
 RECORD_MESG = 20  # FIT global message number of ``record``
-FAULT_BITS = {"upright": 1, "backward": 2, "swivel": 4}
-BUZZ_CODE = {"upright": 1, "backward": 2, "swivel": 3}
+# fault bits and buzz codes by the coach's reason names (device/events.py REASON_NAMES); never
+# renumber one: files already exported keep their meaning
+FAULT_BITS = {"upright": 1, "backward": 2, "swivel": 4, "drift": 8, "hip_drop": 16, "tilt_swing": 32, "cadence": 64}
+BUZZ_CODE = {"upright": 1, "backward": 2, "swivel": 3, "drift": 4, "hip_drop": 5, "tilt_swing": 6, "cadence": 7}
 # (field number, name, units, base type name in fit_tool.base_type.BaseType)
 DEV_FIELDS = (
     (0, "hinge_lean", "deg", "FLOAT32"),

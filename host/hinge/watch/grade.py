@@ -64,14 +64,14 @@ def _form_rows(a, groups, labels, buzz_group) -> list[dict]:
                "lean": analysis.med(s["lean_deg"][m]), "rotation": analysis.med(s["rotation_deg"][m]),
                "cadence": analysis.med(s["cadence_spm"][m]), "buzzes": int((buzz_group == i).sum())}
         for r in analysis.REASONS:
-            row[r] = float(dur[m & a.fault[r]].sum())
+            row[r + "_s"] = float(dur[m & a.fault[r]].sum())
         rows.append(row)
     return rows
 
 
 def by_grade(a, grade_stride: np.ndarray, grade_alert: np.ndarray) -> list[dict]:
     """Form on each class of grade: running strides and time, median lean, rotation, cadence,
-    seconds in each fault, buzzes (``grade_stride``/``grade_alert``: grade at each stride and
+    seconds in each fault (``<reason>_s``), buzzes (``grade_stride``/``grade_alert``: grade at each stride and
     buzz). Classes with no running are left out."""
     return _form_rows(a, grade_class(grade_stride), [c[0] for c in CLASSES], grade_class(grade_alert))
 

@@ -14,10 +14,9 @@ from dataclasses import dataclass
 import numpy as np
 
 from hinge.common.timefmt import clock
-from hinge.logs.analysis import REASONS
 from hinge.report import figures
 from hinge.report import html as rhtml
-from hinge.report.words import LABEL, num
+from hinge.report.words import LABEL, SHORT, num
 
 from . import grade as G
 from .activity import Activity, at
@@ -70,8 +69,8 @@ def attach(a, path, unit: str = "km") -> WatchView:
     return v
 
 
-def _fault_cells(row, run_key="running_s"):
-    return "".join(rhtml.fault_cell(row[r], row[run_key], r) for r in REASONS)
+def _fault_cells(a, row, run_key="running_s"):
+    return "".join(rhtml.fault_cell(row[r + "_s"], row[run_key], r) for r in a.reasons)
 
 
 def figure(a, v: WatchView):
@@ -113,7 +112,8 @@ def figure(a, v: WatchView):
         ax3.set_ylabel("heart rate (bpm)", color="#B2182B")
     for ax in (ax1, ax2):
         figures.style_axes(ax)
-    figures.add_legend(ax2, [Patch(color=figures.COLOR[r], alpha=0.35, label=LABEL[r]) for r in REASONS if r in shown], "below")
+    figures.add_legend(ax2, [Patch(color=figures.COLOR[r], alpha=0.35, label=LABEL[r]) for r in a.reasons if r in shown],
+                       "below")
     return fig
 
 
@@ -127,19 +127,19 @@ def html(a) -> str:
     png = figures.png_bytes(figure(a, v))
     u = v.unit
     head = (f"<tr><th>{u}</th><th>pace /{u}</th><th>HR</th><th>climb / descent</th><th>cadence</th><th>lean</th>"
-            f"<th>rotation</th>" + "".join(f"<th>{e(LABEL[r])}</th>" for r in REASONS) + "<th>buzzes</th></tr>")
+            f"<th>rotation</th>" + "".join(f"<th>{e(LABEL[r])}</th>" for r in a.reasons) + "<th>buzzes</th></tr>")
     body = "".join(
         f"<tr><td>{r['start'] / UNITS[u]:.0f}–{r['end'] / UNITS[u]:.1f}</td><td>{pace_text(r['pace_s'])}</td>"
         f"<td>{num(r['hr'], '{:.0f}')}</td><td>{num(r['climb_m'], '{:.0f}')} / {num(r['descent_m'], '{:.0f}')} m</td>"
         f"<td>{num(r['cadence'], '{:.0f}')}</td><td>{num(r['lean'])}°</td><td>{num(r['rotation'])}°</td>"
-        + _fault_cells(r) + f"<td>{r['buzzes'] or ''}</td></tr>" for r in v.splits)
+        + _fault_cells(a, r) + f"<td>{r['buzzes'] or ''}</td></tr>" for r in v.splits)
     ghead = ("<tr><th>grade</th><th>running</th><th>lean</th><th>rotation</th><th>cadence</th>"
-             + "".join(f"<th>{e(LABEL[r])}</th>" for r in REASONS) + "<th>buzzes</th></tr>")
+             + "".join(f"<th>{e(LABEL[r])}</th>" for r in a.reasons) + "<th>buzzes</th></tr>")
 
     def form_rows(rows):
         return "".join(f"<tr><td>{e(r['label'])}</td><td>{clock(r['running_s'])}</td><td>{num(r['lean'])}°</td>"
                        f"<td>{num(r['rotation'])}°</td><td>{num(r['cadence'], '{:.0f}')}</td>"
-                       + _fault_cells(r) + f"<td>{r['buzzes'] or ''}</td></tr>" for r in rows)
+                       + _fault_cells(a, r) + f"<td>{r['buzzes'] or ''}</td></tr>" for r in rows)
 
     out = [f"<section><h2>With your watch: {e(v.act.source)}</h2><p class='explain'>{e(v.al.describe())}.</p>",
            f"<figure>{rhtml.img_tag(png, 'elevation, faults and lean over distance')}<figcaption class='explain'>"
@@ -165,18 +165,21 @@ def text(a) -> str:
     if v is None:
         return ""
     u = v.unit
-    o = [f"  Watch: {v.act.source}: {v.al.describe()}", f"  Per {u}:  pace  HR  cadence  lean  rot  upright back swivel buzz"]
+    cols = [(r, SHORT[r], max(5, len(SHORT[r]))) for r in a.reasons]
+    heads = " ".join(f"{h:>{w}}" for _r, h, w in cols)
+
+    def faults(row):
+        return " ".join(f"{num(row[r + '_s'] or None, '{:.0f}s'):>{w}}" for r, _h, w in cols)
+
+    o = [f"  Watch: {v.act.source}: {v.al.describe()}",
+         f"  {'Per ' + u:<10} {'pace':>5} {'HR':>4} {'cad':>6} {'lean':>5} {'rot':>5} {heads} {'buzz':>4}"]
     for r in v.splits:
         o.append(f"  {r['start'] / UNITS[u]:>4.0f}-{r['end'] / UNITS[u]:<5.1f} {pace_text(r['pace_s']):>5} "
                  f"{num(r['hr'], '{:.0f}'):>4} {num(r['cadence'], '{:.0f}'):>6} {num(r['lean']):>5} "
-                 f"{num(r['rotation']):>5} {num(r['upright'] or None, '{:.0f}s'):>7} "
-                 f"{num(r['backward'] or None, '{:.0f}s'):>5} {num(r['swivel'] or None, '{:.0f}s'):>6} "
-                 f"{r['buzzes'] or '–':>4}")
-    o.append("  Form against grade:   running  lean  rot  upright back swivel")
+                 f"{num(r['rotation']):>5} {faults(r)} {r['buzzes'] or '–':>4}")
+    o.append(f"  {'Form against grade':<18} {'running':>9} {'lean':>5} {'rot':>5} {heads}")
     for r in v.grades:
-        o.append(f"  {r['label']:<18} {clock(r['running_s']):>9} {num(r['lean']):>5} {num(r['rotation']):>5} "
-                 f"{num(r['upright'] or None, '{:.0f}s'):>7} {num(r['backward'] or None, '{:.0f}s'):>5} "
-                 f"{num(r['swivel'] or None, '{:.0f}s'):>6}")
+        o.append(f"  {r['label']:<18} {clock(r['running_s']):>9} {num(r['lean']):>5} {num(r['rotation']):>5} {faults(r)}")
     return "\n".join(o)
 
 
