@@ -42,8 +42,8 @@ from array import array
 
 from micropython import const
 
-from events import (EV_ALERT, EV_CLEAR, R_BACKWARD, R_CADENCE, R_HIP_DROP, R_SWIVEL, R_TILT,
-                    R_UPRIGHT)
+from events import (EV_ALERT, EV_CAD_BASE, EV_CLEAR, R_BACKWARD, R_CADENCE, R_HIP_DROP, R_SWIVEL,
+                    R_TILT, R_UPRIGHT)
 
 _NONE = const(-0x3FFFFFFF)
 _MIN_MS = const(60000)
@@ -111,6 +111,8 @@ class Coach:
             self.c_base = c
             if self.cad_fixed == 0:
                 self.target = c * (1000 + self.cad_raise) // 1000
+            if self.en_cad:
+                self.q.push(EV_CAD_BASE, 0, c, self.target, 1, 0, 0, 0)
 
     def reset(self):
         """End every episode (walking, standing, a gap in the data); no events."""
@@ -239,7 +241,7 @@ class Coach:
         if self.en_tilt:
             self._tilt(t, tilt, stride_ms)
         if self.c_base == 0:
-            self._learn(stride_ms)
+            self._learn(t, stride_ms)
         if self.en_cad and self.target > 0:
             self._cadence(t, cad, stride_ms)
 
@@ -269,7 +271,7 @@ class Coach:
         on = v > lim - self.tilt_hyst if self.es[_TL] else v > lim
         self._cue(_TL, R_TILT, t, on, ms, v - lim, 200, 400, v, lim, 0)
 
-    def _learn(self, ms):
+    def _learn(self, t, ms):
         # the cadence baseline: strides over running time in the minutes after the first
         self.c_run += ms
         if self.c_run <= _SETTLE_MS:
@@ -283,6 +285,8 @@ class Coach:
         self.c_base = self.c_n * 12000 // (self.c_ms // 100)   # 2 steps x 60000 ms x 10 / ms
         if self.cad_fixed == 0:
             self.target = self.c_base * (1000 + self.cad_raise) // 1000
+        if self.en_cad:
+            self.q.push(EV_CAD_BASE, t, self.c_base, self.target, 0, 0, 0, 0)
 
     def _cadence(self, t, cad, ms):
         v = cad if self.cd_s == _NONE else (self.cd_s + cad) >> 1

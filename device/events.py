@@ -15,6 +15,7 @@ IMU_RATE    t     mhz    ppm         windows     0           0          0
 DYN         end   tilt   push-off    drop_left   drop_right  vo         gct
 DRIFT       t     lean   rotation    tilt        hip_drop    minute     0
 DRIFT_BASE  t     lean   rotation    tilt        hip_drop    session    date
+CAD_BASE    t     base   target      kept        0           0          0
 ==========  ====  =====  ==========  ==========  ==========  =========  =====  ========
 
 Units: t_ms milliseconds since the session clock's zero; lean, rotation, roll, value, limit,
@@ -41,6 +42,9 @@ DRIFT_BASE (drift.py; once a session, when its drift baseline is set): the basel
 rotation, tilt swing and hip drop (cdeg); session 0 = learned on this run (t: the minute that
 completed it), else the earlier session it was learned in (``drift_baseline_from = "last"``,
 t = 0) and that session's date (YYYYMMDD, 0 = the board's clock was not set).
+CAD_BASE (coach.py; with ``coach_cadence`` on, once a session, when its cadence baseline is set):
+the baseline and the target it gives, 1/10 steps/min; kept 1 = kept from an earlier run
+(coachstore.py, t = 0), 0 = learned on this run (t: the stride that completed it).
 """
 import micropython
 from micropython import const
@@ -73,6 +77,7 @@ EV_IMU_RATE = const(7)
 EV_DYN = const(8)
 EV_DRIFT = const(9)
 EV_DRIFT_BASE = const(10)
+EV_CAD_BASE = const(11)
 
 # field indices within an event
 F_TYPE = const(0)

@@ -10,7 +10,8 @@ import micropython
 import config
 from coach import Coach
 from detector import EventQueue
-from events import (EV_ALERT, EV_CLEAR, EV_DYN, EV_LEN, R_CADENCE, R_HIP_DROP, R_SWIVEL, R_TILT, R_UPRIGHT)
+from events import (EV_ALERT, EV_CAD_BASE, EV_CLEAR, EV_DYN, EV_LEN, R_CADENCE, R_HIP_DROP, R_SWIVEL, R_TILT,
+                    R_UPRIGHT)
 
 STRIDE = 700   # ms: 171.4 steps/min
 
@@ -136,15 +137,21 @@ def test_cadence_relative_target_waits_for_the_baseline():
     r = Run(c, q)
     for _ in range(130):
         r.strides(1, cad=1700, ms=706).strides(1, cad=1700, ms=705)
-    assert r.t > 3 * 60000 and not r.out              # no target before the baseline is learned
+    # no target, so no cue, before the baseline is learned; then one CAD_BASE record says it
+    assert r.t > 3 * 60000 and [e[0] for e in r.out] == [EV_CAD_BASE], r.out
+    assert r.out[0][2:5] == [c.c_base, c.target, 0] and c.target == c.c_base * 1050 // 1000
     r.strides(60, cad=1700, ms=706)
     assert 1697 <= c.c_base <= 1703, c.c_base
     al = r.cues(R_CADENCE)
     assert al and al[0][7] == c.c_base * 1050 // 1000   # +5 %
     assert al[0][5] == (al[0][7] - 30) * 10
-    # the baseline is the session's: a new session learns it again
+    # the baseline is the session's: a new session learns it again, unless the main loop hands it
+    # one kept from an earlier run (coachstore.py): then the target is set at once, and said
     c.start()
     assert c.c_base == 0 and c.target == 0
+    q.clear()
+    c.keep_base(1650)
+    assert c.c_base == 1650 and c.target == 1732 and list(q.buf[:5]) == [EV_CAD_BASE, 0, 1650, 1732, 1]
 
 
 def test_faded_feedback_withholds_all_but_one_episode_in_fade():

@@ -590,6 +590,17 @@ def test_cpython_cadence_baseline_is_kept_for_the_next_runs(tmp_path, capsys):
     app, state, _ = _fade_session(tmp_path, cap2, cfg)
     assert app.det.coach.c_base == base - 80 and app.det.coach.target == (base - 80) * 1050 // 1000
     assert state["cadence_base"] == base - 80            # kept, not relearned
+    # each log says which baseline its run used (a CAD_BASE record), and the report's replay of
+    # the coach takes the kept one from it
+    logs = sorted((flash / "logs").glob("*.hlg"))
+    recs = [logdecode.decode_session(p).events for p in logs[-2:]]
+    recs = [e[e["name"] == "cadence_base"] for e in recs]
+    assert [(int(r["a"][0]), int(r["b"][0]), int(r["c"][0])) for r in recs] == [
+        (base, base * 1050 // 1000, 0), (base - 80, (base - 80) * 1050 // 1000, 1)]
+    assert int(recs[0]["t_ms"][0]) > 180000 and int(recs[1]["t_ms"][0]) == 0
+    from hinge.logs import analysis
+    a = analysis.analyse(analysis.load(logs[-1]), logs[-1])
+    assert a.stats["cadence_baseline"] == (base - 80) / 10, a.stats
     # cadence_baseline_keep off: each run learns its own, and the stored one is left alone
     app, state, _ = _fade_session(tmp_path, cap, dict(cfg, cadence_baseline_keep=False))
     assert app.det.coach.c_base == base and state["cadence_base"] == base - 80

@@ -193,6 +193,10 @@ def format_event(ev: dict, limits: Limits, style: Style | None = None) -> str | 
                f"from session {ev['from_session']} ({ev['from_date'] or 'date unknown'})")
         return st.dim(f"{t}  drift baseline {src}: lean {ev['lean_deg']:+.1f}, rotation {ev['rotation_deg']:.1f}, "
                       f"tilt swing {_f1(ev['tilt_swing_deg'])}, hip drop {_f1(ev['hip_drop_deg'])} deg")
+    if ty == "cadence_base":
+        src = "kept from an earlier run" if ev["kept"] else "learned on this run"
+        return st.dim(f"{t}  cadence baseline {ev['baseline_spm']:.1f} steps/min ({src}): "
+                      f"target {ev['target_spm']:.1f}")
     if ty in ("alert", "clear"):
         from hinge.coach.replay import cue_text
     if ty == "alert":

@@ -105,6 +105,8 @@ def event_dict(e) -> dict | None:
         return {"type": "drift_base", "t_ms": t, "lean_deg": a / 100, "rotation_deg": b / 100,
                 "tilt_swing_deg": c / 100 if c else None, "hip_drop_deg": d / 100 if d else None,
                 "from_session": f5 or None, "from_date": _yyyymmdd(f6) if f5 else None}
+    if ty == _events.EV_CAD_BASE:     # the cadence retraining's baseline and target (coach.py)
+        return {"type": "cadence_base", "t_ms": t, "baseline_spm": a / 10, "target_spm": b / 10, "kept": bool(c)}
     if ty == _events.EV_FAULT:
         return {"type": "fault", "t_ms": t, "fault": FAULTS[a] if a < len(FAULTS) else str(a), "detail": b}
     return None

@@ -207,7 +207,7 @@ def analyse(session, path="", overrides: dict | None = None) -> Analysis:
     coach_state: dict = {}
     day = session_day(session.header)
     fault, replayed = replay_coach(s, cfg, session.events, coach_state, day)
-    kept = kept_cadence_base(config_of(session.header, {})[0], session.alerts, coach_state)
+    kept = kept_cadence_base(config_of(session.header, {})[0], session.alerts, coach_state, session.events)
     if kept:   # the board aimed at a target from a cadence baseline kept from an earlier run
         fault, replayed = replay_coach(s, cfg, session.events, coach_state, day, kept)
     # the buzzes felt: alerts that faded feedback did not hold back (those are in the log too)

@@ -139,15 +139,20 @@ def session_day(header: dict) -> int:
     return f[0] * 10000 + f[1] * 100 + f[2] if f and header.get("clock_set") else 0
 
 
-def kept_cadence_base(log_cfg: dict, alerts: np.ndarray, state: dict) -> int:
+def kept_cadence_base(log_cfg: dict, alerts: np.ndarray, state: dict, events: np.ndarray | None = None) -> int:
     """The cadence baseline (1/10 steps/min) the board took from an earlier run
     (``cadence_baseline_keep``, device/coachstore.py; main.py hands it to ``Coach.keep_base``),
-    as far as the log shows it, else 0. The log does not record it, but each cadence alert
-    carries its target (``log_cfg``: the log's own config gave that target): when the replay,
+    as far as the log shows it, else 0. Logs since the CAD_BASE record (device/events.py) say
+    it (``events``, decoded EVENT_DTYPE: a CAD_BASE with kept = 1). Older logs do not, but each
+    cadence alert carries its target (``log_cfg``: the log's own config gave that target): when the replay,
     learning its own baseline (``state`` of ``replay_coach``), reaches another target or reaches
     it only after the board's first cadence alert, the board had a kept one: the baseline that
     gives the logged target, found with the device's own ``keep_base``."""
     c = log_cfg
+    if events is not None and len(events):
+        rec = events[(events["type"] == _EV.EV_CAD_BASE)]
+        if len(rec):   # the board said which baseline it used
+            return int(rec["a"][0]) if int(rec["c"][0]) else 0
     if not (c["coach_cadence"] and c["cadence_baseline_keep"]) or c["cadence_target_spm"] or not len(alerts):
         return 0
     al = alerts[(alerts["reason"] == "cadence") & (alerts["target_spm"] > 0)]

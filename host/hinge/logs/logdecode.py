@@ -462,7 +462,7 @@ def _event_arrays(rows: list) -> tuple[np.ndarray, np.ndarray]:
         alerts[i] = (t, kind, _name(ev.REASON_NAMES, a, "reason"), b, c / 100.0, d / 100.0, bool(w), side, target)
     events = np.zeros(len(ot), EVENT_DTYPE)
     names = {ev.EV_STRIDE: "stride", ev.EV_CALIB: "calib", ev.EV_ACTIVITY: "activity", ev.EV_DRIFT: "drift",
-             ev.EV_DRIFT_BASE: "drift_base"}
+             ev.EV_DRIFT_BASE: "drift_base", ev.EV_CAD_BASE: "cadence_base"}
     for i, (t, typ, *f) in enumerate(ot):
         nm = _name(ev.FAULT_NAMES, f[0], "fault") if typ == ev.EV_FAULT else names.get(typ, f"type{typ}")
         events[i] = (t, typ, nm, *f)
