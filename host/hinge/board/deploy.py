@@ -237,7 +237,8 @@ def restart(board, wait: float = 5.0) -> list[str]:
 
 
 # ---- config ---------------------------------------------------------------------------------
-def _read_optional(board, path: str) -> bytes | None:
+def read_optional(board, path: str) -> bytes | None:
+    """A board file's bytes, or None when there is no such file."""
     try:
         return board.fs_read(path)
     except BoardError as e:
@@ -253,7 +254,7 @@ def config_load(board) -> tuple[dict, str]:
     cs = devpath.import_device("configstore")
     with tempfile.TemporaryDirectory(prefix="hinge-config-") as td:
         for name in (CONFIG, LAST_GOOD):
-            data = _read_optional(board, name)
+            data = read_optional(board, name)
             if data is not None:
                 Path(td, name).write_bytes(data)
         return cs.load(td)
@@ -283,7 +284,7 @@ def config_write(board, cfg: dict, reset: bool = True) -> tuple[dict, bool]:
     cs = devpath.import_device("configstore")
     text = config_text(cfg)  # ValueError before anything is written
     full = config.validate(cs.migrate(json.loads(text)))
-    old = _read_optional(board, CONFIG)
+    old = read_optional(board, CONFIG)
     written = old != text.encode()
     if written:
         board.fs_write(CONFIG, text.encode(), verify=True)

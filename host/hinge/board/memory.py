@@ -18,7 +18,7 @@ import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 
-from hinge.board.transport import BoardError
+from hinge.board import deploy
 from hinge.common import devpath
 
 WHAT = ("cadence", "drift", "sessions", "all")
@@ -44,12 +44,9 @@ class Memory:
 
 
 def _pull(board, name: str, dest: Path) -> bool:
-    try:
-        data = board.fs_read(name)
-    except BoardError as e:
-        if e.errno == 2:
-            return False
-        raise
+    data = deploy.read_optional(board, name)
+    if data is None:
+        return False
     (dest / name).write_bytes(data)
     return True
 
@@ -142,10 +139,7 @@ def forget(board, what: str) -> list[str]:
 
 
 def _remove(board, name: str) -> bool:
-    try:
-        board.fs_remove(name)
-        return True
-    except BoardError as e:
-        if e.errno == 2:
-            return False
-        raise
+    if not board.fs_exists(name):
+        return False
+    board.fs_remove(name)
+    return True
