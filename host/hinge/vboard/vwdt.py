@@ -29,6 +29,11 @@ except ImportError:  # pragma: no cover
     os = None
 
 SLACK_DIV = 4  # fed_s is written at most every timeout/4: the supervisor waits timeout + timeout/4
+# ... and at least this long in real time: the supervisor cannot tell a board that stopped feeding
+# from an interpreter the host did not run for a moment (a loaded CI box stalls a process for
+# 0.1-0.5 s; at --speed 40 the 8 s watchdog is 0.2 s real, and such a stall reset the demo's
+# board mid-run). A real board runs at scale 1, where the timeout is far above this floor.
+REAL_FLOOR_S = 1.0
 
 
 def _wall_s():
@@ -177,14 +182,16 @@ def sleep_deaf(b, ms):
 # ---- the pty board's supervisor side (host CPython; see hinge.ptyboard) ----------------------
 def overdue_ms(path):
     """Virtual ms by which the watchdog in the state file at ``path`` is overdue (its timeout
-    plus the quarter-timeout write slack passed since ``fed_s``, and no Timer feeding it); 0 if it
-    is not armed, is kept alive, or the board's clock is not tied to real time (scale 0)."""
+    plus the quarter-timeout write slack passed since ``fed_s``, and at least REAL_FLOOR_S of real
+    time, with no Timer feeding it); 0 if it is not armed, is kept alive, or the board's clock is
+    not tied to real time (scale 0)."""
     s = State(path, None).read()
     if not s.get("wdt_ms") or s.get("keepalive") or not s.get("scale"):
         return 0
-    unfed = (_wall_s() - s.get("fed_s", 0)) * 1000 * s["scale"]
+    unfed_s = _wall_s() - s.get("fed_s", 0)
+    unfed = unfed_s * 1000 * s["scale"]
     late = unfed - s["wdt_ms"] * (SLACK_DIV + 1) // SLACK_DIV
-    return int(unfed) if late > 0 else 0
+    return int(unfed) if late > 0 and unfed_s >= REAL_FLOOR_S else 0
 
 
 def interpreter_ended(path, hard):
