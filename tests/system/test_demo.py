@@ -27,6 +27,7 @@ def test_demo_journey(tmp_path, board_engine):
                  "hinge report"):
         assert step in text, step
     assert "sha256 verified" in text
+    assert "The virtual board's supervisor: " in text   # its resets, if any, are in the failure text below
     arch = devpath.micropython_arch(devpath.ENGINES[board_engine])
     assert f"modules compiled for {arch}," in text  # the board ran the build asked for
     assert re.search(r">>> BUZZ: too upright", text), text[-3000:]

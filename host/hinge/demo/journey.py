@@ -19,6 +19,7 @@ import shutil
 import signal
 import subprocess
 import sys
+import threading
 import time
 from pathlib import Path
 
@@ -100,11 +101,17 @@ def main(a) -> int:
     print("$ hinge " + " ".join(cmd[len(hinge_cmd()):]) + " &")
     vproc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
                              start_new_session=True)
+    # the virtual board's own output, read as it comes (a full pipe would stall it): its
+    # supervisor's notes (a watchdog reset, an interpreter that died) are shown at the end
+    vout: list[str] = []
+    reader = threading.Thread(target=lambda: vout.extend(iter(vproc.stdout.readline, "")), daemon=True)
+    reader.start()
     try:
         deadline = time.time() + 60
         while not link.exists():
             if vproc.poll() is not None or time.time() > deadline:
-                raise SystemExit("hinge demo: the virtual board did not start: " + (vproc.stdout.read() or "")[-500:])
+                reader.join(timeout=2)
+                raise SystemExit("hinge demo: the virtual board did not start: " + "".join(vout)[-500:])
             time.sleep(0.1)
         print(f"  serial port {link}")
         port = ["--port", str(link)]
@@ -172,6 +179,9 @@ def main(a) -> int:
             vproc.wait(timeout=10)
         except subprocess.TimeoutExpired:
             os.killpg(vproc.pid, signal.SIGKILL)
+        reader.join(timeout=2)
+    notes = [ln.strip() for ln in vout if ln.startswith("ptyboard:")]
+    print("\nThe virtual board's supervisor: " + ("; ".join(notes) if notes else "no resets, no interpreter died"))
     print(f"\nThe report: {html}\n(open it in a browser; logs in {logs}, the board's flash in {board_dir / 'flash'})"
           f"   [{time.perf_counter() - t0:.0f} s]")
     return 0
