@@ -5,10 +5,10 @@ feedback and the kept cadence baseline.
   in the first ``fade_sessions`` counted sessions, one episode in two in the next
   ``fade_sessions``, then one in four (``period``); coach.py logs the withheld ones. A session
   counts once it has running in it (a board switched on at the desk does not fade the cues),
-  and at most once per calendar day when the board's clock is set: a power cut or a reset
-  mid-run, or a second run the same day, is the same day of practice (retraining schedules
-  count days: Willy et al. 2012, eight sessions over two weeks). Without a set clock every
-  session with running counts.
+  and not again when it goes on with the run of the last counted session (main.py: the board's
+  clock set, and it starts within an hour of that log's last write: a power cut, a battery
+  swap or a reset mid-run); it then takes that session's place as the last counted. Without a
+  set clock every session with running counts.
 - **Cadence baseline** (``coach_cadence`` with ``cadence_target_spm`` 0 and
   ``cadence_baseline_keep``): the target is ``cadence_raise_pct`` over the cadence the runner
   started from. The coach learns it in the first run (coach.py) and the board keeps it here, so
@@ -19,17 +19,17 @@ feedback and the kept cadence baseline.
 One file in the flash root, ``coach_state.json``, strict JSON (configstore.loads, the same on
 every port)::
 
-    {"version": 1, "sessions": 7, "day": 20261204, "cadence_base": 1712}
+    {"version": 1, "sessions": 7, "last": 123, "cadence_base": 1712}
 
-``sessions``: sessions counted; ``day``: the date (YYYYMMDD) of the last counted one, 0 when the
-clock was not set; ``cadence_base``: the kept baseline in 1/10 steps/min, 0 = none (the last two
-may be missing: 0; an older firmware wrote only the count).
+``sessions``: sessions counted; ``last``: the log session number (logfmt.py) of the last counted
+one or of the restart that went on with its run; ``cadence_base``: the kept baseline in 1/10
+steps/min, 0 = none (the last two may be missing: 0; an older firmware wrote only the count).
 
 Usage (the main loop)::
 
-    n, day, cad, status = coachstore.load(root)   # never raises; status "ok" or why it fell back
+    n, last, cad, status = coachstore.load(root)  # never raises; status "ok" or why it fell back
     coach.fade = coachstore.period(cfg, n)
-    coachstore.save(root, n + 1, today, cad)      # when a session first runs, or a baseline is learned
+    coachstore.save(root, n + 1, session, cad)    # when a session first runs, or a baseline is learned
 
 Save writes the whole file to ``coach_state.json.tmp`` and renames it over the file
 (configstore.write_atomic): on LittleFS a power cut leaves the old state or the new one. Load
@@ -45,8 +45,7 @@ import configstore
 FILE = "coach_state.json"
 _VERSION = const(1)
 _MAX = const(1000000)      # sessions: a run a day for 2700 years; anything beyond is garbage
-_DAY_MIN = const(20000101)  # a day stamp is YYYYMMDD from the board's RTC (logfmt's clock rule)
-_DAY_MAX = const(29991231)
+_LAST_MAX = const(16777215)  # a log session number: 1..logfmt.SESSION_MAX
 # a kept baseline is a running cadence: 100-240 steps/min (1/10 steps/min); anything else is a
 # damaged file, not a runner
 _CAD_MIN = const(1000)
@@ -62,11 +61,6 @@ def period(cfg, sessions):
     return 1 if stage <= 0 else (2 if stage == 1 else 4)
 
 
-def same_day(day, last_day):
-    """True when a session on ``day`` is on the day already counted (both known, YYYYMMDD)."""
-    return day > 0 and day == last_day
-
-
 def _int_field(d, key, lo, hi):
     v = d.get(key, 0)
     if isinstance(v, bool) or not isinstance(v, int) or (v != 0 and (v < lo or v > hi)):
@@ -75,20 +69,20 @@ def _int_field(d, key, lo, hi):
 
 
 def parse(text):
-    """``(sessions, day, cadence_base)`` from the file's text; ValueError if it is not a coach
+    """``(sessions, last, cadence_base)`` from the file's text; ValueError if it is not a coach
     state of this version."""
     d = configstore.loads(text)
     n = d.get("sessions")
     if d.get("version") != _VERSION or isinstance(n, bool) or not isinstance(n, int) or n < 0 or n > _MAX:
         raise ValueError("not a coach state (version %d, sessions 0..%d)" % (_VERSION, _MAX))
-    return n, _int_field(d, "day", _DAY_MIN, _DAY_MAX), _int_field(d, "cadence_base", _CAD_MIN, _CAD_MAX)
+    return n, _int_field(d, "last", 1, _LAST_MAX), _int_field(d, "cadence_base", _CAD_MIN, _CAD_MAX)
 
 
-def dumps(sessions, day=0, cadence_base=0):
+def dumps(sessions, last=0, cadence_base=0):
     """The file's text (the fields that are 0 left out)."""
     s = '{"version": %d, "sessions": %d' % (_VERSION, sessions)
-    if day:
-        s += ', "day": %d' % day
+    if last:
+        s += ', "last": %d' % last
     if cadence_base:
         s += ', "cadence_base": %d' % cadence_base
     return s + "}\n"
@@ -107,7 +101,7 @@ def _read(p):
 
 
 def load(root=""):
-    """``(sessions, day, cadence_base, status)``: status ``"ok"``, or why the state came from the
+    """``(sessions, last, cadence_base, status)``: status ``"ok"``, or why the state came from the
     temp file or is empty (0, 0, 0). Never raises."""
     p = configstore.path(root, FILE)
     v, why = _read(p)
@@ -121,10 +115,10 @@ def load(root=""):
     return 0, 0, 0, "%s %s: counting sessions again from 0 (every cue given), no cadence baseline" % (FILE, why)
 
 
-def save(root, sessions, day=0, cadence_base=0):
+def save(root, sessions, last=0, cadence_base=0):
     """Store the state (atomically); False if the flash refused (the coach goes on)."""
     try:
-        configstore.write_atomic(configstore.path(root, FILE), dumps(sessions, day, cadence_base))
+        configstore.write_atomic(configstore.path(root, FILE), dumps(sessions, last, cadence_base))
         return True
     except Exception:  # noqa: BLE001 - a full or failing flash must not stop the run
         return False

@@ -98,7 +98,7 @@ SCHEMA: dict = {
     "fade_feedback": (False, "b", None, None, "",
                       "thin cues out as sessions go by: every fault episode, then 1 in 2, then 1 in 4"),
     "fade_sessions": (4, "i", 1, 50, "sessions",
-                      "running sessions (one a day at most, when the clock is set) at each step of the fading"),
+                      "running sessions (a restarted run counts once) at each step of the fading"),
     # -- haptics -------------------------------------------------------------------------
     "motor_duty": (80, "i", 10, 100, "%", "vibration strength (PWM duty)"),
     "tick_on_clear": (True, "b", None, None, "", "short tick when a fault clears"),

@@ -12,11 +12,12 @@ measured). Every minute of running it closes the minute's means:
   compares with it from its second running minute on, instead of learning its own first;
   each session still learns and keeps its own for the one after. No usable stored baseline
   (none yet, torn, damaged): the session learns it on the run and says why in one line.
-  **The same day** (the board's clock set, and the stored baseline's date is today), in either
-  mode, a session goes on with the stored baseline and neither learns nor stores one: a power
-  cut or reset mid-run starts a new session, and its first minutes are the tired runner's, not a
-  baseline (a 20-hour drift would vanish, and with "last" the next race would compare with hour
-  20); a second run the same day compares with the day's first;
+  **The same run, restarted** (main.py: the board's clock set and the session starting within
+  an hour of the last log's last write: a power cut, a battery swap, a reset), in either mode, a
+  session whose stored baseline is that last session's goes on with it and learns none: its
+  first minutes are the tired runner's, not a baseline (a 20-hour drift would vanish, and with
+  "last" the next race would compare with hour 20). It stores it again as its own, so a second
+  restart goes on too;
 - **which baseline**: an ``EV_DRIFT_BASE`` event (events.py) when the session's baseline is
   set: at ``attach`` for the last session's (with that session's number and date), when
   learned for the run's own;
@@ -172,28 +173,32 @@ class Drift:
         self.held = 0
         self.last = _NONE
 
-    def attach(self, path, session=0, date=0, say=None):
+    def attach(self, path, session=0, date=0, say=None, prev=0):
         """Keep the learned baseline in the file at ``path`` (flash), for session number
-        ``session`` of date ``date`` (YYYYMMDD, 0 = unknown); with ``drift_baseline_from = "last"``
-        take the stored one as this session's baseline now (an EV_DRIFT_BASE event). Call after
-        the detector's ``start``. ``say(text)``: where a line about the baseline goes (a store
-        that cannot be used or written). Returns the line said, or None; never raises."""
+        ``session`` of date ``date`` (YYYYMMDD, 0 = unknown); with ``drift_baseline_from = "last"``,
+        or when this session goes on with the run of session ``prev`` (> 0: restarted) whose
+        baseline is the stored one, take the stored one as this session's baseline now (an
+        EV_DRIFT_BASE event). Call after the detector's ``start``. ``say(text)``: where a line
+        about the baseline goes (a store that cannot be used or written). Returns the line said,
+        or None; never raises."""
         self.path = path
         self.session = session
         self.date = date
         self.say = say
         vals, why = load(path)
-        today = vals is not None and date > 0 and vals[5] == date
-        if not self.last_mode and not today:
+        same = vals is not None and prev > 0 and vals[4] == prev
+        if not self.last_mode and not same:
             return None
         if vals is None:
             return self._say("drift baseline: %s %s: learning it on this run" % (FILE, why))
         self.base_lean, self.base_rot, self.base_tilt, self.base_drop = vals[0], vals[1], vals[2], vals[3]
         self.have = 1
         self.q.push(EV_DRIFT_BASE, 0, vals[0], vals[1], vals[2], vals[3], vals[4], vals[5])
-        if today:
-            self.learned = 1      # the day's baseline stays the one kept
-            return self._say("drift baseline from session %d, earlier today: going on with it" % vals[4])
+        if same:
+            self.learned = 1      # the run's baseline stays, kept now as this session's
+            self._save(vals[0], vals[1], vals[2], vals[3])
+            return self._say("drift baseline from session %d, the same run before the restart: going on with it"
+                             % vals[4])
         return self._say("drift baseline from session %d (%s)" % (vals[4], _date_text(vals[5])))
 
     def _say(self, text):

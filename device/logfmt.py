@@ -325,6 +325,20 @@ def raw_dt(src, soff: int, nsamp: int) -> int:
     return t
 
 
+_DAY_2000 = const(730426)  # wall_minutes' day count for 2000-01-01
+
+
+def wall_minutes(y, mo, d, h, mi):
+    """Minutes since 2000-01-01 00:00 (UTC, as the header's wall clock) of a date and time; a
+    small int (< 2**30) for two thousand years. Proleptic Gregorian days with the year starting
+    in March, so a leap day is the year's last."""
+    if mo <= 2:
+        y -= 1
+        mo += 12
+    days = 365 * y + y // 4 - y // 100 + y // 400 + (153 * (mo - 3) + 2) // 5 + d - _DAY_2000
+    return days * 1440 + h * 60 + mi
+
+
 def session_name(n, ext):
     """File name of session ``n`` (1..SESSION_MAX): ``session_name(7, "hlg")`` = ``"S0007.hlg"``."""
     return "S%04d.%s" % (n, ext)

@@ -39,6 +39,7 @@ try:
     import flashlog
     import haptic
     import imu
+    import logfmt
 except MemoryError as _e:
     _x = board.exec_ram()
     print("H # out of memory loading the firmware (%s): heap %d bytes free%s" % (
@@ -57,11 +58,21 @@ _FLUSH_MS = const(10000)   # write the session log to flash at least this often 
 _BATT_MS = const(60000)    # battery check period
 _LOW_MV = const(3450)      # low battery (LiPo ~10 % left)
 _HAPTIC_TICK = const(10)   # step the motor at least this often while a pattern plays
+_OUTING_MIN = const(60)    # a session that starts within an hour of the last log's last write
+#                            goes on with that run: a battery swap, a power cut or an aid-station
+#                            stop takes minutes; two runs of a day are hours apart
 
 
 def _day_of(wall):
     """YYYYMMDD of a ``board.wall()`` reading, 0 when there is no RTC or it was not set."""
     return wall[0] * 10000 + wall[1] * 100 + wall[2] if wall and wall[6] else 0
+
+
+def _minute_of(wall):
+    """Minutes since 2000 (logfmt.wall_minutes) of a ``board.wall()`` reading; -1 when unset."""
+    if not wall or not wall[6]:
+        return -1
+    return logfmt.wall_minutes(wall[0], wall[1], wall[2], wall[3], wall[4])
 
 
 class App:
@@ -85,7 +96,8 @@ class App:
         self.low_batt = 0
         self.session_on = 1
         self.fade_n = 0         # running sessions counted so far (faded feedback, coachstore.py)
-        self.fade_day = 0       # ... and the day (YYYYMMDD) of the last one counted (0 = unknown)
+        self.fade_last = 0      # ... and the log session number of the last one counted
+        self.outing = 0         # the session this one goes on from (same run, restarted), 0: none
         self.keep_cad = 0       # 1: the cadence target is a raise over a baseline kept across runs
         self.cad_keep = 0       # that baseline, 1/10 steps/min (0 = none yet)
         self.counted = 1        # 1 once this session counts as one (it has run), or fading is off
@@ -102,7 +114,7 @@ class App:
         self.keep_cad = 1 if (cfg["coach_cadence"] and cfg["cadence_target_spm"] == 0
                               and cfg["cadence_baseline_keep"]) else 0
         if cfg["fade_feedback"] or self.keep_cad:
-            self.fade_n, self.fade_day, self.cad_keep, st = coachstore.load(self.root)
+            self.fade_n, self.fade_last, self.cad_keep, st = coachstore.load(self.root)
             if st != "ok":
                 self.say("coach memory: " + st)
         if status != "ok":
@@ -177,9 +189,13 @@ class App:
         self.det.start(0)
         coach = self.det.coach
         wall = board.wall()
+        # the same run restarted? (before this session's log exists: the newest is the last one)
+        last, end = flashlog.last_end(self.root)
+        now = _minute_of(wall)
+        self.outing = last if end >= 0 and now >= 0 and 0 <= now - end <= _OUTING_MIN else 0
         n = self.fade_n
-        if coachstore.same_day(_day_of(wall), self.fade_day):
-            n -= 1      # today's first session was counted: this one is on the same step
+        if self.outing and self.outing == self.fade_last:
+            n -= 1      # the run's first session was counted: this one is on the same step
         coach.fade = coachstore.period(cfg, n)
         self.counted = 0 if cfg["fade_feedback"] else 1
         if not self.counted:
@@ -193,7 +209,10 @@ class App:
         self.log = flashlog.SessionLog(self.root, cfg, FW_VERSION, d.model, d.lsb_per_g, d.lsb_per_kdps,
                                        d.rate_hz, clock_ms=self.det.now, wall=wall)
         # the drift baseline is kept on flash; "last": this session starts from the stored one
-        self.det.drift.attach(configstore.path(self.root, drift.FILE), self.log.number, _day_of(wall), self.say)
+        self.det.drift.attach(configstore.path(self.root, drift.FILE), self.log.number, _day_of(wall), self.say,
+                              self.outing)
+        if self.outing:
+            self.say("the run of session %d goes on (restarted within %d min)" % (self.outing, _OUTING_MIN))
         self.raw_on = 1 if cfg["raw_capture_s"] > 0 else 0
         if self.cfg_status != "ok":
             self.own_event(events.EV_FAULT, events.FAULT_CONFIG_FALLBACK,
@@ -282,21 +301,23 @@ class App:
 
     def count_session(self):
         """This session has run: it counts for faded feedback (once; the count is on flash
-        before the session goes on, so a power cut later in it keeps it), unless the board's
-        clock says the last one counted was today (a restart mid-run, a second run that day)."""
+        before the session goes on, so a power cut later in it keeps it), unless it goes on with
+        a run already counted (restarted: a power cut, a battery swap); then it takes over that
+        run's place, so a second restart is recognised as well."""
         self.counted = 1
-        day = _day_of(board.wall())
-        if coachstore.same_day(day, self.fade_day):
-            self.say("faded feedback: today's running session was counted already")
-            return
-        self.fade_n += 1
-        self.fade_day = day
+        same = self.outing and self.outing == self.fade_last
+        if not same:
+            self.fade_n += 1
+        self.fade_last = self.log.number if self.log is not None else 0
         if not self.store_coach():
             self.say("faded feedback: could not store the session count")
+        elif same:
+            self.say("faded feedback: the run of session %d goes on, not counted again" % self.outing)
 
     def store_coach(self):
-        """The coach's memory (session count, its day, the kept cadence baseline) to flash."""
-        return coachstore.save(self.root, self.fade_n, self.fade_day, self.cad_keep)
+        """The coach's memory (session count, the last counted session, the kept cadence
+        baseline) to flash."""
+        return coachstore.save(self.root, self.fade_n, self.fade_last, self.cad_keep)
 
     def read_imu(self):
         """Drain the FIFO into the detector; returns samples read (0 on a sensor error)."""

@@ -1,5 +1,5 @@
-"""device/coachstore.py: the coach's memory on flash (faded feedback's session count and its day,
-the kept cadence baseline); the same tests under both interpreters.
+"""device/coachstore.py: the coach's memory on flash (faded feedback's session count and the last
+session counted, the kept cadence baseline); the same tests under both interpreters.
 
 Plain ``test_*`` functions with asserts, MicroPython-compatible (no pathlib), each given a fresh
 folder ``root``: pytest runs them under CPython, ``tests/device/test_coachstore.py`` runs them all
@@ -74,12 +74,12 @@ def test_save_on_a_failing_flash_returns_false(root):
     assert not fs.save(root + "/no/such/folder", 3)
 
 
-def test_day_and_cadence_baseline_survive_a_restart(root):
-    assert fs.save(root, 3, 20261204, 1712)
-    assert fs.load(root) == (3, 20261204, 1712, "ok")
+def test_last_session_and_cadence_baseline_survive_a_restart(root):
+    assert fs.save(root, 3, 41, 1712)
+    assert fs.load(root) == (3, 41, 1712, "ok")
     # the fields that are 0 are left out of the file, and read back as 0
     assert fs.save(root, 4, 0, 1712) and fs.load(root) == (4, 0, 1712, "ok")
-    assert fs.save(root, 4, 20261205, 0) and fs.load(root) == (4, 20261205, 0, "ok")
+    assert fs.save(root, 4, 42, 0) and fs.load(root) == (4, 42, 0, "ok")
     with open(_p(root), "rb") as f:
         assert b"cadence_base" not in f.read()
 
@@ -89,18 +89,12 @@ def test_an_older_file_with_the_count_only_reads_as_no_day_no_baseline(root):
     assert fs.load(root) == (9, 0, 0, "ok")
 
 
-def test_damaged_day_or_baseline_is_no_state(root):
-    # a baseline is a running cadence (100-240 steps/min), a day a YYYYMMDD date: anything else
-    # is a damaged file, and nothing of it is used
+def test_damaged_last_session_or_baseline_is_no_state(root):
+    # a baseline is a running cadence (100-240 steps/min), the last session a log session number
+    # (1..2**24-1): anything else is a damaged file, and nothing of it is used
     for extra in (b'"cadence_base": 50', b'"cadence_base": 99999', b'"cadence_base": -1', b'"cadence_base": 171.2',
-                  b'"cadence_base": true', b'"day": 1204', b'"day": 99999999', b'"day": "20261204"'):
+                  b'"cadence_base": true', b'"last": -3', b'"last": 16777216', b'"last": "41"'):
         _write(_p(root), b'{"version": 1, "sessions": 2, ' + extra + b'}')
         n, day, cad, st = fs.load(root)
         assert (n, day, cad) == (0, 0, 0) and "unreadable" in st, (extra, st)
 
-
-def test_same_day_needs_both_days_known(root):
-    assert fs.same_day(20261204, 20261204)
-    assert not fs.same_day(20261205, 20261204)
-    assert not fs.same_day(0, 0)              # the clock not set: every session counts
-    assert not fs.same_day(20261204, 0)

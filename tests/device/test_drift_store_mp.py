@@ -32,7 +32,7 @@ GOOD = (800, 1000, 700, 500)   # lean, rotation, tilt swing, hip drop (cdeg)
 class Run:
     """A Drift with its queue and coach, fed strides of constant metrics; events kept as tuples."""
 
-    def __init__(self, overrides, path=None, session=0, date=0):
+    def __init__(self, overrides, path=None, session=0, date=0, prev=0):
         self.cfg = config.validate(overrides)
         self.q = EventQueue(16)
         self.coach = Coach(self.cfg, self.q)
@@ -42,7 +42,7 @@ class Run:
         self.t = 0
         self.events = []
         if path is not None:
-            self.line = self.d.attach(path, session, date, self.said.append)
+            self.line = self.d.attach(path, session, date, self.said.append, prev)
             self.drain()
 
     def drain(self):
@@ -143,23 +143,26 @@ def test_run_mode_ignores_a_stored_baseline(root):
     assert r.of(EV_DRIFT)[0][6] == 12 and r.of(EV_DRIFT)[0][2:6] == (0, 0, 0, 0)
 
 
-def test_the_same_day_goes_on_with_the_days_baseline_in_either_mode(root):
+def test_a_restarted_run_goes_on_with_its_baseline_in_either_mode(root):
     # a power cut mid-run: the new session's first minutes are the tired runner's, no baseline;
-    # the stored one (learned earlier today) goes on, and is not replaced
+    # the run's stored one (session 41's) goes on, kept again as this session's for a next restart
     p = _path(root)
     line = drift.dumps((1000, 1200, 600, 400, 41, 20261204)).encode()
     for mode in ("run", "last"):
         _write(p, line)
-        r = Run({"drift_baseline_from": mode}, p, 42, 20261204)
-        assert r.said == ["drift baseline from session 41, earlier today: going on with it"], (mode, r.said)
+        r = Run({"drift_baseline_from": mode}, p, 42, 20261205, prev=41)
+        assert r.said == ["drift baseline from session 41, the same run before the restart: going on with it"], r.said
         assert r.events == [(EV_DRIFT_BASE, 0, 1000, 1200, 600, 400, 41, 20261204)]
         r.strides(14)
         dr = r.of(EV_DRIFT)
         assert [e[6] for e in dr] == list(range(2, 15)) and dr[0][2:6] == (-200, -200, 100, 100), (mode, dr[:2])
-        assert len(r.of(EV_DRIFT_BASE)) == 1 and _read(p) == line, mode
-    # the clock not set (date 0): no day to go by; "run" learns its own as before
-    r = Run({}, p, 43, 0)
-    assert r.said == [] and r.events == []
+        assert len(r.of(EV_DRIFT_BASE)) == 1, mode
+        assert drift.load(p) == ((1000, 1200, 600, 400, 42, 20261205), None), mode
+    # a new run (prev 0), or a restart whose run's baseline is not the stored one: "run" learns its own
+    for prev in (0, 40):
+        _write(p, line)
+        r = Run({}, p, 43, 20261205, prev=prev)
+        assert r.said == [] and r.events == [], prev
 
 
 def test_last_without_a_stored_baseline_learns_on_the_run(root):

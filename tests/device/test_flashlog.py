@@ -95,11 +95,11 @@ race = _ns["race"]
 class Writer:
     """A SessionLog under CPython with a settable clock, fed one event at a time."""
 
-    def __init__(self, root, statvfs=None, **cfg):
+    def __init__(self, root, statvfs=None, wall=None, **cfg):
         self.cfg = config.validate(cfg)
         self.now = 0
         self.log = flashlog.SessionLog(str(root), self.cfg, FW, "lsm6dsox", LSB_G, LSB_KDPS, 104,
-                                       statvfs=statvfs, clock_ms=lambda: self.now)
+                                       statvfs=statvfs, clock_ms=lambda: self.now, wall=wall)
         self.q = array("i", [0] * 8)
         self.sent = []
 
@@ -808,6 +808,35 @@ def test_timed_flush_and_low_battery_flush(tmp_path):
     size1 = w.path.stat().st_size
     w(ev.EV_FAULT, 200000, ev.FAULT_LOW_BATTERY, 3300, 0, 0, 0, 0)
     assert w.path.stat().st_size > size1
+
+
+def test_last_end_says_when_the_newest_log_last_wrote(tmp_path):
+    # main.py's "same run, restarted" test: the newest log's header start plus its last whole
+    # block's time, in minutes since 2000 (logfmt.wall_minutes), before the next log exists
+    assert flashlog.last_end(str(tmp_path)) == (0, -1)                      # no log yet
+    start = (2026, 12, 4, 23, 50, 10, 1)                                      # clock set
+    assert logfmt.wall_minutes(2026, 12, 4, 23, 50) == 9834 * 1440 + 23 * 60 + 50
+    assert logfmt.wall_minutes(2024, 3, 1, 0, 0) - logfmt.wall_minutes(2024, 2, 28, 0, 0) == 2 * 1440  # leap day
+    w = Writer(tmp_path, wall=start)
+    t = 0
+    while t < 25 * 60000:                        # 25 minutes of strides: past midnight
+        t += 700
+        w(ev.EV_STRIDE, t, 800, 1000, 1714, 700, 6, 100)
+    w.log.flush()
+    n, end = flashlog.last_end(str(tmp_path))
+    t_last = logdecode.decode_session(w.path).strides["t_ms"][-1]
+    m0 = logfmt.wall_minutes(2026, 12, 4, 23, 50)
+    assert n == 1 and m0 + (t_last - flashlog.FLUSH_MS) // 60000 - 1 <= end <= m0 + t_last // 60000, (end - m0, t_last)
+    # a torn last block (a power cut in a write): the whole one before it still says it
+    data = w.path.read_bytes()
+    w.path.write_bytes(data[:-7])
+    n2, end2 = flashlog.last_end(str(tmp_path))
+    assert n2 == 1 and end - 2 <= end2 <= end
+    # the clock not set at the start: unknown
+    w2 = Writer(tmp_path, wall=(2000, 1, 1, 0, 0, 3, 0))
+    w2(ev.EV_STRIDE, 700, 800, 1000, 1714, 700, 6, 100)
+    w2.log.close()
+    assert flashlog.last_end(str(tmp_path)) == (2, -1)
 
 
 # -- density ------------------------------------------------------------------------------------

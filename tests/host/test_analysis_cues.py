@@ -186,18 +186,18 @@ def test_fit_export_carries_the_new_fault_bit_and_buzz_code(logs, tmp_path):
 
 
 # ---- drift from the last session's baseline ------------------------------------------------------
-@pytest.mark.parametrize("mode, days", [("last", (0, 1)), ("run", (0, 0))])
-def test_drift_from_an_earlier_sessions_baseline_replays_as_the_board_coached(tmp_path, mode, days):
-    """Two sessions on one board: with drift_baseline_from = "last" (on two days), or the same day
-    in either mode, the second compares with the first's baseline from its second running
-    minute; the replay takes that baseline from the log (its DRIFT_BASE record, and the
-    session's date from the header) and gives the board's drift alerts."""
+@pytest.mark.parametrize("mode, starts", [("last", (0, 86400)), ("run", (0, 600))])
+def test_drift_from_an_earlier_sessions_baseline_replays_as_the_board_coached(tmp_path, mode, starts):
+    """Two sessions on one board: with drift_baseline_from = "last" (a day apart), or in either
+    mode the same run restarted (10 minutes after the first began, 6 after its end), the second
+    compares with the first's baseline from its second running minute; the replay takes that
+    baseline from the log (its DRIFT_BASE record) and gives the board's drift alerts."""
     day1, day2 = simulate("good_form", seed=2, minutes=4.0), simulate("too_upright", seed=1, minutes=5.0)
     cfg = {"version": 1, "drift_baseline_min": 2, "drift_baseline_from": mode, "coach_drift": True,
            "drift_after_s": 60, "drift_repeat_s": 60, "drift_lean_deg": 0.5}
-    for sim, day in zip((day1, day2), days):
+    for sim, start in zip((day1, day2), starts):
         vr = vrun.run_firmware(sim.as_capture(), tmp_path, config={**cfg, **_mount(sim)},
-                               extra={"rtc": T0 + 86400 * day})
+                               extra={"rtc": T0 + start})
         assert vr.returncode == 0, vr.stdout[-2000:]
     a = _analyse(vr.session_files[-1])
     base = a.session.events[a.session.events["type"] == ev.EV_DRIFT_BASE]

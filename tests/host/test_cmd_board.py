@@ -231,19 +231,19 @@ def test_memory_show_and_forget(vb, deployed, capsys):
     port = ("--port", str(vb.link_path))
     cs, dr = devpath.import_device("coachstore"), devpath.import_device("drift")
     fl = flash_of(vb)
-    (fl / cs.FILE).write_text(cs.dumps(5, 20261203, 1712))
+    (fl / cs.FILE).write_text(cs.dumps(5, 41, 1712))
     (fl / dr.FILE).write_text(dr.dumps((810, 1200, 620, 410, 12, 20261203)))
     assert run_cli(capsys, *port, "config", "set", "coach_cadence=true", "fade_feedback=true", "fade_sessions=2",
                    "drift_baseline_from=last", "--no-reset")[0] == 0
     try:
         rc, out, err = run_cli(capsys, *port, "memory")
         assert rc == 0, err
-        assert "running sessions counted: 5, the last on 2026-12-03" in out and "1 fault episode in 4" in out, out
+        assert "running sessions counted: 5, the last S0041" in out and "1 fault episode in 4" in out, out
         assert "cadence baseline: 171.2 steps/min, kept; target +5 % = 179.7 steps/min" in out, out
         assert "drift baseline from session S0012 on 2026-12-03: lean 8.1°, rotation 12.0°" in out, out
         rc, out, _ = run_cli(capsys, *port, "memory", "forget", "cadence", "--no-reset")
         assert rc == 0 and "cadence baseline forgotten (was 171.2 steps/min)" in out
-        assert json.loads((fl / cs.FILE).read_text()) == {"version": 1, "sessions": 5, "day": 20261203}
+        assert json.loads((fl / cs.FILE).read_text()) == {"version": 1, "sessions": 5, "last": 41}
         assert (fl / dr.FILE).exists()
         # a damaged drift line is reported as the firmware sees it, then forgotten with the rest
         (fl / dr.FILE).write_text(dr.dumps((810, 1200, 620, 410, 12, 20261203)).replace("810", "811"))

@@ -159,13 +159,18 @@ def test_firmware_keeps_the_baseline_for_the_next_session(tmp_path):
     assert len(rows) and rows["e"][0] == 2          # drift from the second running minute
     assert dynamics.baseline_text(s2) == "your baseline from your last session (S0001, 2026-12-03)"
     assert drift.load(str(store))[0][4:] == (2, 20261204)   # and the second's own, for the third
-    # the same day again (a power cut mid-run, the board back on): it goes on with the day's
-    # baseline and keeps it, in the default mode too
-    kept = store.read_bytes()
+    # the run restarted (a power cut after it, the board back on 10 minutes later): it goes on
+    # with the run's baseline, in the default mode too, and keeps it as its own for a next restart
+    kept = drift.load(str(store))[0]
     vr3 = vrun.run_firmware(sim.as_capture(), tmp_path, config=dict(cfg, drift_baseline_from="run"),
-                            extra={"rtc": day1 + 86400 + 15 * 3600})
+                            extra={"rtc": day1 + 86400 + 9 * 3600 + 15 * 60})
     assert vr3.returncode == 0, vr3.stdout[-2000:]
-    assert "drift baseline from session 2, earlier today: going on with it" in vr3.messages
+    assert "drift baseline from session 2, the same run before the restart: going on with it" in vr3.messages
     s3 = logdecode.decode_session(vr3.session_files[-1])
     assert dynamics.baseline_text(s3) == "your baseline from earlier today (S0002)"
-    assert dynamics.drift_rows(s3)["e"][0] == 2 and store.read_bytes() == kept
+    assert dynamics.drift_rows(s3)["e"][0] == 2
+    assert drift.load(str(store))[0] == kept[:4] + (3, 20261204)
+    # hours later, a new run: "run" learns its own
+    vr4 = vrun.run_firmware(sim.as_capture(), tmp_path, config=dict(cfg, drift_baseline_from="run"),
+                            extra={"rtc": day1 + 86400 + 17 * 3600})
+    assert vr4.returncode == 0 and not any("going on with it" in m for m in vr4.messages), vr4.messages

@@ -512,14 +512,15 @@ def test_out_of_memory_at_start_says_so_and_keeps_the_repl(monkeypatch, capsys):
 
 
 # ---- coaching options: faded feedback across sessions, the cadence cue and its metronome ----------
-def _fade_session(tmp_path, cap, config, cut_at=None, day=None, quiet=True):
+def _fade_session(tmp_path, cap, config, cut_at=None, at=None, quiet=True):
     """One session on the board whose flash is ``tmp_path/flash`` (kept between calls: the same
     board powered up again). ``cut_at``: the power goes at that virtual time (nothing closes).
-    ``day``: (year, month, day) the board's clock was set to (as any ``hinge`` command does);
-    None: not set."""
+    ``at``: (year, month, day, hour, minute) the board's clock was set to at power-up (as any
+    ``hinge`` command does); None: not set."""
     vb, flash = _board(tmp_path, cap)
-    if day is not None:
-        vmachine.RTC().datetime(tuple(day) + (0, 7, 30, 0, 0))
+    if at is not None:
+        y, mo, d, h, mi = at
+        vmachine.RTC().datetime((y, mo, d, 0, h, mi, 0, 0))
     (flash / "config.json").write_text(json.dumps(config))
     app = devpath.import_device("main").App(quiet=quiet)
     if cut_at is None:
@@ -539,7 +540,7 @@ def test_cpython_faded_feedback_steps_down_across_sessions_and_power_cuts(tmp_pa
     sim, cap = _cap("good_form", minutes=1)
     cfg = _cfg(sim, fade_feedback=True, fade_sessions=1)
     app, state, _ = _fade_session(tmp_path, cap, cfg)
-    assert app.det.coach.fade == 1 and state == {"version": 1, "sessions": 1}
+    assert app.det.coach.fade == 1 and state == {"version": 1, "sessions": 1, "last": 1}
     # the power goes 40 s into the second session (it had run: it counts), and again in the third
     app, state, _ = _fade_session(tmp_path, cap, cfg, cut_at=40000)
     assert app.det.coach.fade == 2 and state["sessions"] == 2
@@ -553,23 +554,23 @@ def test_cpython_faded_feedback_steps_down_across_sessions_and_power_cuts(tmp_pa
     assert app.det.coach.fade == 1 and state["sessions"] == 3
 
 
-def test_cpython_a_restart_or_second_run_the_same_day_is_not_another_session(tmp_path):
-    # the board's clock set (a hinge command connected since power-up): one counted session a day
+def test_cpython_a_restarted_run_is_not_another_session(tmp_path):
+    # the board's clock set (a hinge command connected since power-up): a session that starts
+    # within an hour of the last log's last write goes on with that run (a power cut, a battery
+    # swap at an aid station), also past midnight; hours later it is a new run
     sim, cap = _cap("good_form", minutes=1)
     cfg = _cfg(sim, fade_feedback=True, fade_sessions=1)
-    app, state, _ = _fade_session(tmp_path, cap, cfg, day=(2026, 12, 4))
-    assert app.det.coach.fade == 1 and state == {"version": 1, "sessions": 1, "day": 20261204}
-    # a power cut 40 s in and the board back on: the same day, the same step of the fading
-    app, state, _ = _fade_session(tmp_path, cap, cfg, cut_at=40000, day=(2026, 12, 4))
-    assert app.det.coach.fade == 1 and state["sessions"] == 1
-    app, state, _ = _fade_session(tmp_path, cap, cfg, day=(2026, 12, 4))
-    assert app.det.coach.fade == 1 and state["sessions"] == 1
-    # the next day counts
-    app, state, _ = _fade_session(tmp_path, cap, cfg, day=(2026, 12, 5))
-    assert app.det.coach.fade == 2 and state == {"version": 1, "sessions": 2, "day": 20261205}
-    # the clock not set: no day to go by, so it counts
+    app, state, _ = _fade_session(tmp_path, cap, cfg, at=(2026, 12, 4, 23, 40))
+    assert app.det.coach.fade == 1 and state == {"version": 1, "sessions": 1, "last": 1}
+    app, state, _ = _fade_session(tmp_path, cap, cfg, cut_at=40000, at=(2026, 12, 4, 23, 50))
+    assert app.det.coach.fade == 1 and state == {"version": 1, "sessions": 1, "last": 2}
+    app, state, _ = _fade_session(tmp_path, cap, cfg, at=(2026, 12, 5, 0, 30))
+    assert app.det.coach.fade == 1 and state == {"version": 1, "sessions": 1, "last": 3}
+    app, state, _ = _fade_session(tmp_path, cap, cfg, at=(2026, 12, 5, 17, 0))
+    assert app.det.coach.fade == 2 and state == {"version": 1, "sessions": 2, "last": 4}
+    # the clock not set: nothing to go by, so it counts
     app, state, _ = _fade_session(tmp_path, cap, cfg)
-    assert app.det.coach.fade == 4 and state == {"version": 1, "sessions": 3}
+    assert app.det.coach.fade == 4 and state == {"version": 1, "sessions": 3, "last": 5}
 
 
 def test_cpython_cadence_baseline_is_kept_for_the_next_runs(tmp_path, capsys):

@@ -4,7 +4,7 @@ Two files in the board's flash root, each read here through the firmware's own r
 host says exactly what the next session will use:
 
 * ``coach_state.json`` (device/coachstore.py): the running sessions counted for faded feedback
-  and the day of the last one, and the kept cadence baseline (the "+N %" target's base);
+  and the last one counted, and the kept cadence baseline (the "+N %" target's base);
 * ``drift_base.txt`` (device/drift.py): the drift baseline (lean, rotation, tilt swing, hip
   drop) of the last session that learned one, for ``drift_baseline_from = "last"``.
 
@@ -35,7 +35,7 @@ def _drift():
 @dataclass
 class Memory:
     sessions: int
-    day: int                  # YYYYMMDD of the last counted session, 0 = unknown
+    last: int                 # log session number of the last counted session, 0 = none
     cadence_base: int         # 1/10 steps/min, 0 = none
     coach_status: str         # coachstore.load's status ("ok" or why it fell back)
     drift: tuple | None       # (lean, rot, tilt, drop cdeg, session, date) or None
@@ -58,9 +58,9 @@ def read(board) -> Memory:
     with tempfile.TemporaryDirectory(prefix="hinge-memory-") as td:
         d = Path(td)
         present = tuple(n for n in (cs.FILE, cs.FILE + tmp_suffix, dr.FILE) if _pull(board, n, d))
-        n, day, cad, status = cs.load(td)
+        n, last, cad, status = cs.load(td)
         vals, why = dr.load(str(d / dr.FILE))
-    return Memory(n, day, cad, status, vals, why or "ok", present)
+    return Memory(n, last, cad, status, vals, why or "ok", present)
 
 
 def _date(day: int) -> str:
@@ -75,11 +75,11 @@ def describe(m: Memory, cfg: dict) -> list[str]:
     """Plain lines for ``hinge memory``: what is kept, and what the config makes of it."""
     cs = _coachstore()
     out = []
-    when = f", the last on {_date(m.day)}" if m.day else ""
+    when = f", the last S{m.last:04d}" if m.last else ""
     line = f"running sessions counted: {m.sessions}{when}"
     if cfg["fade_feedback"]:
         p = cs.period(cfg, m.sessions)
-        line += ("; faded feedback is on: the next run on a new day gives the cue of "
+        line += ("; faded feedback is on: the next run gives the cue of "
                  + ("every fault episode" if p == 1 else f"1 fault episode in {p}"))
     else:
         line += " (faded feedback is off: every cue is given)"
@@ -117,21 +117,21 @@ def forget(board, what: str) -> list[str]:
     cs, dr = _coachstore(), _drift()
     tmp_suffix = devpath.import_device("configstore").TMP_SUFFIX
     m = read(board)
-    n, day, cad = m.sessions, m.day, m.cadence_base
+    n, last, cad = m.sessions, m.last, m.cadence_base
     done = []
     if what in ("cadence", "all"):
         done.append(f"cadence baseline forgotten (was {_spm(cad)})" if cad else "no cadence baseline was kept")
         cad = 0
     if what in ("sessions", "all"):
         done.append(f"session count reset (was {n})" if n else "no sessions were counted")
-        n, day = 0, 0
+        n, last = 0, 0
     if what != "drift":
-        if (n, day, cad) == (0, 0, 0):   # nothing left to keep (or an unreadable file): no file
+        if (n, last, cad) == (0, 0, 0):   # nothing left to keep (or an unreadable file): no file
             for name in (cs.FILE, cs.FILE + tmp_suffix):
                 if name in m.files:
                     board.fs_remove(name)
-        elif (n, day, cad) != (m.sessions, m.day, m.cadence_base):
-            board.fs_write(cs.FILE, cs.dumps(n, day, cad).encode())
+        elif (n, last, cad) != (m.sessions, m.last, m.cadence_base):
+            board.fs_write(cs.FILE, cs.dumps(n, last, cad).encode())
     if what in ("drift", "all"):
         gone = [name for name in (dr.FILE, dr.FILE + tmp_suffix) if _remove(board, name)]
         done.append("drift baseline forgotten" if gone else "no drift baseline was stored")

@@ -118,7 +118,8 @@ def replay_coach(strides: np.ndarray, cfg: dict, events: np.ndarray | None = Non
 def _drift(cfg, q, coach, events, tmp, day):
     """The device's drift cue for the replay. An earlier session's baseline in the log (its
     DRIFT_BASE record) goes in as the board read it at session start: through the drift
-    module's own file (in ``tmp``) and ``attach``, which decides (mode, same ``day``) as there."""
+    module's own file (in ``tmp``) and ``attach``, which decides as there (``drift_baseline_from``,
+    or a run restarted: the record's session is the one it went on from)."""
     drift = import_device("drift")
     d = drift.Drift(cfg, q, coach)
     if events is None or not len(events):
@@ -128,7 +129,7 @@ def _drift(cfg, q, coach, events, tmp, day):
         b = base[0]
         path = str(Path(tmp) / drift.FILE)
         Path(path).write_text(drift.dumps(tuple(int(b[f]) for f in "abcdef")))
-        d.attach(path, 0, day)
+        d.attach(path, 0, day, None, int(b["e"]))
     return d
 
 
