@@ -1234,7 +1234,8 @@ def test_device_files_compile_for_esp32(tmp_path):
         assert p.returncode == 0, p.stderr
         sizes[name] = out.stat().st_size
     print(f"\n.mpy sizes (xtensawin): {sizes}")
-    assert sum(sizes.values()) < 8500   # (version 3 added the stride dynamics bits: ~0.35 kB)
+    # (version 3 added the stride dynamics bits: ~0.35 kB; last_end, the restarted-run test: ~0.65 kB)
+    assert sum(sizes.values()) < 9300
 
 
 def _same(a, b):
