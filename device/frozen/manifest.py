@@ -19,6 +19,7 @@ include("$(PORT_DIR)/boards/manifest.py")
 
 # device/*.py except main.py: compiled with the image's mpy-cross (viper for the chip's arch)
 for _name in (
+    "app",
     "board",
     "coach",
     "config",

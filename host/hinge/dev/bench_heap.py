@@ -1,10 +1,11 @@
 """`make bench` rows ``heap``: the GC heap the firmware leaves on an ESP32-sized heap.
 
-The firmware (device/main.py, unchanged) starts and coaches a simulated minute on the virtual
+The firmware (device/main.py, which starts device/app.py; unchanged) starts and coaches a simulated minute on the virtual
 board under the 32-bit micropython (the ESP32's word size, so objects take the board's bytes)
 with ``-X heapsize`` set to what an ESP32 has free for MicroPython: 110-160 KB with WiFi off
 (about 110 KB on a WROOM-32 build with the IDF's own heap needs; more on a board with PSRAM).
-Modules as on a deployed board: device modules as .mpy (``hinge flash``), main.py as source.
+Modules as on a deployed board: device modules (app.py among them) as .mpy (``hinge flash``),
+main.py, the entry point, as source.
 The virtual board's own modules and register models share the heap (on the ESP32 they are
 silicon): ``vboard_bytes`` is their share, measured first on a roomy heap, and each run gets
 ``board heap + vboard_bytes``, so the firmware sees the board's heap; ``live_peak_esp32`` leaves
