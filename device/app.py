@@ -30,22 +30,17 @@ from array import array
 from micropython import const
 
 import board
+import coachstore
+import configstore
+import detector  # imports kernel and fixmath: their viper code goes to executable RAM (IRAM)
+import drift
+import events
+import flashlog
+import haptic
+import imu
+import logfmt
 
-try:
-    import coachstore
-    import configstore
-    import detector  # imports kernel and fixmath: their viper code goes to executable RAM (IRAM)
-    import drift
-    import events
-    import flashlog
-    import haptic
-    import imu
-    import logfmt
-except MemoryError as _e:
-    _x = board.exec_ram()
-    print("H # out of memory loading the firmware (%s): heap %d bytes free%s" % (
-        _e, gc.mem_free(), "" if _x is None else ", executable RAM for the viper code %d bytes free (largest block %d)" % _x))
-    raise
+# (running out of memory while these load: main.py, which imports this module, says so)
 
 FW_VERSION = "0.1.0"
 
