@@ -212,9 +212,9 @@ def test_drift_from_an_earlier_sessions_baseline_replays_as_the_board_coached(tm
 
 def test_cadence_target_from_a_baseline_kept_from_an_earlier_run(tmp_path):
     """cadence_baseline_keep (the default): the first run learns the baseline and the board keeps
-    it; the second aims at its target from the first stride. The log does not record the kept
-    baseline, but the cadence alerts carry the target: the replay finds the baseline behind it
-    and gives the board's alerts, which a replay learning its own (3 minutes in) would not."""
+    it; the second aims at its target from the first stride. Its log says so (a CAD_BASE record,
+    kept): the replay takes that baseline and gives the board's alerts, which a replay learning
+    its own (3 minutes in) would not."""
     sim = simulate("good_form", seed=2, minutes=4.0)
     cfg = {"version": 1, **_mount(sim), "coach_cadence": True, "cadence_baseline_min": 2}
     first = vrun.run_firmware(sim.as_capture(), tmp_path, config=cfg)

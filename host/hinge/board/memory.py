@@ -71,6 +71,15 @@ def _spm(tenths: int) -> str:
     return f"{tenths / 10:.1f} steps/min"
 
 
+def _target(cfg: dict, base: int) -> int:
+    """The cadence target (1/10 steps/min) the firmware's coach sets from a kept ``base``."""
+    from hinge.logs.coachreplay import EventList
+
+    coach = devpath.import_device("coach").Coach(cfg, EventList())
+    coach.keep_base(base)
+    return coach.target
+
+
 def describe(m: Memory, cfg: dict) -> list[str]:
     """Plain lines for ``hinge memory``: what is kept, and what the config makes of it."""
     cs = _coachstore()
@@ -89,8 +98,7 @@ def describe(m: Memory, cfg: dict) -> list[str]:
     if m.cadence_base:
         line = f"cadence baseline: {_spm(m.cadence_base)}, kept"
         if cfg["coach_cadence"] and cfg["cadence_target_spm"] == 0 and cfg["cadence_baseline_keep"]:
-            raise_ = int(cfg["cadence_raise_pct"] * 10 + 0.5)
-            line += f"; target +{cfg['cadence_raise_pct']:g} % = {_spm(m.cadence_base * (1000 + raise_) // 1000)}"
+            line += f"; target +{cfg['cadence_raise_pct']:g} % = {_spm(_target(cfg, m.cadence_base))}"
         elif cfg["coach_cadence"] and cfg["cadence_target_spm"] > 0:
             line += f" (not used: the target is set to {cfg['cadence_target_spm']:g} steps/min)"
         else:
@@ -104,7 +112,7 @@ def describe(m: Memory, cfg: dict) -> list[str]:
         out.append(f"drift baseline{src}: lean {lean / 100:.1f}°, rotation {rot / 100:.1f}°, "
                    f"tilt swing {tilt / 100:.1f}°, hip drop {drop / 100:.1f}°"
                    + ("" if cfg["drift_baseline_from"] == "last" else
-                      " (not used: drift_baseline_from is not \"last\", each session learns its own)"))
+                      " (drift_baseline_from is \"run\": only a restart of that run goes on with it)"))
     else:
         out.append(f"drift baseline: {m.drift_status}")
     return out

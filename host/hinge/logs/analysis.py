@@ -206,10 +206,8 @@ def analyse(session, path="", overrides: dict | None = None) -> Analysis:
     running = s["activity"] == ev.ACT_RUNNING
     coach_state: dict = {}
     day = session_day(session.header)
-    fault, replayed = replay_coach(s, cfg, session.events, coach_state, day)
-    kept = kept_cadence_base(config_of(session.header, {})[0], session.alerts, coach_state, session.events)
-    if kept:   # the board aimed at a target from a cadence baseline kept from an earlier run
-        fault, replayed = replay_coach(s, cfg, session.events, coach_state, day, kept)
+    kept = kept_cadence_base(session.events)   # a cadence baseline the board kept from an earlier run
+    fault, replayed = replay_coach(s, cfg, session.events, coach_state, day, kept)
     # the buzzes felt: alerts that faded feedback did not hold back (those are in the log too)
     alerts = session.alerts[(session.alerts["kind"] == "alert") & ~session.alerts["withheld"]]
     clears = session.alerts[session.alerts["kind"] == "clear"]

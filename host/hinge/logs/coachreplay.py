@@ -27,8 +27,8 @@ IDLE_MS = import_device("detector")._IDLE_MS
 CUE_SWITCH = dict(zip(OPTIONAL_REASONS, ("coach_hip_drop", "coach_tilt", "coach_cadence", "coach_drift")))
 
 
-class _Queue:
-    """The coach's event queue (``push(8 ints)``): keeps every event."""
+class EventList:
+    """A device coach's event queue on the host (``push(8 ints)``): keeps every event."""
 
     def __init__(self):
         self.items = []
@@ -54,14 +54,13 @@ def replay_coach(strides: np.ndarray, cfg: dict, events: np.ndarray | None = Non
     running dynamics, 0 = not measured), then ``Drift.stride`` (lean, rotation, tilt swing, the
     mean hip drop of the two sides); a walking stride, or no step for IDLE_MS, resets the coach.
     So the cadence baseline (``cadence_target_spm`` 0) and the drift baseline are learned from the
-    session as on the board. What the board brought from earlier runs, as main.py hands it over:
+    session as on the board. What the board brought from earlier runs, as app.py hands it over:
     ``events`` (decoded EVENT_DTYPE), a DRIFT_BASE record of an earlier session, is the drift
-    baseline it read from its flash (``drift_baseline_from = "last"``, or one from earlier the
-    same ``day``, YYYYMMDD, 0 = the board's clock was not set); ``cadence_base`` (1/10 steps/min,
-    0 = none) a cadence baseline kept from an earlier run (``kept_cadence_base``). Alerts are
-    (t_ms, reason, severity). ``state`` (a dict, optional) receives the cadence target and
-    baseline the coach ended with (steps/min; 0 = none) and when the baseline was learned
-    (``cadence_learned_ms``; 0 = not learned in this session).
+    baseline it read from its flash (``drift_baseline_from = "last"``, or the run's own after a
+    restart; ``day``, YYYYMMDD, 0 = the board's clock was not set, is the session's date);
+    ``cadence_base`` (1/10 steps/min, 0 = none) a cadence baseline kept from an earlier run
+    (``kept_cadence_base``). Alerts are (t_ms, reason, severity). ``state`` (a dict, optional)
+    receives the cadence target and baseline the coach ended with (steps/min; 0 = none).
 
     Where the log rounded the board's values (short records: lean 0.1 deg, tilt swing and hip
     drop 0.5 deg, logfmt.py) a smoothed value right at a limit can fall the other way than on
@@ -71,11 +70,10 @@ def replay_coach(strides: np.ndarray, cfg: dict, events: np.ndarray | None = Non
 
     coach_mod = import_device("coach")
     ev = import_device("events")
-    q = _Queue()
+    q = EventList()
     c = coach_mod.Coach(cfg, q)
     if cadence_base:
         c.keep_base(cadence_base)
-    learned_ms = 0
     with tempfile.TemporaryDirectory() as tmp:
         d = _drift(cfg, q, c, events, tmp, day)
         n = len(strides)
@@ -94,8 +92,6 @@ def replay_coach(strides: np.ndarray, cfg: dict, events: np.ndarray | None = Non
                 c.stride(t, lean, rot, dur)
                 if c.form_on:
                     c.form(t, int(round(float(s["cadence_spm"]) * 10)), dur, tilt, dl, dr)
-                    if not learned_ms and c.c_base and not cadence_base:
-                        learned_ms = t
                 # the stride's mean hip drop as dynamics.py hands it to drift.py (0 unless both sides measured)
                 d.stride(t, lean, rot, tilt, (dl + dr) >> 1 if dl and dr else 0, dur)
             else:
@@ -110,7 +106,6 @@ def replay_coach(strides: np.ndarray, cfg: dict, events: np.ndarray | None = Non
     if state is not None:
         state["cadence_target_spm"] = c.target / 10.0
         state["cadence_baseline_spm"] = c.c_base / 10.0
-        state["cadence_learned_ms"] = learned_ms
     alerts = [(e[1], ev.REASON_NAMES[e[2]], e[3]) for e in q.items if e[0] == ev.EV_ALERT]
     return fault, alerts
 
@@ -140,40 +135,12 @@ def session_day(header: dict) -> int:
     return f[0] * 10000 + f[1] * 100 + f[2] if f and header.get("clock_set") else 0
 
 
-def kept_cadence_base(log_cfg: dict, alerts: np.ndarray, state: dict, events: np.ndarray | None = None) -> int:
+def kept_cadence_base(events: np.ndarray | None) -> int:
     """The cadence baseline (1/10 steps/min) the board took from an earlier run
-    (``cadence_baseline_keep``, device/coachstore.py; main.py hands it to ``Coach.keep_base``),
-    as far as the log shows it, else 0. Logs since the CAD_BASE record (device/events.py) say
-    it (``events``, decoded EVENT_DTYPE: a CAD_BASE with kept = 1). Older logs do not, but each
-    cadence alert carries its target (``log_cfg``: the log's own config gave that target): when the replay,
-    learning its own baseline (``state`` of ``replay_coach``), reaches another target or reaches
-    it only after the board's first cadence alert, the board had a kept one: the baseline that
-    gives the logged target, found with the device's own ``keep_base``."""
-    c = log_cfg
-    if events is not None and len(events):
-        rec = events[(events["type"] == _EV.EV_CAD_BASE)]
-        if len(rec):   # the board said which baseline it used
-            return int(rec["a"][0]) if int(rec["c"][0]) else 0
-    if not (c["coach_cadence"] and c["cadence_baseline_keep"]) or c["cadence_target_spm"] or not len(alerts):
+    (``cadence_baseline_keep``, device/coachstore.py; app.py hands it to ``Coach.keep_base``),
+    from the log's CAD_BASE record (device/events.py; ``events`` decoded EVENT_DTYPE) when it
+    says kept; 0 when the session learned its own or had none."""
+    if events is None or not len(events):
         return 0
-    al = alerts[(alerts["reason"] == "cadence") & (alerts["target_spm"] > 0)]
-    if not len(al):
-        return 0
-    target = int(round(float(al["target_spm"][0]) * 10))
-    learned = state.get("cadence_learned_ms", 0)
-    if int(round(state.get("cadence_target_spm", 0) * 10)) == target and 0 < learned <= int(al["t_ms"][0]):
-        return 0    # this session learned it, as the replay did
-    probe = import_device("coach").Coach(c, _Queue())
-
-    def aim(base):
-        probe.keep_base(base)
-        return probe.target
-
-    lo, hi = 1, max(1, target)   # the target grows with the baseline: the smallest baseline that reaches it
-    while lo < hi:
-        mid = (lo + hi) // 2
-        if aim(mid) < target:
-            lo = mid + 1
-        else:
-            hi = mid
-    return lo if aim(lo) == target else 0
+    rec = events[events["type"] == _EV.EV_CAD_BASE]
+    return int(rec["a"][0]) if len(rec) and int(rec["c"][0]) else 0
