@@ -1,11 +1,11 @@
-"""The coach's memory on flash, kept from run to run: the running days counted for faded
+"""The coach's memory on flash, kept from run to run: the running sessions counted for faded
 feedback and the kept cadence baseline.
 
 - **Faded feedback** (``fade_feedback``, config.py): the coach gives every fault episode its cue
   in the first ``fade_sessions`` counted sessions, one episode in two in the next
   ``fade_sessions``, then one in four (``period``); coach.py logs the withheld ones. A session
   counts once it has running in it (a board switched on at the desk does not fade the cues),
-  and not again when it goes on with the run of the last counted session (main.py: the board's
+  and not again when it goes on with the run of the last counted session (app.py: the board's
   clock set, and it starts within an hour of that log's last write: a power cut, a battery
   swap or a reset mid-run); it then takes that session's place as the last counted. Without a
   set clock every session with running counts.

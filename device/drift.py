@@ -12,7 +12,7 @@ measured). Every minute of running it closes the minute's means:
   compares with it from its second running minute on, instead of learning its own first;
   each session still learns and keeps its own for the one after. No usable stored baseline
   (none yet, torn, damaged): the session learns it on the run and says why in one line.
-  **The same run, restarted** (main.py: the board's clock set and the session starting within
+  **The same run, restarted** (app.py: the board's clock set and the session starting within
   an hour of the last log's last write: a power cut, a battery swap, a reset), in either mode, a
   session whose stored baseline is that last session's goes on with it and learns none: its
   first minutes are the tired runner's, not a baseline (a 20-hour drift would vanish, and with

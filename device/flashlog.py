@@ -86,11 +86,11 @@ def list_sessions(root):
 
 def last_end(root):
     """``(session, minute)`` of the newest session log in ``root/logs``: its number and when it
-    last wrote, to within a flush (FLUSH_MS), in minutes since 2000-01-01 UTC (logfmt.wall_minutes:
-    the header's wall-clock start plus the t_base of its last whole block); minute -1 when that
-    is unknown (its clock was not set, no log, an unreadable one). For the main loop at session
-    start, before the new log exists: a restart soon after the last write is the same run.
-    Reads 31 bytes and the last two blocks; never raises."""
+    last wrote, to within a block (FLUSH_MS), in minutes since 2000-01-01 UTC (logfmt: the
+    header's wall-clock start plus the t_base of its last whole block); minute -1 when that is
+    unknown (its clock was not set, no log, an unreadable one). For app.py at session start,
+    before the new log exists: a restart soon after the last write is the same run. Reads the
+    header's fixed part and the last two blocks; never raises."""
     try:
         logs = [nm for nm, _ in list_sessions(root) if nm[-4:] == ".hlg"]
         if not logs:
@@ -104,21 +104,11 @@ def last_end(root):
             tail = bytearray(f.read(k))
     except Exception:  # noqa: BLE001 - a bad old log must not stop a session
         return 0, -1
-    w = logfmt.HDR_WALL
-    if len(h) < logfmt.FIXED_HDR or h[0:4] != logfmt.MAGIC_SESSION or not h[w + 1] & 0x80:
+    start = logfmt.header_minute(h)
+    if start < 0:
         return n, -1
-    start = logfmt.wall_minutes((h[w] | (h[w + 1] << 8)) & 0x7FFF, h[w + 2], h[w + 3], h[w + 4], h[w + 5])
-    # the last whole block: sync, a length that fits, its CRC
-    i = len(tail) - logfmt.BLK_HDR - logfmt.BLK_CRC
-    while i >= 0:
-        e = i + logfmt.BLK_HDR + tail[i + 4]
-        if tail[i] == 0xB1 and tail[i + 1] == 0x0C and e + 2 <= len(tail):
-            c = logfmt.crc16(tail, i, e, 0xFFFF)
-            if tail[e] == c & 0xFF and tail[e + 1] == c >> 8:
-                t = tail[i + 5] | (tail[i + 6] << 8) | (tail[i + 7] << 16) | ((tail[i + 8] & 0x3F) << 24)
-                return n, start + t // 60000
-        i -= 1
-    return n, start   # no block yet: it stopped soon after it began
+    t = logfmt.last_block_t(tail)
+    return n, start + (t // 60000 if t > 0 else 0)   # no block yet: it stopped soon after it began
 
 
 def wall_now():

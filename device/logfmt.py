@@ -339,6 +339,32 @@ def wall_minutes(y, mo, d, h, mi):
     return days * 1440 + h * 60 + mi
 
 
+def header_minute(h):
+    """The wall-clock start of a session header ``h`` (its first FIXED_HDR bytes) in
+    ``wall_minutes``, or -1 when the clock had not been set (or ``h`` is no session header)."""
+    if len(h) < FIXED_HDR or h[0:4] != MAGIC_SESSION:
+        return -1
+    yw = h[HDR_WALL] | (h[HDR_WALL + 1] << 8)
+    if not yw & WALL_SET:
+        return -1
+    return wall_minutes(yw & (WALL_SET - 1), h[HDR_WALL + 2], h[HDR_WALL + 3], h[HDR_WALL + 4], h[HDR_WALL + 5])
+
+
+def last_block_t(buf):
+    """t_base (ms) of the last whole block in ``buf`` (a bytearray from a log's tail: sync, a
+    length that fits, its CRC), or -1 when it holds none."""
+    i = len(buf) - BLK_HDR - BLK_CRC
+    while i >= 0:
+        e = i + BLK_HDR + buf[i + 4]
+        if buf[i] == _SYNC0 and buf[i + 1] == _SYNC1 and e + BLK_CRC <= len(buf):
+            c = crc16(buf, i, e, 0xFFFF)
+            if buf[e] == c & 0xFF and buf[e + 1] == c >> 8:
+                # (the top byte masked: t_base < 2**30 ms, and no big int on the board)
+                return buf[i + 5] | (buf[i + 6] << 8) | (buf[i + 7] << 16) | ((buf[i + 8] & 0x3F) << 24)
+        i -= 1
+    return -1
+
+
 def session_name(n, ext):
     """File name of session ``n`` (1..SESSION_MAX): ``session_name(7, "hlg")`` = ``"S0007.hlg"``."""
     return "S%04d.%s" % (n, ext)
