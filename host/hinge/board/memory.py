@@ -20,6 +20,7 @@ from pathlib import Path
 
 from hinge.board import deploy
 from hinge.common import devpath
+from hinge.common.timefmt import day_text
 
 WHAT = ("cadence", "drift", "sessions", "all")
 
@@ -63,10 +64,6 @@ def read(board) -> Memory:
     return Memory(n, last, cad, status, vals, why or "ok", present)
 
 
-def _date(day: int) -> str:
-    return f"{day // 10000:04d}-{day // 100 % 100:02d}-{day % 100:02d}" if day else ""
-
-
 def _spm(tenths: int) -> str:
     return f"{tenths / 10:.1f} steps/min"
 
@@ -108,7 +105,7 @@ def describe(m: Memory, cfg: dict) -> list[str]:
         out.append("cadence baseline: none kept (a run with coach_cadence on and a +N % target learns one)")
     if m.drift:
         lean, rot, tilt, drop, session, date = m.drift
-        src = f" from session S{session:04d}" + (f" on {_date(date)}" if date else "")
+        src = f" from session S{session:04d}" + (f" on {day_text(date)}" if date else "")
         out.append(f"drift baseline{src}: lean {lean / 100:.1f}°, rotation {rot / 100:.1f}°, "
                    f"tilt swing {tilt / 100:.1f}°, hip drop {drop / 100:.1f}°"
                    + ("" if cfg["drift_baseline_from"] == "last" else

@@ -20,7 +20,7 @@ import numpy as np
 
 from hinge.common import devpath
 from hinge.common.capture import Capture, read_capture, to_raw
-from hinge.common.timefmt import clock_ms
+from hinge.common.timefmt import clock_ms, day_text
 
 BLOCK = 256  # samples per feed() call: the same in both engines
 MP_HEAPSIZE = "256K"  # about an ESP32's GC block count (see micropython-notes)
@@ -76,11 +76,6 @@ def dyn_fields(e) -> dict:
             "gct_left_ms": gct >> 11 or None, "gct_right_ms": gct & 2047 or None}
 
 
-def _yyyymmdd(d: int) -> str | None:
-    """A DRIFT_BASE date (YYYYMMDD; 0 = the board's clock was not set) as "YYYY-MM-DD"."""
-    return f"{d // 10000:04d}-{d // 100 % 100:02d}-{d % 100:02d}" if d > 0 else None
-
-
 def event_dict(e) -> dict | None:
     """One detector event (8 ints, layout in device/events.py) as the JSON-lines dict."""
     ty, t, a, b, c, d, f5, f6 = e
@@ -104,7 +99,7 @@ def event_dict(e) -> dict | None:
     if ty == _events.EV_DRIFT_BASE:   # session 0: learned on this run; else the earlier session's
         return {"type": "drift_base", "t_ms": t, "lean_deg": a / 100, "rotation_deg": b / 100,
                 "tilt_swing_deg": c / 100 if c else None, "hip_drop_deg": d / 100 if d else None,
-                "from_session": f5 or None, "from_date": _yyyymmdd(f6) if f5 else None}
+                "from_session": f5 or None, "from_date": day_text(f6) if f5 else None}
     if ty == _events.EV_CAD_BASE:     # the cadence retraining's baseline and target (coach.py)
         return {"type": "cadence_base", "t_ms": t, "baseline_spm": a / 10, "target_spm": b / 10, "kept": bool(c)}
     if ty == _events.EV_FAULT:

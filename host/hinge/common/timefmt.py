@@ -24,3 +24,9 @@ def clock(seconds) -> str:
     if not math.isfinite(x):
         return "-:--"
     return clock_ms(math.floor(x * 1000 + 0.5))
+
+
+def day_text(d: int) -> str | None:
+    """A device date stamp (YYYYMMDD as an int; 0 = the board's clock was not set) as
+    "YYYY-MM-DD", or None for 0."""
+    return f"{d // 10000:04d}-{d // 100 % 100:02d}-{d % 100:02d}" if d > 0 else None

@@ -16,6 +16,7 @@ import html
 import numpy as np
 
 from hinge.common.devpath import import_device
+from hinge.common.timefmt import day_text
 
 ev = import_device("events")
 _config = import_device("config")
@@ -101,7 +102,7 @@ def drift_base(session) -> dict | None:
     out = {label: (int(r[f]) / 100.0 if int(r[f]) or f in "ab" else None) for f, label, _d, _u in DRIFT_NAMES}
     n, d = int(r["e"]), int(r["f"])
     out["session"] = _logfmt.session_name(n, "hlg")[:-4] if n > 0 else None
-    out["date"] = f"{d // 10000:04d}-{d // 100 % 100:02d}-{d % 100:02d}" if n > 0 and d > 0 else None
+    out["date"] = day_text(d) if n > 0 else None
     return out
 
 
