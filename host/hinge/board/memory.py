@@ -70,9 +70,7 @@ def _spm(tenths: int) -> str:
 
 def _target(cfg: dict, base: int) -> int:
     """The cadence target (1/10 steps/min) the firmware's coach sets from a kept ``base``."""
-    from hinge.logs.coachreplay import EventList
-
-    coach = devpath.import_device("coach").Coach(cfg, EventList())
+    coach = devpath.import_device("coach").Coach(cfg, devpath.import_device("detector").EventQueue(4))
     coach.keep_base(base)
     return coach.target
 

@@ -27,8 +27,8 @@ IDLE_MS = import_device("detector")._IDLE_MS
 CUE_SWITCH = dict(zip(OPTIONAL_REASONS, ("coach_hip_drop", "coach_tilt", "coach_cadence", "coach_drift")))
 
 
-class EventList:
-    """A device coach's event queue on the host (``push(8 ints)``): keeps every event."""
+class _Queue:
+    """The coach's event queue (``push(8 ints)``): keeps every event."""
 
     def __init__(self):
         self.items = []
@@ -70,7 +70,7 @@ def replay_coach(strides: np.ndarray, cfg: dict, events: np.ndarray | None = Non
 
     coach_mod = import_device("coach")
     ev = import_device("events")
-    q = EventList()
+    q = _Queue()
     c = coach_mod.Coach(cfg, q)
     if cadence_base:
         c.keep_base(cadence_base)
