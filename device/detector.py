@@ -45,10 +45,10 @@ import kernel
 # the state slots read per step and stride, as globals (a module attribute is a second dict
 # lookup on every use: ~300 instructions a stride on the ESP32's port, make bench)
 from kernel import (EVT_IDLE, EVT_STEP, EVT_STILL, S_B0F, S_B0L, S_B0U, S_BF, S_BL, S_BQF, S_BQL,
-                    S_BQU, S_BU, S_CAF, S_CAL, S_CALMS, S_CAU, S_CGF, S_CGL, S_CGU, S_CN, S_DPSI,
-                    S_DPSP, S_EVT, S_FID, S_FLYN, S_GF, S_GL, S_GU, S_HI, S_IDLE, S_IV0, S_IV1,
+                    S_BQU, S_BU, S_CAF, S_CAL, S_CALMS, S_CAU, S_CGF, S_CGL, S_CGU, S_CN, S_DPSI, S_DQC,
+                    S_DPSP, S_EVT, S_FID, S_FLYN, S_GAPMX, S_GF, S_GL, S_GU, S_HI, S_IDLE, S_IV0, S_IV1,
                     S_IV2, S_LAST, S_LO, S_N, S_PMAX, S_PMIN, S_PSI, S_PSIB, S_REFR, S_RI, S_RMAX,
-                    S_RMIN, S_SF, S_SL, S_STEADY, S_STILL, S_SU, S_SYNC, S_T, S_TFRAC)
+                    S_RMIN, S_RREF, S_SF, S_SL, S_STEADY, S_STILL, S_SU, S_SYNC, S_T, S_TFRAC)
 from coach import Coach
 from events import (ACT_RUNNING, ACT_STANDING, ACT_WALKING, EV_ACTIVITY, EV_CALIB, EV_LEN,
                     EV_STRIDE, FLAG_CALIBRATED, put)
@@ -58,6 +58,8 @@ _LP_KLP = const(1647)        # 4 Hz vertical low-pass: 2*pi*4/1000 * 2**16 per m
 _STEP_LO = const(3277)       # the trigger (kernel.STEP_HI, 1.10 g) re-arms below 1 g - 0.05 g (Q16 g)
 #                              until steps are seen
 _STRIDE_MIN_MS = const(400)  # strides outside this range are not reported
+_GAP_HIDES = const(1600)     # a gap in the samples of 100 ms (1/16 ms) can hold a whole flight
+#                              (50-150 ms) and with it the unloading that re-arms the step trigger
 _STRIDE_MAX_MS = const(2600)
 _IDLE_MS = const(2000)       # no step for this long: standing
 _TO_RUN = const(2)           # strides with flight in a row before walking becomes running ...
@@ -191,10 +193,20 @@ class Detector:
         self.roll0 = 0
         self.act = ACT_STANDING
         self.k = -1       # steps since the stride started; -1 = no stride under way
-        self.t0 = t0_ms
-        self.f0 = 0       # sub-ms offset of the stride's first step, 1/16 ms
-        self.ft0 = 0
-        self.k0 = 0
+        st[kernel.S_T0] = t0_ms   # stride timing (kernel.stride_time): learned afresh
+        st[kernel.S_F0] = 0
+        st[kernel.S_FT0] = 0
+        st[kernel.S_K0] = 0
+        st[kernel.S_X0] = -1
+        st[kernel.S_RISE] = -1
+        st[S_DQC] = 0
+        st[kernel.S_DQT] = 0
+        st[kernel.S_JC] = 0
+        st[kernel.S_JT] = 0
+        st[kernel.S_RSXY] = 0
+        st[kernel.S_RSXX] = 0
+        st[S_RREF] = 0
+        self.dur_prev = 0  # the last measured stride's duration, ms
         self.te0 = t0_ms  # the stride's start: the trigger crossing rounded to the ms
         self.foot_ev = 0  # evidence that the strides start on the right foot (Q16 rad, leaky sum)
         self.resync = 0   # 1: start the strides again at the next step
@@ -293,6 +305,8 @@ class Detector:
             st[S_SYNC] = 0
             st[S_STEADY] = 0
             self.resync = 0           # a new gait names its feet afresh (its first stride's own d)
+            st[S_DQC] = 0             # and times its strides afresh (the regression's slope stays:
+            st[S_RREF] = 0            # the runner's landings are the same)
             self._stride_start(t, frac)
             return
         self.k += 1
@@ -349,29 +363,31 @@ class Detector:
         st[S_PSIB] = a
         st[S_FLYN] = 0
         self.k = 0
-        self.t0 = t
-        self.f0 = frac
-        self.ft0 = st[S_TFRAC]   # the trigger crossing's sub-ms offset, and which
-        self.k0 = st[S_FID]      # fiducial frac is (1 = contact onset)
+        kernel.stride_mark(st, t, frac)
         self.te0 = t - ((frac + 8) >> 4)
         dynamics.stride_start(self.dyn.d, st[S_RI] - 1)
         kernel.stride_reset(self.st)
 
     def _stride_end(self, t, frac):
         st = self.st
-        # stride time, 1/16 ms, between like fiducials: contact onset to contact onset when
-        # both steps have one, else trigger crossing to trigger crossing (a contact lies
-        # 20-100 ms before its trigger: mixing the two would move the stride by that much)
-        if st[S_FID] == self.k0:
-            dq = ((t - self.t0) << 4) - frac + self.f0
-        else:
-            dq = ((t - self.t0) << 4) - st[S_TFRAC] + self.ft0
-        # the stride ends at the trigger crossing (rounded to the ms), where the next one starts:
+        # the stride ends at its fiducial (rounded to the ms), where the next one starts:
         # consecutive strides chain exactly, and cadence (from dq) agrees with 120000 / dur
         te = t - ((frac + 8) >> 4)
         dur = te - self.te0
         if dur < _STRIDE_MIN_MS or dur > _STRIDE_MAX_MS:
+            st[S_DQC] = 0
             return
+        # A gap in the samples long enough to hold a flight can hide a step (no sample below the
+        # trigger's re-arm level between two stances): when the stride also lasted nearer three
+        # steps than two of the last stride's (over 1.25 x: a runner's stride time changes by a
+        # few % from one stride to the next), a step was lost and the stride is not measured
+        if st[S_GAPMX] >= _GAP_HIDES and 4 * dur > 5 * self.dur_prev:
+            st[S_DQC] = 0
+            return
+        self.dur_prev = dur
+        # stride time, 1/16 ms: contact onsets or trigger crossings, whichever is the steadier
+        # clock for this runner (kernel.py)
+        dq = kernel.stride_time(st, t, frac)
         n = st[S_N]
         lean = _cdeg(fixmath.pitch_mdeg(st[S_SF], st[S_SL], st[S_SU]) - self.pitch0)
         rot = kernel.detrended_p2p(self.yb, n, st)

@@ -156,7 +156,22 @@ S_C2 = const(119)       # 1 between a contact's 0.5 g and 1 g crossings (its ons
 # (dt << 16) | (pv & 0xFFFF) (dt in 1/16 ms, clamped to S_DTMAX; pv Q12 g), h_F, h_L (Q14)
 S_RI = const(120)       # index of the next sample in the ring (free-running, wraps at 2**30)
 S_RMSK = const(121)     # ring size - 1 (a power of two); 0 = no ring
-S_SIZE = const(122)
+# stride timing (stride_mark(), stride_time())
+S_RISE = const(122)     # the last contact's rise from 0.5 g to 1 g, 1/16 ms (-1: not measured)
+S_T0 = const(123)       # the stride's first step: its time (ms), fiducial offset (1/16 ms, as
+S_F0 = const(124)       # at_step() returns it), trigger offset (as S_TFRAC), which fiducial
+S_FT0 = const(125)      # (as S_FID) and its contact's rise (as S_RISE)
+S_K0 = const(126)
+S_X0 = const(127)
+S_DQC = const(128)      # the last stride's time from contact onsets (corrected) and from trigger
+S_DQT = const(129)      # crossings, 1/16 ms (S_DQC 0: it had no contact at both ends)
+S_JC = const(130)       # their stride-to-stride jitter: leaky sums of |change|, 8 x the mean,
+S_JT = const(131)       # 1/16 ms
+S_RSXY = const(132)     # the landing-shape regression: leaky sums of deviation x rise difference
+S_RSXX = const(133)     # ((1/16 ms)**2) and of rise difference squared
+S_RREF = const(134)     # the runner's recent stride time (corrected, 1/16 ms; 0 = none yet)
+S_GAPMX = const(135)    # the longest gap in the samples since the stride began, 1/16 ms (up to dtmax)
+S_SIZE = const(136)
 
 # step timing and trigger adaptation (at_step())
 _FLY_MS = const(20)          # a step counts as airborne after >= 20 ms below 0.25 g: a real flight
@@ -199,6 +214,17 @@ _RISE_MAX = const(800)       # from 0.5 g to 1 g a foot strike's rise takes 2-6 
 #                              trunk's force far more slowly (SisFall jogs: 0.5 -> 1 g in 70-150 ms).
 #                              A rise slower than 50 ms (1/16 ms) is no strike: no onset this step
 _ONSET_PER = const(192)      # extend back only at sample periods <= 12 ms (1/16 ms)
+# Stride timing (stride_time()). The onset above is a model of the rise (a straight line from
+# 0 g); how far a real rise departs from it depends on the landing's shape, which differs from
+# step to step (a heel transient on some steps; a slow start on others), and the departure is
+# of the order of the rise time itself. The runner's true stride time does not depend on how
+# the foot met the ground, so whatever part of the measured stride times follows the change of
+# rise time between its two landings is error: it is learned by regression over the runner's
+# own strides and taken out (nothing when the two are unrelated, as on a clean landing).
+_REG_DEV = const(2048)       # a stride's deviation from the recent mean counts up to 128 ms
+#                              (1/16 ms): more is a change of pace or a glitch, not a landing shape
+_REG_BMAX = const(1024)      # |slope| <= 4 (Q8): the onset extends back by one rise time, so the
+#                              shape can move it by a few rise times at most
 
 EVT_STEP = const(1)
 EVT_STILL = const(2)
@@ -367,6 +393,8 @@ def run(st: ptr32, buf: ptr16, i0: int, n: int, yb: ptr32) -> int:
                 per = 800
         else:
             gap = dt - per
+            if dt > (((st[S_GAPMX] + c30) & m31) - c30):
+                st[S_GAPMX] = dt
             tF = ((wF * per + 2048) >> 12) + ((((wF + wpF) >> 4) * gap + 256) >> 9)
             tL = ((wL * per + 2048) >> 12) + ((((wL + wpL) >> 4) * gap + 256) >> 9)
             tU = ((wU * per + 2048) >> 12) + ((((wU + wpU) >> 4) * gap + 256) >> 9)
@@ -697,12 +725,18 @@ def run(st: ptr32, buf: ptr16, i0: int, n: int, yb: ptr32) -> int:
             k = ((st[S_FLY] + c30) & m31) - c30
             if k < 0x3FFFFFF:
                 st[S_FLY] = k + dms
+        elif pv < _CONTACT_Q12 and st[S_C2]:
+            # a rise that turns back below 0.5 g before 1 g was no landing: once a foot is
+            # down the ground force climbs on to body weight (_RISE_MAX). It is the flight's own
+            # wobble at the sensor (the pelvis pitching on the belt's lever, 0.3-0.6 g at 6-9 Hz);
+            # the contact is the next rise through 0.5 g (flight time still counts below 0.25 g)
+            st[S_AIR] = 1
         elif pv >= _CONTACT_Q12 and st[S_AIR]:
             st[S_AIR] = 0
             st[S_TC] = t
             st[S_TCOK] = 1
-            if per <= _ONSET_PER:
-                st[S_C2] = 1
+            st[S_RISE] = -1
+            st[S_C2] = 1
             k = pvp
             if pv > k:
                 st[S_TCB] = ((pv - _CONTACT_Q12) * dt) // (pv - k) - tq
@@ -710,7 +744,8 @@ def run(st: ptr32, buf: ptr16, i0: int, n: int, yb: ptr32) -> int:
                 st[S_TCB] = -tq
         if pv >= _CONTACT2_Q12 and st[S_C2]:
             # the 1 g crossing (same sample or later): move the contact back by the time from
-            # 0.5 g to 1 g, i.e. to where the rise extends to 0 g
+            # 0.5 g to 1 g, i.e. to where the rise extends to 0 g. At every rate the rise time is
+            # the landing's shape for stride_time(); the onset moves only where it is resolved.
             st[S_C2] = 0
             k = pvp
             x = -tq
@@ -720,11 +755,14 @@ def run(st: ptr32, buf: ptr16, i0: int, n: int, yb: ptr32) -> int:
             x = ((t - (((st[S_TC] + c30) & m31) - c30)) << 4) - x + (((st[S_TCB] + c30) & m31) - c30)
             if x < 0:
                 x = 0
-            if x > _RISE_MAX:
-                # too slow for a foot strike: the 0.5 g crossing lay on the swing leg's braking
-                # before contact (the trunk's force creeps up over ~100 ms); no onset this step
-                st[S_TCOK] = 0
-            st[S_TCB] = (((st[S_TCB] + c30) & m31) - c30) + x
+            st[S_RISE] = x
+            if per <= _ONSET_PER:
+                if x > _RISE_MAX:
+                    # too slow for a foot strike: the 0.5 g crossing lay on the swing leg's
+                    # braking before contact (the trunk's force creeps up over ~100 ms); no
+                    # onset this step
+                    st[S_TCOK] = 0
+                st[S_TCB] = (((st[S_TCB] + c30) & m31) - c30) + x
         pvp = pv
         # step trigger: Schmitt on the low-passed vertical force
         if st[S_TRIG]:
@@ -989,3 +1027,91 @@ def at_step(st: ptr32, t: int, last: int) -> int:
         st[S_BF + k] = (bq + 128) >> 8
         k += 1
     return frac
+
+
+@micropython.viper
+def stride_mark(st: ptr32, t: int, frac: int):
+    """A stride starts at the step at ``t`` whose fiducial lies ``frac`` 1/16 ms before it (as
+    at_step() returned it): keep what stride_time() measures from."""
+    st[S_T0] = t
+    st[S_F0] = frac
+    st[S_FT0] = st[S_TFRAC]
+    st[S_K0] = st[S_FID]
+    st[S_X0] = st[S_RISE]
+    st[S_GAPMX] = 0
+
+
+@micropython.viper
+def stride_time(st: ptr32, t: int, frac: int) -> int:
+    """The stride that started at stride_mark() ends at the step at ``t`` (fiducial ``frac``
+    1/16 ms before it): its time, 1/16 ms, between like fiducials.
+
+    - Trigger crossing to trigger crossing, unless both steps have a contact onset (a contact
+      lies 20-100 ms before its trigger: mixing the two would move the stride by that much).
+    - Contact onsets are corrected for the landing's shape (the regression described at
+      _REG_DEV: deviation from the recent stride time against the change of rise time).
+    - Both time the same stride; which is the better clock differs by runner and ground:
+      contact onsets hold still when heel strikes come on some steps only, but move with a
+      jolt in the flight before contact or a rise that starts slowly, where the trigger on the
+      low-passed force does not. The true stride time is the same for both, so the one whose
+      stride times change less from stride to stride carries less noise: each keeps a leaky
+      mean of its |change| (1/8 per stride: the last few seconds, shorter than a change of shoe,
+      ground or fatigue) and the steadier one is used."""
+    c30 = st[S_C29] << 1
+    m31 = c30 | (c30 - 1)
+    t0 = ((st[S_T0] + c30) & m31) - c30
+    dq = ((t - t0) << 4) - (((st[S_TFRAC] + c30) & m31) - c30) + (((st[S_FT0] + c30) & m31) - c30)
+    if st[S_FID] != 1 or st[S_K0] != 1:
+        st[S_DQC] = 0
+        return dq
+    raw = ((t - t0) << 4) - frac + (((st[S_F0] + c30) & m31) - c30)
+    dc = raw
+    x1 = ((st[S_RISE] + c30) & m31) - c30
+    x0 = ((st[S_X0] + c30) & m31) - c30
+    if x1 >= 0 and x0 >= 0 and x1 <= _RISE_MAX and x0 <= _RISE_MAX:
+        # the change of rise time over the stride, |f| <= _RISE_MAX
+        f = x1 - x0
+        sxy = ((st[S_RSXY] + c30) & m31) - c30
+        sxx = ((st[S_RSXX] + c30) & m31) - c30
+        b = 0
+        if sxx > 255:
+            b = sxy // (sxx >> 8)          # Q8
+            if b > _REG_BMAX:
+                b = _REG_BMAX
+            if b < -_REG_BMAX:
+                b = -_REG_BMAX
+        dc = raw - ((b * f) >> 8)          # |b * f| <= 1024 * 800
+        ref = ((st[S_RREF] + c30) & m31) - c30
+        if ref == 0:
+            ref = dc
+        dev = raw - ref
+        if dev > _REG_DEV:
+            dev = _REG_DEV
+        if dev < -_REG_DEV:
+            dev = -_REG_DEV
+        # leaky sums over ~256 strides (3 min of running: a landing's shape is the runner's and
+        # slow to change, and 256 strides make the slope's noise 1/16 of one stride's):
+        # |dev * f| <= 2048 * 800, so the sums stay below 256 x that = 4.2e8 < 2**30
+        st[S_RSXY] = sxy - (sxy >> 8) + dev * f
+        st[S_RSXX] = sxx - (sxx >> 8) + f * f
+        st[S_RREF] = ref + ((dc - ref) >> 3)
+    # the jitter of each clock (|change| <= a stride, < 2**16 in 1/16 ms: sums < 2**19)
+    jc = ((st[S_JC] + c30) & m31) - c30
+    jt = ((st[S_JT] + c30) & m31) - c30
+    pc = ((st[S_DQC] + c30) & m31) - c30
+    if pc != 0:
+        a = dc - pc
+        if a < 0:
+            a = -a
+        d = dq - (((st[S_DQT] + c30) & m31) - c30)
+        if d < 0:
+            d = -d
+        jc = jc - (jc >> 3) + a
+        jt = jt - (jt >> 3) + d
+        st[S_JC] = jc
+        st[S_JT] = jt
+    st[S_DQC] = dc
+    st[S_DQT] = dq
+    if jc <= jt:
+        return dc
+    return dq

@@ -1,0 +1,168 @@
+"""Stride timing: the landing-shape regression, the choice of the steadier clock, a flight's bump,
+a step lost in a gap of the samples.
+
+Plain functions with asserts: pytest runs them under CPython, tests/device/test_device_micropython.py
+runs the same file under the unix-port micropython (64- and 32-bit).
+"""
+from array import array
+
+import config
+import detector
+import kernel
+import synth
+from events import EV_STRIDE
+
+T_MS = 700          # the true stride time of the strides below
+
+
+class _Rand:
+    """A small LCG (the same numbers on every engine)."""
+
+    def __init__(self, seed):
+        self.s = seed
+
+    def next(self, n):
+        self.s = (self.s * 1103515245 + 12345) & 0x7FFFFFFF
+        return (self.s >> 8) % n
+
+
+def _state():
+    st = array("i", bytes(4 * kernel.S_SIZE))
+    st[kernel.S_C29] = 1 << 29
+    st[kernel.S_X0] = -1
+    st[kernel.S_RISE] = -1
+    return st
+
+
+def _clocks(n, onset_err, trig_err, rise, seed=1, report_rise=True):
+    """Run ``n`` strides through stride_mark/stride_time. Each step: true contact ``tc`` (ms), its
+    contact onset ``tc + onset_err(r, x)`` and trigger crossing ``tc + 40 + trig_err(r)`` (ms, r a
+    _Rand), the rise time ``x = rise(r)`` (ms; < 0: none; told to the kernel if ``report_rise``).
+    Returns the stride times (ms) the kernel gives, one per stride."""
+    r = _Rand(seed)
+    st = _state()
+    out = []
+    tc = 1000
+
+    def step(tc):
+        x = rise(r)
+        on = tc + onset_err(r, x)
+        tr = tc + 40 + trig_err(r)
+        t = tr + 1                          # the step event comes a little after its trigger
+        st[kernel.S_TFRAC] = 16             # the trigger crossing lies 1 ms before t
+        st[kernel.S_FID] = 1
+        st[kernel.S_RISE] = x * 16 if x >= 0 and report_rise else -1
+        return t, (t - on) * 16
+
+    t, frac = step(tc)
+    kernel.stride_mark(st, t, frac)
+    for _ in range(n):
+        tc += T_MS + r.next(7) - 3          # the runner's own stride-to-stride variation, +-3 ms
+        t, frac = step(tc)
+        out.append(kernel.stride_time(st, t, frac) / 16)
+        kernel.stride_mark(st, t, frac)
+    return out
+
+
+def _errs(out, skip):
+    return sorted(abs(d - T_MS) for d in out[skip:])
+
+
+def test_landing_shape_bias_is_learned_and_removed():
+    # heel strikes on some steps (rise 2 ms), soft landings on others (rise 12 ms); the contact
+    # onset lands 1.5 rise times late (a rise that starts slowly): 15 ms between the two kinds.
+    # The triggers scatter by +-15 ms, so neither clock is good as it stands.
+    args = (400, lambda r, x: (3 * x) // 2, lambda r: r.next(31) - 15, lambda r: 2 if r.next(2) else 12)
+    blind = _errs(_clocks(*args, report_rise=False), 200)
+    late = _errs(_clocks(*args), 200)
+    assert blind[len(blind) * 9 // 10] >= 12, blind[len(blind) * 9 // 10]   # the bias, unlearned
+    assert late[len(late) // 2] <= 3, late[len(late) // 2]
+    assert late[len(late) * 9 // 10] <= 6, late[len(late) * 9 // 10]
+    # and it is learned within the first minute (~80 strides)
+    soon = _errs(_clocks(*args)[20:80], 0)
+    assert soon[len(soon) * 9 // 10] <= 6, soon[len(soon) * 9 // 10]
+
+
+def test_no_correction_without_a_shape_bias():
+    # onsets right whatever the landing: the slope stays near zero, nothing gets worse
+    out = _clocks(300, lambda r, x: 0, lambda r: r.next(31) - 15, lambda r: 2 + r.next(20))
+    e = _errs(out, 50)
+    assert e[len(e) // 2] <= 3 and e[len(e) * 9 // 10] <= 5, (e[len(e) // 2], e[len(e) * 9 // 10])
+
+
+def test_the_steadier_clock_is_used():
+    # contact onsets scattered by +-20 ms (no rise measured: nothing to learn), triggers steady
+    noisy_onsets = _clocks(200, lambda r, x: r.next(41) - 20, lambda r: r.next(3) - 1, lambda r: -1)
+    e = _errs(noisy_onsets, 30)
+    assert e[len(e) * 9 // 10] <= 6, e[len(e) * 9 // 10]
+    # and the other way round
+    noisy_triggers = _clocks(200, lambda r, x: r.next(3) - 1, lambda r: r.next(41) - 20, lambda r: -1)
+    e = _errs(noisy_triggers, 30)
+    assert e[len(e) * 9 // 10] <= 6, e[len(e) * 9 // 10]
+
+
+def _run(buf):
+    cfg = config.validate({"mount_up": "+z", "mount_forward": "+x"})
+    det = detector.Detector(cfg, synth.LSB_G, synth.LSB_KDPS)
+    det.start(0)
+    evs = []
+    n = len(buf) // 7
+    for s in range(0, n, 100):
+        m = min(100, n - s)
+        ne = det.feed(array("h", buf[s * 7:(s + m) * 7]), m)
+        q = det.q.buf
+        for k in range(ne):
+            evs.append([q[k * 8 + j] for j in range(8)])
+        det.q.clear()
+    return [e for e in evs if e[0] == EV_STRIDE and e[6] & 3 == 2]
+
+
+def _bumped(buf, rate, step_s, t_start):
+    """Add a bump to the flight before every third landing: 0.6 g for two samples, then back to
+    0.35 g (a belt rocking on the pelvis; never below 0.25 g, so still in the air by the flight's
+    own test), then the landing as before."""
+    for k in range(len(buf) // 7):
+        t = t_start + k / rate
+        j = int((step_s - t % step_s) * rate + 0.5) % int(step_s * rate + 0.5)   # samples to the next landing
+        if j <= 3 and int(t / step_s + 0.5) % 3 == 0:
+            buf[7 * k + 3] = max(buf[7 * k + 3], int((0.35, 0.35, 0.6, 0.6)[j] * synth.LSB_G))
+    return buf
+
+
+def test_a_flight_bump_is_no_landing():
+    # 100 Hz, 34 samples a step (176.5 steps/min: the synthetic runner's landings fall on whole
+    # samples), a bump before every third landing. The stride times stay true, and each stride's
+    # time (its last contact's onset) lies at a landing, not 80 ms early at the bump.
+    step_s = 0.34
+    buf = synth.concat(synth.samples(4, still=True),
+                       _bumped(synth.samples(30, cadence=60 / step_s, t_start=4), 100, step_s, 4))
+    st = _strides_after(_run(buf), 10000)
+    assert len(st) >= 25
+    for e in st:
+        assert abs(e[4] - 1765) <= 15, ("cadence dspm", e[4])
+        off = e[1] % 340
+        off = min(off, 340 - off)
+        assert off <= 12, ("stride end ms from the nearest landing", e[1], off)
+
+
+def _strides_after(st, t):
+    return [e for e in st if e[1] >= t]
+
+
+def test_a_step_lost_in_a_dropout_is_not_measured():
+    # 0.4 s of samples lost (a bus hang): a step's whole stance falls in it. No stride reports
+    # two steps' time for three.
+    buf = synth.concat(synth.samples(4, still=True), synth.samples(30, cadence=170, t_start=4))
+    n = len(buf) // 7
+    cut = 20 * 100                      # 20 s in, 40 samples
+    dt = sum(buf[7 * k] for k in range(cut, cut + 41))
+    keep = array("h", buf[:7 * cut])
+    last = array("h", buf[7 * (cut + 40):7 * (cut + 41)])
+    last[0] = dt
+    rest = array("h", buf[7 * (cut + 41):7 * n])
+    st = _strides_after(_run(synth.concat(keep, last, rest)), 8000)
+    assert len(st) >= 30
+    for e in st:
+        assert abs(e[4] - 1700) <= 40, ("cadence dspm", e[1], e[4])
+    # the strides around the gap: one is missing, none is a stride and a half
+    assert all(e[5] < 1000 for e in st), [e[5] for e in st]
