@@ -22,12 +22,15 @@ stride sums, stillness. Per step/stride (this module, plain Python, still no all
 - **strides**: two steps. Lean = mean forward pitch over the stride minus the standing pitch;
   rotation = peak-to-peak heading about the vertical within the stride after removing the
   stride's heading trend (turns and switchbacks do not count); roll = peak-to-peak sideways
-  tilt (hip drop); cadence = 120000 / stride_ms.
+  tilt (hip drop); cadence = 2 steps over the stride's time (1/16 ms, below).
 - **activity**: a stride is running when it has a flight phase (a step with >= 20 ms below
   0.25 g: airborne) at a cadence >= ``run_min_spm``; walking otherwise (a foot stays down);
   the activity changes after 2 (3 back to walking) such strides in a row; standing after 2 s
   without a step.
-- **step timing**: the contact that ends a flight (kernel.py) while running, else the trigger.
+- **step timing**: the contact that ends a flight (kernel.py) while running, else the trigger;
+  a stride's time between like fiducials, the contact onsets corrected for the landing's shape
+  and the steadier of the two clocks used (``kernel.stride_time``); a stride that lost a step in
+  a gap of the samples is not measured.
 - **tilt correction and gyro bias** (``kernel.at_step``): the last stride's world-frame mean
   error, without its lateral part in turns; its remainder integrated into the gyro bias.
 - **coach** (coach.py) on running strides only (lean and rotation; then hip drop, tilt swing
