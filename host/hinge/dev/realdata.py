@@ -118,6 +118,57 @@ def mobgap_bouts(real_dir) -> list[dict]:
     return out
 
 
+# ---- adeptdata acc_running (hip + ankle accelerometers, 100 Hz, accel only) ------------
+ADEPT_DIR = "adept-hip-ankle-running"
+ADEPT_RATE_HZ = 100
+ADEPT_MOUNT = {"mount_up": "-y", "mount_forward": "+x"}   # README: +y points down; x/z horizontal,
+#                                                           their anatomy undocumented (lean not judged)
+
+
+def _adept_acc(real_dir, where: str) -> tuple[np.ndarray, np.ndarray]:
+    rows = np.loadtxt(_open_text(Path(real_dir) / ADEPT_DIR / f"acc_running_left_{where}.csv.gz"),
+                      delimiter=",", skiprows=1, usecols=(0, 2, 3, 4))
+    return rows[:, 0], rows[:, 1:4]
+
+
+def adept(real_dir) -> Capture:
+    """The 25-min outdoor run, hip belt sensor: time stamps from the file, accel in g, no gyro
+    (the ActiGraph has none: the capture's gyro is zero, so lean and rotation are not judged)."""
+    t_s, acc = _adept_acc(real_dir, "hip")
+    return Capture(t_s * 1000.0, acc, np.zeros_like(acc), [])
+
+
+def adept_reference(real_dir) -> dict[str, list[tuple[float, float, float]]]:
+    """Reference windows (t0_s, t1_s, steps/min) of the run, 10 s each as the folder's own table:
+
+    - ``running``: the hip's vertical step frequency (spectral peak, 60 f) and the ankle's stride
+      frequency (spectral peak of |a| in the stride band, 120 f) agree within AGREE_SPM (the ankle
+      sees one foot: its fundamental is the stride) at >= 140 steps/min (jogging and up);
+    - ``walking``: the hip's step frequency and the folder's own ankle autocorrelation cadence
+      (``derived_cadence_from_ankle_10s.csv``) agree within AGREE_SPM below 125 steps/min (a
+      walking ankle's spectrum peaks at its step harmonic, so the spectral pair cannot judge it).
+    """
+    _, hip = _adept_acc(real_dir, "hip")
+    _, ank = _adept_acc(real_dir, "ankle")
+    fs = ADEPT_RATE_HZ
+    run, walk = [], []
+    with _open_text(Path(real_dir) / ADEPT_DIR / "derived_cadence_from_ankle_10s.csv") as f:
+        table = list(csv.DictReader(f))
+    for r in table:
+        a, b = float(r["start_s"]), float(r["end_s"])
+        seg = hip[int(a * fs):int(b * fs)]
+        up = seg.mean(axis=0)
+        up /= np.linalg.norm(up)
+        c_hip = 60.0 * spectral_peak_hz(seg @ up, fs, STEP_BAND_HZ)
+        c_ank = 120.0 * spectral_peak_hz(np.linalg.norm(ank[int(a * fs):int(b * fs)], axis=1), fs, STRIDE_BAND_HZ)
+        if abs(c_hip - c_ank) <= AGREE_SPM and c_hip >= 140.0:
+            run.append((a, b, c_hip))
+        c_tab = float(r["cadence_steps_per_min"] or "nan")
+        if abs(c_hip - c_tab) <= AGREE_SPM and c_hip < 125.0:
+            walk.append((a, b, c_hip))
+    return {"running": run, "walking": walk}
+
+
 # ---- x-io Fusion example (hand-held, ~100 Hz with jitter) -------------------------------
 XIO_DIR = "xio-fusion-example"
 

@@ -15,6 +15,9 @@ from hinge.common import devpath
 from hinge.common.capture import Capture, to_raw
 
 from .realdata import (
+    ADEPT_MOUNT,
+    adept,
+    adept_reference,
     MOBGAP_MOUNT,
     SETTLE_S,
     SISFALL_ACTIVITIES,
@@ -159,6 +162,66 @@ def sisfall_activity_misses(r: dict) -> list[str]:
         out.append(f"alerts: {r['alerts']} under the default config")
     if r["alerts_prone"]:
         out.append(f"alert-prone alerts: {r['alerts_prone']} (longest running stretch {r['longest_running_ms']} ms)")
+    return out
+
+
+# ---- adept: a 25-min outdoor run, hip belt, ankle reference -----------------------------------
+ADEPT_COMPARED_MIN = evaluate.COVERAGE_MIN     # >= 95 % of the running windows have running strides
+
+
+@functools.cache
+def adept_replay(real_dir, engine="cpython") -> replay.ReplayResult:
+    return replay.replay(adept(real_dir), ADEPT_MOUNT, engine=engine)
+
+
+def adept_row(real_dir, engine="cpython") -> dict:
+    """Figures of the adept run: per 10-s reference window (hinge.dev.realdata.adept_reference) the
+    median cadence of the detector's running strides (those whose middle lies in it, >= 3) minus
+    the reference; the share of running windows so compared; in the walking windows (after the
+    first SETTLE_S of each walking stretch), the share of strides called running. Lean, rotation
+    and alerts are not judged (no gyroscope)."""
+    ref = adept_reference(real_dir)
+    strides = adept_replay(real_dir, engine).dicts("stride")
+    mid, _end, cad, run = stride_arrays(strides)
+    err = []
+    for a, b, c in ref["running"]:
+        sel = (mid >= a) & (mid < b) & run
+        if sel.sum() >= 3:
+            err.append(float(np.median(cad[sel])) - c)
+    # walking: stretches of consecutive walking windows, from SETTLE_S into each (the detector
+    # changes activity after a run of like strides, by design: a stride or two after a stop)
+    walk = np.zeros(len(mid), bool)
+    stretch = None
+    for a, b, _ in ref["walking"]:
+        stretch = stretch if stretch is not None and a <= stretch[1] else [a, b]
+        stretch[1] = b
+        walk |= (mid >= max(a, stretch[0] + SETTLE_S)) & (mid < b)
+    e = np.abs(err)
+    return {
+        "run": "adept hip, 25 min", "engine": engine,
+        "running_windows": len(ref["running"]), "compared": len(err),
+        "compared_pct": round(100.0 * len(err) / len(ref["running"]), 1) if ref["running"] else None,
+        "cad_med_abs_spm": round(float(np.median(e)), 2) if len(e) else None,
+        "cad_p90_abs_spm": round(float(np.percentile(e, 90)), 2) if len(e) else None,
+        "cad_max_abs_spm": round(float(e.max()), 1) if len(e) else None,
+        "walking_windows": len(ref["walking"]), "walking_strides": int(walk.sum()),
+        "walking_called_running": int((walk & run).sum()),
+        "walking_running_pct": round(100.0 * float((walk & run).sum()) / float(walk.sum()), 1) if walk.any() else None,
+    }
+
+
+def adept_misses(r: dict) -> list[str]:
+    """The issue's cadence targets over the run's 10-s windows (median and p90 |error|), >= 95 % of
+    its running windows measured as running, <= 2 % of its walking strides called running."""
+    out = []
+    if not (r["compared_pct"] is not None and r["compared_pct"] >= 100 * ADEPT_COMPARED_MIN):
+        out.append(f"running windows measured: {r['compared_pct']} %")
+    if not (r["cad_med_abs_spm"] is not None and r["cad_med_abs_spm"] <= evaluate.CAD_MED_SPM):
+        out.append(f"cadence median: window |err| {r['cad_med_abs_spm']} spm")
+    if not (r["cad_p90_abs_spm"] is not None and r["cad_p90_abs_spm"] <= evaluate.CAD_P90_SPM):
+        out.append(f"cadence p90: window |err| {r['cad_p90_abs_spm']} spm")
+    if not (r["walking_running_pct"] is not None and r["walking_running_pct"] <= WALK_RUNNING_MAX_PCT):
+        out.append(f"walk called running: {r['walking_called_running']} strides ({r['walking_running_pct']} %)")
     return out
 
 
