@@ -16,14 +16,14 @@ from hinge.common.capture import Capture, to_raw
 
 from .realdata import (
     ADEPT_MOUNT,
-    adept,
-    adept_reference,
     MOBGAP_MOUNT,
     SETTLE_S,
     SISFALL_ACTIVITIES,
     SISFALL_MOUNT,
     SISFALL_RATE_HZ,
     XIO_MOUNT,
+    adept,
+    adept_reference,
     feed_per_sample,
     mobgap,
     mobgap_initial_contacts,
