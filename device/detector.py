@@ -51,7 +51,8 @@ from kernel import (EVT_IDLE, EVT_STEP, EVT_STILL, S_B0F, S_B0L, S_B0U, S_BF, S_
                     S_BQU, S_BU, S_CAF, S_CAL, S_CALMS, S_CAU, S_CGF, S_CGL, S_CGU, S_CN, S_DPSI, S_DQC,
                     S_DPSP, S_EVT, S_FID, S_FLYN, S_GAPMX, S_GF, S_GL, S_GU, S_HI, S_IDLE, S_IV0, S_IV1,
                     S_IV2, S_LAST, S_LO, S_N, S_PMAX, S_PMIN, S_PSI, S_PSIB, S_REFR, S_RI, S_RMAX,
-                    S_RMIN, S_RREF, S_SF, S_SL, S_STEADY, S_STILL, S_SU, S_SYNC, S_T, S_TFRAC)
+                    S_RMIN, S_RREF, S_SF, S_SL, S_STEADY, S_STILL, S_SU, S_SYNC, S_T, S_TEQ)
+from kernel import at_step, detrended_p2p, stride_mark, stride_reset, stride_time
 from coach import Coach
 from events import (ACT_RUNNING, ACT_STANDING, ACT_WALKING, EV_ACTIVITY, EV_CALIB, EV_LEN,
                     EV_STRIDE, FLAG_CALIBRATED, put)
@@ -206,10 +207,11 @@ class Detector:
         st[kernel.S_DQT] = 0
         st[kernel.S_JC] = 0
         st[kernel.S_JT] = 0
+        st[kernel.S_CLK] = 0
+        st[kernel.S_DQP] = 0
         st[kernel.S_RSXY] = 0
         st[kernel.S_RSXX] = 0
         st[S_RREF] = 0
-        self.dur_prev = 0  # the last measured stride's duration, ms
         self.te0 = t0_ms  # the stride's start: the trigger crossing rounded to the ms
         self.foot_ev = 0  # evidence that the strides start on the right foot (Q16 rad, leaky sum)
         self.resync = 0   # 1: start the strides again at the next step
@@ -230,7 +232,7 @@ class Detector:
         self.coach.start()
         self.dyn.reset()
         self.drift.reset()
-        kernel.stride_reset(self.st)
+        stride_reset(st)
 
     def now(self):
         """Time of the last processed sample, ms."""
@@ -302,7 +304,7 @@ class Detector:
         last = st[S_LAST]
         # its timing (the contact that ended a flight, or the trigger), the trigger's re-arm, the
         # tilt correction and gyro bias (kernel.py)
-        frac = kernel.at_step(st, t, last)
+        frac = at_step(st, t, last)
         dynamics.step(self.yb, self.dyn.d, st[S_RI] - 1)   # its contact time, bounce, hip drop
         if self.k < 0 or t - last > kernel.STEP_MAX_MS:
             st[S_SYNC] = 0
@@ -310,16 +312,16 @@ class Detector:
             self.resync = 0           # a new gait names its feet afresh (its first stride's own d)
             st[S_DQC] = 0             # and times its strides afresh (the regression's slope stays:
             st[S_RREF] = 0            # the runner's landings are the same)
-            self._stride_start(t, frac)
+            self._stride_start(t, frac, None)
             return
         self.k += 1
         if self.k == 1 and self.resync:
             # the last stride showed the feet the wrong way round: start again one step later
             self.resync = 0
-            self._stride_start(t, frac)
+            self._stride_start(t, frac, None)
             return
         if self.k >= 2:
-            self._stride_end(t, frac)
+            te = self._stride_end(t, frac)
             # Which foot: the pelvis turns with the swing leg (its hip goes forward with it),
             # so while the right foot stands and the left leg swings through, the heading turns
             # right (falls), and the other way on the left foot. A stride runs from a right
@@ -345,7 +347,7 @@ class Detector:
             if ev > _SIDE_EV_MAX:
                 ev = _SIDE_EV_MAX
             self.foot_ev = ev
-            self._stride_start(t, frac)
+            self._stride_start(t, frac, te)
 
     def _thresholds_reset(self):
         st = self.st
@@ -358,7 +360,8 @@ class Detector:
         st[S_PMIN] = _BIG
         st[S_PMAX] = -_BIG
 
-    def _stride_start(self, t, frac):
+    def _stride_start(self, t, frac, te0):
+        # te0: where the stride starts (ms); None: at this step's fiducial
         st = self.st
         a = st[S_PSIB] + st[S_PSI]
         if a > _PI_Q16 or a < -_PI_Q16:
@@ -366,40 +369,42 @@ class Detector:
         st[S_PSIB] = a
         st[S_FLYN] = 0
         self.k = 0
-        kernel.stride_mark(st, t, frac)
-        self.te0 = t - ((frac + 8) >> 4)
+        off = stride_mark(st, t, frac)
+        # a gait's first stride starts at its step's fiducial; the others where the last ended
+        self.te0 = te0 if te0 is not None else t - ((off + 8) >> 4)
         dynamics.stride_start(self.dyn.d, st[S_RI] - 1)
-        kernel.stride_reset(self.st)
+        stride_reset(st)
 
     def _stride_end(self, t, frac):
+        # returns where the stride ended (ms), on the clock that timed it: the next starts there
         st = self.st
-        # the stride ends at its fiducial (rounded to the ms), where the next one starts:
-        # consecutive strides chain exactly, and cadence (from dq) agrees with 120000 / dur
         te = t - ((frac + 8) >> 4)
         dur = te - self.te0
         if dur < _STRIDE_MIN_MS or dur > _STRIDE_MAX_MS:
             st[S_DQC] = 0
-            return
+            return te
         # A gap in the samples long enough to hold a flight can hide a step (no sample below the
         # trigger's re-arm level between two stances): when the stride also lasted nearer three
         # steps than two of the last stride's (over 1.25 x: a runner's stride time changes by a
         # few % from one stride to the next), a step was lost and the stride is not measured
-        if st[S_GAPMX] >= _GAP_HIDES and 4 * dur > 5 * self.dur_prev:
+        # (4 x dur ms > 5 x the last stride's 1/16 ms / 16)
+        if st[S_GAPMX] >= _GAP_HIDES and 64 * dur > 5 * st[kernel.S_DQP]:
             st[S_DQC] = 0
-            return
-        self.dur_prev = dur
+            return te
         # stride time, 1/16 ms: contact onsets or trigger crossings, whichever is the steadier
         # clock for this runner (kernel.py)
-        dq = kernel.stride_time(st, t, frac)
-        n = st[S_N]
-        lean = _cdeg(fixmath.pitch_mdeg(st[S_SF], st[S_SL], st[S_SU]) - self.pitch0)
-        rot = kernel.detrended_p2p(self.yb, n, st)
+        dq = stride_time(st, t, frac)
+        # the stride ends at the fiducial of the clock it used (rounded to the ms), where the
+        # next one starts: consecutive strides chain exactly, and while the clock stays the same
+        # cadence (from dq) agrees with 120000 / dur (the log stores only dur)
+        te = t - ((st[S_TEQ] + 8) >> 4)
+        dur = te - self.te0
+        lean = _cdeg(_pitch_mdeg(st[S_SF], st[S_SL], st[S_SU]) - self.pitch0)
+        rot = detrended_p2p(self.yb, st[S_N], st)
         if rot > 131072:
             rot = 131072
         rot = (rot * 5730 + 32768) >> 16         # Q16 rad -> cdeg
-        rmax = st[S_RMAX]
-        rmin = st[S_RMIN]
-        roll = fixmath.asin_span_cdeg(rmax, rmin)
+        roll = _asin_span_cdeg(st[S_RMAX], st[S_RMIN])
         cad = (19200000 + (dq >> 1)) // dq       # steps/min * 10 (1200000 * 16 / dq)
         # running: a flight phase in the stride (gait physics), at a running cadence. A change of
         # gait takes more than one stride, so the activity follows only a run of like strides
@@ -423,15 +428,17 @@ class Detector:
         st[S_SYNC] = 1
         q = self.q
         put(q.buf, q.slot(), EV_STRIDE, te, lean, rot, cad, dur, flags, roll)
-        self.dyn.stride_end(self.q, te, self.yb, st[S_RI] - 1)
+        dyn = self.dyn
+        dyn.stride_end(q, te, self.yb, st[S_RI] - 1)
+        coach = self.coach
         if act == ACT_RUNNING:
-            self.coach.stride(te, lean, rot, dur)
-            if self.coach.form_on:          # hip drop, tilt swing, cadence: the optional cues
-                dyn = self.dyn
-                self.coach.form(te, cad, dur, dyn.swing, dyn.drop_l, dyn.drop_r)
-            self.drift.stride(te, lean, rot, self.dyn.swing, self.dyn.drop, dur)
+            coach.stride(te, lean, rot, dur)
+            if coach.form_on:          # hip drop, tilt swing, cadence: the optional cues
+                coach.form(te, cad, dur, dyn.swing, dyn.drop_l, dyn.drop_r)
+            self.drift.stride(te, lean, rot, dyn.swing, dyn.drop, dur)
         else:
-            self.coach.reset()
+            coach.reset()
+        return te
 
 
 def _wrap(a):
@@ -445,3 +452,5 @@ def _wrap(a):
 
 # millidegrees -> centidegrees (fixmath.py)
 _cdeg = fixmath.cdeg
+_pitch_mdeg = fixmath.pitch_mdeg
+_asin_span_cdeg = fixmath.asin_span_cdeg

@@ -171,7 +171,11 @@ S_RSXY = const(132)     # the landing-shape regression: leaky sums of deviation 
 S_RSXX = const(133)     # ((1/16 ms)**2) and of rise difference squared
 S_RREF = const(134)     # the runner's recent stride time (corrected, 1/16 ms; 0 = none yet)
 S_GAPMX = const(135)    # the longest gap in the samples since the stride began, 1/16 ms (up to dtmax)
-S_SIZE = const(136)
+S_TEQ = const(136)      # where the stride that stride_time() timed ends: 1/16 ms before its step,
+#                         on the clock it used (the corrected onset, or the trigger crossing)
+S_CLK = const(137)      # the clock stride_time() uses while both are there: 0 contact, 1 trigger
+S_DQP = const(138)      # the last stride time stride_time() returned, 1/16 ms (0: none yet)
+S_SIZE = const(139)
 
 # step timing and trigger adaptation (at_step())
 _FLY_MS = const(20)          # a step counts as airborne after >= 20 ms below 0.25 g: a real flight
@@ -1030,21 +1034,39 @@ def at_step(st: ptr32, t: int, last: int) -> int:
 
 
 @micropython.viper
-def stride_mark(st: ptr32, t: int, frac: int):
+def stride_mark(st: ptr32, t: int, frac: int) -> int:
     """A stride starts at the step at ``t`` whose fiducial lies ``frac`` 1/16 ms before it (as
-    at_step() returned it): keep what stride_time() measures from."""
+    at_step() returned it): keep what stride_time() measures from. Returns where the stride
+    starts, 1/16 ms before ``t``, on the clock in use (the contact onset, corrected for its
+    landing's shape as stride_time() corrects it, or the trigger crossing): a gait's first
+    stride starts there, the others where the last one ended (S_TEQ)."""
+    c30 = st[S_C29] << 1
+    m31 = c30 | (c30 - 1)
     st[S_T0] = t
     st[S_F0] = frac
     st[S_FT0] = st[S_TFRAC]
     st[S_K0] = st[S_FID]
-    st[S_X0] = st[S_RISE]
+    x0 = ((st[S_RISE] + c30) & m31) - c30
+    st[S_X0] = x0
     st[S_GAPMX] = 0
+    if st[S_FID] != 1 or st[S_CLK] != 0:
+        return ((st[S_TFRAC] + c30) & m31) - c30
+    sxx = ((st[S_RSXX] + c30) & m31) - c30
+    if x0 < 0 or x0 > _RISE_MAX or sxx <= 255:
+        return frac
+    b = (((st[S_RSXY] + c30) & m31) - c30) // (sxx >> 8)
+    if b > _REG_BMAX:
+        b = _REG_BMAX
+    if b < -_REG_BMAX:
+        b = -_REG_BMAX
+    return frac + ((b * x0) >> 8)
 
 
 @micropython.viper
 def stride_time(st: ptr32, t: int, frac: int) -> int:
     """The stride that started at stride_mark() ends at the step at ``t`` (fiducial ``frac``
-    1/16 ms before it): its time, 1/16 ms, between like fiducials.
+    1/16 ms before it): its time, 1/16 ms, between like fiducials; where it ends on the clock
+    used, in S_TEQ (so the next stride, starting there, keeps strides and cadence in step).
 
     - Trigger crossing to trigger crossing, unless both steps have a contact onset (a contact
       lies 20-100 ms before its trigger: mixing the two would move the stride by that much).
@@ -1063,9 +1085,12 @@ def stride_time(st: ptr32, t: int, frac: int) -> int:
     dq = ((t - t0) << 4) - (((st[S_TFRAC] + c30) & m31) - c30) + (((st[S_FT0] + c30) & m31) - c30)
     if st[S_FID] != 1 or st[S_K0] != 1:
         st[S_DQC] = 0
+        st[S_TEQ] = st[S_TFRAC]
+        st[S_DQP] = dq
         return dq
     raw = ((t - t0) << 4) - frac + (((st[S_F0] + c30) & m31) - c30)
     dc = raw
+    c1 = 0
     x1 = ((st[S_RISE] + c30) & m31) - c30
     x0 = ((st[S_X0] + c30) & m31) - c30
     if x1 >= 0 and x0 >= 0 and x1 <= _RISE_MAX and x0 <= _RISE_MAX:
@@ -1081,6 +1106,7 @@ def stride_time(st: ptr32, t: int, frac: int) -> int:
             if b < -_REG_BMAX:
                 b = -_REG_BMAX
         dc = raw - ((b * f) >> 8)          # |b * f| <= 1024 * 800
+        c1 = (b * x1) >> 8                 # the end's own share of it (x1 <= _RISE_MAX)
         ref = ((st[S_RREF] + c30) & m31) - c30
         if ref == 0:
             ref = dc
@@ -1112,6 +1138,20 @@ def stride_time(st: ptr32, t: int, frac: int) -> int:
         st[S_JT] = jt
     st[S_DQC] = dc
     st[S_DQT] = dq
-    if jc <= jt:
+    # the steadier clock, with a margin of 1/8 before changing: each mean is over ~8 strides, so
+    # its own noise is of that order, and a change costs a stride whose ends lie on different
+    # clocks (its duration is off by their lag, and the log keeps it in long form)
+    trig = st[S_CLK]
+    if trig:
+        if jc < jt - (jt >> 3):
+            trig = 0
+    elif jt < jc - (jc >> 3):
+        trig = 1
+    st[S_CLK] = trig
+    if trig == 0:
+        st[S_TEQ] = frac + c1
+        st[S_DQP] = dc
         return dc
+    st[S_TEQ] = st[S_TFRAC]
+    st[S_DQP] = dq
     return dq
