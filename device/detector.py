@@ -62,9 +62,9 @@ _LP_KLP = const(1647)        # 4 Hz vertical low-pass: 2*pi*4/1000 * 2**16 per m
 _STEP_LO = const(3277)       # the trigger (kernel.STEP_HI, 1.10 g) re-arms below 1 g - 0.05 g (Q16 g)
 #                              until steps are seen
 _STRIDE_MIN_MS = const(400)  # strides outside this range are not reported
+_STRIDE_MAX_MS = const(2600)
 _GAP_HIDES = const(1600)     # a gap in the samples of 100 ms (1/16 ms) can hold a whole flight
 #                              (50-150 ms) and with it the unloading that re-arms the step trigger
-_STRIDE_MAX_MS = const(2600)
 _IDLE_MS = const(2000)       # no step for this long: standing
 _TO_RUN = const(2)           # strides with flight in a row before walking becomes running ...
 _TO_WALK = const(3)          # ... and without, before running becomes walking
@@ -211,8 +211,9 @@ class Detector:
         st[kernel.S_DQP] = 0
         st[kernel.S_RSXY] = 0
         st[kernel.S_RSXX] = 0
+        st[kernel.S_RB] = 0
         st[S_RREF] = 0
-        self.te0 = t0_ms  # the stride's start: the trigger crossing rounded to the ms
+        self.te0 = t0_ms  # the stride's start (ms): its first step's fiducial on the clock in use
         self.foot_ev = 0  # evidence that the strides start on the right foot (Q16 rad, leaky sum)
         self.resync = 0   # 1: start the strides again at the next step
         self.strides = 0

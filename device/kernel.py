@@ -168,14 +168,15 @@ S_DQT = const(129)      # crossings, 1/16 ms (S_DQC 0: it had no contact at both
 S_JC = const(130)       # their stride-to-stride jitter: leaky sums of |change|, 8 x the mean,
 S_JT = const(131)       # 1/16 ms
 S_RSXY = const(132)     # the landing-shape regression: leaky sums of deviation x rise difference
-S_RSXX = const(133)     # ((1/16 ms)**2) and of rise difference squared
+S_RSXX = const(133)     # ((1/16 ms)**2) and of rise difference squared (its slope: S_RB)
 S_RREF = const(134)     # the runner's recent stride time (corrected, 1/16 ms; 0 = none yet)
 S_GAPMX = const(135)    # the longest gap in the samples since the stride began, 1/16 ms (up to dtmax)
 S_TEQ = const(136)      # where the stride that stride_time() timed ends: 1/16 ms before its step,
 #                         on the clock it used (the corrected onset, or the trigger crossing)
 S_CLK = const(137)      # the clock stride_time() uses while both are there: 0 contact, 1 trigger
 S_DQP = const(138)      # the last stride time stride_time() returned, 1/16 ms (0: none yet)
-S_SIZE = const(139)
+S_RB = const(139)       # the regression's slope from S_RSXY / S_RSXX, Q8 (set where they change)
+S_SIZE = const(140)
 
 # step timing and trigger adaptation (at_step())
 _FLY_MS = const(20)          # a step counts as airborne after >= 20 ms below 0.25 g: a real flight
@@ -1051,15 +1052,9 @@ def stride_mark(st: ptr32, t: int, frac: int) -> int:
     st[S_GAPMX] = 0
     if st[S_FID] != 1 or st[S_CLK] != 0:
         return ((st[S_TFRAC] + c30) & m31) - c30
-    sxx = ((st[S_RSXX] + c30) & m31) - c30
-    if x0 < 0 or x0 > _RISE_MAX or sxx <= 255:
+    if x0 < 0 or x0 > _RISE_MAX:
         return frac
-    b = (((st[S_RSXY] + c30) & m31) - c30) // (sxx >> 8)
-    if b > _REG_BMAX:
-        b = _REG_BMAX
-    if b < -_REG_BMAX:
-        b = -_REG_BMAX
-    return frac + ((b * x0) >> 8)
+    return frac + (((((st[S_RB] + c30) & m31) - c30) * x0) >> 8)
 
 
 @micropython.viper
@@ -1096,15 +1091,7 @@ def stride_time(st: ptr32, t: int, frac: int) -> int:
     if x1 >= 0 and x0 >= 0 and x1 <= _RISE_MAX and x0 <= _RISE_MAX:
         # the change of rise time over the stride, |f| <= _RISE_MAX
         f = x1 - x0
-        sxy = ((st[S_RSXY] + c30) & m31) - c30
-        sxx = ((st[S_RSXX] + c30) & m31) - c30
-        b = 0
-        if sxx > 255:
-            b = sxy // (sxx >> 8)          # Q8
-            if b > _REG_BMAX:
-                b = _REG_BMAX
-            if b < -_REG_BMAX:
-                b = -_REG_BMAX
+        b = ((st[S_RB] + c30) & m31) - c30
         dc = raw - ((b * f) >> 8)          # |b * f| <= 1024 * 800
         c1 = (b * x1) >> 8                 # the end's own share of it (x1 <= _RISE_MAX)
         ref = ((st[S_RREF] + c30) & m31) - c30
@@ -1118,9 +1105,22 @@ def stride_time(st: ptr32, t: int, frac: int) -> int:
         # leaky sums over ~256 strides (3 min of running: a landing's shape is the runner's and
         # slow to change, and 256 strides make the slope's noise 1/16 of one stride's):
         # |dev * f| <= 2048 * 800, so the sums stay below 256 x that = 4.2e8 < 2**30
-        st[S_RSXY] = sxy - (sxy >> 8) + dev * f
-        st[S_RSXX] = sxx - (sxx >> 8) + f * f
+        sxy = ((st[S_RSXY] + c30) & m31) - c30
+        sxx = ((st[S_RSXX] + c30) & m31) - c30
+        sxy = sxy - (sxy >> 8) + dev * f
+        sxx = sxx - (sxx >> 8) + f * f
+        st[S_RSXY] = sxy
+        st[S_RSXX] = sxx
         st[S_RREF] = ref + ((dc - ref) >> 3)
+        # the slope for the next strides, Q8, within +-_REG_BMAX (0 while the rise has not varied)
+        b = 0
+        if sxx > 255:
+            b = sxy // (sxx >> 8)
+            if b > _REG_BMAX:
+                b = _REG_BMAX
+            if b < -_REG_BMAX:
+                b = -_REG_BMAX
+        st[S_RB] = b
     # the jitter of each clock (|change| <= a stride, < 2**16 in 1/16 ms: sums < 2**19)
     jc = ((st[S_JC] + c30) & m31) - c30
     jt = ((st[S_JT] + c30) & m31) - c30
