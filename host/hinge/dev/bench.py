@@ -262,17 +262,20 @@ def bench_real(engine="cpython") -> str:
                f"judged; Test11 daily living shown)")
     out.append(evaluate.text_table(("test", "system", "strides", "cad med", "cad p90", "ref vs ref med / p90 (n)",
                                     "targets missed"), rows))
-    r = rs.adept_row(d, engine)
-    missed = rs.adept_misses(r)
-    emit({"bench": "accuracy", "world": "real", "set": "adept", **r, "misses": missed})
-    out.append(f"\nadept outdoor run [{engine}]: cadence per 10-s window vs the hip+ankle reference (accel only: "
-               f"lean, rotation not judged)")
-    out.append(evaluate.text_table(
-        ("run", "running windows", "measured %", "cad med", "cad p90", "cad max", "walking strides called running",
-         "targets missed"),
-        [(r["run"], str(r["running_windows"]), f"{r['compared_pct']}", f"{r['cad_med_abs_spm']:.2f}",
-          f"{r['cad_p90_abs_spm']:.2f}", f"{r['cad_max_abs_spm']:.1f}",
-          f"{r['walking_called_running']} / {r['walking_strides']}", evaluate.miss_tags(missed))]))
+    if not rs.adept_present(d):
+        out.append(f"\nadept outdoor run: skipped (no {rd.ADEPT_DIR} in {d})")
+    else:
+        r = rs.adept_row(d, engine)
+        missed = rs.adept_misses(r)
+        emit({"bench": "accuracy", "world": "real", "set": "adept", **r, "misses": missed})
+        out.append(f"\nadept outdoor run [{engine}]: cadence per 10-s window vs the hip+ankle reference "
+                   f"(accel only: lean, rotation not judged)")
+        out.append(evaluate.text_table(
+            ("run", "running windows", "measured %", "cad med", "cad p90", "cad max",
+             "walking strides called running", "targets missed"),
+            [(r["run"], str(r["running_windows"]), f"{r['compared_pct']}", f"{r['cad_med_abs_spm']:.2f}",
+              f"{r['cad_p90_abs_spm']:.2f}", f"{r['cad_max_abs_spm']:.1f}",
+              f"{r['walking_called_running']} / {r['walking_strides']}", evaluate.miss_tags(missed))]))
     try:
         r = rs.xio_tilt_row(d)
     except ImportError as e:   # imufusion is a dev dependency

@@ -7,6 +7,7 @@ steps/min, times in ms unless named ``_s``.
 from __future__ import annotations
 
 import functools
+from pathlib import Path
 
 import numpy as np
 
@@ -15,6 +16,7 @@ from hinge.common import devpath
 from hinge.common.capture import Capture, to_raw
 
 from .realdata import (
+    ADEPT_DIR,
     ADEPT_MOUNT,
     MOBGAP_MOUNT,
     SETTLE_S,
@@ -169,6 +171,15 @@ def sisfall_activity_misses(r: dict) -> list[str]:
 ADEPT_COMPARED_MIN = evaluate.COVERAGE_MIN     # >= 95 % of the running windows have running strides
 
 
+def adept_present(real_dir) -> bool:
+    return (Path(real_dir) / ADEPT_DIR).is_dir()
+
+
+@functools.cache
+def _adept_reference(real_dir):
+    return adept_reference(real_dir)
+
+
 @functools.cache
 def adept_replay(real_dir, engine="cpython") -> replay.ReplayResult:
     return replay.replay(adept(real_dir), ADEPT_MOUNT, engine=engine)
@@ -180,7 +191,7 @@ def adept_row(real_dir, engine="cpython") -> dict:
     the reference; the share of running windows so compared; in the walking windows (after the
     first SETTLE_S of each walking stretch), the share of strides called running. Lean, rotation
     and alerts are not judged (no gyroscope)."""
-    ref = adept_reference(real_dir)
+    ref = _adept_reference(real_dir)
     strides = adept_replay(real_dir, engine).dicts("stride")
     mid, _end, cad, run = stride_arrays(strides)
     err = []
