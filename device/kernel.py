@@ -34,7 +34,9 @@ acceleration over a stride, which is zero at steady speed, whereas normalising b
 weight stance (2-3 g) against flight (0 g) and bias the lean. The error is clamped (+-2 g) so a
 heel-strike spike cannot yank the estimate (soft rejection). g is renormalised every sample.
 Rotation about the vertical is the gyro projected on g (yaw rate about the true vertical),
-so hip drop (roll) does not leak into "swivel".
+so hip drop (roll) does not leak into "swivel". Across a gap in the samples g's turn is
+predicted twice (the gyro's bridge; the same phase one stride back, from the dynamics ring) and
+the two are mixed by how well each predicted the last stride (see run(), "Two predictions").
 """
 import micropython
 from micropython import const
@@ -176,7 +178,8 @@ S_TEQ = const(136)      # where the stride that stride_time() timed ends: 1/16 m
 S_CLK = const(137)      # the clock stride_time() uses while both are there: 0 contact, 1 trigger
 S_DQP = const(138)      # the last stride time stride_time() returned, 1/16 ms (0: none yet)
 S_RB = const(139)       # the regression's slope from S_RSXY / S_RSXX, Q8 (set where they change)
-S_SIZE = const(140)
+S_GAPRI = const(140)    # the ring index of the sample after the last gap (run()'s periodic prediction)
+S_SIZE = const(141)
 
 # step timing and trigger adaptation (at_step())
 _FLY_MS = const(20)          # a step counts as airborne after >= 20 ms below 0.25 g: a real flight
@@ -322,6 +325,9 @@ def run(st: ptr32, buf: ptr16, i0: int, n: int, yb: ptr32) -> int:
     ri = (((st[S_RI] + c30) & m31) - c30)
     i = i0
     evt = 0
+    gi = 0                        # a gap's periodic weight (Q8) for this sample, 0 = none
+    zpF = 0                       # ...and its prediction of g's change, Q14, F/L
+    zpL = 0
     while i < n:
         p = i * 7
         # dt: 1/16 ms since the last sample. The clock takes all of it; the filters integrate
@@ -403,6 +409,115 @@ def run(st: ptr32, buf: ptr16, i0: int, n: int, yb: ptr32) -> int:
             tF = ((wF * per + 2048) >> 12) + ((((wF + wpF) >> 4) * gap + 256) >> 9)
             tL = ((wL * per + 2048) >> 12) + ((((wL + wpL) >> 4) * gap + 256) >> 9)
             tU = ((wU * per + 2048) >> 12) + ((((wU + wpU) >> 4) * gap + 256) >> 9)
+            # Two predictions of how g turns over the gap: the gyro's bridge just above, and
+            # the same phase one stride back (the pelvis's motion repeats stride after stride:
+            # g's change between the ring's samples T - dt and T before the previous sample,
+            # T the last stride's time, each interpolated in time). Which is better depends on
+            # the runner: a smooth motion is bridged well, a rough but repeating one (a jolt at
+            # every landing) is not. So both are tried on windows of the gap's length over the
+            # last stride, where the ring knows g's real change, and the periodic one gets the
+            # weight eb / (eb + ep) (inverse to its squared error, Q8) in gi. Only at gaps (a
+            # stride's walk and 8 test windows: no time per sample); not before the gait is
+            # followed for two strides, nor for a one-sample gap window (L < 2), nor when two
+            # strides do not fit the ring.
+            # ring entries since the last gap: a test window below must not span it (the
+            # ring's samples are taken as a period apart there)
+            zs = (ri - 1 - (((st[S_GAPRI] + c30) & m31) - c30)) & 0x3FFFFFFF
+            st[S_GAPRI] = ri
+            if rmsk and sync and (((st[S_STEADY] + c30) & m31) - c30) >= 2:
+                zT = ((st[S_DQP] + c30) & m31) - c30
+                znT = 0
+                zL = 0
+                if zT > dt:
+                    znT = (zT + (per >> 1)) // per        # a stride, in samples
+                    zL = (dt + (per >> 1)) // per         # the gap's window, in sample steps
+                zok = 0
+                ze = ri - 1                               # the previous sample's ring index
+                zpF = 0
+                zpL = 0
+                if zL >= 2 and 2 * znT + zL + 2 <= rmsk:
+                    # the periodic prediction: g at T - dt and at T before the previous
+                    # sample (ages summed from the ring's own dt: another gap may lie in the
+                    # last stride), each interpolated between its two samples
+                    ztb = zT - dt
+                    zj = ze
+                    zage = 0
+                    zb = -1
+                    zab = 0
+                    zdb = 0
+                    while zj > ze - rmsk:
+                        zd = yb[bufn + (zj & rmsk) * 3] >> 16       # (dt < 2**15: the word is >= 0)
+                        if zd <= 0:
+                            break
+                        if zb < 0 and zage + zd > ztb:
+                            zb = zj
+                            zab = ztb - zage
+                            zdb = zd
+                        if zage + zd > zT:
+                            zok = 1
+                            break
+                        zage += zd
+                        zj -= 1
+                if zok:
+                    # |h difference| < 2**16, times a time within one dt (<= dtmax)
+                    zo = bufn + (zb & rmsk) * 3
+                    zh0F = ((yb[zo + 1] + c30) & m31) - c30
+                    zh0L = ((yb[zo + 2] + c30) & m31) - c30
+                    zo = bufn + ((zb - 1) & rmsk) * 3
+                    zpF = zh0F + (((((yb[zo + 1] + c30) & m31) - c30) - zh0F) * zab) // zdb
+                    zpL = zh0L + (((((yb[zo + 2] + c30) & m31) - c30) - zh0L) * zab) // zdb
+                    zab = zT - zage
+                    zo = bufn + (zj & rmsk) * 3
+                    zh0F = ((yb[zo + 1] + c30) & m31) - c30
+                    zh0L = ((yb[zo + 2] + c30) & m31) - c30
+                    zo = bufn + ((zj - 1) & rmsk) * 3
+                    zpF -= zh0F + (((((yb[zo + 1] + c30) & m31) - c30) - zh0F) * zab) // zd
+                    zpL -= zh0L + (((((yb[zo + 2] + c30) & m31) - c30) - zh0L) * zab) // zd
+                if zok:
+                    # the test: windows of L steps ending at 8 phases of the last stride, each
+                    # with g's real change, the periodic one and the bridge's as made above (the
+                    # sample's own step, then the mean of the two end rates, as one-step changes
+                    # of g, over the rest); squared errors in Q10, each within +-4096, so each
+                    # sum stays below 16 * 2**24
+                    zeb = 0
+                    zep = 0
+                    zq = 0
+                    while zq < 8 and (zq * znT) // 8 + zL + znT + 1 <= zs:
+                        zx = ze - (zq * znT) // 8
+                        zc = 1
+                        while zc <= 2:
+                            zo = bufn + (zx & rmsk) * 3 + zc
+                            za1 = ((yb[zo] + c30) & m31) - c30
+                            zo = bufn + ((zx - 1) & rmsk) * 3 + zc
+                            za1m = ((yb[zo] + c30) & m31) - c30
+                            zo = bufn + ((zx - zL) & rmsk) * 3 + zc
+                            za0 = ((yb[zo] + c30) & m31) - c30
+                            zo = bufn + ((zx - zL - 1) & rmsk) * 3 + zc
+                            za0m = ((yb[zo] + c30) & m31) - c30
+                            zo = bufn + ((zx - znT) & rmsk) * 3 + zc
+                            zp1 = ((yb[zo] + c30) & m31) - c30
+                            zo = bufn + ((zx - zL - znT) & rmsk) * 3 + zc
+                            zp0 = ((yb[zo] + c30) & m31) - c30
+                            za = ((zp1 - zp0) - (za1 - za0)) >> 4
+                            if za > 4096:
+                                za = 4096
+                            if za < -4096:
+                                za = -4096
+                            zep += za * za
+                            za = ((za1 - za1m) + ((((za1 - za1m) + (za0 - za0m)) * (zL - 1)) >> 1)
+                                  - (za1 - za0)) >> 4
+                            if za > 4096:
+                                za = 4096
+                            if za < -4096:
+                                za = -4096
+                            zeb += za * za
+                            zc += 1
+                        zq += 1
+                    za = (zeb + zep) >> 8
+                    if za > 0:
+                        gi = zeb // za
+                        if gi > 256:
+                            gi = 256
         wpF = wF
         wpL = wL
         wpU = wU
@@ -447,6 +562,12 @@ def run(st: ptr32, buf: ptr16, i0: int, n: int, yb: ptr32) -> int:
         gF -= xF
         gL -= xL
         gU -= xU
+        if gi:
+            # across a gap: the gyro's bridged g moved toward the periodic prediction by the
+            # weight found above (Q8): (Q14 difference, < 2**16) * Q8 << 2 = Q24
+            gF += ((hF + zpF - (gF >> 10)) * gi) << 2
+            gL += ((hL + zpL - (gL >> 10)) * gi) << 2
+            gi = 0
         # An IMU sample is the chip's average over its period, centred half a period before its
         # time stamp: compare it with g half-way through this sample's rotation (Q14). With g at
         # either end, the pelvis's pitch rate at impact (correlated with the impact force)

@@ -1,6 +1,7 @@
 """A tiny synthetic runner for device unit tests (runs under CPython and micropython).
 
-Pelvis orientation R = Rz(yaw) Ry(pitch); yaw = A sin(2 pi f_stride t); pitch constant.
+Pelvis orientation R = Rz(yaw) Ry(pitch); yaw = A sin(2 pi f_stride t); pitch constant, or with
+oscillations at harmonics of the stride frequency (``pitch_osc``: (harmonic, peak-to-peak deg) pairs).
 Specific force in the world is vertical: f(t) per step = flight (0 g) then a half-sine stance
 peaking at ``peak_g``. Body frame = sensor frame (mount_up=+z, mount_forward=+x).
 Returns an array('h') in the sample buffer layout [dt (1/16 ms), ax..gz] at 4096 LSB/g, 32.8 LSB/dps.
@@ -18,7 +19,7 @@ def _c(v):
 
 
 def samples(seconds, rate=100, lean_deg=0.0, rot_pp_deg=0.0, cadence=0, peak_g=2.6, stance=0.4,
-            still=False, bias_dps=(0.0, 0.0, 0.0), t_start=0.0):
+            still=False, bias_dps=(0.0, 0.0, 0.0), t_start=0.0, pitch_osc=()):
     n = int(seconds * rate)
     buf = array("h", bytes(14 * n))
     th = math.radians(lean_deg)
@@ -41,9 +42,17 @@ def samples(seconds, rate=100, lean_deg=0.0, rot_pp_deg=0.0, cadence=0, peak_g=2
             ph = (t % step_T) / step_T
             f = (peak_g * math.sin(math.pi * ph / stance)) if ph < stance else 0.0
             yr = A * 2 * math.pi * fs * math.cos(2 * math.pi * fs * t)
+        th_t = th
+        pr = 0.0
+        if cadence and not still:
+            for h, pp in pitch_osc:
+                w = 2 * math.pi * h * fs
+                th_t += math.radians(pp) / 2 * math.sin(w * t)
+                pr += math.radians(pp) / 2 * w * math.cos(w * t)
+        st_, ct = math.sin(th_t), math.cos(th_t)
         # specific force and angular rate in the body frame
         ax, ay, az = -st_ * f, 0.0, ct * f
-        gx, gy, gz = -st_ * yr, 0.0, ct * yr
+        gx, gy, gz = -st_ * yr, pr, ct * yr
         o = 7 * i
         buf[o] = dt
         buf[o + 1] = _c(ax * LSB_G)

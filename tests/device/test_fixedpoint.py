@@ -18,7 +18,7 @@ from hinge.common.capture import Capture, to_raw
 kernel = devpath.import_device("kernel")
 detector = devpath.import_device("detector")
 
-HARDEST = ["trail", "rate_50", "hip_drop", "odd_mount", "surges", "walk_breaks"]
+HARDEST = ["trail", "rate_50", "hip_drop", "odd_mount", "surges", "walk_breaks", "cheap_50"]   # cheap_50: gaps (kernel.gap_tilt)
 
 
 def _feed_tracked(raw, cfg, t0=0):
@@ -107,9 +107,10 @@ def test_extreme_input_stays_in_bounds(kind):
     assert worst.viper < 2 ** 31 and worst.python < 2 ** 30, worst
 
 
-@pytest.mark.parametrize("options", [False, True], ids=["defaults", "coaching_options"])
-def test_detector_allocates_nothing_under_heap_lock_on_micropython(tmp_path, micropython, options):
-    sim = simulate.simulate("hip_drop" if options else "mixed", seed=1, minutes=3)
+@pytest.mark.parametrize("options,name", [(False, "mixed"), (True, "hip_drop"), (False, "cheap_50")],
+                         ids=["defaults", "coaching_options", "gaps"])
+def test_detector_allocates_nothing_under_heap_lock_on_micropython(tmp_path, micropython, options, name):
+    sim = simulate.simulate(name, seed=1, minutes=3)
     cap = sim.as_capture()
     o = {"mount_up": sim.truth["mount_up"], "mount_forward": sim.truth["mount_forward"], **(OPTIONS if options else {})}
     cfg = replay.load_config(o)

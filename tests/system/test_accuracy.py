@@ -43,10 +43,10 @@ def run(name, engine="cpython"):
 # regression bound (a worse figure fails) and printed. They are open work, not accepted figures
 # (see the closing note of the Accuracy issue): cheap_50, 50 Hz with 2 % of samples lost in
 # bursts and 0.3-0.4 s dropouts, where a contact's rise is one sample pair (20 ms) and its onset
-# moves with the landing by 5-15 ms: cadence median 2.0 spm, p90 4.5; lean median 0.6 deg, p90 2.9.
+# moves with the landing by 5-15 ms: cadence median 1.9 spm, p90 4.5. (Its lean, 0.6 / 2.9 deg
+# before the gaps' periodic prediction, now meets the targets and must keep meeting them.)
 KNOWN_GAPS = {}
-KNOWN_GAPS_BY_SCENARIO = {"cheap_50": {"lean median": ("lean_med", 0.8, None), "lean p90": ("lean_p90", 3.5, None),
-                                       "cadence median": ("cad_med", 2.2, None),
+KNOWN_GAPS_BY_SCENARIO = {"cheap_50": {"cadence median": ("cad_med", 2.2, None),
                                        "cadence p90": ("cad_p90", 5.0, None)}}
 
 
