@@ -66,8 +66,8 @@ _STRIDE_MAX_MS = const(2600)
 _GAP_HIDES = const(1600)     # a gap in the samples of 100 ms (1/16 ms) can hold a whole flight
 #                              (50-150 ms) and with it the unloading that re-arms the step trigger
 _IDLE_MS = const(2000)       # no step for this long: standing
-_TO_RUN = const(2)           # strides with flight in a row before walking becomes running ...
-_TO_WALK = const(3)          # ... and without, before running becomes walking
+_TO_RUN = const(3)           # steps with flight of the last 4 before walking becomes running ...
+_TO_WALK = const(3)          # ... and strides in a row without, before running becomes walking
 _CAL_MS = const(3000)        # stillness needed to calibrate
 _SIDE_MIN = const(2287)      # a gait's first stride names the feet if its two steps' heading changes
 #                              differ by 2 deg (Q16 rad); later strides by the leaky sum:
@@ -218,7 +218,9 @@ class Detector:
         self.resync = 0   # 1: start the strides again at the next step
         self.strides = 0
         st[kernel.S_STEADY] = 0   # strides since the gait (re)started
-        self.n_like = 0     # strides in a row that disagree with the current activity
+        self.n_like = 0     # strides in a row without flight while running
+        self.fly_prev = 0   # the last stride's steps with flight, and its cadence (spm * 10)
+        self.cad_prev = 0
         st[kernel.S_PSIB] = 0     # heading bookkeeping and the error sums of kernel.at_step
         st[kernel.S_HD1] = 0
         st[kernel.S_HD2] = 0
@@ -408,14 +410,28 @@ class Detector:
         roll = _asin_span_cdeg(st[S_RMAX], st[S_RMIN])
         cad = (19200000 + (dq >> 1)) // dq       # steps/min * 10 (1200000 * 16 / dq)
         # running: a flight phase in the stride (gait physics), at a running cadence. A change of
-        # gait takes more than one stride, so the activity follows only a run of like strides
-        # (a slow jogger's odd grounded stride, a walker's odd bounce, change nothing)
-        if cad >= self.run_min and st[S_FLYN] > 0:
-            self.n_like = self.n_like + 1 if self.act != ACT_RUNNING else 0
-            act = ACT_RUNNING if self.act == ACT_RUNNING or self.n_like >= _TO_RUN else ACT_WALKING
+        # gait takes more than one stride, so the activity follows only like strides (a slow
+        # jogger's odd grounded stride, a walker's odd bounce, change nothing). A runner flies
+        # before every landing, so running begins when 3 of the last 4 steps (two strides) had a
+        # flight; a brisk walker's pelvis dips below 0.25 g on a step now and then (a bounce, the
+        # belt's wobble: up to 14 % of the steps of SisFall's walks), rarely on 3 of 4. Running
+        # goes on while each stride has one: a slow jogger's flight can be shallow on one side
+        # (SisFall slow jogs: 55-75 % of the steps of some runners), and ends after _TO_WALK
+        # strides without.
+        fly = st[S_FLYN]
+        if self.act == ACT_RUNNING:
+            if cad >= self.run_min and fly > 0:
+                self.n_like = 0
+                act = ACT_RUNNING
+            else:
+                self.n_like += 1
+                act = ACT_WALKING if self.n_like >= _TO_WALK else ACT_RUNNING
         else:
-            self.n_like = self.n_like + 1 if self.act == ACT_RUNNING else 0
-            act = ACT_WALKING if self.act != ACT_RUNNING or self.n_like >= _TO_WALK else ACT_RUNNING
+            self.n_like = 0
+            both = fly + self.fly_prev
+            act = ACT_RUNNING if cad >= self.run_min and self.cad_prev >= self.run_min and both >= _TO_RUN else ACT_WALKING
+        self.fly_prev = fly
+        self.cad_prev = cad
         if act != self.act:
             self.n_like = 0
         if not self.calibrated and not self.fallback_said:

@@ -153,3 +153,49 @@ def test_state_within_small_int_range():
     for k in range(kernel.S_SIZE):
         v = det.st[k]
         assert -(2 ** 30) <= v < 2 ** 30, (k, v)
+
+
+def _gait(seconds, cadence, fly, t_start=0.0, rate=100):
+    """A gait with a chosen flight per step: the vertical force swings 1 +- 0.45 g twice a step (a
+    walk's two humps, never below 0.5 g), except that a step ``k`` with ``fly(k)`` true drops to
+    0.05 g for its middle 35 ms (the pelvis in the air, or a walker's deep dip). Sensor = body
+    frame, upright, a small yaw swing."""
+    import math
+    from array import array
+    n = int(seconds * rate)
+    buf = array("h", bytes(14 * n))
+    step = 60.0 / cadence
+    for i in range(n):
+        t = t_start + i / rate
+        k = int(t / step)
+        ph = t / step - k
+        f = 1.0 + 0.45 * math.cos(4 * math.pi * ph)
+        if fly(k) and abs(ph - 0.5) * step < 0.0175:
+            f = 0.05
+        yr = math.radians(10) * math.pi / (2 * step) * math.cos(math.pi * t / step)
+        o = 7 * i
+        buf[o] = 160
+        buf[o + 3] = int(f * synth.LSB_G)
+        buf[o + 6] = int(math.degrees(yr) * synth.LSB_KDPS / 1000)
+    return buf
+
+
+def _activities(buf):
+    det, evs = _run(buf, {"mount_up": "+z", "mount_forward": "+x", "alert_after_s": 5})
+    return [e[6] & 3 for e in _strides(evs, 8000)], evs
+
+
+def test_a_walker_who_dips_on_one_step_in_two_keeps_walking():
+    # 136 steps/min, a deep dip before every other landing (one foot's): never 3 of 4 steps
+    acts, evs = _activities(synth.concat(synth.samples(5, still=True),
+                                          _gait(60, 136, lambda k: k % 2 == 0, t_start=5)))
+    assert len(acts) >= 50 and all(a == 1 for a in acts), acts
+    assert not [e for e in evs if e[0] == EV_ALERT]
+
+
+def test_a_jogger_whose_flight_fades_on_one_side_keeps_running():
+    # flights before every landing for 10 s (running begins), then before one foot's only
+    acts, evs = _activities(synth.concat(synth.samples(5, still=True),
+                                          _gait(10, 150, lambda k: True, t_start=5),
+                                          _gait(40, 150, lambda k: k % 2 == 0, t_start=15)))
+    assert len(acts) >= 40 and all(a == 2 for a in acts[4:]), acts
