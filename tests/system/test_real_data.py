@@ -24,6 +24,7 @@ import functools
 import json
 import subprocess
 import textwrap
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -458,3 +459,24 @@ def test_bench_real_rows(real_dir, capsys):
     for r in rows:
         if r["set"] == "sisfall":
             assert r["misses"] == rs.sisfall_cadence_misses(r) + rs.sisfall_activity_misses(r)
+
+
+def test_whole_sisfall_tool_scores_a_dataset_layout(real_dir, tmp_path, capsys):
+    """hinge.dev.sisfall_all (every subject of the whole dataset, held out) reads the dataset's own
+    layout (SAxx/D0x_SAxx_R01.txt) and scores each trial exactly as the subset here is scored."""
+    from hinge.dev import sisfall_all
+    import gzip
+    for act in ("D01", "D04"):
+        src = Path(real_dir) / rd.SISFALL_DIR / f"{act}_SA07_R01.txt.gz"
+        (tmp_path / "SA07").mkdir(exist_ok=True)
+        (tmp_path / "SA07" / f"{act}_SA07_R01.txt").write_bytes(gzip.decompress(src.read_bytes()))
+    (tmp_path / "SA07" / "D05_SA07_R01.txt").write_text("")      # not a walk or a jog: left out
+    assert sisfall_all.trials(tmp_path) == [("D01", "SA07"), ("D04", "SA07")]
+    assert sisfall_all.main([str(tmp_path), "--jsonl", str(tmp_path / "o.jsonl")]) == 0
+    out = capsys.readouterr().out
+    rows = [json.loads(x) for x in (tmp_path / "o.jsonl").read_text().splitlines()]
+    for r in rows:
+        ref = rs.sisfall_trial(real_dir, r["trial"][:3], "SA07")
+        assert {k: r[k] for k in ref} == ref, r["trial"]
+    assert "young walks: 1 of 1 trials meet every target" in out and "young jogs: 1 of 1" in out
+    assert sisfall_all.main([str(tmp_path / "none")]) == 2

@@ -47,9 +47,21 @@ def _open_text(path: Path):
     return open(path, encoding="utf-8", newline="")
 
 
+def sisfall_path(real_dir, activity: str, subject: str) -> Path:
+    """One trial's file: ``real_dir/sisfall-waist-walk-jog/D0x_SAxx_R01.txt.gz`` (our subset), or
+    the dataset's own layout ``real_dir/SAxx/D0x_SAxx_R01.txt`` (a clone of the whole SisFall,
+    for hinge.dev.sisfall_all)."""
+    name = f"{activity}_{subject}_R01.txt"
+    for p in (Path(real_dir) / SISFALL_DIR / (name + ".gz"), Path(real_dir) / subject / name,
+              Path(real_dir) / subject / (name + ".gz")):
+        if p.exists():
+            return p
+    return Path(real_dir) / SISFALL_DIR / (name + ".gz")     # (the missing file the error names)
+
+
 def sisfall_raw(real_dir, activity: str, subject: str) -> np.ndarray:
     """The 9 integer columns of one SisFall trial, shape (N, 9)."""
-    path = Path(real_dir) / SISFALL_DIR / f"{activity}_{subject}_R01.txt.gz"
+    path = sisfall_path(real_dir, activity, subject)
     rows = []
     with _open_text(path) as f:
         for line in f:

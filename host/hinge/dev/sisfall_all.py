@@ -1,0 +1,105 @@
+"""Every subject of the whole SisFall dataset through the detector: held-out real data.
+
+``../shared/data/real`` holds four SisFall subjects; the dataset has 23 young adults (SA01-SA23)
+and 15 older ones (SE01-SE15), each with the same four 100-s trials (D01/D02 walking slowly and
+quickly, D03/D04 jogging slowly and quickly; SE02 and SE15 lack one). Nothing in the detector was
+chosen on the other 34 subjects, so this is the closest thing to the unseen evaluation's "other
+subjects" we can run. Each trial is scored exactly like the four in ``make bench``
+(``realscore.sisfall_trial``: cadence against the spectral reference, the share of strides of
+the trial's own class, alerts under the default and the alert-prone config).
+
+The data are not in the repository (no licence is stated: research use, cite Sucerquia et al.,
+Sensors 2017, 17(1):198). Point this at a copy of the dataset's ``SisFall_dataset`` folder, e.g.
+from the public mirror ``github.com/Brisabrin/FallDetectionAlgorithm``::
+
+    python -m hinge.dev.sisfall_all PATH/SisFall_dataset [--jobs 2] [--jsonl out.jsonl]
+
+It prints one line per trial and a summary per group; what a group's trials miss is named.
+"""
+from __future__ import annotations
+
+import argparse
+import json
+import re
+import sys
+from concurrent.futures import ProcessPoolExecutor
+from pathlib import Path
+
+from hinge.dev import realscore
+
+_TRIAL = re.compile(r"^(D0[1-4])_(S[AE]\d\d)_R01\.txt(\.gz)?$")
+GROUPS = (("young", "SA", ("D01", "D02"), "walks"), ("young", "SA", ("D03", "D04"), "jogs"),
+          ("older", "SE", ("D01", "D02"), "walks"), ("older", "SE", ("D03", "D04"), "jogs"))
+
+
+def trials(root) -> list[tuple[str, str]]:
+    """(activity, subject) of every walk and jog under ``root`` (SAxx/ and SExx/ folders)."""
+    out = set()
+    for p in Path(root).glob("S[AE][0-9][0-9]/D0*_R01.txt*"):
+        m = _TRIAL.match(p.name)
+        if m and m.group(2) == p.parent.name:
+            out.add((m.group(1), m.group(2)))
+    return sorted(out, key=lambda x: (x[1], x[0]))
+
+
+def score(root, act: str, subj: str) -> dict:
+    r = realscore.sisfall_trial(str(root), act, subj)
+    r["misses"] = realscore.sisfall_cadence_misses(r) + realscore.sisfall_activity_misses(r)
+    return r
+
+
+def _score_args(a):
+    return score(*a)
+
+
+def line(r: dict) -> str:
+    return (f"{r['trial']:<10} {r['activity']:<10} ref {r['ref_spm']:>6} det {r['det_spm']:>6} "
+            f"diff {r['diff_spm']:>+6.2f} win {r['window_err_med_spm'] if r['window_err_med_spm'] is not None else '-':>5} "
+            f"class {r['class_share_pct'] if r['class_share_pct'] is not None else '-':>5} % "
+            f"running strides {r['running_strides']:>3} alerts {r['alerts']}/"
+            f"{'-' if r['alerts_prone'] is None else r['alerts_prone']}"
+            + ("  | " + "; ".join(r["misses"]) if r["misses"] else ""))
+
+
+def summary(rows: list[dict]) -> list[str]:
+    out = []
+    for who, pre, acts, what in GROUPS:
+        g = [r for r in rows if r["trial"][4:6] == pre and r["trial"][:3] in acts]
+        if not g:
+            continue
+        bad = [r["trial"] for r in g if r["misses"]]
+        alerts = sum(r["alerts"] for r in g) if what == "walks" else None
+        out.append(f"{who} {what}: {len(g) - len(bad)} of {len(g)} trials meet every target"
+                   + (f", {alerts} alerts under the default config" if alerts is not None else "")
+                   + (f"; missing: {', '.join(bad)}" if bad else ""))
+    return out
+
+
+def main(argv=None) -> int:
+    ap = argparse.ArgumentParser(prog="python -m hinge.dev.sisfall_all", description=__doc__.splitlines()[0])
+    ap.add_argument("root", help="the dataset's SisFall_dataset folder (SAxx/, SExx/ inside)")
+    ap.add_argument("--jobs", type=int, default=1, help="trials scored in parallel")
+    ap.add_argument("--jsonl", help="also write every trial's figures here, one JSON object a line")
+    a = ap.parse_args(argv)
+    todo = trials(a.root)
+    if not todo:
+        print(f"sisfall_all: no SAxx/D0x_SAxx_R01.txt trials under {a.root}", file=sys.stderr)
+        return 2
+    if a.jobs > 1:
+        with ProcessPoolExecutor(a.jobs) as ex:
+            rows = list(ex.map(_score_args, [(a.root, act, subj) for act, subj in todo]))
+    else:
+        rows = [score(a.root, act, subj) for act, subj in todo]
+    rows.sort(key=lambda r: r["trial"])
+    for r in rows:
+        print(line(r))
+    print()
+    for s in summary(rows):
+        print(s)
+    if a.jsonl:
+        Path(a.jsonl).write_text("".join(json.dumps(r) + "\n" for r in rows))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
