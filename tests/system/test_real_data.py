@@ -464,8 +464,9 @@ def test_bench_real_rows(real_dir, capsys):
 def test_whole_sisfall_tool_scores_a_dataset_layout(real_dir, tmp_path, capsys):
     """hinge.dev.sisfall_all (every subject of the whole dataset, held out) reads the dataset's own
     layout (SAxx/D0x_SAxx_R01.txt) and scores each trial exactly as the subset here is scored."""
-    from hinge.dev import sisfall_all
     import gzip
+
+    from hinge.dev import sisfall_all
     for act in ("D01", "D04"):
         src = Path(real_dir) / rd.SISFALL_DIR / f"{act}_SA07_R01.txt.gz"
         (tmp_path / "SA07").mkdir(exist_ok=True)
