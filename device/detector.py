@@ -219,6 +219,7 @@ class Detector:
         self.strides = 0
         st[kernel.S_STEADY] = 0   # strides since the gait (re)started
         self.n_like = 0     # strides in a row without flight while running
+        self.te_run = -1    # where the last running stride given to the coach ended (ms), -1: none
         self.fly_prev = 0   # the last stride's steps with flight, and its cadence (spm * 10)
         self.cad_prev = 0
         st[kernel.S_PSIB] = 0     # heading bookkeeping and the error sums of kernel.at_step
@@ -313,6 +314,7 @@ class Detector:
             st[S_SYNC] = 0
             st[S_STEADY] = 0
             self.resync = 0           # a new gait names its feet afresh (its first stride's own d)
+            self.te_run = -1          # and its faults are held afresh
             st[S_DQC] = 0             # and times its strides afresh (the regression's slope stays:
             st[S_RREF] = 0            # the runner's landings are the same)
             self._stride_start(t, frac, None)
@@ -449,11 +451,20 @@ class Detector:
         dyn.stride_end(q, te, self.yb, st[S_RI] - 1)
         coach = self.coach
         if act == ACT_RUNNING:
-            coach.stride(te, lean, rot, dur)
+            # a fault holds for the time from the last running stride to this one: a stride lost
+            # in a gap of the samples (not measured, see above) was run all the same, in the gait
+            # that goes on; up to two of them (a longer pause breaks the gait anyway)
+            held = dur
+            tr = self.te_run
+            if tr >= 0 and dur < te - tr and te - tr <= 3 * dur:
+                held = te - tr
+            self.te_run = te
+            coach.stride(te, lean, rot, held)
             if coach.form_on:          # hip drop, tilt swing, cadence: the optional cues
                 coach.form(te, cad, dur, dyn.swing, dyn.drop_l, dyn.drop_r)
             self.drift.stride(te, lean, rot, dyn.swing, dyn.drop, dur)
         else:
+            self.te_run = -1
             coach.reset()
         return te
 

@@ -98,3 +98,34 @@ def test_a_smooth_motion_that_does_not_repeat_keeps_the_bridge():
     assert len(gaps) > 40, len(gaps)
     assert gaps[len(gaps) // 2] <= 0.3, gaps[len(gaps) // 2]
     assert _p90(gaps) <= 0.7, _p90(gaps)
+
+
+def test_a_fault_holds_through_strides_lost_in_gaps():
+    # an upright runner (lean 1 deg, limit 4) whose samples lose 250 ms every 2.1 s: each gap
+    # swallows a landing, so one stride in three is not measured. The fault is held for the
+    # time run, not only for the strides measured: the alert comes 10 s after running begins
+    # (+ the lean's smoothing), not 15.
+    from events import EV_ALERT, R_UPRIGHT
+    buf = synth.concat(synth.samples(5, still=True),
+                       synth.samples(40, lean_deg=1.0, rot_pp_deg=10, cadence=170, t_start=5))
+    cfg = config.validate({"mount_up": "+z", "mount_forward": "+x", "alert_after_s": 10})
+    det = detector.Detector(cfg, synth.LSB_G, synth.LSB_KDPS)
+    det.start(0)
+    b = _drop(buf, 210, 25, 6)
+    n = len(b) // 7
+    alerts = []
+    strides = []
+    for s in range(0, n, 100):
+        m = min(100, n - s)
+        ne = det.feed(array("h", b[s * 7:(s + m) * 7]), m)
+        q = det.q.buf
+        for k in range(ne):
+            if q[k * 8] == EV_ALERT:
+                alerts.append((q[k * 8 + 1], q[k * 8 + 2]))
+            if q[k * 8] == EV_STRIDE and q[k * 8 + 6] & 3 == 2:
+                strides.append(q[k * 8 + 1])
+        det.q.clear()
+    # strides were lost (about one in three of the ~50 run)
+    assert 25 <= len(strides) <= 45, len(strides)
+    assert alerts and alerts[0][1] == R_UPRIGHT, alerts
+    assert alerts[0][0] <= 18000, alerts[0]   # (the measured strides alone: 22.6 s)
