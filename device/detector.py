@@ -25,8 +25,8 @@ stride sums, stillness. Per step/stride (this module, plain Python, still no all
   tilt (hip drop); cadence = 2 steps over the stride's time (1/16 ms, below).
 - **activity**: a stride is running when it has a flight phase (a step with >= 20 ms below
   0.25 g: airborne) at a cadence >= ``run_min_spm``; walking otherwise (a foot stays down);
-  the activity changes after 2 (3 back to walking) such strides in a row; standing after 2 s
-  without a step.
+  running begins when 3 of the last 4 steps flew and ends after 3 strides without a flight;
+  standing after 2 s without a step.
 - **step timing**: the contact that ends a flight (kernel.py) while running, else the trigger;
   a stride's time between like fiducials, the contact onsets corrected for the landing's shape
   and the steadier of the two clocks used (``kernel.stride_time``); a stride that lost a step in
