@@ -481,3 +481,17 @@ def test_whole_sisfall_tool_scores_a_dataset_layout(real_dir, tmp_path, capsys):
         assert {k: r[k] for k in ref} == ref, r["trial"]
     assert "young walks: 1 of 1 trials meet every target" in out and "young jogs: 1 of 1" in out
     assert sisfall_all.main([str(tmp_path / "none")]) == 2
+
+
+def test_ipol_walks_are_walking_never_alerted_and_timed(real_dir):
+    """IPOL (19 people, 38 short walks with a U-turn, manually checked heel strikes): every stride
+    walking, no alert under the default or the alert-prone config; per-stride cadence against
+    the heel strikes held to the walking known gap (realscore.IPOL_KNOWN_GAP)."""
+    r = rs.ipol_row(real_dir)
+    print("\n" + json.dumps(r))
+    assert r["trials"] == 38 and r["people"] == 19, r
+    assert not rs.ipol_misses(r), rs.ipol_misses(r)
+    # consecutive strides cover every other reference stride: >= 40 % of them is >= 80 % of the walk
+    assert r["matched_pct"] >= 40, r
+    for k, lim in rs.IPOL_KNOWN_GAP.items():
+        assert r[k] <= lim, (k, r[k], lim)

@@ -262,6 +262,19 @@ def bench_real(engine="cpython") -> str:
                f"judged; Test11 daily living shown)")
     out.append(evaluate.text_table(("test", "system", "strides", "cad med", "cad p90", "ref vs ref med / p90 (n)",
                                     "targets missed"), rows))
+    r = rs.ipol_row(d, engine)
+    missed = rs.ipol_misses(r)
+    emit({"bench": "accuracy", "world": "real", **r, "misses": missed})
+    out.append(f"\nIPOL lower back [{engine}]: {r['trials']} walks of {r['people']} people (10 m, U-turn, 10 m), "
+               f"per-stride cadence vs manually checked heel strikes (straight parts), activity, alerts "
+               f"(default/alert-prone)")
+    out.append(evaluate.text_table(
+        ("strides matched", "of reference", "cad med", "cad p90", "strides called running", "alerts",
+         "targets missed"),
+        [(str(r["strides_matched"]), f"{r['ref_strides']} ({r['matched_pct']} %; half is every stride)",
+          f"{r['cad_med_abs_spm']:.2f}", f"{r['cad_p90_abs_spm']:.2f}",
+          f"{r['running_strides']} / {r['strides']}", f"{r['alerts']}/{r['alerts_prone']}",
+          evaluate.miss_tags(missed) + (" (per-stride p90: known gap)" if r["cad_p90_abs_spm"] > evaluate.CAD_P90_SPM else ""))]))
     if not rs.adept_present(d):
         out.append(f"\nadept outdoor run: skipped (no {rd.ADEPT_DIR} in {d})")
     else:

@@ -11,6 +11,7 @@ from __future__ import annotations
 import csv
 import gzip
 import io
+import json
 import os
 from array import array
 from pathlib import Path
@@ -238,6 +239,45 @@ def mobgap_initial_contacts(real_dir) -> list[dict]:
             r["wb_id"] = int(r["wb_id"])
             out.append(r)
     return out
+
+
+# ---- IPOL / Voisard et al.: L5 walking, 10 m + U-turn + 10 m, manually checked foot events ------
+IPOL_DIR = "ipol-lowback-walking"
+G_MS2 = 9.80665
+
+
+def ipol_trials(real_dir) -> list[str]:
+    """The trial names ("1-1" ... "19-2") that have both their signal and their events."""
+    d = Path(real_dir) / IPOL_DIR / "GaitData"
+    names = [p.name[:-len("_lb.txt.gz")] for p in d.glob("*_lb.txt.gz")]
+    return sorted((n for n in names if (d / (n + ".json")).exists()), key=lambda n: tuple(int(x) for x in n.split("-")))
+
+
+def ipol(real_dir, name: str) -> tuple[Capture, dict]:
+    """One IPOL trial as a Capture and its metadata, with the events turned into times: the
+    sensor's own PacketCounter (10 ms a packet) is the time base, so the ~3 % of lost packets
+    are gaps (the authors' loader counts rows instead); a repeated packet is dropped. ``meta``
+    gains ``contacts_s`` (every heel strike of either foot inside the trial: the end of each
+    footstep interval, sorted) and ``uturn_s`` / ``trial_s`` (start, end), all in capture time."""
+    d = Path(real_dir) / IPOL_DIR / "GaitData"
+    with _open_text(d / f"{name}_lb.txt.gz") as f:
+        f.readline()
+        head = f.readline().strip().split("\t")
+        rows = np.asarray([[float(v) for v in ln.split("\t")] for ln in f if ln.strip()], dtype=np.float64)
+    col = {h: i for i, h in enumerate(head)}
+    pc = rows[:, col["PacketCounter"]]
+    t_row = pc * 10.0                                   # ms, per row (events index rows)
+    keep = np.concatenate([[True], np.diff(pc) > 0])
+    acc = rows[:, [col["Acc_X"], col["Acc_Y"], col["Acc_Z"]]] / G_MS2
+    gyr = np.degrees(rows[:, [col["Gyr_X"], col["Gyr_Y"], col["Gyr_Z"]]])
+    cap = Capture(t_row[keep].astype(np.int64), acc[keep], gyr[keep], [f"IPOL {name} (L5, Voisard et al.)"])
+    meta = json.loads((d / f"{name}.json").read_text())
+    tb, ub = meta["TrialBoundaries"], meta["UTurnBoundaries"]
+    ics = sorted(e[1] for e in meta["LeftFootEvents"] + meta["RightFootEvents"] if tb[0] <= e[1] <= tb[1])
+    meta["contacts_s"] = [float(t_row[i]) / 1000.0 for i in ics]
+    meta["uturn_s"] = (float(t_row[ub[0]]) / 1000.0, float(t_row[ub[1]]) / 1000.0)
+    meta["trial_s"] = (float(t_row[tb[0]]) / 1000.0, float(t_row[min(tb[1], len(t_row) - 1)]) / 1000.0)
+    return cap, meta
 
 
 # =============================================================================================
