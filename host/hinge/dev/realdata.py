@@ -83,7 +83,7 @@ def sisfall(real_dir, activity: str, subject: str) -> Capture:
     acc = raw[:, 0:3] * SISFALL_ACC_G_PER_COUNT
     gyr = raw[:, 3:6] * SISFALL_GYR_DPS_PER_COUNT
     return Capture(t_ms, acc.astype(np.float64), gyr.astype(np.float64),
-                   [f"SisFall {activity}_{subject}_R01 ({SISFALL_ACTIVITIES[activity]})"])
+                   [f"SisFall {activity}_{subject}_R01 ({SISFALL_ACTIVITIES.get(activity, 'another activity')})"])
 
 
 # ---- mobgap / Mobilise-D lab example (lower back, 100 Hz, g and deg/s) -----------------
