@@ -69,3 +69,18 @@ def concat(*bufs):
     for b in bufs:
         out.extend(b)
     return out
+
+
+def events(det, buf, block=100):
+    """Feed ``buf`` (the layout above) to detector ``det`` in blocks of ``block`` samples; return
+    every event it queued, each as a list of its 8 words (events.py)."""
+    out = []
+    n = len(buf) // 7
+    for s in range(0, n, block):
+        m = min(block, n - s)
+        ne = det.feed(array("h", buf[s * 7:(s + m) * 7]), m)
+        q = det.q.buf
+        for k in range(ne):
+            out.append([q[k * 8 + j] for j in range(8)])
+        det.q.clear()
+    return out

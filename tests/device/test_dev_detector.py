@@ -14,19 +14,7 @@ def _run(buf, overrides=None, rate=100):
     cfg = config.validate(overrides or {"mount_up": "+z", "mount_forward": "+x"})
     det = detector.Detector(cfg, synth.LSB_G, synth.LSB_KDPS)
     det.start(0)
-    evs = []
-    n = len(buf) // 7
-    blk = 100
-    from array import array
-    for s in range(0, n, blk):
-        m = min(blk, n - s)
-        b = array("h", buf[s * 7:(s + m) * 7])
-        ne = det.feed(b, m)
-        q = det.q.buf
-        for k in range(ne):
-            evs.append([q[k * 8 + j] for j in range(8)])
-        det.q.clear()
-    return det, evs
+    return det, synth.events(det, buf)
 
 
 def _strides(evs, t_from=0):

@@ -42,17 +42,7 @@ def _leans(buf):
     cfg = config.validate({"mount_up": "+z", "mount_forward": "+x"})
     det = detector.Detector(cfg, synth.LSB_G, synth.LSB_KDPS)
     det.start(0)
-    out = []
-    n = len(buf) // 7
-    for s in range(0, n, 100):
-        m = min(100, n - s)
-        ne = det.feed(array("h", buf[s * 7:(s + m) * 7]), m)
-        q = det.q.buf
-        for k in range(ne):
-            if q[k * 8] == EV_STRIDE and q[k * 8 + 6] & 3 == 2:
-                out.append((q[k * 8 + 1], q[k * 8 + 2] / 100))
-        det.q.clear()
-    return out
+    return [(e[1], e[2] / 100) for e in synth.events(det, buf) if e[0] == EV_STRIDE and e[6] & 3 == 2]
 
 
 def _errors(osc, every, burst):
@@ -111,20 +101,9 @@ def test_a_fault_holds_through_strides_lost_in_gaps():
     cfg = config.validate({"mount_up": "+z", "mount_forward": "+x", "alert_after_s": 10})
     det = detector.Detector(cfg, synth.LSB_G, synth.LSB_KDPS)
     det.start(0)
-    b = _drop(buf, 210, 25, 6)
-    n = len(b) // 7
-    alerts = []
-    strides = []
-    for s in range(0, n, 100):
-        m = min(100, n - s)
-        ne = det.feed(array("h", b[s * 7:(s + m) * 7]), m)
-        q = det.q.buf
-        for k in range(ne):
-            if q[k * 8] == EV_ALERT:
-                alerts.append((q[k * 8 + 1], q[k * 8 + 2]))
-            if q[k * 8] == EV_STRIDE and q[k * 8 + 6] & 3 == 2:
-                strides.append(q[k * 8 + 1])
-        det.q.clear()
+    evs = synth.events(det, _drop(buf, 210, 25, 6))
+    alerts = [(e[1], e[2]) for e in evs if e[0] == EV_ALERT]
+    strides = [e[1] for e in evs if e[0] == EV_STRIDE and e[6] & 3 == 2]
     # strides were lost (about one in three of the ~50 run)
     assert 25 <= len(strides) <= 45, len(strides)
     assert alerts and alerts[0][1] == R_UPRIGHT, alerts

@@ -105,16 +105,7 @@ def _run(buf):
     cfg = config.validate({"mount_up": "+z", "mount_forward": "+x"})
     det = detector.Detector(cfg, synth.LSB_G, synth.LSB_KDPS)
     det.start(0)
-    evs = []
-    n = len(buf) // 7
-    for s in range(0, n, 100):
-        m = min(100, n - s)
-        ne = det.feed(array("h", buf[s * 7:(s + m) * 7]), m)
-        q = det.q.buf
-        for k in range(ne):
-            evs.append([q[k * 8 + j] for j in range(8)])
-        det.q.clear()
-    return [e for e in evs if e[0] == EV_STRIDE and e[6] & 3 == 2]
+    return [e for e in synth.events(det, buf) if e[0] == EV_STRIDE and e[6] & 3 == 2]
 
 
 def _bumped(buf, rate, step_s, t_start):
