@@ -314,7 +314,9 @@ class Detector:
             st[S_SYNC] = 0
             st[S_STEADY] = 0
             self.resync = 0           # a new gait names its feet afresh (its first stride's own d)
-            self.te_run = -1          # and its faults are held afresh
+            self.te_run = -1          # and its faults are held afresh, its flights counted afresh
+            self.fly_prev = 0
+            self.cad_prev = 0
             st[S_DQC] = 0             # and times its strides afresh (the regression's slope stays:
             st[S_RREF] = 0            # the runner's landings are the same)
             self._stride_start(t, frac, None)
@@ -430,8 +432,9 @@ class Detector:
                 act = ACT_WALKING if self.n_like >= _TO_WALK else ACT_RUNNING
         else:
             self.n_like = 0
-            both = fly + self.fly_prev
-            act = ACT_RUNNING if cad >= self.run_min and self.cad_prev >= self.run_min and both >= _TO_RUN else ACT_WALKING
+            act = ACT_WALKING
+            if cad >= self.run_min and self.cad_prev >= self.run_min and fly + self.fly_prev >= _TO_RUN:
+                act = ACT_RUNNING
         self.fly_prev = fly
         self.cad_prev = cad
         if act != self.act:

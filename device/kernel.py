@@ -418,8 +418,8 @@ def run(st: ptr32, buf: ptr16, i0: int, n: int, yb: ptr32) -> int:
             # last stride, where the ring knows g's real change, and the periodic one gets the
             # weight eb / (eb + ep) (inverse to its squared error, Q8) in gi. Only at gaps (a
             # stride's walk and 8 test windows: no time per sample); not before the gait is
-            # followed for two strides, nor for a one-sample gap window (L < 2), nor when two
-            # strides do not fit the ring.
+            # followed for two strides, nor when two strides do not fit the ring, nor when no
+            # test window fits since the last gap (then the bridge alone).
             # ring entries since the last gap: a test window below must not span it (the
             # ring's samples are taken as a period apart there)
             zs = (ri - 1 - (((st[S_GAPRI] + c30) & m31) - c30)) & 0x3FFFFFFF
