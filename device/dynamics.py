@@ -126,8 +126,9 @@ D_ODR = const(52)
 D_OVO = const(53)      # VO left * 1024 + right (mm); contact time left * 2048 + right (ms)
 D_OGC = const(54)
 # the bounce's first pass, summed on the way (see _step): the window since the last contact
-# (W) and, while a rise is not yet a landing, the one it would close (P): time, sum of (pv - 1 g)
-# dt, the velocity v, sum of clamp(v >> 10) dt, sum of (t dt) >> 10, sum of h_F, samples
+# (W) and, while a rise is not yet a landing, the one it would close (P): time, (unused), the
+# velocity v = sum of (pv - 1 g) dt (the step's sum of that too), sum of clamp(v >> 10) dt, sum
+# of (t dt) >> 10, sum of h_F, samples
 D_W = const(55)
 D_P = const(62)
 D_AS = const(69)      # the stride's 11 angles as (value, scratch) pairs for one fixmath.asin_pairs
@@ -208,7 +209,6 @@ def step(yb: ptr32, d: ptr32, ri: int):
         shi = ((d[D_SHI] + c30) & m31) - c30
         tip = ((d[D_TIP] + c30) & m31) - c30
         wt = d[D_W]
-    ws = ((d[D_W + 1] + c30) & m31) - c30
     wv = ((d[D_W + 2] + c30) & m31) - c30
     wz = ((d[D_W + 3] + c30) & m31) - c30
     wq = d[D_W + 4]
@@ -233,7 +233,7 @@ def step(yb: ptr32, d: ptr32, ri: int):
         o = base + (j & _MSK) * 3
         w = yb[o]
         pv = ((w & 0xFFFF) ^ 0x8000) - 0x8000
-        dt = (w >> 16) & 0xFFF
+        dt = w >> 16                 # (dt <= S_DTMAX = 4000 < 2**15: the word is >= 0)
         tau += dt
         hf = ((yb[o + 1] + c30) & m31) - c30
         if st == 3:
@@ -273,14 +273,12 @@ def step(yb: ptr32, d: ptr32, ri: int):
                     st = 2
                     # the window to here would be the step's if this rise lands: keep it aside
                     d[D_P] = wt
-                    d[D_P + 1] = ws
                     d[D_P + 2] = wv
                     d[D_P + 3] = wz
                     d[D_P + 4] = wq
                     d[D_P + 5] = wh
                     d[D_P + 6] = wn
                     wt = 0
-                    ws = 0
                     wv = 0
                     wz = 0
                     wq = 0
@@ -318,7 +316,7 @@ def step(yb: ptr32, d: ptr32, ri: int):
                     flo = slo
                     fhi = shi
                     ft = d[D_P]
-                    fs_ = ((d[D_P + 1] + c30) & m31) - c30
+                    fs_ = ((d[D_P + 2] + c30) & m31) - c30
                     fz = ((d[D_P + 3] + c30) & m31) - c30
                     fq = d[D_P + 4]
                     fh = ((d[D_P + 5] + c30) & m31) - c30
@@ -394,7 +392,6 @@ def step(yb: ptr32, d: ptr32, ri: int):
                     if wz < -0x20000000:
                         wz = -0x20000000
                     wq += d[D_P + 4] + ((pt * wt) >> 10)
-                    ws += ((d[D_P + 1] + c30) & m31) - c30
                     wv += pvv
                     wh += ((d[D_P + 5] + c30) & m31) - c30
                     wn += d[D_P + 6]
@@ -412,8 +409,7 @@ def step(yb: ptr32, d: ptr32, ri: int):
             else:
                 a = pv - _C10
                 wt += dt
-                ws += a * dt                         # |a| < 36864, T < 24000: < 2**30
-                wv += a * dt
+                wv += a * dt                         # |a| < 36864, T < 24000: < 2**30
                 x = wv >> 10
                 if x > _V_MAX:
                     x = _V_MAX
@@ -461,7 +457,6 @@ def step(yb: ptr32, d: ptr32, ri: int):
     d[D_TTO] = tto - tau if tto - tau > _OLD else _NONE
     d[D_TIP] = 0
     d[D_W] = wt
-    d[D_W + 1] = ws
     d[D_W + 2] = wv
     d[D_W + 3] = wz
     d[D_W + 4] = wq
@@ -506,7 +501,7 @@ def step(yb: ptr32, d: ptr32, ri: int):
         while j <= i1:
             o = base + (j & _MSK) * 3
             w = yb[o]
-            dt = (w >> 16) & 0xFFF
+            dt = w >> 16                 # (dt <= S_DTMAX = 4000 < 2**15: the word is >= 0)
             if tt + dt > _T_MAX:
                 tt = 0
                 break
@@ -546,7 +541,7 @@ def step(yb: ptr32, d: ptr32, ri: int):
         while j <= i1:
             o = base + (j & _MSK) * 3
             w = yb[o]
-            dt = (w >> 16) & 0xFFF
+            dt = w >> 16                 # (dt <= S_DTMAX = 4000 < 2**15: the word is >= 0)
             v += ((((w & 0xFFFF) ^ 0x8000) - 0x8000) - _C10 - m) * dt   # < 2**16 x 24000 in all
             x = (v >> 10) - vm
             if x > _V_MAX:
