@@ -481,6 +481,16 @@ def test_whole_sisfall_tool_scores_a_dataset_layout(real_dir, tmp_path, capsys):
         assert {k: r[k] for k in ref} == ref, r["trial"]
     assert "young walks: 1 of 1 trials meet every target" in out and "young jogs: 1 of 1" in out
     assert sisfall_all.main([str(tmp_path / "none")]) == 2
+    # a torn file is one line naming it; the other trial is still scored (a fresh folder: the
+    # loaders cache by path)
+    torn = tmp_path / "torn"
+    (torn / "SA07").mkdir(parents=True)
+    (torn / "SA07" / "D01_SA07_R01.txt").write_text("12,34;\n")
+    (torn / "SA07" / "D04_SA07_R01.txt").write_bytes((tmp_path / "SA07" / "D04_SA07_R01.txt").read_bytes())
+    assert sisfall_all.main([str(torn)]) == 0
+    out = capsys.readouterr().out
+    assert "D01_SA07   not scored: AssertionError" in out and "D01_SA07_R01.txt" in out, out
+    assert "missing: D01_SA07 (not scored)" in out and "young jogs: 1 of 1" in out, out
 
 
 def test_ipol_walks_are_walking_never_alerted_and_timed(real_dir):

@@ -258,7 +258,7 @@ def ipol(real_dir, name: str) -> tuple[Capture, dict]:
     sensor's own PacketCounter (10 ms a packet) is the time base, so the ~3 % of lost packets
     are gaps (the authors' loader counts rows instead); a repeated packet is dropped. ``meta``
     gains ``contacts_s`` (every heel strike of either foot inside the trial: the end of each
-    footstep interval, sorted) and ``uturn_s`` / ``trial_s`` (start, end), all in capture time."""
+    footstep interval, sorted) and ``uturn_s`` (start, end), all in capture time."""
     d = Path(real_dir) / IPOL_DIR / "GaitData"
     with _open_text(d / f"{name}_lb.txt.gz") as f:
         f.readline()
@@ -276,7 +276,6 @@ def ipol(real_dir, name: str) -> tuple[Capture, dict]:
     ics = sorted(e[1] for e in meta["LeftFootEvents"] + meta["RightFootEvents"] if tb[0] <= e[1] <= tb[1])
     meta["contacts_s"] = [float(t_row[i]) / 1000.0 for i in ics]
     meta["uturn_s"] = (float(t_row[ub[0]]) / 1000.0, float(t_row[ub[1]]) / 1000.0)
-    meta["trial_s"] = (float(t_row[tb[0]]) / 1000.0, float(t_row[min(tb[1], len(t_row) - 1)]) / 1000.0)
     return cap, meta
 
 

@@ -255,6 +255,18 @@ def _contact_of(ic: np.ndarray, t: float) -> int | None:
     return int(j[np.argmin(np.abs(d[j]))]) if len(j) else None
 
 
+def _strides_on_contacts(strides, ic: np.ndarray, t0_ms: float):
+    """(stride, its end in s, j, reference cadence) for each reported stride whose end and start
+    steps are reference contacts ``ic[j]`` and ``ic[j - 2]`` (within ``IC_WINDOW_S``): the
+    reference's own stride cadence is 120 / (ic[j] - ic[j - 2])."""
+    for s in strides:
+        te = (s["t_ms"] - t0_ms) / 1000.0
+        j = _contact_of(ic, te)
+        if j is None or j < 2 or _contact_of(ic, te - s["stride_ms"] / 1000.0) != j - 2:
+            continue
+        yield s, te, j, 120.0 / (ic[j] - ic[j - 2])
+
+
 def mobgap_stride_timing(real_dir, engine="cpython") -> dict:
     """Each reported stride whose end and start steps are both a reference initial contact's
     (within ``IC_WINDOW_S``), two contacts apart in the same walking bout: the detector's cadence
@@ -277,12 +289,7 @@ def mobgap_stride_timing(real_dir, engine="cpython") -> dict:
             for wb in sorted({r["wb_id"] for r in rows}):
                 ic = np.array(sorted(r["ic_time_s"] for r in rows if r["wb_id"] == wb))
                 bouts.setdefault(system, []).append(ic)
-                for s in strides:
-                    te = (s["t_ms"] - t0) / 1000.0
-                    j = _contact_of(ic, te)
-                    if j is None or j < 2 or _contact_of(ic, te - s["stride_ms"] / 1000.0) != j - 2:
-                        continue
-                    ref = 120.0 / (ic[j] - ic[j - 2])
+                for s, te, _j, ref in _strides_on_contacts(strides, ic, t0):
                     out.append({"trial": "_".join(tr), "test": tr[2], "system": system, "wb": wb, "t_s": round(te, 2),
                                 "det": s["cadence_spm"], "ref": round(ref, 1), "err": s["cadence_spm"] - ref,
                                 "activity": s["activity"]})
@@ -364,13 +371,9 @@ def ipol_walks(real_dir, engine="cpython") -> dict:
         ss = res.dicts("stride")
         n_ref = sum(1 for k in range(2, len(ic)) if not (ic[k - 2] < u1 and ic[k] > u0))
         n = 0
-        for s in ss:
-            te = (s["t_ms"] - t0) / 1000.0
-            ts = te - s["stride_ms"] / 1000.0
-            j = _contact_of(ic, te)
-            if j is None or j < 2 or _contact_of(ic, ts) != j - 2 or (ic[j - 2] < u1 and ic[j] > u0):
-                continue
-            ref = 120.0 / (ic[j] - ic[j - 2])
+        for s, te, j, ref in _strides_on_contacts(ss, ic, t0):
+            if ic[j - 2] < u1 and ic[j] > u0:
+                continue                       # the U-turn: not a straight walk
             strides.append({"trial": name, "t_s": round(te, 2), "det": s["cadence_spm"], "ref": round(ref, 1),
                             "err": s["cadence_spm"] - ref, "activity": s["activity"]})
             n += 1

@@ -43,7 +43,12 @@ def trials(root) -> list[tuple[str, str]]:
 
 
 def score(root, act: str, subj: str) -> dict:
-    r = realscore.sisfall_trial(str(root), act, subj)
+    """One trial's figures and misses; a file that cannot be read is one row that says why (the
+    other trials are still scored)."""
+    try:
+        r = realscore.sisfall_trial(str(root), act, subj)
+    except (OSError, ValueError, AssertionError) as e:
+        return {"trial": f"{act}_{subj}", "error": f"{type(e).__name__}: {e}".splitlines()[0]}
     r["misses"] = realscore.sisfall_cadence_misses(r) + realscore.sisfall_activity_misses(r)
     return r
 
@@ -53,6 +58,8 @@ def _score_args(a):
 
 
 def line(r: dict) -> str:
+    if "error" in r:
+        return f"{r['trial']:<10} not scored: {r['error']}"
     return (f"{r['trial']:<10} {r['activity']:<10} ref {r['ref_spm']:>6} det {r['det_spm']:>6} "
             f"diff {r['diff_spm']:>+6.2f} win {r['window_err_med_spm'] if r['window_err_med_spm'] is not None else '-':>5} "
             f"class {r['class_share_pct'] if r['class_share_pct'] is not None else '-':>5} % "
@@ -67,8 +74,8 @@ def summary(rows: list[dict]) -> list[str]:
         g = [r for r in rows if r["trial"][4:6] == pre and r["trial"][:3] in acts]
         if not g:
             continue
-        bad = [r["trial"] for r in g if r["misses"]]
-        alerts = sum(r["alerts"] for r in g) if what == "walks" else None
+        bad = [r["trial"] + (" (not scored)" if "error" in r else "") for r in g if "error" in r or r["misses"]]
+        alerts = sum(r["alerts"] for r in g if "error" not in r) if what == "walks" else None
         out.append(f"{who} {what}: {len(g) - len(bad)} of {len(g)} trials meet every target"
                    + (f", {alerts} alerts under the default config" if alerts is not None else "")
                    + (f"; missing: {', '.join(bad)}" if bad else ""))
