@@ -18,7 +18,7 @@ bench``.)
   the force's rise leaves the flight's own level b (its mean): the chord through the two samples
   around the rise's 0.5 g crossing (a level clear of the flight's wobble), followed back to b; a
   toe-off is the mirror image, the chord at the last falling 0.5 g crossing before the flight,
-  followed on to b (each at most 60 ms). The rise must go on to 1 g (a bump in the flight is no
+  followed on to b (each at most 30 ms: _EXT_MAX). The rise must go on to 1 g (a bump in the flight is no
   landing). These are unbiased for a force that rises and falls linearly near its ends (the
   stance pulse's ends are: half-sine-like, steepest there, least curved), and the crossing times
   interpolate between samples, so the estimate does not snap to the sample grid (a chord at 0.5
@@ -26,6 +26,12 @@ bench``.)
   sample is the chip's average over its period, centred half a period before its stamp: that
   delays contact and toe-off alike and cancels in their difference. Contact time = toe-off -
   contact of the same step (ms).
+  What limits it (measured, issue 10's note): the lever's swing is the pelvis's pitch
+  acceleration times the sensor's 8-15 cm behind the hip axis, up to +-0.7 g in the air; with
+  it the simulator's contact times carry a per-runner bias of -35..+50 ms (without it 1-3 ms at
+  200 Hz). Subtracting it with the gyro's pitch acceleration would be right for a rigid mount,
+  but on real waist recordings (SisFall jogs) the gyro's pitch acceleration explains little of
+  the flight's force (fitted levers of 1-3 cm): the belt rocks on soft tissue, so it is not done.
 - **vertical oscillation** (per step): the pelvis's vertical travel within one step, from pv
   over the step (trigger to trigger: one period, any phase). By construction the step's mean
   vertical acceleration is zero (the body neither rises nor sinks from step to step: the step's
@@ -63,7 +69,13 @@ _LEVER = const(733)
 _AIR = const(1024)           # 0.25 g (Q12): below it the runner is in the air (kernel.py)
 _C05 = const(2048)           # 0.5 g (Q12): the crossing that sets a contact's and a toe-off's chord
 _C10 = const(4096)           # 1 g: a rise that reaches it is a landing
-_EXT_MAX = const(960)        # the line is extended at most 60 ms (1/16 ms) to the flight's level
+# The line is extended at most 30 ms (1/16 ms) to the flight's level: a stance's ground force is
+# near a half sine of peak P over the contact time T_c, and falls from 0.5 g to zero in
+# (T_c / pi) asin(0.5 g / P). The slowest running stance (T_c <= 350 ms; P >= pi / (2 x duty)
+# >= 1.96 g as the step's mean force is 1 g and a foot is down for at most 80 % of the step)
+# takes 29 ms. A slower fall at the sensor is the lever's swing (the pelvis's pitch acceleration,
+# below) rising while the force falls, not a longer stance.
+_EXT_MAX = const(480)
 _PACE_MAX = const(1920)      # a pace (1/16 ms per 0.5 g) that extends past _EXT_MAX from 1.5 g: clamp
 _FLY = const(320)            # a flight counts after >= 20 ms below 0.25 g (1/16 ms, as kernel.py)
 _BACK = const(6400)          # a step's contact lies within 400 ms before its trigger (1/16 ms)
