@@ -43,6 +43,7 @@ def pairs(truth: dict, det_events: list[dict]) -> list[tuple[dict, dict]]:
 
 
 _STEP = ("hip_drop", "vo", "gct")    # per-step metrics: "<name>_<side>_<unit>"
+_LEAD_MS = 40.0    # how far a detected stride's start may lead its true first contact (see score)
 
 
 def _steps(truth: dict) -> tuple[np.ndarray, list[tuple[str, dict]]]:
@@ -63,8 +64,8 @@ def score(truth: dict, det_events: list[dict]) -> dict:
 
     Stride metrics (tilt swing, push-off pitch) are paired stride by stride. Per-step metrics
     are paired step by step with the truth step of the same contact, whatever foot the detector
-    named (a detected stride's first step is the truth contact at most 150 ms before its first
-    trigger, its second the next contact), and scored per true foot; ``naming_pct`` says how
+    named (a detected stride's first step is the truth contact at most 150 ms before its start and
+    at most 40 ms after it, its second the next contact), and scored per true foot; ``naming_pct`` says how
     often the detector's foot naming (detector.py) agreed."""
     pr = pairs(truth, det_events)
     tc, steps = _steps(truth)
@@ -83,7 +84,10 @@ def score(truth: dict, det_events: list[dict]) -> dict:
         for m in ("tilt_swing_deg", "pushoff_pitch_deg"):
             add(m, d.get(m), s.get(m))
         a0 = d["t_ms"] - d["stride_ms"]
-        k = int(np.searchsorted(tc, a0 + 10.0)) - 1
+        # the stride starts at its first step's fiducial: the trigger (up to 150 ms after the
+        # contact) or the contact onset, which may lead the true contact by its line's
+        # extension to the flight's level (<= 30 ms, dynamics.py) and half a sample period
+        k = int(np.searchsorted(tc, a0 + _LEAD_MS)) - 1
         if k < 0 or a0 - tc[k] > 150.0 or k + 1 >= len(tc) or tc[k + 1] >= d["t_ms"]:
             continue
         for j, label in ((k, "right"), (k + 1, "left")):
