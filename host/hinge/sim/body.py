@@ -463,7 +463,9 @@ class Forces:
             deck = env * wrun * 0.15 * np.exp(-np.maximum(dt_c, 0) / 0.05) * np.sin(2 * np.pi * 22.0 * dt_c) * (dt_c >= 0)
             fz = fz + deck
             a_long = a_long + 0.5 * deck
-            drift = 0.15 * self.drift(tt)  # m along the belt
+            # m along the belt, only while moving (env): standing on the stopped deck nobody wanders
+            # 15 cm, and its 0.3-1 % g of acceleration would read as 0.2-0.6 deg of tilt at calibration
+            drift = 0.15 * env * self.drift(tt)
             a_long = a_long + np.gradient(np.gradient(drift, h), h) / G
         else:
             a_long = a_long + np.gradient(ctl["speed"], h) / G
