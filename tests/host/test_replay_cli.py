@@ -186,3 +186,35 @@ def test_fractional_timestamps_and_bom_accepted(tmp_path):
     dt = to_raw(cap, 4096, 32800)[:, 0].astype(np.int64)
     assert set(np.unique(dt[1:])) <= {153, 154}        # 9.615 ms = 153.85 / 16 ms
     assert abs(dt.sum() / 16.0 - (t[-1] - t[0])) <= 1 / 32
+
+
+def test_sample_clock_takes_the_stamps_scatter_out():
+    """An IMU samples on its own clock; a host stamps on arrival, late by a varying amount. The
+    sample times replay uses (capture.sample_clock) are the stamps averaged within each stretch
+    between gaps: the scatter shrinks, the clock's own error, every gap and the length stay."""
+    from hinge.common.capture import sample_clock
+
+    rng = np.random.default_rng(7)
+    T = 20.0 * 1.015                                   # a 50 Hz IMU 1.5 % slow
+    n = 6000
+    keep = np.ones(n, bool)
+    keep[1000:1006] = False                            # a burst of 6 dropped samples
+    keep[2500] = False
+    keep[4000:4020] = False                            # a 0.4 s dropout
+    true = (np.arange(n) * T + 3.0)[keep]
+    stamps = true + np.clip(rng.normal(0.0, 1.2, len(true)), -4.0, 4.0)
+    got = sample_clock(stamps)
+    raw_err = np.abs(stamps - true)
+    err = np.abs(got - true)
+    assert np.median(err) < np.median(raw_err) / 4, (np.median(err), np.median(raw_err))
+    # the clock's error stays: the mean period over the capture is the stamps' own
+    assert abs((got[-1] - got[0]) - (stamps[-1] - stamps[0])) < 1e-9
+    d = np.diff(got)
+    assert abs(np.median(d) - T) < 0.02
+    # gaps stay gaps (each stretch's ends are its stamps), and times still increase
+    for i in np.flatnonzero(np.diff(stamps) > 1.5 * T):
+        assert got[i] == stamps[i] and got[i + 1] == stamps[i + 1]
+    assert np.all(d > 0)
+    # evenly spaced stamps (a board's rate clock, a clean logger) come back as they are
+    even = np.arange(3000) * (1000.0 / 104.0) + 0.123
+    assert np.max(np.abs(sample_clock(even) - even)) < 1e-9
