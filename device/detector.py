@@ -216,6 +216,7 @@ class Detector:
         self.te0 = t0_ms  # the stride's start (ms): its first step's fiducial on the clock in use
         self.foot_ev = 0  # evidence that the strides start on the right foot (Q16 rad, leaky sum)
         self.resync = 0   # 1: start the strides again at the next step
+        self.rename = 0   # 1: a step was lost or added in the stride just ended; 2: the next names the feet afresh
         self.strides = 0
         st[kernel.S_STEADY] = 0   # strides since the gait (re)started
         self.n_like = 0     # strides in a row without flight while running
@@ -314,6 +315,7 @@ class Detector:
             st[S_SYNC] = 0
             st[S_STEADY] = 0
             self.resync = 0           # a new gait names its feet afresh (its first stride's own d)
+            self.rename = 0
             self.te_run = -1          # and its faults are held afresh, its flights counted afresh
             self.fly_prev = 0
             self.cad_prev = 0
@@ -340,8 +342,17 @@ class Detector:
             # up to ~15 deg, and a runner whose pelvis hardly yaws gives d of +-5 deg at random
             # (SisFall D03 SA02): neither reaches it. Then the strides start one step later.
             # At the gait's first stride nothing is named yet: its own d decides.
+            # A stride in which a gap hid a step held three steps: its d is no stride's, and the
+            # strides after it start on the other foot if one step was lost, the same if two were;
+            # so it adds nothing, and the next stride's own d names the feet afresh (as a gait's
+            # first does) rather than the sum, which would take 3-7 strides to turn.
             d = st[S_DPSI] - st[S_DPSP]
-            if st[S_STEADY] <= 1:
+            r = self.rename
+            if r == 1:
+                self.rename = 2
+                ev = self.foot_ev
+            elif r or st[S_STEADY] <= 1:
+                self.rename = 0
                 ev = d
                 if d < -_SIDE_MIN:
                     self.resync = 1
@@ -389,14 +400,18 @@ class Detector:
         dur = te - self.te0
         if dur < _STRIDE_MIN_MS or dur > _STRIDE_MAX_MS:
             st[S_DQC] = 0
+            self.rename = 1       # a step too many or too few: the feet are named afresh
             return te
         # A gap in the samples long enough to hold a flight can hide a step (no sample below the
-        # trigger's re-arm level between two stances): when the stride also lasted nearer three
-        # steps than two of the last stride's (over 1.25 x: a runner's stride time changes by a
-        # few % from one stride to the next), a step was lost and the stride is not measured
-        # (4 x dur ms > 5 x the last stride's 1/16 ms / 16)
+        # trigger's re-arm level between two stances), in this stride or at the end of the last
+        # (a gap that ends a stride moves its step to the gap's end, and the next landing then
+        # falls in the trigger's refractory time: S_GAPMX covers both strides). When the stride
+        # also lasted nearer three steps than two of the last stride's (over 1.25 x: a runner's
+        # stride time changes by a few % from one stride to the next), a step was lost and the
+        # stride is not measured (4 x dur ms > 5 x the last stride's 1/16 ms / 16)
         if st[S_GAPMX] >= _GAP_HIDES and 64 * dur > 5 * st[kernel.S_DQP]:
             st[S_DQC] = 0
+            self.rename = 1       # and the strides after it may start on the other foot
             return te
         # stride time, 1/16 ms: contact onsets or trigger crossings, whichever is the steadier
         # clock for this runner (kernel.py)

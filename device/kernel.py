@@ -172,14 +172,15 @@ S_JT = const(131)       # 1/16 ms
 S_RSXY = const(132)     # the landing-shape regression: leaky sums of deviation x rise difference
 S_RSXX = const(133)     # ((1/16 ms)**2) and of rise difference squared (its slope: S_RB)
 S_RREF = const(134)     # the runner's recent stride time (corrected, 1/16 ms; 0 = none yet)
-S_GAPMX = const(135)    # the longest gap in the samples since the stride began, 1/16 ms (up to dtmax)
+S_GAPMX = const(135)    # the longest gap in the samples since the last stride began, 1/16 ms (up to dtmax)
 S_TEQ = const(136)      # where the stride that stride_time() timed ends: 1/16 ms before its step,
 #                         on the clock it used (the corrected onset, or the trigger crossing)
 S_CLK = const(137)      # the clock stride_time() uses while both are there: 0 contact, 1 trigger
 S_DQP = const(138)      # the last stride time stride_time() returned, 1/16 ms (0: none yet)
 S_RB = const(139)       # the regression's slope from S_RSXY / S_RSXX, Q8 (set where they change)
 S_GAPRI = const(140)    # the ring index of the sample after the last gap (run()'s periodic prediction)
-S_SIZE = const(141)
+S_GAPCUR = const(141)   # ... and since this stride began (stride_mark carries it into S_GAPMX)
+S_SIZE = const(142)
 
 # step timing and trigger adaptation (at_step())
 _FLY_MS = const(20)          # a step counts as airborne after >= 20 ms below 0.25 g: a real flight
@@ -257,6 +258,10 @@ def run(st: ptr32, buf: ptr16, i0: int, n: int, yb: ptr32) -> int:
     ui = (((st[S_UI] + c30) & m31) - c30)
     us = (((st[S_US] + c30) & m31) - c30)
     am = (((st[S_AM] + c30) & m31) - c30)
+    # the accel multiplier with each body axis's sign folded in (|raw * am| < 2**28)
+    fam = fs * am
+    lam = ls * am
+    uam = us * am
     gm = (((st[S_GM] + c30) & m31) - c30)
     gsh = (((st[S_GSH] + c30) & m31) - c30)
     kpm = (((st[S_KPM] + c30) & m31) - c30)
@@ -346,9 +351,9 @@ def run(st: ptr32, buf: ptr16, i0: int, n: int, yb: ptr32) -> int:
         # mount mapping to the body frame (each body axis reads its sensor axis straight from the
         # buffer, sign-extended from 16 bits), accel to Q12 g
         p += 1
-        aF = (((((int(buf[p + fi]) & 0xFFFF) ^ 0x8000) - 0x8000) * fs * am) >> 13)
-        aL = (((((int(buf[p + li]) & 0xFFFF) ^ 0x8000) - 0x8000) * ls * am) >> 13)
-        aU = (((((int(buf[p + ui]) & 0xFFFF) ^ 0x8000) - 0x8000) * us * am) >> 13)
+        aF = (((((int(buf[p + fi]) & 0xFFFF) ^ 0x8000) - 0x8000) * fam) >> 13)
+        aL = (((((int(buf[p + li]) & 0xFFFF) ^ 0x8000) - 0x8000) * lam) >> 13)
+        aU = (((((int(buf[p + ui]) & 0xFFFF) ^ 0x8000) - 0x8000) * uam) >> 13)
         p += 3
         rF = ((((int(buf[p + fi]) & 0xFFFF) ^ 0x8000) - 0x8000) * fs)
         rL = ((((int(buf[p + li]) & 0xFFFF) ^ 0x8000) - 0x8000) * ls)
@@ -406,6 +411,8 @@ def run(st: ptr32, buf: ptr16, i0: int, n: int, yb: ptr32) -> int:
             gap = dt - per
             if dt > (((st[S_GAPMX] + c30) & m31) - c30):
                 st[S_GAPMX] = dt
+            if dt > (((st[S_GAPCUR] + c30) & m31) - c30):
+                st[S_GAPCUR] = dt
             tF = ((wF * per + 2048) >> 12) + ((((wF + wpF) >> 4) * gap + 256) >> 9)
             tL = ((wL * per + 2048) >> 12) + ((((wL + wpL) >> 4) * gap + 256) >> 9)
             tU = ((wU * per + 2048) >> 12) + ((((wU + wpU) >> 4) * gap + 256) >> 9)
@@ -1170,7 +1177,8 @@ def stride_mark(st: ptr32, t: int, frac: int) -> int:
     st[S_K0] = st[S_FID]
     x0 = ((st[S_RISE] + c30) & m31) - c30
     st[S_X0] = x0
-    st[S_GAPMX] = 0
+    st[S_GAPMX] = st[S_GAPCUR]       # the last stride's longest gap (see S_GAPMX)
+    st[S_GAPCUR] = 0
     if st[S_FID] != 1 or st[S_CLK] != 0:
         return ((st[S_TFRAC] + c30) & m31) - c30
     if x0 < 0 or x0 > _RISE_MAX:
