@@ -43,7 +43,7 @@ def run(name, engine="cpython"):
 # regression bound (a worse figure fails) and printed. They are open work, not accepted figures
 # (see the closing note of the Accuracy issue): cheap_50, 50 Hz with 2 % of samples lost in
 # bursts and 0.3-0.4 s dropouts, where a contact's rise is one sample pair (20 ms) and its onset
-# moves with the landing by 5-15 ms: cadence median 1.9 spm, p90 4.5. (Its lean, 0.6 / 2.9 deg
+# moves with the landing by 5-15 ms: cadence median 1.8 spm, p90 4.3. (Its lean, 0.6 / 2.9 deg
 # before the gaps' periodic prediction, now meets the targets and must keep meeting them.)
 KNOWN_GAPS = {}
 KNOWN_GAPS_BY_SCENARIO = {"cheap_50": {"cadence median": ("cad_med", 2.2, None),
