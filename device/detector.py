@@ -342,10 +342,11 @@ class Detector:
             # up to ~15 deg, and a runner whose pelvis hardly yaws gives d of +-5 deg at random
             # (SisFall D03 SA02): neither reaches it. Then the strides start one step later.
             # At the gait's first stride nothing is named yet: its own d decides.
-            # A stride in which a gap hid a step held three steps: its d is no stride's, and the
-            # strides after it start on the other foot if one step was lost, the same if two were;
-            # so it adds nothing, and the next stride's own d names the feet afresh (as a gait's
-            # first does) rather than the sum, which would take 3-7 strides to turn.
+            # A stride that lost a step in a gap (or is too short or too long: a step too many or
+            # too few) held three steps or one: its d is no stride's, and the strides after it may
+            # start on the other foot; so it adds nothing, and the next stride's own d names the
+            # feet afresh (as a gait's first does) rather than the sum, which would take 3-7
+            # strides to turn.
             d = st[S_DPSI] - st[S_DPSP]
             r = self.rename
             if r == 1:

@@ -18,8 +18,8 @@ bench``.)
   the force's rise leaves the flight's own level b (its mean): the chord through the two samples
   around the rise's 0.5 g crossing (a level clear of the flight's wobble), followed back to b; a
   toe-off is the mirror image, the chord at the last falling 0.5 g crossing before the flight,
-  followed on to b (each at most 30 ms: _EXT_MAX). The rise must go on to 1 g (a bump in the flight is no
-  landing). These are unbiased for a force that rises and falls linearly near its ends (the
+  followed on to b (each at most 30 ms: _EXT_MAX). The rise must go on to 1 g (a bump in the
+  flight is no landing). These are unbiased for a force that rises and falls linearly near its ends (the
   stance pulse's ends are: half-sine-like, steepest there, least curved), and the crossing times
   interpolate between samples, so the estimate does not snap to the sample grid (a chord at 0.5
   g, not a line through 0.5 g and 1 g: late in stance the force may linger near 1 g). An IMU
@@ -28,7 +28,7 @@ bench``.)
   contact of the same step (ms).
   What limits it (measured, issue 10's note): the lever's swing is the pelvis's pitch
   acceleration times the sensor's 8-15 cm behind the hip axis, up to +-0.7 g in the air; with
-  it the simulator's contact times carry a per-runner bias of -35..+50 ms (without it 1-3 ms at
+  it the simulator's contact times carry a per-runner bias of -35..+58 ms (without it 1-3 ms at
   200 Hz). Subtracting it with the gyro's pitch acceleration would be right for a rigid mount,
   but on real waist recordings (SisFall jogs) the gyro's pitch acceleration explains little of
   the flight's force (fitted levers of 1-3 cm): the belt rocks on soft tissue, so it is not done.

@@ -179,7 +179,7 @@ S_CLK = const(137)      # the clock stride_time() uses while both are there: 0 c
 S_DQP = const(138)      # the last stride time stride_time() returned, 1/16 ms (0: none yet)
 S_RB = const(139)       # the regression's slope from S_RSXY / S_RSXX, Q8 (set where they change)
 S_GAPRI = const(140)    # the ring index of the sample after the last gap (run()'s periodic prediction)
-S_GAPCUR = const(141)   # ... and since this stride began (stride_mark carries it into S_GAPMX)
+S_GAPCUR = const(141)   # the longest gap since this stride began, 1/16 ms (stride_mark moves it to S_GAPMX)
 S_SIZE = const(142)
 
 # step timing and trigger adaptation (at_step())

@@ -64,9 +64,9 @@ def score(truth: dict, det_events: list[dict]) -> dict:
 
     Stride metrics (tilt swing, push-off pitch) are paired stride by stride. Per-step metrics
     are paired step by step with the truth step of the same contact, whatever foot the detector
-    named (a detected stride's first step is the truth contact at most 150 ms before its start and
-    at most 40 ms after it, its second the next contact), and scored per true foot; ``naming_pct`` says how
-    often the detector's foot naming (detector.py) agreed."""
+    named (a detected stride's first step is the truth contact at most 150 ms before its start
+    and at most 40 ms after it, its second the next contact), and scored per true foot;
+    ``naming_pct`` says how often the detector's foot naming (detector.py) agreed."""
     pr = pairs(truth, det_events)
     tc, steps = _steps(truth)
     errs: dict = {m: ([], [], [0]) for m in TARGETS}

@@ -168,7 +168,8 @@ def sample_clock(t_ms) -> np.ndarray:
     if n < 3:
         return t.copy()
     d = np.diff(t)
-    brk = np.flatnonzero(d > 1.5 * float(np.median(d))) + 1      # a stretch starts after a gap
+    # a stretch starts after a gap: over 1.5 periods, the kernel's own rule (kernel.run)
+    brk = np.flatnonzero(d > 1.5 * float(np.median(d))) + 1
     k = np.arange(n)
     run = np.searchsorted(brk, k, side="right")
     a = np.concatenate([[0], brk])[run]                          # the stretch's first sample
