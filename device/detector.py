@@ -156,7 +156,7 @@ class Detector:
         st[kernel.S_RMSK] = dynamics.RING - 1
         st[kernel.S_STA] = 262144                       # | |a|^2 - 1 | < 0.25: |a| 0.87-1.12 g (uncalibrated
         #                                                 accel offsets reach 80 mg, scale 3 %)
-        st[kernel.S_STW] = (2 * lsb_per_kdps) // 1000   # gyro within 2 deg/s of its mean
+        st[kernel.S_STW] = (2 * lsb_per_kdps) // 1000   # gyro within 2 deg/s of its mean (S_GDEV)
         st[kernel.S_STAA] = 1024                        # accel within 0.25 g of its mean (vibration, e.g.
         #                                                 a treadmill, averages out; the gyro test is strict)
         st[kernel.S_CNMAX] = 2048

@@ -87,7 +87,7 @@ S_CGL = const(42)
 S_CGU = const(43)
 S_CALMS = const(44)     # stillness needed to calibrate, ms (0 = calibration done/disabled)
 S_STA = const(45)       # stillness: max | |a|^2 - 1 | in Q20 g^2
-S_STW = const(46)       # stillness: max |gyro - gyro_lp| per axis, raw counts
+S_STW = const(46)       # stillness: max of S_GDEV, raw counts
 S_EVT = const(47)       # event bits from the last run(): EVT_STEP, EVT_STILL
 S_BUFN = const(48)      # capacity of the psi buffer
 S_INIT = const(49)      # 1 until the first sample initialised g
@@ -98,7 +98,11 @@ S_ALF = const(53)       # accel low-pass (Q12 << 4) for the stillness test
 S_ALL = const(54)
 S_ALU = const(55)
 S_STAA = const(56)      # stillness: max |a - a_lp| per axis, Q12
-S_SPARE57 = const(57)   # (unused: 57-62; the sample is read straight from the buffer)
+S_GDEV = const(57)      # stillness: the gyro's deviation from its low-pass, the largest axis's
+#                         |gyro - gyro_lp| averaged over ~8 samples (raw counts Q4), updated while
+#                         |a| ~ 1 g (the sensor's white noise averages out: one noisy sample does
+#                         not end a standing still)
+S_SPARE58 = const(58)   # (unused: 58-62; the sample is read straight from the buffer)
 S_CNMAX = const(63)     # cap on calibration sample count
 S_DTMAX = const(64)     # largest dt integrated (1/16 ms); bigger gaps are clamped (the clock keeps the full dt)
 S_NSAMP = const(65)     # samples seen (saturating), for diagnostics
@@ -785,14 +789,26 @@ def run(st: ptr32, buf: ptr16, i0: int, n: int, yb: ptr32) -> int:
         still = 0
         if m2 <= sta:
             still = 1
+            # the gyro: its largest axis's |gyro - gyro_lp|, averaged (S_GDEV); a rate sensor's
+            # white noise (0.1-0.5 deg/s rms, more with a wide filter) puts single samples past
+            # the limit, which a per-sample test turned into never standing still
             x = (rF << 4) - glF
-            if x > stw or -x > stw:
-                still = 0
-            x = (rL << 4) - glL
-            if x > stw or -x > stw:
-                still = 0
-            x = (rU << 4) - glU
-            if x > stw or -x > stw:
+            if x < 0:
+                x = -x
+            y = (rL << 4) - glL
+            if y < 0:
+                y = -y
+            if y > x:
+                x = y
+            y = (rU << 4) - glU
+            if y < 0:
+                y = -y
+            if y > x:
+                x = y
+            y = ((st[S_GDEV] + c30) & m31) - c30
+            y += (x - y) >> 3
+            st[S_GDEV] = y
+            if y > stw:
                 still = 0
             x = (aF << 4) - alF
             if x > staa or -x > staa:

@@ -41,6 +41,22 @@ def test_standing_calibrates_then_running_strides():
     assert abs(det.st[kernel.S_BF] - 26) <= 2 and abs(det.st[kernel.S_BL] + 39) <= 2
 
 
+def test_standing_with_a_noisy_gyro_still_calibrates():
+    # a rate sensor's white noise (here 1 deg/s rms per axis, single samples reaching 3 deg/s:
+    # a wide-band filter setting) must not read as moving: stillness is the gyro's deviation
+    # from its short-term mean, averaged, not any one sample's
+    bias = (0.8, -1.2, 0.5)
+    buf = synth.concat(synth.samples(5, still=True, bias_dps=bias, gyro_noise_dps=1.0),
+                       synth.samples(20, lean_deg=8, rot_pp_deg=12, cadence=170, t_start=5,
+                                     bias_dps=bias, gyro_noise_dps=1.0))
+    det, evs = _run(buf)
+    cal = [e for e in evs if e[0] == EV_CALIB]
+    assert cal and cal[0][2] == 1 and 3000 <= cal[0][1] <= 3600, cal
+    st = _strides(evs, 10000)
+    assert len(st) >= 15 and all(e[6] & 4 for e in st), "calibrated strides"
+    assert all(abs(e[2] - 800) < 80 for e in st), [e[2] for e in st]
+
+
 def test_tilted_mount_cancels_in_lean():
     # standing pitched 20 deg forward (a tilted clip); running at 20 + 7 deg -> lean 7
     buf = synth.concat(synth.samples(5, still=True, lean_deg=20),
