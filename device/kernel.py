@@ -100,9 +100,10 @@ S_ALU = const(55)
 S_STAA = const(56)      # stillness: max |a - a_lp| per axis, Q12
 S_GDEV = const(57)      # stillness: the gyro's deviation from its low-pass, the largest axis's
 #                         |gyro - gyro_lp| averaged over ~8 samples (raw counts Q4), updated while
-#                         |a| ~ 1 g (the sensor's white noise averages out: one noisy sample does
-#                         not end a standing still)
-S_SPARE58 = const(58)   # (unused: 58-62; the sample is read straight from the buffer)
+#                         the accelerometer reads still (the sensor's white noise averages out: one
+#                         noisy sample does not end a standing still)
+S_AMU = const(58)       # the up axis's accel multiplier (S_AM until the standing pose corrects it)
+S_SPARE59 = const(59)   # (unused: 59-62; the sample is read straight from the buffer)
 S_CNMAX = const(63)     # cap on calibration sample count
 S_DTMAX = const(64)     # largest dt integrated (1/16 ms); bigger gaps are clamped (the clock keeps the full dt)
 S_NSAMP = const(65)     # samples seen (saturating), for diagnostics
@@ -262,10 +263,11 @@ def run(st: ptr32, buf: ptr16, i0: int, n: int, yb: ptr32) -> int:
     ui = (((st[S_UI] + c30) & m31) - c30)
     us = (((st[S_US] + c30) & m31) - c30)
     am = (((st[S_AM] + c30) & m31) - c30)
-    # the accel multiplier with each body axis's sign folded in (|raw * am| < 2**28)
+    # the accel multiplier with each body axis's sign folded in (|raw * am| < 2**28; the up
+    # axis's is within 12 % of it: < 2**29)
     fam = fs * am
     lam = ls * am
-    uam = us * am
+    uam = us * (((st[S_AMU] + c30) & m31) - c30)
     gm = (((st[S_GM] + c30) & m31) - c30)
     gsh = (((st[S_GSH] + c30) & m31) - c30)
     kpm = (((st[S_KPM] + c30) & m31) - c30)
@@ -789,9 +791,20 @@ def run(st: ptr32, buf: ptr16, i0: int, n: int, yb: ptr32) -> int:
         still = 0
         if m2 <= sta:
             still = 1
-            # the gyro: its largest axis's |gyro - gyro_lp|, averaged (S_GDEV); a rate sensor's
-            # white noise (0.1-0.5 deg/s rms, more with a wide filter) puts single samples past
-            # the limit, which a per-sample test turned into never standing still
+            x = (aF << 4) - alF
+            if x > staa or -x > staa:
+                still = 0
+            x = (aL << 4) - alL
+            if x > staa or -x > staa:
+                still = 0
+            x = (aU << 4) - alU
+            if x > staa or -x > staa:
+                still = 0
+        if still:
+            # the gyro (while the accelerometer reads still): its largest axis's |gyro -
+            # gyro_lp|, averaged (S_GDEV); a rate sensor's white noise (0.1-0.5 deg/s rms, more
+            # with a wide filter) puts single samples past the limit, which a per-sample test
+            # turned into never standing still
             x = (rF << 4) - glF
             if x < 0:
                 x = -x
@@ -809,15 +822,6 @@ def run(st: ptr32, buf: ptr16, i0: int, n: int, yb: ptr32) -> int:
             y += (x - y) >> 3
             st[S_GDEV] = y
             if y > stw:
-                still = 0
-            x = (aF << 4) - alF
-            if x > staa or -x > staa:
-                still = 0
-            x = (aL << 4) - alL
-            if x > staa or -x > staa:
-                still = 0
-            x = (aU << 4) - alU
-            if x > staa or -x > staa:
                 still = 0
         if still:
             sm = (((st[S_STILL] + c30) & m31) - c30) + dms

@@ -19,7 +19,8 @@ def _c(v):
 
 
 def samples(seconds, rate=100, lean_deg=0.0, rot_pp_deg=0.0, cadence=0, peak_g=2.6, stance=0.4,
-            still=False, bias_dps=(0.0, 0.0, 0.0), t_start=0.0, pitch_osc=(), gyro_noise_dps=0.0):
+            still=False, bias_dps=(0.0, 0.0, 0.0), t_start=0.0, pitch_osc=(), gyro_noise_dps=0.0,
+            acc_bias_g=(0.0, 0.0, 0.0)):
     """``gyro_noise_dps``: white noise on each gyro axis, that rms (a sum of three uniform draws
     from a fixed linear congruential generator: near Gaussian, reaching 3 x rms, the same on
     every engine)."""
@@ -68,9 +69,9 @@ def samples(seconds, rate=100, lean_deg=0.0, rot_pp_deg=0.0, cadence=0, peak_g=2
                 nz[k] = (u / 2147483648.0 - 1.5) * 2 * gyro_noise_dps
         o = 7 * i
         buf[o] = dt
-        buf[o + 1] = _c(ax * LSB_G)
-        buf[o + 2] = _c(ay * LSB_G)
-        buf[o + 3] = _c(az * LSB_G)
+        buf[o + 1] = _c((ax + acc_bias_g[0]) * LSB_G)
+        buf[o + 2] = _c((ay + acc_bias_g[1]) * LSB_G)
+        buf[o + 3] = _c((az + acc_bias_g[2]) * LSB_G)
         buf[o + 4] = _c((math.degrees(gx) + bias_dps[0] + nz[0]) * LSB_KDPS / 1000)
         buf[o + 5] = _c((math.degrees(gy) + bias_dps[1] + nz[1]) * LSB_KDPS / 1000)
         buf[o + 6] = _c((math.degrees(gz) + bias_dps[2] + nz[2]) * LSB_KDPS / 1000)

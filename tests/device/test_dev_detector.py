@@ -57,6 +57,23 @@ def test_standing_with_a_noisy_gyro_still_calibrates():
     assert all(abs(e[2] - 800) < 80 for e in st), [e[2] for e in st]
 
 
+def test_an_accelerometer_offset_along_the_vertical_does_not_scale_the_lean():
+    # an 80 mg zero-g offset on the up axis (a MEMS part's data-sheet limit) read the forward
+    # tilt against 1.08 g: lean 10 deg as 9.26 or less; the standing pose shows it and takes it
+    # out. (The ground force must average 1 g over a step, as it does on a runner: a 0.4 stance
+    # fraction peaks at pi / (2 x 0.4) = 3.93 g.)
+    for bias in (0.08, -0.08):
+        ab = (0.0, 0.0, bias)
+        buf = synth.concat(synth.samples(5, still=True, acc_bias_g=ab),
+                           synth.samples(20, lean_deg=10, rot_pp_deg=10, cadence=172, t_start=5,
+                                         peak_g=3.93, acc_bias_g=ab))
+        det, evs = _run(buf)
+        st = _strides(evs, 10000)
+        assert len(st) >= 15 and all(e[6] & 4 for e in st), "calibrated strides"
+        lean = sorted(e[2] for e in st)[len(st) // 2]
+        assert abs(lean - 1000) <= 25, (bias, lean)
+
+
 def test_tilted_mount_cancels_in_lean():
     # standing pitched 20 deg forward (a tilted clip); running at 20 + 7 deg -> lean 7
     buf = synth.concat(synth.samples(5, still=True, lean_deg=20),
