@@ -207,7 +207,7 @@ _STEADY = const(8)           # strides of unbroken gait before the integral runs
 #                              (tau 1 s) has settled from the start of the gait by then
 _E_MAX = const(256)          # a tilt error beyond 1/16 rad (3.6 deg) is not gyro bias (it would
 #                              take 3.6 deg/s of offset at tau = 1 s, beyond any gyro's spec
-#                              after the standing calibration): clamp
+#                              after the standing calibration): not integrated
 
 # Running has a flight phase: the body is airborne and the sensor feels ~0 g (SisFall jogging:
 # per-step minimum -0.8..+0.1 g); walking keeps a foot on the ground and never drops below ~0.3 g
@@ -1165,10 +1165,8 @@ def at_step(st: ptr32, t: int, last: int) -> int:
             e = ((hu * mf) >> 14) - ((hf * mu) >> 14)
         else:
             e = ((hf * ml) >> 14) - ((hl * mf) >> 14)
-        if e > _E_MAX:
-            e = _E_MAX
-        if e < -_E_MAX:
-            e = -_E_MAX
+        if e > _E_MAX or e < -_E_MAX:
+            e = 0                 # not a bias's (above): not integrated
         # |e| <= 256, interval < 1500, kb <= 192 (a 250 deg/s gyro): < 2**30
         bq = (((st[S_BQF + k] + c30) & m31) - c30) + ((e * interval * kb) >> 12)
         b0 = (((st[S_B0F + k] + c30) & m31) - c30) << 8
