@@ -218,6 +218,7 @@ class Detector:
         self.foot_ev = 0  # evidence that the strides start on the right foot (Q16 rad, leaky sum)
         self.resync = 0   # 1: start the strides again at the next step
         self.rename = 0   # 1: a step was lost or added in the stride just ended; 2: the next names the feet afresh
+        self.first = 0    # 1: the stride under way is its gait's first
         self.strides = 0
         st[kernel.S_STEADY] = 0   # strides since the gait (re)started
         self.n_like = 0     # strides in a row without flight while running
@@ -343,6 +344,7 @@ class Detector:
             self.cad_prev = 0
             st[S_DQC] = 0             # and times its strides afresh (the regression's slope stays:
             st[S_RREF] = 0            # the runner's landings are the same)
+            self.first = 1
             self._stride_start(t, frac, None)
             return
         self.k += 1
@@ -425,6 +427,19 @@ class Detector:
             st[S_DQC] = 0
             self.rename = 1       # a step too many or too few: the feet are named afresh
             return te
+        if self.first:
+            # A gait's first trigger can be the weight shift that begins it, not a foot strike:
+            # the stance leg is loaded 0.3-0.4 s before the first heel strike (a walker from
+            # standing, mobgap MS_001 Test5: 1.15 g, 0.35 s before it). In a stride of steady
+            # gait one step lasts within ~1.5x the other (left/right step-time asymmetry stays
+            # below that even in hemiparetic gait), so a first step under 2/3 of the second was
+            # no step: the stride is not reported and the next names its feet afresh.
+            self.first = 0
+            tm = st[kernel.S_T2]                  # its middle step (kernel.at_step's log)
+            if 3 * (tm - self.te0) < 2 * (t - tm):
+                st[S_DQC] = 0
+                self.rename = 1
+                return te
         # A gap in the samples long enough to hold a flight can hide a step (no sample below the
         # trigger's re-arm level between two stances), in this stride or at the end of the last
         # (a gap that ends a stride moves its step to the gap's end, and the next landing then
