@@ -5,8 +5,11 @@ A fault is one of ``upright`` (lean below ``lean_min_deg``), ``backward`` (lean 
 ``swivel`` (rotation above ``swivel_max_deg``). Per running stride the coach smooths each
 metric over ~2 strides (so one odd stride neither starts nor ends an episode), applies
 hysteresis (a fault clears only once the metric is ``*_hyst_deg`` back on the good side),
-and counts how long the fault has held *while running*. It alerts once a fault has held for
-``alert_after_s``, repeats at most every ``alert_repeat_s`` while it holds, and reports a
+and counts how long the fault has held *while running*: the strides past the limit itself (in
+the hysteresis band the episode goes on, but the runner's form is within the limit: that time
+does not count and nothing buzzes then, so a runner who dipped past the limit once and then
+runs just inside it is not told of a fault). It alerts, on a stride past the limit, once the
+fault has held for ``alert_after_s``, repeats at most every ``alert_repeat_s`` while it holds, and reports a
 clear when a fault it alerted on ends (the haptic layer may tick). Walking or standing ends
 every episode silently: the coach never buzzes then.
 
@@ -157,10 +160,11 @@ class Coach:
                 self.up_on = 0
                 self.up_held = 0
                 self.up_last = _NONE
-            self.back_held += stride_ms
             self.back_on = 1
-            self.back_last = self._maybe(R_BACKWARD, t, self.back_held, self.back_last,
-                                         self.lean_back - ls, 200, 400, ls, self.lean_back)
+            if ls < self.lean_back:
+                self.back_held += stride_ms
+                self.back_last = self._maybe(R_BACKWARD, t, self.back_held, self.back_last,
+                                             self.lean_back - ls, 200, 400, ls, self.lean_back)
         elif self.back_on:
             self._end(R_BACKWARD, t, ls, self.lean_back, self.back_last)
             self.back_on = 0
@@ -173,10 +177,11 @@ class Coach:
             else:
                 on = self.en_up and ls < self.lean_min
             if on:
-                self.up_held += stride_ms
                 self.up_on = 1
-                self.up_last = self._maybe(R_UPRIGHT, t, self.up_held, self.up_last,
-                                           self.lean_min - ls, 200, 400, ls, self.lean_min)
+                if ls < self.lean_min:
+                    self.up_held += stride_ms
+                    self.up_last = self._maybe(R_UPRIGHT, t, self.up_held, self.up_last,
+                                               self.lean_min - ls, 200, 400, ls, self.lean_min)
             elif self.up_on:
                 self._end(R_UPRIGHT, t, ls, self.lean_min, self.up_last)
                 self.up_on = 0
@@ -188,10 +193,11 @@ class Coach:
         else:
             on = self.en_swivel and rs > self.rot_max
         if on:
-            self.sw_held += stride_ms
             self.sw_on = 1
-            self.sw_last = self._maybe(R_SWIVEL, t, self.sw_held, self.sw_last,
-                                       rs - self.rot_max, 400, 800, rs, self.rot_max)
+            if rs > self.rot_max:
+                self.sw_held += stride_ms
+                self.sw_last = self._maybe(R_SWIVEL, t, self.sw_held, self.sw_last,
+                                           rs - self.rot_max, 400, 800, rs, self.rot_max)
         elif self.sw_on:
             self._end(R_SWIVEL, t, rs, self.rot_max, self.sw_last)
             self.sw_on = 0
@@ -302,9 +308,10 @@ class Coach:
         # stride() for the others, as one function
         es = self.es
         if on:
-            es[k + 1] += ms
             es[k] = 1
-            es[k + 2] = self.maybe(reason, t, es[k + 1], es[k + 2], excess, s2, s3, value, limit, self.after_ms, extra)
+            if excess > 0:
+                es[k + 1] += ms
+                es[k + 2] = self.maybe(reason, t, es[k + 1], es[k + 2], excess, s2, s3, value, limit, self.after_ms, extra)
         elif es[k]:
             self._end(reason, t, value, limit, es[k + 2])
             es[k] = 0

@@ -190,3 +190,21 @@ def test_repeats_of_a_withheld_episode_stay_withheld():
     r.strides(400, lean=100)                                          # one long episode: repeats
     al = r.cues(R_UPRIGHT)
     assert len(al) >= 3 and al[0][6] == 0 and all(e[6] == 1 for e in al[1:])
+
+
+def test_time_inside_the_hysteresis_band_does_not_count_toward_an_alert():
+    # lean_min 6 deg, hysteresis 1: a runner who dips below 6 for two strides and then runs at
+    # 6.5 (past the limit no more, inside the band) keeps the episode open but is not buzzed, and
+    # no alert ever reports a lean on the good side of the limit; one who stays at 5 is, after
+    # alert_after_s of strides past the limit
+    c, q, cfg = _coach(lean_min_deg=6.0, lean_hyst_deg=1.0, alert_after_s=5, alert_repeat_s=20)
+    r = Run(c, q).strides(20, lean=800).strides(2, lean=400).strides(40, lean=650)
+    assert not r.cues(R_UPRIGHT), r.cues(R_UPRIGHT)
+    assert c.up_on, "the episode is still open (the band did not clear it)"
+    r.strides(12, lean=500)
+    ups = r.cues(R_UPRIGHT)
+    assert len(ups) == 1, ups
+    # held: 2 strides at 4 deg (the smoothing's first at 5.25) and the 5-deg strides until 5 s
+    assert all(e[4] < e[5] for e in ups), "value past the limit"
+    t_alert = ups[0][1]
+    assert t_alert >= 62 * STRIDE + (5000 - 2 * STRIDE) - STRIDE, t_alert
