@@ -273,10 +273,12 @@ class Detector:
             self.act = act
 
     def _calibrate(self):
-        """3 s of stillness: standing reference (first time) and gyro bias."""
+        """3 s of stillness, or a still stretch of >= 1 s that ended before (kernel
+        _CAL_MIN_MS): the standing reference (first time) and the gyro bias."""
         st = self.st
         cn = st[S_CN]
         if cn <= 0:
+            st[S_STILL] = 0      # (nothing to calibrate from: the kernel forgets the stretch)
             return
         bf = st[S_CGF] // cn
         bl = st[S_CGL] // cn

@@ -188,6 +188,10 @@ S_GAPCUR = const(141)   # the longest gap since this stride began, 1/16 ms (stri
 S_SIZE = const(142)
 
 # step timing and trigger adaptation (at_step())
+_CAL_MIN_MS = const(1000)    # a still stretch this long is standing: no gait holds the pelvis
+#                              still for a second (a walker's slowest steps are ~1 s apart, and
+#                              the pelvis moves within them), and 1 s averages the standing's own
+#                              sway and the sensor's noise to a few hundredths of a degree
 _FLY_MS = const(20)          # a step counts as airborne after >= 20 ms below 0.25 g: a real flight
 #                              lasts >= 50 ms even in a slow jog; single-sample dips (sensor noise,
 #                              heel-strike ringing) do not
@@ -863,15 +867,21 @@ def run(st: ptr32, buf: ptr16, i0: int, n: int, yb: ptr32) -> int:
             if calms > 0 and sm >= calms and sm - dms < calms:
                 evt = evt | EVT_STILL
         elif st[S_STILL] or st[S_CN]:
-            # moving: forget the stillness (the sums are zero whenever the count is)
-            st[S_STILL] = 0
-            st[S_CN] = 0
-            st[S_CAF] = 0
-            st[S_CAL] = 0
-            st[S_CAU] = 0
-            st[S_CGF] = 0
-            st[S_CGL] = 0
-            st[S_CGU] = 0
+            # moving: forget the stillness (the sums are zero whenever the count is). Not yet
+            # calibrated, a still stretch of >= _CAL_MIN_MS that ends before S_CALMS is the
+            # standing there was (a runner starts when ready, not after 3 s): the detector
+            # calibrates from its sums, which are forgotten one sample later
+            if (((st[S_STILL] + c30) & m31) - c30) >= _CAL_MIN_MS and st[S_CALMS]:
+                evt = evt | EVT_STILL
+            else:
+                st[S_STILL] = 0
+                st[S_CN] = 0
+                st[S_CAF] = 0
+                st[S_CAL] = 0
+                st[S_CAU] = 0
+                st[S_CGF] = 0
+                st[S_CGL] = 0
+                st[S_CGU] = 0
         # flight and contact (the step's timing fiducial while running)
         if pv < _AIR_Q12:
             st[S_AIR] = 1

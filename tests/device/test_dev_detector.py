@@ -74,6 +74,22 @@ def test_an_accelerometer_offset_along_the_vertical_does_not_scale_the_lean():
         assert abs(lean - 1000) <= 25, (bias, lean)
 
 
+def test_a_short_standing_start_still_calibrates():
+    # 1.5 s of standing (a runner starts when ready): the still stretch that ended is the
+    # standing reference, not the mount's axes; the clip is tilted 12 deg, so the mount's axes
+    # would read every lean 12 deg off
+    buf = synth.concat(synth.samples(1.5, still=True, lean_deg=12, bias_dps=(0.8, -1.2, 0.5)),
+                       synth.samples(20, lean_deg=20, rot_pp_deg=10, cadence=172, t_start=1.5,
+                                     bias_dps=(0.8, -1.2, 0.5)))
+    det, evs = _run(buf)
+    cal = [e for e in evs if e[0] == EV_CALIB]
+    assert cal and cal[0][2] == 1 and 1000 <= cal[0][1] <= 1700, cal
+    assert abs(cal[0][3] - 1200) < 40
+    st = _strides(evs, 6000)
+    assert len(st) >= 10 and all(e[6] & 4 for e in st), "calibrated strides"
+    assert all(abs(e[2] - 800) < 80 for e in st), [e[2] for e in st]
+
+
 def test_tilted_mount_cancels_in_lean():
     # standing pitched 20 deg forward (a tilted clip); running at 20 + 7 deg -> lean 7
     buf = synth.concat(synth.samples(5, still=True, lean_deg=20),
