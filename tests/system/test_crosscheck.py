@@ -183,14 +183,6 @@ def test_scorer_walking_called_running():
 
 
 # ---- the crosscheck runs -------------------------------------------------------------------------
-@pytest.fixture(scope="module")
-def xc_dir():
-    d = xc.data_dir()
-    if not xc.available(d):
-        pytest.skip(f"crosscheck runs not found at {d} (set ${xc.DATA_ENV})")
-    return d
-
-
 @functools.cache
 def _scored(name, engine, d):
     return xc.score_run(name, engine, d)

@@ -28,14 +28,6 @@ RUNS = ("x1_road_lever", "x2_swivel_200")
 LEAN_SAME_DEG = 0.1    # lean median with a standing-visible error vs without (the runs' own: 0.1-0.2)
 
 
-@pytest.fixture(scope="module")
-def xc_dir():
-    d = xc.data_dir()
-    if not xc.available(d):
-        pytest.skip(f"crosscheck runs not found at {d} (set ${xc.DATA_ENV})")
-    return d
-
-
 def _axis(cfg, key):
     s = cfg[key]
     return "xyz".index(s[1]), (1.0 if s[0] == "+" else -1.0)
