@@ -274,7 +274,8 @@ class Detector:
 
     def _calibrate(self):
         """3 s of stillness, or a still stretch of >= 1 s that ended before (kernel
-        _CAL_MIN_MS): the standing reference (first time) and the gyro bias."""
+        _CAL_MIN_MS): the gyro bias, and the standing reference (the first time the mount's up
+        axis stands within 45 deg of the vertical)."""
         st = self.st
         cn = st[S_CN]
         if cn <= 0:
@@ -295,9 +296,18 @@ class Detector:
         af = st[S_CAF] // cn
         al = st[S_CAL] // cn
         au = st[S_CAU] // cn
-        au = self._true_up(af, al, au)
         st[S_GF] = af << 12
         st[S_GL] = al << 12
+        st[S_GU] = au << 12
+        if au <= 0 or 2 * au * au < af * af + al * al + au * au:
+            # the mount's up axis lies over 45 deg from the vertical: no one wears it so (a clip
+            # on the lumbar curve tilts 10-30 deg); the board lies on a table or in a hand. The
+            # gyro's bias is good (still is still), the pose is no standing reference: wait for
+            # one, the stillness counted afresh (the still samples' |a| is 0.87-1.12 g: these
+            # products stay below 2**25)
+            st[S_STILL] = 0
+            return
+        au = self._true_up(af, al, au)
         st[S_GU] = au << 12
         st[S_CALMS] = 0
         self.pitch0 = fixmath.pitch_mdeg(af, al, au)

@@ -90,6 +90,33 @@ def test_a_short_standing_start_still_calibrates():
     assert all(abs(e[2] - 800) < 80 for e in st), [e[2] for e in st]
 
 
+def _flat(seconds, t_start=0.0, rate=100):
+    # the board on a table, on its side: gravity along its x (worn, mount_up +z, it is along z)
+    buf = synth.samples(seconds, still=True, t_start=t_start, rate=rate, bias_dps=(0.8, -1.2, 0.5))
+    for i in range(len(buf) // 7):
+        buf[7 * i + 1], buf[7 * i + 3] = buf[7 * i + 3], -buf[7 * i + 1]
+    return buf
+
+
+def test_a_board_lying_on_a_table_is_no_standing_reference():
+    # Five seconds on the table (the 3 s and the ended-stretch paths both see it), half a second
+    # of handling, then worn: standing 4 s, a run.
+    # The table gives the gyro bias and no reference; the standing does; the lean is right.
+    o = {"mount_up": "+z", "mount_forward": "+x"}
+    buf = synth.concat(_flat(5), synth.samples(0.5, cadence=110, peak_g=1.4, stance=0.9, t_start=5),
+                       synth.samples(4, still=True, lean_deg=10, t_start=5.5, bias_dps=(0.8, -1.2, 0.5)),
+                       synth.samples(20, lean_deg=18, rot_pp_deg=10, cadence=172, t_start=9.5,
+                                     bias_dps=(0.8, -1.2, 0.5)))
+    det, evs = _run(buf, o)
+    cal = [e for e in evs if e[0] == EV_CALIB]
+    assert len(cal) == 1 and cal[0][2] == 1 and cal[0][1] > 5500, cal
+    assert abs(cal[0][3] - 1000) < 40, cal
+    st = _strides(evs, 14000)
+    assert len(st) >= 10 and all(e[6] & 4 for e in st)
+    assert all(abs(e[2] - 800) < 80 for e in st), [e[2] for e in st]
+    assert len(evs) < 200, "no flood of events"
+
+
 def test_tilted_mount_cancels_in_lean():
     # standing pitched 20 deg forward (a tilted clip); running at 20 + 7 deg -> lean 7
     buf = synth.concat(synth.samples(5, still=True, lean_deg=20),
