@@ -296,19 +296,20 @@ class Detector:
         af = st[S_CAF] // cn
         al = st[S_CAL] // cn
         au = st[S_CAU] // cn
+        # upright: the mount's up axis within 45 deg of the vertical (the still samples' |a| is
+        # 0.87-1.12 g: these products stay below 2**25)
+        upright = au > 0 and 2 * au * au >= af * af + al * al + au * au
+        if upright:
+            au = self._true_up(af, al, au)
         st[S_GF] = af << 12
         st[S_GL] = al << 12
         st[S_GU] = au << 12
-        if au <= 0 or 2 * au * au < af * af + al * al + au * au:
-            # the mount's up axis lies over 45 deg from the vertical: no one wears it so (a clip
-            # on the lumbar curve tilts 10-30 deg); the board lies on a table or in a hand. The
-            # gyro's bias is good (still is still), the pose is no standing reference: wait for
-            # one, the stillness counted afresh (the still samples' |a| is 0.87-1.12 g: these
-            # products stay below 2**25)
+        if not upright:
+            # no one wears it so (a clip on the lumbar curve tilts 10-30 deg): the board lies on
+            # a table or in a hand. The gyro's bias is good (still is still), the pose is no
+            # standing reference: wait for one, the stillness counted afresh
             st[S_STILL] = 0
             return
-        au = self._true_up(af, al, au)
-        st[S_GU] = au << 12
         st[S_CALMS] = 0
         self.pitch0 = fixmath.pitch_mdeg(af, al, au)
         self.roll0 = fixmath.roll_mdeg(al, au)

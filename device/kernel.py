@@ -187,11 +187,13 @@ S_GAPRI = const(140)    # the ring index of the sample after the last gap (run()
 S_GAPCUR = const(141)   # the longest gap since this stride began, 1/16 ms (stride_mark moves it to S_GAPMX)
 S_SIZE = const(142)
 
-# step timing and trigger adaptation (at_step())
+# stillness (run())
 _CAL_MIN_MS = const(1000)    # a still stretch this long is standing: no gait holds the pelvis
 #                              still for a second (a walker's slowest steps are ~1 s apart, and
 #                              the pelvis moves within them), and 1 s averages the standing's own
 #                              sway and the sensor's noise to a few hundredths of a degree
+
+# step timing and trigger adaptation (at_step())
 _FLY_MS = const(20)          # a step counts as airborne after >= 20 ms below 0.25 g: a real flight
 #                              lasts >= 50 ms even in a slow jog; single-sample dips (sensor noise,
 #                              heel-strike ringing) do not

@@ -33,7 +33,7 @@ def _axis(cfg, key):
     return "xyz".index(s[1]), (1.0 if s[0] == "+" else -1.0)
 
 
-def _variant(cap: Capture, cfg: dict, kind: str, name: str) -> Capture:
+def _variant(cap: Capture, cfg: dict, kind: str, name: str, d) -> Capture:
     acc, gyr = cap.acc_g.copy(), cap.gyr_dps.copy()
     if kind == "gyro_noise":
         gyr += np.random.default_rng(5).normal(0.0, 0.7, gyr.shape)
@@ -51,7 +51,7 @@ def _variant(cap: Capture, cfg: dict, kind: str, name: str) -> Capture:
         rot[i, j], rot[j, i] = -np.sin(a), np.sin(a)
         acc, gyr = acc @ rot.T, gyr @ rot.T
     elif kind == "short_standing":
-        tr = xc.truth(name)
+        tr = xc.truth(name, d)
         stand_end = next(s["t1"] for s in tr["segments"] if s["label"] == "stand")
         keep = cap.t_ms >= (stand_end - 2.5) * 1000.0
         return Capture(cap.t_ms[keep], acc[keep], gyr[keep], list(cap.comments))
@@ -64,7 +64,7 @@ def _variant(cap: Capture, cfg: dict, kind: str, name: str) -> Capture:
 def _score(name, kind, d):
     cap, cfg = xc.capture(name, d), xc.config(name, d)
     if kind != "as_made":
-        cap = _variant(cap, cfg, kind, name)
+        cap = _variant(cap, cfg, kind, name, d)
     res = replay.replay(cap, cfg, engine="cpython")
     return xc.score(xc.truth(name, d), res.dicts(), cfg, f"{name}:{kind}")
 
