@@ -775,25 +775,30 @@ def run(st: ptr32, buf: ptr16, i0: int, n: int, yb: ptr32) -> int:
             rmin = hL
         if hL > rmax:
             rmax = hL
-        # stillness: |a| ~ 1 g, and accel and gyro steady around their short-term means
-        aq = aF >> 2
-        m2 = aq * aq
-        aq = aL >> 2
-        m2 += aq * aq
-        aq = aU >> 2
-        m2 += aq * aq
-        m2 -= 0x100000
-        if m2 < 0:
-            m2 = -m2
-        # each axis: its low-pass (Q4, ~8 samples) follows always; still while |a| ~ 1 g and every
-        # axis stays near its low-pass (tested only when |a| is: moving, it rarely is; written out
-        # per axis: a computed slot index costs more than the test)
+        # stillness: |a| ~ 1 g, and accel and gyro steady around their short-term means.
+        # Each axis: its low-pass (Q4, ~8 samples) follows always; still while the low-passed
+        # |a| ~ 1 g and every axis stays near its low-pass (tested only when |a| is: moving, it
+        # rarely is; written out per axis: a computed slot index costs more than the test).
+        # |a| is read off the low-pass, not the sample: standing on a part whose offset and
+        # scale put 1 g at 1.06 (60 mg, 2 %: data-sheet figures), an accelerometer's white
+        # noise (10-20 mg rms with a wide filter, a body's sway on top) takes single samples past
+        # the band's 1.12 g and every standing still ended within a second (the low-pass's
+        # noise is a quarter of the sample's)
         glF += ((rF << 4) - glF) >> 3
         glL += ((rL << 4) - glL) >> 3
         glU += ((rU << 4) - glU) >> 3
         alF += ((aF << 4) - alF) >> 3
         alL += ((aL << 4) - alL) >> 3
         alU += ((aU << 4) - alU) >> 3
+        aq = alF >> 6                 # (Q16 g -> Q10: squares in Q20 g^2)
+        m2 = aq * aq
+        aq = alL >> 6
+        m2 += aq * aq
+        aq = alU >> 6
+        m2 += aq * aq
+        m2 -= 0x100000
+        if m2 < 0:
+            m2 = -m2
         still = 0
         if m2 <= sta:
             still = 1

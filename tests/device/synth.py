@@ -20,10 +20,10 @@ def _c(v):
 
 def samples(seconds, rate=100, lean_deg=0.0, rot_pp_deg=0.0, cadence=0, peak_g=2.6, stance=0.4,
             still=False, bias_dps=(0.0, 0.0, 0.0), t_start=0.0, pitch_osc=(), gyro_noise_dps=0.0,
-            acc_bias_g=(0.0, 0.0, 0.0)):
-    """``gyro_noise_dps``: white noise on each gyro axis, that rms (a sum of three uniform draws
-    from a fixed linear congruential generator: near Gaussian, reaching 3 x rms, the same on
-    every engine)."""
+            acc_bias_g=(0.0, 0.0, 0.0), acc_noise_g=0.0):
+    """``gyro_noise_dps``, ``acc_noise_g``: white noise on each gyro and accelerometer axis,
+    that rms (a sum of three uniform draws from a fixed linear congruential generator: near
+    Gaussian, reaching 3 x rms, the same on every engine)."""
     n = int(seconds * rate)
     seed = 12345
     buf = array("h", bytes(14 * n))
@@ -58,20 +58,21 @@ def samples(seconds, rate=100, lean_deg=0.0, rot_pp_deg=0.0, cadence=0, peak_g=2
         # specific force and angular rate in the body frame
         ax, ay, az = -st_ * f, 0.0, ct * f
         gx, gy, gz = -st_ * yr, pr, ct * yr
-        nz = [0.0, 0.0, 0.0]
-        if gyro_noise_dps:
-            for k in range(3):
+        nz = [0.0, 0.0, 0.0, 0.0, 0.0, 0.0]
+        for k in range(6):
+            rms = gyro_noise_dps if k < 3 else acc_noise_g
+            if rms:
                 u = 0
                 for _ in range(3):
                     seed = (seed * 1103515245 + 12345) & 0x7FFFFFFF
                     u += seed
                 # three uniforms on [0, 1) sum to mean 1.5, rms 0.5
-                nz[k] = (u / 2147483648.0 - 1.5) * 2 * gyro_noise_dps
+                nz[k] = (u / 2147483648.0 - 1.5) * 2 * rms
         o = 7 * i
         buf[o] = dt
-        buf[o + 1] = _c((ax + acc_bias_g[0]) * LSB_G)
-        buf[o + 2] = _c((ay + acc_bias_g[1]) * LSB_G)
-        buf[o + 3] = _c((az + acc_bias_g[2]) * LSB_G)
+        buf[o + 1] = _c((ax + acc_bias_g[0] + nz[3]) * LSB_G)
+        buf[o + 2] = _c((ay + acc_bias_g[1] + nz[4]) * LSB_G)
+        buf[o + 3] = _c((az + acc_bias_g[2] + nz[5]) * LSB_G)
         buf[o + 4] = _c((math.degrees(gx) + bias_dps[0] + nz[0]) * LSB_KDPS / 1000)
         buf[o + 5] = _c((math.degrees(gy) + bias_dps[1] + nz[1]) * LSB_KDPS / 1000)
         buf[o + 6] = _c((math.degrees(gz) + bias_dps[2] + nz[2]) * LSB_KDPS / 1000)

@@ -57,6 +57,25 @@ def test_standing_with_a_noisy_gyro_still_calibrates():
     assert all(abs(e[2] - 800) < 80 for e in st), [e[2] for e in st]
 
 
+def test_standing_with_a_noisy_offset_accelerometer_still_calibrates():
+    # a part whose offset puts standing at 1.08 g (80 mg on the up axis: the MPU-6050's
+    # data-sheet limit) and 20 mg rms of white noise (a wide filter, a body's sway): single
+    # samples pass the stillness band's 1.12 g (|a| is tested on the accelerometer's short-term
+    # mean, not on one sample); before, no 3 s ever stayed still and the lean fell back to the
+    # mount's axes
+    ab = (0.03, -0.03, 0.08)
+    buf = synth.concat(synth.samples(5, still=True, lean_deg=6, acc_bias_g=ab, acc_noise_g=0.02),
+                       synth.samples(20, lean_deg=14, rot_pp_deg=12, cadence=172, t_start=5, peak_g=3.93,
+                                     acc_bias_g=ab, acc_noise_g=0.02))
+    det, evs = _run(buf)
+    cal = [e for e in evs if e[0] == EV_CALIB]
+    assert cal and cal[0][2] == 1 and 3000 <= cal[0][1] <= 3600, cal
+    st = _strides(evs, 10000)
+    assert len(st) >= 15 and all(e[6] & 4 for e in st), "calibrated strides"
+    lean = sorted(e[2] for e in st)[len(st) // 2]
+    assert abs(lean - 800) <= 40, lean
+
+
 def test_an_accelerometer_offset_along_the_vertical_does_not_scale_the_lean():
     # an 80 mg zero-g offset on the up axis (a MEMS part's data-sheet limit) read the forward
     # tilt against 1.08 g: lean 10 deg as 9.26 or less; the standing pose shows it and takes it
@@ -263,3 +282,4 @@ def test_a_jogger_whose_flight_fades_on_one_side_keeps_running():
                                           _gait(10, 150, lambda k: True, t_start=5),
                                           _gait(40, 150, lambda k: k % 2 == 0, t_start=15)))
     assert len(acts) >= 40 and all(a == 2 for a in acts[4:]), acts
+
