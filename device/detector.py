@@ -511,6 +511,11 @@ class Detector:
         if act != self.act:
             self._set_activity(act, te)
         flags = act | (FLAG_CALIBRATED if self.calibrated else 0)
+        if act == ACT_RUNNING and fly == 0:
+            # grounded (events.FLAG_GROUNDED, the bit above FLAG_CALIBRATED: written so, a new
+            # global name here moves every global lookup of this module, +17 instructions a
+            # sample on the ESP32's port): see the coach below; logged for the host's replay
+            flags |= FLAG_CALIBRATED << 1
         self.strides += 1
         st[S_STEADY] += 1
         st[S_SYNC] = 1
@@ -519,10 +524,19 @@ class Detector:
         dyn = self.dyn
         dyn.stride_end(q, te, self.yb, st[S_RI] - 1)
         coach = self.coach
-        if act == ACT_RUNNING:
+        if act == ACT_RUNNING and fly == 0:
+            # A running stride without a flight may be the first of a walk: the label follows
+            # only after _TO_WALK of them, and a buzz in them comes while the runner walks (a
+            # repeat falling due there: ~3 % of the walk breaks of a run/walk ultra with a fault
+            # held). It is not coached; the next stride that flies holds the fault for its time
+            # too (held below), so a jogger's odd grounded stride defers a due cue by a stride
+            # (~0.7 s) and changes nothing else.
+            pass
+        elif act == ACT_RUNNING:
             # a fault holds for the time from the last running stride to this one: a stride lost
-            # in a gap of the samples (not measured, see above) was run all the same, in the gait
-            # that goes on; up to two of them (a longer pause breaks the gait anyway)
+            # in a gap of the samples (not measured, see above), or a grounded one, was run all
+            # the same, in the gait that goes on; up to two of them (a longer pause breaks the
+            # gait anyway)
             held = dur
             tr = self.te_run
             if tr >= 0 and dur < te - tr and te - tr <= 3 * dur:

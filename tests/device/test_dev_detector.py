@@ -283,3 +283,28 @@ def test_a_jogger_whose_flight_fades_on_one_side_keeps_running():
                                           _gait(40, 150, lambda k: k % 2 == 0, t_start=15)))
     assert len(acts) >= 40 and all(a == 2 for a in acts[4:]), acts
 
+
+def test_no_buzz_in_the_strides_that_turn_a_run_into_a_walk():
+    # An upright runner (lean 0, limit 4) buzzes every 10 s, then walks. The label follows only
+    # after 3 strides without a flight; those are flagged grounded and not coached, so a repeat
+    # that falls due in them waits for a flying stride (none comes): whenever the walk begins,
+    # no buzz comes after its first stride.
+    from events import FLAG_CALIBRATED, FLAG_GROUNDED
+    assert FLAG_GROUNDED == FLAG_CALIBRATED << 1      # (how detector.py writes it)
+    cfgd = {"mount_up": "+z", "mount_forward": "+x", "alert_after_s": 5, "alert_repeat_s": 10}
+    stride_ms = 800                      # 150 steps/min
+    late = []
+    n_alerts = 0
+    for k in range(10):
+        w = 20.0 + 0.4 * k               # the walk begins w s after the start (a repeat is due every 10 s)
+        buf = synth.concat(synth.samples(5, still=True),
+                           _gait(w - 5, 150, lambda j: True, t_start=5),
+                           _gait(8, 150, lambda j: False, t_start=w))
+        det, evs = _run(buf, cfgd)
+        al = [e[1] for e in evs if e[0] == EV_ALERT]
+        n_alerts += len(al)
+        grounded = [e for e in _strides(evs) if e[6] & FLAG_GROUNDED]
+        assert grounded and all(e[6] & 3 == 2 and e[1] > w * 1000 for e in grounded), grounded
+        late += [(w, t) for t in al if t > w * 1000 + stride_ms]
+    assert n_alerts >= 10, n_alerts      # the runner was coached
+    assert not late, late

@@ -82,6 +82,28 @@ def test_replay_without_the_cues_has_no_such_fault():
     assert not any(fault[r].any() for r in analysis.OPTIONAL_REASONS)
 
 
+def test_replay_leaves_out_grounded_strides_as_the_board_does():
+    """A real slow jog (SisFall D03_SA06: a flight on ~78 % of the steps) has running strides
+    without a flight; the board does not coach them (the first strides of a walk look so) and
+    flags them in the log. The replay reads the flag: its alerts are the board's, and without
+    it they are not (an alert-prone config: a repeat falls due in such a stride)."""
+    from hinge.dev import realdata, realscore
+
+    cap = realdata.sisfall(realdata.data_dir(), "D03", "SA06")
+    cfg = {**realscore.SISFALL_MOUNT, "lean_min_deg": 12, "swivel_max_deg": 5, "alert_after_s": 2,
+           "alert_repeat_s": 10}
+    res = replay.replay(cap, cfg)
+    s = _strides_of(res.events)
+    grounded = s["grounded"]
+    assert grounded.sum() >= 3 and (s["activity"][grounded] == ev.ACT_RUNNING).all()
+    board = _cues(res.events)
+    assert len(board) >= 5
+    assert analysis.replay_coach(s, res.cfg)[1] == board
+    blind = s.copy()
+    blind["grounded"] = False
+    assert analysis.replay_coach(blind, res.cfg)[1] != board
+
+
 # ---- a session log of the firmware with the hip drop cue on, and the same run with it off -----
 @pytest.fixture(scope="module")
 def logs(tmp_path_factory):

@@ -126,7 +126,8 @@ def one_line_error(err, *words):
 def test_parse_line_events():
     s = live.parse_line("H 1 9970 -66 728 1047 1146 6 803\r\n")
     assert s == {"type": "stride", "t_ms": 9970, "lean_deg": -0.66, "rotation_deg": 7.28, "cadence_spm": 104.7,
-                 "roll_deg": 8.03, "stride_ms": 1146, "activity": "running", "calibrated": True}
+                 "roll_deg": 8.03, "stride_ms": 1146, "activity": "running", "calibrated": True,
+                 "grounded": False}
     s = live.parse_line(b"H 1 100 5 6 1700 700 1 0")
     assert s["activity"] == "walking" and s["calibrated"] is False
     a = live.parse_line("H 2 23550 1 3 531 2500 0 0")

@@ -82,7 +82,8 @@ def event_dict(e) -> dict | None:
     if ty == _events.EV_STRIDE:
         return {"type": "stride", "t_ms": t, "lean_deg": a / 100, "rotation_deg": b / 100,
                 "cadence_spm": c / 10, "roll_deg": f6 / 100, "stride_ms": d,
-                "activity": ACTIVITIES[f5 & _ACT_MASK], "calibrated": bool(f5 & _events.FLAG_CALIBRATED)}
+                "activity": ACTIVITIES[f5 & _ACT_MASK], "calibrated": bool(f5 & _events.FLAG_CALIBRATED),
+                "grounded": bool(f5 & _events.FLAG_GROUNDED)}
     if ty in (_events.EV_ALERT, _events.EV_CLEAR):
         return cue_dict(e)
     if ty == _events.EV_CALIB:

@@ -36,6 +36,7 @@ STRIDE_DTYPE = np.dtype(
         ("stride_ms", "i4"),
         ("activity", "u1"),
         ("calibrated", "?"),
+        ("grounded", "?"),      # a running stride without a flight (events.py FLAG_GROUNDED)
         # running dynamics (device/dynamics.py; NaN = not measured, e.g. walking)
         ("tilt_swing_deg", "f4"),
         ("pushoff_pitch_deg", "f4"),
@@ -60,7 +61,8 @@ EVENT_DTYPE = np.dtype(
 # unit of each decoded column (CSV ``# units:`` line; README "Exported columns")
 COLUMN_UNITS = {"t_ms": "ms since the session's start (board clock)", "lean_deg": "deg", "rotation_deg": "deg",
                 "roll_deg": "deg", "cadence_spm": "steps/min", "stride_ms": "ms",
-                "activity": "0 standing 1 walking 2 running", "calibrated": "0/1", "kind": "alert|clear",
+                "activity": "0 standing 1 walking 2 running", "calibrated": "0/1",
+                "grounded": "0/1 (running, no flight: no cue in it)", "kind": "alert|clear",
                 "reason": "upright|backward|swivel|drift|hip_drop|tilt_swing|cadence", "severity": "1-3",
                 "value_deg": "deg (cadence: steps/min)", "limit_deg": "deg (cadence: steps/min)",
                 "withheld": "0/1 (faded feedback: logged, not felt)", "side": "hip drop: left|right",
@@ -444,6 +446,7 @@ def _stride_array(rows: list) -> np.ndarray:
     out["stride_ms"] = a[:, 4]
     out["activity"] = a[:, 5] & 3
     out["calibrated"] = (a[:, 5] & ev.FLAG_CALIBRATED) != 0
+    out["grounded"] = (a[:, 5] & ev.FLAG_GROUNDED) != 0
     return out
 
 
