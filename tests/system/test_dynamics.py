@@ -10,6 +10,7 @@ import pytest
 from hinge.coach import dyneval, replay
 from hinge.common import devpath
 from hinge.common.capture import Capture
+from hinge.sim.simulate import SCENARIOS as _SCENARIOS
 from hinge.sim.simulate import simulate
 
 dyn = devpath.import_device("dynamics")
@@ -115,6 +116,44 @@ def test_dynamics_accuracy_on_the_simulator(name):
     for m, r in sc.items():
         # every running stride with a truth value gets a measurement
         assert r["measured_pct"] >= 95.0, (m, r)
+
+
+# Every scenario (the runs test_accuracy.py scores, seed 1, shared): every metric meets issue 10's
+# target except the contact-time gaps below, open work each held to a regression bound (~15 %
+# above today's figure; a worse one fails). They are the lever's swing: the bony pelvis's pitch
+# acceleration times the sensor's 8-15 cm behind the hip axis moves the vertical force by up to
+# +-0.7 g through the push-off, so the toe-off's crossing moves by a bias of the runner's own
+# (README, running dynamics; no_standing_start: the contact found 46 ms early on every step).
+DYN_KNOWN_GAPS = {
+    "good_form": {"gct_right_ms": 22.0},
+    "hip_drop": {"gct_right_ms": 21.0},
+    "treadmill": {"gct_right_ms": 18.0},
+    "rate_50": {"gct_left_ms": 40.0, "gct_right_ms": 44.0},
+    "rate_104": {"gct_left_ms": 33.0, "gct_right_ms": 29.0},
+    "odd_mount": {"gct_left_ms": 32.0, "gct_right_ms": 29.0},
+    "no_standing_start": {"gct_left_ms": 68.0, "gct_right_ms": 68.0},
+}
+
+
+@pytest.mark.parametrize("name", sorted(_SCENARIOS))
+def test_dynamics_on_every_scenario(name):
+    from test_accuracy import run     # (the same simulated runs and replays, cached there)
+
+    sim, res, _ = run(name)
+    sc = dyneval.score(sim.truth, res.dicts())
+    sc.pop("naming_pct")
+    gaps = DYN_KNOWN_GAPS.get(name, {})
+    hard = []
+    for m, r in sc.items():
+        target, med = r["target"], r["med_abs"]
+        if med is None or r["measured_pct"] < 90.0:
+            hard.append(f"{m}: measured on {r['measured_pct']} % of the strides")
+        elif med > target:
+            if m in gaps and med <= gaps[m]:
+                print(f"known gap, {name}: {m} median |error| {med} (target {target}, bound {gaps[m]})")
+            else:
+                hard.append(f"{m}: median |error| {med} > {gaps.get(m, target)}")
+    assert not hard, (name, hard)
 
 
 def test_walking_has_no_contact_time_but_a_bounce():
