@@ -1,5 +1,6 @@
 """Running dynamics (device/dynamics.py): the definitions on synthetic signals with known answers,
-then accuracy against the simulator's truth (issue 10's targets), and the log's bytes per stride.
+then accuracy against the simulator's truth (issue 10's targets) on every scenario, the contact
+time's known gaps held to regression bounds, and the log's bytes per stride.
 """
 import math
 from array import array
@@ -137,7 +138,7 @@ DYN_KNOWN_GAPS = {
 
 @pytest.mark.parametrize("name", sorted(_SCENARIOS))
 def test_dynamics_on_every_scenario(name):
-    from test_accuracy import run     # (the same simulated runs and replays, cached there)
+    from test_accuracy import run  # (the same simulated runs and replays, cached there)
 
     sim, res, _ = run(name)
     sc = dyneval.score(sim.truth, res.dicts())
