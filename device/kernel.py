@@ -386,6 +386,15 @@ def run(st: ptr32, buf: ptr16, i0: int, n: int, yb: ptr32) -> int:
             gU = gU << 12
             if gF == 0 and gL == 0 and gU == 0:
                 gU = 1 << 24
+            # the stillness test's short-term means start at the first sample, not at zero (from
+            # zero the accelerometer's took ~15 samples to reach the 1 g band: a standing start
+            # read as still 20-75 ms late, and a 1.0 s one fell short of _CAL_MIN_MS)
+            alF = aF << 4
+            alL = aL << 4
+            alU = aU << 4
+            glF = rF << 4
+            glL = rL << 4
+            glU = rU << 4
         # |g| stays ~1 (renormalised every sample); each component is also held within +-1
         # so that no product below can pass 2**30 (e.g. a 16 g sample times g), whatever the
         # input: a spin past the gyro's range must not grow g between renormalisations

@@ -109,6 +109,19 @@ def test_a_short_standing_start_still_calibrates():
     assert all(abs(e[2] - 800) < 80 for e in st), [e[2] for e in st]
 
 
+def test_a_one_second_standing_start_at_200_hz_calibrates():
+    # 1.06 s of standing, then running (SisFall's D02_SE09 starts so): the stillness test's
+    # short-term means start at the first sample, so the whole second reads as still (from zero
+    # they took ~15 samples to reach the 1 g band and the stretch fell short of 1 s)
+    buf = synth.concat(synth.samples(1.06, rate=200, still=True, lean_deg=10, bias_dps=(0.8, -1.2, 0.5)),
+                       synth.samples(15, rate=200, lean_deg=18, rot_pp_deg=10, cadence=172, t_start=1.06,
+                                     bias_dps=(0.8, -1.2, 0.5)))
+    det, evs = _run(buf)
+    cal = [e for e in evs if e[0] == EV_CALIB]
+    assert cal and cal[0][2] == 1, cal
+    assert abs(cal[0][3] - 1000) < 40, cal
+
+
 def _flat(seconds, t_start=0.0, rate=100):
     # the board on a table, on its side: gravity along its x (worn, mount_up +z, it is along z)
     buf = synth.samples(seconds, still=True, t_start=t_start, rate=rate, bias_dps=(0.8, -1.2, 0.5))
