@@ -149,14 +149,21 @@ class Coach:
             self.rot_s = (self.rot_s + rot) >> 1
         ls = self.lean_s
         rs = self.rot_s
-        # backward (takes precedence over upright)
+        # backward (takes precedence over upright). Leaning back is running upright gone
+        # further (lean_back < lean_min): one episode, whichever it reads now. Crossing between
+        # the two carries the time held past lean_min, the last buzz (so the repeat interval
+        # holds) and faded feedback's decision; no clear in between. (Before, a two-stride dip
+        # past lean_back in an upright episode, e.g. the filter shaken by a burst of lost
+        # samples, ended it, and the buzz came a hold time after the dip, not after the onset.)
         if self.back_on:
             on = ls < self.lean_back + self.lean_hyst
         else:
             on = self.en_back and ls < self.lean_back
         if on:
             if self.up_on:
-                self._end(R_UPRIGHT, t, ls, self.lean_min, self.up_last)
+                self.back_held = self.up_held
+                self.back_last = self.up_last
+                self.wh[R_BACKWARD] = self.wh[R_UPRIGHT]
                 self.up_on = 0
                 self.up_held = 0
                 self.up_last = _NONE
@@ -166,7 +173,13 @@ class Coach:
                 self.back_last = self._maybe(R_BACKWARD, t, self.back_held, self.back_last,
                                              self.lean_back - ls, 200, 400, ls, self.lean_back)
         elif self.back_on:
-            self._end(R_BACKWARD, t, ls, self.lean_back, self.back_last)
+            if self.en_up and ls < self.lean_min + self.lean_hyst:
+                self.up_on = 1          # still upright: the episode goes on as that
+                self.up_held = self.back_held
+                self.up_last = self.back_last
+                self.wh[R_UPRIGHT] = self.wh[R_BACKWARD]
+            else:
+                self._end(R_BACKWARD, t, ls, self.lean_back, self.back_last)
             self.back_on = 0
             self.back_held = 0
             self.back_last = _NONE

@@ -5,13 +5,11 @@ Plain functions with asserts: pytest runs them under CPython, tests/device/test_
 runs the same file under the unix-port micropython (64- and 32-bit builds), where ``heap_lock`` is
 real: every stride runs with the heap locked (no allocation per stride).
 """
-import micropython
-
 import config
+import micropython
 from coach import Coach
 from detector import EventQueue
-from events import (EV_ALERT, EV_CAD_BASE, EV_CLEAR, EV_DYN, EV_LEN, R_CADENCE, R_HIP_DROP, R_SWIVEL, R_TILT,
-                    R_UPRIGHT)
+from events import EV_ALERT, EV_CAD_BASE, EV_CLEAR, EV_DYN, EV_LEN, R_BACKWARD, R_CADENCE, R_HIP_DROP, R_SWIVEL, R_TILT, R_UPRIGHT
 
 STRIDE = 700   # ms: 171.4 steps/min
 
@@ -208,3 +206,20 @@ def test_time_inside_the_hysteresis_band_does_not_count_toward_an_alert():
     assert all(e[4] < e[5] for e in ups), "value past the limit"
     t_alert = ups[0][1]
     assert t_alert >= 62 * STRIDE + (5000 - 2 * STRIDE) - STRIDE, t_alert
+
+
+def test_a_dip_past_lean_back_does_not_restart_an_upright_episode():
+    # lean_min 4, lean_back -2, alert after 5 s: an upright runner (2 deg) whose lean dips to
+    # -6 deg for two strides 3 s in (the filter shaken by a burst of lost samples, a kerb) is
+    # one episode: the buzz comes 5 s after the onset (as "backward" while the dip lasts, else
+    # "upright"), not 5 s after the dip; no clear between the two readings; the repeat interval
+    # holds across them
+    c, q, cfg = _coach(lean_min_deg=4.0, lean_back_deg=-2.0, alert_after_s=5, alert_repeat_s=20)
+    r = Run(c, q).strides(10, lean=800)            # good form
+    t0 = r.t                                      # the upright episode starts after this
+    r.strides(4, lean=200).strides(2, lean=-600).strides(20, lean=200)
+    buzz = [e for e in r.out if e[0] == EV_ALERT]
+    assert buzz and buzz[0][2] in (R_UPRIGHT, R_BACKWARD), buzz
+    assert buzz[0][1] - t0 <= 5000 + 2 * STRIDE, (buzz[0][1] - t0, buzz)
+    assert not [e for e in r.out if e[0] == EV_CLEAR], r.out
+    assert len(buzz) == 1, buzz                   # 16 strides after it: within the 20 s repeat
