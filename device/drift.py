@@ -35,6 +35,8 @@ Walking and standing neither count as running minutes nor end a drift episode: d
 matter of hours. Values in cdeg and ms (small ints); no allocation per stride (the file is
 read once at session start and written once when the baseline is learned).
 """
+from array import array
+
 from micropython import const
 
 from events import EV_DRIFT, EV_DRIFT_BASE, R_DRIFT
@@ -141,6 +143,10 @@ class Drift:
         self.session = 0          # this session's number and date (YYYYMMDD, 0 = unknown), for the file
         self.date = 0
         self.say = None
+        # a baseline learned in the hot path, to be written by flush() (the heap is locked there):
+        # lean, rotation, tilt, drop, then 1 while not yet written (one attribute: each one more on
+        # a Drift makes every attribute read of a stride dearer on the ESP32's port)
+        self.sv = array("i", bytes(20))
         self.reset()
 
     def reset(self):
@@ -265,7 +271,13 @@ class Drift:
         tilt = self.b_tilt // k
         drop = self.b_drop // k
         if self.path is not None:
-            self._save(lean, rot, tilt, drop)
+            # kept by flush(): the app's feed runs with the heap locked, and a file write allocates
+            sv = self.sv
+            sv[0] = lean
+            sv[1] = rot
+            sv[2] = tilt
+            sv[3] = drop
+            sv[4] = 1
         if self.have:
             return 0  # comparing with the last session's baseline: this one is for the next
         self.base_lean = lean
@@ -275,6 +287,14 @@ class Drift:
         self.have = 1
         self.q.push(EV_DRIFT_BASE, t, lean, rot, tilt, drop, 0, 0)
         return 1
+
+    def flush(self):
+        """Write the baseline learned since the last call, if any (``stride`` learns it inside the
+        detector's feed, where the app locks the heap: the app calls this after each feed)."""
+        sv = self.sv
+        if sv[4]:
+            sv[4] = 0
+            self._save(sv[0], sv[1], sv[2], sv[3])
 
     def _save(self, lean, rot, tilt, drop):
         # once a session: the line, written whole and renamed over the old one (configstore)

@@ -123,5 +123,6 @@ FAULT_FIFO_OVERFLOW = const(5)
 FAULT_LOG_ROTATED = const(6)
 FAULT_LOG_FULL = const(7)  # flash full, nothing left to delete: records lost from t on
 FAULT_LOG_RESUMED = const(8)  # logging again; detail = records lost while the flash was full
+FAULT_HEAP = const(9)  # the detector allocated with the heap locked (a defect): it runs unlocked from t on
 FAULT_NAMES = ("", "sensor_fault", "sensor_back", "config_fallback", "low_battery", "fifo_overflow", "log_rotated",
-               "log_full", "log_resumed")
+               "log_full", "log_resumed", "heap_alloc")

@@ -113,6 +113,8 @@ def test_micropython_firmware_buzzes_and_logs(mixed_run):
     assert len(s.strides) == len(strides) > 700
     assert np.allclose(s.strides["lean_deg"], [e[2] / 100 for e in strides], atol=0.06)
     assert (s.alerts["kind"] == "alert").sum() == len(alerts)
+    # the detector ran the whole run with the heap locked (app.feed): it never asked for memory
+    assert not [e for e in vr.events if e[0] == events.EV_FAULT and e[2] == events.FAULT_HEAP]
     # never buzzed while the run was walking or standing
     segs = sim.truth["segments"]
     for a in alerts:
@@ -386,6 +388,43 @@ def test_cpython_button_ends_and_starts_sessions(tmp_path):
     assert len(logs) == 2
     a, b = (logdecode.decode_session(p) for p in logs)
     assert len(a.strides) > 5 and len(b.strides) > 20
+
+
+def test_cpython_a_detector_that_allocates_under_the_heap_lock_is_logged_and_coaching_goes_on(tmp_path):
+    # app.feed locks the heap around the detector; a detector that allocated there (a defect:
+    # on the board a MemoryError) loses that block, is run unlocked from then on, the fault is
+    # logged once, and the session goes on
+    sim, cap = _cap("good_form", minutes=1)
+    vb, flash = _board(tmp_path, cap)
+    (flash / "config.json").write_text(json.dumps(_cfg(sim)))
+    main = devpath.import_device("main")
+
+    class Allocating(main.App):
+        raised = 0
+
+        def feed(self, n):
+            det = self.det
+            if not self.raised and det.now() > 20000:
+                real = det.feed
+
+                def once(buf, k):
+                    det.feed = real
+                    raise MemoryError("memory allocation failed, heap is locked")
+
+                det.feed = once
+                self.raised = 1
+            return super().feed(n)
+
+    app = Allocating(quiet=False)
+    with pytest.raises(SystemExit):
+        app.run()
+    assert app.raised and app.locked == 0
+    s = logdecode.decode_session(sorted((flash / "logs").glob("*.hlg"))[-1])
+    names = list(s.events["name"])
+    assert names.count("heap_alloc") == 1, names
+    t = int(s.events["t_ms"][names.index("heap_alloc")])
+    assert 20000 < t < 22000
+    assert (s.strides["t_ms"] > t + 10000).sum() > 5       # coaching went on
 
 
 def test_cpython_low_battery_and_fifo_overflow(tmp_path):

@@ -1,8 +1,10 @@
 # Instruction-count benchmark under the unix-port micropython, run by valgrind (callgrind).
 # argv: MODE N RAW_FILE CONFIG_JSON_FILE LSB_PER_G LSB_PER_KDPS
 # MODE "detector": the detector over the first N samples of RAW_FILE (blocks of 128, as main.py
-# feeds it); MODE "nodynamics": the same with the running dynamics switched off here (their calls
-# made no-ops and the kernel's ring left unwritten: what lean, rotation and cadence cost alone);
+# feeds it, with the heap locked around each block as app.py does: every Python frame then comes
+# from the C stack, where one past 11 words would come from the heap and go back per call); MODE
+# "nodynamics": the same with the running dynamics switched off here (their calls made no-ops
+# and the kernel's ring left unwritten: what lean, rotation and cadence cost alone);
 # MODE "madgwick": N plain float 6-axis Madgwick updates over the same samples; MODE
 # "none": only the set-up (the file must hold at least the larger N). The host runs each mode at
 # two N and takes the slope, so start-up and set-up cancel: instructions per sample, repeatable
@@ -56,9 +58,13 @@ def main():
     det.start(0)
     # (the blocks are read in every mode and run, so their making cancels in the slope)
     if mode in ("detector", "nodynamics"):
+        import micropython
+
         k = 0
         while k * BLOCK < n:
+            micropython.heap_lock()
             det.feed(blocks[k], BLOCK)
+            micropython.heap_unlock()
             det.q.clear()
             k += 1
         print(json.dumps({"mode": mode, "samples": k * BLOCK, "strides": det.strides}))

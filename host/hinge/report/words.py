@@ -244,6 +244,7 @@ FAULT_TEXT = {
     "log_rotated": "an old session was deleted to make room (session number in detail)",
     "log_full": "the flash was full and no old session was left to delete: logging paused here, coaching went on",
     "log_resumed": "logging resumed (records lost while the flash was full in detail)",
+    "heap_alloc": "the detector asked for memory in its hot path (a firmware defect): it ran on, unlocked",
 }
 
 
