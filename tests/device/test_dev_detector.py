@@ -41,6 +41,17 @@ def test_standing_calibrates_then_running_strides():
     assert abs(det.st[kernel.S_BF] - 26) <= 2 and abs(det.st[kernel.S_BL] + 39) <= 2
 
 
+def _calibrated_from_3_s(buf):
+    """The running strides after 10 s of ``buf`` (5 s of standing, then running), once it is
+    checked that the standing calibrated at 3 s (its 3 s still) and every stride is calibrated."""
+    det, evs = _run(buf)
+    cal = [e for e in evs if e[0] == EV_CALIB]
+    assert cal and cal[0][2] == 1 and 3000 <= cal[0][1] <= 3600, cal
+    st = _strides(evs, 10000)
+    assert len(st) >= 15 and all(e[6] & 4 for e in st), "calibrated strides"
+    return st
+
+
 def test_standing_with_a_noisy_gyro_still_calibrates():
     # a rate sensor's white noise (here 1 deg/s rms per axis, single samples reaching 3 deg/s:
     # a wide-band filter setting) must not read as moving: stillness is the gyro's deviation
@@ -49,11 +60,7 @@ def test_standing_with_a_noisy_gyro_still_calibrates():
     buf = synth.concat(synth.samples(5, still=True, bias_dps=bias, gyro_noise_dps=1.0),
                        synth.samples(20, lean_deg=8, rot_pp_deg=12, cadence=170, t_start=5,
                                      bias_dps=bias, gyro_noise_dps=1.0))
-    det, evs = _run(buf)
-    cal = [e for e in evs if e[0] == EV_CALIB]
-    assert cal and cal[0][2] == 1 and 3000 <= cal[0][1] <= 3600, cal
-    st = _strides(evs, 10000)
-    assert len(st) >= 15 and all(e[6] & 4 for e in st), "calibrated strides"
+    st = _calibrated_from_3_s(buf)
     assert all(abs(e[2] - 800) < 80 for e in st), [e[2] for e in st]
 
 
@@ -67,11 +74,7 @@ def test_standing_with_a_noisy_offset_accelerometer_still_calibrates():
     buf = synth.concat(synth.samples(5, still=True, lean_deg=6, acc_bias_g=ab, acc_noise_g=0.02),
                        synth.samples(20, lean_deg=14, rot_pp_deg=12, cadence=172, t_start=5, peak_g=3.93,
                                      acc_bias_g=ab, acc_noise_g=0.02))
-    det, evs = _run(buf)
-    cal = [e for e in evs if e[0] == EV_CALIB]
-    assert cal and cal[0][2] == 1 and 3000 <= cal[0][1] <= 3600, cal
-    st = _strides(evs, 10000)
-    assert len(st) >= 15 and all(e[6] & 4 for e in st), "calibrated strides"
+    st = _calibrated_from_3_s(buf)
     lean = sorted(e[2] for e in st)[len(st) // 2]
     assert abs(lean - 800) <= 40, lean
 
