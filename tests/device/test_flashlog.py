@@ -1241,3 +1241,29 @@ def test_device_files_compile_for_esp32(tmp_path):
 def _same(a, b):
     """Two decoded tables hold the same records (byte for byte: a not-measured NaN equals itself)."""
     return a.dtype == b.dtype and len(a) == len(b) and a.tobytes() == b.tobytes()
+
+
+def test_a_grounded_stride_stays_short_and_is_inferred_from_its_contacts(tmp_path):
+    # the grounded bit (a running stride without a flight) is not logged: it would break the
+    # short records' run twice per grounded stride. The decoder takes a running stride with no
+    # contact time on either step as grounded (every grounded stride has none)
+    assert logfmt._FL_LOGGED == ev.FLAG_GROUNDED - 1
+    sizes = []
+    for flag in (ev.FLAG_GROUNDED, 0):
+        d = tmp_path / str(flag)
+        d.mkdir()
+        w = Writer(d)
+        t = 10000
+        for i in range(40):
+            t += 700
+            grounded = i in (10, 20, 21)
+            w(ev.EV_STRIDE, t, 800, 1000, 1714, 700, 6 | (flag if grounded else 0), 100)
+            # its DYN event: contact times 180 / 190 ms, none on a grounded stride
+            w(ev.EV_DYN, t, 700, 0, 400, 400, 40 << 10 | 40, 0 if grounded else (180 << 11) | 190)
+        w.log.close()
+        sizes.append(len(w.path.read_bytes()))
+        sess = logdecode.decode_session(w.path)
+        assert sess.problems == [] and len(sess.strides) == 40
+        assert [i for i in range(40) if sess.strides["grounded"][i]] == [10, 20, 21]
+        assert (sess.strides["activity"] == ev.ACT_RUNNING).all()
+    assert sizes[0] == sizes[1], sizes      # the flag costs no byte: every stride stays short
