@@ -115,12 +115,15 @@ class Limits:
 
     def marks(self, stride: dict) -> list[str]:
         """Run the coach on this stride (as the detector does: running strides only; any other
-        stride ends its episodes) and return the lean and rotation faults it then holds."""
+        stride ends its episodes; a grounded one, without a flight, is not coached) and return the
+        lean and rotation faults it then holds."""
         c = self.coach()
         self._flush()
         if stride.get("activity") != "running":
             c.reset()
             return []
+        if stride.get("grounded"):
+            return [word for attr, word in _MARKS if getattr(c, attr)]
         c.stride(stride["t_ms"], round(stride["lean_deg"] * 100), round(stride["rotation_deg"] * 100),
                  stride["stride_ms"])
         if c.form_on:

@@ -61,9 +61,8 @@ EVENT_DTYPE = np.dtype(
 # unit of each decoded column (CSV ``# units:`` line; README "Exported columns")
 COLUMN_UNITS = {"t_ms": "ms since the session's start (board clock)", "lean_deg": "deg", "rotation_deg": "deg",
                 "roll_deg": "deg", "cadence_spm": "steps/min", "stride_ms": "ms",
-                "activity": "0 standing 1 walking 2 running", "calibrated": "0/1",
-                "grounded": "0/1 (running, no flight: not coached; from a log: no contact time on either step)",
-                "kind": "alert|clear",
+                "activity": "0 standing 1 walking 2 running", "calibrated": "0/1", "kind": "alert|clear",
+                "grounded": "0/1 (running, no flight: not coached; from a log: no contact time either step)",
                 "reason": "upright|backward|swivel|drift|hip_drop|tilt_swing|cadence", "severity": "1-3",
                 "value_deg": "deg (cadence: steps/min)", "limit_deg": "deg (cadence: steps/min)",
                 "withheld": "0/1 (faded feedback: logged, not felt)", "side": "hip drop: left|right",
@@ -428,13 +427,10 @@ def decode_session(src) -> Session:
         if bad:
             problems.append(f"block {seq} at byte {off}: {bad}; rest of the block skipped")
     s = _stride_array(strides)
-    # the grounded bit is not logged (logfmt._FL_LOGGED): a running stride with no contact time
-    # on either step is taken as grounded (every grounded stride has none; ~3 % of flying ones
-    # too, SisFall jogs, where the host's coach replay may then give a buzz a stride late).
-    # Version 1-2 logs hold no contact times (and were written before the board held strides so)
-    if header.get("version", fmt.VERSION) >= 3:
-        no_contact = np.isnan(s["gct_left_ms"]) & np.isnan(s["gct_right_ms"])
-        s["grounded"] |= (s["activity"] == ev.ACT_RUNNING) & no_contact
+    # the grounded bit is not logged (logfmt._FL_LOGGED): a running stride with no contact time on
+    # either step is (all grounded ones, ~3 % of flying ones: a replay may buzz a stride late there)
+    if header.get("version", fmt.VERSION) >= 3:   # (version 1-2 logs hold no contact times)
+        s["grounded"] |= (s["activity"] == ev.ACT_RUNNING) & np.isnan(s["gct_left_ms"]) & np.isnan(s["gct_right_ms"])
     return Session(header, s, *_event_arrays(others), problems, nblk, len(data), stats.get("bad_blocks", 0))
 
 
