@@ -79,6 +79,19 @@ def test_standing_with_a_noisy_offset_accelerometer_still_calibrates():
     assert abs(lean - 800) <= 40, lean
 
 
+def test_a_part_at_the_edge_of_its_data_sheet_still_calibrates():
+    # 130 mg along the up axis (80 mg offset, 3 % scale, 20 mg of temperature drift: a cheap
+    # part's worst case) and 10 mg of noise: standing reads 1.13 g, inside the stillness band
+    # (0.80-1.17 g; 0.87-1.12 before, where it never stood still), and the up axis is rescaled
+    ab = (0.0, 0.0, 0.13)
+    buf = synth.concat(synth.samples(5, still=True, lean_deg=6, acc_bias_g=ab, acc_noise_g=0.01),
+                       synth.samples(20, lean_deg=14, rot_pp_deg=12, cadence=172, t_start=5, peak_g=3.93,
+                                     acc_bias_g=ab, acc_noise_g=0.01))
+    st = _calibrated_from_3_s(buf)
+    lean = sorted(e[2] for e in st)[len(st) // 2]
+    assert abs(lean - 800) <= 40, lean
+
+
 def test_an_accelerometer_offset_along_the_vertical_does_not_scale_the_lean():
     # an 80 mg zero-g offset on the up axis (a MEMS part's data-sheet limit) read the forward
     # tilt against 1.08 g: lean 10 deg as 9.26 or less; the standing pose shows it and takes it
