@@ -121,6 +121,7 @@ class Coach:
         """End every episode (walking, standing, a gap in the data); no events."""
         self.lean_s = _NONE  # smoothed lean, cdeg
         self.rot_s = _NONE   # smoothed rotation, cdeg
+        self.te_run = -1     # where the last coached running stride ended (ms), -1: none
         self.up_on = 0       # fault active (after hysteresis)
         self.up_held = 0     # ms of running with the fault active
         self.up_last = _NONE  # time of the last alert in this episode, ms
@@ -140,7 +141,16 @@ class Coach:
             k += 1
 
     def stride(self, t, lean, rot, stride_ms):
-        """One running stride ending at ``t`` (ms) with lean and rotation (cdeg)."""
+        """One running stride ending at ``t`` (ms), ``stride_ms`` long, with lean and rotation
+        (cdeg). A fault holds for the time from the last coached running stride to this one: a
+        stride lost in a gap of the samples, or a grounded one the detector did not coach, was
+        run all the same in the gait that goes on; up to two of them (a longer pause breaks the
+        gait anyway, and reset() starts afresh)."""
+        held = stride_ms
+        tr = self.te_run
+        if tr >= 0 and stride_ms < t - tr <= 3 * stride_ms:
+            held = t - tr
+        self.te_run = t
         if self.lean_s == _NONE:
             self.lean_s = lean
             self.rot_s = rot
@@ -169,7 +179,7 @@ class Coach:
                 self.up_last = _NONE
             self.back_on = 1
             if ls < self.lean_back:
-                self.back_held += stride_ms
+                self.back_held += held
                 self.back_last = self._maybe(R_BACKWARD, t, self.back_held, self.back_last,
                                              self.lean_back - ls, 200, 400, ls, self.lean_back)
         elif self.back_on:
@@ -192,7 +202,7 @@ class Coach:
             if on:
                 self.up_on = 1
                 if ls < self.lean_min:
-                    self.up_held += stride_ms
+                    self.up_held += held
                     self.up_last = self._maybe(R_UPRIGHT, t, self.up_held, self.up_last,
                                                self.lean_min - ls, 200, 400, ls, self.lean_min)
             elif self.up_on:
@@ -208,7 +218,7 @@ class Coach:
         if on:
             self.sw_on = 1
             if rs > self.rot_max:
-                self.sw_held += stride_ms
+                self.sw_held += held
                 self.sw_last = self._maybe(R_SWIVEL, t, self.sw_held, self.sw_last,
                                            rs - self.rot_max, 400, 800, rs, self.rot_max)
         elif self.sw_on:

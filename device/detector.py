@@ -226,7 +226,6 @@ class Detector:
         self.strides = 0
         st[kernel.S_STEADY] = 0   # strides since the gait (re)started
         self.n_like = 0     # strides in a row without flight while running
-        self.te_run = -1    # where the last running stride given to the coach ended (ms), -1: none
         self.fly_prev = 0   # the last stride's steps with flight, and its cadence (spm * 10)
         self.cad_prev = 0
         st[kernel.S_PSIB] = 0     # heading bookkeeping and the error sums of kernel.at_step
@@ -356,7 +355,7 @@ class Detector:
             st[S_STEADY] = 0
             self.resync = 0           # a new gait names its feet afresh (its first stride's own d)
             self.rename = 0
-            self.te_run = -1          # and its faults are held afresh, its flights counted afresh
+            self.coach.te_run = -1    # and its faults are held afresh, its flights counted afresh
             self.fly_prev = 0
             self.cad_prev = 0
             st[S_DQC] = 0             # and times its strides afresh (the regression's slope stays:
@@ -528,31 +527,19 @@ class Detector:
         dyn = self.dyn
         dyn.stride_end(q, te, self.yb, st[S_RI] - 1)
         coach = self.coach
-        if act == ACT_RUNNING and fly == 0:
-            # A running stride without a flight may be the first of a walk: the label follows
-            # only after _TO_WALK of them, and a buzz in them comes while the runner walks (a
-            # repeat falling due there: ~3 % of the walk breaks of a run/walk ultra with a fault
-            # held). It is not coached; the next stride that flies holds the fault for its time
-            # too (held below), so a jogger's odd grounded stride defers a due cue by a stride
-            # (~0.7 s) and changes nothing else.
-            pass
-        elif act == ACT_RUNNING:
-            # a fault holds for the time from the last running stride to this one: a stride lost
-            # in a gap of the samples (not measured, see above), or a grounded one, was run all
-            # the same, in the gait that goes on; up to two of them (a longer pause breaks the
-            # gait anyway)
-            held = dur
-            tr = self.te_run
-            if tr >= 0 and dur < te - tr and te - tr <= 3 * dur:
-                held = te - tr
-            self.te_run = te
-            coach.stride(te, lean, rot, held)
+        # A running stride without a flight (grounded) may be the first of a walk: the label
+        # follows only after _TO_WALK of them, and a buzz in them comes while the runner walks
+        # (a repeat falling due there: ~3 % of the walk breaks of a run/walk ultra with a fault
+        # held). It is not coached; the next stride that flies holds the fault for its time too
+        # (Coach.stride, as for strides lost in gaps), so a jogger's odd grounded stride defers
+        # a due cue by a stride (~0.7 s).
+        if act != ACT_RUNNING:
+            coach.reset()
+        elif fly:
+            coach.stride(te, lean, rot, dur)
             if coach.form_on:          # hip drop, tilt swing, cadence: the optional cues
                 coach.form(te, cad, dur, dyn.swing, dyn.drop_l, dyn.drop_r)
             self.drift.stride(te, lean, rot, dyn.swing, dyn.drop, dur)
-        else:
-            self.te_run = -1
-            coach.reset()
         return te
 
 

@@ -21,11 +21,11 @@ CAD_BASE    t     base   target      kept        0           0          0
 Units: t_ms milliseconds since the session clock's zero; lean, rotation, roll, value, limit,
 pitch0, roll0 in centidegrees (1/100 deg); cadence in 1/10 steps per minute; stride_ms in ms.
 STRIDE flags: bits 0-1 activity (ACT_*), bit 2 calibrated, bit 3 grounded (a running stride
-without a flight phase: it may be the first of a walk, so the coach buzzes nothing in it). IMU_RATE (the firmware's, at session
-start and when the estimate moves > 0.1 %): the IMU's sample rate in milli-Hz as measured
-against the board's clock (``rateclock.py``), its deviation from the nominal rate in parts per
-million (+ = the chip is fast), and the measurement windows behind it (0: not measured yet,
-the nominal rate).
+without a flight phase: it may be the first of a walk, so it is not coached; not logged).
+IMU_RATE (the firmware's, at session start and when the estimate moves > 0.1 %): the IMU's
+sample rate in milli-Hz as measured against the board's clock (``rateclock.py``), its deviation
+from the nominal rate in parts per million (+ = the chip is fast), and the measurement windows
+behind it (0: not measured yet, the nominal rate).
 DYN (dynamics.py; right after its STRIDE, same t): the stride's pelvic tilt swing (pitch
 peak-to-peak) and push-off pitch (at the toe-offs, minus the stride mean; + = forward) in cdeg;
 hip drop during the left and the right foot's stance, cdeg; vertical oscillation of the left

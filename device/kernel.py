@@ -789,10 +789,10 @@ def run(st: ptr32, buf: ptr16, i0: int, n: int, yb: ptr32) -> int:
         # |a| ~ 1 g and every axis stays near its low-pass (tested only when |a| is: moving, it
         # rarely is; written out per axis: a computed slot index costs more than the test).
         # |a| is read off the low-pass, not the sample: standing on a part whose offset and
-        # scale put 1 g at 1.06 (60 mg, 2 %: data-sheet figures), an accelerometer's white
-        # noise (10-20 mg rms with a wide filter, a body's sway on top) takes single samples past
-        # the band's 1.12 g and every standing still ended within a second (the low-pass's
-        # noise is a quarter of the sample's)
+        # scale put 1 g near the band's edge (data-sheet figures: 80 mg, 3 %), an
+        # accelerometer's white noise (10-20 mg rms with a wide filter, a body's sway on top)
+        # takes single samples past it and every standing still ended within a second (the
+        # low-pass's noise is a quarter of the sample's)
         glF += ((rF << 4) - glF) >> 3
         glL += ((rL << 4) - glL) >> 3
         glU += ((rU << 4) - glU) >> 3

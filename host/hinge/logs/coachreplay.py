@@ -49,8 +49,8 @@ def replay_coach(strides: np.ndarray, cfg: dict, events: np.ndarray | None = Non
     alerts).
 
     As the detector does (device/detector.py ``_stride_end``): a running stride goes to
-    ``Coach.stride`` (lean, rotation; a ``grounded`` one, without a flight, is not coached and
-    the next one holds its faults for its time, as do strides lost in gaps), then, when an optional cue is on, ``Coach.form`` (the
+    ``Coach.stride`` (lean, rotation; a ``grounded`` one, without a flight, is not coached), then,
+    when an optional cue is on, ``Coach.form`` (the
     stride's cadence in 1/10 steps/min, its tilt swing and hip drop per side in cdeg from its
     running dynamics, 0 = not measured), then ``Drift.stride`` (lean, rotation, tilt swing, the
     mean hip drop of the two sides); a walking stride, or no step for IDLE_MS, resets the coach.
@@ -82,33 +82,21 @@ def replay_coach(strides: np.ndarray, cfg: dict, events: np.ndarray | None = Non
         es = c.es   # the optional cues' episodes: es[k] is 1 while cue k's fault holds (coach.py)
         slots = {"hip_drop": coach_mod._HD, "tilt_swing": coach_mod._TL, "cadence": coach_mod._CD}
         prev = None
-        te_run = -1      # the end of the last coached running stride (ms), as the detector's
         for i in range(n):
             s = strides[i]
             t, dur = int(s["t_ms"]), int(s["stride_ms"])
             if prev is not None and t - dur - prev > IDLE_MS:
                 c.reset()
-                te_run = -1
-            running = int(s["activity"]) == ev.ACT_RUNNING
-            if running and s["grounded"]:
-                pass     # no flight: not coached (the next flying stride holds its time)
-            elif running:
+            if int(s["activity"]) != ev.ACT_RUNNING:
+                c.reset()
+            elif not s["grounded"]:
                 lean, rot = _cdeg(s["lean_deg"]), _cdeg(s["rotation_deg"])
                 tilt, dl, dr = _cdeg(s["tilt_swing_deg"]), _cdeg(s["hip_drop_left_deg"]), _cdeg(s["hip_drop_right_deg"])
-                # the fault's hold: from the last coached running stride, over up to two strides
-                # lost in gaps or not coached (the detector's rule)
-                held = dur
-                if te_run >= 0 and dur < t - te_run <= 3 * dur:
-                    held = t - te_run
-                te_run = t
-                c.stride(t, lean, rot, held)
+                c.stride(t, lean, rot, dur)
                 if c.form_on:
                     c.form(t, int(round(float(s["cadence_spm"]) * 10)), dur, tilt, dl, dr)
                 # the stride's mean hip drop as dynamics.py hands it to drift.py (0 unless both sides measured)
                 d.stride(t, lean, rot, tilt, (dl + dr) >> 1 if dl and dr else 0, dur)
-            else:
-                c.reset()
-                te_run = -1
             fault["upright"][i] = bool(c.up_on)
             fault["backward"][i] = bool(c.back_on)
             fault["swivel"][i] = bool(c.sw_on)
