@@ -79,6 +79,7 @@ EV_DYN = const(8)
 EV_DRIFT = const(9)
 EV_DRIFT_BASE = const(10)
 EV_CAD_BASE = const(11)
+# (12-14 free; 15 is the session log's own record, logfmt.REC_ADJ: no event takes it)
 
 # field indices within an event
 F_TYPE = const(0)

@@ -1,4 +1,4 @@
-"""Hinge session log format, version 2: defined once, here (encoder side; pure, no file I/O).
+"""Hinge session log format, version 4: defined once, here (encoder side; pure, no file I/O).
 
 ``flashlog.py`` writes it on the board; ``host/hinge/logs/logdecode.py`` reads it back with numpy and
 takes every constant from this module. All multi-byte integers are little-endian.
@@ -56,14 +56,23 @@ Session records (event fields and units as in ``events.py``; t = the event's t_m
   (push-off: when neither hip drop is), values past the ends are clamped.
   Version 2 files: 5 bytes, ``0 | dt:11 | lean:10 | rot:9 | roll:9`` (rotation to 102.2 deg,
   roll to 51.1 deg), no dynamics. Cadence is not stored: the decoder takes the
-  stride's own cadence (1200000 + dt//2) // dt (1/10 spm), the detector's formula; flags are
-  those of the previous stride. Used only when all of that holds and the event's cadence is
-  within CAD_TOL of the implied one; anything else takes the long form. Resolution lost: lean
-  and roll +-0.05 deg, rotation +-0.1 deg (rounded half up), cadence none with today's detector
-  (else up to CAD_TOL/10 spm); times, stride_ms, flags exact (the flags a log keeps: activity
-  and calibrated; not the grounded bit, which the decoder infers: see _FL_LOGGED).
-* Long record, any event type 1..15 (a STRIDE that does not fit the short form, ALERT, CLEAR,
-  CALIB, ACTIVITY, FAULT, future codes): tag byte ``1 | type:4 | n:3``, then zigzag LEB128
+  stride's own cadence (1200000 + dt//2) // dt (1/10 spm), the detector's formula, when the
+  event's is within CAD_TOL of it; flags are those of the previous stride; the stride starts
+  where the previous one ended (t_prev). Resolution lost: lean and roll +-0.05 deg, rotation
+  +-0.1 deg (rounded half up), cadence none with today's detector (else up to CAD_TOL/10 spm);
+  times, stride_ms, flags exact (the flags a log keeps: activity and calibrated; not the
+  grounded bit, which the decoder infers: see _FL_LOGGED).
+* ADJ record (version 4), just before a short STRIDE whose start, flags or cadence the short
+  form cannot say: tag ``1 | REC_ADJ:4 | n:3`` (as a long record's), then zigzag LEB128
+  varints: the skip (the stride starts at t_prev + skip: a gap in the samples, a gait's first
+  stride), and n (0..2) fields: the new flags + 1 (0 = unchanged), the cadence's difference from
+  the implied one (1/10 spm, exact). Always in the same block as its STRIDE. Typically 2-5
+  bytes: a stride after a dropout, or whose ends lie on two clocks (the detector changed its
+  step fiducial, kernel.stride_time), takes 11-14 bytes with its dynamics filled in, where a
+  long STRIDE and a long DYN took ~30 (versions 2-3).
+* Long record, any event type 1..14 (a STRIDE that does not fit the short form even with an
+  ADJ - a stride over 2047 ms, a lean past +-51.2 deg -, ALERT, CLEAR, CALIB, ACTIVITY, FAULT,
+  future codes): tag byte ``1 | type:4 | n:3``, then zigzag LEB128
   varints: t - t_prev, then fields a.. (n of them; the trailing zero fields are left out).
   Exact. A STRIDE (short or long) sets t_prev = t and the flags; other events leave them.
 
@@ -84,7 +93,7 @@ the firmware's counter starts again at 1, skipping numbers still on flash.
 import micropython
 from micropython import const
 
-VERSION = const(3)
+VERSION = const(4)
 SESSION_MAX = const(0xFFFFFF)
 MAGIC_SESSION = b"HNGS"
 MAGIC_RAW = b"HNGR"
@@ -100,6 +109,7 @@ WALL_SET = const(0x8000)  # header year field: the clock-set flag (bit 15; years
 CLOCK_SET_YEAR = const(2021)  # an RTC that reads this year or later was set (power-up: 2000-01-01)
 SHORT_LEN = const(9)
 SHORT_LEN_V2 = const(5)
+REC_ADJ = const(15)  # the log's own record type (no event has it, events.py): see the docstring
 LONG_MAX = const(36)  # tag + 7 varints of at most 5 bytes
 RAW_SAMPLE = const(14)  # 7 int16
 RAW_PER_BLOCK = const(17)  # PAY_MAX // RAW_SAMPLE
@@ -237,18 +247,42 @@ def _put_short(blk, pos, st, evq, b):
     # 0 = not representable (use the long form), -1 = no room, else the new position
     t = evq[b + 1]
     dt = evq[b + 5]
-    if t - st[0] != dt or dt <= 0 or dt > 2047 or (evq[b + 6] & _FL_LOGGED) != st[1]:
-        return 0
-    c = evq[b + 4] - (1200000 + (dt >> 1)) // dt
-    if c > CAD_TOL or c < -CAD_TOL:
+    if dt <= 0 or dt > 2047:
         return 0
     lq = (evq[b + 2] + 5) // 10  # LEAN_Q
     rq = (evq[b + 3] + 10) // 20  # ROT_Q
     pq = (evq[b + 7] + 5) // 10  # ROLL_Q
     if lq < -512 or lq > 511 or rq < 0 or rq > 255 or pq < 0 or pq > 255:
         return 0
-    if pos + SHORT_LEN > PAY_END:
+    # what the short form cannot say goes in an ADJ record just before it (version 4): a stride
+    # that does not start where the last ended (a gap, a gait's first stride), new flags, or a
+    # cadence off the one its duration implies (a stride whose ends lie on different clocks)
+    skip = t - dt - st[0]
+    fl = evq[b + 6] & _FL_LOGGED
+    c = evq[b + 4] - (1200000 + (dt >> 1)) // dt
+    n = 0
+    if c > CAD_TOL or c < -CAD_TOL:
+        n = 2
+    elif fl != st[1]:
+        n = 1
+    a = 0
+    if n or skip:
+        a = 1 + _vlen(skip)
+        if n:
+            a += 1 if fl == st[1] else _vlen(fl + 1)
+        if n == 2:
+            a += _vlen(c)
+    if pos + a + SHORT_LEN > PAY_END:
         return -1
+    if a:
+        blk[pos] = 0x80 | (REC_ADJ << 3) | n
+        p = _varint(blk, pos + 1, skip)
+        if n:
+            p = _varint(blk, p, fl + 1 if fl != st[1] else 0)
+        if n == 2:
+            p = _varint(blk, p, c)
+        pos = p
+        st[1] = fl
     lq &= 0x3FF
     blk[pos] = dt >> 4
     blk[pos + 1] = ((dt & 0xF) << 4) | (lq >> 6)
@@ -265,9 +299,19 @@ def _put_short(blk, pos, st, evq, b):
     return pos + SHORT_LEN
 
 
+def _vlen(v):
+    # bytes of v as a zigzag LEB128 varint (_varint)
+    u = v + v if v >= 0 else -v - v - 1
+    n = 1
+    while u >= 0x80:
+        u >>= 7
+        n += 1
+    return n
+
+
 def _put_long(blk, pos, st, evq, b):
     typ = evq[b]
-    if typ < 1 or typ > 15:
+    if typ < 1 or typ >= REC_ADJ:
         return pos  # not a loggable code: dropped
     n = 6
     while n and evq[b + 1 + n] == 0:

@@ -198,34 +198,36 @@ def test_round_trip_every_record_form(tmp_path):
         rot = (0, 10219, 1234, 11, 9)[i % 5]
         roll = (0, 5114, 733, 4, 5)[i % 5]
         w(ev.EV_STRIDE, t, lean, rot, (1200000 + sm // 2) // sm, sm, 6, roll)
-    # long forms: each of these breaks one condition of the short form
+    # each of these breaks one condition of the bare short form: the long form (range, stride
+    # time) or a short one with an ADJ record before it (cadence, flags, a gap: exact as well)
     cases = [
         (6000, 1000, 1714, 700, 6, 100),  # lean out of the short range
         (800, -50, 1714, 700, 6, 100),  # negative rotation
         (800, 12000, 1714, 700, 6, 100),  # rotation past 102.2 deg
         (800, 1000, 1714, 700, 6, -20),  # negative roll
         (800, 1000, 1714, 700, 6, 5200),  # roll past 51.1 deg
-        (800, 1000, 1680, 700, 6, 100),  # cadence 3.4 spm off the stride's own
+        (800, 1000, 1680, 700, 6, 100),  # cadence 3.4 spm off the stride's own (ADJ)
         (800, 1000, 1719, 700, 6, 100),  # 0.5 spm off: short form, cadence implied
         (800, 1000, 571, 2100, 5, 100),  # stride longer than 2047 ms, flags change
-        (800, 1000, 1714, 700, 2, 100),  # calibrated flag drops
+        (800, 1000, 1714, 700, 2, 100),  # calibrated flag drops (ADJ)
     ]
     for lean, rot, cad, sm, fl, roll in cases:
         t += sm
         w(ev.EV_STRIDE, t, lean, rot, cad, sm, fl, roll)
-    t += 60000  # a gap: t is not previous + stride_ms
+    t += 60000  # a gap: t is not previous + stride_ms (ADJ)
     w(ev.EV_STRIDE, t, 800, 1000, 1714, 700, 6, 100)
     w(ev.EV_ALERT, t, ev.R_SWIVEL, ev.SEV_STRONG, 2650, 2000, 0, 0)
     w(ev.EV_CLEAR, t + 700, ev.R_SWIVEL, 0, 1700, 1800, 0, 0)
     w(ev.EV_FAULT, t + 800, ev.FAULT_SENSOR, -7, 0, 0, 0, 0)
     w(ev.EV_FAULT, t + 900, ev.FAULT_SENSOR_BACK, 0, 0, 0, 0, 0)
-    w(15, t + 1000, 1, -2, 3, -4, 5, 2**30 - 1)  # a future event code (the last the tag holds): kept exactly
-    w(ev.EV_STRIDE, t - 10, 800, 1000, 1714, 700, 6, 100)  # time going backwards: still exact
+    w(14, t + 1000, 1, -2, 3, -4, 5, 2**30 - 1)  # a future event code (the last the tag holds): kept exactly
+    w(ev.EV_STRIDE, t - 10, 800, 1000, 1714, 700, 6, 100)  # time going backwards: still exact (ADJ)
     w.log.close()
     sess = logdecode.decode_session(w.path)
     assert sess.problems == []
     check_against(sess, w.sent)
-    # long forms are exact to the centidegree; the 0.5 spm cadence case took the short form
+    # these are exact to the centidegree (lean 8.00 is a short form's step too); the 0.5 spm
+    # cadence case took the bare short form
     s = sess.strides
     long_rows = s[120:]
     sent_long = [f for f in w.sent if f[0] == ev.EV_STRIDE][120:]
@@ -237,7 +239,52 @@ def test_round_trip_every_record_form(tmp_path):
     assert h["intact"] and h["fw_version"] == FW and h["imu_model"] == "lsm6dsox"
     assert (h["lsb_per_g"], h["lsb_per_kdps"], h["rate_hz"]) == (LSB_G, LSB_KDPS, 104.0)
     assert h["config"] == json.loads(json.dumps(w.cfg)) and h["session"] == 1
-    assert sess.events["name"][-1] == "type15"
+    assert sess.events["name"][-1] == "type14"
+
+
+def test_a_stride_after_a_gap_a_clock_change_or_new_flags_stays_short(tmp_path):
+    """An ADJ record (format 4) says what the short form cannot: the stride's start after a gap,
+    its new flags, its cadence off the one its time implies. With it such a stride and its
+    dynamics take ~11-14 bytes, exact, where a long STRIDE and a long DYN took ~30."""
+    def log(cases):
+        d = tmp_path / str(len(list(tmp_path.iterdir())))
+        d.mkdir()
+        w = Writer(d)
+        t = 10000
+        for k in range(40):
+            skip, cad_off, fl = cases.get(k, (0, 0, 6))
+            sm = 700
+            t += skip + sm
+            w(ev.EV_STRIDE, t, 812, 1000, (1200000 + sm // 2) // sm + cad_off, sm, fl, 100)
+            w(ev.EV_DYN, t, 700, 150, 520, 480, 61 * 1024 + 59, 231 * 2048 + 229)
+        w.log.close()
+        return w
+    plain = log({})
+    odd = {5: (3000, 0, 6), 9: (-40, 0, 6), 14: (0, -173, 6), 15: (0, 40, 6), 20: (0, 0, 2), 21: (0, 0, 6),
+           30: (250, 120, 5)}
+    w = log(odd)
+    sess = logdecode.decode_session(w.path)
+    assert sess.problems == []
+    check_against(sess, w.sent)
+    s = sess.strides
+    sent = [f for f in w.sent if f[0] == ev.EV_STRIDE]
+    assert [int(x) for x in s["t_ms"]] == [f[1] for f in sent]
+    assert np.allclose(s["cadence_spm"], [f[4] / 10 for f in sent], atol=1e-4)   # exact, the clock change's too
+    assert [int(f) for f in s["calibrated"]] == [int(f[6] & 4 != 0) for f in sent]
+    assert not np.isnan(s["gct_left_ms"]).any()        # every DYN filled its stride in: none went long
+    extra = w.path.stat().st_size - plain.path.stat().st_size
+    assert 0 < extra <= 5 * len(odd), extra     # 2-6 bytes of ADJ a stride, not ~20-30 of long forms
+    # the log's own record type is no event's: an event with it is not written
+    blk, st, q = bytearray(logfmt.BLOCK_MAX), array("i", [0, 6, -1]), array("i", [logfmt.REC_ADJ, 5, 1, 2, 3, 4, 5, 6])
+    pos = logfmt.block_start(blk, st)
+    assert logfmt.put_event(blk, pos, st, q, 0) == pos
+    # and an ADJ whose stride does not fit waits for the next block with it (block untouched):
+    # here 5 bytes (tag, skip 1300 ms, flags unchanged, cadence +5 spm) and the stride's 9
+    q[:] = array("i", [ev.EV_STRIDE, 2000, 800, 1000, 1714 + 50, 700, 6, 100])
+    end = logfmt.PAY_END - 5 - logfmt.SHORT_LEN
+    before = bytes(blk)
+    assert logfmt.put_event(blk, end + 1, st, q, 0) == -1 and bytes(blk) == before and list(st) == [0, 6, -1]
+    assert logfmt.put_event(blk, end, st, q, 0) == logfmt.PAY_END and list(st) == [2000, 6, end + 5]
 
 
 def test_csv_and_json_export(tmp_path):
@@ -732,8 +779,9 @@ def test_session_numbers_past_99999_names_and_headers_agree(tmp_path):
 
 
 def _as_version(data, version):
-    """A version-3 session log rewritten in the version-1/2 layout: 5-byte short strides (the
-    dynamics bits dropped), long records as they are, blocks re-framed."""
+    """A version-4 session log rewritten in the version-1/2 layout: 5-byte short strides (the
+    dynamics bits dropped), long records as they are, blocks re-framed. (Its ADJ records stay:
+    the reader takes them in any version; an older writer wrote long STRIDEs there instead.)"""
     data = bytearray(data)
     hlen = struct.unpack_from("<H", data, 6)[0]
     data[4] = version
@@ -765,7 +813,7 @@ def _as_version(data, version):
 def test_version_1_and_2_logs_still_decode(tmp_path):
     w = _session(tmp_path)
     data = w.path.read_bytes()
-    assert data[4] == logfmt.VERSION == 3 and data[5] == 0
+    assert data[4] == logfmt.VERSION == 4 and data[5] == 0
     new = logdecode.decode_session(w.path)
     legacy = [n for n in logdecode.STRIDE_DTYPE.names if n not in logdecode._DYN_NAMES]
     for version in (1, 2):
@@ -1234,8 +1282,9 @@ def test_device_files_compile_for_esp32(tmp_path):
         assert p.returncode == 0, p.stderr
         sizes[name] = out.stat().st_size
     print(f"\n.mpy sizes (xtensawin): {sizes}")
-    # (version 3 added the stride dynamics bits: ~0.35 kB; last_end, the restarted-run test: ~0.65 kB)
-    assert sum(sizes.values()) < 9300
+    # (version 3 added the stride dynamics bits: ~0.35 kB; last_end, the restarted-run test: ~0.65 kB;
+    # version 4 the ADJ record: ~0.15 kB)
+    assert sum(sizes.values()) < 9500
 
 
 def _same(a, b):

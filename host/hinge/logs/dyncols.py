@@ -1,4 +1,4 @@
-"""The running-dynamics columns of a decoded stride (device/logfmt.py format 3, device/events.py
+"""The running-dynamics columns of a decoded stride (device/logfmt.py formats 3-4, device/events.py
 DYN): their names, and the two record forms read into them (units: deg, cm, ms; NaN = not
 measured)."""
 from __future__ import annotations

@@ -361,6 +361,7 @@ def _records(pay: bytes, t_prev: int, fl: int, strides: list, others: list, vers
     i = 0
     n = len(pay)
     short = fmt.SHORT_LEN if version >= 3 else fmt.SHORT_LEN_V2
+    adj = None      # an ADJ record's (skip, flags + 1, cadence difference) for the next short STRIDE
     while i < n:
         b0 = pay[i]
         if b0 < 0x80:
@@ -375,13 +376,19 @@ def _records(pay: bytes, t_prev: int, fl: int, strides: list, others: list, vers
                 dyn = _NAN7
             if dt == 0:
                 return f"zero stride time at payload byte {i}"
+            cad = (1200000 + (dt >> 1)) // dt
+            if adj:
+                t_prev += adj[0]
+                fl = adj[1] - 1 if adj[1] else fl
+                cad += adj[2]
+                adj = None
             t_prev += dt
             strides.append(
                 (
                     t_prev,
                     (lq - 1024 if lq >= 512 else lq) * fmt.LEAN_Q,
                     rq * fmt.ROT_Q,
-                    (1200000 + (dt >> 1)) // dt,
+                    cad,
                     dt,
                     fl,
                     pq * fmt.ROLL_Q,
@@ -392,8 +399,10 @@ def _records(pay: bytes, t_prev: int, fl: int, strides: list, others: list, vers
             continue
         typ = (b0 >> 3) & 15
         nf = b0 & 7
-        if typ == 0 or nf > 6:
+        if typ == 0 or nf > 6 or (typ == fmt.REC_ADJ and nf > 2):
             return f"unknown record tag 0x{b0:02x} at payload byte {i}"
+        if adj:
+            return f"an ADJ record not followed by its short stride at payload byte {i}"
         try:
             d, i = _varint(pay, i + 1)
             f = [0] * 6
@@ -402,13 +411,19 @@ def _records(pay: bytes, t_prev: int, fl: int, strides: list, others: list, vers
         except IndexError:
             return f"record cut at the end of the payload (tag 0x{b0:02x})"
         t = t_prev + d
-        if typ == ev.EV_STRIDE:
+        if typ == fmt.REC_ADJ:
+            if f[0] < 0 or f[0] > fmt._FL_LOGGED + 1:
+                return f"ADJ record with flags {f[0] - 1} at payload byte {i}"
+            adj = (d, f[0], f[1])
+        elif typ == ev.EV_STRIDE:
             t_prev, fl = t, f[4]
             strides.append((t, f[0], f[1], f[2], f[3], f[4], f[5]) + _NAN7)
         elif typ == ev.EV_DYN and strides and strides[-1][0] == t:
             strides[-1] = strides[-1][:7] + dyncols.long_record(f)
         else:
             others.append((t, typ, *f))
+    if adj:
+        return "an ADJ record at the end of the payload, without its stride"
     return None
 
 
