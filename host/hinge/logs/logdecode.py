@@ -358,8 +358,7 @@ def _varint(pay: bytes, i: int) -> tuple[int, int]:
 
 def _records(pay: bytes, t_prev: int, fl: int, strides: list, others: list, version: int = fmt.VERSION) -> str | None:
     """Decode one block's records; return a problem string if the payload does not parse."""
-    i = 0
-    n = len(pay)
+    i, n = 0, len(pay)
     short = fmt.SHORT_LEN if version >= 3 else fmt.SHORT_LEN_V2
     adj = None      # an ADJ record's (skip, flags + 1, cadence difference) for the next short STRIDE
     while i < n:
@@ -383,18 +382,8 @@ def _records(pay: bytes, t_prev: int, fl: int, strides: list, others: list, vers
                 cad += adj[2]
                 adj = None
             t_prev += dt
-            strides.append(
-                (
-                    t_prev,
-                    (lq - 1024 if lq >= 512 else lq) * fmt.LEAN_Q,
-                    rq * fmt.ROT_Q,
-                    cad,
-                    dt,
-                    fl,
-                    pq * fmt.ROLL_Q,
-                )
-                + dyn
-            )
+            lean = (lq - 1024 if lq >= 512 else lq) * fmt.LEAN_Q
+            strides.append((t_prev, lean, rq * fmt.ROT_Q, cad, dt, fl, pq * fmt.ROLL_Q) + dyn)
             i += short
             continue
         typ = (b0 >> 3) & 15
@@ -411,10 +400,8 @@ def _records(pay: bytes, t_prev: int, fl: int, strides: list, others: list, vers
         except IndexError:
             return f"record cut at the end of the payload (tag 0x{b0:02x})"
         t = t_prev + d
-        if typ == fmt.REC_ADJ:
-            if f[0] < 0 or f[0] > fmt._FL_LOGGED + 1:
-                return f"ADJ record with flags {f[0] - 1} at payload byte {i}"
-            adj = (d, f[0], f[1])
+        if typ == fmt.REC_ADJ:     # (flags + 1 outside 0..8: no flags a log keeps)
+            adj = (d, f[0] if 0 <= f[0] <= fmt._FL_LOGGED + 1 else 0, f[1])
         elif typ == ev.EV_STRIDE:
             t_prev, fl = t, f[4]
             strides.append((t, f[0], f[1], f[2], f[3], f[4], f[5]) + _NAN7)
@@ -422,9 +409,7 @@ def _records(pay: bytes, t_prev: int, fl: int, strides: list, others: list, vers
             strides[-1] = strides[-1][:7] + dyncols.long_record(f)
         else:
             others.append((t, typ, *f))
-    if adj:
-        return "an ADJ record at the end of the payload, without its stride"
-    return None
+    return "an ADJ record at the end of the payload, without its stride" if adj else None
 
 
 def decode_session(src) -> Session:
