@@ -29,8 +29,8 @@ stride sums, stillness. Per step/stride (this module, plain Python, still no all
   standing after 2 s without a step.
 - **step timing**: the contact that ends a flight (kernel.py) while running, else the trigger;
   a stride's time between like fiducials, the contact onsets corrected for the landing's shape
-  and the steadier of the two clocks used (``kernel.stride_time``); a stride that lost a step in
-  a gap of the samples is not measured.
+  and the steadier clock used (``kernel.stride_time``: onsets, triggers, or the contacts' kinks
+  where the onsets jump); a stride that lost a step in a gap of the samples is not measured.
 - **tilt correction and gyro bias** (``kernel.at_step``): the last stride's world-frame mean
   error, without its lateral part in turns; its remainder integrated into the gyro bias.
 - **coach** (coach.py) on running strides only (lean and rotation; then hip drop, tilt swing
@@ -213,6 +213,10 @@ class Detector:
         st[kernel.S_JC] = 0
         st[kernel.S_JT] = 0
         st[kernel.S_CLK] = 0
+        st[kernel.S_DQK] = 0
+        st[kernel.S_JK] = 0
+        st[kernel.S_KN] = 0
+        st[kernel.S_KOK] = 0
         st[kernel.S_DQP] = 0
         st[kernel.S_RSXY] = 0
         st[kernel.S_RSXX] = 0
@@ -348,7 +352,7 @@ class Detector:
         last = st[S_LAST]
         # its timing (the contact that ended a flight, or the trigger), the trigger's re-arm, the
         # tilt correction and gyro bias (kernel.py)
-        frac = at_step(st, t, last)
+        frac = at_step(st, self.yb, t, last)
         dynamics.step(self.yb, self.dyn.d, st[S_RI] - 1)   # its contact time, bounce, hip drop
         if self.k < 0 or t - last > kernel.STEP_MAX_MS:
             st[S_SYNC] = 0

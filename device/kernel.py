@@ -74,7 +74,8 @@ S_N = const(28)     # samples in the current stride (also index into the psi buf
 S_SF = const(29)    # sum of h (Q14) over the stride, F/L/U
 S_SL = const(30)
 S_SU = const(31)
-S_SPARE32 = const(32)   # (unused: 32-33; activity is told by the flight phase, not the force swing)
+S_J1G = const(32)       # the ring index of the last contact's 1 g crossing sample (at_step's kink)
+S_SPARE33 = const(33)   # (unused)
 S_RMIN = const(34)  # min/max of h_L (Q14) in the stride: roll excursion
 S_RMAX = const(35)
 S_STILL = const(36)     # ms of continuous stillness
@@ -103,11 +104,15 @@ S_GDEV = const(57)      # stillness: the gyro's deviation from its low-pass, the
 #                         the accelerometer reads still (the sensor's white noise averages out: one
 #                         noisy sample does not end a standing still)
 S_AMU = const(58)       # the up axis's accel multiplier (S_AM until the standing pose corrects it)
-S_SPARE59 = const(59)   # (unused: 59-62; the sample is read straight from the buffer)
+S_KF = const(59)        # the last step's contact kink (at_step(), _KINK_MAX): 1/16 ms before its
+S_KOK = const(60)       # step's t (as S_TFRAC), and 1 when it has one
+S_KF0 = const(61)       # the stride's first step's kink and whether it had one (stride_mark)
+S_KK0 = const(62)
 S_CNMAX = const(63)     # cap on calibration sample count
 S_DTMAX = const(64)     # largest dt integrated (1/16 ms); bigger gaps are clamped (the clock keeps the full dt)
 S_NSAMP = const(65)     # samples seen (saturating), for diagnostics
-S_SPARE66 = const(66)   # (unused: 66-67; bounds are checked from outside, tests/device/boundtrack.py)
+S_DQK = const(66)       # the last stride's time from contact kinks (1/16 ms; 0: not at both ends),
+S_JK = const(67)        # its stride-to-stride jitter (as S_JC)
 S_IDLE = const(68)      # 1 while a step was seen and no idle event sent since
 S_IDLEMS = const(69)    # no step for this long -> EVT_IDLE, ms
 S_C29 = const(70)       # the constant 2**29; the kernel doubles it into a viper word (2**30 is no
@@ -127,7 +132,7 @@ S_SYNC = const(80)      # ...and the detector is following a gait (set by detect
 S_PMIN = const(81)      # min/max of vlp since the last step, Q16 g (adaptive step thresholds)
 S_PMAX = const(82)
 S_TQ = const(83)        # sub-ms part of the session clock, 1/16 ms (0..15)
-S_SPARE84 = const(84)   # (unused)
+S_KN = const(84)        # strides in a row timed on kinks as well (up to 8; stride_time)
 S_PER = const(85)       # the sample period (1/16 ms), followed on dt that are not gaps
 S_WPF = const(86)       # the previous sample's rate w, Q24 rad/ms, F/L/U (to bridge gaps)
 S_WPL = const(87)
@@ -180,7 +185,7 @@ S_RREF = const(134)     # the runner's recent stride time (corrected, 1/16 ms; 0
 S_GAPMX = const(135)    # the longest gap in the samples since the last stride began, 1/16 ms (up to dtmax)
 S_TEQ = const(136)      # where the stride that stride_time() timed ends: 1/16 ms before its step,
 #                         on the clock it used (the corrected onset, or the trigger crossing)
-S_CLK = const(137)      # the clock stride_time() uses while both are there: 0 contact, 1 trigger
+S_CLK = const(137)      # the clock stride_time() uses while there: 0 contact, 1 trigger, 2 kink
 S_DQP = const(138)      # the last stride time stride_time() returned, 1/16 ms (0: none yet)
 S_RB = const(139)       # the regression's slope from S_RSXY / S_RSXX, Q8 (set where they change)
 S_GAPRI = const(140)    # the ring index of the sample after the last gap (run()'s periodic prediction)
@@ -234,6 +239,20 @@ _RISE_MAX = const(800)       # from 0.5 g to 1 g a foot strike's rise takes 2-6 
 #                              trunk's force far more slowly (SisFall jogs: 0.5 -> 1 g in 70-150 ms).
 #                              A rise slower than 50 ms (1/16 ms) is no strike: no onset this step
 _ONSET_PER = const(192)      # extend back only at sample periods <= 12 ms (1/16 ms)
+# The contact's kink (at_step(), a step clock for stride_time()): where the force's slope
+# increases the most, from the flight's last sample below 0.25 g (and the one before it) to the
+# sample of the 1 g crossing. At a foot strike the ground force starts: the slope at the sensor
+# jumps from whatever the flight gives (the lever's swing, a smooth ramp of ~0.01 g/ms) to the
+# loading's (0.02-0.4 g/ms). A level crossing moves with the landing's shape, and with a lever
+# swing that lifts the force toward the level before the foot is down; the kink does neither.
+# Each run of samples where the slope increases (a convex corner) is a candidate, at the
+# centroid of its increases; the largest is the contact. Slope changes in 1/16 Q12 g per
+# 1/16 ms, clamped to _KINK_MAX (0.25 g/ms: a heel strike's transient rises at up to ~0.4 g/ms;
+# a clamped corner keeps its place, only its weight is cut), their times within a run too
+# (256 ms); _KINK_N samples at most (200 ms at 200 Hz: a rise from the flight to 1 g takes
+# < 100 ms), so the sums stay below 2**30.
+_KINK_MAX = const(4095)
+_KINK_N = const(40)
 # Stride timing (stride_time()). The onset above is a model of the rise (a straight line from
 # 0 g); how far a real rise departs from it depends on the landing's shape, which differs from
 # step to step (a heel transient on some steps; a slow start on others), and the departure is
@@ -925,7 +944,9 @@ def run(st: ptr32, buf: ptr16, i0: int, n: int, yb: ptr32) -> int:
             # the 1 g crossing (same sample or later): move the contact back by the time from
             # 0.5 g to 1 g, i.e. to where the rise extends to 0 g. At every rate the rise time is
             # the landing's shape for stride_time(); the onset moves only where it is resolved.
+            # (And where the ring holds this sample, for the contact's kink: at_step().)
             st[S_C2] = 0
+            st[S_J1G] = ri - 1
             k = pvp
             x = -tq
             if pv > k:
@@ -1049,11 +1070,12 @@ def detrended_p2p(yb: ptr32, n: int, st: ptr32) -> int:
 
 
 @micropython.viper
-def at_step(st: ptr32, t: int, last: int) -> int:
+def at_step(st: ptr32, yb: ptr32, t: int, last: int) -> int:
     """A step event at ``t`` (the last one was at ``last``), all in one call (a call costs about
     as much as its arithmetic on the ESP32's port): the step's timing, returned in 1/16 ms
-    before ``t``; the trigger's re-arm level and refractory time; the tilt correction for the
-    next stride and the gyro bias. Each part says what it does below."""
+    before ``t``, and its contact's kink (S_KF); the trigger's re-arm level and refractory
+    time; the tilt correction for the next stride and the gyro bias. Each part says what it
+    does below. ``yb``: the heading buffer and the dynamics ring after it (the kink)."""
     c30 = st[S_C29] << 1
     m31 = c30 | (c30 - 1)
     interval = t - last
@@ -1068,11 +1090,84 @@ def at_step(st: ptr32, t: int, last: int) -> int:
     st[S_FLY] = 0
     tc = ((st[S_TC] + c30) & m31) - c30
     st[S_FID] = 0
+    st[S_KOK] = 0
     if fly >= _FLY_MS and last < tc and tc <= t and t - tc < _CONTACT_MS:
         st[S_FLYN] = (((st[S_FLYN] + c30) & m31) - c30) + 1
         if st[S_TCOK]:
             frac = ((t - tc) << 4) + (((st[S_TCB] + c30) & m31) - c30)
             st[S_FID] = 1
+        # -- the contact's kink (_KINK_MAX), from the ring: the slope's changes from the
+        # sample of the 1 g crossing back to the one before the flight's last below 0.25 g
+        rmsk = ((st[S_RMSK] + c30) & m31) - c30
+        ri = ((st[S_RI] + c30) & m31) - c30 - 1          # the trigger's sample
+        j = ((st[S_J1G] + c30) & m31) - c30
+        if rmsk and st[S_C2] == 0 and j < ri and ri - j < rmsk - _KINK_N:
+            bufn = ((st[S_BUFN] + c30) & m31) - c30
+            # the time from sample j + 1 to the trigger's sample, 1/16 ms (< 400 ms)
+            tk = 0
+            k = ri
+            while k > j + 1:
+                tk += yb[bufn + (k & rmsk) * 3] >> 16    # (dt <= S_DTMAX < 2**15: >= 0)
+                k -= 1
+            w = yb[bufn + ((j + 1) & rmsk) * 3]
+            p1 = ((w & 0xFFFF) ^ 0x8000) - 0x8000        # pv of sample k + 1 (Q12 g)
+            d1 = w >> 16                                 # its dt: from sample k to k + 1
+            tk += d1                                     # sample k's time, before the trigger's
+            air = 0
+            if tk > ((t - tc) << 4) + 16:
+                air = -1     # (the 1 g crossing is an earlier contact's: this one has not reached 1 g)
+            w = yb[bufn + (j & rmsk) * 3]
+            p0 = ((w & 0xFFFF) ^ 0x8000) - 0x8000
+            d0 = w >> 16
+            s1 = 0
+            if d1 > 0:
+                s1 = ((p1 - p0) << 4) // d1              # |pv diff| < 2**17: < 2**21
+            kc = 0          # the run of increases being summed: sum, moment, its latest time
+            km = 0
+            k0 = 0
+            kb = 0          # the largest run: its sum and centroid (1/16 ms before the trigger)
+            kx = 0
+            k = j
+            n = 0
+            while n < _KINK_N and air >= 0:
+                w = yb[bufn + ((k - 1) & rmsk) * 3]
+                pm = ((w & 0xFFFF) ^ 0x8000) - 0x8000
+                s0 = s1
+                if d0 > 0:
+                    s0 = ((p0 - pm) << 4) // d0
+                e = s1 - s0                              # sample k's change of slope
+                if e > 0:
+                    if e > _KINK_MAX:
+                        e = _KINK_MAX
+                    if kc == 0:
+                        k0 = tk
+                        km = 0
+                    x = tk - k0
+                    if x > _KINK_MAX:
+                        x = _KINK_MAX
+                    kc += e                              # < _KINK_N * _KINK_MAX
+                    km += e * x                          # < _KINK_N * _KINK_MAX**2 < 2**30
+                elif kc:
+                    if kc > kb:
+                        kb = kc
+                        kx = k0 + km // kc
+                    kc = 0
+                if air:
+                    break
+                if p0 < _AIR_Q12:
+                    air = 1          # the flight's last sample: one more, then done
+                tk += d0
+                d0 = w >> 16
+                s1 = s0
+                p0 = pm
+                k -= 1
+                n += 1
+            if kc > kb:
+                kb = kc
+                kx = k0 + km // kc
+            if air > 0 and kb > 0:
+                st[S_KF] = kx - (((st[S_TQ] + c30) & m31) - c30)
+                st[S_KOK] = 1
     # -- re-arm level and refractory time from the step that just ended. The trigger stays at
     # 1.10 g (a fixed point on the rising force keeps step timing steady); it re-arms a quarter
     # of the step's low-passed force swing below that (0.05-0.15 g), so a soft slow walk whose
@@ -1219,12 +1314,17 @@ def stride_mark(st: ptr32, t: int, frac: int) -> int:
     st[S_F0] = frac
     st[S_FT0] = st[S_TFRAC]
     st[S_K0] = st[S_FID]
+    st[S_KF0] = st[S_KF]
+    st[S_KK0] = st[S_KOK]
     x0 = ((st[S_RISE] + c30) & m31) - c30
     st[S_X0] = x0
     st[S_GAPMX] = st[S_GAPCUR]       # the last stride's longest gap (see S_GAPMX)
     st[S_GAPCUR] = 0
-    if st[S_FID] != 1 or st[S_CLK] != 0:
+    clk = st[S_CLK]
+    if st[S_FID] != 1 or clk == 1:
         return ((st[S_TFRAC] + c30) & m31) - c30
+    if clk == 2 and st[S_KOK]:
+        return ((st[S_KF] + c30) & m31) - c30
     if x0 < 0 or x0 > _RISE_MAX:
         return frac
     return frac + (((((st[S_RB] + c30) & m31) - c30) * x0) >> 8)
@@ -1246,13 +1346,18 @@ def stride_time(st: ptr32, t: int, frac: int) -> int:
       low-passed force does not. The true stride time is the same for both, so the one whose
       stride times change less from stride to stride carries less noise: each keeps a leaky
       mean of its |change| (1/8 per stride: the last few seconds, shorter than a change of shoe,
-      ground or fatigue) and the steadier one is used."""
+      ground or fatigue) and the steadier one is used.
+    - A third clock, the contact's kink (at_step(), _KINK_MAX), takes over from a clock twice
+      as unsteady (below): for runners whose lever lifts the force to near 0.5 g before the
+      foot lands, so the onset jumps between steps."""
     c30 = st[S_C29] << 1
     m31 = c30 | (c30 - 1)
     t0 = ((st[S_T0] + c30) & m31) - c30
     dq = ((t - t0) << 4) - (((st[S_TFRAC] + c30) & m31) - c30) + (((st[S_FT0] + c30) & m31) - c30)
     if st[S_FID] != 1 or st[S_K0] != 1:
         st[S_DQC] = 0
+        st[S_DQK] = 0
+        st[S_KN] = 0
         st[S_TEQ] = st[S_TFRAC]
         st[S_DQP] = dq
         return dq
@@ -1294,10 +1399,19 @@ def stride_time(st: ptr32, t: int, frac: int) -> int:
             if b < -_REG_BMAX:
                 b = -_REG_BMAX
         st[S_RB] = b
+    # the kinks' stride time, when both steps had one (dynamics.py, _KINK_MAX)
+    dk = 0
+    if st[S_KOK] and st[S_KK0]:
+        dk = ((t - t0) << 4) - (((st[S_KF] + c30) & m31) - c30) + (((st[S_KF0] + c30) & m31) - c30)
     # the jitter of each clock (|change| <= a stride, < 2**16 in 1/16 ms: sums < 2**19)
     jc = ((st[S_JC] + c30) & m31) - c30
     jt = ((st[S_JT] + c30) & m31) - c30
+    jk = ((st[S_JK] + c30) & m31) - c30
+    kn = ((st[S_KN] + c30) & m31) - c30
     pc = ((st[S_DQC] + c30) & m31) - c30
+    pk = ((st[S_DQK] + c30) & m31) - c30
+    if dk == 0:
+        kn = 0
     if pc != 0:
         a = dc - pc
         if a < 0:
@@ -1309,22 +1423,65 @@ def stride_time(st: ptr32, t: int, frac: int) -> int:
         jt = jt - (jt >> 3) + d
         st[S_JC] = jc
         st[S_JT] = jt
+        if dk != 0 and pk != 0:
+            # a run of kink-timed strides starts from the contact clock's jitter, so its mean
+            # is a fair one after the 8 strides it needs to be a candidate (below)
+            if kn == 0:
+                jk = jc
+            a = dk - pk
+            if a < 0:
+                a = -a
+            jk = jk - (jk >> 3) + a
+            st[S_JK] = jk
+            if kn < 8:
+                kn += 1
+    st[S_KN] = kn
     st[S_DQC] = dc
     st[S_DQT] = dq
-    # the steadier clock, with a margin of 1/8 before changing: each mean is over ~8 strides, so
-    # its own noise is of that order, and a change costs a stride whose ends lie on different
-    # clocks (its duration is off by their lag, and the log keeps it in long form)
-    trig = st[S_CLK]
-    if trig:
-        if jc < jt - (jt >> 3):
-            trig = 0
-    elif jt < jc - (jc >> 3):
-        trig = 1
-    st[S_CLK] = trig
-    if trig == 0:
+    st[S_DQK] = dk
+    # the steadiest clock, with a margin of 1/8 between contact and trigger before changing:
+    # each mean is over ~8 strides, so its own noise is of that order, and a change costs a
+    # stride whose ends lie on different clocks (its duration is off by their lag; the log adds
+    # a few bytes to keep its cadence). The kink is a candidate after 8 strides in a row that
+    # had one, and takes over only from a clock twice as unsteady: the jitter is mostly the
+    # runner's own stride-to-stride change (1-3 % of the stride, 7-20 ms, the same on every
+    # clock), so clocks of like quality differ in it by less than the ~20 % noise of a leaky
+    # mean over ~15 strides; half is no such chance. It is for runners whose contact clock
+    # fails: a lever swing that lifts the force to near 0.5 g before the foot lands, so the
+    # crossing comes before the contact on some steps and after it on others. When the kink
+    # is gone (a stride without one), the contact clock takes over.
+    clk = st[S_CLK]
+    if clk == 2 and dk == 0:
+        clk = 0
+    n = clk
+    if clk == 0:
+        b = jc
+        if jt < b - (b >> 3):
+            n = 1
+            b = jt
+    elif clk == 1:
+        b = jt
+        if jc < b - (b >> 3):
+            n = 0
+            b = jc
+    else:
+        b = jk
+        if jc < b - (b >> 3):
+            n = 0
+            b = jc
+        if jt < b - (b >> 3):
+            n = 1
+    if clk != 2 and kn >= 8 and 2 * jk < b:
+        n = 2
+    st[S_CLK] = n
+    if n == 0:
         st[S_TEQ] = frac + c1
         st[S_DQP] = dc
         return dc
+    if n == 2:
+        st[S_TEQ] = st[S_KF]
+        st[S_DQP] = dk
+        return dk
     st[S_TEQ] = st[S_TFRAC]
     st[S_DQP] = dq
     return dq
