@@ -353,7 +353,7 @@ class Detector:
         # its timing (the contact that ended a flight, or the trigger), the trigger's re-arm, the
         # tilt correction and gyro bias (kernel.py)
         frac = at_step(st, self.yb, t, last)
-        dynamics.step(self.yb, self.dyn.d, st[S_RI] - 1)   # its contact time, bounce, hip drop
+        dynamics.step(self.yb, self.dyn.d, st[S_RI] - 1, st)   # its contact time, bounce, hip drop
         if self.k < 0 or t - last > kernel.STEP_MAX_MS:
             st[S_SYNC] = 0
             st[S_STEADY] = 0

@@ -25,11 +25,17 @@ bench``.)
   g, not a line through 0.5 g and 1 g: late in stance the force may linger near 1 g). An IMU
   sample is the chip's average over its period, centred half a period before its stamp: that
   delays contact and toe-off alike and cancels in their difference. Contact time = toe-off -
-  contact of the same step (ms).
+  contact of the same step (ms). Where the kernel found the contact's kink (kernel.at_step:
+  where the force's slope jumps as the foot lands, the third step clock), that is the contact:
+  a lever swing that lifts the force toward 0.5 g before the landing moves the chord, followed
+  back to a flight level it has left, by up to 45 ms (the simulator's no_standing_start runner:
+  contact time 59 ms long, 12 with the kink); the kink lies within 0-8 ms of the true contact
+  on every simulated runner.
   What limits it (measured, issue 10's note): the lever's swing is the pelvis's pitch
   acceleration times the sensor's 8-15 cm behind the hip axis, up to +-0.7 g in the air; with
-  it the simulator's contact times carry a per-runner bias of -35..+58 ms (without it 1-3 ms at
-  200 Hz). Subtracting it with the gyro's pitch acceleration would be right for a rigid mount,
+  it the simulator's toe-offs carry a per-runner bias of up to ~30 ms (without it 1-3 ms at
+  200 Hz; a toe-off has no kink to find: the lever's own curvature through the push-off is as
+  large as the corner where the foot leaves). Subtracting it with the gyro's pitch acceleration would be right for a rigid mount,
   but on real waist recordings (SisFall jogs) the gyro's pitch acceleration explains little of
   the flight's force (fitted levers of 1-3 cm): the belt rocks on soft tissue, so it is not done.
 - **vertical oscillation** (per step): the pelvis's vertical travel within one step, from pv
@@ -145,12 +151,18 @@ D_W = const(55)
 D_P = const(62)
 D_AS = const(69)      # the stride's 11 angles as (value, scratch) pairs for one fixmath.asin_pairs
 D_BASE = const(91)    # the ring's first word in yb
-D_SIZE = const(92)
+D_TK = const(92)      # the last contact's kink (kernel.at_step), as D_TC
+D_SIZE = const(93)
+# the kernel's state slots read here (mirrors of kernel.S_KF, S_KOK, S_TQ: a test checks them)
+_KS_KF = const(59)
+_KS_KOK = const(60)
+_KS_TQ = const(83)
 
 
 @micropython.viper
-def step(yb: ptr32, d: ptr32, ri: int):
-    """A step's trigger at ring sample ``ri`` (``d``: a Dynamics' state): read the samples since
+def step(yb: ptr32, d: ptr32, ri: int, ks: ptr32):
+    """A step's trigger at ring sample ``ri`` (``d``: a Dynamics' state; ``ks``: the kernel's,
+    for the kink at_step() found for this step's contact): read the samples since
     the last step through the state machine (contact, toe-off, the stance's roll, the stride's
     pitch), then measure the step (see the module docstring) into d[D_GCT..D_VO] and the
     stride's slot of its side. (A module function: the detector calls it at every step.)"""
@@ -221,6 +233,7 @@ def step(yb: ptr32, d: ptr32, ri: int):
         shi = ((d[D_SHI] + c30) & m31) - c30
         tip = ((d[D_TIP] + c30) & m31) - c30
         wt = d[D_W]
+    tk = ((d[D_TK] + c30) & m31) - c30
     wv = ((d[D_W + 2] + c30) & m31) - c30
     wz = ((d[D_W + 3] + c30) & m31) - c30
     wq = d[D_W + 4]
@@ -322,6 +335,8 @@ def step(yb: ptr32, d: ptr32, ri: int):
                         x = _EXT_MAX
                     to = tto + x
                     ca = tc
+                    if tk > _OLD and tk - tc < 1600 and tc - tk < 1600:
+                        ca = tk      # the contact's kink (kernel.at_step), where it has one
                     ja = jc
                     jb = j05
                     frc = crc
@@ -380,6 +395,7 @@ def step(yb: ptr32, d: ptr32, ri: int):
                     chi = crc
                 cin = 1
                 tc = t
+                tk = _NONE
                 jc = j05
                 tto = _NONE
                 rf05 = -1
@@ -468,6 +484,9 @@ def step(yb: ptr32, d: ptr32, ri: int):
     d[D_TC] = tc - tau if tc - tau > _OLD else _NONE
     d[D_TTO] = tto - tau if tto - tau > _OLD else _NONE
     d[D_TIP] = 0
+    d[D_TK] = _NONE
+    if ks[_KS_KOK]:              # this step's contact's kink (kernel.at_step, just before)
+        d[D_TK] = -((((ks[_KS_KF] + c30) & m31) - c30) + (((ks[_KS_TQ] + c30) & m31) - c30))
     d[D_W] = wt
     d[D_W + 2] = wv
     d[D_W + 3] = wz
@@ -717,10 +736,12 @@ class Dynamics:
         d[D_S0] = -1
         d[D_SIDE] = 0
         d[D_J] = -1
+        d[D_TK] = _NONE
 
-    def step(self, yb, ri):
-        """A step's trigger at ring sample ``ri``: measure the step that ended there."""
-        step(yb, self.d, ri)
+    def step(self, yb, ri, ks):
+        """A step's trigger at ring sample ``ri`` (``ks``: the kernel's state, for its contact's
+        kink): measure the step that ended there."""
+        step(yb, self.d, ri, ks)
 
     def stride_start(self, ri):
         """A stride begins at ring sample ``ri`` (its first trigger)."""

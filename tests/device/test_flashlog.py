@@ -178,6 +178,9 @@ def test_crc_is_ccitt_false_and_matches_host():
 def test_mirrored_constants_match_events():
     assert logfmt._EV_LEN == ev.EV_LEN and logfmt._EV_STRIDE == ev.EV_STRIDE and logfmt._EV_DYN == ev.EV_DYN
     assert flashlog._EV_FAULT == ev.EV_FAULT and flashlog._EV_DYN == ev.EV_DYN
+    kernel = devpath.import_device("kernel")
+    dynamics = devpath.import_device("dynamics")
+    assert (dynamics._KS_KF, dynamics._KS_KOK, dynamics._KS_TQ) == (kernel.S_KF, kernel.S_KOK, kernel.S_TQ)
     assert flashlog._FAULT_LOW_BATTERY == ev.FAULT_LOW_BATTERY
     assert flashlog._FAULT_LOG_ROTATED == ev.FAULT_LOG_ROTATED
     assert flashlog._FAULT_LOG_FULL == ev.FAULT_LOG_FULL and flashlog._FAULT_LOG_RESUMED == ev.FAULT_LOG_RESUMED

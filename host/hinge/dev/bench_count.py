@@ -40,7 +40,7 @@ def main():
         import kernel
 
         # (fixed arities: a *args function would allocate a tuple per call)
-        def _step(yb, d, ri):
+        def _step(yb, d, ri, ks):
             return 0
 
         def _start(d, ri):
