@@ -25,19 +25,24 @@ bench``.)
   g, not a line through 0.5 g and 1 g: late in stance the force may linger near 1 g). An IMU
   sample is the chip's average over its period, centred half a period before its stamp: that
   delays contact and toe-off alike and cancels in their difference. Contact time = toe-off -
-  contact of the same step (ms). Where the kernel found the contact's kink (kernel.at_step:
-  where the force's slope jumps as the foot lands, the third step clock), that is the contact:
-  a lever swing that lifts the force toward 0.5 g before the landing moves the chord, followed
-  back to a flight level it has left, by up to 45 ms (the simulator's no_standing_start runner:
-  contact time 59 ms long, 12 with the kink); the kink lies within 0-8 ms of the true contact
-  on every simulated runner.
-  What limits it (measured, issue 10's note): the lever's swing is the pelvis's pitch
-  acceleration times the sensor's 8-15 cm behind the hip axis, up to +-0.7 g in the air; with
-  it the simulator's toe-offs carry a per-runner bias of up to ~30 ms (without it 1-3 ms at
-  200 Hz; a toe-off has no kink to find: the lever's own curvature through the push-off is as
-  large as the corner where the foot leaves). Subtracting it with the gyro's pitch acceleration would be right for a rigid mount,
-  but on real waist recordings (SisFall jogs) the gyro's pitch acceleration explains little of
-  the flight's force (fitted levers of 1-3 cm): the belt rocks on soft tissue, so it is not done.
+  contact of the same step (ms).
+  Better than both chords, where they can be found: the corners where the ground force starts
+  and ends. The lever's swing (the pelvis's pitch acceleration times the sensor's 8-15 cm behind
+  the hip axis, up to +-0.7 g in the air) lifts or lowers the force around both ends, and a
+  chord followed to a flight level the force has already left misses by a bias of each runner's
+  own (the simulator's runners: -35..+59 ms of contact time). But the lever's force is smooth,
+  and the ground force's ends are corners: the slope jumps where the foot lands and where it
+  leaves. The contact is the kink the kernel found (kernel.at_step: the largest run of slope
+  increases, the third step clock), within 0-8 ms of the true contact on every simulated runner;
+  the toe-off the single sample where the slope increases most near the fall (_TO_PER: a run's
+  centroid would take in the lever's own bend through the push-off, which merges with the
+  corner). Contact times within 1-10 ms of the truth (median) on every simulated runner at
+  100-200 Hz, within 1-5.5 ms of the crosscheck's stance share. At 50 Hz the toe-off's chord
+  is kept (_TO_PER): 27-28 ms long on the simulator's rate_50, 18-19 on the crosscheck's x3.
+  Subtracting the lever with the gyro's pitch acceleration would be right for a rigid mount only:
+  on real waist recordings (SisFall jogs) the gyro explains little of the flight's force (fitted
+  levers of 1-3 cm; the belt rocks on soft tissue), and even on our simulator's rigid lever the
+  differentiated gyro is too noisy at 104 Hz (a fit finds 2 cm of 11).
 - **vertical oscillation** (per step): the pelvis's vertical travel within one step, from pv
   over the step (trigger to trigger: one period, any phase). By construction the step's mean
   vertical acceleration is zero (the body neither rises nor sinks from step to step: the step's
@@ -157,6 +162,15 @@ D_SIZE = const(93)
 _KS_KF = const(59)
 _KS_KOK = const(60)
 _KS_TQ = const(83)
+_KS_PER = const(85)   # (kernel.S_PER: the sample period, 1/16 ms)
+# The toe-off's corner is looked for at sample periods up to 12 ms (kernel._ONSET_PER): where
+# the force's slope increases the most in one sample from two samples before the fall's 0.5 g
+# crossing to _EXT_MAX after the force fell below 0.25 g (the foot leaves by then: a lever
+# adding up to 0.25 g can hold the force there at the toe-off, and the slowest running stance's
+# force falls from 0.5 g to zero in 29 ms). A corner's slope change is the same in one sample
+# at any rate, the lever's smooth curvature grows in one sample with the period squared: at
+# 50 Hz the lever's own bends match the corner and the chord (above) is kept.
+_TO_PER = const(192)
 
 
 @micropython.viper
@@ -233,7 +247,7 @@ def step(yb: ptr32, d: ptr32, ri: int, ks: ptr32):
         shi = ((d[D_SHI] + c30) & m31) - c30
         tip = ((d[D_TIP] + c30) & m31) - c30
         wt = d[D_W]
-    tk = ((d[D_TK] + c30) & m31) - c30
+    kk = ((d[D_TK] + c30) & m31) - c30     # the stance's contact kink (D_TK), if any
     wv = ((d[D_W + 2] + c30) & m31) - c30
     wz = ((d[D_W + 3] + c30) & m31) - c30
     wq = d[D_W + 4]
@@ -334,9 +348,75 @@ def step(yb: ptr32, d: ptr32, ri: int, ks: ptr32):
                     if x > _EXT_MAX:
                         x = _EXT_MAX
                     to = tto + x
+                    if ks[_KS_PER] <= _TO_PER and jto - 3 > lim:
+                        # the toe-off's corner (_TO_PER): the sample where the slope increases
+                        # most, at the centroid of that increase and its two neighbours' (a
+                        # corner falls between samples: a boxcar sample spreads it over two)
+                        k = jto - 2
+                        w = yb[base + (jto & _MSK) * 3]
+                        ut = tjto - (w >> 16)                # sample jto - 1
+                        w = yb[base + ((jto - 1) & _MSK) * 3]
+                        ut -= w >> 16                        # sample k
+                        w = yb[base + (k & _MSK) * 3]
+                        up = ((w & 0xFFFF) ^ 0x8000) - 0x8000
+                        ud = (w >> 16) & 0xFFF
+                        w = yb[base + ((k - 1) & _MSK) * 3]
+                        us = 0
+                        if ud > 0:
+                            us = ((up - (((w & 0xFFFF) ^ 0x8000) - 0x8000)) << 4) // ud   # < 2**21
+                        ute = 0x3FFFFFFF
+                        bm = 0        # the largest increase, its time, and its neighbours'
+                        tm = 0
+                        bl = 0
+                        tl = 0
+                        br = 0
+                        tr = 0
+                        ue = 0        # the last sample's increase and time
+                        uq = 0
+                        pend = 0
+                        n = 0
+                        while k < j and ut <= ute and n < 64:
+                            w = yb[base + ((k + 1) & _MSK) * 3]
+                            p1 = ((w & 0xFFFF) ^ 0x8000) - 0x8000
+                            ud = (w >> 16) & 0xFFF
+                            s1 = us
+                            if ud > 0:
+                                s1 = ((p1 - up) << 4) // ud
+                            e = s1 - us                      # sample k's change of slope
+                            if pend:
+                                br = e
+                                tr = ut
+                                pend = 0
+                            if e > bm:
+                                bm = e
+                                tm = ut
+                                bl = ue
+                                tl = uq
+                                br = 0
+                                pend = 1
+                            if up < _AIR and ute == 0x3FFFFFFF:
+                                ute = ut + _EXT_MAX
+                            ue = e
+                            uq = ut
+                            ut += ud
+                            us = s1
+                            up = p1
+                            k += 1
+                            n += 1
+                        if bm > 0:
+                            while bm > 4095:
+                                bm >>= 1
+                                bl >>= 1
+                                br >>= 1
+                            if bl < 0:
+                                bl = 0
+                            if br < 0:
+                                br = 0
+                            # offsets within +-4095 x 4095 (dt <= 4095): sums < 2**26
+                            to = tm + (bl * (tl - tm) + br * (tr - tm)) // (bl + bm + br)
                     ca = tc
-                    if tk > _OLD and tk - tc < 1600 and tc - tk < 1600:
-                        ca = tk      # the contact's kink (kernel.at_step), where it has one
+                    if kk > _OLD and kk - tc < 1600 and tc - kk < 1600:
+                        ca = kk      # the contact's kink (kernel.at_step), where it has one
                     ja = jc
                     jb = j05
                     frc = crc
@@ -395,7 +475,7 @@ def step(yb: ptr32, d: ptr32, ri: int, ks: ptr32):
                     chi = crc
                 cin = 1
                 tc = t
-                tk = _NONE
+                kk = _NONE
                 jc = j05
                 tto = _NONE
                 rf05 = -1
