@@ -141,3 +141,15 @@ def test_a_runner_whose_lever_lifts_the_force_before_landing():
     sc = evaluate.score(sim.truth, replay.replay(sim.as_capture(), o).dicts(), replay.load_config(o))
     print("\n" + json.dumps(sc.row()))
     assert sc.misses() == [], sc.misses()
+
+
+def test_engines_byte_identical_while_the_kink_clock_times_strides(mp_engine):
+    """The same runner (seed 5), 3 minutes, on every engine: the kink's scan of the ring, its
+    clock's bookkeeping and the toe-off's corner give the same JSON lines."""
+    sim = simulate.simulate("good_form", seed=5, minutes=3)
+    o = {"mount_up": sim.truth["mount_up"], "mount_forward": sim.truth["mount_forward"]}
+    a = replay.replay(sim.as_capture(), o, engine="cpython").jsonl()
+    b = replay.replay(sim.as_capture(), o, engine=mp_engine).jsonl()
+    assert len(a) > 200
+    first = next((i for i, (x, y) in enumerate(zip(a, b)) if x != y), min(len(a), len(b)))
+    assert a == b, f"{mp_engine} differs from cpython from line {first}: {b[first:first + 1]} vs {a[first:first + 1]}"
