@@ -67,6 +67,7 @@ def _capture(board, configstore, imu, w, secs, rate, nb, per_ms, quiet_ms):
     err = 0
     d.flush()
     seen = board.ticks_ms()
+    ov = d.overflows
     while True:
         if w:
             w.feed()
@@ -87,6 +88,12 @@ def _capture(board, configstore, imu, w, secs, rate, nb, per_ms, quiet_ms):
             sys.stdout.write("D" + binascii.b2a_base64(mv[:_SAMPLE * k]).decode())
             total += k
             seen = board.ticks_ms()
+        elif d.overflows != ov:
+            # the FIFO overflowed and was emptied (this loop was late for it: a host slow to
+            # read the link blocks the writes): the IMU gave samples, they were lost, and the
+            # 'Z' line counts them; it is no quiet IMU
+            seen = board.ticks_ms()
+        ov = d.overflows
         if k < n:
             break
         if n == nb:
