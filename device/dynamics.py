@@ -415,8 +415,10 @@ def step(yb: ptr32, d: ptr32, ri: int, ks: ptr32):
                             # offsets within +-4095 x 4095 (dt <= 4095): sums < 2**26
                             to = tm + (bl * (tl - tm) + br * (tr - tm)) // (bl + bm + br)
                     ca = tc
+                    # the contact's kink (kernel.at_step), where it has one: the same contact's
+                    # when within 100 ms of the chord's (both lie in its one rise, < 100 ms)
                     if kk > _OLD and kk - tc < 1600 and tc - kk < 1600:
-                        ca = kk      # the contact's kink (kernel.at_step), where it has one
+                        ca = kk
                     ja = jc
                     jb = j05
                     frc = crc

@@ -125,11 +125,10 @@ _EV_LEN = const(8)
 _EV_STRIDE = const(1)
 _EV_DYN = const(8)
 # the STRIDE flags a log keeps: activity and calibrated (FLAG_GROUNDED - 1). The grounded bit is
-# left out: a flag that changes breaks the short records' run (a long record for the stride and
-# the one after it: +3 bytes a stride for a slow jogger with 12 % of grounded strides, SisFall
-# D03_SE08); the decoder infers it from what the record holds (a running stride with no contact
-# time on either step: every grounded one, and the ~3 % of flying ones whose contacts were not
-# found)
+# left out: each change of flags costs an ADJ record (3 bytes), two per grounded stride (+0.7
+# bytes a stride for a slow jogger with 12 % of grounded strides, SisFall D03_SE08); the decoder
+# infers it from what the record holds (a running stride with no contact time on either step:
+# every grounded one, and the ~3 % of flying ones whose contacts were not found)
 _FL_LOGGED = const(7)
 _SYNC0 = const(0xB1)
 _SYNC1 = const(0x0C)
@@ -267,9 +266,7 @@ def _put_short(blk, pos, st, evq, b):
         n = 1
     a = 0
     if n or skip:
-        a = 1 + _vlen(skip)
-        if n:
-            a += 1 if fl == st[1] else _vlen(fl + 1)
+        a = 1 + _vlen(skip) + (1 if n else 0)      # (flags + 1 <= 8: one byte)
         if n == 2:
             a += _vlen(c)
     if pos + a + SHORT_LEN > PAY_END:
