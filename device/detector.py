@@ -24,7 +24,9 @@ stride sums, stillness. Per step/stride (this module, plain Python, still no all
   stride's heading trend (turns and switchbacks do not count); roll = peak-to-peak sideways
   tilt (hip drop); cadence = 2 steps over the stride's time (1/16 ms, below).
 - **activity**: a stride is running when it has a flight phase (a step with >= 20 ms below
-  0.25 g: airborne) at a cadence >= ``run_min_spm``; walking otherwise (a foot stays down);
+  0.25 g: airborne, whose fore-aft and vertical motion bounce rather than trade: dynamics.py's
+  energy phase; an older walker's pelvis dips below 0.25 g too) at a cadence >= ``run_min_spm``;
+  walking otherwise (a foot stays down);
   running begins when 3 of the last 4 steps flew and ends after 3 strides without a flight;
   standing after 2 s without a step.
 - **step timing**: the contact that ends a flight (kernel.py) while running, else the trigger;

@@ -75,7 +75,7 @@ S_SF = const(29)    # sum of h (Q14) over the stride, F/L/U
 S_SL = const(30)
 S_SU = const(31)
 S_J1G = const(32)       # the ring index of the last contact's 1 g crossing sample (at_step's kink)
-S_SPARE33 = const(33)   # (unused)
+S_FLEW = const(33)      # 1 when at_step() counted the step's flight in S_FLYN (dynamics.step may take it back)
 S_RMIN = const(34)  # min/max of h_L (Q14) in the stride: roll excursion
 S_RMAX = const(35)
 S_STILL = const(36)     # ms of continuous stillness
@@ -165,7 +165,9 @@ S_IV2 = const(117)
 S_FLYN = const(118)     # steps with a flight phase in the current stride
 S_C2 = const(119)       # 1 between a contact's 0.5 g and 1 g crossings (its onset is being found)
 # the dynamics ring (dynamics.py): per sample, 3 words at yb[S_BUFN + 3 * (index & S_RMSK)]:
-# (dt << 16) | (pv & 0xFFFF) (dt in 1/16 ms, clamped to S_DTMAX; pv Q12 g), h_F, h_L (Q14)
+# (dt << 16) | (pv & 0xFFFF) (dt in 1/16 ms, clamped to S_DTMAX; pv Q12 g), (c_F << 16) | (h_F &
+# 0xFFFF) (c_F: the forward specific force across gravity, Q12 g within +-2 g), h_L (Q14); readers
+# take h_F and h_L as the low 16 bits, sign-extended
 S_RI = const(120)       # index of the next sample in the ring (free-running, wraps at 2**30)
 S_RMSK = const(121)     # ring size - 1 (a power of two); 0 = no ring
 # stride timing (stride_mark(), stride_time())
@@ -508,18 +510,18 @@ def run(st: ptr32, buf: ptr16, i0: int, n: int, yb: ptr32) -> int:
                 if zok:
                     # |h difference| < 2**16, times a time within one dt (<= dtmax)
                     zo = bufn + (zb & rmsk) * 3
-                    zh0F = ((yb[zo + 1] + c30) & m31) - c30
-                    zh0L = ((yb[zo + 2] + c30) & m31) - c30
+                    zh0F = ((yb[zo + 1] & 0xFFFF) ^ 0x8000) - 0x8000
+                    zh0L = ((yb[zo + 2] & 0xFFFF) ^ 0x8000) - 0x8000
                     zo = bufn + ((zb - 1) & rmsk) * 3
-                    zpF = zh0F + (((((yb[zo + 1] + c30) & m31) - c30) - zh0F) * zab) // zdb
-                    zpL = zh0L + (((((yb[zo + 2] + c30) & m31) - c30) - zh0L) * zab) // zdb
+                    zpF = zh0F + (((((yb[zo + 1] & 0xFFFF) ^ 0x8000) - 0x8000) - zh0F) * zab) // zdb
+                    zpL = zh0L + (((((yb[zo + 2] & 0xFFFF) ^ 0x8000) - 0x8000) - zh0L) * zab) // zdb
                     zab = zT - zage
                     zo = bufn + (zj & rmsk) * 3
-                    zh0F = ((yb[zo + 1] + c30) & m31) - c30
-                    zh0L = ((yb[zo + 2] + c30) & m31) - c30
+                    zh0F = ((yb[zo + 1] & 0xFFFF) ^ 0x8000) - 0x8000
+                    zh0L = ((yb[zo + 2] & 0xFFFF) ^ 0x8000) - 0x8000
                     zo = bufn + ((zj - 1) & rmsk) * 3
-                    zpF -= zh0F + (((((yb[zo + 1] + c30) & m31) - c30) - zh0F) * zab) // zd
-                    zpL -= zh0L + (((((yb[zo + 2] + c30) & m31) - c30) - zh0L) * zab) // zd
+                    zpF -= zh0F + (((((yb[zo + 1] & 0xFFFF) ^ 0x8000) - 0x8000) - zh0F) * zab) // zd
+                    zpL -= zh0L + (((((yb[zo + 2] & 0xFFFF) ^ 0x8000) - 0x8000) - zh0L) * zab) // zd
                 if zok:
                     # the test: windows of L steps ending at 8 phases of the last stride, each
                     # with g's real change, the periodic one and the bridge's as made above (the
@@ -534,17 +536,17 @@ def run(st: ptr32, buf: ptr16, i0: int, n: int, yb: ptr32) -> int:
                         zc = 1
                         while zc <= 2:
                             zo = bufn + (zx & rmsk) * 3 + zc
-                            za1 = ((yb[zo] + c30) & m31) - c30
+                            za1 = ((yb[zo] & 0xFFFF) ^ 0x8000) - 0x8000
                             zo = bufn + ((zx - 1) & rmsk) * 3 + zc
-                            za1m = ((yb[zo] + c30) & m31) - c30
+                            za1m = ((yb[zo] & 0xFFFF) ^ 0x8000) - 0x8000
                             zo = bufn + ((zx - zL) & rmsk) * 3 + zc
-                            za0 = ((yb[zo] + c30) & m31) - c30
+                            za0 = ((yb[zo] & 0xFFFF) ^ 0x8000) - 0x8000
                             zo = bufn + ((zx - zL - 1) & rmsk) * 3 + zc
-                            za0m = ((yb[zo] + c30) & m31) - c30
+                            za0m = ((yb[zo] & 0xFFFF) ^ 0x8000) - 0x8000
                             zo = bufn + ((zx - znT) & rmsk) * 3 + zc
-                            zp1 = ((yb[zo] + c30) & m31) - c30
+                            zp1 = ((yb[zo] & 0xFFFF) ^ 0x8000) - 0x8000
                             zo = bufn + ((zx - zL - znT) & rmsk) * 3 + zc
-                            zp0 = ((yb[zo] + c30) & m31) - c30
+                            zp0 = ((yb[zo] & 0xFFFF) ^ 0x8000) - 0x8000
                             za = ((zp1 - zp0) - (za1 - za0)) >> 4
                             if za > 4096:
                                 za = 4096
@@ -675,6 +677,7 @@ def run(st: ptr32, buf: ptr16, i0: int, n: int, yb: ptr32) -> int:
             cU = 8192
         if cU < -8192:
             cU = -8192
+        af = cF                       # (the ring keeps the sample's own forward error, below)
         # The error sums (S_CA, S_CB) turn with the body, exactly as g does, so they are sums in
         # a world-fixed frame. A sensor on a lever arm (8-15 cm behind the axis the pelvis turns
         # about) feels w x (w x r) + dw/dt x r, whose body-frame mean is not zero; but every
@@ -792,7 +795,7 @@ def run(st: ptr32, buf: ptr16, i0: int, n: int, yb: ptr32) -> int:
             # the dynamics ring: stored only, read once per step (dynamics.py)
             o = bufn + (ri & rmsk) * 3
             yb[o] = (dt << 16) | (pv & 0xFFFF)
-            yb[o + 1] = hF
+            yb[o + 1] = (af << 16) | (hF & 0xFFFF)
             yb[o + 2] = hL
             ri = (ri + 1) & 0x3FFFFFFF
         if vlp < pmin:
@@ -1091,8 +1094,10 @@ def at_step(st: ptr32, yb: ptr32, t: int, last: int) -> int:
     tc = ((st[S_TC] + c30) & m31) - c30
     st[S_FID] = 0
     st[S_KOK] = 0
+    st[S_FLEW] = 0
     if fly >= _FLY_MS and last < tc and tc <= t and t - tc < _CONTACT_MS:
         st[S_FLYN] = (((st[S_FLYN] + c30) & m31) - c30) + 1
+        st[S_FLEW] = 1
         if st[S_TCOK]:
             frac = ((t - tc) << 4) + (((st[S_TCB] + c30) & m31) - c30)
             st[S_FID] = 1

@@ -2,8 +2,10 @@
 
 Pelvis orientation R = Rz(yaw) Ry(pitch); yaw = A sin(2 pi f_stride t); pitch constant, or with
 oscillations at harmonics of the stride frequency (``pitch_osc``: (harmonic, peak-to-peak deg) pairs).
-Specific force in the world is vertical: f(t) per step = flight (0 g) then a half-sine stance
-peaking at ``peak_g``. Body frame = sensor frame (mount_up=+z, mount_forward=+x).
+Specific force in the world: vertical f(t) per step = flight (0 g) then a half-sine stance
+peaking at ``peak_g``; forward, braking then propulsion within the stance (a full sine of peak
+``brake_g``, zero net: a runner is slowest at mid-stance, where the force peaks - a bounce, not a
+walker's pendulum; dynamics.py's energy phase). Body frame = sensor frame (mount_up=+z, mount_forward=+x).
 Returns an array('h') in the sample buffer layout [dt (1/16 ms), ax..gz] at 4096 LSB/g, 32.8 LSB/dps.
 """
 import math
@@ -20,7 +22,7 @@ def _c(v):
 
 def samples(seconds, rate=100, lean_deg=0.0, rot_pp_deg=0.0, cadence=0, peak_g=2.6, stance=0.4,
             still=False, bias_dps=(0.0, 0.0, 0.0), t_start=0.0, pitch_osc=(), gyro_noise_dps=0.0,
-            acc_bias_g=(0.0, 0.0, 0.0), acc_noise_g=0.0):
+            acc_bias_g=(0.0, 0.0, 0.0), acc_noise_g=0.0, brake_g=0.35):
     """``gyro_noise_dps``, ``acc_noise_g``: white noise on each gyro and accelerometer axis,
     that rms (a sum of three uniform draws from a fixed linear congruential generator: near
     Gaussian, reaching 3 x rms, the same on every engine)."""
@@ -42,11 +44,15 @@ def samples(seconds, rate=100, lean_deg=0.0, rot_pp_deg=0.0, cadence=0, peak_g=2
         prev_ms = ms
         if still or not cadence:
             f = 1.0
+            fa = 0.0
             yr = 0.0
+            yaw = 0.0
         else:
             ph = (t % step_T) / step_T
             f = (peak_g * math.sin(math.pi * ph / stance)) if ph < stance else 0.0
+            fa = (-brake_g * math.sin(2 * math.pi * ph / stance)) if ph < stance else 0.0
             yr = A * 2 * math.pi * fs * math.cos(2 * math.pi * fs * t)
+            yaw = A * math.sin(2 * math.pi * fs * t)
         th_t = th
         pr = 0.0
         if cadence and not still:
@@ -56,7 +62,9 @@ def samples(seconds, rate=100, lean_deg=0.0, rot_pp_deg=0.0, cadence=0, peak_g=2
                 pr += math.radians(pp) / 2 * w * math.cos(w * t)
         st_, ct = math.sin(th_t), math.cos(th_t)
         # specific force and angular rate in the body frame
-        ax, ay, az = -st_ * f, 0.0, ct * f
+        # (the world's (fa, 0, f) turned by -yaw, then by -pitch)
+        fx = fa * math.cos(yaw)
+        ax, ay, az = ct * fx - st_ * f, -fa * math.sin(yaw), st_ * fx + ct * f
         gx, gy, gz = -st_ * yr, pr, ct * yr
         nz = [0.0, 0.0, 0.0, 0.0, 0.0, 0.0]
         for k in range(6):
