@@ -12,7 +12,8 @@ truth orientation where a world frame is needed), not just that a parameter is s
    cadence measured on t_ms is the truth cadence;
 4. cheap-board timing (``cheap_50``): bursts of dropped samples, 0.3-0.5 s dropouts, stamp
    jitter, gyro bias warm-up;
-5. gaits (``walk_jog``): brisk walking keeps double support, slow jogging has a flight phase;
+5. gaits (``walk_jog``, ``deep_walk``): brisk walking keeps double support, slow jogging has a
+   flight phase; walking trades forward speed for height, running bounces (as in SisFall);
 6. turns at speed: centripetal acceleration v * heading rate; switchbacks in 3-6 s.
 
 Plus: chunked synthesis equals the unchunked one.
@@ -364,6 +365,56 @@ def test_brisk_walking_keeps_double_support_and_slow_jogging_has_flight():
     e0, e1 = sw[0]["t0_ms"] + 3000, sw[0]["t1_ms"] - 3000
     rot = [s["rotation_deg"] for s in tr["strides"] if e0 <= s["t0_ms"] and s["t1_ms"] <= e1]
     assert min(rot) >= 26.0
+
+
+def energy_phase(fwd_g, up_g, fs, win_s=2.0):
+    """Per window of ``win_s``: the correlation of the forward velocity with the vertical
+    acceleration, both taken about their ~0.7 s (a stride's) moving mean and smoothed over 25 ms.
+    Above 0: a pendulum (walking: fastest where the force peaks, in double support); below 0: a
+    bounce (running: slowest there, at mid-stance). Cavagna et al. 1977."""
+    n = int(round(0.7 * fs)) | 1
+    k = max(1, int(round(0.025 * fs)))
+
+    def band(x):
+        return movavg(x - movavg(x, n), k)
+
+    av, af = band(up_g), band(fwd_g)
+    vf = np.cumsum(af) / fs
+    vf = vf - movavg(vf, n)
+    w = int(win_s * fs)
+    return np.array([np.corrcoef(vf[i:i + w], av[i:i + w])[0, 1] for i in range(n, len(av) - w - n, w)])
+
+
+def test_walking_trades_speed_for_height_and_running_bounces_as_real_gaits_do(real_dir):
+    from hinge.dev import realdata
+
+    for act in ("D01", "D02", "D03", "D04"):
+        for subj in realdata.SISFALL_SUBJECTS:
+            cap = realdata.sisfall(real_dir, act, subj)
+            r = energy_phase(cap.acc_g[:, 2], -cap.acc_g[:, 1], realdata.SISFALL_RATE_HZ)  # fwd +z, up -y
+            if act in ("D01", "D02"):
+                assert (r > 0).all(), (act, subj, r.min())
+            else:
+                assert (r < 0).all(), (act, subj, r.max())
+    shares = {}
+    for name in ("walk_breaks", "walk_jog", "deep_walk"):
+        cap = cap_of(name, seed=1)
+        body = pelvis_axes(cap, cap.acc_g)
+        fs = cap.truth["rate_hz"]
+        for act in ("walking", "running"):
+            m = inside(cap.t_ms, cap.truth["segments"], act, 4000)
+            r = np.concatenate([energy_phase(body[a:b, 0], body[a:b, 2], fs)
+                                for a, b in _runs(m) if b - a > 4 * fs])
+            shares[(name, act)] = float(np.mean(r > 0))
+    print("\nshare of 2-s windows that trade (pendulum):", {f"{n} {a}": round(v, 2) for (n, a), v in shares.items()})
+    for (name, act), share in shares.items():
+        assert (share >= 0.95) if act == "walking" else (share <= 0.05), (name, act, share)
+
+
+def _runs(mask):
+    """(start, end) of each run of True in ``mask``."""
+    d = np.diff(np.concatenate([[0], mask.astype(int), [0]]))
+    return list(zip(np.flatnonzero(d == 1), np.flatnonzero(d == -1)))
 
 
 # ---- 6. turns at speed ---------------------------------------------------------------------

@@ -324,7 +324,7 @@ def test_scenario_names():
     assert set(sim.SCENARIOS) == {
         "good_form", "too_upright", "swivel", "mixed", "trail", "walk_breaks", "surges", "rate_50",
         "rate_100", "rate_104", "rate_200", "odd_mount", "hip_drop", "no_standing_start", "treadmill",
-        "walk_jog", "cheap_50",
+        "walk_jog", "deep_walk", "cheap_50",
     }
 
 

@@ -74,6 +74,24 @@ def test_scenario_accuracy(name, engine):
     assert not hard, f"{name} [{engine}] misses: {'; '.join(hard)}\n{json.dumps(row)}"
 
 
+def test_a_walk_that_dips_below_a_quarter_g_is_walking():
+    # deep_walk: a quick walk whose pelvis falls to 0.1-0.2 g at every step (SisFall's older
+    # adults), as deep as a jog's flight: its steps trade speed for height (a pendulum), so they
+    # are no flights (dynamics.py, energy phase). Every walking stride 4 s past a change of gait
+    # is walking (without the energy phase: 65 of 87 and 44 of 44 were called running)
+    sim, res, sc = run("deep_walk")
+    strides = res.dicts("stride")
+    n = 0
+    for sg in sim.truth["segments"]:
+        if sg["activity"] != "walking":
+            continue
+        inner = [s for s in strides if sg["t0_ms"] + 4000 <= s["t_ms"] < sg["t1_ms"]]
+        assert len(inner) > 20, (sg, len(inner))
+        assert all(s["activity"] == "walking" for s in inner), [s["t_ms"] for s in inner if s["activity"] != "walking"]
+        n += len(inner)
+    assert n > 80 and sc.n_truth_running > 50
+
+
 def test_fault_scenarios_have_checked_episodes():
     for name in ("too_upright", "swivel", "mixed", "trail"):
         sim, res, sc = run(name)

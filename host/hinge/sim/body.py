@@ -451,7 +451,13 @@ class Forces:
         IF = 0.3 * I_imp  # the transient's fore-aft share: the shank hits ~17 deg off vertical (tan ~0.3)
         af_run = np.where(stance, -B * np.sin(2 * np.pi * np.minimum(s / d, 1.0)) + IF * (2 * w / np.pi) / (d * T), 0.0)
         af_run = af_run - IF * spike
-        af_walk = 0.2 * np.sin(2 * np.pi * (s - 0.05))  # walking braking/propulsion ~0.2 body weight
+        # walking braking/propulsion, ~0.2 body weight: a walker vaults over the stance leg (an
+        # inverted pendulum, Cavagna et al. 1977), fastest in double support where the pelvis is
+        # lowest and the vertical force peaks (_walk_shape: 8 % into the step), slowest on top at
+        # mid-stance: braking from just after contact to mid-stance, propulsion after. (It was
+        # the other way round, a runner's phase; every SisFall walk, 76 of them, trades forward
+        # speed against height: tests/host/test_sim_effects.py, energy phase.)
+        af_walk = -0.2 * np.sin(2 * np.pi * (s - 0.05))
         a_long = env * (wrun * af_run + (1 - wrun) * af_walk)
         # sway at stride frequency (60 % of the running size when walking: slower, narrower base)
         # and a sideways kick at contact (12 % of the transient: the foot lands under the hip)

@@ -413,6 +413,22 @@ def _b_walk_jog(p, minutes):
     p.road_turns(every=(50, 100))
 
 
+def _b_deep_walk(p, minutes):
+    """Quick walk dipping below 0.25 g at every step (older adults), a run, the walk again.
+
+    SisFall's older adults' quick walks reach troughs of 0.1-0.3 g at 125-140 steps/min: a
+    pendulum's deep trough, no flight (the detector must not call it running)."""
+    rng = p.rng
+    total = minutes * 60
+    walk_kw = {"style": "brisk", "bounce": rng.uniform(0.80, 0.90)}   # floor 0.10-0.20 g
+    _stand_start(p, 6, 8)
+    p.add("walking", rng.uniform(70, 90), ramp=1.5, **walk_kw)
+    while p.t < total - 70:
+        p.run(rng.uniform(50, 70), ramp=2.5)
+    p.add("walking", max(50.0, total - p.t), ramp=3.0, **walk_kw)
+    p.road_turns()
+
+
 def _b_cheap_50(p, minutes):
     """Cheap board at 50 Hz: bursts of dropped samples, 0.3-0.5 s dropouts, stamp jitter, gyro warm-up; upright stretch."""
     rng = p.rng
@@ -445,6 +461,7 @@ BUILDERS = {
     "no_standing_start": (_b_no_standing_start, 3.0, {}),
     "treadmill": (_b_treadmill, 5.0, {}),
     "walk_jog": (_b_walk_jog, 6.0, {"rate_hz": 100.0}),
+    "deep_walk": (_b_deep_walk, 5.0, {}),
     "cheap_50": (_b_cheap_50, 6.0, {"rate_hz": 50.0, "board": "cheap"}),
 }
 

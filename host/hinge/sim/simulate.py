@@ -47,7 +47,9 @@ The body itself (not switchable; it defines the truth): realistic pelvis dynamic
 p-p in good form, obliquity 9-13, tilt rocking, impact nod, soft-tissue wobble), so the waist
 gyro reaches the SisFall joggers' levels; brisk walking at 125-140 steps/min with a strong bounce
 but double support (vertical specific force >= ~0.5 g) and slow jogging at 140-155 with a flight
-phase (~0 g); turns and 3-6 s switchbacks at speed.
+phase (~0 g); an older walker's quick walk whose troughs reach 0.1-0.2 g (``deep_walk``); walking
+trades forward speed against height (fastest in double support, an inverted pendulum) where
+running bounces (slowest at mid-stance); turns and 3-6 s switchbacks at speed.
 
 Truth (``Capture.truth``, written beside the CSV as ``<stem>.truth.json``): per stride (right heel
 strike to the next right heel strike) the mean of pitch - stand_pitch (pitch = Euler pitch), the
