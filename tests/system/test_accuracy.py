@@ -123,7 +123,7 @@ def test_calibrated_when_standing_start():
         assert all(s["calibrated"] for s in run_strides), name
 
 
-@pytest.mark.parametrize("name", ["mixed", "trail", "rate_200", "odd_mount", "walk_breaks"])
+@pytest.mark.parametrize("name", ["mixed", "trail", "rate_200", "odd_mount", "walk_breaks", "deep_walk"])
 def test_engines_byte_identical_on_hard_scenarios(name, mp_engine):
     """CPython and each micropython build (64-bit, 32-bit) give the same JSON lines."""
     _, a, _ = run(name, "cpython")
