@@ -689,7 +689,8 @@ def step(yb: ptr32, d: ptr32, ri: int, ks: ptr32):
             # up and down by lever * sin(pitch) on top of the pelvis's own travel
             wf = ((yb[o + 1] + c30) & m31) - c30        # (c_F << 16) | h_F: kernel.py's ring
             y = z + lev * ((((wf & 0xFFFF) ^ 0x8000) - 0x8000) - hm)
-            ep += (wf >> 20) * (x >> 4)                 # |c_F >> 4| <= 2**9, |x >> 4| < 2**11, < 512 samples
+            # the energy phase: |c_F >> 4| <= 2**9, |x >> 4| < 2**11, < 512 samples: < 2**30
+            ep += (wf >> 20) * (x >> 4)
             if y < lo:
                 lo = y
             if y > hi:

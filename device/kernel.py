@@ -75,7 +75,8 @@ S_SF = const(29)    # sum of h (Q14) over the stride, F/L/U
 S_SL = const(30)
 S_SU = const(31)
 S_J1G = const(32)       # the ring index of the last contact's 1 g crossing sample (at_step's kink)
-S_FLEW = const(33)      # 1 when at_step() counted the step's flight in S_FLYN (dynamics.step may take it back)
+S_FLEW = const(33)      # 1 when at_step() counted the step's flight in S_FLYN (dynamics.step
+#                         may take it back)
 S_RMIN = const(34)  # min/max of h_L (Q14) in the stride: roll excursion
 S_RMAX = const(35)
 S_STILL = const(36)     # ms of continuous stillness

@@ -23,6 +23,7 @@ from pathlib import Path
 
 from hinge.coach import replay
 from hinge.common import devpath
+from hinge.dev.bench import overrides_for
 
 SIM_SCENARIOS = ("walk_breaks", "walk_jog", "deep_walk")
 
@@ -104,7 +105,7 @@ def simulator_groups(seed: int = 1) -> dict[str, list[int]]:
     out = {}
     for name in SIM_SCENARIOS:
         sim = simulate.simulate(name, seed=seed)
-        o = {"mount_up": sim.truth["mount_up"], "mount_forward": sim.truth["mount_forward"]}
+        o = overrides_for(sim.truth)
         segs = sim.truth["segments"]
 
         def label(t, segs=segs):

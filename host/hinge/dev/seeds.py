@@ -14,6 +14,7 @@ import sys
 from concurrent.futures import ProcessPoolExecutor
 
 from hinge.coach import dyneval, evaluate, replay
+from hinge.dev.bench import overrides_for
 from hinge.sim import simulate
 
 NO_LEAN_CLAIM = {"no_standing_start"}   # lean against the mount axes there (tests/system/test_accuracy.py)
@@ -22,14 +23,16 @@ NO_LEAN_CLAIM = {"no_standing_start"}   # lean against the mount axes there (tes
 def run_misses(name: str, seed: int) -> dict:
     """The targets scenario ``name`` at ``seed`` misses: {"accuracy": [...], "dynamics": [...]}."""
     sim = simulate.simulate(name, seed=seed)
-    o = {"mount_up": sim.truth["mount_up"], "mount_forward": sim.truth["mount_forward"]}
+    o = overrides_for(sim.truth)
     res = replay.replay(sim.as_capture(), o)
     ev = res.dicts()
     acc = evaluate.score(sim.truth, ev, replay.load_config(o)).misses(lean_claim=name not in NO_LEAN_CLAIM)
+    dsc = dyneval.score(sim.truth, ev)
+    # dyneval's own misses, each with the metric's bias (a constant offset, or a spread)
     dyn = []
-    for key, v in dyneval.score(sim.truth, ev).items():
-        if isinstance(v, dict) and v.get("med_abs") is not None and not v["med_abs"] <= v["target"]:
-            dyn.append(f"{key}: |err| {v['med_abs']:.2f} > {v['target']:g} {v['unit']} (bias {v['bias']:+.1f})")
+    for m in dyneval.misses(dsc):
+        bias = dsc[m.split(":")[0]].get("bias")
+        dyn.append(m if bias is None else f"{m} (bias {bias:+.1f})")
     return {"scenario": name, "seed": seed, "accuracy": acc, "dynamics": dyn}
 
 
