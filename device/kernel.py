@@ -193,7 +193,10 @@ S_DQP = const(138)      # the last stride time stride_time() returned, 1/16 ms (
 S_RB = const(139)       # the regression's slope from S_RSXY / S_RSXX, Q8 (set where they change)
 S_GAPRI = const(140)    # the ring index of the sample after the last gap (run()'s periodic prediction)
 S_GAPCUR = const(141)   # the longest gap since this stride began, 1/16 ms (stride_mark moves it to S_GAPMX)
-S_SIZE = const(142)
+S_PCF = const(142)      # the last sample's accel error c, Q12 g, F/L/U (a gap's share of the
+S_PCL = const(143)      # stride's error sums, run(): the trapezoid across the gap)
+S_PCU = const(144)
+S_SIZE = const(145)
 
 # stillness (run())
 _CAL_MIN_MS = const(1000)    # a still stretch this long is standing: no gait holds the pelvis
@@ -365,6 +368,10 @@ def run(st: ptr32, buf: ptr16, i0: int, n: int, yb: ptr32) -> int:
     i = i0
     evt = 0
     gi = 0                        # a gap's periodic weight (Q8) for this sample, 0 = none
+    gn = 0                        # samples missing just before this one (a gap), 0 = none
+    pcF = ((st[S_PCF] + c30) & m31) - c30
+    pcL = ((st[S_PCL] + c30) & m31) - c30
+    pcU = ((st[S_PCU] + c30) & m31) - c30
     zpF = 0                       # ...and its prediction of g's change, Q14, F/L
     zpL = 0
     while i < n:
@@ -452,6 +459,9 @@ def run(st: ptr32, buf: ptr16, i0: int, n: int, yb: ptr32) -> int:
                 per = 800
         else:
             gap = dt - per
+            # how many samples the gap lost (dt <= dtmax and per >= 1 ms: < 2**8); the stride's
+            # sums below give them their share of the time (as the gyro's bridge does)
+            gn = (gap + (per >> 1)) // per
             if dt > (((st[S_GAPMX] + c30) & m31) - c30):
                 st[S_GAPMX] = dt
             if dt > (((st[S_GAPCUR] + c30) & m31) - c30):
@@ -698,6 +708,45 @@ def run(st: ptr32, buf: ptr16, i0: int, n: int, yb: ptr32) -> int:
         sF += cF - (((tL * xU + 256) >> 9) - ((tU * xL + 256) >> 9))
         sL += cL - (((tU * xF + 256) >> 9) - ((tF * xU + 256) >> 9))
         sU += cU - (((tF * xL + 256) >> 9) - ((tL * xF + 256) >> 9))
+        if gn:
+            # The sums are a stride's time integral over its samples. Across a gap the lost
+            # samples get the mean of the error on either side (the trapezoid rule, as the
+            # gyro's bridge above), in both sums: counting only the samples there are would
+            # leave out, say, a 40 ms burst of braking, 0.4 g x 40 ms / 700 ms = 1.3 deg of tilt
+            # in that stride's correction (a board's reads lose samples between two calls:
+            # the last sample's error is kept in S_PC*). |c + pc| <= 2**14, gn < 2**8: < 2**22,
+            # added before the clamps.
+            pcF = ((cF + pcF) * gn) >> 1
+            pcL = ((cL + pcL) * gn) >> 1
+            pcU = ((cU + pcU) * gn) >> 1
+            sF += pcF
+            sL += pcL
+            sU += pcU
+            caN += gn
+            cbF += pcF
+            cbL += pcL
+            cbU += pcU
+            cbN += gn
+            # (the other sum is turned below, its terms < 2**30 only within the clamp)
+            if cbF > 0x3FFFFF:
+                cbF = 0x3FFFFF
+            if cbF < -0x3FFFFF:
+                cbF = -0x3FFFFF
+            if cbL > 0x3FFFFF:
+                cbL = 0x3FFFFF
+            if cbL < -0x3FFFFF:
+                cbL = -0x3FFFFF
+            if cbU > 0x3FFFFF:
+                cbU = 0x3FFFFF
+            if cbU < -0x3FFFFF:
+                cbU = -0x3FFFFF
+            if cnt < bufn:
+                # the lost samples' share of the stride's mean direction (below): h is g
+                # half-way through this sample's rotation, which spans the gap (its middle)
+                sumF += hF * gn
+                sumL += hL * gn
+                sumU += hU * gn
+            gn = 0
         if sF > 0x3FFFFF:
             sF = 0x3FFFFF
         if sF < -0x3FFFFF:
@@ -724,6 +773,9 @@ def run(st: ptr32, buf: ptr16, i0: int, n: int, yb: ptr32) -> int:
         sF += cF - (((tL * xU + 256) >> 9) - ((tU * xL + 256) >> 9))
         sL += cL - (((tU * xF + 256) >> 9) - ((tF * xU + 256) >> 9))
         sU += cU - (((tF * xL + 256) >> 9) - ((tL * xF + 256) >> 9))
+        pcF = cF
+        pcL = cL
+        pcU = cU
         if sF > 0x3FFFFF:
             sF = 0x3FFFFF
         if sF < -0x3FFFFF:
@@ -1035,6 +1087,9 @@ def run(st: ptr32, buf: ptr16, i0: int, n: int, yb: ptr32) -> int:
     st[S_ALL] = alL
     st[S_ALU] = alU
     st[S_PVP] = pvp
+    st[S_PCF] = pcF
+    st[S_PCL] = pcL
+    st[S_PCU] = pcU
     st[S_NSAMP] = nsamp
     st[S_EVT] = evt
     return i
