@@ -141,6 +141,18 @@ def test_sisfall_walk_cadence(real_dir, act, subj, engine):
     assert not misses, _row_fail("walk", r, misses)
 
 
+@pytest.mark.parametrize("act,subj", JOG + WALK, ids=[f"{a}_{s}" for a, s in JOG + WALK])
+def test_sisfall_at_a_cheap_boards_rate_meets_the_same_targets(real_dir, act, subj):
+    """Every trial read as a 50 Hz IMU would give it (block means of four samples,
+    ``capture.block_mean``): real landings, flights and walking force humps one sample pair
+    apart meet the targets the 200 Hz trial does (cadence, class, no alert while walking)."""
+    r = rs.sisfall_trial(real_dir, act, subj, k=4)
+    _print_trial(r)
+    assert r["strides"] >= 40, r
+    misses = rs.sisfall_cadence_misses(r) + rs.sisfall_activity_misses(r)
+    assert not misses, _row_fail("50 Hz", r, misses)
+
+
 @pytest.mark.parametrize("act,subj", [("D04", "SA07"), ("D01", "SA07")])
 def test_sisfall_micropython_engine_identical(real_dir, act, subj, mp_engine):
     """The viper kernel under each unix-port micropython build gives the same events on real data."""
@@ -480,6 +492,15 @@ def test_whole_sisfall_tool_scores_a_dataset_layout(real_dir, tmp_path, capsys):
         ref = rs.sisfall_trial(real_dir, r["trial"][:3], "SA07")
         assert {k: r[k] for k in ref} == ref, r["trial"]
     assert "young walks: 1 of 1 trials meet every target" in out and "young jogs: 1 of 1" in out
+    # at a cheap board's rate: the same trials, read from block means of four samples
+    assert sisfall_all.main([str(tmp_path), "--rate", "50", "--jsonl", str(tmp_path / "o50.jsonl")]) == 0
+    out = capsys.readouterr().out
+    rows = [json.loads(x) for x in (tmp_path / "o50.jsonl").read_text().splitlines()]
+    for r in rows:
+        assert {k: r[k] for k in ref} == rs.sisfall_trial(real_dir, r["trial"][:3], "SA07", k=4), r["trial"]
+    assert "young walks: 1 of 1 trials meet every target" in out and "young jogs: 1 of 1" in out
+    assert sisfall_all.main([str(tmp_path), "--rate", "60"]) == 2
+    assert "--rate 60: give 200, 100 or 50 Hz" in capsys.readouterr().err
     assert sisfall_all.main([str(tmp_path / "none")]) == 2
     # a torn file is one line naming it; the other trial is still scored (a fresh folder: the
     # loaders cache by path)

@@ -51,6 +51,19 @@ class Capture:
         return float(self.t_ms[-1] - self.t_ms[0]) / 1000.0 if len(self.t_ms) else 0.0
 
 
+def block_mean(cap: Capture, k: int) -> Capture:
+    """``cap`` as an IMU at 1/``k`` of its rate would give it: each sample the mean of ``k`` in a
+    row (a lower output data rate averages its period), stamped at the block's last (a sample
+    is its period's average, centred half a period before its stamp, as the kernel assumes).
+    A trailing part block is dropped; gaps stay gaps (a block spans them, as a FIFO would)."""
+    if k < 1:
+        raise ValueError(f"block_mean: k must be >= 1, not {k}")
+    n = (len(cap.t_ms) // k) * k
+    acc = np.asarray(cap.acc_g, float)[:n].reshape(-1, k, 3).mean(axis=1)
+    gyr = np.asarray(cap.gyr_dps, float)[:n].reshape(-1, k, 3).mean(axis=1)
+    return Capture(t_ms=np.asarray(cap.t_ms, float)[k - 1:n:k], acc_g=acc, gyr_dps=gyr, comments=list(cap.comments))
+
+
 def read_capture(path) -> Capture:
     """Read and check a capture CSV; raise CaptureError('FILE:LINE: problem') when malformed."""
     path = Path(path)

@@ -13,7 +13,7 @@ import numpy as np
 
 from hinge.coach import evaluate, replay
 from hinge.common import devpath
-from hinge.common.capture import Capture, to_raw
+from hinge.common.capture import Capture, block_mean, to_raw
 
 from .realdata import (
     ADEPT_DIR,
@@ -66,14 +66,16 @@ def alert_prone_config(overrides: dict) -> dict:
 
 
 @functools.cache
-def sisfall_capture(real_dir, act, subj) -> Capture:
-    return sisfall(real_dir, act, subj)
+def sisfall_capture(real_dir, act, subj, k: int = 1) -> Capture:
+    """A SisFall trial; with ``k`` > 1, as an IMU at 1/k of its 200 Hz would give it (block means)."""
+    cap = sisfall(real_dir, act, subj)
+    return cap if k == 1 else block_mean(cap, k)
 
 
 @functools.cache
-def sisfall_replay(real_dir, act, subj, engine="cpython", prone=False) -> replay.ReplayResult:
+def sisfall_replay(real_dir, act, subj, engine="cpython", prone=False, k: int = 1) -> replay.ReplayResult:
     o = alert_prone_config(SISFALL_MOUNT) if prone else SISFALL_MOUNT
-    return replay.replay(sisfall_capture(real_dir, act, subj), o, engine=engine)
+    return replay.replay(sisfall_capture(real_dir, act, subj, k), o, engine=engine)
 
 
 @functools.cache
@@ -89,13 +91,14 @@ def _longest_running_ms(strides) -> int:
     return best
 
 
-def sisfall_trial(real_dir, act, subj, engine="cpython") -> dict:
+def sisfall_trial(real_dir, act, subj, engine="cpython", k: int = 1) -> dict:
     """Figures of one SisFall trial: reference vs detector cadence (strides of the trial's class:
     running for jogs, walking for walks), per-window errors, the share of strides classified as
     the trial's activity after the first 5 s, running strides over the whole trial, the longest
-    stretch of consecutive running strides, alerts under the default and the alert-prone config."""
+    stretch of consecutive running strides, alerts under the default and the alert-prone config.
+    ``k`` > 1: the detector reads the trial at 1/k of its rate (the reference keeps all of it)."""
     cap = sisfall_capture(real_dir, act, subj)
-    res = sisfall_replay(real_dir, act, subj, engine)
+    res = sisfall_replay(real_dir, act, subj, engine, k=k)
     strides = res.dicts("stride")
     jog = act in SISFALL_JOGS
     wins = sisfall_reference(real_dir, act, subj)
@@ -116,7 +119,7 @@ def sisfall_trial(real_dir, act, subj, engine="cpython") -> dict:
         if sel.sum() >= 3:
             werr.append(float(np.median(cad[sel])) - c)
     aw = np.abs(werr)
-    prone = sisfall_replay(real_dir, act, subj, engine, prone=True) if not jog else None
+    prone = sisfall_replay(real_dir, act, subj, engine, prone=True, k=k) if not jog else None
     return {
         "trial": f"{act}_{subj}",
         "activity": SISFALL_ACTIVITIES[act],

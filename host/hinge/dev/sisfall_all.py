@@ -12,7 +12,11 @@ The data are not in the repository (no licence is stated: research use, cite Suc
 Sensors 2017, 17(1):198). Point this at a copy of the dataset's ``SisFall_dataset`` folder, e.g.
 from the public mirror ``github.com/Brisabrin/FallDetectionAlgorithm``::
 
-    python -m hinge.dev.sisfall_all PATH/SisFall_dataset [--jobs 2] [--jsonl out.jsonl]
+    python -m hinge.dev.sisfall_all PATH/SisFall_dataset [--jobs 2] [--jsonl out.jsonl] [--rate 50]
+
+``--rate 50`` (or 100) reads every trial as an IMU at that output rate would give it (block means
+of the 200 Hz samples, ``capture.block_mean``): a cheap board's landings, flights and walks,
+against the same references.
 
 It prints one line per trial and a summary per group; what a group's trials miss is named.
 """
@@ -42,11 +46,11 @@ def trials(root) -> list[tuple[str, str]]:
     return sorted(out, key=lambda x: (x[1], x[0]))
 
 
-def score(root, act: str, subj: str) -> dict:
-    """One trial's figures and misses; a file that cannot be read is one row that says why (the
-    other trials are still scored)."""
+def score(root, act: str, subj: str, k: int = 1) -> dict:
+    """One trial's figures and misses (read at 1/``k`` of its rate); a file that cannot be read
+    is one row that says why (the other trials are still scored)."""
     try:
-        r = realscore.sisfall_trial(str(root), act, subj)
+        r = realscore.sisfall_trial(str(root), act, subj, k=k)
     except (OSError, ValueError, AssertionError) as e:
         return {"trial": f"{act}_{subj}", "error": f"{type(e).__name__}: {e}".splitlines()[0]}
     r["misses"] = realscore.sisfall_cadence_misses(r) + realscore.sisfall_activity_misses(r)
@@ -87,16 +91,23 @@ def main(argv=None) -> int:
     ap.add_argument("root", help="the dataset's SisFall_dataset folder (SAxx/, SExx/ inside)")
     ap.add_argument("--jobs", type=int, default=1, help="trials scored in parallel")
     ap.add_argument("--jsonl", help="also write every trial's figures here, one JSON object a line")
+    ap.add_argument("--rate", type=int, default=realscore.SISFALL_RATE_HZ,
+                    help="read the trials at this output rate, Hz (200, 100 or 50; default 200)")
     a = ap.parse_args(argv)
+    full = realscore.SISFALL_RATE_HZ
+    if a.rate not in (full, full // 2, full // 4):
+        print(f"sisfall_all: --rate {a.rate}: give {full}, {full // 2} or {full // 4} Hz", file=sys.stderr)
+        return 2
+    k = full // a.rate
     todo = trials(a.root)
     if not todo:
         print(f"sisfall_all: no SAxx/D0x_SAxx_R01.txt trials under {a.root}", file=sys.stderr)
         return 2
     if a.jobs > 1:
         with ProcessPoolExecutor(a.jobs) as ex:
-            rows = list(ex.map(_score_args, [(a.root, act, subj) for act, subj in todo]))
+            rows = list(ex.map(_score_args, [(a.root, act, subj, k) for act, subj in todo]))
     else:
-        rows = [score(a.root, act, subj) for act, subj in todo]
+        rows = [score(a.root, act, subj, k) for act, subj in todo]
     rows.sort(key=lambda r: r["trial"])
     for r in rows:
         print(line(r))
