@@ -1,0 +1,145 @@
+"""The crosscheck runs as other runners and other boards would give them, scored as the
+independent evaluation scores them.
+
+The four crosscheck captures (``../shared/data/crosscheck/``) are the one world here that Hinge did
+not draw, and there are only four. Their truth (lean against the standing pose, rotation, cadence,
+fault stretches; the host's time base) does not change under these transforms, so each variant is
+scored against the same truth:
+
+- exact: ``mirror`` (the runner's left-right twin: the sensor's left axis reflected; the gyro, an
+  axial vector, as -M w), ``turned`` (the sensor turned by a right angle three ways, the
+  config's mount axes turned with it), ``gyro bias`` (+1.5, -1.5, +1.0 deg/s on x, y, z: a warm gyro);
+- a cheaper board: ``drops`` (bursts of 2-6 samples lost, ~2 % of them by default: the issue's
+  cheap board), ``half rate`` (the mean of each two samples, as an IMU at half the output rate gives
+  them: ``capture.block_mean``; only for runs at 90 Hz and up).
+
+One line per run and variant: the figures, and the issue's targets it misses::
+
+    python -m hinge.dev.variants [--runs x1_road_lever,x3_dropouts_50] [--drop-every 200] [--jobs 2]
+"""
+from __future__ import annotations
+
+import argparse
+import sys
+from concurrent.futures import ProcessPoolExecutor
+
+import numpy as np
+
+from hinge.coach import replay
+from hinge.common.capture import Capture, block_mean
+from hinge.dev import crosscheck
+
+AXES = {"+x": (1, 0, 0), "-x": (-1, 0, 0), "+y": (0, 1, 0), "-y": (0, -1, 0), "+z": (0, 0, 1), "-z": (0, 0, -1)}
+# proper rotations (det +1) of the sensor frame: new = R @ old
+TURNS = {"turned zxy": ((0, 0, 1), (1, 0, 0), (0, 1, 0)),
+         "turned yaw 90": ((0, -1, 0), (1, 0, 0), (0, 0, 1)),
+         "turned roll 90": ((1, 0, 0), (0, 0, -1), (0, 1, 0))}
+GYRO_BIAS_DPS = (1.5, -1.5, 1.0)
+VARIANTS = ("as is", "mirror", *TURNS, "gyro bias", "drops", "half rate")
+
+
+def _axis_name(v) -> str:
+    return next(k for k, u in AXES.items() if np.allclose(u, v))
+
+
+def _capture(c: Capture, t, a, g) -> Capture:
+    return Capture(t_ms=np.asarray(t, float), acc_g=np.asarray(a, float), gyr_dps=np.asarray(g, float),
+                   comments=list(c.comments))
+
+
+def drop_bursts(n: int, mean_every: float, first: int, seed: int = 7) -> np.ndarray:
+    """Which of ``n`` samples a cheap board keeps: bursts of 2-6 lost, their starts a mean of
+    ``mean_every`` samples apart (exponential), none before sample ``first``."""
+    rng = np.random.default_rng(seed)
+    keep = np.ones(n, bool)
+    i = first
+    while i < n:
+        i += int(rng.exponential(mean_every))
+        k = int(rng.integers(2, 7))
+        keep[i:i + k] = False
+        i += k
+    return keep
+
+
+def variant(c: Capture, cfg: dict, which: str, drop_every: float = 200.0) -> tuple[Capture, dict] | None:
+    """Capture ``c`` (with config ``cfg``) as variant ``which``; None where it does not apply."""
+    up, fw = np.array(AXES[cfg["mount_up"]]), np.array(AXES[cfg["mount_forward"]])
+    t, a, g = c.t_ms, np.asarray(c.acc_g, float), np.asarray(c.gyr_dps, float)
+    if which == "as is":
+        return c, cfg
+    if which == "mirror":
+        left = np.cross(up, fw)
+        m = np.eye(3) - 2 * np.outer(left, left)
+        return _capture(c, t, a @ m.T, -(g @ m.T)), cfg
+    if which in TURNS:
+        r = np.array(TURNS[which], float)
+        turned = dict(cfg, mount_up=_axis_name(r @ up), mount_forward=_axis_name(r @ fw))
+        return _capture(c, t, a @ r.T, g @ r.T), turned
+    if which == "gyro bias":
+        return _capture(c, t, a, g + np.array(GYRO_BIAS_DPS)), cfg
+    if which == "drops":
+        keep = drop_bursts(len(t), drop_every, int(10 * c.rate_hz))
+        return _capture(c, t[keep], a[keep], g[keep]), cfg
+    if which == "half rate":
+        return (block_mean(c, 2), cfg) if c.rate_hz >= 90 else None
+    raise ValueError(f"unknown variant {which!r}")
+
+
+def score_variant(name: str, which: str, drop_every: float = 200.0) -> dict | None:
+    """Replay crosscheck run ``name`` as variant ``which`` and score it (None: not applicable)."""
+    got = variant(crosscheck.capture(name), crosscheck.config(name), which, drop_every)
+    if got is None:
+        return None
+    cap, cfg = got
+    sc = crosscheck.score(crosscheck.truth(name), replay.replay(cap, cfg).dicts(), cfg, name)
+    lost = 1.0 - len(cap.t_ms) / len(crosscheck.capture(name).t_ms) if which == "drops" else 0.0
+    return {"run": name, "variant": which, "row": sc.row(), "misses": sc.misses(), "lost": lost}
+
+
+def _args(a):
+    return score_variant(*a)
+
+
+def line(r: dict) -> str:
+    w = r["row"]
+    which = r["variant"] + (f" {100 * r['lost']:.1f} %" if r["variant"] == "drops" else "")
+    figs = (f"cover {w['coverage_pct']:5.1f} lean {w['lean_med_abs_deg']:.2f}/{w['lean_p90_abs_deg']:.2f} "
+            f"rot {w['rot_med_abs_deg']:.2f} cad {w['cad_med_abs_spm']:.2f}/{w['cad_p90_abs_spm']:.2f} "
+            f"episodes {w['episodes_alerted']} false {w['false_alerts']} "
+            f"walk/stand alerts {w['walk_stand_alerts']} walk->run {w['walk_called_running']}")
+    return f"{r['run']:<18} {which:<15} {figs}  " + ("ok" if not r["misses"] else "; ".join(r["misses"]))
+
+
+def main(argv=None) -> int:
+    ap = argparse.ArgumentParser(prog="python -m hinge.dev.variants", description=__doc__.splitlines()[0])
+    ap.add_argument("--runs", help="comma-separated crosscheck runs (default: all four)")
+    ap.add_argument("--drop-every", type=float, default=200.0,
+                    help="mean samples between dropped bursts (default 200: ~2 %% lost)")
+    ap.add_argument("--jobs", type=int, default=1, help="variants replayed in parallel")
+    a = ap.parse_args(argv)
+    if not crosscheck.available():
+        print(f"variants: no crosscheck captures at {crosscheck.data_dir()}", file=sys.stderr)
+        return 2
+    runs = a.runs.split(",") if a.runs else sorted(crosscheck.sets())
+    unknown = [r for r in runs if r not in crosscheck.sets()]
+    if unknown:
+        print(f"variants: unknown crosscheck run {unknown[0]!r} (see sets.json)", file=sys.stderr)
+        return 2
+    if a.drop_every < 10:
+        print(f"variants: --drop-every {a.drop_every:g}: give at least 10 samples between bursts", file=sys.stderr)
+        return 2
+    todo = [(r, v, a.drop_every) for r in runs for v in VARIANTS]
+    if a.jobs > 1:
+        with ProcessPoolExecutor(a.jobs) as ex:
+            rows = [r for r in ex.map(_args, todo) if r]
+    else:
+        rows = [r for r in map(_args, todo) if r]
+    for r in rows:
+        print(line(r))
+    bad = sum(1 for r in rows if r["misses"])
+    print(f"\n{bad} of {len(rows)} variants miss a target")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

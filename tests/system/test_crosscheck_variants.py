@@ -1,0 +1,64 @@
+"""The crosscheck runs as other runners and boards would give them (``hinge.dev.variants``): a
+mirrored runner, a sensor turned on the belt, a warm gyro, a cheap board's dropped bursts, half
+the rate. The truth does not change under them, so every variant must meet the issue's targets,
+as the runs themselves do (tests/system/test_crosscheck.py); the exact transforms are checked to
+be exact first."""
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from hinge.coach import replay
+from hinge.dev import crosscheck as xc
+from hinge.dev import variants
+
+
+def test_the_transforms_are_exact(xc_dir):
+    c, cfg = xc.capture("x1_road_lever", xc_dir), xc.config("x1_road_lever", xc_dir)
+    m, _ = variants.variant(c, cfg, "mirror")
+    mm, _ = variants.variant(m, cfg, "mirror")
+    assert np.allclose(mm.acc_g, c.acc_g) and np.allclose(mm.gyr_dps, c.gyr_dps)
+    # the mirror flips the sensor's left axis (+y here: up +z x forward +x) and the two rates
+    # about the other axes, and nothing else
+    assert np.allclose(m.acc_g[:, 1], -c.acc_g[:, 1]) and np.allclose(m.acc_g[:, [0, 2]], c.acc_g[:, [0, 2]])
+    assert np.allclose(m.gyr_dps[:, 1], c.gyr_dps[:, 1]) and np.allclose(m.gyr_dps[:, [0, 2]], -c.gyr_dps[:, [0, 2]])
+    # a turned sensor with its mount turned alike is the same body signal: identical strides
+    ref = [d for d in replay.replay(c, cfg).dicts() if d["type"] == "stride"][:200]
+    for which in variants.TURNS:
+        tc, tcfg = variants.variant(c, cfg, which)
+        assert (tcfg["mount_up"], tcfg["mount_forward"]) != (cfg["mount_up"], cfg["mount_forward"])
+        got = [d for d in replay.replay(tc, tcfg).dicts() if d["type"] == "stride"][:200]
+        assert got == ref, which
+
+
+def test_drop_bursts_lose_a_cheap_boards_share():
+    keep = variants.drop_bursts(100_000, 200.0, 1000)
+    assert keep[:1000].all()
+    lost = 1.0 - keep.mean()
+    assert 0.015 < lost < 0.025, lost
+    # bursts of 2-6 samples
+    edges = np.flatnonzero(np.diff(keep.astype(int)))
+    runs = edges[1::2] - edges[0::2]
+    assert runs.min() >= 2 and runs.max() <= 6, (runs.min(), runs.max())
+
+
+@pytest.mark.parametrize("run", ["x1_road_lever", "x2_swivel_200", "x3_dropouts_50", "x4_brisk_walk_jog"])
+def test_every_variant_meets_the_targets(run, xc_dir):
+    bad = []
+    for which in variants.VARIANTS:
+        r = variants.score_variant(run, which)
+        if r is None:
+            continue
+        assert r["row"]["scored_run"] > 50, r["row"]
+        if r["misses"] or r["row"]["walk_called_running"].split("/")[0] != "0":
+            bad.append(variants.line(r))
+    assert not bad, "\n".join(bad)
+
+
+def test_bad_arguments_are_one_line_errors(capsys, xc_dir):
+    assert variants.main(["--runs", "nope"]) == 2
+    assert variants.main(["--drop-every", "3"]) == 2
+    err = capsys.readouterr().err.strip().splitlines()
+    assert len(err) == 2 and "unknown crosscheck run 'nope'" in err[0] and "--drop-every 3" in err[1]
+    with pytest.raises(ValueError, match="unknown variant"):
+        variants.variant(xc.capture("x4_brisk_walk_jog", xc_dir), xc.config("x4_brisk_walk_jog", xc_dir), "sideways")
