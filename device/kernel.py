@@ -468,8 +468,14 @@ def run(st: ptr32, buf: ptr16, i0: int, n: int, yb: ptr32) -> int:
         else:
             gap = dt - per
             # how many samples the gap lost (dt <= dtmax and per >= 1 ms: < 2**8); the stride's
-            # sums below give them their share of the time (as the gyro's bridge does)
+            # sums below give them their share of the time, as the gyro's bridge does, across a
+            # gap of at most a quarter of the last step (ms << 2 = 1/16 ms / 4): over that the
+            # step's braking, push and flight change roughly linearly (a sine's chord over a
+            # quarter period misses it by <= 0.29 of its amplitude); a longer gap spans a phase the
+            # straight line misses, and the stride's other samples estimate its mean better
             gn = (gap + (per >> 1)) // per
+            if dt > (((st[S_IV0] + c30) & m31) - c30) << 2:
+                gn = 0
             if dt > (((st[S_GAPMX] + c30) & m31) - c30):
                 st[S_GAPMX] = dt
             if dt > (((st[S_GAPCUR] + c30) & m31) - c30):
