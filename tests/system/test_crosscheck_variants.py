@@ -62,3 +62,18 @@ def test_bad_arguments_are_one_line_errors(capsys, xc_dir):
     assert len(err) == 2 and "unknown crosscheck run 'nope'" in err[0] and "--drop-every 3" in err[1]
     with pytest.raises(ValueError, match="unknown variant"):
         variants.variant(xc.capture("x4_brisk_walk_jog", xc_dir), xc.config("x4_brisk_walk_jog", xc_dir), "sideways")
+
+
+def test_bench_prints_a_row_and_a_line_per_variant(xc_dir, capsys, monkeypatch):
+    """`make bench` prints one JSON line per run and variant (not the runs as they are: their
+    own rows come before), and the readable lines."""
+    import json
+
+    from hinge.dev import bench
+    monkeypatch.setattr(variants, "VARIANTS", ("as is", "gyro bias"))
+    text = bench.bench_variants()
+    rows = [json.loads(x) for x in capsys.readouterr().out.splitlines()]
+    assert [(r["run"], r["variant"]) for r in rows] == [(n, "gyro bias") for n in xc.RUNS]
+    for r in rows:
+        assert r["world"] == "crosscheck_variant" and r["misses"] == [] and "lean_p90_abs_deg" in r
+    assert len(text.splitlines()) == len(xc.RUNS) and all("gyro bias" in x for x in text.splitlines())

@@ -217,6 +217,25 @@ def bench_crosscheck(engine="cpython") -> list:
     return scores
 
 
+def bench_variants() -> str:
+    """The crosscheck runs as other runners and boards would give them (hinge.dev.variants): one
+    JSON row each, and their lines (returned; empty without the crosscheck runs)."""
+    from . import crosscheck as xc
+    from . import variants
+
+    if not xc.available(xc.data_dir()):
+        return ""
+    lines = []
+    for name in xc.RUNS:
+        for which in variants.VARIANTS[1:]:
+            r = variants.score_variant(name, which)
+            if r is None:
+                continue
+            emit({"bench": "accuracy", "world": "crosscheck_variant", "variant": which, **r["row"], "misses": r["misses"]})
+            lines.append(variants.line(r))
+    return "\n".join(lines)
+
+
 def crosscheck_table(scores) -> str:
     from . import crosscheck as xc
 
@@ -319,6 +338,10 @@ def main(argv=None) -> int:
         if xs:
             print(f"\nAccuracy 2/3: crosscheck runs (independent simulator, its README's scoring) [{engine}]\n"
                   f"{crosscheck_table(xs)}", file=sys.stderr)
+            if engine == "cpython":
+                print("\nThe same runs as other runners and boards would give them (hinge.dev.variants: "
+                      f"mirrored, sensor turned, warm gyro, ~2 % dropped bursts, half rate)\n{bench_variants()}",
+                      file=sys.stderr)
         print(f"\nAccuracy 3/3: real recordings\n{bench_real(engine)}\n", file=sys.stderr)
     try:
         from . import bench_board
