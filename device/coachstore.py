@@ -16,8 +16,16 @@ feedback and the kept cadence baseline.
   the raise on each run the runner followed it (5 % a run: 10 % after two). ``hinge memory``
   shows it and forgets it.
 
-One file in the flash root, ``coach_state.json``, strict JSON (configstore.loads, the same on
-every port)::
+- **Standing pose** (the detector's standing calibration: the pose's pitch and roll, the up
+  axis's scale and the gyro's zero-rate offsets, detector.Detector.stand()): kept with the log
+  session it was taken in, so a run restarted mid-run (app.py's test above: a reset, a power cut,
+  a battery swap) goes on measuring lean from the standing pose of that run. Without it the lean
+  would read against the clip's axes (10-30 deg off on the lumbar curve) until the runner next
+  stands still for 3 s. A standing start in the restarted session replaces it (the clip may have
+  been moved); a new run never uses it.
+
+The counts and the baseline are one file in the flash root, ``coach_state.json``, strict JSON
+(configstore.loads, the same on every port)::
 
     {"version": 1, "sessions": 7, "last": 123, "cadence_base": 1712}
 
@@ -31,7 +39,15 @@ Usage (the main loop)::
     coach.fade = coachstore.period(cfg, n)
     coachstore.save(root, n + 1, session, cad)    # when a session first runs, or a baseline is learned
 
-Save writes the whole file to ``coach_state.json.tmp`` and renames it over the file
+The standing pose is ``stand.json``, rewritten at each standing calibration (and by a restart
+that goes on from it, under the restart's session number, so a second restart finds it)::
+
+    {"version": 1, "session": 124, "pitch": 12345, "roll": -512, "amu": 8300, "bf": 12, "bl": -30, "bu": 5}
+
+``pitch``, ``roll``: millidegrees; ``amu``: the up axis's accel multiplier (kernel S_AMU);
+``bf``, ``bl``, ``bu``: the gyro's zero-rate offsets, raw counts in the body frame.
+
+Save writes the whole file to ``coach_state.json.tmp`` (``stand.json.tmp``) and renames it over the file
 (configstore.write_atomic): on LittleFS a power cut leaves the old state or the new one. Load
 takes the file; if it is missing, torn or not this format, the temp file when that one is whole
 (FAT removes the old file before the rename: a cut in that window leaves only the temp file);
@@ -43,6 +59,7 @@ from micropython import const
 import configstore
 
 FILE = "coach_state.json"
+STAND_FILE = "stand.json"
 _VERSION = const(1)
 _MAX = const(1000000)      # sessions: a run a day for 2700 years; anything beyond is garbage
 _LAST_MAX = const(16777215)  # a log session number: 1..logfmt.SESSION_MAX
@@ -88,28 +105,37 @@ def dumps(sessions, last=0, cadence_base=0):
     return s + "}\n"
 
 
-def _read(p):
+def _read(p, parse_text):
     try:
         with open(p, "rb") as f:
             text = f.read(256)
     except OSError:
         return None, "missing"
     try:
-        return parse(text), None
+        return parse_text(text), None
     except Exception as e:  # noqa: BLE001 - torn, empty or garbled: fall back, never stop the coach
         return None, "unreadable (%s)" % str(e)[:60]
+
+
+def _load(root, name, parse_text):
+    """``(value, None)`` from the file; ``(value, why)`` from its whole temp copy; ``(None, why)``
+    (why "missing" when neither is there)."""
+    p = configstore.path(root, name)
+    v, why = _read(p, parse_text)
+    if why is None:
+        return v, None
+    w, why_tmp = _read(p + configstore.TMP_SUFFIX, parse_text)
+    if why_tmp is None:
+        return w, "%s %s: the whole temp copy used" % (name, why)
+    return None, why
 
 
 def load(root=""):
     """``(sessions, last, cadence_base, status)``: status ``"ok"``, or why the state came from the
     temp file or is empty (0, 0, 0). Never raises."""
-    p = configstore.path(root, FILE)
-    v, why = _read(p)
-    if why is None:
-        return v[0], v[1], v[2], "ok"
-    w, why_tmp = _read(p + configstore.TMP_SUFFIX)
-    if why_tmp is None:
-        return w[0], w[1], w[2], "%s %s: the whole temp copy used" % (FILE, why)
+    v, why = _load(root, FILE, parse)
+    if v is not None:
+        return v[0], v[1], v[2], why or "ok"
     if why == "missing":
         return 0, 0, 0, "ok"   # a fresh board (or the options just turned on): the first step
     return 0, 0, 0, "%s %s: counting sessions again from 0 (every cue given), no cadence baseline" % (FILE, why)
@@ -119,6 +145,54 @@ def save(root, sessions, last=0, cadence_base=0):
     """Store the state (atomically); False if the flash refused (the coach goes on)."""
     try:
         configstore.write_atomic(configstore.path(root, FILE), dumps(sessions, last, cadence_base))
+        return True
+    except Exception:  # noqa: BLE001 - a full or failing flash must not stop the run
+        return False
+
+
+# ---- the standing pose -------------------------------------------------------------------------
+_STAND_KEYS = ("session", "pitch", "roll", "amu", "bf", "bl", "bu")
+# pitch and roll within +-90 deg (mdeg); the up axis's accel multiplier positive and below 2**16
+# (a +-2..16 g part's is 2048-16384; detector.restore() checks it against the IMU in use);
+# offsets within the gyro's 16-bit word
+_STAND_LIM = ((1, _LAST_MAX), (-90000, 90000), (-90000, 90000), (1, 65536), (-32767, 32767),
+              (-32767, 32767), (-32767, 32767))
+
+
+def parse_stand(text):
+    """The standing pose ``(session, pitch, roll, amu, bf, bl, bu)`` from ``stand.json``'s text;
+    ValueError if it is not one of this version."""
+    d = configstore.loads(text)
+    if d.get("version") != _VERSION:
+        raise ValueError("not a standing pose (version %d)" % _VERSION)
+    out = []
+    for k, (lo, hi) in zip(_STAND_KEYS, _STAND_LIM):
+        v = d.get(k)
+        if isinstance(v, bool) or not isinstance(v, int) or v < lo or v > hi:
+            raise ValueError("%s %r is not %d..%d" % (k, v, lo, hi))
+        out.append(v)
+    return tuple(out)
+
+
+def dumps_stand(pose):
+    """``stand.json``'s text for ``pose`` (session, pitch, roll, amu, bf, bl, bu)."""
+    return ('{"version": %d, ' % _VERSION) + ", ".join(
+        '"%s": %d' % (k, v) for k, v in zip(_STAND_KEYS, pose)) + "}\n"
+
+
+def load_stand(root=""):
+    """``(pose, status)``: the stored standing pose or None, status ``"ok"`` or why there is none
+    usable (``"missing"``: none stored). Never raises."""
+    v, why = _load(root, STAND_FILE, parse_stand)
+    if v is not None:
+        return v, why or "ok"
+    return None, why if why == "missing" else "%s %s" % (STAND_FILE, why)
+
+
+def save_stand(root, pose):
+    """Store the standing pose (atomically); False if the flash refused (the coach goes on)."""
+    try:
+        configstore.write_atomic(configstore.path(root, STAND_FILE), dumps_stand(pose))
         return True
     except Exception:  # noqa: BLE001 - a full or failing flash must not stop the run
         return False

@@ -98,3 +98,33 @@ def test_damaged_last_session_or_baseline_is_no_state(root):
         n, day, cad, st = fs.load(root)
         assert (n, day, cad) == (0, 0, 0) and "unreadable" in st, (extra, st)
 
+
+
+POSE = (124, 12345, -512, 8300, 12, -30, 5)
+
+
+def test_standing_pose_survives_a_restart(root):
+    assert fs.load_stand(root) == (None, "missing")
+    assert fs.save_stand(root, POSE)
+    assert fs.load_stand(root) == (POSE, "ok")
+    # its own file: the coach state is not touched
+    assert fs.load(root) == (0, 0, 0, "ok")
+    assert fs.save_stand(root, (125,) + POSE[1:]) and fs.load_stand(root)[0][0] == 125
+
+
+def test_standing_pose_torn_or_damaged_is_none_and_says_why(root):
+    p = _p(root, fs.STAND_FILE)
+    for data in (b"", b'{"version": 1, "session": 12', b'{"version": 2, "session": 1}',
+                 fs.dumps_stand(POSE).replace('"roll": -512', '"roll": -95000').encode(),
+                 fs.dumps_stand(POSE).replace('"amu": 8300', '"amu": 0').encode(),
+                 fs.dumps_stand(POSE).replace('"bf": 12', '"bf": 1.5').encode(),
+                 fs.dumps_stand(POSE).replace(', "bu": 5', '').encode()):
+        _write(p, data)
+        pose, why = fs.load_stand(root)
+        assert pose is None and why.startswith(fs.STAND_FILE + " unreadable"), (data, why)
+    # a cut between the old file's removal and the rename (FAT): the whole temp copy
+    _write(p, b"")
+    _write(p + ".tmp", fs.dumps_stand(POSE).encode())
+    pose, why = fs.load_stand(root)
+    assert pose == POSE and "temp copy" in why, why
+    assert not fs.save_stand(root + "/no/such/folder", POSE)
