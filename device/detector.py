@@ -19,6 +19,8 @@ stride sums, stillness. Per step/stride (this module, plain Python, still no all
   lean reference, so a tilted clip or a few degrees of misalignment cancel) and the gyro bias.
   With no standing start the detector falls back to the mount axes as the reference, says so
   once (a CALIB event with ok=0) and marks strides uncalibrated until it sees 3 s of stillness.
+  A run restarted mid-run goes on from its standing calibration before the restart (restore(),
+  a CALIB event with ok=2; app.py keeps it on flash through coachstore).
 - **strides**: two steps. Lean = mean forward pitch over the stride minus the standing pitch;
   rotation = peak-to-peak heading about the vertical within the stride after removing the
   stride's heading trend (turns and switchbacks do not count); roll = peak-to-peak sideways
@@ -290,18 +292,7 @@ class Detector:
         if cn <= 0:
             st[S_STILL] = 0      # (nothing to calibrate from: the kernel forgets the stretch)
             return
-        bf = st[S_CGF] // cn
-        bl = st[S_CGL] // cn
-        bu = st[S_CGU] // cn
-        st[S_BF] = bf
-        st[S_BL] = bl
-        st[S_BU] = bu
-        st[S_B0F] = bf
-        st[S_B0L] = bl
-        st[S_B0U] = bu
-        st[S_BQF] = bf << 8
-        st[S_BQL] = bl << 8
-        st[S_BQU] = bu << 8
+        self._set_bias(st[S_CGF] // cn, st[S_CGL] // cn, st[S_CGU] // cn)
         af = st[S_CAF] // cn
         al = st[S_CAL] // cn
         au = st[S_CAU] // cn
@@ -325,6 +316,44 @@ class Detector:
         self.calibrated = 1
         self.q.push(EV_CALIB, st[S_T], 1, _cdeg(self.pitch0), _cdeg(self.roll0),
                     st[S_STILL], 0, 0)
+
+    def _set_bias(self, bf, bl, bu):
+        """The gyro's zero-rate offsets (raw counts, body frame): the calibrated ones the
+        integral action (kernel.at_step) starts from and stays near."""
+        st = self.st
+        st[S_BF] = bf
+        st[S_BL] = bl
+        st[S_BU] = bu
+        st[S_B0F] = bf
+        st[S_B0L] = bl
+        st[S_B0U] = bu
+        st[S_BQF] = bf << 8
+        st[S_BQL] = bl << 8
+        st[S_BQU] = bu << 8
+
+    def stand(self):
+        """The standing calibration, to keep for a restart of this run (coachstore): (pitch0,
+        roll0: millidegrees; the up axis's accel multiplier, kernel S_AMU; the gyro's calibrated
+        zero-rate offsets bf, bl, bu: raw counts, body frame)."""
+        st = self.st
+        return self.pitch0, self.roll0, st[kernel.S_AMU], st[S_B0F], st[S_B0L], st[S_B0U]
+
+    def restore(self, pitch0, roll0, amu, bf, bl, bu):
+        """Go on from the standing calibration this run had before a restart (stand()'s values,
+        kept by coachstore): lean from that pose, the gyro's offsets and the up axis's scale as
+        they were. A standing start in this session still replaces it (the kernel's calibration
+        window is left open: the clip may have been moved). An up-axis scale beyond the 20 %
+        _true_up allows of this IMU's is another sensor's: left as it is. Queues a CALIB event
+        with ok=2 (restored; pitch and roll in cdeg, no still time)."""
+        st = self.st
+        am = st[kernel.S_AM]
+        if 6 * amu >= 5 * am and 5 * amu <= 6 * am:
+            st[kernel.S_AMU] = amu
+        self._set_bias(bf, bl, bu)
+        self.pitch0 = pitch0
+        self.roll0 = roll0
+        self.calibrated = 1
+        self.q.push(EV_CALIB, st[S_T], 2, _cdeg(pitch0), _cdeg(roll0), 0, 0, 0)
 
     def _true_up(self, af, al, au):
         """Standing still, the accelerometer reads 1 g and nothing else; what it reads beyond

@@ -338,3 +338,39 @@ def test_no_buzz_in_the_strides_that_turn_a_run_into_a_walk():
         late += [(w, t) for t in al if t > w * 1000 + stride_ms]
     assert n_alerts >= 10, n_alerts      # the runner was coached
     assert not late, late
+
+
+def test_a_restarted_run_goes_on_from_its_standing_pose():
+    # the clip tilts the sensor 15 deg forward standing; running, the pelvis leans 8 deg more
+    bias = (0.8, -1.2, 0.5)
+    first, evs = _run(synth.concat(synth.samples(5, still=True, lean_deg=15, bias_dps=bias),
+                                   synth.samples(20, lean_deg=23, rot_pp_deg=10, cadence=170, t_start=5,
+                                                 bias_dps=bias)))
+    pose = first.stand()
+    assert abs(pose[0] - 15000) < 300 and pose[3:] == (first.st[kernel.S_B0F], first.st[kernel.S_B0L],
+                                                      first.st[kernel.S_B0U])
+    # the board resets mid-run: the next session's samples are all running
+    mid = synth.samples(20, lean_deg=23, rot_pp_deg=10, cadence=170, t_start=40, bias_dps=bias)
+    _, lost = _run(mid)
+    # without it: lean against the mount's axes (21-23 deg), uncalibrated, until a standing still
+    assert all(e[2] > 2000 and not e[6] & 4 for e in _strides(lost, 5000))
+    cfg = config.validate({"mount_up": "+z", "mount_forward": "+x"})
+    det = detector.Detector(cfg, synth.LSB_G, synth.LSB_KDPS)
+    det.start(0)
+    det.restore(*pose)
+    evs = synth.events(det, mid)
+    cal = [e for e in evs if e[0] == EV_CALIB]
+    assert len(cal) == 1 and cal[0][2] == 2 and abs(cal[0][3] - 1500) < 30, cal
+    st = _strides(evs, 5000)
+    assert len(st) >= 10
+    for e in st:
+        assert e[6] & 4 and abs(e[2] - 800) < 80, ("lean cdeg", e[2])
+    # a standing start in the restarted session replaces it (the clip was moved: 10 deg now)
+    det.start(0)
+    det.restore(*pose)
+    evs = synth.events(det, synth.concat(synth.samples(5, still=True, lean_deg=10, bias_dps=bias),
+                                         synth.samples(20, lean_deg=18, rot_pp_deg=10, cadence=170, t_start=5,
+                                                       bias_dps=bias)))
+    cal = [e for e in evs if e[0] == EV_CALIB]
+    assert [c[2] for c in cal] == [2, 1] and abs(cal[1][3] - 1000) < 30, cal
+    assert all(abs(e[2] - 800) < 80 for e in _strides(evs, 10000))
