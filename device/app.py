@@ -211,6 +211,7 @@ class App:
                               self.outing)
         if self.outing:
             self.say("the run of session %d goes on (restarted within %d min)" % (self.outing, _OUTING_MIN))
+            self.restore_stand()
         self.raw_on = 1 if cfg["raw_capture_s"] > 0 else 0
         if self.cfg_status != "ok":
             self.own_event(events.EV_FAULT, events.FAULT_CONFIG_FALLBACK,
@@ -223,6 +224,24 @@ class App:
         self.log_rate(True)
         # the last line of a start (hinge waits for it after a reset)
         self.say("session %s" % (self.log.name if self.log.ok else "(not logged: %s)" % self.log.error))
+
+    def restore_stand(self):
+        """A restarted run goes on from its standing pose (coachstore): kept under this session's
+        number too, so a second restart finds it. A standing start now still replaces it."""
+        pose, why = coachstore.load_stand(self.root)
+        if pose is None or pose[0] != self.outing:
+            if pose is None and why != "missing":
+                self.say("standing pose: " + why)
+            return
+        self.det.restore(pose[1], pose[2], pose[3], pose[4], pose[5], pose[6])
+        self.say("standing pose of session %d restored: lean from it until a standing start" % pose[0])
+        if self.log.number:
+            coachstore.save_stand(self.root, (self.log.number,) + pose[1:])
+
+    def keep_stand(self):
+        """A standing calibration taken: kept for a restart of this run (coachstore)."""
+        if self.log.number and not coachstore.save_stand(self.root, (self.log.number,) + self.det.stand()):
+            self.say("standing pose: could not store it (a restart of this run would not have it)")
 
     def end_session(self):
         if self.log is not None:
@@ -281,8 +300,9 @@ class App:
                     hap.play(haptic.P_CLEAR)
             elif ty == events.EV_ACTIVITY and b[o + 2] == events.ACT_RUNNING and not self.counted:
                 self.count_session()
-            elif ty == events.EV_CALIB and b[o + 2]:
+            elif ty == events.EV_CALIB and b[o + 2] == 1:
                 hap.play(haptic.P_CALIBRATED)
+                self.keep_stand()
             if not quiet:
                 print("H", ty, b[o + 1], b[o + 2], b[o + 3], b[o + 4], b[o + 5], b[o + 6], b[o + 7])
         q.clear()

@@ -612,6 +612,50 @@ def test_cpython_a_restarted_run_is_not_another_session(tmp_path):
     assert app.det.coach.fade == 4 and state == {"version": 1, "sessions": 3, "last": 5}
 
 
+def test_cpython_a_reset_mid_run_goes_on_from_the_runs_standing_pose(tmp_path, capsys):
+    # the first session stands still, then runs; the power goes 40 s in. Back 5 minutes later
+    # the runner is running (no standing still): the lean goes on from the standing pose kept on
+    # flash, not from the clip's axes. Hours later it is a new run: nothing restored.
+    from hinge.common.capture import Capture
+    sim, cap = _cap("good_form", minutes=1)
+    cfg = _cfg(sim)
+    app, _, flash = _fade_session(tmp_path, cap, cfg, cut_at=40000, at=(2026, 12, 4, 10, 0))
+    pose = json.loads((flash / "stand.json").read_text())
+    assert pose["session"] == 1 and pose["pitch"] == app.det.pitch0 and abs(pose["pitch"]) > 1000, pose
+    keep = cap.t_ms >= 20000.0
+    mid = Capture(cap.t_ms[keep], cap.acc_g[keep], cap.gyr_dps[keep], [])
+    capsys.readouterr()
+    app, _, _ = _fade_session(tmp_path, mid, cfg, at=(2026, 12, 4, 10, 5), quiet=False)
+    out = capsys.readouterr().out
+    assert "standing pose of session 1 restored" in out, out
+    assert app.det.calibrated and app.det.pitch0 == pose["pitch"]
+    assert json.loads((flash / "stand.json").read_text())["session"] == 2     # for a second restart
+    logs = sorted((flash / "logs").glob("*.hlg"))
+    truth = np.median([x["lean_deg"] for x in sim.truth["strides"] if x["activity"] == "running"])
+
+    def lean_of(log):
+        s = logdecode.decode_session(log).strides
+        s = s[(s["activity"] == 2) & (s["t_ms"] > 10000)]
+        return float(np.median(s["lean_deg"])), bool(s["calibrated"].all())
+
+    lean, calibrated = lean_of(logs[-1])
+    restored = lean
+    # the report says where its lean came from
+    from hinge.logs import analysis
+    from hinge.report import words
+    a = analysis.analyse(analysis.load(logs[-1]), logs[-1])
+    assert a.calib["state"] == "restored" and abs(a.calib["pitch0_deg"] * 1000 - pose["pitch"]) < 10, a.calib
+    assert words.calib_text(a).startswith("Restarted mid-run") and "No standing calibration" not in str(words.highlights(a))
+    assert calibrated and abs(lean - truth) < 0.5, (lean, truth)
+    # a new run hours later, started running: lean against the clip's axes, off by its pose
+    app, _, _ = _fade_session(tmp_path, mid, cfg, at=(2026, 12, 4, 17, 0), quiet=False)
+    assert "standing pose" not in capsys.readouterr().out and not app.det.calibrated
+    lean, calibrated = lean_of(sorted((flash / "logs").glob("*.hlg"))[-1])
+    print(f"\nrestarted mid-run: lean {restored:.2f} deg; a new run started running: {lean:.2f} deg (against "
+          f"the clip's axes); truth {truth:.2f}, standing pitch {pose['pitch'] / 1000:.2f} deg")
+    assert not calibrated and abs(lean - truth) > abs(pose["pitch"]) / 1000 - 0.5, (lean, truth, pose)
+
+
 def test_cpython_cadence_baseline_is_kept_for_the_next_runs(tmp_path, capsys):
     # "+5 % over my baseline": the first run learns the baseline (1 minute warm-up, then 2) and the
     # board keeps it; the next run aims at the same target from its first stride, not at 5 % over

@@ -224,8 +224,8 @@ def analyse(session, path="", overrides: dict | None = None) -> Analysis:
     device_faults = []
     for e in session.events:
         if e["name"] == "calib":
-            ok = int(e["a"]) == 1
-            calib = {"state": "ok" if ok else "fallback", "t_ms": int(e["t_ms"]), "pitch0_deg": e["b"] / 100.0,
+            state = {1: "ok", 2: "restored"}.get(int(e["a"]), "fallback")
+            calib = {"state": state, "t_ms": int(e["t_ms"]), "pitch0_deg": e["b"] / 100.0,
                      "roll0_deg": e["c"] / 100.0, "still_ms": int(e["d"])}
         elif int(e["type"]) == ev.EV_FAULT:
             device_faults.append((int(e["t_ms"]), str(e["name"]), int(e["b"])))

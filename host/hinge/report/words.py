@@ -214,7 +214,7 @@ def highlights(a: Analysis) -> list[tuple[str, str]]:
     if a.overridden:
         out.append(("note", f"With the --cfg thresholds the coach would have buzzed {len(a.replayed)} time"
                             f"{'s' if len(a.replayed) != 1 else ''} (the shading uses them too)."))
-    if a.calib["state"] != "ok":
+    if a.calib["state"] not in ("ok", "restored"):
         out.append(("warn", "No standing calibration: lean is measured against the sensor's mount, not your standing "
                             "pose, so its zero may be off. Stand still for 3 s after switching on."))
     if a.problems:
@@ -229,6 +229,10 @@ def calib_text(a: Analysis) -> str:
         return (f"Calibrated at {clock(c['t_ms'] / 1000)} from {c['still_ms'] / 1000:.1f} s of standing still "
                 f"(sensor at rest: pitch {c['pitch0_deg']:.1f}°, roll {c['roll0_deg']:.1f}°); lean is measured from "
                 f"that pose. {c['strides_calibrated']} of {len(a.strides)} strides calibrated.")
+    if c["state"] == "restored":
+        return (f"Restarted mid-run (a reset or a power cut): lean is measured from the standing pose taken before "
+                f"the restart (sensor at rest: pitch {c['pitch0_deg']:.1f}°, roll {c['roll0_deg']:.1f}°). "
+                f"{c['strides_calibrated']} of {len(a.strides)} strides calibrated.")
     if c["state"] == "fallback":
         return ("Not calibrated: the run started without 3 s of standing still, so lean is measured against the "
                 "sensor's mount axes (its zero may be off by the clip's tilt). Thresholds still apply as set.")
