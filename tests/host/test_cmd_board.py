@@ -233,6 +233,7 @@ def test_memory_show_and_forget(vb, deployed, capsys):
     fl = flash_of(vb)
     (fl / cs.FILE).write_text(cs.dumps(5, 41, 1712))
     (fl / dr.FILE).write_text(dr.dumps((810, 1200, 620, 410, 12, 20261203)))
+    (fl / cs.STAND_FILE).write_text(cs.dumps_stand((42, 12345, -512, 8300, 12, -30, 5)))
     assert run_cli(capsys, *port, "config", "set", "coach_cadence=true", "fade_feedback=true", "fade_sessions=2",
                    "drift_baseline_from=last", "--no-reset")[0] == 0
     try:
@@ -241,6 +242,7 @@ def test_memory_show_and_forget(vb, deployed, capsys):
         assert "running sessions counted: 5, the last S0041" in out and "1 fault episode in 4" in out, out
         assert "cadence baseline: 171.2 steps/min, kept; target +5 % = 179.7 steps/min" in out, out
         assert "drift baseline from session S0012 on 2026-12-03: lean 8.1°, rotation 12.0°" in out, out
+        assert "standing pose from session S0042: pitch 12.3°, roll -0.5°" in out, out
         rc, out, _ = run_cli(capsys, *port, "memory", "forget", "cadence", "--no-reset")
         assert rc == 0 and "cadence baseline forgotten (was 171.2 steps/min)" in out
         assert json.loads((fl / cs.FILE).read_text()) == {"version": 1, "sessions": 5, "last": 41}
@@ -248,12 +250,18 @@ def test_memory_show_and_forget(vb, deployed, capsys):
         # a damaged drift line is reported as the firmware sees it, then forgotten with the rest
         (fl / dr.FILE).write_text(dr.dumps((810, 1200, 620, 410, 12, 20261203)).replace("810", "811"))
         assert "drift baseline: damaged (check sum)" in run_cli(capsys, *port, "memory")[1]
+        rc, out, _ = run_cli(capsys, *port, "memory", "forget", "stand", "--no-reset")
+        assert rc == 0 and "standing pose forgotten" in out and not (fl / cs.STAND_FILE).exists()
+        assert json.loads((fl / cs.FILE).read_text()) == {"version": 1, "sessions": 5, "last": 41}
+        (fl / cs.STAND_FILE).write_text('{"version": 1, "session": 4')
+        assert "standing pose: stand.json unreadable" in run_cli(capsys, *port, "memory")[1]
         rc, out, _ = run_cli(capsys, *port, "memory", "forget", "all", "--no-reset")
         assert rc == 0 and "session count reset (was 5)" in out and "drift baseline forgotten" in out
-        assert not (fl / cs.FILE).exists() and not (fl / dr.FILE).exists()
+        assert "standing pose forgotten" in out
+        assert not (fl / cs.FILE).exists() and not (fl / dr.FILE).exists() and not (fl / cs.STAND_FILE).exists()
         out = run_cli(capsys, *port, "memory")[1]
         assert "running sessions counted: 0" in out and "cadence baseline: none kept" in out
-        assert "drift baseline: none stored yet" in out
+        assert "drift baseline: none stored yet" in out and "standing pose: none kept yet" in out
     finally:
         assert run_cli(capsys, *port, "config", "reset", "--no-reset")[0] == 0
 

@@ -1,12 +1,14 @@
 """What the board remembers from run to run (``hinge memory``), read and forgotten over USB.
 
-Two files in the board's flash root, each read here through the firmware's own reader, so the
+Three files in the board's flash root, each read here through the firmware's own reader, so the
 host says exactly what the next session will use:
 
 * ``coach_state.json`` (device/coachstore.py): the running sessions counted for faded feedback
   and the last one counted, and the kept cadence baseline (the "+N %" target's base);
 * ``drift_base.txt`` (device/drift.py): the drift baseline (lean, rotation, tilt swing, hip
-  drop) of the last session that learned one, for ``drift_baseline_from = "last"``.
+  drop) of the last session that learned one, for ``drift_baseline_from = "last"``;
+* ``stand.json`` (device/coachstore.py): the last standing calibration and its session, which a
+  restart of that run (within the hour) goes on from.
 
 Forgetting rewrites the coach state without the forgotten part (atomically, as the board does)
 or removes a file; the firmware is then restarted so the running session does not write back
@@ -22,7 +24,7 @@ from hinge.board import deploy
 from hinge.common import devpath
 from hinge.common.timefmt import day_text
 
-WHAT = ("cadence", "drift", "sessions", "all")
+WHAT = ("cadence", "drift", "sessions", "stand", "all")
 
 
 def _coachstore():
@@ -42,6 +44,8 @@ class Memory:
     drift: tuple | None       # (lean, rot, tilt, drop cdeg, session, date) or None
     drift_status: str         # "ok" or why there is no usable baseline
     files: tuple              # the memory files present on the board
+    stand: tuple | None = None  # (session, pitch, roll mdeg, amu, bf, bl, bu) or None
+    stand_status: str = "missing"
 
 
 def _pull(board, name: str, dest: Path) -> bool:
@@ -58,10 +62,12 @@ def read(board) -> Memory:
     tmp_suffix = devpath.import_device("configstore").TMP_SUFFIX
     with tempfile.TemporaryDirectory(prefix="hinge-memory-") as td:
         d = Path(td)
-        present = tuple(n for n in (cs.FILE, cs.FILE + tmp_suffix, dr.FILE) if _pull(board, n, d))
+        names = (cs.FILE, cs.FILE + tmp_suffix, dr.FILE, cs.STAND_FILE, cs.STAND_FILE + tmp_suffix)
+        present = tuple(n for n in names if _pull(board, n, d))
         n, last, cad, status = cs.load(td)
         vals, why = dr.load(str(d / dr.FILE))
-    return Memory(n, last, cad, status, vals, why or "ok", present)
+        pose, pose_why = cs.load_stand(td)
+    return Memory(n, last, cad, status, vals, why or "ok", present, pose, pose_why)
 
 
 def _spm(tenths: int) -> str:
@@ -110,6 +116,11 @@ def describe(m: Memory, cfg: dict) -> list[str]:
                       " (drift_baseline_from is \"run\": only a restart of that run goes on with it)"))
     else:
         out.append(f"drift baseline: {m.drift_status}")
+    if m.stand:
+        out.append(f"standing pose from session S{m.stand[0]:04d}: pitch {m.stand[1] / 1000:.1f}°, roll "
+                   f"{m.stand[2] / 1000:.1f}° (a restart of that run within the hour goes on from it)")
+    else:
+        out.append("standing pose: " + ("none kept yet" if m.stand_status == "missing" else m.stand_status))
     return out
 
 
@@ -128,7 +139,7 @@ def forget(board, what: str) -> list[str]:
     if what in ("sessions", "all"):
         done.append(f"session count reset (was {n})" if n else "no sessions were counted")
         n, last = 0, 0
-    if what != "drift":
+    if what not in ("drift", "stand"):
         if (n, last, cad) == (0, 0, 0):   # nothing left to keep (or an unreadable file): no file
             for name in (cs.FILE, cs.FILE + tmp_suffix):
                 if name in m.files:
@@ -138,6 +149,9 @@ def forget(board, what: str) -> list[str]:
     if what in ("drift", "all"):
         gone = [name for name in (dr.FILE, dr.FILE + tmp_suffix) if _remove(board, name)]
         done.append("drift baseline forgotten" if gone else "no drift baseline was stored")
+    if what in ("stand", "all"):
+        gone = [name for name in (cs.STAND_FILE, cs.STAND_FILE + tmp_suffix) if _remove(board, name)]
+        done.append("standing pose forgotten" if gone else "no standing pose was kept")
     return done
 
 

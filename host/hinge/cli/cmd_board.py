@@ -231,7 +231,7 @@ def _args_memory(p):
     f = sub.add_parser("forget", help="forget part of it: the next run starts that part afresh")
     f.add_argument("what", choices=WHAT, help="cadence: the kept cadence baseline (the next run with a +N %% "
                    "target learns it again); drift: the stored drift baseline; sessions: faded feedback's "
-                   "count (every cue again); all")
+                   "count (every cue again); stand: the standing pose a restarted run goes on from; all")
     f.add_argument("--no-reset", action="store_true", help="do not restart the firmware afterwards")
 
 
@@ -281,6 +281,6 @@ COMMANDS = {
     "flash": (cmd_flash, _args_flash, "write MicroPython (optional, esptool) and deploy the app to the board"),
     "config": (cmd_config, _args_config, "show, get, set, push, pull or reset the board's config"),
     "memory": (cmd_memory, _args_memory, "show or forget what the board keeps between runs (session count, "
-               "cadence and drift baselines)"),
+               "cadence and drift baselines, standing pose)"),
     "virtual": (cmd_virtual, _args_virtual, "run a virtual board on a serial-like port (for hinge and mpremote)"),
 }
