@@ -737,30 +737,12 @@ def run(st: ptr32, buf: ptr16, i0: int, n: int, yb: ptr32) -> int:
             sL += pcL
             sU += pcU
             caN += gn
-            cbF += pcF
-            cbL += pcL
-            cbU += pcU
-            cbN += gn
-            # (the other sum is turned below, its terms < 2**30 only within the clamp)
-            if cbF > 0x3FFFFF:
-                cbF = 0x3FFFFF
-            if cbF < -0x3FFFFF:
-                cbF = -0x3FFFFF
-            if cbL > 0x3FFFFF:
-                cbL = 0x3FFFFF
-            if cbL < -0x3FFFFF:
-                cbL = -0x3FFFFF
-            if cbU > 0x3FFFFF:
-                cbU = 0x3FFFFF
-            if cbU < -0x3FFFFF:
-                cbU = -0x3FFFFF
             if cnt < bufn:
                 # the lost samples' share of the stride's mean direction (below): h is g
                 # half-way through this sample's rotation, which spans the gap (its middle)
                 sumF += hF * gn
                 sumL += hL * gn
                 sumU += hU * gn
-            gn = 0
         if sF > 0x3FFFFF:
             sF = 0x3FFFFF
         if sF < -0x3FFFFF:
@@ -787,6 +769,12 @@ def run(st: ptr32, buf: ptr16, i0: int, n: int, yb: ptr32) -> int:
         sF += cF - (((tL * xU + 256) >> 9) - ((tU * xL + 256) >> 9))
         sL += cL - (((tU * xF + 256) >> 9) - ((tF * xU + 256) >> 9))
         sU += cU - (((tF * xL + 256) >> 9) - ((tL * xF + 256) >> 9))
+        if gn:
+            sF += pcF                 # (the gap's share, as in the other sum above)
+            sL += pcL
+            sU += pcU
+            cbN += gn
+            gn = 0
         pcF = cF
         pcL = cL
         pcU = cU
