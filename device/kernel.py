@@ -327,7 +327,7 @@ def run(st: ptr32, buf: ptr16, i0: int, n: int, yb: ptr32) -> int:
     # by dt closes 1 - exp(-dt/tau) of the gap to its input each sample, not Euler's dt/tau: at
     # 50 Hz that is 0.39, not 0.50, and Euler's 0.50 makes the 4 Hz filter a 5.6 Hz one (it
     # kept a slow walker's second force hump, read as a step). x / (1 + x/2), x = dt/tau, is
-    # within 2 % of it up to x = 0.5 (1 % at 100 Hz). per (1/16 ms) <= 800, klp < 2**11:
+    # within 2 % of it up to x = 0.5 (0.5 % at 100 Hz). per (1/16 ms) <= 800, klp < 2**11:
     # per * klp < 2**21, klp << 16 < 2**27.
     if per > 0:
         klp = (klp << 16) // (65536 + ((per * klp) >> 5))
