@@ -233,14 +233,23 @@ class App:
             if pose is None and why != "missing":
                 self.say("standing pose: " + why)
             return
+        if pose[7] != self.mount():
+            self.say("standing pose of session %d not used: taken with mount %s, the config's is %s" % (
+                pose[0], pose[7], self.mount()))
+            return
         self.det.restore(pose[1], pose[2], pose[3], pose[4], pose[5], pose[6])
         self.say("standing pose of session %d restored: lean from it until a standing start" % pose[0])
         if self.log.number:
             coachstore.save_stand(self.root, (self.log.number,) + pose[1:])
 
+    def mount(self):
+        """The config's mount, as the standing pose keeps it (mount_up + mount_forward)."""
+        return self.cfg["mount_up"] + self.cfg["mount_forward"]
+
     def keep_stand(self):
         """A standing calibration taken: kept for a restart of this run (coachstore)."""
-        if self.log.number and not coachstore.save_stand(self.root, (self.log.number,) + self.det.stand()):
+        pose = (self.log.number,) + self.det.stand() + (self.mount(),)
+        if self.log.number and not coachstore.save_stand(self.root, pose):
             self.say("standing pose: could not store it (a restart of this run would not have it)")
 
     def end_session(self):

@@ -42,10 +42,13 @@ Usage (the main loop)::
 The standing pose is ``stand.json``, rewritten at each standing calibration (and by a restart
 that goes on from it, under the restart's session number, so a second restart finds it)::
 
-    {"version": 1, "session": 124, "pitch": 12345, "roll": -512, "amu": 8300, "bf": 12, "bl": -30, "bu": 5}
+    {"version": 1, "session": 124, "pitch": 12345, "roll": -512, "amu": 8300, "bf": 12, "bl": -30, "bu": 5,
+     "mount": "+z+x"}
 
 ``pitch``, ``roll``: millidegrees; ``amu``: the up axis's accel multiplier (kernel S_AMU);
-``bf``, ``bl``, ``bu``: the gyro's zero-rate offsets, raw counts in the body frame.
+``bf``, ``bl``, ``bu``: the gyro's zero-rate offsets, raw counts in the body frame; ``mount``: the
+config's mount_up and mount_forward it was taken with (the body frame's: a restart with another
+mount does not use it).
 
 Save writes the whole file to ``coach_state.json.tmp`` (``stand.json.tmp``) and renames it over the file
 (configstore.write_atomic): on LittleFS a power cut leaves the old state or the new one. Load
@@ -56,6 +59,7 @@ never less) and no cadence baseline (the run learns one again).
 """
 from micropython import const
 
+import config
 import configstore
 
 FILE = "coach_state.json"
@@ -160,8 +164,9 @@ _STAND_LIM = ((1, _LAST_MAX), (-90000, 90000), (-90000, 90000), (1, 65536), (-32
 
 
 def parse_stand(text):
-    """The standing pose ``(session, pitch, roll, amu, bf, bl, bu)`` from ``stand.json``'s text;
-    ValueError if it is not one of this version."""
+    """The standing pose ``(session, pitch, roll, amu, bf, bl, bu, mount)`` from ``stand.json``'s
+    text (mount: mount_up + mount_forward, e.g. "+z+x"); ValueError if it is not one of this
+    version."""
     d = configstore.loads(text)
     if d.get("version") != _VERSION:
         raise ValueError("not a standing pose (version %d)" % _VERSION)
@@ -171,13 +176,17 @@ def parse_stand(text):
         if isinstance(v, bool) or not isinstance(v, int) or v < lo or v > hi:
             raise ValueError("%s %r is not %d..%d" % (k, v, lo, hi))
         out.append(v)
+    m = d.get("mount")
+    if not isinstance(m, str) or len(m) != 4 or m[:2] not in config.AXES or m[2:] not in config.AXES:
+        raise ValueError("mount %r is not two of %s" % (m, " ".join(config.AXES)))
+    out.append(m)
     return tuple(out)
 
 
 def dumps_stand(pose):
-    """``stand.json``'s text for ``pose`` (session, pitch, roll, amu, bf, bl, bu)."""
+    """``stand.json``'s text for ``pose`` (session, pitch, roll, amu, bf, bl, bu, mount)."""
     return ('{"version": %d, ' % _VERSION) + ", ".join(
-        '"%s": %d' % (k, v) for k, v in zip(_STAND_KEYS, pose)) + "}\n"
+        '"%s": %d' % (k, v) for k, v in zip(_STAND_KEYS, pose)) + ', "mount": "%s"}\n' % pose[7]
 
 
 def load_stand(root=""):

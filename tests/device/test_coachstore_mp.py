@@ -100,7 +100,7 @@ def test_damaged_last_session_or_baseline_is_no_state(root):
 
 
 
-POSE = (124, 12345, -512, 8300, 12, -30, 5)
+POSE = (124, 12345, -512, 8300, 12, -30, 5, "+z+x")
 
 
 def test_standing_pose_survives_a_restart(root):
@@ -118,7 +118,9 @@ def test_standing_pose_torn_or_damaged_is_none_and_says_why(root):
                  fs.dumps_stand(POSE).replace('"roll": -512', '"roll": -95000').encode(),
                  fs.dumps_stand(POSE).replace('"amu": 8300', '"amu": 0').encode(),
                  fs.dumps_stand(POSE).replace('"bf": 12', '"bf": 1.5').encode(),
-                 fs.dumps_stand(POSE).replace(', "bu": 5', '').encode()):
+                 fs.dumps_stand(POSE).replace(', "bu": 5', '').encode(),
+                 fs.dumps_stand(POSE).replace('"+z+x"', '"+z+q"').encode(),
+                 fs.dumps_stand(POSE).replace('"+z+x"', '5').encode()):
         _write(p, data)
         pose, why = fs.load_stand(root)
         assert pose is None and why.startswith(fs.STAND_FILE + " unreadable"), (data, why)

@@ -233,7 +233,7 @@ def test_memory_show_and_forget(vb, deployed, capsys):
     fl = flash_of(vb)
     (fl / cs.FILE).write_text(cs.dumps(5, 41, 1712))
     (fl / dr.FILE).write_text(dr.dumps((810, 1200, 620, 410, 12, 20261203)))
-    (fl / cs.STAND_FILE).write_text(cs.dumps_stand((42, 12345, -512, 8300, 12, -30, 5)))
+    (fl / cs.STAND_FILE).write_text(cs.dumps_stand((42, 12345, -512, 8300, 12, -30, 5, "+z+x")))
     assert run_cli(capsys, *port, "config", "set", "coach_cadence=true", "fade_feedback=true", "fade_sessions=2",
                    "drift_baseline_from=last", "--no-reset")[0] == 0
     try:

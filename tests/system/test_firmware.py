@@ -647,6 +647,12 @@ def test_cpython_a_reset_mid_run_goes_on_from_the_runs_standing_pose(tmp_path, c
     assert a.calib["state"] == "restored" and abs(a.calib["pitch0_deg"] * 1000 - pose["pitch"]) < 10, a.calib
     assert words.calib_text(a).startswith("Restarted mid-run") and "No standing calibration" not in str(words.highlights(a))
     assert calibrated and abs(lean - truth) < 0.5, (lean, truth)
+    # the config's mount changed between the two (the stored pose is in the old body frame)
+    other = dict(cfg, mount_forward=next(a for a in ("+x", "-x", "+y", "-y") if a != cfg["mount_forward"]
+                                         and a[1] != cfg["mount_up"][1]))
+    app, _, _ = _fade_session(tmp_path, mid, other, at=(2026, 12, 4, 10, 10), quiet=False)
+    assert "standing pose of session 2 not used: taken with mount" in capsys.readouterr().out
+    assert not app.det.calibrated
     # a new run hours later, started running: lean against the clip's axes, off by its pose
     app, _, _ = _fade_session(tmp_path, mid, cfg, at=(2026, 12, 4, 17, 0), quiet=False)
     assert "standing pose" not in capsys.readouterr().out and not app.det.calibrated
