@@ -44,7 +44,7 @@ class Memory:
     drift: tuple | None       # (lean, rot, tilt, drop cdeg, session, date) or None
     drift_status: str         # "ok" or why there is no usable baseline
     files: tuple              # the memory files present on the board
-    stand: tuple | None = None  # (session, pitch, roll mdeg, amu, bf, bl, bu) or None
+    stand: tuple | None = None  # (session, pitch, roll mdeg, amu, bf, bl, bu, mount) or None
     stand_status: str = "missing"
 
 
