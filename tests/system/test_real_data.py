@@ -457,17 +457,19 @@ def test_xio_tilt_micropython_identical(real_dir, tmp_path, micropython):
 
 
 def test_bench_real_rows(real_dir, capsys):
-    """`make bench` prints one JSON line per SisFall trial, per mobgap test/system and the x-io tilt,
-    each with its missed targets, and a readable table."""
+    """`make bench` prints one JSON line per SisFall trial (read at 200 Hz and at 50 Hz), per mobgap
+    test/system and the x-io tilt, each with its missed targets, and a readable table."""
     from hinge.dev import bench
 
     table = bench.bench_real("cpython")
     rows = [json.loads(x) for x in capsys.readouterr().out.splitlines()]
     sets = [r.get("set") for r in rows]
-    assert sets.count("sisfall") == 16 and sets.count("mobgap") == 4, sets
+    assert sets.count("sisfall") == 32 and sets.count("mobgap") == 4, sets
+    rates = [r["rate_hz"] for r in rows if r.get("set") == "sisfall"]
+    assert rates == [200] * 16 + [50] * 16, rates
     assert all(r["world"] == "real" for r in rows)
     assert all("misses" in r for r in rows if r["set"] != "xio")
-    assert "SisFall" in table and "mobgap" in table and "x-io" in table
+    assert "SisFall" in table and "read at 50 Hz" in table and "mobgap" in table and "x-io" in table
     for r in rows:
         if r["set"] == "sisfall":
             assert r["misses"] == rs.sisfall_cadence_misses(r) + rs.sisfall_activity_misses(r)
