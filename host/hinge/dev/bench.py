@@ -269,7 +269,8 @@ def bench_real(engine="cpython") -> str:
                              f"{r['alerts']}/{r['alerts_prone'] if r['alerts_prone'] is not None else '-'}",
                              evaluate.miss_tags(missed)))
         at = "" if k == 1 else f", read at {rd.SISFALL_RATE_HZ // k} Hz (block means of {k}: a cheap board's rate)"
-        out.append(f"{'' if k == 1 else chr(10)}SisFall waist [{engine}]{at}: cadence vs the spectral reference (jogs "
+        gap = "" if k == 1 else "\n"
+        out.append(f"{gap}SisFall waist [{engine}]{at}: cadence vs the spectral reference (jogs "
                    f"within {rs.JOG_CADENCE_TOL_SPM} spm, walks {rs.WALK_CADENCE_TOL_SPM}), activity, alerts "
                    f"(default/alert-prone)")
         out.append(evaluate.text_table(("trial", "activity", "ref spm", "det spm", "diff", "win |err|", "class %",

@@ -28,8 +28,8 @@ import numpy as np
 from hinge.coach import replay
 from hinge.common.capture import Capture, block_mean
 from hinge.dev import crosscheck
+from hinge.sim.geometry import mount_matrix
 
-AXES = {"+x": (1, 0, 0), "-x": (-1, 0, 0), "+y": (0, 1, 0), "-y": (0, -1, 0), "+z": (0, 0, 1), "-z": (0, 0, -1)}
 # proper rotations (det +1) of the sensor frame: new = R @ old
 TURNS = {"turned zxy": ((0, 0, 1), (1, 0, 0), (0, 1, 0)),
          "turned yaw 90": ((0, -1, 0), (1, 0, 0), (0, 0, 1)),
@@ -39,7 +39,9 @@ VARIANTS = ("as is", "mirror", *TURNS, "gyro bias", "drops", "half rate")
 
 
 def _axis_name(v) -> str:
-    return next(k for k, u in AXES.items() if np.allclose(u, v))
+    """A sensor axis's config name from its unit vector, e.g. (0, 0, -1) -> '-z'."""
+    i = int(np.argmax(np.abs(v)))
+    return ("+" if v[i] > 0 else "-") + "xyz"[i]
 
 
 def _capture(c: Capture, t, a, g) -> Capture:
@@ -63,12 +65,11 @@ def drop_bursts(n: int, mean_every: float, first: int, seed: int = 7) -> np.ndar
 
 def variant(c: Capture, cfg: dict, which: str, drop_every: float = 200.0) -> tuple[Capture, dict] | None:
     """Capture ``c`` (with config ``cfg``) as variant ``which``; None where it does not apply."""
-    up, fw = np.array(AXES[cfg["mount_up"]]), np.array(AXES[cfg["mount_forward"]])
+    fw, left, up = mount_matrix(cfg["mount_up"], cfg["mount_forward"])   # the body axes in sensor coords
     t, a, g = c.t_ms, np.asarray(c.acc_g, float), np.asarray(c.gyr_dps, float)
     if which == "as is":
         return c, cfg
     if which == "mirror":
-        left = np.cross(up, fw)
         m = np.eye(3) - 2 * np.outer(left, left)
         return _capture(c, t, a @ m.T, -(g @ m.T)), cfg
     if which in TURNS:
@@ -87,12 +88,13 @@ def variant(c: Capture, cfg: dict, which: str, drop_every: float = 200.0) -> tup
 
 def score_variant(name: str, which: str, drop_every: float = 200.0) -> dict | None:
     """Replay crosscheck run ``name`` as variant ``which`` and score it (None: not applicable)."""
-    got = variant(crosscheck.capture(name), crosscheck.config(name), which, drop_every)
+    src = crosscheck.capture(name)
+    got = variant(src, crosscheck.config(name), which, drop_every)
     if got is None:
         return None
     cap, cfg = got
     sc = crosscheck.score(crosscheck.truth(name), replay.replay(cap, cfg).dicts(), cfg, name)
-    lost = 1.0 - len(cap.t_ms) / len(crosscheck.capture(name).t_ms) if which == "drops" else 0.0
+    lost = 1.0 - len(cap.t_ms) / len(src.t_ms) if which == "drops" else 0.0
     return {"run": name, "variant": which, "row": sc.row(), "misses": sc.misses(), "lost": lost}
 
 
