@@ -198,6 +198,8 @@ class Detector:
             st[k] = 0
             k += 1
         st[kernel.S_GU] = 1 << 24
+        st[kernel.S_UPF] = 0      # the pelvis's up: the mount's until a standing pose says
+        st[kernel.S_UPU] = 1 << 14
         st[kernel.S_VLP] = kernel.ONE_G_Q16
         self._thresholds_reset()
         self.calibrated = 0
@@ -311,6 +313,7 @@ class Detector:
             st[S_STILL] = 0
             return
         st[S_CALMS] = 0
+        self._set_up(af, au)
         self.pitch0 = fixmath.pitch_mdeg(af, al, au)
         self.roll0 = fixmath.roll_mdeg(al, au)
         self.calibrated = 1
@@ -331,6 +334,18 @@ class Detector:
         st[S_BQL] = bl << 8
         st[S_BQU] = bu << 8
 
+    def _set_up(self, f, u):
+        """The pelvis's own up axis for the heading (kernel S_UPF, S_UPU): the standing up
+        vector's forward and up parts (any common scale up to 2**14, u > 0) as a Q14 unit vector.
+        The pelvis rolls about its own forward axis, which a clip pitched on the lumbar curve does
+        not share with the mount's."""
+        n = fixmath.isqrt(f * f + u * u)
+        if u <= 0 or n == 0:
+            return
+        st = self.st
+        st[kernel.S_UPF] = (f << 14) // n
+        st[kernel.S_UPU] = (u << 14) // n
+
     def stand(self):
         """The standing calibration, to keep for a restart of this run (coachstore): (pitch0,
         roll0: millidegrees; the up axis's accel multiplier, kernel S_AMU; the gyro's calibrated
@@ -350,6 +365,9 @@ class Detector:
         if 6 * amu >= 5 * am and 5 * amu <= 6 * am:
             st[kernel.S_AMU] = amu
         self._set_bias(bf, bl, bu)
+        # the standing up vector (-sin p, cos p sin r, cos p cos r), Q14: its F-U part
+        self._set_up(-fixmath.sin_q14(pitch0),
+                     (fixmath.sin_q14(90000 - abs(pitch0)) * fixmath.sin_q14(90000 - abs(roll0))) >> 14)
         self.pitch0 = pitch0
         self.roll0 = roll0
         self.calibrated = 1

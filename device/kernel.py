@@ -196,7 +196,10 @@ S_GAPCUR = const(141)   # the longest gap since this stride began, 1/16 ms (stri
 S_PCF = const(142)      # the last sample's accel error c, Q12 g, F/L/U (a gap's share of the
 S_PCL = const(143)      # stride's error sums, run(): the trapezoid across the gap)
 S_PCU = const(144)
-S_SIZE = const(145)
+S_UPF = const(145)      # the standing pose's up direction in the body's forward-up plane, Q14 unit
+S_UPU = const(146)      # vector (F, U): the pelvis's own up, which the heading's roll is taken
+#                         about (detector.py sets it at calibration; (0, 16384) until then)
+S_SIZE = const(147)
 
 # stillness (run())
 _CAL_MIN_MS = const(1000)    # a still stretch this long is standing: no gait holds the pelvis
@@ -321,6 +324,8 @@ def run(st: ptr32, buf: ptr16, i0: int, n: int, yb: ptr32) -> int:
     pmax = (((st[S_PMAX] + c30) & m31) - c30)
     rmin = (((st[S_RMIN] + c30) & m31) - c30)
     rmax = (((st[S_RMAX] + c30) & m31) - c30)
+    upf = (((st[S_UPF] + c30) & m31) - c30)
+    upu = (((st[S_UPU] + c30) & m31) - c30)
     # per-sample state followed across the call (written back on return)
     per = ((st[S_PER] + c30) & m31) - c30
     # The vertical low-pass's gain per ms, for this sample period. A first-order filter stepped
@@ -611,14 +616,22 @@ def run(st: ptr32, buf: ptr16, i0: int, n: int, yb: ptr32) -> int:
         hL = gL >> 10
         hU = gU >> 10
         # heading: the rate of the Cardan yaw (rotation about the vertical first, then pitch, then
-        # roll), psi' = (w_L h_L + w_U h_U) / cos^2(pitch). It is what "pelvic rotation" means in
-        # gait analysis; plain w.h would add roll rate x sin(lean) (hip drop leaking into swivel).
-        dpsi = ((tL * hL) >> 14) + ((tU * hU) >> 14)
+        # roll), psi' = (w_L h_L + w_P h_P) / (h_L^2 + h_P^2), with P the pelvis's own up axis. It
+        # is what "pelvic rotation" means in gait analysis; plain w.h would add roll rate x
+        # sin(lean) (hip drop leaking into swivel). The roll is the pelvis's, about its own
+        # forward axis: a clip pitched by a on the lumbar curve (10-30 deg) would otherwise read
+        # tan(a) x the hip's roll as yaw (10-15 deg of roll a stride: 1-2 deg of false swivel at
+        # 10 deg of clip pitch). P is the standing pose's up in the F-U plane (S_UPF, S_UPU), a
+        # unit vector: |w_P| <= |(tF, tU)| < 2**15.5 and |h_P| <= |h| = 2**14 (g is renormalised
+        # every sample), so every sum and product stays below 2**29.6. With the mount's own up
+        # (0, 16384) w_P = tU and h_P = hU exactly.
+        hP = (hF * upf + hU * upu) >> 14
+        dpsi = ((tL * hL) >> 14) + ((((tF * upf + tU * upu) >> 14) * hP) >> 14)
         if dpsi > 32767:
             dpsi = 32767
         if dpsi < -32767:
             dpsi = -32767
-        den = (hL * hL + hU * hU) >> 14
+        den = (hL * hL + hP * hP) >> 14
         if den < 1024:
             den = 1024
         dpsi = (dpsi << 14) // den
@@ -713,15 +726,12 @@ def run(st: ptr32, buf: ptr16, i0: int, n: int, yb: ptr32) -> int:
         # turn into a forward error. Sums are clamped to +-2**22 and shifted to 15 bits before
         # the product (< 2**30).
         # (the two sums written out, in locals: a computed slot index costs more than the arithmetic)
-        sF = caF
-        sL = caL
-        sU = caU
-        xF = sF >> 7
-        xL = sL >> 7
-        xU = sU >> 7
-        sF += cF - (((tL * xU + 256) >> 9) - ((tU * xL + 256) >> 9))
-        sL += cL - (((tU * xF + 256) >> 9) - ((tF * xU + 256) >> 9))
-        sU += cU - (((tF * xL + 256) >> 9) - ((tL * xF + 256) >> 9))
+        xF = caF >> 7
+        xL = caL >> 7
+        xU = caU >> 7
+        caF += cF - (((tL * xU + 256) >> 9) - ((tU * xL + 256) >> 9))
+        caL += cL - (((tU * xF + 256) >> 9) - ((tF * xU + 256) >> 9))
+        caU += cU - (((tF * xL + 256) >> 9) - ((tL * xF + 256) >> 9))
         if gn:
             # The sums are a stride's time integral over its samples. Across a gap the lost
             # samples get the mean of the error on either side (the trapezoid rule, as the
@@ -733,9 +743,9 @@ def run(st: ptr32, buf: ptr16, i0: int, n: int, yb: ptr32) -> int:
             pcF = ((cF + pcF) * gn) >> 1
             pcL = ((cL + pcL) * gn) >> 1
             pcU = ((cU + pcU) * gn) >> 1
-            sF += pcF
-            sL += pcL
-            sU += pcU
+            caF += pcF
+            caL += pcL
+            caU += pcU
             caN += gn
             if cnt < bufn:
                 # the lost samples' share of the stride's mean direction (below): h is g
@@ -743,56 +753,47 @@ def run(st: ptr32, buf: ptr16, i0: int, n: int, yb: ptr32) -> int:
                 sumF += hF * gn
                 sumL += hL * gn
                 sumU += hU * gn
-        if sF > 0x3FFFFF:
-            sF = 0x3FFFFF
-        if sF < -0x3FFFFF:
-            sF = -0x3FFFFF
-        if sL > 0x3FFFFF:
-            sL = 0x3FFFFF
-        if sL < -0x3FFFFF:
-            sL = -0x3FFFFF
-        if sU > 0x3FFFFF:
-            sU = 0x3FFFFF
-        if sU < -0x3FFFFF:
-            sU = -0x3FFFFF
-        caF = sF
-        caL = sL
-        caU = sU
+        if caF > 0x3FFFFF:
+            caF = 0x3FFFFF
+        if caF < -0x3FFFFF:
+            caF = -0x3FFFFF
+        if caL > 0x3FFFFF:
+            caL = 0x3FFFFF
+        if caL < -0x3FFFFF:
+            caL = -0x3FFFFF
+        if caU > 0x3FFFFF:
+            caU = 0x3FFFFF
+        if caU < -0x3FFFFF:
+            caU = -0x3FFFFF
         if caN < 0x3FFFFFF:
             caN += 1
-        sF = cbF
-        sL = cbL
-        sU = cbU
-        xF = sF >> 7
-        xL = sL >> 7
-        xU = sU >> 7
-        sF += cF - (((tL * xU + 256) >> 9) - ((tU * xL + 256) >> 9))
-        sL += cL - (((tU * xF + 256) >> 9) - ((tF * xU + 256) >> 9))
-        sU += cU - (((tF * xL + 256) >> 9) - ((tL * xF + 256) >> 9))
+        xF = cbF >> 7
+        xL = cbL >> 7
+        xU = cbU >> 7
+        cbF += cF - (((tL * xU + 256) >> 9) - ((tU * xL + 256) >> 9))
+        cbL += cL - (((tU * xF + 256) >> 9) - ((tF * xU + 256) >> 9))
+        cbU += cU - (((tF * xL + 256) >> 9) - ((tL * xF + 256) >> 9))
         if gn:
-            sF += pcF                 # (the gap's share, as in the other sum above)
-            sL += pcL
-            sU += pcU
+            cbF += pcF                # (the gap's share, as in the other sum above)
+            cbL += pcL
+            cbU += pcU
             cbN += gn
             gn = 0
         pcF = cF
         pcL = cL
         pcU = cU
-        if sF > 0x3FFFFF:
-            sF = 0x3FFFFF
-        if sF < -0x3FFFFF:
-            sF = -0x3FFFFF
-        if sL > 0x3FFFFF:
-            sL = 0x3FFFFF
-        if sL < -0x3FFFFF:
-            sL = -0x3FFFFF
-        if sU > 0x3FFFFF:
-            sU = 0x3FFFFF
-        if sU < -0x3FFFFF:
-            sU = -0x3FFFFF
-        cbF = sF
-        cbL = sL
-        cbU = sU
+        if cbF > 0x3FFFFF:
+            cbF = 0x3FFFFF
+        if cbF < -0x3FFFFF:
+            cbF = -0x3FFFFF
+        if cbL > 0x3FFFFF:
+            cbL = 0x3FFFFF
+        if cbL < -0x3FFFFF:
+            cbL = -0x3FFFFF
+        if cbU > 0x3FFFFF:
+            cbU = 0x3FFFFF
+        if cbU < -0x3FFFFF:
+            cbU = -0x3FFFFF
         if cbN < 0x3FFFFFF:
             cbN += 1
         if sync and t - last < syncms:
@@ -876,27 +877,25 @@ def run(st: ptr32, buf: ptr16, i0: int, n: int, yb: ptr32) -> int:
         alF += ((aF << 4) - alF) >> 3
         alL += ((aL << 4) - alL) >> 3
         alU += ((aU << 4) - alU) >> 3
-        aq = alF >> 6                 # (Q16 g -> Q10: squares in Q20 g^2)
-        m2 = aq * aq
-        aq = alL >> 6
-        m2 += aq * aq
-        aq = alU >> 6
-        m2 += aq * aq
-        m2 -= 0x100000
-        if m2 < 0:
-            m2 = -m2
+        # (the axes first: moving, the first of them fails, and |a| is not worked out)
         still = 0
-        if m2 <= sta:
-            still = 1
-            x = (aF << 4) - alF
-            if x > staa or -x > staa:
-                still = 0
+        x = (aF << 4) - alF
+        if x <= staa and -x <= staa:
             x = (aL << 4) - alL
-            if x > staa or -x > staa:
-                still = 0
-            x = (aU << 4) - alU
-            if x > staa or -x > staa:
-                still = 0
+            if x <= staa and -x <= staa:
+                x = (aU << 4) - alU
+                if x <= staa and -x <= staa:
+                    aq = alF >> 6                 # (Q16 g -> Q10: squares in Q20 g^2)
+                    m2 = aq * aq
+                    aq = alL >> 6
+                    m2 += aq * aq
+                    aq = alU >> 6
+                    m2 += aq * aq
+                    m2 -= 0x100000
+                    if m2 < 0:
+                        m2 = -m2
+                    if m2 <= sta:
+                        still = 1
         if still:
             # the gyro (while the accelerometer reads still): its largest axis's |gyro -
             # gyro_lp|, averaged (S_GDEV); a rate sensor's white noise (0.1-0.5 deg/s rms, more
@@ -1046,8 +1045,6 @@ def run(st: ptr32, buf: ptr16, i0: int, n: int, yb: ptr32) -> int:
         if st[S_IDLE] and t - last > idlems:
             st[S_IDLE] = 0
             evt = evt | EVT_IDLE
-        if nsamp < 0x3FFFFFFF:
-            nsamp += 1
         i += 1
         if evt:
             break
@@ -1092,6 +1089,11 @@ def run(st: ptr32, buf: ptr16, i0: int, n: int, yb: ptr32) -> int:
     st[S_PCF] = pcF
     st[S_PCL] = pcL
     st[S_PCU] = pcU
+    # samples seen, saturating (counted once a call)
+    if nsamp > 0x3FFFFFFF - (i - i0):
+        nsamp = 0x3FFFFFFF
+    else:
+        nsamp += i - i0
     st[S_NSAMP] = nsamp
     st[S_EVT] = evt
     return i

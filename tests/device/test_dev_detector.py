@@ -358,6 +358,11 @@ def test_a_restarted_run_goes_on_from_its_standing_pose():
     det = detector.Detector(cfg, synth.LSB_G, synth.LSB_KDPS)
     det.start(0)
     det.restore(*pose)
+    # the pelvis's own up for the heading (kernel S_UPF, S_UPU), as the standing pose gave it:
+    # the clip's 15 deg (sin 15 deg = 0.259, Q14 4240), from the angles kept
+    up0 = (first.st[kernel.S_UPF], first.st[kernel.S_UPU])
+    assert abs(up0[0] + 4240) < 60 and abs(up0[1] - 15826) < 60, up0
+    assert abs(det.st[kernel.S_UPF] - up0[0]) <= 8 and abs(det.st[kernel.S_UPU] - up0[1]) <= 8
     evs = synth.events(det, mid)
     cal = [e for e in evs if e[0] == EV_CALIB]
     assert len(cal) == 1 and cal[0][2] == 2 and abs(cal[0][3] - 1500) < 30, cal

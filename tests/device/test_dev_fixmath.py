@@ -63,3 +63,13 @@ def test_isqrt_allocates_nothing_up_to_the_small_int_limit():
     finally:
         micropython.heap_unlock()
     assert got == [0, 1, 1, 1, 9, 23170, 32767, 32767], got
+
+
+def test_sin_q14_matches_math_over_a_half_turn_each_way():
+    worst = 0
+    for mdeg in list(range(-180000, 180001, 1237)) + [-180000, -90000, 0, 90000, 180000]:
+        want = math.sin(math.radians(mdeg / 1000)) * 16384
+        worst = max(worst, abs(fixmath.sin_q14(mdeg) - want))
+    assert worst <= 3, worst                     # the series' remainder at 90 deg
+    assert fixmath.sin_q14(0) == 0
+    assert fixmath.sin_q14(30000) in (8191, 8192, 8193)
