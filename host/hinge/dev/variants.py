@@ -8,7 +8,9 @@ scored against the same truth:
 
 - exact: ``mirror`` (the runner's left-right twin: the sensor's left axis reflected; the gyro, an
   axial vector, as -M w), ``turned`` (the sensor turned by a right angle three ways, the
-  config's mount axes turned with it), ``gyro bias`` (+1.5, -1.5, +1.0 deg/s on x, y, z: a warm gyro);
+  config's mount axes turned with it), ``gyro bias`` (+1.5, -1.5, +1.0 deg/s on x, y, z: a warm gyro),
+  ``clip pitched`` (the sensor pitched 20 deg either way about the body's left axis, the config
+  left as it was: a clip on the lumbar curve; the standing pose takes it out);
 - a cheaper board: ``drops`` (bursts of 2-6 samples lost, ~2 % of them by default: the issue's
   cheap board), ``half rate`` (the mean of each two samples, as an IMU at half the output rate gives
   them: ``capture.block_mean``; only for runs at 90 Hz and up).
@@ -35,7 +37,16 @@ TURNS = {"turned zxy": ((0, 0, 1), (1, 0, 0), (0, 1, 0)),
          "turned yaw 90": ((0, -1, 0), (1, 0, 0), (0, 0, 1)),
          "turned roll 90": ((1, 0, 0), (0, 0, -1), (0, 1, 0))}
 GYRO_BIAS_DPS = (1.5, -1.5, 1.0)
-VARIANTS = ("as is", "mirror", *TURNS, "gyro bias", "drops", "half rate")
+# a clip on the lumbar curve sits pitched 10-30 deg off the mount's nominal axes
+CLIP_PITCH = {"clip pitched +20": 20.0, "clip pitched -20": -20.0}
+VARIANTS = ("as is", "mirror", *TURNS, *CLIP_PITCH, "gyro bias", "drops", "half rate")
+
+
+def axis_turn(axis, deg: float) -> np.ndarray:
+    """The rotation matrix that turns vectors by ``deg`` about the unit vector ``axis``."""
+    k = np.array([[0.0, -axis[2], axis[1]], [axis[2], 0.0, -axis[0]], [-axis[1], axis[0], 0.0]])
+    a = np.radians(deg)
+    return np.eye(3) + np.sin(a) * k + (1.0 - np.cos(a)) * (k @ k)
 
 
 def _axis_name(v) -> str:
@@ -76,6 +87,9 @@ def variant(c: Capture, cfg: dict, which: str, drop_every: float = 200.0) -> tup
         r = np.array(TURNS[which], float)
         turned = dict(cfg, mount_up=_axis_name(r @ up), mount_forward=_axis_name(r @ fw))
         return _capture(c, t, a @ r.T, g @ r.T), turned
+    if which in CLIP_PITCH:
+        r = axis_turn(left, CLIP_PITCH[which])
+        return _capture(c, t, a @ r.T, g @ r.T), cfg
     if which == "gyro bias":
         return _capture(c, t, a, g + np.array(GYRO_BIAS_DPS)), cfg
     if which == "drops":
