@@ -123,7 +123,7 @@ def line(r: dict) -> str:
             f"rot {w['rot_med_abs_deg']:.2f} cad {w['cad_med_abs_spm']:.2f}/{w['cad_p90_abs_spm']:.2f} "
             f"episodes {w['episodes_alerted']} false {w['false_alerts']} "
             f"walk/stand alerts {w['walk_stand_alerts']} walk->run {w['walk_called_running']}")
-    return f"{r['run']:<18} {which:<15} {figs}  " + ("ok" if not r["misses"] else "; ".join(r["misses"]))
+    return f"{r['run']:<18} {which:<16} {figs}  " + ("ok" if not r["misses"] else "; ".join(r["misses"]))
 
 
 def main(argv=None) -> int:
