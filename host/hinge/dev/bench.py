@@ -217,6 +217,9 @@ def bench_crosscheck(engine="cpython") -> list:
     return scores
 
 
+RANDOM_PER_RUN = 25   # random boards and wearers per crosscheck run in bench_variants (~10 s in all)
+
+
 def bench_variants() -> str:
     """The crosscheck runs as other runners and boards would give them (hinge.dev.variants): one
     JSON row each, and their lines (returned; empty without the crosscheck runs)."""
@@ -233,6 +236,17 @@ def bench_variants() -> str:
                 continue
             emit({"bench": "accuracy", "world": "crosscheck_variant", "variant": which, **r["row"], "misses": r["misses"]})
             lines.append(variants.line(r))
+    # random boards and wearers, several effects at once (variants.random_variant): the count
+    # that meets every target, and the lines of those that do not
+    n_random = RANDOM_PER_RUN
+    rows = [variants.score_random(name, k) for name in xc.RUNS for k in range(n_random)]
+    bad = [r for r in rows if r["misses"]]
+    emit({"bench": "crosscheck_random_variants", "per_run": n_random, "runs": len(rows),
+          "meet_every_target": len(rows) - len(bad), "missed": [f"{r['run']} {r['variant']}: {'; '.join(r['misses'])}"
+                                                               for r in bad]})
+    lines.append(f"\nrandom boards and wearers (python -m hinge.dev.variants --random {n_random}): "
+                 f"{len(rows) - len(bad)} of {len(rows)} meet every target")
+    lines += [variants.line(r) for r in bad]
     return "\n".join(lines)
 
 
@@ -345,7 +359,7 @@ def main(argv=None) -> int:
                   f"{crosscheck_table(xs)}", file=sys.stderr)
             if engine == "cpython":
                 print("\nThe same runs as other runners and boards would give them (hinge.dev.variants: "
-                      f"mirrored, sensor turned, clip pitched 20 deg, warm gyro, ~2 % dropped bursts, half rate)\n{bench_variants()}",
+                      f"mirrored, sensor turned, clip pitched 20 deg, warm gyro, ~2 % dropped bursts, half rate; then random sets of them)\n{bench_variants()}",
                       file=sys.stderr)
         print(f"\nAccuracy 3/3: real recordings\n{bench_real(engine)}\n", file=sys.stderr)
     try:

@@ -18,6 +18,12 @@ scored against the same truth:
 One line per run and variant: the figures, and the issue's targets it misses::
 
     python -m hinge.dev.variants [--runs x1_road_lever,x3_dropouts_50] [--drop-every 200] [--jobs 2]
+
+``--random N`` instead replays N random boards and wearers per run (seeded: ``random_variant``),
+each with several of these at once: a clip off its nominal axes (pitched up to 25 deg either way,
+rolled and turned up to 8), and each with its odds a warm gyro (up to 2.5 deg/s an axis), gain
+errors (up to 3 % an axis, both sensors), more noise (15 mg, 0.7 deg/s rms), an 8 g range, half
+the rate, ~1.6 % of samples lost in bursts.
 """
 from __future__ import annotations
 
@@ -100,6 +106,53 @@ def variant(c: Capture, cfg: dict, which: str, drop_every: float = 200.0) -> tup
     raise ValueError(f"unknown variant {which!r}")
 
 
+def random_variant(c: Capture, cfg: dict, k: int) -> tuple[Capture, str]:
+    """Capture ``c`` as the ``k``-th random board and wearer (see the module's docstring), and
+    what was done to it in words. The config stays as it was: the wearer did not say."""
+    rng = np.random.default_rng(1000 + k)
+    fw, left, up = mount_matrix(cfg["mount_up"], cfg["mount_forward"])
+    t, a, g = c.t_ms, np.asarray(c.acc_g, float), np.asarray(c.gyr_dps, float)
+    p, r, y = rng.uniform(-25, 25), rng.uniform(-8, 8), rng.uniform(-8, 8)
+    turn = axis_turn(up, y) @ axis_turn(fw, r) @ axis_turn(left, p)
+    a, g = a @ turn.T, g @ turn.T
+    said = [f"clip pitch {p:+.0f} roll {r:+.0f} yaw {y:+.0f}"]
+    if rng.random() < 0.5:
+        g = g + rng.uniform(-2.5, 2.5, 3)
+        said.append("warm gyro")
+    if rng.random() < 0.4:
+        g = g * (1 + rng.uniform(-0.03, 0.03, 3))
+        a = a * (1 + rng.uniform(-0.03, 0.03, 3))
+        said.append("gains")
+    if rng.random() < 0.4:
+        a = a + rng.normal(0, 0.015, a.shape)
+        g = g + rng.normal(0, 0.7, g.shape)
+        said.append("noise")
+    if rng.random() < 0.4:
+        a = np.clip(a, -8, 8)
+        said.append("8 g")
+    out = _capture(c, t, a, g)
+    if c.rate_hz >= 90 and rng.random() < 0.4:
+        out = block_mean(out, 2)
+        said.append("half rate")
+    if rng.random() < 0.5:
+        keep = drop_bursts(len(out.t_ms), 250, int(10 * out.rate_hz), seed=k)
+        out = _capture(out, out.t_ms[keep], np.asarray(out.acc_g)[keep], np.asarray(out.gyr_dps)[keep])
+        said.append("drops")
+    return out, ", ".join(said)
+
+
+def score_random(name: str, k: int) -> dict:
+    """Replay crosscheck run ``name`` as the ``k``-th random board and wearer and score it."""
+    cap, said = random_variant(crosscheck.capture(name), crosscheck.config(name), k)
+    cfg = crosscheck.config(name)
+    sc = crosscheck.score(crosscheck.truth(name), replay.replay(cap, cfg).dicts(), cfg, name)
+    return {"run": name, "variant": f"random {k}", "said": said, "row": sc.row(), "misses": sc.misses(), "lost": 0.0}
+
+
+def _random_args(a):
+    return score_random(*a)
+
+
 def score_variant(name: str, which: str, drop_every: float = 200.0) -> dict | None:
     """Replay crosscheck run ``name`` as variant ``which`` and score it (None: not applicable)."""
     src = crosscheck.capture(name)
@@ -123,7 +176,8 @@ def line(r: dict) -> str:
             f"rot {w['rot_med_abs_deg']:.2f} cad {w['cad_med_abs_spm']:.2f}/{w['cad_p90_abs_spm']:.2f} "
             f"episodes {w['episodes_alerted']} false {w['false_alerts']} "
             f"walk/stand alerts {w['walk_stand_alerts']} walk->run {w['walk_called_running']}")
-    return f"{r['run']:<18} {which:<16} {figs}  " + ("ok" if not r["misses"] else "; ".join(r["misses"]))
+    said = f"  ({r['said']})" if r.get("said") else ""
+    return f"{r['run']:<18} {which:<16} {figs}  " + ("ok" if not r["misses"] else "; ".join(r["misses"])) + said
 
 
 def main(argv=None) -> int:
@@ -132,6 +186,8 @@ def main(argv=None) -> int:
     ap.add_argument("--drop-every", type=float, default=200.0,
                     help="mean samples between dropped bursts (default 200: ~2 %% lost)")
     ap.add_argument("--jobs", type=int, default=1, help="variants replayed in parallel")
+    ap.add_argument("--random", type=int, default=0, metavar="N",
+                    help="N random boards and wearers per run instead (several effects at once)")
     a = ap.parse_args(argv)
     if not crosscheck.available():
         print(f"variants: no crosscheck captures at {crosscheck.data_dir()}", file=sys.stderr)
@@ -144,12 +200,18 @@ def main(argv=None) -> int:
     if a.drop_every < 10:
         print(f"variants: --drop-every {a.drop_every:g}: give at least 10 samples between bursts", file=sys.stderr)
         return 2
-    todo = [(r, v, a.drop_every) for r in runs for v in VARIANTS]
+    if a.random < 0:
+        print(f"variants: --random {a.random}: give a count of 0 or more", file=sys.stderr)
+        return 2
+    if a.random:
+        todo, fn = [(r, k) for r in runs for k in range(a.random)], _random_args
+    else:
+        todo, fn = [(r, v, a.drop_every) for r in runs for v in VARIANTS], _args
     if a.jobs > 1:
         with ProcessPoolExecutor(a.jobs) as ex:
-            rows = [r for r in ex.map(_args, todo) if r]
+            rows = [r for r in ex.map(fn, todo) if r]
     else:
-        rows = [r for r in map(_args, todo) if r]
+        rows = [r for r in map(fn, todo) if r]
     for r in rows:
         print(line(r))
     bad = sum(1 for r in rows if r["misses"])
