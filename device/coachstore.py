@@ -40,7 +40,8 @@ Usage (the main loop)::
     coachstore.save(root, n + 1, session, cad)    # when a session first runs, or a baseline is learned
 
 The standing pose is ``stand.json``, rewritten at each standing calibration (and by a restart
-that goes on from it, under the restart's session number, so a second restart finds it)::
+that goes on from it, under the restart's session number, so a second restart finds it); a run
+with no standing start goes on from it too (app.py, CALIB ok=3), without rewriting it::
 
     {"version": 1, "session": 124, "pitch": 12345, "roll": -512, "amu": 8300, "bf": 12, "bl": -30, "bu": 5,
      "mount": "+z+x"}

@@ -20,7 +20,9 @@ stride sums, stillness. Per step/stride (this module, plain Python, still no all
   With no standing start the detector falls back to the mount axes as the reference, says so
   once (a CALIB event with ok=0) and marks strides uncalibrated until it sees 3 s of stillness.
   A run restarted mid-run goes on from its standing calibration before the restart (restore(),
-  a CALIB event with ok=2; app.py keeps it on flash through coachstore).
+  a CALIB event with ok=2; app.py keeps it on flash through coachstore); a run with no standing
+  start goes on, after that ok=0, from the last standing pose kept on flash with the same mount
+  (an earlier run's: restore() with ok=3), until it sees 3 s of stillness.
 - **strides**: two steps. Lean = mean forward pitch over the stride minus the standing pitch;
   rotation = peak-to-peak heading about the vertical within the stride after removing the
   stride's heading trend (turns and switchbacks do not count); roll = peak-to-peak sideways
@@ -353,13 +355,14 @@ class Detector:
         st = self.st
         return self.pitch0, self.roll0, st[kernel.S_AMU], st[S_B0F], st[S_B0L], st[S_B0U]
 
-    def restore(self, pitch0, roll0, amu, bf, bl, bu):
+    def restore(self, pitch0, roll0, amu, bf, bl, bu, ok=2):
         """Go on from the standing calibration this run had before a restart (stand()'s values,
         kept by coachstore): lean from that pose, the gyro's offsets and the up axis's scale as
         they were. A standing start in this session still replaces it (the kernel's calibration
         window is left open: the clip may have been moved). An up-axis scale beyond the 20 %
         _true_up allows of this IMU's is another sensor's: left as it is. Queues a CALIB event
-        with ok=2 (restored; pitch and roll in cdeg, no still time)."""
+        with ``ok`` (2: this run's, restored after a restart; 3: an earlier run's, for a run with
+        no standing start; pitch and roll in cdeg, no still time)."""
         st = self.st
         am = st[kernel.S_AM]
         if 6 * amu >= 5 * am and 5 * amu <= 6 * am:
@@ -371,7 +374,7 @@ class Detector:
         self.pitch0 = pitch0
         self.roll0 = roll0
         self.calibrated = 1
-        self.q.push(EV_CALIB, st[S_T], 2, _cdeg(pitch0), _cdeg(roll0), 0, 0, 0)
+        self.q.push(EV_CALIB, st[S_T], ok, _cdeg(pitch0), _cdeg(roll0), 0, 0, 0)
 
     def _true_up(self, af, al, au):
         """Standing still, the accelerometer reads 1 g and nothing else; what it reads beyond

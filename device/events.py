@@ -22,6 +22,9 @@ Units: t_ms milliseconds since the session clock's zero; lean, rotation, roll, v
 pitch0, roll0 in centidegrees (1/100 deg); cadence in 1/10 steps per minute; stride_ms in ms.
 STRIDE flags: bits 0-1 activity (ACT_*), bit 2 calibrated, bit 3 grounded (a running stride
 without a flight phase: it may be the first of a walk, so it is not coached; not logged).
+CALIB ok: 1 a standing start (still_ms of stillness); 0 none before the first stride (lean
+against the mount axes); 2 the standing pose of this run before a restart; 3 an earlier run's
+standing pose, for a run with no standing start (2 and 3: app.py, from coachstore's stand.json).
 IMU_RATE (the firmware's, at session start and when the estimate moves > 0.1 %): the IMU's
 sample rate in milli-Hz as measured against the board's clock (``rateclock.py``), its deviation
 from the nominal rate in parts per million (+ = the chip is fast), and the measurement windows

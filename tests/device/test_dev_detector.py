@@ -370,6 +370,12 @@ def test_a_restarted_run_goes_on_from_its_standing_pose():
     assert len(st) >= 10
     for e in st:
         assert e[6] & 4 and abs(e[2] - 800) < 80, ("lean cdeg", e[2])
+    # an earlier run's pose (a run with no standing start, app.py): the same, said with ok=3
+    det3 = detector.Detector(cfg, synth.LSB_G, synth.LSB_KDPS)
+    det3.start(0)
+    det3.restore(*pose, 3)
+    cal = [e for e in synth.events(det3, mid[:7 * 100]) if e[0] == EV_CALIB]
+    assert len(cal) == 1 and cal[0][2] == 3 and det3.calibrated and det3.pitch0 == pose[0], cal
     # a standing start in the restarted session replaces it (the clip was moved: 10 deg now)
     det.start(0)
     det.restore(*pose)

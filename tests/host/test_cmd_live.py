@@ -138,6 +138,13 @@ def test_parse_line_events():
     assert c["type"] == "clear" and c["reason"] == "backward" and c["limit_deg"] == -2.0
     assert live.parse_line("H 4 3096 1 866 182 3000 0 0")["type"] == "calibrated"
     assert live.parse_line("H 4 3096 0 0 0 0 0 0")["type"] == "calibration_fallback"
+    # where the lean's reference came from: a standing start, a restart of the run, an earlier run
+    lim0 = live.Limits()
+    said = [live.format_event(live.parse_line(f"H 4 3096 {ok} 866 182 {3000 if ok == 1 else 0} 0 0"), lim0)
+            for ok in (1, 2, 3)]
+    assert "standing pose taken" in said[0] and "+8.7 deg" in said[0]
+    assert "restarted mid-run" in said[1] and "this run's standing pose" in said[1]
+    assert "no standing start" in said[2] and "an earlier run's standing pose" in said[2]
     assert live.parse_line("H 5 9970 2 1 0 0 0 0") == {"type": "activity", "t_ms": 9970, "activity": "running",
                                                        "previous": "walking"}
     f = live.parse_line("  H 6 100 4 3420 0 0 0 0  ")

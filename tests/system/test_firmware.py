@@ -615,7 +615,8 @@ def test_cpython_a_restarted_run_is_not_another_session(tmp_path):
 def test_cpython_a_reset_mid_run_goes_on_from_the_runs_standing_pose(tmp_path, capsys):
     # the first session stands still, then runs; the power goes 40 s in. Back 5 minutes later
     # the runner is running (no standing still): the lean goes on from the standing pose kept on
-    # flash, not from the clip's axes. Hours later it is a new run: nothing restored.
+    # flash, not from the clip's axes. Hours later it is a new run: it starts from that pose too
+    # (an earlier run's, no standing start), and with no pose kept from the clip's axes.
     from hinge.common.capture import Capture
     sim, cap = _cap("good_form", minutes=1)
     cfg = _cfg(sim)
@@ -653,12 +654,27 @@ def test_cpython_a_reset_mid_run_goes_on_from_the_runs_standing_pose(tmp_path, c
     app, _, _ = _fade_session(tmp_path, mid, other, at=(2026, 12, 4, 10, 10), quiet=False)
     assert "standing pose of session 2 not used: taken with mount" in capsys.readouterr().out
     assert not app.det.calibrated
-    # a new run hours later, started running: lean against the clip's axes, off by its pose
+    # a new run hours later, started running (no standing still): the lean goes on from the last
+    # standing pose kept (an earlier run's, taken with this mount), not from the clip's axes
     app, _, _ = _fade_session(tmp_path, mid, cfg, at=(2026, 12, 4, 17, 0), quiet=False)
+    out = capsys.readouterr().out
+    assert "no standing start: lean from the standing pose of session 2 (an earlier run)" in out, out
+    assert app.det.calibrated and app.det.pitch0 == pose["pitch"]
+    log = sorted((flash / "logs").glob("*.hlg"))[-1]
+    earlier, calibrated = lean_of(log)
+    a = analysis.analyse(analysis.load(log), log)
+    assert a.calib["state"] == "earlier" and abs(a.calib["pitch0_deg"] * 1000 - pose["pitch"]) < 10, a.calib
+    assert words.calib_text(a).startswith("No standing start") and "an earlier run" in str(words.highlights(a))
+    assert calibrated and abs(earlier - truth) < 0.5, (earlier, truth)
+    # with no pose kept (a new board, or `hinge memory forget stand`): against the clip's axes
+    for p in flash.glob("stand.json*"):
+        p.unlink()
+    app, _, _ = _fade_session(tmp_path, mid, cfg, at=(2026, 12, 4, 23, 0), quiet=False)
     assert "standing pose" not in capsys.readouterr().out and not app.det.calibrated
     lean, calibrated = lean_of(sorted((flash / "logs").glob("*.hlg"))[-1])
-    print(f"\nrestarted mid-run: lean {restored:.2f} deg; a new run started running: {lean:.2f} deg (against "
-          f"the clip's axes); truth {truth:.2f}, standing pitch {pose['pitch'] / 1000:.2f} deg")
+    print(f"\nrestarted mid-run: lean {restored:.2f} deg; a new run started running: {earlier:.2f} deg (an "
+          f"earlier run's standing pose), {lean:.2f} deg (none kept: the clip's axes); truth {truth:.2f}, "
+          f"standing pitch {pose['pitch'] / 1000:.2f} deg")
     assert not calibrated and abs(lean - truth) > abs(pose["pitch"]) / 1000 - 0.5, (lean, truth, pose)
 
 

@@ -207,6 +207,12 @@ def format_event(ev: dict, limits: Limits, style: Style | None = None) -> str | 
         what = _REASON_WORDS.get(ev["reason"], ev["reason"])
         return st.good(f"{t}  fixed: {what} ({cue_text(ev)})")
     if ty == "calibrated":
+        if ev.get("earlier"):
+            return st.warn(f"{t}  no standing start: lean is measured from an earlier run's standing pose "
+                           f"(pelvis pitch {ev['stand_pitch_deg']:+.1f} deg; stand still for 3 s to take today's)")
+        if ev.get("restored"):
+            return (f"{t}  restarted mid-run: lean is measured from this run's standing pose "
+                    f"(pelvis pitch {ev['stand_pitch_deg']:+.1f} deg)")
         return (f"{t}  calibrated: standing pose taken (pelvis pitch {ev['stand_pitch_deg']:+.1f} deg, "
                 f"roll {ev['stand_roll_deg']:+.1f}); lean is measured from it")
     if ty == "calibration_fallback":

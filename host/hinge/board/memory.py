@@ -8,7 +8,7 @@ host says exactly what the next session will use:
 * ``drift_base.txt`` (device/drift.py): the drift baseline (lean, rotation, tilt swing, hip
   drop) of the last session that learned one, for ``drift_baseline_from = "last"``;
 * ``stand.json`` (device/coachstore.py): the last standing calibration and its session, which a
-  restart of that run (within the hour) goes on from.
+  restart of that run (within the hour) goes on from, and a later run with no standing start.
 
 Forgetting rewrites the coach state without the forgotten part (atomically, as the board does)
 or removes a file; the firmware is then restarted so the running session does not write back

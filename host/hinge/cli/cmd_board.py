@@ -231,7 +231,8 @@ def _args_memory(p):
     f = sub.add_parser("forget", help="forget part of it: the next run starts that part afresh")
     f.add_argument("what", choices=WHAT, help="cadence: the kept cadence baseline (the next run with a +N %% "
                    "target learns it again); drift: the stored drift baseline; sessions: faded feedback's "
-                   "count (every cue again); stand: the standing pose a restarted run goes on from; all")
+                   "count (every cue again); stand: the standing pose a restarted run, or one with no "
+                   "standing start, goes on from; all")
     f.add_argument("--no-reset", action="store_true", help="do not restart the firmware afterwards")
 
 

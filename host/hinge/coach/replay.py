@@ -88,9 +88,10 @@ def event_dict(e) -> dict | None:
         return cue_dict(e)
     if ty == _events.EV_CALIB:
         if a:
-            # a == 2: the standing pose of the run before a restart (the firmware's, kept on flash)
+            # a == 2: the standing pose of the run before a restart; a == 3: an earlier run's, for a
+            # run with no standing start (the firmware's, kept on flash: device/events.py)
             return {"type": "calibrated", "t_ms": t, "stand_pitch_deg": b / 100, "stand_roll_deg": c / 100,
-                    "still_ms": d, "restored": a == 2}
+                    "still_ms": d, "restored": a == 2, "earlier": a == 3}
         return {"type": "calibration_fallback", "t_ms": t,
                 "note": "no standing start: lean is measured against the mount axes"}
     if ty == _events.EV_ACTIVITY:

@@ -224,7 +224,7 @@ def analyse(session, path="", overrides: dict | None = None) -> Analysis:
     device_faults = []
     for e in session.events:
         if e["name"] == "calib":
-            state = {1: "ok", 2: "restored"}.get(int(e["a"]), "fallback")
+            state = {1: "ok", 2: "restored", 3: "earlier"}.get(int(e["a"]), "fallback")
             calib = {"state": state, "t_ms": int(e["t_ms"]), "pitch0_deg": e["b"] / 100.0,
                      "roll0_deg": e["c"] / 100.0, "still_ms": int(e["d"])}
         elif int(e["type"]) == ev.EV_FAULT:

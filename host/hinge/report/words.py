@@ -214,7 +214,11 @@ def highlights(a: Analysis) -> list[tuple[str, str]]:
     if a.overridden:
         out.append(("note", f"With the --cfg thresholds the coach would have buzzed {len(a.replayed)} time"
                             f"{'s' if len(a.replayed) != 1 else ''} (the shading uses them too)."))
-    if a.calib["state"] not in ("ok", "restored"):
+    if a.calib["state"] == "earlier":
+        out.append(("warn", "No standing calibration in this run: lean is measured from the standing pose of an "
+                            "earlier run, so if the clip sits differently today its zero is off by as much. Stand "
+                            "still for 3 s after switching on."))
+    elif a.calib["state"] not in ("ok", "restored"):
         out.append(("warn", "No standing calibration: lean is measured against the sensor's mount, not your standing "
                             "pose, so its zero may be off. Stand still for 3 s after switching on."))
     if a.problems:
@@ -232,6 +236,11 @@ def calib_text(a: Analysis) -> str:
     if c["state"] == "restored":
         return (f"Restarted mid-run (a reset or a power cut): lean is measured from the standing pose taken before "
                 f"the restart (sensor at rest: pitch {c['pitch0_deg']:.1f}°, roll {c['roll0_deg']:.1f}°). "
+                f"{c['strides_calibrated']} of {len(a.strides)} strides calibrated.")
+    if c["state"] == "earlier":
+        return (f"No standing start: from {clock(c['t_ms'] / 1000)} lean is measured from the standing pose of an "
+                f"earlier run, kept on the board (sensor at rest then: pitch {c['pitch0_deg']:.1f}°, roll "
+                f"{c['roll0_deg']:.1f}°), not against the mount axes, which miss by all of the clip's tilt. "
                 f"{c['strides_calibrated']} of {len(a.strides)} strides calibrated.")
     if c["state"] == "fallback":
         return ("Not calibrated: the run started without 3 s of standing still, so lean is measured against the "
