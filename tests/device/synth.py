@@ -22,16 +22,21 @@ def _c(v):
 
 def samples(seconds, rate=100, lean_deg=0.0, rot_pp_deg=0.0, cadence=0, peak_g=2.6, stance=0.4,
             still=False, bias_dps=(0.0, 0.0, 0.0), t_start=0.0, pitch_osc=(), gyro_noise_dps=0.0,
-            acc_bias_g=(0.0, 0.0, 0.0), acc_noise_g=0.0, brake_g=0.35):
+            acc_bias_g=(0.0, 0.0, 0.0), acc_noise_g=0.0, brake_g=0.35, roll_pp_deg=0.0, clip_pitch_deg=0.0):
     """``gyro_noise_dps``, ``acc_noise_g``: white noise on each gyro and accelerometer axis,
     that rms (a sum of three uniform draws from a fixed linear congruential generator: near
-    Gaussian, reaching 3 x rms, the same on every engine)."""
+    Gaussian, reaching 3 x rms, the same on every engine). ``roll_pp_deg``: the pelvis also rolls
+    about its own forward axis, in phase with its yaw (R = Rz(yaw) Ry(pitch) Rx(roll)); the body
+    rates are the ZYX Euler kinematics. ``clip_pitch_deg``: the sensor sits pitched forward by that
+    much on the pelvis (both vectors turned by it: sensor = Ry(clip)^T body), the mount unchanged."""
     n = int(seconds * rate)
     seed = 12345
     buf = array("h", bytes(14 * n))
     th = math.radians(lean_deg)
     st_, ct = math.sin(th), math.cos(th)
     A = math.radians(rot_pp_deg) / 2
+    Ar = math.radians(roll_pp_deg) / 2
+    sc, cc = math.sin(math.radians(clip_pitch_deg)), math.cos(math.radians(clip_pitch_deg))
     step_T = 60.0 / cadence if cadence else 0.0
     fs = 1.0 / (2 * step_T) if cadence else 0.0
     acc_ms = 0.0
@@ -66,6 +71,18 @@ def samples(seconds, rate=100, lean_deg=0.0, rot_pp_deg=0.0, cadence=0, peak_g=2
         fx = fa * math.cos(yaw)
         ax, ay, az = ct * fx - st_ * f, -fa * math.sin(yaw), st_ * fx + ct * f
         gx, gy, gz = -st_ * yr, pr, ct * yr
+        if Ar or clip_pitch_deg:
+            ph2 = 2 * math.pi * fs * t
+            phi = Ar * math.sin(ph2) if cadence and not still else 0.0
+            phr = Ar * 2 * math.pi * fs * math.cos(ph2) if cadence and not still else 0.0
+            sp, cp = math.sin(phi), math.cos(phi)
+            # the roll turns y and z (Rx(roll)^T); the rates: p = roll' - yaw' sin(pitch), q = pitch'
+            # cos(roll) + yaw' cos(pitch) sin(roll), r = -pitch' sin(roll) + yaw' cos(pitch) cos(roll)
+            ay, az = cp * ay + sp * az, -sp * ay + cp * az
+            gx, gy, gz = phr - st_ * yr, pr * cp + yr * ct * sp, -pr * sp + yr * ct * cp
+            # the clip's pitch on the pelvis
+            ax, az = cc * ax - sc * az, sc * ax + cc * az
+            gx, gz = cc * gx - sc * gz, sc * gx + cc * gz
         nz = [0.0, 0.0, 0.0, 0.0, 0.0, 0.0]
         for k in range(6):
             rms = gyro_noise_dps if k < 3 else acc_noise_g

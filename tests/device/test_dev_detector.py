@@ -385,3 +385,27 @@ def test_a_restarted_run_goes_on_from_its_standing_pose():
     cal = [e for e in evs if e[0] == EV_CALIB]
     assert [c[2] for c in cal] == [2, 1] and abs(cal[1][3] - 1000) < 30, cal
     assert all(abs(e[2] - 800) < 80 for e in _strides(evs, 10000))
+
+
+def _rotation_median(clip_deg, roll_pp_deg=12.0):
+    # stand 4 s (the clip's own pitch is the standing pose), then run: lean 8 deg, yaw 10 deg
+    # peak-to-peak a stride and the hip's roll in phase with it
+    buf = synth.concat(synth.samples(4, still=True, clip_pitch_deg=clip_deg),
+                       synth.samples(20, lean_deg=8, rot_pp_deg=10, roll_pp_deg=roll_pp_deg, cadence=170,
+                                     t_start=4, clip_pitch_deg=clip_deg))
+    _, evs = _run(buf)
+    rots = sorted(e[3] for e in _strides(evs, 8000))
+    assert len(rots) >= 20
+    return rots[len(rots) // 2] / 100
+
+
+def test_the_hips_roll_is_no_swivel_however_the_clip_is_pitched():
+    # The pelvis rolls 12 deg a stride about its own forward axis. Read about the clip's axes,
+    # a clip pitched 20 deg would add tan(20 deg) of that roll to the yaw (10 deg -> ~14); read
+    # about the standing pose's, the swivel is the pelvis's whatever the clip's pitch.
+    flat = _rotation_median(0)
+    assert abs(flat - 10.0) < 0.6, flat
+    assert abs(_rotation_median(0, roll_pp_deg=0.0) - flat) < 0.3
+    for clip in (20, -20):
+        got = _rotation_median(clip)
+        assert abs(got - flat) < 0.3, (clip, got, flat)
