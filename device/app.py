@@ -225,19 +225,31 @@ class App:
         # the last line of a start (hinge waits for it after a reset)
         self.say("session %s" % (self.log.name if self.log.ok else "(not logged: %s)" % self.log.error))
 
-    def restore_stand(self):
-        """A restarted run goes on from its standing pose (coachstore): kept under this session's
-        number too, so a second restart finds it. A standing start now still replaces it."""
+    def kept_stand(self, session, say=True):
+        """The standing pose kept on flash (coachstore), if this session may use it: of ``session``
+        (0: any earlier one), taken with this config's mount; else None, and why said (``say``)
+        unless none was kept."""
         pose, why = coachstore.load_stand(self.root)
-        if pose is None or pose[0] != self.outing:
-            if pose is None and why != "missing":
+        if pose is None:
+            if say and why != "missing":
                 self.say("standing pose: " + why)
-            return
+            return None
+        if session and pose[0] != session:
+            return None
         if pose[7] != self.mount():
-            self.say("standing pose of session %d not used: taken with mount %s, the config's is %s" % (
-                pose[0], pose[7], self.mount()))
+            if say:
+                self.say("standing pose of session %d not used: taken with mount %s, the config's is %s" % (
+                    pose[0], pose[7], self.mount()))
+            return None
+        return pose
+
+    def restore_stand(self):
+        """A restarted run goes on from its standing pose: kept under this session's number too,
+        so a second restart finds it. A standing start now still replaces it."""
+        pose = self.kept_stand(self.outing)
+        if pose is None:
             return
-        self.det.restore(pose[1], pose[2], pose[3], pose[4], pose[5], pose[6])
+        self.det.restore(pose[1], pose[2], pose[3], pose[4], pose[5], pose[6], 2)
         self.say("standing pose of session %d restored: lean from it until a standing start" % pose[0])
         if self.log.number:
             coachstore.save_stand(self.root, (self.log.number,) + pose[1:])
@@ -246,15 +258,10 @@ class App:
         """No standing start: the run goes on from the last standing pose kept on flash, an
         earlier run's, when it was taken with this mount. The clip sits on the same back, most
         days within a few degrees of where it sat then; the mount's axes miss by all of its tilt
-        (-8..+36 deg in lower-back recordings). A standing still in this run still replaces it."""
-        pose, why = coachstore.load_stand(self.root)
+        (-8..+36 deg in lower-back recordings). A standing still in this run still replaces it.
+        (A restarted run's start has said already why a kept pose is not used.)"""
+        pose = self.kept_stand(0, not self.outing)
         if pose is None:
-            if why != "missing":
-                self.say("standing pose: " + why)
-            return
-        if pose[7] != self.mount():
-            self.say("no standing start, and the standing pose of session %d was taken with mount %s "
-                     "(the config's is %s): lean against the mount axes" % (pose[0], pose[7], self.mount()))
             return
         self.det.restore(pose[1], pose[2], pose[3], pose[4], pose[5], pose[6], 3)
         self.say("no standing start: lean from the standing pose of session %d (an earlier run) "

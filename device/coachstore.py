@@ -22,7 +22,7 @@ feedback and the kept cadence baseline.
   a battery swap) goes on measuring lean from the standing pose of that run. Without it the lean
   would read against the clip's axes (10-30 deg off on the lumbar curve) until the runner next
   stands still for 3 s. A standing start in the restarted session replaces it (the clip may have
-  been moved); a new run never uses it.
+  been moved); a new run uses it only if it has no standing start of its own (app.py).
 
 The counts and the baseline are one file in the flash root, ``coach_state.json``, strict JSON
 (configstore.loads, the same on every port)::

@@ -118,7 +118,8 @@ def describe(m: Memory, cfg: dict) -> list[str]:
         out.append(f"drift baseline: {m.drift_status}")
     if m.stand:
         out.append(f"standing pose from session S{m.stand[0]:04d}: pitch {m.stand[1] / 1000:.1f}°, roll "
-                   f"{m.stand[2] / 1000:.1f}° (a restart of that run within the hour goes on from it)")
+                   f"{m.stand[2] / 1000:.1f}° (a restart of that run within the hour goes on from it, and "
+                   f"a later run with no standing start)")
     else:
         out.append("standing pose: " + ("none kept yet" if m.stand_status == "missing" else m.stand_status))
     return out

@@ -238,13 +238,12 @@ def bench_variants() -> str:
             lines.append(variants.line(r))
     # random boards and wearers, several effects at once (variants.random_variant): the count
     # that meets every target, and the lines of those that do not
-    n_random = RANDOM_PER_RUN
-    rows = [variants.score_random(name, k) for name in xc.RUNS for k in range(n_random)]
+    rows = [variants.score_random(name, k) for name in xc.RUNS for k in range(RANDOM_PER_RUN)]
     bad = [r for r in rows if r["misses"]]
-    emit({"bench": "crosscheck_random_variants", "per_run": n_random, "runs": len(rows),
+    emit({"bench": "crosscheck_random_variants", "per_run": RANDOM_PER_RUN, "runs": len(rows),
           "meet_every_target": len(rows) - len(bad), "missed": [f"{r['run']} {r['variant']}: {'; '.join(r['misses'])}"
                                                                for r in bad]})
-    lines.append(f"\nrandom boards and wearers (python -m hinge.dev.variants --random {n_random}): "
+    lines.append(f"\nrandom boards and wearers (python -m hinge.dev.variants --random {RANDOM_PER_RUN}): "
                  f"{len(rows) - len(bad)} of {len(rows)} meet every target")
     lines += [variants.line(r) for r in bad]
     return "\n".join(lines)

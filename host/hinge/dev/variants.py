@@ -143,8 +143,8 @@ def random_variant(c: Capture, cfg: dict, k: int) -> tuple[Capture, str]:
 
 def score_random(name: str, k: int) -> dict:
     """Replay crosscheck run ``name`` as the ``k``-th random board and wearer and score it."""
-    cap, said = random_variant(crosscheck.capture(name), crosscheck.config(name), k)
     cfg = crosscheck.config(name)
+    cap, said = random_variant(crosscheck.capture(name), cfg, k)
     sc = crosscheck.score(crosscheck.truth(name), replay.replay(cap, cfg).dicts(), cfg, name)
     return {"run": name, "variant": f"random {k}", "said": said, "row": sc.row(), "misses": sc.misses(), "lost": 0.0}
 
