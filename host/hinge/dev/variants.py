@@ -10,7 +10,9 @@ scored against the same truth:
   axial vector, as -M w), ``turned`` (the sensor turned by a right angle three ways, the
   config's mount axes turned with it), ``gyro bias`` (+1.5, -1.5, +1.0 deg/s on x, y, z: a warm gyro),
   ``clip pitched`` (the sensor pitched 20 deg either way about the body's left axis, the config
-  left as it was: a clip on the lumbar curve; the standing pose takes it out);
+  left as it was: a clip on the lumbar curve; the standing pose takes it out), ``sensor 5 cm
+  higher`` / ``8 cm further back`` (the clip elsewhere on the belt: on a rigid body a point ``r``
+  away feels dw/dt x r + w x (w x r) more, from the gyro's own rate and its derivative);
 - a cheaper board: ``drops`` (bursts of 2-6 samples lost, ~2 % of them by default: the issue's
   cheap board), ``half rate`` (the mean of each two samples, as an IMU at half the output rate gives
   them: ``capture.block_mean``; only for runs at 90 Hz and up).
@@ -21,7 +23,8 @@ One line per run and variant: the figures, and the issue's targets it misses::
 
 ``--random N`` instead replays N random boards and wearers per run (seeded: ``random_variant``),
 each with several of these at once: a clip off its nominal axes (pitched up to 25 deg either way,
-rolled and turned up to 8), and each with its odds a warm gyro (up to 2.5 deg/s an axis), gain
+rolled and turned up to 8), and each with its odds the clip elsewhere on the belt (3 cm lower to 5
+higher, 4 cm nearer to 6 further back), a warm gyro (up to 2.5 deg/s an axis), gain
 errors (up to 3 % an axis, both sensors), more noise (15 mg, 0.7 deg/s rms), an 8 g range, half
 the rate, ~1.6 % of samples lost in bursts.
 """
@@ -45,7 +48,13 @@ TURNS = {"turned zxy": ((0, 0, 1), (1, 0, 0), (0, 1, 0)),
 GYRO_BIAS_DPS = (1.5, -1.5, 1.0)
 # a clip on the lumbar curve sits pitched 10-30 deg off the mount's nominal axes
 CLIP_PITCH = {"clip pitched +20": 20.0, "clip pitched -20": -20.0}
-VARIANTS = ("as is", "mirror", *TURNS, *CLIP_PITCH, "gyro bias", "drops", "half rate")
+# The sensor elsewhere on the belt, (up, back) in m from where the run had it: a clip sits 8-15
+# cm behind the hip joints' axis (Harrington et al. 2007) and anywhere from the sacrum to the top
+# of the waistband above it (the crosscheck's runs: 10-13 cm behind, 4-6 cm above). 5 cm higher
+# and 8 cm further back (its extremes: 9-11 cm above, 18-21 cm behind) are within a belt's reach.
+LEVERS = {"sensor 5 cm higher": (0.05, 0.0), "sensor 8 cm further back": (0.0, 0.08)}
+G0 = 9.80665   # m/s^2 in 1 g
+VARIANTS = ("as is", "mirror", *TURNS, *CLIP_PITCH, *LEVERS, "gyro bias", "drops", "half rate")
 
 
 def axis_turn(axis, deg: float) -> np.ndarray:
@@ -59,6 +68,16 @@ def _axis_name(v) -> str:
     """A sensor axis's config name from its unit vector, e.g. (0, 0, -1) -> '-z'."""
     i = int(np.argmax(np.abs(v)))
     return ("+" if v[i] > 0 else "-") + "xyz"[i]
+
+
+def lever_accel_g(t_ms, gyr_dps, r_m) -> np.ndarray:
+    """What a sensor ``r_m`` (m, sensor axes) away on the same rigid body feels more, in g per
+    sample: dw/dt x r + w x (w x r), with w the gyro's rate (rad/s) and dw/dt its time derivative
+    over the capture's own timestamps (central differences, gaps included)."""
+    w = np.radians(np.asarray(gyr_dps, float))
+    al = np.gradient(w, np.asarray(t_ms, float) / 1000.0, axis=0)
+    r = np.asarray(r_m, float)
+    return (np.cross(al, r) + np.cross(w, np.cross(w, r))) / G0
 
 
 def _capture(c: Capture, t, a, g) -> Capture:
@@ -96,6 +115,9 @@ def variant(c: Capture, cfg: dict, which: str, drop_every: float = 200.0) -> tup
     if which in CLIP_PITCH:
         r = axis_turn(left, CLIP_PITCH[which])
         return _capture(c, t, a @ r.T, g @ r.T), cfg
+    if which in LEVERS:
+        dup, dback = LEVERS[which]
+        return _capture(c, t, a + lever_accel_g(t, g, dup * up - dback * fw), g), cfg
     if which == "gyro bias":
         return _capture(c, t, a, g + np.array(GYRO_BIAS_DPS)), cfg
     if which == "drops":
@@ -108,33 +130,50 @@ def variant(c: Capture, cfg: dict, which: str, drop_every: float = 200.0) -> tup
 
 def random_variant(c: Capture, cfg: dict, k: int) -> tuple[Capture, str]:
     """Capture ``c`` as the ``k``-th random board and wearer (see the module's docstring), and
-    what was done to it in words. The config stays as it was: the wearer did not say."""
+    what was done to it in words. The config stays as it was: the wearer did not say.
+
+    Every draw is made first, in the order the earlier versions made them (a board drawn before
+    the lever was added is the same board now), then applied in the order the world applies
+    them: the wearer's (where the clip sits, how it is turned), then the sensor's errors, then the
+    board's rate and losses."""
     rng = np.random.default_rng(1000 + k)
     fw, left, up = mount_matrix(cfg["mount_up"], cfg["mount_forward"])
     t, a, g = c.t_ms, np.asarray(c.acc_g, float), np.asarray(c.gyr_dps, float)
     p, r, y = rng.uniform(-25, 25), rng.uniform(-8, 8), rng.uniform(-8, 8)
+    warm = rng.uniform(-2.5, 2.5, 3) if rng.random() < 0.5 else None
+    gains = (rng.uniform(-0.03, 0.03, 3), rng.uniform(-0.03, 0.03, 3)) if rng.random() < 0.4 else None
+    noise = (rng.normal(0, 0.015, a.shape), rng.normal(0, 0.7, g.shape)) if rng.random() < 0.4 else None
+    clip8 = rng.random() < 0.4
+    half = c.rate_hz >= 90 and rng.random() < 0.4
+    drops = rng.random() < 0.5
+    # the clip 3 cm lower to 5 cm higher and 4 cm nearer to 6 cm further back on the belt (LEVERS)
+    lever = (rng.uniform(-0.03, 0.05), rng.uniform(-0.04, 0.06)) if rng.random() < 0.5 else None
     turn = axis_turn(up, y) @ axis_turn(fw, r) @ axis_turn(left, p)
-    a, g = a @ turn.T, g @ turn.T
     said = [f"clip pitch {p:+.0f} roll {r:+.0f} yaw {y:+.0f}"]
-    if rng.random() < 0.5:
-        g = g + rng.uniform(-2.5, 2.5, 3)
+    if lever is not None:
+        # the body's up and back in the sensor's axes before the clip turned, so turned with it
+        a = a + lever_accel_g(t, g, lever[0] * up - lever[1] * fw)
+        said.append(f"lever {round(100 * lever[0]):+d} up {round(100 * lever[1]):+d} back cm")
+    a, g = a @ turn.T, g @ turn.T
+    if warm is not None:
+        g = g + warm
         said.append("warm gyro")
-    if rng.random() < 0.4:
-        g = g * (1 + rng.uniform(-0.03, 0.03, 3))
-        a = a * (1 + rng.uniform(-0.03, 0.03, 3))
+    if gains is not None:
+        g = g * (1 + gains[0])
+        a = a * (1 + gains[1])
         said.append("gains")
-    if rng.random() < 0.4:
-        a = a + rng.normal(0, 0.015, a.shape)
-        g = g + rng.normal(0, 0.7, g.shape)
+    if noise is not None:
+        a = a + noise[0]
+        g = g + noise[1]
         said.append("noise")
-    if rng.random() < 0.4:
+    if clip8:
         a = np.clip(a, -8, 8)
         said.append("8 g")
     out = _capture(c, t, a, g)
-    if c.rate_hz >= 90 and rng.random() < 0.4:
+    if half:
         out = block_mean(out, 2)
         said.append("half rate")
-    if rng.random() < 0.5:
+    if drops:
         keep = drop_bursts(len(out.t_ms), 250, int(10 * out.rate_hz), seed=k)
         out = _capture(out, out.t_ms[keep], np.asarray(out.acc_g)[keep], np.asarray(out.gyr_dps)[keep])
         said.append("drops")
