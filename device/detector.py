@@ -36,7 +36,8 @@ stride sums, stillness. Per step/stride (this module, plain Python, still no all
 - **step timing**: the contact that ends a flight (kernel.py) while running, else the trigger;
   a stride's time between like fiducials, the contact onsets corrected for the landing's shape
   and the steadier clock used (``kernel.stride_time``: onsets, triggers, or the contacts' kinks
-  where the onsets jump); a stride that lost a step in a gap of the samples is not measured.
+  where the onsets jump); a stride that lost a step in a gap of the samples is not measured;
+  one whose end's landing was lost in a burst keeps the last stride's time (_stride_end).
 - **tilt correction and gyro bias** (``kernel.at_step``): the last stride's world-frame mean
   error, without its lateral part in turns; its remainder integrated into the gyro bias.
 - **coach** (coach.py) on running strides only (lean and rotation; then hip drop, tilt swing
@@ -235,6 +236,7 @@ class Detector:
         self.resync = 0   # 1: start the strides again at the next step
         self.rename = 0   # 1: a step was lost or added in the stride just ended; 2: the next names the feet afresh
         self.first = 0    # 1: the stride under way is its gait's first
+        st[kernel.S_BL0] = 0    # samples lost where the stride under way starts (_stride_end)
         self.strides = 0
         st[kernel.S_STEADY] = 0   # strides since the gait (re)started
         self.n_like = 0     # strides in a row without flight while running
@@ -486,7 +488,12 @@ class Detector:
         self.k = 0
         off = stride_mark(st, t, frac)
         # a gait's first stride starts at its step's fiducial; the others where the last ended
-        self.te0 = te0 if te0 is not None else t - ((off + 8) >> 4)
+        if te0 is None:
+            self.te0 = t - ((off + 8) >> 4)
+            st[kernel.S_BL0] = st[kernel.S_GAPS] << 1
+        else:
+            self.te0 = te0
+            st[kernel.S_BL0] = st[kernel.S_GAPS]
         dynamics.stride_start(self.dyn.d, st[S_RI] - 1)
         stride_reset(st)
 
@@ -525,7 +532,28 @@ class Detector:
             return te
         # stride time, 1/16 ms: contact onsets or trigger crossings, whichever is the steadier
         # clock for this runner (kernel.py)
-        dq = stride_time(st, t, frac)
+        # Samples lost at an end's fiducial (a cheap board's bursts: 40-120 ms at 50 Hz) leave that
+        # step's time unknown by up to the gap: 5-15 spm on the stride. The runner's stride time
+        # changes by 1-3 % from one stride to the next (the crosscheck's truth: median 1.1 spm),
+        # so where the gap costs more than that (kernel.at_step's S_GAPS), a stride that ends
+        # there keeps the last one's time (in this gait), and ends where that puts it;
+        # the next stride then runs from there to its own end, and the two together are as long
+        # as measured between their good ends. A stride that starts afresh there (its feet named
+        # again) keeps the last one's time too. The clocks' own choice is not made on such a
+        # stride (kernel.stride_time).
+        b = st[kernel.S_GAPS]
+        b0 = st[kernel.S_BL0]
+        dq = stride_time(st, t, frac, b | b0)
+        if (b | b0) and st[S_STEADY] and st[kernel.S_DQH] > 0:
+            if b or b0 == 2:
+                dq = st[kernel.S_DQH]
+                if b:
+                    st[S_TEQ] = ((t - self.te0) << 4) - dq
+            elif ((t - self.te0) << 4) - st[S_TEQ] > st[kernel.S_DQH] >> 1:
+                # (from where the last stride's end was put; a stride of half the last is
+                # no stride's, and the clock's own time stands)
+                dq = ((t - self.te0) << 4) - st[S_TEQ]
+            st[kernel.S_DQP] = dq
         # the stride ends at the fiducial of the clock it used (rounded to the ms), where the
         # next one starts: consecutive strides chain exactly, and while the clock stays the same
         # cadence (from dq) agrees with 120000 / dur (the log stores only dur)

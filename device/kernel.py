@@ -199,7 +199,12 @@ S_PCU = const(144)
 S_UPF = const(145)      # the standing pose's up direction in the body's forward-up plane, Q14 unit
 S_UPU = const(146)      # vector (F, U): the pelvis's own up, which the heading's roll is taken
 #                         about (detector.py sets it at calibration; (0, 16384) until then)
-S_SIZE = const(147)
+S_GAPS = const(147)     # 1 when samples lost at the last step's fiducials cost its time more than
+#                         keeping the last stride's would (at_step(), "samples lost")
+S_BL0 = const(148)      # S_GAPS of the step the stride under way starts on: 1 where the last
+#                         stride's end was put, 2 at its own step (a fresh start; detector.py)
+S_DQH = const(149)      # the stride time stride_time() returned before the last (S_DQP's last)
+S_SIZE = const(150)
 
 # stillness (run())
 _CAL_MIN_MS = const(1000)    # a still stretch this long is standing: no gait holds the pelvis
@@ -1275,6 +1280,49 @@ def at_step(st: ptr32, yb: ptr32, t: int, last: int) -> int:
             if r > _REFR_MAX_MS:
                 r = _REFR_MAX_MS
             st[S_REFR] = r
+    # -- samples lost at this step's fiducials (S_GAPS; detector.py holds the stride time
+    # there). The window: from one sample period before the step's earliest fiducial (the
+    # timing above, the trigger crossing, the contact's kink) to the trigger's sample. A
+    # fiducial drawn across the longest gap in it (a sample interval over 1.5 periods, as run()
+    # tells them) falls anywhere across the time that gap lost: a quarter of it off on average.
+    # Keeping the last stride's time is off by the runner's mean change from one stride to the
+    # next, which the clock in use measures (stride_time()'s jitter sums S_JC, S_JT, S_JK: 8 x
+    # that mean). So the step is blind when 2 x the time lost > the jitter sum: at 200 Hz a few
+    # samples lost (10-30 ms) are not, at 50 Hz a burst (40-120 ms) is. Nothing tuned.
+    st[S_GAPS] = 0
+    gm = ((st[S_RMSK] + c30) & m31) - c30
+    gp = ((st[S_PER] + c30) & m31) - c30
+    if gm and gp > 0:
+        go = frac
+        gx = ((st[S_TFRAC] + c30) & m31) - c30
+        if gx > go:
+            go = gx
+        if st[S_KOK]:
+            gx = ((st[S_KF] + c30) & m31) - c30
+            if gx > go:
+                go = gx
+        gb = ((st[S_BUFN] + c30) & m31) - c30
+        gj = ((st[S_RI] + c30) & m31) - c30 - 1
+        ga = 0                    # 1/16 ms from sample gj to the trigger's (< the ring's 2**25)
+        gn = 0
+        gl = 0                    # the time the longest gap lost (< S_DTMAX)
+        while gn < gm and ga <= go + gp:
+            gx = yb[gb + (gj & gm) * 3] >> 16     # (dt <= S_DTMAX < 2**15: the word is >= 0)
+            if gx <= 0:
+                break             # (the ring not filled yet)
+            if gx > gp + (gp >> 1) and gx - gp > gl:
+                gl = gx - gp
+            ga += gx
+            gj -= 1
+            gn += 1
+        gx = st[S_CLK]
+        gn = st[S_JK]
+        if gx == 0:
+            gn = st[S_JC]
+        elif gx == 1:
+            gn = st[S_JT]
+        if 2 * gl > (((gn + c30) & m31) - c30):       # (a jitter sum: < 2**19)
+            st[S_GAPS] = 1
     # -- the tilt correction for the next stride, and the gyro bias.
     #
     # - The error sum that began two steps ago covers the stride that just ended (a world-frame
@@ -1396,7 +1444,7 @@ def stride_mark(st: ptr32, t: int, frac: int) -> int:
 
 
 @micropython.viper
-def stride_time(st: ptr32, t: int, frac: int) -> int:
+def stride_time(st: ptr32, t: int, frac: int, blind: int) -> int:
     """The stride that started at stride_mark() ends at the step at ``t`` (fiducial ``frac``
     1/16 ms before it): its time, 1/16 ms, between like fiducials; where it ends on the clock
     used, in S_TEQ (so the next stride, starting there, keeps strides and cadence in step).
@@ -1414,9 +1462,14 @@ def stride_time(st: ptr32, t: int, frac: int) -> int:
       ground or fatigue) and the steadier one is used.
     - A third clock, the contact's kink (at_step(), _KINK_MAX), takes over from a clock twice
       as unsteady (below): for runners whose lever lifts the force to near 0.5 g before the
-      foot lands, so the onset jumps between steps."""
+      foot lands, so the onset jumps between steps.
+    - ``blind`` (samples lost at a fiducial of either end, at_step()'s S_GAPS): the stride's times tell
+      nothing of the clocks' steadiness nor of the landing's shape, so neither is learned from
+      it, and the clock in use stays (a jump there would move the clock choice: a stride whose
+      ends then lie on different clocks is off by their 20-100 ms lag)."""
     c30 = st[S_C29] << 1
     m31 = c30 | (c30 - 1)
+    st[S_DQH] = st[S_DQP]
     t0 = ((st[S_T0] + c30) & m31) - c30
     dq = ((t - t0) << 4) - (((st[S_TFRAC] + c30) & m31) - c30) + (((st[S_FT0] + c30) & m31) - c30)
     if st[S_FID] != 1 or st[S_K0] != 1:
@@ -1432,7 +1485,7 @@ def stride_time(st: ptr32, t: int, frac: int) -> int:
     x1 = ((st[S_RISE] + c30) & m31) - c30
     x0 = ((st[S_X0] + c30) & m31) - c30
     if x1 >= 0 and x0 >= 0 and x1 <= _RISE_MAX and x0 <= _RISE_MAX:
-        # the change of rise time over the stride, |f| <= _RISE_MAX
+        # the change of rise time over the stride, |f| <= _RISE_MAX (learned from unless blind)
         f = x1 - x0
         b = ((st[S_RB] + c30) & m31) - c30
         dc = raw - ((b * f) >> 8)          # |b * f| <= 1024 * 800
@@ -1448,22 +1501,23 @@ def stride_time(st: ptr32, t: int, frac: int) -> int:
         # leaky sums over ~256 strides (3 min of running: a landing's shape is the runner's and
         # slow to change, and 256 strides make the slope's noise 1/16 of one stride's):
         # |dev * f| <= 2048 * 800, so the sums stay below 256 x that = 4.2e8 < 2**30
-        sxy = ((st[S_RSXY] + c30) & m31) - c30
-        sxx = ((st[S_RSXX] + c30) & m31) - c30
-        sxy = sxy - (sxy >> 8) + dev * f
-        sxx = sxx - (sxx >> 8) + f * f
-        st[S_RSXY] = sxy
-        st[S_RSXX] = sxx
-        st[S_RREF] = ref + ((dc - ref) >> 3)
-        # the slope for the next strides, Q8, within +-_REG_BMAX (0 while the rise has not varied)
-        b = 0
-        if sxx > 255:
-            b = sxy // (sxx >> 8)
-            if b > _REG_BMAX:
-                b = _REG_BMAX
-            if b < -_REG_BMAX:
-                b = -_REG_BMAX
-        st[S_RB] = b
+        if not blind:
+            sxy = ((st[S_RSXY] + c30) & m31) - c30
+            sxx = ((st[S_RSXX] + c30) & m31) - c30
+            sxy = sxy - (sxy >> 8) + dev * f
+            sxx = sxx - (sxx >> 8) + f * f
+            st[S_RSXY] = sxy
+            st[S_RSXX] = sxx
+            st[S_RREF] = ref + ((dc - ref) >> 3)
+            # the slope for the next strides, Q8, within +-_REG_BMAX (0 while the rise has not varied)
+            b = 0
+            if sxx > 255:
+                b = sxy // (sxx >> 8)
+                if b > _REG_BMAX:
+                    b = _REG_BMAX
+                if b < -_REG_BMAX:
+                    b = -_REG_BMAX
+            st[S_RB] = b
     # the kinks' stride time, when both steps had one (dynamics.py, _KINK_MAX)
     dk = 0
     if st[S_KOK] and st[S_KK0]:
@@ -1477,7 +1531,7 @@ def stride_time(st: ptr32, t: int, frac: int) -> int:
     pk = ((st[S_DQK] + c30) & m31) - c30
     if dk == 0:
         kn = 0
-    if pc != 0:
+    if pc != 0 and not blind:
         a = dc - pc
         if a < 0:
             a = -a
@@ -1519,7 +1573,9 @@ def stride_time(st: ptr32, t: int, frac: int) -> int:
     if clk == 2 and dk == 0:
         clk = 0
     n = clk
-    if clk == 0:
+    if blind:
+        pass
+    elif clk == 0:
         b = jc
         if jt < b - (b >> 3):
             n = 1
@@ -1536,7 +1592,7 @@ def stride_time(st: ptr32, t: int, frac: int) -> int:
             b = jc
         if jt < b - (b >> 3):
             n = 1
-    if clk != 2 and kn >= 8 and 2 * jk < b:
+    if not blind and clk != 2 and kn >= 8 and 2 * jk < b:
         n = 2
     st[S_CLK] = n
     if n == 0:

@@ -1,8 +1,8 @@
 """The crosscheck runs as other runners and boards would give them (``hinge.dev.variants``): a
 mirrored runner, a sensor turned on the belt, a clip pitched on the lumbar curve, the clip higher
-or further back on the belt, a warm gyro, a cheap board's dropped bursts, half the rate. The truth does not change under them, so every variant must meet the issue's targets,
-as the runs themselves do (tests/system/test_crosscheck.py); the exact transforms are checked to
-be exact first."""
+or further back on the belt, a warm gyro, a cheap board's dropped bursts, half the rate. The truth
+does not change under them, so every variant must meet the issue's targets, as the runs themselves
+do (tests/system/test_crosscheck.py); the exact transforms are checked to be exact first."""
 from __future__ import annotations
 
 import numpy as np
