@@ -26,7 +26,7 @@ def test_bad_values_name_key_and_value():
     m = _err({"mount_up": "up"})
     assert m is not None and "mount_up" in m
     m = _err({"accel_range_g": 3})
-    assert m is not None and "accel_range_g" in m and "2 4 8 16" in m
+    assert m is not None and "accel_range_g" in m and "4 8 16" in m
     m = _err({"rate_hz": 104.5})
     assert m is not None and "rate_hz" in m
     m = _err({"coach_swivel": "yes"})

@@ -291,7 +291,7 @@ def test_config_cli(vb, deployed, capsys, tmp_path):
     # invalid: rejected with the schema's range, and nothing written (file identical, no temp file)
     text = board_config(vb)
     for bad, why in (("lean_min_deg=99", "out of range -10..30 deg"), ("nope=1", "unknown key 'nope'"),
-                     ("rate_hz=fast", "not a number"), ("accel_range_g=3", "must be one of 2 4 8 16"),
+                     ("rate_hz=fast", "not a number"), ("accel_range_g=3", "must be one of 4 8 16"),
                      ("lean_back_deg=6", "must be below lean_min_deg"), ("lean_min_deg", "expected KEY=VALUE")):
         rc, out, err = run_cli(capsys, *port, "config", "set", bad, "--no-reset")
         assert rc == 2, bad
@@ -381,7 +381,7 @@ def one_line_error(capsys, argv, *needles):
     ("rate_hz=1e308", "rate_hz=1e+308 out of range 50..210 Hz"),
     ("rate_hz=1e999", "rate_hz=inf out of range 50..210 Hz"),
     ("lean_min_deg=nan", "lean_min_deg=nan is not a number"),
-    ("accel_range_g=8.5", "accel_range_g=8.5 must be one of 2 4 8 16 g"),
+    ("accel_range_g=8.5", "accel_range_g=8.5 must be one of 4 8 16 g"),
 ])
 def test_config_set_refuses_bad_numbers_before_the_port(capsys, tmp_path, pair, why):
     import warnings
