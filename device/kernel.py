@@ -36,7 +36,9 @@ heel-strike spike cannot yank the estimate (soft rejection). g is renormalised e
 Rotation about the vertical is the gyro projected on g (yaw rate about the true vertical),
 so hip drop (roll) does not leak into "swivel". Across a gap in the samples g's turn is
 predicted twice (the gyro's bridge; the same phase one stride back, from the dynamics ring) and
-the two are mixed by how well each predicted the last stride (see run(), "Two predictions").
+the two are mixed by how well each predicted the last stride (see run(), "Two predictions"); a
+gap longer than the bridge spans (a cheap board's 0.3-0.5 s dropout) takes the stride's
+repetition alone, at the phase the whole gap gives.
 """
 import micropython
 from micropython import const
@@ -510,11 +512,19 @@ def run(st: ptr32, buf: ptr16, i0: int, n: int, yb: ptr32) -> int:
             st[S_GAPRI] = ri
             if rmsk and sync and (((st[S_STEADY] + c30) & m31) - c30) >= 2:
                 zT = ((st[S_DQP] + c30) & m31) - c30
+                # the window predicted over: the gap. One longer than the gyro's bridge (dtmax:
+                # a 0.3-0.5 s dropout of a cheap board) is predicted whole: the pelvis's motion
+                # repeats stride after stride, so g after it is g at the phase the whole gap
+                # gives, its length less whole strides (the clock kept all of it; dt is clamped)
+                zw = dt
+                zr = int(buf[i * 7]) & 0xFFFF
+                if zr > dtmax and zT > 0:
+                    zw = zr - (zr // zT) * zT
                 znT = 0
                 zL = 0
-                if zT > dt:
+                if zT > zw:
                     znT = (zT + (per >> 1)) // per        # a stride, in samples
-                    zL = (dt + (per >> 1)) // per         # the gap's window, in sample steps
+                    zL = (zw + (per >> 1)) // per         # the gap's window, in sample steps
                 zok = 0
                 ze = ri - 1                               # the previous sample's ring index
                 zpF = 0
@@ -523,7 +533,7 @@ def run(st: ptr32, buf: ptr16, i0: int, n: int, yb: ptr32) -> int:
                     # the periodic prediction: g at T - dt and at T before the previous
                     # sample (ages summed from the ring's own dt: another gap may lie in the
                     # last stride), each interpolated between its two samples
-                    ztb = zT - dt
+                    ztb = zT - zw
                     zj = ze
                     zage = 0
                     zb = -1
@@ -602,6 +612,16 @@ def run(st: ptr32, buf: ptr16, i0: int, n: int, yb: ptr32) -> int:
                         gi = zeb // za
                         if gi > 256:
                             gi = 256
+                if zr > dtmax and zT > zw:
+                    # beyond the bridge: the gyro's two end rates say nothing of it, the
+                    # stride's repetition does (within a sample of a whole number of strides:
+                    # g as it was)
+                    if zok:
+                        gi = 256
+                    elif zL < 2:
+                        zpF = 0
+                        zpL = 0
+                        gi = 256
         wpF = wF
         wpL = wL
         wpU = wU

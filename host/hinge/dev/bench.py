@@ -359,7 +359,7 @@ def main(argv=None) -> int:
             if engine == "cpython":
                 print("\nThe same runs as other runners and boards would give them (hinge.dev.variants: "
                       "mirrored, sensor turned, clip pitched 20 deg, clip elsewhere on the belt, warm gyro, "
-                      "~2 % dropped bursts, half rate; "
+                      "~2 % dropped bursts, 0.5 s dropouts, half rate; "
                       f"then random sets of them)\n{bench_variants()}",
                       file=sys.stderr)
         print(f"\nAccuracy 3/3: real recordings\n{bench_real(engine)}\n", file=sys.stderr)

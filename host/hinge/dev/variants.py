@@ -14,8 +14,10 @@ scored against the same truth:
   higher`` / ``8 cm further back`` (the clip elsewhere on the belt: on a rigid body a point ``r``
   away feels dw/dt x r + w x (w x r) more, from the gyro's own rate and its derivative);
 - a cheaper board: ``drops`` (bursts of 2-6 samples lost, ~2 % of them by default: the issue's
-  cheap board), ``half rate`` (the mean of each two samples, as an IMU at half the output rate gives
-  them: ``capture.block_mean``; only for runs at 90 Hz and up).
+  cheap board), ``dropouts`` (three of 0.5 s, at 30, 55 and 80 % of the run; the truth's gaps
+  gain them, so the strides across them are not scored, as the evaluation does with its own),
+  ``half rate`` (the mean of each two samples, as an IMU at half the output rate gives them:
+  ``capture.block_mean``; only for runs at 90 Hz and up).
 
 One line per run and variant: the figures, and the issue's targets it misses::
 
@@ -54,7 +56,11 @@ CLIP_PITCH = {"clip pitched +20": 20.0, "clip pitched -20": -20.0}
 # and 8 cm further back (its extremes: 9-11 cm above, 18-21 cm behind) are within a belt's reach.
 LEVERS = {"sensor 5 cm higher": (0.05, 0.0), "sensor 8 cm further back": (0.0, 0.08)}
 G0 = 9.80665   # m/s^2 in 1 g
-VARIANTS = ("as is", "mirror", *TURNS, *CLIP_PITCH, *LEVERS, "gyro bias", "drops", "half rate")
+# a cheap board's dropouts (the issue: 0.3-0.5 s): three of 0.5 s, at these shares of the run
+DROPOUT_S = 0.5
+DROPOUT_AT = (0.3, 0.55, 0.8)
+VARIANTS = ("as is", "mirror", *TURNS, *CLIP_PITCH, *LEVERS, "gyro bias", "drops", "dropouts",
+            "half rate")
 
 
 def axis_turn(axis, deg: float) -> np.ndarray:
@@ -78,6 +84,12 @@ def lever_accel_g(t_ms, gyr_dps, r_m) -> np.ndarray:
     al = np.gradient(w, np.asarray(t_ms, float) / 1000.0, axis=0)
     r = np.asarray(r_m, float)
     return (np.cross(al, r) + np.cross(w, np.cross(w, r))) / G0
+
+
+def dropouts(c: Capture) -> list[tuple[float, float]]:
+    """The ``dropouts`` variant's lost stretches, (start, end) s in the capture's time."""
+    t0, t1 = float(c.t_ms[0]) / 1000.0, float(c.t_ms[-1]) / 1000.0
+    return [(t0 + f * (t1 - t0), t0 + f * (t1 - t0) + DROPOUT_S) for f in DROPOUT_AT]
 
 
 def _capture(c: Capture, t, a, g) -> Capture:
@@ -122,6 +134,11 @@ def variant(c: Capture, cfg: dict, which: str, drop_every: float = 200.0) -> tup
         return _capture(c, t, a, g + np.array(GYRO_BIAS_DPS)), cfg
     if which == "drops":
         keep = drop_bursts(len(t), drop_every, int(10 * c.rate_hz))
+        return _capture(c, t[keep], a[keep], g[keep]), cfg
+    if which == "dropouts":
+        keep = np.ones(len(t), bool)
+        for a0, a1 in dropouts(c):
+            keep &= ~((t >= a0 * 1000.0) & (t < a1 * 1000.0))
         return _capture(c, t[keep], a[keep], g[keep]), cfg
     if which == "half rate":
         return (block_mean(c, 2), cfg) if c.rate_hz >= 90 else None
@@ -199,7 +216,11 @@ def score_variant(name: str, which: str, drop_every: float = 200.0) -> dict | No
     if got is None:
         return None
     cap, cfg = got
-    sc = crosscheck.score(crosscheck.truth(name), replay.replay(cap, cfg).dicts(), cfg, name)
+    tr = crosscheck.truth(name)
+    if which == "dropouts":
+        # the truth knows its gaps (strides overlapping one are not scored): these too
+        tr = dict(tr, gaps=list(tr.get("gaps", [])) + [list(d) for d in dropouts(src)])
+    sc = crosscheck.score(tr, replay.replay(cap, cfg).dicts(), cfg, name)
     lost = 1.0 - len(cap.t_ms) / len(src.t_ms) if which == "drops" else 0.0
     return {"run": name, "variant": which, "row": sc.row(), "misses": sc.misses(), "lost": lost}
 
