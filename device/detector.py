@@ -543,13 +543,14 @@ class Detector:
         # stride (kernel.stride_time).
         b = st[kernel.S_GAPS]
         b0 = st[kernel.S_BL0]
+        dqp = st[kernel.S_DQP]                   # the last stride's time (stride_time sets it anew)
         dq = stride_time(st, t, frac, b | b0)
-        if (b | b0) and st[S_STEADY] and st[kernel.S_DQH] > 0:
+        if (b | b0) and st[S_STEADY] and dqp > 0:
             if b or b0 == 2:
-                dq = st[kernel.S_DQH]
+                dq = dqp
                 if b:
                     st[S_TEQ] = ((t - self.te0) << 4) - dq
-            elif ((t - self.te0) << 4) - st[S_TEQ] > st[kernel.S_DQH] >> 1:
+            elif ((t - self.te0) << 4) - st[S_TEQ] > dqp >> 1:
                 # (from where the last stride's end was put; a stride of half the last is
                 # no stride's, and the clock's own time stands)
                 dq = ((t - self.te0) << 4) - st[S_TEQ]

@@ -205,8 +205,7 @@ S_GAPS = const(147)     # 1 when samples lost at the last step's fiducials cost 
 #                         keeping the last stride's would (at_step(), "samples lost")
 S_BL0 = const(148)      # S_GAPS of the step the stride under way starts on: 1 where the last
 #                         stride's end was put, 2 at its own step (a fresh start; detector.py)
-S_DQH = const(149)      # the stride time stride_time() returned before the last (S_DQP's last)
-S_SIZE = const(150)
+S_SIZE = const(149)
 
 # stillness (run())
 _CAL_MIN_MS = const(1000)    # a still stretch this long is standing: no gait holds the pelvis
@@ -1336,12 +1335,12 @@ def at_step(st: ptr32, yb: ptr32, t: int, last: int) -> int:
             gj -= 1
             gn += 1
         gx = st[S_CLK]
-        gn = st[S_JK]
+        gs = st[S_JK]             # the clock in use's jitter sum (< 2**19)
         if gx == 0:
-            gn = st[S_JC]
+            gs = st[S_JC]
         elif gx == 1:
-            gn = st[S_JT]
-        if 2 * gl > (((gn + c30) & m31) - c30):       # (a jitter sum: < 2**19)
+            gs = st[S_JT]
+        if 2 * gl > (((gs + c30) & m31) - c30):
             st[S_GAPS] = 1
     # -- the tilt correction for the next stride, and the gyro bias.
     #
@@ -1489,7 +1488,6 @@ def stride_time(st: ptr32, t: int, frac: int, blind: int) -> int:
       ends then lie on different clocks is off by their 20-100 ms lag)."""
     c30 = st[S_C29] << 1
     m31 = c30 | (c30 - 1)
-    st[S_DQH] = st[S_DQP]
     t0 = ((st[S_T0] + c30) & m31) - c30
     dq = ((t - t0) << 4) - (((st[S_TFRAC] + c30) & m31) - c30) + (((st[S_FT0] + c30) & m31) - c30)
     if st[S_FID] != 1 or st[S_K0] != 1:

@@ -37,7 +37,7 @@ def test_a_sensor_elsewhere_on_the_body_feels_its_lever():
     t_ms = np.arange(0.0, 2000.0, 10.0)
     w = 2.0 + 3.0 * t_ms / 1000.0
     gyr = np.stack([np.zeros_like(w), np.zeros_like(w), np.degrees(w)], axis=1)
-    got = variants.lever_accel_g(t_ms, gyr, (0.10, 0.0, 0.0)) * variants.G0
+    got = variants.lever_accel_g(t_ms, gyr, (0.10, 0.0, 0.0)) * variants.G
     assert np.allclose(got[:, 0], -w ** 2 * 0.10) and np.allclose(got[:, 1], 3.0 * 0.10)
     assert np.allclose(got[:, 2], 0.0)
     # along the axis it turns about, nothing

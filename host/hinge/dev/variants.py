@@ -41,7 +41,9 @@ import numpy as np
 from hinge.coach import replay
 from hinge.common.capture import Capture, block_mean
 from hinge.dev import crosscheck
+from hinge.sim.body import G
 from hinge.sim.geometry import mount_matrix
+from hinge.sim.sensor import rigid_point_accel
 
 # proper rotations (det +1) of the sensor frame: new = R @ old
 TURNS = {"turned zxy": ((0, 0, 1), (1, 0, 0), (0, 1, 0)),
@@ -55,7 +57,6 @@ CLIP_PITCH = {"clip pitched +20": 20.0, "clip pitched -20": -20.0}
 # of the waistband above it (the crosscheck's runs: 10-13 cm behind, 4-6 cm above). 5 cm higher
 # and 8 cm further back (its extremes: 9-11 cm above, 18-21 cm behind) are within a belt's reach.
 LEVERS = {"sensor 5 cm higher": (0.05, 0.0), "sensor 8 cm further back": (0.0, 0.08)}
-G0 = 9.80665   # m/s^2 in 1 g
 # a cheap board's dropouts (the issue: 0.3-0.5 s): three of 0.5 s, at these shares of the run
 DROPOUT_S = 0.5
 DROPOUT_AT = (0.3, 0.55, 0.8)
@@ -81,9 +82,8 @@ def lever_accel_g(t_ms, gyr_dps, r_m) -> np.ndarray:
     sample: dw/dt x r + w x (w x r), with w the gyro's rate (rad/s) and dw/dt its time derivative
     over the capture's own timestamps (central differences, gaps included)."""
     w = np.radians(np.asarray(gyr_dps, float))
-    al = np.gradient(w, np.asarray(t_ms, float) / 1000.0, axis=0)
-    r = np.asarray(r_m, float)
-    return (np.cross(al, r) + np.cross(w, np.cross(w, r))) / G0
+    dw = np.gradient(w, np.asarray(t_ms, float) / 1000.0, axis=0)
+    return rigid_point_accel(dw, w, np.asarray(r_m, float)) / G
 
 
 def dropouts(c: Capture) -> list[tuple[float, float]]:

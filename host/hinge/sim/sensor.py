@@ -80,11 +80,15 @@ def imu_window_means(tt, ypr, f_world, t_out, dT, lever_m=None, ypr_pelvis=None)
     return window_mean(S_w, 180.0 / np.pi), window_mean(S_f, 1.0)
 
 
+def rigid_point_accel(dw, w, r):
+    """What a point ``r`` (m) from another on a rigid body feels more: dw/dt x r + w x (w x r)
+    (m/s^2), for angular accelerations ``dw`` (rad/s^2) and rates ``w`` (rad/s), row by row."""
+    return np.cross(dw, r) + np.cross(w, np.cross(w, r))
+
+
 def lever_accel(w_mid, h, r):
     """dw/dt x r + w x (w x r) (m/s^2) at the inner grid nodes, from body rates between nodes (rad/s)."""
-    w = 0.5 * (w_mid[1:] + w_mid[:-1])
-    a = (w_mid[1:] - w_mid[:-1]) / h
-    return np.cross(a, r) + np.cross(w, np.cross(w, r))
+    return rigid_point_accel((w_mid[1:] - w_mid[:-1]) / h, 0.5 * (w_mid[1:] + w_mid[:-1]), r)
 
 
 class Sensor:
