@@ -1,4 +1,5 @@
 """`hinge replay`: capture parsing errors, --set, JSON lines, and engine identity."""
+import gzip
 import json
 import subprocess
 import sys
@@ -107,6 +108,47 @@ def test_malformed_csv_names_the_line(tmp_path, content, lineno, words):
     assert f":{lineno}:" in m and words in m and "\n" not in m
     p = _run(["replay", str(f), "--jsonl"])
     assert p.returncode == 2 and f":{lineno}:" in p.stderr and len(p.stderr.strip().splitlines()) == 1
+
+
+def test_gzip_capture_replays_as_its_text(tmp_path):
+    """A .csv.gz (how loggers and data sets ship captures) replays byte for byte as its plain CSV;
+    gzip is told by its first bytes, not its name."""
+    plain = _good_capture(tmp_path / "c.csv", seconds=40)
+    packed = tmp_path / "c.csv.gz"
+    packed.write_bytes(gzip.compress(plain.read_bytes()))
+    odd = tmp_path / "c.dat"
+    odd.write_bytes(packed.read_bytes())
+    args = ["--jsonl", "--set", "mount_up=+z", "--set", "mount_forward=+x", "--set", "lean_min_deg=10"]
+    ref = _run(["replay", str(plain), *args])
+    for f in (packed, odd):
+        got = _run(["replay", str(f), *args])
+        assert got.returncode == 0 and got.stdout == ref.stdout and got.stdout.count("\n") > 20, got.stderr
+
+
+def test_torn_gzip_capture_keeps_its_whole_lines(tmp_path):
+    """A gzip copy cut short (a pulled cable): every whole line before the cut is read, the
+    partial one dropped, and replay says so in one line and goes on."""
+    plain = _good_capture(tmp_path / "c.csv", seconds=40)
+    packed = gzip.compress(plain.read_bytes())
+    torn = tmp_path / "torn.csv.gz"
+    torn.write_bytes(packed[:len(packed) // 2])
+    whole = read_capture(plain)
+    cap = read_capture(torn)
+    n = len(cap.t_ms)
+    assert 100 < n < len(whole.t_ms)
+    assert np.array_equal(cap.t_ms, whole.t_ms[:n]) and np.array_equal(cap.acc_g, whole.acc_g[:n])
+    assert any(c.startswith("gzip stream cut short") for c in cap.comments)
+    p = _run(["replay", str(torn), "--jsonl"])
+    assert p.returncode == 0 and len(p.stderr.strip().splitlines()) == 1 and "cut short" in p.stderr
+
+
+def test_not_gzip_after_its_magic_is_one_line(tmp_path):
+    f = tmp_path / "bad.csv.gz"
+    f.write_bytes(b"\x1f\x8b" + b"not a deflate stream at all")
+    with pytest.raises(CaptureError, match="not a readable gzip stream"):
+        read_capture(f)
+    p = _run(["replay", str(f)])
+    assert p.returncode == 2 and len(p.stderr.strip().splitlines()) == 1 and "gzip" in p.stderr
 
 
 def test_rate_and_missing_file(tmp_path):

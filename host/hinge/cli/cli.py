@@ -34,10 +34,13 @@ def _args_replay(p):
 
 def cmd_replay(a):
     from hinge.coach import replay
-    from hinge.common.capture import read_capture
+    from hinge.common.capture import CUT_SHORT, read_capture
 
     overrides = parse_pairs(a.set, "--set", validate=True)
     cap = read_capture(a.capture)
+    for c in cap.comments:
+        if c.startswith(CUT_SHORT):           # a torn .csv.gz: say so, replay what is whole
+            print(f"hinge replay: {a.capture}: {c}", file=sys.stderr)
     res = replay.replay(cap, overrides, engine=a.engine)
     if a.jsonl:
         out = sys.stdout

@@ -1,6 +1,8 @@
 """The capture CSV format (read, check, convert to the IMU's raw counts).
 
-Format: UTF-8 (a byte-order mark is allowed); lines starting with ``#`` are comments; header
+Format: UTF-8 (a byte-order mark is allowed), plain or gzip-compressed (told by its first two
+bytes, not its name: loggers and data sets ship ``.csv.gz``; a stream cut short keeps its whole
+lines and says so in ``comments``); lines starting with ``#`` are comments; header
 ``t_ms,ax_g,ay_g,az_g,gx_dps,gy_dps,gz_dps``; ``t_ms`` increasing, in milliseconds with any number
 of decimals (a 104 Hz logger stamps 9.615 ms apart; a host stamping in microseconds writes three
 decimals), at a nominal rate of 50-200 Hz (a missing sample shows as a gap); the IMU's own
@@ -12,6 +14,7 @@ the nominal rate.
 """
 from __future__ import annotations
 
+import zlib
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -68,12 +71,18 @@ def read_capture(path) -> Capture:
     """Read and check a capture CSV; raise CaptureError('FILE:LINE: problem') when malformed."""
     path = Path(path)
     try:
-        text = path.read_text(encoding="utf-8-sig")  # -sig: a leading byte-order mark is dropped
+        data = path.read_bytes()
     except FileNotFoundError:
         raise CaptureError(f"{path}: no such file") from None
+    comments: list[str] = []
+    if data[:2] == GZIP_MAGIC:
+        data, torn = _gunzip(path, data)
+        if torn:
+            comments.append(torn)
+    try:
+        text = data.decode("utf-8-sig")  # -sig: a leading byte-order mark is dropped
     except UnicodeDecodeError as e:
         raise CaptureError(f"{path}: not UTF-8 text ({e.reason} at byte {e.start})") from None
-    comments: list[str] = []
     rows: list[list[float]] = []
     header_seen = False
     for lineno, raw in enumerate(text.splitlines(), 1):
@@ -112,6 +121,26 @@ def read_capture(path) -> Capture:
     if not RATE_MIN_HZ <= rate <= RATE_MAX_HZ:
         raise CaptureError(f"{path}: sample rate {rate:.1f} Hz outside 50-208 Hz (+-{100 * RATE_TOL:g} % for the IMU's clock)")
     return cap
+
+
+GZIP_MAGIC = b"\x1f\x8b"
+CUT_SHORT = "gzip stream cut short"      # the comment a torn .csv.gz's capture carries
+
+
+def _gunzip(path, data: bytes) -> tuple[bytes, str]:
+    """A gzip capture's text, and what was lost if the stream stops early ('' if nothing): a
+    copy cut short (a full card, a pulled cable) keeps every whole line before the cut."""
+    d = zlib.decompressobj(wbits=31)     # 31: gzip header and trailer
+    try:
+        out = d.decompress(data)
+    except zlib.error as e:
+        raise CaptureError(f"{path}: not a readable gzip stream ({e})") from None
+    if d.eof:
+        return out, ""
+    keep = out[:out.rfind(b"\n") + 1]
+    n = keep.count(b"\n")
+    cut = ", dropped the partial one after them" if len(keep) < len(out) else ""
+    return keep, f"{CUT_SHORT}: read its {n} whole lines{cut}"
 
 
 def _is_number(s: str) -> bool:

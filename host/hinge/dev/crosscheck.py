@@ -31,8 +31,6 @@ import functools
 import gzip
 import json
 import os
-import shutil
-import tempfile
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -82,13 +80,8 @@ def truth(name: str, d: Path | None = None) -> dict:
 
 @functools.cache
 def capture(name: str, d: Path | None = None) -> Capture:
-    """The run's capture: the .csv.gz decompressed to a temporary CSV and read by read_capture."""
-    src = Path(d or data_dir()) / f"{name}.csv.gz"
-    with tempfile.TemporaryDirectory(prefix="hinge-xc-") as td:
-        p = Path(td) / f"{name}.csv"
-        with gzip.open(src, "rb") as fi, open(p, "wb") as fo:
-            shutil.copyfileobj(fi, fo)
-        return read_capture(p)
+    """The run's capture, its .csv.gz read as `hinge replay` reads it."""
+    return read_capture(Path(d or data_dir()) / f"{name}.csv.gz")
 
 
 def config(name: str, d: Path | None = None) -> dict:
