@@ -10,7 +10,7 @@ import pytest
 
 from hinge.cli import cli
 from hinge.coach import replay
-from hinge.common.capture import CaptureError, read_capture, to_raw, write_capture
+from hinge.common.capture import CaptureError, block_mean, read_capture, to_raw, write_capture
 
 REPO = Path(__file__).resolve().parents[2]
 HINGE = [sys.executable, "-m", "hinge.cli"]
@@ -158,6 +158,28 @@ def test_rate_and_missing_file(tmp_path):
         read_capture(f)
     p = _run(["replay", str(tmp_path / "nope.csv")])
     assert p.returncode == 2 and "no such file" in p.stderr
+
+
+def test_fast_capture_replays_as_the_boards_imu(tmp_path):
+    """A 400 Hz logger's capture replays as an IMU at 200 Hz gives the same motion (the means of
+    each two samples): exactly what replaying that 200 Hz capture gives, with one line saying so."""
+    slow = read_capture(_good_capture(tmp_path / "c200.csv", seconds=40, rate=200))
+    t = np.arange(2 * len(slow.t_ms)) * 2.5
+    fast = tmp_path / "c400.csv"
+    write_capture(fast, t, np.repeat(slow.acc_g, 2, axis=0), np.repeat(slow.gyr_dps, 2, axis=0))
+    cap = read_capture(fast)
+    assert 395 < cap.rate_hz < 405
+    o = {"mount_up": "+z", "mount_forward": "+x", "lean_min_deg": 10, "alert_after_s": 5}
+    got = replay.replay(cap, o)
+    want = replay.replay(block_mean(cap, 2), o)
+    assert got.rate_div == 2 and got.jsonl() == want.jsonl() and len(got.jsonl()) > 20
+    assert replay.replay(slow, o).rate_div == 1
+    p = _run(["replay", str(fast), "--jsonl"])
+    assert p.returncode == 0 and p.stderr.strip().endswith("400 Hz read as the board's IMU at 200 Hz (means of 2 samples)")
+    f = tmp_path / "us.csv"       # microseconds written as ms: 100 kHz
+    f.write_text("t_ms,ax_g,ay_g,az_g,gx_dps,gy_dps,gz_dps\n" + "".join(f"{i * 0.01:.2f},0,0,1,0,0,0\n" for i in range(50)))
+    with pytest.raises(CaptureError, match="outside 50-1000 Hz"):
+        read_capture(f)
 
 
 def test_to_raw_saturates_like_the_chip(tmp_path):

@@ -42,6 +42,9 @@ def cmd_replay(a):
         if c.startswith(CUT_SHORT):           # a torn .csv.gz: say so, replay what is whole
             print(f"hinge replay: {a.capture}: {c}", file=sys.stderr)
     res = replay.replay(cap, overrides, engine=a.engine)
+    if res.rate_div > 1:
+        print(f"hinge replay: {a.capture}: {cap.rate_hz:.0f} Hz read as the board's IMU at {cap.rate_hz / res.rate_div:.0f} Hz "
+              f"(means of {res.rate_div} samples)", file=sys.stderr)
     if a.jsonl:
         out = sys.stdout
         for line in res.jsonl():

@@ -19,7 +19,7 @@ from pathlib import Path
 import numpy as np
 
 from hinge.common import devpath
-from hinge.common.capture import Capture, read_capture, to_raw
+from hinge.common.capture import Capture, board_rate, read_capture, to_raw
 from hinge.common.timefmt import clock_ms, day_text
 
 BLOCK = 256  # samples per feed() call: the same in both engines
@@ -39,6 +39,7 @@ class ReplayResult:
     dropped: int = 0
     duration_s: float = 0.0
     cfg: dict = field(default_factory=dict)
+    rate_div: int = 1                      # a capture faster than 208 Hz: replayed at 1/rate_div of it
 
     def jsonl(self) -> list[str]:
         return [json.dumps(d, separators=(",", ":")) for d in event_dicts(self.events)]
@@ -167,9 +168,12 @@ def scales(cfg: dict) -> tuple[int, int]:
 
 
 def replay(cap: Capture | str | os.PathLike, overrides: dict | None = None, engine: str = "cpython") -> ReplayResult:
-    """Run a capture (object or CSV path) through the detector; return its events."""
+    """Run a capture (object or CSV path) through the detector; return its events. A capture
+    faster than the board's 208 Hz is replayed as its IMU at 1/k of the rate (``board_rate``:
+    ``res.rate_div`` = k)."""
     if not isinstance(cap, Capture):
         cap = read_capture(cap)
+    cap, k = board_rate(cap)
     cfg = load_config(overrides)
     lsb_g, lsb_k = scales(cfg)
     raw = to_raw(cap, lsb_g, lsb_k)
@@ -182,6 +186,7 @@ def replay(cap: Capture | str | os.PathLike, overrides: dict | None = None, engi
         res = _run_micropython(raw, cfg, lsb_g, lsb_k, t0, engine)
     res.duration_s = cap.duration_s
     res.cfg = cfg
+    res.rate_div = k
     return res
 
 

@@ -27,6 +27,10 @@ HEADER = ("t_ms", "ax_g", "ay_g", "az_g", "gx_dps", "gy_dps", "gz_dps")
 RATE_TOL = 0.03
 RATE_MIN_HZ = 50.0 * (1 - RATE_TOL)
 RATE_MAX_HZ = 208.0 * (1 + RATE_TOL)
+# A faster logger (research IMUs record at 256-1000 Hz) is read as the board's IMU would give
+# the same motion at 1/k of the rate (``board_rate``); past 1 kHz a capture is more likely
+# mis-stamped (seconds or microseconds taken for ms) than real.
+READ_MAX_HZ = 1000.0 * (1 + RATE_TOL)
 DT_UNITS_PER_MS = 16      # the sample buffer's dt is in 1/16 ms (62.5 us), unsigned 16-bit
 DT_MAX = 0xFFFF           # 4095.94 ms: a longer gap saturates (the detector restarts its stride)
 
@@ -52,6 +56,18 @@ class Capture:
     @property
     def duration_s(self) -> float:
         return float(self.t_ms[-1] - self.t_ms[0]) / 1000.0 if len(self.t_ms) else 0.0
+
+
+def board_rate(cap: Capture) -> tuple[Capture, int]:
+    """``cap`` at a rate the board's IMUs give (50-208 Hz), and the k it was divided by: a faster
+    capture becomes the means of k samples in a row (``block_mean``, the smallest k that brings
+    it within 208 Hz: 256 Hz -> 128, 400 -> 200, 1000 -> 200), as an IMU at that output rate
+    averages its period. The detector is then the one the board runs (its dynamics ring holds
+    a slow walking stride at 208 Hz, not at 400). k = 1: ``cap`` itself."""
+    k = 1
+    while cap.rate_hz / k > RATE_MAX_HZ:
+        k += 1
+    return (cap, 1) if k == 1 else (block_mean(cap, k), k)
 
 
 def block_mean(cap: Capture, k: int) -> Capture:
@@ -118,8 +134,9 @@ def read_capture(path) -> Capture:
     a = np.asarray(rows, dtype=np.float64)
     cap = Capture(a[:, 0].copy(), a[:, 1:4].copy(), a[:, 4:7].copy(), comments)
     rate = cap.rate_hz
-    if not RATE_MIN_HZ <= rate <= RATE_MAX_HZ:
-        raise CaptureError(f"{path}: sample rate {rate:.1f} Hz outside 50-208 Hz (+-{100 * RATE_TOL:g} % for the IMU's clock)")
+    if not RATE_MIN_HZ <= rate <= READ_MAX_HZ:
+        raise CaptureError(f"{path}: sample rate {rate:.1f} Hz outside 50-1000 Hz (+-{100 * RATE_TOL:g} % for the IMU's clock; "
+                           f"is t_ms in milliseconds?)")
     return cap
 
 
