@@ -412,8 +412,11 @@ def ipol_misses(r: dict) -> list[str]:
 
 # Walking's per-stride timing is the trigger's alone (no flight, so no contact onset; the steepest
 # rise and the 1 g crossing of the raw force were tried offline on IPOL and time the strides worse:
-# p90 8.5 and 6.4 spm against the trigger's 4.8): the per-stride p90 target (3 spm) is not
-# met on real walking (Mobilise-D's strict xfail says the same). A known gap, held to this bound.
+# p90 8.5 and 6.4 spm against the trigger's 4.8; the force's impulse centroid over the step and
+# a linear-phase 250 ms low-pass's crossing reach 3.3-3.4 here but are worse on Mobilise-D, 3.8-4.0
+# against 3.1-3.3, and need the whole hump, a stride closed 125-250 ms late): the per-stride
+# p90 target (3 spm) is not met on real walking (Mobilise-D's strict xfail says the same). A known
+# gap, held to this bound.
 IPOL_KNOWN_GAP = {"cad_med_abs_spm": 1.5, "cad_p90_abs_spm": 6.0}
 
 
