@@ -182,6 +182,29 @@ def test_fast_capture_replays_as_the_boards_imu(tmp_path):
         read_capture(f)
 
 
+def test_config_file_as_the_board_keeps_it(tmp_path):
+    """`--config FILE` (as `hinge config pull` writes it) replays as the same keys given with
+    --set, and --set applies on top; a file the board would refuse is one line naming it."""
+    cap = _good_capture(tmp_path / "c.csv", seconds=40)
+    f = tmp_path / "my.json"
+    f.write_text('{"version": 1, "mount_up": "+z", "mount_forward": "+x", "lean_min_deg": 10.0, "alert_after_s": 5}\n')
+    sets = ["--set", "mount_up=+z", "--set", "mount_forward=+x", "--set", "alert_after_s=5"]
+    a = _run(["replay", str(cap), "--jsonl", "--config", str(f)])
+    b = _run(["replay", str(cap), "--jsonl", *sets, "--set", "lean_min_deg=10"])
+    assert a.returncode == 0 and a.stdout == b.stdout and "upright" in a.stdout
+    c = _run(["replay", str(cap), "--jsonl", "--config", str(f), "--set", "lean_min_deg=5"])
+    d = _run(["replay", str(cap), "--jsonl", *sets, "--set", "lean_min_deg=5"])
+    assert c.returncode == 0 and c.stdout == d.stdout and c.stdout != a.stdout
+    for text, words in (('{"mount_up": "+z", "mount_forward": "+z"}', "perpendicular"),
+                        ('{"mount_up": "+z",', "not valid JSON"), ('{"version": 99}', "newer than this firmware")):
+        f.write_text(text)
+        p = _run(["replay", str(cap), "--config", str(f)])
+        assert p.returncode == 2 and len(p.stderr.strip().splitlines()) == 1 and str(f) in p.stderr and words in p.stderr, p.stderr
+    f.write_text('{"version": 1, "lean_min_deg": 3.0}')      # the keys checked together, file and --set
+    p = _run(["replay", str(cap), "--config", str(f), "--set", "lean_back_deg=4"])
+    assert p.returncode == 2 and len(p.stderr.strip().splitlines()) == 1 and "must be below lean_min_deg" in p.stderr
+
+
 def test_to_raw_saturates_like_the_chip(tmp_path):
     cap = read_capture(_good_capture(tmp_path / "c.csv", seconds=3))
     cap.acc_g[5] = [20.0, -20.0, 0.5]

@@ -15,7 +15,7 @@ import os
 import sys
 
 from hinge.common.errors import HingeError
-from hinge.common.keyvalue import parse_pairs
+from hinge.common.keyvalue import config_message, parse_pairs
 
 COMMAND_MODULES = ("cmd_board", "cmd_logs", "cmd_report", "cmd_live")
 
@@ -24,6 +24,9 @@ COMMAND_MODULES = ("cmd_board", "cmd_logs", "cmd_report", "cmd_live")
 def _args_replay(p):
     p.add_argument("capture", help="capture CSV (t_ms,ax_g,ay_g,az_g,gx_dps,gy_dps,gz_dps)")
     p.add_argument("--jsonl", action="store_true", help="one JSON object per stride/alert/event")
+    p.add_argument("--config", metavar="FILE.json",
+                   help="the board's settings as `hinge config pull` saves them (keys not in it: default); "
+                        "--set applies on top")
     p.add_argument("--set", action="append", default=[], metavar="KEY=VALUE", help="config override (repeatable)")
     from hinge.common.devpath import ENGINES
 
@@ -32,11 +35,27 @@ def _args_replay(p):
                         "32-bit build (the ESP32's int widths; `make setup` builds it)")
 
 
+def replay_config(overrides: dict) -> dict:
+    """The full config a replay runs with (the keys checked together, as the board would); one
+    line (HingeError) for a bad one."""
+    from hinge.coach import replay
+
+    try:
+        return replay.load_config(overrides)
+    except ValueError as e:
+        raise HingeError(config_message(e)) from None
+
+
 def cmd_replay(a):
     from hinge.coach import replay
     from hinge.common.capture import CUT_SHORT, read_capture
 
-    overrides = parse_pairs(a.set, "--set", validate=True)
+    overrides = parse_pairs(a.set, "--set")
+    if a.config:
+        from hinge.cli.cmd_board import config_file
+
+        overrides = {**config_file(a.config), **overrides}
+    replay_config(overrides)
     cap = read_capture(a.capture)
     for c in cap.comments:
         if c.startswith(CUT_SHORT):           # a torn .csv.gz: say so, replay what is whole

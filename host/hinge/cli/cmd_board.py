@@ -167,6 +167,27 @@ def _read_json_file(path) -> dict:
         raise HingeError(f"{p}: {config_message(e)}") from None
 
 
+def config_file(path) -> dict:
+    """The keys a config file (as ``hinge config pull`` writes it, any older version) sets: read
+    by the firmware's own reader and brought to this firmware's version; HingeError (one line,
+    naming the file) for a file the board would refuse."""
+    data = _read_json_file(path)
+    cs = _config_store()
+    try:
+        data = dict(cs.migrate(data))
+        data.pop("version", None)
+        _config().validate(data)
+    except ValueError as e:
+        raise HingeError(f"{path}: {config_message(e)}") from None
+    return data
+
+
+def _config_store():
+    from hinge.common import devpath
+
+    return devpath.import_device("configstore")
+
+
 def cmd_config(a):
     from hinge.board import deploy
 
