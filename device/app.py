@@ -227,8 +227,9 @@ class App:
 
     def kept_stand(self, session, say=True):
         """The standing pose kept on flash (coachstore), if this session may use it: of ``session``
-        (0: any earlier one), taken with this config's mount; else None, and why said (``say``)
-        unless none was kept."""
+        (0: any earlier one), taken with this config's mount (or with it upside down, while the
+        detector has not found its own way up: a restart of a run worn so, detector._flip); else
+        None, and why said (``say``) unless none was kept."""
         pose, why = coachstore.load_stand(self.root)
         if pose is None:
             if say and why != "missing":
@@ -236,7 +237,7 @@ class App:
             return None
         if session and pose[0] != session:
             return None
-        if pose[7] != self.mount():
+        if pose[7] != self.mount() and (self.det.flipped or pose[7] != self.mount(1)):
             if say:
                 self.say("standing pose of session %d not used: taken with mount %s, the config's is %s" % (
                     pose[0], pose[7], self.mount()))
@@ -249,6 +250,7 @@ class App:
         pose = self.kept_stand(self.outing)
         if pose is None:
             return
+        self._mount_as(pose)
         self.det.restore(pose[1], pose[2], pose[3], pose[4], pose[5], pose[6], 2)
         self.say("standing pose of session %d restored: lean from it until a standing start" % pose[0])
         if self.log.number:
@@ -263,13 +265,24 @@ class App:
         pose = self.kept_stand(0, not self.outing)
         if pose is None:
             return
+        self._mount_as(pose)
         self.det.restore(pose[1], pose[2], pose[3], pose[4], pose[5], pose[6], 3)
         self.say("no standing start: lean from the standing pose of session %d (an earlier run) "
                  "until you stand still for 3 s" % pose[0])
 
-    def mount(self):
-        """The config's mount, as the standing pose keeps it (mount_up + mount_forward)."""
-        return self.cfg["mount_up"] + self.cfg["mount_forward"]
+    def mount(self, other=0):
+        """The mount the detector reads with, as the standing pose keeps it (mount_up +
+        mount_forward): the config's, or turned about forward when it found the clip worn upside
+        down (detector._flip); ``other``: the other of the two."""
+        up = self.cfg["mount_up"]
+        if self.det.flipped != other:
+            up = ("-" if up[0] == "+" else "+") + up[1:]
+        return up + self.cfg["mount_forward"]
+
+    def _mount_as(self, pose):
+        """Read with the mount ``pose`` was taken with (kept_stand allows the config's either way up)."""
+        if pose[7] != self.mount():
+            self.det.flip_frame()
 
     def keep_stand(self):
         """A standing calibration taken: kept for a restart of this run (coachstore)."""
@@ -335,11 +348,15 @@ class App:
                     hap.play(haptic.P_CLEAR)
             elif ty == events.EV_ACTIVITY and b[o + 2] == events.ACT_RUNNING and not self.counted:
                 self.count_session()
-            elif ty == events.EV_CALIB and b[o + 2] == 1:
-                hap.play(haptic.P_CALIBRATED)
-                self.keep_stand()
-            elif ty == events.EV_CALIB and b[o + 2] == 0:
-                earlier = 1
+            elif ty == events.EV_CALIB:
+                if b[o + 6]:
+                    self.say("worn upside down: read with mount %s (the config's %s)" % (
+                        self.mount(), self.mount(1)))
+                if b[o + 2] == 1:
+                    hap.play(haptic.P_CALIBRATED)
+                    self.keep_stand()
+                elif b[o + 2] == 0:
+                    earlier = 1
             if not quiet:
                 print("H", ty, b[o + 1], b[o + 2], b[o + 3], b[o + 4], b[o + 5], b[o + 6], b[o + 7])
         q.clear()

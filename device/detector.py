@@ -153,6 +153,7 @@ class Detector:
         st[kernel.S_LS] = ls
         st[kernel.S_UI] = ui
         st[kernel.S_US] = us
+        self.flipped = 0          # 1: read upside down, the config's mount turned about forward (_flip)
         st[kernel.S_AM] = (4096 * 8192 + lsb_per_g // 2) // lsb_per_g
         st[kernel.S_AMU] = st[kernel.S_AM]              # (the standing pose corrects it)
         gm, gsh = _gyro_mul(lsb_per_kdps)
@@ -207,6 +208,10 @@ class Detector:
         self._thresholds_reset()
         self.calibrated = 0
         self.fallback_said = 0
+        if self.flipped:          # each session starts on the config's mount (_flip)
+            self.flip_frame()
+        self.down = None          # a still pose with the mount's down up (_calibrate, _flip)
+        self.n_down = 0           # strides in a row with the mount's down up
         self.pitch0 = 0   # standing pitch, millidegrees (mount axes until calibrated)
         self.roll0 = 0
         self.act = ACT_STANDING
@@ -305,6 +310,13 @@ class Detector:
         # upright: the mount's up axis within 45 deg of the vertical (the still samples' |a| is
         # 0.80-1.17 g: these products stay below 2**25)
         upright = au > 0 and 2 * au * au >= af * af + al * al + au * au
+        self.down = None
+        if au < 0 and 2 * au * au >= af * af + al * al + au * au:
+            # the mount's down within 45 deg of the vertical: the clip worn upside down (a
+            # belt clip goes on either way up, face to the back: turned about the forward
+            # axis) - or the board face down on a table. Kept, in the turned frame, for the
+            # gait to tell which (_flip): a table takes no steps.
+            self.down = (af, -al, -au, st[S_STILL])
         if upright:
             au = self._true_up(af, al, au)
         st[S_GF] = af << 12
@@ -428,6 +440,16 @@ class Detector:
             self._stride_start(t, frac, None)
             return
         if self.k >= 2:
+            if self._upside_down():
+                # measured with the mount's down up: no stride of it is reported; after two in
+                # a row the frame turns (_flip) and the gait starts afresh
+                self.n_down += 1
+                if self.n_down >= 2:
+                    self._flip(t)
+                    return
+                self._stride_start(t, frac, None)
+                return
+            self.n_down = 0
             te = self._stride_end(t, frac)
             # Which foot: the pelvis turns with the swing leg (its hip goes forward with it),
             # so while the right foot stands and the left leg swings through, the heading turns
@@ -465,6 +487,64 @@ class Detector:
                 ev = _SIDE_EV_MAX
             self.foot_ev = ev
             self._stride_start(t, frac, te)
+
+    def _upside_down(self):
+        """The stride's mean up vector (the kernel's sums of h, Q14 a sample) lies within ~50
+        deg of the mount's down: the up axis reads most of gravity, and negative. Walking and
+        running hold the pelvis within ~30 deg of upright, so a gait read so is one worn upside
+        down (a config's sign, a clip put on the other way up)."""
+        st = self.st
+        u = st[S_SU]
+        return u < 0 and -u >= abs(st[S_SF]) and -u >= abs(st[S_SL])
+
+    def flip_frame(self):
+        """Turn the body frame by 180 deg about its forward axis (left and up change sign): the
+        mount mapping and every left and up quantity the kernel holds (a rotation keeps them
+        consistent: g, the gyro's offsets and their integral, the stillness and error sums)."""
+        st = self.st
+        K = kernel
+        for k in (K.S_LS, K.S_US, K.S_GL, K.S_GU, K.S_SL, K.S_SU, K.S_BL, K.S_BU, K.S_BQL, K.S_BQU,
+                  K.S_B0L, K.S_B0U, K.S_CAL, K.S_CAU, K.S_CGL, K.S_CGU, K.S_GLL, K.S_GLU, K.S_ALL,
+                  K.S_ALU, K.S_CML, K.S_CMU, K.S_WPL, K.S_WPU, K.S_CA + 1, K.S_CA + 2, K.S_CB + 1,
+                  K.S_CB + 2, K.S_PCL, K.S_PCU):
+            st[k] = -st[k]
+        a = st[S_RMIN]
+        st[S_RMIN] = -st[S_RMAX]
+        st[S_RMAX] = -a
+        self.flipped ^= 1
+
+    def _flip(self, t):
+        """Two strides in a row read with the mount's down up: the clip is worn upside down.
+        The frame turns about the forward axis (a belt clip's only other way on), the gait
+        starts afresh, and the lean's reference is the still pose before it if that was the
+        same way up (self.down), else none: the mount's axes (the fallback, as for a run with no
+        standing start). CALIB says so (field e = 1): the config is left as it is."""
+        st = self.st
+        self.flip_frame()
+        self.n_down = 0
+        st[S_SYNC] = 0
+        st[S_STEADY] = 0
+        self.k = -1
+        self.fallback_said = 1
+        d = self.down
+        self.down = None
+        st[kernel.S_UPF] = 0
+        st[kernel.S_UPU] = 1 << 14
+        st[kernel.S_AMU] = st[kernel.S_AM]
+        self.pitch0 = 0
+        self.roll0 = 0
+        self.calibrated = 0
+        if d is None:
+            self.q.push(EV_CALIB, t, 0, 0, 0, 0, 1, 0)
+            return
+        af, al, au, still = d
+        au = self._true_up(af, al, au)
+        st[kernel.S_CALMS] = 0
+        self._set_up(af, au)
+        self.pitch0 = fixmath.pitch_mdeg(af, al, au)
+        self.roll0 = fixmath.roll_mdeg(al, au)
+        self.calibrated = 1
+        self.q.push(EV_CALIB, t, 1, _cdeg(self.pitch0), _cdeg(self.roll0), still, 1, 0)
 
     def _thresholds_reset(self):
         st = self.st

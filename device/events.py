@@ -8,7 +8,7 @@ type        t_ms  a      b           c           d           e          f
 STRIDE      end   lean   rotation    cadence     stride_ms   flags      roll
 ALERT       t     reason severity    value       limit       withheld   extra
 CLEAR       t     reason 0           value       limit       withheld   0
-CALIB       t     ok     pitch0      roll0       still_ms    0          0
+CALIB       t     ok     pitch0      roll0       still_ms    flipped    0
 ACTIVITY    t     act    prev        0           0           0          0
 FAULT       t     code   detail      0           0           0          0
 IMU_RATE    t     mhz    ppm         windows     0           0          0
@@ -25,6 +25,9 @@ without a flight phase: it may be the first of a walk, so it is not coached; not
 CALIB ok: 1 a standing start (still_ms of stillness); 0 none before the first stride (lean
 against the mount axes); 2 the standing pose of this run before a restart; 3 an earlier run's
 standing pose, for a run with no standing start (2 and 3: app.py, from coachstore's stand.json).
+CALIB flipped: 1 when the gait showed the clip worn upside down and the detector turned its frame
+about the mount's forward axis (detector._flip; ok 1: the still pose before the gait was the same
+way up and is the reference; ok 0: none, the mount's axes).
 IMU_RATE (the firmware's, at session start and when the estimate moves > 0.1 %): the IMU's
 sample rate in milli-Hz as measured against the board's clock (``rateclock.py``), its deviation
 from the nominal rate in parts per million (+ = the chip is fast), and the measurement windows

@@ -779,3 +779,39 @@ def test_cpython_cadence_cue_then_the_metronome_at_the_target(tmp_path):
     assert (np.abs(gaps - 60000 / target) <= 12).all(), gaps   # the motor is stepped every <= 10 ms
     ticks = [t for t, d in on if d < 80]
     assert len(ticks) >= cue and max(ticks[:cue]) < metro[0]
+
+
+def test_cpython_a_clip_worn_upside_down_and_a_restart_of_that_run(tmp_path, capsys):
+    # the clip put on the other way up (turned 180 deg about the config's forward axis; the
+    # config unchanged): the gait shows it, the board reads it so and says so, its standing pose
+    # is kept with the mount it was read with, and a restart mid-run goes on the same way up
+    from hinge.common.capture import Capture
+    sim, cap = _cap("good_form", minutes=1)
+    cfg = _cfg(sim)
+    turn = np.array([1.0 if "xyz"[k] == cfg["mount_forward"][1] else -1.0 for k in range(3)])
+    worn = Capture(cap.t_ms, cap.acc_g * turn, cap.gyr_dps * turn, [])
+    up = ("-" if cfg["mount_up"][0] == "+" else "+") + cfg["mount_up"][1:]
+    app, _, flash = _fade_session(tmp_path, worn, cfg, cut_at=40000, at=(2026, 12, 4, 10, 0), quiet=False)
+    out = capsys.readouterr().out
+    assert app.det.flipped == 1 and app.det.calibrated, out
+    assert f"worn upside down: read with mount {up}{cfg['mount_forward']}" in out, out
+    pose = json.loads((flash / "stand.json").read_text())
+    assert pose["mount"] == up + cfg["mount_forward"] and pose["pitch"] == app.det.pitch0, pose
+    truth = np.median([x["lean_deg"] for x in sim.truth["strides"] if x["activity"] == "running"])
+
+    def lean_of(log):
+        s = logdecode.decode_session(log).strides
+        s = s[(s["activity"] == 2) & (s["t_ms"] > 12000)]
+        return float(np.median(s["lean_deg"])), bool(s["calibrated"].all())
+
+    lean, calibrated = lean_of(sorted((flash / "logs").glob("*.hlg"))[-1])
+    assert calibrated and abs(lean - truth) < 0.5, (lean, truth)
+    # back 5 minutes later, running: the pose restored, read with the mount it was taken with
+    keep = cap.t_ms >= 20000.0
+    mid = Capture(worn.t_ms[keep], worn.acc_g[keep], worn.gyr_dps[keep], [])
+    app, _, _ = _fade_session(tmp_path, mid, cfg, at=(2026, 12, 4, 10, 5), quiet=False)
+    out = capsys.readouterr().out
+    assert "standing pose of session 1 restored" in out and app.det.flipped == 1, out
+    assert app.det.calibrated and app.det.pitch0 == pose["pitch"]
+    lean, calibrated = lean_of(sorted((flash / "logs").glob("*.hlg"))[-1])
+    assert calibrated and abs(lean - truth) < 0.5, (lean, truth)

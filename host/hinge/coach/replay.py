@@ -91,10 +91,15 @@ def event_dict(e) -> dict | None:
         if a:
             # a == 2: the standing pose of the run before a restart; a == 3: an earlier run's, for a
             # run with no standing start (the firmware's, kept on flash: device/events.py)
-            return {"type": "calibrated", "t_ms": t, "stand_pitch_deg": b / 100, "stand_roll_deg": c / 100,
-                    "still_ms": d, "restored": a == 2, "earlier": a == 3}
-        return {"type": "calibration_fallback", "t_ms": t,
-                "note": "no standing start: lean is measured against the mount axes"}
+            out = {"type": "calibrated", "t_ms": t, "stand_pitch_deg": b / 100, "stand_roll_deg": c / 100,
+                   "still_ms": d, "restored": a == 2, "earlier": a == 3}
+        else:
+            out = {"type": "calibration_fallback", "t_ms": t,
+                   "note": "no standing start: lean is measured against the mount axes"}
+        if f5 == 1:
+            # worn upside down (detector._flip): the frame turned about the mount's forward axis
+            out["mount_flipped"] = True
+        return out
     if ty == _events.EV_ACTIVITY:
         return {"type": "activity", "t_ms": t, "activity": ACTIVITIES[a], "previous": ACTIVITIES[b]}
     if ty == _events.EV_DRIFT:
@@ -234,6 +239,10 @@ def _run_micropython(raw: np.ndarray, cfg, lsb_g, lsb_k, t0, engine) -> ReplayRe
 
 
 # ---- readable summary -------------------------------------------------------------------
+def _other_sign(axis: str) -> str:
+    return ("-" if axis[:1] == "+" else "+") + axis[1:]
+
+
 def summary(res: ReplayResult, t0_ms: int = 0) -> str:
     """What the runner would have felt, and a per-minute table."""
     strides = res.dicts("stride")
@@ -243,6 +252,10 @@ def summary(res: ReplayResult, t0_ms: int = 0) -> str:
     lines.append(f"duration {res.duration_s / 60:.1f} min, {len(strides)} strides "
                  f"({len(run)} running, {len(strides) - len(run)} walking), {len(alerts)} buzzes")
     cal = res.dicts("calibrated")
+    if any(e.get("mount_flipped") for e in res.dicts() if e["type"] in ("calibrated", "calibration_fallback")):
+        up, fw = res.cfg.get("mount_up", "?"), res.cfg.get("mount_forward", "?")
+        lines.append(f"worn upside down: read with mount_up {_other_sign(up)} (the config says {up}, "
+                     f"forward {fw}); `hinge config set mount_up={_other_sign(up)}` says so for good")
     if cal:
         lines.append(f"calibrated at {clock_ms(cal[0]['t_ms'] - t0_ms)}: standing pitch {cal[0]['stand_pitch_deg']:+.1f} deg")
     elif res.dicts("calibration_fallback"):
