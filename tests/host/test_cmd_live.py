@@ -143,6 +143,13 @@ def test_parse_line_events():
     said = [live.format_event(live.parse_line(f"H 4 3096 {ok} 866 182 {3000 if ok == 1 else 0} 0 0"), lim0)
             for ok in (1, 2, 3)]
     assert "standing pose taken" in said[0] and "+8.7 deg" in said[0]
+    # worn the other way up (the CALIB's e field: detector._flip), from a standing pose or none
+    for ok, words in ((1, "from the standing pose"), (0, "against the mount axes")):
+        flip = live.parse_line(f"H 4 6100 {ok} 866 182 {3000 * ok} 1 0")
+        assert flip["mount_flipped"] is True
+        text = live.format_event(flip, lim0)
+        assert "worn the other way up" in text and words in text, text
+    assert "mount_flipped" not in live.parse_line("H 4 3096 1 866 182 3000 0 0")
     assert "restarted mid-run" in said[1] and "this run's standing pose" in said[1]
     assert "no standing start" in said[2] and "an earlier run's standing pose" in said[2]
     assert live.parse_line("H 5 9970 2 1 0 0 0 0") == {"type": "activity", "t_ms": 9970, "activity": "running",

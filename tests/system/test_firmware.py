@@ -804,8 +804,13 @@ def test_cpython_a_clip_worn_upside_down_and_a_restart_of_that_run(tmp_path, cap
         s = s[(s["activity"] == 2) & (s["t_ms"] > 12000)]
         return float(np.median(s["lean_deg"])), bool(s["calibrated"].all())
 
-    lean, calibrated = lean_of(sorted((flash / "logs").glob("*.hlg"))[-1])
+    log = sorted((flash / "logs").glob("*.hlg"))[-1]
+    lean, calibrated = lean_of(log)
     assert calibrated and abs(lean - truth) < 0.5, (lean, truth)
+    from hinge.logs import analysis
+    from hinge.report import words
+    a = analysis.analyse(analysis.load(log), log)
+    assert a.calib["state"] == "ok" and a.calib["flipped"] and "worn the other way up" in words.calib_text(a)
     # back 5 minutes later, running: the pose restored, read with the mount it was taken with
     keep = cap.t_ms >= 20000.0
     mid = Capture(worn.t_ms[keep], worn.acc_g[keep], worn.gyr_dps[keep], [])

@@ -206,6 +206,10 @@ def format_event(ev: dict, limits: Limits, style: Style | None = None) -> str | 
     if ty == "clear":
         what = _REASON_WORDS.get(ev["reason"], ev["reason"])
         return st.good(f"{t}  fixed: {what} ({cue_text(ev)})")
+    if ty in ("calibrated", "calibration_fallback") and ev.get("mount_flipped"):
+        return st.warn(f"{t}  worn the other way up from the config: read so (turned about forward); "
+                       + ("lean is measured from the standing pose before the run"
+                          if ty == "calibrated" else "lean is measured against the mount axes"))
     if ty == "calibrated":
         if ev.get("earlier"):
             return st.warn(f"{t}  no standing start: lean is measured from an earlier run's standing pose "

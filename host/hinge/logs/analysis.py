@@ -226,7 +226,8 @@ def analyse(session, path="", overrides: dict | None = None) -> Analysis:
         if e["name"] == "calib":
             state = {1: "ok", 2: "restored", 3: "earlier"}.get(int(e["a"]), "fallback")
             calib = {"state": state, "t_ms": int(e["t_ms"]), "pitch0_deg": e["b"] / 100.0,
-                     "roll0_deg": e["c"] / 100.0, "still_ms": int(e["d"])}
+                     "roll0_deg": e["c"] / 100.0, "still_ms": int(e["d"]),
+                     "flipped": calib.get("flipped", False) or bool(e["e"])}
         elif int(e["type"]) == ev.EV_FAULT:
             device_faults.append((int(e["t_ms"]), str(e["name"]), int(e["b"])))
     calib["strides_calibrated"] = int(s["calibrated"].sum())

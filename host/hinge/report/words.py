@@ -228,6 +228,14 @@ def highlights(a: Analysis) -> list[tuple[str, str]]:
 
 
 def calib_text(a: Analysis) -> str:
+    text = _calib_text(a)
+    if a.calib.get("flipped"):
+        text += (" The clip was worn the other way up from its config (turned about its forward axis): the board "
+                 "found it from your strides and read it so; set mount_up to the other sign to say so for good.")
+    return text
+
+
+def _calib_text(a: Analysis) -> str:
     c = a.calib
     if c["state"] == "ok":
         return (f"Calibrated at {clock(c['t_ms'] / 1000)} from {c['still_ms'] / 1000:.1f} s of standing still "
