@@ -199,7 +199,8 @@ def test_config_file_as_the_board_keeps_it(tmp_path):
                         ('{"mount_up": "+z",', "not valid JSON"), ('{"version": 99}', "newer than this firmware")):
         f.write_text(text)
         p = _run(["replay", str(cap), "--config", str(f)])
-        assert p.returncode == 2 and len(p.stderr.strip().splitlines()) == 1 and str(f) in p.stderr and words in p.stderr, p.stderr
+        assert p.returncode == 2 and len(p.stderr.strip().splitlines()) == 1, p.stderr
+        assert str(f) in p.stderr and words in p.stderr, p.stderr
     f.write_text('{"version": 1, "lean_min_deg": 3.0}')      # the keys checked together, file and --set
     p = _run(["replay", str(cap), "--config", str(f), "--set", "lean_back_deg=4"])
     assert p.returncode == 2 and len(p.stderr.strip().splitlines()) == 1 and "must be below lean_min_deg" in p.stderr
