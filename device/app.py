@@ -239,7 +239,7 @@ class App:
             return None
         if pose[7] != self.mount() and (self.det.flipped or pose[7] != self.mount(1)):
             if say:
-                self.say("standing pose of session %d not used: taken with mount %s, the config's is %s" % (
+                self.say("standing pose of session %d not used: taken with mount %s, read now with %s" % (
                     pose[0], pose[7], self.mount()))
             return None
         return pose
