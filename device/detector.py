@@ -193,6 +193,7 @@ class Detector:
         st[kernel.S_LAST] = t0_ms - _BIG // 2
         st[kernel.S_INIT] = 1
         st[kernel.S_FAST] = 500
+        st[kernel.S_NEG] = 0
         st[kernel.S_C2] = 0
         st[kernel.S_IDLE] = 0
         st[kernel.S_CALMS] = _CAL_MS

@@ -205,7 +205,8 @@ S_GAPS = const(147)     # 1 when samples lost at the last step's fiducials cost 
 #                         keeping the last stride's would (at_step(), "samples lost")
 S_BL0 = const(148)      # S_GAPS of the step the stride under way starts on: 1 where the last
 #                         stride's end was put, 2 at its own step (a fresh start; detector.py)
-S_SIZE = const(149)
+S_NEG = const(149)      # ms the low-passed force along g was below -0.5 g since the last step (run(): g upside down)
+S_SIZE = const(150)
 
 # stillness (run())
 _CAL_MIN_MS = const(1000)    # a still stretch this long is standing: no gait holds the pelvis
@@ -864,6 +865,21 @@ def run(st: ptr32, buf: ptr16, i0: int, n: int, yb: ptr32) -> int:
             d = -0x40000
         vprev = vlp
         vlp += ((d >> 5) * ((dtc * klp) >> 4)) >> 11
+        # g upside down while moving (a board turned over after g was set, e.g. lying face down
+        # before a run with no standing start: the filter has no torque at 180 deg, and no step
+        # is found while the force along g is negative). A body on or above the ground never
+        # feels a force along the true up below 0 (in flight ~0; the belt's wobble after the 4 Hz
+        # low-pass +-0.2 g), and every stance lifts it past the step trigger's 1.1 g. So 250 ms
+        # in all of the low-passed force along g below -0.5 g (g over 120 deg off: each stance
+        # reads -1..-2 g then) with no step between them (at_step() clears the count) starts g
+        # again from the next sample, as the stillness test does at rest
+        if vlp < -32768:
+            k = st[S_NEG] + dms                       # (< 2**11 between restarts: no sign to extend)
+            if k >= 250:
+                st[S_INIT] = 1
+                st[S_FAST] = 500
+                k = 0
+            st[S_NEG] = k
         # stride accumulators
         if cnt < bufn:
             yb[cnt] = psi
@@ -1168,6 +1184,7 @@ def at_step(st: ptr32, yb: ptr32, t: int, last: int) -> int:
     interval = t - last
     st[S_LAST] = t
     st[S_IDLE] = 1
+    st[S_NEG] = 0                # a step: the force along g rose past 1.1 g, g is the right way up
     # -- timing. While running it is the contact that ended the step's flight (see run()),
     # when there was one since the last step (S_FLYN counts such steps) and its rise was a
     # strike's (S_TCOK); otherwise the trigger's own crossing (walking keeps a foot down, so
