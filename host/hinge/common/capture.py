@@ -5,7 +5,8 @@ bytes, not its name: loggers and data sets ship ``.csv.gz``; a stream cut short 
 lines and says so in ``comments``); lines starting with ``#`` are comments; header
 ``t_ms,ax_g,ay_g,az_g,gx_dps,gy_dps,gz_dps``; ``t_ms`` increasing, in milliseconds with any number
 of decimals (a 104 Hz logger stamps 9.615 ms apart; a host stamping in microseconds writes three
-decimals), at a nominal rate of 50-200 Hz (a missing sample shows as a gap); the IMU's own
+decimals), or repeating in packets (a logger that stamps each packet on arrival: ``packet_times``),
+at a nominal rate of 50-208 Hz (faster: ``board_rate``; a missing sample shows as a gap); the IMU's own
 right-handed axes; accelerometer in g (+1 g on the axis pointing up when still), gyro in deg/s.
 
 ``t_ms`` is the capture's clock and the truth for replay: an IMU whose output rate is 1-2 % off
@@ -124,7 +125,7 @@ def read_capture(path) -> Capture:
             raise CaptureError(f"{path}:{lineno}: not a number: {bad.strip()[:40]!r}") from None
         if any(v != v or v in (float("inf"), float("-inf")) for v in vals):
             raise CaptureError(f"{path}:{lineno}: NaN or infinite value")
-        if rows and vals[0] <= rows[-1][0]:
+        if rows and vals[0] < rows[-1][0]:
             raise CaptureError(f"{path}:{lineno}: t_ms {parts[0].strip()} not after the previous {rows[-1][0]:g}")
         rows.append(vals)
     if not header_seen:
@@ -132,7 +133,14 @@ def read_capture(path) -> Capture:
     if len(rows) < 2:
         raise CaptureError(f"{path}: fewer than 2 samples")
     a = np.asarray(rows, dtype=np.float64)
-    cap = Capture(a[:, 0].copy(), a[:, 1:4].copy(), a[:, 4:7].copy(), comments)
+    t = a[:, 0].copy()
+    if np.any(np.diff(t) == 0):
+        t, said = packet_times(t)
+        if said is None:
+            raise CaptureError(f"{path}: t_ms repeats but not in packets (no interval between packets to "
+                               f"time their samples by)")
+        comments.append(said)
+    cap = Capture(t, a[:, 1:4].copy(), a[:, 4:7].copy(), comments)
     rate = cap.rate_hz
     if not RATE_MIN_HZ <= rate <= READ_MAX_HZ:
         raise CaptureError(f"{path}: sample rate {rate:.1f} Hz outside 50-1000 Hz (+-{100 * RATE_TOL:g} % for the IMU's clock; "
@@ -158,6 +166,38 @@ def _gunzip(path, data: bytes) -> tuple[bytes, str]:
     n = keep.count(b"\n")
     cut = ", dropped the partial one after them" if len(keep) < len(out) else ""
     return keep, f"{CUT_SHORT}: read its {n} whole lines{cut}"
+
+
+PACKETS = "t_ms repeats in packets"      # the comment a packet-stamped capture's Capture carries
+
+
+def packet_times(t_ms) -> tuple[np.ndarray, str | None]:
+    """Sample times for a capture stamped per packet: a logger that receives several samples at
+    once (a BLE notification, a FIFO read) and stamps them all with the packet's arrival, so
+    ``t_ms`` repeats. The IMU sampled them one period apart, the last just before the packet
+    left: each packet's samples are put one period apart, its last at its stamp. The period is
+    the median over packets of (next packet's stamp - this one's) / this one's size (a lost
+    packet shows as a gap before the next: the median ignores it). Returns (times, what was
+    done, for the capture's comments), or (t_ms, None) when no period can be found (every stamp
+    the same). Strictly increasing where the packets are (a packet stamped early keeps its
+    samples after the last one's by a tenth of a period: sample_clock smooths it)."""
+    t = np.asarray(t_ms, dtype=np.float64)
+    start = np.flatnonzero(np.r_[True, np.diff(t) != 0])        # each packet's first sample
+    size = np.diff(np.r_[start, len(t)])
+    if len(start) < 2:
+        return t.copy(), None
+    per = float(np.median(np.diff(t[start]) / size[:-1]))
+    if not per > 0:
+        return t.copy(), None
+    out = t.copy()
+    k = np.arange(len(t)) - np.repeat(start, size)             # the sample's place in its packet
+    out -= (np.repeat(size, size) - 1 - k) * per
+    for i in range(1, len(out)):                               # (rarely runs: a packet stamped early)
+        if out[i] <= out[i - 1]:
+            out[i] = out[i - 1] + per / 10
+    big = int(np.max(size))
+    return out, (f"{PACKETS} of up to {big} samples (a logger stamping each packet on arrival): "
+                 f"its samples put {per:.3f} ms apart, each packet's last at its stamp")
 
 
 def _is_number(s: str) -> bool:
