@@ -10,7 +10,7 @@ import pytest
 
 from hinge.cli import cli
 from hinge.coach import replay
-from hinge.common.capture import CaptureError, block_mean, read_capture, to_raw, write_capture
+from hinge.common.capture import CaptureError, block_mean, packet_times, read_capture, to_raw, write_capture
 
 REPO = Path(__file__).resolve().parents[2]
 HINGE = [sys.executable, "-m", "hinge.cli"]
@@ -245,6 +245,13 @@ def test_packet_stamped_capture_replays_as_its_samples(tmp_path):
     c2 = read_capture(lost)
     d = np.diff(c2.t_ms)
     assert 99 < c2.rate_hz < 101 and 57 < d[499] < 63 and np.all(d[500:] < 15)      # 6 periods: 5 lost
+    # FIFO reads of 3-7 samples, each stamped at its last: the samples' own times, exactly
+    rng = np.random.default_rng(1)
+    sizes = rng.integers(3, 8, 400)
+    ends = np.cumsum(sizes) - 1
+    true = np.arange(ends[-1] + 1) * 10.0
+    got, said = packet_times(np.repeat(true[ends], sizes))
+    assert said and np.max(np.abs(got - true)) < 1e-9
     # every stamp the same: nothing to time the samples by
     same = tmp_path / "same.csv"
     same.write_text("t_ms,ax_g,ay_g,az_g,gx_dps,gy_dps,gz_dps\n" + "".join("7,0,0,1,0,0,0\n" for _ in range(9)))

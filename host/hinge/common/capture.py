@@ -176,8 +176,9 @@ def packet_times(t_ms) -> tuple[np.ndarray, str | None]:
     once (a BLE notification, a FIFO read) and stamps them all with the packet's arrival, so
     ``t_ms`` repeats. The IMU sampled them one period apart, the last just before the packet
     left: each packet's samples are put one period apart, its last at its stamp. The period is
-    the median over packets of (next packet's stamp - this one's) / this one's size (a lost
-    packet shows as a gap before the next: the median ignores it). Returns (times, what was
+    the median over packets of (this packet's stamp - the last one's) / this packet's size (the
+    samples it brought were taken in between: FIFO reads bring varying counts; a lost packet
+    shows as a gap before the next, which the median ignores). Returns (times, what was
     done, for the capture's comments), or (t_ms, None) when no period can be found (every stamp
     the same). Strictly increasing where the packets are (a packet stamped early keeps its
     samples after the last one's by a tenth of a period: sample_clock smooths it)."""
@@ -186,7 +187,7 @@ def packet_times(t_ms) -> tuple[np.ndarray, str | None]:
     size = np.diff(np.r_[start, len(t)])
     if len(start) < 2:
         return t.copy(), None
-    per = float(np.median(np.diff(t[start]) / size[:-1]))
+    per = float(np.median(np.diff(t[start]) / size[1:]))
     if not per > 0:
         return t.copy(), None
     out = t.copy()
