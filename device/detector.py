@@ -501,7 +501,9 @@ class Detector:
     def flip_frame(self):
         """Turn the body frame by 180 deg about its forward axis (left and up change sign): the
         mount mapping and every left and up quantity the kernel holds (a rotation keeps them
-        consistent: g, the gyro's offsets and their integral, the stillness and error sums)."""
+        consistent: g, the gyro's offsets and their integral, the stillness and error sums). The
+        pelvis's up from a standing pose (S_UPF, S_UPU) is left to the caller: _flip resets it,
+        restore() and start() set it."""
         st = self.st
         K = kernel
         for k in (K.S_LS, K.S_US, K.S_GL, K.S_GU, K.S_SL, K.S_SU, K.S_BL, K.S_BU, K.S_BQL, K.S_BQU,

@@ -205,7 +205,8 @@ S_GAPS = const(147)     # 1 when samples lost at the last step's fiducials cost 
 #                         keeping the last stride's would (at_step(), "samples lost")
 S_BL0 = const(148)      # S_GAPS of the step the stride under way starts on: 1 where the last
 #                         stride's end was put, 2 at its own step (a fresh start; detector.py)
-S_NEG = const(149)      # ms the low-passed force along g was below -0.5 g since the last step (run(): g upside down)
+S_NEG = const(149)      # ms the low-passed force along g was below -0.5 g since the last step
+#                         (run(): g upside down while moving)
 S_SIZE = const(150)
 
 # stillness (run())
