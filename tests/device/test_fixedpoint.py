@@ -155,6 +155,35 @@ def test_instruction_bench_runs_both_modes_on_a_board_sized_heap(tmp_path, micro
         if mode != "madgwick":
             assert row["strides"] >= 20, row     # ~20 s of running: ~28 strides (with or without dynamics)
 
+
+def test_instruction_bench_counts_a_warm_detector(tmp_path, micropython):
+    """`make bench` counts the detector after it has run the samples before the counted ones
+    (its WARM file, fed first and the same at both lengths): the detector really takes them
+    (the strides they hold come out before the counted ones), and the counted samples stay
+    the ones asked for."""
+    sim = simulate.simulate("good_form", seed=1, minutes=2)
+    cap = sim.as_capture()
+    o = {"mount_up": sim.truth["mount_up"], "mount_forward": sim.truth["mount_forward"]}
+    cfg = replay.load_config(o)
+    raw = to_raw(cap, *replay.scales(cfg))[-4096:]
+    (tmp_path / "w.bin").write_bytes(raw[:2048].astype("<i2").tobytes())
+    (tmp_path / "s.bin").write_bytes(raw[2048:].astype("<i2").tobytes())
+    (tmp_path / "c.json").write_text(json.dumps(cfg))
+    runner = devpath.REPO / "host" / "hinge" / "dev" / "bench_count.py"
+    env = devpath.micropython_env()
+    env["MICROPYPATH"] += ":" + str(runner.parent)
+    strides = []
+    for warm in ([], [str(tmp_path / "w.bin")]):
+        p = subprocess.run([micropython, "-X", "heapsize=" + devpath.VBOARD_HEAPSIZE, str(runner), "detector", "1024",
+                            str(tmp_path / "s.bin"), str(tmp_path / "c.json"), *map(str, replay.scales(cfg)), *warm],
+                           capture_output=True, text=True, env=env, timeout=300)
+        assert p.returncode == 0, p.stderr
+        row = json.loads(p.stdout.strip().splitlines()[-1])
+        assert row["samples"] == 1024
+        strides.append(row["strides"])
+    # 2048 warm samples of running (~20 s) hold ~25 strides more
+    assert strides[1] >= strides[0] + 20, strides
+
 def _g_at(raw, cfg, t_end_ms, t0=0):
     """The detector's gravity direction (unit, body frame) after feeding raw up to t_end_ms."""
     lsb_g, lsb_k = replay.scales(cfg)
