@@ -115,6 +115,9 @@ def bench_instructions(sim, overrides, n1=384, n2=1536, warm=4096) -> list[dict]
     lsb_g, lsb_k = replay.scales(cfg)
     i0 = running_from(sim)
     raw = to_raw(cap, lsb_g, lsb_k)[i0:i0 + warm + n2]
+    if len(raw) < warm + n2:
+        raise ValueError(f"instruction bench: the run has {len(raw)} samples from 10 s into its running, "
+                         f"{warm + n2} needed ({warm} warm + {n2} counted)")
     runner = Path(__file__).parent / "bench_count.py"
     rows = []
     with tempfile.TemporaryDirectory() as td:
