@@ -52,21 +52,150 @@ import dynamics
 import fixmath
 from drift import Drift
 import kernel
-# the state slots read per step and stride, as globals (a module attribute is a second dict
-# lookup on every use: ~300 instructions a stride on the ESP32's port, make bench)
-from kernel import (EVT_IDLE, EVT_STEP, EVT_STILL, S_B0F, S_B0L, S_B0U, S_BF, S_BL, S_BQF, S_BQL,
-                    S_BQU, S_BU, S_CAF, S_CAL, S_CALMS, S_CAU, S_CGF, S_CGL, S_CGU, S_CN, S_DPSI, S_DQC,
-                    S_DPSP, S_EVT, S_FID, S_FLYN, S_GAPMX, S_GF, S_GL, S_GU, S_HI, S_IDLE, S_IV0, S_IV1,
-                    S_IV2, S_LAST, S_LO, S_N, S_PMAX, S_PMIN, S_PSI, S_PSIB, S_REFR, S_RI, S_RMAX,
-                    S_RMIN, S_RREF, S_SF, S_SL, S_STEADY, S_STILL, S_SU, S_SYNC, S_T, S_TEQ)
 from kernel import at_step, detrended_p2p, stride_mark, stride_reset, stride_time
 from coach import Coach
-from events import (ACT_RUNNING, ACT_STANDING, ACT_WALKING, EV_ACTIVITY, EV_CALIB, EV_LEN,
-                    EV_STRIDE, FLAG_CALIBRATED, put)
+from events import put
+
+# The kernel's state slots and the events' codes this module uses, as its own const() mirrors
+# (underscore + the name in kernel.py or events.py, which define them: a test checks every
+# mirror against its source). MicroPython folds a const() into the code only within its own
+# module; an imported name is a lookup in this module's globals every use (~190 instructions on
+# the ESP32's port, ~70 a stride), a module attribute two: mirrored, the per-step and per-stride
+# code reads none (make bench: 5117 -> 4907 instructions a sample, 32-bit).
+# events.py's
+_ACT_RUNNING = const(2)
+_ACT_STANDING = const(0)
+_ACT_WALKING = const(1)
+_EV_ACTIVITY = const(5)
+_EV_CALIB = const(4)
+_EV_LEN = const(8)
+_EV_STRIDE = const(1)
+_FLAG_CALIBRATED = const(4)
+_FLAG_GROUNDED = const(8)
+# kernel.py's
+_EVT_IDLE = const(4)
+_EVT_STEP = const(1)
+_EVT_STILL = const(2)
+_ONE_G_Q16 = const(65536)
+_REFR_MS = const(250)
+_STEP_HI = const(6554)
+_STEP_MAX_MS = const(1500)
+_S_AM = const(6)
+_S_AMU = const(58)
+_S_B0F = const(112)
+_S_B0L = const(113)
+_S_B0U = const(114)
+_S_BF = const(9)
+_S_BL = const(10)
+_S_BL0 = const(148)
+_S_BLIM = const(111)
+_S_BQF = const(12)
+_S_BQL = const(13)
+_S_BQU = const(14)
+_S_BU = const(11)
+_S_BUFN = const(48)
+_S_C2 = const(119)
+_S_C29 = const(70)
+_S_CA = const(89)
+_S_CAF = const(38)
+_S_CAL = const(39)
+_S_CALMS = const(44)
+_S_CAU = const(40)
+_S_CGF = const(41)
+_S_CGL = const(42)
+_S_CGU = const(43)
+_S_CLK = const(137)
+_S_CN = const(37)
+_S_CNMAX = const(63)
+_S_DPSI = const(72)
+_S_DPSP = const(73)
+_S_DQC = const(128)
+_S_DQK = const(66)
+_S_DQP = const(138)
+_S_DQT = const(129)
+_S_DTMAX = const(64)
+_S_EVT = const(47)
+_S_F0 = const(124)
+_S_FAST = const(102)
+_S_FI = const(0)
+_S_FID = const(74)
+_S_FLYN = const(118)
+_S_FS = const(1)
+_S_FT0 = const(125)
+_S_GAPMX = const(135)
+_S_GAPS = const(147)
+_S_GF = const(15)
+_S_GL = const(16)
+_S_GM = const(7)
+_S_GSH = const(8)
+_S_GU = const(17)
+_S_HD1 = const(105)
+_S_HD2 = const(106)
+_S_HI = const(22)
+_S_IDLE = const(68)
+_S_IDLEMS = const(69)
+_S_INIT = const(49)
+_S_IV0 = const(115)
+_S_IV1 = const(116)
+_S_IV2 = const(117)
+_S_JC = const(130)
+_S_JK = const(67)
+_S_JT = const(131)
+_S_K0 = const(126)
+_S_KB = const(110)
+_S_KLP = const(19)
+_S_KN = const(84)
+_S_KOK = const(60)
+_S_KPM = const(18)
+_S_LAST = const(25)
+_S_LI = const(2)
+_S_LO = const(23)
+_S_LS = const(3)
+_S_N = const(28)
+_S_NEG = const(149)
+_S_PAR = const(103)
+_S_PER = const(85)
+_S_PMAX = const(82)
+_S_PMIN = const(81)
+_S_PSI = const(27)
+_S_PSIB = const(104)
+_S_RB = const(139)
+_S_REFR = const(26)
+_S_RI = const(120)
+_S_RISE = const(122)
+_S_RMAX = const(35)
+_S_RMIN = const(34)
+_S_RMSK = const(121)
+_S_RREF = const(134)
+_S_RSXX = const(133)
+_S_RSXY = const(132)
+_S_SF = const(29)
+_S_SIZE = const(150)
+_S_SL = const(30)
+_S_STA = const(45)
+_S_STAA = const(56)
+_S_STEADY = const(109)
+_S_STILL = const(36)
+_S_STW = const(46)
+_S_SU = const(31)
+_S_SYNC = const(80)
+_S_SYNCMS = const(79)
+_S_T = const(24)
+_S_T0 = const(123)
+_S_T1 = const(107)
+_S_T2 = const(108)
+_S_TEQ = const(136)
+_S_TQ = const(83)
+_S_UI = const(4)
+_S_UPF = const(145)
+_S_UPU = const(146)
+_S_US = const(5)
+_S_VLP = const(20)
+_S_X0 = const(127)
 
 _TAU_MS = const(1000)        # accelerometer correction time constant
 _LP_KLP = const(1647)        # 4 Hz vertical low-pass: 2*pi*4/1000 * 2**16 per ms
-_STEP_LO = const(3277)       # the trigger (kernel.STEP_HI, 1.10 g) re-arms below 1 g - 0.05 g (Q16 g)
+_STEP_LO = const(3277)       # the trigger (_STEP_HI, 1.10 g) re-arms below 1 g - 0.05 g (Q16 g)
 #                              until steps are seen
 _STRIDE_MIN_MS = const(400)  # strides outside this range are not reported
 _STRIDE_MAX_MS = const(2600)
@@ -96,7 +225,7 @@ class EventQueue:
 
     def __init__(self, cap=32):
         self.cap = cap
-        self.buf = array("i", bytes(4 * EV_LEN * cap))
+        self.buf = array("i", bytes(4 * _EV_LEN * cap))
         self.n = 0
         self.dropped = 0
 
@@ -109,14 +238,14 @@ class EventQueue:
             # drop the oldest: shift down by one event (rare; never in a well-drained loop)
             b_ = self.buf
             k = 0
-            m = (self.cap - 1) * EV_LEN
+            m = (self.cap - 1) * _EV_LEN
             while k < m:
-                b_[k] = b_[k + EV_LEN]
+                b_[k] = b_[k + _EV_LEN]
                 k += 1
             self.n -= 1
             self.dropped += 1
         self.n += 1
-        return (self.n - 1) * EV_LEN
+        return (self.n - 1) * _EV_LEN
 
     def clear(self):
         self.n = 0
@@ -138,7 +267,7 @@ class Detector:
         self.cfg = cfg
         self.lsb_per_g = lsb_per_g
         self.lsb_per_kdps = lsb_per_kdps
-        self.st = array("i", bytes(4 * kernel.S_SIZE))
+        self.st = array("i", bytes(4 * _S_SIZE))
         self.yb = array("i", bytes(4 * (_YBUF + dynamics.RING_WORDS)))   # heading, then the dynamics ring
         self.dyn = dynamics.Dynamics(_YBUF)
         self.q = EventQueue(qcap)
@@ -147,65 +276,65 @@ class Detector:
         self.run_min = cfg["run_min_spm"] * 10
         st = self.st
         fi, fs, li, ls, ui, us = config.mount_axes(cfg["mount_up"], cfg["mount_forward"])
-        st[kernel.S_FI] = fi
-        st[kernel.S_FS] = fs
-        st[kernel.S_LI] = li
-        st[kernel.S_LS] = ls
-        st[kernel.S_UI] = ui
-        st[kernel.S_US] = us
+        st[_S_FI] = fi
+        st[_S_FS] = fs
+        st[_S_LI] = li
+        st[_S_LS] = ls
+        st[_S_UI] = ui
+        st[_S_US] = us
         self.flipped = 0          # 1: read upside down, the config's mount turned about forward (_flip)
-        st[kernel.S_AM] = (4096 * 8192 + lsb_per_g // 2) // lsb_per_g
-        st[kernel.S_AMU] = st[kernel.S_AM]              # (the standing pose corrects it)
+        st[_S_AM] = (4096 * 8192 + lsb_per_g // 2) // lsb_per_g
+        st[_S_AMU] = st[_S_AM]              # (the standing pose corrects it)
         gm, gsh = _gyro_mul(lsb_per_kdps)
-        st[kernel.S_GM] = gm
-        st[kernel.S_GSH] = gsh
-        st[kernel.S_KPM] = (1 << 20) // _TAU_MS
-        st[kernel.S_KLP] = _LP_KLP
-        st[kernel.S_BUFN] = _YBUF
-        st[kernel.S_RMSK] = dynamics.RING - 1
-        st[kernel.S_STA] = 377487                       # | |a|^2 - 1 | < 0.36 (Q20): |a| 0.80-1.17 g. An
+        st[_S_GM] = gm
+        st[_S_GSH] = gsh
+        st[_S_KPM] = (1 << 20) // _TAU_MS
+        st[_S_KLP] = _LP_KLP
+        st[_S_BUFN] = _YBUF
+        st[_S_RMSK] = dynamics.RING - 1
+        st[_S_STA] = 377487                       # | |a|^2 - 1 | < 0.36 (Q20): |a| 0.80-1.17 g. An
         #                                                 uncalibrated part reads standing within ~13 % of 1 g
         #                                                 (offset 80 mg and scale 3 % on one axis, ~20 mg over
         #                                                 temperature): 0.87-1.12 g was at its edge, and such a
         #                                                 part with the sim's own errors never stood still.
         #                                                 (Motion is the per-axis and gyro tests' to find.)
-        st[kernel.S_STW] = (2 * lsb_per_kdps) // 1000   # gyro within 2 deg/s of its mean (S_GDEV)
-        st[kernel.S_STAA] = 1024                        # accel within 0.25 g of its mean (vibration, e.g.
+        st[_S_STW] = (2 * lsb_per_kdps) // 1000   # gyro within 2 deg/s of its mean (S_GDEV)
+        st[_S_STAA] = 1024                        # accel within 0.25 g of its mean (vibration, e.g.
         #                                                 a treadmill, averages out; the gyro test is strict)
-        st[kernel.S_CNMAX] = 2048
-        st[kernel.S_DTMAX] = 4000                       # bridge gaps up to 250 ms (1/16 ms units)
-        st[kernel.S_IDLEMS] = _IDLE_MS
-        st[kernel.S_SYNCMS] = 700
-        st[kernel.S_C29] = 1 << 29   # the kernel doubles it in a machine word (2**30 is no small int)
+        st[_S_CNMAX] = 2048
+        st[_S_DTMAX] = 4000                       # bridge gaps up to 250 ms (1/16 ms units)
+        st[_S_IDLEMS] = _IDLE_MS
+        st[_S_SYNCMS] = 700
+        st[_S_C29] = 1 << 29   # the kernel doubles it in a machine word (2**30 is no small int)
         # bias integral gain, Q12: raw counts Q8 per (error Q12 x ms):
         # 256 * counts_per_rad_s / (4096 * 1000 ms/s * tau_s * tau_i_s), tau = 1 s (_TAU_MS)
         cpr = lsb_per_kdps * 180 // 3141           # counts per rad/s (x1000 / 1000)
-        st[kernel.S_KB] = cpr * 256 // (_TAU_I_S * _TAU_MS)
-        st[kernel.S_BLIM] = (lsb_per_kdps * _BIAS_DPS // 1000) << 8
+        st[_S_KB] = cpr * 256 // (_TAU_I_S * _TAU_MS)
+        st[_S_BLIM] = (lsb_per_kdps * _BIAS_DPS // 1000) << 8
         self.start(0)
 
     def start(self, t0_ms):
         """Begin a session: the next sample's time is ``t0_ms + dt``; calibration restarts."""
         st = self.st
-        st[kernel.S_T] = t0_ms
-        st[kernel.S_TQ] = 0
-        st[kernel.S_PER] = 0
-        st[kernel.S_LAST] = t0_ms - _BIG // 2
-        st[kernel.S_INIT] = 1
-        st[kernel.S_FAST] = 500
-        st[kernel.S_NEG] = 0
-        st[kernel.S_C2] = 0
-        st[kernel.S_IDLE] = 0
-        st[kernel.S_CALMS] = _CAL_MS
-        st[kernel.S_STILL] = 0
-        k = kernel.S_CN           # the stillness count and its sums (S_CAF..S_CGU follow S_CN)
-        while k <= kernel.S_CGU:
+        st[_S_T] = t0_ms
+        st[_S_TQ] = 0
+        st[_S_PER] = 0
+        st[_S_LAST] = t0_ms - _BIG // 2
+        st[_S_INIT] = 1
+        st[_S_FAST] = 500
+        st[_S_NEG] = 0
+        st[_S_C2] = 0
+        st[_S_IDLE] = 0
+        st[_S_CALMS] = _CAL_MS
+        st[_S_STILL] = 0
+        k = _S_CN           # the stillness count and its sums (_S_CAF..S_CGU follow _S_CN)
+        while k <= _S_CGU:
             st[k] = 0
             k += 1
-        st[kernel.S_GU] = 1 << 24
-        st[kernel.S_UPF] = 0      # the pelvis's up: the mount's until a standing pose says
-        st[kernel.S_UPU] = 1 << 14
-        st[kernel.S_VLP] = kernel.ONE_G_Q16
+        st[_S_GU] = 1 << 24
+        st[_S_UPF] = 0      # the pelvis's up: the mount's until a standing pose says
+        st[_S_UPU] = 1 << 14
+        st[_S_VLP] = _ONE_G_Q16
         self._thresholds_reset()
         self.calibrated = 0
         self.fallback_said = 0
@@ -215,48 +344,48 @@ class Detector:
         self.n_down = 0           # strides in a row with the mount's down up
         self.pitch0 = 0   # standing pitch, millidegrees (mount axes until calibrated)
         self.roll0 = 0
-        self.act = ACT_STANDING
+        self.act = _ACT_STANDING
         self.k = -1       # steps since the stride started; -1 = no stride under way
-        st[kernel.S_T0] = t0_ms   # stride timing (kernel.stride_time): learned afresh
-        st[kernel.S_F0] = 0
-        st[kernel.S_FT0] = 0
-        st[kernel.S_K0] = 0
-        st[kernel.S_X0] = -1
-        st[kernel.S_RISE] = -1
-        st[S_DQC] = 0
-        st[kernel.S_DQT] = 0
-        st[kernel.S_JC] = 0
-        st[kernel.S_JT] = 0
-        st[kernel.S_CLK] = 0
-        st[kernel.S_DQK] = 0
-        st[kernel.S_JK] = 0
-        st[kernel.S_KN] = 0
-        st[kernel.S_KOK] = 0
-        st[kernel.S_DQP] = 0
-        st[kernel.S_RSXY] = 0
-        st[kernel.S_RSXX] = 0
-        st[kernel.S_RB] = 0
-        st[S_RREF] = 0
+        st[_S_T0] = t0_ms   # stride timing (kernel.stride_time): learned afresh
+        st[_S_F0] = 0
+        st[_S_FT0] = 0
+        st[_S_K0] = 0
+        st[_S_X0] = -1
+        st[_S_RISE] = -1
+        st[_S_DQC] = 0
+        st[_S_DQT] = 0
+        st[_S_JC] = 0
+        st[_S_JT] = 0
+        st[_S_CLK] = 0
+        st[_S_DQK] = 0
+        st[_S_JK] = 0
+        st[_S_KN] = 0
+        st[_S_KOK] = 0
+        st[_S_DQP] = 0
+        st[_S_RSXY] = 0
+        st[_S_RSXX] = 0
+        st[_S_RB] = 0
+        st[_S_RREF] = 0
         self.te0 = t0_ms  # the stride's start (ms): its first step's fiducial on the clock in use
         self.foot_ev = 0  # evidence that the strides start on the right foot (Q16 rad, leaky sum)
         self.resync = 0   # 1: start the strides again at the next step
         self.rename = 0   # 1: a step was lost or added in the stride just ended; 2: the next names the feet afresh
         self.first = 0    # 1: the stride under way is its gait's first
-        st[kernel.S_BL0] = 0    # samples lost where the stride under way starts (_stride_end)
+        st[_S_BL0] = 0    # samples lost where the stride under way starts (_stride_end)
         self.strides = 0
-        st[kernel.S_STEADY] = 0   # strides since the gait (re)started
+        st[_S_STEADY] = 0   # strides since the gait (re)started
         self.n_like = 0     # strides in a row without flight while running
         self.fly_prev = 0   # the last stride's steps with flight, and its cadence (spm * 10)
         self.cad_prev = 0
-        st[kernel.S_PSIB] = 0     # heading bookkeeping and the error sums of kernel.at_step
-        st[kernel.S_HD1] = 0
-        st[kernel.S_HD2] = 0
-        st[kernel.S_T1] = t0_ms
-        st[kernel.S_T2] = t0_ms
-        st[kernel.S_PAR] = 0
+        st[_S_PSIB] = 0     # heading bookkeeping and the error sums of kernel.at_step
+        st[_S_HD1] = 0
+        st[_S_HD2] = 0
+        st[_S_T1] = t0_ms
+        st[_S_T2] = t0_ms
+        st[_S_PAR] = 0
         k = 0
         while k < 8:
-            st[kernel.S_CA + k] = 0
+            st[_S_CA + k] = 0
             k += 1
         self.q.clear()
         self.coach.start()
@@ -266,7 +395,7 @@ class Detector:
 
     def now(self):
         """Time of the last processed sample, ms."""
-        return self.st[kernel.S_T]
+        return self.st[_S_T]
 
     def feed(self, buf, n):
         """Process ``n`` samples of ``buf``; return the number of queued events (``self.q.n``)."""
@@ -276,23 +405,23 @@ class Detector:
         i = 0
         while i < n:
             i = run(st, buf, i, n, yb)
-            e = st[S_EVT]
+            e = st[_S_EVT]
             if e:
-                if e & EVT_STILL:
+                if e & _EVT_STILL:
                     self._calibrate()
-                if e & EVT_STEP:
+                if e & _EVT_STEP:
                     self._step()
-                if e & EVT_IDLE:
-                    st[S_SYNC] = 0
+                if e & _EVT_IDLE:
+                    st[_S_SYNC] = 0
                     self._thresholds_reset()
-                    self._set_activity(ACT_STANDING, st[S_T])
+                    self._set_activity(_ACT_STANDING, st[_S_T])
                     self.coach.reset()
                     self.k = -1
         return self.q.n
 
     def _set_activity(self, act, t):
         if act != self.act:
-            self.q.push(EV_ACTIVITY, t, act, self.act, 0, 0, 0, 0)
+            self.q.push(_EV_ACTIVITY, t, act, self.act, 0, 0, 0, 0)
             self.act = act
 
     def _calibrate(self):
@@ -300,14 +429,14 @@ class Detector:
         _CAL_MIN_MS): the gyro bias, and the standing reference (the first time the mount's up
         axis stands within 45 deg of the vertical)."""
         st = self.st
-        cn = st[S_CN]
+        cn = st[_S_CN]
         if cn <= 0:
-            st[S_STILL] = 0      # (nothing to calibrate from: the kernel forgets the stretch)
+            st[_S_STILL] = 0      # (nothing to calibrate from: the kernel forgets the stretch)
             return
-        self._set_bias(st[S_CGF] // cn, st[S_CGL] // cn, st[S_CGU] // cn)
-        af = st[S_CAF] // cn
-        al = st[S_CAL] // cn
-        au = st[S_CAU] // cn
+        self._set_bias(st[_S_CGF] // cn, st[_S_CGL] // cn, st[_S_CGU] // cn)
+        af = st[_S_CAF] // cn
+        al = st[_S_CAL] // cn
+        au = st[_S_CAU] // cn
         # upright: the mount's up axis within 45 deg of the vertical (the still samples' |a| is
         # 0.80-1.17 g: these products stay below 2**25)
         upright = au > 0 and 2 * au * au >= af * af + al * al + au * au
@@ -317,42 +446,42 @@ class Detector:
             # belt clip goes on either way up, face to the back: turned about the forward
             # axis) - or the board face down on a table. Kept, in the turned frame, for the
             # gait to tell which (_flip): a table takes no steps.
-            self.down = (af, -al, -au, st[S_STILL])
+            self.down = (af, -al, -au, st[_S_STILL])
         if upright:
             au = self._true_up(af, al, au)
-        st[S_GF] = af << 12
-        st[S_GL] = al << 12
-        st[S_GU] = au << 12
+        st[_S_GF] = af << 12
+        st[_S_GL] = al << 12
+        st[_S_GU] = au << 12
         if not upright:
             # no one wears it so (a clip on the lumbar curve tilts 10-30 deg): the board lies on
             # a table or in a hand. The gyro's bias is good (still is still), the pose is no
             # standing reference: wait for one, the stillness counted afresh
-            st[S_STILL] = 0
+            st[_S_STILL] = 0
             return
-        st[S_CALMS] = 0
+        st[_S_CALMS] = 0
         self._set_up(af, au)
         self.pitch0 = fixmath.pitch_mdeg(af, al, au)
         self.roll0 = fixmath.roll_mdeg(al, au)
         self.calibrated = 1
-        self.q.push(EV_CALIB, st[S_T], 1, _cdeg(self.pitch0), _cdeg(self.roll0),
-                    st[S_STILL], 0, 0)
+        self.q.push(_EV_CALIB, st[_S_T], 1, _cdeg(self.pitch0), _cdeg(self.roll0),
+                    st[_S_STILL], 0, 0)
 
     def _set_bias(self, bf, bl, bu):
         """The gyro's zero-rate offsets (raw counts, body frame): the calibrated ones the
         integral action (kernel.at_step) starts from and stays near."""
         st = self.st
-        st[S_BF] = bf
-        st[S_BL] = bl
-        st[S_BU] = bu
-        st[S_B0F] = bf
-        st[S_B0L] = bl
-        st[S_B0U] = bu
-        st[S_BQF] = bf << 8
-        st[S_BQL] = bl << 8
-        st[S_BQU] = bu << 8
+        st[_S_BF] = bf
+        st[_S_BL] = bl
+        st[_S_BU] = bu
+        st[_S_B0F] = bf
+        st[_S_B0L] = bl
+        st[_S_B0U] = bu
+        st[_S_BQF] = bf << 8
+        st[_S_BQL] = bl << 8
+        st[_S_BQU] = bu << 8
 
     def _set_up(self, f, u):
-        """The pelvis's own up axis for the heading (kernel S_UPF, S_UPU): the standing up
+        """The pelvis's own up axis for the heading (kernel _S_UPF, _S_UPU): the standing up
         vector's forward and up parts (any common scale up to 2**14, u > 0) as a Q14 unit vector.
         The pelvis rolls about its own forward axis, which a clip pitched on the lumbar curve does
         not share with the mount's."""
@@ -360,15 +489,15 @@ class Detector:
         if u <= 0 or n == 0:
             return
         st = self.st
-        st[kernel.S_UPF] = (f << 14) // n
-        st[kernel.S_UPU] = (u << 14) // n
+        st[_S_UPF] = (f << 14) // n
+        st[_S_UPU] = (u << 14) // n
 
     def stand(self):
         """The standing calibration, to keep for a restart of this run (coachstore): (pitch0,
-        roll0: millidegrees; the up axis's accel multiplier, kernel S_AMU; the gyro's calibrated
+        roll0: millidegrees; the up axis's accel multiplier, kernel _S_AMU; the gyro's calibrated
         zero-rate offsets bf, bl, bu: raw counts, body frame)."""
         st = self.st
-        return self.pitch0, self.roll0, st[kernel.S_AMU], st[S_B0F], st[S_B0L], st[S_B0U]
+        return self.pitch0, self.roll0, st[_S_AMU], st[_S_B0F], st[_S_B0L], st[_S_B0U]
 
     def restore(self, pitch0, roll0, amu, bf, bl, bu, ok=2):
         """Go on from the standing calibration this run had before a restart (stand()'s values,
@@ -379,9 +508,9 @@ class Detector:
         with ``ok`` (2: this run's, restored after a restart; 3: an earlier run's, for a run with
         no standing start; pitch and roll in cdeg, no still time)."""
         st = self.st
-        am = st[kernel.S_AM]
+        am = st[_S_AM]
         if 6 * amu >= 5 * am and 5 * amu <= 6 * am:
-            st[kernel.S_AMU] = amu
+            st[_S_AMU] = amu
         self._set_bias(bf, bl, bu)
         # the standing up vector (-sin p, cos p sin r, cos p cos r), Q14: its F-U part
         self._set_up(-fixmath.sin_q14(pitch0),
@@ -389,14 +518,14 @@ class Detector:
         self.pitch0 = pitch0
         self.roll0 = roll0
         self.calibrated = 1
-        self.q.push(EV_CALIB, st[S_T], ok, _cdeg(pitch0), _cdeg(roll0), 0, 0, 0)
+        self.q.push(_EV_CALIB, st[_S_T], ok, _cdeg(pitch0), _cdeg(roll0), 0, 0, 0)
 
     def _true_up(self, af, al, au):
         """Standing still, the accelerometer reads 1 g and nothing else; what it reads beyond
         (an offset along the vertical, a scale error of the up axis: a MEMS part's zero-g offset
         reaches 60-80 mg, its scale 3 %) scales every lean, since the forward tilt is read
         against the vertical: lean / (1 + e), 0.4 deg in 10 at 40 mg. Rescale the up axis so the
-        standing pose reads 1 g (kernel S_AMU); an offset across the vertical only moves the
+        standing pose reads 1 g (kernel _S_AMU); an offset across the vertical only moves the
         standing direction, which the lean's reference takes out. Returns the standing up
         reading rescaled (af, al, au: Q12 g, body frame; au unchanged if it cannot be)."""
         s2 = 16777216 - af * af - al * al                # (1 g)^2 - the level parts^2, Q24
@@ -408,29 +537,29 @@ class Detector:
         if 5 * a > 6 * s or 6 * a < 5 * s:
             return au
         st = self.st
-        st[kernel.S_AMU] = st[kernel.S_AM] * s // a
+        st[_S_AMU] = st[_S_AM] * s // a
         return s if au > 0 else -s
 
     def _step(self):
         # (the arithmetic is in viper, kernel.py: a Python function with more than ~11 locals
         # gets its frame from the heap on every call)
         st = self.st
-        t = st[S_T]
-        last = st[S_LAST]
+        t = st[_S_T]
+        last = st[_S_LAST]
         # its timing (the contact that ended a flight, or the trigger), the trigger's re-arm, the
         # tilt correction and gyro bias (kernel.py)
         frac = at_step(st, self.yb, t, last)
-        dynamics.step(self.yb, self.dyn.d, st[S_RI] - 1, st)   # its contact time, bounce, hip drop
-        if self.k < 0 or t - last > kernel.STEP_MAX_MS:
-            st[S_SYNC] = 0
-            st[S_STEADY] = 0
+        dynamics.step(self.yb, self.dyn.d, st[_S_RI] - 1, st)   # its contact time, bounce, hip drop
+        if self.k < 0 or t - last > _STEP_MAX_MS:
+            st[_S_SYNC] = 0
+            st[_S_STEADY] = 0
             self.resync = 0           # a new gait names its feet afresh (its first stride's own d)
             self.rename = 0
             self.coach.te_run = -1    # and its faults are held afresh, its flights counted afresh
             self.fly_prev = 0
             self.cad_prev = 0
-            st[S_DQC] = 0             # and times its strides afresh (the regression's slope stays:
-            st[S_RREF] = 0            # the runner's landings are the same)
+            st[_S_DQC] = 0             # and times its strides afresh (the regression's slope stays:
+            st[_S_RREF] = 0            # the runner's landings are the same)
             self.first = 1
             self._stride_start(t, frac, None)
             return
@@ -468,12 +597,12 @@ class Detector:
             # start on the other foot; so it adds nothing, and the next stride's own d names the
             # feet afresh (as a gait's first does) rather than the sum, which would take 3-7
             # strides to turn.
-            d = st[S_DPSI] - st[S_DPSP]
+            d = st[_S_DPSI] - st[_S_DPSP]
             r = self.rename
             if r == 1:
                 self.rename = 2
                 ev = self.foot_ev
-            elif r or st[S_STEADY] <= 1:
+            elif r or st[_S_STEADY] <= 1:
                 self.rename = 0
                 ev = d
                 if d < -_SIDE_MIN:
@@ -495,14 +624,14 @@ class Detector:
         running hold the pelvis within ~30 deg of upright, so a gait read so is one worn upside
         down (a config's sign, a clip put on the other way up)."""
         st = self.st
-        u = st[S_SU]
-        return u < 0 and -u >= abs(st[S_SF]) and -u >= abs(st[S_SL])
+        u = st[_S_SU]
+        return u < 0 and -u >= abs(st[_S_SF]) and -u >= abs(st[_S_SL])
 
     def flip_frame(self):
         """Turn the body frame by 180 deg about its forward axis (left and up change sign): the
         mount mapping and every left and up quantity the kernel holds (a rotation keeps them
         consistent: g, the gyro's offsets and their integral, the stillness and error sums). The
-        pelvis's up from a standing pose (S_UPF, S_UPU) is left to the caller: _flip resets it,
+        pelvis's up from a standing pose (_S_UPF, _S_UPU) is left to the caller: _flip resets it,
         restore() and start() set it."""
         st = self.st
         K = kernel
@@ -511,9 +640,9 @@ class Detector:
                   K.S_ALU, K.S_CML, K.S_CMU, K.S_WPL, K.S_WPU, K.S_CA + 1, K.S_CA + 2, K.S_CB + 1,
                   K.S_CB + 2, K.S_PCL, K.S_PCU):
             st[k] = -st[k]
-        a = st[S_RMIN]
-        st[S_RMIN] = -st[S_RMAX]
-        st[S_RMAX] = -a
+        a = st[_S_RMIN]
+        st[_S_RMIN] = -st[_S_RMAX]
+        st[_S_RMAX] = -a
         self.flipped ^= 1
 
     def _flip(self, t):
@@ -525,59 +654,59 @@ class Detector:
         st = self.st
         self.flip_frame()
         self.n_down = 0
-        st[S_SYNC] = 0
-        st[S_STEADY] = 0
+        st[_S_SYNC] = 0
+        st[_S_STEADY] = 0
         self.k = -1
         self.fallback_said = 1
         d = self.down
         self.down = None
-        st[kernel.S_UPF] = 0
-        st[kernel.S_UPU] = 1 << 14
-        st[kernel.S_AMU] = st[kernel.S_AM]
+        st[_S_UPF] = 0
+        st[_S_UPU] = 1 << 14
+        st[_S_AMU] = st[_S_AM]
         self.pitch0 = 0
         self.roll0 = 0
         self.calibrated = 0
         if d is None:
-            self.q.push(EV_CALIB, t, 0, 0, 0, 0, 1, 0)
+            self.q.push(_EV_CALIB, t, 0, 0, 0, 0, 1, 0)
             return
         af, al, au, still = d
         au = self._true_up(af, al, au)
-        st[kernel.S_CALMS] = 0
+        st[_S_CALMS] = 0
         self._set_up(af, au)
         self.pitch0 = fixmath.pitch_mdeg(af, al, au)
         self.roll0 = fixmath.roll_mdeg(al, au)
         self.calibrated = 1
-        self.q.push(EV_CALIB, t, 1, _cdeg(self.pitch0), _cdeg(self.roll0), still, 1, 0)
+        self.q.push(_EV_CALIB, t, 1, _cdeg(self.pitch0), _cdeg(self.roll0), still, 1, 0)
 
     def _thresholds_reset(self):
         st = self.st
-        st[S_HI] = kernel.ONE_G_Q16 + kernel.STEP_HI
-        st[S_LO] = kernel.ONE_G_Q16 - _STEP_LO
-        st[S_REFR] = kernel.REFR_MS
-        st[S_IV0] = 0
-        st[S_IV1] = 0
-        st[S_IV2] = 0
-        st[S_PMIN] = _BIG
-        st[S_PMAX] = -_BIG
+        st[_S_HI] = _ONE_G_Q16 + _STEP_HI
+        st[_S_LO] = _ONE_G_Q16 - _STEP_LO
+        st[_S_REFR] = _REFR_MS
+        st[_S_IV0] = 0
+        st[_S_IV1] = 0
+        st[_S_IV2] = 0
+        st[_S_PMIN] = _BIG
+        st[_S_PMAX] = -_BIG
 
     def _stride_start(self, t, frac, te0):
         # te0: where the stride starts (ms); None: at this step's fiducial
         st = self.st
-        a = st[S_PSIB] + st[S_PSI]
+        a = st[_S_PSIB] + st[_S_PSI]
         if a > _PI_Q16 or a < -_PI_Q16:
             a = _wrap(a)
-        st[S_PSIB] = a
-        st[S_FLYN] = 0
+        st[_S_PSIB] = a
+        st[_S_FLYN] = 0
         self.k = 0
         off = stride_mark(st, t, frac)
         # a gait's first stride starts at its step's fiducial; the others where the last ended
         if te0 is None:
             self.te0 = t - ((off + 8) >> 4)
-            st[kernel.S_BL0] = st[kernel.S_GAPS] << 1
+            st[_S_BL0] = st[_S_GAPS] << 1
         else:
             self.te0 = te0
-            st[kernel.S_BL0] = st[kernel.S_GAPS]
-        dynamics.stride_start(self.dyn.d, st[S_RI] - 1)
+            st[_S_BL0] = st[_S_GAPS]
+        dynamics.stride_start(self.dyn.d, st[_S_RI] - 1)
         stride_reset(st)
 
     def _stride_end(self, t, frac):
@@ -586,7 +715,7 @@ class Detector:
         te = t - ((frac + 8) >> 4)
         dur = te - self.te0
         if dur < _STRIDE_MIN_MS or dur > _STRIDE_MAX_MS:
-            st[S_DQC] = 0
+            st[_S_DQC] = 0
             self.rename = 1       # a step too many or too few: the feet are named afresh
             return te
         if self.first:
@@ -597,20 +726,20 @@ class Detector:
             # below that even in hemiparetic gait), so a first step under 2/3 of the second was
             # no step: the stride is not reported and the next names its feet afresh.
             self.first = 0
-            tm = st[kernel.S_T2]                  # its middle step (kernel.at_step's log)
+            tm = st[_S_T2]                  # its middle step (kernel.at_step's log)
             if 3 * (tm - self.te0) < 2 * (t - tm):
-                st[S_DQC] = 0
+                st[_S_DQC] = 0
                 self.rename = 1
                 return te
         # A gap in the samples long enough to hold a flight can hide a step (no sample below the
         # trigger's re-arm level between two stances), in this stride or at the end of the last
         # (a gap that ends a stride moves its step to the gap's end, and the next landing then
-        # falls in the trigger's refractory time: S_GAPMX covers both strides). When the stride
+        # falls in the trigger's refractory time: _S_GAPMX covers both strides). When the stride
         # also lasted nearer three steps than two of the last stride's (over 1.25 x: a runner's
         # stride time changes by a few % from one stride to the next), a step was lost and the
         # stride is not measured (4 x dur ms > 5 x the last stride's 1/16 ms / 16)
-        if st[S_GAPMX] >= _GAP_HIDES and 64 * dur > 5 * st[kernel.S_DQP]:
-            st[S_DQC] = 0
+        if st[_S_GAPMX] >= _GAP_HIDES and 64 * dur > 5 * st[_S_DQP]:
+            st[_S_DQC] = 0
             self.rename = 1       # and the strides after it may start on the other foot
             return te
         # stride time, 1/16 ms: contact onsets or trigger crossings, whichever is the steadier
@@ -618,37 +747,37 @@ class Detector:
         # Samples lost at an end's fiducial (a cheap board's bursts: 40-120 ms at 50 Hz) leave that
         # step's time unknown by up to the gap: 5-15 spm on the stride. The runner's stride time
         # changes by 1-3 % from one stride to the next (the crosscheck's truth: median 1.1 spm),
-        # so where the gap costs more than that (kernel.at_step's S_GAPS), a stride that ends
+        # so where the gap costs more than that (kernel.at_step's _S_GAPS), a stride that ends
         # there keeps the last one's time (in this gait), and ends where that puts it;
         # the next stride then runs from there to its own end, and the two together are as long
         # as measured between their good ends. A stride that starts afresh there (its feet named
         # again) keeps the last one's time too. The clocks' own choice is not made on such a
         # stride (kernel.stride_time).
-        b = st[kernel.S_GAPS]
-        b0 = st[kernel.S_BL0]
-        dqp = st[kernel.S_DQP]                   # the last stride's time (stride_time sets it anew)
+        b = st[_S_GAPS]
+        b0 = st[_S_BL0]
+        dqp = st[_S_DQP]                   # the last stride's time (stride_time sets it anew)
         dq = stride_time(st, t, frac, b | b0)
-        if (b | b0) and st[S_STEADY] and dqp > 0:
+        if (b | b0) and st[_S_STEADY] and dqp > 0:
             if b or b0 == 2:
                 dq = dqp
                 if b:
-                    st[S_TEQ] = ((t - self.te0) << 4) - dq
-            elif ((t - self.te0) << 4) - st[S_TEQ] > dqp >> 1:
+                    st[_S_TEQ] = ((t - self.te0) << 4) - dq
+            elif ((t - self.te0) << 4) - st[_S_TEQ] > dqp >> 1:
                 # (from where the last stride's end was put; a stride of half the last is
                 # no stride's, and the clock's own time stands)
-                dq = ((t - self.te0) << 4) - st[S_TEQ]
-            st[kernel.S_DQP] = dq
+                dq = ((t - self.te0) << 4) - st[_S_TEQ]
+            st[_S_DQP] = dq
         # the stride ends at the fiducial of the clock it used (rounded to the ms), where the
         # next one starts: consecutive strides chain exactly, and while the clock stays the same
         # cadence (from dq) agrees with 120000 / dur (the log stores only dur)
-        te = t - ((st[S_TEQ] + 8) >> 4)
+        te = t - ((st[_S_TEQ] + 8) >> 4)
         dur = te - self.te0
-        lean = _cdeg(_pitch_mdeg(st[S_SF], st[S_SL], st[S_SU]) - self.pitch0)
-        rot = detrended_p2p(self.yb, st[S_N], st)
+        lean = _cdeg(_pitch_mdeg(st[_S_SF], st[_S_SL], st[_S_SU]) - self.pitch0)
+        rot = detrended_p2p(self.yb, st[_S_N], st)
         if rot > 131072:
             rot = 131072
         rot = (rot * 5730 + 32768) >> 16         # Q16 rad -> cdeg
-        roll = _asin_span_cdeg(st[S_RMAX], st[S_RMIN])
+        roll = _asin_span_cdeg(st[_S_RMAX], st[_S_RMIN])
         cad = (19200000 + (dq >> 1)) // dq       # steps/min * 10 (1200000 * 16 / dq)
         # running: a flight phase in the stride (gait physics), at a running cadence. A change of
         # gait takes more than one stride, so the activity follows only like strides (a slow
@@ -659,41 +788,39 @@ class Detector:
         # goes on while each stride has one: a slow jogger's flight can be shallow on one side
         # (SisFall slow jogs: 55-75 % of the steps of some runners), and ends after _TO_WALK
         # strides without.
-        fly = st[S_FLYN]
-        if self.act == ACT_RUNNING:
+        fly = st[_S_FLYN]
+        if self.act == _ACT_RUNNING:
             if cad >= self.run_min and fly > 0:
                 self.n_like = 0
-                act = ACT_RUNNING
+                act = _ACT_RUNNING
             else:
                 self.n_like += 1
-                act = ACT_WALKING if self.n_like >= _TO_WALK else ACT_RUNNING
+                act = _ACT_WALKING if self.n_like >= _TO_WALK else _ACT_RUNNING
         else:
             self.n_like = 0
-            act = ACT_WALKING
+            act = _ACT_WALKING
             if cad >= self.run_min and self.cad_prev >= self.run_min and fly + self.fly_prev >= _TO_RUN:
-                act = ACT_RUNNING
+                act = _ACT_RUNNING
         self.fly_prev = fly
         self.cad_prev = cad
         if act != self.act:
             self.n_like = 0
         if not self.calibrated and not self.fallback_said:
             self.fallback_said = 1
-            self.q.push(EV_CALIB, te, 0, 0, 0, 0, 0, 0)
+            self.q.push(_EV_CALIB, te, 0, 0, 0, 0, 0, 0)
         if act != self.act:
             self._set_activity(act, te)
-        flags = act | (FLAG_CALIBRATED if self.calibrated else 0)
-        if act == ACT_RUNNING and fly == 0:
-            # grounded (events.FLAG_GROUNDED, the bit above FLAG_CALIBRATED: written so, a new
-            # global name here moves every global lookup of this module, +17 instructions a
-            # sample on the ESP32's port): see the coach below; logged for the host's replay
-            flags |= FLAG_CALIBRATED << 1
+        flags = act | (_FLAG_CALIBRATED if self.calibrated else 0)
+        if act == _ACT_RUNNING and fly == 0:
+            # grounded: see the coach below; logged for the host's replay
+            flags |= _FLAG_GROUNDED
         self.strides += 1
-        st[S_STEADY] += 1
-        st[S_SYNC] = 1
+        st[_S_STEADY] += 1
+        st[_S_SYNC] = 1
         q = self.q
-        put(q.buf, q.slot(), EV_STRIDE, te, lean, rot, cad, dur, flags, roll)
+        put(q.buf, q.slot(), _EV_STRIDE, te, lean, rot, cad, dur, flags, roll)
         dyn = self.dyn
-        dyn.stride_end(q, te, self.yb, st[S_RI] - 1)
+        dyn.stride_end(q, te, self.yb, st[_S_RI] - 1)
         coach = self.coach
         # A running stride without a flight (grounded) may be the first of a walk: the label
         # follows only after _TO_WALK of them, and a buzz in them comes while the runner walks
@@ -701,7 +828,7 @@ class Detector:
         # held). It is not coached; the next stride that flies holds the fault for its time too
         # (Coach.stride, as for strides lost in gaps), so a jogger's odd grounded stride defers
         # a due cue by a stride (~0.7 s).
-        if act != ACT_RUNNING:
+        if act != _ACT_RUNNING:
             coach.reset()
         elif fly:
             coach.stride(te, lean, rot, dur)

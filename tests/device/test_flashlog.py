@@ -167,6 +167,27 @@ def check_dynamics(sess, sent):
 
 
 # -- format basics ------------------------------------------------------------------------------
+def test_detector_mirrors_every_kernel_and_events_constant_it_uses():
+    # detector.py reads the kernel's slots and the events' codes through const() mirrors named
+    # _ + the source's name: each must hold its source's value, and none may be imported any more
+    import re
+    kernel = devpath.import_device("kernel")
+    src = (devpath.DEVICE_DIR / "detector.py").read_text()
+    det = devpath.import_device("detector")
+    mirrors = re.findall(r"^_(\w+) = const\(", src, re.M)
+    checked = 0
+    for name in mirrors:
+        for mod in (kernel, ev):
+            if isinstance(getattr(mod, name, None), int):
+                assert getattr(det, "_" + name) == getattr(mod, name), name
+                checked += 1
+    assert checked >= 100
+    imported = re.findall(r"^from (?:kernel|events) import \(?([^)]*?)\)?$", src, re.M | re.S)
+    for names in imported:
+        for name in re.split(r"[,\s]+", names.strip()):
+            assert not isinstance(getattr(kernel, name, None), int) and not isinstance(getattr(ev, name, None), int), name
+
+
 def test_crc_is_ccitt_false_and_matches_host():
     assert logfmt.crc16(b"123456789", 0, 9, 0xFFFF) == 0x29B1
     rng = np.random.default_rng(1)
