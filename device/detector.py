@@ -270,6 +270,10 @@ class Detector:
         self.st = array("i", bytes(4 * _S_SIZE))
         self.yb = array("i", bytes(4 * (_YBUF + dynamics.RING_WORDS)))   # heading, then the dynamics ring
         self.dyn = dynamics.Dynamics(_YBUF)
+        # what every step and stride calls, held here (a module's attribute is two dict lookups)
+        self.dyd = self.dyn.d
+        self.dstep = dynamics.step
+        self.dstart = dynamics.stride_start
         self.q = EventQueue(qcap)
         self.coach = Coach(cfg, self.q)
         self.drift = Drift(cfg, self.q, self.coach)
@@ -549,7 +553,7 @@ class Detector:
         # its timing (the contact that ended a flight, or the trigger), the trigger's re-arm, the
         # tilt correction and gyro bias (kernel.py)
         frac = at_step(st, self.yb, t, last)
-        dynamics.step(self.yb, self.dyn.d, st[_S_RI] - 1, st)   # its contact time, bounce, hip drop
+        self.dstep(self.yb, self.dyd, st[_S_RI] - 1, st)   # its contact time, bounce, hip drop
         if self.k < 0 or t - last > _STEP_MAX_MS:
             st[_S_SYNC] = 0
             st[_S_STEADY] = 0
@@ -706,7 +710,7 @@ class Detector:
         else:
             self.te0 = te0
             st[_S_BL0] = st[_S_GAPS]
-        dynamics.stride_start(self.dyn.d, st[_S_RI] - 1)
+        self.dstart(self.dyd, st[_S_RI] - 1)
         stride_reset(st)
 
     def _stride_end(self, t, frac):
