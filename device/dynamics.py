@@ -33,16 +33,29 @@ bench``.)
   own (the simulator's runners: -35..+59 ms of contact time). But the lever's force is smooth,
   and the ground force's ends are corners: the slope jumps where the foot lands and where it
   leaves. The contact is the kink the kernel found (kernel.at_step: the largest run of slope
-  increases, the third step clock), within 0-8 ms of the true contact on every simulated runner;
-  the toe-off the single sample where the slope increases most near the fall (_TO_PER: a run's
-  centroid would take in the lever's own bend through the push-off, which merges with the
-  corner). Contact times within 1-10 ms of the truth (median) on every simulated runner at
-  100-200 Hz, within 1-5.5 ms of the crosscheck's stance share. At 50 Hz the toe-off's chord
-  is kept (_TO_PER): 27-28 ms long on the simulator's rate_50, 18-19 on the crosscheck's x3.
-  Subtracting the lever with the gyro's pitch acceleration would be right for a rigid mount only:
-  on real waist recordings (SisFall jogs) the gyro explains little of the flight's force (fitted
-  levers of 1-3 cm; the belt rocks on soft tissue), and even on our simulator's rigid lever the
-  differentiated gyro is too noisy at 104 Hz (a fit finds 2 cm of 11).
+  increases, the third step clock), within 0-8 ms of the true contact on every simulated runner.
+  The toe-off's corner can hide: on a runner whose pelvis pitches with strong second and third
+  step harmonics the lever turns the force's end into a shelf of ~0.3 g 40-60 ms long, and the
+  true toe-off lies inside it (contact times 40-50 ms off, one sign or the other by runner). So
+  the lever's share is learned on the run and taken out (_lever_fit, _toe_off). The kernel
+  keeps the gyro's pitch rate in the ring; every fourth running step, the rate and the vertical
+  force go into templates over the step's phase (32 bins, contact to contact), means over tens
+  of steps: what repeats with the step (the rigid pelvis's pitch, carried on the lever) stays,
+  and what does not (the belt's wobble, a rotation of the sensor about itself with no lever)
+  averages out, which a fit sample by sample cannot do (on the raw gyro it found 2 cm of 11 on
+  our simulator, 1-3 cm on SisFall's belts). In the air (phase 0.81-0.97) the ground pushes
+  nothing, so there the force template follows the pitch acceleration (the rate template's
+  central difference) times the lever alone: a least-squares line gives it, taken when it lies
+  0-20 cm behind the axis, as a clip does (the simulator's runners, levers 11-15 cm: fits within
+  a third on 6 of 8 checked, test_dynamics; on SisFall's belts none or 0.1-3.6 cm). The toe-off is then looked for on the force less lever x the
+  template's acceleration at each sample's phase: the stance's last fall through 0.5 g before a
+  flight, and at sample periods up to 12 ms the single sample where the slope increases most
+  near it (_TO_PER: a run's centroid would take in the lever's own bend through the push-off,
+  which merges with the corner). Until the lever is known (the first ~64 running steps, ~20 s)
+  the same on the force as it is. Contact times within 1-11 ms of the truth (median) on every
+  simulated runner at 100-200 Hz, also on other seeds' levered runners (24-53 ms before), within
+  1-5.5 ms of the crosscheck's stance share. At 50 Hz the toe-off's chord is kept (_TO_PER):
+  ~21-26 ms long on the simulator's rate_50, 18-19 on the crosscheck's x3.
 - **vertical oscillation** (per step): the pelvis's vertical travel within one step, from pv
   over the step (trigger to trigger: one period, any phase). By construction the step's mean
   vertical acceleration is zero (the body neither rises nor sinks from step to step: the step's
@@ -176,7 +189,19 @@ D_AS = const(69)      # the stride's 11 angles as (value, scratch) pairs for one
 D_BASE = const(91)    # the ring's first word in yb
 D_TK = const(92)      # the last contact's kink (kernel.at_step), as D_TC
 D_EP = const(93)      # the last step's energy phase: sum of c_F x v over its period (see step())
-D_SIZE = const(94)
+# the lever's share of the force at the sensor, learned from the steps (see _lever_fit)
+D_TN = const(94)      # steps the templates took (capped at _TN_MIN + 1)
+D_K8 = const(95)      # the fitted gain, Q8 (pv Q12 per unit of the rate template's difference); 0 = none
+D_TH = const(96)      # _NB bins: the pitch rate over the step's phase (262.1 a rad/s << 4), a leaky mean
+D_TP = const(128)     # _NB bins: pv over the step's phase, Q16 (pv << 4), a leaky mean
+D_CC = const(160)     # _NB bins: the lever's force at that phase, Q12 g (0 until fitted)
+D_XJ = const(192)     # _toe_off's fall: the ring index of its first sample below 0.5 g, its time
+D_XT = const(193)
+D_SXX = const(194)    # _lever_fit's sums over the steps (leaky, 1/16 a step)
+D_SXY = const(195)
+D_T4 = const(196)     # running steps since the templates last took one (they take one in 4)
+D_XS = const(197)     # 2 x _SCAN words: _toe_off's samples (force less the lever's share, Q12 g; dt)
+D_SIZE = const(325)
 # the kernel's state slots read here (mirrors of kernel.S_KF, S_KOK, S_TQ: a test checks them)
 _KS_KF = const(59)
 _KS_KOK = const(60)
@@ -192,15 +217,291 @@ _KS_FLYN = const(118) # the stride's count of steps that flew)
 # at any rate, the lever's smooth curvature grows in one sample with the period squared: at
 # 50 Hz the lever's own bends match the corner and the chord (above) is kept.
 _TO_PER = const(192)
+# The lever's share (see _lever_fit): _NB phase bins per step (the pelvis rocks at up to its
+# third step harmonic, ~9 Hz: 11 bins a period, so a rate's central difference over bins reads
+# its acceleration within 6 %); the air is certain over bins _FLO.._FHI (phase 0.81-0.97: a foot is
+# down for at most 80 % of a running step, see _EXT_MAX, and the next landing's sample is stamped
+# after it); the lever is fitted once the templates took _TN_MIN steps (64 running steps: a
+# leaky mean of 1/16 a hit has then averaged the belt's random wobble over ~8-30 steps,
+# 200-50 Hz), then at every other step they take; a clip lies within 20 cm of the
+# hip joint centres (the sacrum 8-15 cm behind them, Harrington et al. 2007), and behind them
+# (the force rises as the pelvis tips forward): the gain of a lever L is 1.30522e7 L / T for a
+# step of T (1/16 ms; _lever_fit's difference is 4194.3 alpha T / 512000 for a pitch
+# acceleration alpha, rad/s^2; its force L alpha / 9.80665 m/s^2, Q12, the gain Q8), so
+# _KMAX / T at 20 cm. The toe-off is looked for in up to _SCAN samples from 60 ms before the
+# force's own 0.5 g fall (_SBACK, 1/16 ms: the lever moves it by up to ~60 ms).
+_NB = const(32)
+_BLO = const(11)
+_TOFF = const(0x100000)
+_FLO = const(26)
+_FHI = const(29)
+_TN_MIN = const(16)
+_KMAX = const(2610447)
+_SCAN = const(64)
+_SBACK = const(960)
 
 
 @micropython.viper
-def step(yb: ptr32, d: ptr32, ri: int, ks: ptr32):
+def _lever_fit(d: ptr32, wl: int):
+    """Fit the lever's share of the force from the templates (a step of ``wl``, 1/16 ms) into
+    d[D_K8] and d[D_CC..]: in the air (bins _FLO.._FHI) the ground pushes nothing, so what the
+    sensor's vertical force does there follows the pelvis's pitch acceleration alone, times the
+    sensor's distance behind the axis the pelvis turns about (the lever). The templates are
+    means over many steps at the same phase, so the belt's random wobble (a rotation of the
+    sensor about itself, no lever: module docstring) is averaged out of the pitch acceleration
+    (the rate template's central difference), and the fit of force on it (a line: its slope,
+    least squares) finds the lever as the rigid pelvis carries it. A clip sits behind the axis
+    and within 20 cm of it (_KMAX): a fit outside that is no lever's and is not used."""
+    c30 = d[D_C29] << 1
+    m31 = c30 | (c30 - 1)
+    # the fit over the air's bins, of each bin's force on the pitch rate template's central
+    # difference (the pitch acceleration over two bins: (W[i + 1] - W[i - 1]) / 2, W 4194.3 a
+    # rad/s: the ring's rate << 4, see step()). A rate, not the pitch itself: a step's pitch
+    # carries its own offset (the belt's slow wander, a lean that changes), and bins that a
+    # step's samples fill unevenly (1-2 a bin) would keep it in their differences (fits of a
+    # half of the lever on some runners); a rate has none to keep
+    sx = 0
+    sy = 0
+    sxx = 0
+    sxy = 0
+    j = 0
+    while j < 2:
+        i = _FLO
+        while i <= _FHI:
+            x = (d[D_TH + i + 1] - d[D_TH + i - 1]) >> 1
+            if x > 4095:
+                x = 4095
+            if x < -4095:
+                x = -4095
+            y = (d[D_TP + i] - _TOFF) >> 4
+            if y > 8191:
+                y = 8191
+            if y < -8191:
+                y = -8191
+            if j == 0:
+                sx += x
+                sy += y
+            else:
+                x -= sx             # |x| < 8191, |y| < 16383, 4 bins: sums < 2**30
+                y -= sy
+                sxx += x * x
+                sxy += x * y
+            i += 1
+        if j == 0:
+            sx = sx // (_FHI - _FLO + 1)     # the means
+            sy = sy // (_FHI - _FLO + 1)
+        j += 1
+    # summed over the steps (1/16 a step, as the templates' own memory): a step's fit moves
+    # with what is left of the wobble in its few bins; |sxx| < 2**28 and |sxy| < 2**29, so the
+    # sums of 1/16 of them stay below those bounds
+    x = ((d[D_SXX] + c30) & m31) - c30
+    sxx = x - (x >> 4) + (sxx >> 4)
+    x = ((d[D_SXY] + c30) & m31) - c30
+    sxy = x - (x >> 4) + (sxy >> 4)
+    d[D_SXX] = sxx
+    d[D_SXY] = sxy
+    k = 0
+    if sxx > 255 and wl > 1600:
+        k = sxy // (sxx >> 8)
+        km = _KMAX // wl
+        if k > km or k < 0:
+            k = 0
+    d[D_K8] = k
+    # the lever's share of the force at each bin (Q12 g), from the same acceleration (bins
+    # _BLO + 1 .. 30, whose neighbours are kept; 0 elsewhere)
+    i = _BLO + 1
+    while i < _NB - 1:
+        x = (d[D_TH + i + 1] - d[D_TH + i - 1]) >> 1
+        x = (k * x) >> 8                # |k| <= 1632 (a step of 100 ms at least), |x| < 2**16: < 2**27
+        if x > 4096:
+            x = 4096
+        if x < -4096:
+            x = -4096
+        d[D_CC + i] = x + _TOFF           # (kept offset, as the templates: read unsigned)
+        i += 1
+
+
+@micropython.viper
+def _toe_off(yb: ptr32, d: ptr32, jto: int, tjto: int, jc: int, ke: int, ws: int, wl: int, cor: int) -> int:
+    """The toe-off (time, the step's frame) from the ring's samples around the force's fall, the
+    lever's share (d[D_CC], see _lever_fit) taken out of each where ``wl`` > 0: a sample's phase
+    in the step is its centre's time from ``ws`` over ``wl`` (the window the templates were made
+    over). The force's own fall has its first sample below 0.5 g at ``jto`` (time ``tjto``).
+    Two passes. The first reads the samples once, towards ``ke`` (excluded), not from before the
+    contact's (``jc``): from _SBACK before jto with the lever's share taken out (the lever moves
+    the fall by up to ~60 ms), else from three samples before it; into d[D_XS..] (force, dt),
+    it finds the stance's last fall through 0.5 g before a flight
+    (>= _FLY below 0.25 g; a shorter dip is still the stance, as in step(); a bump in the flight
+    is the lever's swing, not a landing) and the flight's level b over its first _EXT_MAX: there
+    the chord (step()'s). The second, where ``cor`` (sample periods up to _TO_PER), finds the
+    corner in what the first kept: the sample where the slope increases most, from two samples
+    before the fall to _EXT_MAX after the force is below 0.25 g, at the centroid of that
+    increase and its two neighbours' (a corner falls between samples: a boxcar sample spreads it
+    over two). _NONE when there is no fall before a flight (the caller keeps its own chord).
+    Sets d[D_XJ], d[D_XT] to the fall's first sample below 0.5 g and its time."""
+    base = d[D_BASE]
+    k = jto
+    tk = tjto
+    sc = 0
+    x = 0
+    if wl > 0:
+        sc = 0x200000 // wl                  # 1/256 bin per 1/16 ms, Q8 (wl > 1600)
+        x = tjto - _SBACK
+        if x < ws + ((wl * (_BLO + 1)) >> 5):
+            x = ws + ((wl * (_BLO + 1)) >> 5)    # (d[D_CC] holds the lever's share from there on)
+    else:
+        x = 0x3FFFFFFF
+    n = 0
+    while k > jc + 1 and (tk > x or n < 3):
+        tk -= (yb[base + (k & _MSK) * 3] >> 16) & 0xFFF
+        k -= 1
+        n += 1
+    # the first pass (tk: the time of the sample before k)
+    tk -= (yb[base + (k & _MSK) * 3] >> 16) & 0xFFF
+    k0 = k
+    i = -1            # the fall's sample (its index from k0), time, the force either side, dt
+    ti = 0
+    f0 = 0
+    f1 = 0
+    fd = 0
+    air = 0           # 1 below 0.25 g since tair, 2 once that is a flight (>= _FLY)
+    tair = 0
+    ft = 0            # the flight's time and sum of force x dt below 0.25 g
+    fs = 0
+    pb = 0            # the last sample's force
+    n = 0
+    while k < ke and n < _SCAN:
+        w = yb[base + (k & _MSK) * 3]
+        dt = (w >> 16) & 0xFFF
+        tk += dt
+        pv = ((w & 0xFFFF) ^ 0x8000) - 0x8000
+        if sc:
+            # (|tk - ws| < 2**15, sc <= 2**21 / 1600: < 2**26; the bins wrap, 0 outside the kept)
+            u = (((tk - (dt >> 1) - ws) * sc) >> 8) - 128        # bin centres at 256 i + 128
+            m = (u >> 8) & 31
+            c0 = d[D_CC + m]
+            pv -= c0 + (((d[D_CC + ((m + 1) & 31)] - c0) * (u & 255)) >> 8) - _TOFF
+        d[D_XS + 2 * n] = pv
+        d[D_XS + 2 * n + 1] = dt
+        n += 1
+        k += 1
+        if air < 2:
+            if pv < _C05 and pb >= _C05:
+                i = n - 1
+                ti = tk
+                f0 = pb
+                f1 = pv
+                fd = dt
+            pb = pv
+            if pv < _AIR:
+                if air == 0:
+                    air = 1
+                    tair = tk
+                    ft = 0
+                    fs = 0
+            elif pv >= _C05:
+                air = 0
+        if air and pv < _AIR and ft < 8000:
+            ft += dt
+            fs += pv * dt                    # |pv| < 2**15, < 8000 + 4096: < 2**29
+            if ft >= _FLY:
+                air = 2
+        elif air == 2 and pv >= _AIR:
+            break                            # (the flight's level from what came below 0.25 g)
+        if air == 2 and tk > tair + _EXT_MAX:
+            break
+    if i <= 0 or air < 2:
+        return _NONE
+    d[D_XJ] = k0 + i
+    d[D_XT] = ti
+    b = fs // ft
+    if b < -8192:
+        b = -8192                # (-2 g: far beyond any lever; keeps products < 2**30)
+    t05 = ti - fd + ((f0 - _C05) * fd) // (f0 - f1)
+    rf = (fd << 11) // (f0 - f1)
+    if rf > _PACE_MAX:
+        rf = _PACE_MAX
+    x = (rf * (_C05 - b)) >> 11
+    if x < 0:
+        x = 0
+    if x > _EXT_MAX:
+        x = _EXT_MAX
+    to = t05 + x
+    if not cor or i < 3:
+        return to
+    # the second pass: the corner, over what the first kept from sample i - 2 on
+    # (forces within +-2**15 + 2**12 as kept, read signed as the state slots: c30, m31)
+    c30 = d[D_C29] << 1
+    m31 = c30 | (c30 - 1)
+    q = i - 2
+    ut = ti - d[D_XS + 2 * i + 1] - d[D_XS + 2 * i - 1]       # sample q's time
+    up = ((d[D_XS + 2 * q] + c30) & m31) - c30
+    ud = d[D_XS + 2 * q + 1]
+    us = 0
+    if ud > 0:
+        us = ((up - (((d[D_XS + 2 * q - 2] + c30) & m31) - c30)) << 4) // ud   # < 2**22
+    ute = 0x3FFFFFFF
+    bm = 0            # the largest increase, its time, and its neighbours'
+    tm = 0
+    bl = 0
+    tl = 0
+    br = 0
+    tr = 0
+    ue = 0            # the last sample's increase and time
+    uq = 0
+    pend = 0
+    while q + 1 < n and ut <= ute:
+        p1 = ((d[D_XS + 2 * q + 2] + c30) & m31) - c30
+        ud = d[D_XS + 2 * q + 3]
+        s1 = us
+        if ud > 0:
+            s1 = ((p1 - up) << 4) // ud
+        e = s1 - us                                  # sample q's change of slope
+        if pend:
+            br = e
+            tr = ut
+            pend = 0
+        if e > bm:
+            bm = e
+            tm = ut
+            bl = ue
+            tl = uq
+            br = 0
+            pend = 1
+        if up < _AIR and ute == 0x3FFFFFFF:
+            ute = ut + _EXT_MAX
+        ue = e
+        uq = ut
+        ut += ud
+        us = s1
+        up = p1
+        q += 1
+    if bm > 0:
+        while bm > 4095:
+            bm >>= 1
+            bl >>= 1
+            br >>= 1
+        if bl < 0:
+            bl = 0
+        if br < 0:
+            br = 0
+        # offsets within +-4095 x 4095 (dt <= 4095): sums < 2**26
+        to = tm + (bl * (tl - tm) + br * (tr - tm)) // (bl + bm + br)
+    return to
+
+
+@micropython.viper
+def step(ybo, do, ri: int, ks: ptr32):
     """A step's trigger at ring sample ``ri`` (``d``: a Dynamics' state; ``ks``: the kernel's,
     for the kink at_step() found for this step's contact): read the samples since
     the last step through the state machine (contact, toe-off, the stance's roll, the stride's
     pitch), then measure the step (see the module docstring) into d[D_GCT..D_VO] and the
-    stride's slot of its side. (A module function: the detector calls it at every step.)"""
+    stride's slot of its side. (A module function: the detector calls it at every step.)
+    ``ybo``, ``do``: the arrays as objects, passed on as they came to _toe_off and _lever_fit
+    (a viper pointer passed on would be boxed as an int, and a 32-bit port's heap addresses lie
+    beyond its small ints: an allocation every call)."""
+    yb = ptr32(ybo)
+    d = ptr32(do)
     c30 = d[D_C29] << 1
     m31 = c30 | (c30 - 1)
     base = d[D_BASE]
@@ -369,72 +670,22 @@ def step(yb: ptr32, d: ptr32, ri: int, ks: ptr32):
                     if x > _EXT_MAX:
                         x = _EXT_MAX
                     to = tto + x
-                    if ks[_KS_PER] <= _TO_PER and jto - 3 > lim:
-                        # the toe-off's corner (_TO_PER): the sample where the slope increases
-                        # most, at the centroid of that increase and its two neighbours' (a
-                        # corner falls between samples: a boxcar sample spreads it over two)
-                        k = jto - 2
-                        w = yb[base + (jto & _MSK) * 3]
-                        ut = tjto - (w >> 16)                # sample jto - 1
-                        w = yb[base + ((jto - 1) & _MSK) * 3]
-                        ut -= w >> 16                        # sample k
-                        w = yb[base + (k & _MSK) * 3]
-                        up = ((w & 0xFFFF) ^ 0x8000) - 0x8000
-                        ud = (w >> 16) & 0xFFF
-                        w = yb[base + ((k - 1) & _MSK) * 3]
-                        us = 0
-                        if ud > 0:
-                            us = ((up - (((w & 0xFFFF) ^ 0x8000) - 0x8000)) << 4) // ud   # < 2**21
-                        ute = 0x3FFFFFFF
-                        bm = 0        # the largest increase, its time, and its neighbours'
-                        tm = 0
-                        bl = 0
-                        tl = 0
-                        br = 0
-                        tr = 0
-                        ue = 0        # the last sample's increase and time
-                        uq = 0
-                        pend = 0
-                        n = 0
-                        while k < j and ut <= ute and n < 64:
-                            w = yb[base + ((k + 1) & _MSK) * 3]
-                            p1 = ((w & 0xFFFF) ^ 0x8000) - 0x8000
-                            ud = (w >> 16) & 0xFFF
-                            s1 = us
-                            if ud > 0:
-                                s1 = ((p1 - up) << 4) // ud
-                            e = s1 - us                      # sample k's change of slope
-                            if pend:
-                                br = e
-                                tr = ut
-                                pend = 0
-                            if e > bm:
-                                bm = e
-                                tm = ut
-                                bl = ue
-                                tl = uq
-                                br = 0
-                                pend = 1
-                            if up < _AIR and ute == 0x3FFFFFFF:
-                                ute = ut + _EXT_MAX
-                            ue = e
-                            uq = ut
-                            ut += ud
-                            us = s1
-                            up = p1
-                            k += 1
-                            n += 1
-                        if bm > 0:
-                            while bm > 4095:
-                                bm >>= 1
-                                bl >>= 1
-                                br >>= 1
-                            if bl < 0:
-                                bl = 0
-                            if br < 0:
-                                br = 0
-                            # offsets within +-4095 x 4095 (dt <= 4095): sums < 2**26
-                            to = tm + (bl * (tl - tm) + br * (tr - tm)) // (bl + bm + br)
+                    # the toe-off from the samples around the fall (_toe_off): with the lever's
+                    # share taken out once it is known (the step's window from the contact's
+                    # sample before to the rise's, as the templates': the bounce below), and at
+                    # its corner where the rate resolves one (_TO_PER)
+                    x = d[D_P]
+                    if d[D_K8] == 0 or d[D_TN] < _TN_MIN or x > _T_MAX:
+                        x = 0
+                    y = 0
+                    if ks[_KS_PER] <= _TO_PER:
+                        y = 1
+                    if (x or y) and jto - 3 > lim:
+                        x = int(_toe_off(ybo, do, jto, tjto, jc, j + 1, tau - dt - wt - x, x, y))
+                        if x > _OLD:
+                            to = x
+                            jto = d[D_XJ]
+                            tjto = ((d[D_XT] + c30) & m31) - c30
                     ca = tc
                     # the contact's kink (kernel.at_step), where it has one: the same contact's
                     # when within 100 ms of the chord's (both lie in its one rise, < 100 ms)
@@ -456,7 +707,7 @@ def step(yb: ptr32, d: ptr32, ri: int, ks: ptr32):
                     fpto = p0
                     while k <= j:
                         ok = base + (k & _MSK) * 3
-                        r = ((yb[ok + 2] + c30) & m31) - c30
+                        r = ((yb[ok + 2] & 0xFFFF) ^ 0x8000) - 0x8000
                         p1 = ((yb[ok + 1] & 0xFFFF) ^ 0x8000) - 0x8000
                         if r < flo:
                             flo = r
@@ -482,7 +733,7 @@ def step(yb: ptr32, d: ptr32, ri: int, ks: ptr32):
                 clo = 16384
                 chi = -16384
                 while k > lim + 1:
-                    r = ((yb[base + (k & _MSK) * 3 + 2] + c30) & m31) - c30
+                    r = ((yb[base + (k & _MSK) * 3 + 2] & 0xFFFF) ^ 0x8000) - 0x8000
                     if r < clo:
                         clo = r
                     if r > chi:
@@ -491,7 +742,7 @@ def step(yb: ptr32, d: ptr32, ri: int, ks: ptr32):
                     if tk <= t:
                         break
                     k -= 1
-                crc = ((yb[base + ((k - 1) & _MSK) * 3 + 2] + c30) & m31) - c30
+                crc = ((yb[base + ((k - 1) & _MSK) * 3 + 2] & 0xFFFF) ^ 0x8000) - 0x8000
                 if crc < clo:
                     clo = crc
                 if crc > chi:
@@ -528,7 +779,7 @@ def step(yb: ptr32, d: ptr32, ri: int, ks: ptr32):
                     wn += d[D_P + 6]
                     wt += pt
         elif cin:
-            r = ((yb[o + 2] + c30) & m31) - c30
+            r = ((yb[o + 2] & 0xFFFF) ^ 0x8000) - 0x8000
             if r < clo:
                 clo = r
             if r > chi:
@@ -673,12 +924,24 @@ def step(yb: ptr32, d: ptr32, ri: int, ks: ptr32):
         z = 0
         lo = 0
         hi = 0
+        tq = 0
+        # one running step in 4 goes into the templates (they are means over tens of steps,
+        # and the per-sample work there is a third of the detector's budget for dynamics)
+        tl = 0
+        sc = 0
+        if g:
+            d[D_T4] += 1
+            if d[D_T4] >= 4:
+                d[D_T4] = 0
+                tl = 1
+                sc = 0x200000 // tt               # 1/256 bin per 1/16 ms, Q8 (tt > 0)
         j = i0 + 1
         while j <= i1:
             o = base + (j & _MSK) * 3
             w = yb[o]
             dt = w >> 16                 # (dt <= S_DTMAX = 4000 < 2**15: the word is >= 0)
-            v += ((((w & 0xFFFF) ^ 0x8000) - 0x8000) - _C10 - m) * dt   # < 2**16 x 24000 in all
+            pv = ((w & 0xFFFF) ^ 0x8000) - 0x8000
+            v += (pv - _C10 - m) * dt    # < 2**16 x 24000 in all
             x = (v >> 10) - vm
             if x > _V_MAX:
                 x = _V_MAX
@@ -688,6 +951,31 @@ def step(yb: ptr32, d: ptr32, ri: int, ks: ptr32):
             # the sensor sits behind the point the pelvis turns about: its pitch rocking moves it
             # up and down by lever * sin(pitch) on top of the pelvis's own travel
             wf = ((yb[o + 1] + c30) & m31) - c30        # (c_F << 16) | h_F: kernel.py's ring
+            if tl:
+                # a running step's window, contact to contact: its samples into the templates
+                # (_lever_fit) at their centre's phase, shared by the two bins either side of it
+                # as it lies between their centres (a bin's mean is then its centre's value,
+                # wherever in it the samples fall), a leaky mean of up to 1/16 a hit; only the
+                # bins the toe-off and the fit read (the pitch rate from _BLO, pv over the air's)
+                tq += dt
+                bx = (((tq - (dt >> 1)) * sc) >> 8) - 128    # 1/256 bin from bin 0's centre
+                f = bx & 255
+                bx = (bx >> 8) & 31
+                if bx >= _BLO:
+                    # the pitch rate (the high half of the ring's third word: 262.1 a rad/s,
+                    # |w| < 2**14)
+                    a = (((((yb[o + 2] >> 16) & 0xFFFF) ^ 0x8000) - 0x8000) << 4) + _TOFF
+                    y = d[D_TH + bx]
+                    d[D_TH + bx] = y + (((a - y) * (256 - f)) >> 12)      # < 2**20 x 2**8
+                    k = (bx + 1) & 31
+                    y = d[D_TH + k]
+                    d[D_TH + k] = y + (((a - y) * f) >> 12)
+                    if bx >= _FLO - 1 and bx <= _FHI:
+                        a = (pv << 4) + _TOFF
+                        y = d[D_TP + bx]
+                        d[D_TP + bx] = y + (((a - y) * (256 - f)) >> 12)
+                        y = d[D_TP + k]
+                        d[D_TP + k] = y + (((a - y) * f) >> 12)
             y = z + lev * ((((wf & 0xFFFF) ^ 0x8000) - 0x8000) - hm)
             # the energy phase: |c_F >> 4| <= 2**9, |x >> 4| < 2**11, < 512 samples: < 2**30
             ep += (wf >> 20) * (x >> 4)
@@ -696,6 +984,14 @@ def step(yb: ptr32, d: ptr32, ri: int, ks: ptr32):
             if y > hi:
                 hi = y
             j += 1
+        if tl:
+            # the fit from _TN_MIN on, at every other of the templates' steps (one running
+            # step in 8: they move by a fraction of a hit a step)
+            x = d[D_TN] + 1
+            if x > _TN_MIN + 1:
+                _lever_fit(do, tt)
+                x = _TN_MIN
+            d[D_TN] = x
         z = (hi - lo) >> 10
         if z > 131071 or z < 0:
             z = 131071          # (13 m: no pelvis; keeps z * _Z_MM10 below 2**30)
@@ -837,6 +1133,10 @@ class Dynamics:
         self.d[D_C29] = 1 << 29
         self.d[D_LEV] = _LEVER
         self.d[D_BASE] = ring_base
+        for i in range(_NB):                  # the templates start level (offset: _lever_fit)
+            self.d[D_TH + i] = _TOFF
+            self.d[D_TP + i] = _TOFF
+            self.d[D_CC + i] = _TOFF
         self.swing = 0            # the last stride's tilt swing, mean hip drop and hip drop left
         self.drop = 0             # and right, cdeg (0 = none)
         self.drop_l = 0

@@ -169,8 +169,10 @@ S_FLYN = const(118)     # steps with a flight phase in the current stride
 S_C2 = const(119)       # 1 between a contact's 0.5 g and 1 g crossings (its onset is being found)
 # the dynamics ring (dynamics.py): per sample, 3 words at yb[S_BUFN + 3 * (index & S_RMSK)]:
 # (dt << 16) | (pv & 0xFFFF) (dt in 1/16 ms, clamped to S_DTMAX; pv Q12 g), (c_F << 16) | (h_F &
-# 0xFFFF) (c_F: the forward specific force across gravity, Q12 g within +-2 g), h_L (Q14); readers
-# take h_F and h_L as the low 16 bits, sign-extended
+# 0xFFFF) (c_F: the forward specific force across gravity, Q12 g within +-2 g), ((w_L >> 6) <<
+# 16) | (h_L & 0xFFFF) (w_L >> 6: the pitch rate, the gyro's less its bias, Q18 rad/ms = 262.1
+# a rad/s, within +-9200 at the widest range, 2000 deg/s; h_L Q14); readers take h_F and h_L as
+# the low 16 bits, sign-extended
 S_RI = const(120)       # index of the next sample in the ring (free-running, wraps at 2**30)
 S_RMSK = const(121)     # ring size - 1 (a power of two); 0 = no ring
 # stride timing (stride_mark(), stride_time())
@@ -893,7 +895,7 @@ def run(st: ptr32, buf: ptr16, i0: int, n: int, yb: ptr32) -> int:
             o = bufn + (ri & rmsk) * 3
             yb[o] = (dt << 16) | (pv & 0xFFFF)
             yb[o + 1] = (af << 16) | (hF & 0xFFFF)
-            yb[o + 2] = hL
+            yb[o + 2] = ((wL >> 6) << 16) | (hL & 0xFFFF)
             ri = (ri + 1) & 0x3FFFFFFF
         if vlp < pmin:
             pmin = vlp
