@@ -675,8 +675,8 @@ def step(ybo, do, ri: int, ks: ptr32):
                     # sample before to the rise's, as the templates': the bounce below), and at
                     # its corner where the rate resolves one (_TO_PER)
                     x = d[D_P]
-                    if d[D_K8] == 0 or d[D_TN] < _TN_MIN or x > _T_MAX:
-                        x = 0
+                    if d[D_K8] == 0 or d[D_TN] < _TN_MIN or x > _T_MAX or x <= 1600:
+                        x = 0           # (no lever known, or no step's window: 100 ms at least)
                     y = 0
                     if ks[_KS_PER] <= _TO_PER:
                         y = 1
