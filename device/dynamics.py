@@ -8,9 +8,9 @@ then h_F and h_L (Q14: the forward and left components of the up vector in the b
 sin(pitch) and cos(pitch) sin(roll)). At each step this module reads the samples that came since
 the last step, once, as a state machine whose state carries over (viper, no allocation, every
 intermediate within +-2**30), and the step's own samples once more for its bounce (twice when
-walking); the stride's pitch is summed on the way. (One pass per sample, not a window re-scanned per step: the
-running dynamics cost about a quarter of the detector's per-sample work while running, ``make
-bench``.)
+walking); the stride's pitch is summed on the way; the toe-off's few dozen samples are read once
+more (_toe_off). (One pass per sample, not a window re-scanned per step: the running dynamics
+cost about 30 % of the detector's per-sample work while running, ``make bench``.)
 
 - **contact and toe-off** (per step): while running the body is airborne between steps (pv < 0.25
   g for >= 20 ms). In the air the sensor does not read 0 g: it sits on a lever behind the point
@@ -925,8 +925,8 @@ def step(ybo, do, ri: int, ks: ptr32):
         lo = 0
         hi = 0
         tq = 0
-        # one running step in 4 goes into the templates (they are means over tens of steps,
-        # and the per-sample work there is a third of the detector's budget for dynamics)
+        # one running step in 4 goes into the templates (they are means over tens of steps;
+        # ~45 instructions a sample so, every step would be ~180: make bench)
         tl = 0
         sc = 0
         if g:
