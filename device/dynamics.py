@@ -1144,7 +1144,9 @@ class Dynamics:
         self.reset()
 
     def reset(self):
-        """A new session or a break in the gait: no previous step; read the ring afresh."""
+        """A new session or a break in the gait: no previous step; read the ring afresh. (The
+        lever's templates and fit stay: the same runner and clip; a clip moved is learned again
+        over the fits' memory, ~130 running steps.)"""
         d = self.d
         d[D_PREV] = -1
         d[D_S0] = -1
