@@ -23,9 +23,10 @@ cost about 30 % of the detector's per-sample work while running, ``make bench``.
   stance pulse's ends are: half-sine-like, steepest there, least curved), and the crossing times
   interpolate between samples, so the estimate does not snap to the sample grid (a chord at 0.5
   g, not a line through 0.5 g and 1 g: late in stance the force may linger near 1 g). An IMU
-  sample is the chip's average over its period, centred half a period before its stamp: that
-  delays contact and toe-off alike and cancels in their difference. Contact time = toe-off -
-  contact of the same step (ms).
+  sample is the chip's average over its period: a smooth stretch of force reads half a period
+  late, a rise sharper than a sample at its foot, so where the two ends are read differently
+  (at 50 Hz) the toe-off is moved (_TO_PER). Contact time = toe-off - contact of the same step
+  (ms).
   Better than both chords, where they can be found: the corners where the ground force starts
   and ends. The lever's swing (the pelvis's pitch acceleration times the sensor's 8-15 cm behind
   the hip axis, up to +-0.7 g in the air) lifts or lowers the force around both ends, and a
@@ -54,8 +55,10 @@ cost about 30 % of the detector's per-sample work while running, ``make bench``.
   which merges with the corner). Until the lever is known (the first ~64 running steps, ~20 s)
   the same on the force as it is. Contact times within 1-11 ms of the truth (median) on every
   simulated runner at 100-200 Hz, also on other seeds' levered runners (24-53 ms before), within
-  1-5.5 ms of the crosscheck's stance share. At 50 Hz the toe-off's chord is kept (_TO_PER):
-  ~21-26 ms long on the simulator's rate_50, 18-19 on the crosscheck's x3.
+  1-5.5 ms of the crosscheck's stance share. At 50 Hz the toe-off's chord is kept, half a
+  sample period earlier (_TO_PER): rate_50 seed 1 12-14 ms long (21-23 without the half
+  period), the crosscheck's x3 a stance share of 0.678 against its truth's 0.653 (0.707); the
+  lever's share is fitted at half or less at 50 Hz, which is what is left there.
 - **vertical oscillation** (per step): the pelvis's vertical travel within one step, from pv
   over the step (trigger to trigger: one period, any phase). By construction the step's mean
   vertical acceleration is zero (the body neither rises nor sinks from step to step: the step's
@@ -216,6 +219,16 @@ _KS_FLYN = const(118) # the stride's count of steps that flew)
 # force falls from 0.5 g to zero in 29 ms). A corner's slope change is the same in one sample
 # at any rate, the lever's smooth curvature grows in one sample with the period squared: at
 # 50 Hz the lever's own bends match the corner and the chord (above) is kept.
+# The chord is then moved half a sample period earlier. An IMU sample is the mean of the force
+# over its period, so a smooth stretch of force is read where it was half a period before the
+# stamp: the fall to the toe-off (0.5 g to zero in >= 15 ms, near a line) and its chord are half
+# a period late. Its contact is not: at these periods the landing's rise (a few ms with a heel
+# strike, <= 20 ms without) is shorter than a sample, and its kink, or the chord through the one
+# sample pair around 0.5 g, lies at the foot of the sampled rise, where the first sample whose
+# period holds the landing begins (the simulator's runner with no lever, wobble or step variety
+# at 50 Hz: contact -1.1 ms, toe-off +9.0 -> -0.9 ms). At <= 12 ms both ends are corners read on
+# like samples and their delays nearly cancel (the same runner: +2.1/+4.4 ms at 100 Hz, +1.3/+1.9
+# at 200 Hz), so there nothing is moved.
 _TO_PER = const(192)
 # The lever's share (see _lever_fit): _NB phase bins per step (the pelvis rocks at up to its
 # third step harmonic, ~9 Hz: 11 bins a period, so a rate's central difference over bins reads
@@ -686,6 +699,9 @@ def step(ybo, do, ri: int, ks: ptr32):
                             to = x
                             jto = d[D_XJ]
                             tjto = ((d[D_XT] + c30) & m31) - c30
+                    if y == 0:
+                        # the chord's toe-off, half a sample period earlier (see _TO_PER)
+                        to -= (((ks[_KS_PER] + c30) & m31) - c30) >> 1
                     ca = tc
                     # the contact's kink (kernel.at_step), where it has one: the same contact's
                     # when within 100 ms of the chord's (both lie in its one rise, < 100 ms)
