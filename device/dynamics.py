@@ -46,9 +46,11 @@ cost about 30 % of the detector's per-sample work while running, ``make bench``.
   averages out, which a fit sample by sample cannot do (on the raw gyro it found 2 cm of 11 on
   our simulator, 1-3 cm on SisFall's belts). In the air (phase 0.81-0.97) the ground pushes
   nothing, so there the force template follows the pitch acceleration (the rate template's
-  central difference) times the lever alone: a least-squares line gives it, taken when it lies
-  0-20 cm behind the axis, as a clip does (the simulator's runners, levers 11-15 cm: fits within
-  a third on 6 of 8 checked, test_dynamics; on SisFall's belts none or 0.1-3.6 cm). The toe-off is then looked for on the force less lever x the
+  central difference) times the lever alone: a least-squares line through zero gives it (the
+  air's force is the lever's, its level as well as its swing: _lever_fit), taken when it lies
+  0-20 cm behind the axis, as a clip does (the simulator's runners, levers 9-15 cm: fits within
+  a third on 11 of 12 checked at 50-200 Hz, test_dynamics; the crosscheck's 0.135/0.116/0.069/
+  0.054 m of 0.13/0.11/0.10/0.10; on SisFall's 72 jogs none on 53). The toe-off is then looked for on the force less lever x the
   template's acceleration at each sample's phase: the stance's last fall through 0.5 g before a
   flight, and at sample periods up to 12 ms the single sample where the slope increases most
   near it (_TO_PER: a run's centroid would take in the lever's own bend through the push-off,
@@ -262,9 +264,14 @@ def _lever_fit(d: ptr32, wl: int):
     sensor's distance behind the axis the pelvis turns about (the lever). The templates are
     means over many steps at the same phase, so the belt's random wobble (a rotation of the
     sensor about itself, no lever: module docstring) is averaged out of the pitch acceleration
-    (the rate template's central difference), and the fit of force on it (a line: its slope,
-    least squares) finds the lever as the rigid pelvis carries it. A clip sits behind the axis
-    and within 20 cm of it (_KMAX): a fit outside that is no lever's and is not used."""
+    (the rate template's central difference), and the fit of force on it (least squares, a
+    line through zero) finds the lever as the rigid pelvis carries it. Through zero: in the air
+    the force is the lever's and nothing else's, its level as much as its swing (the body falls
+    freely, and the centripetal force of the pitch on the sensor's 2-6 cm above the axis is
+    below 0.04 g at 3 rad/s); a line with its own offset threw the level away and fitted the
+    slope of four bins alone, which their leftover wobble turned (fits of half the lever, or of
+    the wrong sign, on some runners, and at 50 Hz on most). A clip sits behind the axis and
+    within 20 cm of it (_KMAX): a fit outside that is no lever's and is not used."""
     c30 = d[D_C29] << 1
     m31 = c30 | (c30 - 1)
     # the fit over the air's bins, of each bin's force on the pitch rate template's central
@@ -272,38 +279,24 @@ def _lever_fit(d: ptr32, wl: int):
     # rad/s: the ring's rate << 4, see step()). A rate, not the pitch itself: a step's pitch
     # carries its own offset (the belt's slow wander, a lean that changes), and bins that a
     # step's samples fill unevenly (1-2 a bin) would keep it in their differences (fits of a
-    # half of the lever on some runners); a rate has none to keep
-    sx = 0
-    sy = 0
+    # half of the lever on some runners); a rate has none to keep. Sums about zero (above).
     sxx = 0
     sxy = 0
-    j = 0
-    while j < 2:
-        i = _FLO
-        while i <= _FHI:
-            x = (d[D_TH + i + 1] - d[D_TH + i - 1]) >> 1
-            if x > 4095:
-                x = 4095
-            if x < -4095:
-                x = -4095
-            y = (d[D_TP + i] - _TOFF) >> 4
-            if y > 8191:
-                y = 8191
-            if y < -8191:
-                y = -8191
-            if j == 0:
-                sx += x
-                sy += y
-            else:
-                x -= sx             # |x| < 8191, |y| < 16383, 4 bins: sums < 2**30
-                y -= sy
-                sxx += x * x
-                sxy += x * y
-            i += 1
-        if j == 0:
-            sx = sx // (_FHI - _FLO + 1)     # the means
-            sy = sy // (_FHI - _FLO + 1)
-        j += 1
+    i = _FLO
+    while i <= _FHI:
+        x = (d[D_TH + i + 1] - d[D_TH + i - 1]) >> 1
+        if x > 4095:
+            x = 4095
+        if x < -4095:
+            x = -4095
+        y = (d[D_TP + i] - _TOFF) >> 4
+        if y > 8191:
+            y = 8191
+        if y < -8191:
+            y = -8191
+        sxx += x * x                # |x| < 2**12, |y| < 2**13, 4 bins: sums < 2**27
+        sxy += x * y
+        i += 1
     # summed over the steps (1/16 a step, as the templates' own memory): a step's fit moves
     # with what is left of the wobble in its few bins; |sxx| < 2**28 and |sxy| < 2**29, so the
     # sums of 1/16 of them stay below those bounds
