@@ -58,9 +58,13 @@ cost about 30 % of the detector's per-sample work while running, ``make bench``.
   the same on the force as it is. Contact times within 1-11 ms of the truth (median) on every
   simulated runner at 100-200 Hz, also on other seeds' levered runners (24-53 ms before), within
   1-5.5 ms of the crosscheck's stance share. At 50 Hz the toe-off's chord is kept, half a
-  sample period earlier (_TO_PER): rate_50 seed 1 12-14 ms long (21-23 without the half
-  period), the crosscheck's x3 a stance share of 0.678 against its truth's 0.653 (0.707); the
-  lever's share is fitted at half or less at 50 Hz, which is what is left there.
+  sample period earlier (_TO_PER), and once the lever is known the contact too is found on the
+  force less the lever's share (_contact: the chord of its rise, as step()'s): there the kink is
+  as early as the chord, the lever's bends being as sharp in one sample as the landing's corner
+  (contact -23/-10/-5 ms median on cheap_50 seed 4 and rate_50 seeds 2 and 1 -> -5/-3/-2).
+  Contact time at 50 Hz: rate_50 seed 1 10/9 ms (21-23 before both), seed 2 5/6 (20/26);
+  cheap_50, whose lost samples thin the templates, 10-17 ms on seeds 1, 2, 4, 5 and 54 on seed
+  3's left foot; the crosscheck's x3 a stance share of 0.678 against its truth's 0.653 (0.707).
 - **vertical oscillation** (per step): the pelvis's vertical travel within one step, from pv
   over the step (trigger to trigger: one period, any phase). By construction the step's mean
   vertical acceleration is zero (the body neither rises nor sinks from step to step: the step's
@@ -202,8 +206,8 @@ D_TP = const(128)     # _NB bins: pv over the step's phase, Q16 (pv << 4), a lea
 D_CC = const(160)     # _NB bins: the lever's force at that phase, Q12 g (0 until fitted)
 D_XJ = const(192)     # _toe_off's fall: the ring index of its first sample below 0.5 g, its time
 D_XT = const(193)
-D_SXX = const(194)    # _lever_fit's sums over the steps (leaky, 1/16 a step)
-D_SXY = const(195)
+D_SYY = const(194)    # _lever_fit's sums over the steps (leaky, 1/16 a step): the force's
+D_SXY = const(195)    # squares, its products with the pitch acceleration
 D_T4 = const(196)     # running steps since the templates last took one (they take one in 4)
 D_XS = const(197)     # 2 x _SCAN words: _toe_off's samples (force less the lever's share, Q12 g; dt)
 D_SIZE = const(325)
@@ -264,14 +268,22 @@ def _lever_fit(d: ptr32, wl: int):
     sensor's distance behind the axis the pelvis turns about (the lever). The templates are
     means over many steps at the same phase, so the belt's random wobble (a rotation of the
     sensor about itself, no lever: module docstring) is averaged out of the pitch acceleration
-    (the rate template's central difference), and the fit of force on it (least squares, a
-    line through zero) finds the lever as the rigid pelvis carries it. Through zero: in the air
-    the force is the lever's and nothing else's, its level as much as its swing (the body falls
-    freely, and the centripetal force of the pitch on the sensor's 2-6 cm above the axis is
-    below 0.04 g at 3 rad/s); a line with its own offset threw the level away and fitted the
-    slope of four bins alone, which their leftover wobble turned (fits of half the lever, or of
-    the wrong sign, on some runners, and at 50 Hz on most). A clip sits behind the axis and
-    within 20 cm of it (_KMAX): a fit outside that is no lever's and is not used."""
+    (the rate template's central difference), and a line through zero between the two (least
+    squares) finds the lever as the rigid pelvis carries it.
+    - Through zero: in the air the force is the lever's and nothing else's, its level as much as
+      its swing (the body falls freely, and the centripetal force of the pitch on the sensor's
+      2-6 cm above the axis is below 0.04 g at 3 rad/s); a line with its own offset threw the
+      level away and fitted the slope of four bins alone (half the lever, or the wrong sign, on
+      some runners, at 50 Hz on most).
+    - The acceleration on the force, not the force on the acceleration: what the templates keep
+      of the belt's wobble is in the rate only (a rotation of the sensor about itself pushes
+      nothing), and noise in the variable a slope is taken over pulls it toward zero (the force
+      on the acceleration: 0.02-0.09 m on cheap_50's runners of 0.10-0.15). So the lever is the
+      force's sum of squares over its sum of products with the acceleration, which the wobble
+      leaves alone. Where the two hardly go together (a pace that changes under the templates:
+      mixed seed 1), the ratio runs past 20 cm and is not used.
+    A clip sits behind the axis and within 20 cm of it (_KMAX): a fit outside that is no lever's
+    and is not used."""
     c30 = d[D_C29] << 1
     m31 = c30 | (c30 - 1)
     # the fit over the air's bins, of each bin's force on the pitch rate template's central
@@ -279,9 +291,10 @@ def _lever_fit(d: ptr32, wl: int):
     # rad/s: the ring's rate << 4, see step()). A rate, not the pitch itself: a step's pitch
     # carries its own offset (the belt's slow wander, a lean that changes), and bins that a
     # step's samples fill unevenly (1-2 a bin) would keep it in their differences (fits of a
-    # half of the lever on some runners); a rate has none to keep. Sums about zero (above).
-    sxx = 0
+    # half of the lever on some runners); a rate has none to keep. Sums about zero, the force's
+    # own squares too (above).
     sxy = 0
+    syy = 0
     i = _FLO
     while i <= _FHI:
         x = (d[D_TH + i + 1] - d[D_TH + i - 1]) >> 1
@@ -294,30 +307,31 @@ def _lever_fit(d: ptr32, wl: int):
             y = 8191
         if y < -8191:
             y = -8191
-        sxx += x * x                # |x| < 2**12, |y| < 2**13, 4 bins: sums < 2**27
-        sxy += x * y
+        sxy += x * y                # |x| < 2**12, |y| < 2**13, 4 bins: sums < 2**28
+        syy += y * y
         i += 1
     # summed over the steps (1/16 a step, as the templates' own memory): a step's fit moves
-    # with what is left of the wobble in its few bins; |sxx| < 2**28 and |sxy| < 2**29, so the
-    # sums of 1/16 of them stay below those bounds
-    x = ((d[D_SXX] + c30) & m31) - c30
-    sxx = x - (x >> 4) + (sxx >> 4)
+    # with what is left of the wobble in its few bins; |sxy|, syy < 2**28, so the sums of 1/16
+    # of them stay below that
     x = ((d[D_SXY] + c30) & m31) - c30
     sxy = x - (x >> 4) + (sxy >> 4)
-    d[D_SXX] = sxx
+    x = ((d[D_SYY] + c30) & m31) - c30
+    syy = x - (x >> 4) + (syy >> 4)
     d[D_SXY] = sxy
+    d[D_SYY] = syy
     k = 0
-    if sxx > 255 and wl > 1600:
-        k = sxy // (sxx >> 8)
+    if sxy > 255 and wl > 1600:
+        k = syy // (sxy >> 8)
         km = _KMAX // wl
         if k > km or k < 0:
             k = 0
     d[D_K8] = k
-    # the lever's share of the force at each bin (Q12 g), from the same acceleration (bins
-    # _BLO + 1 .. 30, whose neighbours are kept; 0 elsewhere)
-    i = _BLO + 1
-    while i < _NB - 1:
-        x = (d[D_TH + i + 1] - d[D_TH + i - 1]) >> 1
+    # the lever's share of the force at each bin (Q12 g), from the same acceleration: every
+    # bin, the step's phase wrapping round (its last bins lead into the next step's first, which
+    # the contact looks through: _contact)
+    i = 0
+    while i < _NB:
+        x = (d[D_TH + ((i + 1) & 31)] - d[D_TH + ((i - 1) & 31)]) >> 1
         x = (k * x) >> 8                # |k| <= 1632 (a step of 100 ms at least), |x| < 2**16: < 2**27
         if x > 4096:
             x = 4096
@@ -325,6 +339,74 @@ def _lever_fit(d: ptr32, wl: int):
             x = -4096
         d[D_CC + i] = x + _TOFF           # (kept offset, as the templates: read unsigned)
         i += 1
+
+
+@micropython.viper
+def _contact(yb: ptr32, d: ptr32, j: int, tj: int, t05: int, lim: int, ws: int, wl: int) -> int:
+    """The contact (time, the step's frame) on the force less the lever's share (d[D_CC], see
+    _lever_fit; ``ws``, ``wl``: the window the templates were made over, as _toe_off's), where
+    the force as it is went through 0.5 g at ``t05`` and on to 1 g at sample ``j`` (time
+    ``tj``): the samples from _SBACK before t05 (not from ``lim`` or before) to j, each less the
+    lever's share at its phase; the last rise through 0.5 g before j, its chord followed back to
+    the flight's level before it (its mean below 0.25 g, 0 if none: the ground pushes nothing
+    in the air), at most _EXT_MAX back, as step()'s chord on the force as it is. _NONE where the
+    compensated force has no such rise or does not reach 1 g by j."""
+    base = d[D_BASE]
+    sc = 0x200000 // wl                      # 1/256 bin per 1/16 ms, Q8 (wl > 1600)
+    k = j
+    tk = tj
+    n = 0
+    while k > lim + 1 and tk > t05 - _SBACK and n < _SCAN:
+        tk -= (yb[base + (k & _MSK) * 3] >> 16) & 0xFFF
+        k -= 1
+        n += 1
+    # k: the first sample read; tk: its time
+    pb = 0x3FFF              # the last sample's force (none yet: above any level)
+    tx = _NONE               # the last rise through 0.5 g: its time, pace, the flight's level
+    rx = 0
+    bx = 0
+    ft = 0                   # the flight's time and sum of force x dt (below 0.25 g)
+    fs = 0
+    pe = 0
+    while k <= j:
+        w = yb[base + (k & _MSK) * 3]
+        dt = (w >> 16) & 0xFFF
+        if k > j - n:
+            tk += dt
+        pv = ((w & 0xFFFF) ^ 0x8000) - 0x8000
+        # (|tk - ws| < 2**15, sc <= 2**21 / 1600: < 2**26; the bins wrap round)
+        u = (((tk - (dt >> 1) - ws) * sc) >> 8) - 128
+        m = (u >> 8) & 31
+        c0 = d[D_CC + m]
+        pv -= c0 + (((d[D_CC + ((m + 1) & 31)] - c0) * (u & 255)) >> 8) - _TOFF
+        if pv < _AIR:
+            if pb >= _AIR:
+                ft = 0
+                fs = 0
+            if ft < 8000:
+                ft += dt
+                fs += pv * dt        # |pv| < 2**16, ft < 8000 + 2**12: < 2**30
+        elif pv >= _C05 and pb < _C05 and dt > 0:
+            tx = tk - dt + ((_C05 - pb) * dt) // (pv - pb)   # |pv - pb| < 2**17, dt < 2**12
+            rx = (dt << 11) // (pv - pb)
+            if rx > _PACE_MAX:
+                rx = _PACE_MAX
+            bx = 0
+            if ft > 0:
+                bx = fs // ft
+            if bx > _AIR:
+                bx = _AIR
+            if bx < -8192:
+                bx = -8192
+        pb = pv
+        pe = pv
+        k += 1
+    if tx <= _OLD or pe < _C10:
+        return _NONE
+    x = (rx * (_C05 - bx)) >> 11
+    if x > _EXT_MAX:
+        x = _EXT_MAX
+    return tx - x
 
 
 @micropython.viper
@@ -596,6 +678,7 @@ def step(ybo, do, ri: int, ks: ptr32):
     fhi = 0
     fpto = 0
     tau = 0           # time of sample j after the last sample read before this call
+    lc = 0            # 1: this call's new contact is _contact()'s (its kink is not used)
     while j <= ri:
         o = base + (j & _MSK) * 3
         w = yb[o]
@@ -667,6 +750,17 @@ def step(ybo, do, ri: int, ks: ptr32):
                 if x > _EXT_MAX:
                     x = _EXT_MAX
                 t = t05 - x
+                # at periods over _TO_PER, once the lever is known: the contact on the force less
+                # the lever's share, where the chord on the force as it is comes early (the
+                # lever's swing lifts the late flight's force toward 0.5 g) and the kink with it
+                # (at 50 Hz the lever's bends are as sharp in one sample as the landing's corner)
+                if ks[_KS_PER] > _TO_PER and d[D_K8] != 0 and d[D_TN] >= _TN_MIN and wt <= _T_MAX:
+                    x = d[D_P]
+                    if x <= _T_MAX and x > 1600:
+                        x = int(_contact(ybo, do, j, tau, t05, lim, tau - dt - wt - x, x))
+                        if x > _OLD:
+                            t = x
+                            lc = 1
                 if tc > _OLD and tto > tc and tip > _OLD and tc >= tip - _BACK and jto > jc:
                     # the stance from tc to this toe-off is finished: extend its fall to b, and
                     # follow its roll and pitch from the fall's 0.5 g crossing to the toe-off
@@ -848,7 +942,7 @@ def step(ybo, do, ri: int, ks: ptr32):
     d[D_TTO] = tto - tau if tto - tau > _OLD else _NONE
     d[D_TIP] = 0
     d[D_TK] = _NONE
-    if ks[_KS_KOK]:              # this step's contact's kink (kernel.at_step, just before)
+    if ks[_KS_KOK] and lc == 0:  # this step's contact's kink (kernel.at_step, just before)
         d[D_TK] = -((((ks[_KS_KF] + c30) & m31) - c30) + (((ks[_KS_TQ] + c30) & m31) - c30))
     d[D_W] = wt
     d[D_W + 2] = wv

@@ -118,12 +118,12 @@ def _score(name, minutes, seed=1):
 # 59 ms: seven scenarios missed), found on the force less the lever's share once it is learned.
 # At 50 Hz the toe-off's corner is not resolved (the lever's own bends are as sharp in one
 # sample) and the crossing's chord is kept, moved half a sample period earlier (dynamics._TO_PER:
-# rate_50 23/21 -> 13.6/11.8 ms). What is left at 50 Hz is the lever's share on cheap_50's
-# runner (seed 1): its toe-off comes early, the right foot's contact time 16.5 ms short (17.3 in
-# the 3-min run below; with the simulator's lever off, -5/-4 ms). The lever's fit there reaches
-# 0.071 of its 0.098 m (none before it was fitted through zero, dynamics._lever_fit).
+# rate_50 23/21 -> 10/9 ms with the contact found on the force less the lever's share, below).
+# What is left at 50 Hz is cheap_50's runner (seed 1): its contact times short by 14-15 ms
+# (right foot 14.8 ms in the whole run, 15.3 in the 3-min run below), though its lever is now
+# fitted right (0.099 of 0.098 m); with the simulator's lever off, -5/-4 ms.
 DYN_KNOWN_GAPS = {
-    "cheap_50": {"gct_right_ms": 20.0},
+    "cheap_50": {"gct_right_ms": 18.0},
 }
 
 
@@ -193,11 +193,24 @@ def test_contact_time_where_the_lever_hides_the_toe_off(name, seed):
         assert sc[m]["measured_pct"] >= 95.0 and sc[m]["med_abs"] <= sc[m]["target"], (name, seed, m, sc[m])
 
 
+# At 50 Hz the landing's whole rise falls between two samples, and on a levered runner the
+# lever's swing lifts the late flight's force toward 0.5 g: the chord and the kink come 10-25 ms
+# early. Once the lever is known the contact is found on the force less its share
+# (dynamics._contact). Half a sample period (10 ms) on rate_50 seed 2 (8/14 ms before); cheap_50
+# seed 4, whose lost samples thin the templates, within its known gap's 20 ms (37/28 before).
+@pytest.mark.parametrize("name,seed,bound", [("rate_50", 2, 10.0), ("cheap_50", 4, 20.0)])
+def test_contact_time_at_50_hz_on_the_force_less_the_lever(name, seed, bound):
+    sc = _score(name, 3, seed)
+    for m in ("gct_left_ms", "gct_right_ms"):
+        assert sc[m]["measured_pct"] >= 95.0 and sc[m]["med_abs"] <= bound, (name, seed, m, sc[m])
+
+
 def test_the_lever_learned_on_the_run_is_the_simulators():
     """The gain _lever_fit learns from the steps' templates, in metres (1.30522e7 L / T, the
     module's constants), against the sensor's distance behind the hip axis in the simulator's
-    truth: within a third of it over the run's second half (a fit moves with what the templates
-    keep of the belt's wobble), and never outside the 0-20 cm a clip can be."""
+    truth: within a fifth of it over the run's second half (the wobble the templates keep is in
+    the rate alone, which the fit of the acceleration on the force leaves out: _lever_fit), and
+    never outside the 0-20 cm a clip can be."""
     fits = []
     orig = dyn._lever_fit
 
@@ -207,14 +220,16 @@ def test_the_lever_learned_on_the_run_is_the_simulators():
 
     dyn._lever_fit = hook
     try:
-        # (at 104 Hz, and at 50 Hz: a line with its own offset fitted half the lever or none there)
-        for name, seed in (("hip_drop", 3), ("too_upright", 4), ("rate_104", 5), ("cheap_50", 4), ("rate_50", 2)):
+        # (at 104 Hz, and at 50 Hz: the force on the acceleration with its own offset fitted half
+        # the lever or none there, through zero 0.06-0.07 m on cheap_50 seed 1 and rate_50 seed 1)
+        for name, seed in (("hip_drop", 3), ("too_upright", 4), ("rate_104", 5), ("cheap_50", 4), ("rate_50", 2),
+                           ("cheap_50", 1), ("rate_50", 1), ("good_form", 1)):
             fits.clear()
             truth, _ = _replay(name, 3, seed)
             lever = -truth["hidden"]["lever_arm_m"][0]
             assert len(fits) >= 10 and all(0.0 <= f <= 0.2 for f in fits), (name, fits)
             med = float(np.median(fits[len(fits) // 2:]))
-            assert abs(med - lever) <= lever / 3, (name, seed, med, lever)
+            assert abs(med - lever) <= lever / 5, (name, seed, med, lever)
     finally:
         dyn._lever_fit = orig
 
