@@ -46,11 +46,12 @@ cost about 30 % of the detector's per-sample work while running, ``make bench``.
   averages out, which a fit sample by sample cannot do (on the raw gyro it found 2 cm of 11 on
   our simulator, 1-3 cm on SisFall's belts). In the air (phase 0.81-0.97) the ground pushes
   nothing, so there the force template follows the pitch acceleration (the rate template's
-  central difference) times the lever alone: a least-squares line through zero gives it (the
-  air's force is the lever's, its level as well as its swing: _lever_fit), taken when it lies
+  central difference) times the lever alone: a least-squares line through zero, of the
+  acceleration on the force, gives it (_lever_fit: the air's force is the lever's, its level as
+  well as its swing, and the wobble the templates keep is in the rate alone), taken when it lies
   0-20 cm behind the axis, as a clip does (the simulator's runners, levers 9-15 cm: fits within
-  a third on 11 of 12 checked at 50-200 Hz, test_dynamics; the crosscheck's 0.135/0.116/0.069/
-  0.054 m of 0.13/0.11/0.10/0.10; on SisFall's 72 jogs none on 53). The toe-off is then looked for on the force less lever x the
+  a fifth on 12 of 15 checked at 50-200 Hz, none on 2, test_dynamics; the crosscheck's 0.136/
+  0.116/0.090/0.061 m of 0.13/0.11/0.10/0.10; on SisFall's 72 jogs none on 64). The toe-off is then looked for on the force less lever x the
   template's acceleration at each sample's phase: the stance's last fall through 0.5 g before a
   flight, and at sample periods up to 12 ms the single sample where the slope increases most
   near it (_TO_PER: a run's centroid would take in the lever's own bend through the push-off,
@@ -250,7 +251,7 @@ _TO_PER = const(192)
 # _KMAX / T at 20 cm. The toe-off is looked for in up to _SCAN samples from 60 ms before the
 # force's own 0.5 g fall (_SBACK, 1/16 ms: the lever moves it by up to ~60 ms).
 _NB = const(32)
-_BLO = const(11)
+_BLO = const(11)             # the toe-off is looked for from bin _BLO + 1 on (no running stance ends before 37 %)
 _TOFF = const(0x100000)
 _FLO = const(26)
 _FHI = const(29)
@@ -436,7 +437,7 @@ def _toe_off(yb: ptr32, d: ptr32, jto: int, tjto: int, jc: int, ke: int, ws: int
         sc = 0x200000 // wl                  # 1/256 bin per 1/16 ms, Q8 (wl > 1600)
         x = tjto - _SBACK
         if x < ws + ((wl * (_BLO + 1)) >> 5):
-            x = ws + ((wl * (_BLO + 1)) >> 5)    # (d[D_CC] holds the lever's share from there on)
+            x = ws + ((wl * (_BLO + 1)) >> 5)    # (no running stance ends before 37 % of its step)
     else:
         x = 0x3FFFFFFF
     n = 0
