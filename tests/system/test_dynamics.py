@@ -198,7 +198,8 @@ def test_contact_time_where_the_lever_hides_the_toe_off(name, seed):
 # early. Once the lever is known the contact is found on the force less its share
 # (dynamics._contact). Half a sample period (10 ms) on rate_50 seed 2 (8/14 ms with the contact
 # on the force as it is, 20/26 before the toe-off's half period); cheap_50 seed 4, whose lost
-# samples thin the templates, within its known gap's 20 ms (37/28 and 55/46).
+# samples thin the templates, within its known gap's 20 ms (its whole run: 37/28 ms with the
+# contact on the force as it is, 55/46 before the half period).
 @pytest.mark.parametrize("name,seed,bound", [("rate_50", 2, 10.0), ("cheap_50", 4, 20.0)])
 def test_contact_time_at_50_hz_on_the_force_less_the_lever(name, seed, bound):
     sc = _score(name, 3, seed)
