@@ -123,6 +123,27 @@ def test_micropython_firmware_buzzes_and_logs(mixed_run):
 
 
 @pytest.mark.mp32
+def test_micropython_firmware_at_50_hz_with_the_lever_learned(tmp_path, board_engine):
+    """At 50 Hz, once the lever is learned (~20 s of running), each contact is found on the force
+    less the lever's share (dynamics._contact, a viper call from step() per landing): the firmware
+    runs it with the heap locked (no heap fault), and its contact times are the replay's (within a
+    quarter sample, 5 ms: the board times samples by its own rate estimate, the replay by the
+    capture's stamps; 4 ms apart on the left foot here)."""
+    sim, cap = _cap("rate_50", minutes=2, seed=2)
+    with default_engine(board_engine):
+        vr = vrun.run_firmware(cap, tmp_path, config=_cfg(sim))
+    assert not [e for e in vr.events if e[0] == events.EV_FAULT and e[2] == events.FAULT_HEAP]
+    mine = [d for d in replay.event_dicts(vr.events) if d["type"] == "stride" and d["activity"] == "running"]
+    ref = replay.replay(cap, _cfg(sim)).dicts("stride")
+    ref = [d for d in ref if d["activity"] == "running"]
+    assert len(mine) > 100 and abs(len(mine) - len(ref)) <= 2
+    for side in ("gct_left_ms", "gct_right_ms"):
+        a = np.median([d[side] for d in mine if d[side]])
+        b = np.median([d[side] for d in ref if d[side]])
+        assert abs(a - b) <= 5.0, (side, a, b)
+
+
+@pytest.mark.mp32
 def test_micropython_firmware_config_fallback(tmp_path, board_engine):
     sim, cap = _cap("good_form", minutes=0.5)
     flash = tmp_path / "flash"
