@@ -297,14 +297,14 @@ class Detector:
         st[_S_BUFN] = _YBUF
         st[_S_RMSK] = dynamics.RING - 1
         st[_S_STA] = 377487                       # | |a|^2 - 1 | < 0.36 (Q20): |a| 0.80-1.17 g. An
-        #                                                 uncalibrated part reads standing within ~13 % of 1 g
-        #                                                 (offset 80 mg and scale 3 % on one axis, ~20 mg over
-        #                                                 temperature): 0.87-1.12 g was at its edge, and such a
-        #                                                 part with the sim's own errors never stood still.
-        #                                                 (Motion is the per-axis and gyro tests' to find.)
+        #                                           uncalibrated part reads standing within ~13 % of 1 g
+        #                                           (offset 80 mg and scale 3 % on one axis, ~20 mg over
+        #                                           temperature): 0.87-1.12 g was at its edge, and such a
+        #                                           part with the sim's own errors never stood still.
+        #                                           (Motion is the per-axis and gyro tests' to find.)
         st[_S_STW] = (2 * lsb_per_kdps) // 1000   # gyro within 2 deg/s of its mean (S_GDEV)
         st[_S_STAA] = 1024                        # accel within 0.25 g of its mean (vibration, e.g.
-        #                                                 a treadmill, averages out; the gyro test is strict)
+        #                                           a treadmill, averages out; the gyro test is strict)
         st[_S_CNMAX] = 2048
         st[_S_DTMAX] = 4000                       # bridge gaps up to 250 ms (1/16 ms units)
         st[_S_IDLEMS] = _IDLE_MS

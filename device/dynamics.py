@@ -368,7 +368,6 @@ def _contact(yb: ptr32, d: ptr32, j: int, tj: int, t05: int, lim: int, ws: int, 
     bx = 0
     ft = 0                   # the flight's time and sum of force x dt (below 0.25 g)
     fs = 0
-    pe = 0
     while k <= j:
         w = yb[base + (k & _MSK) * 3]
         dt = (w >> 16) & 0xFFF
@@ -400,9 +399,8 @@ def _contact(yb: ptr32, d: ptr32, j: int, tj: int, t05: int, lim: int, ws: int, 
             if bx < -8192:
                 bx = -8192
         pb = pv
-        pe = pv
         k += 1
-    if tx <= _OLD or pe < _C10:
+    if tx <= _OLD or pb < _C10:          # (pb: sample j's, the loop reads it last)
         return _NONE
     x = (rx * (_C05 - bx)) >> 11
     if x > _EXT_MAX:
