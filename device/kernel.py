@@ -1210,6 +1210,15 @@ def at_step(st: ptr32, yb: ptr32, t: int, last: int) -> int:
         rmsk = ((st[S_RMSK] + c30) & m31) - c30
         ri = ((st[S_RI] + c30) & m31) - c30 - 1          # the trigger's sample
         j = ((st[S_J1G] + c30) & m31) - c30
+        # where the force crossed 1 g on the trigger's own sample (at 50 Hz a landing's jump
+        # lifts the low-passed force past the trigger in the same sample, on ~1 step in 4),
+        # the scan starts a sample earlier: the slope into the 1 g sample is known, the one out
+        # of it is not yet, and the corner lies before the 1 g sample anyway (it is where the
+        # rise begins). That crossing is this contact's (it is this step's trigger sample).
+        sh = 0
+        if j == ri:
+            j = ri - 1
+            sh = 1
         if rmsk and st[S_C2] == 0 and j < ri and ri - j < rmsk - _KINK_N:
             bufn = ((st[S_BUFN] + c30) & m31) - c30
             # the time from sample j + 1 to the trigger's sample, 1/16 ms (< 400 ms)
@@ -1223,7 +1232,7 @@ def at_step(st: ptr32, yb: ptr32, t: int, last: int) -> int:
             d1 = w >> 16                                 # its dt: from sample k to k + 1
             tk += d1                                     # sample k's time, before the trigger's
             air = 0
-            if tk > ((t - tc) << 4) + 16:
+            if sh == 0 and tk > ((t - tc) << 4) + 16:
                 air = -1     # (the 1 g crossing is an earlier contact's: this one has not reached 1 g)
             w = yb[bufn + (j & rmsk) * 3]
             p0 = ((w & 0xFFFF) ^ 0x8000) - 0x8000
@@ -1501,7 +1510,8 @@ def stride_time(st: ptr32, t: int, frac: int, blind: int) -> int:
       ground or fatigue) and the steadier one is used.
     - A third clock, the contact's kink (at_step(), _KINK_MAX), takes over from a clock twice
       as unsteady (below): for runners whose lever lifts the force to near 0.5 g before the
-      foot lands, so the onset jumps between steps.
+      foot lands, so the onset jumps between steps. At 50 Hz, where the onset is a bare level
+      crossing, it leads unless it is clearly less steady (below).
     - ``blind`` (samples lost at a fiducial of either end, at_step()'s S_GAPS): the stride's times tell
       nothing of the clocks' steadiness nor of the landing's shape, so neither is learned from
       it, and the clock in use stays (a jump there would move the clock choice: a stride whose
@@ -1606,7 +1616,12 @@ def stride_time(st: ptr32, t: int, frac: int, blind: int) -> int:
     # mean over ~15 strides; half is no such chance. It is for runners whose contact clock
     # fails: a lever swing that lifts the force to near 0.5 g before the foot lands, so the
     # crossing comes before the contact on some steps and after it on others. When the kink
-    # is gone (a stride without one), the contact clock takes over.
+    # is gone (a stride without one), the contact clock takes over. At sample periods beyond
+    # _ONSET_PER (50 Hz) the contact clock is the bare 0.5 g crossing (the rise is one sample
+    # pair: no chord), a level crossing that moves with each landing's shape (a heel strike's
+    # jump crosses it at once, a soft landing 10-30 ms into the rise), which the corner by
+    # construction does not: there the kink leads unless its strides are less steady than the
+    # clock in use by more than the 1/8 the others need to take over.
     clk = st[S_CLK]
     if clk == 2 and dk == 0:
         clk = 0
@@ -1630,8 +1645,12 @@ def stride_time(st: ptr32, t: int, frac: int, blind: int) -> int:
             b = jc
         if jt < b - (b >> 3):
             n = 1
-    if not blind and clk != 2 and kn >= 8 and 2 * jk < b:
-        n = 2
+    if not blind and clk != 2 and kn >= 8:
+        kx = 2 * jk
+        if (((st[S_PER] + c30) & m31) - c30) > _ONSET_PER:
+            kx = jk - (b >> 3)
+        if kx < b:
+            n = 2
     st[S_CLK] = n
     if n == 0:
         st[S_TEQ] = frac + c1

@@ -14,6 +14,7 @@ import numpy as np
 import pytest
 
 from hinge.coach import evaluate, replay
+from hinge.common import devpath
 from hinge.common.capture import Capture
 from hinge.sim import simulate
 
@@ -43,13 +44,14 @@ def run(name, engine="cpython"):
 # regression bound (a worse figure fails) and printed. They are open work, not accepted figures
 # (see the closing note of the Accuracy issue): cheap_50, 50 Hz with 2 % of samples lost in
 # bursts and 0.3-0.4 s dropouts, where a contact's rise is one sample pair (20 ms) and its onset
-# moves with the landing by 5-15 ms: cadence median 1.8 spm, p90 4.0. Its runners' landings make
-# it, not the board's losses (the simulator's effects off one at a time, seed 1: without step
-# variety 0.6 / 1.8, without the lever 1.1 / 2.7, without the losses 1.6 / 3.6). (Its lean, 0.6 /
-# 2.9 deg before the gaps' periodic prediction, now meets the targets and must keep meeting them.)
+# moves with the landing by 5-15 ms: cadence median 1.16 spm since the kink leads the stride
+# clock at 50 Hz (1.8, p90 4.0 on the contact clock; the p90, now 2.9, meets its target and must
+# keep meeting it). Its runners' landings make it, not the board's losses (the simulator's
+# effects off one at a time, seed 1, before the kink led: without step variety 0.6 / 1.8,
+# without the lever 1.1 / 2.7, without the losses 1.6 / 3.6). (Its lean, 0.6 / 2.9 deg before the
+# gaps' periodic prediction, now meets the targets and must keep meeting them.)
 KNOWN_GAPS = {}
-KNOWN_GAPS_BY_SCENARIO = {"cheap_50": {"cadence median": ("cad_med", 2.0, None),
-                                       "cadence p90": ("cad_p90", 4.7, None)}}
+KNOWN_GAPS_BY_SCENARIO = {"cheap_50": {"cadence median": ("cad_med", 1.4, None)}}
 
 
 @pytest.mark.parametrize("engine", ENGINES)
@@ -157,6 +159,45 @@ def test_a_runner_whose_lever_lifts_the_force_before_landing():
     takes that out (cadence median 1.7 spm, p90 3.8, before the kink clock: kernel.stride_time).
     The kink, where the slope jumps as the foot lands, does not move with the lever."""
     sim = simulate.simulate("good_form", seed=5)
+    o = {"mount_up": sim.truth["mount_up"], "mount_forward": sim.truth["mount_forward"]}
+    sc = evaluate.score(sim.truth, replay.replay(sim.as_capture(), o).dicts(), replay.load_config(o))
+    print("\n" + json.dumps(sc.row()))
+    assert sc.misses() == [], sc.misses()
+
+
+def test_every_landing_after_a_flight_has_its_corner_at_50_hz(monkeypatch):
+    """At 50 Hz a landing's jump often lifts the low-passed force past the step trigger in the
+    very sample the raw force crosses 1 g; the kink's scan must still find the corner there (it
+    lies before that sample). Before: 291 of 466 flying steps had one on this run."""
+    detector = devpath.import_device("detector")
+    kernel = devpath.import_device("kernel")
+    flew = kinked = 0
+    at_step = detector.at_step
+
+    def counted(st, yb, t, last):
+        nonlocal flew, kinked
+        r = at_step(st, yb, t, last)
+        if st[kernel.S_FLEW]:
+            flew += 1
+            kinked += st[kernel.S_KOK]
+        return r
+
+    monkeypatch.setattr(detector, "at_step", counted)
+    sim = simulate.simulate("rate_50", seed=1, minutes=3)
+    replay.replay(sim.as_capture(), {"mount_up": sim.truth["mount_up"], "mount_forward": sim.truth["mount_forward"]})
+    print(f"\n{kinked} of {flew} flying steps with a kink")
+    assert flew > 400
+    assert kinked >= 0.98 * flew, (kinked, flew)
+
+
+@pytest.mark.parametrize("name,seed", [("cheap_50", 12), ("rate_50", 18)])
+def test_the_kink_leads_the_stride_clock_at_50_hz(name, seed):
+    """At 50 Hz the contact clock is the bare 0.5 g crossing, which moves with each landing's
+    shape (a heel strike crosses it at once, a soft landing 10-30 ms into the rise); the kink
+    leads there (kernel.stride_time). Two runners of other seeds than the suite's, whose cadence
+    missed its targets on the contact clock (cheap_50 seed 12: 1.55 / 3.62 spm; rate_50 seed 18:
+    median 1.06), and every other target too."""
+    sim = simulate.simulate(name, seed=seed)
     o = {"mount_up": sim.truth["mount_up"], "mount_forward": sim.truth["mount_forward"]}
     sc = evaluate.score(sim.truth, replay.replay(sim.as_capture(), o).dicts(), replay.load_config(o))
     print("\n" + json.dumps(sc.row()))
