@@ -1508,10 +1508,10 @@ def stride_time(st: ptr32, t: int, frac: int, blind: int) -> int:
       stride times change less from stride to stride carries less noise: each keeps a leaky
       mean of its |change| (1/8 per stride: the last few seconds, shorter than a change of shoe,
       ground or fatigue) and the steadier one is used.
-    - A third clock, the contact's kink (at_step(), _KINK_MAX), takes over from a clock twice
-      as unsteady (below): for runners whose lever lifts the force to near 0.5 g before the
-      foot lands, so the onset jumps between steps. At 50 Hz, where the onset is a bare level
-      crossing, it leads unless it is clearly less steady (below).
+    - A third clock, the contact's kink (at_step(), _KINK_MAX), leads once 8 strides in a row
+      had one, unless it is clearly less steady (below): the corner is where the ground starts
+      to push, which neither the landing's shape nor a lever swing that lifts the force to
+      near 0.5 g before the foot lands moves.
     - ``blind`` (samples lost at a fiducial of either end, at_step()'s S_GAPS): the stride's times tell
       nothing of the clocks' steadiness nor of the landing's shape, so neither is learned from
       it, and the clock in use stays (a jump there would move the clock choice: a stride whose
@@ -1610,18 +1610,17 @@ def stride_time(st: ptr32, t: int, frac: int, blind: int) -> int:
     # each mean is over ~8 strides, so its own noise is of that order, and a change costs a
     # stride whose ends lie on different clocks (its duration is off by their lag; the log adds
     # a few bytes to keep its cadence). The kink is a candidate after 8 strides in a row that
-    # had one, and takes over only from a clock twice as unsteady: the jitter is mostly the
-    # runner's own stride-to-stride change (1-3 % of the stride, 7-20 ms, the same on every
-    # clock), so clocks of like quality differ in it by less than the ~20 % noise of a leaky
-    # mean over ~15 strides; half is no such chance. It is for runners whose contact clock
-    # fails: a lever swing that lifts the force to near 0.5 g before the foot lands, so the
-    # crossing comes before the contact on some steps and after it on others. When the kink
-    # is gone (a stride without one), the contact clock takes over. At sample periods beyond
-    # _ONSET_PER (50 Hz) the contact clock is the bare 0.5 g crossing (the rise is one sample
-    # pair: no chord), a level crossing that moves with each landing's shape (a heel strike's
-    # jump crosses it at once, a soft landing 10-30 ms into the rise), which the corner by
-    # construction does not: there the kink leads unless its strides are less steady than the
-    # clock in use by more than the 1/8 the others need to take over.
+    # had one, and leads: it takes over unless its strides are less steady than the clock in
+    # use by more than that 1/8, and gives way only to a clock 1/8 steadier. The jitter is
+    # mostly the runner's own stride-to-stride change (1-3 % of the stride, 7-20 ms, the same
+    # on every clock), so clocks of like quality differ in it by less than the ~20 % noise of a
+    # leaky mean over ~15 strides, and which of them to trust there is a matter of what each
+    # measures: the corner is where the ground starts to push, whatever the landing's shape,
+    # while the onset is a model of the rise (a line from 0.5 g and 1 g back to 0 g, and at
+    # _ONSET_PER's 50 Hz the bare 0.5 g crossing: a level that a heel strike's jump passes at
+    # once and a soft landing 10-30 ms into its rise) and the crossing moves with a lever swing
+    # that lifts the force toward 0.5 g before the foot lands. When the kink is gone (a stride
+    # without one), the contact clock takes over.
     clk = st[S_CLK]
     if clk == 2 and dk == 0:
         clk = 0
@@ -1645,12 +1644,8 @@ def stride_time(st: ptr32, t: int, frac: int, blind: int) -> int:
             b = jc
         if jt < b - (b >> 3):
             n = 1
-    if not blind and clk != 2 and kn >= 8:
-        kx = 2 * jk
-        if (((st[S_PER] + c30) & m31) - c30) > _ONSET_PER:
-            kx = jk - (b >> 3)
-        if kx < b:
-            n = 2
+    if not blind and clk != 2 and kn >= 8 and jk - (b >> 3) < b:
+        n = 2
     st[S_CLK] = n
     if n == 0:
         st[S_TEQ] = frac + c1
