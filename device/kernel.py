@@ -1240,6 +1240,16 @@ def at_step(st: ptr32, yb: ptr32, t: int, last: int) -> int:
             s1 = 0
             if d1 > 0:
                 s1 = ((p1 - p0) << 4) // d1              # |pv diff| < 2**17: < 2**21
+            # At 50 Hz a lever's bends are as sharp in one sample as the landing's corner (one
+            # sample pair spans the rise), so the largest run of slope increases may be the
+            # swing's turn at the bottom of the flight, before a hump that lifts the force
+            # toward 0.5-0.7 g and falls again as the foot lands: there the scan ends at the
+            # force's last dip above the air's 0.25 g before 1 g, where the rise to body weight
+            # starts. At 83 Hz and up the landing's corner is the sharper one and the scan goes
+            # on to the flight (a dip within a resolved rise is the ringing's, not a landing's).
+            lm = 0
+            if (((st[S_PER] + c30) & m31) - c30) > _ONSET_PER:
+                lm = 1
             kc = 0          # the run of increases being summed: sum, moment, its latest time
             km = 0
             k0 = 0
@@ -1271,6 +1281,9 @@ def at_step(st: ptr32, yb: ptr32, t: int, last: int) -> int:
                         kx = k0 + km // kc
                     kc = 0
                 if air:
+                    break
+                if lm and pm >= p0 and p0 >= _AIR_Q12:
+                    air = 1          # (50 Hz) the force's last dip before 1 g: the rise starts here
                     break
                 if p0 < _AIR_Q12:
                     air = 1          # the flight's last sample: one more, then done
