@@ -259,7 +259,8 @@ _RISE_MAX = const(800)       # from 0.5 g to 1 g a foot strike's rise takes 2-6 
 #                              A rise slower than 50 ms (1/16 ms) is no strike: no onset this step
 _ONSET_PER = const(192)      # extend back only at sample periods <= 12 ms (1/16 ms)
 # The contact's kink (at_step(), a step clock for stride_time()): where the force's slope
-# increases the most, from the flight's last sample below 0.25 g (and the one before it) to the
+# increases the most, from the flight's last sample below 0.25 g (and the one before it; at
+# 50 Hz from the force's last dip above 0.25 g where there is one, see at_step()) to the
 # sample of the 1 g crossing. At a foot strike the ground force starts: the slope at the sensor
 # jumps from whatever the flight gives (the lever's swing, a smooth ramp of ~0.01 g/ms) to the
 # loading's (0.02-0.4 g/ms). A level crossing moves with the landing's shape, and with a lever
@@ -1211,7 +1212,8 @@ def at_step(st: ptr32, yb: ptr32, t: int, last: int) -> int:
         ri = ((st[S_RI] + c30) & m31) - c30 - 1          # the trigger's sample
         j = ((st[S_J1G] + c30) & m31) - c30
         # where the force crossed 1 g on the trigger's own sample (at 50 Hz a landing's jump
-        # lifts the low-passed force past the trigger in the same sample, on ~1 step in 4),
+        # lifts the low-passed force past the trigger in the same sample, on a quarter to a
+        # third of the steps),
         # the scan starts a sample earlier: the slope into the 1 g sample is known, the one out
         # of it is not yet, and the corner lies before the 1 g sample anyway (it is where the
         # rise begins). That crossing is this contact's (it is this step's trigger sample).
