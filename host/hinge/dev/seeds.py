@@ -36,7 +36,8 @@ def run_misses(name: str, seed: int) -> dict:
     return {"scenario": name, "seed": seed, "accuracy": acc, "dynamics": dyn}
 
 
-def _args(a):
+def run_pair(a):
+    """run_misses((name, seed)): for a process pool's map."""
     return run_misses(*a)
 
 
@@ -64,7 +65,7 @@ def main(argv=None) -> int:
     todo = [(n, s) for s in seeds for n in names]
     if a.jobs > 1:
         with ProcessPoolExecutor(a.jobs) as ex:
-            rows = list(ex.map(_args, todo))
+            rows = list(ex.map(run_pair, todo))
     else:
         rows = [run_misses(n, s) for n, s in todo]
     for r in rows:
