@@ -13,8 +13,9 @@ Rows:
   readable table per world on stderr): ``"world": "simulator"`` per scenario (fixed seeds) against
   its truth, and ``"simulator_other_seeds"``: every scenario at seeds 2-5, how many runs meet
   every target (accuracy and running dynamics) and what the others miss; ``"crosscheck"`` per
-  run of the independent simulator, scored by its README's rules (``hinge.dev.crosscheck``); ``"real"`` per SisFall trial, per mobgap test/reference system, and the
-  x-io tilt (``hinge.dev.realscore``). Replayed under each engine in ``$HINGE_ENGINES`` (default cpython);
+  run of the independent simulator, scored by its README's rules (``hinge.dev.crosscheck``);
+  ``"real"`` per SisFall trial, per mobgap test/reference system, and the x-io tilt
+  (``hinge.dev.realscore``). Replayed under each engine in ``$HINGE_ENGINES`` (default cpython);
 - further rows from the firmware runtime (``hinge.dev.bench_board``) when present;
 - ``heap``: the GC heap the firmware leaves on ESP32-sized heaps, 32-bit engine, modules as .mpy
   (``hinge.dev.bench_heap``);
