@@ -361,7 +361,7 @@ def _contact(yb: ptr32, d: ptr32, j: int, tj: int, t05: int, lim: int, ws: int, 
         tk -= (yb[base + (k & _MSK) * 3] >> 16) & 0xFFF
         k -= 1
         n += 1
-    # k: the first sample read; tk: its time
+    k0 = k                   # the first sample read; tk: its time
     pb = 0x3FFF              # the last sample's force (none yet: above any level)
     tx = _NONE               # the last rise through 0.5 g: its time, pace, the flight's level
     rx = 0
@@ -371,7 +371,7 @@ def _contact(yb: ptr32, d: ptr32, j: int, tj: int, t05: int, lim: int, ws: int, 
     while k <= j:
         w = yb[base + (k & _MSK) * 3]
         dt = (w >> 16) & 0xFFF
-        if k > j - n:
+        if k > k0:
             tk += dt
         pv = ((w & 0xFFFF) ^ 0x8000) - 0x8000
         # (|tk - ws| < 2**15, sc <= 2**21 / 1600: < 2**26; the bins wrap round)

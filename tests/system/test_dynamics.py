@@ -120,7 +120,7 @@ def _score(name, minutes, seed=1):
 # sample) and the crossing's chord is kept, moved half a sample period earlier (dynamics._TO_PER:
 # rate_50 23/21 -> 10/9 ms with the contact found on the force less the lever's share, below).
 # What is left at 50 Hz is cheap_50's runner (seed 1): its contact times short by 14-15 ms
-# (right foot 14.8 ms in the whole run, 15.3 in the 3-min run below), though its lever is now
+# (right foot 14.8 ms in the whole run, 15.5 in the 3-min run below), though its lever is now
 # fitted right (0.099 of 0.098 m); with the simulator's lever off, -5/-4 ms.
 DYN_KNOWN_GAPS = {
     "cheap_50": {"gct_right_ms": 18.0},
