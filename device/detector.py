@@ -345,6 +345,7 @@ class Detector:
         if self.flipped:          # each session starts on the config's mount (_flip)
             self.flip_frame()
         self.down = None          # a still pose with the mount's down up (_calibrate, _flip)
+        self.other = None         # the standing reference of the frame the last flip left (_flip)
         self.n_down = 0           # strides in a row with the mount's down up
         self.pitch0 = 0   # standing pitch, millidegrees (mount axes until calibrated)
         self.roll0 = 0
@@ -652,10 +653,17 @@ class Detector:
     def _flip(self, t):
         """Two strides in a row read with the mount's down up: the clip is worn upside down.
         The frame turns about the forward axis (a belt clip's only other way on), the gait
-        starts afresh, and the lean's reference is the still pose before it if that was the
-        same way up (self.down), else none: the mount's axes (the fallback, as for a run with no
-        standing start). CALIB says so (field e = 1): the config is left as it is."""
+        starts afresh, and the lean's reference is the one this frame had before (self.other:
+        a flip back, e.g. after seconds of a sensor's garbage read as upside-down strides, finds
+        the standing pose it left; CALIB ok 2, restored), else the still pose before it if that
+        was the same way up (self.down), else none: the mount's axes (the fallback, as for a run
+        with no standing start). CALIB says so (field e: 1 while the frame is the mount's turned
+        over, 0 back on the config's): the config is left as it is."""
         st = self.st
+        o = self.other
+        self.other = None
+        if self.calibrated:
+            self.other = (self.pitch0, self.roll0, st[_S_UPF], st[_S_UPU], st[_S_AMU])
         self.flip_frame()
         self.n_down = 0
         st[_S_SYNC] = 0
@@ -670,8 +678,14 @@ class Detector:
         self.pitch0 = 0
         self.roll0 = 0
         self.calibrated = 0
+        e = self.flipped
+        if o is not None:
+            self.pitch0, self.roll0, st[_S_UPF], st[_S_UPU], st[_S_AMU] = o
+            self.calibrated = 1
+            self.q.push(_EV_CALIB, t, 2, _cdeg(self.pitch0), _cdeg(self.roll0), 0, e, 0)
+            return
         if d is None:
-            self.q.push(_EV_CALIB, t, 0, 0, 0, 0, 1, 0)
+            self.q.push(_EV_CALIB, t, 0, 0, 0, 0, e, 0)
             return
         af, al, au, still = d
         au = self._true_up(af, al, au)
@@ -680,7 +694,7 @@ class Detector:
         self.pitch0 = fixmath.pitch_mdeg(af, al, au)
         self.roll0 = fixmath.roll_mdeg(al, au)
         self.calibrated = 1
-        self.q.push(_EV_CALIB, t, 1, _cdeg(self.pitch0), _cdeg(self.roll0), still, 1, 0)
+        self.q.push(_EV_CALIB, t, 1, _cdeg(self.pitch0), _cdeg(self.roll0), still, e, 0)
 
     def _thresholds_reset(self):
         st = self.st

@@ -112,3 +112,22 @@ def test_each_session_starts_on_the_configs_mount():
     assert det.flipped == 0
     ev = synth.events(det, _runner())
     assert det.flipped == 0 and [e[6] for e in ev if e[0] == EV_CALIB] == [0]
+
+
+def test_a_flip_and_back_finds_the_standing_pose_it_left():
+    """Strides read with the mount's down up for a while (the clip turned over and back; or
+    seconds of a sensor's garbage, read as two upside-down strides), then the right way up
+    again: the flip back restores the standing reference the run calibrated on (CALIB ok 2,
+    field e 0: the config's mount again), and lean reads as it did before the flips (a fallback
+    to the mount's axes would read it ~the clip's pitch off for the rest of the run)."""
+    buf = synth.concat(synth.samples(4, still=True),
+                       synth.samples(20, lean_deg=LEAN, rot_pp_deg=ROT, cadence=170, t_start=4),
+                       _turned(synth.samples(10, lean_deg=LEAN, rot_pp_deg=ROT, cadence=170, t_start=24)),
+                       synth.samples(20, lean_deg=LEAN, rot_pp_deg=ROT, cadence=170, t_start=34))
+    det, ev = _run(buf)
+    cal = [e for e in ev if e[0] == EV_CALIB]
+    assert [(e[2], e[6]) for e in cal] == [(1, 0), (0, 1), (2, 0)], cal
+    assert det.flipped == 0 and det.calibrated == 1
+    assert (cal[2][3], cal[2][4]) == (cal[0][3], cal[0][4]), cal
+    leans = [e[2] for e in ev if e[0] == EV_STRIDE and e[1] > 40000]
+    assert len(leans) > 15 and all(abs(v - LEAN * 100) < 150 for v in leans), leans
