@@ -60,12 +60,18 @@ cost about 30 % of the detector's per-sample work while running, ``make bench``.
   simulated runner at 100-200 Hz, also on other seeds' levered runners (24-53 ms before), within
   1-5.5 ms of the crosscheck's stance share. At 50 Hz the toe-off's chord is kept, half a
   sample period earlier (_TO_PER), and once the lever is known the contact too is found on the
-  force less the lever's share (_contact: the chord of its rise, as step()'s): there the kink is
-  as early as the chord, the lever's bends being as sharp in one sample as the landing's corner
-  (contact -23/-10/-5 ms median on cheap_50 seed 4 and rate_50 seeds 2 and 1 -> -5/-3/-2).
-  Contact time at 50 Hz: rate_50 seed 1 10/9 ms (21-23 before both), seed 2 5/6 (20/26);
-  cheap_50, whose lost samples thin the templates, 10-17 ms on seeds 1, 2, 4, 5 and 54 on seed
-  3's left foot; the crosscheck's x3 a stance share of 0.678 against its truth's 0.653 (0.707).
+  force less the lever's share: there the kernel's kink, on the force as it is, is as early as
+  the chord, the lever's bends being as sharp in one sample as the landing's corner, so the
+  kink is looked for again on the force less the lever's share (_kink, the kernel's scan), and
+  where it finds none, the chord of that force's rise (_contact, as step()'s). (Contact -23/-10/
+  -5 ms median on cheap_50 seed 4 and rate_50 seeds 2 and 1 -> -5/-3/-2 with the chord.)
+  Contact time at 50 Hz: rate_50 seed 1 7/6 ms (21-23 with neither, 10/9 with the chord), seed 2
+  6/4 (20/26, 5/6); cheap_50, whose lost samples thin the templates, 4-14 ms on seeds 1-5 (the
+  chord: 8-17, and 52 on seed 3's left foot); over 26 runs at 50 Hz (seeds 1-5, 11-18) 8.6 ms
+  mean of the feet's medians (the chord: 10.9), 7.4 on seeds 6-10 (8.5). Not at 100-200 Hz:
+  there the landing's corner is the sharper one, and taking out a share learned as a mean over
+  steps moves it more than the lever does (contact time 3.2 -> 4.0 ms over 96 runs). The
+  crosscheck's x3 a stance share of 0.678 against its truth's 0.653 (0.707).
 - **vertical oscillation** (per step): the pelvis's vertical travel within one step, from pv
   over the step (trigger to trigger: one period, any phase). By construction the step's mean
   vertical acceleration is zero (the body neither rises nor sinks from step to step: the step's
@@ -258,6 +264,8 @@ _FHI = const(29)
 _TN_MIN = const(16)
 _KMAX = const(2610447)
 _SCAN = const(64)
+_KINK_MAX = const(4095)      # (kernel._KINK_MAX, _KINK_N: _kink scans as kernel.at_step)
+_KINK_N = const(40)
 _SBACK = const(960)
 
 
@@ -406,6 +414,98 @@ def _contact(yb: ptr32, d: ptr32, j: int, tj: int, t05: int, lim: int, ws: int, 
     if x > _EXT_MAX:
         x = _EXT_MAX
     return tx - x
+
+
+@micropython.viper
+def _kink(yb: ptr32, d: ptr32, j: int, tj: int, ri: int, lim: int, ws: int, wl: int) -> int:
+    """The contact's kink (kernel.at_step's scan, _KINK_MAX there) on the force less the
+    lever's share (d[D_CC], as _contact; ``ws``, ``wl``: the templates' window), each sample's
+    share at the middle of its period: the largest run of slope increases from the 1 g
+    crossing's sample ``j`` (time ``tj``, the step's frame; the slope out of it where sample
+    j + 1 <= ``ri`` has been read) back to the one before the flight's last sample below
+    0.25 g, or to the force's last dip above 0.25 g before 1 g (the rise to body weight starts
+    there: it is called at 50 Hz only, where the kernel's scan stops there too); its time (the
+    run's centroid), or _NONE. Sums as the kernel's: below 2**30."""
+    base = d[D_BASE]
+    sc = 0x200000 // wl                      # 1/256 bin per 1/16 ms, Q8 (wl > 1600)
+    k = j
+    tk = tj
+    if j >= ri:
+        k = j - 1
+        tk = tj - ((yb[base + (j & _MSK) * 3] >> 16) & 0xFFF)
+    if k - 1 <= lim:
+        return _NONE
+    # samples k + 1 and k, each less the lever's share at its phase (the middle of its period)
+    w = yb[base + ((k + 1) & _MSK) * 3]
+    d1 = (w >> 16) & 0xFFF
+    u = (((tk + d1 - (d1 >> 1) - ws) * sc) >> 8) - 128
+    m = (u >> 8) & 31
+    c0 = d[D_CC + m]
+    p1 = ((w & 0xFFFF) ^ 0x8000) - 0x8000 - (c0 + (((d[D_CC + ((m + 1) & 31)] - c0) * (u & 255)) >> 8) - _TOFF)
+    w = yb[base + (k & _MSK) * 3]
+    d0 = (w >> 16) & 0xFFF
+    u = (((tk - (d0 >> 1) - ws) * sc) >> 8) - 128
+    m = (u >> 8) & 31
+    c0 = d[D_CC + m]
+    p0 = ((w & 0xFFFF) ^ 0x8000) - 0x8000 - (c0 + (((d[D_CC + ((m + 1) & 31)] - c0) * (u & 255)) >> 8) - _TOFF)
+    s1 = 0
+    if d1 > 0:
+        s1 = ((p1 - p0) << 4) // d1          # |p diff| < 2**17: < 2**21
+    bk = tj - tk       # sample k's time before sample j's, 1/16 ms (as the kernel's, >= 0)
+    kc = 0             # the run of increases being summed: sum, moment, its latest time
+    km = 0
+    k0 = 0
+    kb = 0             # the largest run: its sum and centroid (1/16 ms before sample j)
+    kx = 0
+    air = 0
+    n = 0
+    while n < _KINK_N and k - 1 > lim:
+        tk -= d0                             # sample k - 1's time
+        w = yb[base + ((k - 1) & _MSK) * 3]
+        dm = (w >> 16) & 0xFFF
+        u = (((tk - (dm >> 1) - ws) * sc) >> 8) - 128
+        m = (u >> 8) & 31
+        c0 = d[D_CC + m]
+        pm = ((w & 0xFFFF) ^ 0x8000) - 0x8000 - (c0 + (((d[D_CC + ((m + 1) & 31)] - c0) * (u & 255)) >> 8) - _TOFF)
+        s0 = s1
+        if d0 > 0:
+            s0 = ((p0 - pm) << 4) // d0
+        e = s1 - s0                          # sample k's change of slope
+        if e > 0:
+            if e > _KINK_MAX:
+                e = _KINK_MAX
+            if kc == 0:
+                k0 = bk
+                km = 0
+            x = bk - k0
+            if x > _KINK_MAX:
+                x = _KINK_MAX
+            kc += e                          # < _KINK_N * _KINK_MAX
+            km += e * x                      # < _KINK_N * _KINK_MAX**2 < 2**30
+        elif kc:
+            if kc > kb:
+                kb = kc
+                kx = k0 + km // kc
+            kc = 0
+        if air:
+            break
+        if pm >= p0 and p0 >= _AIR:
+            air = 1          # the force's last dip before 1 g: the rise starts here
+            break
+        if p0 < _AIR:
+            air = 1          # the flight's last sample: one more, then done
+        bk += d0
+        d0 = dm
+        s1 = s0
+        p0 = pm
+        k -= 1
+        n += 1
+    if kc > kb:
+        kb = kc
+        kx = k0 + km // kc
+    if air > 0 and kb > 0:
+        return tj - kx
+    return _NONE
 
 
 @micropython.viper
@@ -677,7 +777,8 @@ def step(ybo, do, ri: int, ks: ptr32):
     fhi = 0
     fpto = 0
     tau = 0           # time of sample j after the last sample read before this call
-    lc = 0            # 1: this call's new contact is _contact()'s (its kink is not used)
+    lc = 0            # 1: this call's new contact is _contact()'s (the kernel's kink is not used)
+    tkk = _NONE       # this call's contact's kink on the force less the lever's share (_kink)
     while j <= ri:
         o = base + (j & _MSK) * 3
         w = yb[o]
@@ -750,13 +851,16 @@ def step(ybo, do, ri: int, ks: ptr32):
                     x = _EXT_MAX
                 t = t05 - x
                 # at periods over _TO_PER, once the lever is known: the contact on the force less
-                # the lever's share, where the chord on the force as it is comes early (the
-                # lever's swing lifts the late flight's force toward 0.5 g) and the kink with it
-                # (at 50 Hz the lever's bends are as sharp in one sample as the landing's corner)
+                # the lever's share (its kink, else its chord), where the chord on the force as it
+                # is comes early (the lever's swing lifts the late flight's force toward 0.5 g)
+                # and the kink with it (at 50 Hz the lever's bends are as sharp in one sample as
+                # the landing's corner)
                 if ks[_KS_PER] > _TO_PER and d[D_K8] != 0 and d[D_TN] >= _TN_MIN and wt <= _T_MAX:
                     x = d[D_P]
                     if x <= _T_MAX and x > 1600:
-                        x = int(_contact(ybo, do, j, tau, t05, lim, tau - dt - wt - x, x))
+                        y = tau - dt - wt - x
+                        tkk = int(_kink(ybo, do, j, tau, ri, lim, y, x))
+                        x = int(_contact(ybo, do, j, tau, t05, lim, y, x))
                         if x > _OLD:
                             t = x
                             lc = 1
@@ -941,8 +1045,17 @@ def step(ybo, do, ri: int, ks: ptr32):
     d[D_TTO] = tto - tau if tto - tau > _OLD else _NONE
     d[D_TIP] = 0
     d[D_TK] = _NONE
-    if ks[_KS_KOK] and lc == 0:  # this step's contact's kink (kernel.at_step, just before)
-        d[D_TK] = -((((ks[_KS_KF] + c30) & m31) - c30) + (((ks[_KS_TQ] + c30) & m31) - c30))
+    if ks[_KS_KOK]:   # this step's contact's kink (kernel.at_step, just before)
+        x = -((((ks[_KS_KF] + c30) & m31) - c30) + (((ks[_KS_TQ] + c30) & m31) - c30))
+        if tkk > _OLD:
+            # at 50 Hz, once the lever is known: the kink on the force less the lever's share,
+            # where it is the same contact's (within 100 ms of the kernel's: both in one rise)
+            y = tkk - tau
+            if y - x < 1600 and x - y < 1600:
+                x = y
+                lc = 0
+        if lc == 0:
+            d[D_TK] = x
     d[D_W] = wt
     d[D_W + 2] = wv
     d[D_W + 3] = wz

@@ -125,16 +125,18 @@ def test_micropython_firmware_buzzes_and_logs(mixed_run):
 @pytest.mark.mp32
 def test_micropython_firmware_at_50_hz_with_the_lever_learned(tmp_path, board_engine):
     """At 50 Hz, once the lever is learned (~20 s of running), each contact is found on the force
-    less the lever's share (dynamics._contact, a viper call from step() per landing): the firmware
-    runs it with the heap locked (no heap fault), and its contact times are the replay's (within a
-    quarter sample, 5 ms: the board times samples by its own rate estimate, the replay by the
-    capture's stamps; 4 ms apart on the left foot here)."""
+    less the lever's share (dynamics._kink and _contact, viper calls from step() per landing): the
+    firmware runs them with the heap locked (no heap fault), and its contact times are the
+    replay's (within a quarter sample, 5 ms: the board's IMU samples at the chip's nearest rate,
+    52 Hz, on its own clock, and times them by its own rate estimate, the replay the capture's
+    50 Hz by its stamps; 4 ms apart on the left foot here). (The board ran at the config's
+    default 104 Hz here before, where neither is called: then 6 ms apart.)"""
     sim, cap = _cap("rate_50", minutes=2, seed=2)
     with default_engine(board_engine):
-        vr = vrun.run_firmware(cap, tmp_path, config=_cfg(sim))
+        vr = vrun.run_firmware(cap, tmp_path, config=_cfg(sim, rate_hz=50))
     assert not [e for e in vr.events if e[0] == events.EV_FAULT and e[2] == events.FAULT_HEAP]
     mine = [d for d in replay.event_dicts(vr.events) if d["type"] == "stride" and d["activity"] == "running"]
-    ref = replay.replay(cap, _cfg(sim)).dicts("stride")
+    ref = replay.replay(cap, _cfg(sim, rate_hz=50)).dicts("stride")
     ref = [d for d in ref if d["activity"] == "running"]
     assert len(mine) > 100 and abs(len(mine) - len(ref)) <= 2
     for side in ("gct_left_ms", "gct_right_ms"):
