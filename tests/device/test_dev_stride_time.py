@@ -34,13 +34,15 @@ def _state():
     return st
 
 
-def _clocks(n, onset_err, trig_err, rise, seed=1, report_rise=True):
+def _clocks(n, onset_err, trig_err, rise, seed=1, report_rise=True, kink_err=None, st=None):
     """Run ``n`` strides through stride_mark/stride_time. Each step: true contact ``tc`` (ms), its
     contact onset ``tc + onset_err(r, x)`` and trigger crossing ``tc + 40 + trig_err(r)`` (ms, r a
-    _Rand), the rise time ``x = rise(r)`` (ms; < 0: none; told to the kernel if ``report_rise``).
-    Returns the stride times (ms) the kernel gives, one per stride."""
+    _Rand), the rise time ``x = rise(r)`` (ms; < 0: none; told to the kernel if ``report_rise``),
+    and where ``kink_err`` is given its contact's kink at ``tc + kink_err(r, x)``. Returns the
+    stride times (ms) the kernel gives, one per stride (``st``: the kernel state, for a look)."""
     r = _Rand(seed)
-    st = _state()
+    if st is None:
+        st = _state()
     out = []
     tc = 1000
 
@@ -52,6 +54,9 @@ def _clocks(n, onset_err, trig_err, rise, seed=1, report_rise=True):
         st[kernel.S_TFRAC] = 16             # the trigger crossing lies 1 ms before t
         st[kernel.S_FID] = 1
         st[kernel.S_RISE] = x * 16 if x >= 0 and report_rise else -1
+        if kink_err is not None:
+            st[kernel.S_KF] = (t - tc - kink_err(r, x)) * 16
+            st[kernel.S_KOK] = 1
         return t, (t - on) * 16
 
     t, frac = step(tc)
@@ -81,6 +86,24 @@ def test_landing_shape_bias_is_learned_and_removed():
     # and it is learned within the first minute (~80 strides)
     soon = _errs(_clocks(*args)[20:80], 0)
     assert soon[len(soon) * 9 // 10] <= 6, soon[len(soon) * 9 // 10]
+
+
+def test_the_kinks_landing_shape_bias_is_learned_and_removed():
+    # the kink leads (the onsets scatter by +-20 ms, the triggers by +-15); heel strikes on some
+    # steps (rise 2 ms), soft landings on others (12 ms), and the corner lies later on the soft
+    # ones by 0.8 of the rise time (a rise that starts slowly spreads its slope increases over
+    # later samples): 8 ms between the two kinds, which its own regression learns and takes out
+    args = (400, lambda r, x: r.next(41) - 20, lambda r: r.next(31) - 15, lambda r: 2 if r.next(2) else 12)
+    kink = lambda r, x: (4 * x) // 5      # noqa: E731
+    st = _state()
+    blind = _errs(_clocks(*args, report_rise=False, kink_err=kink), 200)
+    late = _errs(_clocks(*args, kink_err=kink, st=st), 200)
+    assert st[kernel.S_CLK] == 2                                             # the kink's clock
+    assert blind[len(blind) * 9 // 10] >= 8, blind[len(blind) * 9 // 10]   # the bias, unlearned
+    assert late[len(late) // 2] <= 3, late[len(late) // 2]
+    assert late[len(late) * 9 // 10] <= 5, late[len(late) * 9 // 10]
+    # its slope: 0.8, Q8
+    assert abs(st[kernel.S_KRB] - 205) <= 20, st[kernel.S_KRB]
 
 
 def test_no_correction_without_a_shape_bias():
