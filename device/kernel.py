@@ -212,7 +212,9 @@ S_NEG = const(149)      # ms the low-passed force along g was below -0.5 g since
 S_KSXY = const(150)     # the kink's landing-shape regression (stride_time(), as S_RSXY, S_RSXX and
 S_KSXX = const(151)     # S_RB for the onset): its leaky sums and its slope, Q8
 S_KRB = const(152)
-S_SIZE = const(153)
+S_KFL = const(153)      # the last step's largest run of slope increases (at_step(), as S_KF): the
+#                         contact dynamics.py times the stance from (S_KF may be an earlier corner)
+S_SIZE = const(154)
 
 # stillness (run())
 _CAL_MIN_MS = const(1000)    # a still stretch this long is standing: no gait holds the pelvis
@@ -1258,8 +1260,26 @@ def at_step(st: ptr32, yb: ptr32, t: int, last: int) -> int:
             kc = 0          # the run of increases being summed: sum, moment, its latest time
             km = 0
             k0 = 0
-            kb = 0          # the largest run: its sum and centroid (1/16 ms before the trigger)
+            kb = 0          # the run taken: its sum and centroid (1/16 ms before the trigger)
             kx = 0
+            kmx = 0         # the largest run: its sum and centroid (S_KFL)
+            kxl = 0
+            # At 83 Hz and up the contact is the rise's first corner, not always its largest:
+            # on a soft landing after a lever's hump, the landing's corner (the hump's fall
+            # meeting the ground's push, the two partly cancelling) can be a softer bend than the
+            # loading's own 20-40 ms later, which then won (the simulator's levered runners: a
+            # foot's kinks ~30 ms late on 5-10 % of its steps, trail seed 5, mixed seed 14). So
+            # the scan, running back toward the flight, takes an earlier run where it holds at
+            # least half the largest after it: a landing's corner is of the order of the
+            # loading's bends, a lever's smooth turn is spread over several samples at these
+            # rates (its slope change in one sample goes with the period squared), and the scan
+            # ends at the flight. (Half or three quarters give the same figures, a quarter a
+            # little worse.) At 50 Hz (lm) a lever's turn is as sharp in one sample as the
+            # landing's corner: there the largest run is taken. That first corner is the stride
+            # clock's (S_KF); the contact time keeps the largest run (S_KFL): on a runner whose
+            # lever lifts the late flight above 0.25 g, the hump's start is a corner too, ~40 ms
+            # early (mixed seed 15), which moves no stride time whose two ends have it alike
+            # (the clock that wins there is the onsets') but moves a stance's start.
             k = j
             n = 0
             while n < _KINK_N and air >= 0:
@@ -1281,7 +1301,12 @@ def at_step(st: ptr32, yb: ptr32, t: int, last: int) -> int:
                     kc += e                              # < _KINK_N * _KINK_MAX
                     km += e * x                          # < _KINK_N * _KINK_MAX**2 < 2**30
                 elif kc:
-                    if kc > kb:
+                    if kc > kmx:
+                        kmx = kc
+                        kb = kc
+                        kx = k0 + km // kc
+                        kxl = kx
+                    elif lm == 0 and (kc << 1) >= kmx:
                         kb = kc
                         kx = k0 + km // kc
                     kc = 0
@@ -1298,11 +1323,14 @@ def at_step(st: ptr32, yb: ptr32, t: int, last: int) -> int:
                 p0 = pm
                 k -= 1
                 n += 1
-            if kc > kb:
+            if kc > kmx or (kc > 0 and lm == 0 and (kc << 1) >= kmx):
                 kb = kc
                 kx = k0 + km // kc
+                if kc > kmx:
+                    kxl = kx
             if air > 0 and kb > 0:
                 st[S_KF] = kx - (((st[S_TQ] + c30) & m31) - c30)
+                st[S_KFL] = kxl - (((st[S_TQ] + c30) & m31) - c30)
                 st[S_KOK] = 1
     # -- re-arm level and refractory time from the step that just ended. The trigger stays at
     # 1.10 g (a fixed point on the rising force keeps step timing steady); it re-arms a quarter
