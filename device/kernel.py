@@ -1579,6 +1579,11 @@ def stride_time(st: ptr32, t: int, frac: int, blind: int) -> int:
     raw = ((t - t0) << 4) - frac + (((st[S_F0] + c30) & m31) - c30)
     dc = raw
     c1 = 0
+    f = 0             # the change of rise time over the stride, 1/16 ms (|f| <= _RISE_MAX)
+    lo = 0            # what the landing-shape regressions learn from this stride (below): 1 for
+    lk = 0            # the onsets', 1 for the kinks', and the stride's deviation from the
+    vo = 0            # runner's recent stride time on each clock
+    vk = 0
     x1 = ((st[S_RISE] + c30) & m31) - c30
     x0 = ((st[S_X0] + c30) & m31) - c30
     if x1 >= 0 and x0 >= 0 and x1 <= _RISE_MAX and x0 <= _RISE_MAX:
@@ -1590,31 +1595,10 @@ def stride_time(st: ptr32, t: int, frac: int, blind: int) -> int:
         ref = ((st[S_RREF] + c30) & m31) - c30
         if ref == 0:
             ref = dc
-        dev = raw - ref
-        if dev > _REG_DEV:
-            dev = _REG_DEV
-        if dev < -_REG_DEV:
-            dev = -_REG_DEV
-        # leaky sums over ~256 strides (3 min of running: a landing's shape is the runner's and
-        # slow to change, and 256 strides make the slope's noise 1/16 of one stride's):
-        # |dev * f| <= 2048 * 800, so the sums stay below 256 x that = 4.2e8 < 2**30
         if not blind:
-            sxy = ((st[S_RSXY] + c30) & m31) - c30
-            sxx = ((st[S_RSXX] + c30) & m31) - c30
-            sxy = sxy - (sxy >> 8) + dev * f
-            sxx = sxx - (sxx >> 8) + f * f
-            st[S_RSXY] = sxy
-            st[S_RSXX] = sxx
+            lo = 1
+            vo = raw - ref
             st[S_RREF] = ref + ((dc - ref) >> 3)
-            # the slope for the next strides, Q8, within +-_REG_BMAX (0 while the rise has not varied)
-            b = 0
-            if sxx > 255:
-                b = sxy // (sxx >> 8)
-                if b > _REG_BMAX:
-                    b = _REG_BMAX
-                if b < -_REG_BMAX:
-                    b = -_REG_BMAX
-            st[S_RB] = b
     # the kinks' stride time, when both steps had one (dynamics.py, _KINK_MAX), corrected for
     # the landings' shapes as the onsets' are (above), by a regression of its own: the corner
     # moves with the shape too (a heel strike's jump puts it at the sample before the jump; a
@@ -1633,27 +1617,47 @@ def stride_time(st: ptr32, t: int, frac: int, blind: int) -> int:
             ref = ((st[S_RREF] + c30) & m31) - c30
             if ref == 0:
                 ref = dk
-            dev = dk - ref
-            dk -= (b * f) >> 8                 # (|b * f| <= 1024 * 800, as the onset's)
-            if dev > _REG_DEV:
-                dev = _REG_DEV
-            if dev < -_REG_DEV:
-                dev = -_REG_DEV
             if not blind:
-                sxy = ((st[S_KSXY] + c30) & m31) - c30
-                sxx = ((st[S_KSXX] + c30) & m31) - c30
-                sxy = sxy - (sxy >> 8) + dev * f   # (< 2**30, as the onset's sums)
-                sxx = sxx - (sxx >> 8) + f * f
-                st[S_KSXY] = sxy
-                st[S_KSXX] = sxx
-                b = 0
-                if sxx > 255:
-                    b = sxy // (sxx >> 8)
-                    if b > _REG_BMAX:
-                        b = _REG_BMAX
-                    if b < -_REG_BMAX:
-                        b = -_REG_BMAX
-                st[S_KRB] = b
+                lk = 1
+                vk = dk - ref
+            dk -= (b * f) >> 8                 # (|b * f| <= 1024 * 800, as the onset's)
+    # the regressions learn: the deviation (counted up to +-_REG_DEV) against f, into leaky sums
+    # over ~256 strides (3 min of running: a landing's shape is the runner's and slow to change,
+    # and 256 strides make the slope's noise 1/16 of one stride's; |dev * f| <= 2048 * 800, so
+    # the sums stay below 256 x that = 4.2e8 < 2**30), and the slope for the next strides (Q8,
+    # within +-_REG_BMAX; 0 while the rise has not varied). The onsets' in S_RSXY, S_RSXX, S_RB,
+    # the kinks' in S_KSXY, S_KSXX, S_KRB: one loop, no call (a call costs as much as this)
+    while lo or lk:
+        i = S_RSXY
+        j = S_RSXX
+        k = S_RB
+        dev = vo
+        if lo:
+            lo = 0
+        else:
+            lk = 0
+            i = S_KSXY
+            j = S_KSXX
+            k = S_KRB
+            dev = vk
+        if dev > _REG_DEV:
+            dev = _REG_DEV
+        if dev < -_REG_DEV:
+            dev = -_REG_DEV
+        sxy = ((st[i] + c30) & m31) - c30
+        sxx = ((st[j] + c30) & m31) - c30
+        sxy = sxy - (sxy >> 8) + dev * f
+        sxx = sxx - (sxx >> 8) + f * f
+        st[i] = sxy
+        st[j] = sxx
+        b = 0
+        if sxx > 255:
+            b = sxy // (sxx >> 8)
+            if b > _REG_BMAX:
+                b = _REG_BMAX
+            if b < -_REG_BMAX:
+                b = -_REG_BMAX
+        st[k] = b
     # the jitter of each clock (|change| <= a stride, < 2**16 in 1/16 ms: sums < 2**19)
     jc = ((st[S_JC] + c30) & m31) - c30
     jt = ((st[S_JT] + c30) & m31) - c30
