@@ -219,7 +219,7 @@ D_T4 = const(196)     # running steps since the templates last took one (they ta
 D_XS = const(197)     # 2 x _SCAN words: _toe_off's samples (force less the lever's share, Q12 g; dt)
 D_SIZE = const(325)
 # the kernel's state slots read here (mirrors of kernel.S_KFL, S_KOK, S_TQ: a test checks them)
-_KS_KF = const(153)
+_KS_KFL = const(153)
 _KS_KOK = const(60)
 _KS_TQ = const(83)
 _KS_PER = const(85)   # (kernel.S_PER: the sample period, 1/16 ms)
@@ -428,30 +428,17 @@ def _kink(yb: ptr32, d: ptr32, j: int, tj: int, ri: int, lim: int, ws: int, wl: 
     run's centroid), or _NONE. Sums as the kernel's: below 2**30."""
     base = d[D_BASE]
     sc = 0x200000 // wl                      # 1/256 bin per 1/16 ms, Q8 (wl > 1600)
-    k = j
-    tk = tj
-    if j >= ri:
-        k = j - 1
-        tk = tj - ((yb[base + (j & _MSK) * 3] >> 16) & 0xFFF)
-    if k - 1 <= lim:
-        return _NONE
-    # samples k + 1 and k, each less the lever's share at its phase (the middle of its period)
-    w = yb[base + ((k + 1) & _MSK) * 3]
-    d1 = (w >> 16) & 0xFFF
-    u = (((tk + d1 - (d1 >> 1) - ws) * sc) >> 8) - 128
-    m = (u >> 8) & 31
-    c0 = d[D_CC + m]
-    p1 = ((w & 0xFFFF) ^ 0x8000) - 0x8000 - (c0 + (((d[D_CC + ((m + 1) & 31)] - c0) * (u & 255)) >> 8) - _TOFF)
-    w = yb[base + (k & _MSK) * 3]
-    d0 = (w >> 16) & 0xFFF
-    u = (((tk - (d0 >> 1) - ws) * sc) >> 8) - 128
-    m = (u >> 8) & 31
-    c0 = d[D_CC + m]
-    p0 = ((w & 0xFFFF) ^ 0x8000) - 0x8000 - (c0 + (((d[D_CC + ((m + 1) & 31)] - c0) * (u & 255)) >> 8) - _TOFF)
-    s1 = 0
-    if d1 > 0:
-        s1 = ((p1 - p0) << 4) // d1          # |p diff| < 2**17: < 2**21
-    bk = tj - tk       # sample k's time before sample j's, 1/16 ms (as the kernel's, >= 0)
+    # the samples are read from the one after j (where read) back, each once: a slope needs
+    # two, a change of slope three (that of the sample between, q + 1 below)
+    q = j
+    tq = tj            # sample q's time
+    if j < ri:
+        q = j + 1
+        tq = tj + ((yb[base + (q & _MSK) * 3] >> 16) & 0xFFF)
+    pu = 0             # sample q + 1 (read before q): its force less the share, its dt, and the
+    du = 0             # slope from it to the sample after it
+    su = 0
+    r = 0              # samples read
     kc = 0             # the run of increases being summed: sum, moment, its latest time
     km = 0
     k0 = 0
@@ -459,47 +446,49 @@ def _kink(yb: ptr32, d: ptr32, j: int, tj: int, ri: int, lim: int, ws: int, wl: 
     kx = 0
     air = 0
     n = 0
-    while n < _KINK_N and k - 1 > lim:
-        tk -= d0                             # sample k - 1's time
-        w = yb[base + ((k - 1) & _MSK) * 3]
-        dm = (w >> 16) & 0xFFF
-        u = (((tk - (dm >> 1) - ws) * sc) >> 8) - 128
+    while n < _KINK_N and q > lim:
+        w = yb[base + (q & _MSK) * 3]
+        dq = (w >> 16) & 0xFFF
+        u = (((tq - (dq >> 1) - ws) * sc) >> 8) - 128
         m = (u >> 8) & 31
         c0 = d[D_CC + m]
-        pm = ((w & 0xFFFF) ^ 0x8000) - 0x8000 - (c0 + (((d[D_CC + ((m + 1) & 31)] - c0) * (u & 255)) >> 8) - _TOFF)
-        s0 = s1
-        if d0 > 0:
-            s0 = ((p0 - pm) << 4) // d0
-        e = s1 - s0                          # sample k's change of slope
-        if e > 0:
-            if e > _KINK_MAX:
-                e = _KINK_MAX
-            if kc == 0:
-                k0 = bk
-                km = 0
-            x = bk - k0
-            if x > _KINK_MAX:
-                x = _KINK_MAX
-            kc += e                          # < _KINK_N * _KINK_MAX
-            km += e * x                      # < _KINK_N * _KINK_MAX**2 < 2**30
-        elif kc:
-            if kc > kb:
-                kb = kc
-                kx = k0 + km // kc
-            kc = 0
-        if air:
-            break
-        if pm >= p0 and p0 >= _AIR:
-            air = 1          # the force's last dip before 1 g: the rise starts here
-            break
-        if p0 < _AIR:
-            air = 1          # the flight's last sample: one more, then done
-        bk += d0
-        d0 = dm
-        s1 = s0
-        p0 = pm
-        k -= 1
-        n += 1
+        pq = ((w & 0xFFFF) ^ 0x8000) - 0x8000 - (c0 + (((d[D_CC + ((m + 1) & 31)] - c0) * (u & 255)) >> 8) - _TOFF)
+        sq = su
+        if du > 0:
+            sq = ((pu - pq) << 4) // du      # the slope from q to q + 1 (|p diff| < 2**17: < 2**21)
+        if r >= 2:
+            e = su - sq                      # sample q + 1's change of slope
+            bk = tj - tq - du                # its time before sample j's (>= 0, as the kernel's)
+            if e > 0:
+                if e > _KINK_MAX:
+                    e = _KINK_MAX
+                if kc == 0:
+                    k0 = bk
+                    km = 0
+                x = bk - k0
+                if x > _KINK_MAX:
+                    x = _KINK_MAX
+                kc += e                      # < _KINK_N * _KINK_MAX
+                km += e * x                  # < _KINK_N * _KINK_MAX**2 < 2**30
+            elif kc:
+                if kc > kb:
+                    kb = kc
+                    kx = k0 + km // kc
+                kc = 0
+            if air:
+                break
+            if pq >= pu and pu >= _AIR:
+                air = 1      # the force's last dip before 1 g: the rise starts here
+                break
+            if pu < _AIR:
+                air = 1      # the flight's last sample: one more, then done
+            n += 1
+        r += 1
+        su = sq
+        pu = pq
+        du = dq
+        tq -= dq
+        q -= 1
     if kc > kb:
         kb = kc
         kx = k0 + km // kc
@@ -1046,7 +1035,7 @@ def step(ybo, do, ri: int, ks: ptr32):
     d[D_TIP] = 0
     d[D_TK] = _NONE
     if ks[_KS_KOK]:   # this step's contact's kink (kernel.at_step, just before)
-        x = -((((ks[_KS_KF] + c30) & m31) - c30) + (((ks[_KS_TQ] + c30) & m31) - c30))
+        x = -((((ks[_KS_KFL] + c30) & m31) - c30) + (((ks[_KS_TQ] + c30) & m31) - c30))
         if tkk > _OLD:
             # at 50 Hz, once the lever is known: the kink on the force less the lever's share,
             # where it is the same contact's (within 100 ms of the kernel's: both in one rise)

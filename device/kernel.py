@@ -1530,13 +1530,14 @@ def stride_mark(st: ptr32, t: int, frac: int) -> int:
     clk = st[S_CLK]
     if st[S_FID] != 1 or clk == 1:
         return ((st[S_TFRAC] + c30) & m31) - c30
-    if x0 < 0 or x0 > _RISE_MAX:
-        if clk == 2 and st[S_KOK]:
-            return ((st[S_KF] + c30) & m31) - c30
-        return frac
+    f = frac
+    b = ((st[S_RB] + c30) & m31) - c30
     if clk == 2 and st[S_KOK]:
-        return (((st[S_KF] + c30) & m31) - c30) + (((((st[S_KRB] + c30) & m31) - c30) * x0) >> 8)
-    return frac + (((((st[S_RB] + c30) & m31) - c30) * x0) >> 8)
+        f = ((st[S_KF] + c30) & m31) - c30
+        b = ((st[S_KRB] + c30) & m31) - c30
+    if x0 < 0 or x0 > _RISE_MAX:
+        return f
+    return f + ((b * x0) >> 8)
 
 
 @micropython.viper
