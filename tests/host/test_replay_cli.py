@@ -1,6 +1,7 @@
 """`hinge replay`: capture parsing errors, --set, JSON lines, and engine identity."""
 import gzip
 import json
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -293,6 +294,23 @@ def test_worn_upside_down_engines_identical(tmp_path, mp_engine):
     cal = [d for d in a.dicts() if d["type"] == "calibrated"]
     assert len(cal) == 1 and cal[0]["mount_flipped"] is True
     assert "worn upside down: read with mount_up -z" in replay.summary(a)
+
+
+def test_turned_over_and_back_keeps_the_config(tmp_path):
+    """The sensor turned over for 15 s mid-run, then back: the summary says when it read
+    upside down and that the config's mount is right (no advice to change it), and the flip
+    back restores the standing calibration (detector._flip)."""
+    cap = read_capture(_good_capture(tmp_path / "c.csv", seconds=60))
+    mid = (cap.t_ms >= 20000) & (cap.t_ms < 35000)
+    turn = np.array([1.0, -1.0, -1.0])
+    cap.acc_g[mid] = cap.acc_g[mid] * turn
+    cap.gyr_dps[mid] = cap.gyr_dps[mid] * turn
+    res = replay.replay(cap, {"mount_up": "+z", "mount_forward": "+x"})
+    cal = [d for d in res.dicts() if d["type"] in ("calibrated", "calibration_fallback")]
+    assert cal[-1]["type"] == "calibrated" and cal[-1]["restored"] and not cal[-1].get("mount_flipped"), cal
+    text = replay.summary(res)
+    assert "worn upside down" not in text, text
+    assert re.search(r"read upside down from 0:2\d to 0:3\d, then the right way up again", text), text
 
 
 def test_cli_engines_print_the_same_bytes(tmp_path, mp_engine):

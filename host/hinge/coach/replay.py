@@ -252,10 +252,16 @@ def summary(res: ReplayResult, t0_ms: int = 0) -> str:
     lines.append(f"duration {res.duration_s / 60:.1f} min, {len(strides)} strides "
                  f"({len(run)} running, {len(strides) - len(run)} walking), {len(alerts)} buzzes")
     cal = res.dicts("calibrated")
-    if any(e.get("mount_flipped") for e in res.dicts() if e["type"] in ("calibrated", "calibration_fallback")):
+    frames = [e for e in res.dicts() if e["type"] in ("calibrated", "calibration_fallback")]
+    flips = [e for e in frames if e.get("mount_flipped")]
+    if flips and frames[-1].get("mount_flipped"):
         up, fw = res.cfg.get("mount_up", "?"), res.cfg.get("mount_forward", "?")
         lines.append(f"worn upside down: read with mount_up {_other_sign(up)} (the config says {up}, "
                      f"forward {fw}); `hinge config set mount_up={_other_sign(up)}` says so for good")
+    elif flips:
+        # turned over and back (the clip, or seconds of a sensor's garbage): the config is right
+        lines.append(f"read upside down from {clock_ms(flips[0]['t_ms'] - t0_ms)} to "
+                     f"{clock_ms(frames[-1]['t_ms'] - t0_ms)}, then the right way up again (as the config says)")
     if cal:
         lines.append(f"calibrated at {clock_ms(cal[0]['t_ms'] - t0_ms)}: standing pitch {cal[0]['stand_pitch_deg']:+.1f} deg")
     elif res.dicts("calibration_fallback"):
