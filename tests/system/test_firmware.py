@@ -134,6 +134,8 @@ def test_micropython_firmware_at_50_hz_with_the_lever_learned(tmp_path, board_en
     sim, cap = _cap("rate_50", minutes=2, seed=2)
     with default_engine(board_engine):
         vr = vrun.run_firmware(cap, tmp_path, config=_cfg(sim, rate_hz=50))
+    # the chip was set to 52 Hz, its nearest output rate to the config's 50 (the console's imu line)
+    assert [m for m in vr.messages if m.startswith("imu ") and " 52Hz " in m], vr.messages[:4]
     assert not [e for e in vr.events if e[0] == events.EV_FAULT and e[2] == events.FAULT_HEAP]
     mine = [d for d in replay.event_dicts(vr.events) if d["type"] == "stride" and d["activity"] == "running"]
     ref = replay.replay(cap, _cfg(sim, rate_hz=50)).dicts("stride")
