@@ -1332,6 +1332,19 @@ def at_step(st: ptr32, yb: ptr32, t: int, last: int) -> int:
                 st[S_KF] = kx - (((st[S_TQ] + c30) & m31) - c30)
                 st[S_KFL] = kxl - (((st[S_TQ] + c30) & m31) - c30)
                 st[S_KOK] = 1
+                if st[S_FID] == 0:
+                    # a rise too slow for a strike (_RISE_MAX) has no onset: its 0.5 g crossing
+                    # lay on a lever's hump before the landing (a sensor 13-15 cm behind the hip
+                    # axis on a pelvis that pitches hard in the late flight lifts the force to
+                    # 0.5-0.9 g before the foot lands) or on the swing leg's braking. The
+                    # landing's corner is there all the same: the kink times the contact, and
+                    # is its onset too (its rise time no landing's shape for the regressions).
+                    # Else the stride would fall back to the trigger's crossing at both ends,
+                    # which such a hump moves by tens of ms (the simulator's runners of seeds
+                    # 19-36 with levers of 13.5-15 cm: a quarter of their strides 50 ms off)
+                    frac = ((st[S_KF] + c30) & m31) - c30
+                    st[S_FID] = 1
+                    st[S_RISE] = -1
     # -- re-arm level and refractory time from the step that just ended. The trigger stays at
     # 1.10 g (a fixed point on the rising force keeps step timing steady); it re-arms a quarter
     # of the step's low-passed force swing below that (0.05-0.15 g), so a soft slow walk whose
