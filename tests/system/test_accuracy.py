@@ -168,26 +168,42 @@ def test_a_runner_whose_lever_lifts_the_force_before_landing():
     assert sc.misses() == [], sc.misses()
 
 
+def _after_each_step(monkeypatch, seen):
+    """Call ``seen(st, t)`` with the kernel's state after each step's kernel.at_step (the
+    detector's own call, wrapped)."""
+    detector = devpath.import_device("detector")
+    at_step = detector.at_step
+
+    def kept(st, yb, t, last):
+        r = at_step(st, yb, t, last)
+        seen(st, t)
+        return r
+
+    monkeypatch.setattr(detector, "at_step", kept)
+
+
+def _flying_steps(monkeypatch, slot):
+    """A list that fills, as the detector runs, with the kernel's slot ``slot`` after each step
+    that flew (S_FLEW)."""
+    kernel = devpath.import_device("kernel")
+    out = []
+
+    def seen(st, t):
+        if st[kernel.S_FLEW]:
+            out.append(st[slot])
+
+    _after_each_step(monkeypatch, seen)
+    return out
+
+
 def test_every_landing_after_a_flight_has_its_corner_at_50_hz(monkeypatch):
     """At 50 Hz a landing's jump often lifts the low-passed force past the step trigger in the
     very sample the raw force crosses 1 g; the kink's scan must still find the corner there (it
     lies before that sample). Before: 291 of 466 flying steps had one on this run."""
-    detector = devpath.import_device("detector")
-    kernel = devpath.import_device("kernel")
-    flew = kinked = 0
-    at_step = detector.at_step
-
-    def counted(st, yb, t, last):
-        nonlocal flew, kinked
-        r = at_step(st, yb, t, last)
-        if st[kernel.S_FLEW]:
-            flew += 1
-            kinked += st[kernel.S_KOK]
-        return r
-
-    monkeypatch.setattr(detector, "at_step", counted)
+    kinks = _flying_steps(monkeypatch, devpath.import_device("kernel").S_KOK)
     sim = simulate.simulate("rate_50", seed=1, minutes=3)
     replay.replay(sim.as_capture(), {"mount_up": sim.truth["mount_up"], "mount_forward": sim.truth["mount_forward"]})
+    flew, kinked = len(kinks), sum(kinks)
     print(f"\n{kinked} of {flew} flying steps with a kink")
     assert flew > 400
     assert kinked >= 0.98 * flew, (kinked, flew)
@@ -196,18 +212,14 @@ def test_every_landing_after_a_flight_has_its_corner_at_50_hz(monkeypatch):
 def _kink_errors(monkeypatch, name, seed):
     """Each running step's clock kink (kernel.at_step's S_KF) against the simulator's nearest
     contact, ms (+ late); and the run's replay result and truth."""
-    detector = devpath.import_device("detector")
     kernel = devpath.import_device("kernel")
     kinks = []
-    at_step = detector.at_step
 
-    def kept(st, yb, t, last):
-        r = at_step(st, yb, t, last)
+    def seen(st, t):
         if st[kernel.S_KOK]:
             kinks.append(t - st[kernel.S_KF] / 16.0)
-        return r
 
-    monkeypatch.setattr(detector, "at_step", kept)
+    _after_each_step(monkeypatch, seen)
     sim = simulate.simulate(name, seed=seed)
     o = {"mount_up": sim.truth["mount_up"], "mount_forward": sim.truth["mount_forward"]}
     res = replay.replay(sim.as_capture(), o)
@@ -260,18 +272,7 @@ def test_a_slow_rise_after_a_levers_hump_is_timed_by_its_kink(monkeypatch, name,
     off). The landing's corner is there all the same: the kink times such a step
     (kernel.at_step). Every step that flew is timed on a contact, and the run meets every
     target."""
-    detector = devpath.import_device("detector")
-    kernel = devpath.import_device("kernel")
-    flew = []
-    at_step = detector.at_step
-
-    def kept(st, yb, t, last):
-        r = at_step(st, yb, t, last)
-        if st[kernel.S_FLEW]:
-            flew.append(st[kernel.S_FID])
-        return r
-
-    monkeypatch.setattr(detector, "at_step", kept)
+    flew = _flying_steps(monkeypatch, devpath.import_device("kernel").S_FID)
     sim = simulate.simulate(name, seed=seed)
     o = {"mount_up": sim.truth["mount_up"], "mount_forward": sim.truth["mount_forward"]}
     sc = evaluate.score(sim.truth, replay.replay(sim.as_capture(), o).dicts(), replay.load_config(o))
