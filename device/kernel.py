@@ -1594,6 +1594,7 @@ def stride_time(st: ptr32, t: int, frac: int, blind: int) -> int:
     dc = raw
     c1 = 0
     f = 0             # the change of rise time over the stride, 1/16 ms (|f| <= _RISE_MAX)
+    sh = 0            # 1 when both ends' rise times are a landing's shape (then f is theirs)
     lo = 0            # what the landing-shape regressions learn from this stride (below): 1 for
     lk = 0            # the onsets', 1 for the kinks', and the stride's deviation from the
     vo = 0            # runner's recent stride time on each clock
@@ -1602,6 +1603,7 @@ def stride_time(st: ptr32, t: int, frac: int, blind: int) -> int:
     x0 = ((st[S_X0] + c30) & m31) - c30
     if x1 >= 0 and x0 >= 0 and x1 <= _RISE_MAX and x0 <= _RISE_MAX:
         # the change of rise time over the stride, |f| <= _RISE_MAX (learned from unless blind)
+        sh = 1
         f = x1 - x0
         b = ((st[S_RB] + c30) & m31) - c30
         dc = raw - ((b * f) >> 8)          # |b * f| <= 1024 * 800
@@ -1624,8 +1626,7 @@ def stride_time(st: ptr32, t: int, frac: int, blind: int) -> int:
     ck = 0
     if st[S_KOK] and st[S_KK0]:
         dk = ((t - t0) << 4) - (((st[S_KF] + c30) & m31) - c30) + (((st[S_KF0] + c30) & m31) - c30)
-        if x1 >= 0 and x0 >= 0 and x1 <= _RISE_MAX and x0 <= _RISE_MAX:
-            f = x1 - x0
+        if sh:
             b = ((st[S_KRB] + c30) & m31) - c30
             ck = (b * x1) >> 8
             ref = ((st[S_RREF] + c30) & m31) - c30
