@@ -3,7 +3,7 @@
 A fault is one of ``upright`` (lean below ``lean_min_deg``), ``backward`` (lean below
 ``lean_back_deg``, e.g. leaning back on a descent; it takes precedence over upright) and
 ``swivel`` (rotation above ``swivel_max_deg``). Per running stride the coach smooths each
-metric over ~2 strides (so one odd stride neither starts nor ends an episode), applies
+metric to the median of the last 3 strides (so one odd stride neither starts nor ends an episode), applies
 hysteresis (a fault clears only once the metric is ``*_hyst_deg`` back on the good side),
 and counts how long the fault has held *while running*: the strides past the limit itself (in
 the hysteresis band the episode goes on, but the runner's form is within the limit: that time
@@ -54,6 +54,15 @@ _SETTLE_MS = const(60000)   # the first running minute is warm-up, not baseline 
 _HD = const(0)              # the optional cues' slots in Coach.es
 _TL = const(3)
 _CD = const(6)
+
+
+def _mid(a, b, c):
+    """The median of three ints."""
+    if a > b:
+        a, b = b, a
+    if b > c:
+        b = c
+    return a if a > b else b
 
 
 class Coach:
@@ -121,6 +130,10 @@ class Coach:
         """End every episode (walking, standing, a gap in the data); no events."""
         self.lean_s = _NONE  # smoothed lean, cdeg
         self.rot_s = _NONE   # smoothed rotation, cdeg
+        self.l1 = _NONE      # the last two strides' lean and rotation, cdeg (l1 the last)
+        self.l2 = _NONE
+        self.r1 = _NONE
+        self.r2 = _NONE
         self.te_run = -1     # where the last coached running stride ended (ms), -1: none
         self.up_on = 0       # fault active (after hysteresis)
         self.up_held = 0     # ms of running with the fault active
@@ -148,13 +161,26 @@ class Coach:
         gait anyway, and reset() starts afresh)."""
         tr = self.te_run
         self.te_run = t
-        ls = self.lean_s
-        if ls == _NONE:
+        # The smoothed metric is the median of the last three strides (the mean of two at an
+        # episode's second stride, the stride itself at its first): form held over strides is
+        # what a fault is, and one stride's value, however far off (the gravity estimate thrown
+        # by a landing inside a gap of lost samples: 11 deg on one stride of a 50 Hz board),
+        # moves the median no further than its neighbours, so it neither starts nor ends an
+        # episode. A change of form shows from its second stride, as the mean of two did.
+        l1 = self.l1
+        if l1 == _NONE:
             ls = lean
             rs = rot
+        elif self.l2 == _NONE:
+            ls = (l1 + lean) >> 1
+            rs = (self.r1 + rot) >> 1
         else:
-            ls = (ls + lean) >> 1
-            rs = (self.rot_s + rot) >> 1
+            ls = _mid(self.l2, l1, lean)
+            rs = _mid(self.r2, self.r1, rot)
+        self.l2 = l1
+        self.l1 = lean
+        self.r2 = self.r1
+        self.r1 = rot
         self.lean_s = ls
         self.rot_s = rs
         # Most strides: no episode on and none starting (lean_back lies below lean_min, config):

@@ -223,3 +223,23 @@ def test_a_dip_past_lean_back_does_not_restart_an_upright_episode():
     assert buzz[0][1] - t0 <= 5000 + 2 * STRIDE, (buzz[0][1] - t0, buzz)
     assert not [e for e in r.out if e[0] == EV_CLEAR], r.out
     assert len(buzz) == 1, buzz                   # 16 strides after it: within the 20 s repeat
+
+
+def test_one_wild_stride_neither_ends_nor_starts_an_episode():
+    # lean_min 4, alert after 5 s: an upright runner (1.5 deg) whose gravity estimate is thrown
+    # for one stride (a landing inside a burst of lost samples at 50 Hz: 12.6 deg read) is still
+    # buzzed 5 s after the onset, not 5 s after that stride; and a good runner (8 deg) with one
+    # stride read at -5 deg opens no episode at all
+    c, q, cfg = _coach(lean_min_deg=4.0, lean_hyst_deg=0.5, alert_after_s=5, alert_repeat_s=20)
+    r = Run(c, q).strides(10, lean=800)
+    t0 = r.t
+    r.strides(4, lean=150).strides(1, lean=1260).strides(10, lean=150)
+    ups = r.cues(R_UPRIGHT)
+    assert ups, r.out
+    assert ups[0][1] - t0 <= 5000 + 2 * STRIDE, (ups[0][1] - t0, ups)
+    assert not r.cues(R_UPRIGHT, EV_CLEAR), r.out
+    c, q, cfg = _coach(lean_min_deg=4.0, lean_back_deg=-2.0, lean_hyst_deg=0.5, alert_after_s=5)
+    r = Run(c, q).strides(10, lean=800).strides(1, lean=-500)
+    assert not (c.up_on or c.back_on), (c.lean_s, c.up_on, c.back_on)
+    r.strides(20, lean=800)
+    assert not [e for e in r.out if e[0] in (EV_ALERT, EV_CLEAR)], r.out
