@@ -56,15 +56,6 @@ _TL = const(3)
 _CD = const(6)
 
 
-def _mid(a, b, c):
-    """The median of three ints."""
-    if a > b:
-        a, b = b, a
-    if b > c:
-        b = c
-    return a if a > b else b
-
-
 class Coach:
     """Fault state machines for upright, backward and swivel, and the optional hip drop, tilt
     swing and cadence cues. ``q`` has ``push(8 ints)`` (and ``buf``, ``n`` for ``form()``)."""
@@ -128,10 +119,8 @@ class Coach:
 
     def reset(self):
         """End every episode (walking, standing, a gap in the data); no events."""
-        self.lean_s = _NONE  # smoothed lean, cdeg
-        self.rot_s = _NONE   # smoothed rotation, cdeg
-        self.l1 = _NONE      # the last two strides' lean and rotation, cdeg (l1 the last)
-        self.l2 = _NONE
+        self.l1 = _NONE      # the last two strides' lean and rotation, cdeg (l1 the last;
+        self.l2 = _NONE      # the smoothed metric is their median with this stride's)
         self.r1 = _NONE
         self.r2 = _NONE
         self.te_run = -1     # where the last coached running stride ended (ms), -1: none
@@ -167,22 +156,32 @@ class Coach:
         # by a landing inside a gap of lost samples: 11 deg on one stride of a 50 Hz board),
         # moves the median no further than its neighbours, so it neither starts nor ends an
         # episode. A change of form shows from its second stride, as the mean of two did.
-        l1 = self.l1
-        if l1 == _NONE:
-            ls = lean
-            rs = rot
-        elif self.l2 == _NONE:
-            ls = (l1 + lean) >> 1
-            rs = (self.r1 + rot) >> 1
-        else:
-            ls = _mid(self.l2, l1, lean)
-            rs = _mid(self.r2, self.r1, rot)
-        self.l2 = l1
+        # (inline: a call per stride would cost as much again, make bench)
+        ls = lean
+        rs = rot
+        a = self.l1
+        r = self.r1
         self.l1 = lean
-        self.r2 = self.r1
         self.r1 = rot
-        self.lean_s = ls
-        self.rot_s = rs
+        if a != _NONE:
+            b = self.l2
+            c = self.r2
+            self.l2 = a
+            self.r2 = r
+            if b == _NONE:
+                ls = (a + lean) >> 1
+                rs = (r + rot) >> 1
+            else:
+                if a > b:
+                    a, b = b, a
+                if b > lean:
+                    b = lean
+                ls = a if a > b else b
+                if r > c:
+                    r, c = c, r
+                if c > rot:
+                    c = rot
+                rs = r if r > c else c
         # Most strides: no episode on and none starting (lean_back lies below lean_min, config):
         # nothing below would change (~2.5k instructions a stride on the ESP32's port, make bench)
         if not (self.back_on or self.up_on or self.sw_on) and ls >= self.lean_min and rs <= self.rot_max:

@@ -240,6 +240,6 @@ def test_one_wild_stride_neither_ends_nor_starts_an_episode():
     assert not r.cues(R_UPRIGHT, EV_CLEAR), r.out
     c, q, cfg = _coach(lean_min_deg=4.0, lean_back_deg=-2.0, lean_hyst_deg=0.5, alert_after_s=5)
     r = Run(c, q).strides(10, lean=800).strides(1, lean=-500)
-    assert not (c.up_on or c.back_on), (c.lean_s, c.up_on, c.back_on)
+    assert not (c.up_on or c.back_on), (c.l1, c.up_on, c.back_on)
     r.strides(20, lean=800)
     assert not [e for e in r.out if e[0] in (EV_ALERT, EV_CLEAR)], r.out
