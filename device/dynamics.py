@@ -7,9 +7,9 @@ samples after the heading buffer (``yb[S_BUFN + 3 * (i & S_RMSK)]``): ``(dt << 1
 then h_F and h_L (Q14: the forward and left components of the up vector in the body frame,
 sin(pitch) and cos(pitch) sin(roll)). At each step this module reads the samples that came since
 the last step, once, as a state machine whose state carries over (viper, no allocation, every
-intermediate within +-2**30), and the step's own samples once more for its bounce (twice when
-walking); the stride's pitch is summed on the way; the toe-off's few dozen samples are read once
-more (_toe_off). (One pass per sample, not a window re-scanned per step: the running dynamics
+intermediate within +-2**30), and the step's own samples twice more for its bounce (_bounce)
+and, one running step in 4, once more into the lever's templates; the stride's pitch is summed
+on the way; the toe-off's few dozen samples are read once more (_toe_off). (The running dynamics
 cost about 30 % of the detector's per-sample work while running, ``make bench``.)
 
 - **contact and toe-off** (per step): while running the body is airborne between steps (pv < 0.25
@@ -80,7 +80,8 @@ cost about 30 % of the detector's per-sample work while running, ``make bench``.
   steps moves it more than the lever does (contact time 3.2 -> 4.0 ms over 96 runs). The
   crosscheck's x3 a stance share of 0.678 against its truth's 0.653 (0.707).
 - **vertical oscillation** (per step): the pelvis's vertical travel within one step, from pv
-  over the step (trigger to trigger: one period, any phase). By construction the step's mean
+  over one period of the gait: contact to contact while running (the truth's window), trigger to
+  trigger when walking; any phase, as long as the window is one period. By construction the step's mean
   vertical acceleration is zero (the body neither rises nor sinks from step to step: the step's
   mean specific force is 1 g) and its vertical velocity is periodic (zero mean: it returns to its
   height), so: a = pv - mean(pv); v = integral of a, minus its mean; z = integral of v; VO =
@@ -202,12 +203,19 @@ D_ODL = const(51)
 D_ODR = const(52)
 D_OVO = const(53)      # VO left * 1024 + right (mm); contact time left * 2048 + right (ms)
 D_OGC = const(54)
-# the bounce's first pass, summed on the way (see _step): the window since the last contact
-# (W) and, while a rise is not yet a landing, the one it would close (P): time, (unused), the
-# velocity v = sum of (pv - 1 g) dt (the step's sum of that too), sum of clamp(v >> 10) dt, sum
-# of (t dt) >> 10, sum of h_F, samples
+# the templates' window (see step()): the time since the last rise's 0.5 g crossing (W) and, while
+# a rise is not yet a landing, the window it would close (P); words 1-6 of each unused but D_JK
 D_W = const(55)
 D_P = const(62)
+# The bounce's window runs contact to contact while running, and the contacts are the steps'
+# own (the last sample at or before each), not the samples where the force as it is went through
+# 0.5 g (D_J05): a lever's swing lifts the late flight's force past 0.5 g 20-60 ms before some
+# landings and not others, and a window that much longer or shorter than the step is no period:
+# its bounce reads the step's vertical velocity as not periodic (hip_drop seed 30: windows of 377
+# and 310 ms for steps of 343, the feet's vertical oscillation 1.1 cm high and 1.3 low). D_JK: the
+# last contact's sample (ring index). The templates keep the 0.5 g window: its phase is the one
+# the lever's share is looked up at (_contact, _kink, _toe_off).
+D_JK = const(57)
 D_AS = const(69)      # the stride's 11 angles as (value, scratch) pairs for one fixmath.asin_pairs
 D_BASE = const(91)    # the ring's first word in yb
 D_TK = const(92)      # the last contact's kink (kernel.at_step), as D_TC
@@ -685,6 +693,128 @@ def _toe_off(yb: ptr32, d: ptr32, jto: int, tjto: int, jc: int, ke: int, ws: int
 
 
 @micropython.viper
+def _bounce(yb: ptr32, d: ptr32, i0: int, i1: int) -> int:
+    """The vertical oscillation (0.1 mm) over ring samples i0 + 1 .. i1, one period of the
+    gait (see the module docstring: the mean force and the mean velocity taken out, the
+    sensor's rise and fall on its lever by the pitch taken off), and the energy phase over them
+    into d[D_EP]. Two passes: the sums for the means, then the travel. 0 for a window over
+    _T_MAX."""
+    base = d[D_BASE]
+    c30 = d[D_C29] << 1
+    m31 = c30 | (c30 - 1)
+    d[D_EP] = 0
+    tt = 0
+    v = 0         # velocity with 1 g removed (Q12 g x 1/16 ms); at the end the sum for the mean force
+    zw = 0        # sum of clamp(v >> 10) * dt
+    j = i0 + 1
+    while j <= i1:
+        w = yb[base + (j & _MSK) * 3]
+        dt = w >> 16                 # (dt <= S_DTMAX = 4000 < 2**15: the word is >= 0)
+        tt += dt
+        if tt > _T_MAX:
+            return 0
+        v += ((((w & 0xFFFF) ^ 0x8000) - 0x8000) - _C10) * dt    # |pv - 1 g| < 36864, T < 24000: < 2**30
+        x = v >> 10
+        if x > _V_MAX:
+            x = _V_MAX
+        if x < -_V_MAX:
+            x = -_V_MAX
+        zw += x * dt                              # |x| < 2**15, T < 24000: < 2**30
+        j += 1
+    if tt == 0:
+        return 0
+    m = (v + (tt >> 1)) // tt                     # the mean force less 1 g (Q12 g)
+    if m > _M_MAX:
+        m = _M_MAX
+    if m < -_M_MAX:
+        m = -_M_MAX
+    # the velocity's mean once the mean force is removed: v - m t, averaged over time; the
+    # sum of t dt over the window ((tt**2 + the sum of dt**2) / 2, 1/1024) with the samples' dt
+    # taken as equal (tt < 24000: tt**2 < 2**30; a gap inside the window moves it by its own
+    # share of a sample, and the mean velocity by m times that)
+    q = (tt * tt + (tt * tt) // (i1 - i0)) >> 11
+    vm = zw // tt - (m * q) // tt                 # |m| <= 2**10, q < 2**20: < 2**30
+    if vm > _V_MAX:
+        vm = _V_MAX
+    if vm < -_V_MAX:
+        vm = -_V_MAX
+    lev = d[D_LEV]
+    v = 0
+    z = 0
+    lo = 0x3FFFFFFF
+    hi = -0x3FFFFFFF
+    ep = 0
+    j = i0 + 1
+    while j <= i1:
+        o = base + (j & _MSK) * 3
+        w = yb[o]
+        dt = w >> 16
+        v += ((((w & 0xFFFF) ^ 0x8000) - 0x8000) - _C10 - m) * dt    # < 2**16 x 24000 in all
+        x = (v >> 10) - vm
+        if x > _V_MAX:
+            x = _V_MAX
+        if x < -_V_MAX:
+            x = -_V_MAX
+        z += x * dt                                 # |x| < 2**15, T < 24000: < 2**30
+        # the sensor sits behind the point the pelvis turns about: its pitch rocking moves it
+        # up and down by lever * sin(pitch) on top of the pelvis's own travel (the range of y
+        # is taken, so no mean pitch need come off)
+        wf = ((yb[o + 1] + c30) & m31) - c30        # (c_F << 16) | h_F: kernel.py's ring
+        y = z + lev * (((wf & 0xFFFF) ^ 0x8000) - 0x8000)     # |lev * h_F| < 2**24
+        # the energy phase: |c_F >> 4| <= 2**9, |x >> 4| < 2**11, < 512 samples: < 2**30
+        ep += (wf >> 20) * (x >> 4)
+        if y < lo:
+            lo = y
+        if y > hi:
+            hi = y
+        j += 1
+    d[D_EP] = ep
+    z = (hi - lo) >> 10
+    if z > 131071 or z < 0:
+        z = 131071          # (13 m: no pelvis; keeps z * _Z_MM10 below 2**30)
+    return (z * _Z_MM10) >> 16
+
+
+@micropython.viper
+def _templates(yb: ptr32, d: ptr32, i0: int, i1: int, tt: int):
+    """A running step's window (ring samples i0 + 1 .. i1, ``tt`` long, 1/16 ms: from the
+    sample before its rise's 0.5 g crossing to the next one's, the window _contact, _kink and
+    _toe_off look the lever's share up by) into the templates (_lever_fit): each sample at its
+    centre's phase, shared by the two bins either side of it as it lies between their centres
+    (a bin's mean is then its centre's value, wherever in it the samples fall), a leaky mean of
+    up to 1/16 a hit; only the bins the toe-off and the fit read (the pitch rate from _BLO, pv
+    over the air's)."""
+    base = d[D_BASE]
+    sc = 0x200000 // tt               # 1/256 bin per 1/16 ms, Q8 (tt > 0)
+    tq = 0
+    j = i0 + 1
+    while j <= i1:
+        o = base + (j & _MSK) * 3
+        w = yb[o]
+        dt = w >> 16
+        tq += dt
+        bx = (((tq - (dt >> 1)) * sc) >> 8) - 128    # 1/256 bin from bin 0's centre
+        f = bx & 255
+        bx = (bx >> 8) & 31
+        if bx >= _BLO:
+            # the pitch rate (the high half of the ring's third word: 262.1 a rad/s,
+            # |w| < 2**14)
+            a = (((((yb[o + 2] >> 16) & 0xFFFF) ^ 0x8000) - 0x8000) << 4) + _TOFF
+            y = d[D_TH + bx]
+            d[D_TH + bx] = y + (((a - y) * (256 - f)) >> 12)      # < 2**20 x 2**8
+            k = (bx + 1) & 31
+            y = d[D_TH + k]
+            d[D_TH + k] = y + (((a - y) * f) >> 12)
+            if bx >= _FLO - 1 and bx <= _FHI:
+                a = ((((w & 0xFFFF) ^ 0x8000) - 0x8000) << 4) + _TOFF
+                y = d[D_TP + bx]
+                d[D_TP + bx] = y + (((a - y) * (256 - f)) >> 12)
+                y = d[D_TP + k]
+                d[D_TP + k] = y + (((a - y) * f) >> 12)
+        j += 1
+
+
+@micropython.viper
 def step(ybo, do, ri: int, ks: ptr32):
     """A step's trigger at ring sample ``ri`` (``d``: a Dynamics' state; ``ks``: the kernel's,
     for the kink at_step() found for this step's contact): read the samples since
@@ -764,16 +894,7 @@ def step(ybo, do, ri: int, ks: ptr32):
         tip = ((d[D_TIP] + c30) & m31) - c30
         wt = d[D_W]
     kk = ((d[D_TK] + c30) & m31) - c30     # the stance's contact kink (D_TK), if any
-    wv = ((d[D_W + 2] + c30) & m31) - c30
-    wz = ((d[D_W + 3] + c30) & m31) - c30
-    wq = d[D_W + 4]
-    wh = ((d[D_W + 5] + c30) & m31) - c30
-    wn = d[D_W + 6]
-    ft = 0            # the found step's first-pass sums (its window: contact to next contact)
-    fs_ = 0
-    fz = 0
-    fq = 0
-    fh = 0
+    ft = 0            # the found step's templates' window: its rise's 0.5 g crossing to the next one's
     # the step found: contact ca (sample ja) ... toe-off to ... the next contact (sample jb)
     ca = _NONE
     to = 0
@@ -786,6 +907,8 @@ def step(ybo, do, ri: int, ks: ptr32):
     tau = 0           # time of sample j after the last sample read before this call
     lc = 0            # 1: this call's new contact is _contact()'s (the kernel's kink is not used)
     tkk = _NONE       # this call's contact's kink on the force less the lever's share (_kink)
+    jn = -1           # this call's contact's sample: the last at or before it (-1: none), its time
+    tn = 0
     while j <= ri:
         o = base + (j & _MSK) * 3
         w = yb[o]
@@ -830,17 +953,7 @@ def step(ybo, do, ri: int, ks: ptr32):
                     st = 2
                     # the window to here would be the step's if this rise lands: keep it aside
                     d[D_P] = wt
-                    d[D_P + 2] = wv
-                    d[D_P + 3] = wz
-                    d[D_P + 4] = wq
-                    d[D_P + 5] = wh
-                    d[D_P + 6] = wn
                     wt = 0
-                    wv = 0
-                    wz = 0
-                    wq = 0
-                    wh = 0
-                    wn = 0
                 elif tto > _OLD:
                     st = 3          # a dip, not a flight: the stance goes on
                     tto = _NONE
@@ -910,10 +1023,6 @@ def step(ybo, do, ri: int, ks: ptr32):
                     flo = slo
                     fhi = shi
                     ft = d[D_P]
-                    fs_ = ((d[D_P + 2] + c30) & m31) - c30
-                    fz = ((d[D_P + 3] + c30) & m31) - c30
-                    fq = d[D_P + 4]
-                    fh = ((d[D_P + 5] + c30) & m31) - c30
                     k = jto
                     tk = tjto
                     p0 = ((yb[base + ((k - 1) & _MSK) * 3 + 1] & 0xFFFF) ^ 0x8000) - 0x8000
@@ -956,6 +1065,8 @@ def step(ybo, do, ri: int, ks: ptr32):
                         break
                     k -= 1
                 crc = ((yb[base + ((k - 1) & _MSK) * 3 + 2] & 0xFFFF) ^ 0x8000) - 0x8000
+                jn = k - 1           # (the bounce's window, after the loop)
+                tn = tk
                 if crc < clo:
                     clo = crc
                 if crc > chi:
@@ -970,26 +1081,11 @@ def step(ybo, do, ri: int, ks: ptr32):
                 st = 3
             elif pv < _C05:
                 st = 1          # a bump in the flight (the lever arm's swing), not a landing
-                # its window goes on: P then W, W's velocity and time offset by P's at the joint
+                # its window goes on: P then W
                 pt = d[D_P]
                 if pt + wt > _T_MAX:
                     wt = _T_MAX + 1
                 else:
-                    pvv = ((d[D_P + 2] + c30) & m31) - c30
-                    x = pvv >> 10
-                    if x > _V_MAX:
-                        x = _V_MAX
-                    if x < -_V_MAX:
-                        x = -_V_MAX
-                    wz += (((d[D_P + 3] + c30) & m31) - c30) + x * wt    # each < 2**30 (T < 24000)
-                    if wz > 0x20000000:
-                        wz = 0x20000000
-                    if wz < -0x20000000:
-                        wz = -0x20000000
-                    wq += d[D_P + 4] + ((pt * wt) >> 10)
-                    wv += pvv
-                    wh += ((d[D_P + 5] + c30) & m31) - c30
-                    wn += d[D_P + 6]
                     wt += pt
         elif cin:
             r = ((yb[o + 2] & 0xFFFF) ^ 0x8000) - 0x8000
@@ -997,23 +1093,11 @@ def step(ybo, do, ri: int, ks: ptr32):
                 clo = r
             if r > chi:
                 chi = r
-        # the window's first-pass sums (the bounce, below)
+        # the templates' window
         if wt <= _T_MAX:
-            if wt + dt > _T_MAX:
+            wt += dt
+            if wt > _T_MAX:
                 wt = _T_MAX + 1
-            else:
-                a = pv - _C10
-                wt += dt
-                wv += a * dt                         # |a| < 36864, T < 24000: < 2**30
-                x = wv >> 10
-                if x > _V_MAX:
-                    x = _V_MAX
-                if x < -_V_MAX:
-                    x = -_V_MAX
-                wz += x * dt                         # |x| < 2**15, T < 24000: < 2**30
-                wq += (wt * dt) >> 10                # < 24000**2 / 1024 in all
-                wh += hf                             # |h_F| <= 2**14, < 2**13 samples
-                wn += 1
         # the stride's pitch
         if hf < pmin:
             pmin = hf
@@ -1063,12 +1147,24 @@ def step(ybo, do, ri: int, ks: ptr32):
                 lc = 0
         if lc == 0:
             d[D_TK] = x
+    # The bounce's window (below) runs contact to contact while running: the contacts
+    # themselves, each at the last sample at or before it. The last one's is kept in D_JK; this
+    # call's (jn, from its chord's) moves to the contact the next step will start from (its kink
+    # where it has one in the same rise, as ca is chosen: below), a few samples at most.
+    jp = ((d[D_JK] + c30) & m31) - c30
+    if jn >= 0:
+        te = tc
+        x = ((d[D_TK] + c30) & m31) - c30
+        if x > _OLD and x + tau - tc < 1600 and tc - tau - x < 1600:
+            te = tau + x
+        while jn < ri and tn + (yb[base + ((jn + 1) & _MSK) * 3] >> 16) <= te:
+            jn += 1
+            tn += yb[base + (jn & _MSK) * 3] >> 16    # (dt < 2**15: the word is >= 0)
+        while jn > lim + 1 and tn > te:
+            tn -= yb[base + (jn & _MSK) * 3] >> 16
+            jn -= 1
+        d[D_JK] = jn
     d[D_W] = wt
-    d[D_W + 2] = wv
-    d[D_W + 3] = wz
-    d[D_W + 4] = wq
-    d[D_W + 5] = wh
-    d[D_W + 6] = wn
     # the step's measures (none for the first step after a break, or a stride's third)
     d[D_GCT] = 0
     d[D_EP] = 0
@@ -1085,142 +1181,36 @@ def step(ybo, do, ri: int, ks: ptr32):
         # on both feet), trigger to trigger when walking
         i0 = ja - 1
         i1 = jb - 1
+        # Contact to contact means the contacts themselves (D_JK and jn, above), not the
+        # samples where the force as it is went through 0.5 g (ja, jb): see D_JK. Each lies
+        # within 100 ms of its own (both in one rise), else the window stays ja to jb.
+        y = 1600 // (((ks[_KS_PER] + c30) & m31) - c30) + 1
+        if jn > jp + 1 and jp > lim and jp - ja < y and ja - jp < y + 2 and jn - jb < y and jb - jn < y + 2:
+            i0 = jp
+            i1 = jn
     else:
         g = 0
         i0 = prev
         i1 = ri
-    tt = 0
-    if g:
-        # the first pass was summed on the way (the window from the contact to the next)
-        if ft <= _T_MAX:
-            tt = ft
-            s = fs_
-            zw = fz
-            q = fq
-            sh = fh
-    else:
-        # walking: the first pass over the samples since the last trigger
-        s = 0         # sum of (pv - 1 g) * dt: Q12 g x 1/16 ms
-        sh = 0        # sum of h_F (Q14)
-        v = 0         # velocity with 1 g removed (Q12 g x 1/16 ms)
-        zw = 0        # sum of clamp(v >> 10) * dt
-        q = 0         # sum of (t * dt) >> 10, t the time since sample i0 (1/16 ms)
-        j = i0 + 1
-        while j <= i1:
-            o = base + (j & _MSK) * 3
-            w = yb[o]
-            dt = w >> 16                 # (dt <= S_DTMAX = 4000 < 2**15: the word is >= 0)
-            if tt + dt > _T_MAX:
-                tt = 0
-                break
-            a = (((w & 0xFFFF) ^ 0x8000) - 0x8000) - _C10
-            tt += dt
-            s += a * dt                               # |a| < 36864, T < 24000: < 2**30
-            v += a * dt                               # (the same bound)
-            x = v >> 10
-            if x > _V_MAX:
-                x = _V_MAX
-            if x < -_V_MAX:
-                x = -_V_MAX
-            zw += x * dt                              # |x| < 2**15, T < 24000: < 2**30
-            q += (tt * dt) >> 10                      # < 24000**2 / 1024 in all
-            sh += ((yb[o + 1] & 0xFFFF) ^ 0x8000) - 0x8000    # |h_F| <= 2**14, < 512 samples
-            j += 1
     vo = 0
-    ep = 0
-    if tt > 0 and i1 > i0:
-        m = (s + (tt >> 1)) // tt                     # the mean force less 1 g (Q12 g)
-        if m > _M_MAX:
-            m = _M_MAX
-        if m < -_M_MAX:
-            m = -_M_MAX
-        hm = sh // (i1 - i0)
-        # the velocity's mean once the mean force is removed: v - m t, averaged over time
-        vm = zw // tt - (m * q) // tt                 # |m| <= 2**10, q < 2**20: < 2**30
-        if vm > _V_MAX:
-            vm = _V_MAX
-        if vm < -_V_MAX:
-            vm = -_V_MAX
-        lev = d[D_LEV]
-        v = 0
-        z = 0
-        lo = 0
-        hi = 0
-        tq = 0
+    if i1 > i0:
+        vo = int(_bounce(ybo, do, i0, i1))
+    if g and ft <= _T_MAX and jb > ja + 1:
         # one running step in 4 goes into the templates (they are means over tens of steps;
         # ~45 instructions a sample so, every step would be ~180: make bench)
-        tl = 0
-        sc = 0
-        if g:
-            d[D_T4] += 1
-            if d[D_T4] >= 4:
-                d[D_T4] = 0
-                tl = 1
-                sc = 0x200000 // tt               # 1/256 bin per 1/16 ms, Q8 (tt > 0)
-        j = i0 + 1
-        while j <= i1:
-            o = base + (j & _MSK) * 3
-            w = yb[o]
-            dt = w >> 16                 # (dt <= S_DTMAX = 4000 < 2**15: the word is >= 0)
-            pv = ((w & 0xFFFF) ^ 0x8000) - 0x8000
-            v += (pv - _C10 - m) * dt    # < 2**16 x 24000 in all
-            x = (v >> 10) - vm
-            if x > _V_MAX:
-                x = _V_MAX
-            if x < -_V_MAX:
-                x = -_V_MAX
-            z += x * dt                                 # |x| < 2**15, T < 24000: < 2**30
-            # the sensor sits behind the point the pelvis turns about: its pitch rocking moves it
-            # up and down by lever * sin(pitch) on top of the pelvis's own travel
-            wf = ((yb[o + 1] + c30) & m31) - c30        # (c_F << 16) | h_F: kernel.py's ring
-            if tl:
-                # a running step's window, contact to contact: its samples into the templates
-                # (_lever_fit) at their centre's phase, shared by the two bins either side of it
-                # as it lies between their centres (a bin's mean is then its centre's value,
-                # wherever in it the samples fall), a leaky mean of up to 1/16 a hit; only the
-                # bins the toe-off and the fit read (the pitch rate from _BLO, pv over the air's)
-                tq += dt
-                bx = (((tq - (dt >> 1)) * sc) >> 8) - 128    # 1/256 bin from bin 0's centre
-                f = bx & 255
-                bx = (bx >> 8) & 31
-                if bx >= _BLO:
-                    # the pitch rate (the high half of the ring's third word: 262.1 a rad/s,
-                    # |w| < 2**14)
-                    a = (((((yb[o + 2] >> 16) & 0xFFFF) ^ 0x8000) - 0x8000) << 4) + _TOFF
-                    y = d[D_TH + bx]
-                    d[D_TH + bx] = y + (((a - y) * (256 - f)) >> 12)      # < 2**20 x 2**8
-                    k = (bx + 1) & 31
-                    y = d[D_TH + k]
-                    d[D_TH + k] = y + (((a - y) * f) >> 12)
-                    if bx >= _FLO - 1 and bx <= _FHI:
-                        a = (pv << 4) + _TOFF
-                        y = d[D_TP + bx]
-                        d[D_TP + bx] = y + (((a - y) * (256 - f)) >> 12)
-                        y = d[D_TP + k]
-                        d[D_TP + k] = y + (((a - y) * f) >> 12)
-            y = z + lev * ((((wf & 0xFFFF) ^ 0x8000) - 0x8000) - hm)
-            # the energy phase: |c_F >> 4| <= 2**9, |x >> 4| < 2**11, < 512 samples: < 2**30
-            ep += (wf >> 20) * (x >> 4)
-            if y < lo:
-                lo = y
-            if y > hi:
-                hi = y
-            j += 1
-        if tl:
+        d[D_T4] += 1
+        if d[D_T4] >= 4:
+            d[D_T4] = 0
+            _templates(ybo, do, ja - 1, jb - 1, ft)
             # the fit from _TN_MIN on, at every other of the templates' steps (one running
             # step in 8: they move by a fraction of a hit a step)
             x = d[D_TN] + 1
             if x > _TN_MIN + 1:
-                _lever_fit(do, tt)
+                _lever_fit(do, ft)
                 x = _TN_MIN
             d[D_TN] = x
-        z = (hi - lo) >> 10
-        if z > 131071 or z < 0:
-            z = 131071          # (13 m: no pelvis; keeps z * _Z_MM10 below 2**30)
-        vo = (z * _Z_MM10) >> 16
     d[D_VO] = vo
-    d[D_EP] = ep
-    if ep < 0 and ks[_KS_FLEW]:
+    if ((d[D_EP] + c30) & m31) - c30 < 0 and ks[_KS_FLEW]:
         # a pendular step (see the docstring, energy phase): its dip below 0.25 g was a
         # walker's, not a flight; the stride's count of flying steps does not take it
         ks[_KS_FLEW] = 0
