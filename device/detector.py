@@ -203,6 +203,14 @@ _STEP_LO = const(3277)       # the trigger (_STEP_HI, 1.10 g) re-arms below 1 g 
 _STRIDE_MIN_MS = const(400)  # strides outside this range are not reported
 _STRIDE_MAX_MS = const(2600)
 _GAP_HIDES = const(1600)     # a gap in the samples of 100 ms (1/16 ms) can hold a whole flight
+# A stride's lean and rotation are reported (cdeg) in the steps the log keeps them in (logfmt.
+# LEAN_Q, ROT_Q, 0.1 and 0.2 deg: a test checks them), a tenth and a twentieth of what the
+# detector's accuracy reaches: the log's short STRIDE then loses nothing, and the coach judges
+# what a replay of the log reads (hinge.logs.coachreplay gives the board's alerts exactly,
+# severity and all: with a finer value, one right at a limit or a grade's edge could fall the
+# other way after the log's rounding)
+_LEAN_Q = const(10)
+_ROT_Q = const(20)
 #                              (50-150 ms) and with it the unloading that re-arms the step trigger
 _IDLE_MS = const(2000)       # no step for this long: standing
 _TO_RUN = const(3)           # steps with flight of the last 4 before walking becomes running ...
@@ -796,11 +804,18 @@ class Detector:
         # cadence (from dq) agrees with 120000 / dur (the log stores only dur)
         te = t - ((st[_S_TEQ] + 8) >> 4)
         dur = te - self.te0
-        lean = _cdeg(_pitch_mdeg(st[_S_SF], st[_S_SL], st[_S_SU]) - self.pitch0)
+        lean = _pitch_mdeg(st[_S_SF], st[_S_SL], st[_S_SU]) - self.pitch0
+        # (mdeg -> cdeg in _LEAN_Q steps, rounded half away from zero; inline: a call a stride
+        # costs ~15 instructions a sample, make bench)
+        if lean >= 0:
+            lean = (lean + 5 * _LEAN_Q) // (10 * _LEAN_Q) * _LEAN_Q
+        else:
+            lean = 0 - (5 * _LEAN_Q - lean) // (10 * _LEAN_Q) * _LEAN_Q
         rot = detrended_p2p(self.yb, st[_S_N], st)
         if rot > 131072:
             rot = 131072
-        rot = (rot * 5730 + 32768) >> 16         # Q16 rad -> cdeg
+        # Q16 rad -> cdeg in _ROT_Q steps, rounded half up (rot * 5730 < 2**30)
+        rot = (rot * 5730 + (_ROT_Q << 15)) // (_ROT_Q << 16) * _ROT_Q
         roll = _asin_span_cdeg(st[_S_RMAX], st[_S_RMIN])
         cad = (19200000 + (dq >> 1)) // dq       # steps/min * 10 (1200000 * 16 / dq)
         # running: a flight phase in the stride (gait physics), at a running cadence. A change of

@@ -1184,7 +1184,10 @@ def step(ybo, do, ri: int, ks: ptr32):
         # Contact to contact means the contacts themselves (D_JK and jn, above), not the
         # samples where the force as it is went through 0.5 g (ja, jb): see D_JK. Each lies
         # within 100 ms of its own (both in one rise), else the window stays ja to jb.
-        y = 1600 // (((ks[_KS_PER] + c30) & m31) - c30) + 1
+        y = ((ks[_KS_PER] + c30) & m31) - c30
+        if y < 80:
+            y = 80                          # (a period not measured yet: 200 Hz's, the most samples)
+        y = 1600 // y + 1
         if jn > jp + 1 and jp > lim and jp - ja < y and ja - jp < y + 2 and jn - jb < y and jb - jn < y + 2:
             i0 = jp
             i1 = jn

@@ -19,7 +19,8 @@ CAD_BASE    t     base   target      kept        0           0          0
 ==========  ====  =====  ==========  ==========  ==========  =========  =====  ========
 
 Units: t_ms milliseconds since the session clock's zero; lean, rotation, roll, value, limit,
-pitch0, roll0 in centidegrees (1/100 deg); cadence in 1/10 steps per minute; stride_ms in ms.
+pitch0, roll0 in centidegrees (1/100 deg; a STRIDE's lean in steps of 0.1 deg and rotation in
+0.2 deg, the log's: detector.py); cadence in 1/10 steps per minute; stride_ms in ms.
 STRIDE flags: bits 0-1 activity (ACT_*), bit 2 calibrated, bit 3 grounded (a running stride
 without a flight phase: it may be the first of a walk, so it is not coached; not logged).
 CALIB ok: 1 a standing start (still_ms of stillness); 0 none before the first stride (lean

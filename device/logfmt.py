@@ -58,8 +58,9 @@ Session records (event fields and units as in ``events.py``; t = the event's t_m
   roll to 51.1 deg), no dynamics. Cadence is not stored: the decoder takes the
   stride's own cadence (1200000 + dt//2) // dt (1/10 spm), the detector's formula, when the
   event's is within CAD_TOL of it; flags are those of the previous stride; the stride starts
-  where the previous one ended (t_prev). Resolution lost: lean and roll +-0.05 deg, rotation
-  +-0.1 deg (rounded half up), cadence none with today's detector (else up to CAD_TOL/10 spm);
+  where the previous one ended (t_prev). Resolution lost: roll +-0.05 deg; lean and rotation
+  none with today's detector, which reports them in these steps (else +-0.05 and +-0.1 deg,
+  rounded half up); cadence none with today's detector (else up to CAD_TOL/10 spm);
   times, stride_ms, flags exact (the flags a log keeps: activity and calibrated; not the
   grounded bit, which the decoder infers: see _FL_LOGGED).
 * ADJ record (version 4), just before a short STRIDE whose start, flags or cadence the short

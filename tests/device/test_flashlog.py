@@ -209,6 +209,8 @@ def test_mirrored_constants_match_events():
     assert bytes([logfmt._SYNC0, logfmt._SYNC1]) == logfmt.SYNC
     assert logfmt.PAY_END == logfmt.BLOCK_MAX - logfmt.BLK_CRC == logfmt.BLK_HDR + logfmt.PAY_MAX
     assert logfmt.RAW_PER_BLOCK == logfmt.PAY_MAX // logfmt.RAW_SAMPLE
+    det = devpath.import_device("detector")
+    assert (det._LEAN_Q, det._ROT_Q) == (logfmt.LEAN_Q, logfmt.ROT_Q)
 
 
 def test_round_trip_every_record_form(tmp_path):

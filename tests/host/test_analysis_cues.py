@@ -90,7 +90,7 @@ def test_replay_leaves_out_grounded_strides_as_the_board_does():
     from hinge.dev import realdata, realscore
 
     cap = realdata.sisfall(realdata.data_dir(), "D03", "SA06")
-    cfg = {**realscore.SISFALL_MOUNT, "lean_min_deg": 12, "swivel_max_deg": 5, "alert_after_s": 2,
+    cfg = {**realscore.SISFALL_MOUNT, "lean_min_deg": 12, "swivel_max_deg": 5, "alert_after_s": 3,
            "alert_repeat_s": 10}
     res = replay.replay(cap, cfg)
     s = _strides_of(res.events)
@@ -102,6 +102,21 @@ def test_replay_leaves_out_grounded_strides_as_the_board_does():
     blind = s.copy()
     blind["grounded"] = False
     assert analysis.replay_coach(blind, res.cfg)[1] != board
+
+
+def test_a_strides_lean_and_rotation_come_in_the_logs_steps():
+    """The detector reports a stride's lean and rotation in the steps the log's short STRIDE keeps
+    (0.1 and 0.2 deg): the log loses nothing of them, and the coach judged the values a replay
+    of the log reads."""
+    fmt = import_device("logfmt")
+    sim = simulate("too_upright", seed=2, minutes=1.5)
+    res = replay.replay(sim.as_capture(), _mount(sim))
+    st = [d for d in res.dicts() if d["type"] == "stride"]
+    assert len(st) > 50
+    lean = np.array([round(d["lean_deg"] * 100) for d in st])
+    rot = np.array([round(d["rotation_deg"] * 100) for d in st])
+    assert (lean % fmt.LEAN_Q == 0).all() and (rot % fmt.ROT_Q == 0).all()
+    assert len(set(lean.tolist())) > 10 and len(set(rot.tolist())) > 10
 
 
 # ---- a session log of the firmware with the hip drop cue on, and the same run with it off -----

@@ -212,11 +212,13 @@ def test_limits_mark_strides_as_the_devices_coach_holds_them():
     assert lim.marks(live.parse_line("H 1 1500 -600 500 1700 700 6 500")) == ["leaning back"]
     assert lim.marks(live.parse_line("H 1 2200 -300 2500 1100 900 5 500")) == []  # walking: not coached
     assert lim.marks(live.parse_line("H 1 2900 600 500 1700 700 6 500")) == []  # a new episode starts clean
-    # one good stride does not end an episode: the hysteresis holds it
+    # a stride inside the hysteresis band does not end an episode, nor does one good stride
+    # (the coach takes the median of the last three: 4.2 deg); two good strides do
     lim = live.Limits()
     assert lim.marks(live.parse_line("H 1 100 300 500 1700 700 6 500")) == ["upright"]
     assert lim.marks(live.parse_line("H 1 800 420 500 1700 700 6 500")) == ["upright"]
-    assert lim.marks(live.parse_line("H 1 1500 800 500 1700 700 6 500")) == []
+    assert lim.marks(live.parse_line("H 1 1500 800 500 1700 700 6 500")) == ["upright"]
+    assert lim.marks(live.parse_line("H 1 2200 800 500 1700 700 6 500")) == []
     lim = live.Limits()
     line = live.format_event(run_, lim)
     assert "running" in line and "+3.0" in line and "upright, swivel" in line
