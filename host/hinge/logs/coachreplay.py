@@ -63,9 +63,11 @@ def replay_coach(strides: np.ndarray, cfg: dict, events: np.ndarray | None = Non
     (``kept_cadence_base``). Alerts are (t_ms, reason, severity). ``state`` (a dict, optional)
     receives the cadence target and baseline the coach ended with (steps/min; 0 = none).
 
-    Where the log rounded the board's values (short records: lean 0.1 deg, tilt swing and hip
-    drop 0.5 deg, logfmt.py) a smoothed value right at a limit can fall the other way than on
-    the board; the tests check that the replay gives the board's alerts on simulated runs.
+    A stride's lean and rotation come from the detector in the log's own steps (0.1, 0.2 deg),
+    so the base cues replay exactly; where the log rounded the board's values (short records:
+    tilt swing and hip drop 0.5 deg, logfmt.py) an optional cue's smoothed value right at a
+    limit can fall the other way than on the board; the tests check that the replay gives the
+    board's alerts on simulated runs.
     """
     from hinge.common.devpath import import_device
 
