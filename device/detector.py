@@ -203,6 +203,7 @@ _STEP_LO = const(3277)       # the trigger (_STEP_HI, 1.10 g) re-arms below 1 g 
 _STRIDE_MIN_MS = const(400)  # strides outside this range are not reported
 _STRIDE_MAX_MS = const(2600)
 _GAP_HIDES = const(1600)     # a gap in the samples of 100 ms (1/16 ms) can hold a whole flight
+#                              (50-150 ms) and with it the unloading that re-arms the step trigger
 # A stride's lean and rotation are reported (cdeg) in the steps the log keeps them in (logfmt.
 # LEAN_Q, ROT_Q, 0.1 and 0.2 deg: a test checks them), a tenth and a twentieth of what the
 # detector's accuracy reaches: the log's short STRIDE then loses nothing, and the coach judges
@@ -211,7 +212,6 @@ _GAP_HIDES = const(1600)     # a gap in the samples of 100 ms (1/16 ms) can hold
 # other way after the log's rounding)
 _LEAN_Q = const(10)
 _ROT_Q = const(20)
-#                              (50-150 ms) and with it the unloading that re-arms the step trigger
 _IDLE_MS = const(2000)       # no step for this long: standing
 _TO_RUN = const(3)           # steps with flight of the last 4 before walking becomes running ...
 _TO_WALK = const(3)          # ... and strides in a row without, before running becomes walking
