@@ -2,9 +2,10 @@
 
 A fault is one of ``upright`` (lean below ``lean_min_deg``), ``backward`` (lean below
 ``lean_back_deg``, e.g. leaning back on a descent; it takes precedence over upright) and
-``swivel`` (rotation above ``swivel_max_deg``). Per running stride the coach smooths each
-metric to the median of the last 3 strides (so one odd stride neither starts nor ends an episode), applies
-hysteresis (a fault clears only once the metric is ``*_hyst_deg`` back on the good side),
+``swivel`` (rotation above ``swivel_max_deg``). Per running stride the coach smooths lean and
+rotation to the median of their last 3 strides (so one odd stride, however far off, neither
+starts nor ends an episode), applies hysteresis (a fault clears only once the metric is
+``*_hyst_deg`` back on the good side),
 and counts how long the fault has held *while running*: the strides past the limit itself (in
 the hysteresis band the episode goes on, but the runner's form is within the limit: that time
 does not count and nothing buzzes then, so a runner who dipped past the limit once and then

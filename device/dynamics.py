@@ -1183,7 +1183,11 @@ def step(ybo, do, ri: int, ks: ptr32):
         i1 = jb - 1
         # Contact to contact means the contacts themselves (D_JK and jn, above), not the
         # samples where the force as it is went through 0.5 g (ja, jb): see D_JK. Each lies
-        # within 100 ms of its own (both in one rise), else the window stays ja to jb.
+        # within 100 ms of its own (both in one rise: y samples, rounded up), else the window
+        # stays ja to jb (a D_JK left from before a break in the gait). A contact sample is the
+        # last at or before the contact and ja, jb the first past 0.5 g, so one leads the other
+        # by a sample more on that side (+2: that sample and y's rounding). A sanity gate on
+        # the kept index, not a tuned figure.
         y = ((ks[_KS_PER] + c30) & m31) - c30
         if y < 80:
             y = 80                          # (a period not measured yet: 200 Hz's, the most samples)
