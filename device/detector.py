@@ -57,8 +57,8 @@ from coach import Coach
 from events import put
 
 # The kernel's state slots and the events' codes this module uses, as its own const() mirrors
-# (underscore + the name in kernel.py or events.py, which define them: a test checks every
-# mirror against its source). MicroPython folds a const() into the code only within its own
+# (underscore + the name in kernel.py, events.py or dynamics.py, which define them: a test
+# checks every mirror against its source). MicroPython folds a const() into the code only within its own
 # module; an imported name is a lookup in this module's globals every use (~190 instructions on
 # the ESP32's port, ~70 such reads a stride), a module attribute two: mirrored, the per-step and
 # per-stride code reads none (make bench: 5117 -> 4908 instructions a sample, 32-bit).
@@ -193,6 +193,11 @@ _S_UI = const(4)
 _S_UPF = const(145)
 _S_UPU = const(146)
 _S_US = const(5)
+# dynamics.py's: the stride's tilt swing, hip drop left, right and their mean in the log's steps
+_D_QSW = const(325)
+_D_QDL = const(326)
+_D_QDR = const(327)
+_D_QDM = const(328)
 _S_VLP = const(20)
 _S_X0 = const(127)
 
@@ -871,9 +876,12 @@ class Detector:
             coach.reset()
         elif fly:
             coach.stride(te, lean, rot, dur)
+            # the stride's tilt swing and hip drop in the log's steps (dynamics.D_QSW: a replay
+            # of the log judges the same values)
+            d = self.dyd
             if coach.form_on:          # hip drop, tilt swing, cadence: the optional cues
-                coach.form(te, cad, dur, dyn.swing, dyn.drop_l, dyn.drop_r)
-            self.drift.stride(te, lean, rot, dyn.swing, dyn.drop, dur)
+                coach.form(te, cad, dur, d[_D_QSW], d[_D_QDL], d[_D_QDR])
+            self.drift.stride(te, lean, rot, d[_D_QSW], d[_D_QDM], dur)
         return te
 
 

@@ -232,7 +232,13 @@ D_SYY = const(194)    # _lever_fit's sums over the steps (leaky, 1/16 a step): t
 D_SXY = const(195)    # squares, its products with the pitch acceleration
 D_T4 = const(196)     # running steps since the templates last took one (they take one in 4)
 D_XS = const(197)     # 2 x _SCAN words: _toe_off's samples (force less the lever's share, Q12 g; dt)
-D_SIZE = const(325)
+# the stride's tilt swing and hip drop left, right as the coach and drift.py judge them: in the
+# log's short STRIDE steps (cdeg; logfmt.dyn_half_deg, see _stride_end)
+D_QSW = const(325)
+D_QDL = const(326)
+D_QDR = const(327)
+D_QDM = const(328)     # ... and the mean of the two sides' (0 unless both were measured)
+D_SIZE = const(329)
 # the kernel's state slots read here (mirrors of kernel.S_KFL, S_KOK, S_TQ: a test checks them)
 _KS_KFL = const(153)
 _KS_KOK = const(60)
@@ -1268,6 +1274,10 @@ def _stride_end(do, ri: int) -> int:
     d[D_OSW] = 0
     d[D_ODL] = 0
     d[D_ODR] = 0
+    d[D_QSW] = 0
+    d[D_QDL] = 0
+    d[D_QDR] = 0
+    d[D_QDM] = 0
     if s0 < 0 or ri - s0 > _MSK or ri - s0 < 2:
         return 0
     # the stride's pitch range and mean, the toe-offs' pitch, each stance's roll (Q14) -> mdeg
@@ -1340,6 +1350,42 @@ def _stride_end(do, ri: int) -> int:
     if gr > 2047:
         gr = 2047
     d[D_OGC] = gl * 2048 + gr
+    # What the coach's optional cues and drift.py judge: tilt swing and hip drop per side as the
+    # log's short STRIDE keeps them (0.5 deg steps, 0.5..15.5 deg, 0 = not measured: logfmt's
+    # dyn_half_deg, the same rule, a test checks), so a replay of the log gives the board's cues
+    # and drift exactly; the EV_DYN above keeps the values whole (a long record, the report).
+    # Half a step of 0.5 deg is 0.25 deg, a quarter of the smallest margin a runner would set.
+    # (x + 25) // 50 as (x + 25) * 1311 >> 16: exact below 1600 (its error, < 0.007, never
+    # reaches the next whole number: a remainder is at most 49/50), and 1550 and up is clamped
+    # anyway. Written out three times: as a loop, or with a division, it cost twice as much
+    # (~11 instructions a sample, make bench; the three as here ~6). D_QDM: the two sides'
+    # mean, as drift.py takes it (0 unless both were measured).
+    x = ((d[D_OSW] + c30) & m31) - c30
+    if x >= 25 and x < 1550:
+        x = (((x + 25) * 1311) >> 16) * 50
+    elif x > 0:
+        x = 50 if x < 25 else 1550
+    else:
+        x = 0
+    d[D_QSW] = x
+    x = ((d[D_ODL] + c30) & m31) - c30
+    if x >= 25 and x < 1550:
+        x = (((x + 25) * 1311) >> 16) * 50
+    elif x > 0:
+        x = 50 if x < 25 else 1550
+    else:
+        x = 0
+    d[D_QDL] = x
+    y = ((d[D_ODR] + c30) & m31) - c30
+    if y >= 25 and y < 1550:
+        y = (((y + 25) * 1311) >> 16) * 50
+    elif y > 0:
+        y = 50 if y < 25 else 1550
+    else:
+        y = 0
+    d[D_QDR] = y
+    if x and y:
+        d[D_QDM] = (x + y) >> 1
     return 1
 
 
@@ -1356,10 +1402,6 @@ class Dynamics:
             self.d[D_TH + i] = _TOFF
             self.d[D_TP + i] = _TOFF
             self.d[D_CC + i] = _TOFF
-        self.swing = 0            # the last stride's tilt swing, mean hip drop and hip drop left
-        self.drop = 0             # and right, cdeg (0 = none)
-        self.drop_l = 0
-        self.drop_r = 0
         self.reset()
 
     def reset(self):
@@ -1383,21 +1425,12 @@ class Dynamics:
         stride_start(self.d, ri)
 
     def stride_end(self, q, t, yb, ri):
-        """The stride ends at ring sample ``ri`` (time ``t``): push its EV_DYN (events.py)."""
+        """The stride ends at ring sample ``ri`` (time ``t``): push its EV_DYN (events.py). What
+        the coach and drift.py take of it is in ``d[D_QSW..D_QDM]`` (0 = none; the detector
+        reads the slots: attributes set here cost ~2 instructions a sample, make bench)."""
         d = self.d
         if _stride_end(d, ri):
-            self.swing = d[D_OSW]
-            dl = d[D_ODL]
-            dr = d[D_ODR]
-            self.drop = (dl + dr) >> 1 if dl and dr else 0
-            self.drop_l = dl
-            self.drop_r = dr
-            put(q.buf, q.slot(), EV_DYN, t, d[D_OSW], d[D_OPU], dl, dr, d[D_OVO], d[D_OGC])
-        else:
-            self.swing = 0
-            self.drop = 0
-            self.drop_l = 0
-            self.drop_r = 0
+            put(q.buf, q.slot(), EV_DYN, t, d[D_OSW], d[D_OPU], d[D_ODL], d[D_ODR], d[D_OVO], d[D_OGC])
 
 
 def array_i(n):

@@ -224,6 +224,14 @@ def _put_dyn(blk, p, evq, b):
     _bits(blk, p, 67, _q((g >> 11) - 96 if g >> 11 else 0, 8, 31), 5)
 
 
+def dyn_half_deg(v):
+    """A stride's tilt swing or hip drop (cdeg; <= 0: not measured) as the short STRIDE keeps it,
+    in cdeg: 0.5 deg steps, 0.5..15.5 deg, 0 = not measured. The coach's optional cues and
+    drift.py judge these values (dynamics.py rounds them so, by this rule: a test checks) and the
+    host's replay of a log rounds what it reads so too, short record or long: the two agree."""
+    return _q(v, 50, 31) * 50
+
+
 def _q(v, step, top):
     # a measured value (> 0) in steps, rounded and clamped to 1..top; 0 stays 0 (not measured)
     if v <= 0:

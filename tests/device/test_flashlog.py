@@ -168,16 +168,17 @@ def check_dynamics(sess, sent):
 
 # -- format basics ------------------------------------------------------------------------------
 def test_detector_mirrors_every_kernel_and_events_constant_it_uses():
-    # detector.py reads the kernel's slots and the events' codes through const() mirrors named
+    # detector.py reads the kernel's (and dynamics') slots and the events' codes through const() mirrors named
     # _ + the source's name: each must hold its source's value, and none may be imported any more
     import re
     kernel = devpath.import_device("kernel")
+    dyn = devpath.import_device("dynamics")
     src = (devpath.DEVICE_DIR / "detector.py").read_text()
     det = devpath.import_device("detector")
     mirrors = re.findall(r"^_(\w+) = const\(", src, re.M)
     checked = 0
     for name in mirrors:
-        for mod in (kernel, ev):
+        for mod in (kernel, ev, dyn):
             if isinstance(getattr(mod, name, None), int):
                 assert getattr(det, "_" + name) == getattr(mod, name), name
                 checked += 1

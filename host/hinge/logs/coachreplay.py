@@ -64,15 +64,15 @@ def replay_coach(strides: np.ndarray, cfg: dict, events: np.ndarray | None = Non
     receives the cadence target and baseline the coach ended with (steps/min; 0 = none).
 
     A stride's lean and rotation come from the detector in the log's own steps (0.1, 0.2 deg),
-    so the base cues replay exactly; where the log rounded the board's values (short records:
-    tilt swing and hip drop 0.5 deg, logfmt.py) an optional cue's smoothed value right at a
-    limit can fall the other way than on the board; the tests check that the replay gives the
-    board's alerts on simulated runs.
+    and its tilt swing and hip drop go to the coach and drift cue in the short record's (0.5
+    deg, ``logfmt.dyn_half_deg``; dynamics.py), so every cue replays exactly, whichever record
+    the log used (a long one keeps the values whole: they are rounded here as on the board).
     """
     from hinge.common.devpath import import_device
 
     coach_mod = import_device("coach")
     ev = import_device("events")
+    half = import_device("logfmt").dyn_half_deg
     q = _Queue()
     c = coach_mod.Coach(cfg, q)
     if cadence_base:
@@ -93,7 +93,9 @@ def replay_coach(strides: np.ndarray, cfg: dict, events: np.ndarray | None = Non
                 c.reset()
             elif not s["grounded"]:
                 lean, rot = _cdeg(s["lean_deg"]), _cdeg(s["rotation_deg"])
-                tilt, dl, dr = _cdeg(s["tilt_swing_deg"]), _cdeg(s["hip_drop_left_deg"]), _cdeg(s["hip_drop_right_deg"])
+                # (in the log's steps, as the board's coach and drift judged them: a long record
+                # holds them whole)
+                tilt, dl, dr = (half(_cdeg(s[k])) for k in ("tilt_swing_deg", "hip_drop_left_deg", "hip_drop_right_deg"))
                 c.stride(t, lean, rot, dur)
                 if c.form_on:
                     c.form(t, int(round(float(s["cadence_spm"]) * 10)), dur, tilt, dl, dr)
