@@ -60,7 +60,9 @@ Session records (event fields and units as in ``events.py``; t = the event's t_m
   event's is within CAD_TOL of it; flags are those of the previous stride; the stride starts
   where the previous one ended (t_prev). Resolution lost: roll +-0.05 deg; lean and rotation
   none with today's detector, which reports them in these steps (else +-0.05 and +-0.1 deg,
-  rounded half up); cadence none with today's detector (else up to CAD_TOL/10 spm);
+  rounded half up); tilt swing and hip drop +-0.25 deg, which is what the coach's optional
+  cues and drift.py judge in any case (dyn_half_deg); cadence none with today's detector (else
+  up to CAD_TOL/10 spm);
   times, stride_ms, flags exact (the flags a log keeps: activity and calibrated; not the
   grounded bit, which the decoder infers: see _FL_LOGGED).
 * ADJ record (version 4), just before a short STRIDE whose start, flags or cadence the short
