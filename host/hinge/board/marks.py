@@ -4,8 +4,9 @@ console shows, so a mark follows the board's smoothing and hysteresis, not a cop
 
 The lean and rotation faults are marked on the stride's line (:meth:`Limits.marks`); the
 optional cues (hip drop, tilt swing, cadence, when on) on the stride's dynamics line that follows
-it (its DYN event), which carries the tilt swing and hip drop they read (:meth:`Limits.form_marks`).
-Console values in deg and steps/min; the coach takes cdeg and 1/10 steps/min.
+it (its DYN event), which carries the tilt swing and hip drop they read (:meth:`Limits.form_marks`;
+in the log's 0.5-deg steps, as the board's coach takes them). Console values in deg and
+steps/min; the coach takes cdeg and 1/10 steps/min.
 """
 from __future__ import annotations
 
@@ -14,6 +15,12 @@ def _coach_module():
     from hinge.common import devpath
 
     return devpath.import_device("coach")
+
+
+def _logfmt_module():
+    from hinge.common import devpath
+
+    return devpath.import_device("logfmt")
 
 
 # the limit (config key) an alert or clear reports for each reason, and the alert field it is in
@@ -140,8 +147,10 @@ class Limits:
             return []
         self._pending = None
         c = self.coach()
-        c.form(p[0], p[1], p[2], _cdeg(dyn.get("tilt_swing_deg")), _cdeg(dyn.get("hip_drop_left_deg")),
-               _cdeg(dyn.get("hip_drop_right_deg")))
+        # in the log's 0.5-deg steps, as the board's coach takes them (dynamics.py D_QSW)
+        half = _logfmt_module().dyn_half_deg
+        c.form(p[0], p[1], p[2], *(half(_cdeg(dyn.get(k))) for k in
+                                   ("tilt_swing_deg", "hip_drop_left_deg", "hip_drop_right_deg")))
         mod = _coach_module()
         return [word for name, word in _FORM_MARKS if c.es[getattr(mod, name)]]
 
