@@ -20,7 +20,8 @@ Severity (1-3) grades how far past the limit the smoothed metric is (more than 2
 Optional cues (off by default; ``form()``, after ``stride()``, same rules and grading):
 
 - ``hip_drop`` (``coach_hip_drop``): the pelvis's drop during each foot's stance (the stride's
-  DYN event, dynamics.py: left and right), each side smoothed over ~2 strides; the worse side
+  DYN event, dynamics.py: left and right), each side smoothed as lean is (the median of its
+  last three strides; every optional cue's metric so, cadence too); the worse side
   past ``hip_drop_max_deg`` is the fault (severity past 2/4 deg; the ALERT's extra field says the
   side: 1 left, 2 right);
 - ``tilt_swing`` (``coach_tilt``): the pelvis's pitch peak-to-peak within the stride past
@@ -90,6 +91,7 @@ class Coach:
         self.ep = bytearray(8)      # per reason: fault episodes so far this session, mod 4
         self.wh = bytearray(8)      # per reason: 1 while the episode's cues are withheld
         self.es = array("i", bytes(36))   # hip drop, tilt swing, cadence: (on, held ms, last alert ms) each
+        self.hs = array("i", bytes(32))   # hip drop left, right, tilt swing, cadence: the last two values each
         self.alerts = 0
         self.withheld = 0           # alerts logged but not played (faded feedback)
         self.start()
@@ -141,6 +143,10 @@ class Coach:
         k = 0
         while k < 9:          # the optional cues' episodes (see _cue): off, nothing held, no alert
             self.es[k] = _NONE if k % 3 == 2 else 0
+            k += 1
+        k = 0
+        while k < 8:          # ... and their metrics' last values (see _smooth): none
+            self.hs[k] = _NONE
             k += 1
 
     def stride(self, t, lean, rot, stride_ms):
@@ -305,11 +311,31 @@ class Coach:
         if self.en_cad and self.target > 0:
             self._cadence(t, cad, stride_ms)
 
+    def _smooth(self, k, v):
+        # metric k's smoothed value with v, its newest: the median of its last three (the mean of
+        # two at the second, v itself at the first), as stride() smooths lean and rotation, and
+        # for the same reason: one stride's value, however far off (a contact misread, a stride
+        # whose steps a gap in the samples hid), moves it no further than its neighbours
+        hs = self.hs
+        a = hs[k]
+        b = hs[k + 1]
+        hs[k + 1] = a
+        hs[k] = v
+        if a == _NONE:
+            return v
+        if b == _NONE:
+            return (a + v) >> 1
+        if a > b:
+            a, b = b, a
+        if b > v:
+            b = v
+        return a if a > b else b
+
     def _drop(self, t, dl, dr, ms):
         if dl > 0:
-            self.dl_s = dl if self.dl_s == _NONE else (self.dl_s + dl) >> 1
+            self.dl_s = self._smooth(0, dl)
         if dr > 0:
-            self.dr_s = dr if self.dr_s == _NONE else (self.dr_s + dr) >> 1
+            self.dr_s = self._smooth(2, dr)
         v = self.dl_s
         side = 1
         if self.dr_s > v:
@@ -325,7 +351,7 @@ class Coach:
     def _tilt(self, t, sw, ms):
         if sw <= 0:
             return
-        v = sw if self.tl_s == _NONE else (self.tl_s + sw) >> 1
+        v = self._smooth(4, sw)
         self.tl_s = v
         lim = self.tilt_max
         on = v > lim - self.tilt_hyst if self.es[_TL] else v > lim
@@ -349,7 +375,7 @@ class Coach:
             self.q.push(EV_CAD_BASE, t, self.c_base, self.target, 0, 0, 0, 0)
 
     def _cadence(self, t, cad, ms):
-        v = cad if self.cd_s == _NONE else (self.cd_s + cad) >> 1
+        v = self._smooth(6, cad)
         self.cd_s = v
         lo = self.target - self.band
         on = v < lo + (self.band >> 1) if self.es[_CD] else v < lo

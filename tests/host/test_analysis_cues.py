@@ -50,7 +50,7 @@ def _cues(events, kind=ev.EV_ALERT):
 
 # ---- the replay is the board's coach -----------------------------------------------------------
 @pytest.mark.parametrize("scenario, minutes, over, expect", [
-    ("hip_drop", 3.0, {"coach_hip_drop": True, "coach_tilt": True, "tilt_swing_max_deg": 6.0, "coach_cadence": True,
+    ("hip_drop", 3.0, {"coach_hip_drop": True, "coach_tilt": True, "tilt_swing_max_deg": 5.5, "coach_cadence": True,
                        "cadence_target_spm": 185, "alert_repeat_s": 20}, {"hip_drop", "tilt_swing", "cadence"}),
     # the cadence target from the run's own baseline (+5 %), the drift cue from its own baseline
     ("mixed", 8.0, {"coach_cadence": True, "cadence_baseline_min": 2, "coach_drift": True, "drift_baseline_min": 2,
