@@ -58,10 +58,11 @@ from events import put
 
 # The kernel's state slots and the events' codes this module uses, as its own const() mirrors
 # (underscore + the name in kernel.py, events.py or dynamics.py, which define them: a test
-# checks every mirror against its source). MicroPython folds a const() into the code only within its own
-# module; an imported name is a lookup in this module's globals every use (~190 instructions on
-# the ESP32's port, ~70 such reads a stride), a module attribute two: mirrored, the per-step and
-# per-stride code reads none (make bench: 5117 -> 4908 instructions a sample, 32-bit).
+# checks every mirror against its source). MicroPython folds a const() into the code only
+# within its own module; an imported name is a lookup in this module's globals every use (~190
+# instructions on the ESP32's port, ~70 such reads a stride), a module attribute two: mirrored,
+# the per-step and per-stride code reads none (make bench: 5117 -> 4908 instructions a sample,
+# 32-bit).
 # events.py's
 _ACT_RUNNING = const(2)
 _ACT_STANDING = const(0)

@@ -1354,12 +1354,12 @@ def _stride_end(do, ri: int) -> int:
     # log's short STRIDE keeps them (0.5 deg steps, 0.5..15.5 deg, 0 = not measured: logfmt's
     # dyn_half_deg, the same rule, a test checks), so a replay of the log gives the board's cues
     # and drift exactly; the EV_DYN above keeps the values whole (a long record, the report).
-    # Half a step of 0.5 deg is 0.25 deg, a quarter of the smallest margin a runner would set.
+    # Half a step of 0.5 deg is 0.25 deg, a quarter of the cues' default hysteresis (1 deg).
     # (x + 25) // 50 as (x + 25) * 1311 >> 16: exact below 1600 (its error, < 0.007, never
     # reaches the next whole number: a remainder is at most 49/50), and 1550 and up is clamped
-    # anyway. Written out three times: as a loop, or with a division, it cost twice as much
-    # (~11 instructions a sample, make bench; the three as here ~6). D_QDM: the two sides'
-    # mean, as drift.py takes it (0 unless both were measured).
+    # anyway. Written out three times: as a loop it cost ~11 instructions a sample (make bench,
+    # 32-bit), the three as here ~6. D_QDM: the two sides' mean, as drift.py takes it (0 unless
+    # both were measured).
     x = ((d[D_OSW] + c30) & m31) - c30
     if x >= 25 and x < 1550:
         x = (((x + 25) * 1311) >> 16) * 50

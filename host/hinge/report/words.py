@@ -41,7 +41,8 @@ EXPLAIN = {
                  "the hip drop cue counted as a fault; the cue reads each foot's stance drop (running dynamics "
                  "below), past {hip_drop_max_deg:g}° on either side, not this peak-to-peak tilt.",
     "faults": "Shaded: stretches the coach counted as a fault, using the same rules as the board: each value "
-              "taken as the middle of it and the two strides before (one odd stride changes nothing), and a fault ends only once you are back past the limit by "
+              "taken as the middle of it and the two strides before (one odd stride changes nothing), and a "
+              "fault ends only once you are back past the limit by "
               "{lean_hyst_deg:g}° (lean) or {swivel_hyst_deg:g}° (rotation). It buzzes once a fault has held "
               "for {alert_after_s:g} s of running, and again every {alert_repeat_s:g} s while it holds.",
 }
