@@ -194,7 +194,10 @@ class Coach:
         if not (self.back_on or self.up_on or self.sw_on) and ls >= self.lean_min and rs <= self.rot_max:
             return
         held = stride_ms
-        if tr >= 0 and stride_ms < t - tr <= 3 * stride_ms:
+        # (two strides lost and this one: under 3.5 of this one's time, the count rounded, as a
+        # runner's strides differ by a few % and a stride lost to a gap takes its hidden step's
+        # neighbour with it, detector.py, so such a span runs a little past 3 strides)
+        if tr >= 0 and stride_ms < t - tr and 2 * (t - tr) < 7 * stride_ms:
             held = t - tr
         # backward (takes precedence over upright). Leaning back is running upright gone
         # further (lean_back < lean_min): one episode, whichever it reads now. Crossing between

@@ -778,7 +778,15 @@ class Detector:
         # stride is not measured (4 x dur ms > 5 x the last stride's 1/16 ms / 16)
         if st[_S_GAPMX] >= _GAP_HIDES and 64 * dur > 5 * st[_S_DQP]:
             st[_S_DQC] = 0
-            self.rename = 1       # and the strides after it may start on the other foot
+            self.rename = 1       # and the strides after it may start on the other foot:
+            # they do when it held an odd count of steps (its half-strides, rounded: three where
+            # one step was lost), so the next starts a step later, as a swap the naming finds
+            # does (there the next stride's own d names the feet again, and corrects this). Else
+            # a stride or two ran on the other foot until the naming found it: each half over
+            # two of the runner's, its hip drop and contact time put on the wrong side
+            dqp = st[_S_DQP]
+            if dqp > 0 and ((64 * dur + dqp) // (2 * dqp)) & 1:
+                self.resync = 1
             return te
         # stride time, 1/16 ms: contact onsets or trigger crossings, whichever is the steadier
         # clock for this runner (kernel.py)

@@ -225,6 +225,22 @@ def test_a_dip_past_lean_back_does_not_restart_an_upright_episode():
     assert len(buzz) == 1, buzz                   # 16 strides after it: within the 20 s repeat
 
 
+def test_a_fault_holds_across_two_strides_lost_in_a_gap():
+    # 700-ms strides of an upright runner; the next coached stride ends 3.2 strides after the
+    # last (two strides lost in a gap, a step hidden there, and itself: they run a little past
+    # 3 strides, detector.py): the fault held all that time; 4 strides on (a longer pause: not
+    # two lost strides) only the stride's own
+    c, q, cfg = _coach(lean_min_deg=4.0, alert_after_s=30)
+    r = Run(c, q).strides(3, lean=150)
+    assert c.up_on and c.up_held == 3 * STRIDE
+    r.t += 1540
+    r.strides(1, lean=150)
+    assert c.up_held == 3 * STRIDE + 2240
+    r.t += 2100
+    r.strides(1, lean=150)
+    assert c.up_held == 4 * STRIDE + 2240
+
+
 def test_one_wild_stride_moves_no_optional_cue():
     # The optional cues smooth as lean does: a hip drop misread on one stride (20 deg), a stride
     # whose cadence a lost step halved (85 spm), neither open an episode nor end one

@@ -295,6 +295,37 @@ def test_feet_are_named_again_after_a_dropout(seed):
     assert sc["naming_pct"] >= 95.0, sc["naming_pct"]
 
 
+def test_a_step_lost_in_a_gap_leaves_no_stride_on_the_other_foot():
+    """Gaps of lost samples that each hide one landing (170 ms cut across a flight, from 150 ms
+    before a contact to 20 ms after, the truth's: the trigger does not re-arm, two stances read as
+    one step; rate_50, which loses none of its own) leave the stride around each three steps
+    long, and the next would start on the other foot: it starts a step later (an odd count of
+    steps), so every stride reported starts on the foot the truth's strides start on. (Before,
+    one or two strides after each such gap ran on the other foot until the naming found it,
+    their hip drop and contact time put on the wrong side.)"""
+    sim = simulate("rate_50", seed=2, minutes=2.0)
+    cap = sim.as_capture()
+    tc = np.array(sim.steps["t_s"]) * 1000.0
+    side = np.array(sim.steps["side"])
+    run = [s for s in sim.truth["strides"] if s["activity"] == "running"]
+    foot = side[np.argmin(np.abs(tc - run[len(run) // 2]["t0_ms"]))]     # the truth's strides start on it
+    cuts = [tc[np.searchsorted(tc, t0)] for t0 in (40000.0, 55000.0, 70000.0, 85000.0, 100000.0)]
+    keep = np.ones(len(cap.t_ms), bool)
+    for c in cuts:
+        keep &= ~((cap.t_ms > c - 150.0) & (cap.t_ms < c + 20.0))
+    cut = Capture(cap.t_ms[keep], cap.acc_g[keep], cap.gyr_dps[keep], list(cap.comments))
+    res = replay.replay(cut, {"mount_up": sim.truth["mount_up"], "mount_forward": sim.truth["mount_forward"]})
+    st = [d for d in res.dicts() if d["type"] == "stride" and d["activity"] == "running"]
+    starts = np.array([d["t_ms"] - d["stride_ms"] for d in st], float)
+    on = side[np.argmin(np.abs(tc[None, :] - starts[:, None]), axis=1)]
+    after = starts > cuts[0]
+    assert after.sum() > 80
+    assert (on[after] == foot).all(), [(int(t), int(f)) for t, f in zip(starts[after], on[after]) if f != foot]
+    # each cut cost the stride it hid a step in and the one a step after it, no more
+    for c in cuts:
+        assert ((starts > c - 1500) & (starts < c + 1500)).sum() >= 2, c
+
+
 @pytest.mark.parametrize("name,seed,minutes", [("hip_drop", 30, 3), ("cheap_50", 3, None)])
 def test_vertical_oscillation_runs_contact_to_contact_where_a_lever_lifts_the_flight(name, seed, minutes):
     """A lever's swing lifts the late flight's force past 0.5 g before some landings (the
