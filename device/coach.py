@@ -136,10 +136,8 @@ class Coach:
         self.sw_on = 0
         self.sw_held = 0
         self.sw_last = _NONE
-        self.dl_s = _NONE     # smoothed hip drop left and right, tilt swing, cdeg
+        self.dl_s = _NONE     # smoothed hip drop left and right, cdeg (the worse side decides)
         self.dr_s = _NONE
-        self.tl_s = _NONE
-        self.cd_s = _NONE     # smoothed cadence, 1/10 spm
         k = 0
         while k < 9:          # the optional cues' episodes (see _cue): off, nothing held, no alert
             self.es[k] = _NONE if k % 3 == 2 else 0
@@ -355,7 +353,6 @@ class Coach:
         if sw <= 0:
             return
         v = self._smooth(4, sw)
-        self.tl_s = v
         lim = self.tilt_max
         on = v > lim - self.tilt_hyst if self.es[_TL] else v > lim
         self._cue(_TL, R_TILT, t, on, ms, v - lim, 200, 400, v, lim, 0)
@@ -379,7 +376,6 @@ class Coach:
 
     def _cadence(self, t, cad, ms):
         v = self._smooth(6, cad)
-        self.cd_s = v
         lo = self.target - self.band
         on = v < lo + (self.band >> 1) if self.es[_CD] else v < lo
         # severity past 3 / 6 steps/min below the band: one and two default bands, about a third

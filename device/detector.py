@@ -194,13 +194,13 @@ _S_UI = const(4)
 _S_UPF = const(145)
 _S_UPU = const(146)
 _S_US = const(5)
+_S_VLP = const(20)
+_S_X0 = const(127)
 # dynamics.py's: the stride's tilt swing, hip drop left, right and their mean in the log's steps
 _D_QSW = const(325)
 _D_QDL = const(326)
 _D_QDR = const(327)
 _D_QDM = const(328)
-_S_VLP = const(20)
-_S_X0 = const(127)
 
 _TAU_MS = const(1000)        # accelerometer correction time constant
 _LP_KLP = const(1647)        # 4 Hz vertical low-pass: 2*pi*4/1000 * 2**16 per ms
