@@ -97,6 +97,9 @@ def test_bad_set_is_one_line_error(tmp_path, bad, msg):
     ("# c\nt_ms,ax_g,ay_g,az_g,gx_dps,gy_dps,gz_dps\n0,0,0,1,0,0,0\n10,0,zz,1,0,0,0\n", 4, "not a number"),
     ("t_ms,ax_g,ay_g,az_g,gx_dps,gy_dps,gz_dps\n0,0,0,1,0,0,0\n10,0,0,1,0,0,0\n5,0,0,1,0,0,0\n", 4, "not after"),
     ("time,a,b\n0,0,0\n", 1, "expected header"),
+    ("t_ms,ax_g,ay_g,az_g,gx_dps,gy_dps\n0,0,0,1,0,0\n", 1, "no gz_dps"),
+    ("t_ms,ax_g,ay_g,az_g,gx_dps,gy_dps,gz_dps,ax_g\n0,0,0,1,0,0,0,0\n", 1, "ax_g given twice"),
+    ("t_ms,ax_g,ay_g,az_g,gx_dps,gy_dps,gz_dps,temp_c\n0,0,0,1,0,0,0,25\n10,0,0,1,0,0,0\n", 3, "expected 8 values"),
     ("t_ms,ax_g,ay_g,az_g,gx_dps,gy_dps,gz_dps\n0,0,0,1,0,0,0\n10,nan,0,1,0,0,0\n", 3, "NaN"),
     ("t_ms,ax_g,ay_g,az_g,gx_dps,gy_dps,gz_dps\n0,0,0,1,0,0,0\n10.5,0,0,1,0,0,0\n10.25,0,0,1,0,0,0\n", 4, "not after"),
 ])
@@ -109,6 +112,29 @@ def test_malformed_csv_names_the_line(tmp_path, content, lineno, words):
     assert f":{lineno}:" in m and words in m and "\n" not in m
     p = _run(["replay", str(f), "--jsonl"])
     assert p.returncode == 2 and f":{lineno}:" in p.stderr and len(p.stderr.strip().splitlines()) == 1
+
+
+def test_columns_are_found_by_name(tmp_path):
+    """A logger that writes the columns in its own order, with more of them (a magnetometer, a
+    temperature), gives the same capture as the plain format; what was read past is named."""
+    plain = _good_capture(tmp_path / "c.csv", seconds=20)
+    lines = [ln for ln in plain.read_text().splitlines() if ln and not ln.startswith("#")]
+    order = [0, 4, 5, 6, 1, 2, 3]            # t, gyro, then accel
+    names = lines[0].split(",")
+    other = tmp_path / "other.csv"
+    with open(other, "w") as f:
+        f.write(",".join([names[i] for i in order] + ["mx_ut", "temp_c"]) + "\n")
+        for ln in lines[1:]:
+            p = ln.split(",")
+            f.write(",".join([p[i] for i in order] + ["31.5", "24.0"]) + "\n")
+    a, b = read_capture(plain), read_capture(other)
+    assert len(a.t_ms) > 1000
+    assert np.array_equal(a.t_ms, b.t_ms) and np.array_equal(a.acc_g, b.acc_g) and np.array_equal(a.gyr_dps, b.gyr_dps)
+    assert "columns read past: mx_ut, temp_c" in b.comments
+    args = ["--jsonl", "--set", "mount_up=+z", "--set", "mount_forward=+x"]
+    ref, got = _run(["replay", str(plain), *args]), _run(["replay", str(other), *args])
+    assert got.returncode == 0 and got.stdout == ref.stdout and got.stdout.count("\n") > 10, got.stderr
+    assert "columns read past: mx_ut, temp_c" in got.stderr and "read past" not in ref.stderr
 
 
 def test_gzip_capture_replays_as_its_text(tmp_path):

@@ -3,7 +3,9 @@
 Format: UTF-8 (a byte-order mark is allowed), plain or gzip-compressed (told by its first two
 bytes, not its name: loggers and data sets ship ``.csv.gz``; a stream cut short keeps its whole
 lines and says so in ``comments``); lines starting with ``#`` are comments; header
-``t_ms,ax_g,ay_g,az_g,gx_dps,gy_dps,gz_dps``; ``t_ms`` increasing, in milliseconds with any number
+``t_ms,ax_g,ay_g,az_g,gx_dps,gy_dps,gz_dps`` (the columns are found by name: any order, and a
+logger's further columns, e.g. a magnetometer or a temperature, are read past and named in
+``comments``); ``t_ms`` increasing, in milliseconds with any number
 of decimals (a 104 Hz logger stamps 9.615 ms apart; a host stamping in microseconds writes three
 decimals), or repeating in packets (a logger that stamps each packet on arrival: ``packet_times``),
 at a nominal rate of 50-208 Hz (faster: ``board_rate``; a missing sample shows as a gap); the IMU's own
@@ -102,6 +104,8 @@ def read_capture(path) -> Capture:
         raise CaptureError(f"{path}: not UTF-8 text ({e.reason} at byte {e.start})") from None
     rows: list[list[float]] = []
     header_seen = False
+    pick: list[int] = []        # the file's column of each HEADER name, in HEADER's order
+    width = len(HEADER)
     for lineno, raw in enumerate(text.splitlines(), 1):
         line = raw.strip()
         if not line:
@@ -110,14 +114,16 @@ def read_capture(path) -> Capture:
             comments.append(line[1:].strip())
             continue
         if not header_seen:
-            cols = tuple(c.strip() for c in line.split(","))
-            if cols != HEADER:
-                raise CaptureError(f"{path}:{lineno}: expected header {','.join(HEADER)}, got {line[:80]}")
+            pick, extra = _columns(path, lineno, line)
+            width = len(pick) + len(extra)
+            if extra:
+                comments.append(f"{READ_PAST}: {', '.join(extra)}")
             header_seen = True
             continue
         parts = line.split(",")
-        if len(parts) != 7:
-            raise CaptureError(f"{path}:{lineno}: expected 7 values, got {len(parts)}")
+        if len(parts) != width:
+            raise CaptureError(f"{path}:{lineno}: expected {width} values, got {len(parts)}")
+        parts = [parts[i] for i in pick]
         try:
             vals = [float(p) for p in parts]
         except ValueError:
@@ -148,6 +154,20 @@ def read_capture(path) -> Capture:
     return cap
 
 
+def _columns(path, lineno: int, line: str) -> tuple[list[int], list[str]]:
+    """The header line's column of each HEADER name (in HEADER's order) and its other columns'
+    names; CaptureError when a name is missing or given twice."""
+    cols = [c.strip() for c in line.split(",")]
+    missing = [h for h in HEADER if h not in cols]
+    if missing:
+        raise CaptureError(f"{path}:{lineno}: expected header {','.join(HEADER)} (any order), got {line[:80]} "
+                           f"(no {', '.join(missing)})")
+    twice = sorted({c for c in cols if c in HEADER and cols.count(c) > 1})
+    if twice:
+        raise CaptureError(f"{path}:{lineno}: column {', '.join(twice)} given twice in the header")
+    return [cols.index(h) for h in HEADER], [c or "(unnamed)" for c in cols if c not in HEADER]
+
+
 GZIP_MAGIC = b"\x1f\x8b"
 CUT_SHORT = "gzip stream cut short"      # the comment a torn .csv.gz's capture carries
 
@@ -168,6 +188,7 @@ def _gunzip(path, data: bytes) -> tuple[bytes, str]:
     return keep, f"{CUT_SHORT}: read its {n} whole lines{cut}"
 
 
+READ_PAST = "columns read past"            # the comment naming a logger's further columns
 PACKETS = "t_ms repeats in packets"      # the comment a packet-stamped capture's Capture carries
 
 
