@@ -174,7 +174,10 @@ _S_SF = const(29)
 _S_KSXY = const(150)
 _S_KSXX = const(151)
 _S_KRB = const(152)
-_S_SIZE = const(154)
+_S_BUN = const(154)
+_S_BUS = const(155)
+_S_BONE = const(158)
+_S_SIZE = const(159)
 _S_SL = const(30)
 _S_STA = const(45)
 _S_STAA = const(56)
@@ -332,6 +335,11 @@ class Detector:
         cpr = lsb_per_kdps * 180 // 3141           # counts per rad/s (x1000 / 1000)
         st[_S_KB] = cpr * 256 // (_TAU_I_S * _TAU_MS)
         st[_S_BLIM] = (lsb_per_kdps * _BIAS_DPS // 1000) << 8
+        # the gyro's offsets are unknown until a stillness or a kept calibration gives them
+        # (_set_bias): until then the kernel estimates them once from the settled tilt error
+        # (kernel.at_step, _BUN_N); the integral's time constant for that, in 16 ms
+        st[_S_BUN] = 1
+        st[_S_BONE] = _TAU_I_S * 1000 // 16
         self.start(0)
 
     def start(self, t0_ms):
@@ -504,6 +512,10 @@ class Detector:
         st[_S_BQF] = bf << 8
         st[_S_BQL] = bl << 8
         st[_S_BQU] = bu << 8
+        st[_S_BUN] = 0            # known: no one-shot estimate (kernel.at_step)
+        st[_S_BUS] = 0
+        st[_S_BUS + 1] = 0
+        st[_S_BUS + 2] = 0
 
     def _set_up(self, f, u):
         """The pelvis's own up axis for the heading (kernel _S_UPF, _S_UPU): the standing up

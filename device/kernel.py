@@ -214,7 +214,12 @@ S_KSXX = const(151)     # S_RB for the onset): its leaky sums and its slope, Q8
 S_KRB = const(152)
 S_KFL = const(153)      # the last step's largest run of slope increases (at_step(), as S_KF): the
 #                         contact dynamics.py times the stance from (S_KF may be an earlier corner)
-S_SIZE = const(154)
+S_BUN = const(154)      # the gyro's offsets are not known yet (no stillness, no kept calibration):
+#                         1.._BUN_N, the step of the one-shot estimate under way (at_step()); 0 known
+S_BUS = const(155)      # ... its sums of the tilt error, F/L/U (Q12 rad, each within +-_E_ONE)
+S_BONE = const(158)     # the bias integral's time constant in 16 ms (detector.py: the one-shot
+#                         moves the offsets as far as that long at the error would)
+S_SIZE = const(159)
 
 # stillness (run())
 _CAL_MIN_MS = const(1000)    # a still stretch this long is standing: no gait holds the pelvis
@@ -243,6 +248,18 @@ _STEADY = const(8)           # strides of unbroken gait before the integral runs
 _E_MAX = const(256)          # a tilt error beyond 1/16 rad (3.6 deg) is not gyro bias (it would
 #                              take 3.6 deg/s of offset at tau = 1 s, beyond any gyro's spec
 #                              after the standing calibration): not integrated
+# With no calibration at all (a restart mid-run with nothing kept: the offsets are the chip's own,
+# up to +-5 deg/s on the MPU-6500's data sheet, +-1 on the LSM6DSO's) the offset leaves a tilt
+# error of offset x tau (1 s), which the integral (tau_i 10 s) takes 10-20 s to learn: lean
+# 3-5 deg off over the first ~15 s of a run with a 3 deg/s offset (the crosscheck's x4 started
+# mid-run), long enough for a false upright cue. Once the accelerometer's correction has settled
+# (_STEADY_ONE strides: 3 tau), its error is offset x tau, so the mean error over _BUN_N steps
+# moves the offsets in one go by what tau_i at that error would (e / tau: the loop's own
+# equilibrium); the integral then goes on as after a calibration.
+_STEADY_ONE = const(4)       # strides: ~2.8 s at running cadence, 3 tau of the correction
+_BUN_N = const(4)            # steps averaged (two strides: both feet's)
+_E_ONE = const(512)          # one step's error counted up to 1/8 rad (7.2 deg: a 7 deg/s offset,
+#                              past any supported gyro's spec): a larger one is no offset's
 
 # Running has a flight phase: the body is airborne and the sensor feels ~0 g (SisFall jogging:
 # per-step minimum -0.8..+0.1 g); walking keeps a foot on the ground and never drops below ~0.3 g
@@ -1488,7 +1505,9 @@ def at_step(st: ptr32, yb: ptr32, t: int, last: int) -> int:
     st[S_CMF] = mf
     st[S_CML] = ml
     st[S_CMU] = mu
-    if (((st[S_STEADY] + c30) & m31) - c30) < _STEADY or not st[S_SYNC]:
+    steady = ((st[S_STEADY] + c30) & m31) - c30
+    un = ((st[S_BUN] + c30) & m31) - c30
+    if not st[S_SYNC] or steady < _STEADY_ONE or (steady < _STEADY and un == 0):
         return frac
     if interval <= 0 or interval >= STEP_MAX_MS:
         return frac
@@ -1506,10 +1525,25 @@ def at_step(st: ptr32, yb: ptr32, t: int, last: int) -> int:
             e = ((hu * mf) >> 14) - ((hf * mu) >> 14)
         else:
             e = ((hf * ml) >> 14) - ((hl * mf) >> 14)
+        if un:
+            x = e
+            if x > _E_ONE:
+                x = _E_ONE
+            if x < -_E_ONE:
+                x = -_E_ONE
+            x += ((st[S_BUS + k] + c30) & m31) - c30          # (<= _BUN_N * _E_ONE)
+            st[S_BUS + k] = x
         if e > _E_MAX or e < -_E_MAX:
             e = 0                 # not a bias's (above): not integrated
-        # |e| <= 256, interval < 1500, kb <= 192 (a 250 deg/s gyro): < 2**30
-        bq = (((st[S_BQF + k] + c30) & m31) - c30) + ((e * interval * kb) >> 12)
+        bq = ((st[S_BQF + k] + c30) & m31) - c30
+        if steady >= _STEADY:
+            # |e| <= 256, interval < 1500, kb <= 192 (a 250 deg/s gyro): < 2**30
+            bq += (e * interval * kb) >> 12
+        if un == _BUN_N:
+            # the one-shot (above): the mean error x kb x tau_i (S_BONE, 16 ms: x 16 >> 12 =
+            # >> 8); (|sum| * kb) // _BUN_N <= 512 * 192 < 2**17, x tau_i (625) < 2**27
+            x = ((((st[S_BUS + k] + c30) & m31) - c30) * kb) // _BUN_N
+            bq += (x * (((st[S_BONE] + c30) & m31) - c30)) >> 8
         b0 = (((st[S_B0F + k] + c30) & m31) - c30) << 8
         if bq > b0 + lim:
             bq = b0 + lim
@@ -1518,6 +1552,13 @@ def at_step(st: ptr32, yb: ptr32, t: int, last: int) -> int:
         st[S_BQF + k] = bq
         st[S_BF + k] = (bq + 128) >> 8
         k += 1
+    if un == _BUN_N:
+        st[S_BUN] = 0             # known from here on, as after a calibration
+        st[S_BUS] = 0
+        st[S_BUS + 1] = 0
+        st[S_BUS + 2] = 0
+    elif un:
+        st[S_BUN] = un + 1
     return frac
 
 

@@ -155,6 +155,35 @@ def test_engines_byte_identical_when_a_session_starts_on_a_landing(mp_engine):
     assert a == b, f"{mp_engine} differs from cpython from line {first}: {b[first:first + 1]} vs {a[first:first + 1]}"
 
 
+@pytest.mark.parametrize("dps", [3.0, -4.5])
+def test_a_start_with_nothing_calibrated_learns_the_gyros_offset_in_seconds(dps):
+    """A session started mid-run (a restart on a landing, nothing kept): the gyro's zero-rate
+    offset is the chip's own (up to +-5 deg/s on the MPU-6500's data sheet), and it tilts the
+    filter by offset x tau until it is learned. With one added about the body's left axis (the
+    pitch rate, where it reads as lean), the strides from 8 s after the start on read the lean
+    the same run reads without it, within 0.7 deg (the integral alone took 10-20 s: 3-5 deg off
+    at 3 deg/s over the first ~15 s, a false upright cue on the crosscheck's x4 started mid-run)."""
+    from hinge.sim.geometry import mount_matrix
+
+    sim = simulate.simulate("good_form", seed=2, minutes=2)
+    o = {"mount_up": sim.truth["mount_up"], "mount_forward": sim.truth["mount_forward"]}
+    a = np.linalg.norm(sim.acc_g, axis=1)
+    k = int(np.nonzero((np.arange(len(a)) > len(a) // 3) & (a > 2.5))[0][0])
+    _fw, left, _up = mount_matrix(o["mount_up"], o["mount_forward"])
+    leans = []
+    for off in (0.0, dps):
+        cap = Capture(sim.t_ms[k:], sim.acc_g[k:], sim.gyr_dps[k:] + off * np.asarray(left, float), [])
+        st = replay.replay(cap, o).dicts("stride")
+        assert not any(s["calibrated"] for s in st)
+        leans.append({s["t_ms"]: s["lean_deg"] for s in st if s["t_ms"] >= sim.t_ms[k] + 8000})
+    same = sorted(set(leans[0]) & set(leans[1]))
+    assert len(same) > 60, len(same)
+    diff = np.abs([leans[1][t] - leans[0][t] for t in same])
+    assert np.median(diff) < 0.7 and np.percentile(diff, 90) < 1.0, (np.median(diff), np.percentile(diff, 90))
+    early = [leans[1][t] - leans[0][t] for t in same if t < sim.t_ms[k] + 15000]
+    assert np.max(np.abs(early)) < 1.5, early
+
+
 def test_a_runner_whose_lever_lifts_the_force_before_landing():
     """Seed 5 draws a runner whose pelvis pitches so that, on the sensor's lever, the force in
     the air climbs to ~0.5 g just before the foot lands: the contact's 0.5 g crossing comes
