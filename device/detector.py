@@ -175,6 +175,7 @@ _S_KSXY = const(150)
 _S_KSXX = const(151)
 _S_KRB = const(152)
 _S_BUN = const(154)
+_BUN_FIRST = const(9)
 _S_BUS = const(155)
 _S_BONE = const(158)
 _S_SIZE = const(159)
@@ -338,7 +339,7 @@ class Detector:
         # the gyro's offsets are unknown until a stillness or a kept calibration gives them
         # (_set_bias): until then the kernel estimates them once from the settled tilt error
         # (kernel.at_step, _BUN_N); the integral's time constant for that, in 16 ms
-        st[_S_BUN] = 1
+        st[_S_BUN] = _BUN_FIRST
         st[_S_BONE] = _TAU_I_S * 1000 // 16
         self.start(0)
 

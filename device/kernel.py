@@ -215,7 +215,8 @@ S_KRB = const(152)
 S_KFL = const(153)      # the last step's largest run of slope increases (at_step(), as S_KF): the
 #                         contact dynamics.py times the stance from (S_KF may be an earlier corner)
 S_BUN = const(154)      # the gyro's offsets are not known yet (no stillness, no kept calibration):
-#                         1.._BUN_N, the step of the one-shot estimate under way (at_step()); 0 known
+#                         1.._BUN_WAIT + _BUN_N, steps since the one-shot estimate began or a turn
+#                         began it again (at_step()); 0 known
 S_BUS = const(155)      # ... its sums of the tilt error, F/L/U (Q12 rad, each within +-_E_ONE)
 S_BONE = const(158)     # the bias integral's time constant in 16 ms (detector.py: the one-shot
 #                         moves the offsets as far as that long at the error would)
@@ -255,8 +256,14 @@ _E_MAX = const(256)          # a tilt error beyond 1/16 rad (3.6 deg) is not gyr
 # mid-run), long enough for a false upright cue. Once the accelerometer's correction has settled
 # (_STEADY_ONE strides: 3 tau), its error is offset x tau, so the mean error over _BUN_N steps
 # moves the offsets in one go by what tau_i at that error would (e / tau: the loop's own
-# equilibrium); the integral then goes on as after a calibration.
+# equilibrium); the integral then goes on as after a calibration. Not in a turn, nor until the
+# correction has settled after one (_BUN_WAIT steps): there the error holds the turn's own
+# forces (a start in the middle of the crosscheck's x1's 135-deg turn took 5 deg/s of "offset"
+# from them, and the lean stayed 6 deg off: the integral does not take errors past _E_MAX).
 _STEADY_ONE = const(4)       # strides: ~2.8 s at running cadence, 3 tau of the correction
+_BUN_WAIT = const(8)         # steps after a turn: ~2.8 s, 3 tau
+BUN_FIRST = const(9)         # S_BUN at a start (detector.py): _BUN_WAIT + 1, no wait (the
+#                              _STEADY_ONE strides before the estimate are the settling)
 _BUN_N = const(4)            # steps averaged (two strides: both feet's)
 _E_ONE = const(512)          # one step's error counted up to 1/8 rad (7.2 deg: a 7 deg/s offset,
 #                              past any supported gyro's spec): a larger one is no offset's
@@ -1500,8 +1507,10 @@ def at_step(st: ptr32, yb: ptr32, t: int, last: int) -> int:
     st[o + 2] = 0
     st[o + 3] = 0
     # turn (< 2 pi, Q16) * 1000 < 2**30; _TURN * dt2 (< 3 s) < 2**30
+    turning = 0
     if 0 < dt2 and dt2 < 2 * STEP_MAX_MS and turn * 1000 > _TURN * dt2:
         ml = 0
+        turning = 1
     st[S_CMF] = mf
     st[S_CML] = ml
     st[S_CMU] = mu
@@ -1525,7 +1534,7 @@ def at_step(st: ptr32, yb: ptr32, t: int, last: int) -> int:
             e = ((hu * mf) >> 14) - ((hf * mu) >> 14)
         else:
             e = ((hf * ml) >> 14) - ((hl * mf) >> 14)
-        if un:
+        if un > _BUN_WAIT and not turning:
             x = e
             if x > _E_ONE:
                 x = _E_ONE
@@ -1539,7 +1548,7 @@ def at_step(st: ptr32, yb: ptr32, t: int, last: int) -> int:
         if steady >= _STEADY:
             # |e| <= 256, interval < 1500, kb <= 192 (a 250 deg/s gyro): < 2**30
             bq += (e * interval * kb) >> 12
-        if un == _BUN_N:
+        if un == _BUN_WAIT + _BUN_N and not turning:
             # the one-shot (above): the mean error x kb x tau_i (S_BONE, 16 ms: x 16 >> 12 =
             # >> 8); (|sum| * kb) // _BUN_N <= 512 * 192 < 2**17, x tau_i (625) < 2**27
             x = ((((st[S_BUS + k] + c30) & m31) - c30) * kb) // _BUN_N
@@ -1552,8 +1561,9 @@ def at_step(st: ptr32, yb: ptr32, t: int, last: int) -> int:
         st[S_BQF + k] = bq
         st[S_BF + k] = (bq + 128) >> 8
         k += 1
-    if un == _BUN_N:
-        st[S_BUN] = 0             # known from here on, as after a calibration
+    if un and (turning or un == _BUN_WAIT + _BUN_N):
+        # known from here on, as after a calibration; or a turn: start again once it is over
+        st[S_BUN] = turning
         st[S_BUS] = 0
         st[S_BUS + 1] = 0
         st[S_BUS + 2] = 0
