@@ -227,6 +227,7 @@ def bench_crosscheck(engine="cpython") -> list:
 
 
 RANDOM_PER_RUN = 25   # random boards and wearers per crosscheck run in bench_variants (~10 s in all)
+CUTS_PER_RUN = 25     # random starts mid-run per crosscheck run in bench_variants (~10 s in all)
 # Other runs of our own world: every scenario at these seeds, scored on every accuracy and
 # running-dynamics target (hinge.dev.seeds; ~40 s on 2 cores). The rows above are seed 1's, the
 # seed the work is judged on day to day; these say how much of that holds on runs it was not.
@@ -281,6 +282,15 @@ def bench_variants() -> str:
                                                                for r in bad]})
     lines.append(f"\nrandom boards and wearers (python -m hinge.dev.variants --random {RANDOM_PER_RUN}): "
                  f"{len(rows) - len(bad)} of {len(rows)} meet every target")
+    lines += [variants.line(r) for r in bad]
+    # random starts mid-run, nothing calibrated (variants.score_cut): the same, lean not judged
+    rows = [variants.score_cut(name, k) for name in xc.RUNS for k in range(CUTS_PER_RUN)]
+    bad = [r for r in rows if r["misses"]]
+    emit({"bench": "crosscheck_random_cuts", "per_run": CUTS_PER_RUN, "runs": len(rows),
+          "meet_every_target": len(rows) - len(bad), "missed": [f"{r['run']} {r['variant']}: {'; '.join(r['misses'])}"
+                                                               for r in bad]})
+    lines.append(f"random starts mid-run, nothing calibrated (python -m hinge.dev.variants --cuts {CUTS_PER_RUN}; "
+                 f"lean not judged): {len(rows) - len(bad)} of {len(rows)} meet every target")
     lines += [variants.line(r) for r in bad]
     return "\n".join(lines)
 

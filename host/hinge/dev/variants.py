@@ -31,6 +31,10 @@ One line per run and variant: the figures, and the issue's targets it misses::
 
     python -m hinge.dev.variants [--runs x1_road_lever,x3_dropouts_50] [--drop-every 200] [--jobs 2]
 
+``--cuts N`` instead starts each run N times at a random sample (seeded: ``score_cut``), 10-85 %
+into it, whatever the runner is doing there (a turn, a walk, a stand), as a restart with nothing
+calibrated would; scored as ``started mid-run``.
+
 ``--random N`` instead replays N random boards and wearers per run (seeded: ``random_variant``),
 each with several of these at once: a clip off its nominal axes (pitched up to 25 deg either way,
 rolled and turned up to 8), and each with its odds the clip elsewhere on the belt (3 cm lower to 5
@@ -263,6 +267,27 @@ def score_variant(name: str, which: str, drop_every: float = 200.0) -> dict | No
             "lean_claim": sc.lean_claim}
 
 
+def score_cut(name: str, k: int) -> dict:
+    """Crosscheck run ``name`` started at its ``k``-th random sample (10-85 % into it, seeded),
+    nothing calibrated, scored as the ``started mid-run`` variant (lean against the mount's
+    axes, printed, not judged)."""
+    src = crosscheck.capture(name)
+    cfg = crosscheck.config(name)
+    t = np.asarray(src.t_ms, float)
+    f = np.random.default_rng(500 + k).uniform(0.10, 0.85)
+    i = int(np.searchsorted(t, t[0] + f * (t[-1] - t[0])))
+    cap = _capture(src, t[i:], np.asarray(src.acc_g)[i:], np.asarray(src.gyr_dps)[i:])
+    tr = midrun_truth(crosscheck.truth(name), t[i] / 1000.0)
+    sc = crosscheck.score(tr, replay.replay(cap, cfg).dicts(), cfg, name)
+    sc.lean_claim = False
+    return {"run": name, "variant": f"cut {k} at {t[i] / 1000.0:.0f} s", "row": sc.row(), "misses": sc.misses(),
+            "lost": 0.0, "lean_claim": False}
+
+
+def _cut_args(a):
+    return score_cut(*a)
+
+
 def _args(a):
     return score_variant(*a)
 
@@ -287,6 +312,8 @@ def main(argv=None) -> int:
     ap.add_argument("--jobs", type=int, default=1, help="variants replayed in parallel")
     ap.add_argument("--random", type=int, default=0, metavar="N",
                     help="N random boards and wearers per run instead (several effects at once)")
+    ap.add_argument("--cuts", type=int, default=0, metavar="N",
+                    help="N random starts mid-run per run instead (nothing calibrated)")
     a = ap.parse_args(argv)
     if not crosscheck.available():
         print(f"variants: no crosscheck captures at {crosscheck.data_dir()}", file=sys.stderr)
@@ -302,7 +329,12 @@ def main(argv=None) -> int:
     if a.random < 0:
         print(f"variants: --random {a.random}: give a count of 0 or more", file=sys.stderr)
         return 2
-    if a.random:
+    if a.cuts < 0:
+        print(f"variants: --cuts {a.cuts}: give a count of 0 or more", file=sys.stderr)
+        return 2
+    if a.cuts:
+        todo, fn = [(r, k) for r in runs for k in range(a.cuts)], _cut_args
+    elif a.random:
         todo, fn = [(r, k) for r in runs for k in range(a.random)], _random_args
     else:
         todo, fn = [(r, v, a.drop_every) for r in runs for v in VARIANTS], _args
