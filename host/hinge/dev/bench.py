@@ -273,26 +273,28 @@ def bench_variants() -> str:
                 continue
             emit({"bench": "accuracy", "world": "crosscheck_variant", "variant": which, **r["row"], "misses": r["misses"]})
             lines.append(variants.line(r))
-    # random boards and wearers, several effects at once (variants.random_variant): the count
+    # random boards and wearers, several effects at once (variants.random_variant), then random
+    # starts mid-run with nothing calibrated (variants.score_cut, lean not judged): each the count
     # that meets every target, and the lines of those that do not
     rows = [variants.score_random(name, k) for name in xc.RUNS for k in range(RANDOM_PER_RUN)]
-    bad = [r for r in rows if r["misses"]]
-    emit({"bench": "crosscheck_random_variants", "per_run": RANDOM_PER_RUN, "runs": len(rows),
-          "meet_every_target": len(rows) - len(bad), "missed": [f"{r['run']} {r['variant']}: {'; '.join(r['misses'])}"
-                                                               for r in bad]})
-    lines.append(f"\nrandom boards and wearers (python -m hinge.dev.variants --random {RANDOM_PER_RUN}): "
-                 f"{len(rows) - len(bad)} of {len(rows)} meet every target")
-    lines += [variants.line(r) for r in bad]
-    # random starts mid-run, nothing calibrated (variants.score_cut): the same, lean not judged
+    lines += _many("crosscheck_random_variants", RANDOM_PER_RUN, rows,
+                   f"\nrandom boards and wearers (python -m hinge.dev.variants --random {RANDOM_PER_RUN})")
     rows = [variants.score_cut(name, k) for name in xc.RUNS for k in range(CUTS_PER_RUN)]
-    bad = [r for r in rows if r["misses"]]
-    emit({"bench": "crosscheck_random_cuts", "per_run": CUTS_PER_RUN, "runs": len(rows),
-          "meet_every_target": len(rows) - len(bad), "missed": [f"{r['run']} {r['variant']}: {'; '.join(r['misses'])}"
-                                                               for r in bad]})
-    lines.append(f"random starts mid-run, nothing calibrated (python -m hinge.dev.variants --cuts {CUTS_PER_RUN}; "
-                 f"lean not judged): {len(rows) - len(bad)} of {len(rows)} meet every target")
-    lines += [variants.line(r) for r in bad]
+    lines += _many("crosscheck_random_cuts", CUTS_PER_RUN, rows,
+                   f"random starts mid-run, nothing calibrated (python -m hinge.dev.variants --cuts {CUTS_PER_RUN}; "
+                   "lean not judged)")
     return "\n".join(lines)
+
+
+def _many(bench: str, per_run: int, rows: list[dict], what: str) -> list[str]:
+    """One JSON row for a set of variant rows (the count that meets every target, the misses)
+    and its readable lines: the count, then a line for each that misses a target."""
+    from . import variants
+
+    bad = [r for r in rows if r["misses"]]
+    emit({"bench": bench, "per_run": per_run, "runs": len(rows), "meet_every_target": len(rows) - len(bad),
+          "missed": [f"{r['run']} {r['variant']}: {'; '.join(r['misses'])}" for r in bad]})
+    return [f"{what}: {len(rows) - len(bad)} of {len(rows)} meet every target"] + [variants.line(r) for r in bad]
 
 
 def crosscheck_table(scores) -> str:
