@@ -676,7 +676,7 @@ class Detector:
         for k in (K.S_LS, K.S_US, K.S_GL, K.S_GU, K.S_SL, K.S_SU, K.S_BL, K.S_BU, K.S_BQL, K.S_BQU,
                   K.S_B0L, K.S_B0U, K.S_CAL, K.S_CAU, K.S_CGL, K.S_CGU, K.S_GLL, K.S_GLU, K.S_ALL,
                   K.S_ALU, K.S_CML, K.S_CMU, K.S_WPL, K.S_WPU, K.S_CA + 1, K.S_CA + 2, K.S_CB + 1,
-                  K.S_CB + 2, K.S_PCL, K.S_PCU):
+                  K.S_CB + 2, K.S_PCL, K.S_PCU, K.S_BUS + 1, K.S_BUS + 2):
             st[k] = -st[k]
         a = st[_S_RMIN]
         st[_S_RMIN] = -st[_S_RMAX]
