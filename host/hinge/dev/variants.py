@@ -73,7 +73,8 @@ LEVERS = {"sensor 5 cm higher": (0.05, 0.0), "sensor 8 cm further back": (0.0, 0
 DROPOUT_S = 0.5
 DROPOUT_AT = (0.3, 0.55, 0.8)
 # a restart mid-run: from this share of the capture on, at the first landing this hard (a
-# running landing reads 2-4 g at the waist; a walk's steps stay below ~1.6 g)
+# running landing reads 2-4 g at the waist; x4's brisk walk peaks at 1.65 g, its jog's top
+# percent of samples past 2.4 g)
 MIDRUN_AT = 0.4
 MIDRUN_G = 2.5
 VARIANTS = ("as is", "mirror", *TURNS, *CLIP_PITCH, *LEVERS, "gyro bias", "drops", "dropouts",
