@@ -73,3 +73,42 @@ def test_sin_q14_matches_math_over_a_half_turn_each_way():
     assert worst <= 3, worst                     # the series' remainder at 90 deg
     assert fixmath.sin_q14(0) == 0
     assert fixmath.sin_q14(30000) in (8191, 8192, 8193)
+
+
+def test_sine_table_is_the_sine_every_half_degree():
+    tab = fixmath._SIN_Q24
+    assert len(tab) == 181
+    assert tab[0] == 0 and tab[180] == 1 << 24
+    for i in range(181):
+        want = math.sin(math.radians(i * 0.5)) * (1 << 24)
+        assert abs(tab[i] - want) <= 0.5, (i, tab[i], want)
+        if i:
+            assert tab[i] > tab[i - 1], i          # the binary search needs it strictly rising
+
+
+def test_asin_matches_math_for_every_q14_input():
+    # the table's straight lines miss the curve by (0.5 deg)^2 / 8 x tan(angle): < 1 mdeg up to
+    # 45 deg (plus the output's rounding), ~3 at 80, tens in the last degree before 90
+    worst45 = worst80 = worst = 0.0
+    for s in range(-16384, 16385):
+        got = fixmath.asin_mdeg(s)
+        want = math.degrees(math.asin(s / 16384)) * 1000
+        d = abs(got - want)
+        worst = max(worst, d)
+        if abs(want) <= 45000:
+            worst45 = max(worst45, d)
+        if abs(want) <= 80000:
+            worst80 = max(worst80, d)
+        assert fixmath.asin_mdeg(-s) == -got, s         # odd, as asin is
+    assert worst45 <= 1.2, worst45
+    assert worst80 <= 3.5, worst80
+    assert worst <= 40, worst
+    assert fixmath.asin_mdeg(16384) == 90000 and fixmath.asin_mdeg(-16384) == -90000
+    assert fixmath.asin_mdeg(1 << 20) == 90000 and fixmath.asin_mdeg(-(1 << 20)) == -90000   # clamped
+    assert fixmath.asin_mdeg(8192) == 30000 and fixmath.asin_mdeg(0) == 0
+
+
+def test_asin_span_is_the_difference_of_the_two_angles():
+    for hi, lo in ((3000, -2500), (16384, 0), (-100, -4000), (0, 0)):
+        want = (fixmath.asin_mdeg(hi) - fixmath.asin_mdeg(lo))
+        assert fixmath.asin_span_cdeg(hi, lo) == fixmath.cdeg(want), (hi, lo)
