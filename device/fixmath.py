@@ -116,9 +116,9 @@ def asin_pairs(vo, i0: int, n: int):
     math.asin up to 45 deg, 3.3 up to 80 and 33 in the last degree before 90 (where the sine
     hardly moves), against the input's own step of 1/16384, 3.5 mdeg of angle at 0 and 20 at
     80 deg (a test checks every input). Eight halvings and one division, where atan2(s,
-    sqrt(1 - s^2)) by CORDIC (6.6 mdeg) took a square root and 16 rotations: ~2000 fewer
-    instructions an angle on the 32-bit port, 13 angles a stride (the running dynamics' and
-    the stride's roll), ~260 a sample (make bench: 5.14k -> 4.88k)."""
+    sqrt(1 - s^2)) by CORDIC (6.6 mdeg) took a square root and 16 rotations: ~0.65k
+    instructions an angle on the 32-bit port where that took ~2.3k, 13 angles a stride (the
+    running dynamics' and the stride's roll), ~260 a sample (make bench: 5.14k -> 4.88k)."""
     v = ptr32(vo)
     tab = ptr32(_SIN_Q24)
     c30 = 1 << 29
@@ -145,7 +145,7 @@ def asin_pairs(vo, i0: int, n: int):
                 hi = m
         a = tab[lo]
         dd = tab[lo + 1] - a         # 639..146407 (Q24 sine over 0.5 deg): > 0
-        # (x - a) < dd <= 146407, times 500 mdeg a step: < 2**27
+        # (x - a) <= dd <= 146407, times 500 mdeg a step: < 2**27
         a = lo * 500 + ((x - a) * 500 + (dd >> 1)) // dd
         if neg:
             a = 0 - a
