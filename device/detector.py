@@ -31,7 +31,8 @@ stride sums, stillness. Per step/stride (this module, plain Python, still no all
   0.25 g: airborne, whose fore-aft and vertical motion bounce rather than trade: dynamics.py's
   energy phase; an older walker's pelvis dips below 0.25 g too) at a cadence >= ``run_min_spm``;
   walking otherwise (a foot stays down);
-  running begins when 3 of the last 4 steps flew and ends after 3 strides without a flight;
+  running begins when 3 of the last 4 steps flew and ends after 3 strides without a flight
+  (a stride whose two steps bounce below 0.5 g without one, a grounded jog, keeps it going);
   standing after 2 s without a step.
 - **step timing**: the contact that ends a flight (kernel.py) while running, else the trigger;
   a stride's time between like fiducials, the contact onsets corrected for the landing's shape
@@ -200,7 +201,9 @@ _S_UPU = const(146)
 _S_US = const(5)
 _S_VLP = const(20)
 _S_X0 = const(127)
-# dynamics.py's: the stride's tilt swing, hip drop left, right and their mean in the log's steps
+# dynamics.py's: the stride's grounded bouncing steps; its tilt swing, hip drop left, right and
+# their mean in the log's steps
+_D_BN = const(58)
 _D_QSW = const(325)
 _D_QDL = const(326)
 _D_QDR = const(327)
@@ -853,10 +856,14 @@ class Detector:
         # belt's wobble: up to 14 % of the steps of SisFall's walks), rarely on 3 of 4. Running
         # goes on while each stride has one: a slow jogger's flight can be shallow on one side
         # (SisFall slow jogs: 55-75 % of the steps of some runners), and ends after _TO_WALK
-        # strides without.
+        # strides without. Or while both its steps bounce without a flight, sinking below a
+        # walk's lowest force (dynamics.py, _DIP): a jog that no longer leaves the ground is
+        # running still (its energies bounce; a walker's trade, SisFall's older slow jogs: up
+        # to 60 % of their strides so), but only a flight proves running begins (the
+        # crosscheck's brisk walks bounce too, above 0.5 g).
         fly = st[_S_FLYN]
         if self.act == _ACT_RUNNING:
-            if cad >= self.run_min and fly > 0:
+            if cad >= self.run_min and (fly > 0 or self.dyd[_D_BN] >= 2):
                 self.n_like = 0
                 act = _ACT_RUNNING
             else:

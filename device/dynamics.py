@@ -107,10 +107,15 @@ cost about 30 % of the detector's per-sample work while running, ``make bench``.
   below 0.25 g (older adults' quick walks at 125-140 steps/min, mostly) 99.7 % trade (944); the
   crosscheck's and our simulator's running steps >= 99 % bounce. A step the kernel counted as a
   flight (a dip below 0.25 g) is taken back when it trades (ks[S_FLYN]): a walker's deep trough
-  is no flight. Only that way round: the phase does not make a grounded slow jog running (the
-  crosscheck's walking bounces: a flightless stride stays walking, as before). The sum is of
-  (c_F >> 4) x (v >> 4) over the step's samples (< 512 x 2**20); no constant is tuned: its sign
-  decides.
+  is no flight. The phase does not start running on a grounded slow jog (the crosscheck's brisk
+  walks bounce too: only a flight starts it), but it keeps a runner running who stops leaving
+  the ground: a step with no flight that bounces and sinks below 0.5 g (_DIP: a walker's lowest
+  force stays above it, below the walk-run transition's Froude number) counts in the stride's
+  D_BN, and the detector holds running while both steps of each stride do. SisFall, all 38
+  subjects: none of the walks' 6878 strides has two such steps (nor the crosscheck's x4 walk);
+  the older adults' slow jogs kept running 86-94 % -> 98-100 % of their strides (SE02, SE12,
+  SE15). The sum is of (c_F >> 4) x (v >> 4) over the step's samples (< 512 x 2**20); no
+  constant is tuned: its sign decides.
 
 Walking has no flight: contact time, hip drop and push-off pitch are then 0 (not measured);
 vertical oscillation and tilt swing are measured for every stride.
@@ -135,6 +140,13 @@ _LEVER = const(733)
 _AIR = const(1024)           # 0.25 g (Q12): below it the runner is in the air (kernel.py)
 _C05 = const(2048)           # 0.5 g (Q12): the crossing that sets a contact's and a toe-off's chord
 _C10 = const(4096)           # 1 g: a rise that reaches it is a landing
+# A walker vaults over a stiff leg: at the top of the arc the pelvis feels 1 - v^2 / (g L) of
+# gravity (a leg of L at speed v), and people change to running at a Froude number v^2 / (g L)
+# near 0.5 (Alexander 1989; Thorstensson & Roberthson 1987): a walk's lowest force stays above
+# ~0.5 g (the crosscheck's brisk walks: 0.65 g), while a grounded jog's dips below it (SisFall's
+# older slow jogs: step minima 0.0-0.45 g). A walker's dip past it on a wobbling belt (SisFall's
+# older quick walks) trades its energies: the energy phase, not this level, parts the two.
+_DIP = const(2048)           # 0.5 g (Q12)
 # The line is extended at most 30 ms (1/16 ms) to the flight's level: a stance's ground force is
 # near a half sine of peak P over the contact time T_c, and falls from 0.5 g to zero in
 # (T_c / pi) asin(0.5 g / P). The slowest running stance (T_c <= 350 ms; P >= pi / (2 x duty)
@@ -204,8 +216,11 @@ D_ODR = const(52)
 D_OVO = const(53)      # VO left * 1024 + right (mm); contact time left * 2048 + right (ms)
 D_OGC = const(54)
 # the templates' window (see step()): the time since the last rise's 0.5 g crossing (W) and, while
-# a rise is not yet a landing, the window it would close (P); words 1-6 of each unused but D_JK
+# a rise is not yet a landing, the window it would close (P); words 1-6 of each unused but D_JK,
+# D_FLO and D_BN
 D_W = const(55)
+D_FLO = const(56)      # the last step's lowest force (Q12 g, _bounce)
+D_BN = const(58)       # the stride's steps that bounced below _DIP without a flight (see step())
 D_P = const(62)
 # The bounce's window runs contact to contact while running, and the contacts are the steps'
 # own (the last sample at or before each), not the samples where the force as it is went through
@@ -709,9 +724,11 @@ def _bounce(yb: ptr32, d: ptr32, i0: int, i1: int) -> int:
     c30 = d[D_C29] << 1
     m31 = c30 | (c30 - 1)
     d[D_EP] = 0
+    d[D_FLO] = _C10
     tt = 0
     v = 0         # velocity with 1 g removed (Q12 g x 1/16 ms); at the end the sum for the mean force
     zw = 0        # sum of clamp(v >> 10) * dt
+    lo = _C10     # the lowest force (Q12 g)
     j = i0 + 1
     while j <= i1:
         w = yb[base + (j & _MSK) * 3]
@@ -719,7 +736,10 @@ def _bounce(yb: ptr32, d: ptr32, i0: int, i1: int) -> int:
         tt += dt
         if tt > _T_MAX:
             return 0
-        v += ((((w & 0xFFFF) ^ 0x8000) - 0x8000) - _C10) * dt    # |pv - 1 g| < 36864, T < 24000: < 2**30
+        p = (((w & 0xFFFF) ^ 0x8000) - 0x8000)
+        if p < lo:
+            lo = p
+        v += (p - _C10) * dt                     # |pv - 1 g| < 36864, T < 24000: < 2**30
         x = v >> 10
         if x > _V_MAX:
             x = _V_MAX
@@ -729,6 +749,7 @@ def _bounce(yb: ptr32, d: ptr32, i0: int, i1: int) -> int:
         j += 1
     if tt == 0:
         return 0
+    fl = lo
     m = (v + (tt >> 1)) // tt                     # the mean force less 1 g (Q12 g)
     if m > _M_MAX:
         m = _M_MAX
@@ -775,6 +796,7 @@ def _bounce(yb: ptr32, d: ptr32, i0: int, i1: int) -> int:
             hi = y
         j += 1
     d[D_EP] = ep
+    d[D_FLO] = fl
     z = (hi - lo) >> 10
     if z > 131071 or z < 0:
         z = 131071          # (13 m: no pelvis; keeps z * _Z_MM10 below 2**30)
@@ -1223,11 +1245,16 @@ def step(ybo, do, ri: int, ks: ptr32):
                 x = _TN_MIN
             d[D_TN] = x
     d[D_VO] = vo
-    if ((d[D_EP] + c30) & m31) - c30 < 0 and ks[_KS_FLEW]:
+    x = ((d[D_EP] + c30) & m31) - c30
+    if x < 0 and ks[_KS_FLEW]:
         # a pendular step (see the docstring, energy phase): its dip below 0.25 g was a
         # walker's, not a flight; the stride's count of flying steps does not take it
         ks[_KS_FLEW] = 0
         ks[_KS_FLYN] -= 1
+    elif x > 0 and not ks[_KS_FLEW] and ((d[D_FLO] + c30) & m31) - c30 < _DIP:
+        # a bounce with no flight that sinks below a walk's lowest force: a grounded running
+        # step (the detector keeps a runner running on them, never starts one)
+        d[D_BN] += 1
     # into the stride's slot for this side
     o = D_L
     if side == 1:
@@ -1260,6 +1287,7 @@ def stride_start(d: ptr32, ri: int):
     d[D_PMAX] = -16384
     d[D_PSUM] = 0
     d[D_PN] = 0
+    d[D_BN] = 0
 
 
 @micropython.viper

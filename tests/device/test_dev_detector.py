@@ -314,6 +314,58 @@ def test_a_jogger_whose_flight_fades_on_one_side_keeps_running():
     assert len(acts) >= 40 and all(a == 2 for a in acts[4:]), acts
 
 
+def _grounded(seconds, cadence, lo_g, bounce, t_start=0.0, rate=100):
+    """A gait with no flight: the vertical force swings once a step between lo_g and 2 - lo_g
+    (its peak at mid-stance), the forward force 0.2 g a sine through it: braking while the
+    pelvis sinks and pushing while it rises (``bounce``: a runner's spring), or the other way
+    round (a walker's pendulum, the energies trading). Sensor = body frame, upright."""
+    import math
+    from array import array
+    n = int(seconds * rate)
+    buf = array("h", bytes(14 * n))
+    step = 60.0 / cadence
+    sgn = 1.0 if bounce else -1.0
+    for i in range(n):
+        t = t_start + i / rate
+        ph = 2 * math.pi * (t / step)
+        f = 1.0 + (1.0 - lo_g) * math.cos(ph)
+        fa = sgn * 0.2 * math.sin(ph)
+        yr = math.radians(10) * math.pi / (2 * step) * math.cos(math.pi * t / step)
+        o = 7 * i
+        buf[o] = 160
+        buf[o + 1] = int(fa * synth.LSB_G)
+        buf[o + 3] = int(f * synth.LSB_G)
+        buf[o + 6] = int(math.degrees(yr) * synth.LSB_KDPS / 1000)
+    return buf
+
+
+def _after_flights(lo_g, bounce):
+    # running begins on flights (10 s), then 30 s with no flight at all
+    acts, evs = _activities(synth.concat(synth.samples(5, still=True),
+                                          _gait(10, 150, lambda k: True, t_start=5),
+                                          _grounded(30, 150, lo_g, bounce, t_start=15)))
+    assert len(acts) >= 40 and all(a == 2 for a in acts[3:10]), acts
+    return acts[-25:]
+
+
+def test_a_jogger_who_stops_leaving_the_ground_keeps_running():
+    # its steps bounce and sink to 0.35 g: a grounded jog (SisFall's older slow jogs)
+    late = _after_flights(0.35, True)
+    assert all(a == 2 for a in late), late
+
+
+def test_a_runner_whose_steps_trade_their_energies_is_walking():
+    # as deep, but a pendulum (a walker's deep dip on a wobbling belt)
+    late = _after_flights(0.35, False)
+    assert all(a == 1 for a in late), late
+
+
+def test_a_bounce_above_half_a_g_without_a_flight_is_walking():
+    # bouncing, but its lowest force stays where a walk's does (the crosscheck's brisk walks: 0.65 g)
+    late = _after_flights(0.6, True)
+    assert all(a == 1 for a in late), late
+
+
 def test_no_buzz_in_the_strides_that_turn_a_run_into_a_walk():
     # An upright runner (lean 0, limit 4) buzzes every 10 s, then walks. The label follows only
     # after 3 strides without a flight; those are flagged grounded and not coached, so a repeat
