@@ -858,9 +858,11 @@ class Detector:
         # (SisFall slow jogs: 55-75 % of the steps of some runners), and ends after _TO_WALK
         # strides without. Or while both its steps bounce without a flight, sinking below a
         # walk's lowest force (dynamics.py, _DIP): a jog that no longer leaves the ground is
-        # running still (its energies bounce; a walker's trade, SisFall's older slow jogs: up
-        # to 60 % of their strides so), but only a flight proves running begins (the
-        # crosscheck's brisk walks bounce too, above 0.5 g).
+        # running still (its energies bounce, a walker's trade: hinge.dev.gaitphase), but only
+        # a flight proves running begins (the crosscheck's brisk walks bounce too, above 0.5
+        # g). Both steps, where one flight will do: a run's last steps before a walk can bounce
+        # low (with one, 4 of 6 of our simulator's walk_breaks runs held 1-2 more walking
+        # strides running), and one would add only 2-4 % of SisFall's grounded jogs' strides.
         fly = st[_S_FLYN]
         if self.act == _ACT_RUNNING:
             if cad >= self.run_min and (fly > 0 or self.dyd[_D_BN] >= 2):
