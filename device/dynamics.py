@@ -144,7 +144,7 @@ _C10 = const(4096)           # 1 g: a rise that reaches it is a landing
 # gravity (a leg of L at speed v), and people change to running at a Froude number v^2 / (g L)
 # near 0.5 (Alexander 1989; Thorstensson & Roberthson 1987): a walk's lowest force stays above
 # ~0.5 g (the crosscheck's brisk walks: 0.65 g), while a grounded jog's dips below it (SisFall's
-# older slow jogs: step minima 0.0-0.45 g). A walker's dip past it on a wobbling belt (SisFall's
+# older slow jogs: median step minima 0.1-0.5 g). A walker's dip past it on a wobbling belt (SisFall's
 # older quick walks) trades its energies: the energy phase, not this level, parts the two.
 _DIP = const(2048)           # 0.5 g (Q12)
 # The line is extended at most 30 ms (1/16 ms) to the flight's level: a stance's ground force is
@@ -717,8 +717,8 @@ def _toe_off(yb: ptr32, d: ptr32, jto: int, tjto: int, jc: int, ke: int, ws: int
 def _bounce(yb: ptr32, d: ptr32, i0: int, i1: int) -> int:
     """The vertical oscillation (0.1 mm) over ring samples i0 + 1 .. i1, one period of the
     gait (see the module docstring: the mean force and the mean velocity taken out, the
-    sensor's rise and fall on its lever by the pitch taken off), and the energy phase over them
-    into d[D_EP]. Two passes: the sums for the means, then the travel. 0 for a window over
+    sensor's rise and fall on its lever by the pitch taken off), the energy phase over them
+    into d[D_EP] and their lowest force into d[D_FLO]. Two passes: the sums for the means, then the travel. 0 for a window over
     _T_MAX."""
     base = d[D_BASE]
     c30 = d[D_C29] << 1
