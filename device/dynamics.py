@@ -107,9 +107,9 @@ cost about 30 % of the detector's per-sample work while running, ``make bench``.
   below 0.25 g (older adults' quick walks at 125-140 steps/min, mostly) 99.7 % trade (944); the
   crosscheck's and our simulator's running steps >= 99 % bounce. A step the kernel counted as a
   flight (a dip below 0.25 g) is taken back when it trades (ks[S_FLYN]): a walker's deep trough
-  is no flight. The phase does not start running on a grounded slow jog (the crosscheck's brisk
-  walks bounce too: only a flight starts it), but it keeps a runner running who stops leaving
-  the ground: a step with no flight that bounces and sinks below 0.5 g (_DIP: a walker's lowest
+  is no flight. The phase does not start running on a grounded slow jog (only a flight does:
+  counting such steps toward the start moved no SisFall verdict and one of our simulator's
+  runs past a cadence limit), but it keeps a runner running who stops leaving the ground: a step with no flight that bounces and sinks below 0.5 g (_DIP: a walker's lowest
   force stays above it, below the walk-run transition's Froude number) counts in the stride's
   D_BN, and the detector holds running while both steps of each stride do. SisFall, all 38
   subjects: none of the walks' 6878 strides has two such steps (nor the crosscheck's x4 walk);
