@@ -516,6 +516,80 @@ def test_whole_sisfall_tool_scores_a_dataset_layout(real_dir, tmp_path, capsys):
     assert "missing: D01_SA07 (not scored)" in out and "young jogs: 1 of 1" in out, out
 
 
+def test_sisfall_other_activities_tool(real_dir, tmp_path, capsys):
+    """hinge.dev.sisfall_adl (SisFall's stairs, chairs, falls... held out) reads every trial R01-R05
+    of the other activities, counts running strides, flights and alerts under the default and
+    the alert-prone config, and names a torn file in one line while scoring the rest. Here a
+    walk and a jog of the shared subject pose as a stairs trial and a fall while jogging."""
+    import gzip
+
+    from hinge.dev import sisfall_adl
+    d = tmp_path / "SA07"
+    d.mkdir()
+    for src, dst in (("D01", "D05_SA07_R02"), ("D04", "F05_SA07_R03"), ("D02", "D03_SA07_R01")):
+        p = Path(real_dir) / rd.SISFALL_DIR / f"{src}_SA07_R01.txt.gz"
+        (d / f"{dst}.txt").write_bytes(gzip.decompress(p.read_bytes()))
+    (d / "D18_SA07_R01.txt").write_text("12,34;\n")            # torn: one line names it
+    # D03 is a jog of sisfall_all's, not one of the other activities
+    assert sisfall_adl.trials(tmp_path) == [("D05", "SA07", 2), ("D18", "SA07", 1), ("F05", "SA07", 3)]
+    assert sisfall_adl.trials(tmp_path, {"F05"}) == [("F05", "SA07", 3)]
+    assert sisfall_adl.main([str(tmp_path), "--jsonl", str(tmp_path / "o.jsonl")]) == 0
+    out = capsys.readouterr().out
+    rows = {r["trial"]: r for r in (json.loads(x) for x in (tmp_path / "o.jsonl").read_text().splitlines())}
+    assert rows["D18_SA07_R01"]["error"].startswith("AssertionError") and "D18_SA07_R01.txt" in rows["D18_SA07_R01"]["error"]
+    assert "D18_SA07_R01 not scored: AssertionError" in out
+    walk, jog = rows["D05_SA07_R02"], rows["F05_SA07_R03"]
+    # the same figures as the walk and the jog replayed as themselves
+    for r, act in ((walk, "D01"), (jog, "D04")):
+        st = rs.sisfall_replay(real_dir, act, "SA07").dicts("stride")
+        assert r["strides"] == len(st) and r["running"] == sum(s["activity"] == "running" for s in st), r
+    assert walk["running"] == 0 and walk["alerts"] == 0 and walk["alerts_prone"] == 0, walk
+    assert walk["flew"] <= 0.05 * walk["steps"], walk                  # a walk does not fly
+    assert jog["running"] >= 0.9 * jog["strides"] and jog["flew"] >= 0.9 * jog["steps"], jog
+    assert jog["alerts_prone"] > 0, jog                                 # every running stride a fault
+    assert "D05 young stairs up and down, slowly" in out and "running    0 in   0 trials" in out
+    assert f"F05 young ({sisfall_adl.ACTIVITIES['F05']}): {jog['running']} of {jog['strides']} strides running" in out
+    assert "D05 young (" not in out                                     # not among those that ran
+    assert sisfall_adl.main([str(tmp_path), "--codes", "D05,X99"]) == 2
+    assert "--codes: no such activity X99" in capsys.readouterr().err
+    assert sisfall_adl.main([str(tmp_path), "--rate", "60"]) == 2
+    assert "--rate 60: give 200, 100 or 50 Hz" in capsys.readouterr().err
+    assert sisfall_adl.main([str(tmp_path / "none")]) == 2
+
+
+def test_ipol_all_tool_reads_the_dataset_layout(real_dir, tmp_path, capsys):
+    """hinge.dev.ipol_all (the IPOL set's trials 3-6, held out) reads the dataset repository's own
+    GaitData folder (plain N-T_lb.txt), scores each trial as the shared ones are scored, keeps
+    trials 1-2 and 3-6 apart, and names a trial whose events run past its signal in one line."""
+    import gzip
+
+    from hinge.dev import ipol_all
+    src = Path(real_dir) / rd.IPOL_DIR / "GaitData"
+    for a, b in (("1-1", "1-1"), ("2-1", "2-3"), ("3-2", "3-4")):
+        (tmp_path / f"{b}_lb.txt").write_bytes(gzip.decompress((src / f"{a}_lb.txt.gz").read_bytes()))
+        (tmp_path / f"{b}.json").write_text((src / f"{a}.json").read_text())
+    # a torn trial: its last footstep event lies past the rows it kept
+    lines = gzip.decompress((src / "4-1_lb.txt.gz").read_bytes()).decode().splitlines(keepends=True)
+    (tmp_path / "4-5_lb.txt").write_text("".join(lines[:len(lines) // 2]))
+    (tmp_path / "4-5.json").write_text((src / "4-1.json").read_text())
+    (tmp_path / "5-1_lb.txt").write_text("no events beside me\n")      # no .json: not a trial
+    assert rd.ipol_trials(tmp_path) == ["1-1", "2-3", "3-4", "4-5"]
+    assert ipol_all.main([str(tmp_path), "--jsonl", str(tmp_path / "o.jsonl")]) == 0
+    out = capsys.readouterr().out
+    rows = {r["trial"]: r for r in (json.loads(x) for x in (tmp_path / "o.jsonl").read_text().splitlines())}
+    for a, b in (("1-1", "1-1"), ("2-1", "2-3"), ("3-2", "3-4")):
+        s, t = rs.ipol_trial(real_dir, a)
+        assert {k: v for k, v in rows[b].items() if k not in ("trial", "strides_on_contacts")} == \
+            {k: v for k, v in t.items() if k != "trial"}, b
+        assert [x["err"] for x in rows[b]["strides_on_contacts"]] == [x["err"] for x in s], b
+        assert t["running"] == 0 and t["alerts"] == 0 and t["alerts_prone"] == 0, t
+    assert "past the signal's" in rows["4-5"]["error"] and "4-5    not scored: ValueError: IPOL 4-5: event at row" in out
+    assert "trials 1-2 (shared): 1 trials of 1 people" in out
+    assert "trials 3-6 (held out): 2 trials of 2 people (+1 not scored)" in out and "every target met" in out
+    assert ipol_all.main([str(tmp_path / "none")]) == 2
+    assert "ipol_all: no N-T_lb.txt trials" in capsys.readouterr().err
+
+
 def test_ipol_walks_are_walking_never_alerted_and_timed(real_dir):
     """IPOL (19 people, 38 short walks with a U-turn, manually checked heel strikes): every stride
     walking, no alert under the default or the alert-prone config; per-stride cadence against

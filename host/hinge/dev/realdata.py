@@ -13,6 +13,7 @@ import gzip
 import io
 import json
 import os
+import re
 from array import array
 from pathlib import Path
 
@@ -48,11 +49,11 @@ def _open_text(path: Path):
     return open(path, encoding="utf-8", newline="")
 
 
-def sisfall_path(real_dir, activity: str, subject: str) -> Path:
+def sisfall_path(real_dir, activity: str, subject: str, trial: int = 1) -> Path:
     """One trial's file: ``real_dir/sisfall-waist-walk-jog/D0x_SAxx_R01.txt.gz`` (our subset), or
     the dataset's own layout ``real_dir/SAxx/D0x_SAxx_R01.txt`` (a clone of the whole SisFall,
-    for hinge.dev.sisfall_all)."""
-    name = f"{activity}_{subject}_R01.txt"
+    for hinge.dev.sisfall_all; ``trial`` 1-5: the other activities and falls have five)."""
+    name = f"{activity}_{subject}_R{trial:02d}.txt"
     for p in (Path(real_dir) / SISFALL_DIR / (name + ".gz"), Path(real_dir) / subject / name,
               Path(real_dir) / subject / (name + ".gz")):
         if p.exists():
@@ -60,9 +61,9 @@ def sisfall_path(real_dir, activity: str, subject: str) -> Path:
     return Path(real_dir) / SISFALL_DIR / (name + ".gz")     # (the missing file the error names)
 
 
-def sisfall_raw(real_dir, activity: str, subject: str) -> np.ndarray:
+def sisfall_raw(real_dir, activity: str, subject: str, trial: int = 1) -> np.ndarray:
     """The 9 integer columns of one SisFall trial, shape (N, 9)."""
-    path = sisfall_path(real_dir, activity, subject)
+    path = sisfall_path(real_dir, activity, subject, trial)
     rows = []
     with _open_text(path) as f:
         for line in f:
@@ -75,15 +76,15 @@ def sisfall_raw(real_dir, activity: str, subject: str) -> np.ndarray:
     return a
 
 
-def sisfall(real_dir, activity: str, subject: str) -> Capture:
+def sisfall(real_dir, activity: str, subject: str, trial: int = 1) -> Capture:
     """One SisFall trial (ADXL345 accel + ITG3200 gyro) as a Capture at 5 ms per sample."""
-    raw = sisfall_raw(real_dir, activity, subject)
+    raw = sisfall_raw(real_dir, activity, subject, trial)
     n = len(raw)
     t_ms = np.arange(n, dtype=np.int64) * (1000 // SISFALL_RATE_HZ)
     acc = raw[:, 0:3] * SISFALL_ACC_G_PER_COUNT
     gyr = raw[:, 3:6] * SISFALL_GYR_DPS_PER_COUNT
     return Capture(t_ms, acc.astype(np.float64), gyr.astype(np.float64),
-                   [f"SisFall {activity}_{subject}_R01 ({SISFALL_ACTIVITIES.get(activity, 'another activity')})"])
+                   [f"SisFall {activity}_{subject}_R{trial:02d} ({SISFALL_ACTIVITIES.get(activity, 'another activity')})"])
 
 
 # ---- mobgap / Mobilise-D lab example (lower back, 100 Hz, g and deg/s) -----------------
@@ -246,11 +247,26 @@ IPOL_DIR = "ipol-lowback-walking"
 G_MS2 = 9.80665
 
 
-def ipol_trials(real_dir) -> list[str]:
-    """The trial names ("1-1" ... "19-2") that have both their signal and their events."""
+def ipol_dir(real_dir) -> Path:
+    """Where the IPOL trials are: ``real_dir/ipol-lowback-walking/GaitData`` (our copy of trials 1
+    and 2), or ``real_dir`` itself when it is a ``GaitData`` folder of the dataset's repository
+    (all six trials, for hinge.dev.ipol_all)."""
     d = Path(real_dir) / IPOL_DIR / "GaitData"
-    names = [p.name[:-len("_lb.txt.gz")] for p in d.glob("*_lb.txt.gz")]
-    return sorted((n for n in names if (d / (n + ".json")).exists()), key=lambda n: tuple(int(x) for x in n.split("-")))
+    return d if d.is_dir() else Path(real_dir)
+
+
+def _ipol_signal(d: Path, name: str) -> Path:
+    gz = d / f"{name}_lb.txt.gz"
+    return gz if gz.exists() or not (d / f"{name}_lb.txt").exists() else d / f"{name}_lb.txt"
+
+
+def ipol_trials(real_dir) -> list[str]:
+    """The trial names ("1-1" ... "19-6") that have both their signal (``_lb.txt``, gzipped or
+    not) and their events."""
+    d = ipol_dir(real_dir)
+    names = {p.name.split("_lb.txt")[0] for p in d.glob("*_lb.txt*") if p.name.endswith(("_lb.txt", "_lb.txt.gz"))}
+    return sorted((n for n in names if (d / (n + ".json")).exists() and re.fullmatch(r"\d+-\d+", n)),
+                  key=lambda n: tuple(int(x) for x in n.split("-")))
 
 
 def ipol(real_dir, name: str) -> tuple[Capture, dict]:
@@ -259,8 +275,8 @@ def ipol(real_dir, name: str) -> tuple[Capture, dict]:
     are gaps (the authors' loader counts rows instead); a repeated packet is dropped. ``meta``
     gains ``contacts_s`` (every heel strike of either foot inside the trial: the end of each
     footstep interval, sorted) and ``uturn_s`` (start, end), all in capture time."""
-    d = Path(real_dir) / IPOL_DIR / "GaitData"
-    with _open_text(d / f"{name}_lb.txt.gz") as f:
+    d = ipol_dir(real_dir)
+    with _open_text(_ipol_signal(d, name)) as f:
         f.readline()
         head = f.readline().strip().split("\t")
         rows = np.asarray([[float(v) for v in ln.split("\t")] for ln in f if ln.strip()], dtype=np.float64)
@@ -274,6 +290,9 @@ def ipol(real_dir, name: str) -> tuple[Capture, dict]:
     meta = json.loads((d / f"{name}.json").read_text())
     tb, ub = meta["TrialBoundaries"], meta["UTurnBoundaries"]
     ics = sorted(e[1] for e in meta["LeftFootEvents"] + meta["RightFootEvents"] if tb[0] <= e[1] <= tb[1])
+    late = [i for i in ics + list(ub) if not 0 <= i < len(t_row)]
+    if late:
+        raise ValueError(f"IPOL {name}: event at row {late[0]} past the signal's {len(t_row)} rows")
     meta["contacts_s"] = [float(t_row[i]) / 1000.0 for i in ics]
     meta["uturn_s"] = (float(t_row[ub[0]]) / 1000.0, float(t_row[ub[1]]) / 1000.0)
     return cap, meta

@@ -359,36 +359,42 @@ def ipol_replay(real_dir, name, engine="cpython", prone=False):
     return cap, meta, replay.replay(cap, o, engine=engine)
 
 
+def ipol_trial(real_dir, name, engine="cpython") -> tuple[list[dict], dict]:
+    """One IPOL trial: each reported stride whose two ends are reference heel strikes two
+    contacts apart (within ``IC_WINDOW_S``), outside the U-turn, with the detector's cadence vs
+    120 / (contact[k + 2] - contact[k]); and the trial's strides, those called running, the
+    alerts under the default and the alert-prone config, and the reference strides of its
+    straight walks (to say how many were measured)."""
+    cap, meta, res = ipol_replay(real_dir, name, engine)
+    ic = np.asarray(meta["contacts_s"])
+    u0, u1 = meta["uturn_s"]
+    t0 = float(cap.t_ms[0])
+    ss = res.dicts("stride")
+    n_ref = sum(1 for k in range(2, len(ic)) if not (ic[k - 2] < u1 and ic[k] > u0))
+    strides = []
+    for s, te, j, ref in _strides_on_contacts(ss, ic, t0):
+        if ic[j - 2] < u1 and ic[j] > u0:
+            continue                       # the U-turn: not a straight walk
+        strides.append({"trial": name, "t_s": round(te, 2), "det": s["cadence_spm"], "ref": round(ref, 1),
+                        "err": s["cadence_spm"] - ref, "activity": s["activity"]})
+    return strides, {"trial": name, "strides": len(ss), "running": sum(1 for s in ss if s["activity"] == "running"),
+                     "alerts": len(res.dicts("alert")),
+                     "alerts_prone": len(ipol_replay(real_dir, name, engine, prone=True)[2].dicts("alert")),
+                     "ref_strides": n_ref, "matched": len(strides)}
+
+
 def ipol_walks(real_dir, engine="cpython") -> dict:
-    """Every IPOL trial: each reported stride whose two ends are reference heel strikes two
-    contacts apart (within ``IC_WINDOW_S``), outside the U-turn: the detector's cadence vs
-    120 / (contact[k + 2] - contact[k]); and per trial the strides called running, the alerts
-    under the default and the alert-prone config, and the reference strides of the straight
-    walks (to say how many were measured)."""
+    """Every IPOL trial's strides on reference contacts and figures (``ipol_trial``)."""
     strides, trials = [], []
     for name in ipol_trials(real_dir):
-        cap, meta, res = ipol_replay(real_dir, name, engine)
-        ic = np.asarray(meta["contacts_s"])
-        u0, u1 = meta["uturn_s"]
-        t0 = float(cap.t_ms[0])
-        ss = res.dicts("stride")
-        n_ref = sum(1 for k in range(2, len(ic)) if not (ic[k - 2] < u1 and ic[k] > u0))
-        n = 0
-        for s, te, j, ref in _strides_on_contacts(ss, ic, t0):
-            if ic[j - 2] < u1 and ic[j] > u0:
-                continue                       # the U-turn: not a straight walk
-            strides.append({"trial": name, "t_s": round(te, 2), "det": s["cadence_spm"], "ref": round(ref, 1),
-                            "err": s["cadence_spm"] - ref, "activity": s["activity"]})
-            n += 1
-        trials.append({"trial": name, "strides": len(ss), "running": sum(1 for s in ss if s["activity"] == "running"),
-                       "alerts": len(res.dicts("alert")),
-                       "alerts_prone": len(ipol_replay(real_dir, name, engine, prone=True)[2].dicts("alert")),
-                       "ref_strides": n_ref, "matched": n})
+        s, t = ipol_trial(real_dir, name, engine)
+        strides += s
+        trials.append(t)
     return {"strides": strides, "trials": trials}
 
 
-def ipol_row(real_dir, engine="cpython") -> dict:
-    w = ipol_walks(real_dir, engine)
+def ipol_summary(w: dict, engine="cpython") -> dict:
+    """The figures of ``ipol_walks``' trials together (as ``ipol_row``)."""
     st = _stats([s["err"] for s in w["strides"]])
     tr = w["trials"]
     ref = sum(t["ref_strides"] for t in tr)
@@ -397,6 +403,10 @@ def ipol_row(real_dir, engine="cpython") -> dict:
             "cad_med_abs_spm": round(st["med"], 2), "cad_p90_abs_spm": round(st["p90"], 2),
             "running_strides": sum(t["running"] for t in tr), "strides": sum(t["strides"] for t in tr),
             "alerts": sum(t["alerts"] for t in tr), "alerts_prone": sum(t["alerts_prone"] for t in tr)}
+
+
+def ipol_row(real_dir, engine="cpython") -> dict:
+    return ipol_summary(ipol_walks(real_dir, engine), engine)
 
 
 def ipol_misses(r: dict) -> list[str]:

@@ -1,0 +1,99 @@
+"""Every trial of the IPOL lower-back walking set through the detector: trials 3-6 held out.
+
+``../shared/data/real/ipol-lowback-walking`` holds trials 1 and 2 of the set's 19 people (L5
+sensor; stand, walk 10 m, U-turn, walk back; heel strikes from foot sensors, manually checked).
+The dataset's repository has four more trials of each person that nothing in the detector was
+chosen on. Each trial is scored exactly as ``make bench``'s IPOL row
+(``realscore.ipol_trial``: every stride walking, no alert under the default or the alert-prone
+config, per-stride cadence against the heel strikes outside the U-turn, held to the walking
+known gap ``realscore.IPOL_KNOWN_GAP``). Point this at the repository's ``GaitData`` folder
+(``github.com/CyrilVoisard/ipol_dataset_1``, AGPL-3.0; cite Voisard et al., IPOL)::
+
+    python -m hinge.dev.ipol_all PATH/GaitData [--jobs 2] [--jsonl out.jsonl]
+
+It prints one line per trial and the trials 1-2 and 3-6 apart; a trial that cannot be read is
+one line that says why (the other trials are still scored).
+"""
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from concurrent.futures import ProcessPoolExecutor
+from pathlib import Path
+
+import numpy as np
+
+from hinge.dev import realdata, realscore
+
+SHARED = (1, 2)    # the trials of every person in ../shared/data/real (the rest are held out)
+
+
+def score(root, name: str) -> tuple[list[dict], dict]:
+    """One trial's strides on reference contacts and figures, or ([], a row saying why not)."""
+    try:
+        return realscore.ipol_trial(str(root), name)
+    except (OSError, ValueError, KeyError, IndexError) as e:
+        return [], {"trial": name, "error": f"{type(e).__name__}: {e}".splitlines()[0]}
+
+
+def _score_args(a):
+    return score(*a)
+
+
+def line(strides: list[dict], t: dict) -> str:
+    if "error" in t:
+        return f"{t['trial']:<6} not scored: {t['error']}"
+    e = np.abs([s["err"] for s in strides])
+    cad = f"per-stride cadence |err| median {np.median(e):5.2f} spm, max {e.max():5.2f}" if len(e) else "no stride on contacts"
+    return (f"{t['trial']:<6} strides {t['strides']:>3} running {t['running']} alerts {t['alerts']}/{t['alerts_prone']}"
+            f"  on contacts {t['matched']:>3} of {t['ref_strides']:>3}  {cad}")
+
+
+def summary(results: list[tuple[list[dict], dict]]) -> list[str]:
+    out = []
+    for what, keep in (("trials 1-2 (shared)", lambda k: k in SHARED), ("trials 3-6 (held out)", lambda k: k not in SHARED)):
+        sel = [(s, t) for s, t in results if keep(int(t["trial"].split("-")[1]))]
+        ok = [(s, t) for s, t in sel if "error" not in t]
+        if not sel:
+            continue
+        r = realscore.ipol_summary({"strides": [x for s, _ in ok for x in s], "trials": [t for _, t in ok]})
+        miss = realscore.ipol_misses(r) + [f"{k} {r[k]} > {lim}" for k, lim in realscore.IPOL_KNOWN_GAP.items()
+                                           if not r[k] <= lim]
+        out.append(f"{what}: {r['trials']} trials of {r['people']} people"
+                   + (f" (+{len(sel) - len(ok)} not scored)" if len(ok) < len(sel) else "")
+                   + f", {r['strides']} strides, {r['running_strides']} running, alerts {r['alerts']} "
+                   f"(alert-prone {r['alerts_prone']}); per-stride cadence on {r['strides_matched']} strides: "
+                   f"median {r['cad_med_abs_spm']} spm, p90 {r['cad_p90_abs_spm']}"
+                   + (f"; misses: {'; '.join(miss)}" if miss else "; every target met"))
+    return out
+
+
+def main(argv=None) -> int:
+    ap = argparse.ArgumentParser(prog="python -m hinge.dev.ipol_all", description=__doc__.splitlines()[0])
+    ap.add_argument("root", help="the dataset repository's GaitData folder (N-T_lb.txt and N-T.json inside)")
+    ap.add_argument("--jobs", type=int, default=1, help="trials scored in parallel")
+    ap.add_argument("--jsonl", help="also write every trial's figures here, one JSON object a line")
+    a = ap.parse_args(argv)
+    names = realdata.ipol_trials(a.root) if Path(a.root).is_dir() else []
+    if not names:
+        print(f"ipol_all: no N-T_lb.txt trials with their N-T.json under {a.root}", file=sys.stderr)
+        return 2
+    args = [(a.root, n) for n in names]
+    if a.jobs > 1:
+        with ProcessPoolExecutor(a.jobs) as ex:
+            results = list(ex.map(_score_args, args))
+    else:
+        results = [_score_args(x) for x in args]
+    for s, t in results:
+        print(line(s, t))
+    print()
+    for s in summary(results):
+        print(s)
+    if a.jsonl:
+        Path(a.jsonl).write_text("".join(json.dumps({**t, "strides_on_contacts": s}) + "\n" for s, t in results))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
