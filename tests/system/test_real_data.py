@@ -557,6 +557,27 @@ def test_sisfall_other_activities_tool(real_dir, tmp_path, capsys):
     assert sisfall_adl.main([str(tmp_path / "none")]) == 2
 
 
+def test_gaitpy_demo_walk_is_walking_and_never_alerted(real_dir):
+    """GaitPy's demo (another person, a GENEActiv on the lower back, 50 Hz, accel only, three
+    walking bouts): every stride walking and no alert under the default or the alert-prone config,
+    whichever horizontal axis is taken as forward (the recording does not say); the walking
+    cadence's median within the walking tolerance of GaitPy's own (96.8 steps/min; its |acc|
+    spectrum peaks at 96.7, README there)."""
+    cap = rd.gaitpy_demo(real_dir)
+    ref = float(np.median(rd.gaitpy_cadence(real_dir)))
+    assert 90 < ref < 105, ref
+    for fwd in ("+x", "-x", "+z", "-z"):
+        o = {**rd.GAITPY_MOUNT, "mount_forward": fwd}
+        res = replay.replay(cap, o)
+        st = res.dicts("stride")
+        assert len(st) >= 50, (fwd, len(st))          # three bouts, 84 s of walking: ~65 strides
+        assert all(s["activity"] == "walking" for s in st), fwd
+        assert not res.dicts("alert") and not replay.replay(cap, rs.alert_prone_config(o)).dicts("alert"), fwd
+        cad = float(np.median([s["cadence_spm"] for s in st]))
+        print(f"\ngaitpy demo, forward {fwd}: {len(st)} strides walking, cadence median {cad:.1f} (GaitPy {ref:.1f})")
+        assert abs(cad - ref) <= rs.WALK_CADENCE_TOL_SPM, (fwd, cad, ref)
+
+
 def test_ipol_all_tool_reads_the_dataset_layout(real_dir, tmp_path, capsys):
     """hinge.dev.ipol_all (the IPOL set's trials 3-6, held out) reads the dataset repository's own
     GaitData folder (plain N-T_lb.txt), scores each trial as the shared ones are scored, keeps

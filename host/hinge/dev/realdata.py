@@ -152,6 +152,37 @@ def adept(real_dir) -> Capture:
     return Capture(t_s * 1000.0, acc, np.zeros_like(acc), [])
 
 
+GAITPY_DIR = "gaitpy-demo-lumbar"
+GAITPY_MOUNT = {"mount_up": "-y", "mount_forward": "+x"}   # README: +y points down; x/z horizontal,
+#                                                            which is forward undocumented (walking only)
+
+
+def gaitpy_demo(real_dir) -> Capture:
+    """GaitPy's demo walk (GENEActiv on the lower back, 50 Hz, accel only: the gyro is zero): the
+    file's own time stamps (its one 0.52 s page gap kept as a gap), accel in g."""
+    import datetime
+
+    t, acc = [], []
+    with _open_text(Path(real_dir) / GAITPY_DIR / "demo_data.csv") as f:
+        for k, line in enumerate(f):
+            if k < 100 or not line.strip():      # the GENEActiv export's 100 header lines
+                continue
+            p = line.split(",")
+            t.append(datetime.datetime.strptime(p[0], "%Y-%m-%d %H:%M:%S:%f").timestamp() * 1000.0)
+            acc.append([float(p[1]), float(p[2]), float(p[3])])
+    ta = np.asarray(t) - t[0]
+    a = np.asarray(acc, dtype=np.float64)
+    return Capture(ta, a, np.zeros_like(a), ["GaitPy demo (GENEActiv, lower back, Czech & Patel 2019)"])
+
+
+def gaitpy_cadence(real_dir) -> np.ndarray:
+    """GaitPy's own per-gait-cycle cadence (steps/min) from its features file (algorithmic, not
+    an independent reference)."""
+    with _open_text(Path(real_dir) / GAITPY_DIR / "demo_gait_features.csv") as f:
+        rows = list(csv.DictReader(f))
+    return np.asarray([float(r["cadence"]) for r in rows])
+
+
 def adept_reference(real_dir) -> dict[str, list[tuple[float, float, float]]]:
     """Reference windows (t0_s, t1_s, steps/min) of the run, 10 s each as the folder's own table:
 
