@@ -374,6 +374,16 @@ def bench_real(engine="cpython") -> str:
             [(r["run"], str(r["running_windows"]), f"{r['compared_pct']}", f"{r['cad_med_abs_spm']:.2f}",
               f"{r['cad_p90_abs_spm']:.2f}", f"{r['cad_max_abs_spm']:.1f}",
               f"{r['walking_called_running']} / {r['walking_strides']}", evaluate.miss_tags(missed))]))
+    if rs.gaitpy_present(d):
+        r = rs.gaitpy_row(d, engine)
+        missed = rs.gaitpy_misses(r)
+        emit({"bench": "accuracy", "world": "real", **r, "misses": missed})
+        out.append(f"\nGaitPy demo walk [{engine}]: lower back, 50 Hz, accel only, three bouts; each horizontal "
+                   f"axis as forward (not recorded); cadence vs GaitPy's own median {r['ref_spm']}")
+        out.append(evaluate.text_table(
+            ("forward", "strides", "called running", "alerts", "cad median", "targets missed"),
+            [(p["forward"], str(p["strides"]), str(p["running"]), f"{p['alerts']}/{p['alerts_prone']}",
+              f"{p['cad_med_spm']}", evaluate.miss_tags(missed)) for p in r["forwards"]]))
     try:
         r = rs.xio_tilt_row(d)
     except ImportError as e:   # imufusion is a dev dependency
