@@ -34,6 +34,7 @@ from hinge.common import devpath
 from hinge.common.capture import to_raw
 from hinge.dev import realdata as rd
 from hinge.dev import realscore as rs
+from hinge.dev import walkscore as ws
 
 ENGINES = evaluate.accuracy_engines()
 SISFALL_MOUNT = rd.SISFALL_MOUNT
@@ -564,17 +565,17 @@ def test_gaitpy_demo_walk_is_walking_and_never_alerted(real_dir):
     whichever horizontal axis is taken as forward (the recording does not say); the walking
     cadence's median within the walking tolerance of GaitPy's own (96.8 steps/min; its |acc|
     spectrum peaks at 96.7, README there)."""
-    r = rs.gaitpy_row(real_dir)
+    r = ws.gaitpy_row(real_dir)
     print("\n" + json.dumps(r))
     assert 90 < r["ref_spm"] < 105, r
-    assert [p["forward"] for p in r["forwards"]] == list(rs.GAITPY_FORWARDS)
+    assert [p["forward"] for p in r["forwards"]] == list(ws.GAITPY_FORWARDS)
     for p in r["forwards"]:
         assert p["strides"] >= 50 and p["running"] == 0 and p["alerts"] == 0 and p["alerts_prone"] == 0, p
         assert abs(p["cad_med_spm"] - r["ref_spm"]) <= rs.WALK_CADENCE_TOL_SPM, p
-    assert not rs.gaitpy_misses(r), rs.gaitpy_misses(r)
+    assert not ws.gaitpy_misses(r), ws.gaitpy_misses(r)
     # the misses name what a broken walk would show
     bad = {**r, "running_strides": 3, "alerts_prone": 1, "cad_diff_max_spm": 9.0}
-    assert [m.split(":")[0] for m in rs.gaitpy_misses(bad)] == ["walk called running", "alerts while walking", "cadence"]
+    assert [m.split(":")[0] for m in ws.gaitpy_misses(bad)] == ["walk called running", "alerts while walking", "cadence"]
 
 
 def test_ipol_all_tool_reads_the_dataset_layout(real_dir, tmp_path, capsys):
@@ -598,7 +599,7 @@ def test_ipol_all_tool_reads_the_dataset_layout(real_dir, tmp_path, capsys):
     out = capsys.readouterr().out
     rows = {r["trial"]: r for r in (json.loads(x) for x in (tmp_path / "o.jsonl").read_text().splitlines())}
     for a, b in (("1-1", "1-1"), ("2-1", "2-3"), ("3-2", "3-4")):
-        s, t = rs.ipol_trial(real_dir, a)
+        s, t = ws.ipol_trial(real_dir, a)
         assert {k: v for k, v in rows[b].items() if k not in ("trial", "strides_on_contacts")} == \
             {k: v for k, v in t.items() if k != "trial"}, b
         assert [x["err"] for x in rows[b]["strides_on_contacts"]] == [x["err"] for x in s], b
@@ -613,12 +614,12 @@ def test_ipol_all_tool_reads_the_dataset_layout(real_dir, tmp_path, capsys):
 def test_ipol_walks_are_walking_never_alerted_and_timed(real_dir):
     """IPOL (19 people, 38 short walks with a U-turn, manually checked heel strikes): every stride
     walking, no alert under the default or the alert-prone config; per-stride cadence against
-    the heel strikes held to the walking known gap (realscore.IPOL_KNOWN_GAP)."""
-    r = rs.ipol_row(real_dir)
+    the heel strikes held to the walking known gap (walkscore.IPOL_KNOWN_GAP)."""
+    r = ws.ipol_row(real_dir)
     print("\n" + json.dumps(r))
     assert r["trials"] == 38 and r["people"] == 19, r
-    assert not rs.ipol_misses(r), rs.ipol_misses(r)
+    assert not ws.ipol_misses(r), ws.ipol_misses(r)
     # consecutive strides cover every other reference stride: >= 40 % of them is >= 80 % of the walk
     assert r["matched_pct"] >= 40, r
-    for k, lim in rs.IPOL_KNOWN_GAP.items():
+    for k, lim in ws.IPOL_KNOWN_GAP.items():
         assert r[k] <= lim, (k, r[k], lim)

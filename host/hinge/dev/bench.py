@@ -310,6 +310,7 @@ def bench_real(engine="cpython") -> str:
     """Real-data rows (JSON) and their readable tables (returned)."""
     from . import realdata as rd
     from . import realscore as rs
+    from . import walkscore as ws
 
     d = rd.data_dir()
     if not d.exists():
@@ -347,8 +348,8 @@ def bench_real(engine="cpython") -> str:
                f"judged; Test11 daily living shown)")
     out.append(evaluate.text_table(("test", "system", "strides", "cad med", "cad p90", "ref vs ref med / p90 (n)",
                                     "targets missed"), rows))
-    r = rs.ipol_row(d, engine)
-    missed = rs.ipol_misses(r)
+    r = ws.ipol_row(d, engine)
+    missed = ws.ipol_misses(r)
     emit({"bench": "accuracy", "world": "real", **r, "misses": missed})
     out.append(f"\nIPOL lower back [{engine}]: {r['trials']} walks of {r['people']} people (10 m, U-turn, 10 m), "
                f"per-stride cadence vs manually checked heel strikes (straight parts), activity, alerts "
@@ -374,9 +375,9 @@ def bench_real(engine="cpython") -> str:
             [(r["run"], str(r["running_windows"]), f"{r['compared_pct']}", f"{r['cad_med_abs_spm']:.2f}",
               f"{r['cad_p90_abs_spm']:.2f}", f"{r['cad_max_abs_spm']:.1f}",
               f"{r['walking_called_running']} / {r['walking_strides']}", evaluate.miss_tags(missed))]))
-    if rs.gaitpy_present(d):
-        r = rs.gaitpy_row(d, engine)
-        missed = rs.gaitpy_misses(r)
+    if ws.gaitpy_present(d):
+        r = ws.gaitpy_row(d, engine)
+        missed = ws.gaitpy_misses(r)
         emit({"bench": "accuracy", "world": "real", **r, "misses": missed})
         out.append(f"\nGaitPy demo walk [{engine}]: lower back, 50 Hz, accel only, three bouts; each horizontal "
                    f"axis as forward (not recorded); cadence vs GaitPy's own median {r['ref_spm']}")

@@ -4,9 +4,9 @@
 sensor; stand, walk 10 m, U-turn, walk back; heel strikes from foot sensors, manually checked).
 The dataset's repository has four more trials of each person that nothing in the detector was
 chosen on. Each trial is scored exactly as ``make bench``'s IPOL row
-(``realscore.ipol_trial``: every stride walking, no alert under the default or the alert-prone
+(``walkscore.ipol_trial``: every stride walking, no alert under the default or the alert-prone
 config, per-stride cadence against the heel strikes outside the U-turn, held to the walking
-known gap ``realscore.IPOL_KNOWN_GAP``). Point this at the repository's ``GaitData`` folder
+known gap ``walkscore.IPOL_KNOWN_GAP``). Point this at the repository's ``GaitData`` folder
 (``github.com/CyrilVoisard/ipol_dataset_1``, AGPL-3.0; cite Voisard et al., IPOL)::
 
     python -m hinge.dev.ipol_all PATH/GaitData [--jobs 2] [--jsonl out.jsonl]
@@ -24,7 +24,7 @@ from pathlib import Path
 
 import numpy as np
 
-from hinge.dev import realdata, realscore
+from hinge.dev import realdata, walkscore
 
 SHARED = (1, 2)    # the trials of every person in ../shared/data/real (the rest are held out)
 
@@ -32,7 +32,7 @@ SHARED = (1, 2)    # the trials of every person in ../shared/data/real (the rest
 def score(root, name: str) -> tuple[list[dict], dict]:
     """One trial's strides on reference contacts and figures, or ([], a row saying why not)."""
     try:
-        return realscore.ipol_trial(str(root), name)
+        return walkscore.ipol_trial(str(root), name)
     except (OSError, ValueError, KeyError, IndexError) as e:
         return [], {"trial": name, "error": f"{type(e).__name__}: {e}".splitlines()[0]}
 
@@ -57,8 +57,8 @@ def summary(results: list[tuple[list[dict], dict]]) -> list[str]:
         ok = [(s, t) for s, t in sel if "error" not in t]
         if not sel:
             continue
-        r = realscore.ipol_summary({"strides": [x for s, _ in ok for x in s], "trials": [t for _, t in ok]})
-        miss = realscore.ipol_misses(r) + [f"{k} {r[k]} > {lim}" for k, lim in realscore.IPOL_KNOWN_GAP.items()
+        r = walkscore.ipol_summary({"strides": [x for s, _ in ok for x in s], "trials": [t for _, t in ok]})
+        miss = walkscore.ipol_misses(r) + [f"{k} {r[k]} > {lim}" for k, lim in walkscore.IPOL_KNOWN_GAP.items()
                                            if not r[k] <= lim]
         out.append(f"{what}: {r['trials']} trials of {r['people']} people"
                    + (f" (+{len(sel) - len(ok)} not scored)" if len(ok) < len(sel) else "")

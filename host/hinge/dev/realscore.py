@@ -18,8 +18,6 @@ from hinge.common.capture import Capture, block_mean, to_raw
 from .realdata import (
     ADEPT_DIR,
     ADEPT_MOUNT,
-    GAITPY_DIR,
-    GAITPY_MOUNT,
     MOBGAP_MOUNT,
     SETTLE_S,
     SISFALL_ACTIVITIES,
@@ -29,10 +27,6 @@ from .realdata import (
     adept,
     adept_reference,
     feed_per_sample,
-    gaitpy_cadence,
-    gaitpy_demo,
-    ipol,
-    ipol_trials,
     mobgap,
     mobgap_initial_contacts,
     mobgap_trials,
@@ -262,7 +256,7 @@ def _contact_of(ic: np.ndarray, t: float) -> int | None:
     return int(j[np.argmin(np.abs(d[j]))]) if len(j) else None
 
 
-def _strides_on_contacts(strides, ic: np.ndarray, t0_ms: float):
+def strides_on_contacts(strides, ic: np.ndarray, t0_ms: float):
     """(stride, its end in s, j, reference cadence) for each reported stride whose end and start
     steps are reference contacts ``ic[j]`` and ``ic[j - 2]`` (within ``IC_WINDOW_S``): the
     reference's own stride cadence is 120 / (ic[j] - ic[j - 2])."""
@@ -296,7 +290,7 @@ def mobgap_stride_timing(real_dir, engine="cpython") -> dict:
             for wb in sorted({r["wb_id"] for r in rows}):
                 ic = np.array(sorted(r["ic_time_s"] for r in rows if r["wb_id"] == wb))
                 bouts.setdefault(system, []).append(ic)
-                for s, te, _j, ref in _strides_on_contacts(strides, ic, t0):
+                for s, te, _j, ref in strides_on_contacts(strides, ic, t0):
                     out.append({"trial": "_".join(tr), "test": tr[2], "system": system, "wb": wb, "t_s": round(te, 2),
                                 "det": s["cadence_spm"], "ref": round(ref, 1), "err": s["cadence_spm"] - ref,
                                 "activity": s["activity"]})
@@ -311,7 +305,7 @@ def mobgap_stride_timing(real_dir, engine="cpython") -> dict:
     return {"strides": out, "refref": refref}
 
 
-def _stats(x) -> dict:
+def abs_stats(x) -> dict:
     a = np.abs(np.asarray(x, dtype=np.float64))
     if not len(a):
         return {"n": 0, "med": float("nan"), "p90": float("nan")}
@@ -324,9 +318,9 @@ def mobgap_timing_rows(real_dir, engine="cpython") -> list[dict]:
     t = mobgap_stride_timing(real_dir, engine)
     rows = []
     for test in sorted({s["test"] for s in t["strides"]}):
-        rr = _stats(t["refref"].get(test, []))
+        rr = abs_stats(t["refref"].get(test, []))
         for system in ("Stereophoto", "INDIP"):
-            st = _stats([s["err"] for s in t["strides"] if s["test"] == test and s["system"] == system])
+            st = abs_stats([s["err"] for s in t["strides"] if s["test"] == test and s["system"] == system])
             rows.append({"test": test, "system": system, "engine": engine, "strides": st["n"],
                          "cad_med_abs_spm": round(st["med"], 2), "cad_p90_abs_spm": round(st["p90"], 2),
                          "ref_vs_ref_strides": rr["n"], "ref_vs_ref_med_spm": round(rr["med"], 2),
@@ -348,136 +342,6 @@ def mobgap_timing_misses(row: dict) -> list[str]:
     if not row["cad_p90_abs_spm"] <= lim_p90:
         out.append(f"cadence p90: {row['system']} |err| {row['cad_p90_abs_spm']} > {lim_p90:.2f} spm")
     return out
-
-
-# ---- IPOL: 38 short walks of 19 people, manually checked foot events ---------------------------
-IPOL_MOUNT = {"mount_up": "+x", "mount_forward": "-z"}   # README: X up; Z antero-posterior, + backward
-#                                                          (standing Acc_Z > 0: the sensor follows the
-#                                                          lordosis, its top tilted back; lean not judged)
-
-
-@functools.cache
-def ipol_replay(real_dir, name, engine="cpython", prone=False):
-    cap, meta = ipol(real_dir, name)
-    o = alert_prone_config(IPOL_MOUNT) if prone else IPOL_MOUNT
-    return cap, meta, replay.replay(cap, o, engine=engine)
-
-
-def ipol_trial(real_dir, name, engine="cpython") -> tuple[list[dict], dict]:
-    """One IPOL trial: each reported stride whose two ends are reference heel strikes two
-    contacts apart (within ``IC_WINDOW_S``), outside the U-turn, with the detector's cadence vs
-    120 / (contact[k + 2] - contact[k]); and the trial's strides, those called running, the
-    alerts under the default and the alert-prone config, and the reference strides of its
-    straight walks (to say how many were measured)."""
-    cap, meta, res = ipol_replay(real_dir, name, engine)
-    ic = np.asarray(meta["contacts_s"])
-    u0, u1 = meta["uturn_s"]
-    t0 = float(cap.t_ms[0])
-    ss = res.dicts("stride")
-    n_ref = sum(1 for k in range(2, len(ic)) if not (ic[k - 2] < u1 and ic[k] > u0))
-    strides = []
-    for s, te, j, ref in _strides_on_contacts(ss, ic, t0):
-        if ic[j - 2] < u1 and ic[j] > u0:
-            continue                       # the U-turn: not a straight walk
-        strides.append({"trial": name, "t_s": round(te, 2), "det": s["cadence_spm"], "ref": round(ref, 1),
-                        "err": s["cadence_spm"] - ref, "activity": s["activity"]})
-    return strides, {"trial": name, "strides": len(ss), "running": sum(1 for s in ss if s["activity"] == "running"),
-                     "alerts": len(res.dicts("alert")),
-                     "alerts_prone": len(ipol_replay(real_dir, name, engine, prone=True)[2].dicts("alert")),
-                     "ref_strides": n_ref, "matched": len(strides)}
-
-
-def ipol_walks(real_dir, engine="cpython") -> dict:
-    """Every IPOL trial's strides on reference contacts and figures (``ipol_trial``)."""
-    strides, trials = [], []
-    for name in ipol_trials(real_dir):
-        s, t = ipol_trial(real_dir, name, engine)
-        strides += s
-        trials.append(t)
-    return {"strides": strides, "trials": trials}
-
-
-def ipol_summary(w: dict, engine="cpython") -> dict:
-    """The figures of ``ipol_walks``' trials together (as ``ipol_row``)."""
-    st = _stats([s["err"] for s in w["strides"]])
-    tr = w["trials"]
-    ref = sum(t["ref_strides"] for t in tr)
-    return {"set": "ipol", "engine": engine, "trials": len(tr), "people": len({t["trial"].split("-")[0] for t in tr}),
-            "strides_matched": st["n"], "ref_strides": ref, "matched_pct": round(100.0 * st["n"] / ref, 1) if ref else None,
-            "cad_med_abs_spm": round(st["med"], 2), "cad_p90_abs_spm": round(st["p90"], 2),
-            "running_strides": sum(t["running"] for t in tr), "strides": sum(t["strides"] for t in tr),
-            "alerts": sum(t["alerts"] for t in tr), "alerts_prone": sum(t["alerts_prone"] for t in tr)}
-
-
-def ipol_row(real_dir, engine="cpython") -> dict:
-    return ipol_summary(ipol_walks(real_dir, engine), engine)
-
-
-# ---- GaitPy's demo walk (lower back, 50 Hz, accel only) ------------------------------------
-GAITPY_FORWARDS = ("+x", "-x", "+z", "-z")     # which horizontal axis is forward is not recorded
-
-
-def gaitpy_present(real_dir) -> bool:
-    return (Path(real_dir) / GAITPY_DIR).is_dir()
-
-
-def gaitpy_row(real_dir, engine="cpython") -> dict:
-    """GaitPy's demo walk replayed with each horizontal axis as forward: per choice the strides,
-    those called running, the alerts under the default and the alert-prone config, and the
-    strides' cadence median; against GaitPy's own cadence median (algorithmic, not independent;
-    the recording's |acc| spectrum agrees with it, its README)."""
-    cap = gaitpy_demo(real_dir)
-    ref = float(np.median(gaitpy_cadence(real_dir)))
-    per = []
-    for fwd in GAITPY_FORWARDS:
-        o = {**GAITPY_MOUNT, "mount_forward": fwd}
-        res = replay.replay(cap, o, engine=engine)
-        st = res.dicts("stride")
-        per.append({"forward": fwd, "strides": len(st), "running": sum(1 for s in st if s["activity"] == "running"),
-                    "alerts": len(res.dicts("alert")),
-                    "alerts_prone": len(replay.replay(cap, alert_prone_config(o), engine=engine).dicts("alert")),
-                    "cad_med_spm": round(float(np.median([s["cadence_spm"] for s in st])), 1) if st else None})
-    diffs = [abs(p["cad_med_spm"] - ref) for p in per if p["cad_med_spm"] is not None]
-    return {"set": "gaitpy", "engine": engine, "ref_spm": round(ref, 1), "forwards": per,
-            "strides_min": min(p["strides"] for p in per), "running_strides": sum(p["running"] for p in per),
-            "alerts": sum(p["alerts"] for p in per), "alerts_prone": sum(p["alerts_prone"] for p in per),
-            "cad_diff_max_spm": round(max(diffs), 2) if len(diffs) == len(per) else None}
-
-
-def gaitpy_misses(r: dict) -> list[str]:
-    """Walking is walking, never alerted, and counted at GaitPy's cadence (the walking tolerance),
-    whichever axis is forward; three bouts of 24-30 s hold ~65 strides (fewer: steps were lost)."""
-    out = []
-    if r["strides_min"] < 50:
-        out.append(f"only {r['strides_min']} strides in 84 s of walking")
-    if r["running_strides"]:
-        out.append(f"walk called running: {r['running_strides']} strides")
-    if r["alerts"] or r["alerts_prone"]:
-        out.append(f"alerts while walking: {r['alerts']} (alert-prone {r['alerts_prone']})")
-    if r["cad_diff_max_spm"] is None or r["cad_diff_max_spm"] > WALK_CADENCE_TOL_SPM:
-        out.append(f"cadence: up to {r['cad_diff_max_spm']} spm from GaitPy's {r['ref_spm']} (> {WALK_CADENCE_TOL_SPM})")
-    return out
-
-
-def ipol_misses(r: dict) -> list[str]:
-    """Walking is walking and never alerted (the issue's 0 alerts while walking, under any
-    settings); per-stride cadence is reported, judged in the walking known gap (below)."""
-    out = []
-    if r["running_strides"]:
-        out.append(f"walk called running: {r['running_strides']} of {r['strides']} strides")
-    if r["alerts"] or r["alerts_prone"]:
-        out.append(f"alerts while walking: {r['alerts']} (alert-prone {r['alerts_prone']})")
-    return out
-
-
-# Walking's per-stride timing is the trigger's alone (no flight, so no contact onset; the steepest
-# rise and the 1 g crossing of the raw force were tried offline on IPOL and time the strides worse:
-# p90 8.5 and 6.4 spm against the trigger's 4.8; the force's impulse centroid over the step and
-# a linear-phase 250 ms low-pass's crossing reach 3.3-3.4 here but are worse on Mobilise-D, 3.8-4.0
-# against 3.1-3.3, and need the whole hump, a stride closed 125-250 ms late): the issue's per-stride
-# p90 target (3 spm) is not met on real walking (Mobilise-D's strict xfail says the same). A known
-# gap, held to this bound.
-IPOL_KNOWN_GAP = {"cad_med_abs_spm": 1.5, "cad_p90_abs_spm": 6.0}
 
 
 # ---- x-io: the detector's gravity estimate vs imufusion ----------------------------------------
