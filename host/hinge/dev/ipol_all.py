@@ -16,15 +16,12 @@ one line that says why (the other trials are still scored).
 """
 from __future__ import annotations
 
-import argparse
-import json
 import sys
-from concurrent.futures import ProcessPoolExecutor
 from pathlib import Path
 
 import numpy as np
 
-from hinge.dev import realdata, walkscore
+from hinge.dev import heldout, realdata, walkscore
 
 SHARED = (1, 2)    # the trials of every person in ../shared/data/real (the rest are held out)
 
@@ -70,28 +67,19 @@ def summary(results: list[tuple[list[dict], dict]]) -> list[str]:
 
 
 def main(argv=None) -> int:
-    ap = argparse.ArgumentParser(prog="python -m hinge.dev.ipol_all", description=__doc__.splitlines()[0])
-    ap.add_argument("root", help="the dataset repository's GaitData folder (N-T_lb.txt and N-T.json inside)")
-    ap.add_argument("--jobs", type=int, default=1, help="trials scored in parallel")
-    ap.add_argument("--jsonl", help="also write every trial's figures here, one JSON object a line")
-    a = ap.parse_args(argv)
+    a = heldout.parser("ipol_all", __doc__, "the dataset repository's GaitData folder (N-T_lb.txt and N-T.json inside)",
+                       rate=False).parse_args(argv)
     names = realdata.ipol_trials(a.root) if Path(a.root).is_dir() else []
     if not names:
         print(f"ipol_all: no N-T_lb.txt trials with their N-T.json under {a.root}", file=sys.stderr)
         return 2
-    args = [(a.root, n) for n in names]
-    if a.jobs > 1:
-        with ProcessPoolExecutor(a.jobs) as ex:
-            results = list(ex.map(_score_args, args))
-    else:
-        results = [_score_args(x) for x in args]
+    results = heldout.pmap(_score_args, [(a.root, n) for n in names], a.jobs)
     for s, t in results:
         print(line(s, t))
     print()
     for s in summary(results):
         print(s)
-    if a.jsonl:
-        Path(a.jsonl).write_text("".join(json.dumps({**t, "strides_on_contacts": s}) + "\n" for s, t in results))
+    heldout.write_jsonl(a.jsonl, [{**t, "strides_on_contacts": s} for s, t in results])
     return 0
 
 

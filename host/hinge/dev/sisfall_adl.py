@@ -20,16 +20,13 @@ A trial that cannot be read is one row that says why. Data: see ``hinge.dev.sisf
 """
 from __future__ import annotations
 
-import argparse
-import json
 import re
 import sys
-from concurrent.futures import ProcessPoolExecutor
 from pathlib import Path
 
 from hinge.coach import replay
 from hinge.common.capture import block_mean
-from hinge.dev import gaitphase, realdata, realscore
+from hinge.dev import gaitphase, heldout, realdata, realscore
 
 # the dataset's Readme (Sucerquia et al. 2017), shortened
 ACTIVITIES = {
@@ -116,17 +113,11 @@ def summary(rows: list[dict]) -> list[str]:
 
 
 def main(argv=None) -> int:
-    ap = argparse.ArgumentParser(prog="python -m hinge.dev.sisfall_adl", description=__doc__.splitlines()[0])
-    ap.add_argument("root", help="the dataset's SisFall_dataset folder (SAxx/, SExx/ inside)")
-    ap.add_argument("--jobs", type=int, default=1, help="trials replayed in parallel")
-    ap.add_argument("--jsonl", help="also write every trial's figures here, one JSON object a line")
-    ap.add_argument("--rate", type=int, default=realscore.SISFALL_RATE_HZ,
-                    help="read the trials at this output rate, Hz (200, 100 or 50; default 200)")
+    ap = heldout.parser("sisfall_adl", __doc__, "the dataset's SisFall_dataset folder (SAxx/, SExx/ inside)")
     ap.add_argument("--codes", help="only these activities, comma-separated (e.g. D06,F05)")
     a = ap.parse_args(argv)
-    full = realscore.SISFALL_RATE_HZ
-    if a.rate not in (full, full // 2, full // 4):
-        print(f"sisfall_adl: --rate {a.rate}: give {full}, {full // 2} or {full // 4} Hz", file=sys.stderr)
+    k = heldout.rate_divisor("sisfall_adl", a.rate)
+    if k is None:
         return 2
     codes = set(a.codes.split(",")) if a.codes else None
     if codes and not codes <= set(ACTIVITIES):
@@ -138,20 +129,13 @@ def main(argv=None) -> int:
         print(f"sisfall_adl: no SAxx/[DF]xx_SAxx_Rxx.txt trials of the other activities under {a.root}",
               file=sys.stderr)
         return 2
-    k = full // a.rate
-    args = [(a.root, act, subj, trial, k) for act, subj, trial in todo]
-    if a.jobs > 1:
-        with ProcessPoolExecutor(a.jobs) as ex:
-            rows = list(ex.map(_score_args, args, chunksize=8))
-    else:
-        rows = [_score_args(x) for x in args]
+    rows = heldout.pmap(_score_args, [(a.root, act, subj, trial, k) for act, subj, trial in todo], a.jobs)
     for r in rows:
         if "error" in r:
             print(f"{r['trial']} not scored: {r['error']}")
     for s in summary(rows):
         print(s)
-    if a.jsonl:
-        Path(a.jsonl).write_text("".join(json.dumps(r) + "\n" for r in rows))
+    heldout.write_jsonl(a.jsonl, rows)
     return 0
 
 

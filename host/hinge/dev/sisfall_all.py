@@ -22,14 +22,11 @@ It prints one line per trial and a summary per group; what a group's trials miss
 """
 from __future__ import annotations
 
-import argparse
-import json
 import re
 import sys
-from concurrent.futures import ProcessPoolExecutor
 from pathlib import Path
 
-from hinge.dev import realscore
+from hinge.dev import heldout, realscore
 
 _TRIAL = re.compile(r"^(D0[1-4])_(S[AE]\d\d)_R01\.txt(\.gz)?$")
 GROUPS = (("young", "SA", ("D01", "D02"), "walks"), ("young", "SA", ("D03", "D04"), "jogs"),
@@ -87,35 +84,22 @@ def summary(rows: list[dict]) -> list[str]:
 
 
 def main(argv=None) -> int:
-    ap = argparse.ArgumentParser(prog="python -m hinge.dev.sisfall_all", description=__doc__.splitlines()[0])
-    ap.add_argument("root", help="the dataset's SisFall_dataset folder (SAxx/, SExx/ inside)")
-    ap.add_argument("--jobs", type=int, default=1, help="trials scored in parallel")
-    ap.add_argument("--jsonl", help="also write every trial's figures here, one JSON object a line")
-    ap.add_argument("--rate", type=int, default=realscore.SISFALL_RATE_HZ,
-                    help="read the trials at this output rate, Hz (200, 100 or 50; default 200)")
-    a = ap.parse_args(argv)
-    full = realscore.SISFALL_RATE_HZ
-    if a.rate not in (full, full // 2, full // 4):
-        print(f"sisfall_all: --rate {a.rate}: give {full}, {full // 2} or {full // 4} Hz", file=sys.stderr)
+    a = heldout.parser("sisfall_all", __doc__, "the dataset's SisFall_dataset folder (SAxx/, SExx/ inside)").parse_args(argv)
+    k = heldout.rate_divisor("sisfall_all", a.rate)
+    if k is None:
         return 2
-    k = full // a.rate
     todo = trials(a.root)
     if not todo:
         print(f"sisfall_all: no SAxx/D0x_SAxx_R01.txt trials under {a.root}", file=sys.stderr)
         return 2
-    if a.jobs > 1:
-        with ProcessPoolExecutor(a.jobs) as ex:
-            rows = list(ex.map(_score_args, [(a.root, act, subj, k) for act, subj in todo]))
-    else:
-        rows = [score(a.root, act, subj, k) for act, subj in todo]
+    rows = heldout.pmap(_score_args, [(a.root, act, subj, k) for act, subj in todo], a.jobs)
     rows.sort(key=lambda r: r["trial"])
     for r in rows:
         print(line(r))
     print()
     for s in summary(rows):
         print(s)
-    if a.jsonl:
-        Path(a.jsonl).write_text("".join(json.dumps(r) + "\n" for r in rows))
+    heldout.write_jsonl(a.jsonl, rows)
     return 0
 
 
