@@ -32,7 +32,7 @@ SIM_SCENARIOS = ("walk_breaks", "walk_jog", "deep_walk")
 
 
 @contextmanager
-def _probe():
+def probe():
     """Record (t_ms, flew, ep, lowest force) of every step dynamics.step measures (ep 0: not
     measured), and (t_ms of its last step, D_BN) of every stride as the next one starts."""
     dyn = devpath.import_device("dynamics")
@@ -61,7 +61,7 @@ def _probe():
 def step_phases(cap, overrides) -> tuple[list[tuple[int, int, int, int]], list[tuple[int, int]]]:
     """(t_ms, flew 0/1, energy phase, lowest force Q12 g) of each measured step of ``cap``
     replayed with ``overrides``, and (t_ms, grounded bouncing steps) of each stride."""
-    with _probe() as (rec, strides):
+    with probe() as (rec, strides):
         replay.replay(cap, overrides)
     return [r for r in rec if r[2] != 0], strides
 

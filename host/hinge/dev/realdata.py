@@ -9,6 +9,7 @@ figures on them are in :mod:`hinge.dev.realscore`.
 from __future__ import annotations
 
 import csv
+import datetime
 import gzip
 import io
 import json
@@ -160,8 +161,6 @@ GAITPY_MOUNT = {"mount_up": "-y", "mount_forward": "+x"}   # README: +y points d
 def gaitpy_demo(real_dir) -> Capture:
     """GaitPy's demo walk (GENEActiv on the lower back, 50 Hz, accel only: the gyro is zero): the
     file's own time stamps (its one 0.52 s page gap kept as a gap), accel in g."""
-    import datetime
-
     t, acc = [], []
     with _open_text(Path(real_dir) / GAITPY_DIR / "demo_data.csv") as f:
         for k, line in enumerate(f):

@@ -14,8 +14,9 @@ its energies: a running step's physics)::
     python -m hinge.dev.sisfall_adl PATH/SisFall_dataset [--jobs 2] [--rate 50] [--codes D06,F05] [--jsonl out.jsonl]
 
 One line per activity and age group: trials, strides, strides called running (and in how many
-trials), the share of all measured steps that flew and bounced, alerts under the default config, trials
-that buzzed under the alert-prone one; then the activities where any stride was called running.
+trials), the share of all measured steps flying (a flight that bounced), alerts under the
+default config, trials that buzzed under the alert-prone one; then the activities where any
+stride was called running.
 A trial that cannot be read is one row that says why. Data: see ``hinge.dev.sisfall_all``.
 """
 from __future__ import annotations
@@ -69,7 +70,7 @@ def score(root, act: str, subj: str, trial: int, k: int = 1) -> dict:
         return {"trial": name, "error": f"{type(e).__name__}: {e}".splitlines()[0]}
     if k > 1:
         cap = block_mean(cap, k)
-    with gaitphase._probe() as (steps, _):
+    with gaitphase.probe() as (steps, _):
         res = replay.replay(cap, realscore.SISFALL_MOUNT)
         measured = [s for s in steps if s[2] != 0]
     strides = res.dicts("stride")
@@ -101,10 +102,10 @@ def summary(rows: list[dict]) -> list[str]:
         out.append(f"{act} {who:<5} {ACTIVITIES[act]:<33} trials {len(ok):>3}"
                    + (f" (+{bad} unread)" if bad else "")
                    + f"  strides {n['strides']:>4}  running {n['running']:>4} in {with_run:>3} trials"
-                   f"  steps flew {flew}  alerts {n['alerts']}  buzzed alert-prone {buzzed}")
+                   f"  steps flying {flew}  alerts {n['alerts']}  buzzed alert-prone {buzzed}")
         if n["running"]:
             ran.append(f"{act} {who} ({ACTIVITIES[act]}): {n['running']} of {n['strides']} strides running, "
-                       f"{flew.strip()} of its steps flew")
+                       f"{flew.strip()} of its steps flying")
     alerts = sum(r["alerts"] for r in rows if "error" not in r)
     out.append("")
     out.append(f"alerts under the default config: {alerts}")
