@@ -860,9 +860,10 @@ class Detector:
         # walk's lowest force (dynamics.py, _DIP): a jog that no longer leaves the ground is
         # running still (its energies bounce, a walker's trade: hinge.dev.gaitphase), but only
         # a flight starts running (README: counting these toward the start gained no SisFall
-        # verdict). Both steps, where one flight will do: a run's last steps before a walk can bounce
-        # low (with one, 4 of 6 of our simulator's walk_breaks runs held 1-2 more walking
-        # strides running), and one would add only 2-4 % of SisFall's grounded jogs' strides.
+        # verdict). Both steps, where one flight will do: a run's last steps before a walk can
+        # bounce low (with one, 4 of 6 of our simulator's walk_breaks runs held 1-2 more
+        # walking strides running), and one would add only 2-4 % of SisFall's grounded jogs'
+        # strides.
         fly = st[_S_FLYN]
         if self.act == _ACT_RUNNING:
             if cad >= self.run_min and (fly > 0 or self.dyd[_D_BN] >= 2):

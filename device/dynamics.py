@@ -109,9 +109,10 @@ cost about 30 % of the detector's per-sample work while running, ``make bench``.
   flight (a dip below 0.25 g) is taken back when it trades (ks[S_FLYN]): a walker's deep trough
   is no flight. The phase does not start running on a grounded slow jog (only a flight does:
   counting such steps toward the start moved no SisFall verdict and one of our simulator's
-  runs past a cadence limit), but it keeps a runner running who stops leaving the ground: a step with no flight that bounces and sinks below 0.5 g (_DIP: a walker's lowest
-  force stays above it, below the walk-run transition's Froude number) counts in the stride's
-  D_BN, and the detector holds running while both steps of each stride do. SisFall, all 38
+  runs past a cadence limit), but it keeps a runner running who stops leaving the ground: a
+  step with no flight that bounces and sinks below 0.5 g (_DIP: a walker's lowest force stays
+  above it, below the walk-run transition's Froude number) counts in the stride's D_BN, and
+  the detector holds running while both steps of each stride do. SisFall, all 38
   subjects: none of the walks' 6878 strides has two such steps (nor the crosscheck's x4 walk);
   the older adults' slow jogs kept running 86-94 % -> 98-100 % of their strides (SE02, SE12,
   SE15). The sum is of (c_F >> 4) x (v >> 4) over the step's samples (< 512 x 2**20); no
@@ -144,8 +145,9 @@ _C10 = const(4096)           # 1 g: a rise that reaches it is a landing
 # gravity (a leg of L at speed v), and people change to running at a Froude number v^2 / (g L)
 # near 0.5 (Alexander 1989; Thorstensson & Roberthson 1987): a walk's lowest force stays above
 # ~0.5 g (the crosscheck's brisk walks: 0.65 g), while a grounded jog's dips below it (SisFall's
-# older slow jogs: median step minima 0.1-0.5 g). A walker's dip past it on a wobbling belt (SisFall's
-# older quick walks) trades its energies: the energy phase, not this level, parts the two.
+# older slow jogs: median step minima 0.1-0.5 g). A walker's dip past it on a wobbling belt
+# (SisFall's older quick walks) trades its energies: the energy phase, not this level, parts
+# the two.
 _DIP = const(2048)           # 0.5 g (Q12)
 # The line is extended at most 30 ms (1/16 ms) to the flight's level: a stance's ground force is
 # near a half sine of peak P over the contact time T_c, and falls from 0.5 g to zero in
@@ -718,8 +720,8 @@ def _bounce(yb: ptr32, d: ptr32, i0: int, i1: int) -> int:
     """The vertical oscillation (0.1 mm) over ring samples i0 + 1 .. i1, one period of the
     gait (see the module docstring: the mean force and the mean velocity taken out, the
     sensor's rise and fall on its lever by the pitch taken off), the energy phase over them
-    into d[D_EP] and their lowest force into d[D_FLO]. Two passes: the sums for the means, then the travel. 0 for a window over
-    _T_MAX."""
+    into d[D_EP] and their lowest force into d[D_FLO]. Two passes: the sums for the means, then
+    the travel. 0 for a window over _T_MAX."""
     base = d[D_BASE]
     c30 = d[D_C29] << 1
     m31 = c30 | (c30 - 1)
