@@ -100,7 +100,7 @@ def test_bad_set_is_one_line_error(tmp_path, bad, msg):
     ("t_ms,ax_g,ay_g,az_g,gx_dps,gy_dps\n0,0,0,1,0,0\n", 1, "no gz_dps"),
     ("t_ms,ax_g,ay_g,az_g,gx_dps,gy_dps,gz_dps,ax_g\n0,0,0,1,0,0,0,0\n", 1, "ax_g given twice"),
     ("t_ms,ax_g,ay_g,az_g,gx_dps,gy_dps,gz_dps,temp_c\n0,0,0,1,0,0,0,25\n10,0,0,1,0,0,0\n", 3, "expected 8 values"),
-    ("t_ms,ax_g,ay_g,az_g,gx_dps,gy_dps,gz_dps\n0,0,0,1,0,0,0\n10,nan,0,1,0,0,0\n", 3, "NaN"),
+    ("t_ms,ax_g,ay_g,az_g,gx_dps,gy_dps,gz_dps\n0,0,0,1,0,0,0\n10,0,0,1,0\n20,0,0,1,0,0,0", 3, "expected 7 values"),
     ("t_ms,ax_g,ay_g,az_g,gx_dps,gy_dps,gz_dps\n0,0,0,1,0,0,0\n10.5,0,0,1,0,0,0\n10.25,0,0,1,0,0,0\n", 4, "not after"),
 ])
 def test_malformed_csv_names_the_line(tmp_path, content, lineno, words):
@@ -112,6 +112,49 @@ def test_malformed_csv_names_the_line(tmp_path, content, lineno, words):
     assert f":{lineno}:" in m and words in m and "\n" not in m
     p = _run(["replay", str(f), "--jsonl"])
     assert p.returncode == 2 and f":{lineno}:" in p.stderr and len(p.stderr.strip().splitlines()) == 1
+
+
+def _data_lines(path):
+    return [ln for ln in path.read_text().splitlines() if ln and not ln.startswith("#")]
+
+
+def test_torn_last_line_and_samples_not_got_are_said_and_the_rest_replayed(tmp_path):
+    """A plain capture whose writing stopped mid-line (no newline after a short last line) keeps
+    every whole line; a sample the logger wrote as NaN or inf is read as a dropped one (its time
+    a gap); a header in capitals is the same header. Each is said in one line by replay, which
+    goes on; a short line with its newline, or in the middle, stays an error (above)."""
+    plain = _good_capture(tmp_path / "c.csv", seconds=40)
+    lines = _data_lines(plain)
+    whole = read_capture(plain)
+    torn = tmp_path / "torn.csv"
+    torn.write_text("\n".join(lines) + "\n" + lines[-1][:9])           # no newline: a cut write
+    cap = read_capture(torn)
+    assert np.array_equal(cap.t_ms, whole.t_ms) and np.array_equal(cap.gyr_dps, whole.gyr_dps)
+    assert any(c.startswith("last line cut short") for c in cap.comments)
+    bad = [5, 6, 7, 300]                                                 # data rows (1 = first sample)
+    holes = list(lines)
+    for k, v in zip(bad, ("nan", "inf", "-inf", "NaN")):
+        p = holes[k].split(",")
+        p[2 + k % 3] = v
+        holes[k] = ",".join(p)
+    holes[0] = holes[0].upper()
+    nan = tmp_path / "nan.csv"
+    nan.write_text("\n".join(holes) + "\n")
+    cap = read_capture(nan)
+    keep = np.ones(len(whole.t_ms), bool)
+    keep[[k - 1 for k in bad]] = False
+    assert np.array_equal(cap.t_ms, whole.t_ms[keep]) and np.array_equal(cap.acc_g, whole.acc_g[keep])
+    assert "NaN or infinite values: 4 samples (the first at line 6) read as dropped" in cap.comments, cap.comments
+    args = ["--jsonl", "--set", "mount_up=+z", "--set", "mount_forward=+x"]
+    for f, said in ((torn, "last line cut short (line"), (nan, "NaN or infinite values: 4 samples")):
+        p = _run(["replay", str(f), *args])
+        assert p.returncode == 0 and p.stdout.count('"stride"') > 10, p.stderr
+        assert len(p.stderr.strip().splitlines()) == 1 and said in p.stderr, p.stderr
+    # nothing but NaN after the header: no samples, one line
+    empty = tmp_path / "empty.csv"
+    empty.write_text(lines[0] + "\n" + "0,nan,0,1,0,0,0\n10,0,nan,1,0,0,0\n")
+    with pytest.raises(CaptureError, match="fewer than 2 samples"):
+        read_capture(empty)
 
 
 def test_columns_are_found_by_name(tmp_path):

@@ -48,7 +48,7 @@ def replay_config(overrides: dict) -> dict:
 
 def cmd_replay(a):
     from hinge.coach import replay
-    from hinge.common.capture import CUT_SHORT, PACKETS, READ_PAST, read_capture
+    from hinge.common.capture import NOTICES, read_capture
 
     overrides = parse_pairs(a.set, "--set")
     if a.config:
@@ -58,7 +58,7 @@ def cmd_replay(a):
     replay_config(overrides)
     cap = read_capture(a.capture)
     for c in cap.comments:
-        if c.startswith((CUT_SHORT, PACKETS, READ_PAST)):   # a torn .csv.gz, stamps per packet, more columns: say so, go on
+        if c.startswith(NOTICES):   # a torn file, samples not got, stamps per packet, more columns: say so, go on
             print(f"hinge replay: {a.capture}: {c}", file=sys.stderr)
     res = replay.replay(cap, overrides, engine=a.engine)
     if res.rate_div > 1:

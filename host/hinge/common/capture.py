@@ -2,10 +2,12 @@
 
 Format: UTF-8 (a byte-order mark is allowed), plain or gzip-compressed (told by its first two
 bytes, not its name: loggers and data sets ship ``.csv.gz``; a stream cut short keeps its whole
-lines and says so in ``comments``); lines starting with ``#`` are comments; header
-``t_ms,ax_g,ay_g,az_g,gx_dps,gy_dps,gz_dps`` (the columns are found by name: any order, and a
-logger's further columns, e.g. a magnetometer or a temperature, are read past and named in
-``comments``); ``t_ms`` increasing, in milliseconds with any number
+lines and says so in ``comments``, as does a plain file whose writing stopped mid-line: its
+last line, short and with no newline, is dropped); lines starting with ``#`` are comments; header
+``t_ms,ax_g,ay_g,az_g,gx_dps,gy_dps,gz_dps`` (the columns are found by name, in any case and
+order, and a logger's further columns, e.g. a magnetometer or a temperature, are read past and
+named in ``comments``); a sample with a NaN or infinite value is one the logger did not get: it
+is read as dropped and counted in ``comments``; ``t_ms`` increasing, in milliseconds with any number
 of decimals (a 104 Hz logger stamps 9.615 ms apart; a host stamping in microseconds writes three
 decimals), or repeating in packets (a logger that stamps each packet on arrival: ``packet_times``),
 at a nominal rate of 50-208 Hz (faster: ``board_rate``; a missing sample shows as a gap); the IMU's own
@@ -106,7 +108,17 @@ def read_capture(path) -> Capture:
     header_seen = False
     pick: list[int] = []        # the file's column of each HEADER name, in HEADER's order
     width = len(HEADER)
-    for lineno, raw in enumerate(text.splitlines(), 1):
+    lines = text.splitlines()
+    # A logger stopped mid-write (a flat battery, a pulled card) leaves its last line without
+    # its newline and short: that line is dropped and said, every whole one before it kept (as
+    # for a gzip stream cut short). A short line anywhere else is a malformed file.
+    open_end = bool(text) and not text.endswith(("\n", "\r"))
+    last = len(lines)
+    while last > 0 and not lines[last - 1].strip():
+        last -= 1
+    nonfinite = 0               # samples whose values are NaN or infinite, and the first's line
+    nonfinite_at = 0
+    for lineno, raw in enumerate(lines, 1):
         line = raw.strip()
         if not line:
             continue
@@ -121,21 +133,37 @@ def read_capture(path) -> Capture:
             header_seen = True
             continue
         parts = line.split(",")
+        torn = open_end and lineno == last
         if len(parts) != width:
+            if torn:
+                comments.append(f"{TORN_LINE} (line {lineno}: {len(parts)} of {width} values): dropped")
+                break
             raise CaptureError(f"{path}:{lineno}: expected {width} values, got {len(parts)}")
         parts = [parts[i] for i in pick]
         try:
             vals = [float(p) for p in parts]
         except ValueError:
+            if torn:
+                comments.append(f"{TORN_LINE} (line {lineno}: not a number): dropped")
+                break
             bad = next(p for p in parts if not _is_number(p))
             raise CaptureError(f"{path}:{lineno}: not a number: {bad.strip()[:40]!r}") from None
         if any(v != v or v in (float("inf"), float("-inf")) for v in vals):
-            raise CaptureError(f"{path}:{lineno}: NaN or infinite value")
+            # A logger that writes NaN for a sample it did not get (a missed read, a sensor
+            # that did not answer): the sample is not there, as a dropped one is (the gap in
+            # t_ms shows it; the detector bridges gaps), and the rest of the capture is read.
+            nonfinite += 1
+            if nonfinite == 1:
+                nonfinite_at = lineno
+            continue
         if rows and vals[0] < rows[-1][0]:
             raise CaptureError(f"{path}:{lineno}: t_ms {parts[0].strip()} not after the previous {rows[-1][0]:g}")
         rows.append(vals)
     if not header_seen:
         raise CaptureError(f"{path}: no header line ({','.join(HEADER)})")
+    if nonfinite:
+        comments.append(f"{NONFINITE}: {nonfinite} sample{'s' if nonfinite > 1 else ''} (the first at line "
+                        f"{nonfinite_at}) read as dropped")
     if len(rows) < 2:
         raise CaptureError(f"{path}: fewer than 2 samples")
     a = np.asarray(rows, dtype=np.float64)
@@ -157,7 +185,7 @@ def read_capture(path) -> Capture:
 def _columns(path, lineno: int, line: str) -> tuple[list[int], list[str]]:
     """The header line's column of each HEADER name (in HEADER's order) and its other columns'
     names; CaptureError when a name is missing or given twice."""
-    cols = [c.strip() for c in line.split(",")]
+    cols = [c.strip().lower() for c in line.split(",")]      # (T_MS, Ax_g: the same names)
     missing = [h for h in HEADER if h not in cols]
     if missing:
         raise CaptureError(f"{path}:{lineno}: expected header {','.join(HEADER)} (any order), got {line[:80]} "
@@ -189,7 +217,11 @@ def _gunzip(path, data: bytes) -> tuple[bytes, str]:
 
 
 READ_PAST = "columns read past"            # the comment naming a logger's further columns
+TORN_LINE = "last line cut short"          # the comment of a plain capture whose writing stopped mid-line
+NONFINITE = "NaN or infinite values"       # the comment of a capture with samples it did not get
 PACKETS = "t_ms repeats in packets"      # the comment a packet-stamped capture's Capture carries
+# the comments that say how the file was read (not the file's own): a tool replaying it says them
+NOTICES = (CUT_SHORT, READ_PAST, TORN_LINE, NONFINITE, PACKETS)
 
 
 def packet_times(t_ms) -> tuple[np.ndarray, str | None]:
