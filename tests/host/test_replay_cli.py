@@ -157,6 +157,30 @@ def test_torn_last_line_and_samples_not_got_are_said_and_the_rest_replayed(tmp_p
         read_capture(empty)
 
 
+@pytest.mark.parametrize("scale", [9.80665, 1000.0, 0.0])
+def test_accelerometer_not_in_g_is_one_line(tmp_path, scale):
+    """A capture whose accelerometer columns are in m/s^2 or mg (a data set converted the other
+    way), or all zero (a sensor that never answered), is refused in one line saying so, not
+    replayed as nonsense; a board's own capture keeps what its sensor gave (units=False)."""
+    plain = _good_capture(tmp_path / "c.csv", seconds=20)
+    lines = _data_lines(plain)
+    out = [lines[0]]
+    for ln in lines[1:]:
+        p = ln.split(",")
+        p[1:4] = [repr(float(x) * scale) for x in p[1:4]]
+        out.append(",".join(p))
+    f = tmp_path / "units.csv"
+    f.write_text("\n".join(out) + "\n")
+    with pytest.raises(CaptureError, match="not near 1 g") as ei:
+        read_capture(f)
+    mean = float(np.mean(np.linalg.norm(read_capture(plain).acc_g, axis=1))) * scale
+    assert 0.5 < mean / max(scale, 1e-9) < 1.5 or scale == 0.0       # the plain capture reads g
+    assert f"mean |a| is {mean:.3g}," in str(ei.value) and "\n" not in str(ei.value)
+    assert len(read_capture(f, units=False).t_ms) == len(lines) - 1
+    p = _run(["replay", str(f)])
+    assert p.returncode == 2 and len(p.stderr.strip().splitlines()) == 1 and "must be in g" in p.stderr
+
+
 def test_columns_are_found_by_name(tmp_path):
     """A logger that writes the columns in its own order, with more of them (a magnetometer, a
     temperature), gives the same capture as the plain format; what was read past is named."""

@@ -214,7 +214,7 @@ def capture(port, seconds: float, out, rate_hz: int | None = None, progress=None
     tmp = out.with_name(f".{out.name}.part")
     try:
         write_capture(tmp, t_ms, acc_g, gyr_dps, comments)
-        read_capture(tmp)  # what `hinge replay` will read: the same checks, before the final name
+        read_capture(tmp, units=False)  # what `hinge replay` will read: its format's checks, before the final name
         os.replace(tmp, out)
     except BaseException:
         with contextlib.suppress(OSError):

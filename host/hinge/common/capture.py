@@ -36,6 +36,9 @@ RATE_MAX_HZ = 208.0 * (1 + RATE_TOL)
 # the same motion at 1/k of the rate (``board_rate``); past 1 kHz a capture is more likely
 # mis-stamped (seconds or microseconds taken for ms) than real.
 READ_MAX_HZ = 1000.0 * (1 + RATE_TOL)
+# the accelerometer's mean |a| over a capture, g: see read_capture
+ACC_MEAN_MIN_G = 0.25
+ACC_MEAN_MAX_G = 4.0
 DT_UNITS_PER_MS = 16      # the sample buffer's dt is in 1/16 ms (62.5 us), unsigned 16-bit
 DT_MAX = 0xFFFF           # 4095.94 ms: a longer gap saturates (the detector restarts its stride)
 
@@ -88,8 +91,10 @@ def block_mean(cap: Capture, k: int) -> Capture:
     return Capture(t_ms=np.asarray(cap.t_ms, float)[k - 1:n:k], acc_g=acc, gyr_dps=gyr, comments=list(cap.comments))
 
 
-def read_capture(path) -> Capture:
-    """Read and check a capture CSV; raise CaptureError('FILE:LINE: problem') when malformed."""
+def read_capture(path, units: bool = True) -> Capture:
+    """Read and check a capture CSV; raise CaptureError('FILE:LINE: problem') when malformed.
+    ``units``: also check that the accelerometer reads g (False: what a board recorded is kept
+    whatever its sensor gave, e.g. zeros from one that stopped answering)."""
     path = Path(path)
     try:
         data = path.read_bytes()
@@ -175,6 +180,15 @@ def read_capture(path) -> Capture:
                                f"time their samples by)")
         comments.append(said)
     cap = Capture(t, a[:, 1:4].copy(), a[:, 4:7].copy(), comments)
+    # The accelerometer in g: over any stretch of standing, walking or running the specific
+    # force averages to gravity, 1 g, so the mean of its magnitude is at least about that (a
+    # mean of lengths is no shorter than the length of the mean; 1.0-1.5 g while running).
+    # Outside 0.25-4 g the column is not in g: m/s^2 reads 9.8 at rest, mg 1000, a sensor
+    # that never answered 0.
+    m = float(np.mean(np.linalg.norm(cap.acc_g, axis=1)))
+    if units and not ACC_MEAN_MIN_G <= m <= ACC_MEAN_MAX_G:
+        raise CaptureError(f"{path}: the accelerometer's mean |a| is {m:.3g}, not near 1 g: ax_g..az_g must be in g "
+                           f"(m/s^2 reads 9.8 at rest, mg 1000)")
     rate = cap.rate_hz
     if not RATE_MIN_HZ <= rate <= READ_MAX_HZ:
         raise CaptureError(f"{path}: sample rate {rate:.1f} Hz outside 50-1000 Hz (+-{100 * RATE_TOL:g} % for the IMU's clock; "
