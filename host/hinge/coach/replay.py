@@ -182,13 +182,19 @@ def replay(cap: Capture | str | os.PathLike, overrides: dict | None = None, engi
     cfg = load_config(overrides)
     lsb_g, lsb_k = scales(cfg)
     raw = to_raw(cap, lsb_g, lsb_k)
-    t0 = int(cap.t_ms[0])
     if engine not in devpath.ENGINES:
         raise ValueError(f"unknown engine {engine!r}: use {', '.join(devpath.ENGINES)}")
+    # The board starts its detector's clock at 0 each session (app.py), and its times must fit
+    # the ESP32's small ints (2**30); so replay starts it at 0 too and puts the events back on
+    # the capture's clock (t0: its first stamp, whole ms). A capture stamped on any clock (a
+    # logger's Unix time, 1.7e12 ms) replays as the board would run it.
+    t0 = int(cap.t_ms[0])
     if engine == "cpython":
-        res = _run_cpython(raw, cfg, lsb_g, lsb_k, t0)
+        res = _run_cpython(raw, cfg, lsb_g, lsb_k, 0)
     else:
-        res = _run_micropython(raw, cfg, lsb_g, lsb_k, t0, engine)
+        res = _run_micropython(raw, cfg, lsb_g, lsb_k, 0, engine)
+    if t0:
+        res.events = [(e[0], e[1] + t0) + tuple(e[2:]) for e in res.events]
     res.duration_s = cap.duration_s
     res.cfg = cfg
     res.rate_div = k
