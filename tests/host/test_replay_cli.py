@@ -11,7 +11,7 @@ import pytest
 
 from hinge.cli import cli
 from hinge.coach import replay
-from hinge.common.capture import CaptureError, block_mean, packet_times, read_capture, to_raw, write_capture
+from hinge.common.capture import CaptureError, block_mean, gait_gyro_p99, packet_times, read_capture, to_raw, write_capture
 
 REPO = Path(__file__).resolve().parents[2]
 HINGE = [sys.executable, "-m", "hinge.cli"]
@@ -179,6 +179,41 @@ def test_accelerometer_not_in_g_is_one_line(tmp_path, scale):
     assert len(read_capture(f, units=False).t_ms) == len(lines) - 1
     p = _run(["replay", str(f)])
     assert p.returncode == 2 and len(p.stderr.strip().splitlines()) == 1 and "must be in g" in p.stderr
+
+
+def test_gyro_not_in_deg_per_s_is_one_line_and_no_gyro_is_said(tmp_path):
+    """A gyro in rad/s (57 times less than deg/s: the pelvis's turns in gait read at most a few)
+    is refused in one line naming the rate it read; an accelerometer-only logger (its gyro
+    columns all 0) replays, and replay says its rotation is not measured; the capture in deg/s
+    passes."""
+    plain = _good_capture(tmp_path / "c.csv", seconds=40)
+    lines = _data_lines(plain)
+    args = ["--jsonl", "--set", "mount_up=+z", "--set", "mount_forward=+x"]
+    ok = _run(["replay", str(plain), *args])
+    assert ok.returncode == 0 and ok.stderr == "" and ok.stdout.count('"stride"') > 10
+    made = {}
+    for name, scale in (("rad", np.pi / 180.0), ("none", 0.0)):
+        out = [lines[0]]
+        for ln in lines[1:]:
+            p = ln.split(",")
+            p[4:7] = [repr(float(x) * scale) for x in p[4:7]]
+            out.append(",".join(p))
+        made[name] = tmp_path / f"{name}.csv"
+        made[name].write_text("\n".join(out) + "\n")
+    with pytest.raises(CaptureError, match="not deg/s") as ei:
+        read_capture(made["rad"])
+    secs, p99 = gait_gyro_p99(read_capture(made["rad"], units=False))
+    assert secs >= 30 and 0.5 < p99 < 2.0                          # the jog's 35 s, its turns in rad/s
+    assert f"at most {p99:.3g} (99th percentile) over {secs:.0f} s of gait" in str(ei.value)
+    assert "\n" not in str(ei.value)
+    assert len(read_capture(made["rad"], units=False).t_ms) == len(lines) - 1
+    p = _run(["replay", str(made["rad"]), *args])
+    assert p.returncode == 2 and len(p.stderr.strip().splitlines()) == 1 and "must be in deg/s" in p.stderr
+    cap = read_capture(made["none"])
+    assert any("rotation is not measured" in c for c in cap.comments)
+    p = _run(["replay", str(made["none"]), *args])
+    assert p.returncode == 0 and p.stdout.count('"stride"') > 10
+    assert len(p.stderr.strip().splitlines()) == 1 and "gyro reads 0 throughout" in p.stderr
 
 
 def test_columns_are_found_by_name(tmp_path):

@@ -40,6 +40,11 @@ READ_MAX_HZ = 1000.0 * (1 + RATE_TOL)
 # the accelerometer's mean |a| over a capture, g: see read_capture
 ACC_MEAN_MIN_G = 0.25
 ACC_MEAN_MAX_G = 4.0
+# the gyro in deg/s (see _check_gyro): gait is where |a|'s SD over 2 s passes 0.2 g; over 10 s
+# of it the rate's 99th percentile must pass 10 deg/s
+GAIT_SD_G = 0.2
+GAIT_MIN_S = 10.0
+GYRO_P99_MIN_DPS = 10.0
 DT_UNITS_PER_MS = 16      # the sample buffer's dt is in 1/16 ms (62.5 us), unsigned 16-bit
 DT_MAX = 0xFFFF           # 4095.94 ms: a longer gap saturates (the detector restarts its stride)
 
@@ -194,11 +199,49 @@ def read_capture(path, units: bool = True) -> Capture:
     if units and not ACC_MEAN_MIN_G <= m <= ACC_MEAN_MAX_G:
         raise CaptureError(f"{path}: the accelerometer's mean |a| is {m:.3g}, not near 1 g: ax_g..az_g must be in g "
                            f"(m/s^2 reads 9.8 at rest, mg 1000)")
+    if units:
+        _check_gyro(path, cap)
     rate = cap.rate_hz
     if not RATE_MIN_HZ <= rate <= READ_MAX_HZ:
         raise CaptureError(f"{path}: sample rate {rate:.1f} Hz outside 50-1000 Hz (+-{100 * RATE_TOL:g} % for the IMU's clock; "
                            f"is t_ms in milliseconds?)")
     return cap
+
+
+def gait_gyro_p99(cap: Capture) -> tuple[float, float]:
+    """(seconds of gait, the 99th percentile of the gyro's magnitude over them): gait is where the
+    accelerometer's magnitude swings (its SD over 2 s above GAIT_SD_G: every step's landing and
+    push-off move it by 0.3-2 g; standing, sitting or a still sensor stay within a few 0.01 g)."""
+    t = np.asarray(cap.t_ms, float)
+    if len(t) < 4:
+        return 0.0, 0.0
+    per = float(np.median(np.diff(t)))
+    w = max(int(round(2000.0 / per)), 2)
+    n = len(t) // w
+    if n == 0:
+        return 0.0, 0.0
+    a = np.linalg.norm(np.asarray(cap.acc_g, float)[:n * w], axis=1).reshape(n, w)
+    g = np.linalg.norm(np.asarray(cap.gyr_dps, float)[:n * w], axis=1).reshape(n, w)
+    gait = a.std(axis=1) > GAIT_SD_G
+    if not gait.any():
+        return 0.0, 0.0
+    return float(gait.sum() * w * per / 1000.0), float(np.percentile(g[gait], 99))
+
+
+def _check_gyro(path, cap: Capture) -> None:
+    """The gyro in deg/s: in gait the pelvis turns +-4-10 deg a stride at ~1 Hz (25-60 deg/s at
+    its peaks) and every landing jolts it by ~100 deg/s, so over GAIT_MIN_S of gait the 99th
+    percentile of the rate's magnitude is far above GYRO_P99_MIN_DPS; in rad/s the same motion
+    reads 0.4-6. A gyro that reads exactly 0 throughout is a logger with none (an accelerometer-
+    only research logger, written with zero columns): replayed, and said (``NO_GYRO``): its
+    rotation is not measured."""
+    if not np.any(cap.gyr_dps):
+        cap.comments.append(NO_GYRO)
+        return
+    secs, p99 = gait_gyro_p99(cap)
+    if secs >= GAIT_MIN_S and p99 < GYRO_P99_MIN_DPS:
+        raise CaptureError(f"{path}: the gyro's rate is at most {p99:.3g} (99th percentile) over {secs:.0f} s of gait, "
+                           f"not deg/s: gx_dps..gz_dps must be in deg/s (rad/s reads 57 times less)")
 
 
 def _columns(path, lineno: int, line: str) -> tuple[list[int], list[str]]:
@@ -239,8 +282,9 @@ READ_PAST = "columns read past"            # the comment naming a logger's furth
 TORN_LINE = "last line cut short"          # the comment of a plain capture whose writing stopped mid-line
 NONFINITE = "NaN or infinite values"       # the comment of a capture with samples it did not get
 PACKETS = "t_ms repeats in packets"      # the comment a packet-stamped capture's Capture carries
+NO_GYRO = "the gyro reads 0 throughout (a logger without one): rotation is not measured"
 # the comments that say how the file was read (not the file's own): a tool replaying it says them
-NOTICES = (CUT_SHORT, READ_PAST, TORN_LINE, NONFINITE, PACKETS)
+NOTICES = (CUT_SHORT, READ_PAST, TORN_LINE, NONFINITE, PACKETS, NO_GYRO)
 
 
 def packet_times(t_ms) -> tuple[np.ndarray, str | None]:
