@@ -58,7 +58,7 @@ def cmd_replay(a):
     replay_config(overrides)
     cap = read_capture(a.capture)
     for c in cap.comments:
-        if c.startswith(NOTICES):   # a torn file, samples not got, stamps per packet, more columns: say so, go on
+        if c.startswith(NOTICES):   # a torn file, samples not got, no gyro, stamps per packet, more columns: say so, go on
             print(f"hinge replay: {a.capture}: {c}", file=sys.stderr)
     res = replay.replay(cap, overrides, engine=a.engine)
     if res.rate_div > 1:

@@ -99,8 +99,8 @@ def block_mean(cap: Capture, k: int) -> Capture:
 
 def read_capture(path, units: bool = True) -> Capture:
     """Read and check a capture CSV; raise CaptureError('FILE:LINE: problem') when malformed.
-    ``units``: also check that the accelerometer reads g (False: what a board recorded is kept
-    whatever its sensor gave, e.g. zeros from one that stopped answering)."""
+    ``units``: also check that the accelerometer reads g and the gyro deg/s (False: what a board
+    recorded is kept whatever its sensor gave, e.g. zeros from one that stopped answering)."""
     path = Path(path)
     try:
         data = path.read_bytes()
@@ -190,6 +190,10 @@ def read_capture(path, units: bool = True) -> Capture:
                                f"time their samples by)")
         comments.append(said)
     cap = Capture(t, a[:, 1:4].copy(), a[:, 4:7].copy(), comments)
+    rate = cap.rate_hz
+    if not RATE_MIN_HZ <= rate <= READ_MAX_HZ:
+        raise CaptureError(f"{path}: sample rate {rate:.1f} Hz outside 50-1000 Hz (+-{100 * RATE_TOL:g} % for the IMU's clock; "
+                           f"is t_ms in milliseconds?)")
     # The accelerometer in g: over any stretch of standing, walking or running the specific
     # force averages to gravity, 1 g, so the mean of its magnitude is at least about that (a
     # mean of lengths is no shorter than the length of the mean; 1.0-1.5 g while running).
@@ -201,10 +205,6 @@ def read_capture(path, units: bool = True) -> Capture:
                            f"(m/s^2 reads 9.8 at rest, mg 1000)")
     if units:
         _check_gyro(path, cap)
-    rate = cap.rate_hz
-    if not RATE_MIN_HZ <= rate <= READ_MAX_HZ:
-        raise CaptureError(f"{path}: sample rate {rate:.1f} Hz outside 50-1000 Hz (+-{100 * RATE_TOL:g} % for the IMU's clock; "
-                           f"is t_ms in milliseconds?)")
     return cap
 
 
