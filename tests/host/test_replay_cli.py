@@ -183,7 +183,8 @@ def test_accelerometer_not_in_g_is_one_line(tmp_path, scale):
 
 def test_gyro_not_in_deg_per_s_is_one_line_and_no_gyro_is_said(tmp_path):
     """A gyro in rad/s (57 times less than deg/s: the pelvis's turns in gait read at most a few)
-    is refused in one line naming the rate it read; an accelerometer-only logger (its gyro
+    or in mdps (past any IMU's full scale) is refused in one line naming the rate it read; an
+    accelerometer-only logger (its gyro
     columns all 0) replays, and replay says its rotation is not measured; the capture in deg/s
     passes."""
     plain = _good_capture(tmp_path / "c.csv", seconds=40)
@@ -192,7 +193,7 @@ def test_gyro_not_in_deg_per_s_is_one_line_and_no_gyro_is_said(tmp_path):
     ok = _run(["replay", str(plain), *args])
     assert ok.returncode == 0 and ok.stderr == "" and ok.stdout.count('"stride"') > 10
     made = {}
-    for name, scale in (("rad", np.pi / 180.0), ("none", 0.0)):
+    for name, scale in (("rad", np.pi / 180.0), ("none", 0.0), ("mdps", 1000.0)):
         out = [lines[0]]
         for ln in lines[1:]:
             p = ln.split(",")
@@ -209,6 +210,9 @@ def test_gyro_not_in_deg_per_s_is_one_line_and_no_gyro_is_said(tmp_path):
     assert len(read_capture(made["rad"], units=False).t_ms) == len(lines) - 1
     p = _run(["replay", str(made["rad"]), *args])
     assert p.returncode == 2 and len(p.stderr.strip().splitlines()) == 1 and "must be in deg/s" in p.stderr
+    with pytest.raises(CaptureError, match="past any IMU's full scale") as ei:
+        read_capture(made["mdps"])
+    assert f"rate is {p99 * 1000.0 * 180.0 / np.pi:.3g} (99th percentile)" in str(ei.value)
     cap = read_capture(made["none"])
     assert any("rotation is not measured" in c for c in cap.comments)
     p = _run(["replay", str(made["none"]), *args])

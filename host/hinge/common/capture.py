@@ -41,10 +41,11 @@ READ_MAX_HZ = 1000.0 * (1 + RATE_TOL)
 ACC_MEAN_MIN_G = 0.25
 ACC_MEAN_MAX_G = 4.0
 # the gyro in deg/s (see _check_gyro): gait is where |a|'s SD over 2 s passes 0.2 g; over 10 s
-# of it the rate's 99th percentile must pass 10 deg/s
+# of it the rate's 99th percentile must lie within 10-4000 deg/s
 GAIT_SD_G = 0.2
 GAIT_MIN_S = 10.0
 GYRO_P99_MIN_DPS = 10.0
+GYRO_P99_MAX_DPS = 4000.0
 DT_UNITS_PER_MS = 16      # the sample buffer's dt is in 1/16 ms (62.5 us), unsigned 16-bit
 DT_MAX = 0xFFFF           # 4095.94 ms: a longer gap saturates (the detector restarts its stride)
 
@@ -232,7 +233,9 @@ def _check_gyro(path, cap: Capture) -> None:
     """The gyro in deg/s: in gait the pelvis turns +-4-10 deg a stride at ~1 Hz (25-60 deg/s at
     its peaks) and every landing jolts it by ~100 deg/s, so over GAIT_MIN_S of gait the 99th
     percentile of the rate's magnitude is far above GYRO_P99_MIN_DPS; in rad/s the same motion
-    reads 0.4-6. A gyro that reads exactly 0 throughout is a logger with none (an accelerometer-
+    reads 0.4-6. Nor can it pass GYRO_P99_MAX_DPS, the widest full scale of the IMUs a logger
+    carries (4000 deg/s; a pelvis in gait peaks at 300-600): in mdps it reads 1000 times more.
+    A gyro that reads exactly 0 throughout is a logger with none (an accelerometer-
     only research logger, written with zero columns): replayed, and said (``NO_GYRO``): its
     rotation is not measured."""
     if not np.any(cap.gyr_dps):
@@ -242,6 +245,9 @@ def _check_gyro(path, cap: Capture) -> None:
     if secs >= GAIT_MIN_S and p99 < GYRO_P99_MIN_DPS:
         raise CaptureError(f"{path}: the gyro's rate is at most {p99:.3g} (99th percentile) over {secs:.0f} s of gait, "
                            f"not deg/s: gx_dps..gz_dps must be in deg/s (rad/s reads 57 times less)")
+    if secs >= GAIT_MIN_S and p99 > GYRO_P99_MAX_DPS:
+        raise CaptureError(f"{path}: the gyro's rate is {p99:.3g} (99th percentile) over {secs:.0f} s of gait, past any "
+                           f"IMU's full scale: gx_dps..gz_dps must be in deg/s (mdps reads 1000 times more)")
 
 
 def _columns(path, lineno: int, line: str) -> tuple[list[int], list[str]]:
