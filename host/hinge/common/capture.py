@@ -117,8 +117,7 @@ def read_capture(path, units: bool = True) -> Capture:
     except UnicodeDecodeError as e:
         raise CaptureError(f"{path}: not UTF-8 text ({e.reason} at byte {e.start})") from None
     rows = array("d")           # the samples' values in HEADER's order, flat (8 bytes each: an
-    n = 0                       # hour at 200 Hz is 40 MB, where lists of floats took 500)
-    t_last = 0.0
+    nv = len(HEADER)            # hour at 200 Hz is 40 MB, where lists of floats took 500)
     header_seen = False
     pick: list[int] = []        # the file's column of each HEADER name, in HEADER's order
     width = len(HEADER)
@@ -170,19 +169,17 @@ def read_capture(path, units: bool = True) -> Capture:
             if nonfinite == 1:
                 nonfinite_at = lineno
             continue
-        if n and vals[0] < t_last:
-            raise CaptureError(f"{path}:{lineno}: t_ms {parts[0].strip()} not after the previous {t_last:g}")
+        if rows and vals[0] < rows[-nv]:
+            raise CaptureError(f"{path}:{lineno}: t_ms {parts[0].strip()} not after the previous {rows[-nv]:g}")
         rows.extend(vals)
-        n += 1
-        t_last = vals[0]
     if not header_seen:
         raise CaptureError(f"{path}: no header line ({','.join(HEADER)})")
     if nonfinite:
         comments.append(f"{NONFINITE}: {nonfinite} sample{'s' if nonfinite > 1 else ''} (the first at line "
                         f"{nonfinite_at}) read as dropped")
-    if n < 2:
+    if len(rows) < 2 * nv:
         raise CaptureError(f"{path}: fewer than 2 samples")
-    a = np.frombuffer(rows, dtype=np.float64).reshape(n, len(HEADER))
+    a = np.frombuffer(rows, dtype=np.float64).reshape(-1, nv)
     t = a[:, 0].copy()
     if np.any(np.diff(t) == 0):
         t, said = packet_times(t)
