@@ -18,6 +18,8 @@ The work is done over arrays of (y, x) pairs, so that a stride's dozen angles co
 - ``asin_span_cdeg(hi, lo)``: asin(hi) - asin(lo) in centidegrees (a range of Q14 components).
 - ``cdeg(mdeg)``: millidegrees -> centidegrees, rounded half away from zero.
 - ``sin_q14(mdeg)``: sin of an angle in millidegrees, Q14 (for a pose kept as angles).
+- ``over_cos(s, c)``: s * 2**14 / c, Q14, rounded, clamped to +-2**14: a component of the up
+  vector read as a sine once a pitch of cosine c (Q14) is taken out (a roll, see the function).
 """
 from array import array
 
@@ -184,6 +186,32 @@ def asin_span_cdeg(hi: int, lo: int) -> int:
     if m >= 0:
         return (m + 5) // 10
     return 0 - ((5 - m) // 10)
+
+
+@micropython.viper
+def over_cos(s: int, c: int) -> int:
+    """``s`` (Q14) x 2**14 / ``c`` (Q14), rounded half away from zero, within +-2**14; ``s`` as
+    it is unless 8192 <= c < 16384 (a cosine of 0-60 deg).
+
+    The pelvis's roll (its frontal-plane angle, the hip drop) is the Cardan angle about its own
+    forward axis, pitched forward by the lean: the up vector in the body frame is then (-sin p,
+    cos p sin r, cos p cos r), so its left part h_L is cos(p) sin(r), not sin(r). Read as a sine
+    as it is, a roll reads cos(p) of itself: 1.5 % low at a lean of 10 deg, 6 % at 20. So h_L
+    over cos(p) is the roll's sine. |s| <= 2**14: s * 2**14 < 2**28."""
+    if c < 8192 or c >= 16384:
+        return s
+    neg = 0
+    if s < 0:
+        s = 0 - s
+        neg = 1
+    if s > 16384:
+        s = 16384
+    s = (s * 16384 + (c >> 1)) // c
+    if s > 16384:
+        s = 16384
+    if neg:
+        return 0 - s
+    return s
 
 
 @micropython.viper

@@ -112,3 +112,29 @@ def test_asin_span_is_the_difference_of_the_two_angles():
     for hi, lo in ((3000, -2500), (16384, 0), (-100, -4000), (0, 0)):
         want = (fixmath.asin_mdeg(hi) - fixmath.asin_mdeg(lo))
         assert fixmath.asin_span_cdeg(hi, lo) == fixmath.cdeg(want), (hi, lo)
+
+
+def test_over_cos_reads_the_left_part_of_a_pitched_up_vector_as_the_rolls_sine():
+    # the up vector of a pelvis pitched p and rolled r about its own forward axis (Cardan) has
+    # the left part cos(p) sin(r): over cos(p) it is sin(r), whose asin is the roll itself
+    for p in (0.0, 5.0, 12.5, 25.0, 45.0, 59.0):
+        c = fixmath.sin_q14(90000 - int(p * 1000))
+        for r in (-20.0, -6.0, -0.2, 0.0, 3.0, 11.0):
+            hl = int(round(math.cos(math.radians(p)) * math.sin(math.radians(r)) * 16384))
+            got = fixmath.asin_mdeg(fixmath.over_cos(hl, c))
+            assert abs(got - r * 1000) < 25, (p, r, got)
+            # read as a sine as it is, the roll is cos(p) of itself
+            if p >= 25 and abs(r) >= 6:
+                assert abs(fixmath.asin_mdeg(hl) - r * 1000) > 300
+
+
+def test_over_cos_rounds_clamps_and_leaves_other_cosines_alone():
+    assert fixmath.over_cos(8192, 16383) == 8193          # 8192 * 16384 / 16383 = 8192.5 -> up
+    assert fixmath.over_cos(-8192, 16383) == -8193        # half away from zero, both signs
+    assert fixmath.over_cos(3, 12000) == 4                # 4.096
+    assert fixmath.over_cos(16384, 8192) == 16384         # clamped at 1
+    assert fixmath.over_cos(-16000, 9000) == -16384
+    assert fixmath.over_cos(20000, 12000) == 16384        # an input past 1 is 1
+    for c in (16384, 20000, 8191, 0, -5000):              # no pitch taken out, or no running pose
+        assert fixmath.over_cos(1234, c) == 1234
+        assert fixmath.over_cos(-1234, c) == -1234

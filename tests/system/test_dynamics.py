@@ -99,6 +99,37 @@ def test_hip_drop_is_the_roll_excursion_from_the_contact():
     assert abs(drop - 6.0) < 0.3, drop
 
 
+@pytest.mark.parametrize("pitch_deg", [0.0, 12.0, 25.0])
+def test_hip_drop_is_the_pelvis_own_roll_at_any_lean(pitch_deg):
+    # a pelvis pitched forward by the lean rolls about its own forward axis (the Cardan roll):
+    # h_L is cos(p) sin(r), and the stride's hip drops read it over cos(lean) (D_COS, which the
+    # detector sets each stride): both sides' 6 deg, where h_L read as a sine gives cos(25 deg)
+    # of it, 5.44
+    dt_ms, gct_ms, step_ms = 5.0, 240.0, 360.0
+    pv = _steps(dt_ms, gct_ms, step_ms, 6)
+    n = len(pv)
+    t = np.arange(n) * dt_ms
+    ph = t % step_ms
+    side = np.where((t // step_ms) % 2 == 0, 1.0, -1.0)     # the left and the right hip drop in turn
+    roll = side * np.where(ph < gct_ms, -6.0 * np.sin(np.pi * ph / gct_ms), 0.0) + 1.5
+    p = math.radians(pitch_deg)
+    hf = np.full(n, round(-math.sin(p) * 16384))
+    hl = np.round(math.cos(p) * np.sin(np.radians(roll)) * 16384)
+    yb = _ring(pv, hf=hf, hl=hl, dt16=80)
+    m = dyn.Dynamics(0)
+    ks = array("i", bytes(4 * kernel.S_SIZE))
+    per = step_ms / dt_ms
+    i0, i1, i2 = (int((k + 0.4) * per) for k in (1, 2, 3))
+    m.step(yb, i0, ks)
+    m.stride_start(i0)
+    m.step(yb, i1, ks)
+    m.step(yb, i2, ks)
+    m.d[dyn.D_COS] = devpath.import_device("fixmath").sin_q14(90000 - int(pitch_deg * 1000))
+    assert dyn._stride_end(m.d, i2)
+    drops = (m.d[dyn.D_ODL] / 100.0, m.d[dyn.D_ODR] / 100.0)
+    assert all(abs(x - 6.0) < 0.25 for x in drops), drops
+
+
 def _replay(name, minutes, seed=1):
     """(truth, detector dicts) of a simulated run, the detector set to the run's mount."""
     sim = simulate(name, seed=seed, minutes=minutes)
