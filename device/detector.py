@@ -836,9 +836,9 @@ class Detector:
         te = t - ((st[_S_TEQ] + 8) >> 4)
         dur = te - self.te0
         lean = _pitch_mdeg(st[_S_SF], st[_S_SL], st[_S_SU]) - self.pitch0
-        # its cosine, Q14, for the rolls (fixmath.over_cos: the pelvis's roll about its own
+        # its cosine, Q14, for the rolls (fixmath.over_cos_pairs: the pelvis's roll about its own
         # forward axis): 1 until the standing pose is known (the mount's pitch is no pelvis's),
-        # and past 60 deg (no running pose: over_cos leaves those as they are)
+        # and past 60 deg (no running pose: over_cos_pairs leaves those as they are)
         c = 16384
         if self.calibrated:
             c = _sin_q14(90000 - (lean if lean >= 0 else 0 - lean))
@@ -854,7 +854,7 @@ class Detector:
             rot = 131072
         # Q16 rad -> cdeg in _ROT_Q steps, rounded half up (rot * 5730 < 2**30)
         rot = (rot * 5730 + (_ROT_Q << 15)) // (_ROT_Q << 16) * _ROT_Q
-        roll = _asin_span_cdeg(_over_cos(st[_S_RMAX], c), _over_cos(st[_S_RMIN], c))
+        roll = _asin_span_cdeg(st[_S_RMAX], st[_S_RMIN], c)
         cad = (19200000 + (dq >> 1)) // dq       # steps/min * 10 (1200000 * 16 / dq)
         # running: a flight phase in the stride (gait physics), at a running cadence. A change of
         # gait takes more than one stride, so the activity follows only like strides (a slow
@@ -938,5 +938,4 @@ def _wrap(a):
 _cdeg = fixmath.cdeg
 _pitch_mdeg = fixmath.pitch_mdeg
 _asin_span_cdeg = fixmath.asin_span_cdeg
-_over_cos = fixmath.over_cos
 _sin_q14 = fixmath.sin_q14

@@ -260,7 +260,7 @@ D_QDR = const(327)
 D_QDM = const(328)     # ... and the mean of the two sides' (0 unless both were measured)
 D_COS = const(329)     # the cosine of the stride's lean (Q14; the detector sets it before
 #                        stride_end: 16384 until the standing pose is known): hip drop is the
-#                        pelvis's own roll, h_L / cos(lean) as its sine (fixmath.over_cos)
+#                        pelvis's own roll, h_L / cos(lean) as its sine (fixmath.over_cos_pairs)
 D_SIZE = const(330)
 # the kernel's state slots read here (mirrors of kernel.S_KFL, S_KOK, S_TQ: a test checks them)
 _KS_KFL = const(153)
@@ -1329,13 +1329,13 @@ def _stride_end(do, ri: int) -> int:
     d[D_AS + 6] = d[D_R + 4]
     d[D_AS + 8] = d[D_L + 4]
     # each stance's roll at its contact, lowest and highest: h_L over the lean's cosine, the
-    # sine of the pelvis's roll about its own forward axis (fixmath.over_cos)
-    c = ((d[D_COS] + c30) & m31) - c30
+    # sine of the pelvis's roll about its own forward axis (fixmath.over_cos_pairs)
     k = 0
     while k < 3:
-        d[D_AS + 10 + 2 * k] = int(fixmath.over_cos(((d[D_L + 1 + k] + c30) & m31) - c30, c))
-        d[D_AS + 16 + 2 * k] = int(fixmath.over_cos(((d[D_R + 1 + k] + c30) & m31) - c30, c))
+        d[D_AS + 10 + 2 * k] = d[D_L + 1 + k]
+        d[D_AS + 16 + 2 * k] = d[D_R + 1 + k]
         k += 1
+    fixmath.over_cos_pairs(do, D_AS + 10, 6, ((d[D_COS] + c30) & m31) - c30)
     fixmath.asin_pairs(do, D_AS, 11)
     a = D_AS
     # tilt swing: the pitch's range

@@ -15,11 +15,13 @@ The work is done over arrays of (y, x) pairs, so that a stride's dozen angles co
 - ``pitch_mdeg(f, l, u)``: forward pitch of a gravity-up vector given in the body frame
   (forward, left, up): ``atan2(-f, sqrt(l*l + u*u))``, any common scale, millidegrees.
 - ``roll_mdeg(l, u)``: roll about the forward axis, ``atan2(l, u)``, millidegrees.
-- ``asin_span_cdeg(hi, lo)``: asin(hi) - asin(lo) in centidegrees (a range of Q14 components).
+- ``asin_span_cdeg(hi, lo, c)``: asin(hi) - asin(lo) in centidegrees (a range of Q14
+  components), each over the cosine c first (over_cos_pairs; 16384: as they are).
 - ``cdeg(mdeg)``: millidegrees -> centidegrees, rounded half away from zero.
 - ``sin_q14(mdeg)``: sin of an angle in millidegrees, Q14 (for a pose kept as angles).
-- ``over_cos(s, c)``: s * 2**14 / c, Q14, rounded, clamped to +-2**14: a component of the up
-  vector read as a sine once a pitch of cosine c (Q14) is taken out (a roll, see the function).
+- ``over_cos_pairs(v, i0, n, c)``: in place: v[i] = s (Q14) -> s * 2**14 / c, rounded, within
+  +-2**14: a component of the up vector read as a sine once a pitch of cosine c (Q14) is taken
+  out (a roll, see the function); ``over_cos(s, c)``: one value.
 """
 from array import array
 
@@ -173,11 +175,13 @@ def asin_mdeg(s):
 
 
 @micropython.viper
-def asin_span_cdeg(hi: int, lo: int) -> int:
-    """asin(hi / 2**14) - asin(lo / 2**14), centidegrees (cdeg's rounding): one call a stride."""
+def asin_span_cdeg(hi: int, lo: int, c: int) -> int:
+    """asin(hi / 2**14) - asin(lo / 2**14), centidegrees (cdeg's rounding), each over the cosine
+    ``c`` first (Q14, over_cos_pairs: a roll's span at a lean; 16384 for none): one call a stride."""
     v = ptr32(_SCR)
     v[0] = hi
     v[2] = lo
+    over_cos_pairs(_SCR, 0, 2, c)
     asin_pairs(_SCR, 0, 2)
     c30 = 1 << 29
     c30 = c30 << 1
@@ -189,29 +193,48 @@ def asin_span_cdeg(hi: int, lo: int) -> int:
 
 
 @micropython.viper
-def over_cos(s: int, c: int) -> int:
-    """``s`` (Q14) x 2**14 / ``c`` (Q14), rounded half away from zero, within +-2**14; ``s`` as
-    it is unless 8192 <= c < 16384 (a cosine of 0-60 deg).
+def over_cos_pairs(vo, i0: int, n: int, c: int):
+    """In place over ``n`` pairs from word ``i0`` of the array ``vo``: s (Q14) -> s x 2**14 / c
+    (c Q14), rounded half away from zero, within +-2**14; the pair's second word is left as it
+    was, and so is s unless 8192 <= c < 16384 (a cosine of 0-60 deg).
 
     The pelvis's roll (its frontal-plane angle, the hip drop) is the Cardan angle about its own
     forward axis, pitched forward by the lean: the up vector in the body frame is then (-sin p,
     cos p sin r, cos p cos r), so its left part h_L is cos(p) sin(r), not sin(r). Read as a sine
     as it is, a roll reads cos(p) of itself: 1.5 % low at a lean of 10 deg, 6 % at 20. So h_L
-    over cos(p) is the roll's sine. |s| <= 2**14: s * 2**14 < 2**28."""
+    over cos(p) is the roll's sine. |s| <= 2**14: s x 2**14 < 2**28. One call a stride's rolls,
+    as asin_pairs (a call costs more than the division)."""
     if c < 8192 or c >= 16384:
-        return s
-    neg = 0
-    if s < 0:
-        s = 0 - s
-        neg = 1
-    if s > 16384:
-        s = 16384
-    s = (s * 16384 + (c >> 1)) // c
-    if s > 16384:
-        s = 16384
-    if neg:
-        return 0 - s
-    return s
+        return
+    v = ptr32(vo)
+    c30 = 1 << 29
+    c30 = c30 << 1
+    m31 = c30 | (c30 - 1)
+    k = i0
+    e = i0 + 2 * n
+    while k < e:
+        s = ((v[k] + c30) & m31) - c30
+        neg = 0
+        if s < 0:
+            s = 0 - s
+            neg = 1
+        if s > 16384:
+            s = 16384
+        s = (s * 16384 + (c >> 1)) // c
+        if s > 16384:
+            s = 16384
+        if neg:
+            s = 0 - s
+        v[k] = s
+        k += 2
+
+
+def over_cos(s, c):
+    """One value through over_cos_pairs (a preallocated scratch pair): s (Q14) over cos c (Q14)."""
+    v = _SCR
+    v[0] = s
+    over_cos_pairs(v, 0, 1, c)
+    return v[0]
 
 
 @micropython.viper

@@ -111,7 +111,11 @@ def test_asin_matches_math_for_every_q14_input():
 def test_asin_span_is_the_difference_of_the_two_angles():
     for hi, lo in ((3000, -2500), (16384, 0), (-100, -4000), (0, 0)):
         want = (fixmath.asin_mdeg(hi) - fixmath.asin_mdeg(lo))
-        assert fixmath.asin_span_cdeg(hi, lo) == fixmath.cdeg(want), (hi, lo)
+        assert fixmath.asin_span_cdeg(hi, lo, 16384) == fixmath.cdeg(want), (hi, lo)
+        # a roll's span at a lean: each end over the lean's cosine first
+        c = 14189                                        # cos(30 deg), Q14
+        want = fixmath.asin_mdeg(fixmath.over_cos(hi, c)) - fixmath.asin_mdeg(fixmath.over_cos(lo, c))
+        assert fixmath.asin_span_cdeg(hi, lo, c) == fixmath.cdeg(want), (hi, lo)
 
 
 def test_over_cos_reads_the_left_part_of_a_pitched_up_vector_as_the_rolls_sine():
@@ -138,3 +142,10 @@ def test_over_cos_rounds_clamps_and_leaves_other_cosines_alone():
     for c in (16384, 20000, 8191, 0, -5000):              # no pitch taken out, or no running pose
         assert fixmath.over_cos(1234, c) == 1234
         assert fixmath.over_cos(-1234, c) == -1234
+
+
+def test_over_cos_pairs_works_in_place_on_every_pair_and_leaves_the_second_words():
+    from array import array
+    v = array("i", [1000, 7, -1000, 8, 16384, 9, 0, 10])
+    fixmath.over_cos_pairs(v, 0, 3, 8192)                # cos(60 deg): twice each, within 1
+    assert list(v) == [2000, 7, -2000, 8, 16384, 9, 0, 10]
