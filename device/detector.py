@@ -836,9 +836,9 @@ class Detector:
         te = t - ((st[_S_TEQ] + 8) >> 4)
         dur = te - self.te0
         lean = _pitch_mdeg(st[_S_SF], st[_S_SL], st[_S_SU]) - self.pitch0
-        # its cosine, Q14, for the rolls (fixmath.over_cos_pairs: the pelvis's roll about its own
+        # its cosine, Q14, for the rolls (fixmath.asin_pairs: the pelvis's roll about its own
         # forward axis): 1 until the standing pose is known (the mount's pitch is no pelvis's),
-        # and past 60 deg (no running pose: over_cos_pairs leaves those as they are)
+        # and past 60 deg (no running pose: asin_pairs reads those as plain arcsines)
         c = 16384
         if self.calibrated:
             c = _sin_q14(90000 - (lean if lean >= 0 else 0 - lean))

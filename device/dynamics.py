@@ -236,7 +236,7 @@ D_P = const(62)
 # last contact's sample (ring index). The templates keep the 0.5 g window: its phase is the one
 # the lever's share is looked up at (_contact, _kink, _toe_off).
 D_JK = const(57)
-D_AS = const(69)      # the stride's 11 angles as (value, scratch) pairs for one fixmath.asin_pairs
+D_AS = const(69)      # the stride's 11 angles as (value, scratch) pairs for fixmath.asin_pairs
 D_BASE = const(91)    # the ring's first word in yb
 D_TK = const(92)      # the last contact's kink (kernel.at_step), as D_TC
 D_EP = const(93)      # the last step's energy phase: sum of c_F x v over its period (see step())
@@ -260,7 +260,7 @@ D_QDR = const(327)
 D_QDM = const(328)     # ... and the mean of the two sides' (0 unless both were measured)
 D_COS = const(329)     # the cosine of the stride's lean (Q14; the detector sets it before
 #                        stride_end: 16384 until the standing pose is known): hip drop is the
-#                        pelvis's own roll, h_L / cos(lean) as its sine (fixmath.over_cos_pairs)
+#                        pelvis's own roll, asin(h_L / cos(lean)) (fixmath.asin_pairs)
 D_SIZE = const(330)
 # the kernel's state slots read here (mirrors of kernel.S_KFL, S_KOK, S_TQ: a test checks them)
 _KS_KFL = const(153)
@@ -1328,15 +1328,15 @@ def _stride_end(do, ri: int) -> int:
         d[D_AS + 4] = 0
     d[D_AS + 6] = d[D_R + 4]
     d[D_AS + 8] = d[D_L + 4]
-    # each stance's roll at its contact, lowest and highest: h_L over the lean's cosine, the
-    # sine of the pelvis's roll about its own forward axis (fixmath.over_cos_pairs)
     k = 0
     while k < 3:
         d[D_AS + 10 + 2 * k] = d[D_L + 1 + k]
         d[D_AS + 16 + 2 * k] = d[D_R + 1 + k]
         k += 1
-    fixmath.over_cos_pairs(do, D_AS + 10, 6, ((d[D_COS] + c30) & m31) - c30)
-    fixmath.asin_pairs(do, D_AS, 11)
+    fixmath.asin_pairs(do, D_AS, 5, 16384)
+    # each stance's roll at its contact, lowest and highest: asin(h_L / cos(lean)), the pelvis's
+    # roll about its own forward axis (fixmath.asin_pairs)
+    fixmath.asin_pairs(do, D_AS + 10, 6, ((d[D_COS] + c30) & m31) - c30)
     a = D_AS
     # tilt swing: the pitch's range
     d[D_OSW] = (((d[a] + c30) & m31) - c30) - (((d[a + 2] + c30) & m31) - c30)

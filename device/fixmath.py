@@ -7,21 +7,18 @@ The work is done over arrays of (y, x) pairs, so that a stride's dozen angles co
 - ``atan2_pairs(v, i0, n)``: in place over n pairs from word i0: (v[i], v[i+1]) = (y, x) ->
   v[i] = atan2(y, x) in millidegrees (-180000..180000), CORDIC vectoring, accurate to ~0.005
   deg for inputs up to 2**27.
-- ``asin_pairs(v, i0, n)``: in place: v[i] = s (Q14, |s| <= 2**14, clamped) -> v[i] =
-  asin(s / 2**14) in millidegrees (v[i+1] untouched), e.g. of a component of the up vector,
-  from a table of sines every 0.5 deg.
-- ``atan2_mdeg(y, x)``, ``asin_mdeg(s)``: one angle (through a preallocated scratch pair).
+- ``asin_pairs(v, i0, n, c)``: in place: v[i] = s (Q14, |s| <= 2**14, clamped) -> v[i] =
+  asin(s / c) in millidegrees (v[i+1] untouched; c = 2**14, or a cosine of 0-60 deg for a
+  roll at that pitch), e.g. of a component of the up vector, from a table of sines every 0.5 deg.
+- ``atan2_mdeg(y, x)``, ``asin_mdeg(s, c=2**14)``: one angle (through a preallocated scratch pair).
 - ``isqrt(n)``: floor(sqrt(n)) for 0 <= n < 2**30.
 - ``pitch_mdeg(f, l, u)``: forward pitch of a gravity-up vector given in the body frame
   (forward, left, up): ``atan2(-f, sqrt(l*l + u*u))``, any common scale, millidegrees.
 - ``roll_mdeg(l, u)``: roll about the forward axis, ``atan2(l, u)``, millidegrees.
-- ``asin_span_cdeg(hi, lo, c)``: asin(hi) - asin(lo) in centidegrees (a range of Q14
-  components), each over the cosine c first (over_cos_pairs; 16384: as they are).
+- ``asin_span_cdeg(hi, lo, c)``: asin(hi / c) - asin(lo / c) in centidegrees (a range of Q14
+  components; c as asin_pairs').
 - ``cdeg(mdeg)``: millidegrees -> centidegrees, rounded half away from zero.
 - ``sin_q14(mdeg)``: sin of an angle in millidegrees, Q14 (for a pose kept as angles).
-- ``over_cos_pairs(v, i0, n, c)``: in place: v[i] = s (Q14) -> s * 2**14 / c, rounded, within
-  +-2**14: a component of the up vector read as a sine once a pitch of cosine c (Q14) is taken
-  out (a roll, see the function); ``over_cos(s, c)``: one value.
 """
 from array import array
 
@@ -109,10 +106,19 @@ def atan2_pairs(v: ptr32, i0: int, n: int):
 
 
 @micropython.viper
-def asin_pairs(vo, i0: int, n: int):
+def asin_pairs(vo, i0: int, n: int, c: int):
     """In place over ``n`` pairs from word ``i0`` of the array ``vo``: s (Q14, clamped to +-2**14)
-    -> asin(s / 2**14) in millidegrees, rounded; the pair's second word is left as it was.
-    (``vo`` is the array object, as the callers hold it: a pointer passed from viper is boxed.)
+    -> asin(s / c) in millidegrees, rounded; the pair's second word is left as it was. ``c``
+    (Q14) is 2**14 for the plain arcsine, or the cosine of a pitch of 0-60 deg (8192..16383;
+    any other value is taken as 2**14). (``vo`` is the array object, as the callers hold it: a
+    pointer passed from viper is boxed.)
+
+    Over a cosine, for a roll: the pelvis's roll (its frontal-plane angle, the hip drop) is the
+    Cardan angle about its own forward axis, pitched forward by the lean, so the up vector in the
+    body frame is (-sin p, cos p sin r, cos p cos r) and its left part h_L is cos(p) sin(r), not
+    sin(r). Read as a sine as it is, a roll reads cos(p) of itself (1.5 % low at a lean of 10
+    deg, 6 % at 20); asin(h_L / cos p) is the roll. s is first taken to s x 2**14 / c, rounded
+    half away from zero, within 2**14 (|s| x 2**14 < 2**28).
 
     The angle whose sine is s, from a table of sines every 0.5 deg (_SIN_Q24): a binary search
     for the step that holds s, then the straight line between its two ends. Between table
@@ -128,6 +134,8 @@ def asin_pairs(vo, i0: int, n: int):
     c30 = 1 << 29
     c30 = c30 << 1
     m31 = c30 | (c30 - 1)
+    if c < 8192 or c > 16384:
+        c = 16384
     k = i0
     e = i0 + 2 * n
     while k < e:
@@ -138,6 +146,10 @@ def asin_pairs(vo, i0: int, n: int):
             neg = 1
         if s > 16384:
             s = 16384
+        if c < 16384:
+            s = (s * 16384 + (c >> 1)) // c
+            if s > 16384:
+                s = 16384
         x = s << 10                  # Q24, <= 2**24 = _SIN_Q24[180]
         lo = 0                       # the last table point at or below x: 0..179
         hi = 180
@@ -166,23 +178,23 @@ def atan2_mdeg(y, x):
     return s[0]
 
 
-def asin_mdeg(s):
-    """asin(s / 2**14) in millidegrees for |s| <= 2**14 (clamped)."""
+def asin_mdeg(s, c=16384):
+    """asin(s / 2**14) in millidegrees for |s| <= 2**14 (clamped); with ``c`` (Q14), asin(s / c)
+    (asin_pairs: a roll at a pitch whose cosine is c)."""
     v = _SCR
     v[0] = s
-    asin_pairs(v, 0, 1)
+    asin_pairs(v, 0, 1, c)
     return v[0]
 
 
 @micropython.viper
 def asin_span_cdeg(hi: int, lo: int, c: int) -> int:
-    """asin(hi / 2**14) - asin(lo / 2**14), centidegrees (cdeg's rounding), each over the cosine
-    ``c`` first (Q14, over_cos_pairs: a roll's span at a lean; 16384 for none): one call a stride."""
+    """asin(hi / c) - asin(lo / c), centidegrees (cdeg's rounding), c Q14 (asin_pairs: a roll's
+    span at a pitch whose cosine is c; 16384 for the plain arcsines): one call a stride."""
     v = ptr32(_SCR)
     v[0] = hi
     v[2] = lo
-    over_cos_pairs(_SCR, 0, 2, c)
-    asin_pairs(_SCR, 0, 2)
+    asin_pairs(_SCR, 0, 2, c)
     c30 = 1 << 29
     c30 = c30 << 1
     m31 = c30 | (c30 - 1)
@@ -190,51 +202,6 @@ def asin_span_cdeg(hi: int, lo: int, c: int) -> int:
     if m >= 0:
         return (m + 5) // 10
     return 0 - ((5 - m) // 10)
-
-
-@micropython.viper
-def over_cos_pairs(vo, i0: int, n: int, c: int):
-    """In place over ``n`` pairs from word ``i0`` of the array ``vo``: s (Q14) -> s x 2**14 / c
-    (c Q14), rounded half away from zero, within +-2**14; the pair's second word is left as it
-    was, and so is s unless 8192 <= c < 16384 (a cosine of 0-60 deg).
-
-    The pelvis's roll (its frontal-plane angle, the hip drop) is the Cardan angle about its own
-    forward axis, pitched forward by the lean: the up vector in the body frame is then (-sin p,
-    cos p sin r, cos p cos r), so its left part h_L is cos(p) sin(r), not sin(r). Read as a sine
-    as it is, a roll reads cos(p) of itself: 1.5 % low at a lean of 10 deg, 6 % at 20. So h_L
-    over cos(p) is the roll's sine. |s| <= 2**14: s x 2**14 < 2**28. One call a stride's rolls,
-    as asin_pairs (a call costs more than the division)."""
-    if c < 8192 or c >= 16384:
-        return
-    v = ptr32(vo)
-    c30 = 1 << 29
-    c30 = c30 << 1
-    m31 = c30 | (c30 - 1)
-    k = i0
-    e = i0 + 2 * n
-    while k < e:
-        s = ((v[k] + c30) & m31) - c30
-        neg = 0
-        if s < 0:
-            s = 0 - s
-            neg = 1
-        if s > 16384:
-            s = 16384
-        s = (s * 16384 + (c >> 1)) // c
-        if s > 16384:
-            s = 16384
-        if neg:
-            s = 0 - s
-        v[k] = s
-        k += 2
-
-
-def over_cos(s, c):
-    """One value through over_cos_pairs (a preallocated scratch pair): s (Q14) over cos c (Q14)."""
-    v = _SCR
-    v[0] = s
-    over_cos_pairs(v, 0, 1, c)
-    return v[0]
 
 
 @micropython.viper

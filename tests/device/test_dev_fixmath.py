@@ -114,38 +114,38 @@ def test_asin_span_is_the_difference_of_the_two_angles():
         assert fixmath.asin_span_cdeg(hi, lo, 16384) == fixmath.cdeg(want), (hi, lo)
         # a roll's span at a lean: each end over the lean's cosine first
         c = 14189                                        # cos(30 deg), Q14
-        want = fixmath.asin_mdeg(fixmath.over_cos(hi, c)) - fixmath.asin_mdeg(fixmath.over_cos(lo, c))
+        want = fixmath.asin_mdeg(hi, c) - fixmath.asin_mdeg(lo, c)
         assert fixmath.asin_span_cdeg(hi, lo, c) == fixmath.cdeg(want), (hi, lo)
 
 
-def test_over_cos_reads_the_left_part_of_a_pitched_up_vector_as_the_rolls_sine():
+def test_asin_over_a_cosine_reads_the_left_part_of_a_pitched_up_vector_as_the_roll():
     # the up vector of a pelvis pitched p and rolled r about its own forward axis (Cardan) has
-    # the left part cos(p) sin(r): over cos(p) it is sin(r), whose asin is the roll itself
+    # the left part cos(p) sin(r): asin of it over cos(p) is the roll itself
     for p in (0.0, 5.0, 12.5, 25.0, 45.0, 59.0):
         c = fixmath.sin_q14(90000 - int(p * 1000))
         for r in (-20.0, -6.0, -0.2, 0.0, 3.0, 11.0):
             hl = int(round(math.cos(math.radians(p)) * math.sin(math.radians(r)) * 16384))
-            got = fixmath.asin_mdeg(fixmath.over_cos(hl, c))
+            got = fixmath.asin_mdeg(hl, c)
             assert abs(got - r * 1000) < 25, (p, r, got)
             # read as a sine as it is, the roll is cos(p) of itself
             if p >= 25 and abs(r) >= 6:
                 assert abs(fixmath.asin_mdeg(hl) - r * 1000) > 300
 
 
-def test_over_cos_rounds_clamps_and_leaves_other_cosines_alone():
-    assert fixmath.over_cos(8192, 16383) == 8193          # 8192 * 16384 / 16383 = 8192.5 -> up
-    assert fixmath.over_cos(-8192, 16383) == -8193        # half away from zero, both signs
-    assert fixmath.over_cos(3, 12000) == 4                # 4.096
-    assert fixmath.over_cos(16384, 8192) == 16384         # clamped at 1
-    assert fixmath.over_cos(-16000, 9000) == -16384
-    assert fixmath.over_cos(20000, 12000) == 16384        # an input past 1 is 1
+def test_asin_over_a_cosine_rounds_clamps_and_takes_other_cosines_as_one():
+    # s x 2**14 / c rounded half away from zero before the table: 8192 over 16383 is 8193
+    assert fixmath.asin_mdeg(8192, 16383) == fixmath.asin_mdeg(8193)
+    assert fixmath.asin_mdeg(-8192, 16383) == -fixmath.asin_mdeg(8193)
+    assert fixmath.asin_mdeg(3, 12000) == fixmath.asin_mdeg(4)        # 4.096
+    assert fixmath.asin_mdeg(16384, 8192) == 90000                    # past 1: clamped
+    assert fixmath.asin_mdeg(-16000, 9000) == -90000
     for c in (16384, 20000, 8191, 0, -5000):              # no pitch taken out, or no running pose
-        assert fixmath.over_cos(1234, c) == 1234
-        assert fixmath.over_cos(-1234, c) == -1234
+        assert fixmath.asin_mdeg(1234, c) == fixmath.asin_mdeg(1234)
+        assert fixmath.asin_mdeg(-1234, c) == fixmath.asin_mdeg(-1234)
 
 
-def test_over_cos_pairs_works_in_place_on_every_pair_and_leaves_the_second_words():
+def test_asin_pairs_over_a_cosine_works_in_place_on_every_pair_and_leaves_the_second_words():
     from array import array
     v = array("i", [1000, 7, -1000, 8, 16384, 9, 0, 10])
-    fixmath.over_cos_pairs(v, 0, 3, 8192)                # cos(60 deg): twice each, within 1
-    assert list(v) == [2000, 7, -2000, 8, 16384, 9, 0, 10]
+    fixmath.asin_pairs(v, 0, 3, 8192)                    # cos(60 deg): asin of twice each
+    assert list(v) == [fixmath.asin_mdeg(2000), 7, -fixmath.asin_mdeg(2000), 8, 90000, 9, 0, 10]
