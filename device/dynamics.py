@@ -91,7 +91,8 @@ cost about 30 % of the detector's per-sample work while running, ``make bench``.
   contralateral hip drops; the detector's stride runs right step then left, see detector.py).
   The roll is the pelvis's own, about its forward axis pitched by the lean (the Cardan angle):
   h_L is cos(lean) sin(roll), so it is read over the stride's cos(lean) (D_COS), not as the
-  sine itself (1.5 % low at 10 deg of lean; our simulator's hip drops: bias -0.19 -> -0.11 deg).
+  sine itself (1.5 % low at 10 deg of lean; our simulator's hip_drop runs, seeds 1-36: bias
+  -0.28 -> -0.15 deg).
 - **tilt swing** (per stride): peak-to-peak pelvis pitch within the stride; **push-off pitch**:
   the pitch at the stride's two toe-offs (interpolated in time) minus the stride's mean pitch.
   Running too upright is compensated by arching the lower back at push-off (positive: tilted
