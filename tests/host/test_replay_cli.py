@@ -220,6 +220,30 @@ def test_gyro_not_in_deg_per_s_is_one_line_and_no_gyro_is_said(tmp_path):
     assert len(p.stderr.strip().splitlines()) == 1 and "gyro reads 0 throughout" in p.stderr
 
 
+def test_a_capture_cut_at_its_loggers_full_scale_is_said_and_replayed(tmp_path):
+    """A logger left at +-2 g (the MPU-6050's and LSM6DS's power-on range) cuts every landing
+    past 2 g: the capture replays, and replay says in one line which axis was cut, at what, and
+    that lean reads forward of the truth there; a gyro cut at 125 deg/s likewise. The same
+    capture uncut says nothing (a measured signal reaches its largest value once)."""
+    plain = _good_capture(tmp_path / "c.csv", seconds=40)
+    cap = read_capture(plain)
+    assert not any(c.startswith("clipped") for c in cap.comments)
+    acc = np.clip(cap.acc_g, -2.0, 2.0)
+    cut = tmp_path / "cut.csv"
+    write_capture(cut, cap.t_ms, acc, cap.gyr_dps, [])
+    said = [c for c in read_capture(cut).comments if c.startswith("clipped")]
+    assert len(said) == 1 and "az_g at +-2 g" in said[0] and "ax_g" not in said[0] and "lean" in said[0]
+    args = ["--jsonl", "--set", "mount_up=+z", "--set", "mount_forward=+x"]
+    p = _run(["replay", str(cut), *args])
+    assert p.returncode == 0 and p.stdout.count('"stride"') > 10, p.stderr
+    assert len(p.stderr.strip().splitlines()) == 1 and "clipped: az_g at +-2 g" in p.stderr, p.stderr
+    gyr = np.clip(np.asarray(cap.gyr_dps) * 4.0, -125.0, 125.0)     # a turn of 212 deg/s cut at 125
+    cutg = tmp_path / "cutg.csv"
+    write_capture(cutg, cap.t_ms, cap.acc_g, gyr, [])
+    said = [c for c in read_capture(cutg).comments if c.startswith("clipped")]
+    assert len(said) == 1 and "gz_dps at +-125 deg/s" in said[0] and "_g at" not in said[0]
+
+
 def test_columns_are_found_by_name(tmp_path):
     """A logger that writes the columns in its own order, with more of them (a magnetometer, a
     temperature), gives the same capture as the plain format; what was read past is named."""
