@@ -212,8 +212,9 @@ def read_capture(path, units: bool = True) -> Capture:
 def clipping(cap: Capture) -> str:
     """What the capture's logger clipped at its full scale ('' if nothing): an axis held at its
     largest magnitude on CLIP_MIN_SAMPLES samples or more (a flat top: a signal that the sensor
-    measured reaches its largest value once; one cut at the full scale sits there on every
-    sample past it, 2-5 a hard landing at 100-200 Hz). Only where a full scale can lie (an
+    measured reaches its largest value once, or a few times where it is written in coarse steps
+    of 0.01 g; one cut at the full scale sits there on every sample past it: cut at 2 g, 8-23 %
+    of the crosscheck runs' samples, several in each hard landing). Only where a full scale can lie (an
     accelerometer's from 2 g, a gyro's from 125 deg/s). A cut accelerometer matters to lean: the
     landings' peaks, cut along the sensor's up axis, which leans forward of gravity, take a
     share across the vertical out of the stride's mean force (the crosscheck's x1 and x2 cut at
