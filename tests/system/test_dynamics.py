@@ -124,7 +124,7 @@ def test_hip_drop_is_the_pelvis_own_roll_at_any_lean(pitch_deg):
     m.stride_start(i0)
     m.step(yb, i1, ks)
     m.step(yb, i2, ks)
-    m.d[dyn.D_COS] = devpath.import_device("fixmath").sin_q14(90000 - int(pitch_deg * 1000))
+    m.d[dyn.D_COS] = dyn.fixmath.sin_q14(90000 - int(pitch_deg * 1000))
     assert dyn._stride_end(m.d, i2)
     drops = (m.d[dyn.D_ODL] / 100.0, m.d[dyn.D_ODR] / 100.0)
     assert all(abs(x - 6.0) < 0.25 for x in drops), drops

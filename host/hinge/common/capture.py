@@ -197,11 +197,11 @@ def read_capture(path, units: bool = True) -> Capture:
     # mean of lengths is no shorter than the length of the mean; 1.0-1.5 g while running).
     # Outside 0.25-4 g the column is not in g: m/s^2 reads 9.8 at rest, mg 1000, a sensor
     # that never answered 0.
-    m = float(np.mean(np.linalg.norm(cap.acc_g, axis=1)))
-    if units and not ACC_MEAN_MIN_G <= m <= ACC_MEAN_MAX_G:
-        raise CaptureError(f"{path}: the accelerometer's mean |a| is {m:.3g}, not near 1 g: ax_g..az_g must be in g "
-                           f"(m/s^2 reads 9.8 at rest, mg 1000)")
     if units:
+        m = float(np.mean(np.linalg.norm(cap.acc_g, axis=1)))
+        if not ACC_MEAN_MIN_G <= m <= ACC_MEAN_MAX_G:
+            raise CaptureError(f"{path}: the accelerometer's mean |a| is {m:.3g}, not near 1 g: ax_g..az_g must be in g "
+                               f"(m/s^2 reads 9.8 at rest, mg 1000)")
         _check_gyro(path, cap)
         said = clipping(cap)
         if said:
