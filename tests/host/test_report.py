@@ -111,6 +111,28 @@ def test_per_minute_splits_and_the_per_km_hook(mixed):
     assert len(rows) == int(np.ceil(withd["distance_m"][-1] / 1000)) and rows[0]["end"] == 1000
 
 
+def test_report_names_the_strides_roll_pelvic_roll_and_gives_the_hip_drop_of_each_stance(mixed):
+    """Two measures, two names: the stride's side-to-side roll, peak to peak (both ways, both
+    feet), and the hip drop in each foot's stance that coaches and the optional cue mean."""
+    st = mixed.stats
+    run = mixed.strides[mixed.running]
+    assert st["roll"] == pytest.approx(float(np.median(run["roll_deg"])))
+    for side in ("left", "right"):
+        v = run[f"hip_drop_{side}_deg"]
+        assert st[f"hip_drop_{side}"] == pytest.approx(float(np.median(v[np.isfinite(v)])))
+        assert 0 < st[f"hip_drop_{side}"] < st["roll"]     # a stance's drop is a part of the roll
+    text = rtext.render_text([mixed])
+    line = next(x for x in text.splitlines() if "(typical, running)" in x)
+    assert f"pelvic roll {st['roll']:.1f}°" in line
+    assert f"hip drop L {st['hip_drop_left']:.1f}° R {st['hip_drop_right']:.1f}°" in line
+    html = rhtml.render_html([mixed], pngs=collections.defaultdict(bytes))
+    assert "pelvic roll (typical)" in html and f"L {st['hip_drop_left']:.1f}° R {st['hip_drop_right']:.1f}°" in html
+    assert "hip drop (typical)" not in html and "hip drop, typical" not in text
+    # a log with no running dynamics (walking only, an older format) says so, not 0
+    none = analysis.Analysis(**{**mixed.__dict__, "stats": {**st, "hip_drop_left": None, "hip_drop_right": None}})
+    assert "hip drop –" in rtext.render_text([none])
+
+
 def test_report_and_monitor_show_a_buzz_at_the_same_second(mixed):
     from hinge.board import live
     from hinge.common import timefmt
@@ -210,7 +232,7 @@ def test_overview_figure_is_readable(mixed):
     assert len(axes) == 5
     titles = [ax.get_title(loc="left") for ax in axes]
     assert titles[0] == "What happened" and titles[1].startswith("Lean") and titles[2].startswith("Rotation")
-    assert titles[3] == "Cadence" and titles[4].startswith("Hip drop")
+    assert titles[3] == "Cadence" and titles[4].startswith("Pelvic roll")
     assert all(ax.get_ylabel() for ax in axes[1:]) and "(°" in axes[1].get_ylabel()
     assert "min:s" in axes[-1].get_xlabel()
     for ax in axes:

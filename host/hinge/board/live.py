@@ -103,7 +103,7 @@ def mmss(t_ms) -> str:
     return clock_ms(t_ms)
 
 
-STRIDE_HEAD = f"{'time':>7}  {'activity':<8}  {'cadence':>7}  {'lean':>6}  {'rotation':>8}  {'hip drop':>8}  marks"
+STRIDE_HEAD = f"{'time':>7}  {'activity':<8}  {'cadence':>7}  {'lean':>6}  {'rotation':>8}  {'roll':>8}  marks"
 _REASON_WORDS = {"upright": "too upright", "backward": "leaning back", "swivel": "swivel (pelvis rotation)",
                  "drift": "form drifted from your baseline", "hip_drop": "hip drop",
                  "tilt_swing": "tilt swing (pelvis rocking)", "cadence": "cadence below your target"}

@@ -103,6 +103,15 @@ def print_buzzes(vr: vrun.VirtualRun) -> None:
         print("  nothing")
 
 
+def _sides(strides) -> str:
+    """The median hip drop of each foot's stance over ``strides`` ("6.5/7.0"; "-" where a foot has
+    none measured): the hip drop the coach means, not the stride's roll beside it."""
+    def one(col):
+        v = strides[col][np.isfinite(strides[col])]
+        return f"{np.median(v):.1f}" if len(v) else "-"
+    return f"{one('hip_drop_left_deg')}/{one('hip_drop_right_deg')}"
+
+
 def print_summary(sess, path) -> None:
     s = sess.strides
     run = s[s["activity"] == 2]
@@ -114,7 +123,7 @@ def print_summary(sess, path) -> None:
         print(f"Run summary: {len(run)} running strides, cadence median {np.median(run['cadence_spm']):.0f} spm, "
               f"lean median {np.median(run['lean_deg']):.1f} deg, rotation median {np.median(run['rotation_deg']):.1f} deg, "
               f"{n_alerts} buzzes")
-    print("\n minute  strides  cadence  lean  rotation  hip drop  alerts")
+    print("\n minute  strides  cadence  lean  rotation  roll  hip drop L/R  alerts")
     if len(s):
         minute = (s["t_ms"] // 60000).astype(int)
         for m in range(int(minute.max()) + 1):
@@ -124,5 +133,5 @@ def print_summary(sess, path) -> None:
                 print(f" {m:>6}  {0:>7}")
                 continue
             print(f" {m:>6}  {len(sel):>7}  {np.median(sel['cadence_spm']):>7.0f}  {np.median(sel['lean_deg']):>4.1f}"
-                  f"  {np.median(sel['rotation_deg']):>8.1f}  {np.median(sel['roll_deg']):>8.1f}  "
-                  f"{', '.join(str(r) for r in al['reason'])}")
+                  f"  {np.median(sel['rotation_deg']):>8.1f}  {np.median(sel['roll_deg']):>4.1f}  "
+                  f"{_sides(sel):>12}  {', '.join(str(r) for r in al['reason'])}")

@@ -195,6 +195,13 @@ def med(x):
     return float(np.median(x)) if len(x) else None
 
 
+def med_measured(x):
+    """The median of the values measured (NaN: not measured, as a running-dynamics column's), or
+    None when none were."""
+    x = np.asarray(x, dtype=float)
+    return med(x[np.isfinite(x)])
+
+
 def analyse(session, path="", overrides: dict | None = None) -> Analysis:
     """Everything the report shows, computed once from a decoded session."""
     from hinge.common.devpath import import_device
@@ -239,7 +246,11 @@ def analyse(session, path="", overrides: dict | None = None) -> Analysis:
         "lean": med(r["lean_deg"]), "lean_p10": pct(r["lean_deg"], 10), "lean_p90": pct(r["lean_deg"], 90),
         "rotation": med(r["rotation_deg"]), "rotation_p10": pct(r["rotation_deg"], 10),
         "rotation_p90": pct(r["rotation_deg"], 90),
+        # the pelvis's roll (side-to-side tilt, peak to peak per stride) and the hip drop in each
+        # foot's stance (the contralateral hip's drop, device/dynamics.py): two measures, the second
+        # the one coaches and the optional cue mean by "hip drop"
         "roll": med(r["roll_deg"]), "roll_p90": pct(r["roll_deg"], 90),
+        "hip_drop_left": med_measured(r["hip_drop_left_deg"]), "hip_drop_right": med_measured(r["hip_drop_right_deg"]),
         # the cadence cue's target as the coach set it (cadence_target_spm, or learned from this run's
         # baseline; 0 = none yet) and the baseline it learned (0 = not learned: too little running)
         "cadence_target": coach_state["cadence_target_spm"], "cadence_baseline": coach_state["cadence_baseline_spm"],

@@ -35,7 +35,7 @@ METRICS = {  # key: (stride column, y label, title)
     "lean": ("lean_deg", "lean (°, forward +)", "Lean: forward tilt of your pelvis"),
     "rotation": ("rotation_deg", "rotation per stride (°)", "Rotation (swivel): pelvis twist per stride"),
     "cadence": ("cadence_spm", "cadence (steps/min)", "Cadence"),
-    "roll": ("roll_deg", "hip drop (°)", "Hip drop: side-to-side tilt per stride"),
+    "roll": ("roll_deg", "pelvic roll (°)", "Pelvic roll: side-to-side tilt per stride"),
 }
 TIME_LABEL = "time since the board started (min:s)"
 

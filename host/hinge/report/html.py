@@ -13,7 +13,7 @@ from hinge.logs.analysis import Analysis, has_distance, reasons_of, shown_keys, 
 from . import cues, dynamics
 from .driftchart import drift_figures
 from .figures import COLOR, SESSION_COLORS, figures, png_bytes
-from .words import EXPLAIN, FAULT_TEXT, LABEL, calib_text, cue_value, date_text, highlights, num, share
+from .words import EXPLAIN, FAULT_TEXT, LABEL, calib_text, cue_value, date_text, highlights, hip_drop_text, num, share
 
 # ---- HTML -----------------------------------------------------------------------------------
 CSS = (Path(__file__).parent / "report.css").read_text(encoding="utf-8")  # inlined in every report
@@ -36,7 +36,8 @@ def _tiles(a: Analysis) -> str:
         (num(st["cadence"], "{:.0f}"), "steps/min (typical)"),
         (num(st["lean"], "{:.1f}°"), "lean (typical)"),
         (num(st["rotation"], "{:.1f}°"), "rotation (typical)"),
-        (num(st["roll"], "{:.1f}°"), "hip drop (typical)"),
+        (num(st["roll"], "{:.1f}°"), "pelvic roll (typical)"),
+        (hip_drop_text(st), "hip drop per stance (typical)"),
         (f"{len(a.alerts)}", "buzzes"),
     ]
     return '<section class="tiles">' + "".join(f'<div class="tile"><b>{esc(v)}</b><span>{esc(k)}</span></div>'
@@ -65,7 +66,7 @@ def _splits_html(a: Analysis) -> str:
     width = rows[0]["end"] - rows[0]["start"] if rows else 60
     unit = "km" if by == "distance" else ("minute" if width == 60 else f"{width // 60:.0f} minutes")
     head = ("<tr><th>" + ("km" if by == "distance" else "time") + "</th><th>running</th><th>strides</th>"
-            "<th>cadence<br>steps/min</th><th>lean<br>°</th><th>rotation<br>°</th><th>hip drop<br>°</th>"
+            "<th>cadence<br>steps/min</th><th>lean<br>°</th><th>rotation<br>°</th><th>pelvic roll<br>°</th>"
             + "".join(f"<th><span class='sw' style='background:{COLOR[r]}'></span>{esc(LABEL[r].lower())}</th>"
                       for r in a.reasons)
             + "<th>buzzes</th></tr>")
@@ -164,7 +165,7 @@ def _session_html(a: Analysis, pngs: dict, key: str, heading: bool) -> str:
                + _fig(pngs, key + "lean", f"{a.name}: lean over time", say("lean"))
                + _fig(pngs, key + "rotation", f"{a.name}: rotation over time", say("rotation"))
                + _fig(pngs, key + "cadence", f"{a.name}: cadence over time", say("cadence"))
-               + _fig(pngs, key + "roll", f"{a.name}: hip drop over time",
+               + _fig(pngs, key + "roll", f"{a.name}: pelvic roll over time",
                       say("roll_cued" if "hip_drop" in a.reasons else "roll"))
                + "</div></section>")
     run = a.time_s["running"]
@@ -217,7 +218,9 @@ def _compare_table(analyses: list) -> str:
         row("cadence, typical (steps/min)", lambda a: a.stats["cadence"], fmt="{:.0f}"),
         row("lean, typical (°)", lambda a: a.stats["lean"]),
         row("rotation, typical (°)", lambda a: a.stats["rotation"], better="down"),
-        row("hip drop, typical (°)", lambda a: a.stats["roll"], better="down"),
+        row("pelvic roll, typical (°)", lambda a: a.stats["roll"], better="down"),
+        row("hip drop left, typical (°)", lambda a: a.stats["hip_drop_left"], better="down"),
+        row("hip drop right, typical (°)", lambda a: a.stats["hip_drop_right"], better="down"),
         *(row(f"{LABEL[r].lower()} (% of running)", lambda a, r=r: share(a.fault_s[r], run(a)), better="down",
               fmt="{:.0f}") for r in reasons_of(analyses)),
         row("buzzes", lambda a: len(a.alerts), better="down", fmt="{:.0f}"),

@@ -5,7 +5,7 @@ from hinge.common.timefmt import clock
 from hinge.logs.analysis import Analysis, reasons_of, splits, unique_names
 
 from . import cues, dynamics
-from .words import FAULT_TEXT, LABEL, SHORT, calib_text, cue_value, date_text, highlights, limit_text, num, share
+from .words import FAULT_TEXT, LABEL, SHORT, calib_text, cue_value, date_text, highlights, hip_drop_text, limit_text, num, share
 
 
 # ---- terminal -------------------------------------------------------------------------------
@@ -27,7 +27,9 @@ def render_text(analyses: list) -> str:
         line("cadence (steps/min)", lambda a: a.stats["cadence"], "{:.0f}")
         line("lean, typical (deg)", lambda a: a.stats["lean"])
         line("rotation, typical (deg)", lambda a: a.stats["rotation"])
-        line("hip drop, typical (deg)", lambda a: a.stats["roll"])
+        line("pelvic roll, typical (deg)", lambda a: a.stats["roll"])
+        line("hip drop left, typical (deg)", lambda a: a.stats["hip_drop_left"])
+        line("hip drop right, typical (deg)", lambda a: a.stats["hip_drop_right"])
         for r in reasons_of(analyses):
             line(f"{LABEL[r].lower()} (% running)", lambda a, r=r: share(a.fault_s[r], a.time_s["running"]), "{:.0f}")
         line("buzzes", lambda a: len(a.alerts), "{:.0f}")
@@ -43,7 +45,8 @@ def _text_one(a: Analysis) -> str:
     o.append(f"  recorded {clock(a.duration_s)}   running {clock(a.time_s['running'])}   walking "
              f"{clock(a.time_s['walking'])}   strides {st['strides']}")
     o.append(f"  cadence {num(st['cadence'], '{:.0f}')} steps/min   lean {num(st['lean'])}°   rotation "
-             f"{num(st['rotation'])}°   hip drop {num(st['roll'])}°   (typical, running)")
+             f"{num(st['rotation'])}°   pelvic roll {num(st['roll'])}°   hip drop {hip_drop_text(st)}   "
+             "(typical, running)")
     o.append("")
     mark = {"good": "  ✓ ", "warn": "  ! ", "note": "  · "}
     for k, t in highlights(a):
@@ -68,7 +71,7 @@ def _text_one(a: Analysis) -> str:
         width = rows[0]["end"] - rows[0]["start"]
         o.append("")
         cols = [(x, SHORT[x], max(5, len(SHORT[x]))) for x in a.reasons]
-        o.append(f"  {'time':<13} {'run':>4} {'cad':>5} {'lean':>5} {'rot':>5} {'drop':>5}  "
+        o.append(f"  {'time':<13} {'run':>4} {'cad':>5} {'lean':>5} {'rot':>5} {'roll':>5}  "
                  + "".join(f"{h:>{w}} " for _x, h, w in cols)
                  + f"{'buzz':>4}   (per {'minute' if width == 60 else clock(width)})")
         for r in rows:

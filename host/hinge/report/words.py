@@ -35,11 +35,13 @@ EXPLAIN = {
                 "({swivel_max_deg:g}°) counts as 'swivel', a twist that loads the lower back on every stride.",
     "cadence": "Cadence: steps per minute, both feet. Strides at or above {run_min_spm} steps/min with a flight "
                "phase count as running; the coach only works (and only buzzes) while you run.",
-    "roll": "Hip drop: how far your pelvis tips side to side in each stride, peak to peak. Not coached; "
-            "worth watching if it grows late in a run.",
-    "roll_cued": "Hip drop: how far your pelvis tips side to side in each stride, peak to peak. Shaded: stretches "
-                 "the hip drop cue counted as a fault; the cue reads each foot's stance drop (running dynamics "
-                 "below), past {hip_drop_max_deg:g}° on either side, not this peak-to-peak tilt.",
+    "roll": "Pelvic roll: how far your pelvis tips side to side in each stride, peak to peak (both ways, "
+            "both feet). Not coached; worth watching if it grows late in a run. Hip drop is the part of it in "
+            "each foot's stance, the other hip dropping (running dynamics below).",
+    "roll_cued": "Pelvic roll: how far your pelvis tips side to side in each stride, peak to peak (both ways, "
+                 "both feet). Shaded: stretches the hip drop cue counted as a fault; the cue reads each foot's "
+                 "stance drop (hip drop, running dynamics below), past {hip_drop_max_deg:g}° on either side, not "
+                 "this peak-to-peak tilt.",
     "faults": "Shaded: stretches the coach counted as a fault, using the same rules as the board: each value "
               "taken as the middle of it and the two strides before (one odd stride changes nothing), and a "
               "fault ends only once you are back past the limit by "
@@ -145,6 +147,15 @@ def num(v, fmt="{:.1f}", none="–"):
     return none if v is None else fmt.format(v)
 
 
+def hip_drop_text(st: dict, unit: str = "°") -> str:
+    """The typical hip drop of each foot's stance (``Analysis.stats``), "L 6.5° R 7.0°", or "–"
+    when the log has none (walking only, or a log from before the running dynamics)."""
+    lo, ro = st.get("hip_drop_left"), st.get("hip_drop_right")
+    if lo is None and ro is None:
+        return "–"
+    return f"L {num(lo)}{unit} R {num(ro)}{unit}"
+
+
 def date_text(a: Analysis) -> str:
     st = a.start
     if not st:
@@ -203,7 +214,8 @@ def highlights(a: Analysis) -> list[tuple[str, str]]:
         out.append(("warn", f"Rotation grew {tr:.1f}° from the first to the last third of your running."))
     tr = st.get("roll_trend")
     if tr is not None and tr >= 1.5:
-        out.append(("note", f"Hip drop grew {tr:.1f}° from the first to the last third of your running."))
+        out.append(("note", f"Your pelvis rolled {tr:.1f}° more side to side in the last third of your running "
+                            "than in the first."))
     n = len(a.alerts)
     if n == 0:
         out.append(("good", "No buzzes: no fault held long enough to be coached."))
