@@ -240,6 +240,76 @@ def test_export_fit_alone_decodes_with_the_official_sdk(files, tmp_path):
     assert [v for _, v in buzz] == [fitexport.BUZZ_CODE[str(r)] for r in a.alerts["reason"]]
 
 
+def _last_running(a, u):
+    """{second: index of the last stride that ended in it}, for the seconds whose last stride ran
+    (``u``: the strides' UTC ends)."""
+    last = {}
+    for i, t in enumerate(u):
+        last[int(np.floor(t))] = i
+    return {sec: i for sec, i in last.items() if a.running[i]}
+
+
+def test_export_fit_carries_the_running_dynamics_as_the_watchs_own_fields(files, tmp_path):
+    """Contact time, its balance and share of the step, and vertical oscillation go in the
+    record's native fields (what a running-dynamics pod writes, so the runner's tools chart
+    them as their own), each second the last running stride's; hip drop per stance and tilt
+    swing as developer fields; the stride's roll is named pelvic roll, not hip drop."""
+    out = tmp_path / "dyn.fit"
+    assert run_cli("export", files["log"], "--fit", out) == 0
+    msgs = _sdk(out)
+    a = _analysis(files["log"])
+    s = a.strides
+    u = a.session.header["start_utc"] + s["t_ms"] / 1000.0
+    last = _last_running(a, u)
+    recs = {int(r["timestamp"].timestamp()): r for r in msgs["record_mesgs"]}
+    both = [(sec, i) for sec, i in last.items()
+            if np.isfinite(s["gct_left_ms"][i]) and np.isfinite(s["gct_right_ms"][i]) and np.isfinite(s["vo_cm"][i])]
+    assert len(both) > 0.8 * len(last) > 100          # a run's strides measure both feet
+    for sec, i in both:
+        r = recs[sec]
+        gl, gr = float(s["gct_left_ms"][i]), float(s["gct_right_ms"][i])
+        assert r["stance_time"] == pytest.approx((gl + gr) / 2, abs=0.051)             # 0.1 ms steps
+        assert r["stance_time_balance"] == pytest.approx(100 * gl / (gl + gr), abs=0.0051)
+        assert r["stance_time_percent"] == pytest.approx(100 * (gl + gr) / 2 / (s["stride_ms"][i] / 2), abs=0.0051)
+        assert r["vertical_oscillation"] == pytest.approx(10 * float(s["vo_cm"][i]), abs=0.051)
+        assert 150 <= r["stance_time"] <= 350 and 40 <= r["stance_time_balance"] <= 60
+    # seconds whose last stride walked, or with no stride at all, carry none
+    walk = {int(np.floor(t)) for t, run in zip(u, a.running) if not run} - set(last)
+    assert walk and all(recs[sec].get("stance_time") is None for sec in walk if sec in recs)
+    assert sum(1 for r in recs.values() if r.get("stance_time") is not None) == sum(
+        1 for i in last.values() if np.isfinite(s["gct_left_ms"][i]) or np.isfinite(s["gct_right_ms"][i]))
+    # alone there is no speed: no step length, no vertical ratio
+    assert all(r.get("step_length") is None and r.get("vertical_ratio") is None for r in recs.values())
+    dev = _dev(msgs)
+    assert "hinge_hip_drop" not in dev and dev["hinge_pelvic_roll"][0] == "deg"
+    roll = dict(dev["hinge_pelvic_roll"][1])
+    left, right, tilt = (dict(dev[n][1]) for n in ("hinge_hip_drop_left", "hinge_hip_drop_right", "hinge_tilt_swing"))
+    for sec, i in both:
+        assert roll[sec] == pytest.approx(float(s["roll_deg"][i]), abs=1e-4)
+        assert left[sec] == pytest.approx(float(s["hip_drop_left_deg"][i]), abs=1e-4)
+        assert right[sec] == pytest.approx(float(s["hip_drop_right_deg"][i]), abs=1e-4)
+        assert tilt[sec] == pytest.approx(float(s["tilt_swing_deg"][i]), abs=1e-4)
+    # the hip drop of one stance is a part of the stride's roll, not the roll itself
+    assert np.median([left[sec] for sec, _ in both]) < np.median([roll[sec] for sec, _ in both])
+
+
+def test_export_fit_merged_adds_step_length_and_vertical_ratio_from_the_watchs_speed(files, tmp_path):
+    out = tmp_path / "merged_dyn.fit"
+    assert run_cli("export", files["log"], "--fit", out, "--merge", files["fit"]) == 0
+    msgs = _sdk(out)
+    recs = [r for r in msgs["record_mesgs"] if r.get("step_length") is not None]
+    assert len(recs) > 100
+    for r in recs:
+        # speed x the step's time (half the stride's; the stride's own time is what the percent
+        # of stance divides by), and vertical oscillation over it
+        step_ms = r["stance_time"] / (r["stance_time_percent"] / 100.0)
+        assert r["step_length"] == pytest.approx(r["enhanced_speed"] * step_ms, rel=0.003, abs=0.2)
+        assert r["vertical_ratio"] == pytest.approx(100 * r["vertical_oscillation"] / r["step_length"], abs=0.011)
+    # a runner's steps are 0.8-1.6 m and their vertical ratio 5-12 %
+    assert 800 <= np.median([r["step_length"] for r in recs]) <= 1600
+    assert 5 <= np.median([r["vertical_ratio"] for r in recs]) <= 12
+
+
 def test_export_fit_merged_carries_the_watch_records_and_hinge_fields(files, tmp_path):
     out = tmp_path / "merged.fit"
     assert run_cli("export", files["log"], "--fit", out, "--merge", files["fit"]) == 0

@@ -12,7 +12,9 @@ field (number)      units      type     meaning
 ==================  =========  =======  ============================================================
 hinge_lean (0)      deg        float32  forward pelvic lean against the standing pose (stride mean)
 hinge_rotation (1)  deg        float32  pelvic rotation about the vertical, peak to peak per stride
-hinge_hip_drop (2)  deg        float32  pelvic roll (hip drop), peak to peak per stride
+hinge_pelvic_roll   deg        float32  pelvic roll: side-to-side tilt, peak to peak per stride
+(2)                                     (named hinge_hip_drop in files exported before: the
+                                        same value; hip drop proper is fields 6 and 7)
 hinge_cadence (3)   steps/min  float32  Hinge's own cadence from the stride time (both feet)
 hinge_fault (4)     flags      uint8    fault held (as the coach counts it): 1 too upright,
                                         2 leaning back, 4 swivel, 8 form drift, 16 hip drop,
@@ -20,7 +22,29 @@ hinge_fault (4)     flags      uint8    fault held (as the coach counts it): 1 t
 hinge_buzz (5)      reason     uint8    a buzz started in this second: 1 too upright,
                                         2 leaning back, 3 swivel, 4 form drift, 5 hip drop,
                                         6 tilt swing, 7 cadence low (0 or absent: none)
+hinge_hip_drop_     deg        float32  hip drop in the left foot's stance (the right hip drops:
+left (6)                                device/dynamics.py), running strides where measured
+hinge_hip_drop_     deg        float32  the same in the right foot's stance
+right (7)
+hinge_tilt_swing    deg        float32  pelvic tilt swing: forward-backward pitch, peak to peak
+(8)                                     within the stride
 ==================  =========  =======  ============================================================
+
+The running dynamics that watches and running-dynamics pods log go in the record's **native**
+fields, so Garmin Connect, intervals.icu, GoldenCheetah and Runalyze show them as their own
+(running strides where the board measured them; the log keeps contact time in 8 ms steps and
+vertical oscillation in 5 mm, so these are that fine):
+
+=====================  =========  ================================================================
+native field           units      from the stride
+=====================  =========  ================================================================
+stance_time            ms         ground contact time, the mean of its two feet's
+stance_time_balance    percent    the left foot's share of the two feet's contact time (50 = even)
+stance_time_percent    percent    contact time as a share of the step's time (half the stride's)
+vertical_oscillation   mm         the pelvis's rise and fall within a step
+step_length            mm         with a watch's speed only (``--merge``): speed x the step's time
+vertical_ratio         percent    with it: vertical oscillation over step length
+=====================  =========  ================================================================
 
 The optional cues (form drift, hip drop, tilt swing, cadence; off by default) were added after
 the first three: their bits and codes come after, so a file exported before reads the same.
@@ -49,11 +73,18 @@ BUZZ_CODE = {"upright": 1, "backward": 2, "swivel": 3, "drift": 4, "hip_drop": 5
 DEV_FIELDS = (
     (0, "hinge_lean", "deg", "FLOAT32"),
     (1, "hinge_rotation", "deg", "FLOAT32"),
-    (2, "hinge_hip_drop", "deg", "FLOAT32"),
+    (2, "hinge_pelvic_roll", "deg", "FLOAT32"),
     (3, "hinge_cadence", "steps/min", "FLOAT32"),
     (4, "hinge_fault", "flags", "UINT8"),
     (5, "hinge_buzz", "reason", "UINT8"),
+    (6, "hinge_hip_drop_left", "deg", "FLOAT32"),
+    (7, "hinge_hip_drop_right", "deg", "FLOAT32"),
+    (8, "hinge_tilt_swing", "deg", "FLOAT32"),
 )
+# the record's native running-dynamics fields Hinge fills (fit_tool RecordMessage attributes,
+# in the profile's units: the encoder applies the profile's scale)
+NATIVE_FIELDS = ("stance_time", "stance_time_balance", "stance_time_percent", "vertical_oscillation",
+                 "step_length", "vertical_ratio")
 
 
 def atomic_write(path, data: bytes) -> None:
@@ -74,11 +105,12 @@ def _ms(u: float) -> int:
     return int(round(float(u) * 1000.0))
 
 
-def encode(act: Activity, dev: dict | None = None, product: int = 1) -> bytes:
+def encode(act: Activity, dev: dict | None = None, product: int = 1, native: dict | None = None) -> bytes:
     """``act`` as a FIT activity file (bytes): file_id, timer start, one record per second
     of ``act.t`` (position, distance, altitude, speed, heart rate, cadence where present),
     timer stop, lap, session and activity messages. ``dev``: {field name of DEV_FIELDS:
-    per-second array aligned with ``act.t`` (NaN = no value)} added as developer fields."""
+    per-second array aligned with ``act.t`` (NaN = no value)} added as developer fields;
+    ``native``: {NATIVE_FIELDS name: such an array} into the records' own fields."""
     from fit_tool.base_type import BaseType
     from fit_tool.developer_field import DeveloperField
     from fit_tool.fit_file_builder import FitFileBuilder
@@ -130,6 +162,7 @@ def encode(act: Activity, dev: dict | None = None, product: int = 1) -> bytes:
     b.add(ev)
     cols = (("position_lat", act.lat), ("position_long", act.lon), ("distance", act.distance_m),
             ("enhanced_altitude", act.altitude_m), ("enhanced_speed", act.speed_mps), ("heart_rate", act.hr_bpm))
+    cols += tuple((k, np.asarray(v, dtype=float)) for k, v in (native or {}).items())
     for i in range(len(t)):
         dfs = []
         for num, bt, arr in fields:
@@ -183,9 +216,10 @@ def encode(act: Activity, dev: dict | None = None, product: int = 1) -> bytes:
     return b.build().to_bytes()
 
 
-def verify(data: bytes, name: str, records: int, dev: dict | None = None) -> dict:
-    """Decode ``data`` with Garmin's SDK (CRC included) and check the record count and every
-    developer field's description; returns the messages. Raises WatchFileError."""
+def verify(data: bytes, name: str, records: int, dev: dict | None = None, native: dict | None = None) -> dict:
+    """Decode ``data`` with Garmin's SDK (CRC included) and check the record count, every
+    developer field's description and that each native field given came back on as many
+    records as it had values; returns the messages. Raises WatchFileError."""
     from .fitread import decode
 
     msgs = decode(data, name)
@@ -196,14 +230,21 @@ def verify(data: bytes, name: str, records: int, dev: dict | None = None) -> dic
     missing = [k for k in (dev or {}) if k not in names]
     if missing:
         raise WatchFileError(f"{name}: developer field {missing[0]} did not survive encoding: not written")
+    recs = msgs.get("record_mesgs", [])
+    for k, v in (native or {}).items():
+        want = int(np.isfinite(np.asarray(v, dtype=float)).sum())
+        got = sum(1 for r in recs if r.get(k) is not None)
+        if got != want:
+            raise WatchFileError(f"{name}: {k} came back on {got} records of {want}: not written")
     return msgs
 
 
-def write(path, act: Activity, dev: dict | None = None) -> dict:
-    """Encode ``act`` (with developer fields ``dev``), verify it with the official decoder, and
-    only then write it to ``path`` (atomically). Returns the decoded messages."""
-    data = encode(act, dev)
-    msgs = verify(data, Path(path).name, len(act.t), dev)
+def write(path, act: Activity, dev: dict | None = None, native: dict | None = None) -> dict:
+    """Encode ``act`` (with developer fields ``dev`` and native running dynamics ``native``, see
+    encode), verify it with the official decoder, and only then write it to ``path``
+    (atomically). Returns the decoded messages."""
+    data = encode(act, dev, native=native)
+    msgs = verify(data, Path(path).name, len(act.t), dev, native)
     atomic_write(path, data)
     return msgs
 
@@ -211,23 +252,73 @@ def write(path, act: Activity, dev: dict | None = None) -> dict:
 def hinge_fields(a, u_stride: np.ndarray, u_alert: np.ndarray, grid: np.ndarray) -> dict:
     """Hinge's developer-field series on the 1-s ``grid`` (UTC seconds) from analysis ``a``
     (``hinge.logs.analysis.Analysis``) whose strides end at UTC ``u_stride`` and buzzes at ``u_alert``:
-    each second carries the last stride that ended in it (NaN where none did)."""
+    each second carries the last stride that ended in it (NaN where none did; the running
+    dynamics NaN where that stride was not running or did not measure them)."""
     n = len(grid)
     out = {name: np.full(n, np.nan) for _, name, _, _ in DEV_FIELDS}
     s = a.strides
-    k = np.floor(np.asarray(u_stride, dtype=float) - grid[0]).astype(np.int64)
-    ok = (k >= 0) & (k < n)
+    k, ok = _seconds(u_stride, grid)
     bits = np.zeros(len(s))
     for r, bit in FAULT_BITS.items():
         bits += bit * (a.fault[r] & a.running)
+
+    def running(col):
+        return np.where(a.running, np.asarray(s[col], dtype=float), np.nan)
+
     for name, col in (("hinge_lean", s["lean_deg"]), ("hinge_rotation", s["rotation_deg"]),
-                      ("hinge_hip_drop", s["roll_deg"]), ("hinge_cadence", s["cadence_spm"]), ("hinge_fault", bits)):
+                      ("hinge_pelvic_roll", s["roll_deg"]), ("hinge_cadence", s["cadence_spm"]), ("hinge_fault", bits),
+                      ("hinge_hip_drop_left", running("hip_drop_left_deg")),
+                      ("hinge_hip_drop_right", running("hip_drop_right_deg")),
+                      ("hinge_tilt_swing", running("tilt_swing_deg"))):
         out[name][k[ok]] = np.asarray(col, dtype=float)[ok]  # later strides overwrite: the last one wins
     kb = np.floor(np.asarray(u_alert, dtype=float) - grid[0]).astype(np.int64)
     for j, kk in enumerate(kb):
         if 0 <= kk < n:
             out["hinge_buzz"][kk] = BUZZ_CODE.get(str(a.alerts["reason"][j]), 0)
     return out
+
+
+def _seconds(u_stride, grid):
+    """Each stride's second on ``grid`` (its index) and whether it lies on it."""
+    k = np.floor(np.asarray(u_stride, dtype=float) - grid[0]).astype(np.int64)
+    return k, (k >= 0) & (k < len(grid))
+
+
+def dynamics_fields(a, u_stride: np.ndarray, grid: np.ndarray, speed_mps: np.ndarray | None = None) -> dict:
+    """The records' native running-dynamics series (NATIVE_FIELDS, FIT profile units) on the 1-s
+    ``grid`` from analysis ``a``'s running strides (ending at UTC ``u_stride``; each second the
+    last stride that ended in it, as hinge_fields): contact time (the mean of the stride's two
+    feet, or the one measured), its balance (the left foot's share, both measured), its share of
+    the step (half the stride's time), vertical oscillation; with the watch's ``speed_mps`` on
+    the same grid, step length (speed x the step's time) and vertical ratio (VO over it). Only
+    the fields that have a value anywhere are returned (none for a walk)."""
+    s = a.strides
+    run = np.asarray(a.running, dtype=bool)
+    gl = np.where(run, np.asarray(s["gct_left_ms"], dtype=float), np.nan)
+    gr = np.where(run, np.asarray(s["gct_right_ms"], dtype=float), np.nan)
+    with np.errstate(invalid="ignore"):
+        st = np.where(np.isfinite(gl) & np.isfinite(gr), (gl + gr) / 2.0, np.where(np.isfinite(gl), gl, gr))
+        bal = 100.0 * gl / (gl + gr)
+    step_ms = np.asarray(s["stride_ms"], dtype=float) / 2.0
+    per = {"stance_time": st, "stance_time_balance": bal,
+           "stance_time_percent": np.where(step_ms > 0, 100.0 * st / np.maximum(step_ms, 1.0), np.nan),
+           "vertical_oscillation": np.where(run, 10.0 * np.asarray(s["vo_cm"], dtype=float), np.nan)}
+    n = len(grid)
+    k, ok = _seconds(u_stride, grid)
+    out = {}
+    for name, v in per.items():
+        col = np.full(n, np.nan)
+        col[k[ok]] = v[ok]
+        out[name] = col
+    if speed_mps is not None:
+        stepsec = np.full(n, np.nan)
+        stepsec[k[ok]] = np.where(run, step_ms, np.nan)[ok] / 1000.0
+        with np.errstate(invalid="ignore"):
+            sl = np.asarray(speed_mps, dtype=float) * stepsec * 1000.0       # mm
+            sl = np.where(sl > 0, sl, np.nan)
+            out["step_length"] = sl
+            out["vertical_ratio"] = 100.0 * out["vertical_oscillation"] / sl
+    return {name: v for name, v in out.items() if np.isfinite(v).any()}
 
 
 def export(a, out, merge=None) -> str:
@@ -264,7 +355,9 @@ def export(a, out, merge=None) -> str:
         act = Activity(grid, nan, nan, nan, nan, nan, nan, nan, sport="running", source=name)
         how = "placed by the board's clock" + ("" if h.get("clock_set") else " (not known to be set)")
     dev = hinge_fields(a, to_unix(t_s), to_unix(a.alerts["t_ms"].astype(float) / 1000.0), act.t)
-    msgs = write(out, act, dev)
+    native = dynamics_fields(a, to_unix(t_s), act.t, act.speed_mps if act.has("speed_mps") else None)
+    msgs = write(out, act, dev, native)
     n = int(np.isfinite(dev["hinge_lean"]).sum())
-    return (f"{out}: FIT activity, {len(msgs['record_mesgs'])} records ({n} with Hinge's fields"
-            f"{', merged with ' + Path(merge).name if merge else ''}); {how}")
+    nd = int(np.isfinite(native["stance_time"]).sum()) if "stance_time" in native else 0
+    return (f"{out}: FIT activity, {len(msgs['record_mesgs'])} records ({n} with Hinge's fields, {nd} with its "
+            f"running dynamics{', merged with ' + Path(merge).name if merge else ''}); {how}")
