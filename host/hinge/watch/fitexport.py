@@ -110,7 +110,8 @@ def encode(act: Activity, dev: dict | None = None, product: int = 1, native: dic
     of ``act.t`` (position, distance, altitude, speed, heart rate, cadence where present),
     timer stop, lap, session and activity messages. ``dev``: {field name of DEV_FIELDS:
     per-second array aligned with ``act.t`` (NaN = no value)} added as developer fields;
-    ``native``: {NATIVE_FIELDS name: such an array} into the records' own fields."""
+    ``native``: {NATIVE_FIELDS name: such an array} into the records' own fields, and their
+    means into the lap's and session's ``avg_`` fields."""
     from fit_tool.base_type import BaseType
     from fit_tool.developer_field import DeveloperField
     from fit_tool.fit_file_builder import FitFileBuilder
@@ -199,6 +200,12 @@ def encode(act: Activity, dev: dict | None = None, product: int = 1, native: dic
         if total is not None:
             m.total_distance = total
         m.sport = sport
+        for k, v in (native or {}).items():
+            # the run's averages, as a watch puts them on its lap and session (over the seconds
+            # that carry a value: time-weighted, as the watch's own)
+            v = np.asarray(v, dtype=float)
+            if np.isfinite(v).any():
+                setattr(m, "avg_" + k, float(np.mean(v[np.isfinite(v)])))
         m.event = Event.LAP if cls is LapMessage else Event.SESSION
         m.event_type = EventType.STOP
         if cls is SessionMessage:
