@@ -142,6 +142,63 @@ def test_report_adds_per_km_splits_and_form_against_grade(files, sim, tmp_path, 
     assert run_cli("report", files["log"], "--with", files["gpx"], "--per", "mi") == 0
     text = capsys.readouterr().out
     assert "Per mi" in text and "lined up by cadence" in text and "steep descent" in text
+    # a watch without running dynamics: nothing to set Hinge's beside
+    assert "Running dynamics, Hinge and your watch" not in text and "Hinge and your watch" not in html
+
+
+@pytest.fixture(scope="module")
+def pod(files, sim):
+    """The same run's watch file with a running-dynamics pod (the simulator's truth: contact
+    time, its balance, vertical oscillation per running stride)."""
+    act = synth.watch_activity(sim, T0, pod=True)
+    fitexport.write(files["dir"] / "pod.fit", act)
+    return {"fit": files["dir"] / "pod.fit", "act": act}
+
+
+def test_a_watchs_running_dynamics_are_read_and_set_beside_hinges(files, pod, tmp_path, capsys):
+    act = load(pod["fit"])
+    for k in ("gct_ms", "vo_mm", "gct_balance"):
+        got, want = getattr(act, k), getattr(pod["act"], k)
+        assert np.isfinite(want).sum() > 300
+        both = np.isfinite(got) & np.isfinite(want)
+        assert both.sum() == np.isfinite(want).sum()              # every second the pod wrote
+        assert np.max(np.abs(got[both] - want[both])) <= 0.0051 + 0.05 * (k != "gct_balance")  # FIT's steps
+    a = _analysis(files["log"])
+    v = watchreport.attach(a, pod["fit"])
+    rows = {r["label"]: r for r in watchreport.dynamics_vs_watch(a, v)}
+    assert set(rows) == {"contact time", "contact balance (left)", "vertical oscillation"}
+    assert all(r["n"] > 0.8 * a.running.sum() for r in rows.values())
+    # the pod measures the truth: Hinge's figures against it are its accuracy on this run (issue
+    # 10's targets: contact time within 15 ms, vertical oscillation within 0.8 cm)
+    assert abs(rows["contact time"]["diff"]) <= 15.0 and 180 <= rows["contact time"]["watch"] <= 300
+    assert abs(rows["vertical oscillation"]["diff"]) <= 8.0
+    assert abs(rows["contact balance (left)"]["diff"]) <= 2.0
+    assert run_cli("report", files["log"], "--with", pod["fit"]) == 0
+    text = capsys.readouterr().out
+    r = rows["contact time"]
+    assert (f"contact time: Hinge {r['hinge']:.0f} ms, watch {r['watch']:.0f} ms (Hinge - watch {r['diff']:+.1f} ms "
+            f"typical, {r['n']} strides)") in text
+    out = tmp_path / "pod.html"
+    assert run_cli("report", files["log"], "--with", pod["fit"], "--html", out) == 0
+    assert "Running dynamics: Hinge and your watch" in out.read_text()
+
+
+def test_export_fit_merged_keeps_the_watchs_own_running_dynamics_and_adds_hinges_beside(files, pod, tmp_path, capsys):
+    out = tmp_path / "merged_pod.fit"
+    assert run_cli("export", files["log"], "--fit", out, "--merge", pod["fit"]) == 0
+    assert "beside the watch's own (stance_time, vertical_oscillation, stance_time_balance)" in capsys.readouterr().out
+    msgs = _sdk(out)
+    recs = msgs["record_mesgs"]
+    act = load(pod["fit"])          # the watch file as read (each series on its 1-s grid)
+    got = np.array([r.get("stance_time", np.nan) for r in recs], dtype=float)
+    assert np.isfinite(act.gct_ms).sum() > 300
+    assert np.allclose(got, act.gct_ms, atol=0.051, equal_nan=True)       # the pod's, as the watch logged them
+    assert all(r.get("step_length") is None for r in recs)                  # Hinge's would not match the pod's
+    dev = _dev(msgs)
+    ct = dict(dev["hinge_contact_time"][1])
+    a = _analysis(files["log"])
+    assert len(ct) > 0.8 * a.running.sum() / 2 and all(150 <= x <= 350 for x in ct.values())
+    assert dev["hinge_contact_time"][0] == "ms" and dev["hinge_vertical_oscillation"][0] == "mm"
 
 
 def test_report_with_two_logs_and_one_watch_file_is_one_line(files, capsys):

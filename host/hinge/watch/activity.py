@@ -5,7 +5,10 @@ Every reader (``fitread``, ``gpxread``) and the simulator's watch (``synth``) re
 seconds (UTC, float64); ``lat``/``lon`` degrees (WGS84); ``distance_m`` metres from the start,
 never decreasing; ``altitude_m`` metres above sea level; ``cadence_spm`` steps per minute, both
 feet (a FIT running cadence counts one foot: the readers double it); ``hr_bpm`` beats per
-minute; ``speed_mps`` metres per second. A missing value is NaN.
+minute; ``speed_mps`` metres per second; and where the watch logs running dynamics (a
+running-dynamics pod's, or its own from the wrist): ``gct_ms`` ground contact time (ms),
+``vo_mm`` vertical oscillation (mm), ``gct_balance`` the left foot's share of the contact time
+(percent). A missing value is NaN.
 """
 from __future__ import annotations
 
@@ -17,7 +20,9 @@ from hinge.common.errors import HingeError
 
 EARTH_R_M = 6371008.8  # mean Earth radius (IUGG), metres: haversine distances between fixes
 ON_FOOT = ("running", "walking", "hiking", "generic")  # sports whose cadence counts steps
-FIELDS = ("lat", "lon", "distance_m", "altitude_m", "cadence_spm", "hr_bpm", "speed_mps")
+FIELDS = ("lat", "lon", "distance_m", "altitude_m", "cadence_spm", "hr_bpm", "speed_mps", "gct_ms", "vo_mm",
+          "gct_balance")
+DYNAMICS = ("gct_ms", "vo_mm", "gct_balance")   # the running dynamics among them (NaN when the watch has none)
 
 
 class WatchFileError(HingeError):
@@ -37,6 +42,14 @@ class Activity:
     sport: str = "running"
     source: str = ""
     meta: dict = field(default_factory=dict)
+    gct_ms: np.ndarray | None = None
+    vo_mm: np.ndarray | None = None
+    gct_balance: np.ndarray | None = None
+
+    def __post_init__(self):
+        for k in DYNAMICS:        # a watch without running dynamics: none measured
+            if getattr(self, k) is None:
+                setattr(self, k, np.full(len(self.t), np.nan))
 
     @property
     def start(self) -> float:
@@ -97,7 +110,7 @@ def build(name: str, t, sport: str = "running", **series) -> Activity:
             out[k] = np.full(len(grid), np.nan)
             continue
         g = np.interp(grid, t[ok], v[ok], left=np.nan, right=np.nan)
-        if k in ("cadence_spm", "hr_bpm", "speed_mps"):
+        if k in ("cadence_spm", "hr_bpm", "speed_mps") + DYNAMICS:
             i = np.clip(np.searchsorted(t, grid, side="right") - 1, 0, len(t) - 1)
             g[gap[i] > 10.0] = np.nan
         out[k] = g

@@ -28,6 +28,11 @@ hinge_hip_drop_     deg        float32  the same in the right foot's stance
 right (7)
 hinge_tilt_swing    deg        float32  pelvic tilt swing: forward-backward pitch, peak to peak
 (8)                                     within the stride
+hinge_contact_time  ms         float32  Hinge's contact time, balance and vertical oscillation
+(9), hinge_contact_  percent            (below), also here: beside a watch's own when it has
+balance (10), hinge_ mm                 them (merged, the native fields keep the watch's)
+vertical_
+oscillation (11)
 ==================  =========  =======  ============================================================
 
 The running dynamics that watches and running-dynamics pods log go in the record's **native**
@@ -45,6 +50,11 @@ vertical_oscillation   mm         the pelvis's rise and fall within a step
 step_length            mm         with a watch's speed only (``--merge``): speed x the step's time
 vertical_ratio         percent    with it: vertical oscillation over step length
 =====================  =========  ================================================================
+
+Merged with a watch file that has running dynamics of its own (a pod, or the watch's wrist
+estimate), the native fields keep the watch's: they are what the runner's tools already show
+for that device, and Hinge's sit beside them in fields 9-11 (``hinge report --with`` compares
+the two).
 
 The optional cues (form drift, hip drop, tilt swing, cadence; off by default) were added after
 the first three: their bits and codes come after, so a file exported before reads the same.
@@ -80,7 +90,12 @@ DEV_FIELDS = (
     (6, "hinge_hip_drop_left", "deg", "FLOAT32"),
     (7, "hinge_hip_drop_right", "deg", "FLOAT32"),
     (8, "hinge_tilt_swing", "deg", "FLOAT32"),
+    (9, "hinge_contact_time", "ms", "FLOAT32"),
+    (10, "hinge_contact_balance", "percent", "FLOAT32"),
+    (11, "hinge_vertical_oscillation", "mm", "FLOAT32"),
 )
+# the native fields an Activity's own running dynamics (a watch's pod) are written to
+ACT_NATIVE = (("stance_time", "gct_ms"), ("vertical_oscillation", "vo_mm"), ("stance_time_balance", "gct_balance"))
 # the record's native running-dynamics fields Hinge fills (fit_tool RecordMessage attributes,
 # in the profile's units: the encoder applies the profile's scale)
 NATIVE_FIELDS = ("stance_time", "stance_time_balance", "stance_time_percent", "vertical_oscillation",
@@ -164,6 +179,8 @@ def encode(act: Activity, dev: dict | None = None, product: int = 1, native: dic
     cols = (("position_lat", act.lat), ("position_long", act.lon), ("distance", act.distance_m),
             ("enhanced_altitude", act.altitude_m), ("enhanced_speed", act.speed_mps), ("heart_rate", act.hr_bpm))
     cols += tuple((k, np.asarray(v, dtype=float)) for k, v in (native or {}).items())
+    # the activity's own running dynamics (a watch's pod) where Hinge's do not take those fields
+    cols += tuple((k, getattr(act, a)) for k, a in ACT_NATIVE if k not in (native or {}) and act.has(a))
     for i in range(len(t)):
         dfs = []
         for num, bt, arr in fields:
@@ -272,11 +289,15 @@ def hinge_fields(a, u_stride: np.ndarray, u_alert: np.ndarray, grid: np.ndarray)
     def running(col):
         return np.where(a.running, np.asarray(s[col], dtype=float), np.nan)
 
+    dyn = stride_dynamics(a)
+
     for name, col in (("hinge_lean", s["lean_deg"]), ("hinge_rotation", s["rotation_deg"]),
                       ("hinge_pelvic_roll", s["roll_deg"]), ("hinge_cadence", s["cadence_spm"]), ("hinge_fault", bits),
                       ("hinge_hip_drop_left", running("hip_drop_left_deg")),
                       ("hinge_hip_drop_right", running("hip_drop_right_deg")),
-                      ("hinge_tilt_swing", running("tilt_swing_deg"))):
+                      ("hinge_tilt_swing", running("tilt_swing_deg")),
+                      ("hinge_contact_time", dyn["stance_time"]), ("hinge_contact_balance", dyn["stance_time_balance"]),
+                      ("hinge_vertical_oscillation", dyn["vertical_oscillation"])):
         out[name][k[ok]] = np.asarray(col, dtype=float)[ok]  # later strides overwrite: the last one wins
     kb = np.floor(np.asarray(u_alert, dtype=float) - grid[0]).astype(np.int64)
     for j, kk in enumerate(kb):
@@ -291,14 +312,12 @@ def _seconds(u_stride, grid):
     return k, (k >= 0) & (k < len(grid))
 
 
-def dynamics_fields(a, u_stride: np.ndarray, grid: np.ndarray, speed_mps: np.ndarray | None = None) -> dict:
-    """The records' native running-dynamics series (NATIVE_FIELDS, FIT profile units) on the 1-s
-    ``grid`` from analysis ``a``'s running strides (ending at UTC ``u_stride``; each second the
-    last stride that ended in it, as hinge_fields): contact time (the mean of the stride's two
-    feet, or the one measured), its balance (the left foot's share, both measured), its share of
-    the step (half the stride's time), vertical oscillation; with the watch's ``speed_mps`` on
-    the same grid, step length (speed x the step's time) and vertical ratio (VO over it). Only
-    the fields that have a value anywhere are returned (none for a walk)."""
+def stride_dynamics(a) -> dict:
+    """Per stride of analysis ``a``, in the FIT profile's units (NaN where a stride did not run
+    or did not measure it): ``stance_time`` the contact time (the mean of its two feet, or the
+    one measured), ``stance_time_balance`` the left foot's share of the two (percent),
+    ``stance_time_percent`` contact time over the step's time (half the stride's), and
+    ``vertical_oscillation`` (mm)."""
     s = a.strides
     run = np.asarray(a.running, dtype=bool)
     gl = np.where(run, np.asarray(s["gct_left_ms"], dtype=float), np.nan)
@@ -307,13 +326,24 @@ def dynamics_fields(a, u_stride: np.ndarray, grid: np.ndarray, speed_mps: np.nda
         st = np.where(np.isfinite(gl) & np.isfinite(gr), (gl + gr) / 2.0, np.where(np.isfinite(gl), gl, gr))
         bal = 100.0 * gl / (gl + gr)
     step_ms = np.asarray(s["stride_ms"], dtype=float) / 2.0
-    per = {"stance_time": st, "stance_time_balance": bal,
-           "stance_time_percent": np.where(step_ms > 0, 100.0 * st / np.maximum(step_ms, 1.0), np.nan),
-           "vertical_oscillation": np.where(run, 10.0 * np.asarray(s["vo_cm"], dtype=float), np.nan)}
+    return {"stance_time": st, "stance_time_balance": bal,
+            "stance_time_percent": np.where(step_ms > 0, 100.0 * st / np.maximum(step_ms, 1.0), np.nan),
+            "vertical_oscillation": np.where(run, 10.0 * np.asarray(s["vo_cm"], dtype=float), np.nan)}
+
+
+def dynamics_fields(a, u_stride: np.ndarray, grid: np.ndarray, speed_mps: np.ndarray | None = None) -> dict:
+    """The records' native running-dynamics series (NATIVE_FIELDS, FIT profile units) on the 1-s
+    ``grid`` from analysis ``a``'s running strides (:func:`stride_dynamics`; ending at UTC
+    ``u_stride``, each second the last stride that ended in it, as hinge_fields); with the
+    watch's ``speed_mps`` on the same grid, step length (speed x the step's time) and vertical
+    ratio (VO over it). Only the fields that have a value anywhere are returned (none for a walk)."""
+    s = a.strides
+    run = np.asarray(a.running, dtype=bool)
+    step_ms = np.asarray(s["stride_ms"], dtype=float) / 2.0
     n = len(grid)
     k, ok = _seconds(u_stride, grid)
     out = {}
-    for name, v in per.items():
+    for name, v in stride_dynamics(a).items():
         col = np.full(n, np.nan)
         col[k[ok]] = v[ok]
         out[name] = col
@@ -363,8 +393,14 @@ def export(a, out, merge=None) -> str:
         how = "placed by the board's clock" + ("" if h.get("clock_set") else " (not known to be set)")
     dev = hinge_fields(a, to_unix(t_s), to_unix(a.alerts["t_ms"].astype(float) / 1000.0), act.t)
     native = dynamics_fields(a, to_unix(t_s), act.t, act.speed_mps if act.has("speed_mps") else None)
+    kept = [f for f, col in ACT_NATIVE if act.has(col)]
+    if kept:
+        # the watch logs running dynamics of its own: its native fields keep them (Hinge's are in
+        # fields 9-11), and a step length and vertical ratio of Hinge's would not match them
+        native = {}
     msgs = write(out, act, dev, native)
     n = int(np.isfinite(dev["hinge_lean"]).sum())
-    nd = int(np.isfinite(native["stance_time"]).sum()) if "stance_time" in native else 0
+    nd = int(np.isfinite(dev["hinge_contact_time"]).sum())
+    where = ("beside the watch's own (" + ", ".join(kept) + ")") if kept else "in the native fields"
     return (f"{out}: FIT activity, {len(msgs['record_mesgs'])} records ({n} with Hinge's fields, {nd} with its "
-            f"running dynamics{', merged with ' + Path(merge).name if merge else ''}); {how}")
+            f"running dynamics {where}{', merged with ' + Path(merge).name if merge else ''}); {how}")

@@ -81,4 +81,5 @@ def from_messages(msgs: dict, name: str) -> Activity:
     lon = col("position_long", scale=SEMICIRCLE_DEG)
     return build(name, t, sport=sport or "running", lat=lat, lon=lon, distance_m=col("distance"),
                  altitude_m=col("enhanced_altitude", "altitude"), cadence_spm=cadence, hr_bpm=col("heart_rate"),
-                 speed_mps=col("enhanced_speed", "speed"))
+                 speed_mps=col("enhanced_speed", "speed"), gct_ms=col("stance_time"),
+                 vo_mm=col("vertical_oscillation"), gct_balance=col("stance_time_balance"))

@@ -18,6 +18,10 @@ into a per-second :class:`~hinge.watch.activity.Activity`:
   (steps/min, both feet; a watch times steps over a few seconds); 0 while standing.
 * **heart rate**: first-order (time constant 30 s) towards a target of 80 bpm standing,
   100 walking, 145 running, +2.5 bpm per % of climb, with a cardiac drift of 6 bpm/hour.
+* **running dynamics** (``pod=True``: a running-dynamics pod on the watch): each second the
+  last running stride of the simulator's truth that ended in it, its contact time (the mean of
+  its two feet, ms), the left foot's share of them (%) and its vertical oscillation (the mean of
+  its two steps, mm): a pod that measures the truth.
 
 Everything is drawn from ``seed`` (numpy's default_rng): the same inputs give the same file.
 """
@@ -52,9 +56,10 @@ def _descents(truth: dict, t: np.ndarray) -> np.ndarray:
 
 def watch_activity(sim, start_utc: float, seed: int = 0, origin=(47.3769, 8.5417), alt0_m: float = 410.0,
                    hill_grade: float = 0.03, descent_grade: float = -0.08, gps_noise_m: float = 1.5,
-                   sport: str = "running") -> Activity:
+                   sport: str = "running", pod: bool = False) -> Activity:
     """The watch's per-second record of simulated run ``sim`` (see the module docstring);
-    ``start_utc``: Unix seconds of the capture's time 0 (a whole second: FIT keeps seconds)."""
+    ``start_utc``: Unix seconds of the capture's time 0 (a whole second: FIT keeps seconds);
+    ``pod``: with a running-dynamics pod's contact time, balance and vertical oscillation."""
     rng = np.random.default_rng(seed)
     ts = sim.series["t_s"]
     dur = float(sim.truth["duration_s"])
@@ -89,9 +94,26 @@ def watch_activity(sim, start_utc: float, seed: int = 0, origin=(47.3769, 8.5417
         h += (g - h) * k
         hr[i] = h
     hr = np.round(hr + rng.normal(0.0, 1.0, len(t)))
+    dyn = _pod(sim.truth, t) if pod else {}
     return Activity(t + float(start_utc), lat, lon, dist, alt, cadence, hr, speed, sport=sport,
                     source=f"simulated watch ({sim.truth.get('scenario', 'run')}, seed {sim.truth.get('seed', 0)})",
-                    meta={"grade": grade})
+                    meta={"grade": grade}, **dyn)
+
+
+def _pod(truth: dict, t: np.ndarray) -> dict:
+    """The truth's running dynamics on the watch's seconds ``t`` (capture time, s): each second
+    the last running stride that ended in it (NaN where none did)."""
+    out = {k: np.full(len(t), np.nan) for k in ("gct_ms", "vo_mm", "gct_balance")}
+    for r in truth["strides"]:
+        gl, gr, vl, vr = r.get("gct_left_ms"), r.get("gct_right_ms"), r.get("vo_left_cm"), r.get("vo_right_cm")
+        if r["activity"] != "running" or None in (gl, gr, vl, vr):
+            continue
+        k = int(np.floor(r["t1_ms"] / 1000.0))
+        if 0 <= k < len(t):
+            out["gct_ms"][k] = (gl + gr) / 2.0
+            out["gct_balance"][k] = 100.0 * gl / (gl + gr)
+            out["vo_mm"][k] = 5.0 * (vl + vr)
+    return out
 
 
 def write_gpx(act: Activity, path, timestamps: bool = True) -> None:

@@ -69,6 +69,39 @@ def attach(a, path, unit: str = "km") -> WatchView:
     return v
 
 
+# Hinge's running dynamics against the watch's own (a pod's, or the wrist's), where the watch
+# has them: (watch series, Hinge's stride column(s) -> value in the watch's unit, label, unit, format)
+_VS = (("gct_ms", "stance_time", "contact time", "ms", "{:.0f}"),
+       ("gct_balance", "stance_time_balance", "contact balance (left)", "%", "{:.1f}"),
+       ("vo_mm", "vertical_oscillation", "vertical oscillation", "mm", "{:.0f}"))
+
+
+def dynamics_vs_watch(a, v: WatchView) -> list[dict]:
+    """Per running-dynamics metric the watch logs: over the running strides both measured (the
+    watch's value at each stride's end, as lined up), Hinge's median, the watch's, the median
+    of their differences (Hinge - watch) and how many strides. [] when the watch logs none.
+    Two sensors, two places (the pelvis, a chest strap or the feet), two definitions of the
+    contact's ends: a steady offset is the definitions', a drifting one is worth a look."""
+    from .fitexport import stride_dynamics
+
+    mine = stride_dynamics(a)
+    out = []
+    for wk, hk, label, unit, fmt in _VS:
+        w = np.asarray(v.stride[wk], dtype=float)
+        h = np.asarray(mine[hk], dtype=float)
+        ok = np.isfinite(w) & np.isfinite(h) & np.asarray(a.running, dtype=bool)
+        if not ok.any():
+            continue
+        out.append({"label": label, "unit": unit, "fmt": fmt, "n": int(ok.sum()), "hinge": float(np.median(h[ok])),
+                    "watch": float(np.median(w[ok])), "diff": float(np.median(h[ok] - w[ok]))})
+    return out
+
+
+def _dyn_rows(rows) -> list[str]:
+    return [f"{r['label']}: Hinge {num(r['hinge'], r['fmt'])} {r['unit']}, watch {num(r['watch'], r['fmt'])} "
+            f"{r['unit']} (Hinge - watch {num(r['diff'], '{:+.1f}')} {r['unit']} typical, {r['n']} strides)" for r in rows]
+
+
 def _fault_cells(a, row, run_key="running_s"):
     return "".join(rhtml.fault_cell(row[r + "_s"], row[run_key], r) for r in a.reasons)
 
@@ -154,6 +187,12 @@ def html(a) -> str:
     if v.hrs:
         out.append(f"<h3>Form against heart rate</h3><div class='scroll'><table>{ghead.replace('grade', 'heart rate')}"
                    f"{form_rows(v.hrs)}</table></div>")
+    dyn = dynamics_vs_watch(a, v)
+    if dyn:
+        out.append("<h3>Running dynamics: Hinge and your watch</h3><ul>" + "".join(f"<li>{e(t)}</li>" for t in _dyn_rows(dyn))
+                   + "</ul><p class='explain'>Medians over the running strides both measured. Hinge times the contact "
+                   "at the pelvis, a pod at the chest or the foot: a steady offset is the two definitions', one "
+                   "that changes over the run is worth a look.</p>")
     out.append("</section>")
     return "".join(out)
 
@@ -180,6 +219,10 @@ def text(a) -> str:
     o.append(f"  {'Form against grade':<18} {'running':>9} {'lean':>5} {'rot':>5} {heads}")
     for r in v.grades:
         o.append(f"  {r['label']:<18} {clock(r['running_s']):>9} {num(r['lean']):>5} {num(r['rotation']):>5} {faults(r)}")
+    dyn = dynamics_vs_watch(a, v)
+    if dyn:
+        o.append("  Running dynamics, Hinge and your watch (medians over the running strides both measured):")
+        o += ["    " + t for t in _dyn_rows(dyn)]
     return "\n".join(o)
 
 
