@@ -412,3 +412,6 @@ def test_export_csv_is_what_logs_pull_writes_with_units(files, tmp_path):
     lines = (d / "S0001.strides.csv").read_text().splitlines()
     units = next(ln for ln in lines if ln.startswith("# units: "))
     assert "lean_deg=deg" in units and "cadence_spm=steps/min" in units and "# clock_set=True" in lines
+    # every stride column says its unit, the running dynamics' too
+    assert "see events.py" not in units and "gct_left_ms=ms (contact time, left)" in units
+    assert "roll_deg=deg (pelvic roll" in units and "hip_drop_right_deg=deg (right stance)" in units
