@@ -335,14 +335,23 @@ def test_export_fit_carries_the_running_dynamics_as_the_watchs_own_fields(files,
     assert walk and all(recs[sec].get("stance_time") is None for sec in walk if sec in recs)
     assert sum(1 for r in recs.values() if r.get("stance_time") is not None) == sum(
         1 for i in last.values() if np.isfinite(s["gct_left_ms"][i]) or np.isfinite(s["gct_right_ms"][i]))
-    # alone there is no speed: no step length, no vertical ratio
+    # alone there is no speed: no step length, no vertical ratio; the record's own cadence is
+    # Hinge's (one foot's strides a minute, as FIT counts it, with its fraction in 1/128)
     assert all(r.get("step_length") is None and r.get("vertical_ratio") is None for r in recs.values())
+    every = {}
+    for i, t in enumerate(u):
+        every[int(np.floor(t))] = i
+    for sec, i in every.items():
+        c = recs[sec]["cadence"] + recs[sec].get("fractional_cadence", 0.0)
+        assert 2 * c == pytest.approx(float(s["cadence_spm"][i]), abs=2 / 128 + 1e-6)
     # the run's averages on the lap and the session, as a watch writes them
     for k, step in (("stance_time", 0.1), ("stance_time_balance", 0.01), ("stance_time_percent", 0.01),
                     ("vertical_oscillation", 0.1)):      # the profile's resolution of each
         v = [r[k] for r in recs.values() if r.get(k) is not None]
         for m in (msgs["session_mesgs"][0], msgs["lap_mesgs"][0]):
-            assert m["avg_" + k] == pytest.approx(np.mean(v), abs=step / 2 + 1e-6), k
+            # the mean of the records' values, each rounded to the step, against the rounded mean
+            # of the values before: within a step
+            assert m["avg_" + k] == pytest.approx(np.mean(v), abs=step + 1e-6), k
         assert "avg_step_length" not in msgs["session_mesgs"][0]
     dev = _dev(msgs)
     assert "hinge_hip_drop" not in dev and dev["hinge_pelvic_roll"][0] == "deg"

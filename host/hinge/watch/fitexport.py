@@ -389,7 +389,12 @@ def export(a, out, merge=None) -> str:
 
         grid = np.arange(np.floor(to_unix(max(0.0, t_s.min() - 2.0))), np.ceil(to_unix(t_s.max())) + 1.0)
         nan = np.full(len(grid), np.nan)
-        act = Activity(grid, nan, nan, nan, nan, nan, nan, nan, sport="running", source=name)
+        # no watch: the records' own cadence is Hinge's (each second the last stride's, walking
+        # or running; a FIT counts one foot, as encode writes it), so the runner's tools chart it
+        cad = np.full(len(grid), np.nan)
+        k, ok = _seconds(to_unix(t_s), grid)
+        cad[k[ok]] = np.asarray(a.strides["cadence_spm"], dtype=float)[ok]
+        act = Activity(grid, nan, nan, nan, nan, cad, nan, nan, sport="running", source=name)
         how = "placed by the board's clock" + ("" if h.get("clock_set") else " (not known to be set)")
     dev = hinge_fields(a, to_unix(t_s), to_unix(a.alerts["t_ms"].astype(float) / 1000.0), act.t)
     native = dynamics_fields(a, to_unix(t_s), act.t, act.speed_mps if act.has("speed_mps") else None)
