@@ -194,6 +194,7 @@ def test_export_fit_merged_keeps_the_watchs_own_running_dynamics_and_adds_hinges
     assert np.isfinite(act.gct_ms).sum() > 300
     assert np.allclose(got, act.gct_ms, atol=0.051, equal_nan=True)       # the pod's, as the watch logged them
     assert all(r.get("step_length") is None for r in recs)                  # Hinge's would not match the pod's
+    assert msgs["session_mesgs"][0]["avg_stance_time"] == pytest.approx(np.nanmean(got), abs=0.1 + 1e-6)
     dev = _dev(msgs)
     ct = dict(dev["hinge_contact_time"][1])
     a = _analysis(files["log"])

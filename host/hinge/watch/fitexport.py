@@ -178,9 +178,8 @@ def encode(act: Activity, dev: dict | None = None, product: int = 1, native: dic
     b.add(ev)
     cols = (("position_lat", act.lat), ("position_long", act.lon), ("distance", act.distance_m),
             ("enhanced_altitude", act.altitude_m), ("enhanced_speed", act.speed_mps), ("heart_rate", act.hr_bpm))
-    cols += tuple((k, np.asarray(v, dtype=float)) for k, v in (native or {}).items())
-    # the activity's own running dynamics (a watch's pod) where Hinge's do not take those fields
-    cols += tuple((k, getattr(act, a)) for k, a in ACT_NATIVE if k not in (native or {}) and act.has(a))
+    native = native_written(act, native)
+    cols += tuple(native.items())
     for i in range(len(t)):
         dfs = []
         for num, bt, arr in fields:
@@ -263,12 +262,22 @@ def verify(data: bytes, name: str, records: int, dev: dict | None = None, native
     return msgs
 
 
+def native_written(act: Activity, native: dict | None) -> dict:
+    """The native running-dynamics series a file of ``act`` with Hinge's ``native`` carries:
+    Hinge's, and the activity's own (a watch's pod) in the fields Hinge's do not take."""
+    out = {k: np.asarray(v, dtype=float) for k, v in (native or {}).items()}
+    for k, a in ACT_NATIVE:
+        if k not in out and act.has(a):
+            out[k] = np.asarray(getattr(act, a), dtype=float)
+    return out
+
+
 def write(path, act: Activity, dev: dict | None = None, native: dict | None = None) -> dict:
     """Encode ``act`` (with developer fields ``dev`` and native running dynamics ``native``, see
     encode), verify it with the official decoder, and only then write it to ``path``
     (atomically). Returns the decoded messages."""
     data = encode(act, dev, native=native)
-    msgs = verify(data, Path(path).name, len(act.t), dev, native)
+    msgs = verify(data, Path(path).name, len(act.t), dev, native_written(act, native))
     atomic_write(path, data)
     return msgs
 

@@ -29,7 +29,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from .activity import EARTH_R_M, Activity
+from .activity import DYNAMICS, EARTH_R_M, Activity
 
 HILL_PERIOD_M = 1500.0  # rolling hills: one up and one down every 1.5 km
 CADENCE_WINDOW_S = 4.0  # a watch reports cadence averaged over a few seconds
@@ -103,7 +103,7 @@ def watch_activity(sim, start_utc: float, seed: int = 0, origin=(47.3769, 8.5417
 def _pod(truth: dict, t: np.ndarray) -> dict:
     """The truth's running dynamics on the watch's seconds ``t`` (capture time, s): each second
     the last running stride that ended in it (NaN where none did)."""
-    out = {k: np.full(len(t), np.nan) for k in ("gct_ms", "vo_mm", "gct_balance")}
+    out = {k: np.full(len(t), np.nan) for k in DYNAMICS}
     for r in truth["strides"]:
         gl, gr, vl, vr = r.get("gct_left_ms"), r.get("gct_right_ms"), r.get("vo_left_cm"), r.get("vo_right_cm")
         if r["activity"] != "running" or None in (gl, gr, vl, vr):
