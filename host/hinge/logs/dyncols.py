@@ -6,6 +6,13 @@ from __future__ import annotations
 NAMES = ("tilt_swing_deg", "pushoff_pitch_deg", "hip_drop_left_deg", "hip_drop_right_deg", "vo_cm",
          "gct_left_ms", "gct_right_ms")
 NONE = (float("nan"),) * 7
+# their units (the CSV export's ``# units:`` line; nan where not measured: walking)
+UNITS = {"tilt_swing_deg": "deg (forward-backward pitch, peak to peak)",
+         "pushoff_pitch_deg": "deg (at the toe-offs against the stride's mean, + forward)",
+         "hip_drop_left_deg": "deg (left stance)", "hip_drop_right_deg": "deg (right stance)",
+         "vo_cm": "cm (vertical oscillation, the stride's steps)",
+         "gct_left_ms": "ms (contact time, left)", "gct_right_ms": "ms (contact time, right)"}
+assert set(UNITS) == set(NAMES)
 
 
 def short(u: int) -> tuple:

@@ -61,19 +61,13 @@ EVENT_DTYPE = np.dtype(
 # unit of each decoded column (CSV ``# units:`` line; README "Exported columns")
 COLUMN_UNITS = {"t_ms": "ms since the session's start (board clock)", "lean_deg": "deg", "rotation_deg": "deg",
                 "roll_deg": "deg (pelvic roll: side to side, peak to peak)", "cadence_spm": "steps/min", "stride_ms": "ms",
-                # the running dynamics (device/dynamics.py), nan where not measured (walking)
-                "tilt_swing_deg": "deg (forward-backward pitch, peak to peak)",
-                "pushoff_pitch_deg": "deg (at the toe-offs against the stride's mean, + forward)",
-                "hip_drop_left_deg": "deg (left stance)", "hip_drop_right_deg": "deg (right stance)",
-                "vo_cm": "cm (vertical oscillation, the stride's steps)",
-                "gct_left_ms": "ms (contact time, left)", "gct_right_ms": "ms (contact time, right)",
+                **dyncols.UNITS,
                 "activity": "0 standing 1 walking 2 running", "calibrated": "0/1", "kind": "alert|clear",
                 "grounded": "0/1 (running, no flight: not coached; from a log: no contact time either step)",
                 "reason": "upright|backward|swivel|drift|hip_drop|tilt_swing|cadence", "severity": "1-3",
                 "value_deg": "deg (cadence: steps/min)", "limit_deg": "deg (cadence: steps/min)",
                 "withheld": "0/1 (faded feedback: logged, not felt)", "side": "hip drop: left|right",
-                "target_spm": "cadence target, steps/min (0: none)",
-                "type": "event code (events.py)", "name": "event name"}
+                "target_spm": "cadence target, steps/min (0: none)", "type": "event code (events.py)", "name": "event name"}
 RAW_COLUMNS = ("dt", "ax", "ay", "az", "gx", "gy", "gz")   # dt in 1/16 ms (version 2), else ms
 _SYNC = fmt.SYNC
 _HDR = fmt.BLK_HDR
