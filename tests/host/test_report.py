@@ -476,6 +476,21 @@ def test_baseline_on_a_good_form_run(good, runs, capsys):
     assert run_cli("baseline", runs["good"]) == 0
     out = capsys.readouterr().out
     assert "10th-percentile" in out and "90th-percentile" in out and "--apply" in out
+    # the optional cues' limits from the same run: p90 of the measure plus its hysteresis, rounded
+    # up to 0.5 deg (both feet's stances for hip drop); with those cues on, this good run shows
+    # next to no fault time against them
+    run = good.strides[good.running & good.strides["calibrated"]]
+    drops = np.concatenate([run["hip_drop_left_deg"], run["hip_drop_right_deg"]]).astype(float)
+    tilt = run["tilt_swing_deg"].astype(float)
+    for key, v in (("hip_drop_max_deg", drops), ("tilt_swing_max_deg", tilt)):
+        p90 = float(np.percentile(v[np.isfinite(v)], 90))
+        hyst = good.cfg[key.replace("_max_", "_hyst_")]
+        assert sug.values[key] == pytest.approx(np.ceil((p90 + hyst) / 0.5 - 1e-9) * 0.5), key
+        assert sug.values[key] < good.cfg[key]          # this runner's own limit, inside the default
+        assert f"{key} = {sug.values[key]:g}" in out
+    assert sug.check["hip_drop_s"] < 0.05 * good.time_s["running"]
+    assert sug.check["tilt_swing_s"] < 0.05 * good.time_s["running"]
+    assert "with the optional cues on" in out
 
 
 def test_baseline_refusals(runs, mixed, capsys):
@@ -510,6 +525,9 @@ def test_baseline_apply_writes_the_boards_config(board, good, runs, capsys):
     stored = json.loads((flash / "config.json").read_text())
     assert stored["lean_min_deg"] == sug.values["lean_min_deg"]
     assert stored["swivel_max_deg"] == sug.values["swivel_max_deg"]
+    assert stored["hip_drop_max_deg"] == sug.values["hip_drop_max_deg"]      # the optional cues' limits,
+    assert stored["tilt_swing_max_deg"] == sug.values["tilt_swing_max_deg"]  # the cues left as they were
+    assert "coach_hip_drop" not in stored and "coach_tilt" not in stored
     assert stored["motor_duty"] == 60 and stored["version"] == 1  # the rest is kept
     store = devpath.import_device("configstore")
     cfg, status = store.load(str(flash))

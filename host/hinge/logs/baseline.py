@@ -25,6 +25,12 @@ limits just outside what you did then:
   side.
 * ``lean_back_deg`` stays as it is unless it would no longer be at least 2 deg below the new
   ``lean_min_deg``; then it moves to ``lean_min_deg - 3``.
+* the optional cues' limits (off by default, their limits written all the same, so switching one
+  on coaches against your own form): ``hip_drop_max_deg`` = the 90th percentile of your hip drop
+  in each stance (both feet together) plus its hysteresis (``hip_drop_hyst_deg``), and
+  ``tilt_swing_max_deg`` = your 90th-percentile tilt swing plus ``tilt_swing_hyst_deg``, each
+  rounded up to 0.5 deg: the swivel limit's reasoning. Only where the run measured them (the
+  running dynamics: logs from stop 33 on), on at least MIN_RUNNING_STRIDES strides.
 
 Only running strides that were calibrated (the session began with ~3 s of standing still, so
 lean is relative to your standing pose) count, and at least MIN_RUNNING_STRIDES of them (about
@@ -54,7 +60,8 @@ MARGIN_MAX_DEG = 10.0  # a margin is 0..this (the hysteresis keys' own range is 
 
 @dataclass
 class Suggestion:
-    values: dict  # the keys to write: lean_min_deg, swivel_max_deg (and lean_back_deg if it must move)
+    values: dict  # the keys to write: lean_min_deg, swivel_max_deg (and lean_back_deg if it must move;
+    #               hip_drop_max_deg, tilt_swing_max_deg where the run measured them)
     stats: dict  # n, lean/rotation percentiles of the running calibrated strides
     current: dict  # the same keys as in the log's config snapshot
     check: dict  # this run through the coach with the new limits: fault seconds, buzzes
@@ -79,11 +86,22 @@ class Suggestion:
         if "lean_back_deg" in v:
             lines.append(f"  lean_back_deg  = {v['lean_back_deg']:g}   (was {c['lean_back_deg']:g}): moved to stay 3° "
                          f"below the new lean limit.")
+        for key, what, cue in (("hip_drop_max_deg", "hip drop in a stance", "hip drop"),
+                               ("tilt_swing_max_deg", "tilt swing", "tilt swing")):
+            if key in v:
+                lines.append(f"  {key} = {v[key]:g}   (was {c[key]:g}): your 90th-percentile {what} "
+                             f"{s[key + '_p90']:.1f}° plus {s[key + '_margin']:g}°, rounded up; for the optional "
+                             f"'{cue}' cue (on or off as it is).")
         ck = self.check
         lines += ["", f"Check: this run with the new limits would have had {ck['buzzes']} buzz"
                       f"{'es' if ck['buzzes'] != 1 else ''}, {ck['upright_s']:.0f} s too upright, "
                       f"{ck['backward_s']:.0f} s leaning back and {ck['swivel_s']:.0f} s swivelling "
                       f"(a good-form run should show close to none)."]
+        opt = [f"{ck[r + '_s']:.0f} s of {w}" for r, k, w in (("hip_drop", "hip_drop_max_deg", "hip drop"),
+                                                                ("tilt_swing", "tilt_swing_max_deg", "tilt swing"))
+               if k in v]
+        if opt:
+            lines.append(f"       with the optional cues on: {' and '.join(opt)}.")
         for n in self.notes:
             lines.append(f"Note: {n}")
         return "\n".join(lines)
@@ -139,6 +157,18 @@ def suggest(session, lean_margin: float = LEAN_MARGIN, swivel_margin: float = SW
     swivel_max = min(max(_round_up(p["rot_p90"] + swivel_margin), lo), hi)
     values = {"lean_min_deg": float(lean_min), "swivel_max_deg": float(swivel_max)}
     notes = []
+    # the optional cues' limits, from the running dynamics where this run measured them
+    for key, cols in (("hip_drop_max_deg", ("hip_drop_left_deg", "hip_drop_right_deg")),
+                      ("tilt_swing_max_deg", ("tilt_swing_deg",))):
+        v = np.concatenate([s[c][use].astype(float) for c in cols])
+        v = v[np.isfinite(v)]
+        if len(v) < MIN_RUNNING_STRIDES:
+            continue
+        margin = float(log_cfg[key.replace("_max_", "_hyst_")])
+        p[key + "_p90"] = float(np.percentile(v, SWIVEL_P))
+        p[key + "_margin"] = margin
+        lo, hi = config.SCHEMA[key][2:4]
+        values[key] = float(min(max(_round_up(p[key + "_p90"] + margin), lo), hi))
     if log_cfg["lean_back_deg"] > lean_min - 2.0:
         lo_b = config.SCHEMA["lean_back_deg"][2]
         values["lean_back_deg"] = float(max(lo_b, lean_min - 3.0))
@@ -159,7 +189,16 @@ def suggest(session, lean_margin: float = LEAN_MARGIN, swivel_margin: float = SW
     t_end = int(s["t_ms"].max()) if len(s) else 0
     check = {f"{r}_s": analysis.covered_s(s, fault[r] & running, 0, t_end) for r in analysis.REASONS}
     check["buzzes"] = len(replayed)
-    current = {k: log_cfg[k] for k in ("lean_min_deg", "lean_back_deg", "swivel_max_deg")}
+    # the optional cues' limits, checked with those cues on (whatever the log had): the fault time
+    # their coach would count on this run, buzzes left as the run's own cues give them
+    opt = {"hip_drop_max_deg": "coach_hip_drop", "tilt_swing_max_deg": "coach_tilt"}
+    on = {opt[k]: True for k in values if k in opt}
+    if on:
+        fault_on, _ = analysis.replay_coach(s, config.validate({**cfg, **on}))
+        for r, k in (("hip_drop", "hip_drop_max_deg"), ("tilt_swing", "tilt_swing_max_deg")):
+            if k in values:
+                check[f"{r}_s"] = analysis.covered_s(s, fault_on[r] & running, 0, t_end)
+    current = {k: log_cfg[k] for k in ("lean_min_deg", "lean_back_deg", "swivel_max_deg", *opt)}
     return Suggestion(values, p, current, check, notes, doubtful)
 
 
