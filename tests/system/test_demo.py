@@ -45,6 +45,10 @@ def test_demo_journey(tmp_path, board_engine):
     assert m and journey.WATCH_BEHIND_S - 1.5 <= float(m.group(1)) <= journey.WATCH_BEHIND_S + 8, text[-3000:]
     page = html.read_text()
     assert "With your watch" in page and "Per km" in page and "Form against grade" in page
+    # the watch's pod: Hinge's running dynamics beside it, in the page and in the demo's output
+    assert "Running dynamics: Hinge and your watch" in page
+    m = re.search(r"contact time: Hinge (\d+) ms, watch (\d+) ms \(Hinge - watch ([+-][\d.]+) ms", text)
+    assert m and abs(float(m.group(3))) <= 15.0, text[-3000:]
     # the virtual board was stopped: its serial link is gone
     assert not (out / "hinge-tty").exists()
 

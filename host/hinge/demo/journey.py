@@ -7,10 +7,12 @@
 5. ``hinge logs pull --all``: download and verify the session log, decode it beside;
 6. every buzz from the log with the pattern the runner felt;
 7. the runner's watch: a FIT activity of the same simulated run (``hinge.watch.synth``), its
-   clock WATCH_BEHIND_S behind the laptop's that set the board's clock;
+   clock WATCH_BEHIND_S behind the laptop's that set the board's clock, with a running-dynamics
+   pod (the simulator's truth);
 8. ``hinge report --with watch.fit --html``: the runner's report, lined up with the watch
-   (per-km splits, form against grade and heart rate, the elevation profile); this prints
-   where it is.
+   (per-km splits, form against grade and heart rate, the elevation profile, Hinge's running
+   dynamics beside the pod's); this prints where it is, and the text report's running-dynamics
+   lines.
 """
 from __future__ import annotations
 
@@ -42,7 +44,7 @@ def write_watch(sim, sess, path: Path) -> Path:
     if start is None:
         start = time.time() - sim.truth["duration_s"]  # the board's clock was not set: the report aligns by cadence
         print("  (the log has no wall-clock start: the board's clock was not set)")
-    act = synth.watch_activity(sim, round(start) - WATCH_BEHIND_S, seed=sim.truth.get("seed", 0))
+    act = synth.watch_activity(sim, round(start) - WATCH_BEHIND_S, seed=sim.truth.get("seed", 0), pod=True)
     fitexport.write(path, act)
     print(f"  {path}: {len(act.t)} s, {act.distance_m[-1] / 1000:.2f} km, {act.altitude_m.min():.0f}-"
           f"{act.altitude_m.max():.0f} m, written with fit-tool and checked with Garmin's decoder")
@@ -164,12 +166,16 @@ def main(a) -> int:
             else:
                 print(f"  {clock_ms(int(x['t_ms'])):>6}  {x['reason']} fixed:  {haptic.describe(haptic.P_CLEAR)}")
 
-        step("7. The runner's watch recorded the same run: a simulated FIT activity (GPS, altitude, heart rate)")
+        step("7. The runner's watch recorded the same run: a simulated FIT activity (GPS, altitude, heart rate, "
+             "a running-dynamics pod)")
         watch = write_watch(sim, sess, out / "watch.fit")
 
         step("8. The report, lined up with the watch: per-km splits, form against grade and heart rate")
         html = out / "report.html"
         run(["report", str(hlg[-1]), "--with", str(watch), "--html", str(html)], show=lambda s: True)
+        # Hinge's running dynamics beside the pod's (the text report's lines of it)
+        run(["report", str(hlg[-1]), "--with", str(watch)],
+            show=lambda s: "Hinge and your watch" in s or s.lstrip().startswith(("contact ", "vertical oscillation:")))
     finally:
         try:
             os.killpg(vproc.pid, signal.SIGTERM)

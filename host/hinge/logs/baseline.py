@@ -29,8 +29,8 @@ limits just outside what you did then:
   on coaches against your own form): ``hip_drop_max_deg`` = the 90th percentile of your hip drop
   in each stance (both feet together) plus its hysteresis (``hip_drop_hyst_deg``), and
   ``tilt_swing_max_deg`` = your 90th-percentile tilt swing plus ``tilt_swing_hyst_deg``, each
-  rounded up to 0.5 deg: the swivel limit's reasoning. Only where the run measured them (the
-  running dynamics: logs from stop 33 on), on at least MIN_RUNNING_STRIDES strides.
+  rounded up to 0.5 deg: the swivel limit's reasoning. Only where the run measured them (a log
+  with the running dynamics), on at least MIN_RUNNING_STRIDES strides.
 
 Only running strides that were calibrated (the session began with ~3 s of standing still, so
 lean is relative to your standing pose) count, and at least MIN_RUNNING_STRIDES of them (about
