@@ -183,6 +183,39 @@ def test_a_watchs_running_dynamics_are_read_and_set_beside_hinges(files, pod, tm
     assert "Running dynamics: Hinge and your watch" in out.read_text()
 
 
+def test_running_dynamics_against_the_watch_hour_by_hour(files, pod):
+    """Over hours the comparison is given per hour, so a pod and Hinge parting shows: the same
+    run's strides spread over two and a half hours, and the watch's contact time 20 ms longer
+    from the second hour on (a strap that slipped)."""
+    import copy
+
+    a = _analysis(files["log"])
+    v = watchreport.attach(a, pod["fit"])
+    assert watchreport.dynamics_vs_watch_by_hour(a, v) == []          # a 10-minute run: one hour
+    b = copy.copy(a)
+    b.strides = a.strides.copy()
+    b.strides["t_ms"] = (a.strides["t_ms"] * (2.5 * 3600000 / a.strides["t_ms"].max())).astype(np.int64)
+    w = copy.copy(v)
+    w.stride = dict(v.stride)
+    later = b.strides["t_ms"] >= 3600000
+    w.stride["gct_ms"] = np.where(later, v.stride["gct_ms"] + 20.0, v.stride["gct_ms"])
+    rows = watchreport.dynamics_vs_watch_by_hour(b, w)
+    assert [r["hour"] for r in rows] == [0, 1, 2]
+    from hinge.watch.fitexport import stride_dynamics
+
+    mine = stride_dynamics(b)["stance_time"]
+    hour = b.strides["t_ms"] // 3600000
+    for r in rows:
+        d = mine - w.stride["gct_ms"]
+        ok = b.running & (hour == r["hour"]) & np.isfinite(d)
+        assert r["contact time"] == pytest.approx(float(np.median(d[ok])))
+    assert rows[1]["contact time"] - rows[0]["contact time"] == pytest.approx(-20.0, abs=3.0)
+    assert abs(rows[2]["vertical oscillation"] - rows[0]["vertical oscillation"]) < 3.0   # unchanged
+    b.watch = w
+    text = watchreport.text(b)
+    assert "hour by hour (Hinge - watch):" in text and "1-2 h: contact time" in text
+
+
 def test_export_fit_merged_keeps_the_watchs_own_running_dynamics_and_adds_hinges_beside(files, pod, tmp_path, capsys):
     out = tmp_path / "merged_pod.fit"
     assert run_cli("export", files["log"], "--fit", out, "--merge", pod["fit"]) == 0

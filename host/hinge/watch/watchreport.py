@@ -97,6 +97,43 @@ def dynamics_vs_watch(a, v: WatchView) -> list[dict]:
     return out
 
 
+HOUR_MS = 3600000
+HOUR_MIN_STRIDES = 30    # an hour's row needs this many strides both measured (~20 s of running)
+
+
+def dynamics_vs_watch_by_hour(a, v: WatchView) -> list[dict]:
+    """The same differences (Hinge - watch, medians) hour by hour of the session, for each
+    metric of :func:`dynamics_vs_watch`: [{"hour": h, "n": strides, label: difference or None}].
+    Over an ultra a pod and Hinge may part (a strap that slips, a clip that turns, shoes that
+    change): a steady offset is the definitions', one that grows is worth a look. [] unless two
+    hours or more have a row."""
+    from .fitexport import stride_dynamics
+
+    mine = stride_dynamics(a)
+    hour = (np.asarray(a.strides["t_ms"], dtype=np.int64) // HOUR_MS).astype(int)
+    run = np.asarray(a.running, dtype=bool)
+    rows = []
+    for h in range(int(hour.max()) + 1 if len(hour) else 0):
+        row, n = {"hour": h}, 0
+        for wk, hk, label, _unit, _fmt in _VS:
+            d = np.asarray(mine[hk], dtype=float) - np.asarray(v.stride[wk], dtype=float)
+            ok = run & (hour == h) & np.isfinite(d)
+            row[label] = float(np.median(d[ok])) if ok.sum() >= HOUR_MIN_STRIDES else None
+            n = max(n, int(ok.sum()))
+        row["n"] = n
+        if any(row[x[2]] is not None for x in _VS):
+            rows.append(row)
+    return rows if len(rows) >= 2 else []
+
+
+def _hour_rows(rows) -> list[str]:
+    out = []
+    for r in rows:
+        parts = [f"{label} {num(r[label], '{:+.1f}')} {unit}" for _w, _h, label, unit, _f in _VS if r[label] is not None]
+        out.append(f"{r['hour']}-{r['hour'] + 1} h: " + ", ".join(parts) + f" ({r['n']} strides)")
+    return out
+
+
 def _dyn_rows(rows) -> list[str]:
     return [f"{r['label']}: Hinge {num(r['hinge'], r['fmt'])} {r['unit']}, watch {num(r['watch'], r['fmt'])} "
             f"{r['unit']} (Hinge - watch {num(r['diff'], '{:+.1f}')} {r['unit']} typical, {r['n']} strides)" for r in rows]
@@ -193,6 +230,10 @@ def html(a) -> str:
                    + "</ul><p class='explain'>Medians over the running strides both measured. Hinge times the contact "
                    "at the pelvis, a pod at the chest or the foot: a steady offset is the two definitions', one "
                    "that changes over the run is worth a look.</p>")
+        hours = dynamics_vs_watch_by_hour(a, v)
+        if hours:
+            out.append("<p>Hour by hour (Hinge - watch):</p><ul>" + "".join(f"<li>{e(t)}</li>" for t in _hour_rows(hours))
+                       + "</ul>")
     out.append("</section>")
     return "".join(out)
 
@@ -223,6 +264,10 @@ def text(a) -> str:
     if dyn:
         o.append("  Running dynamics, Hinge and your watch (medians over the running strides both measured):")
         o += ["    " + t for t in _dyn_rows(dyn)]
+        hours = dynamics_vs_watch_by_hour(a, v)
+        if hours:
+            o.append("    hour by hour (Hinge - watch):")
+            o += ["      " + t for t in _hour_rows(hours)]
     return "\n".join(o)
 
 
