@@ -417,6 +417,32 @@ def test_export_fit_merged_adds_step_length_and_vertical_ratio_from_the_watchs_s
     assert 5 <= np.median([r["vertical_ratio"] for r in recs]) <= 12
 
 
+def test_export_fit_merged_with_a_gps_speed_near_zero_gives_no_step_length_there(files, tmp_path):
+    """A watch whose speed drops to 0.01 m/s for a minute of running (a tunnel): no step of 3 mm
+    is written (its vertical ratio, 2000 %, would not even fit the field), the rest is."""
+    import copy
+
+    act = copy.copy(files["act"])
+    act.speed_mps = act.speed_mps.copy()
+    mid = len(act.t) // 2
+    act.speed_mps[mid:mid + 60] = 0.01
+    fitexport.write(tmp_path / "tunnel.fit", act)
+    out = tmp_path / "merged_tunnel.fit"
+    assert run_cli("export", files["log"], "--fit", out, "--merge", tmp_path / "tunnel.fit") == 0
+    recs = _sdk(out)["record_mesgs"]
+    slow = [r for r in recs if r.get("enhanced_speed") is not None and r["enhanced_speed"] < 0.1]
+    assert len(slow) >= 50 and all(r.get("step_length") is None and r.get("vertical_ratio") is None for r in slow)
+    # the contact times are still there (on the seconds a running stride ended in: most of them)
+    assert sum(1 for r in slow if r.get("stance_time") is not None) > len(slow) / 2
+    assert sum(1 for r in recs if r.get("step_length") is not None) > 100
+    # a value past its field's range (here a heart rate of 300 bpm's ten-fold) is one line, no file
+    bad = copy.copy(files["act"])
+    bad.hr_bpm = np.full(len(bad.t), 3000.0)
+    with pytest.raises(fitexport.WatchFileError, match=r"bad\.fit: cannot be encoded \(heart_rate"):
+        fitexport.write(tmp_path / "bad.fit", bad)
+    assert not (tmp_path / "bad.fit").exists()
+
+
 def test_export_fit_merged_carries_the_watch_records_and_hinge_fields(files, tmp_path):
     out = tmp_path / "merged.fit"
     assert run_cli("export", files["log"], "--fit", out, "--merge", files["fit"]) == 0

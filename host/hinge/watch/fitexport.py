@@ -96,10 +96,10 @@ DEV_FIELDS = (
 )
 # the native fields an Activity's own running dynamics (a watch's pod) are written to
 ACT_NATIVE = (("stance_time", "gct_ms"), ("vertical_oscillation", "vo_mm"), ("stance_time_balance", "gct_balance"))
-# the record's native running-dynamics fields Hinge fills (fit_tool RecordMessage attributes,
-# in the profile's units: the encoder applies the profile's scale)
-NATIVE_FIELDS = ("stance_time", "stance_time_balance", "stance_time_percent", "vertical_oscillation",
-                 "step_length", "vertical_ratio")
+# A running step is 0.3 m (a shuffle) to 3 m (past a sprinter's ~2.4): a watch speed that makes
+# it shorter or longer is the GPS's (a tunnel, a standing start), not the runner's, and gives no
+# step length (and no vertical ratio: a speed of 0.01 m/s made it 2000 %, past the field's range)
+STEP_MM = (300.0, 3000.0)
 
 
 def atomic_write(path, data: bytes) -> None:
@@ -125,7 +125,8 @@ def encode(act: Activity, dev: dict | None = None, product: int = 1, native: dic
     of ``act.t`` (position, distance, altitude, speed, heart rate, cadence where present),
     timer stop, lap, session and activity messages. ``dev``: {field name of DEV_FIELDS:
     per-second array aligned with ``act.t`` (NaN = no value)} added as developer fields;
-    ``native``: {NATIVE_FIELDS name: such an array} into the records' own fields, and their
+    ``native``: {native field name (the module docstring's table; fit_tool RecordMessage
+    attributes, in the profile's units): such an array} into the records' own fields, and their
     means into the lap's and session's ``avg_`` fields."""
     from fit_tool.base_type import BaseType
     from fit_tool.developer_field import DeveloperField
@@ -276,7 +277,12 @@ def write(path, act: Activity, dev: dict | None = None, native: dict | None = No
     """Encode ``act`` (with developer fields ``dev`` and native running dynamics ``native``, see
     encode), verify it with the official decoder, and only then write it to ``path``
     (atomically). Returns the decoded messages."""
-    data = encode(act, dev, native=native)
+    from fit_tool.exceptions import FitEncodingError
+
+    try:
+        data = encode(act, dev, native=native)
+    except FitEncodingError as e:   # a value past its field's range: said in one line, nothing written
+        raise WatchFileError(f"{Path(path).name}: cannot be encoded ({str(e).splitlines()[0][:120]}): not written") from None
     msgs = verify(data, Path(path).name, len(act.t), dev, native_written(act, native))
     atomic_write(path, data)
     return msgs
@@ -341,7 +347,7 @@ def stride_dynamics(a) -> dict:
 
 
 def dynamics_fields(a, u_stride: np.ndarray, grid: np.ndarray, speed_mps: np.ndarray | None = None) -> dict:
-    """The records' native running-dynamics series (NATIVE_FIELDS, FIT profile units) on the 1-s
+    """The records' native running-dynamics series (the module docstring's table, FIT profile units) on the 1-s
     ``grid`` from analysis ``a``'s running strides (:func:`stride_dynamics`; ending at UTC
     ``u_stride``, each second the last stride that ended in it, as hinge_fields); with the
     watch's ``speed_mps`` on the same grid, step length (speed x the step's time) and vertical
@@ -361,7 +367,7 @@ def dynamics_fields(a, u_stride: np.ndarray, grid: np.ndarray, speed_mps: np.nda
         stepsec[k[ok]] = np.where(run, step_ms, np.nan)[ok] / 1000.0
         with np.errstate(invalid="ignore"):
             sl = np.asarray(speed_mps, dtype=float) * stepsec * 1000.0       # mm
-            sl = np.where(sl > 0, sl, np.nan)
+            sl = np.where((sl >= STEP_MM[0]) & (sl <= STEP_MM[1]), sl, np.nan)
             out["step_length"] = sl
             out["vertical_ratio"] = 100.0 * out["vertical_oscillation"] / sl
     return {name: v for name, v in out.items() if np.isfinite(v).any()}

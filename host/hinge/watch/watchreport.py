@@ -70,7 +70,8 @@ def attach(a, path, unit: str = "km") -> WatchView:
 
 
 # Hinge's running dynamics against the watch's own (a pod's, or the wrist's), where the watch
-# has them: (watch series, Hinge's stride column(s) -> value in the watch's unit, label, unit, format)
+# has them: (the watch's series, Hinge's as fitexport.stride_dynamics names it in the same unit, label,
+# unit, format)
 _VS = (("gct_ms", "stance_time", "contact time", "ms", "{:.0f}"),
        ("gct_balance", "stance_time_balance", "contact balance (left)", "%", "{:.1f}"),
        ("vo_mm", "vertical_oscillation", "vertical oscillation", "mm", "{:.0f}"))
