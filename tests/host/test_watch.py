@@ -484,3 +484,68 @@ def test_export_csv_is_what_logs_pull_writes_with_units(files, tmp_path):
     # every stride column says its unit, the running dynamics' too
     assert "see events.py" not in units and "gct_left_ms=ms (contact time, left)" in units
     assert "roll_deg=deg (pelvic roll" in units and "hip_drop_right_deg=deg (right stance)" in units
+
+
+@pytest.fixture(scope="module")
+def powered(files, tmp_path_factory):
+    """The same run's watch with a power meter (a Stryd: 0 W standing, 230-290 W running), the
+    air temperature at the watch (11 -> 17 deg C) and a step length of its own, no other
+    running dynamics, as FIT and GPX."""
+    import copy
+
+    d = tmp_path_factory.mktemp("powered")
+    act = copy.copy(files["act"])
+    n = len(act.t)
+    rng = np.random.default_rng(5)
+    moving = np.nan_to_num(act.speed_mps) > 1.0
+    act.power_w = np.where(moving, rng.uniform(230.0, 290.0, n), 0.0)
+    act.power_w[:5] = np.nan                                  # the meter found a few seconds late
+    act.temperature_c = np.linspace(11.0, 17.0, n)
+    act.step_mm = np.where(moving, 1100.0 + 10.0 * np.arange(n) % 7, np.nan)
+    fitexport.write(d / "power.fit", act)
+    synth.write_gpx(act, d / "power.gpx")
+    return {"fit": d / "power.fit", "gpx": d / "power.gpx", "act": act}
+
+
+def test_a_watchs_power_temperature_and_step_length_are_read_from_fit_and_gpx(powered):
+    want = powered["act"]
+    for path, step in ((powered["fit"], True), (powered["gpx"], False)):
+        got = load(path)
+        for k in ("power_w", "temperature_c") + (("step_mm",) if step else ()):
+            w, g = getattr(want, k), getattr(got, k)
+            assert np.array_equal(np.isfinite(w), np.isfinite(g)), (path.name, k)
+            ok = np.isfinite(w)
+            # FIT and GPX keep whole watts and degrees; FIT's step length is in 0.1 mm
+            assert np.max(np.abs(g[ok] - np.round(w[ok]) * (k != "step_mm") - w[ok] * (k == "step_mm"))) <= 0.051, k
+    assert not load(powered["gpx"]).has("step_mm")          # GPX has no field for it
+
+
+def test_export_fit_merged_keeps_the_watchs_power_temperature_and_step_length(files, powered, tmp_path, capsys):
+    """Uploading the merged file in place of the watch's loses nothing a runner looks at: its
+    power and temperature ride on the same records, averaged (and power's peak) on the lap and
+    session; the watch's own step length wins over one from its speed; Hinge's contact time
+    still takes the native field (the watch has none)."""
+    out = tmp_path / "merged_power.fit"
+    assert run_cli("export", files["log"], "--fit", out, "--merge", powered["fit"]) == 0
+    said = capsys.readouterr().out
+    assert "in the native fields; the watch's power and temperature kept" in said
+    msgs = _sdk(out)
+    recs = msgs["record_mesgs"]
+    act = load(powered["fit"])
+    assert len(recs) == len(act.t)
+    for field, col in (("power", act.power_w), ("temperature", act.temperature_c), ("step_length", act.step_mm)):
+        got = np.array([r.get(field, np.nan) for r in recs], dtype=float)
+        assert np.isfinite(col).sum() > 300
+        assert np.allclose(got, col, atol=0.051, equal_nan=True), field
+    for m in (msgs["lap_mesgs"][0], msgs["session_mesgs"][0]):
+        assert m["avg_power"] == round(float(np.nanmean(act.power_w)))
+        assert m["max_power"] == round(float(np.nanmax(act.power_w)))
+        assert m["avg_temperature"] == round(float(np.nanmean(act.temperature_c)))
+    assert sum(1 for r in recs if r.get("stance_time") is not None) > 200       # Hinge's
+    # a watch without them: none written, and the line says nothing of them
+    out2 = tmp_path / "merged_plain.fit"
+    assert run_cli("export", files["log"], "--fit", out2, "--merge", files["fit"]) == 0
+    assert "kept" not in capsys.readouterr().out
+    recs2 = _sdk(out2)["record_mesgs"]
+    assert all(r.get("power") is None and r.get("temperature") is None for r in recs2)
+    assert sum(1 for r in recs2 if r.get("step_length") is not None) > 100       # from the watch's speed

@@ -8,7 +8,10 @@ feet (a FIT running cadence counts one foot: the readers double it); ``hr_bpm`` 
 minute; ``speed_mps`` metres per second; and where the watch logs running dynamics (a
 running-dynamics pod's, or its own from the wrist): ``gct_ms`` ground contact time (ms),
 ``vo_mm`` vertical oscillation (mm), ``gct_balance`` the left foot's share of the contact time
-(percent). A missing value is NaN.
+(percent), ``step_mm`` step length (mm) and ``vratio_pct`` vertical ratio (percent); and what
+else a runner's watch logs that Hinge measures nothing of but must not lose in a merged file
+(``fitexport``): ``power_w`` running power (W, a power meter's: Stryd, or the watch's own) and
+``temperature_c`` the air temperature at the watch (deg C). A missing value is NaN.
 """
 from __future__ import annotations
 
@@ -21,8 +24,11 @@ from hinge.common.errors import HingeError
 EARTH_R_M = 6371008.8  # mean Earth radius (IUGG), metres: haversine distances between fixes
 ON_FOOT = ("running", "walking", "hiking", "generic")  # sports whose cadence counts steps
 FIELDS = ("lat", "lon", "distance_m", "altitude_m", "cadence_spm", "hr_bpm", "speed_mps", "gct_ms", "vo_mm",
-          "gct_balance")
+          "gct_balance", "step_mm", "vratio_pct", "power_w", "temperature_c")
 DYNAMICS = ("gct_ms", "vo_mm", "gct_balance")   # the running dynamics among them (NaN when the watch has none)
+STEPS = ("step_mm", "vratio_pct")               # a pod's step length and vertical ratio (NaN when none)
+CARRIED = ("power_w", "temperature_c")          # the watch's own, carried into a merged file (NaN when none)
+OPTIONAL = DYNAMICS + STEPS + CARRIED           # series a watch may not log at all
 
 
 class WatchFileError(HingeError):
@@ -45,9 +51,13 @@ class Activity:
     gct_ms: np.ndarray | None = None
     vo_mm: np.ndarray | None = None
     gct_balance: np.ndarray | None = None
+    step_mm: np.ndarray | None = None
+    vratio_pct: np.ndarray | None = None
+    power_w: np.ndarray | None = None
+    temperature_c: np.ndarray | None = None
 
     def __post_init__(self):
-        for k in DYNAMICS:        # a watch without running dynamics: none measured
+        for k in OPTIONAL:        # a watch without running dynamics (or power, ...): none measured
             if getattr(self, k) is None:
                 setattr(self, k, np.full(len(self.t), np.nan))
 
@@ -76,7 +86,7 @@ def build(name: str, t, sport: str = "running", **series) -> Activity:
     """An :class:`Activity` from point series (any spacing, sorted here): distance from the fixes
     when the file has none, speed from distance when it has none, every series resampled onto a
     1-s grid from the first to the last point (linear; gaps over 10 s stay NaN for cadence,
-    heart rate and speed: a paused watch measured nothing). Raises :class:`WatchFileError`."""
+    heart rate, speed and the OPTIONAL series: a paused watch measured nothing). Raises :class:`WatchFileError`."""
     t = np.asarray(t, dtype=np.float64)
     if len(t) < 2:
         raise WatchFileError(f"{name}: fewer than two timed points: nothing to line up with")
@@ -110,7 +120,7 @@ def build(name: str, t, sport: str = "running", **series) -> Activity:
             out[k] = np.full(len(grid), np.nan)
             continue
         g = np.interp(grid, t[ok], v[ok], left=np.nan, right=np.nan)
-        if k in ("cadence_spm", "hr_bpm", "speed_mps") + DYNAMICS:
+        if k in ("cadence_spm", "hr_bpm", "speed_mps") + OPTIONAL:
             i = np.clip(np.searchsorted(t, grid, side="right") - 1, 0, len(t) - 1)
             g[gap[i] > 10.0] = np.nan
         out[k] = g

@@ -54,7 +54,13 @@ vertical_ratio         percent    with it: vertical oscillation over step length
 Merged with a watch file that has running dynamics of its own (a pod, or the watch's wrist
 estimate), the native fields keep the watch's: they are what the runner's tools already show
 for that device, and Hinge's sit beside them in fields 9-11 (``hinge report --with`` compares
-the two).
+the two). A watch's own step length and vertical ratio are kept the same way.
+
+A merged file keeps what else the watch logged that Hinge does not measure, so uploading it
+in place of the watch's loses nothing a runner looks at: ``power`` (W: a Stryd's, or the
+watch's own running power) and ``temperature`` (deg C), each on its records and averaged on
+the lap and session. The watch's other record fields (respiration rate, core temperature,
+...) are not carried; the watch's own file still has them.
 
 The optional cues (form drift, hip drop, tilt swing, cadence; off by default) were added after
 the first three: their bits and codes come after, so a file exported before reads the same.
@@ -94,8 +100,14 @@ DEV_FIELDS = (
     (10, "hinge_contact_balance", "percent", "FLOAT32"),
     (11, "hinge_vertical_oscillation", "mm", "FLOAT32"),
 )
-# the native fields an Activity's own running dynamics (a watch's pod) are written to
-ACT_NATIVE = (("stance_time", "gct_ms"), ("vertical_oscillation", "vo_mm"), ("stance_time_balance", "gct_balance"))
+# the native fields an Activity's own running dynamics (a watch's pod) are written to, and its
+# own step length and vertical ratio (a pod's: they win over Hinge's from the watch's speed)
+ACT_DYNAMICS = (("stance_time", "gct_ms"), ("vertical_oscillation", "vo_mm"), ("stance_time_balance", "gct_balance"))
+ACT_NATIVE = ACT_DYNAMICS + (("step_length", "step_mm"), ("vertical_ratio", "vratio_pct"))
+# the watch's own series Hinge measures nothing of, carried as they are (activity.CARRIED)
+ACT_CARRIED = (("power", "power_w"), ("temperature", "temperature_c"))
+# native record fields the FIT profile holds as whole numbers (bpm, W, deg C)
+WHOLE = ("heart_rate", "power", "temperature")
 # A running step is 0.3 m (a shuffle) to 3 m (past a sprinter's ~2.4): a watch speed that makes
 # it shorter or longer is the GPS's (a tunnel, a standing start), not the runner's, and gives no
 # step length (and no vertical ratio: a speed of 0.01 m/s made it 2000 %, past the field's range)
@@ -194,7 +206,7 @@ def encode(act: Activity, dev: dict | None = None, product: int = 1, native: dic
         for k, arr in cols:
             v = arr[i]
             if np.isfinite(v):
-                setattr(r, k, int(round(v)) if k == "heart_rate" else float(v))
+                setattr(r, k, int(round(v)) if k in WHOLE else float(v))
         c = act.cadence_spm[i]
         if np.isfinite(c):  # one foot's strides per minute, and the fraction in 1/128
             per_foot = max(0.0, float(c) / 2.0)
@@ -219,10 +231,13 @@ def encode(act: Activity, dev: dict | None = None, product: int = 1, native: dic
         m.sport = sport
         for k, v in (native or {}).items():
             # the run's averages, as a watch puts them on its lap and session (over the seconds
-            # that carry a value: time-weighted, as the watch's own)
+            # that carry a value: time-weighted, as the watch's own); power's peak too
             v = np.asarray(v, dtype=float)
             if np.isfinite(v).any():
-                setattr(m, "avg_" + k, float(np.mean(v[np.isfinite(v)])))
+                mean = float(np.mean(v[np.isfinite(v)]))
+                setattr(m, "avg_" + k, int(round(mean)) if k in WHOLE else mean)
+                if k == "power":
+                    m.max_power = int(round(float(np.max(v[np.isfinite(v)]))))
         m.event = Event.LAP if cls is LapMessage else Event.SESSION
         m.event_type = EventType.STOP
         if cls is SessionMessage:
@@ -264,10 +279,11 @@ def verify(data: bytes, name: str, records: int, dev: dict | None = None, native
 
 
 def native_written(act: Activity, native: dict | None) -> dict:
-    """The native running-dynamics series a file of ``act`` with Hinge's ``native`` carries:
-    Hinge's, and the activity's own (a watch's pod) in the fields Hinge's do not take."""
+    """The native series beyond position, speed, heart rate and cadence that a file of ``act``
+    with Hinge's ``native`` carries: Hinge's running dynamics, the activity's own (a watch's
+    pod) in the fields Hinge's do not take, and the activity's power and temperature."""
     out = {k: np.asarray(v, dtype=float) for k, v in (native or {}).items()}
-    for k, a in ACT_NATIVE:
+    for k, a in ACT_NATIVE + ACT_CARRIED:
         if k not in out and act.has(a):
             out[k] = np.asarray(getattr(act, a), dtype=float)
     return out
@@ -377,9 +393,10 @@ def export(a, out, merge=None) -> str:
     """``hinge export LOG --fit OUT [--merge RUN.fit]`` for analysis ``a``: returns a line to print.
 
     Alone, the records are placed by the log's own wall-clock start (the board's RTC); with
-    ``merge`` the watch's records (GPS, altitude, heart rate, speed, cadence) carry Hinge's
-    fields, lined up by :func:`hinge.watch.align.align`. Fields of the watch's records other than
-    those (power, temperature...) are not carried over."""
+    ``merge`` the watch's records (GPS, altitude, heart rate, speed, cadence, and its power,
+    temperature and running dynamics where it logged them) carry Hinge's fields, lined up by
+    :func:`hinge.watch.align.align`. The watch's other record fields (respiration rate, ...)
+    are not carried over."""
     from .align import align, header_start
     from .readfile import load
 
@@ -413,14 +430,20 @@ def export(a, out, merge=None) -> str:
         how = "placed by the board's clock" + ("" if h.get("clock_set") else " (not known to be set)")
     dev = hinge_fields(a, to_unix(t_s), to_unix(a.alerts["t_ms"].astype(float) / 1000.0), act.t)
     native = dynamics_fields(a, to_unix(t_s), act.t, act.speed_mps if act.has("speed_mps") else None)
-    kept = [f for f, col in ACT_NATIVE if act.has(col)]
+    kept = [f for f, col in ACT_DYNAMICS if act.has(col)]
     if kept:
         # the watch logs running dynamics of its own: its native fields keep them (Hinge's are in
         # fields 9-11), and a step length and vertical ratio of Hinge's would not match them
         native = {}
+    for f, col in ACT_NATIVE:
+        if act.has(col):
+            native.pop(f, None)      # the watch's own step length (a pod's) wins over the speed's
     msgs = write(out, act, dev, native)
     n = int(np.isfinite(dev["hinge_lean"]).sum())
     nd = int(np.isfinite(dev["hinge_contact_time"]).sum())
     where = ("beside the watch's own (" + ", ".join(kept) + ")") if kept else "in the native fields"
+    carried = [f for f, col in ACT_CARRIED if act.has(col)]
+    if carried:
+        where += "; the watch's " + " and ".join(carried) + " kept"
     return (f"{out}: FIT activity, {len(msgs['record_mesgs'])} records ({n} with Hinge's fields, {nd} with its "
             f"running dynamics {where}{', merged with ' + Path(merge).name if merge else ''}); {how}")

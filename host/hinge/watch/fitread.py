@@ -5,7 +5,8 @@
 problem is one :class:`~hinge.watch.activity.WatchFileError` line naming the file. Units as in
 :mod:`hinge.watch.activity`: positions come as semicircles (2**31 = 180 deg) and are turned
 into degrees; a running cadence counts one foot (strides per minute, plus ``fractional_cadence``
-in 1/128) and is doubled to steps per minute.
+in 1/128) and is doubled to steps per minute. Running dynamics, step length, vertical ratio,
+power and temperature are read where the watch logged them (NaN where not).
 """
 from __future__ import annotations
 
@@ -82,4 +83,6 @@ def from_messages(msgs: dict, name: str) -> Activity:
     return build(name, t, sport=sport or "running", lat=lat, lon=lon, distance_m=col("distance"),
                  altitude_m=col("enhanced_altitude", "altitude"), cadence_spm=cadence, hr_bpm=col("heart_rate"),
                  speed_mps=col("enhanced_speed", "speed"), gct_ms=col("stance_time"),
-                 vo_mm=col("vertical_oscillation"), gct_balance=col("stance_time_balance"))
+                 vo_mm=col("vertical_oscillation"), gct_balance=col("stance_time_balance"),
+                 step_mm=col("step_length"), vratio_pct=col("vertical_ratio"), power_w=col("power"),
+                 temperature_c=col("temperature"))

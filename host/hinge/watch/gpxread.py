@@ -1,5 +1,6 @@
 """Read a GPX track with ``gpxpy``: fixes, elevation, and Garmin's TrackPointExtension
-(``hr``, ``cad``) where present.
+(``hr``, ``cad``, ``atemp``: the air temperature) and a ``power`` extension (as Strava and
+Garmin Connect write it in their GPX exports) where present.
 
 GPX has no sport field worth trusting and no CRC; what Hinge needs is a time on every fix
 (a planned route has none: refused in one line). ``cad`` in Garmin's and Strava's GPX is one
@@ -60,4 +61,5 @@ def read(path) -> Activity:
     return build(name, t, sport="running",
                  lat=f([p.latitude for p in timed], float), lon=f([p.longitude for p in timed], float),
                  altitude_m=f([np.nan if p.elevation is None else p.elevation for p in timed], float),
-                 hr_bpm=f([_ext(p, "hr") for p in timed]), cadence_spm=f([_ext(p, "cad") for p in timed]) * 2.0)
+                 hr_bpm=f([_ext(p, "hr") for p in timed]), cadence_spm=f([_ext(p, "cad") for p in timed]) * 2.0,
+                 temperature_c=f([_ext(p, "atemp") for p in timed]), power_w=f([_ext(p, "power") for p in timed]))

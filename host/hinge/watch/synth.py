@@ -117,8 +117,9 @@ def _pod(truth: dict, t: np.ndarray) -> dict:
 
 
 def write_gpx(act: Activity, path, timestamps: bool = True) -> None:
-    """``act`` as a GPX 1.1 track (``gpxpy``) with Garmin TrackPointExtension hr and cad (one
-    foot, as Garmin writes it); ``timestamps=False`` leaves the times out (a planned route)."""
+    """``act`` as a GPX 1.1 track (``gpxpy``) with Garmin TrackPointExtension atemp, hr and cad
+    (one foot, as Garmin writes it) and a ``power`` extension where it has them;
+    ``timestamps=False`` leaves the times out (a planned route)."""
     import datetime as _dt
     import xml.etree.ElementTree as ET
 
@@ -138,9 +139,13 @@ def write_gpx(act: Activity, path, timestamps: bool = True) -> None:
         alt = float(act.altitude_m[i]) if np.isfinite(act.altitude_m[i]) else None
         p = gpxpy.gpx.GPXTrackPoint(float(act.lat[i]), float(act.lon[i]), elevation=alt, time=when)
         ext = ET.Element(f"{{{ns}}}TrackPointExtension")
-        for tag, v in (("hr", act.hr_bpm[i]), ("cad", act.cadence_spm[i] / 2)):
+        for tag, v in (("atemp", act.temperature_c[i]), ("hr", act.hr_bpm[i]), ("cad", act.cadence_spm[i] / 2)):
             if np.isfinite(v):
                 ET.SubElement(ext, f"{{{ns}}}{tag}").text = str(int(round(v)))
+        if np.isfinite(act.power_w[i]):     # as Strava's and Garmin Connect's GPX exports put it
+            pw = ET.Element("power")
+            pw.text = str(int(round(act.power_w[i])))
+            p.extensions.append(pw)
         p.extensions.append(ext)
         seg.points.append(p)
     from .fitexport import atomic_write
