@@ -549,3 +549,17 @@ def test_export_fit_merged_keeps_the_watchs_power_temperature_and_step_length(fi
     recs2 = _sdk(out2)["record_mesgs"]
     assert all(r.get("power") is None and r.get("temperature") is None for r in recs2)
     assert sum(1 for r in recs2 if r.get("step_length") is not None) > 100       # from the watch's speed
+
+
+def test_export_fit_of_a_walk_says_it_has_no_running_dynamics(files, tmp_path):
+    """A session with no running stride (a walk, a hike): the export says so in words, where it
+    said "0 with its running dynamics in the native fields", and writes none."""
+    import copy
+
+    a = copy.copy(_analysis(files["log"]))
+    a.running = np.zeros_like(a.running)
+    out = tmp_path / "walk.fit"
+    said = fitexport.export(a, out)
+    assert "none with running dynamics: no running stride" in said and "0 with" not in said
+    recs = _sdk(out)["record_mesgs"]
+    assert recs and all(r.get("stance_time") is None and r.get("vertical_oscillation") is None for r in recs)

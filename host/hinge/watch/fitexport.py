@@ -442,8 +442,9 @@ def export(a, out, merge=None) -> str:
     n = int(np.isfinite(dev["hinge_lean"]).sum())
     nd = int(np.isfinite(dev["hinge_contact_time"]).sum())
     where = ("beside the watch's own (" + ", ".join(kept) + ")") if kept else "in the native fields"
+    dyn = f"{nd} with its running dynamics {where}" if nd else "none with running dynamics: no running stride"
     carried = [f for f, col in ACT_CARRIED if act.has(col)]
     if carried:
-        where += "; the watch's " + " and ".join(carried) + " kept"
-    return (f"{out}: FIT activity, {len(msgs['record_mesgs'])} records ({n} with Hinge's fields, {nd} with its "
-            f"running dynamics {where}{', merged with ' + Path(merge).name if merge else ''}); {how}")
+        dyn += "; the watch's " + " and ".join(carried) + " kept"
+    return (f"{out}: FIT activity, {len(msgs['record_mesgs'])} records ({n} with Hinge's fields, {dyn}"
+            f"{', merged with ' + Path(merge).name if merge else ''}); {how}")
