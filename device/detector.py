@@ -124,7 +124,6 @@ _S_FID = const(74)
 _S_FLYN = const(118)
 _S_FS = const(1)
 _S_FT0 = const(125)
-_S_GAPCUR = const(141)
 _S_GAPMX = const(135)
 _S_GAPS = const(147)
 _S_GF = const(15)
@@ -180,7 +179,7 @@ _S_BUN = const(154)
 _BUN_FIRST = const(9)
 _S_BUS = const(155)
 _S_BONE = const(158)
-_S_SIZE = const(162)
+_S_SIZE = const(159)
 _S_SL = const(30)
 _S_STA = const(45)
 _S_STAA = const(56)
@@ -217,7 +216,8 @@ _STEP_LO = const(3277)       # the trigger (_STEP_HI, 1.10 g) re-arms below 1 g 
 #                              until steps are seen
 _STRIDE_MIN_MS = const(400)  # strides outside this range are not reported
 _STRIDE_MAX_MS = const(2600)
-_GAP_HIDES = const(1600)     # kernel.py's GAP_HIDES: a gap of 100 ms can hold a whole flight
+_GAP_HIDES = const(1600)     # a gap in the samples of 100 ms (1/16 ms) can hold a whole flight
+#                              (50-150 ms) and with it the unloading that re-arms the step trigger
 # A stride's lean and rotation are reported (cdeg) in the steps the log keeps them in (logfmt.
 # LEAN_Q, ROT_Q, 0.1 and 0.2 deg: a test checks them), a tenth and a twentieth of what the
 # detector's accuracy reaches: the log's short STRIDE then loses nothing, and the coach judges
@@ -914,10 +914,7 @@ class Detector:
         # a due cue by a stride (~0.7 s).
         if act != _ACT_RUNNING:
             coach.reset()
-        elif fly and st[_S_GAPCUR] < _GAP_HIDES:
-            # (a stride across a gap that can hold a flight is not coached either: g was carried
-            # across it by the stride's repetition, a degree or more off; the next stride holds
-            # the fault for its time too, as for a grounded stride)
+        elif fly:
             coach.stride(te, lean, rot, dur)
             # the stride's tilt swing and hip drop in the log's steps (dynamics.D_QSW: a replay
             # of the log judges the same values)
