@@ -563,3 +563,23 @@ def test_export_fit_of_a_walk_says_it_has_no_running_dynamics(files, tmp_path):
     assert "none with running dynamics: no running stride" in said and "0 with" not in said
     recs = _sdk(out)["record_mesgs"]
     assert recs and all(r.get("stance_time") is None and r.get("vertical_oscillation") is None for r in recs)
+
+
+def test_report_with_a_powered_watch_gives_the_power_of_each_split(files, powered, tmp_path, capsys):
+    """A watch with running power: the per-km table gives each split's median power beside its
+    pace and heart rate (text and HTML); a watch without has no such column."""
+    a = _analysis(files["log"])
+    v = watchreport.attach(a, powered["fit"])
+    assert v.splits and all(r["power"] is not None and 230.0 <= r["power"] <= 290.0 for r in v.splits)
+    assert run_cli("report", files["log"], "--with", powered["fit"]) == 0
+    text = capsys.readouterr().out
+    head = next(line for line in text.splitlines() if line.strip().startswith("Per km"))
+    assert " W " in head
+    row = next(line for line in text.splitlines() if line.strip().startswith("0-1.0"))
+    assert f"{v.splits[0]['power']:.0f}" in row.split()
+    out = tmp_path / "power.html"
+    assert run_cli("report", files["log"], "--with", powered["fit"], "--html", out) == 0
+    assert "<th>power</th>" in out.read_text() and f"{v.splits[0]['power']:.0f} W" in out.read_text()
+    assert run_cli("report", files["log"], "--with", files["fit"]) == 0
+    plain = capsys.readouterr().out
+    assert " W " not in next(line for line in plain.splitlines() if line.strip().startswith("Per km"))

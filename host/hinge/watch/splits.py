@@ -2,7 +2,8 @@
 the watch's distance at each stride, plus what only the watch knows: pace, heart rate, climb.
 
 Row fields (besides ``analysis.splits``' strides, medians and fault seconds): ``pace_s`` seconds
-per unit (km or mile) from the watch's clock over the split; ``hr`` median bpm; ``climb_m`` and
+per unit (km or mile) from the watch's clock over the split; ``hr`` median bpm; ``power`` median
+W where the watch logs running power (a Stryd's, or its own; None where not); ``climb_m`` and
 ``descent_m`` metres up and down (smoothed altitude); ``buzzes`` buzzes felt in the split.
 """
 from __future__ import annotations
@@ -39,6 +40,8 @@ def per_distance(a, dist_stride: np.ndarray, dist_alert: np.ndarray, act: Activi
         row["pace_s"] = (t1 - t0) * width / (hi - lo) if hi > lo else None
         m = (act.t >= t0) & (act.t <= t1) & np.isfinite(act.hr_bpm)
         row["hr"] = float(np.median(act.hr_bpm[m])) if m.any() else None
+        m = (act.t >= t0) & (act.t <= t1) & np.isfinite(act.power_w)
+        row["power"] = float(np.median(act.power_w[m])) if m.any() else None
         seg = z[(d >= lo) & (d <= hi) & np.isfinite(z)]
         if len(seg) > 1:
             step = np.diff(np.convolve(seg, np.ones(5) / 5, mode="valid")) if len(seg) > 5 else np.diff(seg)

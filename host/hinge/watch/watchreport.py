@@ -197,11 +197,14 @@ def html(a) -> str:
     e = rhtml.esc
     png = figures.png_bytes(figure(a, v))
     u = v.unit
-    head = (f"<tr><th>{u}</th><th>pace /{u}</th><th>HR</th><th>climb / descent</th><th>cadence</th><th>lean</th>"
-            f"<th>rotation</th>" + "".join(f"<th>{e(LABEL[r])}</th>" for r in a.reasons) + "<th>buzzes</th></tr>")
+    pw = v.act.has("power_w")      # a power column where the watch logs running power
+    head = (f"<tr><th>{u}</th><th>pace /{u}</th><th>HR</th>" + ("<th>power</th>" if pw else "")
+            + "<th>climb / descent</th><th>cadence</th><th>lean</th>"
+            "<th>rotation</th>" + "".join(f"<th>{e(LABEL[r])}</th>" for r in a.reasons) + "<th>buzzes</th></tr>")
     body = "".join(
         f"<tr><td>{r['start'] / UNITS[u]:.0f}–{r['end'] / UNITS[u]:.1f}</td><td>{pace_text(r['pace_s'])}</td>"
-        f"<td>{num(r['hr'], '{:.0f}')}</td><td>{num(r['climb_m'], '{:.0f}')} / {num(r['descent_m'], '{:.0f}')} m</td>"
+        f"<td>{num(r['hr'], '{:.0f}')}</td>" + (f"<td>{num(r['power'], '{:.0f}')} W</td>" if pw else "")
+        + f"<td>{num(r['climb_m'], '{:.0f}')} / {num(r['descent_m'], '{:.0f}')} m</td>"
         f"<td>{num(r['cadence'], '{:.0f}')}</td><td>{num(r['lean'])}°</td><td>{num(r['rotation'])}°</td>"
         + _fault_cells(a, r) + f"<td>{r['buzzes'] or ''}</td></tr>" for r in v.splits)
     ghead = ("<tr><th>grade</th><th>running</th><th>lean</th><th>rotation</th><th>cadence</th>"
@@ -252,11 +255,14 @@ def text(a) -> str:
     def faults(row):
         return " ".join(f"{num(row[r + '_s'] or None, '{:.0f}s'):>{w}}" for r, _h, w in cols)
 
+    pw = v.act.has("power_w")      # a power column where the watch logs running power
     o = [f"  Watch: {v.act.source}: {v.al.describe()}",
-         f"  {'Per ' + u:<10} {'pace':>5} {'HR':>4} {'cad':>6} {'lean':>5} {'rot':>5} {heads} {'buzz':>4}"]
+         f"  {'Per ' + u:<10} {'pace':>5} {'HR':>4}" + (f" {'W':>4}" if pw else "")
+         + f" {'cad':>6} {'lean':>5} {'rot':>5} {heads} {'buzz':>4}"]
     for r in v.splits:
         o.append(f"  {r['start'] / UNITS[u]:>4.0f}-{r['end'] / UNITS[u]:<5.1f} {pace_text(r['pace_s']):>5} "
-                 f"{num(r['hr'], '{:.0f}'):>4} {num(r['cadence'], '{:.0f}'):>6} {num(r['lean']):>5} "
+                 f"{num(r['hr'], '{:.0f}'):>4}" + (f" {num(r['power'], '{:.0f}'):>4}" if pw else "")
+                 + f" {num(r['cadence'], '{:.0f}'):>6} {num(r['lean']):>5} "
                  f"{num(r['rotation']):>5} {faults(r)} {r['buzzes'] or '–':>4}")
     o.append(f"  {'Form against grade':<18} {'running':>9} {'lean':>5} {'rot':>5} {heads}")
     for r in v.grades:
