@@ -501,7 +501,7 @@ def powered(files, tmp_path_factory):
     act.power_w = np.where(moving, rng.uniform(230.0, 290.0, n), 0.0)
     act.power_w[:5] = np.nan                                  # the meter found a few seconds late
     act.temperature_c = np.linspace(11.0, 17.0, n)
-    act.step_mm = np.where(moving, 1100.0 + 10.0 * np.arange(n) % 7, np.nan)
+    act.step_mm = np.where(moving, 1100.0 + np.arange(n) % 7, np.nan)   # 1100-1106 mm, a pod's steps
     fitexport.write(d / "power.fit", act)
     synth.write_gpx(act, d / "power.gpx")
     return {"fit": d / "power.fit", "gpx": d / "power.gpx", "act": act}
@@ -516,7 +516,8 @@ def test_a_watchs_power_temperature_and_step_length_are_read_from_fit_and_gpx(po
             assert np.array_equal(np.isfinite(w), np.isfinite(g)), (path.name, k)
             ok = np.isfinite(w)
             # FIT and GPX keep whole watts and degrees; FIT's step length is in 0.1 mm
-            assert np.max(np.abs(g[ok] - np.round(w[ok]) * (k != "step_mm") - w[ok] * (k == "step_mm"))) <= 0.051, k
+            kept = w[ok] if k == "step_mm" else np.round(w[ok])
+            assert np.max(np.abs(g[ok] - kept)) <= 0.051, k
     assert not load(powered["gpx"]).has("step_mm")          # GPX has no field for it
 
 
