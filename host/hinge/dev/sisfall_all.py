@@ -12,11 +12,14 @@ The data are not in the repository (no licence is stated: research use, cite Suc
 Sensors 2017, 17(1):198). Point this at a copy of the dataset's ``SisFall_dataset`` folder, e.g.
 from the public mirror ``github.com/Brisabrin/FallDetectionAlgorithm``::
 
-    python -m hinge.dev.sisfall_all PATH/SisFall_dataset [--jobs 2] [--jsonl out.jsonl] [--rate 50]
+    python -m hinge.dev.sisfall_all PATH/SisFall_dataset [--jobs 2] [--jsonl out.jsonl] [--rate 50] [--up 8]
 
 ``--rate 50`` (or 100) reads every trial as an IMU at that output rate would give it (block means
 of the 200 Hz samples, ``capture.block_mean``): a cheap board's landings, flights and walks,
-against the same references.
+against the same references. ``--up CM`` reads it as the sensor that many cm higher on the belt
+would give it (a point further up the rigid pelvis: the pitch's and roll's accelerations times
+the height, from the trial's own gyro; ``realscore.sisfall_capture``): a waistband clip where
+SisFall's sat lower, against the same references.
 
 It prints one line per trial and a summary per group; what a group's trials miss is named.
 """
@@ -43,11 +46,11 @@ def trials(root) -> list[tuple[str, str]]:
     return sorted(out, key=lambda x: (x[1], x[0]))
 
 
-def score(root, act: str, subj: str, k: int = 1) -> dict:
-    """One trial's figures and misses (read at 1/``k`` of its rate); a file that cannot be read
-    is one row that says why (the other trials are still scored)."""
+def score(root, act: str, subj: str, k: int = 1, up_m: float = 0.0) -> dict:
+    """One trial's figures and misses (read at 1/``k`` of its rate, the sensor ``up_m`` higher);
+    a file that cannot be read is one row that says why (the other trials are still scored)."""
     try:
-        r = realscore.sisfall_trial(str(root), act, subj, k=k)
+        r = realscore.sisfall_trial(str(root), act, subj, k=k, up_m=up_m)
     except (OSError, ValueError, AssertionError) as e:
         return {"trial": f"{act}_{subj}", "error": f"{type(e).__name__}: {e}".splitlines()[0]}
     r["misses"] = realscore.sisfall_cadence_misses(r) + realscore.sisfall_activity_misses(r)
@@ -84,15 +87,22 @@ def summary(rows: list[dict]) -> list[str]:
 
 
 def main(argv=None) -> int:
-    a = heldout.parser("sisfall_all", __doc__, "the dataset's SisFall_dataset folder (SAxx/, SExx/ inside)").parse_args(argv)
+    ap = heldout.parser("sisfall_all", __doc__, "the dataset's SisFall_dataset folder (SAxx/, SExx/ inside)")
+    ap.add_argument("--up", type=float, default=0.0,
+                    help="read the trials as the sensor this many cm higher on the belt would give them (0-15)")
+    a = ap.parse_args(argv)
     k = heldout.rate_divisor("sisfall_all", a.rate)
     if k is None:
+        return 2
+    if not 0.0 <= a.up <= 15.0:
+        print(f"sisfall_all: --up {a.up:g}: give 0-15 cm (a belt reaches no further above where SisFall's sat)",
+              file=sys.stderr)
         return 2
     todo = trials(a.root)
     if not todo:
         print(f"sisfall_all: no SAxx/D0x_SAxx_R01.txt trials under {a.root}", file=sys.stderr)
         return 2
-    rows = heldout.pmap(_score_args, [(a.root, act, subj, k) for act, subj in todo], a.jobs)
+    rows = heldout.pmap(_score_args, [(a.root, act, subj, k, a.up / 100.0) for act, subj in todo], a.jobs)
     rows.sort(key=lambda r: r["trial"])
     for r in rows:
         print(line(r))
