@@ -204,6 +204,7 @@ _S_X0 = const(127)
 # dynamics.py's: the stride's grounded bouncing steps; its tilt swing, hip drop left, right and
 # their mean in the log's steps
 _D_BN = const(58)
+_D_FLU = const(331)
 _D_QSW = const(325)
 _D_QDL = const(326)
 _D_QDR = const(327)
@@ -871,10 +872,12 @@ class Detector:
         # verdict). Both steps, where one flight will do: a run's last steps before a walk can
         # bounce low (with one, 4 of 6 of our simulator's walk_breaks runs held 1-2 more
         # walking strides running), and one would add only 2-4 % of SisFall's grounded jogs'
-        # strides.
+        # strides. A flight the energy phase took back but that bounces as a clip higher on
+        # the belt would read it (the lever's forward force: dynamics.py, D_FLU) keeps a
+        # runner running too, and starts nothing.
         fly = st[_S_FLYN]
         if self.act == _ACT_RUNNING:
-            if cad >= self.run_min and (fly > 0 or self.dyd[_D_BN] >= 2):
+            if cad >= self.run_min and (fly > 0 or self.dyd[_D_FLU] > 0 or self.dyd[_D_BN] >= 2):
                 self.n_like = 0
                 act = _ACT_RUNNING
             else:

@@ -121,6 +121,18 @@ cost about 30 % of the detector's per-sample work while running, ``make bench``.
   the older adults' slow jogs kept running 86-94 % -> 98-100 % of their strides (SE02, SE12,
   SE15). The sum is of (c_F >> 4) x (v >> 4) over the step's samples (< 512 x 2**20); no
   constant is tuned: its sign decides.
+  The forward force at the sensor is not the pelvis's alone: a clip above the axis the pelvis
+  pitches about feels the pitch's acceleration times its height there (alpha x r, forward for a
+  forward pitch), at the step's own frequency and so in the sum. A waist belt rides 0-12 cm
+  above the hip joints (_RUP); SisFall's jogs with the clip put 5 or 8 cm higher (the lever's
+  force from their own gyro) lost running on 3 and 8 of 74 trials (down to 54 % of a trial's
+  strides: steps that flew read as trading). The sum is linear in the height, so a flight
+  that trades at the sensor is also taken as a clip 12 cm up would read it (less the lever's
+  share of that height, from the gyro's pitch acceleration: _lever_phase, D_EPL). If it
+  bounces there, the lever may have turned it: it keeps a runner running (D_FLU, the detector)
+  but starts no run. Only a flight that bounces at the sensor does, as before, so a walker's
+  dips (which trade at the sensor) start nothing whatever the clip's height. One pass over
+  the step, and only for such a flight (none in 99.8 % of SisFall's jogs' flying steps).
 
 Walking has no flight: contact time, hip drop and push-off pitch are then 0 (not measured);
 vertical oscillation and tilt swing are measured for every stride.
@@ -153,6 +165,14 @@ _C10 = const(4096)           # 1 g: a rise that reaches it is a landing
 # (SisFall's older quick walks) trades its energies: the energy phase, not this level, parts
 # the two.
 _DIP = const(2048)           # 0.5 g (Q12)
+# The top of a waist clip's height above the axis the pelvis pitches about (the hip joint
+# centres): a belt rides from their level (a low-slung waistband) to the iliac crest, ~12 cm
+# above them; the crosscheck's runs put the sensor 4-6 cm above, our simulator's 2-6. The lever's
+# forward force there, in _bounce's units: Q8 g per sample = r x dd x 256 / (262.144 x g x dt),
+# dd the sample's central difference of the ring's pitch rate (262.144 a rad/s) and dt =
+# tt / (16000 n) s over a window of n samples and tt 1/16 ms: r x 1593.3 x n x dd / tt, and
+# 1593.3 x 0.12 = 191.
+_RUP = const(191)
 # The line is extended at most 30 ms (1/16 ms) to the flight's level: a stance's ground force is
 # near a half sine of peak P over the contact time T_c, and falls from 0.5 g to zero in
 # (T_c / pi) asin(0.5 g / P). The slowest running stance (T_c <= 350 ms; P >= pi / (2 x duty)
@@ -262,7 +282,11 @@ D_QDM = const(328)     # ... and the mean of the two sides' (0 unless both were 
 D_COS = const(329)     # the cosine of the stride's lean (Q14; the detector sets it before
 #                        stride_end: 16384 until the standing pose is known): hip drop is the
 #                        pelvis's own roll, asin(h_L / cos(lean)) (fixmath.asin_pairs)
-D_SIZE = const(330)
+D_EPL = const(330)     # a flight's energy phase as a clip _RUP above the sensor would read it (_lever_phase)
+D_FLU = const(331)     # the stride's flights taken back that bounce at _RUP (see step(): they keep running)
+D_BM = const(332)      # _bounce's mean force less 1 g (Q12) and mean velocity, for _lever_phase
+D_BVM = const(333)
+D_SIZE = const(334)
 # the kernel's state slots read here (mirrors of kernel.S_KFL, S_KOK, S_TQ: a test checks them)
 _KS_KFL = const(153)
 _KS_KOK = const(60)
@@ -775,6 +799,8 @@ def _bounce(yb: ptr32, d: ptr32, i0: int, i1: int) -> int:
     if vm < -_V_MAX:
         vm = -_V_MAX
     lev = d[D_LEV]
+    d[D_BM] = m
+    d[D_BVM] = vm
     v = 0
     z = 0
     lo = 0x3FFFFFFF
@@ -810,6 +836,70 @@ def _bounce(yb: ptr32, d: ptr32, i0: int, i1: int) -> int:
     if z > 131071 or z < 0:
         z = 131071          # (13 m: no pelvis; keeps z * _Z_MM10 below 2**30)
     return (z * _Z_MM10) >> 16
+
+
+@micropython.viper
+def _lever_phase(yb: ptr32, d: ptr32, i0: int, i1: int) -> int:
+    """The energy phase of the step _bounce just measured (ring samples i0 + 1 .. i1) as a clip
+    _RUP higher on the belt would read it, into d[D_EPL] and returned: D_EP less _RUP times the
+    pitch's acceleration (a central difference of the ring's pitch rate, the window's last
+    sample's one-sided: the next is not read yet) in the same sum with the vertical velocity,
+    which is _bounce's again (its mean force and mean velocity, D_BM and D_BVM). Only for a
+    flight that trades at the sensor (step()): one pass over the step then, none otherwise."""
+    base = d[D_BASE]
+    c30 = d[D_C29] << 1
+    m31 = c30 | (c30 - 1)
+    m = ((d[D_BM] + c30) & m31) - c30
+    vm = ((d[D_BVM] + c30) & m31) - c30
+    # the pitch rate (the high half of the ring's third word) one sample back and here
+    wb = (((yb[base + (i0 & _MSK) * 3 + 2] >> 16) & 0xFFFF) ^ 0x8000) - 0x8000
+    wc = (((yb[base + ((i0 + 1) & _MSK) * 3 + 2] >> 16) & 0xFFFF) ^ 0x8000) - 0x8000
+    tt = 0
+    v = 0
+    ea = 0
+    j = i0 + 1
+    while j <= i1:
+        w = yb[base + (j & _MSK) * 3]
+        dt = w >> 16
+        tt += dt
+        v += ((((w & 0xFFFF) ^ 0x8000) - 0x8000) - _C10 - m) * dt    # (as _bounce's)
+        x = (v >> 10) - vm
+        if x > _V_MAX:
+            x = _V_MAX
+        if x < -_V_MAX:
+            x = -_V_MAX
+        wn = wc
+        if j < i1:
+            wn = (((yb[base + ((j + 1) & _MSK) * 3 + 2] >> 16) & 0xFFFF) ^ 0x8000) - 0x8000
+            dd = (wn - wb) >> 1
+        else:
+            dd = wc - wb
+        # within +-512 (200 rad/s2 at 50 Hz, beyond any pelvis): the sum as D_EP's, < 2**29
+        if dd > 512:
+            dd = 512
+        if dd < -512:
+            dd = -512
+        ea += dd * (x >> 4)
+        wb = wc
+        wc = wn
+        j += 1
+    ep = ((d[D_EP] + c30) & m31) - c30
+    if tt <= 0:
+        d[D_EPL] = ep
+        return ep
+    # less _RUP x n / tt (q, Q8: < 2**25 / tt, <= 643 at 208 Hz, held within 1023) of that sum,
+    # held within +-2**20 (a pelvis pitching with its step gives < 2**19 at 50-208 Hz; only its
+    # size is held, not its sign): the product < 2**30, and D_EP less it within +-2**30
+    q = ((_RUP * (i1 - i0)) << 8) // tt
+    if q > 1023:
+        q = 1023
+    if ea > 0xFFFFF:
+        ea = 0xFFFFF
+    if ea < -0xFFFFF:
+        ea = -0xFFFFF
+    ep -= (ea * q) >> 8
+    d[D_EPL] = ep
+    return ep
 
 
 @micropython.viper
@@ -1263,9 +1353,13 @@ def step(ybo, do, ri: int, ks: ptr32):
     x = ((d[D_EP] + c30) & m31) - c30
     if x < 0 and ks[_KS_FLEW]:
         # a pendular step (see the docstring, energy phase): its dip below 0.25 g was a
-        # walker's, not a flight; the stride's count of flying steps does not take it
+        # walker's, not a flight; the stride's count of flying steps does not take it. Unless
+        # a clip higher on the belt would read it as a bounce: then the lever may have turned
+        # it, and it keeps a runner running (D_FLU), though it starts no run
         ks[_KS_FLEW] = 0
         ks[_KS_FLYN] -= 1
+        if i1 > i0 and int(_lever_phase(ybo, do, i0, i1)) > 0:
+            d[D_FLU] += 1
     elif x > 0 and not ks[_KS_FLEW] and ((d[D_FLO] + c30) & m31) - c30 < _DIP:
         # a bounce with no flight that sinks below a walk's lowest force: a grounded running
         # step (the detector keeps a runner running on them, never starts one)
@@ -1303,6 +1397,7 @@ def stride_start(d: ptr32, ri: int):
     d[D_PSUM] = 0
     d[D_PN] = 0
     d[D_BN] = 0
+    d[D_FLU] = 0
 
 
 @micropython.viper

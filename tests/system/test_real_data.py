@@ -34,6 +34,7 @@ from hinge.common import devpath
 from hinge.common.capture import to_raw
 from hinge.dev import realdata as rd
 from hinge.dev import realscore as rs
+from hinge.dev import variants
 from hinge.dev import walkscore as ws
 
 ENGINES = evaluate.accuracy_engines()
@@ -152,6 +153,24 @@ def test_sisfall_at_a_cheap_boards_rate_meets_the_same_targets(real_dir, act, su
     assert r["strides"] >= 40, r
     misses = rs.sisfall_cadence_misses(r) + rs.sisfall_activity_misses(r)
     assert not misses, _row_fail("50 Hz", r, misses)
+
+
+# the crosscheck variants' clip moved up the belt (hinge.dev.variants.LEVERS), from where SisFall's sat
+CLIP_HIGHER_M = variants.LEVERS["sensor 5 cm higher"][0]
+
+
+@pytest.mark.parametrize("act,subj", JOG + WALK, ids=[f"{a}_{s}" for a, s in JOG + WALK])
+def test_sisfall_with_the_clip_higher_on_the_belt_meets_the_same_targets(real_dir, act, subj):
+    """Every trial as the sensor 5 cm higher on the belt would give it (a point further up the
+    rigid pelvis: the pitch's acceleration times the height, forward, from the trial's own gyro;
+    ``realscore.sisfall_capture``): the targets the trial meets as recorded (cadence, class, no
+    alert while walking). The energy phase reads that forward force; before it weighed a clip's
+    height (dynamics.py, D_EPL, D_FLU), D04_SA01 and D04_SA07 ran 91 and 89 % of their strides."""
+    r = rs.sisfall_trial(real_dir, act, subj, up_m=CLIP_HIGHER_M)
+    _print_trial(r)
+    assert r["strides"] >= 40, r
+    misses = rs.sisfall_cadence_misses(r) + rs.sisfall_activity_misses(r)
+    assert not misses, _row_fail("clip 5 cm higher", r, misses)
 
 
 @pytest.mark.parametrize("act,subj", [("D04", "SA07"), ("D01", "SA07")])
