@@ -64,10 +64,13 @@ def alert_prone_config(overrides: dict) -> dict:
 
 
 @functools.cache
-def sisfall_capture(real_dir, act, subj, k: int = 1, up_m: float = 0.0) -> Capture:
+def sisfall_capture(real_dir, act, subj, k: int = 1, up_m: float = 0.0, board: int = 0) -> Capture:
     """A SisFall trial; with ``k`` > 1, as an IMU at 1/k of its 200 Hz would give it (block means);
     with ``up_m``, as the sensor that much higher on the belt would give it (what a point up_m
-    further up the rigid pelvis feels more, from the trial's own gyro: variants.lever_accel_g)."""
+    further up the rigid pelvis feels more, from the trial's own gyro: variants.lever_accel_g);
+    with ``board`` > 0, as the crosscheck's ``board``-th random board and wearer would give it
+    (variants.random_variant: the clip turned and moved on the belt, sensor errors, its rate and
+    losses; the config as it was)."""
     cap = sisfall(real_dir, act, subj)
     if up_m:
         from hinge.dev.variants import lever_accel_g
@@ -75,14 +78,17 @@ def sisfall_capture(real_dir, act, subj, k: int = 1, up_m: float = 0.0) -> Captu
         up = mount_matrix(SISFALL_MOUNT["mount_up"], SISFALL_MOUNT["mount_forward"])[2]
         cap = Capture(t_ms=cap.t_ms, acc_g=np.asarray(cap.acc_g) + lever_accel_g(cap.t_ms, cap.gyr_dps, up_m * up),
                       gyr_dps=cap.gyr_dps, comments=list(cap.comments))
+    if board:
+        from hinge.dev.variants import random_variant
+        cap = random_variant(cap, SISFALL_MOUNT, board)[0]
     return cap if k == 1 else block_mean(cap, k)
 
 
 @functools.cache
 def sisfall_replay(real_dir, act, subj, engine="cpython", prone=False, k: int = 1,
-                   up_m: float = 0.0) -> replay.ReplayResult:
+                   up_m: float = 0.0, board: int = 0) -> replay.ReplayResult:
     o = alert_prone_config(SISFALL_MOUNT) if prone else SISFALL_MOUNT
-    return replay.replay(sisfall_capture(real_dir, act, subj, k, up_m), o, engine=engine)
+    return replay.replay(sisfall_capture(real_dir, act, subj, k, up_m, board), o, engine=engine)
 
 
 @functools.cache
@@ -98,15 +104,16 @@ def _longest_running_ms(strides) -> int:
     return best
 
 
-def sisfall_trial(real_dir, act, subj, engine="cpython", k: int = 1, up_m: float = 0.0) -> dict:
+def sisfall_trial(real_dir, act, subj, engine="cpython", k: int = 1, up_m: float = 0.0, board: int = 0) -> dict:
     """Figures of one SisFall trial: reference vs detector cadence (strides of the trial's class:
     running for jogs, walking for walks), per-window errors, the share of strides classified as
     the trial's activity after the first 5 s, running strides over the whole trial, the longest
     stretch of consecutive running strides, alerts under the default and the alert-prone config.
     ``k`` > 1: the detector reads the trial at 1/k of its rate (the reference keeps all of it);
-    ``up_m``: with the sensor that much higher on the belt (sisfall_capture)."""
+    ``up_m``, ``board``: with the sensor that much higher on the belt, as a random board and
+    wearer (sisfall_capture; the reference reads the trial as recorded)."""
     cap = sisfall_capture(real_dir, act, subj)
-    res = sisfall_replay(real_dir, act, subj, engine, k=k, up_m=up_m)
+    res = sisfall_replay(real_dir, act, subj, engine, k=k, up_m=up_m, board=board)
     strides = res.dicts("stride")
     jog = act in SISFALL_JOGS
     wins = sisfall_reference(real_dir, act, subj)
@@ -127,7 +134,7 @@ def sisfall_trial(real_dir, act, subj, engine="cpython", k: int = 1, up_m: float
         if sel.sum() >= 3:
             werr.append(float(np.median(cad[sel])) - c)
     aw = np.abs(werr)
-    prone = sisfall_replay(real_dir, act, subj, engine, prone=True, k=k, up_m=up_m) if not jog else None
+    prone = sisfall_replay(real_dir, act, subj, engine, prone=True, k=k, up_m=up_m, board=board) if not jog else None
     return {
         "trial": f"{act}_{subj}",
         "activity": SISFALL_ACTIVITIES[act],

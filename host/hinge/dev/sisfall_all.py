@@ -13,13 +13,18 @@ Sensors 2017, 17(1):198). Point this at a copy of the dataset's ``SisFall_datase
 from the public mirror ``github.com/Brisabrin/FallDetectionAlgorithm``::
 
     python -m hinge.dev.sisfall_all PATH/SisFall_dataset [--jobs 2] [--jsonl out.jsonl] [--rate 50] [--up 8]
+    python -m hinge.dev.sisfall_all PATH/SisFall_dataset --random 8 [--jobs 2]
 
 ``--rate 50`` (or 100) reads every trial as an IMU at that output rate would give it (block means
 of the 200 Hz samples, ``capture.block_mean``): a cheap board's landings, flights and walks,
 against the same references. ``--up CM`` reads it as the sensor that many cm higher on the belt
 would give it (a point further up the rigid pelvis: the pitch's and roll's accelerations times
 the height, from the trial's own gyro; ``realscore.sisfall_capture``): a waistband clip where
-SisFall's sat lower, against the same references.
+SisFall's sat lower, against the same references. ``--random N`` replays every trial as recorded
+and as the crosscheck's first N random boards and wearers (``variants.random_variant``: the clip
+pitched up to 25 deg and moved on the belt, a warm gyro, gain errors, noise, an 8 g range, half
+the rate, lost bursts, several at once) and prints the trials that meet every target as recorded
+and miss one on a board, with the board's words.
 
 It prints one line per trial and a summary per group; what a group's trials miss is named.
 """
@@ -46,14 +51,16 @@ def trials(root) -> list[tuple[str, str]]:
     return sorted(out, key=lambda x: (x[1], x[0]))
 
 
-def score(root, act: str, subj: str, k: int = 1, up_m: float = 0.0) -> dict:
-    """One trial's figures and misses (read at 1/``k`` of its rate, the sensor ``up_m`` higher);
-    a file that cannot be read is one row that says why (the other trials are still scored)."""
+def score(root, act: str, subj: str, k: int = 1, up_m: float = 0.0, board: int = 0) -> dict:
+    """One trial's figures and misses (read at 1/``k`` of its rate, the sensor ``up_m`` higher, as
+    random board ``board``); a file that cannot be read is one row that says why (the other trials
+    are still scored)."""
     try:
-        r = realscore.sisfall_trial(str(root), act, subj, k=k, up_m=up_m)
+        r = realscore.sisfall_trial(str(root), act, subj, k=k, up_m=up_m, board=board)
     except (OSError, ValueError, AssertionError) as e:
         return {"trial": f"{act}_{subj}", "error": f"{type(e).__name__}: {e}".splitlines()[0]}
     r["misses"] = realscore.sisfall_cadence_misses(r) + realscore.sisfall_activity_misses(r)
+    r["board"] = board
     return r
 
 
@@ -90,6 +97,8 @@ def main(argv=None) -> int:
     ap = heldout.parser("sisfall_all", __doc__, "the dataset's SisFall_dataset folder (SAxx/, SExx/ inside)")
     ap.add_argument("--up", type=float, default=0.0,
                     help="read the trials as the sensor this many cm higher on the belt would give them (0-15)")
+    ap.add_argument("--random", type=int, default=0, metavar="N",
+                    help="also as the first N random boards and wearers; print what they lose")
     a = ap.parse_args(argv)
     k = heldout.rate_divisor("sisfall_all", a.rate)
     if k is None:
@@ -102,6 +111,11 @@ def main(argv=None) -> int:
     if not todo:
         print(f"sisfall_all: no SAxx/D0x_SAxx_R01.txt trials under {a.root}", file=sys.stderr)
         return 2
+    if a.random < 0:
+        print(f"sisfall_all: --random {a.random}: give a count of boards, 1 or more", file=sys.stderr)
+        return 2
+    if a.random:
+        return _boards(a, k, todo)
     rows = heldout.pmap(_score_args, [(a.root, act, subj, k, a.up / 100.0) for act, subj in todo], a.jobs)
     rows.sort(key=lambda r: r["trial"])
     for r in rows:
@@ -109,6 +123,28 @@ def main(argv=None) -> int:
     print()
     for s in summary(rows):
         print(s)
+    heldout.write_jsonl(a.jsonl, rows)
+    return 0
+
+
+def _boards(a, k: int, todo) -> int:
+    """--random: every trial as recorded and on boards 1..N; the targets a board loses."""
+    from hinge.dev.variants import random_variant
+    args = [(a.root, act, subj, k, a.up / 100.0, b) for b in range(a.random + 1) for act, subj in todo]
+    rows = heldout.pmap(_score_args, args, a.jobs)
+    ok = {r["trial"] for r in rows if r["board"] == 0 and "error" not in r and not r["misses"]}
+    lost = {}
+    for r in sorted(rows, key=lambda r: (r["board"], r["trial"])):
+        if r["board"] and r["trial"] in ok and ("error" in r or r["misses"]):
+            lost.setdefault(r["board"], []).append(r)
+    for b in range(1, a.random + 1):
+        act, subj = todo[0]
+        said = random_variant(realscore.sisfall_capture(str(a.root), act, subj), realscore.SISFALL_MOUNT, b)[1]
+        print(f"board {b} ({said}): {len(lost.get(b, []))} of {len(ok)} trials that meet every target as recorded miss one")
+        for r in lost.get(b, []):
+            print("   " + line(r))
+    n = sum(len(v) for v in lost.values())
+    print(f"\n{n} of {len(ok) * a.random} trial-boards lose a target the trial meets as recorded")
     heldout.write_jsonl(a.jsonl, rows)
     return 0
 
