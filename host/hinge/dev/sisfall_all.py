@@ -138,11 +138,12 @@ def _boards(a, k: int, todo) -> int:
         if r["board"] and r["trial"] in ok and ("error" in r or r["misses"]):
             lost.setdefault(r["board"], []).append(r)
     for b in range(1, a.random + 1):
-        act, subj = todo[0]
-        said = random_variant(realscore.sisfall_capture(str(a.root), act, subj), realscore.SISFALL_MOUNT, b)[1]
-        print(f"board {b} ({said}): {len(lost.get(b, []))} of {len(ok)} trials that meet every target as recorded miss one")
+        print(f"board {b}: {len(lost.get(b, []))} of {len(ok)} trials that meet every target as recorded miss one")
         for r in lost.get(b, []):
-            print("   " + line(r))
+            # the board's words for this trial (its draws past the noise depend on the trial's length)
+            act, subj = r["trial"].split("_")
+            said = random_variant(realscore.sisfall_capture(str(a.root), act, subj), realscore.SISFALL_MOUNT, b)[1]
+            print(f"   {line(r)}\n      ({said})")
     n = sum(len(v) for v in lost.values())
     print(f"\n{n} of {len(ok) * a.random} trial-boards lose a target the trial meets as recorded")
     heldout.write_jsonl(a.jsonl, rows)
