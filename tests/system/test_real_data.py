@@ -524,6 +524,22 @@ def test_whole_sisfall_tool_scores_a_dataset_layout(real_dir, tmp_path, capsys):
     assert "young walks: 1 of 1 trials meet every target" in out and "young jogs: 1 of 1" in out
     assert sisfall_all.main([str(tmp_path), "--rate", "60"]) == 2
     assert "--rate 60: give 200, 100 or 50 Hz" in capsys.readouterr().err
+    # the sensor higher on the belt: the same trials as realscore reads them 5 cm further up
+    assert sisfall_all.main([str(tmp_path), "--up", "5", "--jsonl", str(tmp_path / "up.jsonl")]) == 0
+    capsys.readouterr()
+    for r in [json.loads(x) for x in (tmp_path / "up.jsonl").read_text().splitlines()]:
+        up = rs.sisfall_trial(real_dir, r["trial"][:3], "SA07", up_m=0.05)
+        assert {k: r[k] for k in up} == up, r["trial"]
+        assert up != rs.sisfall_trial(real_dir, r["trial"][:3], "SA07"), "5 cm higher changed nothing"
+    assert sisfall_all.main([str(tmp_path), "--up", "20"]) == 2
+    assert "--up 20: give 0-15 cm" in capsys.readouterr().err
+    # random boards: each trial as recorded and on the board, and what the board loses
+    assert sisfall_all.main([str(tmp_path), "--random", "1"]) == 0
+    out = capsys.readouterr().out
+    assert "board 1: " in out and "of 2 trials that meet every target as recorded miss one" in out, out
+    assert "trial-boards lose a target the trial meets as recorded" in out, out
+    assert sisfall_all.main([str(tmp_path), "--random", "-1"]) == 2
+    assert "--random -1: give a count of boards" in capsys.readouterr().err
     assert sisfall_all.main([str(tmp_path / "none")]) == 2
     # a torn file is one line naming it; the other trial is still scored (a fresh folder: the
     # loaders cache by path)
