@@ -551,6 +551,10 @@ def test_whole_sisfall_tool_scores_a_dataset_layout(real_dir, tmp_path, capsys):
     out = capsys.readouterr().out
     assert "D01_SA07   not scored: AssertionError" in out and "D01_SA07_R01.txt" in out, out
     assert "missing: D01_SA07 (not scored)" in out and "young jogs: 1 of 1" in out, out
+    # ... and on the random boards too (the jog, as recorded and on its board; the torn walk is
+    # not a trial that meets its targets as recorded)
+    assert sisfall_all.main([str(torn), "--random", "1"]) == 0
+    assert "of 1 trials that meet every target as recorded miss one" in capsys.readouterr().out
 
 
 def test_sisfall_other_activities_tool(real_dir, tmp_path, capsys):

@@ -58,7 +58,7 @@ def score(root, act: str, subj: str, k: int = 1, up_m: float = 0.0, board: int =
     try:
         r = realscore.sisfall_trial(str(root), act, subj, k=k, up_m=up_m, board=board)
     except (OSError, ValueError, AssertionError) as e:
-        return {"trial": f"{act}_{subj}", "error": f"{type(e).__name__}: {e}".splitlines()[0]}
+        return {"trial": f"{act}_{subj}", "error": f"{type(e).__name__}: {e}".splitlines()[0], "board": board}
     r["misses"] = realscore.sisfall_cadence_misses(r) + realscore.sisfall_activity_misses(r)
     r["board"] = board
     return r
@@ -107,12 +107,12 @@ def main(argv=None) -> int:
         print(f"sisfall_all: --up {a.up:g}: give 0-15 cm (a belt reaches no further above where SisFall's sat)",
               file=sys.stderr)
         return 2
+    if a.random < 0:
+        print(f"sisfall_all: --random {a.random}: give a count of boards, 1 or more", file=sys.stderr)
+        return 2
     todo = trials(a.root)
     if not todo:
         print(f"sisfall_all: no SAxx/D0x_SAxx_R01.txt trials under {a.root}", file=sys.stderr)
-        return 2
-    if a.random < 0:
-        print(f"sisfall_all: --random {a.random}: give a count of boards, 1 or more", file=sys.stderr)
         return 2
     if a.random:
         return _boards(a, k, todo)
