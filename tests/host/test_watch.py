@@ -584,3 +584,34 @@ def test_report_with_a_powered_watch_gives_the_power_of_each_split(files, powere
     assert run_cli("report", files["log"], "--with", files["fit"]) == 0
     plain = capsys.readouterr().out
     assert " W " not in next(line for line in plain.splitlines() if line.strip().startswith("Per km"))
+
+
+def test_report_with_a_powered_watch_gives_form_against_power(files, powered, tmp_path, capsys):
+    """Form in running-power bands (grade.POWER_BAND W): each band's running strides are those
+    whose power (the watch's, at the stride's end) falls in it, its lean their median; text and
+    HTML; a watch without power has no such table."""
+    import numpy as np
+
+    from hinge.logs import analysis
+    from hinge.watch import grade
+
+    a = _analysis(files["log"])
+    v = watchreport.attach(a, powered["fit"])
+    w = np.asarray(v.stride["power_w"], dtype=float)
+    run = np.asarray(a.running, dtype=bool) & np.isfinite(w)
+    assert v.powers and sum(r["strides"] for r in v.powers) == int(run.sum())
+    for r in v.powers:
+        lo = int(r["label"].split("-")[0])
+        assert r["label"] == f"{lo}-{lo + grade.POWER_BAND - 1} W"
+        m = run & (w >= lo) & (w < lo + grade.POWER_BAND)
+        assert r["strides"] == int(m.sum()) and r["lean"] == analysis.med(a.strides["lean_deg"][m]), r
+    assert 225 <= min(int(r["label"].split("-")[0]) for r in v.powers) <= 250          # 230-290 W running
+    assert run_cli("report", files["log"], "--with", powered["fit"]) == 0
+    text = capsys.readouterr().out
+    assert "Form against power" in text and v.powers[0]["label"] in text
+    out = tmp_path / "power_form.html"
+    assert run_cli("report", files["log"], "--with", powered["fit"], "--html", out) == 0
+    assert "<h3>Form against running power</h3>" in out.read_text()
+    assert watchreport.attach(_analysis(files["log"]), files["fit"]).powers == []
+    assert run_cli("report", files["log"], "--with", files["fit"]) == 0
+    assert "Form against power" not in capsys.readouterr().out

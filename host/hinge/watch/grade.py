@@ -1,4 +1,4 @@
-"""Grade from the watch's altitude, and Hinge's form against grade, heart rate and distance.
+"""Grade from the watch's altitude, and Hinge's form against grade, heart rate, running power and distance.
 
 Grade is the slope of the altitude over distance after smoothing both over ``SMOOTH_M``
 metres (a barometric watch's altitude moves by ~1 m between fixes and GPS distance by a few
@@ -20,6 +20,9 @@ STEP_M = 5.0  # metres between points of the distance grid the slope is taken on
 CLASSES = (("steep descent", -np.inf, -0.06), ("descent", -0.06, -0.02), ("flat", -0.02, 0.02),
            ("climb", 0.02, 0.06), ("steep climb", 0.06, np.inf))
 HR_BAND = 10  # bpm per heart-rate band
+# W per running-power band: about a tenth of a runner's critical power (200-350 W), half the span
+# of a power zone (Stryd's run at ~10-15 % of it), and well over a foot pod's +-2-5 W noise
+POWER_BAND = 25
 
 
 def grade_per_second(act: Activity) -> np.ndarray:
@@ -76,17 +79,31 @@ def by_grade(a, grade_stride: np.ndarray, grade_alert: np.ndarray) -> list[dict]
     return _form_rows(a, grade_class(grade_stride), [c[0] for c in CLASSES], grade_class(grade_alert))
 
 
-def by_heart_rate(a, hr_stride: np.ndarray, hr_alert: np.ndarray) -> list[dict]:
-    """Form in heart-rate bands of HR_BAND bpm (labels like "140-149 bpm")."""
-    ok = np.isfinite(hr_stride) & a.running
+def _by_band(a, x_stride: np.ndarray, x_alert: np.ndarray, width: int, unit: str) -> list[dict]:
+    """Form in bands of ``width`` of a watch series at each stride and buzz (labels like
+    "140-149 bpm"); [] when no running stride has a value."""
+    x_stride = np.asarray(x_stride, dtype=float)
+    ok = np.isfinite(x_stride) & a.running
     if not ok.any():
         return []
-    lo = int(np.nanmin(hr_stride[ok]) // HR_BAND * HR_BAND)
-    hi = int(np.nanmax(hr_stride[ok]) // HR_BAND * HR_BAND)
-    edges = list(range(lo, hi + 1, HR_BAND))
+    lo = int(np.nanmin(x_stride[ok]) // width * width)
+    hi = int(np.nanmax(x_stride[ok]) // width * width)
+    edges = list(range(lo, hi + 1, width))
 
     def band(h):
         h = np.asarray(h, dtype=float)
-        return np.where(np.isfinite(h), np.clip(((np.nan_to_num(h) - lo) // HR_BAND).astype(int), 0, len(edges) - 1), -1)
+        return np.where(np.isfinite(h), np.clip(((np.nan_to_num(h) - lo) // width).astype(int), 0, len(edges) - 1), -1)
 
-    return _form_rows(a, band(hr_stride), [f"{e}-{e + HR_BAND - 1} bpm" for e in edges], band(hr_alert))
+    return _form_rows(a, band(x_stride), [f"{e}-{e + width - 1} {unit}" for e in edges], band(x_alert))
+
+
+def by_heart_rate(a, hr_stride: np.ndarray, hr_alert: np.ndarray) -> list[dict]:
+    """Form in heart-rate bands of HR_BAND bpm (labels like "140-149 bpm")."""
+    return _by_band(a, hr_stride, hr_alert, HR_BAND, "bpm")
+
+
+def by_power(a, w_stride: np.ndarray, w_alert: np.ndarray) -> list[dict]:
+    """Form in running-power bands of POWER_BAND W (labels like "250-274 W"): how the hinge and
+    the swivel hold as the effort goes up, which heart rate shows only a minute late. [] for a
+    watch with no power."""
+    return _by_band(a, w_stride, w_alert, POWER_BAND, "W")

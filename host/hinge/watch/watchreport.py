@@ -4,8 +4,9 @@
 :class:`WatchView` on the analysis (``a.watch``); the report then adds, from :func:`html` /
 :func:`text`: how the files were lined up (offset, clock rate, confidence), per-km (or
 per-mile) splits with pace, heart rate, climb, form and faults, form against grade (climbs,
-flats, descents), form against heart rate, and the elevation profile over distance with the
-fault stretches shaded and the lean below it (form against distance: fatigue shows there).
+flats, descents), form against heart rate and running power (where the watch logs it), and the
+elevation profile over distance with the fault stretches shaded and the lean below it (form
+against distance: fatigue shows there).
 """
 from __future__ import annotations
 
@@ -35,6 +36,7 @@ class WatchView:
     splits: list
     grades: list
     hrs: list
+    powers: list  # form in running-power bands ([] for a watch with no power)
 
     # what the report calls (report/ does not import this room: the view brings its own rendering)
     def html(self, a) -> str:
@@ -64,7 +66,8 @@ def attach(a, path, unit: str = "km") -> WatchView:
     al_ = series(a.alerts["t_ms"])
     v = WatchView(act, al, unit, st, al_,
                   per_distance(a, st["distance_m"], al_["distance_m"], act, unit),
-                  G.by_grade(a, st["grade"], al_["grade"]), G.by_heart_rate(a, st["hr_bpm"], al_["hr_bpm"]))
+                  G.by_grade(a, st["grade"], al_["grade"]), G.by_heart_rate(a, st["hr_bpm"], al_["hr_bpm"]),
+                  G.by_power(a, st["power_w"], al_["power_w"]))
     a.watch = v
     return v
 
@@ -228,6 +231,11 @@ def html(a) -> str:
     if v.hrs:
         out.append(f"<h3>Form against heart rate</h3><div class='scroll'><table>{ghead.replace('grade', 'heart rate')}"
                    f"{form_rows(v.hrs)}</table></div>")
+    if v.powers:
+        out.append(f"<h3>Form against running power</h3><div class='scroll'><table>"
+                   f"{ghead.replace('grade', 'power')}{form_rows(v.powers)}</table></div>"
+                   f"<p class='explain'>In bands of {G.POWER_BAND} W, from the watch's running power: power "
+                   "answers a surge at once, where heart rate takes a minute to follow.</p>")
     dyn = dynamics_vs_watch(a, v)
     if dyn:
         out.append("<h3>Running dynamics: Hinge and your watch</h3><ul>" + "".join(f"<li>{e(t)}</li>" for t in _dyn_rows(dyn))
@@ -267,6 +275,10 @@ def text(a) -> str:
     o.append(f"  {'Form against grade':<18} {'running':>9} {'lean':>5} {'rot':>5} {heads}")
     for r in v.grades:
         o.append(f"  {r['label']:<18} {clock(r['running_s']):>9} {num(r['lean']):>5} {num(r['rotation']):>5} {faults(r)}")
+    if v.powers:
+        o.append(f"  {'Form against power':<18} {'running':>9} {'lean':>5} {'rot':>5} {heads}")
+        for r in v.powers:
+            o.append(f"  {r['label']:<18} {clock(r['running_s']):>9} {num(r['lean']):>5} {num(r['rotation']):>5} {faults(r)}")
     dyn = dynamics_vs_watch(a, v)
     if dyn:
         o.append("  Running dynamics, Hinge and your watch (medians over the running strides both measured):")
