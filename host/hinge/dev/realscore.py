@@ -73,11 +73,10 @@ def sisfall_capture(real_dir, act, subj, k: int = 1, up_m: float = 0.0, board: i
     losses; the config as it was)."""
     cap = sisfall(real_dir, act, subj)
     if up_m:
-        from hinge.dev.variants import lever_accel_g
+        from hinge.dev.variants import _capture, lever_accel_g
         from hinge.sim.geometry import mount_matrix
         up = mount_matrix(SISFALL_MOUNT["mount_up"], SISFALL_MOUNT["mount_forward"])[2]
-        cap = Capture(t_ms=cap.t_ms, acc_g=np.asarray(cap.acc_g) + lever_accel_g(cap.t_ms, cap.gyr_dps, up_m * up),
-                      gyr_dps=cap.gyr_dps, comments=list(cap.comments))
+        cap = _capture(cap, cap.t_ms, np.asarray(cap.acc_g) + lever_accel_g(cap.t_ms, cap.gyr_dps, up_m * up), cap.gyr_dps)
     if board:
         from hinge.dev.variants import random_variant
         cap = random_variant(cap, SISFALL_MOUNT, board)[0]

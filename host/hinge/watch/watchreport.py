@@ -272,12 +272,10 @@ def text(a) -> str:
                  f"{num(r['hr'], '{:.0f}'):>4}" + (f" {num(r['power'], '{:.0f}'):>4}" if pw else "")
                  + f" {num(r['cadence'], '{:.0f}'):>6} {num(r['lean']):>5} "
                  f"{num(r['rotation']):>5} {faults(r)} {r['buzzes'] or '–':>4}")
-    o.append(f"  {'Form against grade':<18} {'running':>9} {'lean':>5} {'rot':>5} {heads}")
-    for r in v.grades:
-        o.append(f"  {r['label']:<18} {clock(r['running_s']):>9} {num(r['lean']):>5} {num(r['rotation']):>5} {faults(r)}")
-    if v.powers:
-        o.append(f"  {'Form against power':<18} {'running':>9} {'lean':>5} {'rot':>5} {heads}")
-        for r in v.powers:
+    tables = [("Form against grade", v.grades)] + ([("Form against power", v.powers)] if v.powers else [])
+    for title, rows in tables:
+        o.append(f"  {title:<18} {'running':>9} {'lean':>5} {'rot':>5} {heads}")
+        for r in rows:
             o.append(f"  {r['label']:<18} {clock(r['running_s']):>9} {num(r['lean']):>5} {num(r['rotation']):>5} {faults(r)}")
     dyn = dynamics_vs_watch(a, v)
     if dyn:
