@@ -142,6 +142,9 @@ def test_report_adds_per_km_splits_and_form_against_grade(files, sim, tmp_path, 
     assert run_cli("report", files["log"], "--with", files["gpx"], "--per", "mi") == 0
     text = capsys.readouterr().out
     assert "Per mi" in text and "lined up by cadence" in text and "steep descent" in text
+    # the terminal shows form against heart rate too, every band the HTML shows
+    assert "Form against HR" in text and all(r["label"] in text for r in v.hrs)
+    assert "<h3>Form against heart rate</h3>" in html
     # a watch without running dynamics: nothing to set Hinge's beside
     assert "Running dynamics, Hinge and your watch" not in text and "Hinge and your watch" not in html
 

@@ -272,7 +272,8 @@ def text(a) -> str:
                  f"{num(r['hr'], '{:.0f}'):>4}" + (f" {num(r['power'], '{:.0f}'):>4}" if pw else "")
                  + f" {num(r['cadence'], '{:.0f}'):>6} {num(r['lean']):>5} "
                  f"{num(r['rotation']):>5} {faults(r)} {r['buzzes'] or '–':>4}")
-    tables = [("Form against grade", v.grades)] + ([("Form against power", v.powers)] if v.powers else [])
+    tables = ([("Form against grade", v.grades)] + ([("Form against HR", v.hrs)] if v.hrs else [])
+              + ([("Form against power", v.powers)] if v.powers else []))
     for title, rows in tables:
         o.append(f"  {title:<18} {'running':>9} {'lean':>5} {'rot':>5} {heads}")
         for r in rows:
