@@ -220,7 +220,9 @@ S_BUN = const(154)      # the gyro's offsets are not known yet (no stillness, no
 S_BUS = const(155)      # ... its sums of the tilt error, F/L/U (Q12 rad, each within +-_E_ONE)
 S_BONE = const(158)     # the bias integral's time constant in 16 ms (detector.py: the one-shot
 #                         moves the offsets as far as that long at the error would)
-S_SIZE = const(159)
+S_RLV = const(159)      # steps until the tilt is set afresh from the stride's mean force after a
+#                         gap in the samples (run(): 3 at the gap, at_step() counts down; 0 none)
+S_SIZE = const(160)
 
 # stillness (run())
 _CAL_MIN_MS = const(1000)    # a still stretch this long is standing: no gait holds the pelvis
@@ -260,6 +262,20 @@ _E_MAX = const(256)          # a tilt error beyond 1/16 rad (3.6 deg) is not gyr
 # correction has settled after one (_BUN_WAIT steps): there the error holds the turn's own
 # forces (a start in the middle of the crosscheck's x1's 135-deg turn took 5 deg/s of "offset"
 # from them, and the lean stayed 6 deg off: the integral does not take errors past _E_MAX).
+# A gap in the samples is bridged by a guess (the gyro's two end rates, or the same phase a
+# stride back). The guess's error grows as the gap cubed (a straight line across the pelvis's
+# swing, whose rate turns at up to its third step harmonic, ~9 Hz): across a landing, whose
+# one-sample nod of the belt reaches 200 deg/s, a 160-ms gap left g 10-16 deg off (cheap_50 seed
+# 36), ~2 deg at 120 ms typically, and the correction (tau 1 s) takes 2-3 strides to take it
+# out. The first whole stride after the gap measures the tilt outright: its mean specific force
+# is gravity (the body neither speeds up nor climbs over a stride: the loop's own equilibrium),
+# so g is set to it in one go there (at_step(): the error sum of the two steps after the gap's).
+# That measure has an error of its own, one stride's: 0.2-1.0 deg median (|the stride's mean
+# error| in steady running, the crosscheck's x1, x2, x4 and our simulator's rate_100, good_form,
+# trail), which the cubed bridge error reaches near 80 ms (2 deg x (80 / 120)**3 = 0.6). Below
+# that the bridge is kept (the 100-Hz crosscheck runs with bursts of 2-6 samples lost: a 50-ms
+# limit took their lean p90 from 0.68 / 0.40 to 0.76 / 0.50 deg).
+_GAP_RLV = const(1280)       # 80 ms, 1/16 ms
 _STEADY_ONE = const(4)       # strides: ~2.8 s at running cadence, 3 tau of the correction
 _BUN_WAIT = const(8)         # steps after a turn: ~2.8 s, 3 tau
 BUN_FIRST = const(9)         # S_BUN at a start (detector.py): _BUN_WAIT + 1, no wait (the
@@ -512,6 +528,12 @@ def run(st: ptr32, buf: ptr16, i0: int, n: int, yb: ptr32) -> int:
                 per = 800
         else:
             gap = dt - per
+            if gap >= _GAP_RLV:
+                # (and the correction held from before it stops: at_step(), _GAP_RLV)
+                st[S_RLV] = 3
+                mF = 0
+                mL = 0
+                mU = 0
             # how many samples the gap lost (dt <= dtmax and per >= 1 ms: < 2**8); the stride's
             # sums below give them their share of the time, as the gyro's bridge does, across a
             # gap of at most a quarter of the last step (ms << 2 = 1/16 ms / 4): over that the
@@ -1511,6 +1533,17 @@ def at_step(st: ptr32, yb: ptr32, t: int, last: int) -> int:
     if 0 < dt2 and dt2 < 2 * STEP_MAX_MS and turn * 1000 > _TURN * dt2:
         ml = 0
         turning = 1
+    # a gap in the samples two steps ago (_GAP_RLV): the sum that ended now is the first to lie
+    # wholly after it. Until then no correction is held (a sum across the gap mixes the tilt
+    # before it with the one after), so g moves by the gyro alone over that sum, and its mean
+    # is the error the gap left, which is taken out whole below.
+    rl = ((st[S_RLV] + c30) & m31) - c30
+    if rl > 0:
+        st[S_RLV] = rl - 1
+    if rl >= 2:
+        mf = 0
+        ml = 0
+        mu = 0
     st[S_CMF] = mf
     st[S_CML] = ml
     st[S_CMU] = mu
@@ -1520,6 +1553,38 @@ def at_step(st: ptr32, yb: ptr32, t: int, last: int) -> int:
         return frac
     if interval <= 0 or interval >= STEP_MAX_MS:
         return frac
+    if rl == 1:
+        # g set to the stride's mean force in one go (_GAP_RLV; |m| within +-2 g Q12, as run()
+        # holds it, << 12 to Q24: < 2**26; run() renormalises), and nothing held for the step
+        # to come; no gyro offset is learnt from it (the bridge's error is none of the gyro's)
+        if mf > 8192:
+            mf = 8192
+        if mf < -8192:
+            mf = -8192
+        if ml > 8192:
+            ml = 8192
+        if ml < -8192:
+            ml = -8192
+        if mu > 8192:
+            mu = 8192
+        if mu < -8192:
+            mu = -8192
+        st[S_GF] = (((st[S_GF] + c30) & m31) - c30) + (mf << 12)
+        st[S_GL] = (((st[S_GL] + c30) & m31) - c30) + (ml << 12)
+        st[S_GU] = (((st[S_GU] + c30) & m31) - c30) + (mu << 12)
+        st[S_CMF] = 0
+        st[S_CML] = 0
+        st[S_CMU] = 0
+        # the stride under way began within that sum (at its first step or its second), so
+        # each of its samples' h carried the same error: its sums move with g (Q24 >> 10 =
+        # Q14: m << 2; n <= 512 samples, |m| <= 2**13: < 2**25)
+        n = ((st[S_N] + c30) & m31) - c30
+        st[S_SF] = (((st[S_SF] + c30) & m31) - c30) + n * (mf << 2)
+        st[S_SL] = (((st[S_SL] + c30) & m31) - c30) + n * (ml << 2)
+        st[S_SU] = (((st[S_SU] + c30) & m31) - c30) + n * (mu << 2)
+        mf = 0
+        ml = 0
+        mu = 0
     # e = g x c (the rotation that carries g toward the measured vertical), Q12 ~ rad
     hf = (((st[S_GF] + c30) & m31) - c30) >> 10
     hl = (((st[S_GL] + c30) & m31) - c30) >> 10
