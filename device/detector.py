@@ -125,6 +125,7 @@ _S_FLYN = const(118)
 _S_FS = const(1)
 _S_FT0 = const(125)
 _S_GAPMX = const(135)
+_S_HID = const(163)
 _S_GAPS = const(147)
 _S_GF = const(15)
 _S_GL = const(16)
@@ -179,7 +180,7 @@ _S_BUN = const(154)
 _BUN_FIRST = const(9)
 _S_BUS = const(155)
 _S_BONE = const(158)
-_S_SIZE = const(160)
+_S_SIZE = const(165)
 _S_SL = const(30)
 _S_STA = const(45)
 _S_STAA = const(56)
@@ -217,8 +218,7 @@ _STEP_LO = const(3277)       # the trigger (_STEP_HI, 1.10 g) re-arms below 1 g 
 #                              until steps are seen
 _STRIDE_MIN_MS = const(400)  # strides outside this range are not reported
 _STRIDE_MAX_MS = const(2600)
-_GAP_HIDES = const(1600)     # a gap in the samples of 100 ms (1/16 ms) can hold a whole flight
-#                              (50-150 ms) and with it the unloading that re-arms the step trigger
+_GAP_HIDES = const(1600)     # kernel.py's GAP_HIDES: a gap of 100 ms can hold a whole flight
 # A stride's lean and rotation are reported (cdeg) in the steps the log keeps them in (logfmt.
 # LEAN_Q, ROT_Q, 0.1 and 0.2 deg: a test checks them), a tenth and a twentieth of what the
 # detector's accuracy reaches: the log's short STRIDE then loses nothing, and the coach judges
@@ -410,6 +410,8 @@ class Detector:
         self.resync = 0   # 1: start the strides again at the next step
         self.rename = 0   # 1: a step was lost or added in the stride just ended; 2: the next names the feet afresh
         self.first = 0    # 1: the stride under way is its gait's first
+        self.hidden = 0   # 1: the stride under way has a gap that hid a step's trigger (_step)
+        self.hpend = 0    # 1: the step being taken is such a step
         st[_S_BL0] = 0    # samples lost where the stride under way starts (_stride_end)
         self.strides = 0
         st[_S_STEADY] = 0   # strides since the gait (re)started
@@ -593,6 +595,14 @@ class Detector:
         # tilt correction and gyro bias (kernel.py)
         frac = at_step(st, self.yb, t, last)
         self.dstep(self.yb, self.dyd, st[_S_RI] - 1, st)   # its contact time, bounce, hip drop
+        # Its trigger lay in a gap of the samples (kernel.run: proved by its contact and the
+        # next flight, or re-armed across the gap): counted, so the feet keep their names and
+        # the strides after it are measured, but the stride the gap lies in (after this step's
+        # contact: the stride this step starts, or the one it is the middle of) is not
+        # reported (g was carried across the gap, no running dynamics of the step); the coach
+        # holds a fault across it as across a stride lost. _stride_start takes hpend.
+        self.hpend = st[_S_HID]
+        st[_S_HID] = 0
         if self.k < 0 or t - last > _STEP_MAX_MS:
             st[_S_SYNC] = 0
             st[_S_STEADY] = 0
@@ -607,6 +617,8 @@ class Detector:
             self._stride_start(t, frac, None)
             return
         self.k += 1
+        if self.hpend and self.k == 1:
+            self.hidden = 1       # (a middle step's gap; a stride's last step's lies in the next)
         if self.k == 1 and self.resync:
             # the last stride showed the feet the wrong way round: start again one step later
             self.resync = 0
@@ -748,6 +760,7 @@ class Detector:
     def _stride_start(self, t, frac, te0):
         # te0: where the stride starts (ms); None: at this step's fiducial
         st = self.st
+        self.hidden = self.hpend
         a = st[_S_PSIB] + st[_S_PSI]
         if a > _PI_Q16 or a < -_PI_Q16:
             a = _wrap(a)
@@ -901,9 +914,11 @@ class Detector:
         if act == _ACT_RUNNING and fly == 0:
             # grounded: see the coach below; logged for the host's replay
             flags |= _FLAG_GROUNDED
-        self.strides += 1
         st[_S_STEADY] += 1
         st[_S_SYNC] = 1
+        if self.hidden:
+            return te             # (a step of it lay in a gap: above, _step)
+        self.strides += 1
         q = self.q
         put(q.buf, q.slot(), _EV_STRIDE, te, lean, rot, cad, dur, flags, roll)
         dyn = self.dyn

@@ -287,6 +287,8 @@ D_FLU = const(331)     # the stride's flights taken back that bounce at _RUP (se
 D_BM = const(332)      # _bounce's mean force less 1 g (Q12) and mean velocity, for _lever_phase
 D_BVM = const(333)
 D_SIZE = const(334)
+_GAP_LONG = const(800)  # 50 ms (1/16 ms): a gap in the samples the templates do not take a step
+#                         across (a few samples lost at 100-200 Hz are bridged well enough)
 # the kernel's state slots read here (mirrors of kernel.S_KFL, S_KOK, S_TQ: a test checks them)
 _KS_KFL = const(153)
 _KS_KOK = const(60)
@@ -294,6 +296,7 @@ _KS_TQ = const(83)
 _KS_PER = const(85)   # (kernel.S_PER: the sample period, 1/16 ms)
 _KS_FLEW = const(33)  # (kernel.S_FLEW, S_FLYN: whether at_step counted this step's flight, and
 _KS_FLYN = const(118) # the stride's count of steps that flew)
+_KS_HID = const(163)  # (kernel.S_HID: this step's trigger lay in a gap)
 # The toe-off's corner is looked for at sample periods up to 12 ms (kernel._ONSET_PER): where
 # the force's slope increases the most in one sample from two samples before the fall's 0.5 g
 # crossing to _EXT_MAX after the force fell below 0.25 g (the foot leaves by then: a lever
@@ -1292,10 +1295,12 @@ def step(ybo, do, ri: int, ks: ptr32):
             jn -= 1
         d[D_JK] = jn
     d[D_W] = wt
-    # the step's measures (none for the first step after a break, or a stride's third)
+    # the step's measures (none for the first step after a break, or a stride's third; nor
+    # for a step whose trigger lay in a gap of the samples, kernel.S_HID: its stance, toe-off
+    # or flight lay in the gap, and its stride is not reported)
     d[D_GCT] = 0
     d[D_EP] = 0
-    if prev < 0 or side > 2 or ri - prev <= 1 or ri - prev > _MSK:
+    if prev < 0 or side > 2 or ri - prev <= 1 or ri - prev > _MSK or ks[_KS_HID]:
         return
     if ca > _OLD and to > ca and jb > ja + 1 and ja > lim:
         d[D_GCT] = to - ca
@@ -1339,7 +1344,16 @@ def step(ybo, do, ri: int, ks: ptr32):
         # median error 4.49/4.34 -> 4.21/4.24 ms (left/right mean), none more than 1 ms worse;
         # no_standing_start seed 20's left foot 28.5 -> 4.8 ms
         d[D_T4] += 1
-        if d[D_T4] >= 4 or d[D_TN] < _TN_MIN:
+        # (not a step that lost samples in a gap: its bins at the gap's phase would take the
+        # line across it, and the templates are means over tens of steps that set the lever's
+        # share for every step after)
+        x = 1
+        y = ja - 1
+        while y < jb and x:
+            if (yb[base + (y & _MSK) * 3] >> 16) >= _GAP_LONG:
+                x = 0
+            y += 1
+        if x and (d[D_T4] >= 4 or d[D_TN] < _TN_MIN):
             d[D_T4] = 0
             _templates(ybo, do, ja - 1, jb - 1, ft)
             # the fit from _TN_MIN on, at every other of the templates' steps (one running

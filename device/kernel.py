@@ -220,9 +220,17 @@ S_BUN = const(154)      # the gyro's offsets are not known yet (no stillness, no
 S_BUS = const(155)      # ... its sums of the tilt error, F/L/U (Q12 rad, each within +-_E_ONE)
 S_BONE = const(158)     # the bias integral's time constant in 16 ms (detector.py: the one-shot
 #                         moves the offsets as far as that long at the error would)
-S_RLV = const(159)      # steps until the tilt is set afresh from the stride's mean force after a
+S_TGP = const(159)      # the time of the sample after the last gap of >= _GAP_LATE (ms; run())
+S_RESC = const(160)     # a step proved by its contact and the next flight (run(), at_step()): the
+#                         ms of flight its event's own sample holds, + 1 (0: a trigger's step)
+S_TGP0 = const(161)     # the time of the sample before that gap (ms)
+S_GI = const(162)       # the last gap's periodic weight (run()), Q8, + 1 (0: none found yet)
+S_HID = const(163)      # 1: this step's trigger lay in a gap (run(): proved by its contact and
+#                         the next flight, or re-armed across the gap); dynamics.step() takes no
+#                         measures of it and the detector does not report its stride
+S_RLV = const(164)      # steps until the tilt is set afresh from the stride's mean force after a
 #                         gap in the samples (run(): 3 at the gap, at_step() counts down; 0 none)
-S_SIZE = const(160)
+S_SIZE = const(165)
 
 # stillness (run())
 _CAL_MIN_MS = const(1000)    # a still stretch this long is standing: no gait holds the pelvis
@@ -235,6 +243,14 @@ _FLY_MS = const(20)          # a step counts as airborne after >= 20 ms below 0.
 #                              lasts >= 50 ms even in a slow jog; single-sample dips (sensor noise,
 #                              heel-strike ringing) do not
 _CONTACT_MS = const(400)     # the contact must lie within 400 ms before the trigger
+GAP_HIDES = const(1600)      # a gap in the samples of 100 ms (1/16 ms) can hold a whole flight
+#                              (50-150 ms) and with it the unloading that re-arms the step trigger
+_GAP_LATE = const(800)       # a gap of 50 ms (1/16 ms) before a step's trigger sample can make it
+#                              late by a step's margin over the refractory time (a step at 200
+#                              spm lasts 300 ms, REFR_MS 250)
+_RESC_MIN_MS = const(150)    # a contact proves a step (run(), S_RESC) >= 150 ms after the last
+#                              step's event: contacts lie >= REFR_MS apart, and a step's trigger
+#                              fires <= 100 ms after its own contact (_FLY_MS .. its rise to 1.1 g)
 STEP_HI = const(6554)        # step trigger at 1 g + 0.10 g (Q16 g above 1 g)
 _HYST_MIN = const(3277)      # re-arm a quarter of the step's force swing below the trigger: 0.05 g
 _HYST_MAX = const(9830)      # ... to 0.15 g
@@ -452,6 +468,11 @@ def run(st: ptr32, buf: ptr16, i0: int, n: int, yb: ptr32) -> int:
         dms = tq >> 4
         tq = tq & 15
         t += dms
+        hid = 0               # a gap before this sample: 1 one that can make a step late
+        if dt >= _GAP_LATE:   # (_GAP_LATE), 2 one that can hold a whole flight (GAP_HIDES)
+            hid = 1
+            if dt >= GAP_HIDES:
+                hid = 2
         if dt > dtmax:
             dt = dtmax
         # the filters' step: at most 50 ms (a gap is not a long acceleration)
@@ -547,6 +568,9 @@ def run(st: ptr32, buf: ptr16, i0: int, n: int, yb: ptr32) -> int:
                 st[S_GAPMX] = dt
             if dt > (((st[S_GAPCUR] + c30) & m31) - c30):
                 st[S_GAPCUR] = dt
+            if hid:
+                st[S_TGP] = t
+                st[S_TGP0] = t - dms
             tF = ((wF * per + 2048) >> 12) + ((((wF + wpF) >> 4) * gap + 256) >> 9)
             tL = ((wL * per + 2048) >> 12) + ((((wL + wpL) >> 4) * gap + 256) >> 9)
             tU = ((wU * per + 2048) >> 12) + ((((wU + wpU) >> 4) * gap + 256) >> 9)
@@ -560,7 +584,7 @@ def run(st: ptr32, buf: ptr16, i0: int, n: int, yb: ptr32) -> int:
             # weight eb / (eb + ep) (inverse to its squared error, Q8) in gi. Only at gaps (a
             # stride's walk and 8 test windows: no time per sample); not before the gait is
             # followed for two strides, nor when two strides do not fit the ring, nor when no
-            # test window fits since the last gap (then the bridge alone).
+            # test window fits since the last gap (then the last gap's weight, S_GI).
             # ring entries since the last gap: a test window below must not span it (the
             # ring's samples are taken as a period apart there)
             zs = (ri - 1 - (((st[S_GAPRI] + c30) & m31) - c30)) & 0x3FFFFFFF
@@ -667,6 +691,13 @@ def run(st: ptr32, buf: ptr16, i0: int, n: int, yb: ptr32) -> int:
                         gi = zeb // za
                         if gi > 256:
                             gi = 256
+                        st[S_GI] = gi + 1
+                    elif st[S_GI]:
+                        # no test window fits since the last gap (it lay within the last stride):
+                        # the runner moves as at the gaps before, and the weight found there holds
+                        # (the bridge alone put 15 deg into g across a landing's 200-deg/s nod
+                        # of the belt, 0.6 s after a gap, cheap_50 seed 36)
+                        gi = st[S_GI] - 1
                 if zr > dtmax and zT > zw:
                     # beyond the bridge: the gyro's two end rates say nothing of it, the
                     # stride's repetition does (within a sample of a whole number of strides:
@@ -1071,6 +1102,23 @@ def run(st: ptr32, buf: ptr16, i0: int, n: int, yb: ptr32) -> int:
                 st[S_CGU] = 0
         # flight and contact (the step's timing fiducial while running)
         if pv < _AIR_Q12:
+            if st[S_AIR] == 0:
+                # A new flight after a contact with no step since: the stance's force peak fell
+                # in a gap in the samples (a cheap board's burst: 80-160 ms at 50 Hz hides a
+                # stance's top, and the low-passed force never reaches the trigger). A flight, a
+                # contact that rose past 1 g (a landing's: a flight's wobble turns back before
+                # it) and the next flight prove the step all the same, as they prove one in the
+                # trigger's refractory time: it is taken now (S_HID), timed at its contact (at_step()),
+                # and only where a gap of >= _GAP_LATE ended at or after that contact (the
+                # contact seen on the gap's first sample lay somewhere in it; no gap, no change).
+                k = ((st[S_TC] + c30) & m31) - c30
+                if (k > last and (((st[S_TGP] + c30) & m31) - c30) >= k and t - k < _CONTACT_MS
+                        and k - last >= _RESC_MIN_MS and st[S_C2] == 0
+                        and (((st[S_FLY] + c30) & m31) - c30) >= _FLY_MS):
+                    evt = evt | EVT_STEP
+                    st[S_RESC] = dms + 1
+                    st[S_HID] = 1
+                    st[S_TFRAC] = ((t - k) << 4) - tq
             st[S_AIR] = 1
             k = ((st[S_FLY] + c30) & m31) - c30
             if k < 0x3FFFFFF:
@@ -1117,7 +1165,17 @@ def run(st: ptr32, buf: ptr16, i0: int, n: int, yb: ptr32) -> int:
                 st[S_TCB] = (((st[S_TCB] + c30) & m31) - c30) + x
         pvp = pv
         # step trigger: Schmitt on the low-passed vertical force
-        if st[S_TRIG]:
+        trig = st[S_TRIG]
+        if trig and hid == 2 and vprev < hi0 and vlp > hi0:
+            # The force had fallen back below the trigger (a stance unloading: the trigger
+            # fired on its rise, and a stance's force rises once, then falls to the push-off),
+            # then a gap that can hold a flight, and after it the force is past the trigger
+            # again: a new stance. Its dip below the re-arm level (0.05-0.15 g lower) lay in the
+            # gap, so the trigger re-arms there and this sample crosses it, subject to the
+            # refractory time as any crossing (a slow walk's second hump is refused there);
+            # timed across the gap, at_step() finds the step blind (S_HID: detector.py).
+            trig = 2
+        if trig == 1:
             if vlp < lo0:
                 st[S_TRIG] = 0
         elif vlp > hi0:
@@ -1130,6 +1188,8 @@ def run(st: ptr32, buf: ptr16, i0: int, n: int, yb: ptr32) -> int:
                     k = 0x3FFFFFF
             if k >= refr:
                 evt = evt | EVT_STEP
+                if trig:
+                    st[S_HID] = 1     # re-armed across the gap (above)
                 # when, within this sample, vlp crossed the threshold (linear): that many
                 # 1/16 ms before this sample, which itself lies tq/16 ms after the whole ms t
                 hi = hi0
@@ -1238,6 +1298,32 @@ def at_step(st: ptr32, yb: ptr32, t: int, last: int) -> int:
     m31 = c30 | (c30 - 1)
     interval = t - last
     st[S_LAST] = t
+    resc = ((st[S_RESC] + c30) & m31) - c30
+    st[S_RESC] = 0
+    if resc:
+        # a step proved by its contact and the next flight (run()): its event came at that
+        # flight, 150-400 ms after the contact, where a trigger fires 20-100 ms after it. The
+        # trigger's refractory time and intervals run from the contact (from the gap's start
+        # where the contact was first seen after it: it lay in the gap), so the next step's
+        # trigger is not refused; the flight's own first sample counts toward the next step
+        k = ((st[S_TC] + c30) & m31) - c30
+        if k == ((st[S_TGP] + c30) & m31) - c30:
+            k = ((st[S_TGP0] + c30) & m31) - c30
+        interval = k - last
+        st[S_LAST] = k
+    else:
+        # a trigger whose sample came after a gap of >= _GAP_LATE crossed somewhere in the gap
+        # (the low-passed force steps across it by at most 50 ms of its time constant: its
+        # interpolated crossing says little), so it fired up to the gap late. The refractory
+        # time runs from the gap's start, or the next step (a step's time after the true
+        # crossing) could fall inside it.
+        k = ((st[S_RMSK] + c30) & m31) - c30
+        if k:
+            k = yb[(((st[S_BUFN] + c30) & m31) - c30) + (((((st[S_RI] + c30) & m31) - c30) - 1) & k) * 3] >> 16
+            if k >= _GAP_LATE:
+                k = t - (k >> 4)
+                interval = k - last
+                st[S_LAST] = k
     st[S_IDLE] = 1
     st[S_NEG] = 0                # a step: the force along g rose past 1.1 g, g is the right way up
     # -- timing. While running it is the contact that ended the step's flight (see run()),
@@ -1247,6 +1333,8 @@ def at_step(st: ptr32, yb: ptr32, t: int, last: int) -> int:
     frac = ((st[S_TFRAC] + c30) & m31) - c30
     fly = ((st[S_FLY] + c30) & m31) - c30
     st[S_FLY] = 0
+    if resc:
+        st[S_FLY] = resc - 1
     tc = ((st[S_TC] + c30) & m31) - c30
     st[S_FID] = 0
     st[S_KOK] = 0
@@ -1476,6 +1564,8 @@ def at_step(st: ptr32, yb: ptr32, t: int, last: int) -> int:
             gs = st[S_JT]
         if 2 * gl > (((gs + c30) & m31) - c30):
             st[S_GAPS] = 1
+    if resc:
+        st[S_GAPS] = 1            # its rise and its kink lay across the gap: the stride keeps its time
     # -- the tilt correction for the next stride, and the gyro bias.
     #
     # - The error sum that began two steps ago covers the stride that just ended (a world-frame

@@ -204,6 +204,7 @@ def test_mirrored_constants_match_events():
     dynamics = devpath.import_device("dynamics")
     assert (dynamics._KS_KFL, dynamics._KS_KOK, dynamics._KS_TQ) == (kernel.S_KFL, kernel.S_KOK, kernel.S_TQ)
     assert (dynamics._KS_PER, dynamics._KS_FLEW, dynamics._KS_FLYN) == (kernel.S_PER, kernel.S_FLEW, kernel.S_FLYN)
+    assert dynamics._KS_HID == kernel.S_HID
     assert flashlog._FAULT_LOW_BATTERY == ev.FAULT_LOW_BATTERY
     assert flashlog._FAULT_LOG_ROTATED == ev.FAULT_LOG_ROTATED
     assert flashlog._FAULT_LOG_FULL == ev.FAULT_LOG_FULL and flashlog._FAULT_LOG_RESUMED == ev.FAULT_LOG_RESUMED

@@ -81,6 +81,90 @@ def test_scenario_accuracy(name, engine):
     assert not hard, f"{name} [{engine}] misses: {'; '.join(hard)}\n{json.dumps(row)}"
 
 
+BURST = 7          # samples lost at once: 140 ms at 50 Hz, a cheap board's longer bursts (issue 7:
+#                    1-2 % lost in bursts), long enough to hold a flight or a stance's top
+
+
+def _burst_run(seed, every_s=4.0, engine="cpython"):
+    """rate_50 at ``seed`` with a burst of BURST samples lost every 2.8-5.2 s of running (seeded),
+    replayed; returns (truth running strides, their (start, end) ms, bursts (last sample before,
+    first after), detector dicts, the capture)."""
+    sim = simulate.simulate("rate_50", seed=seed)
+    cap = sim.as_capture()
+    t = np.asarray(cap.t_ms, float)
+    tstr = [s for s in sim.truth["strides"] if s["activity"] == "running"]
+    t0 = np.array([s["t0_ms"] for s in tstr], float)
+    t1 = np.array([s["t1_ms"] for s in tstr], float)
+    rng = np.random.default_rng(seed)
+    keep = np.ones(len(t), bool)
+    bursts = []
+    g = t0[0] + 10000.0
+    while g < t1[-1] - 5000.0:
+        i = int(np.searchsorted(t, g))
+        keep[i:i + BURST] = False
+        bursts.append((t[i - 1], t[i + BURST]))
+        g += every_s * 1000.0 * rng.uniform(0.7, 1.3)
+    lossy = Capture(t[keep], np.asarray(cap.acc_g)[keep], np.asarray(cap.gyr_dps)[keep], [])
+    o = {"mount_up": sim.truth["mount_up"], "mount_forward": sim.truth["mount_forward"]}
+    return tstr, (t0, t1), bursts, replay.replay(lossy, o, engine=engine), lossy
+
+
+@pytest.mark.parametrize("seed", [1, 2, 3])
+def test_a_burst_of_lost_samples_costs_only_the_strides_it_overlaps(seed):
+    """A burst that hides a stance's top (the low-passed force never reaches the trigger), a
+    whole flight (the trigger never re-arms) or a landing (the trigger fires at the burst's end,
+    up to 140 ms late) still counts the step (kernel.run, at_step): every running stride clear
+    of the bursts is reported, with its cadence; of those across a burst, all but the ones
+    whose step's trigger it hid (detector._step: not reported). (Before: a burst cost the
+    stride across it and one or two after it, 2-6 % of the strides clear of bursts.) Lean of
+    the strides clear of a burst, but for the one right after it (g carried across the burst
+    is re-measured there), holds its targets."""
+    tstr, (t0, t1), bursts, res, _ = _burst_run(seed)
+    clear = np.ones(len(tstr), bool)
+    after = np.zeros(len(tstr), bool)
+    for b, e in bursts:
+        hit = (t0 < e) & (t1 > b)
+        clear &= ~hit
+        k = np.flatnonzero(hit)
+        if len(k) and k[-1] + 1 < len(tstr):
+            after[k[-1] + 1] = True
+    steady = t0 > t0[0] + 5000.0
+    matched = np.zeros(len(tstr), bool)
+    cad_e, lean_e = [], []
+    for d in res.dicts("stride"):
+        if d["activity"] != "running":
+            continue
+        a1 = float(d["t_ms"])
+        a0 = a1 - d["stride_ms"]
+        ov = np.minimum(t1, a1) - np.maximum(t0, a0)
+        k = int(np.argmax(ov))
+        if ov[k] < 0.5 * min(t1[k] - t0[k], a1 - a0):
+            continue
+        matched[k] = True
+        if clear[k] and steady[k]:
+            cad_e.append(abs(d["cadence_spm"] - tstr[k]["cadence_spm"]))
+            if not after[k]:
+                lean_e.append(abs(d["lean_deg"] - tstr[k]["lean_deg"]))
+    sel = clear & steady
+    assert len(bursts) >= 30 and sel.sum() > 150
+    assert matched[sel].mean() >= 0.99, f"{matched[sel].mean():.3f} of {sel.sum()} strides clear of {len(bursts)} bursts"
+    assert matched[steady & ~clear].mean() >= 0.85
+    assert np.median(cad_e) <= evaluate.CAD_MED_SPM
+    assert np.median(lean_e) <= 0.5 and np.percentile(lean_e, 90) <= 2.0
+
+
+def test_engines_byte_identical_when_bursts_of_samples_are_lost(mp_engine):
+    """The steps a burst hides, taken at the next flight or at the burst's end, and the tilt
+    taken out after it: the same lines on every engine."""
+    _, _, _, a, lossy = _burst_run(2)
+    sim = simulate.simulate("rate_50", seed=2)
+    o = {"mount_up": sim.truth["mount_up"], "mount_forward": sim.truth["mount_forward"]}
+    b = replay.replay(lossy, o, engine=mp_engine)
+    ja, jb = a.jsonl(), b.jsonl()
+    assert len(ja) > 100
+    assert ja == jb
+
+
 def test_a_walk_that_dips_below_a_quarter_g_is_walking():
     # deep_walk: a quick walk whose pelvis falls to 0.1-0.2 g at every step (SisFall's older
     # adults), as deep as a jog's flight: its steps trade speed for height (a pendulum), so they
