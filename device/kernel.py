@@ -228,8 +228,9 @@ S_GI = const(162)       # the last gap's periodic weight (run()), Q8, + 1 (0: no
 S_HID = const(163)      # 1: this step's trigger lay in a gap (run(): proved by its contact and
 #                         the next flight, or re-armed across the gap); dynamics.step() takes no
 #                         measures of it and the detector does not report its stride
-S_RLV = const(164)      # steps until the tilt is set afresh from the stride's mean force after a
-#                         gap in the samples (run(): 3 at the gap, at_step() counts down; 0 none)
+S_RLV = const(164)      # a gap in the samples of >= _GAP_RLV ended at this time (ms, run()), then
+#                         -(the first step's after it): the tilt is set afresh from the first error
+#                         sum from that step on that spans a stride (at_step()); 0 none
 S_SIZE = const(165)
 
 # stillness (run())
@@ -285,7 +286,8 @@ _E_MAX = const(256)          # a tilt error beyond 1/16 rad (3.6 deg) is not gyr
 # 36), ~2 deg at 120 ms typically, and the correction (tau 1 s) takes 2-3 strides to take it
 # out. The first whole stride after the gap measures the tilt outright: its mean specific force
 # is gravity (the body neither speeds up nor climbs over a stride: the loop's own equilibrium),
-# so g is set to it in one go there (at_step(): the error sum of the two steps after the gap's).
+# so g is set to it in one go there (at_step(): the first error sum, two steps, from the first
+# step after it on, that spans a stride).
 # That measure has an error of its own, one stride's: 0.2-1.0 deg median (|the stride's mean
 # error| in steady running, the crosscheck's x1, x2, x4 and our simulator's rate_100, good_form,
 # trail), which the cubed bridge error reaches near 80 ms (2 deg x (80 / 120)**3 = 0.6). Below
@@ -551,7 +553,7 @@ def run(st: ptr32, buf: ptr16, i0: int, n: int, yb: ptr32) -> int:
             gap = dt - per
             if gap >= _GAP_RLV:
                 # (and the correction held from before it stops: at_step(), _GAP_RLV)
-                st[S_RLV] = 3
+                st[S_RLV] = t
                 mF = 0
                 mL = 0
                 mU = 0
@@ -1623,14 +1625,27 @@ def at_step(st: ptr32, yb: ptr32, t: int, last: int) -> int:
     if 0 < dt2 and dt2 < 2 * STEP_MAX_MS and turn * 1000 > _TURN * dt2:
         ml = 0
         turning = 1
-    # a gap in the samples two steps ago (_GAP_RLV): the sum that ended now is the first to lie
-    # wholly after it. Until then no correction is held (a sum across the gap mixes the tilt
-    # before it with the one after), so g moves by the gyro alone over that sum, and its mean
-    # is the error the gap left, which is taken out whole below.
-    rl = ((st[S_RLV] + c30) & m31) - c30
-    if rl > 0:
-        st[S_RLV] = rl - 1
-    if rl >= 2:
+    # a gap in the samples (_GAP_RLV): the first sum that began at the first step after it (at
+    # the step two steps ago, t - dt2) lies wholly after the gap, and is taken where it spans a
+    # stride (within 1/16 of the last stride's time): that step may be timed across the gap (a
+    # trigger late by up to the gap, or a step a gap hid, proved at its next flight, run()),
+    # and a sum from there covers part of a stride, whose braking and push do not cancel (a
+    # 550-ms sum of a 714-ms stride took 5.7 deg of an 8-deg error out, our good_form); else
+    # the next sum. Until then no correction is held (a sum across the gap mixes the tilt
+    # before it with the one after), so g moves by the gyro alone, and that sum's mean is the
+    # error the gap left, which is taken out whole below. S_RLV: the gap's end (ms), then
+    # -(the first step's time).
+    rl = 0
+    x = ((st[S_RLV] + c30) & m31) - c30
+    if x > 0:
+        st[S_RLV] = -t
+    elif x < 0 and t - dt2 >= -x:
+        # (dt2 < 2**26 ms here: t and the last step are both within the session's 2**30)
+        y = ((st[S_DQP] + c30) & m31) - c30
+        if t - dt2 > -x or (dt2 < 0x3FFFFF and y > 0 and (dt2 << 4) - y <= (y >> 4) and y - (dt2 << 4) <= (y >> 4)):
+            rl = 1
+            st[S_RLV] = 0
+    if x and not rl:
         mf = 0
         ml = 0
         mu = 0
