@@ -134,11 +134,8 @@ def test_a_burst_of_lost_samples_costs_only_the_strides_it_overlaps(seed):
     for d in res.dicts("stride"):
         if d["activity"] != "running":
             continue
-        a1 = float(d["t_ms"])
-        a0 = a1 - d["stride_ms"]
-        ov = np.minimum(t1, a1) - np.maximum(t0, a0)
-        k = int(np.argmax(ov))
-        if ov[k] < 0.5 * min(t1[k] - t0[k], a1 - a0):
+        k = evaluate.match_stride(t0, t1, d)
+        if k < 0:
             continue
         matched[k] = True
         if clear[k] and steady[k]:

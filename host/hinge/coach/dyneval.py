@@ -9,6 +9,8 @@ from __future__ import annotations
 
 import numpy as np
 
+from hinge.coach.evaluate import match_stride
+
 # metric -> (target of the median |error|, unit)
 TARGETS = {
     "tilt_swing_deg": (1.0, "deg"),
@@ -33,11 +35,8 @@ def pairs(truth: dict, det_events: list[dict]) -> list[tuple[dict, dict]]:
     for d in det_events:
         if d["type"] != "stride" or d["activity"] != "running":
             continue
-        a1 = float(d["t_ms"])
-        a0 = a1 - d["stride_ms"]
-        ov = np.minimum(t1, a1) - np.maximum(t0, a0)
-        k = int(np.argmax(ov))
-        if ov[k] >= 0.5 * min(t1[k] - t0[k], a1 - a0):
+        k = match_stride(t0, t1, d)
+        if k >= 0:
             out.append((d, tstr[k]))
     return out
 

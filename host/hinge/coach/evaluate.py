@@ -148,6 +148,16 @@ class Score:
         }
 
 
+def match_stride(t0: np.ndarray, t1: np.ndarray, d: dict) -> int:
+    """The index of the truth stride (starts ``t0``, ends ``t1``, ms) that detected stride ``d``
+    overlaps most, if that overlap is at least half the shorter of the two; else -1."""
+    a1 = float(d["t_ms"])
+    a0 = a1 - d["stride_ms"]
+    ov = np.minimum(t1, a1) - np.maximum(t0, a0)
+    k = int(np.argmax(ov))
+    return k if ov[k] >= 0.5 * min(t1[k] - t0[k], a1 - a0) else -1
+
+
 def score(truth: dict, det_events: list[dict], cfg: dict) -> Score:
     """Compare detector dicts (ReplayResult.dicts()) with a simulator truth dict."""
     sc = Score(truth.get("scenario", "?"))
@@ -163,11 +173,8 @@ def score(truth: dict, det_events: list[dict], cfg: dict) -> Score:
         for d in det:
             if d["activity"] != "running":
                 continue
-            a1 = float(d["t_ms"])
-            a0 = a1 - d["stride_ms"]
-            ov = np.minimum(t1, a1) - np.maximum(t0, a0)
-            k = int(np.argmax(ov))
-            if ov[k] < 0.5 * min(t1[k] - t0[k], a1 - a0):
+            k = match_stride(t0, t1, d)
+            if k < 0:
                 continue
             matched[k] = True
             s = tstr[k]
