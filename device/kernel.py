@@ -1616,6 +1616,21 @@ def at_step(st: ptr32, yb: ptr32, t: int, last: int) -> int:
         mf = (((st[o] + c30) & m31) - c30) // cn
         ml = (((st[o + 1] + c30) & m31) - c30) // cn
         mu = (((st[o + 2] + c30) & m31) - c30) // cn
+    # within the error's own clamp (+-2 g, Q12), as run() holds it: a sum of few samples may
+    # not be (each within 2**22), and every product below, and the tilt set after a gap, take
+    # it as that
+    if mf > 8192:
+        mf = 8192
+    if mf < -8192:
+        mf = -8192
+    if ml > 8192:
+        ml = 8192
+    if ml < -8192:
+        ml = -8192
+    if mu > 8192:
+        mu = 8192
+    if mu < -8192:
+        mu = -8192
     st[o] = 0
     st[o + 1] = 0
     st[o + 2] = 0
@@ -1659,21 +1674,9 @@ def at_step(st: ptr32, yb: ptr32, t: int, last: int) -> int:
     if interval <= 0 or interval >= STEP_MAX_MS:
         return frac
     if rl == 1:
-        # g set to the stride's mean force in one go (_GAP_RLV; |m| within +-2 g Q12, as run()
-        # holds it, << 12 to Q24: < 2**26; run() renormalises), and nothing held for the step
+        # g set to the stride's mean force in one go (_GAP_RLV; |m| <= 2 g Q12, above, << 12 to
+        # Q24: < 2**26; run() renormalises), and nothing held for the step
         # to come; no gyro offset is learnt from it (the bridge's error is none of the gyro's)
-        if mf > 8192:
-            mf = 8192
-        if mf < -8192:
-            mf = -8192
-        if ml > 8192:
-            ml = 8192
-        if ml < -8192:
-            ml = -8192
-        if mu > 8192:
-            mu = 8192
-        if mu < -8192:
-            mu = -8192
         st[S_GF] = (((st[S_GF] + c30) & m31) - c30) + (mf << 12)
         st[S_GL] = (((st[S_GL] + c30) & m31) - c30) + (ml << 12)
         st[S_GU] = (((st[S_GU] + c30) & m31) - c30) + (mu << 12)
