@@ -127,9 +127,20 @@ def test_bad_arguments_are_one_line_errors(capsys, xc_dir):
     assert variants.main(["--drop-every", "3"]) == 2
     assert variants.main(["--random", "-1"]) == 2
     assert variants.main(["--cuts", "-2"]) == 2
+    assert variants.main(["--random", "2", "--first", "-1"]) == 2
+    assert variants.main(["--first", "5"]) == 2
     err = capsys.readouterr().err.strip().splitlines()
-    assert len(err) == 4 and "unknown crosscheck run 'nope'" in err[0] and "--drop-every 3" in err[1]
+    assert len(err) == 6 and "unknown crosscheck run 'nope'" in err[0] and "--drop-every 3" in err[1]
     assert "--random -1" in err[2] and "--cuts -2" in err[3]
+    assert "--first -1" in err[4] and "--first 5" in err[5]
+
+
+def test_first_starts_the_random_boards_at_the_kth(capsys, xc_dir):
+    """``--random 2 --first 30``: boards 30 and 31 of one run, the same lines as scored one by one."""
+    assert variants.main(["--runs", "x4_brisk_walk_jog", "--random", "2", "--first", "30"]) == 0
+    out = capsys.readouterr().out.strip().splitlines()
+    want = [variants.line(variants.score_random("x4_brisk_walk_jog", k)) for k in (30, 31)]
+    assert out[:2] == want and "random 30" in out[0] and out[-1].endswith("of 2 variants miss a target")
     with pytest.raises(ValueError, match="unknown variant"):
         variants.variant(xc.capture("x4_brisk_walk_jog", xc_dir), xc.config("x4_brisk_walk_jog", xc_dir), "sideways")
 

@@ -35,6 +35,9 @@ One line per run and variant: the figures, and the issue's targets it misses::
 into it, whatever the runner is doing there (a turn, a walk, a stand), as a restart with nothing
 calibrated would; scored as ``started mid-run``.
 
+``--first K`` starts either at the K-th (``--random 50 --first 25``: boards 25-74, the ones after
+the 25 that ``make bench`` and the README give).
+
 ``--random N`` instead replays N random boards and wearers per run (seeded: ``random_variant``),
 each with several of these at once: a clip off its nominal axes (pitched up to 25 deg either way,
 rolled and turned up to 8), and each with its odds the clip elsewhere on the belt (3 cm lower to 5
@@ -315,6 +318,8 @@ def main(argv=None) -> int:
                     help="N random boards and wearers per run instead (several effects at once)")
     ap.add_argument("--cuts", type=int, default=0, metavar="N",
                     help="N random starts mid-run per run instead (nothing calibrated)")
+    ap.add_argument("--first", type=int, default=0, metavar="K",
+                    help="with --random or --cuts: start at the K-th (default 0)")
     a = ap.parse_args(argv)
     if not crosscheck.available():
         print(f"variants: no crosscheck captures at {crosscheck.data_dir()}", file=sys.stderr)
@@ -333,10 +338,13 @@ def main(argv=None) -> int:
     if a.cuts < 0:
         print(f"variants: --cuts {a.cuts}: give a count of 0 or more", file=sys.stderr)
         return 2
+    if a.first < 0 or (a.first and not (a.random or a.cuts)):
+        print(f"variants: --first {a.first}: give 0 or more, with --random or --cuts", file=sys.stderr)
+        return 2
     if a.cuts:
-        todo, fn = [(r, k) for r in runs for k in range(a.cuts)], _cut_args
+        todo, fn = [(r, k) for r in runs for k in range(a.first, a.first + a.cuts)], _cut_args
     elif a.random:
-        todo, fn = [(r, k) for r in runs for k in range(a.random)], _random_args
+        todo, fn = [(r, k) for r in runs for k in range(a.first, a.first + a.random)], _random_args
     else:
         todo, fn = [(r, v, a.drop_every) for r in runs for v in VARIANTS], _args
     if a.jobs > 1:
