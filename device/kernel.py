@@ -1655,7 +1655,7 @@ def at_step(st: ptr32, yb: ptr32, t: int, last: int) -> int:
     if x > 0:
         st[S_RLV] = -t
     elif x < 0 and t - dt2 >= -x:
-        # (dt2 < 2**26 ms here: t and the last step are both within the session's 2**30)
+        # (dt2 << 4 against the last stride's time, 1/16 ms: dt2 below 2**22 ms keeps it < 2**26)
         y = ((st[S_DQP] + c30) & m31) - c30
         if t - dt2 > -x or (dt2 < 0x3FFFFF and y > 0 and (dt2 << 4) - y <= (y >> 4) and y - (dt2 << 4) <= (y >> 4)):
             rl = 1

@@ -205,6 +205,14 @@ def test_mirrored_constants_match_events():
     assert (dynamics._KS_KFL, dynamics._KS_KOK, dynamics._KS_TQ) == (kernel.S_KFL, kernel.S_KOK, kernel.S_TQ)
     assert (dynamics._KS_PER, dynamics._KS_FLEW, dynamics._KS_FLYN) == (kernel.S_PER, kernel.S_FLEW, kernel.S_FLYN)
     assert dynamics._KS_HID == kernel.S_HID
+    # the detector's copies of the kernel's state slots and the dynamics' (its const() names
+    # are inlined per module): every one as the module it mirrors has it
+    detector = devpath.import_device("detector")
+    pairs = [(n, getattr(kernel, n[1:])) for n in dir(detector) if n.startswith("_S_") and hasattr(kernel, n[1:])]
+    pairs += [(n, getattr(dynamics, n[1:])) for n in dir(detector) if n.startswith("_D_") and hasattr(dynamics, n[1:])]
+    pairs.append(("_GAP_HIDES", kernel.GAP_HIDES))
+    assert len(pairs) > 60 and ("_S_SIZE", kernel.S_SIZE) in pairs and ("_S_HID", kernel.S_HID) in pairs
+    assert all(getattr(detector, n) == v for n, v in pairs), [n for n, v in pairs if getattr(detector, n) != v]
     assert flashlog._FAULT_LOW_BATTERY == ev.FAULT_LOW_BATTERY
     assert flashlog._FAULT_LOG_ROTATED == ev.FAULT_LOG_ROTATED
     assert flashlog._FAULT_LOG_FULL == ev.FAULT_LOG_FULL and flashlog._FAULT_LOG_RESUMED == ev.FAULT_LOG_RESUMED

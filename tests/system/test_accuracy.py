@@ -422,7 +422,8 @@ def test_engines_byte_identical_while_the_kink_clock_times_strides(mp_engine):
 def _gapped(name, seed):
     """Scenario ``name`` as recorded and with 160 ms lost every 8 s of running, each burst
     right after the stride's sharpest gyro sample (a landing's nod of the belt: its way back is
-    lost, and both guesses across the gap carry it): the captures, the gaps and the config."""
+    lost, and both guesses across the gap carry it): the simulation, the capture with the bursts
+    lost, each burst's end (ms) and the config."""
     sim = simulate.simulate(name, seed=seed)
     tr = sim.truth
     t, a, g = np.asarray(sim.t_ms, float), np.asarray(sim.acc_g, float), np.asarray(sim.gyr_dps, float)
