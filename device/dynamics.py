@@ -332,6 +332,14 @@ _NB = const(32)
 _BLO = const(11)             # the toe-off is looked for from bin _BLO + 1 on (no running stance ends before 37 %)
 _TOFF = const(0x100000)
 _FLO = const(26)
+# (Bin 29's central difference reads bin 30, whose samples reach to within 1.6 % of the step
+# (5-6 ms) of the window's end, the sample before the next rise's 0.5 g crossing: a mid-foot
+# landing, up to 20 ms before that crossing, puts the start of its belt nod there. Fitting bins
+# 26-28 alone takes that nod out of those runners' fits (swivel seed 13: lever 8.4 cm, fitted
+# 11-18 cm; contact time 23 -> 3 ms), but on other runners the belt's rocking that the
+# templates keep in bins 26-28 then weighs more (rate_104 seed 7: 3 -> 38 ms, its fit none):
+# over seeds 1-36 the misses move from run to run, 33 -> 32. Bins 27-28, and one-bin
+# differences over 26-29, did the same on the eight runs they were tried on. Stop 46, not kept.)
 _FHI = const(29)
 _TN_MIN = const(16)
 _KMAX = const(2610447)
