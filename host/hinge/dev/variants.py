@@ -38,6 +38,17 @@ calibrated would; scored as ``started mid-run``.
 ``--first K`` starts either at the K-th (``--random 50 --first 25``: boards 25-74, the ones after
 the 25 that ``make bench`` and the README give).
 
+``--harmonics`` instead gives each run a real pelvis's pitch: the crosscheck's pitch is a sine at
+the step frequency (its 2nd and 3rd step harmonics 0.003-0.011 of its 1st), a real jogger's tips
+twice a step (SisFall's jogs 0.07-2.49, tests/host/test_simulator.py). The pelvis, rigid, is
+turned about the hip axis by its 2nd and 3rd step harmonics (``pitch_harmonics``) at the real
+median or 90th percentile of their size (``HARMONIC_LEVELS``): the gyro gains the rate about the
+body's left axis, the accelerometer the tilt and the lever's force, dw/dt x r + w x (w x r),
+on the run's own lever. The stride's mean pitch (lean), its cadence and its fault stretches do
+not change; its rotation does a little (a turn about the pelvis's own left axis, rolled by the
+hip drop, moves its Cardan yaw by about the added pitch x the roll), so rotation is printed and
+not judged there (``rot_claim``).
+
 ``--random N`` instead replays N random boards and wearers per run (seeded: ``random_variant``),
 each with several of these at once: a clip off its nominal axes (pitched up to 25 deg either way,
 rolled and turned up to 8), and each with its odds the clip elsewhere on the belt (3 cm lower to 5
@@ -72,6 +83,16 @@ CLIP_PITCH = {"clip pitched +20": 20.0, "clip pitched -20": -20.0}
 # of the waistband above it (the crosscheck's runs: 10-13 cm behind, 4-6 cm above). 5 cm higher
 # and 8 cm further back (its extremes: 9-11 cm above, 18-21 cm behind) are within a belt's reach.
 LEVERS = {"sensor 5 cm higher": (0.05, 0.0), "sensor 8 cm further back": (0.0, 0.08)}
+# A real pelvis's pitch harmonics (deg: the 2nd and 3rd step harmonics' amplitudes), running
+# steps and walking steps apart: SisFall's quick jogs (D04, 36 people) and quick walks (D02, 38),
+# median and 90th percentile, the gyro's rate about the body's left axis over each harmonic's
+# angular frequency (stop 46). A walker's are a third of a jogger's: a jogger's on a walk would
+# be no walk. The gyro at a waist also reads the belt's own rocking, which no lever carries, so
+# as the rigid pelvis's pitch on the run's lever these are sizes at most (x1 at the 90th
+# percentile: up to 1.4 g more along its up axis).
+HARMONIC_LEVELS = {"median": {"run": (0.56, 0.31), "walk": (0.23, 0.13)},
+                   "p90": {"run": (1.56, 1.62), "walk": (0.49, 0.34)}}
+HARMONIC_RAMP_S = 0.5       # the harmonics come and go over a few steps, as a gait's pitch does
 # a cheap board's dropouts (the issue: 0.3-0.5 s): three of 0.5 s, at these shares of the run
 DROPOUT_S = 0.5
 DROPOUT_AT = (0.3, 0.55, 0.8)
@@ -187,6 +208,65 @@ def variant(c: Capture, cfg: dict, which: str, drop_every: float = 200.0) -> tup
     raise ValueError(f"unknown variant {which!r}")
 
 
+def pitch_harmonics(c: Capture, cfg: dict, tr: dict, level: str, seed: int = 3) -> Capture:
+    """Capture ``c`` of a crosscheck run (config ``cfg``, truth ``tr``) with the pelvis's pitch given
+    its 2nd and 3rd step harmonics at ``level`` (HARMONIC_LEVELS), phases drawn from ``seed``: each
+    sample's phase in its step from the truth's contacts, a walker's or a jogger's size by the
+    truth's segment, nothing while standing. The pelvis turns about the hip axis, so the sensor at
+    the run's lever ``r`` (truth hidden ``lever``: forward, left, up, m) feels the turn's tilt
+    (the specific force turned back by it, to first order) and its lever's force."""
+    fw, left, up = mount_matrix(cfg["mount_up"], cfg["mount_forward"])
+    t = np.asarray(c.t_ms, float)
+    ts = t / 1000.0
+    ic = np.array(sorted({float(s["t0"]) for s in tr["strides"] if s["label"] in ("run", "walk")}))
+    k = np.clip(np.searchsorted(ic, ts, side="right") - 1, 0, max(len(ic) - 2, 0))
+    span = ic[k + 1] - ic[k] if len(ic) > 1 else np.ones_like(ts)
+    # in gait: between two contacts of one bout (a step lasts 0.25-0.6 s; standing has none)
+    gait = (ts >= ic[k]) & (ts < ic[k] + span) & (span > 0.2) & (span < 0.7) if len(ic) > 1 else np.zeros_like(ts, bool)
+    frac = np.where(gait, (ts - ic[k]) / np.where(span > 0, span, 1.0), 0.0)
+    run = np.zeros_like(ts, bool)
+    for sg in tr["segments"]:
+        if sg["label"] == "run":
+            run |= (ts >= sg["t0"]) & (ts < sg["t1"])
+    lv = HARMONIC_LEVELS[level]
+    a2 = np.where(run, lv["run"][0], lv["walk"][0]) * gait
+    a3 = np.where(run, lv["run"][1], lv["walk"][1]) * gait
+    n = max(1, int(round(HARMONIC_RAMP_S * c.rate_hz)))
+    ker = np.ones(n) / n
+    a2, a3 = np.convolve(a2, ker, mode="same"), np.convolve(a3, ker, mode="same")
+    p2, p3 = np.random.default_rng(seed).uniform(0, 2 * np.pi, 2)
+    dth = np.radians(a2 * np.cos(4 * np.pi * frac + p2) + a3 * np.cos(6 * np.pi * frac + p3))
+    w = np.gradient(dth, ts)                 # rad/s about the body's left axis
+    dw = np.gradient(w, ts)
+    lev = np.asarray(tr["hidden"]["lever"], float)
+    r = lev[0] * fw + lev[1] * left + lev[2] * up          # sensor axes, m
+    a = np.asarray(c.acc_g, float)
+    a = a - dth[:, None] * np.cross(left, a)              # the force turned back by the pitch
+    # the lever's force with the rate w about left added to the pelvis's own (the gyro's), less
+    # what the run's sensor already felt from its own: dw x r + (W x (W x r) - w0 x (w0 x r))
+    w0 = np.radians(np.asarray(c.gyr_dps, float))
+    w1 = w0 + w[:, None] * left
+    a = a + (rigid_point_accel(dw[:, None] * left, w1, r) - rigid_point_accel(0.0 * w0, w0, r)) / G
+    g = np.asarray(c.gyr_dps, float) + np.degrees(w)[:, None] * left
+    return _capture(c, t, a, g)
+
+
+def score_harmonics(name: str, level: str) -> dict:
+    """Replay crosscheck run ``name`` with a real pelvis's pitch harmonics at ``level`` and score
+    it (rotation printed, not judged: see the module docstring)."""
+    cfg = crosscheck.config(name)
+    tr = crosscheck.truth(name)
+    cap = pitch_harmonics(crosscheck.capture(name), cfg, tr, level)
+    sc = crosscheck.score(tr, replay.replay(cap, cfg).dicts(), cfg, name)
+    misses = [m for m in sc.misses() if not m.startswith("rotation")]
+    return {"run": name, "variant": f"pitch harm {level}", "row": sc.row(), "misses": misses, "lost": 0.0,
+            "rot_claim": False}
+
+
+def _harm_args(a):
+    return score_harmonics(*a)
+
+
 def random_variant(c: Capture, cfg: dict, k: int) -> tuple[Capture, str]:
     """Capture ``c`` as the ``k``-th random board and wearer (see the module's docstring), and
     what was done to it in words. The config stays as it was: the wearer did not say.
@@ -300,8 +380,9 @@ def line(r: dict) -> str:
     w = r["row"]
     which = r["variant"] + (f" {100 * r['lost']:.1f} %" if r["variant"] == "drops" else "")
     lean = "lean" if r.get("lean_claim", True) else "lean vs mount axes (not judged)"
+    rot = "rot" if r.get("rot_claim", True) else "rot (not judged)"
     figs = (f"cover {w['coverage_pct']:5.1f} {lean} {w['lean_med_abs_deg']:.2f}/{w['lean_p90_abs_deg']:.2f} "
-            f"rot {w['rot_med_abs_deg']:.2f} cad {w['cad_med_abs_spm']:.2f}/{w['cad_p90_abs_spm']:.2f} "
+            f"{rot} {w['rot_med_abs_deg']:.2f} cad {w['cad_med_abs_spm']:.2f}/{w['cad_p90_abs_spm']:.2f} "
             f"episodes {w['episodes_alerted']} false {w['false_alerts']} "
             f"walk/stand alerts {w['walk_stand_alerts']} walk->run {w['walk_called_running']}")
     said = f"  ({r['said']})" if r.get("said") else ""
@@ -318,6 +399,8 @@ def main(argv=None) -> int:
                     help="N random boards and wearers per run instead (several effects at once)")
     ap.add_argument("--cuts", type=int, default=0, metavar="N",
                     help="N random starts mid-run per run instead (nothing calibrated)")
+    ap.add_argument("--harmonics", action="store_true",
+                    help="instead: each run with a real pelvis's pitch harmonics (median and 90th percentile)")
     ap.add_argument("--first", type=int, default=0, metavar="K",
                     help="with --random or --cuts: start at the K-th (default 0)")
     a = ap.parse_args(argv)
@@ -341,7 +424,12 @@ def main(argv=None) -> int:
     if a.first < 0 or (a.first and not (a.random or a.cuts)):
         print(f"variants: --first {a.first}: give 0 or more, with --random or --cuts", file=sys.stderr)
         return 2
-    if a.cuts:
+    if a.harmonics and (a.random or a.cuts):
+        print("variants: --harmonics: give it alone, not with --random or --cuts", file=sys.stderr)
+        return 2
+    if a.harmonics:
+        todo, fn = [(r, lv) for r in runs for lv in HARMONIC_LEVELS], _harm_args
+    elif a.cuts:
         todo, fn = [(r, k) for r in runs for k in range(a.first, a.first + a.cuts)], _cut_args
     elif a.random:
         todo, fn = [(r, k) for r in runs for k in range(a.first, a.first + a.random)], _random_args
