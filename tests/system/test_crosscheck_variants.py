@@ -11,6 +11,7 @@ import pytest
 from hinge.coach import replay
 from hinge.dev import crosscheck as xc
 from hinge.dev import variants
+from hinge.sim.geometry import mount_matrix
 
 
 def test_the_transforms_are_exact(xc_dir):
@@ -131,7 +132,7 @@ def test_a_real_pelvis_pitch_is_added_as_the_pelvis_turns(xc_dir):
     over k = 2, 3, at f = 3 Hz (180 steps/min, above x1's 170), times |r|."""
     name = "x1_road_lever"
     c, cfg, tr = xc.capture(name, xc_dir), xc.config(name, xc_dir), xc.truth(name, xc_dir)
-    fw, left, up = variants.mount_matrix(cfg["mount_up"], cfg["mount_forward"])
+    fw, left, up = mount_matrix(cfg["mount_up"], cfg["mount_forward"])
     h = variants.pitch_harmonics(c, cfg, tr, "p90")
     ts = np.asarray(c.t_ms) / 1000.0
     stand = ts < tr["segments"][0]["t1"] - variants.HARMONIC_RAMP_S

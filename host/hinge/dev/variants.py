@@ -219,11 +219,13 @@ def pitch_harmonics(c: Capture, cfg: dict, tr: dict, level: str, seed: int = 3) 
     t = np.asarray(c.t_ms, float)
     ts = t / 1000.0
     ic = np.array(sorted({float(s["t0"]) for s in tr["strides"] if s["label"] in ("run", "walk")}))
-    k = np.clip(np.searchsorted(ic, ts, side="right") - 1, 0, max(len(ic) - 2, 0))
-    span = ic[k + 1] - ic[k] if len(ic) > 1 else np.ones_like(ts)
+    if len(ic) < 2:
+        return c                             # no steps: no pitch of a step to add
+    k = np.clip(np.searchsorted(ic, ts, side="right") - 1, 0, len(ic) - 2)
+    span = ic[k + 1] - ic[k]
     # in gait: between two contacts of one bout (a step lasts 0.25-0.6 s; standing has none)
-    gait = (ts >= ic[k]) & (ts < ic[k] + span) & (span > 0.2) & (span < 0.7) if len(ic) > 1 else np.zeros_like(ts, bool)
-    frac = np.where(gait, (ts - ic[k]) / np.where(span > 0, span, 1.0), 0.0)
+    gait = (ts >= ic[k]) & (ts < ic[k + 1]) & (span > 0.2) & (span < 0.7)
+    frac = np.where(gait, (ts - ic[k]) / span, 0.0)
     run = np.zeros_like(ts, bool)
     for sg in tr["segments"]:
         if sg["label"] == "run":
@@ -246,7 +248,7 @@ def pitch_harmonics(c: Capture, cfg: dict, tr: dict, level: str, seed: int = 3) 
     # what the run's sensor already felt from its own: dw x r + (W x (W x r) - w0 x (w0 x r))
     w0 = np.radians(np.asarray(c.gyr_dps, float))
     w1 = w0 + w[:, None] * left
-    a = a + (rigid_point_accel(dw[:, None] * left, w1, r) - rigid_point_accel(0.0 * w0, w0, r)) / G
+    a = a + (rigid_point_accel(dw[:, None] * left, w1, r) - rigid_point_accel(np.zeros_like(w0), w0, r)) / G
     g = np.asarray(c.gyr_dps, float) + np.degrees(w)[:, None] * left
     return _capture(c, t, a, g)
 
