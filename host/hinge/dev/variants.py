@@ -49,15 +49,6 @@ not change; its rotation does a little (a turn about the pelvis's own left axis,
 hip drop, moves its Cardan yaw by about the added pitch x the roll), so rotation is printed and
 not judged there (``rot_claim``).
 
-``--pelvis-tilt`` instead asks what the rotation error of each run is made of. The crosscheck's
-truth reads its yaw about its pelvis's own up axis, which stands pitched forward of the vertical
-by the truth's ``hidden.p0_deg`` (0-3.5 deg on the four runs) and the clip's misalignment
-(``hidden.misalign_deg``, its direction not given); the detector reads yaw about the standing
-pose's vertical, the only up a sensor on the pelvis can see. Each run is replayed as is and with
-the detector's heading axis turned forward by p0, then by p0 plus the misalignment
-(``heading_tilt``: a probe around the device's own ``Detector._set_up``, nothing copied), and its
-rotation median printed: what is left once the frames agree is the detector's.
-
 ``--random N`` instead replays N random boards and wearers per run (seeded: ``random_variant``),
 each with several of these at once: a clip off its nominal axes (pitched up to 25 deg either way,
 rolled and turned up to 8), and each with its odds the clip elsewhere on the belt (3 cm lower to 5
@@ -68,15 +59,12 @@ the rate, ~1.6 % of samples lost in bursts.
 from __future__ import annotations
 
 import argparse
-import math
 import sys
 from concurrent.futures import ProcessPoolExecutor
-from contextlib import contextmanager
 
 import numpy as np
 
 from hinge.coach import replay
-from hinge.common import devpath
 from hinge.common.capture import Capture, block_mean
 from hinge.dev import crosscheck
 from hinge.sim.body import G
@@ -281,42 +269,6 @@ def _harm_args(a):
     return score_harmonics(*a)
 
 
-@contextmanager
-def heading_tilt(deg: float):
-    """Replays under CPython inside this read the heading about the standing up axis turned
-    forward by ``deg`` (the device's ``Detector._set_up`` wrapped: its (forward, up) turned about
-    the body's left axis before it is stored)."""
-    det = devpath.import_device("detector")
-    orig = det.Detector._set_up
-    c, s = math.cos(math.radians(deg)), math.sin(math.radians(deg))
-
-    def tilted(self, f, u):
-        orig(self, round(f * c + u * s), round(u * c - f * s))
-
-    det.Detector._set_up = tilted
-    try:
-        yield
-    finally:
-        det.Detector._set_up = orig
-
-
-def score_tilt(name: str) -> dict:
-    """Run ``name``'s rotation median |error| (deg) with the heading axis as the detector has it,
-    turned forward by the truth's pelvis tilt p0, and by p0 plus the clip's misalignment."""
-    cfg = crosscheck.config(name)
-    tr = crosscheck.truth(name)
-    cap = crosscheck.capture(name)
-    p0 = float(tr["hidden"]["p0_deg"])
-    mis = float(tr["hidden"]["misalign_deg"])
-    out = {"run": name, "p0_deg": p0, "misalign_deg": mis}
-    for key, deg in (("as_is", 0.0), ("p0", p0), ("p0_misalign", p0 + mis)):
-        with heading_tilt(deg):
-            sc = crosscheck.score(tr, replay.replay(cap, cfg).dicts(), cfg, name)
-        out[key] = round(sc.rot_med, 2)
-    out["truth_med"] = round(sc.rot_truth_med, 1)
-    return out
-
-
 def random_variant(c: Capture, cfg: dict, k: int) -> tuple[Capture, str]:
     """Capture ``c`` as the ``k``-th random board and wearer (see the module's docstring), and
     what was done to it in words. The config stays as it was: the wearer did not say.
@@ -451,8 +403,6 @@ def main(argv=None) -> int:
                     help="N random starts mid-run per run instead (nothing calibrated)")
     ap.add_argument("--harmonics", action="store_true",
                     help="instead: each run with a real pelvis's pitch harmonics (median and 90th percentile)")
-    ap.add_argument("--pelvis-tilt", action="store_true",
-                    help="instead: each run's rotation error with the heading axis in the truth's pelvis frame")
     ap.add_argument("--first", type=int, default=0, metavar="K",
                     help="with --random or --cuts: start at the K-th (default 0)")
     a = ap.parse_args(argv)
@@ -479,17 +429,6 @@ def main(argv=None) -> int:
     if a.harmonics and (a.random or a.cuts):
         print("variants: --harmonics: give it alone, not with --random or --cuts", file=sys.stderr)
         return 2
-    if a.pelvis_tilt and (a.random or a.cuts or a.harmonics):
-        print("variants: --pelvis-tilt: give it alone, not with --random, --cuts or --harmonics", file=sys.stderr)
-        return 2
-    if a.pelvis_tilt:
-        print("rotation median |error| (deg), the heading axis as is / turned forward by the truth's pelvis tilt p0 /"
-              " by p0 + the clip's misalignment")
-        for r in runs:
-            t = score_tilt(r)
-            print(f"{r:<18} p0 {t['p0_deg']:4.1f} misalign {t['misalign_deg']:3.1f}  rot {t['as_is']:.2f} / "
-                  f"{t['p0']:.2f} / {t['p0_misalign']:.2f}  (truth {t['truth_med']:.1f})")
-        return 0
     if a.harmonics:
         todo, fn = [(r, lv) for r in runs for lv in HARMONIC_LEVELS], _harm_args
     elif a.cuts:
