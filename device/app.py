@@ -292,6 +292,8 @@ class App:
 
     def end_session(self):
         if self.log is not None:
+            if self.det is not None and self.det.flush():
+                self.handle_events()      # a walking stride the detector held (walkclock.py)
             self.log.close()
         self.hap.stop()
 

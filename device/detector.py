@@ -34,7 +34,9 @@ stride sums, stillness. Per step/stride (this module, plain Python, still no all
   running begins when 3 of the last 4 steps flew and ends after 3 strides without a flight
   (a stride whose two steps bounce below 0.5 g without one, a grounded jog, keeps it going);
   standing after 2 s without a step.
-- **step timing**: the contact that ends a flight (kernel.py) while running, else the trigger;
+- **step timing**: the contact that ends a flight (kernel.py) while running, else the trigger
+  (a walking stride's time then from its steps' shape, walkclock.py: reported once the samples
+  that needs are in, ``hold``, or at the end of the samples, ``flush``);
   a stride's time between like fiducials, the contact onsets corrected for the landing's shape
   and the steadier clock used (``kernel.stride_time``: onsets, triggers, or the contacts' kinks
   where the onsets jump); a stride that lost a step in a gap of the samples is not measured;
@@ -48,6 +50,7 @@ from array import array
 
 from micropython import const
 
+import walkclock
 import config
 import dynamics
 import fixmath
@@ -301,6 +304,16 @@ class Detector:
         self.dstep = dynamics.step
         self.dstart = dynamics.stride_start
         self.q = EventQueue(qcap)
+        # a walking stride and its DYN, held until the samples its time needs are in (walkclock.py)
+        self.hold = EventQueue(2)
+        self.wscr = array("i", bytes(4 * walkclock.SCRATCH))   # walkclock.stride_time's scratch
+        self.hold_i0 = 0          # the held stride's first and last steps' ring samples
+        self.hold_i1 = 0
+        self.hold_t = 0           # and its last step's time, ms
+        # held until this long after that step: the match's samples, and one sample more at the
+        # slowest rate the board reads (25 Hz: 40 ms), for stamps that jitter
+        self.hold_ms = walkclock.LOOK_MS + 40
+        self.ri0 = 0              # the current stride's first step's ring sample (_stride_start)
         self.coach = Coach(cfg, self.q)
         self.drift = Drift(cfg, self.q, self.coach)
         self.run_min = cfg["run_min_spm"] * 10
@@ -370,6 +383,7 @@ class Detector:
         st[_S_UPF] = 0      # the pelvis's up: the mount's until a standing pose says
         st[_S_UPU] = 1 << 14
         st[_S_VLP] = _ONE_G_Q16
+        self.hold.clear()         # (what an earlier session held: its flush() reported it)
         self._thresholds_reset()
         self.calibrated = 0
         self.fallback_said = 0
@@ -447,6 +461,8 @@ class Detector:
         while i < n:
             i = run(st, buf, i, n, yb)
             e = st[_S_EVT]
+            if self.hold.n and (e or st[_S_T] - self.hold_t >= self.hold_ms):
+                self._release()
             if e:
                 if e & _EVT_STILL:
                     self._calibrate()
@@ -464,6 +480,30 @@ class Detector:
         if act != self.act:
             self.q.push(_EV_ACTIVITY, t, act, self.act, 0, 0, 0, 0)
             self.act = act
+
+    def _release(self):
+        """Report the walking stride held (its STRIDE and DYN), its cadence from the match of
+        its steps' shape where one was found (walkclock.stride_time), else the trigger's."""
+        h = self.hold
+        b = h.buf
+        st = self.st
+        tq = walkclock.stride_time(self.yb, st[_S_BUFN], st[_S_RMSK], self.hold_i0, self.hold_i1, st[_S_RI],
+                                   self.wscr)
+        if tq > 0 and b[0] == _EV_STRIDE:
+            b[4] = (19200000 + (tq >> 1)) // tq      # steps/min * 10 (as _stride_end's cad)
+        q = self.q
+        o = 0
+        while o < 8 * h.n:
+            put(q.buf, q.slot(), b[o], b[o + 1], b[o + 2], b[o + 3], b[o + 4], b[o + 5], b[o + 6], b[o + 7])
+            o += 8
+        h.clear()
+
+    def flush(self):
+        """The end of the samples (a session's, a capture's): report what is held, with the
+        samples there are. Returns the number of queued events (as feed)."""
+        if self.hold.n:
+            self._release()
+        return self.q.n
 
     def _calibrate(self):
         """3 s of stillness, or a still stretch of >= 1 s that ended before (kernel
@@ -775,7 +815,8 @@ class Detector:
         else:
             self.te0 = te0
             st[_S_BL0] = st[_S_GAPS]
-        self.dstart(self.dyd, st[_S_RI] - 1)
+        self.ri0 = st[_S_RI] - 1
+        self.dstart(self.dyd, self.ri0)
         stride_reset(st)
 
     def _stride_end(self, t, frac):
@@ -920,9 +961,19 @@ class Detector:
             return te             # (a step of it lay in a gap: above, _step)
         self.strides += 1
         q = self.q
+        ri = st[_S_RI] - 1
+        if act == _ACT_WALKING:
+            # timed by its steps' shape (walkclock.py), which needs samples after this step:
+            # held until they are in (_release), then reported as measured here but for that
+            if self.hold.n:
+                self._release()
+            q = self.hold
+            self.hold_i0 = self.ri0
+            self.hold_i1 = ri
+            self.hold_t = t
         put(q.buf, q.slot(), _EV_STRIDE, te, lean, rot, cad, dur, flags, roll)
         dyn = self.dyn
-        dyn.stride_end(q, te, self.yb, st[_S_RI] - 1)
+        dyn.stride_end(q, te, self.yb, ri)
         coach = self.coach
         # A running stride without a flight (grounded) may be the first of a walk: the label
         # follows only after _TO_WALK of them, and a buzz in them comes while the runner walks

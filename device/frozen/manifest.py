@@ -39,5 +39,6 @@ for _name in (
     "logfmt",
     "rateclock",
     "sensors",
+    "walkclock",
 ):
     module(_name + ".py", base_path="..")

@@ -324,7 +324,11 @@ def test_capture_follows_the_imus_measured_rate(make_board, tmp_path, capsys):
     assert abs(pct - 1.5) < 0.05 and "as measured against the board's clock" in head, head
     dt = np.diff(cap.t_ms)
     assert abs(dt[:2000].mean() - 1000 / 104) < 0.001  # nominal until measured
-    assert abs(dt[-1000:].mean() - 1000 / (104 * 1.015)) < 0.003, dt[-1000:].mean()  # the chip's true period
+    # the chip's true period, within the rate estimate's own bound above (0.05 % of it: the
+    # virtual board's ticks are the host's clock, which a loaded machine jitters; 0.003 ms, 0.032 %,
+    # failed once at 0.00303 with the estimate's 1.5 % itself within bounds)
+    true_ms = 1000 / (104 * 1.015)
+    assert abs(dt[-1000:].mean() - true_ms) < 0.0005 * true_ms, dt[-1000:].mean()
     # a capture too short to measure says so
     out2 = tmp_path / "short.csv"
     assert run(capsys, "--port", vb.link_path, "capture", "--seconds", 2, "--out", out2, "--no-restart")[0] == 0

@@ -332,11 +332,11 @@ MIN_TIMED_STRIDES = 10   # Test5: 5 straight walks x ~3-4 timed strides per syst
 
 @pytest.mark.parametrize("engine", ENGINES)
 @pytest.mark.xfail(strict=True, reason=(
-    "walking per-stride timing: the walking step fiducial is still the 4 Hz trigger's crossing, "
-    "~2 spm median / ~3.3 spm p90 from the optical and INDIP contacts on Test5 (the references "
-    "agree within 0.9 / 2.5); running strides are timed by the contact after a flight, walking "
-    "has none. A walking contact fiducial is the next step (the low-back metrics issue asks for "
-    "step timing on Mobilise-D against its reference contacts)"))
+    "walking per-stride timing on Test5's 14-17 strides: 1.56 / 4.31 spm (median / p90) from the "
+    "optical contacts, 1.11 / 2.43 from the INDIP ones, which agree with each other within 0.92 / "
+    "2.47; walking strides are timed by their steps' shape (device/walkclock.py: 1.76 / 5.28 and "
+    "0.85 / 3.06 by the trigger), which meets the targets on IPOL's 19 walkers (0.64 / 2.31) but "
+    "not on these few"))
 def test_mobgap_stride_timing_vs_contacts(real_dir, engine):
     """Per-stride timing on the straight walks (Test5): each reported stride whose two ends are
     reference foot contacts (two contacts apart) gives cadence vs 120 / (contact interval).
@@ -653,12 +653,14 @@ def test_ipol_all_tool_reads_the_dataset_layout(real_dir, tmp_path, capsys):
 def test_ipol_walks_are_walking_never_alerted_and_timed(real_dir):
     """IPOL (19 people, 38 short walks with a U-turn, manually checked heel strikes): every stride
     walking, no alert under the default or the alert-prone config; per-stride cadence against
-    the heel strikes held to the walking known gap (walkscore.IPOL_KNOWN_GAP)."""
+    the heel strikes held to the issue's cadence targets (walkscore.IPOL_CADENCE: 1 spm median,
+    3 spm at the 90th percentile, the running ones)."""
     r = ws.ipol_row(real_dir)
     print("\n" + json.dumps(r))
     assert r["trials"] == 38 and r["people"] == 19, r
     assert not ws.ipol_misses(r), ws.ipol_misses(r)
     # consecutive strides cover every other reference stride: >= 40 % of them is >= 80 % of the walk
     assert r["matched_pct"] >= 40, r
-    for k, lim in ws.IPOL_KNOWN_GAP.items():
+    for k, lim in ws.IPOL_CADENCE.items():
         assert r[k] <= lim, (k, r[k], lim)
+    assert ws.IPOL_CADENCE == {"cad_med_abs_spm": 1.0, "cad_p90_abs_spm": 3.0}

@@ -211,12 +211,17 @@ def _run_cpython(raw: np.ndarray, cfg, lsb_g, lsb_k, t0) -> ReplayResult:
     for s in range(0, n, BLOCK):
         blk = raw[s:s + BLOCK]
         buf = array("h", blk.tobytes())
-        ne = det.feed(buf, len(blk))
-        b = q.buf
-        for k in range(ne):
-            events.append(tuple(b[k * 8:(k + 1) * 8]))
-        q.clear()
+        _take(events, q, det.feed(buf, len(blk)))
+    _take(events, q, det.flush())   # the end of the samples: what the detector held (a walking stride)
     return ReplayResult(events, det.strides, q.dropped)
+
+
+def _take(events: list, q, ne: int) -> None:
+    """Move the queue's first ``ne`` events (8 ints each) to ``events``."""
+    b = q.buf
+    for k in range(ne):
+        events.append(tuple(b[k * 8:(k + 1) * 8]))
+    q.clear()
 
 
 def _run_micropython(raw: np.ndarray, cfg, lsb_g, lsb_k, t0, engine) -> ReplayResult:

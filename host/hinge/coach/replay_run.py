@@ -25,13 +25,17 @@ def main():
             nb = f.readinto(buf)
             if not nb:
                 break
-            ne = det.feed(buf, nb // 14)
-            b = q.buf
-            for k in range(ne):
-                o = k * 8
-                w("%d %d %d %d %d %d %d %d\n" % (b[o], b[o + 1], b[o + 2], b[o + 3], b[o + 4], b[o + 5], b[o + 6], b[o + 7]))
-            q.clear()
+            put(w, q, det.feed(buf, nb // 14))
+    put(w, q, det.flush())    # the end of the samples: what the detector held (a walking stride)
     w("end %d %d\n" % (det.strides, q.dropped))
+
+
+def put(w, q, ne):
+    b = q.buf
+    for k in range(ne):
+        o = k * 8
+        w("%d %d %d %d %d %d %d %d\n" % (b[o], b[o + 1], b[o + 2], b[o + 3], b[o + 4], b[o + 5], b[o + 6], b[o + 7]))
+    q.clear()
 
 
 main()
