@@ -31,6 +31,7 @@ import functools
 import gzip
 import json
 import os
+import sys
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -82,6 +83,20 @@ def truth(name: str, d: Path | None = None) -> dict:
 def capture(name: str, d: Path | None = None) -> Capture:
     """The run's capture, its .csv.gz read as `hinge replay` reads it."""
     return read_capture(Path(d or data_dir()) / f"{name}.csv.gz")
+
+
+def pick_runs(prog: str, csv: str | None) -> list[str] | None:
+    """The runs a dev tool's ``--runs`` names (comma-separated; None: all four), or None after
+    one line to stderr naming what is wrong (no captures here, a run sets.json does not have)."""
+    if not available():
+        print(f"{prog}: no crosscheck captures at {data_dir()}", file=sys.stderr)
+        return None
+    runs = csv.split(",") if csv else sorted(sets())
+    unknown = [r for r in runs if r not in sets()]
+    if unknown:
+        print(f"{prog}: unknown crosscheck run {unknown[0]!r} (see sets.json)", file=sys.stderr)
+        return None
+    return runs
 
 
 def config(name: str, d: Path | None = None) -> dict:

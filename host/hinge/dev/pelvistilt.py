@@ -72,13 +72,8 @@ def main(argv=None) -> int:
     ap = argparse.ArgumentParser(prog="python -m hinge.dev.pelvistilt", description=__doc__.splitlines()[0])
     ap.add_argument("--runs", help="comma-separated crosscheck runs (default: all four)")
     a = ap.parse_args(argv)
-    if not crosscheck.available():
-        print(f"pelvistilt: no crosscheck captures at {crosscheck.data_dir()}", file=sys.stderr)
-        return 2
-    runs = a.runs.split(",") if a.runs else sorted(crosscheck.sets())
-    unknown = [r for r in runs if r not in crosscheck.sets()]
-    if unknown:
-        print(f"pelvistilt: unknown crosscheck run {unknown[0]!r} (see sets.json)", file=sys.stderr)
+    runs = crosscheck.pick_runs("pelvistilt", a.runs)
+    if runs is None:
         return 2
     print("rotation median |error| (deg), the heading axis as is / turned forward by the truth's pelvis tilt p0 /"
           " by p0 + the clip's misalignment")

@@ -406,13 +406,8 @@ def main(argv=None) -> int:
     ap.add_argument("--first", type=int, default=0, metavar="K",
                     help="with --random or --cuts: start at the K-th (default 0)")
     a = ap.parse_args(argv)
-    if not crosscheck.available():
-        print(f"variants: no crosscheck captures at {crosscheck.data_dir()}", file=sys.stderr)
-        return 2
-    runs = a.runs.split(",") if a.runs else sorted(crosscheck.sets())
-    unknown = [r for r in runs if r not in crosscheck.sets()]
-    if unknown:
-        print(f"variants: unknown crosscheck run {unknown[0]!r} (see sets.json)", file=sys.stderr)
+    runs = crosscheck.pick_runs("variants", a.runs)
+    if runs is None:
         return 2
     if a.drop_every < 10:
         print(f"variants: --drop-every {a.drop_every:g}: give at least 10 samples between bursts", file=sys.stderr)
