@@ -50,13 +50,13 @@ from array import array
 
 from micropython import const
 
-import walkclock
 import config
 import dynamics
 import fixmath
 from drift import Drift
 import kernel
 from kernel import at_step, detrended_p2p, stride_mark, stride_reset, stride_time
+import walkclock
 from coach import Coach
 from events import put
 

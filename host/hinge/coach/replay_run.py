@@ -31,6 +31,7 @@ def main():
 
 
 def put(w, q, ne):
+    """Write the queue's first ``ne`` events (8 ints a line) with ``w`` and empty it."""
     b = q.buf
     for k in range(ne):
         o = k * 8
