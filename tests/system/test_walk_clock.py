@@ -1,0 +1,62 @@
+"""Walking strides timed by their steps' shape (device/walkclock.py), as the detector reports them:
+held until the samples the match needs are in, and not lost at the end of the samples."""
+from __future__ import annotations
+
+from contextlib import contextmanager
+
+import numpy as np
+
+from hinge.coach import replay
+from hinge.common import devpath
+from hinge.common.capture import Capture
+from hinge.sim.simulate import simulate
+
+
+def _cut(cap: Capture, t_end_ms: float) -> Capture:
+    keep = cap.t_ms <= t_end_ms
+    return Capture(cap.t_ms[keep], cap.acc_g[keep], cap.gyr_dps[keep], cap.comments)
+
+
+@contextmanager
+def _triggers_only():
+    """Replays (CPython) inside this time walking strides by their triggers alone: the device's
+    walkclock.stride_time finding nothing, as where its samples never come."""
+    wc = devpath.import_device("detector").walkclock
+    orig = wc.stride_time
+    wc.stride_time = lambda *a: 0
+    try:
+        yield
+    finally:
+        wc.stride_time = orig
+
+
+def test_walking_strides_are_timed_by_shape_held_and_flushed():
+    sim = simulate("deep_walk", seed=1, minutes=1)
+    o = {"mount_up": sim.truth["mount_up"], "mount_forward": sim.truth["mount_forward"]}
+    cap = sim.as_capture()
+    full = replay.replay(cap, o).dicts("stride")
+    with _triggers_only():
+        trig = replay.replay(cap, o).dicts("stride")
+    walks = [s for s in full if s["activity"] == "walking"]
+    assert len(walks) >= 20
+    # the same strides, at the same times, in their order, each once; only walking cadence differs
+    t = [s["t_ms"] for s in full]
+    assert t == sorted(t) and len(set(t)) == len(t) and t == [s["t_ms"] for s in trig]
+    moved = [a["cadence_spm"] != b["cadence_spm"] for a, b in zip(full, trig)]
+    assert all(not m for m, s in zip(moved, full) if s["activity"] != "walking")
+    assert np.mean([m for m, s in zip(moved, full) if s["activity"] == "walking"]) > 0.5
+    for a, b in zip(full, trig):
+        a, b = dict(a), dict(b)
+        a.pop("cadence_spm")
+        b.pop("cadence_spm")
+        assert a == b
+    # the capture cut 100 ms after a walking stride ends: that stride is still reported (the end
+    # of the samples releases it), with the triggers' time (the match's samples never came)
+    k = full.index(walks[len(walks) // 2])
+    last = full[k]
+    cut = replay.replay(_cut(cap, last["t_ms"] + 100.0), o).dicts("stride")
+    assert cut[-1]["t_ms"] == last["t_ms"] and cut[-1]["cadence_spm"] == trig[k]["cadence_spm"]
+    assert cut[:-1] == full[:k]
+    # cut 400 ms after it: the match had its samples, the stride reads as in the whole run
+    cut = replay.replay(_cut(cap, last["t_ms"] + 400.0), o).dicts("stride")
+    assert cut[:k + 1] == full[:k + 1]
