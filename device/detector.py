@@ -966,7 +966,8 @@ class Detector:
             # timed by its steps' shape (walkclock.py), which needs samples after this step:
             # held until they are in (_release), then reported as measured here but for that
             if self.hold.n:
-                self._release()
+                self._release()     # (feed released it at this step's event: kept so that no
+                #                     order of calls drops one from the 2-event hold)
             q = self.hold
             self.hold_i0 = self.ri0
             self.hold_i1 = ri

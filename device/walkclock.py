@@ -55,12 +55,20 @@ def _grid(yb: ptr32, bufn: int, rmsk: int, i: int, back: int, m: int, per: int, 
           inow: int) -> int:
     """The ring's vertical force (Q12 g, + 2**15) at ``m`` points ``per`` apart (1/16 ms) from
     ``back`` before ring sample ``i``'s time, read between the samples around each point
-    (linear), into ``out[o..o+m-1]``. 1 if done; 0 where a point lies outside the ring's samples or across a
-    hole past ``_HOLE`` (lost samples)."""
+    (linear), into ``out[o..o+m-1]``. 1 if done; 0 where a point lies outside the ring's samples
+    or across a hole past ``_HOLE`` (lost samples)."""
     c = i
     u = 0 - back                    # the point's time less sample c's
     while u < 0:
-        u += yb[bufn + (c & rmsk) * 3] >> 16
+        # back sample by sample, within the ring's samples: a ring not yet filled (the session's
+        # first seconds) holds words of dt 0 before its first sample, which the walk would
+        # otherwise cross, round the whole ring, before the check below said no
+        if ((inow - c) & 0x3FFFFFFF) > rmsk:
+            return 0
+        dt = yb[bufn + (c & rmsk) * 3] >> 16
+        if dt > _HOLE or dt <= 0:
+            return 0
+        u += dt
         c = (c - 1) & 0x3FFFFFFF
     if ((inow - c) & 0x3FFFFFFF) > rmsk:
         return 0

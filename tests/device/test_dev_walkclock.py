@@ -111,3 +111,9 @@ def test_it_says_nothing_where_it_cannot_know():
     assert walkclock.stride_time(yb, 0, MSK, a, b, inow, w) == 0
     # too short to be a stride
     assert walkclock.stride_time(yb, 0, MSK, a, a + 3, inow, w) == 0
+    # a window reaching back before the ring's first sample (a session's first seconds: words of
+    # dt 0 there): nothing
+    yb, times, inow = _ring(n=150)
+    a = _index_near(times, 150.0)[1]
+    b = _index_near(times, 150.0 + T_MS)[1]
+    assert walkclock.stride_time(yb, 0, MSK, a, b, inow, w) == 0
