@@ -35,8 +35,9 @@ stride sums, stillness. Per step/stride (this module, plain Python, still no all
   (a stride whose two steps bounce below 0.5 g without one, a grounded jog, keeps it going);
   standing after 2 s without a step.
 - **step timing**: the contact that ends a flight (kernel.py) while running, else the trigger
-  (a walking stride's time then from its steps' shape, walkclock.py: reported once the samples
-  that needs are in, ``hold``, or at the end of the samples, ``flush``);
+  (a walking stride's time then from its steps' shape, walkclock.py, and a running stride's
+  with no flight in it (grounded) too: reported once the samples that needs are in, ``hold``,
+  or at the end of the samples, ``flush``);
   a stride's time between like fiducials, the contact onsets corrected for the landing's shape
   and the steadier clock used (``kernel.stride_time``: onsets, triggers, or the contacts' kinks
   where the onsets jump); a stride that lost a step in a gap of the samples is not measured;
@@ -304,7 +305,8 @@ class Detector:
         self.dstep = dynamics.step
         self.dstart = dynamics.stride_start
         self.q = EventQueue(qcap)
-        # a walking stride and its DYN, held until the samples its time needs are in (walkclock.py)
+        # a walking (or grounded running) stride and its DYN, held until the samples its time
+        # needs are in (walkclock.py)
         self.hold = EventQueue(2)
         self.wscr = array("i", bytes(4 * walkclock.SCRATCH))   # walkclock.stride_time's scratch
         self.hold_i0 = 0          # the held stride's first and last steps' ring samples
@@ -482,8 +484,9 @@ class Detector:
             self.act = act
 
     def _release(self):
-        """Report the walking stride held (its STRIDE and DYN), its cadence from the match of
-        its steps' shape where one was found (walkclock.stride_time), else the trigger's."""
+        """Report the stride held (walking or grounded; its STRIDE and DYN), its cadence from
+        the match of its steps' shape where one was found (walkclock.stride_time), else the
+        trigger's."""
         h = self.hold
         b = h.buf
         st = self.st
@@ -962,9 +965,15 @@ class Detector:
         self.strides += 1
         q = self.q
         ri = st[_S_RI] - 1
-        if act == _ACT_WALKING:
+        if act == _ACT_WALKING or fly == 0:
             # timed by its steps' shape (walkclock.py), which needs samples after this step:
-            # held until they are in (_release), then reported as measured here but for that
+            # held until they are in (_release), then reported as measured here but for that.
+            # A running stride with no flight (grounded: a slow jog's, a shuffle late in an
+            # ultra) is timed so too: no flight, no contact to time, so its ends are the
+            # trigger's crossings, which move with the step's force shape as a walk's do
+            # (SisFall's grounded jogs: the stride-to-stride change of their cadence 3.5 / 3.3
+            # / 4.5 -> 2.1 / 2.6 / 3.3 spm on SE10, SE12, SE13). It is not coached (below), so
+            # holding it moves no cue.
             if self.hold.n:
                 self._release()     # (feed released it at this step's event: kept so that no
                 #                     order of calls drops one from the 2-event hold)

@@ -1,4 +1,4 @@
-"""A walking stride's time from the shape of its steps, matched on the dynamics ring.
+"""A walking (or grounded running) stride's time from the shape of its steps, matched on the ring.
 
 A running stride is timed by the contacts that end its flights (kernel.py); a walk has no
 flight, and its steps are timed by the step trigger: the vertical force low-passed at ~4 Hz
@@ -30,11 +30,15 @@ could also find, lies 430 ms or more away. Moved (250-350 ms before, 100-150 aft
 80-150 ms) IPOL's figures stay within 0.61-0.64 / 2.26-2.95 spm; a window that stops 50 ms
 after the trigger misses the loading's peak (p90 2.99-3.39).
 
-Only walking strides use it (detector.py): it needs ``LOOK_MS`` of samples after the stride's
-last trigger, so a walking stride is reported that much later; a running stride's clocks need
-none. No float, no allocation (the caller's scratch, ``SCRATCH`` words); every product below
-2**30 (each squared difference < 2**22, at most ``_NMAX`` of them summed); the same bits on
-every engine (a scratch word is kept >= 0: a ptr32 load zero-extends on a 64-bit port).
+Walking strides use it (detector.py), and running strides with no flight (grounded: a slow
+jog, a shuffle), whose steps are timed by the same trigger for want of a contact, the window
+holding their step as it holds a walker's (the force's low, where a flight would be, half a
+step of 360-430 ms before the rise that fires the trigger). It needs ``LOOK_MS`` of samples
+after the stride's last trigger, so such a stride is reported that much later; a running
+stride that flew is timed by its contacts, which need none. No float, no allocation (the
+caller's scratch, ``SCRATCH`` words); every product below 2**30 (each squared difference
+< 2**22, at most ``_NMAX`` of them summed); the same bits on every engine (a scratch word is
+kept >= 0: a ptr32 load zero-extends on a 64-bit port).
 """
 import micropython
 from micropython import const

@@ -1,5 +1,6 @@
-"""Walking strides timed by their steps' shape (device/walkclock.py), as the detector reports them:
-held until the samples the match needs are in, and not lost at the end of the samples."""
+"""Walking strides, and running strides without a flight (grounded), timed by their steps' shape
+(device/walkclock.py), as the detector reports them: held until the samples the match needs
+are in, and not lost at the end of the samples."""
 from __future__ import annotations
 
 from contextlib import contextmanager
@@ -9,6 +10,7 @@ import numpy as np
 from hinge.coach import replay
 from hinge.common import devpath
 from hinge.common.capture import Capture
+from hinge.dev import realscore as rs
 from hinge.sim.simulate import simulate
 
 
@@ -43,7 +45,7 @@ def test_walking_strides_are_timed_by_shape_held_and_flushed():
     t = [s["t_ms"] for s in full]
     assert t == sorted(t) and len(set(t)) == len(t) and t == [s["t_ms"] for s in trig]
     moved = [a["cadence_spm"] != b["cadence_spm"] for a, b in zip(full, trig)]
-    assert all(not m for m, s in zip(moved, full) if s["activity"] != "walking")
+    assert all(not m for m, s in zip(moved, full) if s["activity"] != "walking" and not s["grounded"])
     assert np.mean([m for m, s in zip(moved, full) if s["activity"] == "walking"]) > 0.5
     for a, b in zip(full, trig):
         a, b = dict(a), dict(b)
@@ -60,3 +62,24 @@ def test_walking_strides_are_timed_by_shape_held_and_flushed():
     # cut 400 ms after it: the match had its samples, the stride reads as in the whole run
     cut = replay.replay(_cut(cap, last["t_ms"] + 400.0), o).dicts("stride")
     assert cut[:k + 1] == full[:k + 1]
+
+
+def test_grounded_running_strides_are_timed_by_shape(real_dir):
+    """A real slow jog (SisFall D03 SA06) whose pelvis stays up on some strides: those running
+    strides with no flight have no contact to time either, and take their steps' shape as a
+    walk's do (held, same times); every stride that flew keeps its contacts' cadence."""
+    cap = rs.sisfall_capture(real_dir, "D03", "SA06")
+    full = replay.replay(cap, rs.SISFALL_MOUNT).dicts("stride")
+    with _triggers_only():
+        trig = replay.replay(cap, rs.SISFALL_MOUNT).dicts("stride")
+    assert [s["t_ms"] for s in full] == [s["t_ms"] for s in trig]
+    grounded = [k for k, s in enumerate(full) if s["activity"] == "running" and s["grounded"]]
+    flew = [k for k, s in enumerate(full) if s["activity"] == "running" and not s["grounded"]]
+    assert len(grounded) >= 5 and len(flew) >= 100
+    assert all(full[k] == trig[k] for k in flew)
+    assert np.mean([full[k]["cadence_spm"] != trig[k]["cadence_spm"] for k in grounded]) > 0.5
+    for k in grounded:
+        a, b = dict(full[k]), dict(trig[k])
+        a.pop("cadence_spm")
+        b.pop("cadence_spm")
+        assert a == b
