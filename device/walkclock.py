@@ -18,7 +18,7 @@ around each point, so lost samples and jittered stamps do not move the shift. Th
 the step's shape: from late single support, where the force is lowest as the body vaults over
 the stance leg (``W0_MS`` before the trigger), through the heel strike and the loading, to the
 peak of double support (``W1_MS`` after it). What the match reads is where the whole shape lies,
-not where one level is crossed: the same 1288 strides read 0.64 / 2.47 spm (README, "Walking
+not where one level is crossed: the same 1288 strides read 0.61 / 2.45 spm (README, "Walking
 strides", for every world's figures).
 
 The window and the search are physical, not fitted: a walking step lasts 430-750 ms (80-140
@@ -185,5 +185,7 @@ def stride_time(ybo, bufn: int, rmsk: int, i0: int, i1: int, inow: int, wo) -> i
     den = p - 2 * q + r
     f = 0
     if den > 0:
-        f = ((p - r) * 8) // den        # |p - r| < 2**25: < 2**28; within +-8 (half a period)
-    return tq + (bk - dm) * per + ((f * per) >> 4)
+        # rounded to the nearest sixteenth (a floor would shorten every stride by half a
+        # sixteenth of a period on average): |p - r| < 2**25, x 16 < 2**29; within +-8
+        f = ((p - r) * 16 + den) // (2 * den)
+    return tq + (bk - dm) * per + ((f * per + 8) >> 4)

@@ -9,6 +9,7 @@ import numpy as np
 
 from hinge.coach import replay
 from hinge.common import devpath
+from hinge.common import capture
 from hinge.common.capture import Capture
 from hinge.dev import realscore as rs
 from hinge.sim.simulate import simulate
@@ -59,8 +60,13 @@ def test_walking_strides_are_timed_by_shape_held_and_flushed():
     cut = replay.replay(_cut(cap, last["t_ms"] + 100.0), o).dicts("stride")
     assert cut[-1]["t_ms"] == last["t_ms"] and cut[-1]["cadence_spm"] == trig[k]["cadence_spm"]
     assert cut[:-1] == full[:k]
-    # cut 400 ms after it: the match had its samples, the stride reads as in the whole run
-    cut = replay.replay(_cut(cap, last["t_ms"] + 400.0), o).dicts("stride")
+    # cut 600 ms after it: the match had its samples (200 ms) and replay's sample clock its
+    # stamps (capture.sample_clock averages CLOCK_HALF = 32 either side, so a capture's last 32
+    # samples, ~310 ms at this run's 104 Hz, are timed from fewer: cut at 400 ms, the match's last
+    # samples were timed so and the stride read 0.1 spm apart), the stride reads as in the
+    # whole run
+    assert capture.CLOCK_HALF * 1000.0 / sim.truth["rate_hz"] + 200.0 < 600.0
+    cut = replay.replay(_cut(cap, last["t_ms"] + 600.0), o).dicts("stride")
     assert cut[:k + 1] == full[:k + 1]
 
 
