@@ -8,8 +8,7 @@ from contextlib import contextmanager
 import numpy as np
 
 from hinge.coach import replay
-from hinge.common import devpath
-from hinge.common import capture
+from hinge.common import capture, devpath
 from hinge.common.capture import Capture
 from hinge.dev import realscore as rs
 from hinge.sim.simulate import simulate
