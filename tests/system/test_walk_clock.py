@@ -70,9 +70,9 @@ def test_walking_strides_are_timed_by_shape_held_and_flushed():
 
 
 def test_grounded_running_strides_are_timed_by_shape(real_dir):
-    """A real slow jog (SisFall D03 SA06) whose pelvis stays up on some strides: those running
-    strides with no flight have no contact to time either, and take their steps' shape as a
-    walk's do (held, same times); every stride that flew keeps its contacts' cadence."""
+    """A real slow jog (SisFall D03 SA06) that stays on the ground for some strides: those
+    running strides with no flight have no contact to time either, and take their steps' shape
+    as a walk's do (held, same times); every stride that flew keeps its contacts' cadence."""
     cap = rs.sisfall_capture(real_dir, "D03", "SA06")
     full = replay.replay(cap, rs.SISFALL_MOUNT).dicts("stride")
     with _triggers_only():
