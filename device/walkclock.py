@@ -31,11 +31,12 @@ could also find, lies 430 ms or more away. Moved (250-350 ms before, 100-150 aft
 after the trigger misses the loading's peak (p90 2.99-3.39).
 
 Walking strides use it (detector.py), and running strides with no flight (grounded: a slow
-jog, a shuffle), whose steps are timed by the same trigger for want of a contact, the window
-holding their step as it holds a walker's (the force's low, where a flight would be, half a
-step of 360-430 ms before the rise that fires the trigger). It needs ``LOOK_MS`` of samples
-after the stride's last trigger, so such a stride is reported that much later; a running
-stride that flew is timed by its contacts, which need none. No float, no allocation (the
+jog, a shuffle) or with a contact at one end only, timed by the same trigger for want of
+contacts at both ends, the window holding their step as it holds a walker's (the force's low,
+the flight or where a flight would be, half a step of 360-430 ms before the rise that fires
+the trigger). It needs ``LOOK_MS`` of samples after the stride's last trigger, so such a
+stride is reported that much later (and coached then); a running stride with contacts at both
+ends is timed by them, which need none. No float, no allocation (the
 caller's scratch, ``SCRATCH`` words); every product below 2**30 (each squared difference
 < 2**22, at most ``_NMAX`` of them summed); the same bits on every engine (a scratch word is
 kept >= 0: a ptr32 load zero-extends on a 64-bit port).

@@ -69,10 +69,12 @@ def test_walking_strides_are_timed_by_shape_held_and_flushed():
     assert cut[:k + 1] == full[:k + 1]
 
 
-def test_grounded_running_strides_are_timed_by_shape(real_dir):
-    """A real slow jog (SisFall D03 SA06) that stays on the ground for some strides: those
-    running strides with no flight have no contact to time either, and take their steps' shape
-    as a walk's do (held, same times); every stride that flew keeps its contacts' cadence."""
+def test_running_strides_timed_trigger_to_trigger_are_timed_by_shape(real_dir):
+    """A real slow jog (SisFall D03 SA06) that stays on the ground for some strides and on
+    others finds a contact at one end only (a shallow flight on one side): those strides ran
+    trigger to trigger, and take their steps' shape as a walk's do (held, same times); every
+    other running stride keeps its contacts' cadence; the ones that flew are coached at their
+    release, each cue at its stride's own time, after it."""
     cap = rs.sisfall_capture(real_dir, "D03", "SA06")
     full = replay.replay(cap, rs.SISFALL_MOUNT).dicts("stride")
     with _triggers_only():
@@ -81,10 +83,22 @@ def test_grounded_running_strides_are_timed_by_shape(real_dir):
     grounded = [k for k, s in enumerate(full) if s["activity"] == "running" and s["grounded"]]
     flew = [k for k, s in enumerate(full) if s["activity"] == "running" and not s["grounded"]]
     assert len(grounded) >= 5 and len(flew) >= 100
-    assert all(full[k] == trig[k] for k in flew)
     assert np.mean([full[k]["cadence_spm"] != trig[k]["cadence_spm"] for k in grounded]) > 0.5
-    for k in grounded:
+    moved = [k for k in flew if full[k]["cadence_spm"] != trig[k]["cadence_spm"]]
+    assert 10 <= len(moved) <= len(flew) // 2, len(moved)
+    for k in grounded + flew:
         a, b = dict(full[k]), dict(trig[k])
         a.pop("cadence_spm")
         b.pop("cadence_spm")
         assert a == b
+    # the alert-prone config cues on this jog: each cue at a stride's time, right after it
+    ev = replay.replay(cap, rs.alert_prone_config(rs.SISFALL_MOUNT)).dicts()
+    cues = 0
+    last = None
+    for d in ev:
+        if d["type"] == "stride":
+            last = d
+        elif d["type"] in ("alert", "clear"):
+            cues += 1
+            assert last is not None and d["t_ms"] == last["t_ms"], (d, last)
+    assert cues >= 2
