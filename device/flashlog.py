@@ -149,7 +149,7 @@ class SessionLog:
         self._rf = None
         self._blk = bytearray(logfmt.BLOCK_MAX)
         self._mv = memoryview(self._blk)
-        self._st = array("i", [0, 0, -1])  # t_prev, flags of the last stride, its short record (logfmt)
+        self._st = array("i", [0, 0, -1, 0])  # t_prev, flags of the last stride, its short record, its end moved by (logfmt)
         self._ev = array("i", [0] * 8)  # the log's own events
         self._pos = logfmt.block_start(self._blk, self._st)
         self._t_first = 0  # t of the pending block's first record

@@ -58,21 +58,30 @@ Session records (event fields and units as in ``events.py``; t = the event's t_m
   roll to 51.1 deg), no dynamics. Cadence is not stored: the decoder takes the
   stride's own cadence (1200000 + dt//2) // dt (1/10 spm), the detector's formula, when the
   event's is within CAD_TOL of it; flags are those of the previous stride; the stride starts
-  where the previous one ended (t_prev). Resolution lost: roll +-0.05 deg; lean and rotation
+  where the previous one ended (t_prev). A stride that starts where the last one ended (as the
+  detector gave that end) has its end moved, where need be, by up to MOVE_MAX ms to where its
+  duration implies its cadence (_put_short): a stride timed by its steps' shape (walkclock.py)
+  or with its ends on two clocks, and the strides after a moved one, each back toward its own
+  end as far as its cadence allows (SisFall's 150 walks and jogs: 83-88 % of the strides' ends
+  moved, 90 % of them by 62-76 ms or less, none past 250). Resolution lost: roll +-0.05 deg; lean and rotation
   none with today's detector, which reports them in these steps (else +-0.05 and +-0.1 deg,
   rounded half up); tilt swing and hip drop +-0.25 deg, which is what the coach's optional
-  cues and drift.py judge in any case (dyn_half_deg); cadence none with today's detector (else
-  up to CAD_TOL/10 spm);
-  times, stride_ms, flags exact (the flags a log keeps: activity and calibrated; not the
+  cues and drift.py judge in any case (dyn_half_deg); cadence 0.1-0.3 spm (a whole ms of a
+  0.7 s stride is 0.25 spm; up to CAD_TOL/10 spm on a stride that does not start where the
+  last ended); a stride's end up to MOVE_MAX (events at its time, after it, go with it), its
+  stride_ms with it;
+  other times, flags exact (the flags a log keeps: activity and calibrated; not the
   grounded bit, which the decoder infers: see _FL_LOGGED).
 * ADJ record (version 4), just before a short STRIDE whose start, flags or cadence the short
   form cannot say: tag ``1 | REC_ADJ:4 | n:3`` (as a long record's), then zigzag LEB128
   varints: the skip (the stride starts at t_prev + skip: a gap in the samples, a gait's first
-  stride), and n (0..2) fields: the new flags + 1 (0 = unchanged), the cadence's difference from
-  the implied one (1/10 spm, exact). Always in the same block as its STRIDE. Typically 2-5
-  bytes: a stride after a dropout, or whose ends lie on two clocks (the detector changed its
-  step fiducial, kernel.stride_time), takes 11-14 bytes with its dynamics filled in, where a
-  long STRIDE and a long DYN took ~30 (versions 2-3).
+  stride, a moved end past MOVE_MAX), and n (0..2) fields: the new flags + 1 (0 = unchanged),
+  the cadence's difference from the implied one (1/10 spm, exact: a stride that does not start
+  where the last ended, or whose end would move past MOVE_MAX). Always in the same block as its
+  STRIDE. Typically 2-5 bytes: a stride after a dropout takes 11-14 bytes with its dynamics
+  filled in, where a long STRIDE and a long DYN took ~30 (versions 2-3). (Until the moved ends,
+  every stride timed by its steps' shape or across two clocks carried one: SisFall's walks 11.0-
+  11.2 bytes a stride, its jogs 10.2-10.4; now 9.7 and 9.7-9.8.)
 * Long record, any event type 1..14 (a STRIDE that does not fit the short form even with an
   ADJ - a stride over 2047 ms, a lean past +-51.2 deg -, ALERT, CLEAR, CALIB, ACTIVITY, FAULT,
   future codes): tag byte ``1 | type:4 | n:3``, then zigzag LEB128
@@ -122,6 +131,11 @@ LEAN_Q = const(10)
 ROT_Q = const(20)
 ROLL_Q = const(10)
 CAD_TOL = const(10)
+# How far a short STRIDE's logged end may lie from the detector's (ms) so that its duration
+# implies its cadence (_put_short: no ADJ record for that). A quarter of a second: under the
+# second a watch's records and the report's time axes resolve, and within half of the shortest
+# stride (~0.5 s), so a moved end stays nearer its own stride's end than any other's.
+MOVE_MAX = const(250)
 
 # mirrors of events.py (a test checks they agree): consts inline, imported names do not
 _EV_LEN = const(8)
@@ -197,7 +211,7 @@ def put_event(blk, pos, st, evq, k):
         r = _put_short(blk, pos, st, evq, b)
         if r != 0:
             return r
-    elif evq[b] == _EV_DYN and len(st) > 2 and st[2] >= 0 and evq[b + 1] == st[0]:
+    elif evq[b] == _EV_DYN and len(st) > 2 and st[2] >= 0 and evq[b + 1] == st[0] - (st[3] if len(st) > 3 else 0):
         _put_dyn(blk, st[2], evq, b)
         st[2] = -1
         return pos
@@ -253,10 +267,67 @@ def _bits(blk, p, off, v, n):
         n -= k
 
 
+def _implied(d):
+    # the cadence (1/10 spm) a stride of d ms implies: the decoder's, and the detector's formula
+    return (1200000 + (d >> 1)) // d
+
+
+def _nearest(cad, d):
+    # The duration nearest d ms whose implied cadence is cad's (1/10 spm) to the log's own
+    # resolution: within 0.1 spm (its unit) of the best any whole ms gives (at a 0.7 s stride one
+    # ms moves the cadence by 0.25 spm). The durations that do lie side by side around the one cad
+    # implies (the implied cadence falls as the duration grows), a few at most: a short walk.
+    # (A wider band, 0.3 or 0.5 spm, moves the ends back toward the detector's only a little
+    # faster: SisFall's jogs, 90 % of the moved ends within 53 ms at 0.5 spm against 62.)
+    if cad <= 0:
+        return 0
+    x = (1200000 + (cad >> 1)) // cad
+    if x <= 0:
+        return 0
+    e = _implied(x) - cad
+    if e < 0:
+        e = -e
+    e += 1
+    k = 1 if d > x else -1
+    while x != d and x + k > 0:
+        y = _implied(x + k) - cad
+        if y > e or y < -e:
+            break
+        x += k
+    return x
+
+
 def _put_short(blk, pos, st, evq, b):
     # 0 = not representable (use the long form), -1 = no room, else the new position
     t = evq[b + 1]
     dt = evq[b + 5]
+    # A stride that starts where the last one ended, as the detector gave that end, starts where
+    # the log put it (st[0]). Its end is moved, if need be, to the nearest time at which its
+    # duration implies its cadence (_nearest): a stride whose cadence is not the one its ends
+    # give (timed by its steps' shape, walkclock.py; or its ends on two clocks,
+    # kernel.stride_time), and the strides after a moved one, each back toward its own end as far
+    # as its cadence allows. So no ADJ record says its cadence (3-4 bytes: SisFall's walks 11.2
+    # -> 9.7 bytes a stride, its jogs 10.2-10.4 -> 9.7-9.8), the logged cadence is the detector's
+    # to the log's resolution (_nearest), and the logged ends stay within tens of ms of the
+    # detector's (SisFall's 150 trials: 90 % of the moved ends within 62-76 ms). Past MOVE_MAX
+    # the end is not moved (an ADJ says the cadence, as before) and the next stride starts
+    # afresh from its own end. Events at the stride's time are logged at its logged end
+    # (_put_long), so a cue and its stride keep one time.
+    mv = st[3] if len(st) > 3 else 0      # (how far the last end was moved, ms)
+    if len(st) > 3 and t - dt == st[0] - mv and dt - mv > 0:
+        d = dt - mv
+        x = _nearest(evq[b + 4], d)
+        if x > 0 and st[0] + x - t <= MOVE_MAX and t - st[0] - x <= MOVE_MAX:
+            d = x
+        elif mv != 0:
+            d = dt              # (too far: from where the log put the last end, a skip)
+            mv = 0
+        if d != dt or mv != 0:
+            t = st[0] + d
+            dt = d
+        mv = t - evq[b + 1]
+    else:
+        mv = 0
     if dt <= 0 or dt > 2047:
         return 0
     lq = (evq[b + 2] + 5) // 10  # LEAN_Q
@@ -304,6 +375,8 @@ def _put_short(blk, pos, st, evq, b):
     st[0] = t
     if len(st) > 2:
         st[2] = pos
+    if len(st) > 3:
+        st[3] = mv
     return pos + SHORT_LEN
 
 
@@ -327,7 +400,10 @@ def _put_long(blk, pos, st, evq, b):
     if pos >= PAY_END:
         return -1
     blk[pos] = 0x80 | (typ << 3) | n
-    p = _varint(blk, pos + 1, evq[b + 1] - st[0])
+    d = evq[b + 1] - st[0]
+    if len(st) > 3 and d == 0 - st[3]:
+        d = 0                 # at the last stride's time: at its logged end (_put_short)
+    p = _varint(blk, pos + 1, d)
     i = 0
     while i < n and p > 0:
         v = evq[b + 2 + i]
@@ -340,6 +416,8 @@ def _put_long(blk, pos, st, evq, b):
         st[1] = evq[b + 6] & _FL_LOGGED
         if len(st) > 2:
             st[2] = -1
+        if len(st) > 3:
+            st[3] = 0
     return p
 
 

@@ -134,7 +134,7 @@ def log_bytes_per_stride(events) -> float | None:
 
     fmt = import_device("logfmt")
     blk = bytearray(fmt.BLOCK_MAX)
-    st = array("i", [0, 0, -1])
+    st = array("i", [0, 0, -1, 0])
     q = array("i", [0] * 8)
     pos = fmt.block_start(blk, st)
     total = seq = strides = 0
