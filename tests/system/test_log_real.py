@@ -6,7 +6,8 @@ A stride's cadence that is not the one its logged ends imply (its steps timed by
 device/walkclock.py: every walking stride, and running ones with a contact at one end only; a
 stride whose ends lie on two clocks) took an ADJ record of 3-4 bytes until the log moved such a
 stride's end to where its time implies its cadence (device/logfmt.py, _put_short). On these
-trials that took the log from 10.1-11.3 bytes a stride to 9.6-9.9.
+trials that took the log from 9.9-11.9 bytes a stride to 9.6-10.1 (the jogs: 9.9-10.5 to
+9.7-9.9).
 """
 from __future__ import annotations
 
