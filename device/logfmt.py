@@ -236,8 +236,14 @@ def _put_dyn(blk, p, evq, b):
     _bits(blk, p, 47, dl, 5)
     _bits(blk, p, 52, dr, 5)
     _bits(blk, p, 57, _q(vo, 10, 31), 5)            # (sum of two steps in mm) / 10 = mean in 0.5 cm
-    _bits(blk, p, 62, _q((g & 2047) - 96 if g & 2047 else 0, 8, 31), 5)
-    _bits(blk, p, 67, _q((g >> 11) - 96 if g >> 11 else 0, 8, 31), 5)
+    # (a contact time measured at 96 ms or less is the form's 104, its lower end, as a long one
+    # is its 344: it was code 0, not measured, so a decoded stride lost it, and a stride with
+    # two such read as grounded, one a coach replayed over the log does not coach: SisFall's
+    # quick jogs have a tail of 76-105 ms contacts)
+    v = g & 2047
+    _bits(blk, p, 62, _q(v - 96 if v > 96 else (1 if v else 0), 8, 31), 5)
+    v = g >> 11
+    _bits(blk, p, 67, _q(v - 96 if v > 96 else (1 if v else 0), 8, 31), 5)
 
 
 def dyn_half_deg(v):

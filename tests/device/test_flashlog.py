@@ -368,6 +368,28 @@ def test_a_stride_after_a_gap_a_clock_change_or_new_flags_stays_short(tmp_path):
     assert logfmt.put_event(blk, end, st, q, 0) == logfmt.PAY_END and list(st) == [2000, 6, end + 5, 0]
 
 
+def test_a_short_contact_time_is_the_forms_lower_end_not_a_lost_one(tmp_path):
+    """A contact time under the short form's 104 ms (SisFall's quick jogs have a tail of 76-105 ms)
+    decodes as 104, the form's lower end, as one past 344 decodes as 344: a measured time, so the
+    stride keeps its contact times and is not read as grounded (a running stride with no contact
+    time on either step), which a coach replayed over the log would not coach. 0 stays not
+    measured. (Until stop 49 anything up to 96 ms was written as 0.)"""
+    w = Writer(tmp_path)
+    t = 10000
+    cases = [(92, 60), (96, 1), (97, 400), (0, 0), (0, 150)]     # (left, right) ms
+    for left, right in cases:
+        t += 700
+        w(ev.EV_STRIDE, t, 812, 1000, (1200000 + 350) // 700, 700, ev.ACT_RUNNING | 4, 100)
+        w(ev.EV_DYN, t, 700, 150, 520, 480, 61 * 1024 + 59, left * 2048 + right)
+    w.log.close()
+    s = logdecode.decode_session(w.path).strides
+    def dec(x):
+        return None if np.isnan(x) else float(x)
+    got = [(dec(r["gct_left_ms"]), dec(r["gct_right_ms"])) for r in s]
+    assert got == [(104.0, 104.0), (104.0, 104.0), (104.0, 344.0), (None, None), (None, 152.0)]
+    assert [bool(g) for g in s["grounded"]] == [False, False, False, True, False]
+
+
 def test_csv_and_json_export(tmp_path):
     w = Writer(tmp_path)
     race(1, 3, w)
