@@ -494,6 +494,8 @@ def test_bench_real_rows(real_dir, capsys):
     for r in rows:
         if r["set"] == "sisfall":
             assert r["misses"] == rs.sisfall_cadence_misses(r) + rs.sisfall_activity_misses(r)
+            assert 9.0 < r["log_bytes_per_stride"] < 13.0, r      # (the figure; its bound: test_log_real)
+    assert "log B/stride" in table
 
 
 def test_whole_sisfall_tool_scores_a_dataset_layout(real_dir, tmp_path, capsys):

@@ -329,14 +329,15 @@ def bench_real(engine="cpython") -> str:
                              f"{r['diff_spm']:+.2f}", f"{r['window_err_med_spm']}", f"{r['class_share_pct']}",
                              f"{r['running_strides']} ({r['running_pct']} %)", str(r["longest_running_ms"]),
                              f"{r['alerts']}/{r['alerts_prone'] if r['alerts_prone'] is not None else '-'}",
-                             evaluate.miss_tags(missed)))
+                             f"{r['log_bytes_per_stride']}", evaluate.miss_tags(missed)))
         at = "" if k == 1 else f", read at {rd.SISFALL_RATE_HZ // k} Hz (block means of {k}: a cheap board's rate)"
         gap = "" if k == 1 else "\n"
         out.append(f"{gap}SisFall waist [{engine}]{at}: cadence vs the spectral reference (jogs "
                    f"within {rs.JOG_CADENCE_TOL_SPM} spm, walks {rs.WALK_CADENCE_TOL_SPM}), activity, alerts "
                    f"(default/alert-prone)")
         out.append(evaluate.text_table(("trial", "activity", "ref spm", "det spm", "diff", "win |err|", "class %",
-                                        "running strides", "longest run ms", "alerts", "targets missed"), rows))
+                                        "running strides", "longest run ms", "alerts", "log B/stride",
+                                        "targets missed"), rows))
     rows = []
     for r in rs.mobgap_timing_rows(d, engine):
         missed = rs.mobgap_timing_misses(r)

@@ -11,7 +11,7 @@ from pathlib import Path
 
 import numpy as np
 
-from hinge.coach import evaluate, replay
+from hinge.coach import dyneval, evaluate, replay
 from hinge.common import devpath
 from hinge.common.capture import Capture, block_mean, to_raw
 
@@ -154,6 +154,9 @@ def sisfall_trial(real_dir, act, subj, engine="cpython", k: int = 1, up_m: float
         "longest_running_ms": _longest_running_ms(strides),
         "alerts": len(res.dicts("alert")),
         "alerts_prone": len(prone.dicts("alert")) if prone is not None else None,
+        # the session log the board would write (device/logfmt.py), framing included: a 100-s
+        # trial carries its session's calibration and activity changes over 60-150 strides
+        "log_bytes_per_stride": dyneval.log_bytes_per_stride(res.events),
     }
 
 
