@@ -991,7 +991,7 @@ class Detector:
             # end only (a slow jogger's shallow flight on one side, a landing too soft for an
             # onset and without a kink): trigger to trigger as well (kernel.stride_time). That
             # one is coached, at its release (_coach, with the cadence the match gave): 240 ms
-            # later, its cues at the stride's own time as before (SisFall: 484 of 9590 flying
+            # later, its cues at the stride's own time as before (SisFall: 469 of 9590 flying
             # strides; our simulator's 13 on 60 runs: |error| 1.95 -> 1.31 spm, median).
             if self.hold.n:
                 self._release()     # (feed released it at this step's event: kept so that no

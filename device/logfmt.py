@@ -319,21 +319,14 @@ def _put_short(blk, pos, st, evq, b):
     # the end is not moved (an ADJ says the cadence, as before) and the next stride starts
     # afresh from its own end. Events at the stride's time are logged at its logged end
     # (_put_long), so a cue and its stride keep one time.
-    mv = st[3] if len(st) > 3 else 0      # (how far the last end was moved, ms)
-    if len(st) > 3 and t - dt == st[0] - mv and dt - mv > 0:
-        d = dt - mv
-        x = _nearest(evq[b + 4], d)
+    if len(st) > 3 and t - dt == st[0] - st[3] and dt > st[3]:
+        # (st[3]: how far the last end was moved, ms; too far a move keeps the detector's end,
+        # and a skip from where the log put the last one)
+        x = _nearest(evq[b + 4], dt - st[3])
         if x > 0 and st[0] + x - t <= MOVE_MAX and t - st[0] - x <= MOVE_MAX:
-            d = x
-        elif mv != 0:
-            d = dt              # (too far: from where the log put the last end, a skip)
-            mv = 0
-        if d != dt or mv != 0:
-            t = st[0] + d
-            dt = d
-        mv = t - evq[b + 1]
-    else:
-        mv = 0
+            t = st[0] + x
+            dt = x
+    mv = t - evq[b + 1]
     if dt <= 0 or dt > 2047:
         return 0
     lq = (evq[b + 2] + 5) // 10  # LEAN_Q

@@ -11,6 +11,7 @@ trials that took the log from 9.9-11.9 bytes a stride to 9.6-10.1 (the jogs: 9.9
 """
 from __future__ import annotations
 
+from array import array
 from pathlib import Path
 
 import numpy as np
@@ -39,7 +40,6 @@ def _events(real_dir, act, subj):
 
 def _write(tmp_path: Path, events) -> Path:
     """The events through the board's SessionLog (device/flashlog.py) into a session file."""
-    from array import array
     cfg = config.validate({})
     now = [0]
     log = flashlog.SessionLog(str(tmp_path), cfg, "test", "lsm6dsox", 4098, 28571, 200, clock_ms=lambda: now[0])

@@ -299,10 +299,12 @@ def _check(legs, flash: Path, truth: dict):
         cons = np.array([t for t, _ in lg.console_strides], np.int64)
         # (a stride's logged end may lie up to logfmt.MOVE_MAX from the one the firmware printed,
         # where the log moved it so that its time implies its cadence: less than half a stride)
-        k = np.clip(np.searchsorted(logged_t, cons), 1, max(len(logged_t) - 1, 1))
-        near = np.minimum(np.abs(logged_t[k] - cons), np.abs(logged_t[k - 1] - cons)) if len(logged_t) > 1 else (
-            np.abs(logged_t[:1] - cons) if len(logged_t) else np.full(len(cons), np.iinfo(np.int64).max))
-        have = near <= MOVE_MAX
+        have = np.zeros(len(cons), bool)
+        if len(logged_t):
+            k = np.searchsorted(logged_t, cons)
+            after = logged_t[np.minimum(k, len(logged_t) - 1)]
+            before = logged_t[np.maximum(k - 1, 0)]
+            have = np.minimum(np.abs(after - cons), np.abs(cons - before)) <= MOVE_MAX
         lg.check["lost_before_flush"] = int(((cons <= last_flush) & ~have).sum())
         lg.check["lost_after_flush"] = int(((cons > last_flush) & ~have).sum())
         # each injected fault's event in the log, at the board time it happened: the first
