@@ -53,7 +53,8 @@ Session records (event fields and units as in ``events.py``; t = the event's t_m
   per side in 0.5 deg steps (1..31 = 0.5..15.5 deg), push-off pitch signed in 0.5 deg
   (-4.0..3.5), vertical oscillation (mean of the two steps) in 0.5 cm (1..31 = 0.5..15.5 cm),
   contact time per side as 96 + 8 * code ms (1..31 = 104..344 ms); code 0 = not measured
-  (push-off: when neither hip drop is), values past the ends are clamped.
+  (push-off: when neither hip drop is; its bits then hold FLEW on a running stride that flew,
+  else 0), values past the ends are clamped.
   Version 2 files: 5 bytes, ``0 | dt:11 | lean:10 | rot:9 | roll:9`` (rotation to 102.2 deg,
   roll to 51.1 deg), no dynamics. Cadence is not stored: the decoder takes the
   stride's own cadence (1200000 + dt//2) // dt (1/10 spm), the detector's formula, when the
@@ -144,9 +145,20 @@ _EV_DYN = const(8)
 # the STRIDE flags a log keeps: activity and calibrated (FLAG_GROUNDED - 1). The grounded bit is
 # left out: each change of flags costs an ADJ record (3 bytes), two per grounded stride (+0.7
 # bytes a stride for a slow jogger with 12 % of grounded strides, SisFall D03_SE08); the decoder
-# infers it from what the record holds (a running stride with no contact time on either step:
-# every grounded one, and the ~3 % of flying ones whose contacts were not found)
+# infers it from what the record holds: a running stride with no contact time on either step
+# (every grounded one has none) that is not marked FLEW
 _FL_LOGGED = const(7)
+_FL_RUN_MASK = const(11)   # activity and grounded bits (events.py): == ACT_RUNNING: it flew
+_ACT_RUNNING = const(2)
+# A short STRIDE of a running stride that flew carries this code in its push-off field (bits
+# 43-46) while neither hip drop is measured, where the field says nothing (dyncols.short reads
+# a push-off only beside a hip drop, as every decoder of this version has). It tells the ~3 % of
+# flying strides whose contacts were not found (SisFall's jogs: 300 of ~9600, every one without
+# a hip drop) from the grounded ones, which the decoder infers from no contact time: without it
+# they read as grounded, and a coach replayed over the log leaves them uncoached. No byte more,
+# no version change: a decoder that knows no mark reads such a stride as before, and a log
+# written before the mark has none (its flying strides without contacts read as grounded).
+FLEW = const(8)
 _SYNC0 = const(0xB1)
 _SYNC1 = const(0x0C)
 
@@ -222,17 +234,17 @@ def _put_dyn(blk, p, evq, b):
     # fill in the dynamics bits (38..71) of the short STRIDE at p from the DYN event at b
     dl = _q(evq[b + 4], 50, 31)
     dr = _q(evq[b + 5], 50, 31)
-    push = 0
     if dl or dr:
         push = (evq[b + 3] + 25) // 50               # round(cdeg / 50) (// floors, negatives too)
         push = -8 if push < -8 else (7 if push > 7 else push)
+        blk[p + 5] &= 0xE1                          # (bits 43-46: a FLEW mark gives way to it)
+        _bits(blk, p, 43, push & 15, 4)
     v = evq[b + 6]
     vl = v >> 10
     vr = v & 1023
     vo = vl + vr if vl and vr else (vl or vr) * 2   # mm, sum of the two steps
     g = evq[b + 7]
     _bits(blk, p, 38, _q(evq[b + 2], 50, 31), 5)
-    _bits(blk, p, 43, push & 15, 4)
     _bits(blk, p, 47, dl, 5)
     _bits(blk, p, 52, dr, 5)
     _bits(blk, p, 57, _q(vo, 10, 31), 5)            # (sum of two steps in mm) / 10 = mean in 0.5 cm
@@ -371,6 +383,8 @@ def _put_short(blk, pos, st, evq, b):
     while i < SHORT_LEN:
         blk[pos + i] = 0
         i += 1
+    if evq[b + 6] & _FL_RUN_MASK == _ACT_RUNNING:
+        _bits(blk, pos, 43, FLEW, 4)              # (see FLEW; _put_dyn keeps it or a push-off)
     st[0] = t
     if len(st) > 2:
         st[2] = pos

@@ -1419,3 +1419,36 @@ def test_a_grounded_stride_stays_short_and_is_inferred_from_its_contacts(tmp_pat
         assert [i for i in range(40) if sess.strides["grounded"][i]] == [10, 20, 21]
         assert (sess.strides["activity"] == ev.ACT_RUNNING).all()
     assert sizes[0] == sizes[1], sizes      # the flag costs no byte: every stride stays short
+
+
+def test_a_flying_stride_without_contacts_is_marked_so_and_not_read_as_grounded(tmp_path, monkeypatch):
+    """A running stride that flew but whose contacts were not found (~3 % of SisFall's jogs', none
+    with a hip drop) has no contact time, as a grounded one: its short record carries the FLEW
+    mark in its push-off bits, free while neither hip drop is measured, and decodes as flying
+    (a coach replayed over the log coaches it). A push-off beside a hip drop stays a push-off;
+    the mark costs no byte; a decoder that knows no mark reads no push-off there (as before)
+    and, without the mark, the stride reads as grounded."""
+    w = Writer(tmp_path)
+    t = 10000
+    grounded, lost, dropped = (10, 20, 21), (5, 30, 31), 15
+    for i in range(40):
+        t += 700
+        w(ev.EV_STRIDE, t, 800, 1000, 1714, 700, 6 | (ev.FLAG_GROUNDED if i in grounded else 0), 100)
+        gct = 0 if i in grounded + lost else (180 << 11) | (0 if i == dropped else 190)
+        drop = 420 if i == dropped else (0 if i in grounded + lost else 400)
+        # push-off -350 cdeg: the 4-bit field's -3.5 deg (code 9, not the mark's 8)
+        w(ev.EV_DYN, t, 700, -350, drop, drop, 40 << 10 | 40, gct)
+    w.log.close()
+    sess = logdecode.decode_session(w.path)
+    s = sess.strides
+    assert sess.problems == [] and len(s) == 40
+    assert [i for i in range(40) if s["grounded"][i]] == list(grounded)
+    assert np.isnan(s["pushoff_pitch_deg"][list(lost + grounded)]).all()
+    assert s["pushoff_pitch_deg"][dropped] == -3.5 and s["hip_drop_left_deg"][dropped] == 4.0
+    assert (s["pushoff_pitch_deg"][[i for i in range(40) if i not in lost + grounded]] == -3.5).all()
+    data = w.path.read_bytes()
+    blocks = len(data) - (data[6] | data[7] << 8)        # (less the header: its length, bytes 6-7)
+    assert blocks <= 40 * logfmt.SHORT_LEN + 2 * (logfmt.BLK_HDR + logfmt.BLK_CRC) + 8     # all short
+    monkeypatch.setattr(logdecode.dyncols, "flew", lambda u, mark: False)
+    s = logdecode.decode_session(w.path).strides
+    assert [i for i in range(40) if s["grounded"][i]] == sorted(grounded + lost)

@@ -62,7 +62,7 @@ def test_real_runs_and_walks_log_within_ten_bytes_a_stride(real_dir):
     assert np.median(walks) <= BYTES_PER_STRIDE, per
 
 
-@pytest.mark.parametrize("act,subj", [("D01", "SA06"), ("D03", "SA02"), ("D04", "SA01")])
+@pytest.mark.parametrize("act,subj", [("D01", "SA06"), ("D03", "SA02"), ("D03", "SA06"), ("D04", "SA01")])
 def test_real_log_decodes_to_what_the_detector_said(real_dir, tmp_path, act, subj):
     """Every stride back, in order; its end within logfmt.MOVE_MAX of the detector's, and the
     same where nothing moved it; its cadence the detector's to the log's resolution (0.3 spm: a ms
@@ -94,6 +94,9 @@ def test_real_log_decodes_to_what_the_detector_said(real_dir, tmp_path, act, sub
     dyn_t = {e[1] for e in ev if e[0] == 8}
     has = np.array([e[1] in dyn_t for e in st])
     assert (~np.isnan(s["vo_cm"][has]) | ~np.isnan(s["tilt_swing_deg"][has])).all()
+    # the board's grounded bit back (logfmt.FLEW: a flying stride whose contacts were not found
+    # is marked, a grounded one has no contact time; D03_SA06: 22 such flying strides, 8 grounded)
+    assert s["grounded"].tolist() == [bool(e[6] & 8) for e in st]
     # a cue sent at its stride's time is logged at that stride's logged end
     logged = dict(zip(t.tolist(), s["t_ms"].tolist()))
     sent = [e for e in ev if e[0] in (2, 3)]

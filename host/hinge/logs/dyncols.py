@@ -28,6 +28,12 @@ def short(u: int) -> tuple:
             96.0 + 8 * gr if gr else nan)
 
 
+def flew(u: int, mark: int) -> bool:
+    """Whether a short STRIDE (``u``: its 72 bits) carries the FLEW mark (``mark``, logfmt.FLEW):
+    that code in the push-off bits with neither hip drop measured, where no push-off is."""
+    return (u >> 25) & 15 == mark and not (u >> 15) & 1023
+
+
 def long_record(f: list) -> tuple:
     """A long DYN record's fields (events.py) in units."""
     nan = float("nan")

@@ -63,7 +63,7 @@ COLUMN_UNITS = {"t_ms": "ms since the session's start (board clock)", "lean_deg"
                 "roll_deg": "deg (pelvic roll: side to side, peak to peak)", "cadence_spm": "steps/min", "stride_ms": "ms",
                 **dyncols.UNITS,
                 "activity": "0 standing 1 walking 2 running", "calibrated": "0/1", "kind": "alert|clear",
-                "grounded": "0/1 (running, no flight: not coached; from a log: no contact time either step)",
+                "grounded": "0/1 (running, no flight: not coached; from a log: no contact time either step, not marked flown)",
                 "reason": "upright|backward|swivel|drift|hip_drop|tilt_swing|cadence", "severity": "1-3",
                 "value_deg": "deg (cadence: steps/min)", "limit_deg": "deg (cadence: steps/min)",
                 "withheld": "0/1 (faded feedback: logged, not felt)", "side": "hip drop: left|right",
@@ -344,6 +344,11 @@ def _describe_gap(data: bytes, p: int, stop: int, prev, at_end: bool, nbad: int 
 
 
 # -- records ----------------------------------------------------------------------------------
+# a short STRIDE's row marked FLEW (_records), in its flags column, above the flags a log keeps
+_ROW_FLEW = 16
+assert _ROW_FLEW > fmt._FL_LOGGED | ev.FLAG_GROUNDED
+
+
 def _varint(pay: bytes, i: int) -> tuple[int, int]:
     u = 0
     s = 0
@@ -367,9 +372,11 @@ def _records(pay: bytes, t_prev: int, fl: int, strides: list, others: list, vers
             if i + short > n:
                 return f"short stride cut at payload byte {i}"
             u = int.from_bytes(pay[i:i + short], "big")
+            row_fl = fl
             if short == fmt.SHORT_LEN:
                 dt, lq, rq, pq = u >> 60, (u >> 50) & 1023, (u >> 42) & 255, (u >> 34) & 255
                 dyn = dyncols.short(u)
+                row_fl = fl | (_ROW_FLEW if dyncols.flew(u, fmt.FLEW) else 0)
             else:
                 dt, lq, rq, pq = u >> 28, (u >> 18) & 1023, (u >> 9) & 511, u & 511
                 dyn = _NAN7
@@ -379,11 +386,12 @@ def _records(pay: bytes, t_prev: int, fl: int, strides: list, others: list, vers
             if adj:
                 t_prev += adj[0]
                 fl = adj[1] - 1 if adj[1] else fl
+                row_fl = fl | (row_fl & _ROW_FLEW)
                 cad += adj[2]
                 adj = None
             t_prev += dt
             lean = (lq - 1024 if lq >= 512 else lq) * fmt.LEAN_Q
-            strides.append((t_prev, lean, rq * fmt.ROT_Q, cad, dt, fl, pq * fmt.ROLL_Q) + dyn)
+            strides.append((t_prev, lean, rq * fmt.ROT_Q, cad, dt, row_fl, pq * fmt.ROLL_Q) + dyn)
             i += short
             continue
         typ = (b0 >> 3) & 15
@@ -428,9 +436,13 @@ def decode_session(src) -> Session:
             problems.append(f"block {seq} at byte {off}: {bad}; rest of the block skipped")
     s = _stride_array(strides)
     # the grounded bit is not logged (logfmt._FL_LOGGED): a running stride with no contact time on
-    # either step is (all grounded ones, ~3 % of flying ones: a replay may buzz a stride late there)
+    # either step is, unless its record is marked FLEW (logfmt.FLEW: a flying stride whose contacts
+    # were not found, ~3 % of SisFall's jogs'; a log written before the mark reads those as
+    # grounded, and a replay may buzz a stride late there)
     if header.get("version", fmt.VERSION) >= 3:   # (version 1-2 logs hold no contact times)
-        s["grounded"] |= (s["activity"] == ev.ACT_RUNNING) & np.isnan(s["gct_left_ms"]) & np.isnan(s["gct_right_ms"])
+        flew = np.array([bool(r[5] & _ROW_FLEW) for r in strides], dtype=bool)
+        s["grounded"] |= ((s["activity"] == ev.ACT_RUNNING) & np.isnan(s["gct_left_ms"]) & np.isnan(s["gct_right_ms"])
+                          & ~flew)
     return Session(header, s, *_event_arrays(others), problems, nblk, len(data), stats.get("bad_blocks", 0))
 
 
