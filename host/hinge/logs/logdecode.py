@@ -38,17 +38,12 @@ STRIDE_DTYPE = np.dtype(
         ("calibrated", "?"),
         ("grounded", "?"),      # a running stride without a flight (events.py FLAG_GROUNDED)
         # running dynamics (device/dynamics.py; NaN = not measured, e.g. walking)
-        ("tilt_swing_deg", "f4"),
-        ("pushoff_pitch_deg", "f4"),
-        ("hip_drop_left_deg", "f4"),
-        ("hip_drop_right_deg", "f4"),
-        ("vo_cm", "f4"),
-        ("gct_left_ms", "f4"),
-        ("gct_right_ms", "f4"),
+        *[(name, "f4") for name in dyncols.NAMES],
     ]
 )
 _DYN_NAMES = dyncols.NAMES
 _NAN7 = dyncols.NONE
+_ROW_FLEW = 16      # a short STRIDE marked FLEW (_records), in its row's flags, above those a log keeps
 # alerts and clears: value and limit in deg (cadence: steps/min); withheld = faded feedback held the
 # cue back (logged, not felt); side = a hip drop's side; target_spm = a cadence cue's target (else 0)
 ALERT_DTYPE = np.dtype(
@@ -344,11 +339,6 @@ def _describe_gap(data: bytes, p: int, stop: int, prev, at_end: bool, nbad: int 
 
 
 # -- records ----------------------------------------------------------------------------------
-# a short STRIDE's row marked FLEW (_records), in its flags column, above the flags a log keeps
-_ROW_FLEW = 16
-assert _ROW_FLEW > fmt._FL_LOGGED | ev.FLAG_GROUNDED
-
-
 def _varint(pay: bytes, i: int) -> tuple[int, int]:
     u = 0
     s = 0
@@ -372,11 +362,9 @@ def _records(pay: bytes, t_prev: int, fl: int, strides: list, others: list, vers
             if i + short > n:
                 return f"short stride cut at payload byte {i}"
             u = int.from_bytes(pay[i:i + short], "big")
-            row_fl = fl
             if short == fmt.SHORT_LEN:
                 dt, lq, rq, pq = u >> 60, (u >> 50) & 1023, (u >> 42) & 255, (u >> 34) & 255
                 dyn = dyncols.short(u)
-                row_fl = fl | (_ROW_FLEW if dyncols.flew(u, fmt.FLEW) else 0)
             else:
                 dt, lq, rq, pq = u >> 28, (u >> 18) & 1023, (u >> 9) & 511, u & 511
                 dyn = _NAN7
@@ -386,12 +374,12 @@ def _records(pay: bytes, t_prev: int, fl: int, strides: list, others: list, vers
             if adj:
                 t_prev += adj[0]
                 fl = adj[1] - 1 if adj[1] else fl
-                row_fl = fl | (row_fl & _ROW_FLEW)
                 cad += adj[2]
                 adj = None
             t_prev += dt
             lean = (lq - 1024 if lq >= 512 else lq) * fmt.LEAN_Q
-            strides.append((t_prev, lean, rq * fmt.ROT_Q, cad, dt, row_fl, pq * fmt.ROLL_Q) + dyn)
+            mark = _ROW_FLEW if short == fmt.SHORT_LEN and dyncols.flew(u, fmt.FLEW) else 0
+            strides.append((t_prev, lean, rq * fmt.ROT_Q, cad, dt, fl | mark, pq * fmt.ROLL_Q) + dyn)
             i += short
             continue
         typ = (b0 >> 3) & 15
@@ -436,13 +424,10 @@ def decode_session(src) -> Session:
             problems.append(f"block {seq} at byte {off}: {bad}; rest of the block skipped")
     s = _stride_array(strides)
     # the grounded bit is not logged (logfmt._FL_LOGGED): a running stride with no contact time on
-    # either step is, unless its record is marked FLEW (logfmt.FLEW: a flying stride whose contacts
-    # were not found, ~3 % of SisFall's jogs'; a log written before the mark reads those as
-    # grounded, and a replay may buzz a stride late there)
+    # either step is, unless marked FLEW (logfmt.FLEW: before the mark, ~3 % of flying ones too)
     if header.get("version", fmt.VERSION) >= 3:   # (version 1-2 logs hold no contact times)
-        flew = np.array([bool(r[5] & _ROW_FLEW) for r in strides], dtype=bool)
-        s["grounded"] |= ((s["activity"] == ev.ACT_RUNNING) & np.isnan(s["gct_left_ms"]) & np.isnan(s["gct_right_ms"])
-                          & ~flew)
+        flew = np.array([r[5] & _ROW_FLEW for r in strides], dtype=bool)
+        s["grounded"] |= (s["activity"] == ev.ACT_RUNNING) & np.isnan(s["gct_left_ms"]) & np.isnan(s["gct_right_ms"]) & ~flew
     return Session(header, s, *_event_arrays(others), problems, nblk, len(data), stats.get("bad_blocks", 0))
 
 
