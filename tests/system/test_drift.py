@@ -122,8 +122,9 @@ def test_report_charts_the_drift_from_the_log(cue_on, tmp_path):
     band = axes[0].patches[0]
     assert band.get_y() == -cue_on.cfg["drift_lean_deg"] and band.get_height() == 2 * cue_on.cfg["drift_lean_deg"]
     buzzes = [(e[1] - t0) / 60000.0 for e in cue_on.events if e[0] == 2 and e[2] == 4]
-    for ax in axes:
-        assert [ln.get_xdata()[0] for ln in ax.lines if ln.get_linestyle() == "--"] == pytest.approx(buzzes)
+    for ax in axes:     # (a cue too at its stride's logged end, within MOVE_MAX of the detector's)
+        got = [ln.get_xdata()[0] for ln in ax.lines if ln.get_linestyle() == "--"]
+        assert got == pytest.approx(buzzes, abs=import_device("logfmt").MOVE_MAX / 60000.0)
     # in the HTML, under the words ("from 3:58 on, lean 3.4 deg lower than your first 10 minutes"):
     # the decay ramps from 3:30 and is half done at 4:30
     words = dynamics.drift_words(sess)
