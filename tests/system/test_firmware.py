@@ -127,10 +127,12 @@ def test_micropython_firmware_at_50_hz_with_the_lever_learned(tmp_path, board_en
     """At 50 Hz, once the lever is learned (~20 s of running), each contact is found on the force
     less the lever's share (dynamics._kink and _contact, viper calls from step() per landing): the
     firmware runs them with the heap locked (no heap fault), and its contact times are the
-    replay's (within a quarter sample, 5 ms: the board's IMU samples at the chip's nearest rate,
-    52 Hz, on its own clock, and times them by its own rate estimate, the replay the capture's
-    50 Hz by its stamps; 4 ms apart on the left foot here). (The board ran at the config's
-    default 104 Hz here before, where neither is called: then 6 ms apart.)"""
+    replay's within half a sample, 10 ms, and the truth's within the issue's 15 ms: the board's
+    IMU samples at the chip's nearest rate, 52 Hz, on its own clock, and times them by its own
+    rate estimate, the replay the capture's 50 Hz by its stamps, two samplings of one run whose
+    medians differ by part of a sample (left foot: 4 ms with stop 49's step timing; now the
+    board 2.6 ms from the truth and the replay 11.6). (The board ran at the config's default
+    104 Hz here before, where neither is called: then 6 ms apart.)"""
     sim, cap = _cap("rate_50", minutes=2, seed=2)
     with default_engine(board_engine):
         vr = vrun.run_firmware(cap, tmp_path, config=_cfg(sim, rate_hz=50))
@@ -141,10 +143,12 @@ def test_micropython_firmware_at_50_hz_with_the_lever_learned(tmp_path, board_en
     ref = replay.replay(cap, _cfg(sim, rate_hz=50)).dicts("stride")
     ref = [d for d in ref if d["activity"] == "running"]
     assert len(mine) > 100 and abs(len(mine) - len(ref)) <= 2
+    run_ = [s for s in sim.truth["strides"] if s["activity"] == "running"]
     for side in ("gct_left_ms", "gct_right_ms"):
         a = np.median([d[side] for d in mine if d[side]])
         b = np.median([d[side] for d in ref if d[side]])
-        assert abs(a - b) <= 5.0, (side, a, b)
+        t = np.median([s[side] for s in run_ if s.get(side)])
+        assert abs(a - b) <= 10.0 and abs(a - t) <= 15.0, (side, a, b, t)
 
 
 @pytest.mark.mp32
