@@ -231,6 +231,7 @@ def test_crc_is_ccitt_false_and_matches_host():
 def test_mirrored_constants_match_events():
     assert logfmt._EV_LEN == ev.EV_LEN and logfmt._EV_STRIDE == ev.EV_STRIDE and logfmt._EV_DYN == ev.EV_DYN
     assert flashlog._EV_FAULT == ev.EV_FAULT and flashlog._EV_DYN == ev.EV_DYN
+    assert logfmt._ACT_RUNNING == ev.ACT_RUNNING and logfmt._FL_RUN_MASK == 3 | ev.FLAG_GROUNDED
     kernel = devpath.import_device("kernel")
     dynamics = devpath.import_device("dynamics")
     assert (dynamics._KS_KFL, dynamics._KS_KOK, dynamics._KS_TQ) == (kernel.S_KFL, kernel.S_KOK, kernel.S_TQ)

@@ -15,10 +15,15 @@ UNITS = {"tilt_swing_deg": "deg (forward-backward pitch, peak to peak)",
 assert set(UNITS) == set(NAMES)
 
 
+def _field(u: int, off: int, n: int) -> int:
+    # the n bits of a short STRIDE (u: its 72 bits, MSB first) from bit off (device/logfmt.py's layout)
+    return (u >> (72 - off - n)) & ((1 << n) - 1)
+
+
 def short(u: int) -> tuple:
     """The dynamics bits (38..71) of a version-3 short STRIDE (``u``: its 72 bits) in units."""
     def f(off, n):
-        return (u >> (72 - off - n)) & ((1 << n) - 1)
+        return _field(u, off, n)
 
     nan = float("nan")
     tilt, push, dl, dr, vo, gr, gl = f(38, 5), f(43, 4), f(47, 5), f(52, 5), f(57, 5), f(62, 5), f(67, 5)
@@ -31,7 +36,7 @@ def short(u: int) -> tuple:
 def flew(u: int, mark: int) -> bool:
     """Whether a short STRIDE (``u``: its 72 bits) carries the FLEW mark (``mark``, logfmt.FLEW):
     that code in the push-off bits with neither hip drop measured, where no push-off is."""
-    return (u >> 25) & 15 == mark and not (u >> 15) & 1023
+    return _field(u, 43, 4) == mark and not _field(u, 47, 10)      # (push-off; both hip drops)
 
 
 def long_record(f: list) -> tuple:

@@ -175,7 +175,8 @@ class Gait:
             u = rng.normal(0.0, STEP_CV, len(nodes))
             for k in range(1, len(u)):
                 u[k] = STEP_CARRY * u[k - 1] + math.sqrt(1.0 - STEP_CARRY**2) * u[k]
-            jit = np.cumsum(u) - (np.cumsum(u)[nodes == 0][0] if (nodes == 0).any() else 0.0)
+            jit = np.cumsum(u)
+            jit -= jit[nodes == 0][0] if (nodes == 0).any() else 0.0
             p = p0 + np.interp(p0, nodes, jit)
             ks = np.arange(int(math.floor(p[0])), int(math.floor(p[-1])) + 2)
             tc = np.interp(ks, p, tg)
